@@ -6,6 +6,7 @@
 #   hack/tools.sh crossplane-core   # Crossplane core (render's reconciler, e2e)
 #   hack/tools.sh provider-aws-crds # dir with provider-aws's real CRDs
 #   hack/tools.sh etcd|kube-apiserver|kube-controller-manager  # test/e2e
+#   hack/tools.sh controller-gen|angryjet  # provider code generation
 #
 # PAVED_CACHE overrides the cache root (default ~/.cache/paved).
 set -euo pipefail
@@ -18,6 +19,8 @@ CORE_VERSION=v2.4.0
 PROVIDER_AWS_VERSION=v1.23.0
 ETCD_VERSION=v3.6.5
 KUBE_VERSION=v1.35.3 # Crossplane v2.4 is built on k8s.io v0.35.x
+CONTROLLER_GEN_VERSION=v0.20.0
+ANGRYJET_VERSION=v0.0.0-20250731192036-00d407d8b7ec
 
 build() { # name version pkg [module-dir [ldflags]]
   local name=$1 version=$2 pkg=$3 dir=${4:-$1} ldflags=${5:-}
@@ -42,9 +45,33 @@ case "${1:-}" in
       ldflags+=" -X $p.gitVersion=$KUBE_VERSION -X $p.gitMajor=${v%%.*} -X $p.gitMinor=$(echo "$v" | cut -d. -f2) -X $p.gitTreeState=clean"
     done
     build "$1" "$KUBE_VERSION" "k8s.io/kubernetes/cmd/$1" kubernetes "$ldflags" ;;
+  controller-gen) build controller-gen "$CONTROLLER_GEN_VERSION" sigs.k8s.io/controller-tools/cmd/controller-gen ;;
+  angryjet)
+    # The pinned angryjet matches and imports crossplane-runtime's old type
+    # locations (apis/common/v1, v2); crossplane-runtime v2.4.0 has them in
+    # crossplane/apis/v2/core/v2, with the cluster-scoped spec renamed. Build
+    # it from a patched copy of the pinned module source (nothing committed).
+    out="$cache/bin/angryjet-$ANGRYJET_VERSION-corev2.1"
+    if [ ! -x "$out" ]; then
+      src=$(cd "$here/tools/angryjet" && go mod download -json "github.com/crossplane/crossplane-tools@$ANGRYJET_VERSION" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
+      tmp=$(mktemp -d); trap 'chmod -R u+w "$tmp"; rm -rf "$tmp"' EXIT
+      cp -r "$src" "$tmp/src" && chmod -R u+w "$tmp/src"
+      old=github.com/crossplane/crossplane-runtime/v2/apis/common new=github.com/crossplane/crossplane/apis/v2/core/v2
+      sed -i -e "s#$old/v1\.ResourceSpec#$new.ClusterManagedResourceSpec#" \
+             -e "s#$old/v1\.ResourceStatus#$new.ManagedResourceStatus#" \
+             -e "s#$old/v[12]\.#$new.#" -e "s#\"$old/v1\"#\"$new\"#" \
+             -e 's#NameResourceSpec *= "ResourceSpec"#NameResourceSpec = "ClusterManagedResourceSpec"#' \
+             -e 's#NameResourceStatus *= "ResourceStatus"#NameResourceStatus = "ManagedResourceStatus"#' \
+             "$tmp/src/internal/fields/fields.go" "$tmp/src/cmd/angryjet/main.go"
+      cp "$here/tools/angryjet/go.mod" "$here/tools/angryjet/go.sum" "$tmp/"
+      (cd "$tmp" && go mod edit -replace "github.com/crossplane/crossplane-tools=./src" && mkdir -p "$cache/bin" &&
+        go build -trimpath -o "$out.tmp" github.com/crossplane/crossplane-tools/cmd/angryjet)
+      mv "$out.tmp" "$out"
+    fi
+    echo "$out" ;;
   provider-aws-crds)
     dir=$(go mod download -json "github.com/upbound/provider-aws@$PROVIDER_AWS_VERSION" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
     [ -d "$dir/package/crds" ] || { echo "provider-aws $PROVIDER_AWS_VERSION: no package/crds in $dir" >&2; exit 1; }
     echo "$dir/package/crds" ;;
-  *) echo "usage: $0 crossplane-cli|crossplane-core|provider-aws-crds|etcd|kube-apiserver|kube-controller-manager" >&2; exit 2 ;;
+  *) echo "usage: $0 crossplane-cli|crossplane-core|provider-aws-crds|etcd|kube-apiserver|kube-controller-manager|controller-gen|angryjet" >&2; exit 2 ;;
 esac

@@ -1,0 +1,46 @@
+package v1alpha1
+
+import (
+	"reflect"
+
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"sigs.k8s.io/controller-runtime/pkg/scheme"
+)
+
+// Package type metadata.
+const (
+	Group   = "github.paved.dev"
+	Version = "v1alpha1"
+)
+
+var (
+	// SchemeGroupVersion is the group version used to register these objects.
+	SchemeGroupVersion = schema.GroupVersion{Group: Group, Version: Version}
+
+	// SchemeBuilder adds the Go types to the GroupVersionKind scheme.
+	SchemeBuilder = &scheme.Builder{GroupVersion: SchemeGroupVersion}
+
+	// AddToScheme adds all types of this group version to a scheme.
+	AddToScheme = SchemeBuilder.AddToScheme
+)
+
+// Repository type metadata.
+var (
+	RepositoryKind             = reflect.TypeOf(Repository{}).Name()
+	RepositoryGroupKind        = schema.GroupKind{Group: Group, Kind: RepositoryKind}.String()
+	RepositoryKindAPIVersion   = RepositoryKind + "." + SchemeGroupVersion.String()
+	RepositoryGroupVersionKind = SchemeGroupVersion.WithKind(RepositoryKind)
+)
+
+// RepositoryFile type metadata.
+var (
+	RepositoryFileKind             = reflect.TypeOf(RepositoryFile{}).Name()
+	RepositoryFileGroupKind        = schema.GroupKind{Group: Group, Kind: RepositoryFileKind}.String()
+	RepositoryFileKindAPIVersion   = RepositoryFileKind + "." + SchemeGroupVersion.String()
+	RepositoryFileGroupVersionKind = SchemeGroupVersion.WithKind(RepositoryFileKind)
+)
+
+func init() {
+	SchemeBuilder.Register(&Repository{}, &RepositoryList{})
+	SchemeBuilder.Register(&RepositoryFile{}, &RepositoryFileList{})
+}
