@@ -1,0 +1,482 @@
+// Package harness runs a real Kubernetes control plane and Crossplane core as
+// local processes on loopback, for paved's end-to-end tests: etcd,
+// kube-apiserver, kube-controller-manager (garbage collection) and Crossplane
+// core out of cluster, plus composition functions as local processes that
+// core reaches over mTLS. No Docker, no kubelet.
+//
+// Run it inside RunIsolated: every listener is then in a private network
+// namespace.
+package harness
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	kerrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+)
+
+// Binaries are the programs and files the control plane runs from. The
+// environment variables named in the tags carry them into the isolated
+// test binary.
+type Binaries struct {
+	Etcd                  string // PAVED_E2E_ETCD
+	KubeAPIServer         string // PAVED_E2E_KUBE_APISERVER
+	KubeControllerManager string // PAVED_E2E_KUBE_CONTROLLER_MANAGER
+	Crossplane            string // PAVED_E2E_CROSSPLANE
+	CrossplaneCRDs        string // PAVED_E2E_CROSSPLANE_CRDS: Crossplane's cluster/crds
+}
+
+var binaryEnv = []struct {
+	env, tool string
+	field     func(*Binaries) *string
+}{
+	{"PAVED_E2E_ETCD", "etcd", func(b *Binaries) *string { return &b.Etcd }},
+	{"PAVED_E2E_KUBE_APISERVER", "kube-apiserver", func(b *Binaries) *string { return &b.KubeAPIServer }},
+	{"PAVED_E2E_KUBE_CONTROLLER_MANAGER", "kube-controller-manager", func(b *Binaries) *string { return &b.KubeControllerManager }},
+	{"PAVED_E2E_CROSSPLANE", "crossplane-core", func(b *Binaries) *string { return &b.Crossplane }},
+	{"PAVED_E2E_CROSSPLANE_CRDS", "crossplane-crds", func(b *Binaries) *string { return &b.CrossplaneCRDs }},
+}
+
+// ResolveBinaries returns the environment that carries the binaries'
+// paths, asking hack/tools.sh (which builds what is not cached yet) for any
+// not already set. Call it outside the private namespace: a build needs the
+// module proxy.
+func ResolveBinaries(ctx context.Context, repoRoot string) ([]string, error) {
+	var env []string
+	for _, b := range binaryEnv {
+		if v := os.Getenv(b.env); v != "" {
+			env = append(env, b.env+"="+v)
+			continue
+		}
+		var v string
+		var err error
+		if b.tool == "crossplane-crds" {
+			v, err = crossplaneCRDs(ctx, repoRoot)
+		} else {
+			v, err = tool(ctx, repoRoot, b.tool)
+		}
+		if err != nil {
+			return nil, err
+		}
+		env = append(env, b.env+"="+v)
+	}
+	return env, nil
+}
+
+func tool(ctx context.Context, repoRoot, name string) (string, error) {
+	cmd := execCommand(ctx, filepath.Join(repoRoot, "hack", "tools.sh"), name)
+	cmd.Stderr = os.Stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return "", fmt.Errorf("hack/tools.sh %s: %w", name, err)
+	}
+	return strings.TrimSpace(string(out)), nil
+}
+
+// crossplaneCRDs returns cluster/crds of the Crossplane module that
+// hack/tools/crossplane-core pins: the CRDs `crossplane core init` installs.
+func crossplaneCRDs(ctx context.Context, repoRoot string) (string, error) {
+	cmd := execCommand(ctx, "go", "mod", "download", "-json", "github.com/crossplane/crossplane/v2")
+	cmd.Dir = filepath.Join(repoRoot, "hack", "tools", "crossplane-core")
+	cmd.Stderr = os.Stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return "", fmt.Errorf("go mod download github.com/crossplane/crossplane/v2: %w", err)
+	}
+	var m struct{ Dir string }
+	if err := json.Unmarshal(out, &m); err != nil {
+		return "", err
+	}
+	dir := filepath.Join(m.Dir, "cluster", "crds")
+	if _, err := os.Stat(dir); err != nil {
+		return "", err
+	}
+	return dir, nil
+}
+
+// BinariesFromEnv reads what ResolveBinaries passed on.
+func BinariesFromEnv() (Binaries, error) {
+	var bins Binaries
+	for _, b := range binaryEnv {
+		v := os.Getenv(b.env)
+		if v == "" {
+			return bins, fmt.Errorf("%s is not set", b.env)
+		}
+		if _, err := os.Stat(v); err != nil {
+			return bins, fmt.Errorf("%s: %w", b.env, err)
+		}
+		*b.field(&bins) = v
+	}
+	return bins, nil
+}
+
+// ControlPlane is a running control plane.
+type ControlPlane struct {
+	// Config reaches the API server as cluster admin (system:masters).
+	Config *rest.Config
+	// Client is a controller-runtime client on Config.
+	Client client.Client
+	// Kubeconfig is the path of an admin kubeconfig file.
+	Kubeconfig string
+	// LogDir holds one log file per process.
+	LogDir string
+
+	dir   string
+	logf  func(string, ...any)
+	procs []*Proc
+	fnCA  *authority
+}
+
+// Options configure Start.
+type Options struct {
+	Binaries Binaries
+	// LogDir receives the processes' logs; it is left in place.
+	LogDir string
+	// WorkDir receives certificates, keys and etcd's data; Stop removes it.
+	WorkDir string
+	// Logf reports progress and timings.
+	Logf func(string, ...any)
+}
+
+// Start starts etcd, kube-apiserver, kube-controller-manager and Crossplane
+// core, in that order, each once the one before is ready. On error it stops
+// whatever it started.
+func Start(ctx context.Context, o Options) (cp *ControlPlane, err error) {
+	for _, d := range []string{o.LogDir, o.WorkDir} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return nil, err
+		}
+	}
+	logf := o.Logf
+	if logf == nil {
+		logf = func(string, ...any) {}
+	}
+	cp = &ControlPlane{LogDir: o.LogDir, dir: o.WorkDir, logf: logf}
+	defer func() {
+		if err != nil {
+			cp.Stop()
+			cp = nil
+		}
+	}()
+	begin := time.Now()
+
+	// Certificates.
+	pki := filepath.Join(o.WorkDir, "pki")
+	if err := os.MkdirAll(pki, 0o700); err != nil {
+		return nil, err
+	}
+	clusterCA, err := newAuthority("paved-e2e-cluster-ca")
+	if err != nil {
+		return nil, err
+	}
+	serving, err := clusterCA.issue(leafSpec{
+		cn:     "kube-apiserver",
+		ips:    []net.IP{net.IPv4(127, 0, 0, 1), net.IPv4(10, 0, 0, 1)},
+		dns:    []string{"localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc", "kubernetes.default.svc.cluster.local"},
+		server: true,
+	})
+	if err != nil {
+		return nil, err
+	}
+	admin, err := clusterCA.issue(leafSpec{cn: "paved-e2e-admin", orgs: []string{"system:masters"}, client: true})
+	if err != nil {
+		return nil, err
+	}
+	files := map[string][]byte{"ca.crt": clusterCA.pem, "apiserver.crt": serving.cert, "apiserver.key": serving.key}
+	for name, b := range files {
+		if err := os.WriteFile(filepath.Join(pki, name), b, 0o600); err != nil {
+			return nil, err
+		}
+	}
+	saKey, saPub, err := serviceAccountKeys(pki)
+	if err != nil {
+		return nil, err
+	}
+	// Functions get their own CA: core presents a client certificate from
+	// it and checks the function's serving certificate against it.
+	if cp.fnCA, err = newAuthority("paved-e2e-function-ca"); err != nil {
+		return nil, err
+	}
+	xpClient, err := cp.fnCA.issue(leafSpec{cn: "crossplane", client: true})
+	if err != nil {
+		return nil, err
+	}
+	xpTLS := filepath.Join(o.WorkDir, "crossplane-tls-client")
+	if err := writeTLSDir(xpTLS, xpClient, cp.fnCA); err != nil {
+		return nil, err
+	}
+
+	// etcd.
+	etcdClient, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	etcdPeer, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	etcdURL := "http://" + hostPort(etcdClient)
+	peerURL := "http://" + hostPort(etcdPeer)
+	etcd, err := cp.start("etcd", nil, o.Binaries.Etcd,
+		"--name=e2e",
+		"--data-dir="+filepath.Join(o.WorkDir, "etcd"),
+		"--listen-client-urls="+etcdURL, "--advertise-client-urls="+etcdURL,
+		"--listen-peer-urls="+peerURL, "--initial-advertise-peer-urls="+peerURL,
+		"--initial-cluster=e2e="+peerURL,
+		"--unsafe-no-fsync", // throwaway data
+		"--log-level=warn",
+	)
+	if err != nil {
+		return nil, err
+	}
+	plain := &http.Client{Timeout: 2 * time.Second}
+	if err := cp.ready(ctx, etcd, "etcd", httpOK(plain, etcdURL+"/health")); err != nil {
+		return nil, err
+	}
+
+	// kube-apiserver.
+	apiPort, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	apiserver, err := cp.start("kube-apiserver", nil, o.Binaries.KubeAPIServer,
+		"--etcd-servers="+etcdURL,
+		"--bind-address=127.0.0.1", "--advertise-address=127.0.0.1",
+		"--secure-port="+strconv.Itoa(apiPort),
+		"--cert-dir="+pki,
+		"--tls-cert-file="+filepath.Join(pki, "apiserver.crt"),
+		"--tls-private-key-file="+filepath.Join(pki, "apiserver.key"),
+		"--client-ca-file="+filepath.Join(pki, "ca.crt"),
+		"--service-account-issuer=https://kubernetes.default.svc",
+		"--service-account-key-file="+saPub,
+		"--service-account-signing-key-file="+saKey,
+		"--service-cluster-ip-range=10.0.0.0/24",
+		"--authorization-mode=RBAC",
+		"--profiling=false",
+	)
+	if err != nil {
+		return nil, err
+	}
+	host := "https://" + hostPort(apiPort)
+	adminPair, err := tls.X509KeyPair(admin.cert, admin.key)
+	if err != nil {
+		return nil, err
+	}
+	roots := x509.NewCertPool()
+	roots.AddCert(clusterCA.cert)
+	adminHTTP := &http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{
+		TLSClientConfig: &tls.Config{RootCAs: roots, Certificates: []tls.Certificate{adminPair}, MinVersion: tls.VersionTLS12},
+	}}
+	if err := cp.ready(ctx, apiserver, "kube-apiserver", httpOK(adminHTTP, host+"/readyz")); err != nil {
+		return nil, err
+	}
+	cp.Config = &rest.Config{
+		Host:            host,
+		TLSClientConfig: rest.TLSClientConfig{CAData: clusterCA.pem, CertData: admin.cert, KeyData: admin.key},
+		QPS:             50,
+		Burst:           100,
+	}
+	cp.Kubeconfig = filepath.Join(o.WorkDir, "admin.kubeconfig")
+	if err := writeKubeconfig(cp.Kubeconfig, host, clusterCA.pem, admin); err != nil {
+		return nil, err
+	}
+	scheme := runtime.NewScheme()
+	if err := clientgoscheme.AddToScheme(scheme); err != nil {
+		return nil, err
+	}
+	if cp.Client, err = client.New(cp.Config, client.Options{Scheme: scheme}); err != nil {
+		return nil, err
+	}
+
+	// kube-controller-manager: Crossplane leaves deleting composed
+	// resources to the garbage collector.
+	kcmPort, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	kcm, err := cp.start("kube-controller-manager", nil, o.Binaries.KubeControllerManager,
+		"--kubeconfig="+cp.Kubeconfig,
+		"--authentication-kubeconfig="+cp.Kubeconfig,
+		"--authorization-kubeconfig="+cp.Kubeconfig,
+		"--controllers=garbagecollector,namespace,serviceaccount,serviceaccount-token",
+		"--service-account-private-key-file="+saKey,
+		"--root-ca-file="+filepath.Join(pki, "ca.crt"),
+		"--leader-elect=false",
+		"--bind-address=127.0.0.1",
+		"--secure-port="+strconv.Itoa(kcmPort),
+		"--cert-dir="+filepath.Join(o.WorkDir, "kcm"),
+		"--profiling=false",
+	)
+	if err != nil {
+		return nil, err
+	}
+	insecureLocal := &http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{
+		// Its self-signed serving certificate, on loopback in a private
+		// namespace; only its health is read.
+		TLSClientConfig: &tls.Config{InsecureSkipVerify: true, MinVersion: tls.VersionTLS12}, //nolint:gosec
+	}}
+	if err := cp.ready(ctx, kcm, "kube-controller-manager", httpOK(insecureLocal, "https://"+hostPort(kcmPort)+"/healthz")); err != nil {
+		return nil, err
+	}
+
+	// Crossplane core, out of cluster.
+	const xpNamespace = "crossplane-system"
+	if err := cp.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: xpNamespace}}); err != nil && !kerrors.IsAlreadyExists(err) {
+		return nil, err
+	}
+	xpEnv := []string{"KUBECONFIG=" + cp.Kubeconfig, "POD_NAMESPACE=" + xpNamespace}
+	initBegin := time.Now()
+	for attempt := 1; ; attempt++ {
+		// The first run can fail with `no matches for kind "Lock"` right
+		// after it created the CRDs: discovery lags. Run it again.
+		err = run(ctx, o.LogDir, "crossplane-init", xpEnv, o.Binaries.Crossplane, "core", "init",
+			"--cr-ds-path="+o.Binaries.CrossplaneCRDs,
+			"--webhook-enabled=false",
+			"--tlsca-secret-name=crossplane-root-ca",
+			"--tls-client-secret-name=crossplane-tls-client",
+		)
+		if err == nil {
+			break
+		}
+		if attempt == 5 || ctx.Err() != nil {
+			return nil, err
+		}
+		logf("crossplane core init attempt %d failed, retrying: %v", attempt, firstLine(err.Error()))
+		time.Sleep(time.Second)
+	}
+	logf("crossplane core init done in %.1fs", time.Since(initBegin).Seconds())
+	metricsPort, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	healthPort, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	xp, err := cp.start("crossplane", xpEnv, o.Binaries.Crossplane, "core", "start",
+		"--webhook-enabled=false",
+		"--package-runtime=External",
+		"--tls-client-certs-dir="+xpTLS,
+		"--xpkg-cache-dir="+filepath.Join(o.WorkDir, "xpkg-cache"),
+		"--xfn-cache-dir="+filepath.Join(o.WorkDir, "xfn-cache"),
+		"--metrics-port="+strconv.Itoa(metricsPort),
+		"--health-probe-port="+strconv.Itoa(healthPort),
+		"--debug",
+	)
+	if err != nil {
+		return nil, err
+	}
+	if err := cp.ready(ctx, xp, "crossplane", httpOK(plain, "http://"+hostPort(healthPort)+"/readyz")); err != nil {
+		return nil, err
+	}
+	logf("control plane up in %.1fs", time.Since(begin).Seconds())
+	return cp, nil
+}
+
+func (cp *ControlPlane) start(name string, env []string, bin string, args ...string) (*Proc, error) {
+	p, err := start(cp.LogDir, name, env, bin, args...)
+	if err != nil {
+		return nil, err
+	}
+	cp.procs = append(cp.procs, p)
+	return p, nil
+}
+
+func (cp *ControlPlane) ready(ctx context.Context, p *Proc, what string, check func(context.Context) error) error {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	d, err := waitFor(ctx, p, what+" ready", check)
+	if err != nil {
+		return err
+	}
+	cp.logf("%s ready in %.1fs", what, d.Seconds())
+	return nil
+}
+
+// Check returns an error naming every process of the control plane that
+// has exited.
+func (cp *ControlPlane) Check() error {
+	var errs []error
+	for _, p := range cp.procs {
+		if exited, err := p.Exited(); exited {
+			errs = append(errs, fmt.Errorf("%s %v; see %s", p.Name, err, p.LogPath))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Stop stops every process the control plane started, newest first, and
+// removes the work directory. Logs stay.
+func (cp *ControlPlane) Stop() {
+	for i := len(cp.procs) - 1; i >= 0; i-- {
+		cp.procs[i].Stop(10 * time.Second)
+	}
+	cp.procs = nil
+	if cp.dir != "" {
+		_ = os.RemoveAll(cp.dir)
+	}
+}
+
+func httpOK(c *http.Client, url string) func(context.Context) error {
+	return func(ctx context.Context) error {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		if err != nil {
+			return err
+		}
+		resp, err := c.Do(req)
+		if err != nil {
+			return err
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("GET %s: %s: %s", url, resp.Status, firstLine(string(body)))
+		}
+		return nil
+	}
+}
+
+func writeKubeconfig(path, host string, ca []byte, admin *leaf) error {
+	cfg := clientcmdapi.NewConfig()
+	cfg.Clusters["e2e"] = &clientcmdapi.Cluster{Server: host, CertificateAuthorityData: ca}
+	cfg.AuthInfos["admin"] = &clientcmdapi.AuthInfo{ClientCertificateData: admin.cert, ClientKeyData: admin.key}
+	cfg.Contexts["e2e"] = &clientcmdapi.Context{Cluster: "e2e", AuthInfo: "admin"}
+	cfg.CurrentContext = "e2e"
+	return clientcmd.WriteToFile(*cfg, path)
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+// unstructuredFor returns an empty object of the given kind.
+func unstructuredFor(apiVersion, kind string) *unstructured.Unstructured {
+	u := &unstructured.Unstructured{}
+	u.SetAPIVersion(apiVersion)
+	u.SetKind(kind)
+	return u
+}

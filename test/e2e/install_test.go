@@ -1,0 +1,136 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	kerrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+const (
+	xrdAPIVersion = "apiextensions.crossplane.io/v1"
+	crdAPIVersion = "apiextensions.k8s.io/v1"
+	group         = "platform.paved.dev"
+	claimVersion  = group + "/v1alpha1"
+)
+
+// providerCRDs are the provider-aws v1.23.0 kinds function-paved composes,
+// as files of the provider's package/crds. No provider-aws runs: the tests
+// play it.
+var providerCRDs = []string{
+	"rds.aws.upbound.io_subnetgroups.yaml",
+	"rds.aws.upbound.io_instances.yaml",
+	"ec2.aws.upbound.io_securitygroups.yaml",
+	"ec2.aws.upbound.io_securitygrouprules.yaml",
+	"s3.aws.upbound.io_buckets.yaml",
+	"s3.aws.upbound.io_bucketversionings.yaml",
+	"s3.aws.upbound.io_bucketserversideencryptionconfigurations.yaml",
+	"s3.aws.upbound.io_bucketpublicaccessblocks.yaml",
+	"s3.aws.upbound.io_bucketownershipcontrols.yaml",
+	"s3.aws.upbound.io_bucketpolicies.yaml",
+	"s3.aws.upbound.io_bucketlifecycleconfigurations.yaml",
+}
+
+// pavedAPIs are paved's XRDs and the claims they offer.
+var pavedAPIs = []struct {
+	dir, xrd, claimKind, claimPlural string
+}{
+	{"database", "xdatabases." + group, "DatabaseClaim", "databaseclaims"},
+	{"bucket", "xbuckets." + group, "BucketClaim", "bucketclaims"},
+}
+
+var (
+	installOnce sync.Once
+	installed   bool
+)
+
+// requireInstalled installs paved into the control plane once, for every
+// test that needs it, so that any test also runs alone (-run).
+func requireInstalled(t *testing.T) {
+	t.Helper()
+	installOnce.Do(func() { installed = t.Run("install", testInstall) })
+	if !installed {
+		t.Fatal("installing paved failed")
+	}
+}
+
+// TestInstall installs the provider-aws CRDs paved composes, paved's XRDs
+// and Compositions from apis/ and the platform environment, and checks that
+// the XRDs become Established and offer DatabaseClaim and BucketClaim.
+func TestInstall(t *testing.T) { requireInstalled(t) }
+
+func testInstall(t *testing.T) {
+	ctx := context.Background()
+	begin := time.Now()
+
+	crdDir := os.Getenv(envProviderCRDs)
+	for _, f := range providerCRDs {
+		objs := readObjects(t, filepath.Join(crdDir, f))
+		createAll(ctx, t, objs...)
+		for _, o := range objs {
+			waitCondition(ctx, t, time.Minute, crdAPIVersion, "CustomResourceDefinition", "", o.GetName(), "Established", "True")
+		}
+	}
+	t.Logf("figure: %d provider-aws CRDs Established in %.1fs", len(providerCRDs), time.Since(begin).Seconds())
+
+	for _, a := range pavedAPIs {
+		xrd := readObjects(t, filepath.Join(repoRoot, "apis", a.dir, "definition.yaml"))
+		createAll(ctx, t, xrd...)
+	}
+	for _, a := range pavedAPIs {
+		xrdBegin := time.Now()
+		got, _ := waitCondition(ctx, t, 2*time.Minute, xrdAPIVersion, "CompositeResourceDefinition", "", a.xrd, "Established", "True")
+		waitCondition(ctx, t, 2*time.Minute, xrdAPIVersion, "CompositeResourceDefinition", "", a.xrd, "Offered", "True")
+		t.Logf("figure: XRD %s Established and Offered %.1fs after creation", a.xrd, time.Since(xrdBegin).Seconds())
+		expect(t, a.xrd+" spec.claimNames.kind", field(got, "spec", "claimNames", "kind"), a.claimKind)
+
+		// The claim is a namespaced kind the API server now serves.
+		crd, err := get(ctx, crdAPIVersion, "CustomResourceDefinition", "", a.claimPlural+"."+group)
+		if err != nil {
+			t.Fatalf("claim CRD for %s: %v", a.claimKind, err)
+		}
+		expect(t, crd.GetName()+" spec.scope", field(crd, "spec", "scope"), "Namespaced")
+		expect(t, crd.GetName()+" spec.names.kind", field(crd, "spec", "names", "kind"), a.claimKind)
+		waitCondition(ctx, t, time.Minute, crdAPIVersion, "CustomResourceDefinition", "", crd.GetName(), "Established", "True")
+	}
+
+	for _, a := range pavedAPIs {
+		comp := readObjects(t, filepath.Join(repoRoot, "apis", a.dir, "composition.yaml"))
+		for _, c := range comp {
+			if c.GetKind() != "Composition" {
+				t.Fatalf("apis/%s/composition.yaml: %s %s, want only Compositions", a.dir, c.GetKind(), c.GetName())
+			}
+			steps, _ := field(c, "spec", "pipeline").([]any)
+			for _, s := range steps {
+				fn, _ := s.(map[string]any)["functionRef"].(map[string]any)
+				expect(t, c.GetName()+" pipeline functionRef.name", fn["name"], FunctionName)
+			}
+		}
+		createAll(ctx, t, comp...)
+	}
+
+	if envs, _ := filepath.Glob(filepath.Join(repoRoot, "apis", "environment*.yaml")); len(envs) > 0 {
+		for _, f := range envs {
+			createAll(ctx, t, readObjects(t, f)...)
+		}
+	}
+	t.Logf("figure: paved installed in %.1fs", time.Since(begin).Seconds())
+}
+
+// createNamespace creates a team namespace for one test.
+func createNamespace(ctx context.Context, t *testing.T, name string) {
+	t.Helper()
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}
+	if err := cp.Client.Create(ctx, ns); err != nil && !kerrors.IsAlreadyExists(err) {
+		t.Fatal(fmt.Errorf("namespace %s: %w", name, err))
+	}
+}
