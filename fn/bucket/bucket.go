@@ -1,0 +1,210 @@
+// Package bucket composes a BucketClaim (XBucket) into an S3 bucket that is
+// versioned, encrypted with KMS, closed to the public, owned by its account
+// and reachable over TLS only.
+package bucket
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"strings"
+
+	"google.golang.org/protobuf/types/known/structpb"
+
+	"github.com/paved-dev/paved/fn/internal/compose"
+	"github.com/paved-dev/paved/fn/internal/env"
+	"github.com/paved-dev/paved/fn/internal/field"
+	"github.com/paved-dev/paved/fn/internal/naming"
+	"github.com/paved-dev/paved/fn/internal/pb"
+)
+
+// Kind is the composite kind this composer handles.
+const Kind = "XBucket"
+
+// Names of the composed resources in the pipeline.
+const (
+	Bucket            = "bucket"
+	Versioning        = "versioning"
+	Encryption        = "encryption"
+	PublicAccessBlock = "public-access-block"
+	OwnershipControls = "ownership-controls"
+	Policy            = "policy"
+	Lifecycle         = "lifecycle"
+)
+
+// Claim bounds.
+const (
+	MinNoncurrentDays = 1
+	MaxNoncurrentDays = 3650
+
+	// AbortIncompleteUploadDays cleans up multipart uploads nobody finished.
+	AbortIncompleteUploadDays = 7
+)
+
+type claim struct {
+	noncurrentDays int // 0: keep old versions
+}
+
+func parse(spec *structpb.Struct) (*claim, error) {
+	var errs field.List
+	c := &claim{}
+	if pb.Has(spec, "noncurrentVersionExpirationDays") {
+		n, ok := pb.Number(spec, "noncurrentVersionExpirationDays")
+		if !ok || n != math.Trunc(n) || n < MinNoncurrentDays || n > MaxNoncurrentDays {
+			errs.Add(field.Invalid("spec.noncurrentVersionExpirationDays", pb.Get(spec, "noncurrentVersionExpirationDays").AsInterface(),
+				fmt.Sprintf("a whole number of days from %d to %d, or leave it out to keep old versions", MinNoncurrentDays, MaxNoncurrentDays)))
+		} else {
+			c.noncurrentDays = int(n)
+		}
+	}
+	errs.Add(compose.SecureSetting(spec, "publicAccess", false, "paved buckets always block public access"))
+	errs.Add(compose.SecureSetting(spec, "encrypted", true, "paved buckets are always encrypted with KMS"))
+	return c, errs.Err()
+}
+
+// Composer composes XBuckets.
+type Composer struct{}
+
+// Component is the app.kubernetes.io/component of what it composes.
+func (Composer) Component() string { return "bucket" }
+
+// ConditionType is the custom condition it reports on composite and claim.
+func (Composer) ConditionType() string { return "BucketReady" }
+
+// Compose adds the bucket's resources to s and returns the status to write.
+func (Composer) Compose(xr *compose.Composite, e *env.Environment, s *compose.Set) (compose.Status, error) {
+	c, err := parse(xr.Spec())
+	if err != nil {
+		return compose.Status{}, err
+	}
+	if err := e.RequireRegion(); err != nil {
+		return compose.Status{}, err
+	}
+	name := naming.S3Bucket(xr.Name)
+	region := pb.Str(e.Region)
+	ref := pb.Obj(pb.Fields{"name": pb.Str(name)})
+	sub := func(extra pb.Fields) pb.Fields {
+		fp := pb.Fields{"region": region, "bucketRef": ref}
+		for k, v := range extra {
+			fp[k] = v
+		}
+		return pb.Fields{"forProvider": pb.Obj(fp)}
+	}
+
+	// The bucket's external name is its metadata.name: the S3 bucket name.
+	s.Add(Bucket, "s3.aws.upbound.io/v1beta1", "Bucket", name, pb.Fields{
+		"forProvider": pb.Obj(pb.Fields{
+			"region": region,
+			// A bucket that still holds objects is never deleted.
+			"forceDestroy": pb.Boolean(false),
+			"tags":         s.Tags(e),
+		}),
+	})
+
+	s.Add(Versioning, "s3.aws.upbound.io/v1beta1", "BucketVersioning", naming.Object(xr.Name, Versioning), sub(pb.Fields{
+		"versioningConfiguration": pb.List(pb.Obj(pb.Fields{"status": pb.Str("Enabled")})),
+	}))
+
+	sse := pb.Fields{"sseAlgorithm": pb.Str("aws:kms")}
+	if e.KMSKeyID != "" {
+		sse["kmsMasterKeyId"] = pb.Str(e.KMSKeyID)
+	}
+	s.Add(Encryption, "s3.aws.upbound.io/v1beta1", "BucketServerSideEncryptionConfiguration", naming.Object(xr.Name, Encryption), sub(pb.Fields{
+		"rule": pb.List(pb.Obj(pb.Fields{
+			"applyServerSideEncryptionByDefault": pb.List(pb.Obj(sse)),
+			"bucketKeyEnabled":                   pb.Boolean(true),
+		})),
+	}))
+
+	s.Add(PublicAccessBlock, "s3.aws.upbound.io/v1beta1", "BucketPublicAccessBlock", naming.Object(xr.Name, PublicAccessBlock), sub(pb.Fields{
+		"blockPublicAcls":       pb.Boolean(true),
+		"blockPublicPolicy":     pb.Boolean(true),
+		"ignorePublicAcls":      pb.Boolean(true),
+		"restrictPublicBuckets": pb.Boolean(true),
+	}))
+
+	s.Add(OwnershipControls, "s3.aws.upbound.io/v1beta1", "BucketOwnershipControls", naming.Object(xr.Name, OwnershipControls), sub(pb.Fields{
+		"rule": pb.List(pb.Obj(pb.Fields{"objectOwnership": pb.Str("BucketOwnerEnforced")})),
+	}))
+
+	s.Add(Policy, "s3.aws.upbound.io/v1beta1", "BucketPolicy", naming.Object(xr.Name, Policy), sub(pb.Fields{
+		"policy": pb.Str(TLSOnlyPolicy(ARN(e.Region, name))),
+	}))
+
+	rule := pb.Fields{
+		"id":     pb.Str("paved-defaults"),
+		"status": pb.Str("Enabled"),
+		"filter": pb.List(pb.Obj(pb.Fields{"prefix": pb.Str("")})),
+		"abortIncompleteMultipartUpload": pb.List(pb.Obj(pb.Fields{
+			"daysAfterInitiation": pb.Int(AbortIncompleteUploadDays),
+		})),
+	}
+	if c.noncurrentDays > 0 {
+		rule["noncurrentVersionExpiration"] = pb.List(pb.Obj(pb.Fields{"noncurrentDays": pb.Int(c.noncurrentDays)}))
+	}
+	s.Add(Lifecycle, "s3.aws.upbound.io/v1beta1", "BucketLifecycleConfiguration", naming.Object(xr.Name, Lifecycle), sub(pb.Fields{
+		"rule": pb.List(pb.Obj(rule)),
+	}))
+
+	return status(s), nil
+}
+
+// Partition is the AWS partition of a region.
+func Partition(region string) string {
+	switch {
+	case strings.HasPrefix(region, "cn-"):
+		return "aws-cn"
+	case strings.HasPrefix(region, "us-gov-"):
+		return "aws-us-gov"
+	default:
+		return "aws"
+	}
+}
+
+// ARN is the ARN of a bucket in a region's partition.
+func ARN(region, bucket string) string {
+	return "arn:" + Partition(region) + ":s3:::" + bucket
+}
+
+// TLSOnlyPolicy is a bucket policy that denies every request not made over
+// TLS 1.2 or later.
+func TLSOnlyPolicy(arn string) string {
+	resources := []string{arn, arn + "/*"}
+	p := map[string]any{
+		"Version": "2012-10-17",
+		"Statement": []any{
+			map[string]any{
+				"Sid":       "DenyInsecureTransport",
+				"Effect":    "Deny",
+				"Principal": "*",
+				"Action":    "s3:*",
+				"Resource":  resources,
+				"Condition": map[string]any{"Bool": map[string]string{"aws:SecureTransport": "false"}},
+			},
+			map[string]any{
+				"Sid":       "DenyOutdatedTLS",
+				"Effect":    "Deny",
+				"Principal": "*",
+				"Action":    "s3:*",
+				"Resource":  resources,
+				"Condition": map[string]any{"NumericLessThan": map[string]string{"s3:TlsVersion": "1.2"}},
+			},
+		},
+	}
+	b, _ := json.Marshal(p) // A map of strings always marshals; keys are sorted.
+	return string(b)
+}
+
+// status reads the bucket's name, ARN and region from what the provider
+// observed.
+func status(s *compose.Set) compose.Status {
+	st := compose.Status{Fields: pb.Fields{}, ConnectionDetails: map[string][]byte{}}
+	obs := s.Observed(Bucket)
+	for k, path := range map[string]string{"bucketName": "id", "arn": "arn", "region": "region"} {
+		if v, ok := pb.String(obs, "status", "atProvider", path); ok && v != "" {
+			st.Fields[k] = pb.Str(v)
+			st.ConnectionDetails[k] = []byte(v)
+		}
+	}
+	return st
+}

@@ -1,0 +1,46 @@
+// Command function serves function-paved over gRPC.
+package main
+
+import (
+	"github.com/alecthomas/kong"
+	function "github.com/crossplane/function-sdk-go"
+	"google.golang.org/grpc/health"
+	healthgrpc "google.golang.org/grpc/health/grpc_health_v1"
+
+	"github.com/paved-dev/paved/fn"
+)
+
+// CLI of function-paved.
+type CLI struct {
+	Debug bool `help:"Emit debug logs in addition to info logs." short:"d"`
+
+	Network            string `default:"tcp"   help:"Network on which to listen for gRPC connections."`
+	Address            string `default:":9443" help:"Address at which to listen for gRPC connections."`
+	TLSServerCertsDir  string `env:"TLS_SERVER_CERTS_DIR" help:"Directory containing server certs (tls.key, tls.crt) and the CA used to verify client certificates (ca.crt)."`
+	Insecure           bool   `help:"Run without mTLS credentials. For development only: Crossplane always dials functions with mTLS."`
+	MetricsAddress     string `default:":8080" help:"Address at which to serve Prometheus metrics (empty to disable)."`
+	MaxRecvMessageSize int    `default:"4"     help:"Maximum size of a received message in MB."`
+}
+
+// Run serves the function until it fails.
+func (c *CLI) Run() error {
+	log, err := function.NewLogger(c.Debug)
+	if err != nil {
+		return err
+	}
+	hs := health.NewServer()
+	hs.SetServingStatus("", healthgrpc.HealthCheckResponse_SERVING)
+	return function.Serve(fn.New(log),
+		function.Listen(c.Network, c.Address),
+		function.MTLSCertificates(c.TLSServerCertsDir),
+		function.Insecure(c.Insecure),
+		function.MaxRecvMessageSize(c.MaxRecvMessageSize*1024*1024),
+		function.WithHealthServer(hs),
+		function.WithMetricsServer(c.MetricsAddress),
+	)
+}
+
+func main() {
+	ctx := kong.Parse(&CLI{}, kong.Description("function-paved: secure DatabaseClaims and BucketClaims for Crossplane."))
+	ctx.FatalIfErrorf(ctx.Run())
+}

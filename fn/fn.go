@@ -1,0 +1,157 @@
+// Package fn is function-paved: a Crossplane composition function that turns
+// paved's claims into secure managed resources.
+package fn
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/crossplane/function-sdk-go/logging"
+	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
+	"github.com/crossplane/function-sdk-go/request"
+	"github.com/crossplane/function-sdk-go/response"
+	"google.golang.org/protobuf/types/known/structpb"
+
+	"github.com/paved-dev/paved/fn/bucket"
+	"github.com/paved-dev/paved/fn/database"
+	"github.com/paved-dev/paved/fn/input/v1alpha1"
+	"github.com/paved-dev/paved/fn/internal/compose"
+	"github.com/paved-dev/paved/fn/internal/env"
+)
+
+// Group of paved's composite resources.
+const Group = "platform.paved.dev"
+
+// EnvironmentRequirement is the name under which the function requires the
+// EnvironmentConfig named in its input.
+const EnvironmentRequirement = "environment"
+
+// EnvironmentConfig's API.
+const (
+	EnvironmentConfigAPIVersion = "apiextensions.crossplane.io/v1beta1"
+	EnvironmentConfigKind       = "EnvironmentConfig"
+)
+
+// A Composer composes one kind of composite resource. It validates the
+// composite's spec, adds the composed resources to the set and returns the
+// status to write back. Everything else (input, environment, names, labels,
+// readiness, writing the response) is done once, here and in package compose.
+type Composer interface {
+	// Component is the app.kubernetes.io/component of composed resources.
+	Component() string
+	// ConditionType is the composer's own condition on composite and claim.
+	ConditionType() string
+	// Compose adds desired resources to s. An error is the claim's fault
+	// and is reported as a Fatal result, so its message must say what to fix.
+	Compose(xr *compose.Composite, e *env.Environment, s *compose.Set) (compose.Status, error)
+}
+
+// Function is function-paved.
+type Function struct {
+	fnv1.UnimplementedFunctionRunnerServiceServer
+
+	log       logging.Logger
+	composers map[string]Composer
+}
+
+// New returns function-paved with a composer for every paved kind.
+func New(log logging.Logger) *Function {
+	return &Function{
+		log: log,
+		composers: map[string]Composer{
+			database.Kind: database.Composer{},
+			bucket.Kind:   bucket.Composer{},
+		},
+	}
+}
+
+// RunFunction composes the observed composite resource.
+func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) (*fnv1.RunFunctionResponse, error) {
+	rsp := response.To(req, response.DefaultTTL)
+
+	in := &v1alpha1.Input{}
+	if err := request.GetInput(req, in); err != nil {
+		response.Fatal(rsp, fmt.Errorf("cannot read function input (%s/%s %s): %w", v1alpha1.Group, v1alpha1.Version, v1alpha1.Kind, err))
+		return rsp, nil
+	}
+
+	xr, err := compose.ObservedComposite(req)
+	if err != nil {
+		response.Fatal(rsp, err)
+		return rsp, nil
+	}
+	c, ok := f.composers[xr.Kind]
+	if !ok || xr.APIVersion != Group+"/v1alpha1" {
+		response.Fatal(rsp, fmt.Errorf("function-paved cannot compose %s %s: it composes %s/v1alpha1 XDatabase and XBucket", xr.APIVersion, xr.Kind, Group))
+		return rsp, nil
+	}
+	log := f.log.WithValues("xr-kind", xr.Kind, "xr-name", xr.Name, "tag", req.GetMeta().GetTag())
+
+	ec, ok := environmentConfig(req, rsp, in.EnvironmentConfigName)
+	if !ok {
+		// Crossplane fetches the EnvironmentConfig and calls again.
+		log.Debug("Requiring EnvironmentConfig", "name", in.EnvironmentConfigName)
+		return rsp, nil
+	}
+	e, err := env.Resolve(in.Environment, in.EnvironmentConfigName, ec)
+	if err != nil {
+		log.Info("Invalid environment", "error", err.Error())
+		response.Fatal(rsp, fmt.Errorf("invalid platform environment for %s: %w", subject(xr), err))
+		return rsp, nil
+	}
+
+	set := compose.NewSet(req, xr, c.Component())
+	st, err := c.Compose(xr, e, set)
+	if err != nil {
+		log.Info("Invalid claim", "error", err.Error())
+		response.Fatal(rsp, fmt.Errorf("invalid %s: %w", subject(xr), err))
+		return rsp, nil
+	}
+	st.ConditionType = c.ConditionType()
+	set.Write(rsp)
+	set.WriteStatus(rsp, st)
+	log.Debug("Composed", "ready", set.Ready(), "pending", len(set.Pending()))
+	return rsp, nil
+}
+
+// subject names what the user created: the claim if there is one.
+func subject(xr *compose.Composite) string {
+	if xr.ClaimName != "" {
+		kind := xr.Object.GetFields()["spec"].GetStructValue().GetFields()["claimRef"].GetStructValue().GetFields()["kind"].GetStringValue()
+		if kind == "" {
+			kind = "claim"
+		}
+		return fmt.Sprintf("%s %s/%s", kind, xr.ClaimNamespace, xr.ClaimName)
+	}
+	return fmt.Sprintf("%s %s", xr.Kind, xr.Name)
+}
+
+// environmentConfig requires the named EnvironmentConfig and returns it
+// once Crossplane has supplied it (nil if it does not exist). It returns
+// false while Crossplane has not yet been asked for it.
+func environmentConfig(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse, name string) (*structpb.Struct, bool) {
+	if name == "" {
+		return nil, true
+	}
+	sel := &fnv1.ResourceSelector{
+		ApiVersion: EnvironmentConfigAPIVersion,
+		Kind:       EnvironmentConfigKind,
+		Match:      &fnv1.ResourceSelector_MatchName{MatchName: name},
+	}
+	// Crossplane v2 reads resources; v1 reads extra_resources.
+	rsp.Requirements = &fnv1.Requirements{
+		Resources:      map[string]*fnv1.ResourceSelector{EnvironmentRequirement: sel},
+		ExtraResources: map[string]*fnv1.ResourceSelector{EnvironmentRequirement: sel}, //nolint:staticcheck // Crossplane v1 support.
+	}
+	rs, ok := req.GetRequiredResources()[EnvironmentRequirement]
+	if !ok {
+		rs, ok = req.GetExtraResources()[EnvironmentRequirement] //nolint:staticcheck // Crossplane v1 support.
+	}
+	if !ok {
+		return nil, false
+	}
+	for _, item := range rs.GetItems() {
+		return item.GetResource(), true
+	}
+	return nil, true
+}

@@ -1,0 +1,291 @@
+// Package compose holds the mechanics every paved composer shares: reading
+// the observed composite, naming and labelling composed resources, deciding
+// their readiness from what was observed, and writing status, conditions and
+// connection details back. A composer only says what to compose.
+package compose
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
+	"google.golang.org/protobuf/types/known/structpb"
+
+	"github.com/paved-dev/paved/fn/internal/env"
+	"github.com/paved-dev/paved/fn/internal/field"
+	"github.com/paved-dev/paved/fn/internal/naming"
+	"github.com/paved-dev/paved/fn/internal/pb"
+)
+
+// Label keys set on every composed resource.
+const (
+	LabelName           = "app.kubernetes.io/name"
+	LabelInstance       = "app.kubernetes.io/instance"
+	LabelComponent      = "app.kubernetes.io/component"
+	LabelPartOf         = "app.kubernetes.io/part-of"
+	LabelManagedBy      = "app.kubernetes.io/managed-by"
+	LabelClaimName      = "paved.dev/claim-name"
+	LabelClaimNamespace = "paved.dev/claim-namespace"
+	LabelComposite      = "paved.dev/composite"
+
+	ManagedBy = "paved"
+)
+
+// Composite is the observed composite resource a composer works from.
+type Composite struct {
+	Object     *structpb.Struct
+	APIVersion string
+	Kind       string
+	Name       string
+
+	// ClaimName and ClaimNamespace identify the claim, if any.
+	ClaimName      string
+	ClaimNamespace string
+}
+
+// Spec returns the composite's spec (never nil).
+func (c *Composite) Spec() *structpb.Struct {
+	if s := pb.Struct(c.Object, "spec"); s != nil {
+		return s
+	}
+	return &structpb.Struct{}
+}
+
+// Owner is who a composed resource belongs to: the claim if there is one,
+// the composite otherwise.
+func (c *Composite) Owner() string {
+	if c.ClaimName != "" {
+		return c.ClaimNamespace + "/" + c.ClaimName
+	}
+	return c.Name
+}
+
+// ObservedComposite reads the composite from the request.
+func ObservedComposite(req *fnv1.RunFunctionRequest) (*Composite, error) {
+	o := req.GetObserved().GetComposite().GetResource()
+	c := &Composite{Object: o}
+	c.APIVersion, _ = pb.String(o, "apiVersion")
+	c.Kind, _ = pb.String(o, "kind")
+	c.Name, _ = pb.String(o, "metadata", "name")
+	if c.APIVersion == "" || c.Kind == "" || c.Name == "" {
+		return nil, fmt.Errorf("observed composite resource has no apiVersion, kind or metadata.name")
+	}
+	// Legacy composites record their claim in spec.claimRef; Crossplane also
+	// labels them with the claim's name and namespace.
+	c.ClaimName, _ = pb.String(o, "spec", "claimRef", "name")
+	c.ClaimNamespace, _ = pb.String(o, "spec", "claimRef", "namespace")
+	if c.ClaimName == "" {
+		c.ClaimName, _ = pb.String(o, "metadata", "labels", "crossplane.io/claim-name")
+		c.ClaimNamespace, _ = pb.String(o, "metadata", "labels", "crossplane.io/claim-namespace")
+	}
+	return c, nil
+}
+
+// Set is the desired composed resources of one composite.
+type Set struct {
+	xr        *Composite
+	component string
+	observed  map[string]*fnv1.Resource
+	added     []string
+	desired   map[string]*fnv1.Resource
+	pending   []string
+}
+
+// NewSet starts the desired resources of xr for the composer of component
+// (e.g. "database"), reading readiness from what req observed.
+func NewSet(req *fnv1.RunFunctionRequest, xr *Composite, component string) *Set {
+	return &Set{
+		xr:        xr,
+		component: component,
+		observed:  req.GetObserved().GetResources(),
+		desired:   map[string]*fnv1.Resource{},
+	}
+}
+
+// Labels returns the labels of a composed resource called name.
+func (s *Set) Labels(name string) map[string]string {
+	l := map[string]string{
+		LabelName:      name,
+		LabelInstance:  naming.LabelValue(s.xr.Name),
+		LabelComponent: s.component,
+		LabelPartOf:    naming.LabelValue(s.partOf()),
+		LabelManagedBy: ManagedBy,
+		LabelComposite: naming.LabelValue(s.xr.Name),
+	}
+	if s.xr.ClaimName != "" {
+		l[LabelClaimName] = naming.LabelValue(s.xr.ClaimName)
+		l[LabelClaimNamespace] = s.xr.ClaimNamespace
+	}
+	return l
+}
+
+func (s *Set) partOf() string {
+	if s.xr.ClaimName != "" {
+		return s.xr.ClaimName
+	}
+	return s.xr.Name
+}
+
+// Tags returns the AWS tags that carry the composite's identity into the
+// cloud account, for cost reports and audits.
+func (s *Set) Tags(e *env.Environment) *structpb.Value {
+	t := pb.Fields{
+		"paved.dev/managed-by": pb.Str(ManagedBy),
+		"paved.dev/component":  pb.Str(s.component),
+		"paved.dev/composite":  pb.Str(s.xr.Name),
+	}
+	if s.xr.ClaimName != "" {
+		t["paved.dev/claim"] = pb.Str(s.xr.Owner())
+	}
+	return pb.Obj(t)
+}
+
+// Add composes a resource called name (its name in the Composition's
+// pipeline, stable across reconciles) as object objName of the given
+// apiVersion and kind with the given spec. Its readiness follows its
+// observed Ready condition.
+func (s *Set) Add(name, apiVersion, kind, objName string, spec pb.Fields) {
+	labels := s.Labels(name)
+	obj := &structpb.Struct{Fields: pb.Fields{
+		"apiVersion": pb.Str(apiVersion),
+		"kind":       pb.Str(kind),
+		"metadata": pb.Obj(pb.Fields{
+			"name":   pb.Str(objName),
+			"labels": pb.StrMap(labels),
+		}),
+		"spec": pb.Obj(spec),
+	}}
+	ready := fnv1.Ready_READY_FALSE
+	if status, reason, ok := s.condition(name); ok && status == "True" {
+		ready = fnv1.Ready_READY_TRUE
+	} else {
+		s.pending = append(s.pending, describe(name, status, reason, ok, s.observed[name] != nil))
+	}
+	s.desired[name] = &fnv1.Resource{Resource: obj, Ready: ready}
+	s.added = append(s.added, name)
+}
+
+func describe(name, status, reason string, found, exists bool) string {
+	switch {
+	case !exists:
+		return name + " (not created yet)"
+	case !found:
+		return name + " (no Ready condition yet)"
+	case reason != "":
+		return fmt.Sprintf("%s (Ready=%s: %s)", name, status, reason)
+	default:
+		return fmt.Sprintf("%s (Ready=%s)", name, status)
+	}
+}
+
+func (s *Set) condition(name string) (status, reason string, ok bool) {
+	o := s.observed[name]
+	if o == nil {
+		return "", "", false
+	}
+	return pb.Condition(o.GetResource(), "Ready")
+}
+
+// Observed returns the observed object of the composed resource called
+// name, or nil if it does not exist yet.
+func (s *Set) Observed(name string) *structpb.Struct {
+	return s.observed[name].GetResource()
+}
+
+// ObservedConnectionDetails returns the connection details Crossplane read
+// from the composed resource's connection secret.
+func (s *Set) ObservedConnectionDetails(name string) map[string][]byte {
+	return s.observed[name].GetConnectionDetails()
+}
+
+// Ready reports whether every composed resource exists and is ready.
+func (s *Set) Ready() bool { return len(s.pending) == 0 }
+
+// Pending describes the composed resources that are not ready, in the order
+// they were added.
+func (s *Set) Pending() []string { return s.pending }
+
+// Write adds the desired composed resources to rsp, keeping any that earlier
+// pipeline steps desired.
+func (s *Set) Write(rsp *fnv1.RunFunctionResponse) {
+	if rsp.Desired == nil {
+		rsp.Desired = &fnv1.State{}
+	}
+	if rsp.Desired.Resources == nil {
+		rsp.Desired.Resources = make(map[string]*fnv1.Resource, len(s.desired))
+	}
+	for name, r := range s.desired {
+		rsp.Desired.Resources[name] = r
+	}
+}
+
+// Status is what a composer writes back to the composite.
+type Status struct {
+	// Fields of the composite's status (only those that are known).
+	Fields pb.Fields
+	// ConnectionDetails for the composite's connection secret.
+	ConnectionDetails map[string][]byte
+	// ConditionType is the composer's own condition, e.g. DatabaseReady.
+	ConditionType string
+}
+
+// WriteStatus writes status fields, connection details and the composer's
+// condition to rsp. The condition is True with reason Available when every
+// composed resource is ready, and False with reason Creating naming the
+// resources it waits for otherwise. It never carries connection details.
+func (s *Set) WriteStatus(rsp *fnv1.RunFunctionResponse, st Status) {
+	if rsp.Desired == nil {
+		rsp.Desired = &fnv1.State{}
+	}
+	if rsp.Desired.Composite == nil {
+		rsp.Desired.Composite = &fnv1.Resource{}
+	}
+	dc := rsp.Desired.Composite
+	if dc.Resource == nil {
+		dc.Resource = &structpb.Struct{Fields: pb.Fields{}}
+	}
+	pb.Set(dc.Resource, pb.Str(s.xr.APIVersion), "apiVersion")
+	pb.Set(dc.Resource, pb.Str(s.xr.Kind), "kind")
+	keys := make([]string, 0, len(st.Fields))
+	for k := range st.Fields {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		pb.Set(dc.Resource, st.Fields[k], "status", k)
+	}
+	if len(st.ConnectionDetails) > 0 {
+		if dc.ConnectionDetails == nil {
+			dc.ConnectionDetails = make(map[string][]byte, len(st.ConnectionDetails))
+		}
+		for k, v := range st.ConnectionDetails {
+			dc.ConnectionDetails[k] = v
+		}
+	}
+
+	c := &fnv1.Condition{
+		Type:   st.ConditionType,
+		Status: fnv1.Status_STATUS_CONDITION_TRUE,
+		Reason: "Available",
+		Target: fnv1.Target_TARGET_COMPOSITE_AND_CLAIM.Enum(),
+	}
+	msg := fmt.Sprintf("all %d composed resources are ready", len(s.added))
+	if !s.Ready() {
+		c.Status = fnv1.Status_STATUS_CONDITION_FALSE
+		c.Reason = "Creating"
+		msg = "waiting for " + strings.Join(s.pending, ", ")
+	}
+	c.Message = &msg
+	rsp.Conditions = append(rsp.Conditions, c)
+}
+
+// SecureSetting checks a boolean a claim may state only with its secure
+// value: a claim that asks for the insecure one is refused, naming why.
+func SecureSetting(spec *structpb.Struct, name string, secure bool, why string) *field.Error {
+	v, ok := pb.Bool(spec, name)
+	if !ok || v == secure {
+		return nil
+	}
+	return field.Invalid("spec."+name, v, fmt.Sprintf("only %t is allowed: %s", secure, why))
+}

@@ -1,0 +1,243 @@
+// Package env resolves the platform environment a composition runs in:
+// built-in defaults, then the function input, then an EnvironmentConfig.
+package env
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/netip"
+	"regexp"
+	"sort"
+	"strings"
+
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/types/known/structpb"
+
+	"github.com/paved-dev/paved/fn/input/v1alpha1"
+	"github.com/paved-dev/paved/fn/internal/field"
+	"github.com/paved-dev/paved/fn/internal/pb"
+)
+
+// Defaults that apply when neither the input nor an EnvironmentConfig says
+// otherwise.
+const (
+	DefaultConnectionSecretNamespace = "crossplane-system"
+	DefaultBackupRetentionDays       = 7
+	MinBackupRetentionDays           = 7
+	MaxBackupRetentionDays           = 35
+)
+
+// DataKey is the key under an EnvironmentConfig's data that holds paved's
+// settings, so one EnvironmentConfig can serve several functions.
+const DataKey = "paved"
+
+// Environment is the resolved environment. Source names, per field, where
+// its value came from, so that an error names the place to fix.
+type Environment struct {
+	Region                    string
+	VPCID                     string
+	SubnetIDs                 []string
+	AllowedCIDRs              []string
+	KMSKeyID                  string
+	InstanceClasses           map[string]string
+	BackupRetentionDays       int64
+	ConnectionSecretNamespace string
+
+	source map[string]string
+}
+
+// Source returns the path of a field (by its JSON name) in the place its
+// value came from, e.g. `input environment.vpcId` or
+// `EnvironmentConfig "prod" data.paved.vpcId`.
+func (e *Environment) Source(jsonName string) string {
+	if s, ok := e.source[jsonName]; ok {
+		return s
+	}
+	return "input environment." + jsonName
+}
+
+// Resolve merges the input's environment with the data.paved object of an
+// EnvironmentConfig (nil when there is none) and validates the result.
+func Resolve(in v1alpha1.Environment, ecName string, ec *structpb.Struct) (*Environment, error) {
+	e := &Environment{
+		ConnectionSecretNamespace: DefaultConnectionSecretNamespace,
+		BackupRetentionDays:       DefaultBackupRetentionDays,
+		source:                    map[string]string{},
+	}
+	e.apply(in, "input environment.")
+
+	if data := pb.Struct(ec, "data", DataKey); data != nil {
+		over, err := decode(data)
+		if err != nil {
+			return nil, fmt.Errorf("EnvironmentConfig %q data.%s: %w", ecName, DataKey, err)
+		}
+		e.apply(over, fmt.Sprintf("EnvironmentConfig %q data.%s.", ecName, DataKey))
+	}
+	return e, e.validate()
+}
+
+func decode(s *structpb.Struct) (v1alpha1.Environment, error) {
+	var out v1alpha1.Environment
+	j, err := protojson.Marshal(s)
+	if err != nil {
+		return out, err
+	}
+	d := json.NewDecoder(bytes.NewReader(j))
+	d.DisallowUnknownFields()
+	if err := d.Decode(&out); err != nil {
+		return out, fmt.Errorf("cannot read settings (allowed keys: region, vpcId, subnetIds, allowedCidrs, kmsKeyId, instanceClasses, backupRetentionDays, connectionSecretNamespace): %w", err)
+	}
+	return out, nil
+}
+
+// apply overrides e field by field with what src sets.
+func (e *Environment) apply(src v1alpha1.Environment, prefix string) {
+	set := func(name string) { e.source[name] = prefix + name }
+	if src.Region != "" {
+		e.Region = src.Region
+		set("region")
+	}
+	if src.VPCID != "" {
+		e.VPCID = src.VPCID
+		set("vpcId")
+	}
+	if len(src.SubnetIDs) > 0 {
+		e.SubnetIDs = src.SubnetIDs
+		set("subnetIds")
+	}
+	if len(src.AllowedCIDRs) > 0 {
+		e.AllowedCIDRs = src.AllowedCIDRs
+		set("allowedCidrs")
+	}
+	if src.KMSKeyID != "" {
+		e.KMSKeyID = src.KMSKeyID
+		set("kmsKeyId")
+	}
+	if len(src.InstanceClasses) > 0 {
+		merged := make(map[string]string, len(e.InstanceClasses)+len(src.InstanceClasses))
+		for k, v := range e.InstanceClasses {
+			merged[k] = v
+		}
+		for k, v := range src.InstanceClasses {
+			merged[k] = v
+			e.source["instanceClasses."+k] = prefix + "instanceClasses." + k
+		}
+		e.InstanceClasses = merged
+	}
+	if src.BackupRetentionDays != nil {
+		e.BackupRetentionDays = *src.BackupRetentionDays
+		set("backupRetentionDays")
+	}
+	if src.ConnectionSecretNamespace != "" {
+		e.ConnectionSecretNamespace = src.ConnectionSecretNamespace
+		set("connectionSecretNamespace")
+	}
+}
+
+var (
+	reRegion    = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]$`)
+	reVPC       = regexp.MustCompile(`^vpc-[0-9a-f]{8}([0-9a-f]{9})?$`)
+	reSubnet    = regexp.MustCompile(`^subnet-[0-9a-f]{8}([0-9a-f]{9})?$`)
+	reKMS       = regexp.MustCompile(`^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:(key/[0-9a-f-]{36}|alias/[A-Za-z0-9/_-]+)$`)
+	reClass     = regexp.MustCompile(`^db\.[a-z0-9]+\.[a-z0-9]+$`)
+	reNamespace = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$`)
+)
+
+// Sizes are the database sizes a claim can ask for.
+var Sizes = []string{"small", "medium", "large"}
+
+func (e *Environment) validate() error {
+	var errs field.List
+	if e.Region != "" && !reRegion.MatchString(e.Region) {
+		errs.Add(field.Invalid(e.Source("region"), e.Region, "an AWS region such as eu-west-1"))
+	}
+	if e.VPCID != "" && !reVPC.MatchString(e.VPCID) {
+		errs.Add(field.Invalid(e.Source("vpcId"), e.VPCID, "a VPC id such as vpc-0abc1234def567890"))
+	}
+	for i, s := range e.SubnetIDs {
+		if !reSubnet.MatchString(s) {
+			errs.Add(field.Invalid(fmt.Sprintf("%s[%d]", e.Source("subnetIds"), i), s, "a subnet id such as subnet-0abc1234def567890"))
+		}
+	}
+	for i, c := range e.AllowedCIDRs {
+		errs.Add(checkCIDR(fmt.Sprintf("%s[%d]", e.Source("allowedCidrs"), i), c))
+	}
+	if e.KMSKeyID != "" && !reKMS.MatchString(e.KMSKeyID) {
+		errs.Add(field.Invalid(e.Source("kmsKeyId"), e.KMSKeyID, "a KMS key or alias ARN such as arn:aws:kms:eu-west-1:111122223333:key/<uuid>"))
+	}
+	keys := make([]string, 0, len(e.InstanceClasses))
+	for k := range e.InstanceClasses {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		src := e.Source("instanceClasses." + k)
+		if !contains(Sizes, k) {
+			errs.Add(field.OneOf(src, k, Sizes...))
+			continue
+		}
+		if v := e.InstanceClasses[k]; !reClass.MatchString(v) {
+			errs.Add(field.Invalid(src, v, "an RDS instance class such as db.t3.medium"))
+		}
+	}
+	if d := e.BackupRetentionDays; d < MinBackupRetentionDays || d > MaxBackupRetentionDays {
+		errs.Add(field.Invalid(e.Source("backupRetentionDays"), float64(d), fmt.Sprintf("between %d and %d days", MinBackupRetentionDays, MaxBackupRetentionDays)))
+	}
+	if !reNamespace.MatchString(e.ConnectionSecretNamespace) {
+		errs.Add(field.Invalid(e.Source("connectionSecretNamespace"), e.ConnectionSecretNamespace, "a Kubernetes namespace name"))
+	}
+	return errs.Err()
+}
+
+func checkCIDR(path, c string) *field.Error {
+	p, err := netip.ParsePrefix(c)
+	if err != nil {
+		return field.Invalid(path, c, "a CIDR block such as 10.0.0.0/16")
+	}
+	if p.Bits() == 0 {
+		return field.Invalid(path, c, "a private range; paved never opens a database to the whole internet")
+	}
+	if !p.Addr().IsPrivate() {
+		return field.Invalid(path, c, "a private range (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, fc00::/7); paved never opens a database to public addresses")
+	}
+	if p.Masked() != p {
+		return field.Invalid(path, c, "a CIDR block without host bits, such as "+p.Masked().String())
+	}
+	return nil
+}
+
+// RequireNetwork reports the settings a database needs that are not set.
+func (e *Environment) RequireNetwork() error {
+	var errs field.List
+	if e.Region == "" {
+		errs.Add(field.Required(e.Source("region"), "the AWS region, set in the Composition's function input or the EnvironmentConfig"))
+	}
+	if e.VPCID == "" {
+		errs.Add(field.Required(e.Source("vpcId"), "the VPC id, set in the Composition's function input or the EnvironmentConfig"))
+	}
+	if len(e.SubnetIDs) < 2 {
+		errs.Add(field.Invalid(e.Source("subnetIds"), strings.Join(e.SubnetIDs, ","), "at least two private subnet ids in different availability zones"))
+	}
+	if len(e.AllowedCIDRs) == 0 {
+		errs.Add(field.Required(e.Source("allowedCidrs"), "the private CIDR blocks that may reach the database"))
+	}
+	return errs.Err()
+}
+
+// RequireRegion reports a missing region.
+func (e *Environment) RequireRegion() error {
+	if e.Region == "" {
+		return field.Required(e.Source("region"), "the AWS region, set in the Composition's function input or the EnvironmentConfig")
+	}
+	return nil
+}
+
+func contains(ss []string, s string) bool {
+	for _, x := range ss {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
