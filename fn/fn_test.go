@@ -2,14 +2,13 @@ package fn
 
 import (
 	"context"
-	"strings"
+	"strconv"
 	"testing"
 
 	"github.com/crossplane/function-sdk-go/logging"
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 	"github.com/crossplane/function-sdk-go/resource"
 	"github.com/google/go-cmp/cmp"
-	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/testing/protocmp"
 	"google.golang.org/protobuf/types/known/durationpb"
 	"google.golang.org/protobuf/types/known/structpb"
@@ -35,12 +34,15 @@ func xbucket(spec string) *fnv1.Resource {
 }
 
 func xr(kind, claimKind, claim, spec string) *fnv1.Resource {
-	return &fnv1.Resource{Resource: resource.MustStructJSON(`{
+	o := resource.MustStructJSON(`{
 		"apiVersion": "platform.paved.dev/v1alpha1",
 		"kind": "` + kind + `",
-		"metadata": {"name": "` + claim + `-x7k2p"},
-		"spec": ` + strings.Replace(spec, "}", `, "claimRef": {"apiVersion": "platform.paved.dev/v1alpha1", "kind": "`+claimKind+`", "name": "`+claim+`", "namespace": "orders"}}`, 1) + `
-	}`)}
+		"metadata": {"name": "` + claim + `-x7k2p"}
+	}`)
+	sp := resource.MustStructJSON(spec)
+	sp.Fields["claimRef"] = structpb.NewStructValue(resource.MustStructJSON(`{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "` + claimKind + `", "name": "` + claim + `", "namespace": "orders"}`))
+	o.Fields["spec"] = structpb.NewStructValue(sp)
+	return &fnv1.Resource{Resource: o}
 }
 
 func runReq(in string, observed *fnv1.State) *fnv1.RunFunctionRequest {
@@ -244,4 +246,268 @@ func TestRunFunction(t *testing.T) {
 	}
 }
 
-var _ = proto.Equal
+const bucketTags = `{"paved.dev/managed-by": "paved", "paved.dev/component": "bucket", "paved.dev/composite": "orders-assets-x7k2p", "paved.dev/claim": "orders/orders-assets"}`
+
+const tlsOnly = `{"Statement":[{"Action":"s3:*","Condition":{"Bool":{"aws:SecureTransport":"false"}},"Effect":"Deny","Principal":"*","Resource":["arn:aws:s3:::orders-assets-x7k2p","arn:aws:s3:::orders-assets-x7k2p/*"],"Sid":"DenyInsecureTransport"},{"Action":"s3:*","Condition":{"NumericLessThan":{"s3:TlsVersion":"1.2"}},"Effect":"Deny","Principal":"*","Resource":["arn:aws:s3:::orders-assets-x7k2p","arn:aws:s3:::orders-assets-x7k2p/*"],"Sid":"DenyOutdatedTLS"}],"Version":"2012-10-17"}`
+
+// The complete desired state of an empty BucketClaim.
+func desiredBucket(ready fnv1.Ready) map[string]*fnv1.Resource {
+	l := func(n string) string { return labels(n, "bucket", "orders-assets-x7k2p", "orders-assets") }
+	sub := func(name, kind, fp string) *fnv1.Resource {
+		return &fnv1.Resource{Ready: ready, Resource: resource.MustStructJSON(`{
+			"apiVersion": "s3.aws.upbound.io/v1beta1",
+			"kind": "` + kind + `",
+			"metadata": {"name": "orders-assets-x7k2p-` + name + `", "labels": ` + l(name) + `},
+			"spec": {"forProvider": {"region": "eu-west-1", "bucketRef": {"name": "orders-assets-x7k2p"}, ` + fp + `}}
+		}`)}
+	}
+	return map[string]*fnv1.Resource{
+		"bucket": {Ready: ready, Resource: resource.MustStructJSON(`{
+			"apiVersion": "s3.aws.upbound.io/v1beta1",
+			"kind": "Bucket",
+			"metadata": {"name": "orders-assets-x7k2p", "labels": ` + l("bucket") + `},
+			"spec": {"forProvider": {"region": "eu-west-1", "forceDestroy": false, "tags": ` + bucketTags + `}}
+		}`)},
+		"versioning": sub("versioning", "BucketVersioning", `"versioningConfiguration": [{"status": "Enabled"}]`),
+		"encryption": sub("encryption", "BucketServerSideEncryptionConfiguration",
+			`"rule": [{"applyServerSideEncryptionByDefault": [{"sseAlgorithm": "aws:kms"}], "bucketKeyEnabled": true}]`),
+		"public-access-block": sub("public-access-block", "BucketPublicAccessBlock",
+			`"blockPublicAcls": true, "blockPublicPolicy": true, "ignorePublicAcls": true, "restrictPublicBuckets": true`),
+		"ownership-controls": sub("ownership-controls", "BucketOwnershipControls", `"rule": [{"objectOwnership": "BucketOwnerEnforced"}]`),
+		"policy":             sub("policy", "BucketPolicy", `"policy": `+strconvQuote(tlsOnly)),
+		"lifecycle": sub("lifecycle", "BucketLifecycleConfiguration",
+			`"rule": [{"id": "paved-defaults", "status": "Enabled", "filter": [{"prefix": ""}], "abortIncompleteMultipartUpload": [{"daysAfterInitiation": 7}]}]`),
+	}
+}
+
+func strconvQuote(s string) string { return strconv.Quote(s) }
+
+func TestRunFunctionBucket(t *testing.T) {
+	observed := map[string]*fnv1.Resource{}
+	for _, n := range []string{"versioning", "encryption", "public-access-block", "ownership-controls", "policy", "lifecycle"} {
+		observed[n] = observedReady(n, `{"apiVersion": "s3.aws.upbound.io/v1beta1", "kind": "X"}`, nil)
+	}
+	observed["bucket"] = observedReady("bucket", `{"apiVersion": "s3.aws.upbound.io/v1beta1", "kind": "Bucket",
+		"status": {"atProvider": {"id": "orders-assets-x7k2p", "arn": "arn:aws:s3:::orders-assets-x7k2p", "region": "eu-west-1"}}}`, nil)
+	notReady := map[string]*fnv1.Resource{}
+	for n, r := range observed {
+		notReady[n] = r
+	}
+	notReady["policy"] = &fnv1.Resource{Resource: resource.MustStructJSON(`{"status": {"conditions": [{"type": "Ready", "status": "False", "reason": "Creating"}]}}`)}
+
+	cases := map[string]struct {
+		reason string
+		req    *fnv1.RunFunctionRequest
+		want   *fnv1.RunFunctionResponse
+	}{
+		"FirstReconcile": {
+			reason: "An empty BucketClaim composes a versioned, KMS-encrypted, private, owner-enforced, TLS-only bucket.",
+			req:    runReq(input, &fnv1.State{Composite: xbucket(`{}`)}),
+			want: &fnv1.RunFunctionResponse{
+				Meta: meta(),
+				Desired: &fnv1.State{
+					Composite: &fnv1.Resource{Resource: resource.MustStructJSON(`{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XBucket"}`), ConnectionDetails: map[string][]byte{}},
+					Resources: desiredBucket(fnv1.Ready_READY_FALSE),
+				},
+				Conditions: []*fnv1.Condition{{
+					Type: "BucketReady", Status: fnv1.Status_STATUS_CONDITION_FALSE, Reason: "Creating",
+					Message: str("waiting for bucket (not created yet), versioning (not created yet), encryption (not created yet), public-access-block (not created yet), ownership-controls (not created yet), policy (not created yet), lifecycle (not created yet)"),
+					Target:  fnv1.Target_TARGET_COMPOSITE_AND_CLAIM.Enum(),
+				}},
+			},
+		},
+		"OneNotReady": {
+			reason: "One composed resource that is not Ready keeps the bucket from being Ready; status is still reported.",
+			req:    runReq(input, &fnv1.State{Composite: xbucket(`{}`), Resources: notReady}),
+			want: &fnv1.RunFunctionResponse{
+				Meta: meta(),
+				Desired: &fnv1.State{
+					Composite: &fnv1.Resource{
+						Resource: resource.MustStructJSON(`{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XBucket",
+							"status": {"bucketName": "orders-assets-x7k2p", "arn": "arn:aws:s3:::orders-assets-x7k2p", "region": "eu-west-1"}}`),
+						ConnectionDetails: map[string][]byte{"bucketName": []byte("orders-assets-x7k2p"), "arn": []byte("arn:aws:s3:::orders-assets-x7k2p"), "region": []byte("eu-west-1")},
+					},
+					Resources: func() map[string]*fnv1.Resource {
+						d := desiredBucket(fnv1.Ready_READY_TRUE)
+						d["policy"].Ready = fnv1.Ready_READY_FALSE
+						return d
+					}(),
+				},
+				Conditions: []*fnv1.Condition{{
+					Type: "BucketReady", Status: fnv1.Status_STATUS_CONDITION_FALSE, Reason: "Creating",
+					Message: str("waiting for policy (Ready=False: Creating)"),
+					Target:  fnv1.Target_TARGET_COMPOSITE_AND_CLAIM.Enum(),
+				}},
+			},
+		},
+		"ObservedReady": {
+			reason: "A bucket whose resources are all Ready reports name, ARN and region.",
+			req:    runReq(input, &fnv1.State{Composite: xbucket(`{}`), Resources: observed}),
+			want: &fnv1.RunFunctionResponse{
+				Meta: meta(),
+				Desired: &fnv1.State{
+					Composite: &fnv1.Resource{
+						Resource: resource.MustStructJSON(`{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XBucket",
+							"status": {"bucketName": "orders-assets-x7k2p", "arn": "arn:aws:s3:::orders-assets-x7k2p", "region": "eu-west-1"}}`),
+						ConnectionDetails: map[string][]byte{"bucketName": []byte("orders-assets-x7k2p"), "arn": []byte("arn:aws:s3:::orders-assets-x7k2p"), "region": []byte("eu-west-1")},
+					},
+					Resources: desiredBucket(fnv1.Ready_READY_TRUE),
+				},
+				Conditions: []*fnv1.Condition{{
+					Type: "BucketReady", Status: fnv1.Status_STATUS_CONDITION_TRUE, Reason: "Available",
+					Message: str("all 7 composed resources are ready"),
+					Target:  fnv1.Target_TARGET_COMPOSITE_AND_CLAIM.Enum(),
+				}},
+			},
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			rsp, err := New(logging.NewNopLogger()).RunFunction(context.Background(), tc.req)
+			if err != nil {
+				t.Fatalf("%s\nRunFunction(...): unexpected error: %v", tc.reason, err)
+			}
+			if diff := cmp.Diff(tc.want, rsp, protocmp.Transform()); diff != "" {
+				t.Errorf("%s\nRunFunction(...): -want rsp, +got rsp:\n%s", tc.reason, diff)
+			}
+		})
+	}
+}
+
+// fatal is the response to invalid input: one Fatal result, nothing composed.
+func fatal(msg string) *fnv1.RunFunctionResponse {
+	return &fnv1.RunFunctionResponse{
+		Meta: meta(),
+		Results: []*fnv1.Result{{
+			Severity: fnv1.Severity_SEVERITY_FATAL,
+			Message:  msg,
+			Target:   fnv1.Target_TARGET_COMPOSITE.Enum(),
+		}},
+	}
+}
+
+func TestRunFunctionRejectsBadInput(t *testing.T) {
+	const db = "invalid DatabaseClaim orders/orders-db: "
+	const bk = "invalid BucketClaim orders/orders-assets: "
+	withEnv := func(env string) string {
+		return `{"apiVersion": "fn.paved.dev/v1alpha1", "kind": "Input", "environment": ` + env + `}`
+	}
+	cases := map[string]struct {
+		req  *fnv1.RunFunctionRequest
+		want string
+	}{
+		"UnknownEngine": {
+			req:  runReq(input, &fnv1.State{Composite: xdatabase(`{"engine": "oracle", "size": "small"}`)}),
+			want: db + `spec.engine: invalid value "oracle": allowed values are "postgresql", "mysql"`,
+		},
+		"RDSEngineName": {
+			req:  runReq(input, &fnv1.State{Composite: xdatabase(`{"engine": "postgres", "size": "small"}`)}),
+			want: db + `spec.engine: invalid value "postgres": allowed values are "postgresql", "mysql"`,
+		},
+		"UnknownSize": {
+			req:  runReq(input, &fnv1.State{Composite: xdatabase(`{"engine": "postgresql", "size": "huge"}`)}),
+			want: db + `spec.size: invalid value "huge": allowed values are "small", "medium", "large"`,
+		},
+		"MissingEngineAndSize": {
+			req:  runReq(input, &fnv1.State{Composite: xdatabase(`{"version": "15"}`)}),
+			want: db + `spec.engine: invalid value (none): required; allowed values are "postgresql", "mysql"; spec.size: invalid value (none): required; allowed values are "small", "medium", "large"`,
+		},
+		"PostgresVersion": {
+			req:  runReq(input, &fnv1.State{Composite: xdatabase(`{"engine": "postgresql", "size": "small", "version": "9.6"}`)}),
+			want: db + `spec.version: invalid value "9.6": for engine postgresql: a PostgreSQL major version from 13 to 17, optionally with a minor version (e.g. "15" or "15.7")`,
+		},
+		"MySQLVersionFormat": {
+			req:  runReq(input, &fnv1.State{Composite: xdatabase(`{"engine": "mysql", "size": "small", "version": "eight"}`)}),
+			want: db + `spec.version: invalid value "eight": for engine mysql: MySQL "8.0" or "8.4", optionally with a patch version (e.g. "8.0.39")`,
+		},
+		"VersionNotString": {
+			req:  runReq(input, &fnv1.State{Composite: xdatabase(`{"engine": "postgresql", "size": "small", "version": 15}`)}),
+			want: db + `spec.version: invalid value 15: a string such as "15" (quote it in YAML)`,
+		},
+		"StorageTooSmall": {
+			req:  runReq(input, &fnv1.State{Composite: xdatabase(`{"engine": "postgresql", "size": "small", "storageGB": 10}`)}),
+			want: db + `spec.storageGB: invalid value 10: a whole number of GiB from 20 to 4096`,
+		},
+		"StorageTooLarge": {
+			req:  runReq(input, &fnv1.State{Composite: xdatabase(`{"engine": "postgresql", "size": "small", "storageGB": 5000}`)}),
+			want: db + `spec.storageGB: invalid value 5000: a whole number of GiB from 20 to 4096`,
+		},
+		"StorageFraction": {
+			req:  runReq(input, &fnv1.State{Composite: xdatabase(`{"engine": "postgresql", "size": "small", "storageGB": 20.5}`)}),
+			want: db + `spec.storageGB: invalid value 20.5: a whole number of GiB from 20 to 4096`,
+		},
+		"PublicDatabase": {
+			req:  runReq(input, &fnv1.State{Composite: xdatabase(`{"engine": "postgresql", "size": "small", "publiclyAccessible": true}`)}),
+			want: db + `spec.publiclyAccessible: invalid value true: only false is allowed: paved databases are reachable only from the platform's private networks`,
+		},
+		"UnencryptedUnprotectedDatabase": {
+			req:  runReq(input, &fnv1.State{Composite: xdatabase(`{"engine": "mysql", "size": "large", "storageEncrypted": false, "deletionProtection": false}`)}),
+			want: db + `spec.storageEncrypted: invalid value false: only true is allowed: paved databases are always encrypted at rest; spec.deletionProtection: invalid value false: only true is allowed: paved databases are always protected from deletion`,
+		},
+		"PublicBucket": {
+			req:  runReq(input, &fnv1.State{Composite: xbucket(`{"publicAccess": true}`)}),
+			want: bk + `spec.publicAccess: invalid value true: only false is allowed: paved buckets always block public access`,
+		},
+		"UnencryptedBucket": {
+			req:  runReq(input, &fnv1.State{Composite: xbucket(`{"encrypted": false}`)}),
+			want: bk + `spec.encrypted: invalid value false: only true is allowed: paved buckets are always encrypted with KMS`,
+		},
+		"NoncurrentDays": {
+			req:  runReq(input, &fnv1.State{Composite: xbucket(`{"noncurrentVersionExpirationDays": 0}`)}),
+			want: bk + `spec.noncurrentVersionExpirationDays: invalid value 0: a whole number of days from 1 to 3650, or leave it out to keep old versions`,
+		},
+		"EnvironmentWithoutNetwork": {
+			req:  runReq(withEnv(`{"region": "eu-west-1"}`), &fnv1.State{Composite: xdatabase(`{"engine": "postgresql", "size": "small"}`)}),
+			want: db + `input environment.vpcId: invalid value (none): required; the VPC id, set in the Composition's function input or the EnvironmentConfig; input environment.subnetIds: invalid value "": at least two private subnet ids in different availability zones; input environment.allowedCidrs: invalid value (none): required; the private CIDR blocks that may reach the database`,
+		},
+		"BucketWithoutRegion": {
+			req:  runReq(withEnv(`{}`), &fnv1.State{Composite: xbucket(`{}`)}),
+			want: bk + `input environment.region: invalid value (none): required; the AWS region, set in the Composition's function input or the EnvironmentConfig`,
+		},
+		"OpenToTheInternet": {
+			req: runReq(withEnv(`{"region": "eu-west-1", "allowedCidrs": ["0.0.0.0/0", "203.0.113.0/24", "10.0.0.1/8"]}`), &fnv1.State{Composite: xbucket(`{}`)}),
+			want: "invalid platform environment for BucketClaim orders/orders-assets: " +
+				`input environment.allowedCidrs[0]: invalid value "0.0.0.0/0": a private range; paved never opens a database to the whole internet; ` +
+				`input environment.allowedCidrs[1]: invalid value "203.0.113.0/24": a private range (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, fc00::/7); paved never opens a database to public addresses; ` +
+				`input environment.allowedCidrs[2]: invalid value "10.0.0.1/8": a CIDR block without host bits, such as 10.0.0.0/8`,
+		},
+		"BadEnvironmentValues": {
+			req: runReq(withEnv(`{"region": "Europe", "vpcId": "vpc-xyz", "subnetIds": ["sn-1"], "kmsKeyId": "my-key", "instanceClasses": {"small": "t3.micro", "tiny": "db.t3.micro"}, "backupRetentionDays": 1, "connectionSecretNamespace": "Not_A_Namespace"}`),
+				&fnv1.State{Composite: xbucket(`{}`)}),
+			want: "invalid platform environment for BucketClaim orders/orders-assets: " +
+				`input environment.region: invalid value "Europe": an AWS region such as eu-west-1; ` +
+				`input environment.vpcId: invalid value "vpc-xyz": a VPC id such as vpc-0abc1234def567890; ` +
+				`input environment.subnetIds[0]: invalid value "sn-1": a subnet id such as subnet-0abc1234def567890; ` +
+				`input environment.kmsKeyId: invalid value "my-key": a KMS key or alias ARN such as arn:aws:kms:eu-west-1:111122223333:key/<uuid>; ` +
+				`input environment.instanceClasses.small: invalid value "t3.micro": an RDS instance class such as db.t3.medium; ` +
+				`input environment.instanceClasses.tiny: invalid value "tiny": allowed values are "small", "medium", "large"; ` +
+				`input environment.backupRetentionDays: invalid value 1: between 7 and 35 days; ` +
+				`input environment.connectionSecretNamespace: invalid value "Not_A_Namespace": a Kubernetes namespace name`,
+		},
+		"UnknownKind": {
+			req: runReq(input, &fnv1.State{Composite: &fnv1.Resource{Resource: resource.MustStructJSON(
+				`{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XQueue", "metadata": {"name": "q"}, "spec": {}}`)}}),
+			want: "function-paved cannot compose platform.paved.dev/v1alpha1 XQueue: it composes platform.paved.dev/v1alpha1 XDatabase and XBucket",
+		},
+		"NoComposite": {
+			req:  runReq(input, &fnv1.State{}),
+			want: "observed composite resource has no apiVersion, kind or metadata.name",
+		},
+		"CompositeWithoutClaim": {
+			req: runReq(input, &fnv1.State{Composite: &fnv1.Resource{Resource: resource.MustStructJSON(
+				`{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XDatabase", "metadata": {"name": "direct"}, "spec": {"engine": "db2", "size": "small"}}`)}}),
+			want: `invalid XDatabase direct: spec.engine: invalid value "db2": allowed values are "postgresql", "mysql"`,
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			rsp, err := New(logging.NewNopLogger()).RunFunction(context.Background(), tc.req)
+			if err != nil {
+				t.Fatalf("RunFunction(...): unexpected error: %v", err)
+			}
+			if diff := cmp.Diff(fatal(tc.want), rsp, protocmp.Transform()); diff != "" {
+				t.Errorf("RunFunction(...): -want rsp, +got rsp:\n%s", diff)
+			}
+		})
+	}
+}

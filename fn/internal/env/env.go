@@ -3,8 +3,7 @@
 package env
 
 import (
-	"bytes"
-	"encoding/json"
+	"errors"
 	"fmt"
 	"net/netip"
 	"regexp"
@@ -13,6 +12,7 @@ import (
 
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/types/known/structpb"
+	kjson "sigs.k8s.io/json"
 
 	"github.com/paved-dev/paved/fn/input/v1alpha1"
 	"github.com/paved-dev/paved/fn/internal/field"
@@ -83,9 +83,12 @@ func decode(s *structpb.Struct) (v1alpha1.Environment, error) {
 	if err != nil {
 		return out, err
 	}
-	d := json.NewDecoder(bytes.NewReader(j))
-	d.DisallowUnknownFields()
-	if err := d.Decode(&out); err != nil {
+	// Strict and case-sensitive: a misspelt key is an error, not ignored.
+	strict, err := kjson.UnmarshalStrict(j, &out)
+	if err == nil && len(strict) > 0 {
+		err = errors.Join(strict...)
+	}
+	if err != nil {
 		return out, fmt.Errorf("cannot read settings (allowed keys: region, vpcId, subnetIds, allowedCidrs, kmsKeyId, instanceClasses, backupRetentionDays, connectionSecretNamespace): %w", err)
 	}
 	return out, nil
