@@ -4,6 +4,7 @@ package apis
 import (
 	"k8s.io/apimachinery/pkg/runtime"
 
+	backstagev1alpha1 "github.com/paved-dev/paved/provider/apis/backstage/v1alpha1"
 	githubv1alpha1 "github.com/paved-dev/paved/provider/apis/github/v1alpha1"
 	"github.com/paved-dev/paved/provider/apis/v1alpha1"
 )
@@ -13,6 +14,7 @@ import (
 var AddToSchemes = runtime.SchemeBuilder{
 	v1alpha1.SchemeBuilder.AddToScheme,
 	githubv1alpha1.SchemeBuilder.AddToScheme,
+	backstagev1alpha1.SchemeBuilder.AddToScheme,
 }
 
 // AddToScheme adds all Resources to the Scheme.

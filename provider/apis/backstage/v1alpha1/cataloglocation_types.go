@@ -1,0 +1,170 @@
+package v1alpha1
+
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
+)
+
+// DefaultLocationType is the location type used when none is given.
+const DefaultLocationType = "url"
+
+// DefaultPath is the path of the catalog file in a referenced repository
+// when none is given.
+const DefaultPath = "catalog-info.yaml"
+
+// CatalogLocationParameters are the configurable fields of a CatalogLocation.
+// They are shared by the cluster-scoped CatalogLocation and a future
+// namespaced variant.
+//
+// The location's target is either given (target) or derived from a
+// github.paved.dev Repository (repositoryRef, repositorySelector or a
+// resolved repositoryURL) plus path:
+// <status.atProvider.htmlURL>/blob/<status.atProvider.defaultBranch>/<path>.
+//
+// +kubebuilder:validation:XValidation:rule="has(self.target) != (has(self.repositoryURL) || has(self.repositoryRef) || has(self.repositorySelector))",message="set either target or one of repositoryRef, repositorySelector and repositoryURL"
+// +kubebuilder:validation:XValidation:rule="!has(self.path) || !has(self.target)",message="path is only used with a repository; put the full URL into target"
+type CatalogLocationParameters struct {
+	// Type of the location, as Backstage knows it. Backstage's catalog reads
+	// "url" locations through its URL readers.
+	// +kubebuilder:default=url
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=63
+	// +optional
+	Type string `json:"type,omitempty"`
+
+	// Target is the URL of the catalog file to register (for example
+	// https://github.com/acme/payments/blob/main/catalog-info.yaml).
+	// Exclusive with the repository fields.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=2048
+	// +kubebuilder:validation:Pattern=`^https?://`
+	// +optional
+	Target *string `json:"target,omitempty"`
+
+	// RepositoryURL is the base URL of the files on a repository's default
+	// branch, <htmlURL>/blob/<defaultBranch>. It is usually resolved from
+	// repositoryRef or repositorySelector, once the Repository reports both
+	// values.
+	// +crossplane:generate:reference:type=github.com/paved-dev/paved/provider/apis/github/v1alpha1.Repository
+	// +crossplane:generate:reference:extractor=RepositoryBlobURL()
+	// +crossplane:generate:reference:refFieldName=RepositoryRef
+	// +crossplane:generate:reference:selectorFieldName=RepositorySelector
+	// +kubebuilder:validation:Pattern=`^https?://`
+	// +optional
+	RepositoryURL *string `json:"repositoryURL,omitempty"`
+
+	// RepositoryRef references a github.paved.dev Repository whose
+	// catalog file is registered.
+	// +optional
+	RepositoryRef *xpv2.Reference `json:"repositoryRef,omitempty"`
+
+	// RepositorySelector selects a github.paved.dev Repository whose catalog
+	// file is registered.
+	// +optional
+	RepositorySelector *xpv2.Selector `json:"repositorySelector,omitempty"`
+
+	// Path of the catalog file in the referenced repository. Defaults to
+	// catalog-info.yaml when a repository is used.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=1024
+	// +kubebuilder:validation:XValidation:rule="!self.startsWith('/')",message="path is relative to the repository root"
+	// +optional
+	Path *string `json:"path,omitempty"`
+
+	// RefreshKey asks Backstage to read the location again whenever its
+	// value changes (for example, compose a RepositoryFile's
+	// status.atProvider.commitSHA into it so that a new catalog file is
+	// picked up at once rather than at the catalog's next processing
+	// cycle).
+	// +kubebuilder:validation:MaxLength=256
+	// +optional
+	RefreshKey *string `json:"refreshKey,omitempty"`
+}
+
+// A ProcessingError is an error the catalog reported while processing the
+// location or an entity read from it.
+type ProcessingError struct {
+	// EntityRef of the entity that carries the error (the location's own
+	// Location entity for errors reading the target).
+	EntityRef string `json:"entityRef"`
+	// Name of the error, e.g. NotFoundError or InputError.
+	// +optional
+	Name string `json:"name,omitempty"`
+	// Message of the error.
+	Message string `json:"message"`
+}
+
+// CatalogLocationObservation is the observed state of a registered location.
+type CatalogLocationObservation struct {
+	// ID of the location in the catalog (also the external name).
+	// +optional
+	ID string `json:"id,omitempty"`
+
+	// Type of the registered location.
+	// +optional
+	Type string `json:"type,omitempty"`
+
+	// Target of the registered location.
+	// +optional
+	Target string `json:"target,omitempty"`
+
+	// LocationEntityRef is the ref of the Location entity the catalog made
+	// for this registration (location:default/generated-...).
+	// +optional
+	LocationEntityRef string `json:"locationEntityRef,omitempty"`
+
+	// EntityRefs are the refs of the entities read from the location, sorted.
+	// +optional
+	EntityRefs []string `json:"entityRefs,omitempty"`
+
+	// ProcessingErrors reported by the catalog for the location and the
+	// entities read from it.
+	// +optional
+	ProcessingErrors []ProcessingError `json:"processingErrors,omitempty"`
+
+	// RefreshedKey is the spec.forProvider.refreshKey the provider last
+	// asked Backstage to refresh for.
+	// +optional
+	RefreshedKey string `json:"refreshedKey,omitempty"`
+}
+
+// A CatalogLocationSpec defines the desired state of a CatalogLocation.
+type CatalogLocationSpec struct {
+	xpv2.ClusterManagedResourceSpec `json:",inline"`
+	ForProvider                     CatalogLocationParameters `json:"forProvider"`
+}
+
+// A CatalogLocationStatus represents the observed state of a CatalogLocation.
+type CatalogLocationStatus struct {
+	xpv2.ManagedResourceStatus `json:",inline"`
+	AtProvider                 CatalogLocationObservation `json:"atProvider,omitempty"`
+}
+
+// +kubebuilder:object:root=true
+
+// A CatalogLocation registers a location (a catalog file) in a Backstage
+// catalog. Its external name is the catalog's location id.
+// +kubebuilder:printcolumn:name="READY",type="string",JSONPath=".status.conditions[?(@.type=='Ready')].status"
+// +kubebuilder:printcolumn:name="SYNCED",type="string",JSONPath=".status.conditions[?(@.type=='Synced')].status"
+// +kubebuilder:printcolumn:name="EXTERNAL-NAME",type="string",JSONPath=".metadata.annotations.crossplane\\.io/external-name"
+// +kubebuilder:printcolumn:name="TARGET",type="string",JSONPath=".status.atProvider.target",priority=1
+// +kubebuilder:printcolumn:name="AGE",type="date",JSONPath=".metadata.creationTimestamp"
+// +kubebuilder:subresource:status
+// +kubebuilder:resource:scope=Cluster,categories={crossplane,managed,paved,backstage}
+type CatalogLocation struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	Spec   CatalogLocationSpec   `json:"spec"`
+	Status CatalogLocationStatus `json:"status,omitempty"`
+}
+
+// +kubebuilder:object:root=true
+
+// CatalogLocationList contains a list of CatalogLocation.
+type CatalogLocationList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+	Items           []CatalogLocation `json:"items"`
+}
