@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Installs the real Backstage catalog backend that the provider's integration
+# tests start (provider/test/backstage), and prints that directory.
+#
+# The node_modules tree is installed once with `npm ci` from the committed
+# package-lock.json and cached outside the repo, keyed by the hash of
+# package.json and package-lock.json:
+#   ${PAVED_CACHE:-$HOME/.cache/paved}/backstage/<hash>/node_modules
+# provider/test/backstage/node_modules (gitignored) is a symlink to it.
+# A cold install takes about 5 minutes (better-sqlite3 compiles from source).
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+src=$root/provider/test/backstage
+cache=${PAVED_CACHE:-$HOME/.cache/paved}/backstage
+
+hash=$(cat "$src/package.json" "$src/package-lock.json" | sha256sum | cut -c1-16)
+dir=$cache/$hash
+
+if [ ! -f "$dir/.complete" ]; then
+  mkdir -p "$cache"
+  tmp=$(mktemp -d "$cache/.install.XXXXXX")
+  trap 'rm -rf "$tmp"' EXIT
+  cp "$src/package.json" "$src/package-lock.json" "$tmp/"
+  echo "installing the Backstage test backend ($hash) into $dir ..." >&2
+  start=$(date +%s)
+  (cd "$tmp" && nice -n 10 npm ci --no-audit --no-fund --loglevel=error >&2)
+  touch "$tmp/.complete"
+  if ! mv -T "$tmp" "$dir" 2>/dev/null; then
+    # Another install finished first; keep it.
+    [ -f "$dir/.complete" ] || { echo "cannot move the install into $dir" >&2; exit 1; }
+  fi
+  trap - EXIT
+  rm -rf "$tmp"
+  echo "installed in $(( $(date +%s) - start )) s" >&2
+fi
+
+link=$src/node_modules
+if [ -L "$link" ] || [ ! -e "$link" ]; then
+  ln -sfn "$dir/node_modules" "$link"
+else
+  echo "$link is a real directory; using it as it is" >&2
+fi
+echo "$src"
