@@ -1,0 +1,399 @@
+package ghtest
+
+import (
+	"context"
+	"encoding/base64"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+)
+
+func acctOf(ctx context.Context) account {
+	a, _ := ctx.Value(ctxKey{}).(account)
+	return a
+}
+
+// handle dispatches to the operation. s.mu is held.
+func (s *Server) handle(ctx context.Context, r *http.Request, body []byte) response {
+	parts := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
+	for i := range parts {
+		parts[i], _ = url.PathUnescape(parts[i])
+	}
+	m := r.Method
+	switch {
+	case m == http.MethodGet && len(parts) == 1 && parts[0] == "user":
+		a := acctOf(ctx)
+		return reply(http.StatusOK, s.privateUser(a))
+	case m == http.MethodPost && len(parts) == 3 && parts[0] == "orgs" && parts[2] == "repos":
+		org, ok := s.accounts[lower(parts[1])]
+		if !ok || org.kind != "Organization" {
+			return reply(http.StatusNotFound, basicError(404, "Not Found"))
+		}
+		return s.createRepo(org, body, "")
+	case m == http.MethodPost && len(parts) == 2 && parts[0] == "user" && parts[1] == "repos":
+		return s.createRepo(acctOf(ctx), body, "")
+	case m == http.MethodPost && len(parts) == 4 && parts[0] == "repos" && parts[3] == "generate":
+		return s.generate(parts[1], parts[2], body)
+	case len(parts) == 3 && parts[0] == "repos":
+		return s.repoOp(m, parts[1], parts[2], body)
+	case len(parts) == 4 && parts[0] == "repos" && parts[3] == "topics" && m == http.MethodPut:
+		return s.replaceTopics(parts[1], parts[2], body)
+	case len(parts) == 6 && parts[0] == "repos" && parts[3] == "branches" && parts[5] == "protection":
+		return s.protectionOp(m, parts[1], parts[2], parts[4], body)
+	case len(parts) >= 5 && parts[0] == "repos" && parts[3] == "contents":
+		return s.contentsOp(r, parts[1], parts[2], strings.Join(parts[4:], "/"), body)
+	}
+	return reply(http.StatusNotFound, basicError(404, "Not Found"))
+}
+
+func (s *Server) privateUser(a account) map[string]any {
+	u := userBody(a.login, a.id, a.kind)
+	for k, v := range map[string]any{
+		"name": nil, "company": nil, "blog": "", "location": nil, "email": nil, "hireable": nil, "bio": nil,
+		"public_repos": 0, "public_gists": 0, "followers": 0, "following": 0,
+		"created_at": "2020-01-01T00:00:00Z", "updated_at": "2020-01-01T00:00:00Z",
+		"private_gists": 0, "total_private_repos": 0, "owned_private_repos": 0, "disk_usage": 0,
+		"collaborators": 0, "two_factor_authentication": true, "user_view_type": "private",
+	} {
+		u[k] = v
+	}
+	return u
+}
+
+type createReq struct {
+	Name                string  `json:"name"`
+	Description         *string `json:"description"`
+	Private             *bool   `json:"private"`
+	Visibility          *string `json:"visibility"`
+	AutoInit            *bool   `json:"auto_init"`
+	AllowMergeCommit    *bool   `json:"allow_merge_commit"`
+	AllowSquashMerge    *bool   `json:"allow_squash_merge"`
+	AllowRebaseMerge    *bool   `json:"allow_rebase_merge"`
+	DeleteBranchOnMerge *bool   `json:"delete_branch_on_merge"`
+	Archived            *bool   `json:"archived"`
+	DefaultBranch       *string `json:"default_branch"`
+	Owner               string  `json:"owner"`
+	IncludeAllBranches  bool    `json:"include_all_branches"`
+}
+
+func visibilityOf(c createReq, fallback string) string {
+	switch {
+	case c.Visibility != nil:
+		return *c.Visibility
+	case c.Private != nil && *c.Private:
+		return "private"
+	case c.Private != nil:
+		return "public"
+	}
+	return fallback
+}
+
+func (s *Server) createRepo(owner account, body []byte, template string) response {
+	var c createReq
+	if err := decode(body, &c); err != nil || c.Name == "" {
+		return reply(http.StatusUnprocessableEntity, validationError("name is missing", "Repository", "name", "missing_field"))
+	}
+	if _, ok := s.repos[lower(owner.login+"/"+c.Name)]; ok {
+		return reply(http.StatusUnprocessableEntity, validationError("name already exists on this account", "Repository", "name", "custom"))
+	}
+	desc := ""
+	if c.Description != nil {
+		desc = *c.Description
+	}
+	rp := s.newRepo(owner, c.Name, visibilityOf(c, "public"), desc, (c.AutoInit != nil && *c.AutoInit) || template != "")
+	rp.template = template
+	s.applyEdit(rp, c)
+	s.stats.RepoCreates++
+	res := reply(http.StatusCreated, rp.body())
+	res.header = http.Header{"Location": {apiHost + "/repos/" + owner.login + "/" + c.Name}}
+	return res
+}
+
+func (s *Server) generate(tOwner, tRepo string, body []byte) response {
+	if _, ok := s.repos[lower(tOwner+"/"+tRepo)]; !ok {
+		return reply(http.StatusNotFound, basicError(404, "Not Found"))
+	}
+	var c createReq
+	if err := decode(body, &c); err != nil {
+		return reply(http.StatusUnprocessableEntity, validationError("invalid body", "Repository", "name", "invalid"))
+	}
+	owner, ok := s.accounts[lower(c.Owner)]
+	if !ok {
+		return reply(http.StatusNotFound, basicError(404, "Not Found"))
+	}
+	return s.createRepo(owner, body, tOwner+"/"+tRepo)
+}
+
+func (s *Server) applyEdit(rp *repo, c createReq) {
+	if c.Description != nil {
+		rp.description = *c.Description
+	}
+	if c.Visibility != nil || c.Private != nil {
+		rp.visibility = visibilityOf(c, rp.visibility)
+	}
+	set := func(dst *bool, v *bool) {
+		if v != nil {
+			*dst = *v
+		}
+	}
+	set(&rp.allowMergeCommit, c.AllowMergeCommit)
+	set(&rp.allowSquashMerge, c.AllowSquashMerge)
+	set(&rp.allowRebaseMerge, c.AllowRebaseMerge)
+	set(&rp.deleteBranchOnMerge, c.DeleteBranchOnMerge)
+	set(&rp.archived, c.Archived)
+	rp.updated = s.now()
+}
+
+func (s *Server) repoOp(m, owner, name string, body []byte) response {
+	rp, ok := s.repos[lower(owner+"/"+name)]
+	if !ok {
+		return reply(http.StatusNotFound, basicError(404, "Not Found"))
+	}
+	switch m {
+	case http.MethodGet:
+		return reply(http.StatusOK, rp.body())
+	case http.MethodDelete:
+		delete(s.repos, lower(owner+"/"+name))
+		s.stats.RepoDeletes++
+		return response{status: http.StatusNoContent}
+	case http.MethodPatch:
+		var c createReq
+		if err := decode(body, &c); err != nil {
+			return reply(http.StatusUnprocessableEntity, validationError("invalid body", "Repository", "", "invalid"))
+		}
+		if rp.archived && (c.Archived == nil || *c.Archived) {
+			return reply(http.StatusForbidden, basicError(403, "Repository was archived so is read-only."))
+		}
+		if c.DefaultBranch != nil && *c.DefaultBranch != rp.defaultBranch {
+			if !rp.branches[*c.DefaultBranch] {
+				return reply(http.StatusUnprocessableEntity, validationError("The branch "+*c.DefaultBranch+" was not found.", "Repository", "default_branch", "invalid"))
+			}
+			rp.defaultBranch = *c.DefaultBranch
+		}
+		s.applyEdit(rp, c)
+		return reply(http.StatusOK, rp.body())
+	}
+	return reply(http.StatusNotFound, basicError(404, "Not Found"))
+}
+
+func (s *Server) replaceTopics(owner, name string, body []byte) response {
+	rp, ok := s.repos[lower(owner+"/"+name)]
+	if !ok {
+		return reply(http.StatusNotFound, basicError(404, "Not Found"))
+	}
+	var t struct {
+		Names []string `json:"names"`
+	}
+	if err := decode(body, &t); err != nil {
+		return reply(http.StatusUnprocessableEntity, validationError("invalid body", "Repository", "names", "invalid"))
+	}
+	rp.topics = []string{}
+	for _, n := range t.Names {
+		n = lower(n)
+		if !slices.Contains(rp.topics, n) {
+			rp.topics = append(rp.topics, n)
+		}
+	}
+	rp.updated = s.now()
+	return reply(http.StatusOK, map[string]any{"names": rp.topics})
+}
+
+type protectionReq struct {
+	RequiredStatusChecks *struct {
+		Strict   bool     `json:"strict"`
+		Contexts []string `json:"contexts"`
+	} `json:"required_status_checks"`
+	EnforceAdmins              *bool `json:"enforce_admins"`
+	RequiredPullRequestReviews *struct {
+		DismissStaleReviews          bool `json:"dismiss_stale_reviews"`
+		RequireCodeOwnerReviews      bool `json:"require_code_owner_reviews"`
+		RequiredApprovingReviewCount int  `json:"required_approving_review_count"`
+	} `json:"required_pull_request_reviews"`
+}
+
+func (s *Server) protectionOp(m, owner, name, branch string, body []byte) response {
+	rp, ok := s.repos[lower(owner+"/"+name)]
+	if !ok || !rp.branches[branch] {
+		return reply(http.StatusNotFound, basicError(404, "Branch not found"))
+	}
+	switch m {
+	case http.MethodGet:
+		p, ok := rp.protection[branch]
+		if !ok {
+			return reply(http.StatusNotFound, basicError(404, "Branch not protected"))
+		}
+		return reply(http.StatusOK, protectionBody(owner, name, branch, p))
+	case http.MethodDelete:
+		if _, ok := rp.protection[branch]; !ok {
+			return reply(http.StatusNotFound, basicError(404, "Branch not protected"))
+		}
+		delete(rp.protection, branch)
+		return response{status: http.StatusNoContent}
+	case http.MethodPut:
+		if rp.archived {
+			return reply(http.StatusForbidden, basicError(403, "Repository was archived so is read-only."))
+		}
+		var q protectionReq
+		if err := decode(body, &q); err != nil {
+			return reply(http.StatusUnprocessableEntity, validationError("invalid body", "Protection", "", "invalid"))
+		}
+		p := &protection{}
+		if q.EnforceAdmins != nil {
+			p.enforceAdmins = *q.EnforceAdmins
+		}
+		if rv := q.RequiredPullRequestReviews; rv != nil {
+			p.reviews, p.dismissStale, p.codeOwners = rv.RequiredApprovingReviewCount, rv.DismissStaleReviews, rv.RequireCodeOwnerReviews
+		}
+		if c := q.RequiredStatusChecks; c != nil {
+			p.checks, p.strict, p.checkContexts = true, c.Strict, append([]string{}, c.Contexts...)
+		}
+		rp.protection[branch] = p
+		return reply(http.StatusOK, protectionBody(owner, name, branch, p))
+	}
+	return reply(http.StatusNotFound, basicError(404, "Not Found"))
+}
+
+func protectionBody(owner, name, branch string, p *protection) map[string]any {
+	u := apiHost + "/repos/" + owner + "/" + name + "/branches/" + branch + "/protection"
+	b := map[string]any{
+		"url":            u,
+		"enforce_admins": map[string]any{"url": u + "/enforce_admins", "enabled": p.enforceAdmins},
+		"required_pull_request_reviews": map[string]any{
+			"url":                             u + "/required_pull_request_reviews",
+			"dismiss_stale_reviews":           p.dismissStale,
+			"require_code_owner_reviews":      p.codeOwners,
+			"required_approving_review_count": p.reviews,
+		},
+	}
+	if p.checks {
+		checks := []any{}
+		for _, c := range p.checkContexts {
+			checks = append(checks, map[string]any{"context": c, "app_id": nil})
+		}
+		b["required_status_checks"] = map[string]any{
+			"url": u + "/required_status_checks", "strict": p.strict, "contexts": append([]string{}, p.checkContexts...),
+			"contexts_url": u + "/required_status_checks/contexts", "checks": checks,
+		}
+	}
+	return b
+}
+
+type contentReq struct {
+	Message string  `json:"message"`
+	Content string  `json:"content"`
+	SHA     *string `json:"sha"`
+	Branch  *string `json:"branch"`
+}
+
+func (s *Server) contentsOp(r *http.Request, owner, name, path string, body []byte) response {
+	rp, ok := s.repos[lower(owner+"/"+name)]
+	if !ok {
+		return reply(http.StatusNotFound, basicError(404, "Not Found"))
+	}
+	var q contentReq
+	branch := r.URL.Query().Get("ref")
+	if r.Method != http.MethodGet {
+		if err := decode(body, &q); err != nil {
+			return reply(http.StatusUnprocessableEntity, validationError("invalid body", "Content", "", "invalid"))
+		}
+		if q.Branch != nil {
+			branch = *q.Branch
+		}
+	}
+	if branch == "" {
+		branch = rp.defaultBranch
+	}
+	files := rp.files[branch]
+	f := files[path]
+	switch r.Method {
+	case http.MethodGet:
+		if f == nil {
+			return reply(http.StatusNotFound, basicError(404, "Not Found"))
+		}
+		return reply(http.StatusOK, contentBody(owner, name, path, branch, f))
+	case http.MethodPut:
+		if rp.archived {
+			return reply(http.StatusForbidden, basicError(403, "Repository was archived so is read-only."))
+		}
+		if !rp.branches[branch] && len(rp.branches) > 0 {
+			return reply(http.StatusNotFound, basicError(404, "Branch "+branch+" not found"))
+		}
+		if f != nil && (q.SHA == nil || *q.SHA != f.sha) {
+			return reply(http.StatusConflict, basicError(409, path+" does not match "+deref(q.SHA)))
+		}
+		if f == nil && q.SHA != nil {
+			return reply(http.StatusUnprocessableEntity, validationError("sha wasn't supplied correctly", "Content", "sha", "invalid"))
+		}
+		content, err := base64.StdEncoding.DecodeString(q.Content)
+		if err != nil {
+			return reply(http.StatusUnprocessableEntity, validationError("content is not valid Base64", "Content", "content", "invalid"))
+		}
+		status := http.StatusOK
+		if f == nil {
+			status = http.StatusCreated
+		}
+		if rp.files[branch] == nil {
+			rp.files[branch] = map[string]*file{}
+			rp.branches[branch] = true
+		}
+		nf := &file{content: content, sha: blobSHA(content)}
+		rp.files[branch][path] = nf
+		rp.commits++
+		return reply(status, s.fileCommit(owner, name, path, branch, nf, rp.commits, q.Message))
+	case http.MethodDelete:
+		if f == nil {
+			return reply(http.StatusNotFound, basicError(404, "Not Found"))
+		}
+		if q.SHA == nil || *q.SHA != f.sha {
+			return reply(http.StatusConflict, basicError(409, path+" does not match"))
+		}
+		delete(files, path)
+		rp.commits++
+		return reply(http.StatusOK, s.fileCommit(owner, name, path, branch, nil, rp.commits, q.Message))
+	}
+	return reply(http.StatusNotFound, basicError(404, "Not Found"))
+}
+
+func deref(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}
+
+func contentBody(owner, name, path, branch string, f *file) map[string]any {
+	u := apiHost + "/repos/" + owner + "/" + name + "/contents/" + path + "?ref=" + branch
+	html := "https://github.com/" + owner + "/" + name + "/blob/" + branch + "/" + path
+	git := apiHost + "/repos/" + owner + "/" + name + "/git/blobs/" + f.sha
+	parts := strings.Split(path, "/")
+	return map[string]any{
+		"type": "file", "encoding": "base64", "size": len(f.content), "name": parts[len(parts)-1], "path": path,
+		"content": b64(f.content), "sha": f.sha, "url": u, "git_url": git, "html_url": html,
+		"download_url": "https://raw.githubusercontent.com/" + owner + "/" + name + "/" + branch + "/" + path,
+		"_links":       map[string]any{"self": u, "git": git, "html": html},
+	}
+}
+
+func (s *Server) fileCommit(owner, name, path, branch string, f *file, n int, msg string) map[string]any {
+	sha := blobSHA([]byte(owner + name + path + branch + msg + string(rune(n))))
+	cu := apiHost + "/repos/" + owner + "/" + name + "/git/commits/" + sha
+	var content any
+	if f != nil {
+		c := contentBody(owner, name, path, branch, f)
+		delete(c, "content")
+		delete(c, "encoding")
+		content = c
+	}
+	person := map[string]any{"date": ts(s.now()), "name": "paved", "email": "paved@example.com"}
+	return map[string]any{
+		"content": content,
+		"commit": map[string]any{
+			"sha": sha, "node_id": "C_" + sha[:10], "url": cu, "html_url": "https://github.com/" + owner + "/" + name + "/commit/" + sha,
+			"author": person, "committer": person, "message": msg,
+			"tree":         map[string]any{"url": cu, "sha": sha},
+			"parents":      []any{},
+			"verification": map[string]any{"verified": false, "reason": "unsigned", "signature": nil, "payload": nil, "verified_at": nil},
+		},
+	}
+}

@@ -1,0 +1,461 @@
+// Package ghtest is a stateful stand-in for the part of GitHub's REST API the
+// paved provider uses. It follows GitHub's documented semantics (404 for a
+// missing repository, 422 when a name is taken, ETag/If-None-Match answered
+// 304 without counting against the rate limit, 401 for bad credentials,
+// X-RateLimit-* headers, 403/429 with Retry-After for secondary limits) and
+// validates every request it receives and every response it sends against
+// GitHub's official OpenAPI description (npm @octokit/openapi).
+package ghtest
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha1" //nolint:gosec // git blob ids are SHA-1.
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+type account struct {
+	login string
+	id    int64
+	kind  string // User or Organization
+}
+
+type file struct {
+	content []byte
+	sha     string
+}
+
+type protection struct {
+	reviews       int
+	dismissStale  bool
+	codeOwners    bool
+	enforceAdmins bool
+	checks        bool
+	strict        bool
+	checkContexts []string
+}
+
+type repo struct {
+	id                                                     int64
+	owner                                                  account
+	name, description, visibility, defaultBranch, template string
+	topics                                                 []string
+	archived                                               bool
+	allowMergeCommit, allowSquashMerge, allowRebaseMerge   bool
+	deleteBranchOnMerge                                    bool
+	created, updated                                       time.Time
+	branches                                               map[string]bool
+	protection                                             map[string]*protection
+	files                                                  map[string]map[string]*file // branch -> path -> file
+	commits                                                int
+}
+
+// A Fault is an injected failure. It matches requests by method and path
+// prefix and applies Times times (0 means once).
+type Fault struct {
+	Method     string
+	PathPrefix string
+	// Status answered instead of the real response, with a basic-error body.
+	// With AfterHandling the real handler runs first (the change happens),
+	// then the fault's status is answered: a lost response.
+	Status        int
+	RetryAfter    int  // seconds, sets Retry-After
+	RateLimited   bool // sets X-RateLimit-Remaining: 0 (primary limit)
+	AfterHandling bool
+	// Delay stalls the response (after handling) to provoke client timeouts.
+	Delay time.Duration
+	Times int
+}
+
+// Stats count what the stand-in has served.
+type Stats struct {
+	Requests       int // all requests
+	Counted        int // requests GitHub counts against the primary rate limit
+	NotModified    int // 304 answers to conditional requests (not counted)
+	ByRoute        map[string]int
+	RepoCreates    int
+	RepoDeletes    int
+	Unauthorized   int
+	FaultsInjected int
+}
+
+// Server is the stand-in. Create it with NewServer.
+type Server struct {
+	*httptest.Server
+
+	mu         sync.Mutex
+	v          *Validator
+	tokens     map[string]account
+	accounts   map[string]account
+	repos      map[string]*repo
+	nextID     int64
+	limit      int
+	remaining  map[string]int
+	reset      time.Time
+	faults     []*Fault
+	stats      Stats
+	violations []string
+	now        func() time.Time
+}
+
+// NewServer starts a stand-in on 127.0.0.1 that validates traffic with v.
+func NewServer(v *Validator) *Server {
+	s := &Server{
+		v: v, tokens: map[string]account{}, accounts: map[string]account{},
+		repos: map[string]*repo{}, nextID: 1000, limit: 5000, remaining: map[string]int{},
+		reset: time.Now().Add(time.Hour).Truncate(time.Second), now: time.Now,
+	}
+	s.stats.ByRoute = map[string]int{}
+	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
+	return s
+}
+
+// AddOrg registers an organisation.
+func (s *Server) AddOrg(login string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.nextID++
+	s.accounts[lower(login)] = account{login: login, id: s.nextID, kind: "Organization"}
+}
+
+// AddToken registers a token that authenticates as user login.
+func (s *Server) AddToken(token, login string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a, ok := s.accounts[lower(login)]
+	if !ok {
+		s.nextID++
+		a = account{login: login, id: s.nextID, kind: "User"}
+		s.accounts[lower(login)] = a
+	}
+	s.tokens[token] = a
+}
+
+// SetRateLimit sets the primary rate limit per token.
+func (s *Server) SetRateLimit(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.limit = n
+}
+
+// Inject queues a fault.
+func (s *Server) Inject(f Fault) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if f.Times == 0 {
+		f.Times = 1
+	}
+	s.faults = append(s.faults, &f)
+}
+
+// Stats returns a copy of the counters.
+func (s *Server) Stats() Stats {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.stats
+	c.ByRoute = map[string]int{}
+	for k, v := range s.stats.ByRoute {
+		c.ByRoute[k] = v
+	}
+	return c
+}
+
+// Violations returns every OpenAPI violation seen so far.
+func (s *Server) Violations() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string{}, s.violations...)
+}
+
+// RepoState is a test's view of a repository.
+type RepoState struct {
+	ID                                                   int64
+	Description, Visibility, DefaultBranch               string
+	Topics                                               []string
+	Archived                                             bool
+	AllowMergeCommit, AllowSquashMerge, AllowRebaseMerge bool
+	DeleteBranchOnMerge                                  bool
+	Created                                              time.Time
+	Files                                                map[string]string // "branch:path" -> content
+	Commits                                              int
+	Protected                                            bool
+	RequiredReviews                                      int
+	CheckContexts                                        []string
+}
+
+// Repo returns a repository's state, if it exists.
+func (s *Server) Repo(owner, name string) (RepoState, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, ok := s.repos[lower(owner+"/"+name)]
+	if !ok {
+		return RepoState{}, false
+	}
+	st := RepoState{
+		ID: r.id, Description: r.description, Visibility: r.visibility, DefaultBranch: r.defaultBranch,
+		Topics: append([]string{}, r.topics...), Archived: r.archived, AllowMergeCommit: r.allowMergeCommit,
+		AllowSquashMerge: r.allowSquashMerge, AllowRebaseMerge: r.allowRebaseMerge,
+		DeleteBranchOnMerge: r.deleteBranchOnMerge, Created: r.created, Files: map[string]string{}, Commits: r.commits,
+	}
+	for b, fs := range r.files {
+		for p, f := range fs {
+			st.Files[b+":"+p] = string(f.content)
+		}
+	}
+	if p, ok := r.protection[r.defaultBranch]; ok {
+		st.Protected, st.RequiredReviews, st.CheckContexts = true, p.reviews, append([]string{}, p.checkContexts...)
+	}
+	return st, true
+}
+
+// RepoCount is the number of repositories that exist.
+func (s *Server) RepoCount() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.repos)
+}
+
+// Mutate changes a repository out of band, as a person on github.com would.
+func (s *Server) Mutate(owner, name string, fn func(r *RepoState)) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, ok := s.repos[lower(owner+"/"+name)]
+	if !ok {
+		return false
+	}
+	st := RepoState{Description: r.description, Visibility: r.visibility, Topics: r.topics, Archived: r.archived,
+		AllowMergeCommit: r.allowMergeCommit, AllowSquashMerge: r.allowSquashMerge, AllowRebaseMerge: r.allowRebaseMerge,
+		DeleteBranchOnMerge: r.deleteBranchOnMerge, DefaultBranch: r.defaultBranch}
+	if p, ok := r.protection[r.defaultBranch]; ok {
+		st.Protected, st.RequiredReviews, st.CheckContexts = true, p.reviews, p.checkContexts
+	}
+	fn(&st)
+	r.description, r.visibility, r.topics, r.archived = st.Description, st.Visibility, st.Topics, st.Archived
+	r.allowMergeCommit, r.allowSquashMerge, r.allowRebaseMerge = st.AllowMergeCommit, st.AllowSquashMerge, st.AllowRebaseMerge
+	r.deleteBranchOnMerge = st.DeleteBranchOnMerge
+	if !st.Protected {
+		delete(r.protection, r.defaultBranch)
+	} else if p, ok := r.protection[r.defaultBranch]; ok {
+		p.reviews, p.checkContexts = st.RequiredReviews, st.CheckContexts
+	}
+	r.updated = s.now()
+	return true
+}
+
+// CreateOutOfBand creates a repository as someone else would.
+func (s *Server) CreateOutOfBand(owner, name string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a := s.accounts[lower(owner)]
+	s.newRepo(a, name, "private", "", true)
+}
+
+// DeleteOutOfBand deletes a repository as someone else would.
+func (s *Server) DeleteOutOfBand(owner, name string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.repos, lower(owner+"/"+name))
+}
+
+func (s *Server) newRepo(owner account, name, visibility, description string, autoInit bool) *repo {
+	s.nextID++
+	now := s.now()
+	r := &repo{
+		id: s.nextID, owner: owner, name: name, visibility: visibility, description: description,
+		defaultBranch: "main", allowMergeCommit: true, allowSquashMerge: true, allowRebaseMerge: true,
+		created: now, updated: now, branches: map[string]bool{}, protection: map[string]*protection{},
+		files: map[string]map[string]*file{}, topics: []string{},
+	}
+	if autoInit {
+		r.branches["main"] = true
+		r.files["main"] = map[string]*file{"README.md": {content: []byte("# " + name + "\n"), sha: blobSHA([]byte("# " + name + "\n"))}}
+		r.commits = 1
+	}
+	s.repos[lower(owner.login+"/"+name)] = r
+	return r
+}
+
+func blobSHA(b []byte) string {
+	h := sha1.New() //nolint:gosec // git blob ids are SHA-1.
+	fmt.Fprintf(h, "blob %d\x00", len(b))
+	h.Write(b)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// response is what a handler produces.
+type response struct {
+	status int
+	body   any
+	header http.Header
+}
+
+func reply(status int, body any) response { return response{status: status, body: body} }
+
+type ctxKey struct{}
+
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	reqBody, _ := io.ReadAll(r.Body)
+	ctx := context.Background()
+	in, verr := s.v.ValidateRequest(ctx, r, reqBody)
+
+	s.mu.Lock()
+	s.stats.Requests++
+	if verr != nil {
+		s.violations = append(s.violations, verr.Error())
+	}
+	// Authentication.
+	tok := strings.TrimSpace(strings.TrimPrefix(strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer "), "token "))
+	acct, authed := s.tokens[tok]
+	var res response
+	var fault *Fault
+	for _, f := range s.faults {
+		if f.Times > 0 && (f.Method == "" || f.Method == r.Method) && strings.HasPrefix(r.URL.Path, f.PathPrefix) {
+			fault = f
+			f.Times--
+			s.stats.FaultsInjected++
+			break
+		}
+	}
+	rem, seen := s.remaining[tok]
+	if !seen {
+		rem = s.limit
+	}
+	switch {
+	case !authed:
+		s.stats.Unauthorized++
+		res = reply(http.StatusUnauthorized, basicError(401, "Bad credentials"))
+	case rem <= 0:
+		res = reply(http.StatusForbidden, basicError(403, "API rate limit exceeded for user ID "+strconv.FormatInt(acct.id, 10)+"."))
+		res.header = http.Header{"X-Ratelimit-Remaining": {"0"}}
+	case fault != nil && !fault.AfterHandling:
+		res = s.faultResponse(fault)
+	default:
+		res = s.handle(context.WithValue(r.Context(), ctxKey{}, acct), r, reqBody)
+		if fault != nil {
+			res = s.faultResponse(fault)
+		}
+	}
+
+	var out []byte
+	if res.body != nil {
+		out, _ = json.Marshal(res.body)
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("X-GitHub-Api-Version-Selected", "2022-11-28")
+	for k, vs := range res.header {
+		h[k] = vs
+	}
+	status := res.status
+	if authed && r.Method == http.MethodGet && status == http.StatusOK {
+		sum := sha256.Sum256(out)
+		etag := `W/"` + hex.EncodeToString(sum[:16]) + `"`
+		h.Set("ETag", etag)
+		if inm := r.Header.Get("If-None-Match"); inm != "" && inm == etag {
+			status, out = http.StatusNotModified, nil
+		}
+	}
+	counted := authed && status != http.StatusNotModified && rem > 0
+	if counted {
+		rem--
+		s.stats.Counted++
+		s.stats.ByRoute[r.Method+" "+routeOf(r.URL.Path)]++
+	}
+	if status == http.StatusNotModified {
+		s.stats.NotModified++
+	}
+	if authed {
+		s.remaining[tok] = rem
+		h.Set("X-RateLimit-Limit", strconv.Itoa(s.limit))
+		h.Set("X-RateLimit-Remaining", strconv.Itoa(rem))
+		h.Set("X-RateLimit-Used", strconv.Itoa(s.limit-rem))
+		h.Set("X-RateLimit-Reset", strconv.FormatInt(s.reset.Unix(), 10))
+		h.Set("X-RateLimit-Resource", "core")
+	}
+	var delay time.Duration
+	if fault != nil {
+		delay = fault.Delay
+	}
+	s.mu.Unlock()
+
+	if in != nil {
+		if err := s.checkResponse(ctx, in, status, h, out); err != nil {
+			s.mu.Lock()
+			s.violations = append(s.violations, err.Error())
+			s.mu.Unlock()
+		}
+	}
+	if delay > 0 {
+		select {
+		case <-time.After(delay):
+		case <-r.Context().Done():
+			return
+		}
+	}
+	w.WriteHeader(status)
+	_, _ = w.Write(out)
+}
+
+// genericStatuses are answers GitHub documents for every operation (the
+// REST guide: conditional requests, authentication, rate limits, server
+// errors) that the OpenAPI description does not list per operation.
+var genericStatuses = []int{http.StatusNotModified, http.StatusNotFound, http.StatusUnauthorized, http.StatusForbidden, http.StatusTooManyRequests,
+	http.StatusInternalServerError, http.StatusBadGateway, http.StatusServiceUnavailable}
+
+func (s *Server) checkResponse(ctx context.Context, in *openapiInput, status int, h http.Header, body []byte) error {
+	if _, ok := in.Route.Operation.Responses.Map()[strconv.Itoa(status)]; !ok && slices.Contains(genericStatuses, status) {
+		return s.v.ValidateGeneric(status, body)
+	}
+	return s.v.ValidateResponse(ctx, in, status, h, body)
+}
+
+func (s *Server) faultResponse(f *Fault) response {
+	res := reply(f.Status, basicError(f.Status, http.StatusText(f.Status)))
+	res.header = http.Header{}
+	if f.RetryAfter > 0 {
+		res.header.Set("Retry-After", strconv.Itoa(f.RetryAfter))
+		res.body = basicError(f.Status, "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.")
+	}
+	if f.RateLimited {
+		res.header.Set("X-RateLimit-Remaining", "0")
+	}
+	return res
+}
+
+func routeOf(p string) string {
+	parts := strings.Split(strings.Trim(p, "/"), "/")
+	switch {
+	case len(parts) == 3 && parts[0] == "repos":
+		return "/repos/{owner}/{repo}"
+	case len(parts) > 3 && parts[0] == "repos":
+		if parts[3] == "contents" {
+			return "/repos/{owner}/{repo}/contents/{path}"
+		}
+		if parts[3] == "branches" {
+			return "/repos/{owner}/{repo}/branches/{branch}/" + strings.Join(parts[5:], "/")
+		}
+		return "/repos/{owner}/{repo}/" + strings.Join(parts[3:], "/")
+	case len(parts) == 3 && parts[0] == "orgs":
+		return "/orgs/{org}/repos"
+	}
+	return p
+}
+
+func decode(b []byte, v any) error {
+	d := json.NewDecoder(bytes.NewReader(b))
+	return d.Decode(v)
+}
+
+func b64(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
