@@ -1,0 +1,134 @@
+// Command provider runs paved's Crossplane provider: GitHub repositories and
+// files, and Backstage catalog registrations, as managed resources.
+//
+// It runs in-cluster, or out of cluster with --kubeconfig or KUBECONFIG.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"go.uber.org/zap/zapcore"
+	"k8s.io/client-go/tools/leaderelection/resourcelock"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/healthz"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	"sigs.k8s.io/controller-runtime/pkg/metrics"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	"github.com/crossplane/crossplane-runtime/v2/pkg/controller"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/feature"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/logging"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/ratelimiter"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/reconciler/managed"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/statemetrics"
+
+	"github.com/paved-dev/paved/provider/apis"
+	pcontroller "github.com/paved-dev/paved/provider/internal/controller"
+)
+
+func main() {
+	if err := run(os.Args[1:]); err != nil && !errors.Is(err, flag.ErrHelp) {
+		fmt.Fprintln(os.Stderr, "provider:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string) error {
+	fs := flag.NewFlagSet("provider", flag.ContinueOnError)
+	var (
+		debug            = fs.Bool("debug", false, "Run with debug logging.")
+		syncInterval     = fs.Duration("sync", time.Hour, "Controller manager sync period, such as 300ms, 1.5h or 2h45m.")
+		pollInterval     = fs.Duration("poll", 10*time.Minute, "How often each resource is checked for drift.")
+		maxReconcileRate = fs.Int("max-reconcile-rate", 10, "Global reconciles per second, and concurrent reconciles per controller.")
+		leaderElection   = fs.Bool("leader-election", envBool("LEADER_ELECTION"), "Use leader election (env LEADER_ELECTION).")
+		metricsAddr      = fs.String("metrics-bind-address", envOr("METRICS_BIND_ADDRESS", "127.0.0.1:8080"), "Address of the Prometheus metrics endpoint; \"0\" disables it. In a pod use :8080.")
+		healthAddr       = fs.String("health-probe-bind-address", envOr("HEALTH_PROBE_BIND_ADDRESS", "127.0.0.1:8081"), "Address of the /healthz and /readyz endpoints; \"0\" disables them. In a pod use :8081.")
+		_                = fs.String("kubeconfig", "", "Path to a kubeconfig; defaults to KUBECONFIG, then in-cluster configuration.")
+	)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if kc := fs.Lookup("kubeconfig").Value.String(); kc != "" {
+		// controller-runtime reads the kubeconfig from its own flag or
+		// KUBECONFIG; the flag wins over the environment.
+		if err := os.Setenv("KUBECONFIG", kc); err != nil {
+			return errors.Wrap(err, "cannot set KUBECONFIG")
+		}
+	}
+
+	zl := zap.New(zap.UseDevMode(*debug), func(o *zap.Options) { o.TimeEncoder = zapcore.ISO8601TimeEncoder })
+	log := logging.NewLogrLogger(zl.WithName("paved-provider"))
+	ctrl.SetLogger(zap.New(zap.WriteTo(io.Discard)))
+	if *debug {
+		ctrl.SetLogger(zl)
+	}
+	log.Debug("Starting", "sync", syncInterval.String(), "poll", pollInterval.String(), "max-reconcile-rate", *maxReconcileRate)
+
+	cfg, err := ctrl.GetConfig()
+	if err != nil {
+		return errors.Wrap(err, "cannot get API server rest config")
+	}
+	mgr, err := ctrl.NewManager(ratelimiter.LimitRESTConfig(cfg, *maxReconcileRate), ctrl.Options{
+		Cache:                      cache.Options{SyncPeriod: syncInterval},
+		LeaderElection:             *leaderElection,
+		LeaderElectionID:           "crossplane-leader-election-provider-paved",
+		LeaderElectionResourceLock: resourcelock.LeasesResourceLock,
+		LeaderElectionNamespace:    os.Getenv("POD_NAMESPACE"),
+		LeaseDuration:              ptr(60 * time.Second),
+		RenewDeadline:              ptr(50 * time.Second),
+		Metrics:                    metricsserver.Options{BindAddress: *metricsAddr},
+		HealthProbeBindAddress:     *healthAddr,
+	})
+	if err != nil {
+		return errors.Wrap(err, "cannot create controller manager")
+	}
+	if err := mgr.AddHealthzCheck("ping", healthz.Ping); err != nil {
+		return errors.Wrap(err, "cannot add health check")
+	}
+	if err := mgr.AddReadyzCheck("ping", healthz.Ping); err != nil {
+		return errors.Wrap(err, "cannot add ready check")
+	}
+	if err := apis.AddToScheme(mgr.GetScheme()); err != nil {
+		return errors.Wrap(err, "cannot add paved APIs to scheme")
+	}
+
+	mm := managed.NewMRMetricRecorder()
+	sm := statemetrics.NewMRStateMetrics()
+	metrics.Registry.MustRegister(mm, sm)
+
+	o := controller.Options{
+		Logger:                  log,
+		MaxConcurrentReconciles: *maxReconcileRate,
+		PollInterval:            *pollInterval,
+		GlobalRateLimiter:       ratelimiter.NewGlobal(*maxReconcileRate),
+		Features:                &feature.Flags{},
+		MetricOptions:           &controller.MetricOptions{PollStateMetricInterval: 5 * time.Second, MRMetrics: mm, MRStateMetrics: sm},
+	}
+	// Management policies are always on: Observe-only is how users adopt.
+	o.Features.Enable(feature.EnableBetaManagementPolicies)
+
+	if err := pcontroller.Setup(mgr, o); err != nil {
+		return errors.Wrap(err, "cannot set up controllers")
+	}
+	return errors.Wrap(mgr.Start(ctrl.SetupSignalHandler()), "cannot start controller manager")
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func envOr(k, def string) string {
+	if v, ok := os.LookupEnv(k); ok && v != "" {
+		return v
+	}
+	return def
+}
+
+func envBool(k string) bool {
+	v := os.Getenv(k)
+	return v == "true" || v == "1"
+}

@@ -1,0 +1,28 @@
+// Package controller sets up all of the provider's controllers.
+package controller
+
+import (
+	ctrl "sigs.k8s.io/controller-runtime"
+
+	"github.com/crossplane/crossplane-runtime/v2/pkg/controller"
+
+	ghclient "github.com/paved-dev/paved/provider/internal/clients/github"
+	"github.com/paved-dev/paved/provider/internal/controller/config"
+	"github.com/paved-dev/paved/provider/internal/controller/repository"
+)
+
+// Setup adds every controller of the provider to mgr. GitHub controllers
+// share one client pool, so that resources using the same ProviderConfig
+// share its ETag cache, rate-limit state and GitHub App tokens.
+func Setup(mgr ctrl.Manager, o controller.Options) error {
+	gh := ghclient.NewPool(ghclient.Options{})
+	for _, setup := range []func(ctrl.Manager, controller.Options) error{
+		config.Setup,
+		func(m ctrl.Manager, o controller.Options) error { return repository.Setup(m, o, gh) },
+	} {
+		if err := setup(mgr, o); err != nil {
+			return err
+		}
+	}
+	return nil
+}
