@@ -6,14 +6,32 @@ SHELL := /usr/bin/env bash
 .SHELLFLAGS := -euo pipefail -c
 GO ?= go
 
-.PHONY: all build function test unit fuzz bench render render-check golden validate tools clean
+.PHONY: all build function provider generate generate-check provider-test-deps test unit fuzz bench render render-check golden validate tools clean
 
 all: build
 
-build: function
+build: function provider
 
 function:
 	$(GO) build -trimpath -o bin/function ./fn/cmd/function
+
+provider:
+	$(GO) build -trimpath -o bin/provider ./provider/cmd/provider
+
+# Deepcopy, CRDs (package/crds) and managed-resource methods for the provider's
+# APIs, from pinned controller-gen and angryjet (hack/tools.sh).
+generate:
+	$(GO) generate -tags generate ./provider
+
+# Fails when the committed generated files differ from what generate writes.
+generate-check: generate
+	git diff --exit-code -- provider/apis package/crds
+	test -z "$$(git status --porcelain --untracked-files=all -- provider/apis package/crds)"
+
+# GitHub's OpenAPI description (npm @octokit/openapi, pinned by a lockfile)
+# that the provider's GitHub tests validate every request and response with.
+provider-test-deps:
+	hack/github-openapi.sh >/dev/null
 
 tools:
 	hack/tools.sh crossplane-cli >/dev/null
@@ -36,9 +54,9 @@ golden: function tools
 validate: function tools
 	hack/render.sh validate
 
-unit:
+unit: provider-test-deps
 	$(GO) vet ./...
-	$(GO) test -race -count=1 ./...
+	PAVED_GITHUB_OPENAPI=$$(hack/github-openapi.sh) $(GO) test -race -count=1 ./...
 
 fuzz:
 	$(GO) test -run='^$$' -fuzz=FuzzRunFunction -fuzztime=20s ./fn/
@@ -47,7 +65,7 @@ bench:
 	$(GO) test -run='^$$' -bench=BenchmarkRunFunction -benchmem -count=5 ./fn/...
 
 # The README's test command.
-test: unit fuzz render-check validate
+test: generate-check unit fuzz render-check validate
 
 clean:
 	rm -rf bin _output
