@@ -85,7 +85,7 @@ func (c *clock) Advance(d time.Duration) {
 }
 
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	gh    *ghtest.Server
 	kube  client.Client
 	r     *managed.Reconciler
@@ -96,7 +96,7 @@ type env struct {
 
 type envOption func(*ghclient.Options)
 
-func newEnv(t *testing.T, opts ...envOption) *env {
+func newEnv(t testing.TB, opts ...envOption) *env {
 	t.Helper()
 	srv := ghtest.NewServer(validator)
 	t.Cleanup(srv.Close)

@@ -69,7 +69,8 @@ type Fault struct {
 	PathPrefix string
 	// Status answered instead of the real response, with a basic-error body.
 	// With AfterHandling the real handler runs first (the change happens),
-	// then the fault's status is answered: a lost response.
+	// then the fault's status is answered: a lost response. Status 0 with
+	// AfterHandling keeps the real response (use with Delay).
 	Status        int
 	RetryAfter    int  // seconds, sets Retry-After
 	RateLimited   bool // sets X-RateLimit-Remaining: 0 (primary limit)
@@ -343,7 +344,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		res = s.faultResponse(fault)
 	default:
 		res = s.handle(context.WithValue(r.Context(), ctxKey{}, acct), r, reqBody)
-		if fault != nil {
+		if fault != nil && fault.Status != 0 {
 			res = s.faultResponse(fault)
 		}
 	}
