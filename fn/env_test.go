@@ -2,6 +2,7 @@ package fn
 
 import (
 	"context"
+	"strconv"
 	"testing"
 
 	"github.com/crossplane/function-sdk-go/logging"
@@ -10,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/testing/protocmp"
+	"google.golang.org/protobuf/types/known/structpb"
 
 	"github.com/paved-dev/paved/fn/internal/pb"
 )
@@ -209,5 +211,32 @@ func TestDeterministic(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestInputCache(t *testing.T) {
+	var c inputs
+	a1, err := c.get(runReq(input, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a2, _ := c.get(runReq(input, nil))
+	b, _ := c.get(runReq(inputWithEC, nil))
+	if a1 != a2 {
+		t.Error("the same input was decoded twice")
+	}
+	if a1 == b || b.EnvironmentConfigName != "paved-environment" || a1.EnvironmentConfigName != "" {
+		t.Errorf("different inputs share a decoding: %+v, %+v", a1, b)
+	}
+	for i := range maxCachedInputs + 1 {
+		req := runReq(input, nil)
+		req.Input.Fields["environmentConfigName"] = structpb.NewStringValue(strconv.Itoa(i))
+		got, err := c.get(req)
+		if err != nil || got.EnvironmentConfigName != strconv.Itoa(i) {
+			t.Fatalf("input %d: got %+v, %v", i, got, err)
+		}
+	}
+	if len(c.decoded) > maxCachedInputs {
+		t.Errorf("cache holds %d inputs, more than %d", len(c.decoded), maxCachedInputs)
 	}
 }

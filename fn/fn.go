@@ -8,7 +8,6 @@ import (
 
 	"github.com/crossplane/function-sdk-go/logging"
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
-	"github.com/crossplane/function-sdk-go/request"
 	"github.com/crossplane/function-sdk-go/response"
 	"google.golang.org/protobuf/types/known/structpb"
 
@@ -52,6 +51,7 @@ type Function struct {
 
 	log       logging.Logger
 	composers map[string]Composer
+	inputs    inputs
 }
 
 // New returns function-paved with a composer for every paved kind.
@@ -69,8 +69,8 @@ func New(log logging.Logger) *Function {
 func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) (*fnv1.RunFunctionResponse, error) {
 	rsp := response.To(req, response.DefaultTTL)
 
-	in := &v1alpha1.Input{}
-	if err := request.GetInput(req, in); err != nil {
+	in, err := f.inputs.get(req)
+	if err != nil {
 		response.Fatal(rsp, fmt.Errorf("cannot read function input (%s/%s %s): %w", v1alpha1.Group, v1alpha1.Version, v1alpha1.Kind, err))
 		return rsp, nil
 	}

@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Renders every example in examples/render-cases.txt through the real
+# crossplane CLI (`crossplane composition render`, with Crossplane core's
+# reconciler via --crossplane-binary: no Docker) and bin/function running
+# --insecure on a free loopback port behind the Development runtime.
+#
+#   hack/render.sh print     print every render (the main job)
+#   hack/render.sh check     compare with examples/golden; a difference fails
+#   hack/render.sh update    rewrite examples/golden
+#   hack/render.sh validate  validate renders against provider-aws's CRDs
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mode=${1:-print}
+
+cli=$(hack/tools.sh crossplane-cli)
+core=$(hack/tools.sh crossplane-core)
+out=_output/render
+rm -rf "$out" && mkdir -p "$out"
+
+# A free port on loopback for the function.
+port=
+for p in $(shuf -i 20000-60000 -n 50); do
+  (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { port=$p; break; }
+done
+[ -n "$port" ] || { echo "no free port on 127.0.0.1" >&2; exit 1; }
+bin/function --insecure --address "127.0.0.1:$port" --metrics-address "" >"$out/function.log" 2>&1 &
+fpid=$!
+trap 'kill $fpid 2>/dev/null || true; wait $fpid 2>/dev/null || true' EXIT
+for _ in $(seq 100); do
+  (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+  kill -0 $fpid 2>/dev/null || { cat "$out/function.log" >&2; exit 1; }
+  sleep 0.1
+done
+sed "s|runtime-development-target: .*|runtime-development-target: 127.0.0.1:$port|" examples/functions.yaml >"$out/functions.yaml"
+
+failed=0
+while read -r name xr comp flags; do
+  case "$name" in ''|\#*) continue ;; esac
+  xrd=$(dirname "$comp")/definition.yaml
+  rc=0
+  # shellcheck disable=SC2086 # flags are words by design
+  "$cli" composition render "$xr" "$comp" "$out/functions.yaml" \
+    --crossplane-binary="$core" --xrd="$xrd" $flags \
+    >"$out/$name.yaml" 2>"$out/$name.stderr" || rc=$?
+  if [ $rc -ne 0 ]; then
+    # A failing render is an example too (invalid input): keep what the
+    # user sees, without the CLI's log lines.
+    { echo "exit code: $rc"; grep -v '^[0-9T:.-]*Z\?\s\+\(INFO\|DEBUG\)' "$out/$name.stderr"; } >"$out/$name.error"
+    rm "$out/$name.yaml"
+  fi
+  case "$mode" in
+    print)
+      echo "# ---- $name: $xr with $comp ${flags}"
+      if [ -f "$out/$name.yaml" ]; then cat "$out/$name.yaml"; else cat "$out/$name.error"; fi ;;
+    update)
+      mkdir -p examples/golden
+      rm -f "examples/golden/$name.yaml" "examples/golden/$name.error"
+      cp "$out/$name".{yaml,error} examples/golden/ 2>/dev/null || true
+      echo "updated examples/golden/$name" ;;
+    check|validate)
+      for ext in yaml error; do
+        g="examples/golden/$name.$ext" r="$out/$name.$ext"
+        if [ -f "$g" ] || [ -f "$r" ]; then
+          if ! diff -u "$g" "$r" >"$out/$name.$ext.diff" 2>&1; then
+            echo "FAIL render $name: differs from $g (make golden to accept):" >&2
+            cat "$out/$name.$ext.diff" >&2; failed=1
+          fi
+        fi
+      done ;;
+  esac
+done <examples/render-cases.txt
+
+if [ "$mode" = validate ]; then
+  # The real CRDs of every provider-aws kind the renders compose, plus
+  # paved's XRDs for the composites themselves.
+  crds=$(hack/tools.sh provider-aws-crds)
+  ext="$out/extensions" resources="$out/resources"
+  mkdir -p "$ext" "$resources"
+  cp "$out"/*.yaml "$resources/" && rm "$resources/functions.yaml"
+  for d in apis/*/definition.yaml; do cp "$d" "$ext/$(basename "$(dirname "$d")")-definition.yaml"; done
+  # Render output has sorted keys: kind follows apiVersion.
+  grep -h -A1 '^apiVersion: [a-z0-9]*\.aws\.upbound\.io/' "$resources"/*.yaml | paste -d' ' - - - |
+    sed -n 's|^apiVersion: \([a-z0-9]*\)\.aws\.upbound\.io/[a-z0-9]* kind: \([A-Za-z0-9]*\).*|\1 \2|p' | sort -u |
+  while read -r group kind; do
+    f=$(grep -l "^    kind: $kind\$" "$crds/$group.aws.upbound.io_"*.yaml | head -1)
+    [ -n "$f" ] || { echo "no provider-aws CRD for $group $kind" >&2; exit 1; }
+    cp "$f" "$ext/"
+  done
+  echo "validating $(ls "$resources" | wc -l) renders against: $(cd "$ext" && ls | tr '\n' ' ')"
+  "$cli" resource validate "$ext" "$resources" --crossplane-image="" --error-on-missing-schemas || failed=1
+fi
+exit $failed
