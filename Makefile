@@ -19,14 +19,15 @@ provider:
 	$(GO) build -trimpath -o bin/provider ./provider/cmd/provider
 
 # Deepcopy, CRDs (package/crds) and managed-resource methods for the provider's
-# APIs, from pinned controller-gen and angryjet (hack/tools.sh).
+# APIs, and the function input's deepcopy and CRD (package/input), from pinned
+# controller-gen and angryjet (hack/tools.sh).
 generate:
-	$(GO) generate -tags generate ./provider
+	$(GO) generate -tags generate ./provider ./fn
 
 # Fails when the committed generated files differ from what generate writes.
 generate-check: generate
-	git diff --exit-code -- provider/apis package/crds
-	test -z "$$(git status --porcelain --untracked-files=all -- provider/apis package/crds)"
+	git diff --exit-code -- provider/apis fn/input package/crds package/input
+	test -z "$$(git status --porcelain --untracked-files=all -- provider/apis fn/input package/crds package/input)"
 
 # GitHub's OpenAPI description (npm @octokit/openapi, pinned by a lockfile)
 # that the provider's GitHub tests validate every request and response with.
@@ -66,6 +67,15 @@ bench:
 
 # The README's test command.
 test: generate-check unit fuzz render-check validate
+
+# End-to-end tests on a real control plane on loopback (etcd, kube-apiserver,
+# kube-controller-manager, Crossplane core; see test/e2e). The binaries are
+# built once into PAVED_CACHE; logs of every process land in _output/e2e/.
+.PHONY: e2e
+E2E_TOOLS := etcd kube-apiserver kube-controller-manager crossplane-core provider-aws-crds
+e2e: function
+	for t in $(E2E_TOOLS); do hack/tools.sh $$t >/dev/null; done
+	$(GO) test -tags e2e -count=1 -timeout=20m -v ./test/e2e/
 
 clean:
 	rm -rf bin _output
