@@ -96,7 +96,7 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 	e, err := env.Resolve(in.Environment, in.EnvironmentConfigName, ec)
 	if err != nil {
 		log.Info("Invalid environment", "error", err.Error())
-		response.Fatal(rsp, fmt.Errorf("invalid platform environment for %s: %w", subject(xr), err))
+		response.Fatal(rsp, fmt.Errorf("invalid platform environment for %s: %w", xr.Subject(), err))
 		return rsp, nil
 	}
 
@@ -104,7 +104,7 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 	st, err := c.Compose(xr, e, set)
 	if err != nil {
 		log.Info("Invalid claim", "error", err.Error())
-		response.Fatal(rsp, fmt.Errorf("invalid %s: %w", subject(xr), err))
+		response.Fatal(rsp, fmt.Errorf("invalid %s: %w", xr.Subject(), err))
 		return rsp, nil
 	}
 	st.ConditionType = c.ConditionType()
@@ -112,18 +112,6 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 	set.WriteStatus(rsp, st)
 	log.Debug("Composed", "ready", set.Ready(), "pending", len(set.Pending()))
 	return rsp, nil
-}
-
-// subject names what the user created: the claim if there is one.
-func subject(xr *compose.Composite) string {
-	if xr.ClaimName != "" {
-		kind := xr.Object.GetFields()["spec"].GetStructValue().GetFields()["claimRef"].GetStructValue().GetFields()["kind"].GetStringValue()
-		if kind == "" {
-			kind = "claim"
-		}
-		return fmt.Sprintf("%s %s/%s", kind, xr.ClaimNamespace, xr.ClaimName)
-	}
-	return fmt.Sprintf("%s %s", xr.Kind, xr.Name)
 }
 
 // environmentConfig requires the named EnvironmentConfig and returns it

@@ -97,7 +97,7 @@ func (Composer) Compose(xr *compose.Composite, e *env.Environment, s *compose.Se
 			"region": region,
 			// A bucket that still holds objects is never deleted.
 			"forceDestroy": pb.Boolean(false),
-			"tags":         s.Tags(e),
+			"tags":         s.Tags(),
 		}),
 	})
 

@@ -164,7 +164,7 @@ func (Composer) Compose(xr *compose.Composite, e *env.Environment, s *compose.Se
 	instance := naming.Object(xr.Name, Instance)
 	identifier := naming.RDSIdentifier(xr.Name, "")
 	connSecret := naming.Object(instance, "connection")
-	tags := s.Tags(e)
+	tags := s.Tags()
 	region := pb.Str(e.Region)
 
 	s.Add(SubnetGroup, "rds.aws.upbound.io/v1beta1", "SubnetGroup", subnetGroup, pb.Fields{

@@ -12,7 +12,6 @@ import (
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 	"google.golang.org/protobuf/types/known/structpb"
 
-	"github.com/paved-dev/paved/fn/internal/env"
 	"github.com/paved-dev/paved/fn/internal/field"
 	"github.com/paved-dev/paved/fn/internal/naming"
 	"github.com/paved-dev/paved/fn/internal/pb"
@@ -39,7 +38,8 @@ type Composite struct {
 	Kind       string
 	Name       string
 
-	// ClaimName and ClaimNamespace identify the claim, if any.
+	// ClaimKind, ClaimName and ClaimNamespace identify the claim, if any.
+	ClaimKind      string
 	ClaimName      string
 	ClaimNamespace string
 }
@@ -50,6 +50,19 @@ func (c *Composite) Spec() *structpb.Struct {
 		return s
 	}
 	return &structpb.Struct{}
+}
+
+// Subject names what the user created: the claim if there is one, the
+// composite otherwise, e.g. "DatabaseClaim orders/orders-db".
+func (c *Composite) Subject() string {
+	if c.ClaimName == "" {
+		return c.Kind + " " + c.Name
+	}
+	kind := c.ClaimKind
+	if kind == "" {
+		kind = "claim"
+	}
+	return kind + " " + c.ClaimNamespace + "/" + c.ClaimName
 }
 
 // Owner is who a composed resource belongs to: the claim if there is one,
@@ -73,6 +86,7 @@ func ObservedComposite(req *fnv1.RunFunctionRequest) (*Composite, error) {
 	}
 	// Legacy composites record their claim in spec.claimRef; Crossplane also
 	// labels them with the claim's name and namespace.
+	c.ClaimKind, _ = pb.String(o, "spec", "claimRef", "kind")
 	c.ClaimName, _ = pb.String(o, "spec", "claimRef", "name")
 	c.ClaimNamespace, _ = pb.String(o, "spec", "claimRef", "namespace")
 	if c.ClaimName == "" {
@@ -129,7 +143,7 @@ func (s *Set) partOf() string {
 
 // Tags returns the AWS tags that carry the composite's identity into the
 // cloud account, for cost reports and audits.
-func (s *Set) Tags(e *env.Environment) *structpb.Value {
+func (s *Set) Tags() *structpb.Value {
 	t := pb.Fields{
 		"paved.dev/managed-by": pb.Str(ManagedBy),
 		"paved.dev/component":  pb.Str(s.component),
