@@ -6,7 +6,7 @@ SHELL := /usr/bin/env bash
 .SHELLFLAGS := -euo pipefail -c
 GO ?= go
 
-.PHONY: all build function provider generate generate-check provider-test-deps test unit fuzz bench render render-check golden validate tools clean
+.PHONY: all build function provider generate generate-check provider-test-deps provider-backstage-test test unit fuzz bench render render-check golden validate tools clean
 
 all: build
 
@@ -65,8 +65,16 @@ fuzz:
 bench:
 	$(GO) test -run='^$$' -bench=BenchmarkRunFunction -benchmem -count=5 ./fn/...
 
+# Integration tests of the CatalogLocation controller against a real Backstage
+# catalog backend from npm (installed and cached by hack/backstage-backend.sh,
+# cold ~5-12 min) that the test harness starts on 127.0.0.1.
+provider-backstage-test:
+	hack/backstage-backend.sh >/dev/null
+	$(GO) vet -tags backstage ./provider/...
+	$(GO) test -tags backstage -count=1 -timeout 20m -v ./provider/internal/controller/cataloglocation/
+
 # The README's test command.
-test: generate-check unit fuzz render-check validate
+test: generate-check unit fuzz render-check validate provider-backstage-test
 
 # End-to-end tests on a real control plane on loopback (etcd, kube-apiserver,
 # kube-controller-manager, Crossplane core; see test/e2e). The binaries are

@@ -7,6 +7,7 @@ import (
 	"github.com/crossplane/crossplane-runtime/v2/pkg/controller"
 
 	ghclient "github.com/paved-dev/paved/provider/internal/clients/github"
+	"github.com/paved-dev/paved/provider/internal/controller/cataloglocation"
 	"github.com/paved-dev/paved/provider/internal/controller/config"
 	"github.com/paved-dev/paved/provider/internal/controller/repository"
 )
@@ -19,6 +20,7 @@ func Setup(mgr ctrl.Manager, o controller.Options) error {
 	for _, setup := range []func(ctrl.Manager, controller.Options) error{
 		config.Setup,
 		func(m ctrl.Manager, o controller.Options) error { return repository.Setup(m, o, gh) },
+		cataloglocation.Setup,
 	} {
 		if err := setup(mgr, o); err != nil {
 			return err

@@ -1,0 +1,465 @@
+// Package cataloglocation reconciles backstage.paved.dev CatalogLocations:
+// locations registered in a Backstage catalog.
+//
+// Behaviour:
+//   - The external name is the catalog's location id. It is set by Create,
+//     never derived from metadata.name.
+//   - Create validates the location with the catalog's dry run first
+//     (POST /locations?dryRun=true, the only synchronous check Backstage
+//     offers) and fails with the catalog's reason when the dry run is
+//     refused; only then does it register the location.
+//   - A target that is already registered (409, or a dry run answering
+//     exists) is adopted only when the registered location is exactly ours:
+//     same type and target, and no other CatalogLocation already manages it.
+//     Backstage keeps no owner for a location, so two CatalogLocations with
+//     the same target would otherwise delete each other's registration.
+//   - Observe reports the location id, type, target, the entities read from
+//     it (the entities whose backstage.io/managed-by-origin-location is the
+//     location) and the processing errors the catalog attached to them
+//     (status.items of level error). The resource is Ready when entities
+//     were read and none carries an error. It is up to date when the
+//     registered type and target are the desired ones and the refreshKey
+//     was acted on.
+//   - Update refreshes the location's Location entity when refreshKey
+//     changed. Backstage cannot change a location's type or target in place:
+//     when they differ, Update removes the stale location and the next
+//     reconcile registers the desired one.
+//   - Delete removes the location; the catalog removes its entities.
+//   - Missing or refused credentials surface as conditions with a clear
+//     message; the token is never part of an error, event or status.
+package cataloglocation
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/types"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
+
+	"github.com/crossplane/crossplane-runtime/v2/pkg/controller"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/event"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/meta"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/ratelimiter"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/reconciler/managed"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/resource"
+
+	"github.com/paved-dev/paved/provider/apis/backstage/v1alpha1"
+	apisv1alpha1 "github.com/paved-dev/paved/provider/apis/v1alpha1"
+	"github.com/paved-dev/paved/provider/internal/clients/backstage"
+)
+
+const (
+	errNotCatalogLocation = "managed resource is not a CatalogLocation"
+	errTrackPCUsage       = "cannot track ProviderConfig usage"
+	errNoPCRef            = "no providerConfigRef is set"
+	errGetPC              = "cannot get ProviderConfig"
+	errNoBackstageConfig  = "the ProviderConfig has no spec.backstage: set baseURL and tokenSecretRef to manage Backstage resources"
+	errGetTokenSecret     = "cannot get the Secret named by the ProviderConfig's spec.backstage.tokenSecretRef"
+	errNoToken            = "the Secret named by the ProviderConfig's spec.backstage.tokenSecretRef has no such key, or its value is empty"
+	errNewClient          = "cannot create a Backstage client from the ProviderConfig's spec.backstage"
+
+	errUnauthorized   = "Backstage refused the credentials (401): check the token in the ProviderConfig's spec.backstage.tokenSecretRef and the backend's backend.auth.externalAccess"
+	errForbidden      = "Backstage denied the request (403): check the permissions of the token's subject"
+	errGetLocation    = "cannot get the catalog location"
+	errListEntities   = "cannot list the entities read from the catalog location"
+	errNoTarget       = "the location target is not known: set spec.forProvider.target, or a repository whose htmlURL and defaultBranch are reported"
+	errDryRun         = "the catalog refused the location in a dry run"
+	errRegister       = "cannot register the catalog location"
+	errListLocations  = "cannot list catalog locations to adopt the existing registration"
+	errConflictGone   = "the catalog reported the target as registered, but no location with this target was found"
+	errAdoptType      = "a location with this target is already registered with another type; not adopting it"
+	errListManaged    = "cannot list CatalogLocations to check who manages the existing registration"
+	errAdoptManaged   = "the location registered for this target is already managed by another CatalogLocation; not adopting it"
+	errRefresh        = "cannot ask the catalog to refresh the location"
+	errReplace        = "cannot remove the stale location whose type or target differs from the desired one"
+	errDeleteLocation = "cannot delete the catalog location"
+)
+
+// Condition messages.
+const (
+	msgWaiting = "the location is registered; waiting for the catalog to read entities from it"
+	msgErrors  = "the catalog reported processing errors (see status.atProvider.processingErrors): "
+)
+
+// creationGracePeriod is how long a location that was just registered may be
+// reported missing before it is registered again.
+const creationGracePeriod = 5 * time.Second
+
+// processingErrorLevel is the status item level of processing errors.
+const processingErrorLevel = "error"
+
+// Setup adds a controller that reconciles CatalogLocations.
+func Setup(mgr ctrl.Manager, o controller.Options) error {
+	name := managed.ControllerName(v1alpha1.CatalogLocationGroupKind)
+	r := NewReconciler(mgr, o, &Connector{
+		Kube:  mgr.GetClient(),
+		Usage: resource.NewLegacyProviderConfigUsageTracker(mgr.GetClient(), &apisv1alpha1.ProviderConfigUsage{}),
+	})
+	return ctrl.NewControllerManagedBy(mgr).
+		Named(name).
+		WithOptions(o.ForControllerRuntime()).
+		WithEventFilter(resource.DesiredStateChanged()).
+		For(&v1alpha1.CatalogLocation{}).
+		Complete(ratelimiter.NewReconciler(name, r, o.GlobalRateLimiter))
+}
+
+// NewReconciler returns the managed reconciler of CatalogLocations, connecting
+// through c. It uses mgr's client, scheme and event recorder.
+func NewReconciler(mgr ctrl.Manager, o controller.Options, c *Connector) *managed.Reconciler {
+	name := managed.ControllerName(v1alpha1.CatalogLocationGroupKind)
+	opts := []managed.ReconcilerOption{
+		managed.WithTypedExternalConnector[*v1alpha1.CatalogLocation](c),
+		// The external name is the catalog's location id, assigned by
+		// Create; it must not default to metadata.name.
+		managed.WithInitializers(),
+		managed.WithReferenceResolver(managed.NewAPISimpleReferenceResolver(mgr.GetClient())),
+		managed.WithPollInterval(o.PollInterval),
+		// Backstage stores locations in its database: a location it
+		// registered is found by id at once. The default 30 s grace period
+		// for eventually consistent APIs would only delay deletes and
+		// replacements that follow a create.
+		managed.WithCreationGracePeriod(creationGracePeriod),
+		managed.WithRecorder(event.NewAPIRecorder(mgr.GetEventRecorderFor(name))), //nolint:staticcheck // crossplane-runtime records through a record.EventRecorder.
+		managed.WithManagementPolicies(),
+	}
+	if o.Logger != nil {
+		opts = append(opts, managed.WithLogger(o.Logger.WithValues("controller", name)))
+	}
+	if o.MetricOptions != nil {
+		opts = append(opts, managed.WithMetricRecorder(o.MetricOptions.MRMetrics))
+	}
+	return managed.NewReconciler(mgr, resource.ManagedKind(v1alpha1.CatalogLocationGroupVersionKind), opts...)
+}
+
+// A Tracker tracks ProviderConfig usage.
+type Tracker interface {
+	Track(ctx context.Context, mg resource.LegacyManaged) error
+}
+
+// A Connector produces an External client for a CatalogLocation from its
+// ProviderConfig's spec.backstage.
+type Connector struct {
+	Kube  client.Client
+	Usage Tracker
+	// Options are passed to every Backstage client (tests pass an HTTP
+	// client).
+	Options []backstage.Option
+}
+
+// Connect reads the ProviderConfig and the token Secret and returns a client
+// of the configured Backstage catalog.
+func (c *Connector) Connect(ctx context.Context, cr *v1alpha1.CatalogLocation) (managed.TypedExternalClient[*v1alpha1.CatalogLocation], error) {
+	if cr == nil {
+		return nil, errors.New(errNotCatalogLocation)
+	}
+	if err := c.Usage.Track(ctx, cr); err != nil {
+		return nil, errors.Wrap(err, errTrackPCUsage)
+	}
+	ref := cr.GetProviderConfigReference()
+	if ref == nil || ref.Name == "" {
+		return nil, errors.New(errNoPCRef)
+	}
+	pc := &apisv1alpha1.ProviderConfig{}
+	if err := c.Kube.Get(ctx, types.NamespacedName{Name: ref.Name}, pc); err != nil {
+		return nil, errors.Wrap(err, errGetPC)
+	}
+	bs := pc.Spec.Backstage
+	if bs == nil {
+		return nil, errors.New(errNoBackstageConfig)
+	}
+	s := &corev1.Secret{}
+	sel := bs.TokenSecretRef
+	if err := c.Kube.Get(ctx, types.NamespacedName{Namespace: sel.Namespace, Name: sel.Name}, s); err != nil {
+		return nil, errors.Wrap(err, errGetTokenSecret)
+	}
+	token := strings.TrimSpace(string(s.Data[sel.Key]))
+	if token == "" {
+		return nil, errors.New(errNoToken)
+	}
+	bc, err := backstage.New(bs.BaseURL, token, c.Options...)
+	if err != nil {
+		return nil, errors.Wrap(err, errNewClient)
+	}
+	return &External{Catalog: bc, Kube: c.Kube}, nil
+}
+
+// Catalog is the part of the Backstage catalog API External uses.
+type Catalog interface {
+	AddLocation(ctx context.Context, req backstage.AddLocationRequest, dryRun bool) (*backstage.AddLocationResponse, error)
+	GetLocation(ctx context.Context, id string) (*backstage.Location, error)
+	ListLocations(ctx context.Context) ([]backstage.Location, error)
+	ListEntities(ctx context.Context, filters map[string]string) ([]backstage.Entity, error)
+	Refresh(ctx context.Context, entityRef string) error
+	DeleteLocation(ctx context.Context, id string) error
+}
+
+// External manages one CatalogLocation's registration.
+type External struct {
+	Catalog Catalog
+	Kube    client.Reader
+}
+
+// apiError wraps err with msg, replacing it with a fixed, clear message when
+// the catalog refused the credentials.
+func apiError(err error, msg string) error {
+	switch {
+	case backstage.IsUnauthorized(err):
+		return errors.Wrap(err, errUnauthorized)
+	case backstage.IsForbidden(err):
+		return errors.Wrap(err, errForbidden)
+	default:
+		return errors.Wrap(err, msg)
+	}
+}
+
+// Observe reports whether the location exists and what the catalog read from
+// it.
+func (e *External) Observe(ctx context.Context, cr *v1alpha1.CatalogLocation) (managed.ExternalObservation, error) {
+	id := meta.GetExternalName(cr)
+	if id == "" {
+		return managed.ExternalObservation{ResourceExists: false}, nil
+	}
+	loc, err := e.Catalog.GetLocation(ctx, id)
+	if backstage.IsNotFound(err) {
+		return managed.ExternalObservation{ResourceExists: false}, nil
+	}
+	if err != nil {
+		return managed.ExternalObservation{}, apiError(err, errGetLocation)
+	}
+
+	obs, err := e.observeEntities(ctx, loc)
+	if err != nil {
+		return managed.ExternalObservation{}, err
+	}
+	obs.RefreshedKey = cr.Status.AtProvider.RefreshedKey
+	cr.Status.AtProvider = obs
+
+	switch {
+	case len(obs.ProcessingErrors) > 0:
+		cr.SetConditions(xpv2.Unavailable().WithMessage(msgErrors + summarize(obs.ProcessingErrors)))
+	case len(obs.EntityRefs) == 0:
+		cr.SetConditions(xpv2.Unavailable().WithMessage(msgWaiting))
+	default:
+		cr.SetConditions(xpv2.Available())
+	}
+
+	return managed.ExternalObservation{
+		ResourceExists:   true,
+		ResourceUpToDate: locationMatches(cr, loc) && refreshed(cr),
+	}, nil
+}
+
+// observeEntities lists the entities read from loc (including the Location
+// entity the catalog made for the registration) and their processing errors.
+func (e *External) observeEntities(ctx context.Context, loc *backstage.Location) (v1alpha1.CatalogLocationObservation, error) {
+	obs := v1alpha1.CatalogLocationObservation{ID: loc.ID, Type: loc.Type, Target: loc.Target}
+	ents, err := e.Catalog.ListEntities(ctx, map[string]string{
+		"metadata.annotations." + backstage.AnnotationManagedByOriginLocation: backstage.LocationRef(loc.Type, loc.Target),
+	})
+	if err != nil {
+		return obs, apiError(err, errListEntities)
+	}
+	self := backstage.LocationEntityName(loc.Type, loc.Target)
+	for i := range ents {
+		ent := &ents[i]
+		ref := ent.Ref()
+		if strings.EqualFold(ent.Kind, "Location") && ent.Metadata.Name == self {
+			obs.LocationEntityRef = ref
+		} else {
+			obs.EntityRefs = append(obs.EntityRefs, ref)
+		}
+		if ent.Status == nil {
+			continue
+		}
+		for _, it := range ent.Status.Items {
+			if it.Level != processingErrorLevel {
+				continue
+			}
+			pe := v1alpha1.ProcessingError{EntityRef: ref, Message: it.Message}
+			if it.Error != nil {
+				pe.Name = it.Error.Name
+				if pe.Message == "" {
+					pe.Message = it.Error.Message
+				}
+			}
+			obs.ProcessingErrors = append(obs.ProcessingErrors, pe)
+		}
+	}
+	sort.Strings(obs.EntityRefs)
+	sort.Slice(obs.ProcessingErrors, func(i, j int) bool {
+		a, b := obs.ProcessingErrors[i], obs.ProcessingErrors[j]
+		if a.EntityRef != b.EntityRef {
+			return a.EntityRef < b.EntityRef
+		}
+		return a.Message < b.Message
+	})
+	return obs, nil
+}
+
+// summarize returns the first processing error and how many there are.
+func summarize(pes []v1alpha1.ProcessingError) string {
+	first := pes[0]
+	s := first.EntityRef + ": "
+	if first.Name != "" {
+		s += first.Name + ": "
+	}
+	s += first.Message
+	if len(pes) > 1 {
+		s += fmt.Sprintf(" (and %d more)", len(pes)-1)
+	}
+	return s
+}
+
+// locationMatches reports whether loc is registered with the desired type and
+// target. While the desired target is not known (an unresolved reference)
+// nothing is compared.
+func locationMatches(cr *v1alpha1.CatalogLocation, loc *backstage.Location) bool {
+	p := &cr.Spec.ForProvider
+	target := p.LocationTarget()
+	if target == "" {
+		return true
+	}
+	return loc.Type == p.LocationType() && loc.Target == target
+}
+
+// refreshed reports whether the current refreshKey was acted on.
+func refreshed(cr *v1alpha1.CatalogLocation) bool {
+	k := cr.Spec.ForProvider.RefreshKey
+	return k == nil || *k == cr.Status.AtProvider.RefreshedKey
+}
+
+func refreshKey(cr *v1alpha1.CatalogLocation) string {
+	if k := cr.Spec.ForProvider.RefreshKey; k != nil {
+		return *k
+	}
+	return ""
+}
+
+// Create validates the location with a dry run, then registers it (or adopts
+// an existing registration that is exactly ours).
+func (e *External) Create(ctx context.Context, cr *v1alpha1.CatalogLocation) (managed.ExternalCreation, error) {
+	p := &cr.Spec.ForProvider
+	req := backstage.AddLocationRequest{Type: p.LocationType(), Target: p.LocationTarget()}
+	if req.Target == "" {
+		return managed.ExternalCreation{}, errors.New(errNoTarget)
+	}
+	cr.SetConditions(xpv2.Creating())
+
+	dry, err := e.Catalog.AddLocation(ctx, req, true)
+	if err != nil {
+		return managed.ExternalCreation{}, apiError(err, errDryRun)
+	}
+
+	var id string
+	if dry.Exists != nil && *dry.Exists {
+		id, err = e.adopt(ctx, cr, req)
+	} else {
+		var rsp *backstage.AddLocationResponse
+		rsp, err = e.Catalog.AddLocation(ctx, req, false)
+		switch {
+		case backstage.IsConflict(err):
+			// Registered between the dry run and now, or by an earlier
+			// attempt whose id was not recorded.
+			id, err = e.adopt(ctx, cr, req)
+		case err != nil:
+			err = apiError(err, errRegister)
+		default:
+			id = rsp.Location.ID
+		}
+	}
+	if err != nil {
+		return managed.ExternalCreation{}, err
+	}
+	meta.SetExternalName(cr, id)
+	cr.Status.AtProvider.ID = id
+	// A new registration is read by the catalog anyway.
+	cr.Status.AtProvider.RefreshedKey = refreshKey(cr)
+	return managed.ExternalCreation{}, nil
+}
+
+// adopt returns the id of the registered location with req's target when it
+// is exactly ours: same type and target, and not managed by another
+// CatalogLocation.
+func (e *External) adopt(ctx context.Context, cr *v1alpha1.CatalogLocation, req backstage.AddLocationRequest) (string, error) {
+	locs, err := e.Catalog.ListLocations(ctx)
+	if err != nil {
+		return "", apiError(err, errListLocations)
+	}
+	var found *backstage.Location
+	for i := range locs {
+		if locs[i].Target == req.Target {
+			if locs[i].Type == req.Type {
+				found = &locs[i]
+				break
+			}
+			found = &locs[i]
+		}
+	}
+	if found == nil {
+		return "", errors.New(errConflictGone)
+	}
+	if found.Type != req.Type {
+		return "", errors.New(errAdoptType)
+	}
+	l := &v1alpha1.CatalogLocationList{}
+	if err := e.Kube.List(ctx, l); err != nil {
+		return "", errors.Wrap(err, errListManaged)
+	}
+	for i := range l.Items {
+		o := &l.Items[i]
+		if o.GetUID() != cr.GetUID() && meta.GetExternalName(o) == found.ID {
+			return "", errors.New(errAdoptManaged)
+		}
+	}
+	return found.ID, nil
+}
+
+// Update acts on a changed refreshKey, or removes a location whose type or
+// target is not the desired one (it is registered anew by the next
+// reconcile: Backstage cannot change a location in place).
+func (e *External) Update(ctx context.Context, cr *v1alpha1.CatalogLocation) (managed.ExternalUpdate, error) {
+	id := meta.GetExternalName(cr)
+	loc, err := e.Catalog.GetLocation(ctx, id)
+	if err != nil {
+		return managed.ExternalUpdate{}, apiError(err, errGetLocation)
+	}
+	if !locationMatches(cr, loc) {
+		if err := e.Catalog.DeleteLocation(ctx, id); err != nil && !backstage.IsNotFound(err) {
+			return managed.ExternalUpdate{}, apiError(err, errReplace)
+		}
+		return managed.ExternalUpdate{}, nil
+	}
+	if !refreshed(cr) {
+		ref := backstage.EntityRef("Location", backstage.DefaultNamespace, backstage.LocationEntityName(loc.Type, loc.Target))
+		if err := e.Catalog.Refresh(ctx, ref); err != nil {
+			return managed.ExternalUpdate{}, apiError(err, errRefresh)
+		}
+		cr.Status.AtProvider.RefreshedKey = refreshKey(cr)
+	}
+	return managed.ExternalUpdate{}, nil
+}
+
+// Delete removes the location; the catalog removes the entities read from
+// it.
+func (e *External) Delete(ctx context.Context, cr *v1alpha1.CatalogLocation) (managed.ExternalDelete, error) {
+	cr.SetConditions(xpv2.Deleting())
+	id := meta.GetExternalName(cr)
+	if id == "" {
+		return managed.ExternalDelete{}, nil
+	}
+	if err := e.Catalog.DeleteLocation(ctx, id); err != nil && !backstage.IsNotFound(err) {
+		return managed.ExternalDelete{}, apiError(err, errDeleteLocation)
+	}
+	return managed.ExternalDelete{}, nil
+}
+
+// Disconnect does nothing: the client holds no connection to close.
+func (e *External) Disconnect(_ context.Context) error { return nil }
