@@ -10,6 +10,7 @@ import (
 	"github.com/paved-dev/paved/provider/internal/controller/cataloglocation"
 	"github.com/paved-dev/paved/provider/internal/controller/config"
 	"github.com/paved-dev/paved/provider/internal/controller/repository"
+	"github.com/paved-dev/paved/provider/internal/controller/repositoryfile"
 )
 
 // Setup adds every controller of the provider to mgr. GitHub controllers
@@ -20,6 +21,7 @@ func Setup(mgr ctrl.Manager, o controller.Options) error {
 	for _, setup := range []func(ctrl.Manager, controller.Options) error{
 		config.Setup,
 		func(m ctrl.Manager, o controller.Options) error { return repository.Setup(m, o, gh) },
+		func(m ctrl.Manager, o controller.Options) error { return repositoryfile.Setup(m, o, gh) },
 		cataloglocation.Setup,
 	} {
 		if err := setup(mgr, o); err != nil {

@@ -460,3 +460,20 @@ func decode(b []byte, v any) error {
 }
 
 func b64(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
+
+// SetFile writes a file out of band, as a push to the branch would.
+func (s *Server) SetFile(owner, name, branch, path, content string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, ok := s.repos[lower(owner+"/"+name)]
+	if !ok {
+		return false
+	}
+	if r.files[branch] == nil {
+		r.files[branch] = map[string]*file{}
+		r.branches[branch] = true
+	}
+	r.files[branch][path] = &file{content: []byte(content), sha: blobSHA([]byte(content))}
+	r.commits++
+	return true
+}
