@@ -15,26 +15,113 @@ import (
 	"google.golang.org/protobuf/types/known/structpb"
 )
 
-// steadyState is a DatabaseClaim request as Crossplane sends it once
-// everything exists: the composite plus four observed, ready resources.
-func steadyState() *fnv1.RunFunctionRequest {
-	observed := map[string]*fnv1.Resource{}
-	for name, r := range desiredDatabase(fnv1.Ready_READY_TRUE) {
+// The benchmarks send what Crossplane sends: the composite as the API server
+// returns it, and at steady state every composed resource as the provider
+// reports it (its spec, Kubernetes and Crossplane metadata, and status with
+// atProvider mirroring forProvider).
+
+// realistic returns xr with the metadata, references and status a live
+// composite has.
+func realistic(xr *fnv1.Resource, resources []string) *fnv1.Resource {
+	o := proto.Clone(xr.GetResource()).(*structpb.Struct)
+	md := o.Fields["metadata"].GetStructValue()
+	for k, v := range resource.MustStructJSON(`{
+		"uid": "9b2f3c1e-6d7a-4e8b-9c0d-1e2f3a4b5c6d", "resourceVersion": "184467", "generation": 2,
+		"creationTimestamp": "2026-11-25T10:00:00Z", "finalizers": ["composite.apiextensions.crossplane.io"],
+		"labels": {"crossplane.io/claim-name": "orders-db", "crossplane.io/claim-namespace": "orders", "crossplane.io/composite": "orders-db-x7k2p"}
+	}`).GetFields() {
+		md.Fields[k] = v
+	}
+	spec := o.Fields["spec"].GetStructValue()
+	for k, v := range resource.MustStructJSON(`{
+		"compositionRef": {"name": "xdatabases.aws.platform.paved.dev"},
+		"compositionRevisionRef": {"name": "xdatabases.aws.platform.paved.dev-5c1f2a9"},
+		"compositionUpdatePolicy": "Automatic",
+		"writeConnectionSecretToRef": {"name": "6f1c2a4e-3b5d-4c7e-9f10-2a3b4c5d6e7f", "namespace": "crossplane-system"}
+	}`).GetFields() {
+		spec.Fields[k] = v
+	}
+	refs := make([]*structpb.Value, 0, len(resources))
+	for _, r := range resources {
+		refs = append(refs, structpb.NewStructValue(resource.MustStructJSON(`{"apiVersion": "x.aws.upbound.io/v1beta1", "kind": "X", "name": "orders-db-x7k2p-`+r+`"}`)))
+	}
+	spec.Fields["resourceRefs"] = structpb.NewListValue(&structpb.ListValue{Values: refs})
+	o.Fields["status"] = structpb.NewStructValue(resource.MustStructJSON(`{"conditions": [
+		{"type": "Synced", "status": "True", "reason": "ReconcileSuccess", "lastTransitionTime": "2026-11-25T10:00:00Z", "observedGeneration": 2},
+		{"type": "Ready", "status": "True", "reason": "Available", "lastTransitionTime": "2026-11-25T10:09:00Z", "observedGeneration": 2},
+		{"type": "DatabaseReady", "status": "True", "reason": "Available", "message": "all 4 composed resources are ready", "lastTransitionTime": "2026-11-25T10:09:00Z"}
+	], "connectionDetails": {"lastPublishedTime": "2026-11-25T10:09:00Z"}}`))
+	return &fnv1.Resource{Resource: o}
+}
+
+// asObserved returns desired resources as the provider reports them.
+func asObserved(desired map[string]*fnv1.Resource, atProvider map[string]string) map[string]*fnv1.Resource {
+	observed := make(map[string]*fnv1.Resource, len(desired))
+	for name, r := range desired {
 		o := proto.Clone(r.GetResource()).(*structpb.Struct)
-		o.Fields["status"] = structpb.NewStructValue(resource.MustStructJSON(`{"conditions": [{"type": "Ready", "status": "True", "reason": "Available"}, {"type": "Synced", "status": "True", "reason": "ReconcileSuccess"}]}`))
+		md := o.Fields["metadata"].GetStructValue()
+		objName := md.Fields["name"].GetStringValue()
+		for k, v := range resource.MustStructJSON(`{
+			"uid": "0d1e2f3a-4b5c-4d6e-8f7a-8b9c0d1e2f3a", "resourceVersion": "184470", "generation": 1,
+			"creationTimestamp": "2026-11-25T10:00:01Z", "finalizers": ["finalizer.managedresource.crossplane.io"],
+			"annotations": {"crossplane.io/composition-resource-name": "` + name + `", "crossplane.io/external-name": "` + objName + `",
+				"crossplane.io/external-create-pending": "2026-11-25T10:00:02Z", "crossplane.io/external-create-succeeded": "2026-11-25T10:00:03Z"},
+			"ownerReferences": [{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XDatabase", "name": "orders-db-x7k2p",
+				"uid": "9b2f3c1e-6d7a-4e8b-9c0d-1e2f3a4b5c6d", "controller": true, "blockOwnerDeletion": true}]
+		}`).GetFields() {
+			md.Fields[k] = v
+		}
+		spec := o.Fields["spec"].GetStructValue()
+		for k, v := range resource.MustStructJSON(`{"deletionPolicy": "Delete", "managementPolicies": ["*"], "providerConfigRef": {"name": "default"}, "initProvider": {}}`).GetFields() {
+			spec.Fields[k] = v
+		}
+		at := proto.Clone(spec.Fields["forProvider"].GetStructValue()).(*structpb.Struct)
+		at.Fields["id"] = structpb.NewStringValue(objName)
+		for k, v := range resource.MustStructJSON(atProvider[name] + "").GetFields() {
+			at.Fields[k] = v
+		}
+		o.Fields["status"] = structpb.NewStructValue(&structpb.Struct{Fields: map[string]*structpb.Value{
+			"atProvider": structpb.NewStructValue(at),
+			"conditions": structpb.NewListValue(&structpb.ListValue{Values: []*structpb.Value{
+				structpb.NewStructValue(resource.MustStructJSON(`{"type": "Ready", "status": "True", "reason": "Available", "lastTransitionTime": "2026-11-25T10:09:00Z"}`)),
+				structpb.NewStructValue(resource.MustStructJSON(`{"type": "Synced", "status": "True", "reason": "ReconcileSuccess", "lastTransitionTime": "2026-11-25T10:00:03Z"}`)),
+				structpb.NewStructValue(resource.MustStructJSON(`{"type": "LastAsyncOperation", "status": "True", "reason": "Success", "lastTransitionTime": "2026-11-25T10:09:00Z"}`)),
+			}}),
+		}})
 		observed[name] = &fnv1.Resource{Resource: o}
 	}
-	observed["instance"] = observedReady("instance", `{"apiVersion": "rds.aws.upbound.io/v1beta2", "kind": "Instance",
-		"status": {"atProvider": {"address": "orders-db-x7k2p.abc123.eu-west-1.rds.amazonaws.com", "port": 5432}}}`,
-		map[string][]byte{"username": []byte("paved"), "password": []byte("s3cr3t"), "port": []byte("5432")})
-	return runReq(input, &fnv1.State{Composite: xdatabase(`{"engine": "postgresql", "size": "small"}`), Resources: observed})
+	return observed
+}
+
+var dbResources = []string{"subnet-group", "security-group", "security-group-rule", "instance"}
+
+// steadyState is a DatabaseClaim request once everything exists.
+func steadyState() *fnv1.RunFunctionRequest {
+	observed := asObserved(desiredDatabase(fnv1.Ready_READY_TRUE), map[string]string{
+		"subnet-group":        `{"arn": "arn:aws:rds:eu-west-1:111122223333:subgrp:orders-db-x7k2p-subnet-group", "vpcId": "vpc-0a1b2c3d4e5f60718", "supportedNetworkTypes": ["IPV4"], "tagsAll": {"crossplane-kind": "subnetgroup.rds.aws.upbound.io", "crossplane-name": "orders-db-x7k2p-subnet-group", "crossplane-providerconfig": "default"}}`,
+		"security-group":      `{"arn": "arn:aws:ec2:eu-west-1:111122223333:security-group/sg-0123456789abcdef0", "ownerId": "111122223333", "egress": [], "ingress": [], "tagsAll": {"crossplane-kind": "securitygroup.ec2.aws.upbound.io", "crossplane-name": "orders-db-x7k2p-security-group", "crossplane-providerconfig": "default"}}`,
+		"security-group-rule": `{"securityGroupId": "sg-0123456789abcdef0", "securityGroupRuleId": "sgr-0123456789abcdef0", "self": false}`,
+		"instance": `{"address": "orders-db-x7k2p.c9akciq32.eu-west-1.rds.amazonaws.com", "endpoint": "orders-db-x7k2p.c9akciq32.eu-west-1.rds.amazonaws.com:5432",
+			"arn": "arn:aws:rds:eu-west-1:111122223333:db:orders-db-x7k2p", "availabilityZone": "eu-west-1a", "backupWindow": "03:00-03:30", "caCertIdentifier": "rds-ca-rsa2048-g1",
+			"dbSubnetGroupName": "orders-db-x7k2p-subnet-group", "engineVersionActual": "15.8", "hostedZoneId": "Z29XKXDKYMONMX", "kmsKeyId": "arn:aws:kms:eu-west-1:111122223333:key/0a1b2c3d-0a1b-4a1b-8a1b-0a1b2c3d4e5f",
+			"latestRestorableTime": "2026-11-25T10:05:00Z", "licenseModel": "postgresql-license", "maintenanceWindow": "sun:04:00-sun:04:30", "networkType": "IPV4",
+			"parameterGroupName": "default.postgres15", "resourceId": "db-ABCDEFGHIJKLMNOPQRSTUVWXY", "status": "available", "storageThroughput": 125, "iops": 3000,
+			"vpcSecurityGroupIds": ["sg-0123456789abcdef0"], "replicas": [], "listenerEndpoint": [], "masterUserSecret": [],
+			"tagsAll": {"crossplane-kind": "instance.rds.aws.upbound.io", "crossplane-name": "orders-db-x7k2p-instance", "crossplane-providerconfig": "default"}}`,
+	})
+	observed["instance"].ConnectionDetails = map[string][]byte{
+		"address": []byte("orders-db-x7k2p.c9akciq32.eu-west-1.rds.amazonaws.com"), "host": []byte("orders-db-x7k2p.c9akciq32.eu-west-1.rds.amazonaws.com"),
+		"endpoint": []byte("orders-db-x7k2p.c9akciq32.eu-west-1.rds.amazonaws.com:5432"),
+		"username": []byte("paved"), "password": []byte("s3cr3t-generated-by-provider"), "port": []byte("5432"),
+	}
+	return runReq(input, &fnv1.State{Composite: realistic(xdatabase(`{"engine": "postgresql", "size": "small"}`), dbResources), Resources: observed})
 }
 
 func firstReconcile(kind string) *fnv1.RunFunctionRequest {
 	if kind == "bucket" {
-		return runReq(input, &fnv1.State{Composite: xbucket(`{}`)})
+		return runReq(input, &fnv1.State{Composite: realistic(xbucket(`{}`), nil)})
 	}
-	return runReq(input, &fnv1.State{Composite: xdatabase(`{"engine": "postgresql", "size": "small"}`)})
+	return runReq(input, &fnv1.State{Composite: realistic(xdatabase(`{"engine": "postgresql", "size": "small"}`), nil)})
 }
 
 func BenchmarkRunFunctionDatabase(b *testing.B) {

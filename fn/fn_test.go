@@ -66,7 +66,6 @@ func labels(name, component, xr, claim string) string {
 		"app.kubernetes.io/component": "` + component + `",
 		"app.kubernetes.io/part-of": "` + claim + `",
 		"app.kubernetes.io/managed-by": "paved",
-		"paved.dev/composite": "` + xr + `",
 		"paved.dev/claim-name": "` + claim + `",
 		"paved.dev/claim-namespace": "orders"
 	}`

@@ -26,7 +26,6 @@ const (
 	LabelManagedBy      = "app.kubernetes.io/managed-by"
 	LabelClaimName      = "paved.dev/claim-name"
 	LabelClaimNamespace = "paved.dev/claim-namespace"
-	LabelComposite      = "paved.dev/composite"
 
 	ManagedBy = "paved"
 )
@@ -117,7 +116,8 @@ func NewSet(req *fnv1.RunFunctionRequest, xr *Composite, component string) *Set 
 	}
 }
 
-// Labels returns the labels of a composed resource called name.
+// Labels returns the labels of a composed resource called name: the
+// Kubernetes recommended labels (instance is the composite) and the claim.
 func (s *Set) Labels(name string) map[string]string {
 	l := map[string]string{
 		LabelName:      name,
@@ -125,7 +125,6 @@ func (s *Set) Labels(name string) map[string]string {
 		LabelComponent: s.component,
 		LabelPartOf:    naming.LabelValue(s.partOf()),
 		LabelManagedBy: ManagedBy,
-		LabelComposite: naming.LabelValue(s.xr.Name),
 	}
 	if s.xr.ClaimName != "" {
 		l[LabelClaimName] = naming.LabelValue(s.xr.ClaimName)

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Runs the gRPC benchmarks of function-paved and a no-op function side by side
+# and prints, per request, paved's cost as a multiple of the no-op's
+# (median of COUNT runs) with allocations per call.
+#   hack/bench-ratio.sh [COUNT]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+count=${1:-5}
+mkdir -p _output
+go test -run='^$' -bench='BenchmarkRunFunctionGRPC' -benchmem -count="$count" ./fn/ | tee _output/bench.txt
+awk '
+  /^BenchmarkRunFunctionGRPC\// {
+    split($1, p, "/"); req = p[2]; fn = p[3]; sub(/-[0-9]+$/, "", fn)
+    n[req, fn]++; ns[req, fn, n[req, fn]] = $3; allocs[req, fn] = $7; reqs[req] = 1
+  }
+  function median(req, fn,   i, j, k, t, a) {
+    k = n[req, fn]; for (i = 1; i <= k; i++) a[i] = ns[req, fn, i]
+    for (i = 1; i <= k; i++) for (j = i + 1; j <= k; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+    return a[int((k + 1) / 2)]
+  }
+  END {
+    printf "%-24s %12s %12s %7s %14s %14s\n", "request", "noop ns/op", "paved ns/op", "ratio", "noop allocs", "paved allocs"
+    for (r in reqs) {
+      a = median(r, "noop"); b = median(r, "paved")
+      printf "%-24s %12d %12d %6.2fx %14d %14d\n", r, a, b, b / a, allocs[r, "noop"], allocs[r, "paved"]
+    }
+  }' _output/bench.txt
