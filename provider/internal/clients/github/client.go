@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/bradleyfalzon/ghinstallation/v2"
+	ghv75 "github.com/google/go-github/v75/github" // the version ghinstallation/v2 v2.17.0 is built on
 	gh "github.com/google/go-github/v85/github"
 
 	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
@@ -151,6 +152,9 @@ func (p *Pool) newClient(cfg Config) (*gh.Client, error) {
 		if base != "" {
 			itr.BaseURL = base
 		}
+		// Send "{}" rather than "null": GitHub's OpenAPI description
+		// requires an object body for access_tokens.
+		itr.InstallationTokenOptions = &ghv75.InstallationTokenOptions{}
 		auth = itr
 	default:
 		return nil, errors.New(errNoCredentials)

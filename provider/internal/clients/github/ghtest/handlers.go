@@ -22,6 +22,8 @@ func (s *Server) handle(ctx context.Context, r *http.Request, body []byte) respo
 	}
 	m := r.Method
 	switch {
+	case m == http.MethodPost && len(parts) == 4 && parts[0] == "app" && parts[1] == "installations" && parts[3] == "access_tokens":
+		return s.installationToken(r, parts[2])
 	case m == http.MethodGet && len(parts) == 1 && parts[0] == "user":
 		a := acctOf(ctx)
 		return reply(http.StatusOK, s.privateUser(a))

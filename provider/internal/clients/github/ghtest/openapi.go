@@ -36,6 +36,7 @@ var servedPaths = []string{
 	"/repos/{owner}/{repo}/branches/{branch}/protection",
 	"/repos/{owner}/{repo}/contents/{path}",
 	"/rate_limit",
+	"/app/installations/{installation_id}/access_tokens",
 }
 
 // A Validator checks HTTP exchanges against GitHub's OpenAPI description.

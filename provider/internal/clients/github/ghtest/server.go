@@ -82,14 +82,15 @@ type Fault struct {
 
 // Stats count what the stand-in has served.
 type Stats struct {
-	Requests       int // all requests
-	Counted        int // requests GitHub counts against the primary rate limit
-	NotModified    int // 304 answers to conditional requests (not counted)
-	ByRoute        map[string]int
-	RepoCreates    int
-	RepoDeletes    int
-	Unauthorized   int
-	FaultsInjected int
+	Requests           int // all requests
+	Counted            int // requests GitHub counts against the primary rate limit
+	NotModified        int // 304 answers to conditional requests (not counted)
+	ByRoute            map[string]int
+	RepoCreates        int
+	RepoDeletes        int
+	Unauthorized       int
+	FaultsInjected     int
+	InstallationTokens int // GitHub App installation tokens issued
 }
 
 // Server is the stand-in. Create it with NewServer.
@@ -109,13 +110,14 @@ type Server struct {
 	stats      Stats
 	violations []string
 	now        func() time.Time
+	apps       map[int64]*app
 }
 
 // NewServer starts a stand-in on 127.0.0.1 that validates traffic with v.
 func NewServer(v *Validator) *Server {
 	s := &Server{
 		v: v, tokens: map[string]account{}, accounts: map[string]account{},
-		repos: map[string]*repo{}, nextID: 1000, limit: 5000, remaining: map[string]int{},
+		repos: map[string]*repo{}, apps: map[int64]*app{}, nextID: 1000, limit: 5000, remaining: map[string]int{},
 		reset: time.Now().Add(time.Hour).Truncate(time.Second), now: time.Now,
 	}
 	s.stats.ByRoute = map[string]int{}
@@ -319,6 +321,11 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	// Authentication.
 	tok := strings.TrimSpace(strings.TrimPrefix(strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer "), "token "))
 	acct, authed := s.tokens[tok]
+	if !authed && strings.HasPrefix(r.URL.Path, "/app/") {
+		// GitHub App endpoints authenticate with the App's JWT, checked by
+		// the handler; they have their own rate limit.
+		acct, authed = account{login: "app", kind: "Bot"}, true
+	}
 	var res response
 	var fault *Fault
 	for _, f := range s.faults {
