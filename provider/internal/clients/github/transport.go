@@ -157,7 +157,7 @@ func (l *rateLimiter) RoundTrip(r *http.Request) (*http.Response, error) {
 	for attempt := 0; ; attempt++ {
 		if u := l.blockedUntil(); l.now().Before(u) {
 			wait := u.Sub(l.now())
-			if wait > l.maxInlineWait || attempt > 0 {
+			if wait > l.maxInlineWait {
 				return nil, &RateLimitedError{Until: u}
 			}
 			if err := l.sleep(r.Context(), wait); err != nil {
