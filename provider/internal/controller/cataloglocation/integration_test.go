@@ -165,8 +165,6 @@ func location(name, pc string, p v1alpha1.CatalogLocationParameters) *v1alpha1.C
 	}
 }
 
-func ptr[T any](v T) *T { return &v }
-
 func (e *env) create(obj client.Object) {
 	e.t.Helper()
 	if err := e.kube.Create(context.Background(), obj); err != nil {

@@ -1,0 +1,371 @@
+package cataloglocation
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/fake"
+
+	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
+
+	"github.com/crossplane/crossplane-runtime/v2/pkg/meta"
+
+	"github.com/paved-dev/paved/provider/apis/backstage/v1alpha1"
+	"github.com/paved-dev/paved/provider/internal/clients/backstage"
+)
+
+const target = "https://git.example.com/acme/svc/blob/main/catalog-info.yaml"
+
+// fakeCatalog is an in-memory Catalog recording the calls it gets.
+type fakeCatalog struct {
+	locations []backstage.Location
+	entities  []backstage.Entity
+	dryRunErr error
+	addErr    error
+	getErr    error
+	exists    bool
+	calls     []string
+	refreshed []string
+	nextID    string
+}
+
+func (f *fakeCatalog) AddLocation(_ context.Context, req backstage.AddLocationRequest, dryRun bool) (*backstage.AddLocationResponse, error) {
+	if dryRun {
+		f.calls = append(f.calls, "dryrun")
+		if f.dryRunErr != nil {
+			return nil, f.dryRunErr
+		}
+		return &backstage.AddLocationResponse{Exists: &f.exists, Location: backstage.Location{Type: req.Type, Target: req.Target}}, nil
+	}
+	f.calls = append(f.calls, "add")
+	if f.addErr != nil {
+		return nil, f.addErr
+	}
+	l := backstage.Location{ID: f.nextID, Type: req.Type, Target: req.Target}
+	f.locations = append(f.locations, l)
+	return &backstage.AddLocationResponse{Location: l}, nil
+}
+
+func (f *fakeCatalog) GetLocation(_ context.Context, id string) (*backstage.Location, error) {
+	f.calls = append(f.calls, "get")
+	if f.getErr != nil {
+		return nil, f.getErr
+	}
+	for _, l := range f.locations {
+		if l.ID == id {
+			return &l, nil
+		}
+	}
+	return nil, &backstage.Error{StatusCode: http.StatusNotFound, Name: backstage.ErrorNameNotFound}
+}
+
+func (f *fakeCatalog) ListLocations(context.Context) ([]backstage.Location, error) {
+	f.calls = append(f.calls, "list")
+	return f.locations, nil
+}
+
+func (f *fakeCatalog) ListEntities(_ context.Context, filters map[string]string) ([]backstage.Entity, error) {
+	f.calls = append(f.calls, "entities")
+	var out []backstage.Entity
+	for _, e := range f.entities {
+		match := true
+		for k, v := range filters {
+			a := strings.TrimPrefix(k, "metadata.annotations.")
+			if e.Metadata.Annotations[a] != v {
+				match = false
+			}
+		}
+		if match {
+			out = append(out, e)
+		}
+	}
+	return out, nil
+}
+
+func (f *fakeCatalog) Refresh(_ context.Context, ref string) error {
+	f.calls = append(f.calls, "refresh")
+	f.refreshed = append(f.refreshed, ref)
+	return nil
+}
+
+func (f *fakeCatalog) DeleteLocation(_ context.Context, id string) error {
+	f.calls = append(f.calls, "delete")
+	for i, l := range f.locations {
+		if l.ID == id {
+			f.locations = append(f.locations[:i], f.locations[i+1:]...)
+			return nil
+		}
+	}
+	return &backstage.Error{StatusCode: http.StatusNotFound, Name: backstage.ErrorNameNotFound}
+}
+
+func newCR(name, id string, p v1alpha1.CatalogLocationParameters) *v1alpha1.CatalogLocation {
+	cr := &v1alpha1.CatalogLocation{ObjectMeta: metav1.ObjectMeta{Name: name, UID: types.UID("uid-" + name)}}
+	cr.Spec.ForProvider = p
+	if id != "" {
+		meta.SetExternalName(cr, id)
+	}
+	return cr
+}
+
+func entity(kind, name, origin string, errs ...string) backstage.Entity {
+	e := backstage.Entity{Kind: kind, Metadata: backstage.EntityMetadata{Name: name, Namespace: "default", Annotations: map[string]string{
+		backstage.AnnotationManagedByOriginLocation: origin,
+	}}}
+	if len(errs) > 0 {
+		e.Status = &backstage.EntityStatus{}
+		for _, m := range errs {
+			e.Status.Items = append(e.Status.Items, backstage.EntityStatusItem{Type: "backstage.io/catalog-processing", Level: "error", Message: m, Error: &backstage.SerializedError{Name: "InputError", Message: m}})
+		}
+	}
+	return e
+}
+
+func kube(t *testing.T, objs ...client.Object) client.Client {
+	t.Helper()
+	s := runtime.NewScheme()
+	if err := v1alpha1.AddToScheme(s); err != nil {
+		t.Fatal(err)
+	}
+	return fake.NewClientBuilder().WithScheme(s).WithObjects(objs...).Build()
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func TestObserve(t *testing.T) {
+	origin := backstage.LocationRef("url", target)
+	locEntity := backstage.LocationEntityName("url", target)
+
+	t.Run("NoExternalName", func(t *testing.T) {
+		f := &fakeCatalog{}
+		o, err := (&External{Catalog: f}).Observe(context.Background(), newCR("a", "", v1alpha1.CatalogLocationParameters{Target: ptr(target)}))
+		if err != nil || o.ResourceExists || len(f.calls) != 0 {
+			t.Errorf("observation = %+v, %v, calls %v", o, err, f.calls)
+		}
+	})
+
+	t.Run("Gone", func(t *testing.T) {
+		f := &fakeCatalog{}
+		o, err := (&External{Catalog: f}).Observe(context.Background(), newCR("a", "id-1", v1alpha1.CatalogLocationParameters{Target: ptr(target)}))
+		if err != nil || o.ResourceExists {
+			t.Errorf("observation = %+v, %v", o, err)
+		}
+	})
+
+	t.Run("Unauthorized", func(t *testing.T) {
+		f := &fakeCatalog{getErr: &backstage.Error{StatusCode: http.StatusUnauthorized, Name: backstage.ErrorNameAuthentication, Message: "Illegal token"}}
+		_, err := (&External{Catalog: f}).Observe(context.Background(), newCR("a", "id-1", v1alpha1.CatalogLocationParameters{Target: ptr(target)}))
+		if err == nil || !strings.HasPrefix(err.Error(), errUnauthorized) || !strings.Contains(err.Error(), "Illegal token") {
+			t.Errorf("error = %v", err)
+		}
+	})
+
+	cases := map[string]struct {
+		params    v1alpha1.CatalogLocationParameters
+		refreshed string
+		loc       backstage.Location
+		entities  []backstage.Entity
+		upToDate  bool
+		ready     corev1.ConditionStatus
+		refs      []string
+		errs      int
+	}{
+		"ReadyAndUpToDate": {
+			params:   v1alpha1.CatalogLocationParameters{Type: "url", Target: ptr(target)},
+			loc:      backstage.Location{ID: "id-1", Type: "url", Target: target},
+			entities: []backstage.Entity{entity("Location", locEntity, origin), entity("Component", "b", origin), entity("API", "a", origin), entity("Component", "other", "url:https://elsewhere")},
+			upToDate: true, ready: corev1.ConditionTrue, refs: []string{"api:default/a", "component:default/b"},
+		},
+		"WaitingForEntities": {
+			params:   v1alpha1.CatalogLocationParameters{Type: "url", Target: ptr(target)},
+			loc:      backstage.Location{ID: "id-1", Type: "url", Target: target},
+			entities: []backstage.Entity{entity("Location", locEntity, origin)},
+			upToDate: true, ready: corev1.ConditionFalse,
+		},
+		"ProcessingErrors": {
+			params:   v1alpha1.CatalogLocationParameters{Type: "url", Target: ptr(target)},
+			loc:      backstage.Location{ID: "id-1", Type: "url", Target: target},
+			entities: []backstage.Entity{entity("Location", locEntity, origin, "NotFoundError: Unable to read url"), entity("Component", "b", origin, "bad owner")},
+			upToDate: true, ready: corev1.ConditionFalse, refs: []string{"component:default/b"}, errs: 2,
+		},
+		"TargetDiffers": {
+			params:   v1alpha1.CatalogLocationParameters{Type: "url", Target: ptr(target + "x")},
+			loc:      backstage.Location{ID: "id-1", Type: "url", Target: target},
+			upToDate: false, ready: corev1.ConditionFalse,
+		},
+		"RepositoryTargetMatches": {
+			params:   v1alpha1.CatalogLocationParameters{Type: "url", RepositoryURL: ptr("https://git.example.com/acme/svc/blob/main")},
+			loc:      backstage.Location{ID: "id-1", Type: "url", Target: target},
+			upToDate: true, ready: corev1.ConditionFalse,
+		},
+		"RefreshKeyChanged": {
+			params:    v1alpha1.CatalogLocationParameters{Type: "url", Target: ptr(target), RefreshKey: ptr("sha-2")},
+			refreshed: "sha-1",
+			loc:       backstage.Location{ID: "id-1", Type: "url", Target: target},
+			upToDate:  false, ready: corev1.ConditionFalse,
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			f := &fakeCatalog{locations: []backstage.Location{tc.loc}, entities: tc.entities}
+			cr := newCR("a", "id-1", tc.params)
+			cr.Status.AtProvider.RefreshedKey = tc.refreshed
+			o, err := (&External{Catalog: f}).Observe(context.Background(), cr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !o.ResourceExists || o.ResourceUpToDate != tc.upToDate {
+				t.Errorf("observation = %+v, want exists and upToDate=%v", o, tc.upToDate)
+			}
+			if got := cr.GetCondition(xpv2.TypeReady).Status; got != tc.ready {
+				t.Errorf("Ready = %s, want %s (%s)", got, tc.ready, cr.GetCondition(xpv2.TypeReady).Message)
+			}
+			at := cr.Status.AtProvider
+			if strings.Join(at.EntityRefs, ",") != strings.Join(tc.refs, ",") || len(at.ProcessingErrors) != tc.errs {
+				t.Errorf("atProvider = %+v", at)
+			}
+			if at.ID != "id-1" || at.Target != target || at.RefreshedKey != tc.refreshed {
+				t.Errorf("atProvider = %+v", at)
+			}
+			if len(tc.entities) > 0 && at.LocationEntityRef != "location:default/"+locEntity {
+				t.Errorf("locationEntityRef = %q", at.LocationEntityRef)
+			}
+		})
+	}
+}
+
+func TestCreate(t *testing.T) {
+	params := v1alpha1.CatalogLocationParameters{Type: "url", Target: ptr(target), RefreshKey: ptr("k1")}
+
+	t.Run("Registers", func(t *testing.T) {
+		f := &fakeCatalog{nextID: "new-id"}
+		cr := newCR("a", "", params)
+		if _, err := (&External{Catalog: f, Kube: kube(t)}).Create(context.Background(), cr); err != nil {
+			t.Fatal(err)
+		}
+		if strings.Join(f.calls, ",") != "dryrun,add" || meta.GetExternalName(cr) != "new-id" || cr.Status.AtProvider.RefreshedKey != "k1" {
+			t.Errorf("calls %v, external name %q, status %+v", f.calls, meta.GetExternalName(cr), cr.Status.AtProvider)
+		}
+	})
+
+	t.Run("NoTarget", func(t *testing.T) {
+		f := &fakeCatalog{}
+		_, err := (&External{Catalog: f}).Create(context.Background(), newCR("a", "", v1alpha1.CatalogLocationParameters{RepositoryRef: &xpv2.Reference{Name: "r"}}))
+		if err == nil || err.Error() != errNoTarget || len(f.calls) != 0 {
+			t.Errorf("error %v, calls %v", err, f.calls)
+		}
+	})
+
+	t.Run("DryRunRefused", func(t *testing.T) {
+		f := &fakeCatalog{dryRunErr: &backstage.Error{StatusCode: 400, Name: backstage.ErrorNameInput, Message: "NotFoundError: Unable to read url", Method: "POST", Path: "/api/catalog/locations"}}
+		cr := newCR("a", "", params)
+		_, err := (&External{Catalog: f}).Create(context.Background(), cr)
+		if err == nil || !strings.HasPrefix(err.Error(), errDryRun) || !strings.Contains(err.Error(), "Unable to read url") {
+			t.Errorf("error = %v", err)
+		}
+		if strings.Join(f.calls, ",") != "dryrun" || meta.GetExternalName(cr) != "" {
+			t.Errorf("calls %v, external name %q", f.calls, meta.GetExternalName(cr))
+		}
+	})
+
+	existing := backstage.Location{ID: "old-id", Type: "url", Target: target}
+	adoptCases := map[string]struct {
+		f       *fakeCatalog
+		others  []client.Object
+		wantErr string
+		wantID  string
+		calls   string
+	}{
+		"ConflictAdoptsOurs": {
+			f:      &fakeCatalog{locations: []backstage.Location{existing}, addErr: &backstage.Error{StatusCode: http.StatusConflict}},
+			wantID: "old-id", calls: "dryrun,add,list",
+		},
+		"DryRunExistsAdoptsWithoutRegistering": {
+			f:      &fakeCatalog{locations: []backstage.Location{existing}, exists: true},
+			wantID: "old-id", calls: "dryrun,list",
+		},
+		"OtherType": {
+			f:       &fakeCatalog{locations: []backstage.Location{{ID: "old-id", Type: "file", Target: target}}, addErr: &backstage.Error{StatusCode: http.StatusConflict}},
+			wantErr: errAdoptType,
+		},
+		"ManagedByAnother": {
+			f:       &fakeCatalog{locations: []backstage.Location{existing}, exists: true},
+			others:  []client.Object{newCR("b", "old-id", params)},
+			wantErr: errAdoptManaged,
+		},
+		"ConflictButNotListed": {
+			f:       &fakeCatalog{addErr: &backstage.Error{StatusCode: http.StatusConflict}},
+			wantErr: errConflictGone,
+		},
+	}
+	for name, tc := range adoptCases {
+		t.Run(name, func(t *testing.T) {
+			cr := newCR("a", "", params)
+			_, err := (&External{Catalog: tc.f, Kube: kube(t, append(tc.others, newCR("a", "", params))...)}).Create(context.Background(), cr)
+			if tc.wantErr != "" {
+				if err == nil || err.Error() != tc.wantErr {
+					t.Errorf("error = %v, want %s", err, tc.wantErr)
+				}
+				if meta.GetExternalName(cr) != "" {
+					t.Errorf("external name %q set", meta.GetExternalName(cr))
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if meta.GetExternalName(cr) != tc.wantID || strings.Join(tc.f.calls, ",") != tc.calls {
+				t.Errorf("external name %q, calls %v", meta.GetExternalName(cr), tc.f.calls)
+			}
+		})
+	}
+}
+
+func TestUpdate(t *testing.T) {
+	t.Run("Refresh", func(t *testing.T) {
+		f := &fakeCatalog{locations: []backstage.Location{{ID: "id-1", Type: "url", Target: target}}}
+		cr := newCR("a", "id-1", v1alpha1.CatalogLocationParameters{Type: "url", Target: ptr(target), RefreshKey: ptr("k2")})
+		cr.Status.AtProvider.RefreshedKey = "k1"
+		if _, err := (&External{Catalog: f}).Update(context.Background(), cr); err != nil {
+			t.Fatal(err)
+		}
+		want := "location:default/" + backstage.LocationEntityName("url", target)
+		if len(f.refreshed) != 1 || f.refreshed[0] != want || cr.Status.AtProvider.RefreshedKey != "k2" || len(f.locations) != 1 {
+			t.Errorf("refreshed %v (want %s), status %+v, locations %v", f.refreshed, want, cr.Status.AtProvider, f.locations)
+		}
+	})
+	t.Run("TargetChangedRemovesStale", func(t *testing.T) {
+		f := &fakeCatalog{locations: []backstage.Location{{ID: "id-1", Type: "url", Target: target}}}
+		cr := newCR("a", "id-1", v1alpha1.CatalogLocationParameters{Type: "url", Target: ptr(target + ".new")})
+		if _, err := (&External{Catalog: f}).Update(context.Background(), cr); err != nil {
+			t.Fatal(err)
+		}
+		if len(f.locations) != 0 || len(f.refreshed) != 0 {
+			t.Errorf("locations %v, refreshed %v", f.locations, f.refreshed)
+		}
+	})
+}
+
+func TestDelete(t *testing.T) {
+	f := &fakeCatalog{locations: []backstage.Location{{ID: "id-1", Type: "url", Target: target}}}
+	e := &External{Catalog: f}
+	if _, err := e.Delete(context.Background(), newCR("a", "id-1", v1alpha1.CatalogLocationParameters{})); err != nil || len(f.locations) != 0 {
+		t.Errorf("delete: %v, locations %v", err, f.locations)
+	}
+	// Already gone: not an error.
+	if _, err := e.Delete(context.Background(), newCR("a", "id-1", v1alpha1.CatalogLocationParameters{})); err != nil {
+		t.Errorf("delete of a missing location: %v", err)
+	}
+	// Never registered: nothing to call.
+	f.calls = nil
+	if _, err := e.Delete(context.Background(), newCR("a", "", v1alpha1.CatalogLocationParameters{})); err != nil || len(f.calls) != 0 {
+		t.Errorf("delete without id: %v, calls %v", err, f.calls)
+	}
+}
