@@ -40,7 +40,7 @@ while read -r name xr comp flags; do
   rc=0
   # shellcheck disable=SC2086 # flags are words by design
   "$cli" composition render "$xr" "$comp" "$out/functions.yaml" \
-    --crossplane-binary="$core" --xrd="$xrd" $flags \
+    --crossplane-binary="$core" --xrd="$xrd" --include-full-xr $flags \
     >"$out/$name.yaml" 2>"$out/$name.stderr" || rc=$?
   if [ $rc -ne 0 ]; then
     # A failing render is an example too (invalid input): keep what the
