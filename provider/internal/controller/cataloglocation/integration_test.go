@@ -525,6 +525,42 @@ func TestCatalogLocationAgainstBackstage(t *testing.T) {
 		e.reconcileUntil("from-repo", "deleted", gone)
 	})
 
+	t.Run("ExplicitAdoptionWithObserveOnlyPolicy", func(t *testing.T) {
+		e := newEnv(t, b, files)
+		files.Set("/observe/catalog-info.yaml", backstagetest.ComponentYAML("observed"))
+		target := files.URL("/observe/catalog-info.yaml")
+		pre, err := e.catalog.AddLocation(context.Background(), backstage.AddLocationRequest{Type: "url", Target: target}, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cr := location("observe", "default", v1alpha1.CatalogLocationParameters{Target: ptr(target)})
+		cr.Spec.ManagementPolicies = xpv2.ManagementPolicies{xpv2.ManagementActionObserve}
+		meta.SetExternalName(cr, pre.Location.ID)
+		e.create(cr)
+		cr = e.reconcileUntil("observe", "Ready, observing the existing location", readyWith("component:default/observed"))
+		if cr.Status.AtProvider.ID != pre.Location.ID {
+			t.Errorf("observed id = %s, want %s", cr.Status.AtProvider.ID, pre.Location.ID)
+		}
+		// The resource tracks its ProviderConfig.
+		pcu := &apisv1alpha1.ProviderConfigUsage{}
+		if err := e.kube.Get(context.Background(), types.NamespacedName{Name: string(cr.GetUID())}, pcu); err != nil {
+			t.Errorf("no ProviderConfigUsage for the resource: %v", err)
+		} else if pcu.ProviderConfigReference.Name != "default" {
+			t.Errorf("ProviderConfigUsage = %s", dump(pcu))
+		}
+		// Deleting an observe-only resource leaves the location alone.
+		if err := e.kube.Delete(context.Background(), cr); err != nil {
+			t.Fatal(err)
+		}
+		e.reconcileUntil("observe", "deleted", gone)
+		if _, err := e.catalog.GetLocation(context.Background(), pre.Location.ID); err != nil {
+			t.Errorf("the observed location is gone after deleting an observe-only resource: %v", err)
+		}
+		if err := e.catalog.DeleteLocation(context.Background(), pre.Location.ID); err != nil {
+			t.Fatal(err)
+		}
+	})
+
 	// Nothing registered by the tests is left behind.
 	t.Run("NothingLeftBehind", func(t *testing.T) {
 		c, err := backstage.New(b.URL, b.Token)
