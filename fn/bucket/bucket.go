@@ -6,7 +6,6 @@ package bucket
 import (
 	"encoding/json"
 	"fmt"
-	"math"
 	"strings"
 
 	"google.golang.org/protobuf/types/known/structpb"
@@ -48,15 +47,10 @@ type claim struct {
 func parse(spec *structpb.Struct) (*claim, error) {
 	var errs field.List
 	c := &claim{}
-	if pb.Has(spec, "noncurrentVersionExpirationDays") {
-		n, ok := pb.Number(spec, "noncurrentVersionExpirationDays")
-		if !ok || n != math.Trunc(n) || n < MinNoncurrentDays || n > MaxNoncurrentDays {
-			errs.Add(field.Invalid("spec.noncurrentVersionExpirationDays", pb.Get(spec, "noncurrentVersionExpirationDays").AsInterface(),
-				fmt.Sprintf("a whole number of days from %d to %d, or leave it out to keep old versions", MinNoncurrentDays, MaxNoncurrentDays)))
-		} else {
-			c.noncurrentDays = int(n)
-		}
-	}
+	var err *field.Error
+	c.noncurrentDays, err = compose.WholeNumber(spec, "noncurrentVersionExpirationDays", MinNoncurrentDays, MaxNoncurrentDays,
+		fmt.Sprintf("a whole number of days from %d to %d, or leave it out to keep old versions", MinNoncurrentDays, MaxNoncurrentDays))
+	errs.Add(err)
 	errs.Add(compose.SecureSetting(spec, "publicAccess", false, "paved buckets always block public access"))
 	errs.Add(compose.SecureSetting(spec, "encrypted", true, "paved buckets are always encrypted with KMS"))
 	return c, errs.Err()

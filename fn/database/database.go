@@ -5,7 +5,6 @@ package database
 
 import (
 	"fmt"
-	"math"
 	"regexp"
 	"strconv"
 
@@ -120,14 +119,11 @@ func parse(spec *structpb.Struct) (*claim, error) {
 		c.version = c.engine.defaultVersion
 	}
 
-	if pb.Has(spec, "storageGB") {
-		n, isNum := pb.Number(spec, "storageGB")
-		if !isNum || n != math.Trunc(n) || n < MinStorageGB || n > MaxStorageGB {
-			errs.Add(field.Invalid("spec.storageGB", pb.Get(spec, "storageGB").AsInterface(),
-				fmt.Sprintf("a whole number of GiB from %d to %d", MinStorageGB, MaxStorageGB)))
-		} else {
-			c.storageGB = int(n)
-		}
+	storage, err := compose.WholeNumber(spec, "storageGB", MinStorageGB, MaxStorageGB,
+		fmt.Sprintf("a whole number of GiB from %d to %d", MinStorageGB, MaxStorageGB))
+	errs.Add(err)
+	if storage != 0 {
+		c.storageGB = storage
 	}
 
 	errs.Add(compose.SecureSetting(spec, "publiclyAccessible", false, "paved databases are reachable only from the platform's private networks"))

@@ -6,6 +6,7 @@ package compose
 
 import (
 	"fmt"
+	"math"
 	"sort"
 	"strings"
 
@@ -301,4 +302,19 @@ func SecureSetting(spec *structpb.Struct, name string, secure bool, why string) 
 		return nil
 	}
 	return field.Invalid("spec."+name, v, fmt.Sprintf("only %t is allowed: %s", secure, why))
+}
+
+// WholeNumber reads an optional whole number between min and max from the
+// claim's spec. It returns 0 and no error when the field is not set.
+// allowed says, for the error, what the number means, e.g. "a whole number
+// of GiB from 20 to 4096".
+func WholeNumber(spec *structpb.Struct, name string, min, max int, allowed string) (int, *field.Error) {
+	if !pb.Has(spec, name) {
+		return 0, nil
+	}
+	n, ok := pb.Number(spec, name)
+	if !ok || n != math.Trunc(n) || n < float64(min) || n > float64(max) {
+		return 0, field.Invalid("spec."+name, pb.Get(spec, name).AsInterface(), allowed)
+	}
+	return int(n), nil
 }
