@@ -85,5 +85,12 @@ e2e: function
 	for t in $(E2E_TOOLS); do hack/tools.sh $$t >/dev/null; done
 	$(GO) test -tags e2e -count=1 -timeout=20m -v ./test/e2e/
 
+# bin/provider against a real kube-apiserver (test/e2e/harness, private
+# network namespace, needs root) and the OpenAPI-validated GitHub stand-in.
+.PHONY: provider-e2e
+provider-e2e: provider provider-test-deps
+	for t in etcd kube-apiserver kube-controller-manager crossplane-core; do hack/tools.sh $$t >/dev/null; done
+	PAVED_GITHUB_OPENAPI=$$(hack/github-openapi.sh) $(GO) test -tags e2e -count=1 -timeout=10m -v ./provider/test/e2e/
+
 clean:
 	rm -rf bin _output
