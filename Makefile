@@ -67,9 +67,12 @@ bench:
 
 # Integration tests of the CatalogLocation controller against a real Backstage
 # catalog backend from npm (installed and cached by hack/backstage-backend.sh,
-# cold ~5-12 min) that the test harness starts on 127.0.0.1.
+# cold ~5-12 min) that the test harness starts on 127.0.0.1, and against a
+# real kube-apiserver (envtest; the e2e tools, built once and cached).
 provider-backstage-test:
 	hack/backstage-backend.sh >/dev/null
+	hack/tools.sh etcd >/dev/null
+	hack/tools.sh kube-apiserver >/dev/null
 	$(GO) vet -tags backstage ./provider/...
 	$(GO) test -tags backstage -count=1 -timeout 20m -v ./provider/internal/controller/cataloglocation/
 
