@@ -266,3 +266,21 @@ func TestUserOwnedRepository(t *testing.T) {
 		t.Fatal("user repository not created")
 	}
 }
+
+func TestCreateFromTemplate(t *testing.T) {
+	e := newEnv(t)
+	e.gh.CreateOutOfBand(testOrg, "service-template")
+	e.create("from-template", func(r *v1alpha1.Repository) {
+		r.Spec.ForProvider.Template = &v1alpha1.RepositoryTemplate{Owner: testOrg, Repository: "service-template"}
+		r.Spec.ForProvider.Description = ptr("generated")
+		r.Spec.ForProvider.Topics = []string{"generated"}
+	})
+	e.converge("from-template", 6)
+	st, ok := e.gh.Repo(testOrg, "from-template")
+	if !ok || st.Description != "generated" || !slices.Equal(st.Topics, []string{"generated"}) || st.Visibility != "private" {
+		t.Fatalf("repository from template: exists=%v %+v", ok, st)
+	}
+	if n := e.gh.Stats().ByRoute["POST /repos/{owner}/{repo}/generate"]; n != 1 {
+		t.Errorf("generate calls = %d, want 1", n)
+	}
+}

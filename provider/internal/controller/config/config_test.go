@@ -1,0 +1,83 @@
+package config
+
+import (
+	"context"
+	"testing"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client/fake"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
+
+	"github.com/crossplane/crossplane-runtime/v2/pkg/reconciler/providerconfig"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/resource"
+	xpfake "github.com/crossplane/crossplane-runtime/v2/pkg/resource/fake"
+
+	"github.com/paved-dev/paved/provider/apis"
+	"github.com/paved-dev/paved/provider/apis/v1alpha1"
+)
+
+// A ProviderConfig counts its users and cannot go away while it has any.
+func TestProviderConfigUsageTracking(t *testing.T) {
+	controller := true
+	s := runtime.NewScheme()
+	if err := apis.AddToScheme(s); err != nil {
+		t.Fatal(err)
+	}
+	pcu := &v1alpha1.ProviderConfigUsage{
+		ObjectMeta: metav1.ObjectMeta{
+			Name:   "uid-payments",
+			Labels: map[string]string{xpv2.LabelKeyProviderName: "default"},
+			// Usages are controlled by the managed resource using the config.
+			OwnerReferences: []metav1.OwnerReference{{APIVersion: "github.paved.dev/v1alpha1", Kind: "Repository", Name: "payments",
+				UID: "uid-payments", Controller: &controller}},
+		},
+		ProviderConfigUsage: xpv2.ProviderConfigUsage{
+			ProviderConfigReference: xpv2.Reference{Name: "default"},
+			ResourceReference:       xpv2.TypedReference{APIVersion: "github.paved.dev/v1alpha1", Kind: "Repository", Name: "payments"},
+		},
+	}
+	kube := fake.NewClientBuilder().WithScheme(s).WithStatusSubresource(&v1alpha1.ProviderConfig{}).
+		WithObjects(&v1alpha1.ProviderConfig{ObjectMeta: metav1.ObjectMeta{Name: "default"}}, pcu).Build()
+	r := providerconfig.NewReconciler(&xpfake.Manager{Client: kube, Scheme: s}, resource.ProviderConfigKinds{
+		Config:    v1alpha1.ProviderConfigGroupVersionKind,
+		Usage:     v1alpha1.ProviderConfigUsageGroupVersionKind,
+		UsageList: v1alpha1.ProviderConfigUsageListGroupVersionKind,
+	})
+	ctx := context.Background()
+	req := reconcile.Request{NamespacedName: types.NamespacedName{Name: "default"}}
+	get := func() (*v1alpha1.ProviderConfig, error) {
+		pc := &v1alpha1.ProviderConfig{}
+		return pc, kube.Get(ctx, req.NamespacedName, pc)
+	}
+
+	if _, err := r.Reconcile(ctx, req); err != nil {
+		t.Fatal(err)
+	}
+	pc, err := get()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pc.Status.Users != 1 {
+		t.Errorf("users = %d, want 1", pc.Status.Users)
+	}
+	if err := kube.Delete(ctx, pc); err != nil {
+		t.Fatal(err)
+	}
+	_, _ = r.Reconcile(ctx, req)
+	if _, err := get(); err != nil {
+		t.Fatalf("ProviderConfig in use was deleted: %v", err)
+	}
+	if err := kube.Delete(ctx, pcu); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Reconcile(ctx, req); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := get(); err == nil {
+		t.Error("unused ProviderConfig was not released for deletion")
+	}
+}
