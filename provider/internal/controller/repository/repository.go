@@ -39,6 +39,7 @@ const (
 	errArchive       = "cannot archive repository on GitHub"
 	errDelete        = "cannot delete repository on GitHub"
 	errWhoAmI        = "cannot get the authenticated GitHub user"
+	errNoBranch      = "cannot protect the default branch: it does not exist yet (set autoInit, a template, or commit a file first)"
 
 	// errNotOurs is the refusal to adopt an existing repository.
 	errNotOurs = "a repository with this name already exists on GitHub and was not created by this resource; " +
@@ -442,6 +443,9 @@ func (e *External) Update(ctx context.Context, mg resource.Managed) (managed.Ext
 		}
 		if !protectionMatches(*bp, prot) {
 			if _, _, err := e.GH.Repositories.UpdateBranchProtection(ctx, p.Owner, name, r.GetDefaultBranch(), protectionRequest(*bp)); err != nil {
+				if ghclient.IsNotFound(err) {
+					return managed.ExternalUpdate{}, errors.New(errNoBranch)
+				}
 				return managed.ExternalUpdate{}, errors.Wrap(errors.New(ghclient.Describe(err)), errProtection)
 			}
 		}

@@ -284,3 +284,20 @@ func TestCreateFromTemplate(t *testing.T) {
 		t.Errorf("generate calls = %d, want 1", n)
 	}
 }
+
+func TestProtectionOfAMissingBranchIsAClearCondition(t *testing.T) {
+	e := newEnv(t)
+	e.create("empty", func(r *v1alpha1.Repository) {
+		r.Spec.ForProvider.BranchProtection = &v1alpha1.BranchProtection{}
+	})
+	for range 4 {
+		e.reconcile("empty")
+	}
+	c := synced(e.get("empty"))
+	if c.Status != "False" || !strings.Contains(c.Message, "does not exist yet") {
+		t.Errorf("Synced = %s %q", c.Status, c.Message)
+	}
+	if s := e.gh.Stats(); s.RepoCreates != 1 {
+		t.Errorf("creates = %d, want 1", s.RepoCreates)
+	}
+}
