@@ -63,6 +63,10 @@ case "${1:-}" in
              -e 's#NameResourceSpec *= "ResourceSpec"#NameResourceSpec = "ClusterManagedResourceSpec"#' \
              -e 's#NameResourceStatus *= "ResourceStatus"#NameResourceStatus = "ManagedResourceStatus"#' \
              "$tmp/src/internal/fields/fields.go" "$tmp/src/cmd/angryjet/main.go"
+      if grep -q 'crossplane-runtime/v2/apis/common' "$tmp/src/internal/fields/fields.go" "$tmp/src/cmd/angryjet/main.go" ||
+         ! grep -q 'NameResourceSpec = "ClusterManagedResourceSpec"' "$tmp/src/internal/fields/fields.go"; then
+        echo "angryjet $ANGRYJET_VERSION: source patch did not apply" >&2; exit 1
+      fi
       cp "$here/tools/angryjet/go.mod" "$here/tools/angryjet/go.sum" "$tmp/"
       (cd "$tmp" && go mod edit -replace "github.com/crossplane/crossplane-tools=./src" && mkdir -p "$cache/bin" &&
         go build -trimpath -o "$out.tmp" github.com/crossplane/crossplane-tools/cmd/angryjet)
