@@ -163,6 +163,10 @@ func (e *External) Observe(ctx context.Context, mg resource.Managed) (managed.Ex
 	lateInit := false
 	if !explicit {
 		if !createdByUs(cr, r) && !observeOnly(cr) {
+			if meta.WasDeleted(cr) {
+				// Never ours: deleting this resource must not touch it.
+				return managed.ExternalObservation{ResourceExists: false}, nil
+			}
 			return managed.ExternalObservation{}, errors.New(errNotOurs)
 		}
 		meta.SetExternalName(cr, name)

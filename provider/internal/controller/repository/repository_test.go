@@ -9,6 +9,7 @@ import (
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
 
 	"github.com/crossplane/crossplane-runtime/v2/pkg/meta"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/reconciler/managed"
 
 	"github.com/paved-dev/paved/provider/apis/github/v1alpha1"
 )
@@ -102,6 +103,23 @@ func TestNameTakenIsNotAdopted(t *testing.T) {
 	}
 	if s := e.gh.Stats(); s.RepoCreates != 0 || s.ByRoute["PATCH /repos/{owner}/{repo}"] != 0 {
 		t.Errorf("unexpected writes: %+v", s.ByRoute)
+	}
+
+	// Deleting the refused resource finishes and leaves the repository
+	// alone (not archived, not deleted), also when it carries the managed
+	// finalizer (as after losing a create race to someone else).
+	r = e.get("legacy")
+	meta.AddFinalizer(r, managed.FinalizerName)
+	if err := e.kube.Update(context.Background(), r); err != nil {
+		t.Fatal(err)
+	}
+	deleteMR(t, e, "legacy")
+	after, ok := e.gh.Repo(testOrg, "legacy")
+	if !ok || after.Archived {
+		t.Errorf("repository that is not ours was touched on delete: exists=%v archived=%v", ok, after.Archived)
+	}
+	if s := e.gh.Stats(); s.RepoDeletes != 0 || s.ByRoute["PATCH /repos/{owner}/{repo}"] != 0 {
+		t.Errorf("unexpected writes on delete: %+v", s.ByRoute)
 	}
 }
 
