@@ -55,6 +55,9 @@ func run(args []string) error {
 		return err
 	}
 	if kc := fs.Lookup("kubeconfig").Value.String(); kc != "" {
+		if _, err := os.Stat(kc); err != nil {
+			return errors.Wrap(err, "cannot read --kubeconfig")
+		}
 		// controller-runtime reads the kubeconfig from its own flag or
 		// KUBECONFIG; the flag wins over the environment.
 		if err := os.Setenv("KUBECONFIG", kc); err != nil {
