@@ -54,6 +54,10 @@ const (
 	createSkew = 2 * time.Minute
 )
 
+// AnnotationCreateRefused records the external-create-pending time of a
+// create attempt GitHub refused because the name was taken.
+const AnnotationCreateRefused = "github.paved.dev/create-refused"
+
 // Setup adds a controller that reconciles Repositories.
 func Setup(mgr ctrl.Manager, o controller.Options, pool *ghclient.Pool) error {
 	name := managed.ControllerName(v1alpha1.RepositoryGroupKind)
@@ -135,6 +139,10 @@ func observeOnly(cr *v1alpha1.Repository) bool {
 func createdByUs(cr *v1alpha1.Repository, r *gh.Repository) bool {
 	pending := meta.GetExternalCreatePending(cr)
 	if pending.IsZero() || r.CreatedAt == nil {
+		return false
+	}
+	if cr.GetAnnotations()[AnnotationCreateRefused] == pending.Format(time.RFC3339) {
+		// GitHub said the name was taken when we tried: not ours.
 		return false
 	}
 	return !r.CreatedAt.Before(pending.Add(-createSkew))
@@ -371,6 +379,12 @@ func (e *External) Create(ctx context.Context, mg resource.Managed) (managed.Ext
 		err = e.create(ctx, p, name)
 	}
 	if ghclient.IsNameTaken(err) {
+		// Remember that this create attempt did not make the repository
+		// (the managed reconciler persists annotations after a failed
+		// create), so it is never mistaken for ours later.
+		meta.AddAnnotations(cr, map[string]string{
+			AnnotationCreateRefused: meta.GetExternalCreatePending(cr).Format(time.RFC3339),
+		})
 		return managed.ExternalCreation{}, errors.New(errNameTaken)
 	}
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 	"github.com/crossplane/crossplane-runtime/v2/pkg/reconciler/managed"
 
 	"github.com/paved-dev/paved/provider/apis/github/v1alpha1"
+	"github.com/paved-dev/paved/provider/internal/clients/github/ghtest"
 )
 
 func ptr[T any](v T) *T { return &v }
@@ -317,5 +318,30 @@ func TestProtectionOfAMissingBranchIsAClearCondition(t *testing.T) {
 	}
 	if s := e.gh.Stats(); s.RepoCreates != 1 {
 		t.Errorf("creates = %d, want 1", s.RepoCreates)
+	}
+}
+
+// Someone else takes the name between our Observe (404) and our POST: the
+// 422 is reported, and the repository that now exists (created moments
+// after our create began) is still not taken over.
+func TestLostCreateRaceIsNotAdopted(t *testing.T) {
+	e := newEnv(t)
+	e.gh.Inject(ghtest.Fault{Method: "POST", PathPrefix: "/orgs/", RaceCreate: "contested"})
+	e.create("contested", fullSpec)
+	for range 4 {
+		e.reconcile("contested")
+	}
+	r := e.get("contested")
+	if c := synced(r); c.Status != "False" || !strings.Contains(c.Message, "not created by this resource") {
+		t.Errorf("Synced = %s %q, want a refusal", c.Status, c.Message)
+	}
+	if meta.GetExternalName(r) != "" {
+		t.Errorf("external name %q set on a repository someone else created", meta.GetExternalName(r))
+	}
+	if st, _ := e.gh.Repo(testOrg, "contested"); len(st.Topics) != 0 || st.Protected {
+		t.Errorf("repository someone else created was modified: %+v", st)
+	}
+	if s := e.gh.Stats(); s.FaultsInjected != 1 {
+		t.Fatalf("race not staged: %+v", s)
 	}
 }

@@ -77,7 +77,11 @@ type Fault struct {
 	AfterHandling bool
 	// Delay stalls the response (after handling) to provoke client timeouts.
 	Delay time.Duration
-	Times int
+	// RaceCreate creates this repository (in the request's owner or
+	// organisation) out of band just before the request is handled, as a
+	// person winning a race for the name would.
+	RaceCreate string
+	Times      int
 }
 
 // Stats count what the stand-in has served.
@@ -347,9 +351,16 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	case rem <= 0:
 		res = reply(http.StatusForbidden, basicError(403, "API rate limit exceeded for user ID "+strconv.FormatInt(acct.id, 10)+"."))
 		res.header = http.Header{"X-Ratelimit-Remaining": {"0"}}
-	case fault != nil && !fault.AfterHandling:
+	case fault != nil && !fault.AfterHandling && fault.Status != 0:
 		res = s.faultResponse(fault)
 	default:
+		if fault != nil && fault.RaceCreate != "" {
+			owner := acct
+			if parts := strings.Split(strings.Trim(r.URL.Path, "/"), "/"); len(parts) == 3 && parts[0] == "orgs" {
+				owner = s.accounts[lower(parts[1])]
+			}
+			s.newRepo(owner, fault.RaceCreate, "private", "", true)
+		}
 		res = s.handle(context.WithValue(r.Context(), ctxKey{}, acct), r, reqBody)
 		if fault != nil && fault.Status != 0 {
 			res = s.faultResponse(fault)
