@@ -7,11 +7,16 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
+
+// invalidWaitLimit bounds the wait for a refusal, which function-paved
+// gives on its first call.
+const invalidWaitLimit = 90 * time.Second
 
 // TestInvalidClaims: a claim the platform cannot honour (a size or engine
 // that does not exist) is accepted by the API server, and then shows the
@@ -36,7 +41,7 @@ func TestInvalidClaims(t *testing.T) {
 				t.Fatalf("the API server refused the claim (function-paved, not the schema, is meant to judge it): %v", err)
 			}
 			var xrName, seen string
-			d := eventually(ctx, t, waitLimit, fmt.Sprintf("DatabaseClaim %s/%s shows why %s %q is refused", ns, tc.name, tc.field, tc.value), func(ctx context.Context) error {
+			d := eventually(ctx, t, invalidWaitLimit, fmt.Sprintf("DatabaseClaim %s/%s shows why %s %q is refused", ns, tc.name, tc.field, tc.value), func(ctx context.Context) error {
 				c, err := get(ctx, claimVersion, "DatabaseClaim", ns, tc.name)
 				if err != nil {
 					return err
