@@ -14,6 +14,9 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"io"
+	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -224,8 +227,9 @@ func TestProviderAgainstARealAPIServer(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer lf.Close()
+	metricsAddr := freeAddr(t)
 	cmd := exec.Command(os.Getenv(envProvider), "--kubeconfig", cp.Kubeconfig, "--debug", "--poll", "2s",
-		"--metrics-bind-address", "127.0.0.1:0", "--health-probe-bind-address", "127.0.0.1:0")
+		"--metrics-bind-address", metricsAddr, "--health-probe-bind-address", "127.0.0.1:0")
 	cmd.Stdout, cmd.Stderr = lf, lf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
@@ -296,6 +300,18 @@ func TestProviderAgainstARealAPIServer(t *testing.T) {
 		t.Errorf("steady state cost %d counted requests: %v", after.Counted-before.Counted, after.ByRoute)
 	}
 
+	// The remaining quota is exported per ProviderConfig.
+	rsp, err := http.Get("http://" + metricsAddr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(rsp.Body)
+	_ = rsp.Body.Close()
+	want := fmt.Sprintf(`paved_github_rate_limit_remaining{provider_config="default"} %d`, 5000-gh.Stats().Counted)
+	if !strings.Contains(string(body), want) {
+		t.Errorf("metrics lack %q", want)
+	}
+
 	// Deleting the Repository archives it.
 	if err := c.Delete(ctx, file); err != nil {
 		t.Fatal(err)
@@ -321,3 +337,13 @@ func TestProviderAgainstARealAPIServer(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
