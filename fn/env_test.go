@@ -214,29 +214,63 @@ func TestDeterministic(t *testing.T) {
 	}
 }
 
-func TestInputCache(t *testing.T) {
-	var c inputs
-	a1, err := c.get(runReq(input, nil))
+func TestInputMemo(t *testing.T) {
+	f := New(logging.NewNopLogger())
+	a1, err := f.input(runReq(input, nil))
 	if err != nil {
 		t.Fatal(err)
 	}
-	a2, _ := c.get(runReq(input, nil))
-	b, _ := c.get(runReq(inputWithEC, nil))
+	a2, _ := f.input(runReq(input, nil))
+	b, _ := f.input(runReq(inputWithEC, nil))
 	if a1 != a2 {
 		t.Error("the same input was decoded twice")
 	}
 	if a1 == b || b.EnvironmentConfigName != "paved-environment" || a1.EnvironmentConfigName != "" {
 		t.Errorf("different inputs share a decoding: %+v, %+v", a1, b)
 	}
-	for i := range maxCachedInputs + 1 {
+	for i := range maxMemo + 1 {
 		req := runReq(input, nil)
 		req.Input.Fields["environmentConfigName"] = structpb.NewStringValue(strconv.Itoa(i))
-		got, err := c.get(req)
+		got, err := f.input(req)
 		if err != nil || got.EnvironmentConfigName != strconv.Itoa(i) {
 			t.Fatalf("input %d: got %+v, %v", i, got, err)
 		}
 	}
-	if len(c.decoded) > maxCachedInputs {
-		t.Errorf("cache holds %d inputs, more than %d", len(c.decoded), maxCachedInputs)
+	if len(f.inputs.m) > maxMemo {
+		t.Errorf("memo holds %d inputs, more than %d", len(f.inputs.m), maxMemo)
+	}
+}
+
+// A function that has composed a composite before must answer exactly as a
+// fresh one does, whatever changed in between.
+func TestDesiredMemo(t *testing.T) {
+	warm := New(logging.NewNopLogger())
+	ready := map[string]*fnv1.Resource{}
+	for _, n := range []string{"subnet-group", "security-group", "security-group-rule", "instance"} {
+		ready[n] = observedReady(n, `{"apiVersion": "v1", "kind": "X"}`, nil)
+	}
+	ec := ecResources(`{"region": "us-east-1", "instanceClasses": {"small": "db.t4g.medium"}}`)
+	requests := []*fnv1.RunFunctionRequest{
+		runReq(input, &fnv1.State{Composite: xdatabase(`{"engine": "postgresql", "size": "small"}`)}),
+		runReq(input, &fnv1.State{Composite: xdatabase(`{"engine": "postgresql", "size": "small"}`), Resources: ready}),
+		runReq(input, &fnv1.State{Composite: xdatabase(`{"engine": "postgresql", "size": "medium"}`), Resources: ready}),
+		runReq(input, &fnv1.State{Composite: xdatabase(`{"engine": "postgresql", "size": "huge"}`)}),
+		runReq(input, &fnv1.State{Composite: xr("XDatabase", "DatabaseClaim", "other-db", `{"engine": "postgresql", "size": "medium"}`)}),
+		withRequired(runReq(inputWithEC, &fnv1.State{Composite: xdatabase(`{"engine": "postgresql", "size": "small"}`)}), ec),
+		withRequired(runReq(inputWithEC, &fnv1.State{Composite: xdatabase(`{"engine": "postgresql", "size": "small"}`)}), &fnv1.Resources{}),
+		runReq(input, &fnv1.State{Composite: xbucket(`{}`)}),
+		runReq(input, &fnv1.State{Composite: xbucket(`{"noncurrentVersionExpirationDays": 5}`)}),
+	}
+	for round := range 2 {
+		for i, req := range requests {
+			got, err := warm.RunFunction(context.Background(), req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, _ := New(logging.NewNopLogger()).RunFunction(context.Background(), req)
+			if diff := cmp.Diff(want, got, protocmp.Transform()); diff != "" {
+				t.Errorf("round %d, request %d: a warm function answers differently from a fresh one: -fresh, +warm:\n%s", round, i, diff)
+			}
+		}
 	}
 }

@@ -40,9 +40,14 @@ type Composer interface {
 	Component() string
 	// ConditionType is the composer's own condition on composite and claim.
 	ConditionType() string
-	// Compose adds desired resources to s. An error is the claim's fault
-	// and is reported as a Fatal result, so its message must say what to fix.
-	Compose(xr *compose.Composite, e *env.Environment, s *compose.Set) (compose.Status, error)
+	// Compose validates the composite and adds its desired resources to s.
+	// What it adds must depend only on the composite and the environment.
+	// An error is the claim's fault and is reported as a Fatal result, so
+	// its message must say what to fix.
+	Compose(xr *compose.Composite, e *env.Environment, s *compose.Set) error
+	// Status is what to write back to the composite, read from the
+	// observed resources in s.
+	Status(xr *compose.Composite, s *compose.Set) compose.Status
 }
 
 // Function is function-paved.
@@ -51,7 +56,9 @@ type Function struct {
 
 	log       logging.Logger
 	composers map[string]Composer
-	inputs    inputs
+
+	inputs  memo[*v1alpha1.Input]
+	desired memo[compose.Objects]
 }
 
 // New returns function-paved with a composer for every paved kind.
@@ -69,7 +76,7 @@ func New(log logging.Logger) *Function {
 func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) (*fnv1.RunFunctionResponse, error) {
 	rsp := response.To(req, response.DefaultTTL)
 
-	in, err := f.inputs.get(req)
+	in, err := f.input(req)
 	if err != nil {
 		response.Fatal(rsp, fmt.Errorf("cannot read function input (%s/%s %s): %w", v1alpha1.Group, v1alpha1.Version, v1alpha1.Kind, err))
 		return rsp, nil
@@ -101,12 +108,12 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 	}
 
 	set := compose.NewSet(req, xr, c.Component())
-	st, err := c.Compose(xr, e, set)
-	if err != nil {
+	if err := f.compose(c, req, ec, xr, e, set); err != nil {
 		log.Info("Invalid claim", "error", err.Error())
 		response.Fatal(rsp, fmt.Errorf("invalid %s: %w", xr.Subject(), err))
 		return rsp, nil
 	}
+	st := c.Status(xr, set)
 	st.ConditionType = c.ConditionType()
 	set.Write(rsp)
 	set.WriteStatus(rsp, st)

@@ -5,46 +5,86 @@ import (
 
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 	"github.com/crossplane/function-sdk-go/request"
-	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/structpb"
 
 	"github.com/paved-dev/paved/fn/input/v1alpha1"
+	"github.com/paved-dev/paved/fn/internal/compose"
+	"github.com/paved-dev/paved/fn/internal/env"
+	"github.com/paved-dev/paved/fn/internal/pb"
 )
 
-// maxCachedInputs bounds the input cache. A function serves a handful of
-// Compositions, each with one input; more than this means inputs churn and
-// the cache starts over.
-const maxCachedInputs = 64
+// maxMemo bounds each memo. A function serves a handful of Compositions and,
+// per composite, one desired state until its spec changes; past this many
+// entries the memo starts over.
+const maxMemo = 1024
 
-// inputs decodes function inputs, remembering the result per distinct input.
-// Decoding goes through JSON and costs more than composing a claim; the same
-// few inputs arrive on every reconcile, so each is decoded once.
-type inputs struct {
-	mu      sync.Mutex
-	decoded map[string]*v1alpha1.Input
+// memo remembers values by the digest of what they were computed from.
+// Its values are shared between concurrent requests and never modified.
+type memo[T any] struct {
+	mu sync.Mutex
+	m  map[pb.Digest]T
 }
 
-// get returns the request's input. The result is shared: callers must not
-// modify it.
-func (c *inputs) get(req *fnv1.RunFunctionRequest) (*v1alpha1.Input, error) {
-	key, err := proto.MarshalOptions{Deterministic: true}.Marshal(req.GetInput())
-	if err != nil {
-		return nil, err
-	}
+func (c *memo[T]) get(key pb.Digest) (T, bool) {
 	c.mu.Lock()
-	in, ok := c.decoded[string(key)]
-	c.mu.Unlock()
-	if ok {
+	defer c.mu.Unlock()
+	v, ok := c.m[key]
+	return v, ok
+}
+
+func (c *memo[T]) put(key pb.Digest, v T) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) >= maxMemo {
+		c.m = make(map[pb.Digest]T)
+	}
+	c.m[key] = v
+}
+
+// input returns the request's decoded input and its key. Decoding goes
+// through JSON and costs more than composing a claim; the same few inputs
+// arrive on every reconcile, so each is decoded once.
+func (f *Function) input(req *fnv1.RunFunctionRequest) (*v1alpha1.Input, error) {
+	key := pb.Sum(structpb.NewStructValue(req.GetInput()))
+	if in, ok := f.inputs.get(key); ok {
 		return in, nil
 	}
-	in = &v1alpha1.Input{}
+	in := &v1alpha1.Input{}
 	if err := request.GetInput(req, in); err != nil {
 		return nil, err
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.decoded == nil || len(c.decoded) >= maxCachedInputs {
-		c.decoded = make(map[string]*v1alpha1.Input, maxCachedInputs)
-	}
-	c.decoded[string(key)] = in
+	f.inputs.put(key, in)
 	return in, nil
+}
+
+// desiredKey is everything the composed objects of a composite depend on:
+// the input, the EnvironmentConfig, and the composite's identity and spec.
+// Observed state is not part of it: readiness and status are computed anew
+// on every request.
+func desiredKey(req *fnv1.RunFunctionRequest, ec *structpb.Struct, xr *compose.Composite) pb.Digest {
+	md := pb.Struct(xr.Object, "metadata")
+	return pb.Sum(
+		structpb.NewStructValue(req.GetInput()),
+		structpb.NewStructValue(ec),
+		pb.Str(xr.APIVersion),
+		pb.Str(xr.Kind),
+		pb.Get(md, "name"),
+		pb.Get(md, "labels"),
+		structpb.NewStructValue(xr.Spec()),
+	)
+}
+
+// compose replays the objects composed for an identical composite and
+// environment, or has the composer compose them.
+func (f *Function) compose(c Composer, req *fnv1.RunFunctionRequest, ec *structpb.Struct, xr *compose.Composite, e *env.Environment, s *compose.Set) error {
+	key := desiredKey(req, ec, xr)
+	if o, ok := f.desired.get(key); ok {
+		s.Replay(o)
+		return nil
+	}
+	if err := c.Compose(xr, e, s); err != nil {
+		return err
+	}
+	f.desired.put(key, s.Objects())
+	return nil
 }

@@ -65,14 +65,14 @@ func (Composer) Component() string { return "bucket" }
 // ConditionType is the custom condition it reports on composite and claim.
 func (Composer) ConditionType() string { return "BucketReady" }
 
-// Compose adds the bucket's resources to s and returns the status to write.
-func (Composer) Compose(xr *compose.Composite, e *env.Environment, s *compose.Set) (compose.Status, error) {
+// Compose adds the bucket's resources to s.
+func (Composer) Compose(xr *compose.Composite, e *env.Environment, s *compose.Set) error {
 	c, err := parse(xr.Spec())
 	if err != nil {
-		return compose.Status{}, err
+		return err
 	}
 	if err := e.RequireRegion(); err != nil {
-		return compose.Status{}, err
+		return err
 	}
 	name := naming.S3Bucket(xr.Name)
 	region := pb.Str(e.Region)
@@ -140,7 +140,7 @@ func (Composer) Compose(xr *compose.Composite, e *env.Environment, s *compose.Se
 		"rule": pb.List(pb.Obj(rule)),
 	}))
 
-	return status(s), nil
+	return nil
 }
 
 // Partition is the AWS partition of a region.
@@ -189,9 +189,9 @@ func TLSOnlyPolicy(arn string) string {
 	return string(b)
 }
 
-// status reads the bucket's name, ARN and region from what the provider
+// Status reads the bucket's name, ARN and region from what the provider
 // observed.
-func status(s *compose.Set) compose.Status {
+func (Composer) Status(_ *compose.Composite, s *compose.Set) compose.Status {
 	st := compose.Status{Fields: pb.Fields{}, ConnectionDetails: map[string][]byte{}}
 	obs := s.Observed(Bucket)
 	for k, path := range map[string]string{"bucketName": "id", "arn": "arn", "region": "region"} {

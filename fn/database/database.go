@@ -141,14 +141,20 @@ func (Composer) Component() string { return "database" }
 // ConditionType is the custom condition it reports on composite and claim.
 func (Composer) ConditionType() string { return "DatabaseReady" }
 
-// Compose adds the database's resources to s and returns the status to write.
-func (Composer) Compose(xr *compose.Composite, e *env.Environment, s *compose.Set) (compose.Status, error) {
+// connectionSecret is the Secret the provider writes the instance's
+// connection details to.
+func connectionSecret(xr *compose.Composite) string {
+	return naming.Object(naming.Object(xr.Name, Instance), "connection")
+}
+
+// Compose adds the database's resources to s.
+func (Composer) Compose(xr *compose.Composite, e *env.Environment, s *compose.Set) error {
 	c, err := parse(xr.Spec())
 	if err != nil {
-		return compose.Status{}, err
+		return err
 	}
 	if err := e.RequireNetwork(); err != nil {
-		return compose.Status{}, err
+		return err
 	}
 	class := DefaultInstanceClasses[c.size]
 	if o, ok := e.InstanceClasses[c.size]; ok {
@@ -159,7 +165,7 @@ func (Composer) Compose(xr *compose.Composite, e *env.Environment, s *compose.Se
 	securityGroup := naming.Object(xr.Name, SecurityGroup)
 	instance := naming.Object(xr.Name, Instance)
 	identifier := naming.RDSIdentifier(xr.Name, "")
-	connSecret := naming.Object(instance, "connection")
+	connSecret := connectionSecret(xr)
 	tags := s.Tags()
 	region := pb.Str(e.Region)
 
@@ -240,14 +246,14 @@ func (Composer) Compose(xr *compose.Composite, e *env.Environment, s *compose.Se
 		}),
 	})
 
-	return status(s, connSecret), nil
+	return nil
 }
 
-// status reads the instance's endpoint from what the provider observed and
+// Status reads the instance's endpoint from what the provider observed and
 // its credentials from the connection secret the provider wrote.
-func status(s *compose.Set, connSecret string) compose.Status {
+func (Composer) Status(xr *compose.Composite, s *compose.Set) compose.Status {
 	st := compose.Status{
-		Fields: pb.Fields{"secretName": pb.Str(connSecret)},
+		Fields: pb.Fields{"secretName": pb.Str(connectionSecret(xr))},
 	}
 	obs := s.Observed(Instance)
 	conn := s.ObservedConnectionDetails(Instance)

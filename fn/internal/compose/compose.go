@@ -96,12 +96,21 @@ func ObservedComposite(req *fnv1.RunFunctionRequest) (*Composite, error) {
 	return c, nil
 }
 
+// Objects are the composed resources a composer desires for one composite,
+// by name in the order it added them. They depend only on the composite and
+// the environment, never on observed state, so the same Objects can be
+// replayed for later reconciles. They are shared: never modify them.
+type Objects struct {
+	names []string
+	objs  []*structpb.Struct
+}
+
 // Set is the desired composed resources of one composite.
 type Set struct {
 	xr        *Composite
 	component string
 	observed  map[string]*fnv1.Resource
-	added     []string
+	objects   Objects
 	desired   map[string]*fnv1.Resource
 	pending   []string
 }
@@ -170,6 +179,21 @@ func (s *Set) Add(name, apiVersion, kind, objName string, spec pb.Fields) {
 		}),
 		"spec": pb.Obj(spec),
 	}}
+	s.add(name, obj)
+}
+
+// Objects returns what was added to the set.
+func (s *Set) Objects() Objects { return s.objects }
+
+// Replay adds objects composed for an earlier request with the same
+// composite and environment, deciding their readiness afresh.
+func (s *Set) Replay(o Objects) {
+	for i, name := range o.names {
+		s.add(name, o.objs[i])
+	}
+}
+
+func (s *Set) add(name string, obj *structpb.Struct) {
 	ready := fnv1.Ready_READY_FALSE
 	if status, reason, ok := s.condition(name); ok && status == "True" {
 		ready = fnv1.Ready_READY_TRUE
@@ -177,7 +201,8 @@ func (s *Set) Add(name, apiVersion, kind, objName string, spec pb.Fields) {
 		s.pending = append(s.pending, describe(name, status, reason, ok, s.observed[name] != nil))
 	}
 	s.desired[name] = &fnv1.Resource{Resource: obj, Ready: ready}
-	s.added = append(s.added, name)
+	s.objects.names = append(s.objects.names, name)
+	s.objects.objs = append(s.objects.objs, obj)
 }
 
 func describe(name, status, reason string, found, exists bool) string {
@@ -284,7 +309,7 @@ func (s *Set) WriteStatus(rsp *fnv1.RunFunctionResponse, st Status) {
 		Reason: "Available",
 		Target: fnv1.Target_TARGET_COMPOSITE_AND_CLAIM.Enum(),
 	}
-	msg := fmt.Sprintf("all %d composed resources are ready", len(s.added))
+	msg := fmt.Sprintf("all %d composed resources are ready", len(s.objects.names))
 	if !s.Ready() {
 		c.Status = fnv1.Status_STATUS_CONDITION_FALSE
 		c.Reason = "Creating"
