@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -299,7 +300,14 @@ func TestDatabaseClaim(t *testing.T) {
 	got := &corev1.Secret{}
 	eventually(ctx, t, waitLimit, "the claim's connection secret", func(ctx context.Context) error {
 		if err := cp.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: secret}, got); err != nil {
-			return err
+			// Crossplane propagates the composite's connection secret,
+			// which exists only if the Composition names
+			// writeConnectionSecretsToNamespace.
+			xr, xerr := get(ctx, r.xr.GetAPIVersion(), r.xr.GetKind(), "", r.xr.GetName())
+			if xerr != nil {
+				return errors.Join(err, xerr)
+			}
+			return fmt.Errorf("%w (composite spec.writeConnectionSecretToRef: %v)", err, field(xr, "spec", "writeConnectionSecretToRef"))
 		}
 		if len(got.Data["password"]) == 0 {
 			return fmt.Errorf("keys %v, no password yet", keys(got.Data))
