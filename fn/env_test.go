@@ -156,7 +156,7 @@ func TestEnvironment(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := fatal(tc.want)
+			want := refused("DatabaseReady", "InvalidEnvironment", tc.want)
 			want.Requirements = requirement
 			if diff := cmp.Diff(want, rsp, protocmp.Transform()); diff != "" {
 				t.Errorf("-want, +got:\n%s", diff)

@@ -4,6 +4,7 @@ package fn
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/crossplane/function-sdk-go/logging"
@@ -103,14 +104,20 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 	e, err := env.Resolve(in.Environment, in.EnvironmentConfigName, ec)
 	if err != nil {
 		log.Info("Invalid environment", "error", err.Error())
-		response.Fatal(rsp, fmt.Errorf("invalid platform environment for %s: %w", xr.Subject(), err))
+		refuse(rsp, c, "InvalidEnvironment", fmt.Errorf("invalid platform environment for %s: %w", xr.Subject(), err))
 		return rsp, nil
 	}
 
 	set := compose.NewSet(req, xr, c.Component())
 	if err := f.compose(c, req, ec, xr, e, set); err != nil {
+		var envErr *env.Error
+		if errors.As(err, &envErr) {
+			log.Info("Invalid environment", "error", err.Error())
+			refuse(rsp, c, "InvalidEnvironment", fmt.Errorf("invalid platform environment for %s: %w", xr.Subject(), err))
+			return rsp, nil
+		}
 		log.Info("Invalid claim", "error", err.Error())
-		response.Fatal(rsp, fmt.Errorf("invalid %s: %w", xr.Subject(), err))
+		refuse(rsp, c, "InvalidClaim", fmt.Errorf("invalid %s: %w", xr.Subject(), err))
 		return rsp, nil
 	}
 	st := c.Status(xr, set)
@@ -119,6 +126,17 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 	set.WriteStatus(rsp, st)
 	log.Debug("Composed", "ready", set.Ready(), "pending", len(set.Pending()))
 	return rsp, nil
+}
+
+// refuse stops the pipeline with a Fatal result, so that nothing is
+// composed or changed. Crossplane stops at a Fatal result before it passes
+// anything on to the claim, so the reason also goes out as a Warning event
+// and as the composer's condition, both aimed at composite and claim: the
+// team that wrote the claim sees what to fix where they look.
+func refuse(rsp *fnv1.RunFunctionResponse, c Composer, reason string, err error) {
+	response.Warning(rsp, err).WithReason(reason).TargetCompositeAndClaim()
+	response.ConditionFalse(rsp, c.ConditionType(), reason).WithMessage(err.Error()).TargetCompositeAndClaim()
+	response.Fatal(rsp, err)
 }
 
 // environmentConfig requires the named EnvironmentConfig and returns it

@@ -3,6 +3,7 @@ package fn
 import (
 	"context"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/crossplane/function-sdk-go/logging"
@@ -373,7 +374,8 @@ func TestRunFunctionBucket(t *testing.T) {
 	}
 }
 
-// fatal is the response to invalid input: one Fatal result, nothing composed.
+// fatal is the response to input the function cannot work with at all: one
+// Fatal result, nothing composed.
 func fatal(msg string) *fnv1.RunFunctionResponse {
 	return &fnv1.RunFunctionResponse{
 		Meta: meta(),
@@ -381,6 +383,23 @@ func fatal(msg string) *fnv1.RunFunctionResponse {
 			Severity: fnv1.Severity_SEVERITY_FATAL,
 			Message:  msg,
 			Target:   fnv1.Target_TARGET_COMPOSITE.Enum(),
+		}},
+	}
+}
+
+// refused is the response to an invalid claim or environment: nothing
+// composed, a Fatal result, and the same message as a Warning and as the
+// composer's condition on composite and claim.
+func refused(condition, reason, msg string) *fnv1.RunFunctionResponse {
+	return &fnv1.RunFunctionResponse{
+		Meta: meta(),
+		Results: []*fnv1.Result{
+			{Severity: fnv1.Severity_SEVERITY_WARNING, Message: msg, Reason: &reason, Target: fnv1.Target_TARGET_COMPOSITE_AND_CLAIM.Enum()},
+			{Severity: fnv1.Severity_SEVERITY_FATAL, Message: msg, Target: fnv1.Target_TARGET_COMPOSITE.Enum()},
+		},
+		Conditions: []*fnv1.Condition{{
+			Type: condition, Status: fnv1.Status_STATUS_CONDITION_FALSE, Reason: reason, Message: &msg,
+			Target: fnv1.Target_TARGET_COMPOSITE_AND_CLAIM.Enum(),
 		}},
 	}
 }
@@ -457,11 +476,11 @@ func TestRunFunctionRejectsBadInput(t *testing.T) {
 		},
 		"EnvironmentWithoutNetwork": {
 			req:  runReq(withEnv(`{"region": "eu-west-1"}`), &fnv1.State{Composite: xdatabase(`{"engine": "postgresql", "size": "small"}`)}),
-			want: db + `input environment.vpcId: invalid value (none): required; the VPC id, set in the Composition's function input or the EnvironmentConfig; input environment.subnetIds: invalid value "": at least two private subnet ids in different availability zones; input environment.allowedCidrs: invalid value (none): required; the private CIDR blocks that may reach the database`,
+			want: "invalid platform environment for DatabaseClaim orders/orders-db: " + `input environment.vpcId: invalid value (none): required; the VPC id, set in the Composition's function input or the EnvironmentConfig; input environment.subnetIds: invalid value "": at least two private subnet ids in different availability zones; input environment.allowedCidrs: invalid value (none): required; the private CIDR blocks that may reach the database`,
 		},
 		"BucketWithoutRegion": {
 			req:  runReq(withEnv(`{}`), &fnv1.State{Composite: xbucket(`{}`)}),
-			want: bk + `input environment.region: invalid value (none): required; the AWS region, set in the Composition's function input or the EnvironmentConfig`,
+			want: "invalid platform environment for BucketClaim orders/orders-assets: " + `input environment.region: invalid value (none): required; the AWS region, set in the Composition's function input or the EnvironmentConfig`,
 		},
 		"OpenToTheInternet": {
 			req: runReq(withEnv(`{"region": "eu-west-1", "allowedCidrs": ["0.0.0.0/0", "203.0.113.0/24", "10.0.0.1/8"]}`), &fnv1.State{Composite: xbucket(`{}`)}),
@@ -504,7 +523,16 @@ func TestRunFunctionRejectsBadInput(t *testing.T) {
 			if err != nil {
 				t.Fatalf("RunFunction(...): unexpected error: %v", err)
 			}
-			if diff := cmp.Diff(fatal(tc.want), rsp, protocmp.Transform()); diff != "" {
+			want := fatal(tc.want)
+			cond := map[string]string{"XDatabase": "DatabaseReady", "XBucket": "BucketReady"}[tc.req.GetObserved().GetComposite().GetResource().GetFields()["kind"].GetStringValue()]
+			switch {
+			case cond == "":
+			case strings.HasPrefix(tc.want, "invalid platform environment"):
+				want = refused(cond, "InvalidEnvironment", tc.want)
+			default:
+				want = refused(cond, "InvalidClaim", tc.want)
+			}
+			if diff := cmp.Diff(want, rsp, protocmp.Transform()); diff != "" {
 				t.Errorf("RunFunction(...): -want rsp, +got rsp:\n%s", diff)
 			}
 		})

@@ -70,11 +70,14 @@ func Resolve(in v1alpha1.Environment, ecName string, ec *structpb.Struct) (*Envi
 	if data := pb.Struct(ec, "data", DataKey); data != nil {
 		over, err := decode(data)
 		if err != nil {
-			return nil, fmt.Errorf("EnvironmentConfig %q data.%s: %w", ecName, DataKey, err)
+			return nil, &Error{fmt.Errorf("EnvironmentConfig %q data.%s: %w", ecName, DataKey, err)}
 		}
 		e.apply(over, fmt.Sprintf("EnvironmentConfig %q data.%s.", ecName, DataKey))
 	}
-	return e, e.validate()
+	if err := e.validate(); err != nil {
+		return nil, &Error{err}
+	}
+	return e, nil
 }
 
 func decode(s *structpb.Struct) (v1alpha1.Environment, error) {
@@ -225,16 +228,26 @@ func (e *Environment) RequireNetwork() error {
 	if len(e.AllowedCIDRs) == 0 {
 		errs.Add(field.Required(e.Source("allowedCidrs"), "the private CIDR blocks that may reach the database"))
 	}
-	return errs.Err()
+	if len(errs) == 0 {
+		return nil
+	}
+	return &Error{errs}
 }
 
 // RequireRegion reports a missing region.
 func (e *Environment) RequireRegion() error {
 	if e.Region == "" {
-		return field.Required(e.Source("region"), "the AWS region, set in the Composition's function input or the EnvironmentConfig")
+		return &Error{field.Required(e.Source("region"), "the AWS region, set in the Composition's function input or the EnvironmentConfig")}
 	}
 	return nil
 }
+
+// An Error is the platform environment's fault, not the claim's: the
+// platform team must fix the function input or the EnvironmentConfig.
+type Error struct{ err error }
+
+func (e *Error) Error() string { return e.err.Error() }
+func (e *Error) Unwrap() error { return e.err }
 
 func contains(ss []string, s string) bool {
 	for _, x := range ss {
