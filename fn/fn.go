@@ -101,23 +101,14 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 		log.Debug("Requiring EnvironmentConfig", "name", in.EnvironmentConfigName)
 		return rsp, nil
 	}
-	e, err := env.Resolve(in.Environment, in.EnvironmentConfigName, ec)
-	if err != nil {
-		log.Info("Invalid environment", "error", err.Error())
-		refuse(rsp, c, "InvalidEnvironment", fmt.Errorf("invalid platform environment for %s: %w", xr.Subject(), err))
-		return rsp, nil
-	}
-
 	set := compose.NewSet(req, xr, c.Component())
-	if err := f.compose(c, req, ec, xr, e, set); err != nil {
-		var envErr *env.Error
-		if errors.As(err, &envErr) {
-			log.Info("Invalid environment", "error", err.Error())
-			refuse(rsp, c, "InvalidEnvironment", fmt.Errorf("invalid platform environment for %s: %w", xr.Subject(), err))
-			return rsp, nil
-		}
-		log.Info("Invalid claim", "error", err.Error())
-		refuse(rsp, c, "InvalidClaim", fmt.Errorf("invalid %s: %w", xr.Subject(), err))
+	e, err := env.Resolve(in.Environment, in.EnvironmentConfigName, ec)
+	if err == nil {
+		err = f.compose(c, req, ec, xr, e, set)
+	}
+	if err != nil {
+		log.Info("Refusing to compose", "error", err.Error())
+		refuse(rsp, c, xr, err)
 		return rsp, nil
 	}
 	st := c.Status(xr, set)
@@ -132,8 +123,16 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 // composed or changed. Crossplane stops at a Fatal result before it passes
 // anything on to the claim, so the reason also goes out as a Warning event
 // and as the composer's condition, both aimed at composite and claim: the
-// team that wrote the claim sees what to fix where they look.
-func refuse(rsp *fnv1.RunFunctionResponse, c Composer, reason string, err error) {
+// team that wrote the claim sees what to fix where they look. The message
+// says whose fault it is: the claim's, or the platform environment's.
+func refuse(rsp *fnv1.RunFunctionResponse, c Composer, xr *compose.Composite, err error) {
+	reason := "InvalidClaim"
+	err = fmt.Errorf("invalid %s: %w", xr.Subject(), err)
+	var envErr *env.Error
+	if errors.As(err, &envErr) {
+		reason = "InvalidEnvironment"
+		err = fmt.Errorf("invalid platform environment for %s: %w", xr.Subject(), envErr)
+	}
 	response.Warning(rsp, err).WithReason(reason).TargetCompositeAndClaim()
 	response.ConditionFalse(rsp, c.ConditionType(), reason).WithMessage(err.Error()).TargetCompositeAndClaim()
 	response.Fatal(rsp, err)
