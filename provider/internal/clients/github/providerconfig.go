@@ -12,6 +12,7 @@ import (
 
 	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/resource"
+	gh "github.com/google/go-github/v85/github"
 
 	"github.com/paved-dev/paved/provider/apis/v1alpha1"
 )
@@ -26,6 +27,8 @@ const (
 	errSource      = "spec.github.credentials.source must be Secret or GitHubApp"
 	errGetSecret   = "cannot read credentials Secret"
 	errEmptySecret = "credentials Secret key is missing or empty"
+	errConfig      = "cannot get GitHub configuration"
+	errClient      = "cannot create GitHub client"
 )
 
 // ConfigFor resolves the GitHub Config of a managed resource from its
@@ -89,4 +92,15 @@ func secretValue(ctx context.Context, kube client.Reader, sel xpv2.SecretKeySele
 		return nil, errors.Errorf("%s: %s/%s key %q", errEmptySecret, sel.Namespace, sel.Name, sel.Key)
 	}
 	return v, nil
+}
+
+// ClientFor returns the pooled GitHub client of the ProviderConfig that mg
+// refers to: what every GitHub controller's Connect does.
+func (p *Pool) ClientFor(ctx context.Context, kube client.Client, mg resource.LegacyManaged) (*gh.Client, error) {
+	cfg, err := ConfigFor(ctx, kube, mg)
+	if err != nil {
+		return nil, errors.Wrap(err, errConfig)
+	}
+	c, err := p.Client(cfg)
+	return c, errors.Wrap(err, errClient)
 }

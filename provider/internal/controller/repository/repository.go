@@ -27,8 +27,6 @@ import (
 
 const (
 	errNotRepository = "managed resource is not a Repository"
-	errConfig        = "cannot get GitHub configuration"
-	errClient        = "cannot create GitHub client"
 	errGet           = "cannot get repository from GitHub"
 	errGetProtection = "cannot get branch protection from GitHub"
 	errCreate        = "cannot create repository on GitHub"
@@ -101,13 +99,9 @@ func (c *Connector) Connect(ctx context.Context, mg resource.Managed) (managed.E
 	if !ok {
 		return nil, errors.New(errNotRepository)
 	}
-	cfg, err := ghclient.ConfigFor(ctx, c.Kube, cr)
+	g, err := c.Pool.ClientFor(ctx, c.Kube, cr)
 	if err != nil {
-		return nil, errors.Wrap(err, errConfig)
-	}
-	g, err := c.Pool.Client(cfg)
-	if err != nil {
-		return nil, errors.Wrap(err, errClient)
+		return nil, err
 	}
 	return &External{GH: g}, nil
 }

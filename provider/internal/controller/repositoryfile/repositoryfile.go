@@ -27,8 +27,6 @@ import (
 
 const (
 	errNotFile       = "managed resource is not a RepositoryFile"
-	errConfig        = "cannot get GitHub configuration"
-	errClient        = "cannot create GitHub client"
 	errNoRepository  = "spec.forProvider.repository is not set (owner/name), and no repositoryRef or repositorySelector resolved"
 	errBadRepository = "spec.forProvider.repository must be owner/name"
 	errGet           = "cannot get file from GitHub"
@@ -80,13 +78,9 @@ func (c *Connector) Connect(ctx context.Context, mg resource.Managed) (managed.E
 	if !ok {
 		return nil, errors.New(errNotFile)
 	}
-	cfg, err := ghclient.ConfigFor(ctx, c.Kube, cr)
+	g, err := c.Pool.ClientFor(ctx, c.Kube, cr)
 	if err != nil {
-		return nil, errors.Wrap(err, errConfig)
-	}
-	g, err := c.Pool.Client(cfg)
-	if err != nil {
-		return nil, errors.Wrap(err, errClient)
+		return nil, err
 	}
 	return &External{GH: g}, nil
 }
