@@ -483,11 +483,12 @@ func TestRunFunctionRejectsBadInput(t *testing.T) {
 			want: "invalid platform environment for BucketClaim orders/orders-assets: " + `input environment.region: invalid value (none): required; the AWS region, set in the Composition's function input or the EnvironmentConfig`,
 		},
 		"OpenToTheInternet": {
-			req: runReq(withEnv(`{"region": "eu-west-1", "allowedCidrs": ["0.0.0.0/0", "203.0.113.0/24", "10.0.0.1/8"]}`), &fnv1.State{Composite: xbucket(`{}`)}),
+			req: runReq(withEnv(`{"region": "eu-west-1", "allowedCidrs": ["0.0.0.0/0", "203.0.113.0/24", "10.0.0.1/8", "10.0.0.0/7"]}`), &fnv1.State{Composite: xbucket(`{}`)}),
 			want: "invalid platform environment for BucketClaim orders/orders-assets: " +
 				`input environment.allowedCidrs[0]: invalid value "0.0.0.0/0": a private range; paved never opens a database to the whole internet; ` +
-				`input environment.allowedCidrs[1]: invalid value "203.0.113.0/24": a private range (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, fc00::/7); paved never opens a database to public addresses; ` +
-				`input environment.allowedCidrs[2]: invalid value "10.0.0.1/8": a CIDR block without host bits, such as 10.0.0.0/8`,
+				`input environment.allowedCidrs[1]: invalid value "203.0.113.0/24": a CIDR block wholly inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16 (RFC 1918), or fc00::/7 (RFC 4193); paved never opens a database to public addresses; ` +
+				`input environment.allowedCidrs[2]: invalid value "10.0.0.1/8": a CIDR block without host bits, such as 10.0.0.0/8; ` +
+				`input environment.allowedCidrs[3]: invalid value "10.0.0.0/7": a CIDR block wholly inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16 (RFC 1918), or fc00::/7 (RFC 4193); paved never opens a database to public addresses`,
 		},
 		"BadEnvironmentValues": {
 			req: runReq(withEnv(`{"region": "Europe", "vpcId": "vpc-xyz", "subnetIds": ["sn-1"], "kmsKeyId": "my-key", "instanceClasses": {"small": "t3.micro", "tiny": "db.t3.micro"}, "backupRetentionDays": 1, "connectionSecretNamespace": "Not_A_Namespace"}`),
@@ -496,7 +497,7 @@ func TestRunFunctionRejectsBadInput(t *testing.T) {
 				`input environment.region: invalid value "Europe": an AWS region such as eu-west-1; ` +
 				`input environment.vpcId: invalid value "vpc-xyz": a VPC id such as vpc-0abc1234def567890; ` +
 				`input environment.subnetIds[0]: invalid value "sn-1": a subnet id such as subnet-0abc1234def567890; ` +
-				`input environment.kmsKeyId: invalid value "my-key": a KMS key or alias ARN such as arn:aws:kms:eu-west-1:111122223333:key/<uuid>; ` +
+				`input environment.kmsKeyId: invalid value "my-key": a KMS key ARN such as arn:aws:kms:eu-west-1:111122223333:key/<key id> (multi-Region keys: key/mrk-<32 hex digits>); ` +
 				`input environment.instanceClasses.small: invalid value "t3.micro": an RDS instance class such as db.t3.medium; ` +
 				`input environment.instanceClasses.tiny: invalid value "tiny": allowed values are "small", "medium", "large"; ` +
 				`input environment.backupRetentionDays: invalid value 1: between 7 and 35 days; ` +

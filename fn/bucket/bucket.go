@@ -6,7 +6,6 @@ package bucket
 import (
 	"encoding/json"
 	"fmt"
-	"strings"
 
 	"google.golang.org/protobuf/types/known/structpb"
 
@@ -143,21 +142,13 @@ func (Composer) Compose(xr *compose.Composite, e *env.Environment, s *compose.Se
 	return nil
 }
 
-// Partition is the AWS partition of a region.
-func Partition(region string) string {
-	switch {
-	case strings.HasPrefix(region, "cn-"):
-		return "aws-cn"
-	case strings.HasPrefix(region, "us-gov-"):
-		return "aws-us-gov"
-	default:
-		return "aws"
-	}
-}
-
-// ARN is the ARN of a bucket in a region's partition.
+// ARN is the ARN of a bucket in a region's partition: arn:aws-cn:s3:::name
+// in China, arn:aws-us-gov:s3:::name in GovCloud, and so on
+// (https://docs.aws.amazon.com/AmazonS3/latest/userguide/s3-arn-format.html).
+// The region has been validated, so its partition is known.
 func ARN(region, bucket string) string {
-	return "arn:" + Partition(region) + ":s3:::" + bucket
+	p, _ := env.Partition(region)
+	return "arn:" + p + ":s3:::" + bucket
 }
 
 // TLSOnlyPolicy is a bucket policy that denies every request not made over

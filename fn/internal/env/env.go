@@ -5,7 +5,6 @@ package env
 import (
 	"errors"
 	"fmt"
-	"net/netip"
 	"regexp"
 	"sort"
 	"strings"
@@ -142,10 +141,8 @@ func (e *Environment) apply(src v1alpha1.Environment, prefix string) {
 }
 
 var (
-	reRegion    = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]$`)
 	reVPC       = regexp.MustCompile(`^vpc-[0-9a-f]{8}([0-9a-f]{9})?$`)
 	reSubnet    = regexp.MustCompile(`^subnet-[0-9a-f]{8}([0-9a-f]{9})?$`)
-	reKMS       = regexp.MustCompile(`^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:(key/[0-9a-f-]{36}|alias/[A-Za-z0-9/_-]+)$`)
 	reClass     = regexp.MustCompile(`^db\.[a-z0-9]+\.[a-z0-9]+$`)
 	reNamespace = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$`)
 )
@@ -155,7 +152,7 @@ var Sizes = []string{"small", "medium", "large"}
 
 func (e *Environment) validate() error {
 	var errs field.List
-	if e.Region != "" && !reRegion.MatchString(e.Region) {
+	if _, ok := Partition(e.Region); e.Region != "" && !ok {
 		errs.Add(field.Invalid(e.Source("region"), e.Region, "an AWS region such as eu-west-1"))
 	}
 	if e.VPCID != "" && !reVPC.MatchString(e.VPCID) {
@@ -169,8 +166,8 @@ func (e *Environment) validate() error {
 	for i, c := range e.AllowedCIDRs {
 		errs.Add(checkCIDR(fmt.Sprintf("%s[%d]", e.Source("allowedCidrs"), i), c))
 	}
-	if e.KMSKeyID != "" && !reKMS.MatchString(e.KMSKeyID) {
-		errs.Add(field.Invalid(e.Source("kmsKeyId"), e.KMSKeyID, "a KMS key or alias ARN such as arn:aws:kms:eu-west-1:111122223333:key/<uuid>"))
+	if e.KMSKeyID != "" {
+		errs.Add(checkKMSKey(e.Source("kmsKeyId"), e.KMSKeyID, e.Region))
 	}
 	keys := make([]string, 0, len(e.InstanceClasses))
 	for k := range e.InstanceClasses {
@@ -194,23 +191,6 @@ func (e *Environment) validate() error {
 		errs.Add(field.Invalid(e.Source("connectionSecretNamespace"), e.ConnectionSecretNamespace, "a Kubernetes namespace name"))
 	}
 	return errs.Err()
-}
-
-func checkCIDR(path, c string) *field.Error {
-	p, err := netip.ParsePrefix(c)
-	if err != nil {
-		return field.Invalid(path, c, "a CIDR block such as 10.0.0.0/16")
-	}
-	if p.Bits() == 0 {
-		return field.Invalid(path, c, "a private range; paved never opens a database to the whole internet")
-	}
-	if !p.Addr().IsPrivate() {
-		return field.Invalid(path, c, "a private range (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, fc00::/7); paved never opens a database to public addresses")
-	}
-	if p.Masked() != p {
-		return field.Invalid(path, c, "a CIDR block without host bits, such as "+p.Masked().String())
-	}
-	return nil
 }
 
 // RequireNetwork reports the settings a database needs that are not set.
