@@ -46,6 +46,15 @@ type Composer interface {
 	// An error is the claim's fault and is reported as a Fatal result, so
 	// its message must say what to fix.
 	Compose(xr *compose.Composite, e *env.Environment, s *compose.Set) error
+	// Placement says where existing composed resources record the
+	// environment settings they cannot change (region, VPC, ...); those
+	// are kept as observed (compose.Set.Pin).
+	Placement() []compose.Pin
+	// Check refuses a change of the composite that the existing composed
+	// resources cannot make, by comparing it with what is observed. It
+	// runs on every request: what it compares with is not part of the
+	// memo's key. Its error is a *compose.ChangeError.
+	Check(xr *compose.Composite, s *compose.Set) error
 	// Status is what to write back to the composite, read from the
 	// observed resources in s.
 	Status(xr *compose.Composite, s *compose.Set) compose.Status
@@ -104,6 +113,18 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 	set := compose.NewSet(req, xr, c.Component())
 	e, err := env.Resolve(in.Environment, in.EnvironmentConfigName, ec)
 	if err == nil {
+		err = c.Check(xr, set)
+	}
+	if err == nil {
+		var drifts []compose.Drift
+		e, drifts = set.Pin(e, c.Placement())
+		if len(drifts) > 0 {
+			// The change is not applied; say so where the platform team
+			// and the claim's owner look.
+			response.Warning(rsp, fmt.Errorf("%s: %s", xr.Subject(), compose.DescribeDrifts(drifts))).
+				WithReason(compose.ReasonEnvironmentChanged).TargetCompositeAndClaim()
+			log.Info("Keeping placement of existing resources", "drifts", compose.DescribeDrifts(drifts))
+		}
 		err = f.compose(c, req, ec, xr, e, set)
 	}
 	if err != nil {
@@ -127,11 +148,17 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 // says whose fault it is: the claim's, or the platform environment's.
 func refuse(rsp *fnv1.RunFunctionResponse, c Composer, xr *compose.Composite, err error) {
 	reason := "InvalidClaim"
-	err = fmt.Errorf("invalid %s: %w", xr.Subject(), err)
 	var envErr *env.Error
-	if errors.As(err, &envErr) {
+	var changeErr *compose.ChangeError
+	switch {
+	case errors.As(err, &envErr):
 		reason = "InvalidEnvironment"
 		err = fmt.Errorf("invalid platform environment for %s: %w", xr.Subject(), envErr)
+	case errors.As(err, &changeErr):
+		reason = "ChangeRefused"
+		err = fmt.Errorf("refused change of %s, nothing was changed: %w", xr.Subject(), changeErr)
+	default:
+		err = fmt.Errorf("invalid %s: %w", xr.Subject(), err)
 	}
 	response.Warning(rsp, err).WithReason(reason).TargetCompositeAndClaim()
 	response.ConditionFalse(rsp, c.ConditionType(), reason).WithMessage(err.Error()).TargetCompositeAndClaim()

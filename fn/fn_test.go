@@ -117,6 +117,21 @@ func desiredDatabase(ready fnv1.Ready) map[string]*fnv1.Resource {
 				"securityGroupIdRef": {"name": "orders-db-x7k2p-security-group"}
 			}}
 		}`)},
+		"parameter-group-postgres15": {Ready: ready, Resource: resource.MustStructJSON(`{
+			"apiVersion": "rds.aws.upbound.io/v1beta1",
+			"kind": "ParameterGroup",
+			"metadata": {"name": "orders-db-x7k2p-postgres15", "labels": ` + l("parameter-group-postgres15") + `},
+			"spec": {"forProvider": {
+				"region": "eu-west-1",
+				"family": "postgres15",
+				"description": "paved postgres15 parameters, TLS required, for orders/orders-db",
+				"parameter": [
+					{"name": "rds.force_ssl", "value": "1", "applyMethod": "immediate"},
+					{"name": "log_min_duration_statement", "value": "1000", "applyMethod": "immediate"}
+				],
+				"tags": ` + dbTags + `
+			}}
+		}`)},
 		"instance": {Ready: ready, Resource: resource.MustStructJSON(`{
 			"apiVersion": "rds.aws.upbound.io/v1beta2",
 			"kind": "Instance",
@@ -140,7 +155,9 @@ func desiredDatabase(ready fnv1.Ready) map[string]*fnv1.Resource {
 					"copyTagsToSnapshot": true,
 					"deleteAutomatedBackups": false,
 					"autoMinorVersionUpgrade": true,
+					"allowMajorVersionUpgrade": true,
 					"applyImmediately": false,
+					"caCertIdentifier": "rds-ca-rsa2048-g1",
 					"port": 5432,
 					"username": "paved",
 					"autoGeneratePassword": true,
@@ -148,6 +165,7 @@ func desiredDatabase(ready fnv1.Ready) map[string]*fnv1.Resource {
 					"enabledCloudwatchLogsExports": ["postgresql", "upgrade"],
 					"dbSubnetGroupNameRef": {"name": "orders-db-x7k2p-subnet-group"},
 					"vpcSecurityGroupIdRefs": [{"name": "orders-db-x7k2p-security-group"}],
+					"parameterGroupNameSelector": {"matchControllerRef": true, "matchLabels": {"app.kubernetes.io/name": "parameter-group-postgres15"}, "policy": {"resolve": "Always"}},
 					"tags": ` + dbTags + `
 				},
 				"writeConnectionSecretToRef": {"namespace": "crossplane-system", "name": "orders-db-x7k2p-instance-connection"}
@@ -172,9 +190,10 @@ func TestRunFunction(t *testing.T) {
 		rsp *fnv1.RunFunctionResponse
 	}
 	allObservedReady := map[string]*fnv1.Resource{
-		"subnet-group":        observedReady("subnet-group", `{"apiVersion": "rds.aws.upbound.io/v1beta1", "kind": "SubnetGroup"}`, nil),
-		"security-group":      observedReady("security-group", `{"apiVersion": "ec2.aws.upbound.io/v1beta1", "kind": "SecurityGroup"}`, nil),
-		"security-group-rule": observedReady("security-group-rule", `{"apiVersion": "ec2.aws.upbound.io/v1beta1", "kind": "SecurityGroupRule"}`, nil),
+		"subnet-group":               observedReady("subnet-group", `{"apiVersion": "rds.aws.upbound.io/v1beta1", "kind": "SubnetGroup"}`, nil),
+		"security-group":             observedReady("security-group", `{"apiVersion": "ec2.aws.upbound.io/v1beta1", "kind": "SecurityGroup"}`, nil),
+		"security-group-rule":        observedReady("security-group-rule", `{"apiVersion": "ec2.aws.upbound.io/v1beta1", "kind": "SecurityGroupRule"}`, nil),
+		"parameter-group-postgres15": observedReady("parameter-group-postgres15", `{"apiVersion": "rds.aws.upbound.io/v1beta1", "kind": "ParameterGroup"}`, nil),
 		"instance": observedReady("instance", `{"apiVersion": "rds.aws.upbound.io/v1beta2", "kind": "Instance",
 			"status": {"atProvider": {"address": "orders-db-x7k2p.abc123.eu-west-1.rds.amazonaws.com", "port": 5432}}}`,
 			map[string][]byte{"username": []byte("paved"), "password": []byte("s3cr3t-from-provider"), "port": []byte("5432")}),
@@ -199,7 +218,7 @@ func TestRunFunction(t *testing.T) {
 				},
 				Conditions: []*fnv1.Condition{{
 					Type: "DatabaseReady", Status: fnv1.Status_STATUS_CONDITION_FALSE, Reason: "Creating",
-					Message: str("waiting for subnet-group (not created yet), security-group (not created yet), security-group-rule (not created yet), instance (not created yet)"),
+					Message: str("waiting for subnet-group (not created yet), security-group (not created yet), security-group-rule (not created yet), parameter-group-postgres15 (not created yet), instance (not created yet)"),
 					Target:  fnv1.Target_TARGET_COMPOSITE_AND_CLAIM.Enum(),
 				}},
 			}},
@@ -216,17 +235,20 @@ func TestRunFunction(t *testing.T) {
 							"status": {"endpoint": "orders-db-x7k2p.abc123.eu-west-1.rds.amazonaws.com", "port": 5432, "secretName": "orders-db-x7k2p-instance-connection"}
 						}`),
 						ConnectionDetails: map[string][]byte{
-							"endpoint": []byte("orders-db-x7k2p.abc123.eu-west-1.rds.amazonaws.com"),
-							"port":     []byte("5432"),
-							"username": []byte("paved"),
-							"password": []byte("s3cr3t-from-provider"),
+							"endpoint":         []byte("orders-db-x7k2p.abc123.eu-west-1.rds.amazonaws.com"),
+							"port":             []byte("5432"),
+							"username":         []byte("paved"),
+							"password":         []byte("s3cr3t-from-provider"),
+							"sslmode":          []byte("verify-full"),
+							"caCertIdentifier": []byte("rds-ca-rsa2048-g1"),
+							"caBundleURL":      []byte("https://truststore.pki.rds.amazonaws.com/eu-west-1/eu-west-1-bundle.pem"),
 						},
 					},
 					Resources: desiredDatabase(fnv1.Ready_READY_TRUE),
 				},
 				Conditions: []*fnv1.Condition{{
 					Type: "DatabaseReady", Status: fnv1.Status_STATUS_CONDITION_TRUE, Reason: "Available",
-					Message: str("all 4 composed resources are ready"),
+					Message: str("all 5 composed resources are ready"),
 					Target:  fnv1.Target_TARGET_COMPOSITE_AND_CLAIM.Enum(),
 				}},
 			}},

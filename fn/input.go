@@ -59,9 +59,10 @@ func (f *Function) input(req *fnv1.RunFunctionRequest) (*v1alpha1.Input, error) 
 
 // desiredKey is everything the composed objects of a composite depend on:
 // the input, the EnvironmentConfig, and the composite's identity and spec.
-// Observed state is not part of it: readiness and status are computed anew
+// Of the observed state only the placement pinned from existing resources
+// (compose.Set.Pin) is part of it: readiness and status are computed anew
 // on every request.
-func desiredKey(req *fnv1.RunFunctionRequest, ec *structpb.Struct, xr *compose.Composite) pb.Digest {
+func desiredKey(req *fnv1.RunFunctionRequest, ec *structpb.Struct, xr *compose.Composite, pinned []string) pb.Digest {
 	md := pb.Struct(xr.Object, "metadata")
 	return pb.Sum(
 		structpb.NewStructValue(req.GetInput()),
@@ -71,13 +72,14 @@ func desiredKey(req *fnv1.RunFunctionRequest, ec *structpb.Struct, xr *compose.C
 		pb.Get(md, "name"),
 		pb.Get(md, "labels"),
 		structpb.NewStructValue(xr.Spec()),
+		pb.Strs(pinned),
 	)
 }
 
 // compose replays the objects composed for an identical composite and
 // environment, or has the composer compose them.
 func (f *Function) compose(c Composer, req *fnv1.RunFunctionRequest, ec *structpb.Struct, xr *compose.Composite, e *env.Environment, s *compose.Set) error {
-	key := desiredKey(req, ec, xr)
+	key := desiredKey(req, ec, xr, s.Pinned())
 	if o, ok := f.desired.get(key); ok {
 		s.Replay(o)
 		return nil

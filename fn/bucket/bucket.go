@@ -142,6 +142,21 @@ func (Composer) Compose(xr *compose.Composite, e *env.Environment, s *compose.Se
 	return nil
 }
 
+// Placement says where an existing bucket records its region and KMS key,
+// so that an environment change never moves it (see compose.Set.Pin).
+func (Composer) Placement() []compose.Pin {
+	return []compose.Pin{
+		{Setting: env.Region, Resource: Bucket, Paths: [][]string{{"spec", "forProvider", "region"}, {"status", "atProvider", "region"}}},
+		{Setting: env.KMSKeyID, Resource: Encryption, Paths: [][]string{
+			{"spec", "forProvider", "rule", "0", "applyServerSideEncryptionByDefault", "0", "kmsMasterKeyId"},
+			{"status", "atProvider", "rule", "0", "applyServerSideEncryptionByDefault", "0", "kmsMasterKeyId"},
+		}},
+	}
+}
+
+// Check refuses nothing: every change a BucketClaim can ask for, S3 can make.
+func (Composer) Check(*compose.Composite, *compose.Set) error { return nil }
+
 // ARN is the ARN of a bucket in a region's partition: arn:aws-cn:s3:::name
 // in China, arn:aws-us-gov:s3:::name in GovCloud, and so on
 // (https://docs.aws.amazon.com/AmazonS3/latest/userguide/s3-arn-format.html).

@@ -26,6 +26,10 @@ const (
 	SecurityGroup     = "security-group"
 	SecurityGroupRule = "security-group-rule"
 	Instance          = "instance"
+	// ParameterGroupPrefix starts the name of the parameter group, which
+	// ends with its family (parameter-group-postgres15): a major version
+	// upgrade composes the new family's group and lets the old one go.
+	ParameterGroupPrefix = "parameter-group-"
 )
 
 // Claim bounds and defaults.
@@ -189,17 +193,52 @@ func (Composer) Compose(xr *compose.Composite, e *env.Environment, s *compose.Se
 		}),
 	})
 
+	rule := pb.Fields{
+		"region":      region,
+		"type":        pb.Str("ingress"),
+		"description": pb.Str(c.name + " from the platform's private networks"),
+		"protocol":    pb.Str("tcp"),
+		"fromPort":    pb.Int(c.engine.port),
+		"toPort":      pb.Int(c.engine.port),
+		// Bound by name to the security group composed above.
+		"securityGroupIdRef": pb.Obj(pb.Fields{"name": pb.Str(securityGroup)}),
+	}
+	// provider-aws v1.23.0 SecurityGroupRule takes IPv4 blocks in
+	// cidrBlocks and IPv6 blocks in ipv6CidrBlocks
+	// (package/crds/ec2.aws.upbound.io_securitygrouprules.yaml).
+	ipv4, ipv6 := e.CIDRs()
+	if len(ipv4) > 0 {
+		rule["cidrBlocks"] = pb.Strs(ipv4)
+	}
+	if len(ipv6) > 0 {
+		rule["ipv6CidrBlocks"] = pb.Strs(ipv6)
+	}
 	s.Add(SecurityGroupRule, "ec2.aws.upbound.io/v1beta1", "SecurityGroupRule", naming.Object(xr.Name, SecurityGroupRule), pb.Fields{
+		"forProvider": pb.Obj(rule),
+	})
+
+	// The parameter group enforces TLS. Its name (the object's name is the
+	// group's name in AWS) carries the family, so a major upgrade composes
+	// a new group next to the old one. The instance selects the group of
+	// its own composite with the family's label on every reconcile, so it
+	// moves to the new group with the new version. Crossplane then deletes
+	// the old group, which AWS refuses while the instance still uses it
+	// (InvalidDBParameterGroupState); provider-aws retries until it is free.
+	fam := family(c.engine.rds, c.version)
+	pgName := ParameterGroupPrefix + familySlug(fam)
+	params := make([]*structpb.Value, 0, len(tlsParameters[c.engine.rds]))
+	for _, p := range tlsParameters[c.engine.rds] {
+		params = append(params, pb.Obj(pb.Fields{
+			"name": pb.Str(p.name), "value": pb.Str(p.value), "applyMethod": pb.Str(p.applyMethod),
+		}))
+	}
+	s.Add(pgName, "rds.aws.upbound.io/v1beta1", "ParameterGroup", naming.RDSParameterGroup(xr.Name, familySlug(fam)), pb.Fields{
 		"forProvider": pb.Obj(pb.Fields{
 			"region":      region,
-			"type":        pb.Str("ingress"),
-			"description": pb.Str(c.name + " from the platform's private networks"),
-			"protocol":    pb.Str("tcp"),
-			"fromPort":    pb.Int(c.engine.port),
-			"toPort":      pb.Int(c.engine.port),
-			"cidrBlocks":  pb.Strs(e.AllowedCIDRs),
-			// Bound by name to the security group composed above.
-			"securityGroupIdRef": pb.Obj(pb.Fields{"name": pb.Str(securityGroup)}),
+			"family":      pb.Str(fam),
+			"description": pb.Str("paved " + fam + " parameters, TLS required, for " + xr.Owner()),
+			"parameter":   pb.List(params...),
+			"tags":        tags,
 		}),
 	})
 
@@ -221,7 +260,15 @@ func (Composer) Compose(xr *compose.Composite, e *env.Environment, s *compose.Se
 		"copyTagsToSnapshot":      pb.Boolean(true),
 		"deleteAutomatedBackups":  pb.Boolean(false),
 		"autoMinorVersionUpgrade": pb.Boolean(true),
-		"applyImmediately":        pb.Boolean(false),
+		// A claim's new major version is applied: RDS requires this flag
+		// for an EngineVersion of another major version and ignores it
+		// otherwise; it never upgrades by itself (only
+		// autoMinorVersionUpgrade does, within the major version).
+		// Downgrades are refused before (see Check).
+		// https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_ModifyDBInstance.html
+		"allowMajorVersionUpgrade": pb.Boolean(true),
+		"applyImmediately":         pb.Boolean(false),
+		"caCertIdentifier":         pb.Str(CACertIdentifier),
 		"port":                    pb.Int(c.engine.port),
 		"username":                pb.Str(MasterUsername),
 		"autoGeneratePassword":    pb.Boolean(true),
@@ -233,6 +280,11 @@ func (Composer) Compose(xr *compose.Composite, e *env.Environment, s *compose.Se
 		"enabledCloudwatchLogsExports": pb.Strs(c.engine.logs),
 		"dbSubnetGroupNameRef":         pb.Obj(pb.Fields{"name": pb.Str(subnetGroup)}),
 		"vpcSecurityGroupIdRefs":       pb.List(pb.Obj(pb.Fields{"name": pb.Str(securityGroup)})),
+		"parameterGroupNameSelector": pb.Obj(pb.Fields{
+			"matchControllerRef": pb.Boolean(true),
+			"matchLabels":        pb.StrMap(map[string]string{compose.LabelName: pgName}),
+			"policy":             pb.Obj(pb.Fields{"resolve": pb.Str("Always")}),
+		}),
 		"tags":                         tags,
 	}
 	if e.KMSKeyID != "" {
@@ -280,6 +332,18 @@ func (Composer) Status(xr *compose.Composite, s *compose.Set) compose.Status {
 	}
 
 	if obs != nil {
+		// What a client needs to verify the server: the certificate
+		// authority, where to get its certificates, and the SSL mode that
+		// checks both chain and host name.
+		engine, _ := pb.String(s.Desired(Instance), "spec", "forProvider", "engine")
+		region, _ := pb.String(s.Desired(Instance), "spec", "forProvider", "region")
+		if m := sslModes[engine]; m != "" {
+			cd["sslmode"] = []byte(m)
+		}
+		cd["caCertIdentifier"] = []byte(CACertIdentifier)
+		if u := CABundleURL(region); u != "" {
+			cd["caBundleURL"] = []byte(u)
+		}
 		cd["username"] = []byte(MasterUsername)
 		if u := conn["username"]; len(u) > 0 {
 			cd["username"] = u

@@ -113,6 +113,9 @@ type Set struct {
 	objects   Objects
 	desired   map[string]*fnv1.Resource
 	pending   []string
+	unsynced  []string
+	drifts    []Drift
+	pinned    []string
 }
 
 // NewSet starts the desired resources of xr for the composer of component
@@ -200,6 +203,9 @@ func (s *Set) add(name string, obj *structpb.Struct) {
 	} else {
 		s.pending = append(s.pending, describe(name, status, reason, ok, s.observed[name] != nil))
 	}
+	if c, ok := pb.ConditionOf(s.observed[name].GetResource(), "Synced"); ok && c.Status == "False" {
+		s.unsynced = append(s.unsynced, describeUnsynced(name, c))
+	}
 	s.desired[name] = &fnv1.Resource{Resource: obj, Ready: ready}
 	s.objects.names = append(s.objects.names, name)
 	s.objects.objs = append(s.objects.objs, obj)
@@ -218,6 +224,22 @@ func describe(name, status, reason string, found, exists bool) string {
 	}
 }
 
+// describeUnsynced says why the provider could not apply a composed
+// resource, in its own words: a resource can stay Ready while a change to it
+// is refused (crossplane-runtime sets Synced=False with reason
+// ReconcileError and the error as message).
+func describeUnsynced(name string, c pb.Cond) string {
+	d := name + " (Synced=False"
+	if c.Reason != "" {
+		d += ": " + c.Reason
+	}
+	d += ")"
+	if c.Message != "" {
+		d += ": " + c.Message
+	}
+	return d
+}
+
 func (s *Set) condition(name string) (status, reason string, ok bool) {
 	o := s.observed[name]
 	if o == nil {
@@ -232,6 +254,12 @@ func (s *Set) Observed(name string) *structpb.Struct {
 	return s.observed[name].GetResource()
 }
 
+// Desired returns the desired object of the composed resource called name,
+// or nil if none was added.
+func (s *Set) Desired(name string) *structpb.Struct {
+	return s.desired[name].GetResource()
+}
+
 // ObservedConnectionDetails returns the connection details Crossplane read
 // from the composed resource's connection secret.
 func (s *Set) ObservedConnectionDetails(name string) map[string][]byte {
@@ -244,6 +272,10 @@ func (s *Set) Ready() bool { return len(s.pending) == 0 }
 // Pending describes the composed resources that are not ready, in the order
 // they were added.
 func (s *Set) Pending() []string { return s.pending }
+
+// Unsynced describes the composed resources whose last change the provider
+// could not apply (Synced=False), with the provider's message.
+func (s *Set) Unsynced() []string { return s.unsynced }
 
 // Write adds the desired composed resources to rsp, keeping any that earlier
 // pipeline steps desired.
@@ -270,9 +302,18 @@ type Status struct {
 }
 
 // WriteStatus writes status fields, connection details and the composer's
-// condition to rsp. The condition is True with reason Available when every
-// composed resource is ready, and False with reason Creating naming the
-// resources it waits for otherwise. It never carries connection details.
+// condition to rsp. The condition is, in this order of precedence:
+//   - False with reason SyncFailed when the provider could not apply a
+//     composed resource (Synced=False), with the provider's message: what is
+//     in the cloud is not what was asked for, even if it is Ready;
+//   - False with reason Creating, naming the resources it waits for, when a
+//     composed resource is not ready;
+//   - True with reason EnvironmentChanged when everything is ready but the
+//     environment asks for a placement the existing resources cannot follow
+//     (see Pin), naming each field, its pinned and its new value;
+//   - True with reason Available otherwise.
+//
+// It never carries connection details.
 func (s *Set) WriteStatus(rsp *fnv1.RunFunctionResponse, st Status) {
 	if rsp.Desired == nil {
 		rsp.Desired = &fnv1.State{}
@@ -310,10 +351,20 @@ func (s *Set) WriteStatus(rsp *fnv1.RunFunctionResponse, st Status) {
 		Target: fnv1.Target_TARGET_COMPOSITE_AND_CLAIM.Enum(),
 	}
 	msg := fmt.Sprintf("all %d composed resources are ready", len(s.objects.names))
-	if !s.Ready() {
+	switch {
+	case len(s.unsynced) > 0:
+		c.Status = fnv1.Status_STATUS_CONDITION_FALSE
+		c.Reason = "SyncFailed"
+		msg = "the provider cannot apply " + strings.Join(s.unsynced, "; ")
+	case !s.Ready():
 		c.Status = fnv1.Status_STATUS_CONDITION_FALSE
 		c.Reason = "Creating"
 		msg = "waiting for " + strings.Join(s.pending, ", ")
+	case len(s.drifts) > 0:
+		c.Reason = ReasonEnvironmentChanged
+	}
+	if len(s.drifts) > 0 {
+		msg += "; " + DescribeDrifts(s.drifts)
 	}
 	c.Message = &msg
 	rsp.Conditions = append(rsp.Conditions, c)
@@ -343,3 +394,10 @@ func WholeNumber(spec *structpb.Struct, name string, min, max int, allowed strin
 	}
 	return int(n), nil
 }
+
+// A ChangeError refuses a change of a claim that the existing resources
+// cannot make (an engine change, a smaller disk, a downgrade).
+type ChangeError struct{ Err error }
+
+func (e *ChangeError) Error() string { return e.Err.Error() }
+func (e *ChangeError) Unwrap() error { return e.Err }

@@ -46,3 +46,11 @@ func checkKMSKey(path, arn, region string) *field.Error {
 	}
 	return nil
 }
+
+// KMSKeyInRegion reports whether the KMS key, if any, is in e's region. It
+// can only be false after Pinned kept an existing composite's region while
+// the environment moved to a key of another region.
+func (e *Environment) KMSKeyInRegion() bool {
+	m := reKMSKeyARN.FindStringSubmatch(e.KMSKeyID)
+	return e.KMSKeyID == "" || m == nil || m[2] == e.Region
+}

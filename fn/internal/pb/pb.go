@@ -74,16 +74,30 @@ func Has(s *structpb.Struct, path ...string) bool {
 // Condition returns the status and reason of the condition of type t in
 // the object's status.conditions, and whether it was found.
 func Condition(obj *structpb.Struct, t string) (status, reason string, found bool) {
+	c, found := ConditionOf(obj, t)
+	return c.Status, c.Reason, found
+}
+
+// A Cond is a condition as a managed resource reports it.
+type Cond struct {
+	Status, Reason, Message string
+}
+
+// ConditionOf returns the condition of type t in the object's
+// status.conditions, and whether it was found.
+func ConditionOf(obj *structpb.Struct, t string) (Cond, bool) {
 	for _, c := range Get(obj, "status", "conditions").GetListValue().GetValues() {
 		cs := c.GetStructValue()
 		if ct, _ := String(cs, "type"); ct != t {
 			continue
 		}
-		status, _ = String(cs, "status")
-		reason, _ = String(cs, "reason")
-		return status, reason, true
+		var out Cond
+		out.Status, _ = String(cs, "status")
+		out.Reason, _ = String(cs, "reason")
+		out.Message, _ = String(cs, "message")
+		return out, true
 	}
-	return "", "", false
+	return Cond{}, false
 }
 
 // Builders. They construct values directly, without reflection.

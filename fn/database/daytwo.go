@@ -1,0 +1,122 @@
+package database
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/paved-dev/paved/fn/internal/compose"
+	"github.com/paved-dev/paved/fn/internal/env"
+	"github.com/paved-dev/paved/fn/internal/field"
+	"github.com/paved-dev/paved/fn/internal/pb"
+)
+
+// Placement says where an existing database records its placement, so that
+// an environment change never moves it (see compose.Set.Pin). Spec paths
+// come first: provider-aws late-initialises them from what AWS reports.
+func (Composer) Placement() []compose.Pin {
+	fp := func(f ...string) []string { return append([]string{"spec", "forProvider"}, f...) }
+	at := func(f ...string) []string { return append([]string{"status", "atProvider"}, f...) }
+	return []compose.Pin{
+		{Setting: env.Region, Resource: Instance, Paths: [][]string{fp("region")}},
+		{Setting: env.Region, Resource: SubnetGroup, Paths: [][]string{fp("region")}},
+		{Setting: env.Region, Resource: SecurityGroup, Paths: [][]string{fp("region")}},
+		{Setting: env.VPCID, Resource: SecurityGroup, Paths: [][]string{fp("vpcId"), at("vpcId")}},
+		{Setting: env.SubnetIDs, Resource: SubnetGroup, Paths: [][]string{fp("subnetIds"), at("subnetIds")}},
+		{Setting: env.KMSKeyID, Resource: Instance, Paths: [][]string{fp("kmsKeyId"), at("kmsKeyId")}},
+		{Setting: env.ConnectionSecretNamespace, Resource: Instance, Paths: [][]string{
+			{"spec", "writeConnectionSecretToRef", "namespace"}, fp("passwordSecretRef", "namespace"),
+		}},
+	}
+}
+
+// Check refuses a claim change that the existing instance cannot make, by
+// comparing the claim with the instance provider-aws observed. Claims that
+// do not parse are left to Compose, which says what is wrong with them.
+func (Composer) Check(xr *compose.Composite, s *compose.Set) error {
+	obs := s.Observed(Instance)
+	if obs == nil {
+		return nil
+	}
+	c, err := parse(xr.Spec())
+	if err != nil {
+		return nil //nolint:nilerr // Compose reports it.
+	}
+	var errs field.List
+
+	// The engine of a DB instance cannot be changed: ModifyDBInstance has
+	// no Engine parameter for RDS for PostgreSQL or MySQL
+	// (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_ModifyDBInstance.html,
+	// "Engine": only for converting RDS Custom for Oracle or Db2).
+	current, _ := pb.String(obs, "spec", "forProvider", "engine")
+	if current == "" {
+		current, _ = pb.String(obs, "status", "atProvider", "engine")
+	}
+	if current != "" && current != c.engine.rds {
+		errs.Add(field.Invalid("spec.engine", c.name, fmt.Sprintf(
+			"the existing database runs %s (%q); an RDS instance cannot change its engine: create a new claim and migrate the data", claimEngine(current), claimEngine(current))))
+		return &compose.ChangeError{Err: errs}
+	}
+
+	// Allocated storage can grow, never shrink
+	// (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_PIOPS.ModifyingExisting.html:
+	// "you can't reduce the amount of storage").
+	storage, ok := pb.Number(obs, "spec", "forProvider", "allocatedStorage")
+	if !ok {
+		storage, ok = pb.Number(obs, "status", "atProvider", "allocatedStorage")
+	}
+	if ok && c.storageGB < int(storage) {
+		errs.Add(field.Invalid("spec.storageGB", float64(c.storageGB), fmt.Sprintf(
+			"at least %d, the storage the existing database has: RDS cannot shrink allocated storage", int(storage))))
+	}
+
+	// An engine version can go up (a new major version with
+	// allowMajorVersionUpgrade), never down: RDS has no downgrade
+	// (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_UpgradeDBInstance.Upgrading.html).
+	// The running version (engineVersionActual) is the reference: with
+	// autoMinorVersionUpgrade it is ahead of a claim that names only the
+	// major version, which is not a downgrade.
+	running, _ := pb.String(obs, "status", "atProvider", "engineVersionActual")
+	if running == "" {
+		running, _ = pb.String(obs, "spec", "forProvider", "engineVersion")
+	}
+	if running != "" && olderVersion(c.version, running) {
+		errs.Add(field.Invalid("spec.version", c.version, fmt.Sprintf(
+			"%s or later, the version the existing database runs: RDS cannot downgrade a database", running)))
+	}
+	if err := errs.Err(); err != nil {
+		return &compose.ChangeError{Err: err}
+	}
+	return nil
+}
+
+// claimEngine is the claim's name of an RDS engine.
+func claimEngine(rds string) string {
+	for name, e := range engines {
+		if e.rds == rds {
+			return name
+		}
+	}
+	return rds
+}
+
+// olderVersion reports whether the requested version is lower than the
+// running one, compared number by number as far as the requested version
+// goes: "15" is not older than "15.7", "15.3" is.
+func olderVersion(requested, running string) bool {
+	req, run := strings.Split(requested, "."), strings.Split(running, ".")
+	for i := range req {
+		if i >= len(run) {
+			return false
+		}
+		a, errA := strconv.Atoi(req[i])
+		b, errB := strconv.Atoi(run[i])
+		if errA != nil || errB != nil {
+			return false
+		}
+		if a != b {
+			return a < b
+		}
+	}
+	return false
+}
