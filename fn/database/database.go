@@ -269,9 +269,9 @@ func (Composer) Compose(xr *compose.Composite, e *env.Environment, s *compose.Se
 		"allowMajorVersionUpgrade": pb.Boolean(true),
 		"applyImmediately":         pb.Boolean(false),
 		"caCertIdentifier":         pb.Str(CACertIdentifier),
-		"port":                    pb.Int(c.engine.port),
-		"username":                pb.Str(MasterUsername),
-		"autoGeneratePassword":    pb.Boolean(true),
+		"port":                     pb.Int(c.engine.port),
+		"username":                 pb.Str(MasterUsername),
+		"autoGeneratePassword":     pb.Boolean(true),
 		"passwordSecretRef": pb.Obj(pb.Fields{
 			"namespace": pb.Str(e.ConnectionSecretNamespace),
 			"name":      pb.Str(naming.Object(instance, "master")),
@@ -285,7 +285,7 @@ func (Composer) Compose(xr *compose.Composite, e *env.Environment, s *compose.Se
 			"matchLabels":        pb.StrMap(map[string]string{compose.LabelName: pgName}),
 			"policy":             pb.Obj(pb.Fields{"resolve": pb.Str("Always")}),
 		}),
-		"tags":                         tags,
+		"tags": tags,
 	}
 	if e.KMSKeyID != "" {
 		fp["kmsKeyId"] = pb.Str(e.KMSKeyID)
