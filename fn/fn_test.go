@@ -316,6 +316,13 @@ func TestRunFunctionBucket(t *testing.T) {
 		notReady[n] = r
 	}
 	notReady["policy"] = &fnv1.Resource{Resource: resource.MustStructJSON(`{"status": {"conditions": [{"type": "Ready", "status": "False", "reason": "Creating"}]}}`)}
+	notSynced := map[string]*fnv1.Resource{}
+	for n, r := range observed {
+		notSynced[n] = r
+	}
+	notSynced["lifecycle"] = &fnv1.Resource{Resource: resource.MustStructJSON(`{"status": {"conditions": [
+		{"type": "Ready", "status": "True", "reason": "Available"},
+		{"type": "Synced", "status": "False", "reason": "ReconcileError", "message": "update failed: async update failed: InvalidRequest: Found overlapping prefixes"}]}}`)}
 
 	cases := map[string]struct {
 		reason string
@@ -358,6 +365,26 @@ func TestRunFunctionBucket(t *testing.T) {
 				Conditions: []*fnv1.Condition{{
 					Type: "BucketReady", Status: fnv1.Status_STATUS_CONDITION_FALSE, Reason: "Creating",
 					Message: str("waiting for policy (Ready=False: Creating)"),
+					Target:  fnv1.Target_TARGET_COMPOSITE_AND_CLAIM.Enum(),
+				}},
+			},
+		},
+		"ReadyButNotSynced": {
+			reason: "A composed resource that is Ready but Synced=False makes BucketReady False with the provider's message.",
+			req:    runReq(input, &fnv1.State{Composite: xbucket(`{}`), Resources: notSynced}),
+			want: &fnv1.RunFunctionResponse{
+				Meta: meta(),
+				Desired: &fnv1.State{
+					Composite: &fnv1.Resource{
+						Resource: resource.MustStructJSON(`{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XBucket",
+							"status": {"bucketName": "orders-assets-x7k2p", "arn": "arn:aws:s3:::orders-assets-x7k2p", "region": "eu-west-1"}}`),
+						ConnectionDetails: map[string][]byte{"bucketName": []byte("orders-assets-x7k2p"), "arn": []byte("arn:aws:s3:::orders-assets-x7k2p"), "region": []byte("eu-west-1")},
+					},
+					Resources: desiredBucket(fnv1.Ready_READY_TRUE),
+				},
+				Conditions: []*fnv1.Condition{{
+					Type: "BucketReady", Status: fnv1.Status_STATUS_CONDITION_FALSE, Reason: "SyncFailed",
+					Message: str("the provider cannot apply lifecycle (Synced=False: ReconcileError): update failed: async update failed: InvalidRequest: Found overlapping prefixes"),
 					Target:  fnv1.Target_TARGET_COMPOSITE_AND_CLAIM.Enum(),
 				}},
 			},

@@ -2,6 +2,8 @@ package fn
 
 import (
 	"context"
+	"net/netip"
+	"strings"
 	"testing"
 
 	"github.com/crossplane/function-sdk-go/logging"
@@ -9,14 +11,26 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/types/known/structpb"
 
+	"github.com/paved-dev/paved/fn/internal/compose"
+	"github.com/paved-dev/paved/fn/internal/env"
+	"github.com/paved-dev/paved/fn/internal/naming"
 	"github.com/paved-dev/paved/fn/internal/pb"
 )
 
-// FuzzRunFunction feeds arbitrary composite resources to the function and
-// checks what must hold for every input: it never fails or panics, it either
-// rejects the input with a Fatal result and composes nothing, or composes
-// resources that are private, encrypted and protected.
+// FuzzRunFunction feeds arbitrary composite resources, allowed CIDR blocks
+// and observed instances to the function and checks what must hold for
+// every input: it never fails or panics, it either rejects the input with a
+// Fatal result and composes nothing, or composes resources that are
+// private, encrypted and protected: every ingress block lies inside a
+// private range, and every instance is bound to a parameter group of its
+// own engine family that enforces TLS.
 func FuzzRunFunction(f *testing.F) {
+	observedSeeds := []string{
+		``,
+		`{"engine": "postgres", "engineVersion": "16", "allocatedStorage": 100, "region": "us-east-1"}`,
+		`{"engine": "mysql", "engineVersion": "8.0", "allocatedStorage": 20, "kmsKeyId": "arn:aws:kms:eu-west-1:111122223333:key/mrk-1234abcd12ab34cd56ef1234567890ab"}`,
+	}
+	cidrSeeds := []string{"10.20.0.0/16", "10.0.0.0/7", "fd00::/8,192.168.0.0/24", "0.0.0.0/0", "11.0.0.0/8,172.16.0.0/11"}
 	for _, seed := range []string{
 		`{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XDatabase", "metadata": {"name": "a"}, "spec": {"engine": "postgresql", "size": "small"}}`,
 		`{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XDatabase", "metadata": {"name": "b-x"}, "spec": {"engine": "mysql", "size": "large", "version": "8.4", "storageGB": 4096, "publiclyAccessible": false}}`,
@@ -26,17 +40,28 @@ func FuzzRunFunction(f *testing.F) {
 		`{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XBucket", "metadata": {"name": "y", "labels": {"crossplane.io/claim-name": "c"}}, "spec": {"claimRef": 7}}`,
 		`{"kind": 3, "spec": null}`,
 	} {
-		f.Add(seed)
+		for i, o := range observedSeeds {
+			f.Add(seed, cidrSeeds[i%len(cidrSeeds)], o)
+		}
 	}
 	fn := New(logging.NewNopLogger())
-	in := runReq(input, nil).GetInput()
 
-	f.Fuzz(func(t *testing.T, xrJSON string) {
+	f.Fuzz(func(t *testing.T, xrJSON, cidrs, observedInstance string) {
 		xr := &structpb.Struct{}
 		if err := protojson.Unmarshal([]byte(xrJSON), xr); err != nil {
 			return // Not an object; Crossplane never sends one.
 		}
-		req := &fnv1.RunFunctionRequest{Input: in, Observed: &fnv1.State{Composite: &fnv1.Resource{Resource: xr}}}
+		in := runReq(input, nil).GetInput()
+		blocks := make([]*structpb.Value, 0)
+		for _, c := range strings.Split(cidrs, ",") {
+			blocks = append(blocks, structpb.NewStringValue(c))
+		}
+		pb.Set(in, structpb.NewListValue(&structpb.ListValue{Values: blocks}), "environment", "allowedCidrs")
+		observed := map[string]*fnv1.Resource{}
+		if obs := (&structpb.Struct{}); observedInstance != "" && protojson.Unmarshal([]byte(observedInstance), obs) == nil {
+			observed["instance"] = &fnv1.Resource{Resource: &structpb.Struct{Fields: pb.Fields{"spec": pb.Obj(pb.Fields{"forProvider": structpb.NewStructValue(obs)})}}}
+		}
+		req := &fnv1.RunFunctionRequest{Input: in, Observed: &fnv1.State{Composite: &fnv1.Resource{Resource: xr}, Resources: observed}}
 		rsp, err := fn.RunFunction(context.Background(), req)
 		if err != nil {
 			t.Fatalf("RunFunction returned an error instead of a result: %v", err)
@@ -66,11 +91,63 @@ func FuzzRunFunction(f *testing.F) {
 					t.Errorf("%s (%s): spec.forProvider.%s = %v (set: %v), want %v", name, kind, field, got, ok, want)
 				}
 			}
-			if kind == "Instance" {
+			switch kind {
+			case "Instance":
 				if d, _ := pb.Number(o, "spec", "forProvider", "backupRetentionPeriod"); d < 7 {
 					t.Errorf("%s: backupRetentionPeriod %v < 7", name, d)
+				}
+				checkTLSBound(t, rsp, o)
+			case "SecurityGroupRule":
+				for _, field := range []string{"cidrBlocks", "ipv6CidrBlocks"} {
+					for _, v := range pb.Get(o, "spec", "forProvider", field).GetListValue().GetValues() {
+						p, err := netip.ParsePrefix(v.GetStringValue())
+						if err != nil || !env.Private(p) || p.Addr().Is4() != (field == "cidrBlocks") {
+							t.Errorf("%s: %s holds %q, not a private block of its IP version", name, field, v.GetStringValue())
+						}
+					}
+				}
+			case "ParameterGroup":
+				if err := naming.ValidRDSParameterGroup(pb.Get(o, "metadata", "name").GetStringValue()); err != nil {
+					t.Errorf("%s: %v", name, err)
 				}
 			}
 		}
 	})
+}
+
+// checkTLSBound checks that an instance selects, among the resources of its
+// own composite, a parameter group of its engine family that requires TLS.
+func checkTLSBound(t *testing.T, rsp *fnv1.RunFunctionResponse, instance *structpb.Struct) {
+	t.Helper()
+	sel := pb.Struct(instance, "spec", "forProvider", "parameterGroupNameSelector")
+	if ctrl, _ := pb.Bool(sel, "matchControllerRef"); !ctrl {
+		t.Fatalf("instance: parameterGroupNameSelector does not match its controller: %v", sel)
+	}
+	name, _ := pb.String(sel, "matchLabels", compose.LabelName)
+	pg := rsp.GetDesired().GetResources()[name].GetResource()
+	if kind, _ := pb.String(pg, "kind"); kind != "ParameterGroup" {
+		t.Fatalf("instance: parameterGroupNameSelector selects %q, which is no composed ParameterGroup", name)
+	}
+	if l, _ := pb.String(pg, "metadata", "labels", compose.LabelName); l != name {
+		t.Fatalf("parameter group %q is labelled %q, which the instance's selector does not match", name, l)
+	}
+	engine, _ := pb.String(instance, "spec", "forProvider", "engine")
+	version, _ := pb.String(instance, "spec", "forProvider", "engineVersion")
+	family, _ := pb.String(pg, "spec", "forProvider", "family")
+	major := strings.SplitN(version, ".", 2)[0]
+	if engine == "mysql" {
+		major = strings.Join(strings.SplitN(version, ".", 3)[:2], ".")
+	}
+	if family != engine+major {
+		t.Errorf("instance %s %s is bound to family %q, want %q", engine, version, family, engine+major)
+	}
+	want := map[string]string{"postgres": "rds.force_ssl", "mysql": "require_secure_transport"}[engine]
+	for _, p := range pb.Get(pg, "spec", "forProvider", "parameter").GetListValue().GetValues() {
+		if n, _ := pb.String(p.GetStructValue(), "name"); n == want {
+			if v, _ := pb.String(p.GetStructValue(), "value"); v == "1" {
+				return
+			}
+		}
+	}
+	t.Errorf("parameter group %q (%s) does not set %s=1", name, family, want)
 }

@@ -54,7 +54,7 @@ func (Composer) Check(xr *compose.Composite, s *compose.Set) error {
 	}
 	if current != "" && current != c.engine.rds {
 		errs.Add(field.Invalid("spec.engine", c.name, fmt.Sprintf(
-			"the existing database runs %s (%q); an RDS instance cannot change its engine: create a new claim and migrate the data", claimEngine(current), claimEngine(current))))
+			"%q, the engine the existing database runs: an RDS instance cannot change its engine; create a new claim and migrate the data", claimEngine(current))))
 		return &compose.ChangeError{Err: errs}
 	}
 

@@ -19,7 +19,8 @@ const ReasonEnvironmentChanged = "EnvironmentChanged"
 // A Pin says where the resources of an existing composite record one
 // placement setting (region, VPC, subnets, KMS key, connection-secret
 // namespace): in the observed object of one composed resource, at the
-// first of Paths that is set. A numeric path segment indexes a list.
+// first of Paths that is set. A numeric path segment indexes a list. Of
+// several pins of one setting, the first that finds it wins.
 type Pin struct {
 	Setting  string
 	Resource string
@@ -72,9 +73,10 @@ func DescribeDrifts(ds []Drift) string {
 // states nothing, so what exists, e.g. the key ARN provider-aws
 // late-initialised, is kept without a Drift.
 func (s *Set) Pin(e *env.Environment, pins []Pin) (*env.Environment, []Drift) {
+	done := map[string]bool{}
 	for _, p := range pins {
 		obs := s.Observed(p.Resource)
-		if obs == nil {
+		if obs == nil || done[p.Setting] {
 			continue
 		}
 		var got []string
@@ -86,6 +88,7 @@ func (s *Set) Pin(e *env.Environment, pins []Pin) (*env.Environment, []Drift) {
 		if len(got) == 0 {
 			continue
 		}
+		done[p.Setting] = true
 		s.pinned = append(s.pinned, p.Setting+"="+strings.Join(got, ","))
 		want := e.Placement(p.Setting)
 		if len(want) > 0 && !sameSet(got, want) {

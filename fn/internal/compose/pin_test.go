@@ -1,0 +1,122 @@
+package compose
+
+import (
+	"testing"
+
+	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
+	"github.com/crossplane/function-sdk-go/resource"
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/paved-dev/paved/fn/input/v1alpha1"
+	"github.com/paved-dev/paved/fn/internal/env"
+)
+
+func TestPin(t *testing.T) {
+	pins := []Pin{
+		{Setting: env.Region, Resource: "instance", Paths: [][]string{{"spec", "forProvider", "region"}}},
+		{Setting: env.Region, Resource: "subnet-group", Paths: [][]string{{"spec", "forProvider", "region"}}},
+		{Setting: env.SubnetIDs, Resource: "subnet-group", Paths: [][]string{{"spec", "forProvider", "subnetIds"}, {"status", "atProvider", "subnetIds"}}},
+		{Setting: env.KMSKeyID, Resource: "encryption", Paths: [][]string{{"spec", "forProvider", "rule", "0", "sse", "0", "kmsMasterKeyId"}}},
+	}
+	const keyWest = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+	const keyCentral = "arn:aws:kms:eu-central-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+	type want struct {
+		region  string
+		subnets []string
+		kms     string
+		drifts  []Drift
+		pinned  []string
+	}
+	cases := map[string]struct {
+		reason   string
+		env      v1alpha1.Environment
+		observed map[string]string
+		want     want
+	}{
+		"NewComposite": {
+			reason: "Nothing observed: the environment applies as it is.",
+			env:    v1alpha1.Environment{Region: "eu-central-1", SubnetIDs: []string{"subnet-0000000000000000c"}},
+			want:   want{region: "eu-central-1", subnets: []string{"subnet-0000000000000000c"}},
+		},
+		"ObservedWithoutSpec": {
+			reason:   "An observed resource that does not record the setting pins nothing.",
+			env:      v1alpha1.Environment{Region: "eu-central-1"},
+			observed: map[string]string{"instance": `{"status": {}}`},
+			want:     want{region: "eu-central-1"},
+		},
+		"Unchanged": {
+			reason:   "The environment agrees with what exists: pinned, no drift.",
+			env:      v1alpha1.Environment{Region: "eu-west-1"},
+			observed: map[string]string{"instance": `{"spec": {"forProvider": {"region": "eu-west-1"}}}`},
+			want:     want{region: "eu-west-1", pinned: []string{"region=eu-west-1"}},
+		},
+		"RegionChanged": {
+			reason:   "A new region is not applied to an existing instance; the first resource that records a setting wins.",
+			env:      v1alpha1.Environment{Region: "eu-central-1"},
+			observed: map[string]string{"instance": `{"spec": {"forProvider": {"region": "eu-west-1"}}}`, "subnet-group": `{"spec": {"forProvider": {"region": "us-east-1"}}}`},
+			want: want{region: "eu-west-1", pinned: []string{"region=eu-west-1"}, drifts: []Drift{{
+				Setting: "region", Resource: "instance", Pinned: []string{"eu-west-1"}, Wanted: []string{"eu-central-1"}, Source: "input environment.region",
+			}}},
+		},
+		"SubnetsReordered": {
+			reason:   "Subnets are a set: another order is no change.",
+			env:      v1alpha1.Environment{SubnetIDs: []string{"subnet-0000000000000000b", "subnet-0000000000000000a"}},
+			observed: map[string]string{"subnet-group": `{"status": {"atProvider": {"subnetIds": ["subnet-0000000000000000a", "subnet-0000000000000000b"]}}}`},
+			want:     want{subnets: []string{"subnet-0000000000000000a", "subnet-0000000000000000b"}, pinned: []string{"subnetIds=subnet-0000000000000000a,subnet-0000000000000000b"}},
+		},
+		"SubnetsChanged": {
+			reason:   "Other subnets are a drift, read from the first path that is set.",
+			env:      v1alpha1.Environment{SubnetIDs: []string{"subnet-0000000000000000c"}},
+			observed: map[string]string{"subnet-group": `{"spec": {"forProvider": {"subnetIds": ["subnet-0000000000000000a"]}}}`},
+			want: want{subnets: []string{"subnet-0000000000000000a"}, pinned: []string{"subnetIds=subnet-0000000000000000a"}, drifts: []Drift{{
+				Setting: "subnetIds", Resource: "subnet-group", Pinned: []string{"subnet-0000000000000000a"}, Wanted: []string{"subnet-0000000000000000c"}, Source: "input environment.subnetIds",
+			}}},
+		},
+		"KMSLateInitialised": {
+			reason:   "An environment without a key states nothing: the key that exists (e.g. late-initialised) is kept without a drift.",
+			env:      v1alpha1.Environment{Region: "eu-west-1"},
+			observed: map[string]string{"encryption": `{"spec": {"forProvider": {"rule": [{"sse": [{"kmsMasterKeyId": "` + keyWest + `"}]}]}}}`},
+			want:     want{region: "eu-west-1", kms: keyWest, pinned: []string{"kmsKeyId=" + keyWest}},
+		},
+		"KMSOfAnotherRegion": {
+			reason: "A resource with the managed key does not pin the key, but a key of the new region cannot encrypt in the pinned one.",
+			env:    v1alpha1.Environment{Region: "eu-central-1", KMSKeyID: keyCentral},
+			observed: map[string]string{
+				"instance":   `{"spec": {"forProvider": {"region": "eu-west-1"}}}`,
+				"encryption": `{"spec": {"forProvider": {"rule": [{"sse": [{}]}]}}}`,
+			},
+			want: want{region: "eu-west-1", pinned: []string{"region=eu-west-1"}, drifts: []Drift{
+				{Setting: "region", Resource: "instance", Pinned: []string{"eu-west-1"}, Wanted: []string{"eu-central-1"}, Source: "input environment.region"},
+				{Setting: "kmsKeyId", Resource: "resources (region eu-west-1)", Wanted: []string{keyCentral}, Source: "input environment.kmsKeyId"},
+			}},
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			e, err := env.Resolve(tc.env, "", nil)
+			if err != nil {
+				t.Fatalf("env.Resolve: %v", err)
+			}
+			obs := map[string]*fnv1.Resource{}
+			for n, o := range tc.observed {
+				obs[n] = &fnv1.Resource{Resource: resource.MustStructJSON(o)}
+			}
+			s := NewSet(&fnv1.RunFunctionRequest{Observed: &fnv1.State{Resources: obs}}, &Composite{Name: "x"}, "database")
+			got, drifts := s.Pin(e, pins)
+			if diff := cmp.Diff(tc.want, want{region: got.Region, subnets: got.SubnetIDs, kms: got.KMSKeyID, drifts: drifts, pinned: s.Pinned()}, cmp.AllowUnexported(want{})); diff != "" {
+				t.Errorf("%s\nPin(...): -want, +got:\n%s", tc.reason, diff)
+			}
+			if e.Region != tc.env.Region {
+				t.Errorf("%s\nPin(...) modified its input environment: region %q", tc.reason, e.Region)
+			}
+		})
+	}
+}
+
+func TestDescribeDrifts(t *testing.T) {
+	got := DescribeDrifts([]Drift{{Setting: "vpcId", Resource: "security-group", Pinned: []string{"vpc-1"}, Wanted: []string{"vpc-2"}, Source: `EnvironmentConfig "e" data.paved.vpcId`}})
+	want := `environment changes not applied, existing resources cannot move: vpcId stays "vpc-1" as the existing security-group has it; EnvironmentConfig "e" data.paved.vpcId asks for "vpc-2"`
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("DescribeDrifts(...): -want, +got:\n%s", diff)
+	}
+}
