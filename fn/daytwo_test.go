@@ -148,9 +148,9 @@ func TestRunFunctionAcceptsChanges(t *testing.T) {
 				[]string{"spec", "forProvider", "parameterGroupNameSelector", "matchLabels", "app.kubernetes.io/name"})
 			got[".family"] = pb.Get(rsp.GetDesired().GetResources()[tc.parameterGroup].GetResource(), fp("family")...).AsInterface()
 			want := map[string]any{
-				".spec.forProvider.engineVersion":            tc.wantVersion,
-				".spec.forProvider.allocatedStorage":         tc.wantStorage,
-				".spec.forProvider.allowMajorVersionUpgrade": true,
+				".spec.forProvider.engineVersion":                                                 tc.wantVersion,
+				".spec.forProvider.allocatedStorage":                                              tc.wantStorage,
+				".spec.forProvider.allowMajorVersionUpgrade":                                      true,
 				".spec.forProvider.parameterGroupNameSelector.matchLabels.app.kubernetes.io/name": tc.parameterGroup,
 				".family": tc.family,
 			}

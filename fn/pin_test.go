@@ -76,10 +76,10 @@ func TestRunFunctionPinsPlacement(t *testing.T) {
 			observed: existingDatabase(),
 			want: map[string]map[string]any{
 				"instance": {
-					".spec.forProvider.region":                  "eu-west-1",
-					".spec.forProvider.kmsKeyId":                keyWest,
+					".spec.forProvider.region":                   "eu-west-1",
+					".spec.forProvider.kmsKeyId":                 keyWest,
 					".spec.writeConnectionSecretToRef.namespace": "crossplane-system",
-					".spec.forProvider.passwordSecretRef":       map[string]any{"namespace": "crossplane-system", "name": "orders-db-x7k2p-instance-master", "key": "password"},
+					".spec.forProvider.passwordSecretRef":        map[string]any{"namespace": "crossplane-system", "name": "orders-db-x7k2p-instance-master", "key": "password"},
 				},
 				"security-group": {".spec.forProvider.region": "eu-west-1", ".spec.forProvider.vpcId": "vpc-0a1b2c3d4e5f60718"},
 				"subnet-group":   {".spec.forProvider.region": "eu-west-1", ".spec.forProvider.subnetIds": []any{"subnet-0a1b2c3d4e5f60002", "subnet-0a1b2c3d4e5f60001"}},
@@ -94,10 +94,10 @@ func TestRunFunctionPinsPlacement(t *testing.T) {
 			reason: "A new claim uses the new environment.",
 			want: map[string]map[string]any{
 				"instance": {
-					".spec.forProvider.region":                  "us-east-1",
-					".spec.forProvider.kmsKeyId":                keyEast,
+					".spec.forProvider.region":                   "us-east-1",
+					".spec.forProvider.kmsKeyId":                 keyEast,
 					".spec.writeConnectionSecretToRef.namespace": "db-secrets",
-					".spec.forProvider.passwordSecretRef":       map[string]any{"namespace": "db-secrets", "name": "orders-db-x7k2p-instance-master", "key": "password"},
+					".spec.forProvider.passwordSecretRef":        map[string]any{"namespace": "db-secrets", "name": "orders-db-x7k2p-instance-master", "key": "password"},
 				},
 				"security-group": {".spec.forProvider.region": "us-east-1", ".spec.forProvider.vpcId": "vpc-0f1e2d3c4b5a69788"},
 				"subnet-group":   {".spec.forProvider.region": "us-east-1", ".spec.forProvider.subnetIds": []any{"subnet-0f1e2d3c4b5a60011", "subnet-0f1e2d3c4b5a60012"}},
