@@ -205,7 +205,7 @@ func TestDatabaseClaim(t *testing.T) {
 	createNamespace(ctx, t, ns)
 
 	r := &claimRun{kind: "DatabaseClaim", namespace: ns, name: name,
-		want: []string{"SubnetGroup", "SecurityGroup", "SecurityGroupRule", "Instance"}}
+		want: []string{"SubnetGroup", "SecurityGroup", "SecurityGroupRule", "ParameterGroup", "Instance"}}
 	r.create(ctx, t, newClaim(r.kind, ns, name, map[string]any{
 		"engine":                     "postgresql",
 		"size":                       "small",
@@ -243,6 +243,10 @@ func TestDatabaseClaim(t *testing.T) {
 	if fp("password") != nil {
 		t.Errorf("Instance spec.forProvider carries a password: %v", fp("password"))
 	}
+	expect(t, "Instance spec.forProvider.parameterGroupNameSelector", fp("parameterGroupNameSelector"),
+		map[string]any{"matchControllerRef": true, "matchLabels": map[string]any{"app.kubernetes.io/name": "parameter-group-postgres16"}, "policy": map[string]any{"resolve": "Always"}})
+	pg := r.composedResource(ctx, t, "ParameterGroup")
+	expect(t, "ParameterGroup family", field(pg, "spec", "forProvider", "family"), "postgres16")
 	if fp("dbSubnetGroupNameRef") == nil || fp("vpcSecurityGroupIdRefs") == nil {
 		t.Errorf("Instance is not bound to the composed subnet group and security group: %v, %v", fp("dbSubnetGroupNameRef"), fp("vpcSecurityGroupIdRefs"))
 	}
@@ -314,7 +318,11 @@ func TestDatabaseClaim(t *testing.T) {
 		}
 		return nil
 	})
-	for k, want := range map[string]string{"endpoint": address, "port": "5432", "username": "paved", "password": password} {
+	for k, want := range map[string]string{
+		"endpoint": address, "port": "5432", "username": "paved", "password": password,
+		"sslmode": "verify-full", "caCertIdentifier": "rds-ca-rsa2048-g1",
+		"caBundleURL": "https://truststore.pki.rds.amazonaws.com/eu-west-1/eu-west-1-bundle.pem",
+	} {
 		expect(t, "claim connection secret "+k, string(got.Data[k]), want)
 	}
 

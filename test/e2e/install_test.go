@@ -29,6 +29,7 @@ const (
 var providerCRDs = []string{
 	"rds.aws.upbound.io_subnetgroups.yaml",
 	"rds.aws.upbound.io_instances.yaml",
+	"rds.aws.upbound.io_parametergroups.yaml",
 	"ec2.aws.upbound.io_securitygroups.yaml",
 	"ec2.aws.upbound.io_securitygrouprules.yaml",
 	"s3.aws.upbound.io_buckets.yaml",
