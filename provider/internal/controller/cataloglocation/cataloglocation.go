@@ -36,8 +36,6 @@ import (
 	"strings"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -52,18 +50,12 @@ import (
 	"github.com/crossplane/crossplane-runtime/v2/pkg/resource"
 
 	"github.com/paved-dev/paved/provider/apis/backstage/v1alpha1"
-	apisv1alpha1 "github.com/paved-dev/paved/provider/apis/v1alpha1"
 	"github.com/paved-dev/paved/provider/internal/clients/backstage"
+	"github.com/paved-dev/paved/provider/internal/clients/providerconfig"
 )
 
 const (
 	errNotCatalogLocation = "managed resource is not a CatalogLocation"
-	errTrackPCUsage       = "cannot track ProviderConfig usage"
-	errNoPCRef            = "no providerConfigRef is set"
-	errGetPC              = "cannot get ProviderConfig"
-	errNoBackstageConfig  = "the ProviderConfig has no spec.backstage: set baseURL and tokenSecretRef to manage Backstage resources"
-	errGetTokenSecret     = "cannot get the Secret named by the ProviderConfig's spec.backstage.tokenSecretRef"
-	errNoToken            = "the Secret named by the ProviderConfig's spec.backstage.tokenSecretRef has no such key, or its value is empty"
 	errNewClient          = "cannot create a Backstage client from the ProviderConfig's spec.backstage"
 
 	errUnauthorized   = "Backstage refused the credentials (401): check the token in the ProviderConfig's spec.backstage.tokenSecretRef and the backend's backend.auth.externalAccess"
@@ -99,10 +91,7 @@ const processingErrorLevel = "error"
 // Setup adds a controller that reconciles CatalogLocations.
 func Setup(mgr ctrl.Manager, o controller.Options) error {
 	name := managed.ControllerName(v1alpha1.CatalogLocationGroupKind)
-	r := NewReconciler(mgr, o, &Connector{
-		Kube:  mgr.GetClient(),
-		Usage: resource.NewLegacyProviderConfigUsageTracker(mgr.GetClient(), &apisv1alpha1.ProviderConfigUsage{}),
-	})
+	r := NewReconciler(mgr, o, &Connector{Kube: mgr.GetClient()})
 	return ctrl.NewControllerManagedBy(mgr).
 		Named(name).
 		WithOptions(o.ForControllerRuntime()).
@@ -139,52 +128,26 @@ func NewReconciler(mgr ctrl.Manager, o controller.Options, c *Connector) *manage
 	return managed.NewReconciler(mgr, resource.ManagedKind(v1alpha1.CatalogLocationGroupVersionKind), opts...)
 }
 
-// A Tracker tracks ProviderConfig usage.
-type Tracker interface {
-	Track(ctx context.Context, mg resource.LegacyManaged) error
-}
-
 // A Connector produces an External client for a CatalogLocation from its
 // ProviderConfig's spec.backstage.
 type Connector struct {
-	Kube  client.Client
-	Usage Tracker
+	Kube client.Client
 	// Options are passed to every Backstage client (tests pass an HTTP
 	// client).
 	Options []backstage.Option
 }
 
-// Connect reads the ProviderConfig and the token Secret and returns a client
-// of the configured Backstage catalog.
+// Connect resolves the ProviderConfig's spec.backstage (recording the usage)
+// and returns a client of the configured Backstage catalog.
 func (c *Connector) Connect(ctx context.Context, cr *v1alpha1.CatalogLocation) (managed.TypedExternalClient[*v1alpha1.CatalogLocation], error) {
 	if cr == nil {
 		return nil, errors.New(errNotCatalogLocation)
 	}
-	if err := c.Usage.Track(ctx, cr); err != nil {
-		return nil, errors.Wrap(err, errTrackPCUsage)
+	bs, err := providerconfig.NewResolver(c.Kube).Backstage(ctx, cr)
+	if err != nil {
+		return nil, err
 	}
-	ref := cr.GetProviderConfigReference()
-	if ref == nil || ref.Name == "" {
-		return nil, errors.New(errNoPCRef)
-	}
-	pc := &apisv1alpha1.ProviderConfig{}
-	if err := c.Kube.Get(ctx, types.NamespacedName{Name: ref.Name}, pc); err != nil {
-		return nil, errors.Wrap(err, errGetPC)
-	}
-	bs := pc.Spec.Backstage
-	if bs == nil {
-		return nil, errors.New(errNoBackstageConfig)
-	}
-	s := &corev1.Secret{}
-	sel := bs.TokenSecretRef
-	if err := c.Kube.Get(ctx, types.NamespacedName{Namespace: sel.Namespace, Name: sel.Name}, s); err != nil {
-		return nil, errors.Wrap(err, errGetTokenSecret)
-	}
-	token := strings.TrimSpace(string(s.Data[sel.Key]))
-	if token == "" {
-		return nil, errors.New(errNoToken)
-	}
-	bc, err := backstage.New(bs.BaseURL, token, c.Options...)
+	bc, err := backstage.New(bs.BaseURL, bs.Token, c.Options...)
 	if err != nil {
 		return nil, errors.Wrap(err, errNewClient)
 	}

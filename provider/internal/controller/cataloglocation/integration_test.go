@@ -36,7 +36,6 @@ import (
 	"github.com/crossplane/crossplane-runtime/v2/pkg/controller"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/meta"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/reconciler/managed"
-	"github.com/crossplane/crossplane-runtime/v2/pkg/resource"
 
 	"github.com/paved-dev/paved/provider/apis"
 	"github.com/paved-dev/paved/provider/apis/backstage/v1alpha1"
@@ -122,10 +121,7 @@ func newEnv(t *testing.T, b *backstagetest.Backend, files *backstagetest.FileSer
 		Build()
 	rec := record.NewFakeRecorder(1024)
 	mgr := &fakeManager{kube: kube, scheme: s, recorder: rec}
-	r := NewReconciler(mgr, controller.Options{PollInterval: time.Second}, &Connector{
-		Kube:  kube,
-		Usage: resource.NewLegacyProviderConfigUsageTracker(kube, &apisv1alpha1.ProviderConfigUsage{}),
-	})
+	r := NewReconciler(mgr, controller.Options{PollInterval: time.Second}, &Connector{Kube: kube})
 	catalog, err := backstage.New(b.URL, b.Token)
 	if err != nil {
 		t.Fatal(err)
@@ -406,8 +402,8 @@ func TestCatalogLocationAgainstBackstage(t *testing.T) {
 		target := files.URL("/creds/catalog-info.yaml")
 		cases := map[string][]string{
 			"wrong-token":    {errUnauthorized, "401", "Illegal token"},
-			"missing-secret": {errGetTokenSecret},
-			"no-backstage":   {errNoBackstageConfig},
+			"missing-secret": {"cannot read credentials Secret crossplane-system/no-such-secret", "spec.backstage.tokenSecretRef"},
+			"no-backstage":   {`ProviderConfig "no-backstage" has no spec.backstage`},
 		}
 		for pc, want := range cases {
 			name := "creds-" + pc
