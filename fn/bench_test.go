@@ -95,19 +95,20 @@ func asObserved(desired map[string]*fnv1.Resource, atProvider map[string]string)
 	return observed
 }
 
-var dbResources = []string{"subnet-group", "security-group", "security-group-rule", "instance"}
+var dbResources = []string{"subnet-group", "security-group", "security-group-rule", "parameter-group-postgres15", "instance"}
 
 // steadyState is a DatabaseClaim request once everything exists.
 func steadyState() *fnv1.RunFunctionRequest {
 	observed := asObserved(desiredDatabase(fnv1.Ready_READY_TRUE), map[string]string{
-		"subnet-group":        `{"arn": "arn:aws:rds:eu-west-1:111122223333:subgrp:orders-db-x7k2p-subnet-group", "vpcId": "vpc-0a1b2c3d4e5f60718", "supportedNetworkTypes": ["IPV4"], "tagsAll": {"crossplane-kind": "subnetgroup.rds.aws.upbound.io", "crossplane-name": "orders-db-x7k2p-subnet-group", "crossplane-providerconfig": "default"}}`,
-		"security-group":      `{"arn": "arn:aws:ec2:eu-west-1:111122223333:security-group/sg-0123456789abcdef0", "ownerId": "111122223333", "egress": [], "ingress": [], "tagsAll": {"crossplane-kind": "securitygroup.ec2.aws.upbound.io", "crossplane-name": "orders-db-x7k2p-security-group", "crossplane-providerconfig": "default"}}`,
-		"security-group-rule": `{"securityGroupId": "sg-0123456789abcdef0", "securityGroupRuleId": "sgr-0123456789abcdef0", "self": false}`,
+		"subnet-group":               `{"arn": "arn:aws:rds:eu-west-1:111122223333:subgrp:orders-db-x7k2p-subnet-group", "vpcId": "vpc-0a1b2c3d4e5f60718", "supportedNetworkTypes": ["IPV4"], "tagsAll": {"crossplane-kind": "subnetgroup.rds.aws.upbound.io", "crossplane-name": "orders-db-x7k2p-subnet-group", "crossplane-providerconfig": "default"}}`,
+		"security-group":             `{"arn": "arn:aws:ec2:eu-west-1:111122223333:security-group/sg-0123456789abcdef0", "ownerId": "111122223333", "egress": [], "ingress": [], "tagsAll": {"crossplane-kind": "securitygroup.ec2.aws.upbound.io", "crossplane-name": "orders-db-x7k2p-security-group", "crossplane-providerconfig": "default"}}`,
+		"security-group-rule":        `{"securityGroupId": "sg-0123456789abcdef0", "securityGroupRuleId": "sgr-0123456789abcdef0", "self": false}`,
+		"parameter-group-postgres15": `{"arn": "arn:aws:rds:eu-west-1:111122223333:pg:orders-db-x7k2p-postgres15", "id": "orders-db-x7k2p-postgres15", "tagsAll": {"crossplane-kind": "parametergroup.rds.aws.upbound.io", "crossplane-name": "orders-db-x7k2p-postgres15", "crossplane-providerconfig": "default"}}`,
 		"instance": `{"address": "orders-db-x7k2p.c9akciq32.eu-west-1.rds.amazonaws.com", "endpoint": "orders-db-x7k2p.c9akciq32.eu-west-1.rds.amazonaws.com:5432",
 			"arn": "arn:aws:rds:eu-west-1:111122223333:db:orders-db-x7k2p", "availabilityZone": "eu-west-1a", "backupWindow": "03:00-03:30", "caCertIdentifier": "rds-ca-rsa2048-g1",
 			"dbSubnetGroupName": "orders-db-x7k2p-subnet-group", "engineVersionActual": "15.8", "hostedZoneId": "Z29XKXDKYMONMX", "kmsKeyId": "arn:aws:kms:eu-west-1:111122223333:key/0a1b2c3d-0a1b-4a1b-8a1b-0a1b2c3d4e5f",
 			"latestRestorableTime": "2026-11-25T10:05:00Z", "licenseModel": "postgresql-license", "maintenanceWindow": "sun:04:00-sun:04:30", "networkType": "IPV4",
-			"parameterGroupName": "default.postgres15", "resourceId": "db-ABCDEFGHIJKLMNOPQRSTUVWXY", "status": "available", "storageThroughput": 125, "iops": 3000,
+			"parameterGroupName": "orders-db-x7k2p-postgres15", "resourceId": "db-ABCDEFGHIJKLMNOPQRSTUVWXY", "status": "available", "storageThroughput": 125, "iops": 3000,
 			"vpcSecurityGroupIds": ["sg-0123456789abcdef0"], "replicas": [], "listenerEndpoint": [], "masterUserSecret": [],
 			"tagsAll": {"crossplane-kind": "instance.rds.aws.upbound.io", "crossplane-name": "orders-db-x7k2p-instance", "crossplane-providerconfig": "default"}}`,
 	})

@@ -144,14 +144,14 @@ func (Composer) Compose(xr *compose.Composite, e *env.Environment, s *compose.Se
 
 // Placement says where an existing bucket records its region and KMS key,
 // so that an environment change never moves it (see compose.Set.Pin).
-func (Composer) Placement() []compose.Pin {
-	return []compose.Pin{
-		{Setting: env.Region, Resource: Bucket, Paths: [][]string{{"spec", "forProvider", "region"}, {"status", "atProvider", "region"}}},
-		{Setting: env.KMSKeyID, Resource: Encryption, Paths: [][]string{
-			{"spec", "forProvider", "rule", "0", "applyServerSideEncryptionByDefault", "0", "kmsMasterKeyId"},
-			{"status", "atProvider", "rule", "0", "applyServerSideEncryptionByDefault", "0", "kmsMasterKeyId"},
-		}},
-	}
+func (Composer) Placement() []compose.Pin { return placement }
+
+var placement = []compose.Pin{
+	{Setting: env.Region, Resource: Bucket, Paths: [][]string{{"spec", "forProvider", "region"}, {"status", "atProvider", "region"}}},
+	{Setting: env.KMSKeyID, Resource: Encryption, Paths: [][]string{
+		{"spec", "forProvider", "rule", "0", "applyServerSideEncryptionByDefault", "0", "kmsMasterKeyId"},
+		{"status", "atProvider", "rule", "0", "applyServerSideEncryptionByDefault", "0", "kmsMasterKeyId"},
+	}},
 }
 
 // Check refuses nothing: every change a BucketClaim can ask for, S3 can make.

@@ -14,7 +14,9 @@ import (
 // Placement says where an existing database records its placement, so that
 // an environment change never moves it (see compose.Set.Pin). Spec paths
 // come first: provider-aws late-initialises them from what AWS reports.
-func (Composer) Placement() []compose.Pin {
+func (Composer) Placement() []compose.Pin { return placement }
+
+var placement = func() []compose.Pin {
 	fp := func(f ...string) []string { return append([]string{"spec", "forProvider"}, f...) }
 	at := func(f ...string) []string { return append([]string{"status", "atProvider"}, f...) }
 	return []compose.Pin{
@@ -28,7 +30,7 @@ func (Composer) Placement() []compose.Pin {
 			{"spec", "writeConnectionSecretToRef", "namespace"}, fp("passwordSecretRef", "namespace"),
 		}},
 	}
-}
+}()
 
 // Check refuses a claim change that the existing instance cannot make, by
 // comparing the claim with the instance provider-aws observed. Claims that

@@ -73,10 +73,11 @@ func DescribeDrifts(ds []Drift) string {
 // states nothing, so what exists, e.g. the key ARN provider-aws
 // late-initialised, is kept without a Drift.
 func (s *Set) Pin(e *env.Environment, pins []Pin) (*env.Environment, []Drift) {
-	done := map[string]bool{}
+	var done []string
+	copied := false
 	for _, p := range pins {
 		obs := s.Observed(p.Resource)
-		if obs == nil || done[p.Setting] {
+		if obs == nil || slices.Contains(done, p.Setting) {
 			continue
 		}
 		var got []string
@@ -88,7 +89,7 @@ func (s *Set) Pin(e *env.Environment, pins []Pin) (*env.Environment, []Drift) {
 		if len(got) == 0 {
 			continue
 		}
-		done[p.Setting] = true
+		done = append(done, p.Setting)
 		s.pinned = append(s.pinned, p.Setting+"="+strings.Join(got, ","))
 		want := e.Placement(p.Setting)
 		if len(want) > 0 && !sameSet(got, want) {
@@ -97,7 +98,10 @@ func (s *Set) Pin(e *env.Environment, pins []Pin) (*env.Environment, []Drift) {
 				Pinned: got, Wanted: want, Source: e.Source(p.Setting),
 			})
 		}
-		e = e.Pinned(p.Setting, got, "the existing "+p.Resource)
+		if !copied {
+			e, copied = e.Copy(), true
+		}
+		e.Pin(p.Setting, got, "the existing "+p.Resource)
 	}
 	// A resource observed without a key (encrypted with the AWS managed key)
 	// does not pin the key, but a key of the environment's new region
@@ -107,7 +111,10 @@ func (s *Set) Pin(e *env.Environment, pins []Pin) (*env.Environment, []Drift) {
 			Setting: env.KMSKeyID, Resource: "resources (region " + e.Region + ")",
 			Wanted: e.Placement(env.KMSKeyID), Source: e.Source(env.KMSKeyID),
 		})
-		e = e.Pinned(env.KMSKeyID, nil, "the existing resources' region")
+		if !copied {
+			e = e.Copy()
+		}
+		e.Pin(env.KMSKeyID, nil, "the existing resources' region")
 	}
 	return e, s.drifts
 }
@@ -119,8 +126,11 @@ func (s *Set) Pinned() []string { return s.pinned }
 
 // lookup returns the string, or the strings of the list, at path.
 func lookup(obj *structpb.Struct, path []string) []string {
-	v := structpb.NewStructValue(obj)
-	for _, seg := range path {
+	if len(path) == 0 {
+		return nil
+	}
+	v := obj.GetFields()[path[0]]
+	for _, seg := range path[1:] {
 		if i, err := strconv.Atoi(seg); err == nil {
 			l := v.GetListValue().GetValues()
 			if i < 0 || i >= len(l) {

@@ -51,6 +51,9 @@ func checkKMSKey(path, arn, region string) *field.Error {
 // can only be false after Pinned kept an existing composite's region while
 // the environment moved to a key of another region.
 func (e *Environment) KMSKeyInRegion() bool {
+	if e.KMSKeyID == "" {
+		return true
+	}
 	m := reKMSKeyARN.FindStringSubmatch(e.KMSKeyID)
-	return e.KMSKeyID == "" || m == nil || m[2] == e.Region
+	return m == nil || m[2] == e.Region
 }

@@ -36,30 +36,37 @@ func (e *Environment) Placement(setting string) []string {
 	return nil
 }
 
-// Pinned returns a copy of e whose placement setting is v, taken from an
-// existing resource that by names.
-func (e *Environment) Pinned(setting string, v []string, by string) *Environment {
+// Copy returns a copy of e that can be pinned without changing e.
+func (e *Environment) Copy() *Environment {
 	out := *e
-	out.source = make(map[string]string, len(e.source)+1)
+	out.source = make(map[string]string, len(e.source)+5)
 	for k, s := range e.source {
 		out.source[k] = s
 	}
-	out.source[setting] = "pinned by " + by
+	return &out
+}
+
+// Pin sets the placement setting of e to v, taken from an existing
+// resource that by names. Pin only a Copy.
+func (e *Environment) Pin(setting string, v []string, by string) {
+	if e.source == nil {
+		e.source = map[string]string{}
+	}
+	e.source[setting] = "pinned by " + by
 	first := ""
 	if len(v) > 0 {
 		first = v[0]
 	}
 	switch setting {
 	case Region:
-		out.Region = first
+		e.Region = first
 	case VPCID:
-		out.VPCID = first
+		e.VPCID = first
 	case SubnetIDs:
-		out.SubnetIDs = v
+		e.SubnetIDs = v
 	case KMSKeyID:
-		out.KMSKeyID = first
+		e.KMSKeyID = first
 	case ConnectionSecretNamespace:
-		out.ConnectionSecretNamespace = first
+		e.ConnectionSecretNamespace = first
 	}
-	return &out
 }
