@@ -23,8 +23,10 @@ var reKMSKeyARN = regexp.MustCompile(`^arn:([a-z-]+):kms:([a-z0-9-]+):([0-9]{12}
 // ID, alias ARN, or alias name"; DescribeDBInstances returns the key ARN,
 // https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstance.html).
 // A key of another region cannot encrypt an RDS instance or an S3 bucket of
-// this one (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Overview.Encryption.Keys.html,
-// "the KMS key must be in the same AWS Region").
+// this one: "KMS keys are specific to the AWS Region that they are created
+// in, and you can't use KMS keys from one AWS Region in another AWS Region"
+// (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstanceReadReplica.html,
+// KmsKeyId).
 func checkKMSKey(path, arn, region string) *field.Error {
 	example := "a KMS key ARN such as arn:aws:kms:eu-west-1:111122223333:key/<key id> (multi-Region keys: key/mrk-<32 hex digits>)"
 	if strings.Contains(arn, ":alias/") || strings.HasPrefix(arn, "alias/") {
