@@ -126,7 +126,7 @@ func desiredDatabase(ready fnv1.Ready) map[string]*fnv1.Resource {
 				"family": "postgres15",
 				"description": "paved postgres15 parameters, TLS required, for orders/orders-db",
 				"parameter": [
-					{"name": "rds.force_ssl", "value": "1", "applyMethod": "immediate"},
+					{"name": "rds.force_ssl", "value": "1", "applyMethod": "pending-reboot"},
 					{"name": "log_min_duration_statement", "value": "1000", "applyMethod": "immediate"}
 				],
 				"tags": ` + dbTags + `

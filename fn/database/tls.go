@@ -15,15 +15,18 @@ const CACertIdentifier = "rds-ca-rsa2048-g1"
 
 // A parameter is one DB parameter and how RDS applies a change to it.
 //
-// "immediate" applies a change to a dynamic parameter without a reboot;
-// static parameters need "pending-reboot". Every parameter below is dynamic
-// (see the engine's parameter table: `aws rds describe-engine-default-parameters`
-// reports ApplyType "dynamic").
-// https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_WorkingWithParamGroups.Modifying.html
-// and https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_Parameter.html (ApplyMethod).
-// A parameter group newly bound to an existing instance takes effect after
-// its next reboot, whatever the apply method
+// "immediate" applies a change without a reboot and is refused for static
+// parameters; "pending-reboot" is accepted for dynamic and static
+// parameters alike and applies at the next reboot
+// (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_Parameter.html,
+// ApplyMethod; https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_WorkingWithParamGroups.Modifying.html).
+// A new instance starts with its group's values either way, and a group
+// newly bound to an existing instance takes effect at its next reboot
+// whatever the apply method
 // (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_WorkingWithParamGroups.Associating.html).
+// So "immediate" is used where the documentation says a parameter is
+// dynamic, and "pending-reboot" where it does not say: an apply method AWS
+// refuses would keep the group, and the database, from being created.
 type parameter struct {
 	name, value, applyMethod string
 }
@@ -34,10 +37,11 @@ var tlsParameters = map[string][]parameter{
 	// default to 0
 	// (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/PostgreSQL.Concepts.General.SSL.html#PostgreSQL.Concepts.General.SSL.Requiring).
 	// log_min_duration_statement logs statements slower than 1 s to the
-	// exported "postgresql" log (default -1: none)
+	// exported "postgresql" log (default -1: none); PostgreSQL reloads it
+	// without a restart (context "superuser")
 	// (https://www.postgresql.org/docs/current/runtime-config-logging.html).
 	"postgres": {
-		{"rds.force_ssl", "1", "immediate"},
+		{"rds.force_ssl", "1", "pending-reboot"},
 		{"log_min_duration_statement", "1000", "immediate"},
 	},
 	// require_secure_transport=1 (ON) refuses connections without TLS
@@ -45,7 +49,9 @@ var tlsParameters = map[string][]parameter{
 	// reboot needed)
 	// (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/mysql-ssl-connections.require-ssl.html).
 	// slow_query_log=1 with log_output=FILE writes the slow query log that
-	// is exported as "slowquery"; long_query_time is in seconds (default 10)
+	// is exported as "slowquery"; long_query_time is in seconds (default
+	// 10). All three are dynamic MySQL system variables
+	// (https://dev.mysql.com/doc/refman/8.0/en/server-system-variables.html)
 	// (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_LogAccess.MySQL.LogFileSize.html,
 	// https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_LogAccess.Procedural.UploadtoCloudWatch.html).
 	"mysql": {
