@@ -43,6 +43,12 @@ func (s *Server) handle(ctx context.Context, r *http.Request, body []byte) respo
 		return s.replaceTopics(parts[1], parts[2], body)
 	case len(parts) == 6 && parts[0] == "repos" && parts[3] == "branches" && parts[5] == "protection":
 		return s.protectionOp(m, parts[1], parts[2], parts[4], body)
+	case len(parts) >= 6 && parts[0] == "repos" && parts[3] == "git" && (parts[4] == "ref" || parts[4] == "refs"):
+		return s.refOp(m, parts[1], parts[2], strings.Join(parts[5:], "/"), body)
+	case len(parts) == 5 && parts[0] == "repos" && parts[3] == "git" && parts[4] == "refs" && m == http.MethodPost:
+		return s.createRef(parts[1], parts[2], body)
+	case len(parts) == 4 && parts[0] == "repos" && parts[3] == "pulls":
+		return s.pullsOp(ctx, r, parts[1], parts[2], body)
 	case len(parts) >= 5 && parts[0] == "repos" && parts[3] == "contents":
 		return s.contentsOp(r, parts[1], parts[2], strings.Join(parts[4:], "/"), body)
 	}
@@ -245,6 +251,7 @@ func (s *Server) protectionOp(m, owner, name, branch string, body []byte) respon
 			p.enforceAdmins = *q.EnforceAdmins
 		}
 		if rv := q.RequiredPullRequestReviews; rv != nil {
+			p.pullRequests = true
 			p.reviews, p.dismissStale, p.codeOwners = rv.RequiredApprovingReviewCount, rv.DismissStaleReviews, rv.RequireCodeOwnerReviews
 		}
 		if c := q.RequiredStatusChecks; c != nil {
@@ -321,6 +328,9 @@ func (s *Server) contentsOp(r *http.Request, owner, name, path string, body []by
 		if !rp.branches[branch] && len(rp.branches) > 0 {
 			return reply(http.StatusNotFound, basicError(404, "Branch "+branch+" not found"))
 		}
+		if res, refused := refuseProtected(rp, branch, f == nil); refused {
+			return res
+		}
 		if f != nil && (q.SHA == nil || *q.SHA != f.sha) {
 			return reply(http.StatusConflict, basicError(409, path+" does not match "+deref(q.SHA)))
 		}
@@ -342,7 +352,7 @@ func (s *Server) contentsOp(r *http.Request, owner, name, path string, body []by
 		nf := &file{content: content, sha: blobSHA(content)}
 		rp.files[branch][path] = nf
 		rp.commits++
-		return reply(status, s.fileCommit(owner, name, path, branch, nf, rp.commits, q.Message))
+		return reply(status, s.fileCommit(rp, path, branch, nf, q.Message))
 	case http.MethodDelete:
 		if f == nil {
 			return reply(http.StatusNotFound, basicError(404, "Not Found"))
@@ -350,9 +360,15 @@ func (s *Server) contentsOp(r *http.Request, owner, name, path string, body []by
 		if q.SHA == nil || *q.SHA != f.sha {
 			return reply(http.StatusConflict, basicError(409, path+" does not match"))
 		}
+		if rp.archived {
+			return reply(http.StatusForbidden, basicError(403, "Repository was archived so is read-only."))
+		}
+		if res, refused := refuseProtected(rp, branch, false); refused {
+			return res
+		}
 		delete(files, path)
 		rp.commits++
-		return reply(http.StatusOK, s.fileCommit(owner, name, path, branch, nil, rp.commits, q.Message))
+		return reply(http.StatusOK, s.fileCommit(rp, path, branch, nil, q.Message))
 	}
 	return reply(http.StatusNotFound, basicError(404, "Not Found"))
 }
@@ -377,8 +393,9 @@ func contentBody(owner, name, path, branch string, f *file) map[string]any {
 	}
 }
 
-func (s *Server) fileCommit(owner, name, path, branch string, f *file, n int, msg string) map[string]any {
-	sha := blobSHA([]byte(owner + name + path + branch + msg + string(rune(n))))
+func (s *Server) fileCommit(rp *repo, path, branch string, f *file, msg string) map[string]any {
+	owner, name := rp.owner.login, rp.name
+	sha := rp.head(branch)
 	cu := apiHost + "/repos/" + owner + "/" + name + "/git/commits/" + sha
 	var content any
 	if f != nil {

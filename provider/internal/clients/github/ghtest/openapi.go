@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"strings"
 	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -35,6 +36,9 @@ var servedPaths = []string{
 	"/repos/{owner}/{repo}/topics",
 	"/repos/{owner}/{repo}/branches/{branch}/protection",
 	"/repos/{owner}/{repo}/contents/{path}",
+	"/repos/{owner}/{repo}/git/ref/{ref}",
+	"/repos/{owner}/{repo}/git/refs",
+	"/repos/{owner}/{repo}/pulls",
 	"/rate_limit",
 	"/app/installations/{installation_id}/access_tokens",
 }
@@ -122,7 +126,7 @@ func (v *Validator) ValidateRequest(ctx context.Context, r *http.Request, body [
 	rc := r.Clone(ctx)
 	u := *r.URL
 	u.Scheme, u.Host = "", ""
-	rc.URL = &url.URL{Path: u.Path, RawPath: u.RawPath, RawQuery: u.RawQuery}
+	rc.URL = &url.URL{Path: u.Path, RawPath: oneSegment(u.EscapedPath()), RawQuery: u.RawQuery}
 	rc.Host = ""
 	rc.Body = io.NopCloser(bytes.NewReader(body))
 	route, params, err := v.router.FindRoute(rc)
@@ -153,6 +157,27 @@ func (v *Validator) ValidateResponse(ctx context.Context, in *openapi3filter.Req
 }
 
 type openapiInput = openapi3filter.RequestValidationInput
+
+// multiSegment are the path prefixes whose last parameter GitHub documents
+// as possibly holding slashes: a git reference such as heads/main
+// (https://docs.github.com/en/rest/git/refs#get-a-reference) or a file path
+// (https://docs.github.com/en/rest/repos/contents#get-repository-content).
+var multiSegment = []string{"git/ref/", "contents/"}
+
+// oneSegment escapes the slashes in such a parameter so that the router,
+// which matches one segment per parameter, finds the operation.
+func oneSegment(p string) string {
+	parts := strings.SplitN(strings.TrimPrefix(p, "/"), "/", 4) // repos, owner, repo, rest
+	if len(parts) < 4 || parts[0] != "repos" {
+		return p
+	}
+	for _, m := range multiSegment {
+		if tail, ok := strings.CutPrefix(parts[3], m); ok {
+			return "/repos/" + parts[1] + "/" + parts[2] + "/" + m + strings.ReplaceAll(tail, "/", "%2F")
+		}
+	}
+	return p
+}
 
 // ValidateGeneric checks an answer GitHub gives for any operation: 304 has
 // no body; errors carry GitHub's basic-error body.

@@ -38,6 +38,7 @@ type file struct {
 }
 
 type protection struct {
+	pullRequests  bool // required_pull_request_reviews is set: changes arrive by pull request
 	reviews       int
 	dismissStale  bool
 	codeOwners    bool
@@ -60,6 +61,8 @@ type repo struct {
 	protection                                             map[string]*protection
 	files                                                  map[string]map[string]*file // branch -> path -> file
 	commits                                                int
+	pulls                                                  []*pull
+	forkPoints                                             map[string]map[string]*file // branch -> base files when it was created
 }
 
 // A Fault is an injected failure. It matches requests by method and path
