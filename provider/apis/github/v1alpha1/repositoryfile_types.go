@@ -40,6 +40,14 @@ type RepositoryFileParameters struct {
 	// +optional
 	// +kubebuilder:default="Managed by paved"
 	CommitMessage string `json:"commitMessage,omitempty"`
+
+	// OverwriteOnCreate lets this RepositoryFile take over a file that
+	// already exists at path on branch: its content is replaced, and
+	// deleting the RepositoryFile removes it. Without it an existing file is
+	// never written or deleted; the RepositoryFile reports Synced=False
+	// naming the path, branch and the file's blob SHA.
+	// +optional
+	OverwriteOnCreate bool `json:"overwriteOnCreate,omitempty"`
 }
 
 // RepositoryFileObservation are the observable fields of a RepositoryFile.
@@ -47,8 +55,19 @@ type RepositoryFileObservation struct {
 	// BlobSHA is the git blob SHA of the file's current content.
 	BlobSHA string `json:"blobSHA,omitempty"`
 
-	// CommitSHA is the SHA of the commit the provider last made to the file.
+	// CommitSHA is the SHA of the commit the provider last made to the file
+	// (or, when the content arrived through a pull request, of the commit on
+	// the pull request's branch). Known from the first successful create.
 	CommitSHA string `json:"commitSHA,omitempty"`
+
+	// PullRequestURL is the pull request that proposes the desired content
+	// while the branch's protection refuses direct commits (it requires
+	// pull requests and applies to administrators). The file is Ready once
+	// a reviewer merges it.
+	PullRequestURL string `json:"pullRequestURL,omitempty"`
+
+	// PullRequestNumber is the number of that pull request.
+	PullRequestNumber int `json:"pullRequestNumber,omitempty"`
 }
 
 // A RepositoryFileSpec defines the desired state of a RepositoryFile.

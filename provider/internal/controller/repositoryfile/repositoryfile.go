@@ -1,5 +1,17 @@
 // Package repositoryfile reconciles github.paved.dev RepositoryFiles: files
 // committed to a repository, such as a Backstage catalog-info.yaml.
+//
+// A RepositoryFile writes and deletes only a file it owns: one it created,
+// or one that existed and spec.forProvider.overwriteOnCreate allowed it to
+// take over. Ownership is recorded in annotations set by Create, because
+// crossplane-runtime's managed reconciler persists annotations after Create
+// but discards status set there (reconciler.go, "Any other changes made
+// during Create will be reverted when annotations are updated").
+//
+// When the branch's protection refuses direct commits (it requires pull
+// requests or status checks and applies to administrators), the change is
+// proposed in a pull request from the branch paved/<name>; the file is
+// Ready once a reviewer has merged it. See proposal.go.
 package repositoryfile
 
 import (
@@ -7,7 +19,6 @@ import (
 	"net/http"
 	"strings"
 
-	gh "github.com/google/go-github/v85/github"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -20,28 +31,50 @@ import (
 	"github.com/crossplane/crossplane-runtime/v2/pkg/ratelimiter"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/reconciler/managed"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/resource"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/statemetrics"
+
+	gh "github.com/google/go-github/v85/github"
 
 	"github.com/paved-dev/paved/provider/apis/github/v1alpha1"
 	ghclient "github.com/paved-dev/paved/provider/internal/clients/github"
 )
 
 const (
-	errNotFile       = "managed resource is not a RepositoryFile"
 	errNoRepository  = "spec.forProvider.repository is not set (owner/name), and no repositoryRef or repositorySelector resolved"
 	errBadRepository = "spec.forProvider.repository must be owner/name"
-	errGet           = "cannot get file from GitHub"
 	errGetRepo       = "cannot get repository from GitHub"
+	errGet           = "cannot get file from GitHub"
 	errNotFileType   = "path exists on GitHub but is not a file"
 	errDecode        = "cannot decode file content from GitHub"
 	errCommit        = "cannot commit file to GitHub"
 	errDelete        = "cannot delete file on GitHub"
+	errHead          = "cannot read the head of the branch to propose from"
+	errBranch        = "cannot create the pull request's branch"
+	errListPulls     = "cannot list pull requests"
+	errCreatePull    = "cannot open pull request"
+	errStateMetrics  = "cannot register the RepositoryFile state metrics recorder"
+
+	// errFmtExists names the file it refuses to touch: path, branch, blob.
+	errFmtExists = "%s already exists on branch %s (blob %s) and this RepositoryFile did not create it: it is left untouched; set spec.forProvider.overwriteOnCreate: true to take it over"
+	// errFmtClosed: a reviewer closed the pull request for this content.
+	errFmtClosed = "pull request %s proposing this content to branch %s was closed without being merged: change spec.forProvider.content or reopen the pull request"
 )
 
 // Setup adds a controller that reconciles RepositoryFiles.
 func Setup(mgr ctrl.Manager, o controller.Options, pool *ghclient.Pool) error {
 	name := managed.ControllerName(v1alpha1.RepositoryFileGroupKind)
 	opts := append(ReconcilerOptions(mgr.GetClient(), pool, o),
-		managed.WithRecorder(event.NewAPIRecorder(mgr.GetEventRecorderFor(name))))
+		managed.WithRecorder(event.NewAPIRecorder(mgr.GetEventRecorderFor(name)))) //nolint:staticcheck // crossplane-runtime records through a record.EventRecorder.
+	if o.MetricOptions != nil {
+		opts = append(opts, managed.WithMetricRecorder(o.MetricOptions.MRMetrics))
+		if o.MetricOptions.MRStateMetrics != nil {
+			sr := statemetrics.NewMRStateRecorder(mgr.GetClient(), o.Logger, o.MetricOptions.MRStateMetrics,
+				&v1alpha1.RepositoryFileList{}, o.MetricOptions.PollStateMetricInterval)
+			if err := mgr.Add(sr); err != nil {
+				return errors.Wrap(err, errStateMetrics)
+			}
+		}
+	}
 	r := managed.NewReconciler(mgr, resource.ManagedKind(v1alpha1.RepositoryFileGroupVersionKind), opts...)
 	return ctrl.NewControllerManagedBy(mgr).
 		Named(name).
@@ -52,11 +85,15 @@ func Setup(mgr ctrl.Manager, o controller.Options, pool *ghclient.Pool) error {
 }
 
 // ReconcilerOptions are the managed reconciler options of the
-// RepositoryFile controller, less the event recorder.
+// RepositoryFile controller, less the event recorder and metrics.
 func ReconcilerOptions(kube client.Client, pool *ghclient.Pool, o controller.Options) []managed.ReconcilerOption {
+	return reconcilerOptions(&connector{kube: kube, pool: pool}, o)
+}
+
+func reconcilerOptions(c managed.TypedExternalConnector[*v1alpha1.RepositoryFile], o controller.Options) []managed.ReconcilerOption {
 	name := managed.ControllerName(v1alpha1.RepositoryFileGroupKind)
 	return []managed.ReconcilerOption{
-		managed.WithTypedExternalConnector[resource.Managed](&Connector{Kube: kube, Pool: pool}),
+		managed.WithTypedExternalConnector[*v1alpha1.RepositoryFile](c),
 		managed.WithLogger(o.Logger.WithValues("controller", name)),
 		managed.WithPollInterval(o.PollInterval),
 		managed.WithManagementPolicies(),
@@ -66,47 +103,66 @@ func ReconcilerOptions(kube client.Client, pool *ghclient.Pool, o controller.Opt
 	}
 }
 
-// A Connector produces an ExternalClient for a RepositoryFile.
-type Connector struct {
-	Kube client.Client
-	Pool *ghclient.Pool
+// connector produces an external client for a RepositoryFile from its
+// ProviderConfig.
+type connector struct {
+	kube client.Client
+	pool *ghclient.Pool
 }
 
-// Connect resolves the ProviderConfig's credentials and returns a client.
-func (c *Connector) Connect(ctx context.Context, mg resource.Managed) (managed.ExternalClient, error) {
-	cr, ok := mg.(*v1alpha1.RepositoryFile)
-	if !ok {
-		return nil, errors.New(errNotFile)
-	}
-	g, err := c.Pool.ClientFor(ctx, c.Kube, cr)
+func (c *connector) Connect(ctx context.Context, cr *v1alpha1.RepositoryFile) (managed.TypedExternalClient[*v1alpha1.RepositoryFile], error) {
+	g, err := c.pool.ClientFor(ctx, c.kube, cr)
 	if err != nil {
 		return nil, err
 	}
-	return &External{GH: g}, nil
+	return &external{gh: apiClient{c: g}}, nil
 }
 
-// External manages a file on GitHub.
-type External struct {
-	GH *gh.Client
+// A file is what GitHub holds at a path on a branch.
+type file struct {
+	sha     string // git blob SHA
+	content string
 }
 
-func target(cr *v1alpha1.RepositoryFile) (owner, repo string, err error) {
+// seen is what Observe found, carried to Create, Update and Delete of the
+// same reconcile (a new external client is connected for every reconcile):
+// they write over exactly the blob Observe saw, and Observe changes
+// nothing.
+type seen struct {
+	file *file
+	// recovered: the file holds this RepositoryFile's content and a create
+	// of ours is unconfirmed (its answer was lost): Create records
+	// ownership without writing.
+	recovered bool
+}
+
+// external manages a file on GitHub.
+type external struct {
+	gh   GitHub
+	seen *seen
+}
+
+// target is where a RepositoryFile's file lives.
+type target struct {
+	owner, repo string
+	branch      string // empty: the repository's default branch
+	path        string
+}
+
+func targetOf(cr *v1alpha1.RepositoryFile) (target, error) {
 	p := cr.Spec.ForProvider
 	if p.Repository == nil || *p.Repository == "" {
-		return "", "", errors.New(errNoRepository)
+		return target{}, errors.New(errNoRepository)
 	}
 	o, r, ok := strings.Cut(*p.Repository, "/")
 	if !ok || o == "" || r == "" || strings.Contains(r, "/") {
-		return "", "", errors.New(errBadRepository)
+		return target{}, errors.New(errBadRepository)
 	}
-	return o, r, nil
-}
-
-func branch(cr *v1alpha1.RepositoryFile) string {
-	if b := cr.Spec.ForProvider.Branch; b != nil {
-		return *b
+	t := target{owner: o, repo: r, path: p.Path}
+	if p.Branch != nil {
+		t.branch = *p.Branch
 	}
-	return "" // the repository's default branch
+	return t, nil
 }
 
 func message(cr *v1alpha1.RepositoryFile) string {
@@ -116,119 +172,277 @@ func message(cr *v1alpha1.RepositoryFile) string {
 	return "Managed by paved"
 }
 
-// Observe reads the file with a conditional request.
-func (e *External) Observe(ctx context.Context, mg resource.Managed) (managed.ExternalObservation, error) {
-	cr, ok := mg.(*v1alpha1.RepositoryFile)
-	if !ok {
-		return managed.ExternalObservation{}, errors.New(errNotFile)
+// described keeps a GitHub error's chain (errors.Is/As reach the
+// *gh.ErrorResponse) while its message is ghclient.Describe's, which
+// never carries credentials.
+type described struct{ err error }
+
+func (d described) Error() string { return ghclient.Describe(d.err) }
+func (d described) Unwrap() error { return d.err }
+
+func wrap(err error, msg string) error { return errors.Wrap(described{err: err}, msg) }
+
+// read returns the file at t.path on branch (empty: default branch), or
+// nil when there is none.
+func (e *external) read(ctx context.Context, t target, branch string) (*file, error) {
+	f, err := e.gh.GetFile(ctx, t.owner, t.repo, t.path, branch)
+	if ghclient.IsNotFound(err) {
+		return nil, nil
 	}
-	owner, repo, err := target(cr)
+	if err != nil {
+		return nil, wrap(err, errGet)
+	}
+	if f == nil || f.GetType() != "file" {
+		return nil, errors.New(errNotFileType)
+	}
+	c, err := f.GetContent()
+	if err != nil {
+		return nil, errors.Wrap(err, errDecode)
+	}
+	return &file{sha: f.GetSHA(), content: c}, nil
+}
+
+// Observe reads the file and decides, without writing anything, whether
+// this RepositoryFile owns it and whether it holds the desired content.
+func (e *external) Observe(ctx context.Context, cr *v1alpha1.RepositoryFile) (managed.ExternalObservation, error) {
+	t, err := targetOf(cr)
 	if err != nil {
 		return managed.ExternalObservation{}, err
 	}
-	if meta.WasDeleted(cr) {
+	deleting := meta.WasDeleted(cr)
+	if deleting {
 		// An archived (or deleted) repository keeps its files read-only:
 		// nothing is left to delete.
-		r, _, err := e.GH.Repositories.Get(ctx, owner, repo)
+		r, err := e.gh.GetRepository(ctx, t.owner, t.repo)
 		if ghclient.IsNotFound(err) || (err == nil && r.GetArchived()) {
 			return managed.ExternalObservation{ResourceExists: false}, nil
 		}
 		if err != nil {
-			return managed.ExternalObservation{}, errors.Wrap(errors.New(ghclient.Describe(err)), errGetRepo)
+			return managed.ExternalObservation{}, wrap(err, errGetRepo)
 		}
 	}
-	var opts *gh.RepositoryContentGetOptions
-	if b := branch(cr); b != "" {
-		opts = &gh.RepositoryContentGetOptions{Ref: b}
-	}
-	f, _, _, err := e.GH.Repositories.GetContents(ctx, owner, repo, cr.Spec.ForProvider.Path, opts)
-	if ghclient.IsNotFound(err) {
-		return managed.ExternalObservation{ResourceExists: false}, nil
-	}
+	cur, err := e.read(ctx, t, t.branch)
 	if err != nil {
-		return managed.ExternalObservation{}, errors.Wrap(errors.New(ghclient.Describe(err)), errGet)
+		return managed.ExternalObservation{}, err
 	}
-	if f == nil || f.GetType() != "file" {
-		return managed.ExternalObservation{}, errors.New(errNotFileType)
+	e.seen = &seen{file: cur}
+	st := &cr.Status.AtProvider
+	st.BlobSHA = ""
+	if cur != nil {
+		st.BlobSHA = cur.sha
 	}
-	content, err := f.GetContent()
+
+	if observeOnly(cr) {
+		if cur != nil {
+			cr.SetConditions(xpv2.Available())
+		}
+		return managed.ExternalObservation{ResourceExists: cur != nil, ResourceUpToDate: matches(cur, &cr.Spec.ForProvider.Content)}, nil
+	}
+	if !owns(cr) {
+		switch {
+		case cur == nil, deleting:
+			// Nothing of ours exists: create it, or finish deleting
+			// without touching someone else's file.
+			return managed.ExternalObservation{ResourceExists: false}, nil
+		case createUnconfirmed(cr) && cur.sha == blobSHA(cr.Spec.ForProvider.Content):
+			e.seen.recovered = true
+			return managed.ExternalObservation{ResourceExists: false}, nil
+		case cr.Spec.ForProvider.OverwriteOnCreate:
+			return managed.ExternalObservation{ResourceExists: false}, nil
+		}
+		return managed.ExternalObservation{}, e.refuseExisting(ctx, t, cur)
+	}
+
+	var want *string
+	if !deleting {
+		want = &cr.Spec.ForProvider.Content
+	}
+	if matches(cur, want) {
+		st.PullRequestURL, st.PullRequestNumber = "", 0
+		if cur != nil {
+			st.CommitSHA = commitOf(cr, cur.sha)
+			cr.SetConditions(xpv2.Available())
+		}
+		return managed.ExternalObservation{ResourceExists: cur != nil, ResourceUpToDate: true}, nil
+	}
+
+	// Not (yet) as desired: is the change waiting in a pull request?
+	p, err := e.findProposal(ctx, cr, t)
 	if err != nil {
-		return managed.ExternalObservation{}, errors.Wrap(err, errDecode)
+		return managed.ExternalObservation{}, err
 	}
-	cr.Status.AtProvider.BlobSHA = f.GetSHA()
-	cr.SetConditions(xpv2.Available())
-	return managed.ExternalObservation{
-		ResourceExists:   true,
-		ResourceUpToDate: content == cr.Spec.ForProvider.Content,
-	}, nil
+	if p != nil && !p.merged && matches(p.file, want) {
+		switch {
+		case p.open:
+			st.PullRequestURL, st.PullRequestNumber = p.url, p.number
+			if deleting {
+				// The removal is proposed; a reviewer merges it.
+				return managed.ExternalObservation{ResourceExists: false}, nil
+			}
+			cr.SetConditions(pendingReview(p))
+			return managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: true}, nil
+		case !deleting:
+			return managed.ExternalObservation{}, errors.Errorf(errFmtClosed, p.url, p.base)
+		}
+	}
+	return managed.ExternalObservation{ResourceExists: cur != nil, ResourceUpToDate: false}, nil
 }
 
-func (e *External) put(ctx context.Context, cr *v1alpha1.RepositoryFile, sha *string) error {
-	owner, repo, err := target(cr)
-	if err != nil {
-		return err
+// refuseExisting is the error for a file this RepositoryFile may not take
+// over; it names the path, the branch and the file's blob.
+func (e *external) refuseExisting(ctx context.Context, t target, f *file) error {
+	b := t.branch
+	if b == "" {
+		if d, err := e.baseBranch(ctx, t); err == nil && d != "" {
+			b = d
+		} else {
+			b = "(the default branch)"
+		}
 	}
+	return errors.Errorf(errFmtExists, t.path, b, f.sha)
+}
+
+func matches(f *file, want *string) bool {
+	if want == nil {
+		return f == nil
+	}
+	return f != nil && f.content == *want
+}
+
+// observed is what Observe saw in this reconcile, or a fresh read when
+// Create, Update or Delete is called on its own.
+func (e *external) observed(ctx context.Context, cr *v1alpha1.RepositoryFile, t target) (*seen, error) {
+	if e.seen != nil {
+		return e.seen, nil
+	}
+	f, err := e.read(ctx, t, t.branch)
+	if err != nil {
+		return nil, err
+	}
+	e.seen = &seen{file: f}
+	return e.seen, nil
+}
+
+// write commits content to t.path on branch over the blob prev (nil: the
+// file does not exist there).
+func (e *external) write(ctx context.Context, cr *v1alpha1.RepositoryFile, t target, branch string, prev *file) (*gh.RepositoryContentResponse, error) {
 	opts := &gh.RepositoryContentFileOptions{
 		Message: gh.Ptr(message(cr)),
 		Content: []byte(cr.Spec.ForProvider.Content),
-		SHA:     sha,
 	}
-	if b := branch(cr); b != "" {
-		opts.Branch = gh.Ptr(b)
+	if prev != nil {
+		opts.SHA = gh.Ptr(prev.sha)
 	}
-	var rsp *gh.RepositoryContentResponse
-	if sha == nil {
-		rsp, _, err = e.GH.Repositories.CreateFile(ctx, owner, repo, cr.Spec.ForProvider.Path, opts)
-	} else {
-		rsp, _, err = e.GH.Repositories.UpdateFile(ctx, owner, repo, cr.Spec.ForProvider.Path, opts)
+	if branch != "" {
+		opts.Branch = gh.Ptr(branch)
+	}
+	return e.gh.PutFile(ctx, t.owner, t.repo, t.path, opts)
+}
+
+// Create commits the file, over an existing one only when
+// overwriteOnCreate allows it, and records that this RepositoryFile owns
+// it. A branch that requires pull requests gets a pull request instead.
+func (e *external) Create(ctx context.Context, cr *v1alpha1.RepositoryFile) (managed.ExternalCreation, error) {
+	t, err := targetOf(cr)
+	if err != nil {
+		return managed.ExternalCreation{}, err
+	}
+	s, err := e.observed(ctx, cr, t)
+	if err != nil {
+		return managed.ExternalCreation{}, err
+	}
+	if s.recovered {
+		// Our own earlier create, whose answer was lost.
+		setOwner(cr, ownerCreated)
+		return managed.ExternalCreation{}, nil
+	}
+	own := ownerCreated
+	if s.file != nil {
+		if !cr.Spec.ForProvider.OverwriteOnCreate {
+			return managed.ExternalCreation{}, e.refuseExisting(ctx, t, s.file)
+		}
+		own = ownerOverwritten
+	}
+	rsp, err := e.write(ctx, cr, t, t.branch, s.file)
+	if isProtected(err) {
+		p, perr := e.propose(ctx, cr, t)
+		if perr != nil {
+			return managed.ExternalCreation{}, perr
+		}
+		setOwner(cr, own)
+		setCreated(cr, p.commit, blobSHA(cr.Spec.ForProvider.Content))
+		return managed.ExternalCreation{}, nil
 	}
 	if err != nil {
-		return errors.Wrap(errors.New(ghclient.Describe(err)), errCommit)
+		return managed.ExternalCreation{}, wrap(err, errCommit)
 	}
-	cr.Status.AtProvider.BlobSHA = rsp.GetContent().GetSHA()
-	cr.Status.AtProvider.CommitSHA = rsp.Commit.GetSHA()
-	return nil
+	setOwner(cr, own)
+	setCreated(cr, commitSHA(rsp), rsp.GetContent().GetSHA())
+	return managed.ExternalCreation{}, nil
 }
 
-// Create commits the file.
-func (e *External) Create(ctx context.Context, mg resource.Managed) (managed.ExternalCreation, error) {
-	cr, ok := mg.(*v1alpha1.RepositoryFile)
-	if !ok {
-		return managed.ExternalCreation{}, errors.New(errNotFile)
+// Update commits the desired content over the blob Observe saw (GitHub
+// requires it: https://docs.github.com/en/rest/repos/contents#create-or-update-file-contents),
+// or proposes it in a pull request when the branch requires one.
+func (e *external) Update(ctx context.Context, cr *v1alpha1.RepositoryFile) (managed.ExternalUpdate, error) {
+	t, err := targetOf(cr)
+	if err != nil {
+		return managed.ExternalUpdate{}, err
 	}
-	return managed.ExternalCreation{}, e.put(ctx, cr, nil)
+	s, err := e.observed(ctx, cr, t)
+	if err != nil {
+		return managed.ExternalUpdate{}, err
+	}
+	st := &cr.Status.AtProvider
+	rsp, err := e.write(ctx, cr, t, t.branch, s.file)
+	if isProtected(err) {
+		p, perr := e.propose(ctx, cr, t)
+		if perr != nil {
+			return managed.ExternalUpdate{}, perr
+		}
+		st.CommitSHA, st.PullRequestURL, st.PullRequestNumber = p.commit, p.url, p.number
+		cr.SetConditions(pendingReview(p))
+		return managed.ExternalUpdate{}, nil
+	}
+	if err != nil {
+		return managed.ExternalUpdate{}, wrap(err, errCommit)
+	}
+	// Status written by Update is persisted by the managed reconciler.
+	st.BlobSHA, st.CommitSHA = rsp.GetContent().GetSHA(), commitSHA(rsp)
+	return managed.ExternalUpdate{}, nil
 }
 
-// Update commits the desired content over the observed blob.
-func (e *External) Update(ctx context.Context, mg resource.Managed) (managed.ExternalUpdate, error) {
-	cr, ok := mg.(*v1alpha1.RepositoryFile)
-	if !ok {
-		return managed.ExternalUpdate{}, errors.New(errNotFile)
-	}
-	return managed.ExternalUpdate{}, e.put(ctx, cr, gh.Ptr(cr.Status.AtProvider.BlobSHA))
-}
-
-// Delete commits the file's removal.
-func (e *External) Delete(ctx context.Context, mg resource.Managed) (managed.ExternalDelete, error) {
-	cr, ok := mg.(*v1alpha1.RepositoryFile)
-	if !ok {
-		return managed.ExternalDelete{}, errors.New(errNotFile)
-	}
+// Delete commits the removal of a file this RepositoryFile owns (Observe
+// reports any other file as absent), or proposes it in a pull request
+// when the branch requires one.
+func (e *external) Delete(ctx context.Context, cr *v1alpha1.RepositoryFile) (managed.ExternalDelete, error) {
 	cr.SetConditions(xpv2.Deleting())
-	owner, repo, err := target(cr)
+	t, err := targetOf(cr)
 	if err != nil {
 		return managed.ExternalDelete{}, err
 	}
-	opts := &gh.RepositoryContentFileOptions{Message: gh.Ptr(message(cr)), SHA: gh.Ptr(cr.Status.AtProvider.BlobSHA)}
-	if b := branch(cr); b != "" {
-		opts.Branch = gh.Ptr(b)
+	s, err := e.observed(ctx, cr, t)
+	if err != nil || s.file == nil {
+		return managed.ExternalDelete{}, err
 	}
-	_, _, err = e.GH.Repositories.DeleteFile(ctx, owner, repo, cr.Spec.ForProvider.Path, opts)
-	if err != nil && ghclient.StatusCode(err) != http.StatusNotFound {
-		return managed.ExternalDelete{}, errors.Wrap(errors.New(ghclient.Describe(err)), errDelete)
+	opts := &gh.RepositoryContentFileOptions{Message: gh.Ptr(message(cr)), SHA: gh.Ptr(s.file.sha)}
+	if t.branch != "" {
+		opts.Branch = gh.Ptr(t.branch)
+	}
+	_, err = e.gh.DeleteFile(ctx, t.owner, t.repo, t.path, opts)
+	switch {
+	case isProtected(err):
+		p, perr := e.propose(ctx, cr, t)
+		if perr != nil {
+			return managed.ExternalDelete{}, perr
+		}
+		cr.Status.AtProvider.PullRequestURL, cr.Status.AtProvider.PullRequestNumber = p.url, p.number
+		return managed.ExternalDelete{}, nil
+	case err != nil && ghclient.StatusCode(err) != http.StatusNotFound:
+		return managed.ExternalDelete{}, wrap(err, errDelete)
 	}
 	return managed.ExternalDelete{}, nil
 }
 
 // Disconnect does nothing: clients are pooled.
-func (e *External) Disconnect(_ context.Context) error { return nil }
+func (e *external) Disconnect(_ context.Context) error { return nil }

@@ -145,8 +145,14 @@ func (s *Server) pullsOp(ctx context.Context, r *http.Request, owner, name strin
 		if state == "" {
 			state = "open"
 		}
+		// Newest first unless direction=asc: "Default: desc when sort is
+		// created or sort is not specified" (list pull requests).
+		pulls := slices.Clone(rp.pulls)
+		if q.Get("direction") != "asc" {
+			slices.Reverse(pulls)
+		}
 		out := []any{}
-		for _, p := range rp.pulls {
+		for _, p := range pulls {
 			if (state != "all" && p.state != state) || (q.Get("base") != "" && q.Get("base") != p.base) {
 				continue
 			}
@@ -310,6 +316,10 @@ func (s *Server) MergePullRequest(owner, name string, number int) bool {
 	}
 	rp.commits++
 	p.state, p.merged, p.updated = "closed", true, ts(s.now())
+	if rp.deleteBranchOnMerge {
+		delete(rp.branches, p.head)
+		delete(rp.files, p.head)
+	}
 	return true
 }
 
@@ -324,5 +334,30 @@ func (s *Server) ProtectBranch(owner, name, branch string, reviews int, enforceA
 		return false
 	}
 	rp.protection[branch] = &protection{pullRequests: true, reviews: reviews, enforceAdmins: enforceAdmins}
+	return true
+}
+
+// Head is the commit at the tip of a branch, as GET git/ref reports it.
+func (s *Server) Head(owner, name, branch string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rp, ok := s.repos[lower(owner+"/"+name)]
+	if !ok || !rp.branches[branch] {
+		return ""
+	}
+	return rp.head(branch)
+}
+
+// ClosePullRequest closes an open pull request without merging it, as a
+// reviewer refusing it would.
+func (s *Server) ClosePullRequest(owner, name string, number int) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rp, ok := s.repos[lower(owner+"/"+name)]
+	if !ok || number < 1 || number > len(rp.pulls) || rp.pulls[number-1].state != "open" {
+		return false
+	}
+	p := rp.pulls[number-1]
+	p.state, p.updated = "closed", ts(s.now())
 	return true
 }

@@ -331,7 +331,12 @@ func (s *Server) contentsOp(r *http.Request, owner, name, path string, body []by
 		if res, refused := refuseProtected(rp, branch, f == nil); refused {
 			return res
 		}
-		if f != nil && (q.SHA == nil || *q.SHA != f.sha) {
+		if f != nil && (q.SHA == nil || *q.SHA == "") {
+			// GitHub answers a replacement without the current blob SHA
+			// with 422 "\"sha\" wasn't supplied."
+			return reply(http.StatusUnprocessableEntity, basicError(422, "Invalid request.\n\n\"sha\" wasn't supplied."))
+		}
+		if f != nil && *q.SHA != f.sha {
 			return reply(http.StatusConflict, basicError(409, path+" does not match "+deref(q.SHA)))
 		}
 		if f == nil && q.SHA != nil {

@@ -440,6 +440,9 @@ func (s *Server) checkResponse(ctx context.Context, in *openapiInput, status int
 	if _, ok := in.Route.Operation.Responses.Map()[strconv.Itoa(status)]; !ok && slices.Contains(genericStatuses, status) {
 		return s.v.ValidateGeneric(status, body)
 	}
+	if status >= 400 && oneOfBasicError(in, status) {
+		return s.v.ValidateGeneric(status, body)
+	}
 	return s.v.ValidateResponse(ctx, in, status, h, body)
 }
 

@@ -1,0 +1,92 @@
+package repositoryfile
+
+import (
+	"crypto/sha1" //nolint:gosec // git blob ids are SHA-1.
+	"encoding/hex"
+	"fmt"
+	"slices"
+
+	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
+
+	"github.com/crossplane/crossplane-runtime/v2/pkg/meta"
+
+	"github.com/paved-dev/paved/provider/apis/github/v1alpha1"
+)
+
+// Annotations a RepositoryFile's Create records. The managed reconciler
+// persists annotations set by Create (UpdateCriticalAnnotations) and
+// discards status set there, so what later reconciles must know lives here.
+const (
+	// AnnotationOwner says this RepositoryFile owns the file at its path:
+	// "created" it, or "overwritten" a file that existed, as
+	// overwriteOnCreate allowed. Only an owned file is ever changed or
+	// deleted.
+	AnnotationOwner = "github.paved.dev/file-owner"
+	// AnnotationCommit is the SHA of the commit Create made (on the pull
+	// request's branch when the branch requires pull requests).
+	AnnotationCommit = "github.paved.dev/created-commit"
+	// AnnotationBlob is the blob SHA of the content Create committed.
+	AnnotationBlob = "github.paved.dev/created-blob"
+
+	ownerCreated     = "created"
+	ownerOverwritten = "overwritten"
+)
+
+// owns reports whether this RepositoryFile owns the file at its path. A
+// RepositoryFile whose create succeeded before ownership was recorded
+// (external-create-succeeded, no owner annotation) created its file: this
+// provider's Create always records the owner together with that
+// annotation.
+func owns(cr *v1alpha1.RepositoryFile) bool {
+	if cr.GetAnnotations()[AnnotationOwner] != "" {
+		return true
+	}
+	return !meta.GetExternalCreateSucceeded(cr).IsZero()
+}
+
+func setOwner(cr *v1alpha1.RepositoryFile, how string) {
+	meta.AddAnnotations(cr, map[string]string{AnnotationOwner: how})
+}
+
+func setCreated(cr *v1alpha1.RepositoryFile, commit, blob string) {
+	meta.AddAnnotations(cr, map[string]string{AnnotationCommit: commit, AnnotationBlob: blob})
+	cr.Status.AtProvider.CommitSHA, cr.Status.AtProvider.BlobSHA = commit, blob
+}
+
+// commitOf is the commit that produced blob, as far as this RepositoryFile
+// knows: the one Create recorded if it committed this blob, else the one
+// the last Update recorded in status (persisted after Update).
+func commitOf(cr *v1alpha1.RepositoryFile, blob string) string {
+	a := cr.GetAnnotations()
+	if c := a[AnnotationCommit]; c != "" && a[AnnotationBlob] == blob {
+		return c
+	}
+	return cr.Status.AtProvider.CommitSHA
+}
+
+// createUnconfirmed reports whether a create was attempted and never
+// recorded as succeeded: its answer may have been lost after GitHub
+// committed. A file found then that holds exactly this RepositoryFile's
+// content is taken for that commit. (The file did not exist, or was ours
+// to overwrite, when Observe let Create run.)
+func createUnconfirmed(cr *v1alpha1.RepositoryFile) bool {
+	pending := meta.GetExternalCreatePending(cr)
+	return !pending.IsZero() && pending.After(meta.GetExternalCreateSucceeded(cr))
+}
+
+// observeOnly reports whether the management policies are exactly
+// [Observe]: the file is read, never owned, written or deleted.
+func observeOnly(cr *v1alpha1.RepositoryFile) bool {
+	p := cr.GetManagementPolicies()
+	return len(p) > 0 && !slices.ContainsFunc(p, func(a xpv2.ManagementAction) bool { return a != xpv2.ManagementActionObserve })
+}
+
+// blobSHA is git's id of a blob: SHA-1 over "blob <size>\x00<content>"
+// (https://git-scm.com/book/en/v2/Git-Internals-Git-Objects). GitHub's
+// contents API reports it as the file's sha.
+func blobSHA(content string) string {
+	h := sha1.New() //nolint:gosec // git blob ids are SHA-1.
+	fmt.Fprintf(h, "blob %d\x00", len(content))
+	h.Write([]byte(content))
+	return hex.EncodeToString(h.Sum(nil))
+}
