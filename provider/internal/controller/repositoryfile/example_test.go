@@ -39,7 +39,10 @@ func TestShippedExampleConverges(t *testing.T) {
 	e := newEnv(t)
 	e.gh.SetFile(testOrg, "svc", "main", "catalog-info.yaml", "# placeholder from the service template\n")
 	e.gh.ProtectBranch(testOrg, "svc", "main", *bp.RequiredApprovingReviewCount, bp.EnforceAdmins)
-	e.create(ex.Name, func(f *v1alpha1.RepositoryFile) { f.Spec.ForProvider = ex.Spec.ForProvider; f.Spec.ForProvider.Repository = ptr(testOrg + "/svc") })
+	e.create(ex.Name, func(f *v1alpha1.RepositoryFile) {
+		f.Spec.ForProvider = ex.Spec.ForProvider
+		f.Spec.ForProvider.Repository = ptr(testOrg + "/svc")
+	})
 
 	merge := func(n int) {
 		t.Helper()
