@@ -2,6 +2,7 @@ package fn
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/crossplane/function-sdk-go/logging"
@@ -180,5 +181,45 @@ func TestRunFunctionPinsBucket(t *testing.T) {
 	}
 	if n := len(rsp.GetResults()); n != 1 || rsp.GetResults()[0].GetReason() != "EnvironmentChanged" {
 		t.Errorf("want one EnvironmentChanged warning, got %v", rsp.GetResults())
+	}
+}
+
+func TestRunFunctionIPv6Ingress(t *testing.T) {
+	in := `{"apiVersion": "fn.paved.dev/v1alpha1", "kind": "Input", "environment": {
+		"region": "eu-west-1", "vpcId": "vpc-0a1b2c3d4e5f60718",
+		"subnetIds": ["subnet-0a1b2c3d4e5f60001", "subnet-0a1b2c3d4e5f60002"],
+		"allowedCidrs": ["10.20.0.0/16", "fd00:10::/48", "192.168.0.0/24"]}}`
+	cases := map[string]struct {
+		reason string
+		input  string
+		want   map[string]any
+	}{
+		"Both": {
+			reason: "IPv4 blocks go to cidrBlocks, IPv6 blocks to ipv6CidrBlocks.",
+			input:  in,
+			want: map[string]any{
+				".spec.forProvider.cidrBlocks":     []any{"10.20.0.0/16", "192.168.0.0/24"},
+				".spec.forProvider.ipv6CidrBlocks": []any{"fd00:10::/48"},
+			},
+		},
+		"IPv6Only": {
+			reason: "Without IPv4 blocks the rule has no cidrBlocks at all.",
+			input:  strings.Replace(in, `"10.20.0.0/16", "fd00:10::/48", "192.168.0.0/24"`, `"fd00:10::/48"`, 1),
+			want: map[string]any{
+				".spec.forProvider.cidrBlocks":     nil,
+				".spec.forProvider.ipv6CidrBlocks": []any{"fd00:10::/48"},
+			},
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			rsp, err := New(logging.NewNopLogger()).RunFunction(context.Background(), runReq(tc.input, &fnv1.State{Composite: xdatabase(`{"engine": "postgresql", "size": "small"}`)}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tc.want, get(rsp, "security-group-rule", fp("cidrBlocks"), fp("ipv6CidrBlocks"))); diff != "" {
+				t.Errorf("%s\nsecurity-group-rule: -want, +got:\n%s", tc.reason, diff)
+			}
+		})
 	}
 }
