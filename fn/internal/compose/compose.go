@@ -1,7 +1,8 @@
 // Package compose holds the mechanics every paved composer shares: reading
 // the observed composite, naming and labelling composed resources, deciding
-// their readiness from what was observed, and writing status, conditions and
-// connection details back. A composer only says what to compose.
+// their readiness and sync from what was observed, pinning the placement of
+// what exists (pin.go), and writing status, conditions and connection
+// details back. A composer only says what to compose.
 package compose
 
 import (
