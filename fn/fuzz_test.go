@@ -29,6 +29,7 @@ func FuzzRunFunction(f *testing.F) {
 		``,
 		`{"engine": "postgres", "engineVersion": "16", "allocatedStorage": 100, "region": "us-east-1"}`,
 		`{"engine": "mysql", "engineVersion": "8.0", "allocatedStorage": 20, "kmsKeyId": "arn:aws:kms:eu-west-1:111122223333:key/mrk-1234abcd12ab34cd56ef1234567890ab"}`,
+		`{"region": "us-east-1", "kmsKeyId": "arn:aws:kms:eu-west-1:111122223333:key/mrk-1234abcd12ab34cd56ef1234567890ab"}`,
 	}
 	cidrSeeds := []string{"10.20.0.0/16", "10.0.0.0/7", "fd00::/8,192.168.0.0/24", "0.0.0.0/0", "11.0.0.0/8,172.16.0.0/11"}
 	for _, seed := range []string{
@@ -40,8 +41,11 @@ func FuzzRunFunction(f *testing.F) {
 		`{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XBucket", "metadata": {"name": "y", "labels": {"crossplane.io/claim-name": "c"}}, "spec": {"claimRef": 7}}`,
 		`{"kind": 3, "spec": null}`,
 	} {
-		for i, o := range observedSeeds {
-			f.Add(seed, cidrSeeds[i%len(cidrSeeds)], o)
+		for _, o := range observedSeeds {
+			f.Add(seed, cidrSeeds[0], o)
+		}
+		for _, c := range cidrSeeds[1:] {
+			f.Add(seed, c, "")
 		}
 	}
 	fn := New(logging.NewNopLogger())
@@ -97,6 +101,15 @@ func FuzzRunFunction(f *testing.F) {
 					t.Errorf("%s: backupRetentionPeriod %v < 7", name, d)
 				}
 				checkTLSBound(t, rsp, o)
+				// Placement is pinned: what the observed instance records
+				// is kept, whatever the environment says.
+				for _, f := range []string{"region", "kmsKeyId"} {
+					if want, _ := pb.String(observed["instance"].GetResource(), "spec", "forProvider", f); want != "" {
+						if got, _ := pb.String(o, "spec", "forProvider", f); got != want {
+							t.Errorf("%s: spec.forProvider.%s = %q, want %q as the existing instance has it", name, f, got, want)
+						}
+					}
+				}
 			case "SecurityGroupRule":
 				for _, field := range []string{"cidrBlocks", "ipv6CidrBlocks"} {
 					for _, v := range pb.Get(o, "spec", "forProvider", field).GetListValue().GetValues() {

@@ -105,8 +105,9 @@ func (s *Set) Pin(e *env.Environment, pins []Pin) (*env.Environment, []Drift) {
 	}
 	// A resource observed without a key (encrypted with the AWS managed key)
 	// does not pin the key, but a key of the environment's new region
-	// cannot encrypt in the pinned one: keep the managed key.
-	if !e.KMSKeyInRegion() {
+	// cannot encrypt in the pinned one: keep the managed key. A key that
+	// exists is kept as it is, wherever it is.
+	if !slices.Contains(done, env.KMSKeyID) && !e.KMSKeyInRegion() {
 		s.drifts = append(s.drifts, Drift{
 			Setting: env.KMSKeyID, Resource: "resources (region " + e.Region + ")",
 			Wanted: e.Placement(env.KMSKeyID), Source: e.Source(env.KMSKeyID),

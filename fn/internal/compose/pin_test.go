@@ -90,6 +90,17 @@ func TestPin(t *testing.T) {
 				{Setting: "kmsKeyId", Resource: "resources (region eu-west-1)", Wanted: []string{keyCentral}, Source: "input environment.kmsKeyId"},
 			}},
 		},
+		"ExistingKeyKeptAsItIs": {
+			reason: "A key that exists is kept even if it is not of the pinned region: it is what the resource has.",
+			env:    v1alpha1.Environment{Region: "eu-west-1"},
+			observed: map[string]string{
+				"instance":   `{"spec": {"forProvider": {"region": "us-east-1"}}}`,
+				"encryption": `{"spec": {"forProvider": {"rule": [{"sse": [{"kmsMasterKeyId": "` + keyWest + `"}]}]}}}`,
+			},
+			want: want{region: "us-east-1", kms: keyWest, pinned: []string{"region=us-east-1", "kmsKeyId=" + keyWest}, drifts: []Drift{
+				{Setting: "region", Resource: "instance", Pinned: []string{"us-east-1"}, Wanted: []string{"eu-west-1"}, Source: "input environment.region"},
+			}},
+		},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
