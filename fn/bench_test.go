@@ -63,10 +63,15 @@ func asObserved(desired map[string]*fnv1.Resource, atProvider map[string]string)
 		o := proto.Clone(r.GetResource()).(*structpb.Struct)
 		md := o.Fields["metadata"].GetStructValue()
 		objName := md.Fields["name"].GetStringValue()
+		// The external name: what paved set, or else metadata.name.
+		extName := objName
+		if v := md.Fields["annotations"].GetStructValue().GetFields()["crossplane.io/external-name"].GetStringValue(); v != "" {
+			extName = v
+		}
 		for k, v := range resource.MustStructJSON(`{
 			"uid": "0d1e2f3a-4b5c-4d6e-8f7a-8b9c0d1e2f3a", "resourceVersion": "184470", "generation": 1,
 			"creationTimestamp": "2026-11-25T10:00:01Z", "finalizers": ["finalizer.managedresource.crossplane.io"],
-			"annotations": {"crossplane.io/composition-resource-name": "` + name + `", "crossplane.io/external-name": "` + objName + `",
+			"annotations": {"crossplane.io/composition-resource-name": "` + name + `", "crossplane.io/external-name": "` + extName + `",
 				"crossplane.io/external-create-pending": "2026-11-25T10:00:02Z", "crossplane.io/external-create-succeeded": "2026-11-25T10:00:03Z"},
 			"ownerReferences": [{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XDatabase", "name": "orders-db-x7k2p",
 				"uid": "9b2f3c1e-6d7a-4e8b-9c0d-1e2f3a4b5c6d", "controller": true, "blockOwnerDeletion": true}]

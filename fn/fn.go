@@ -145,12 +145,17 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 // anything on to the claim, so the reason also goes out as a Warning event
 // and as the composer's condition, both aimed at composite and claim: the
 // team that wrote the claim sees what to fix where they look. The message
-// says whose fault it is: the claim's, or the platform environment's.
+// says whose fault it is: the claim's, the platform environment's or
+// (a composed value AWS would refuse) paved's own.
 func refuse(rsp *fnv1.RunFunctionResponse, c Composer, xr *compose.Composite, err error) {
 	reason := "InvalidClaim"
 	var envErr *env.Error
 	var changeErr *compose.ChangeError
+	var intErr *internalError
 	switch {
+	case errors.As(err, &intErr):
+		reason = "InternalError"
+		err = fmt.Errorf("cannot compose %s: %w", xr.Subject(), intErr.err)
 	case errors.As(err, &envErr):
 		reason = "InvalidEnvironment"
 		err = fmt.Errorf("invalid platform environment for %s: %w", xr.Subject(), envErr)
@@ -164,6 +169,13 @@ func refuse(rsp *fnv1.RunFunctionResponse, c Composer, xr *compose.Composite, er
 	response.ConditionFalse(rsp, c.ConditionType(), reason).WithMessage(err.Error()).TargetCompositeAndClaim()
 	response.Fatal(rsp, err)
 }
+
+// An internalError is paved's fault, neither the claim's nor the
+// environment's.
+type internalError struct{ err error }
+
+func (e *internalError) Error() string { return e.err.Error() }
+func (e *internalError) Unwrap() error { return e.err }
 
 // environmentConfig requires the named EnvironmentConfig and returns it
 // once Crossplane has supplied it (nil if it does not exist). It returns

@@ -13,7 +13,6 @@ import (
 
 	"github.com/paved-dev/paved/fn/internal/compose"
 	"github.com/paved-dev/paved/fn/internal/env"
-	"github.com/paved-dev/paved/fn/internal/naming"
 	"github.com/paved-dev/paved/fn/internal/pb"
 )
 
@@ -22,8 +21,9 @@ import (
 // every input: it never fails or panics, it either rejects the input with a
 // Fatal result and composes nothing, or composes resources that are
 // private, encrypted and protected: every ingress block lies inside a
-// private range, and every instance is bound to a parameter group of its
-// own engine family that enforces TLS.
+// private range, every instance is bound to a parameter group of its own
+// engine family that enforces TLS, every value obeys AWS's rules and
+// siblings bind by controller reference only (checkComposed).
 func FuzzRunFunction(f *testing.F) {
 	observedSeeds := []string{
 		``,
@@ -33,12 +33,15 @@ func FuzzRunFunction(f *testing.F) {
 	}
 	cidrSeeds := []string{"10.20.0.0/16", "10.0.0.0/7", "fd00::/8,192.168.0.0/24", "0.0.0.0/0", "11.0.0.0/8,172.16.0.0/11"}
 	for _, seed := range []string{
-		`{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XDatabase", "metadata": {"name": "a"}, "spec": {"engine": "postgresql", "size": "small"}}`,
-		`{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XDatabase", "metadata": {"name": "b-x"}, "spec": {"engine": "mysql", "size": "large", "version": "8.4", "storageGB": 4096, "publiclyAccessible": false}}`,
-		`{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XDatabase", "metadata": {"name": "c"}, "spec": {"engine": "postgresql", "size": "small", "publiclyAccessible": true, "storageEncrypted": false}}`,
-		`{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XBucket", "metadata": {"name": "9.Bucket..Name"}, "spec": {"noncurrentVersionExpirationDays": 30}}`,
-		`{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XBucket", "metadata": {"name": "x"}, "spec": {"publicAccess": true}}`,
-		`{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XBucket", "metadata": {"name": "y", "labels": {"crossplane.io/claim-name": "c"}}, "spec": {"claimRef": 7}}`,
+		`{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XDatabase", "metadata": {"name": "a", "uid": "u1"}, "spec": {"engine": "postgresql", "size": "small"}}`,
+		`{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XDatabase", "metadata": {"name": "b-x", "uid": "u2"}, "spec": {"engine": "mysql", "size": "large", "version": "8.4", "storageGB": 4096, "publiclyAccessible": false}}`,
+		`{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XDatabase", "metadata": {"name": "c", "uid": "u3"}, "spec": {"engine": "postgresql", "size": "small", "publiclyAccessible": true, "storageEncrypted": false}}`,
+		`{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XDatabase", "metadata": {"name": "sg-9.x", "uid": "u4"}, "spec": {"engine": "postgresql", "size": "small", "claimRef": {"name": "sg-9.x", "namespace": "données"}}}`,
+		`{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XBucket", "metadata": {"name": "9.Bucket..Name", "uid": "u5"}, "spec": {"noncurrentVersionExpirationDays": 30}}`,
+		`{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XBucket", "metadata": {"name": "xn--x-s3alias", "uid": "u6"}, "spec": {}}`,
+		`{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XBucket", "metadata": {"name": "x", "uid": "u7"}, "spec": {"publicAccess": true}}`,
+		`{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XBucket", "metadata": {"name": "y", "uid": "u8", "labels": {"crossplane.io/claim-name": "c"}}, "spec": {"claimRef": 7}}`,
+		`{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XBucket", "metadata": {"name": "y"}, "spec": {}}`,
 		`{"kind": 3, "spec": null}`,
 	} {
 		for _, o := range observedSeeds {
@@ -82,6 +85,9 @@ func FuzzRunFunction(f *testing.F) {
 		if fatal && len(rsp.GetDesired().GetResources()) > 0 {
 			t.Fatalf("rejected input composed %d resources", len(rsp.GetDesired().GetResources()))
 		}
+		for _, e := range checkComposed(rsp, xr) {
+			t.Error(e)
+		}
 		for name, r := range rsp.GetDesired().GetResources() {
 			o := r.GetResource()
 			kind, _ := pb.String(o, "kind")
@@ -118,10 +124,6 @@ func FuzzRunFunction(f *testing.F) {
 							t.Errorf("%s: %s holds %q, not a private block of its IP version", name, field, v.GetStringValue())
 						}
 					}
-				}
-			case "ParameterGroup":
-				if err := naming.ValidRDSParameterGroup(pb.Get(o, "metadata", "name").GetStringValue()); err != nil {
-					t.Errorf("%s: %v", name, err)
 				}
 			}
 		}

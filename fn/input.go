@@ -1,6 +1,7 @@
 package fn
 
 import (
+	"fmt"
 	"sync"
 
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
@@ -58,34 +59,39 @@ func (f *Function) input(req *fnv1.RunFunctionRequest) (*v1alpha1.Input, error) 
 }
 
 // desiredKey is everything the composed objects of a composite depend on:
-// the input, the EnvironmentConfig, and the composite's identity and spec.
-// Of the observed state only the placement pinned from existing resources
-// (compose.Set.Pin) is part of it: readiness and status are computed anew
-// on every request.
-func desiredKey(req *fnv1.RunFunctionRequest, ec *structpb.Struct, xr *compose.Composite, pinned []string) pb.Digest {
+// the input, the EnvironmentConfig, the composite's identity (uid included:
+// cloud names carry its digest) and spec, and of the observed state the
+// placement pinned from existing resources (compose.Set.Pin) and the names
+// existing composed resources already have (Set.ObservedIdentity).
+// Readiness and status are computed anew on every request.
+func desiredKey(req *fnv1.RunFunctionRequest, ec *structpb.Struct, xr *compose.Composite, s *compose.Set) pb.Digest {
 	md := pb.Struct(xr.Object, "metadata")
-	return pb.Sum(
+	return pb.Sum(append([]*structpb.Value{
 		structpb.NewStructValue(req.GetInput()),
 		structpb.NewStructValue(ec),
 		pb.Str(xr.APIVersion),
 		pb.Str(xr.Kind),
 		pb.Get(md, "name"),
+		pb.Get(md, "uid"),
 		pb.Get(md, "labels"),
 		structpb.NewStructValue(xr.Spec()),
-		pb.Strs(pinned),
-	)
+		pb.Strs(s.Pinned()),
+	}, s.ObservedIdentity()...)...)
 }
 
 // compose replays the objects composed for an identical composite and
 // environment, or has the composer compose them.
 func (f *Function) compose(c Composer, req *fnv1.RunFunctionRequest, ec *structpb.Struct, xr *compose.Composite, e *env.Environment, s *compose.Set) error {
-	key := desiredKey(req, ec, xr, s.Pinned())
+	key := desiredKey(req, ec, xr, s)
 	if o, ok := f.desired.get(key); ok {
 		s.Replay(o)
 		return nil
 	}
 	if err := c.Compose(xr, e, s); err != nil {
 		return err
+	}
+	if err := s.Objects().CheckAWSRules(); err != nil {
+		return &internalError{fmt.Errorf("function-paved composed values that AWS would refuse (a bug in paved; nothing was applied): %w", err)}
 	}
 	f.desired.put(key, s.Objects())
 	return nil

@@ -9,10 +9,10 @@ import (
 
 	"google.golang.org/protobuf/types/known/structpb"
 
+	"github.com/paved-dev/paved/fn/internal/awsrules"
 	"github.com/paved-dev/paved/fn/internal/compose"
 	"github.com/paved-dev/paved/fn/internal/env"
 	"github.com/paved-dev/paved/fn/internal/field"
-	"github.com/paved-dev/paved/fn/internal/naming"
 	"github.com/paved-dev/paved/fn/internal/pb"
 )
 
@@ -73,28 +73,33 @@ func (Composer) Compose(xr *compose.Composite, e *env.Environment, s *compose.Se
 	if err := e.RequireRegion(); err != nil {
 		return err
 	}
-	name := naming.S3Bucket(xr.Name)
+	// The bucket's name carries the composite's uid digest (package
+	// naming); an existing bucket keeps the name it has (Set.Keep).
+	names := xr.Names()
+	name := s.KeepExternalName(Bucket, awsrules.S3BucketName.Valid, names.Cloud(awsrules.S3BucketName, ""))
 	region := pb.Str(e.Region)
-	ref := pb.Obj(pb.Fields{"name": pb.Str(name)})
+	// The bucket of this composite, and no other.
+	sel := compose.Selector(Bucket)
 	sub := func(extra pb.Fields) pb.Fields {
-		fp := pb.Fields{"region": region, "bucketRef": ref}
+		fp := pb.Fields{"region": region, "bucketSelector": sel}
 		for k, v := range extra {
 			fp[k] = v
 		}
 		return pb.Fields{"forProvider": pb.Obj(fp)}
 	}
 
-	// The bucket's external name is its metadata.name: the S3 bucket name.
-	s.Add(Bucket, "s3.aws.upbound.io/v1beta1", "Bucket", name, pb.Fields{
+	// The bucket's external name is the S3 bucket name (provider-aws
+	// v1.23.0: aws_s3_bucket is ParameterAsIdentifier("bucket")).
+	s.Add(Bucket, "s3.aws.upbound.io/v1beta1", "Bucket", names.Object(Bucket), pb.Fields{
 		"forProvider": pb.Obj(pb.Fields{
 			"region": region,
 			// A bucket that still holds objects is never deleted.
 			"forceDestroy": pb.Boolean(false),
 			"tags":         s.Tags(),
 		}),
-	})
+	}, compose.WithExternalName(name))
 
-	s.Add(Versioning, "s3.aws.upbound.io/v1beta1", "BucketVersioning", naming.Object(xr.Name, Versioning), sub(pb.Fields{
+	s.Add(Versioning, "s3.aws.upbound.io/v1beta1", "BucketVersioning", names.Object(Versioning), sub(pb.Fields{
 		"versioningConfiguration": pb.List(pb.Obj(pb.Fields{"status": pb.Str("Enabled")})),
 	}))
 
@@ -102,25 +107,25 @@ func (Composer) Compose(xr *compose.Composite, e *env.Environment, s *compose.Se
 	if e.KMSKeyID != "" {
 		sse["kmsMasterKeyId"] = pb.Str(e.KMSKeyID)
 	}
-	s.Add(Encryption, "s3.aws.upbound.io/v1beta1", "BucketServerSideEncryptionConfiguration", naming.Object(xr.Name, Encryption), sub(pb.Fields{
+	s.Add(Encryption, "s3.aws.upbound.io/v1beta1", "BucketServerSideEncryptionConfiguration", names.Object(Encryption), sub(pb.Fields{
 		"rule": pb.List(pb.Obj(pb.Fields{
 			"applyServerSideEncryptionByDefault": pb.List(pb.Obj(sse)),
 			"bucketKeyEnabled":                   pb.Boolean(true),
 		})),
 	}))
 
-	s.Add(PublicAccessBlock, "s3.aws.upbound.io/v1beta1", "BucketPublicAccessBlock", naming.Object(xr.Name, PublicAccessBlock), sub(pb.Fields{
+	s.Add(PublicAccessBlock, "s3.aws.upbound.io/v1beta1", "BucketPublicAccessBlock", names.Object(PublicAccessBlock), sub(pb.Fields{
 		"blockPublicAcls":       pb.Boolean(true),
 		"blockPublicPolicy":     pb.Boolean(true),
 		"ignorePublicAcls":      pb.Boolean(true),
 		"restrictPublicBuckets": pb.Boolean(true),
 	}))
 
-	s.Add(OwnershipControls, "s3.aws.upbound.io/v1beta1", "BucketOwnershipControls", naming.Object(xr.Name, OwnershipControls), sub(pb.Fields{
+	s.Add(OwnershipControls, "s3.aws.upbound.io/v1beta1", "BucketOwnershipControls", names.Object(OwnershipControls), sub(pb.Fields{
 		"rule": pb.List(pb.Obj(pb.Fields{"objectOwnership": pb.Str("BucketOwnerEnforced")})),
 	}))
 
-	s.Add(Policy, "s3.aws.upbound.io/v1beta1", "BucketPolicy", naming.Object(xr.Name, Policy), sub(pb.Fields{
+	s.Add(Policy, "s3.aws.upbound.io/v1beta1", "BucketPolicy", names.Object(Policy), sub(pb.Fields{
 		"policy": pb.Str(TLSOnlyPolicy(ARN(e.Region, name))),
 	}))
 
@@ -135,7 +140,7 @@ func (Composer) Compose(xr *compose.Composite, e *env.Environment, s *compose.Se
 	if c.noncurrentDays > 0 {
 		rule["noncurrentVersionExpiration"] = pb.List(pb.Obj(pb.Fields{"noncurrentDays": pb.Int(c.noncurrentDays)}))
 	}
-	s.Add(Lifecycle, "s3.aws.upbound.io/v1beta1", "BucketLifecycleConfiguration", naming.Object(xr.Name, Lifecycle), sub(pb.Fields{
+	s.Add(Lifecycle, "s3.aws.upbound.io/v1beta1", "BucketLifecycleConfiguration", names.Object(Lifecycle), sub(pb.Fields{
 		"rule": pb.List(pb.Obj(rule)),
 	}))
 

@@ -10,6 +10,7 @@ import (
 
 	"google.golang.org/protobuf/types/known/structpb"
 
+	"github.com/paved-dev/paved/fn/internal/awsrules"
 	"github.com/paved-dev/paved/fn/internal/compose"
 	"github.com/paved-dev/paved/fn/internal/env"
 	"github.com/paved-dev/paved/fn/internal/field"
@@ -146,9 +147,10 @@ func (Composer) Component() string { return "database" }
 func (Composer) ConditionType() string { return "DatabaseReady" }
 
 // connectionSecret is the Secret the provider writes the instance's
-// connection details to.
-func connectionSecret(xr *compose.Composite) string {
-	return naming.Object(naming.Object(xr.Name, Instance), "connection")
+// connection details to: the one an existing instance writes to, or a new
+// one (see naming.Names.Secret).
+func connectionSecret(xr *compose.Composite, s *compose.Set) string {
+	return s.Keep(Instance, naming.ValidObject, xr.Names().Secret(Instance+"-connection"), "spec", "writeConnectionSecretToRef", "name")
 }
 
 // Compose adds the database's resources to s.
@@ -165,28 +167,36 @@ func (Composer) Compose(xr *compose.Composite, e *env.Environment, s *compose.Se
 		class = o
 	}
 
-	subnetGroup := naming.Object(xr.Name, SubnetGroup)
-	securityGroup := naming.Object(xr.Name, SecurityGroup)
-	instance := naming.Object(xr.Name, Instance)
-	identifier := naming.RDSIdentifier(xr.Name, "")
-	connSecret := connectionSecret(xr)
+	// Every cloud name carries the composite's uid digest (package naming);
+	// an existing resource keeps the name it has (Set.Keep). The security
+	// group's name and description cannot change without replacing it.
+	names := xr.Names()
+	instance := names.Object(Instance)
+	identifier := s.Keep(Instance, awsrules.DBInstanceIdentifier.Valid, names.Cloud(awsrules.DBInstanceIdentifier, ""), "spec", "forProvider", "identifier")
+	finalSnapshot := s.Keep(Instance, awsrules.DBSnapshotIdentifier.Valid, names.Cloud(awsrules.DBSnapshotIdentifier, "final"), "spec", "forProvider", "finalSnapshotIdentifier")
+	masterSecret := s.Keep(Instance, naming.ValidObject, names.Secret(Instance+"-master"), "spec", "forProvider", "passwordSecretRef", "name")
+	subnetGroupName := s.KeepExternalName(SubnetGroup, awsrules.DBSubnetGroupName.Valid, names.Cloud(awsrules.DBSubnetGroupName, ""))
+	sgName := s.Keep(SecurityGroup, awsrules.SecurityGroupName.Valid, names.Cloud(awsrules.SecurityGroupName, ""), "spec", "forProvider", "name")
+	sgDescription := s.Keep(SecurityGroup, awsrules.SecurityGroupDescription.Valid,
+		awsrules.SecurityGroupDescription.Text("paved database security group for "+xr.Owner()), "spec", "forProvider", "description")
+	connSecret := connectionSecret(xr, s)
 	tags := s.Tags()
 	region := pb.Str(e.Region)
 
-	s.Add(SubnetGroup, "rds.aws.upbound.io/v1beta1", "SubnetGroup", subnetGroup, pb.Fields{
+	s.Add(SubnetGroup, "rds.aws.upbound.io/v1beta1", "SubnetGroup", names.Object(SubnetGroup), pb.Fields{
 		"forProvider": pb.Obj(pb.Fields{
 			"region":      region,
-			"description": pb.Str("paved database subnet group for " + xr.Owner()),
+			"description": pb.Str(awsrules.RDSDescription.Text("paved database subnet group for " + xr.Owner())),
 			"subnetIds":   pb.Strs(e.SubnetIDs),
 			"tags":        tags,
 		}),
-	})
+	}, compose.WithExternalName(subnetGroupName))
 
-	s.Add(SecurityGroup, "ec2.aws.upbound.io/v1beta1", "SecurityGroup", securityGroup, pb.Fields{
+	s.Add(SecurityGroup, "ec2.aws.upbound.io/v1beta1", "SecurityGroup", names.Object(SecurityGroup), pb.Fields{
 		"forProvider": pb.Obj(pb.Fields{
 			"region":              region,
-			"name":                pb.Str(identifier),
-			"description":         pb.Str("paved database security group for " + xr.Owner()),
+			"name":                pb.Str(sgName),
+			"description":         pb.Str(sgDescription),
 			"vpcId":               pb.Str(e.VPCID),
 			"revokeRulesOnDelete": pb.Boolean(true),
 			"tags":                tags,
@@ -196,12 +206,12 @@ func (Composer) Compose(xr *compose.Composite, e *env.Environment, s *compose.Se
 	rule := pb.Fields{
 		"region":      region,
 		"type":        pb.Str("ingress"),
-		"description": pb.Str(c.name + " from the platform's private networks"),
+		"description": pb.Str(awsrules.SecurityGroupRuleDescription.Text(c.name + " from the private networks of the platform")),
 		"protocol":    pb.Str("tcp"),
 		"fromPort":    pb.Int(c.engine.port),
 		"toPort":      pb.Int(c.engine.port),
-		// Bound by name to the security group composed above.
-		"securityGroupIdRef": pb.Obj(pb.Fields{"name": pb.Str(securityGroup)}),
+		// The security group of this composite, and no other.
+		"securityGroupIdSelector": compose.Selector(SecurityGroup),
 	}
 	// provider-aws v1.23.0 SecurityGroupRule takes IPv4 blocks in
 	// cidrBlocks and IPv6 blocks in ipv6CidrBlocks
@@ -213,34 +223,39 @@ func (Composer) Compose(xr *compose.Composite, e *env.Environment, s *compose.Se
 	if len(ipv6) > 0 {
 		rule["ipv6CidrBlocks"] = pb.Strs(ipv6)
 	}
-	s.Add(SecurityGroupRule, "ec2.aws.upbound.io/v1beta1", "SecurityGroupRule", naming.Object(xr.Name, SecurityGroupRule), pb.Fields{
+	s.Add(SecurityGroupRule, "ec2.aws.upbound.io/v1beta1", "SecurityGroupRule", names.Object(SecurityGroupRule), pb.Fields{
 		"forProvider": pb.Obj(rule),
 	})
 
-	// The parameter group enforces TLS. Its name (the object's name is the
+	// The parameter group enforces TLS. Its name (the external name is the
 	// group's name in AWS) carries the family, so a major upgrade composes
 	// a new group next to the old one. The instance selects the group of
 	// its own composite with the family's label on every reconcile, so it
 	// moves to the new group with the new version. Crossplane then deletes
 	// the old group, which AWS refuses while the instance still uses it
 	// (InvalidDBParameterGroupState); provider-aws retries until it is free.
+	// Its description cannot change without replacing the group: an
+	// existing one is kept.
 	fam := family(c.engine.rds, c.version)
 	pgName := ParameterGroupPrefix + familySlug(fam)
+	pgCloudName := s.KeepExternalName(pgName, awsrules.DBParameterGroupName.Valid, names.Cloud(awsrules.DBParameterGroupName, familySlug(fam)))
+	pgDescription := s.Keep(pgName, awsrules.RDSDescription.Valid,
+		awsrules.RDSDescription.Text("paved "+fam+" parameters, TLS required, for "+xr.Owner()), "spec", "forProvider", "description")
 	params := make([]*structpb.Value, 0, len(tlsParameters[c.engine.rds]))
 	for _, p := range tlsParameters[c.engine.rds] {
 		params = append(params, pb.Obj(pb.Fields{
 			"name": pb.Str(p.name), "value": pb.Str(p.value), "applyMethod": pb.Str(p.applyMethod),
 		}))
 	}
-	s.Add(pgName, "rds.aws.upbound.io/v1beta1", "ParameterGroup", naming.RDSParameterGroup(xr.Name, familySlug(fam)), pb.Fields{
+	s.Add(pgName, "rds.aws.upbound.io/v1beta1", "ParameterGroup", names.Object(pgName), pb.Fields{
 		"forProvider": pb.Obj(pb.Fields{
 			"region":      region,
 			"family":      pb.Str(fam),
-			"description": pb.Str("paved " + fam + " parameters, TLS required, for " + xr.Owner()),
+			"description": pb.Str(pgDescription),
 			"parameter":   pb.List(params...),
 			"tags":        tags,
 		}),
-	})
+	}, compose.WithExternalName(pgCloudName))
 
 	fp := pb.Fields{
 		"region":                  region,
@@ -256,7 +271,7 @@ func (Composer) Compose(xr *compose.Composite, e *env.Environment, s *compose.Se
 		"deletionProtection":      pb.Boolean(true),
 		"backupRetentionPeriod":   pb.Int(int(e.BackupRetentionDays)),
 		"skipFinalSnapshot":       pb.Boolean(false),
-		"finalSnapshotIdentifier": pb.Str(naming.RDSIdentifier(xr.Name, "final")),
+		"finalSnapshotIdentifier": pb.Str(finalSnapshot),
 		"copyTagsToSnapshot":      pb.Boolean(true),
 		"deleteAutomatedBackups":  pb.Boolean(false),
 		"autoMinorVersionUpgrade": pb.Boolean(true),
@@ -274,12 +289,12 @@ func (Composer) Compose(xr *compose.Composite, e *env.Environment, s *compose.Se
 		"autoGeneratePassword":     pb.Boolean(true),
 		"passwordSecretRef": pb.Obj(pb.Fields{
 			"namespace": pb.Str(e.ConnectionSecretNamespace),
-			"name":      pb.Str(naming.Object(instance, "master")),
+			"name":      pb.Str(masterSecret),
 			"key":       pb.Str("password"),
 		}),
 		"enabledCloudwatchLogsExports": pb.Strs(c.engine.logs),
-		"dbSubnetGroupNameRef":         pb.Obj(pb.Fields{"name": pb.Str(subnetGroup)}),
-		"vpcSecurityGroupIdRefs":       pb.List(pb.Obj(pb.Fields{"name": pb.Str(securityGroup)})),
+		"dbSubnetGroupNameSelector":    compose.Selector(SubnetGroup),
+		"vpcSecurityGroupIdSelector":   compose.Selector(SecurityGroup),
 		"parameterGroupNameSelector": pb.Obj(pb.Fields{
 			"matchControllerRef": pb.Boolean(true),
 			"matchLabels":        pb.StrMap(map[string]string{compose.LabelName: pgName}),
@@ -301,11 +316,12 @@ func (Composer) Compose(xr *compose.Composite, e *env.Environment, s *compose.Se
 	return nil
 }
 
-// Status reads the instance's endpoint from what the provider observed and
+// Status reports the connection secret the instance writes to, reads the
+// instance's endpoint from what the provider observed and
 // its credentials from the connection secret the provider wrote.
-func (Composer) Status(xr *compose.Composite, s *compose.Set) compose.Status {
+func (Composer) Status(_ *compose.Composite, s *compose.Set) compose.Status {
 	st := compose.Status{
-		Fields: pb.Fields{"secretName": pb.Str(connectionSecret(xr))},
+		Fields: pb.Fields{"secretName": pb.Get(s.Desired(Instance), "spec", "writeConnectionSecretToRef", "name")},
 	}
 	obs := s.Observed(Instance)
 	conn := s.ObservedConnectionDetails(Instance)

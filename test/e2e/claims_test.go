@@ -5,6 +5,7 @@ package e2e
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -191,6 +192,34 @@ func randomString(n int) string {
 	return hex.EncodeToString(b)
 }
 
+// uidDigest is the part of cloud names a claim's author cannot choose: the
+// first 12 hex digits of the SHA-256 of the composite's uid.
+func uidDigest(xr *unstructured.Unstructured) string {
+	h := sha256.Sum256([]byte(xr.GetUID()))
+	return hex.EncodeToString(h[:])[:12]
+}
+
+// checkSelects checks that u binds its sibling of kind by a selector that
+// only an object of the same composite matches (matchControllerRef), and
+// that the sibling carries the selector's labels.
+func (r *claimRun) checkSelects(ctx context.Context, t *testing.T, u *unstructured.Unstructured, selector, kind string) {
+	t.Helper()
+	sel, _ := field(u, "spec", "forProvider", selector).(map[string]any)
+	if sel == nil {
+		t.Errorf("%s %s has no spec.forProvider.%s", u.GetKind(), u.GetName(), selector)
+		return
+	}
+	expect(t, u.GetKind()+" "+selector+".matchControllerRef", sel["matchControllerRef"], true)
+	labels, _ := sel["matchLabels"].(map[string]any)
+	if len(labels) == 0 {
+		t.Errorf("%s %s: %s has no matchLabels", u.GetKind(), u.GetName(), selector)
+	}
+	target := r.composedResource(ctx, t, kind)
+	for k, v := range labels {
+		expect(t, kind+" label "+k+" (selected by "+u.GetKind()+")", target.GetLabels()[k], v)
+	}
+}
+
 // TestDatabaseClaim: a DatabaseClaim in a team namespace composes a private,
 // encrypted, deletion-protected RDS instance with its subnet group, security
 // group and ingress rule; once the provider (played by the test) reports
@@ -247,13 +276,23 @@ func TestDatabaseClaim(t *testing.T) {
 		map[string]any{"matchControllerRef": true, "matchLabels": map[string]any{"app.kubernetes.io/name": "parameter-group-postgres16"}, "policy": map[string]any{"resolve": "Always"}})
 	pg := r.composedResource(ctx, t, "ParameterGroup")
 	expect(t, "ParameterGroup family", field(pg, "spec", "forProvider", "family"), "postgres16")
-	if fp("dbSubnetGroupNameRef") == nil || fp("vpcSecurityGroupIdRefs") == nil {
-		t.Errorf("Instance is not bound to the composed subnet group and security group: %v, %v", fp("dbSubnetGroupNameRef"), fp("vpcSecurityGroupIdRefs"))
-	}
+	// Bound to the subnet group and security group of its own composite.
+	r.checkSelects(ctx, t, inst, "dbSubnetGroupNameSelector", "SubnetGroup")
+	r.checkSelects(ctx, t, inst, "vpcSecurityGroupIdSelector", "SecurityGroup")
+	// Cloud names carry the digest of the composite's uid.
+	id := uidDigest(r.xr)
+	expect(t, "Instance identifier", fp("identifier"), r.xr.GetName()+"-"+id)
+	expect(t, "Instance finalSnapshotIdentifier", fp("finalSnapshotIdentifier"), r.xr.GetName()+"-"+id+"-final")
+	sg := r.composedResource(ctx, t, "SecurityGroup")
+	expect(t, "SecurityGroup name", field(sg, "spec", "forProvider", "name"), r.xr.GetName()+"-"+id)
+	subnets := r.composedResource(ctx, t, "SubnetGroup")
+	expect(t, "SubnetGroup external name", subnets.GetAnnotations()["crossplane.io/external-name"], r.xr.GetName()+"-"+id)
+	expect(t, "ParameterGroup external name", pg.GetAnnotations()["crossplane.io/external-name"], r.xr.GetName()+"-"+id+"-postgres16")
 	connNS := mustString(t, inst, "spec", "writeConnectionSecretToRef", "namespace")
 	connName := mustString(t, inst, "spec", "writeConnectionSecretToRef", "name")
 
 	rule := r.composedResource(ctx, t, "SecurityGroupRule")
+	r.checkSelects(ctx, t, rule, "securityGroupIdSelector", "SecurityGroup")
 	expect(t, "SecurityGroupRule type", field(rule, "spec", "forProvider", "type"), "ingress")
 	expect(t, "SecurityGroupRule fromPort", field(rule, "spec", "forProvider", "fromPort"), 5432)
 	expect(t, "SecurityGroupRule toPort", field(rule, "spec", "forProvider", "toPort"), 5432)
@@ -361,8 +400,7 @@ func TestBucketClaim(t *testing.T) {
 	}
 	for _, k := range r.want[1:] {
 		u := r.composedResource(ctx, t, k)
-		ref, _, _ := unstructured.NestedString(u.Object, "spec", "forProvider", "bucketRef", "name")
-		expect(t, k+" bucketRef.name", ref, bucket.GetName())
+		r.checkSelects(ctx, t, u, "bucketSelector", "Bucket")
 		switch k {
 		case "BucketVersioning":
 			expect(t, "BucketVersioning status", first(u, "spec", "forProvider", "versioningConfiguration")["status"], "Enabled")
@@ -386,10 +424,10 @@ func TestBucketClaim(t *testing.T) {
 	r.notReadyYet(ctx, t)
 
 	providerBegin := time.Now()
-	bucketName := bucket.GetName()
-	if ext := bucket.GetAnnotations()["crossplane.io/external-name"]; ext != "" {
-		bucketName = ext
-	}
+	// The bucket's name is its external name, and carries the digest of
+	// the composite's uid.
+	bucketName := bucket.GetAnnotations()["crossplane.io/external-name"]
+	expect(t, "Bucket external name", bucketName, r.xr.GetName()+"-"+uidDigest(r.xr))
 	arn := "arn:aws:s3:::" + bucketName
 	for _, k := range r.want {
 		at := map[string]any{"id": bucketName}

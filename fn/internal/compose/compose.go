@@ -14,6 +14,7 @@ import (
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 	"google.golang.org/protobuf/types/known/structpb"
 
+	"github.com/paved-dev/paved/fn/internal/awsrules"
 	"github.com/paved-dev/paved/fn/internal/field"
 	"github.com/paved-dev/paved/fn/internal/naming"
 	"github.com/paved-dev/paved/fn/internal/pb"
@@ -38,11 +39,18 @@ type Composite struct {
 	APIVersion string
 	Kind       string
 	Name       string
+	// UID is the composite's metadata.uid, assigned by the API server.
+	UID string
 
 	// ClaimKind, ClaimName and ClaimNamespace identify the claim, if any.
 	ClaimKind      string
 	ClaimName      string
 	ClaimNamespace string
+}
+
+// Names returns the names of the composite's composed resources.
+func (c *Composite) Names() naming.Names {
+	return naming.Names{Composite: c.Name, ID: naming.ID(c.UID)}
 }
 
 // Spec returns the composite's spec (never nil).
@@ -85,6 +93,14 @@ func ObservedComposite(req *fnv1.RunFunctionRequest) (*Composite, error) {
 	if c.APIVersion == "" || c.Kind == "" || c.Name == "" {
 		return nil, fmt.Errorf("observed composite resource has no apiVersion, kind or metadata.name")
 	}
+	// Cloud names carry a digest of the uid so that nobody can choose them
+	// (see package naming). Without it they would be guessable: refuse.
+	// Crossplane always sends it; an XR file given to `crossplane render`
+	// must set one.
+	c.UID, _ = pb.String(o, "metadata", "uid")
+	if c.UID == "" {
+		return nil, fmt.Errorf("observed composite resource %s %s has no metadata.uid: paved derives the names of cloud resources from it, so that nobody can choose them", c.Kind, c.Name)
+	}
 	// Legacy composites record their claim in spec.claimRef; Crossplane also
 	// labels them with the claim's name and namespace.
 	c.ClaimKind, _ = pb.String(o, "spec", "claimRef", "kind")
@@ -98,9 +114,10 @@ func ObservedComposite(req *fnv1.RunFunctionRequest) (*Composite, error) {
 }
 
 // Objects are the composed resources a composer desires for one composite,
-// by name in the order it added them. They depend only on the composite and
-// the environment, never on observed state, so the same Objects can be
-// replayed for later reconciles. They are shared: never modify them.
+// by name in the order it added them. They depend only on the composite,
+// the environment and the names existing resources already have (see
+// ObservedIdentity), so the same Objects can be replayed for later
+// reconciles. They are shared: never modify them.
 type Objects struct {
 	names []string
 	objs  []*structpb.Struct
@@ -155,24 +172,104 @@ func (s *Set) partOf() string {
 }
 
 // Tags returns the AWS tags that carry the composite's identity into the
-// cloud account, for cost reports and audits.
+// cloud account, for cost reports and audits. Values obey AWS's tag rules:
+// one derived from a long claim (a 63-character namespace and a
+// 253-character name) is shortened with a digest of the whole.
 func (s *Set) Tags() *structpb.Value {
 	t := pb.Fields{
-		"paved.dev/managed-by": pb.Str(ManagedBy),
-		"paved.dev/component":  pb.Str(s.component),
-		"paved.dev/composite":  pb.Str(s.xr.Name),
+		"paved.dev/managed-by":    pb.Str(ManagedBy),
+		"paved.dev/component":     pb.Str(s.component),
+		"paved.dev/composite":     pb.Str(awsrules.TagValue.Text(s.xr.Name)),
+		"paved.dev/composite-uid": pb.Str(awsrules.TagValue.Text(s.xr.UID)),
 	}
 	if s.xr.ClaimName != "" {
-		t["paved.dev/claim"] = pb.Str(s.xr.Owner())
+		t["paved.dev/claim"] = pb.Str(awsrules.TagValue.Text(s.xr.Owner()))
 	}
 	return pb.Obj(t)
+}
+
+// Keep returns the value a cloud name or other identifying field of the
+// composed resource called name must have: the value the observed resource
+// already has at path (e.g. spec.forProvider.identifier), or fresh for a
+// resource not created yet. A database or bucket that exists is thus never
+// renamed, which AWS would do by replacing it, even when paved's naming
+// scheme changes on upgrade. An observed value that is not valid (e.g.
+// awsrules.S3BucketName.Valid) is not kept: AWS refused it, so nothing
+// exists under that name. path must lie under spec (see ObservedIdentity).
+func (s *Set) Keep(name string, valid func(string) bool, fresh string, path ...string) string {
+	if len(path) == 0 || path[0] != "spec" {
+		panic("compose: Keep reads only the observed spec")
+	}
+	if v, ok := pb.String(s.Observed(name), path...); ok && v != "" && valid(v) {
+		return v
+	}
+	return fresh
+}
+
+// KeepExternalName is Keep for kinds whose cloud name is their external
+// name (the crossplane.io/external-name annotation). An observed resource
+// without the annotation is one the provider has not initialised yet; it
+// will name it after its metadata.name (crossplane-runtime's
+// NameAsExternalName initialiser), so that is the name to keep.
+func (s *Set) KeepExternalName(name string, valid func(string) bool, fresh string) string {
+	o := s.Observed(name)
+	if o == nil {
+		return fresh
+	}
+	if v := awsrules.ExternalName(o); v != "" && valid(v) {
+		return v
+	}
+	return fresh
+}
+
+// ObservedIdentity is everything Keep and KeepExternalName may read from
+// the observed resources: their names, external names and specs, in a
+// fixed order. What a composer composes depends on it, the composite and
+// the environment only.
+func (s *Set) ObservedIdentity() []*structpb.Value {
+	names := make([]string, 0, len(s.observed))
+	for n := range s.observed {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	vs := make([]*structpb.Value, 0, 4*len(names))
+	for _, n := range names {
+		o := s.observed[n].GetResource()
+		vs = append(vs, pb.Str(n), pb.Get(o, "metadata", "name"), pb.Get(o, "metadata", "annotations", awsrules.ExternalNameAnnotation), pb.Get(o, "spec"))
+	}
+	return vs
+}
+
+// Selector selects the composed resource called name of the same composite:
+// the one object that has the same controller (the composite) and the
+// app.kubernetes.io/name label of that composed resource. Siblings bind
+// with it rather than by object name, so that no name a claim's author
+// chooses can make a reference resolve to another composite's object
+// (crossplane-runtime pkg/reference: matchControllerRef keeps only
+// objects whose controller reference equals the selecting object's).
+func Selector(name string) *structpb.Value {
+	return pb.Obj(pb.Fields{
+		"matchControllerRef": pb.Boolean(true),
+		"matchLabels":        pb.StrMap(map[string]string{LabelName: name}),
+	})
+}
+
+// An Option changes a composed resource before it is added.
+type Option func(obj *structpb.Struct)
+
+// WithExternalName sets the crossplane.io/external-name annotation: the
+// cloud name of kinds whose external name is their name.
+func WithExternalName(v string) Option {
+	return func(obj *structpb.Struct) {
+		pb.Set(obj, pb.Str(v), "metadata", "annotations", awsrules.ExternalNameAnnotation)
+	}
 }
 
 // Add composes a resource called name (its name in the Composition's
 // pipeline, stable across reconciles) as object objName of the given
 // apiVersion and kind with the given spec. Its readiness follows its
 // observed Ready condition.
-func (s *Set) Add(name, apiVersion, kind, objName string, spec pb.Fields) {
+func (s *Set) Add(name, apiVersion, kind, objName string, spec pb.Fields, opts ...Option) {
 	labels := s.Labels(name)
 	obj := &structpb.Struct{Fields: pb.Fields{
 		"apiVersion": pb.Str(apiVersion),
@@ -183,7 +280,22 @@ func (s *Set) Add(name, apiVersion, kind, objName string, spec pb.Fields) {
 		}),
 		"spec": pb.Obj(spec),
 	}}
+	for _, o := range opts {
+		o(obj)
+	}
 	s.add(name, obj)
+}
+
+// CheckAWSRules checks every composed resource against AWS's rules for its
+// fields (package awsrules). Composers build every constrained value with
+// the rules' constructors, so an error here is a bug in paved, caught
+// before anything AWS would refuse is applied.
+func (o Objects) CheckAWSRules() error {
+	var errs field.List
+	for _, obj := range o.objs {
+		errs = append(errs, awsrules.CheckComposed(obj)...)
+	}
+	return errs.Err()
 }
 
 // Objects returns what was added to the set.
@@ -256,7 +368,7 @@ func (s *Set) Observed(name string) *structpb.Struct {
 }
 
 // Desired returns the desired object of the composed resource called name,
-// or nil if none was added.
+// as added to the set, or nil. It is shared: never modify it.
 func (s *Set) Desired(name string) *structpb.Struct {
 	return s.desired[name].GetResource()
 }

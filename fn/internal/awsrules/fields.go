@@ -1,0 +1,137 @@
+package awsrules
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"google.golang.org/protobuf/types/known/structpb"
+
+	"github.com/paved-dev/paved/fn/internal/field"
+	"github.com/paved-dev/paved/fn/internal/pb"
+)
+
+// ExternalNameAnnotation is where a Crossplane managed resource keeps the
+// name of its external resource. For kinds whose external name is the cloud
+// name (provider-aws config/externalname.go: NameAsIdentifier or
+// ParameterAsIdentifier), it defaults to metadata.name when unset
+// (crossplane-runtime pkg/reconciler/managed, NameAsExternalName).
+const ExternalNameAnnotation = "crossplane.io/external-name"
+
+// A Field is a field of a provider-aws v1.23.0 kind whose value AWS
+// constrains.
+type Field struct {
+	// Group and Kind of the managed resource, e.g. rds.aws.upbound.io
+	// Instance.
+	Group, Kind string
+	// Path of the field. Nil means the external name (the annotation, or
+	// metadata.name when it is unset).
+	Path []string
+	// Rule the value must obey.
+	Rule *Rule
+}
+
+// Name of the field for errors, e.g. spec.forProvider.identifier.
+func (f Field) Name() string {
+	if f.Path == nil {
+		return "metadata.annotations[" + ExternalNameAnnotation + "]"
+	}
+	return strings.Join(f.Path, ".")
+}
+
+func forProvider(name string) []string { return []string{"spec", "forProvider", name} }
+
+// Fields are every constrained field of every kind paved composes: the one
+// table that says which rule applies where. The external names follow
+// provider-aws v1.23.0 config/externalname.go: aws_s3_bucket is
+// ParameterAsIdentifier("bucket") and aws_db_subnet_group and
+// aws_db_parameter_group are NameAsIdentifier, so their cloud name is the
+// external name; aws_db_instance and aws_security_group are
+// IdentifierFromProvider, so their names are forProvider fields.
+var Fields = []Field{
+	{"ec2.aws.upbound.io", "SecurityGroup", forProvider("name"), SecurityGroupName},
+	{"ec2.aws.upbound.io", "SecurityGroup", forProvider("description"), SecurityGroupDescription},
+	{"ec2.aws.upbound.io", "SecurityGroupRule", forProvider("description"), SecurityGroupRuleDescription},
+	{"ec2.aws.upbound.io", "SecurityGroupIngressRule", forProvider("description"), SecurityGroupRuleDescription},
+	{"rds.aws.upbound.io", "Instance", forProvider("identifier"), DBInstanceIdentifier},
+	{"rds.aws.upbound.io", "Instance", forProvider("finalSnapshotIdentifier"), DBSnapshotIdentifier},
+	{"rds.aws.upbound.io", "SubnetGroup", nil, DBSubnetGroupName},
+	{"rds.aws.upbound.io", "SubnetGroup", forProvider("description"), RDSDescription},
+	{"rds.aws.upbound.io", "ParameterGroup", nil, DBParameterGroupName},
+	{"rds.aws.upbound.io", "ParameterGroup", forProvider("description"), RDSDescription},
+	{"s3.aws.upbound.io", "Bucket", nil, S3BucketName},
+}
+
+// FieldsOf returns the constrained fields of a kind.
+func FieldsOf(group, kind string) []Field {
+	var fs []Field
+	for _, f := range Fields {
+		if f.Group == group && f.Kind == kind {
+			fs = append(fs, f)
+		}
+	}
+	return fs
+}
+
+// ExternalName returns the external name of a managed resource: its
+// annotation, or its metadata.name when that is unset.
+func ExternalName(o *structpb.Struct) string {
+	if v, _ := pb.String(o, "metadata", "annotations", ExternalNameAnnotation); v != "" {
+		return v
+	}
+	v, _ := pb.String(o, "metadata", "name")
+	return v
+}
+
+// CheckComposed checks a composed provider-aws resource against every rule
+// of Fields for its kind, and its spec.forProvider.tags against the tag
+// rules. Fields that are not set are left to AWS's defaults. The errors name
+// the composed resource.
+func CheckComposed(o *structpb.Struct) field.List {
+	var errs field.List
+	apiVersion, _ := pb.String(o, "apiVersion")
+	kind, _ := pb.String(o, "kind")
+	name, _ := pb.String(o, "metadata", "name")
+	group, _, _ := strings.Cut(apiVersion, "/")
+	at := func(path string) string { return fmt.Sprintf("%s %s: %s", kind, name, path) }
+	for _, f := range FieldsOf(group, kind) {
+		v, ok := ExternalName(o), true
+		if f.Path != nil {
+			v, ok = pb.String(o, f.Path...)
+			if !ok && pb.Has(o, f.Path...) {
+				errs.Add(field.Invalid(at(f.Name()), pb.Get(o, f.Path...).AsInterface(), f.Rule.What+" is a string"))
+				continue
+			}
+		}
+		if ok {
+			errs.Add(f.Rule.Validate(at(f.Name()), v))
+		}
+	}
+	if !strings.HasSuffix(group, ".aws.upbound.io") || !pb.Has(o, "spec", "forProvider", "tags") {
+		return errs
+	}
+	tags := pb.Struct(o, "spec", "forProvider", "tags")
+	if tags == nil {
+		errs.Add(field.Invalid(at("spec.forProvider.tags"), pb.Get(o, "spec", "forProvider", "tags").AsInterface(), "a map of tag keys to values"))
+		return errs
+	}
+	if len(tags.GetFields()) > MaxTags {
+		errs.Add(field.Invalid(at("spec.forProvider.tags"), len(tags.GetFields()), fmt.Sprintf("at most %d tags", MaxTags)))
+	}
+	keys := make([]string, 0, len(tags.GetFields()))
+	for k := range tags.GetFields() {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		path := at("spec.forProvider.tags[" + k + "]")
+		errs.Add(TagKey.Validate(path+" (key)", k))
+		v, ok := pb.String(tags, k)
+		if !ok {
+			errs.Add(field.Invalid(path, tags.GetFields()[k].AsInterface(), "a tag value is a string"))
+			continue
+		}
+		errs.Add(TagValue.Validate(path, v))
+	}
+	return errs
+}

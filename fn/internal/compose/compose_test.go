@@ -1,0 +1,92 @@
+package compose
+
+import (
+	"strings"
+	"testing"
+
+	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
+	"github.com/crossplane/function-sdk-go/resource"
+
+	"github.com/paved-dev/paved/fn/internal/awsrules"
+	"github.com/paved-dev/paved/fn/internal/pb"
+)
+
+func set(observed map[string]string) *Set {
+	req := &fnv1.RunFunctionRequest{Observed: &fnv1.State{Resources: map[string]*fnv1.Resource{}}}
+	for n, o := range observed {
+		req.Observed.Resources[n] = &fnv1.Resource{Resource: resource.MustStructJSON(o)}
+	}
+	return NewSet(req, &Composite{Name: "x", UID: "u"}, "test")
+}
+
+func TestKeep(t *testing.T) {
+	s := set(map[string]string{
+		"db":     `{"metadata": {"name": "x-db"}, "spec": {"forProvider": {"identifier": "old-name", "finalSnapshotIdentifier": "Bad--Name"}}}`,
+		"bucket": `{"metadata": {"name": "old-bucket"}}`,
+		"named":  `{"metadata": {"name": "x-named", "annotations": {"crossplane.io/external-name": "kept-bucket"}}}`,
+	})
+	cases := map[string]struct{ got, want string }{
+		"ObservedKept":       {s.Keep("db", awsrules.DBInstanceIdentifier.Valid, "fresh", "spec", "forProvider", "identifier"), "old-name"},
+		"ObservedInvalid":    {s.Keep("db", awsrules.DBSnapshotIdentifier.Valid, "fresh", "spec", "forProvider", "finalSnapshotIdentifier"), "fresh"},
+		"FieldUnset":         {s.Keep("db", awsrules.DBInstanceIdentifier.Valid, "fresh", "spec", "forProvider", "name"), "fresh"},
+		"NotObserved":        {s.Keep("sg", awsrules.SecurityGroupName.Valid, "fresh", "spec", "forProvider", "name"), "fresh"},
+		"AnyValidValue":      {s.Keep("db", func(string) bool { return true }, "fresh", "spec", "forProvider", "finalSnapshotIdentifier"), "Bad--Name"},
+		"ExternalName":       {s.KeepExternalName("named", awsrules.S3BucketName.Valid, "fresh"), "kept-bucket"},
+		"ExternalNameIsName": {s.KeepExternalName("bucket", awsrules.S3BucketName.Valid, "fresh"), "old-bucket"},
+		"ExternalNameAbsent": {s.KeepExternalName("other", awsrules.S3BucketName.Valid, "fresh"), "fresh"},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			if tc.got != tc.want {
+				t.Errorf("got %q, want %q", tc.got, tc.want)
+			}
+		})
+	}
+}
+
+func TestKeepReadsOnlySpec(t *testing.T) {
+	defer func() {
+		if recover() == nil {
+			t.Error("Keep read outside spec: the memo key would not cover it")
+		}
+	}()
+	set(nil).Keep("db", func(string) bool { return true }, "fresh", "status", "atProvider", "id")
+}
+
+// Tags derived from the longest claim Kubernetes allows obey AWS's tag
+// rules, and two such claims keep distinct tags.
+func TestTagsOfLongClaims(t *testing.T) {
+	ns := strings.Repeat("n", 63)
+	seen := map[string]bool{}
+	for _, claim := range []string{strings.Repeat("a", 253), strings.Repeat("a", 252) + "b"} {
+		s := NewSet(&fnv1.RunFunctionRequest{}, &Composite{Name: claim, UID: "u", ClaimName: claim, ClaimNamespace: ns}, "database")
+		tags := s.Tags().GetStructValue()
+		for k, v := range tags.GetFields() {
+			if err := awsrules.TagKey.Validate("tags", k); err != nil {
+				t.Error(err)
+			}
+			if err := awsrules.TagValue.Validate("tags["+k+"]", v.GetStringValue()); err != nil {
+				t.Error(err)
+			}
+		}
+		c, _ := pb.String(tags, "paved.dev/claim")
+		if seen[c] {
+			t.Errorf("two claims share the claim tag %q", c)
+		}
+		seen[c] = true
+	}
+}
+
+func TestSelector(t *testing.T) {
+	got := Selector("bucket").GetStructValue()
+	if c, _ := pb.Bool(got, "matchControllerRef"); !c {
+		t.Error("selector does not match the controller")
+	}
+	if l, _ := pb.String(got, "matchLabels", LabelName); l != "bucket" {
+		t.Errorf("selector matches %s=%q, want the composed resource's name label", LabelName, l)
+	}
+	// The label is one every composed resource carries.
+	if l := set(nil).Labels("bucket")[LabelName]; l != "bucket" {
+		t.Errorf("composed resources carry %s=%q", LabelName, l)
+	}
+}

@@ -1,0 +1,263 @@
+package fn
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/crossplane/function-sdk-go/logging"
+	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
+	"github.com/crossplane/function-sdk-go/resource"
+	"google.golang.org/protobuf/types/known/structpb"
+	"k8s.io/apimachinery/pkg/util/validation"
+
+	"github.com/paved-dev/paved/fn/internal/awsrules"
+	"github.com/paved-dev/paved/fn/internal/pb"
+)
+
+// checkComposed checks what the function composed against AWS's rules
+// (awsrules.Fields, the one table of which rule applies to which field) and
+// the binding rule: a composed resource never references a sibling by
+// name, only by a matchControllerRef selector. When the composite's and its
+// claim's names are ones Kubernetes allows (the API server refuses any
+// other), what it composes must have valid Kubernetes names and labels too.
+func checkComposed(rsp *fnv1.RunFunctionResponse, xr *structpb.Struct) []string {
+	k8sNames := true
+	for _, p := range [][]string{{"metadata", "name"}, {"spec", "claimRef", "name"}, {"metadata", "labels", "crossplane.io/claim-name"}} {
+		if v, ok := pb.String(xr, p...); pb.Has(xr, p...) && (!ok || len(validation.IsDNS1123Subdomain(v)) > 0) {
+			k8sNames = false
+		}
+	}
+	for _, p := range [][]string{{"spec", "claimRef", "namespace"}, {"metadata", "labels", "crossplane.io/claim-namespace"}} {
+		if v, ok := pb.String(xr, p...); pb.Has(xr, p...) && (!ok || len(validation.IsDNS1123Label(v)) > 0) {
+			k8sNames = false
+		}
+	}
+	var errs []string
+	for name, r := range rsp.GetDesired().GetResources() {
+		o := r.GetResource()
+		for _, e := range awsrules.CheckComposed(o) {
+			errs = append(errs, fmt.Sprintf("%s: %v", name, e))
+		}
+		for k, v := range pb.Struct(o, "spec", "forProvider").GetFields() {
+			if (strings.HasSuffix(k, "Ref") || strings.HasSuffix(k, "Refs")) && !strings.HasSuffix(k, "SecretRef") {
+				errs = append(errs, fmt.Sprintf("%s: spec.forProvider.%s binds a sibling by name", name, k))
+			}
+			if strings.HasSuffix(k, "Selector") {
+				if c, _ := pb.Bool(v.GetStructValue(), "matchControllerRef"); !c {
+					errs = append(errs, fmt.Sprintf("%s: spec.forProvider.%s does not match the controller", name, k))
+				}
+			}
+		}
+		if !k8sNames {
+			continue
+		}
+		objName, _ := pb.String(o, "metadata", "name")
+		if es := validation.IsDNS1123Subdomain(objName); len(es) > 0 {
+			errs = append(errs, fmt.Sprintf("%s: metadata.name %q: %v", name, objName, es))
+		}
+		for k, v := range pb.Struct(o, "metadata", "labels").GetFields() {
+			if es := validation.IsValidLabelValue(v.GetStringValue()); len(es) > 0 {
+				errs = append(errs, fmt.Sprintf("%s: label %s=%q: %v", name, k, v.GetStringValue(), es))
+			}
+		}
+		for _, ref := range []string{"writeConnectionSecretToRef"} {
+			if n, ok := pb.String(o, "spec", ref, "name"); ok && len(validation.IsDNS1123Subdomain(n)) > 0 {
+				errs = append(errs, fmt.Sprintf("%s: spec.%s.name %q is not a Secret name", name, ref, n))
+			}
+		}
+		if n, ok := pb.String(o, "spec", "forProvider", "passwordSecretRef", "name"); ok && len(validation.IsDNS1123Subdomain(n)) > 0 {
+			errs = append(errs, fmt.Sprintf("%s: passwordSecretRef.name %q is not a Secret name", name, n))
+		}
+	}
+	return errs
+}
+
+// cloudNames are the cloud names composed, by the rule that governs them.
+func cloudNames(rsp *fnv1.RunFunctionResponse) map[*awsrules.Rule]string {
+	names := map[*awsrules.Rule]string{}
+	for _, r := range rsp.GetDesired().GetResources() {
+		o := r.GetResource()
+		apiVersion, _ := pb.String(o, "apiVersion")
+		kind, _ := pb.String(o, "kind")
+		group, _, _ := strings.Cut(apiVersion, "/")
+		for _, f := range awsrules.FieldsOf(group, kind) {
+			if strings.Contains(f.Rule.What, "description") {
+				continue
+			}
+			v := awsrules.ExternalName(o)
+			if f.Path != nil {
+				v, _ = pb.String(o, f.Path...)
+			}
+			names[f.Rule] = v
+		}
+	}
+	return names
+}
+
+// adversarialXR is a composite of kind for a claim the author named, in the
+// namespace they chose; the composite's name is the claim's (as a claim's
+// spec.resourceRef.name can make it).
+func adversarialXR(kind, claimKind, namespace, claim, uid string) *fnv1.Resource {
+	spec := `{}`
+	if kind == "XDatabase" {
+		spec = `{"engine": "postgresql", "size": "small"}`
+	}
+	o := resource.MustStructJSON(`{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "` + kind + `", "spec": ` + spec + `}`)
+	pb.Set(o, pb.Str(claim), "metadata", "name")
+	pb.Set(o, pb.Str(uid), "metadata", "uid")
+	pb.Set(o, pb.Obj(pb.Fields{
+		"apiVersion": pb.Str("platform.paved.dev/v1alpha1"), "kind": pb.Str(claimKind),
+		"name": pb.Str(claim), "namespace": pb.Str(namespace),
+	}), "spec", "claimRef")
+	return &fnv1.Resource{Resource: o}
+}
+
+// TestAdversarialClaimsComposeValidNames composes claims whose authors chose
+// hostile names — the longest namespace and name Kubernetes allows, dots,
+// names AWS reserves or refuses (sg-, xn--, sthree-, amzn-s3-demo-,
+// -s3alias, an IP address), digits first, names that sanitise alike, and
+// Unicode, which Kubernetes would refuse in a name but the function must
+// cope with) — for every kind, and checks every composed value against
+// AWS's rules. No two composites get the same cloud name.
+func TestAdversarialClaimsComposeValidNames(t *testing.T) {
+	ns63 := strings.Repeat("n", 62) + "s"
+	names := []string{
+		strings.Repeat("a", 253),
+		strings.Repeat("a.", 126) + "b",
+		strings.Repeat("b", 200) + "." + strings.Repeat("c", 52),
+		"sg-reports", "sg", "xn--bcher-kva", "sthree-x", "sthree-configurator", "amzn-s3-demo-bucket",
+		"x-s3alias", "x--ol-s3", "x--x-s3", "x--table-s3", "x.mrap", "192.168.5.4", "default",
+		"9lives", "007", "0", "a.b-x", "a-b-x", "a..b-x", "a", "données", "数据库", "it's", "aws:x",
+		"ORDERS", "-", ".",
+	}
+	namespaces := []string{"orders", ns63}
+	seen := map[*awsrules.Rule]map[string]string{}
+	i := 0
+	for _, kind := range []struct{ xr, claim string }{{"XDatabase", "DatabaseClaim"}, {"XBucket", "BucketClaim"}} {
+		for _, ns := range namespaces {
+			for _, n := range names {
+				i++
+				uid := fmt.Sprintf("00000000-0000-4000-8000-%012d", i)
+				req := runReq(input, &fnv1.State{Composite: adversarialXR(kind.xr, kind.claim, ns, n, uid)})
+				rsp, err := New(logging.NewNopLogger()).RunFunction(context.Background(), req)
+				if err != nil {
+					t.Fatalf("%s %s/%q: %v", kind.claim, ns, n, err)
+				}
+				for _, r := range rsp.GetResults() {
+					if r.GetSeverity() == fnv1.Severity_SEVERITY_FATAL {
+						t.Fatalf("%s %s/%q refused: %s", kind.claim, ns, n, r.GetMessage())
+					}
+				}
+				if len(rsp.GetDesired().GetResources()) == 0 {
+					t.Fatalf("%s %s/%q composed nothing", kind.claim, ns, n)
+				}
+				for _, e := range checkComposed(rsp, req.GetObserved().GetComposite().GetResource()) {
+					t.Errorf("%s %s/%q: %s", kind.claim, ns, n, e)
+				}
+				for rule, v := range cloudNames(rsp) {
+					if seen[rule] == nil {
+						seen[rule] = map[string]string{}
+					}
+					if other, ok := seen[rule][v]; ok {
+						t.Errorf("%s %q of %s/%q is also %s's", rule.What, v, ns, n, other)
+					}
+					seen[rule][v] = ns + "/" + n
+				}
+			}
+		}
+	}
+	for _, r := range []*awsrules.Rule{awsrules.S3BucketName, awsrules.DBInstanceIdentifier, awsrules.DBSnapshotIdentifier, awsrules.DBSubnetGroupName, awsrules.SecurityGroupName} {
+		if len(seen[r]) != len(names)*len(namespaces) {
+			t.Errorf("%s: %d distinct names composed, want %d", r.What, len(seen[r]), len(names)*len(namespaces))
+		}
+	}
+}
+
+// An upgrade of paved never renames what exists: the observed names are
+// kept (AWS would replace a database, bucket or security group to rename
+// it), unless AWS refused them, in which case nothing exists under them.
+func TestRunFunctionKeepsExistingNames(t *testing.T) {
+	observed := map[string]*fnv1.Resource{
+		"subnet-group": {Resource: resource.MustStructJSON(`{"apiVersion": "rds.aws.upbound.io/v1beta1", "kind": "SubnetGroup",
+			"metadata": {"name": "orders-db-x7k2p-subnet-group"}}`)},
+		"security-group": {Resource: resource.MustStructJSON(`{"apiVersion": "ec2.aws.upbound.io/v1beta1", "kind": "SecurityGroup",
+			"metadata": {"name": "orders-db-x7k2p-security-group", "annotations": {"crossplane.io/external-name": "sg-0123456789abcdef0"}},
+			"spec": {"forProvider": {"name": "orders-db-x7k2p", "description": "paved database security group for orders/orders-db"}}}`)},
+		"instance": {Resource: resource.MustStructJSON(`{"apiVersion": "rds.aws.upbound.io/v1beta2", "kind": "Instance",
+			"metadata": {"name": "orders-db-x7k2p-instance"},
+			"spec": {"forProvider": {"identifier": "orders-db-x7k2p", "finalSnapshotIdentifier": "Not--Valid",
+				"passwordSecretRef": {"name": "orders-db-x7k2p-instance-master", "namespace": "crossplane-system", "key": "password"}},
+				"writeConnectionSecretToRef": {"name": "orders-db-x7k2p-instance-connection", "namespace": "crossplane-system"}}}`)},
+	}
+	req := runReq(input, &fnv1.State{Composite: xdatabase(`{"engine": "postgresql", "size": "small"}`), Resources: observed})
+	rsp, err := New(logging.NewNopLogger()).RunFunction(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := rsp.GetDesired().GetResources()
+	for _, c := range []struct {
+		resource string
+		path     []string
+		want     string
+	}{
+		{"subnet-group", []string{"metadata", "annotations", "crossplane.io/external-name"}, "orders-db-x7k2p-subnet-group"},
+		{"security-group", []string{"spec", "forProvider", "name"}, "orders-db-x7k2p"},
+		{"security-group", []string{"spec", "forProvider", "description"}, "paved database security group for orders/orders-db"},
+		{"instance", []string{"spec", "forProvider", "identifier"}, "orders-db-x7k2p"},
+		// AWS would have refused this one: a valid name replaces it.
+		{"instance", []string{"spec", "forProvider", "finalSnapshotIdentifier"}, "orders-db-x7k2p-" + testID + "-final"},
+		{"instance", []string{"spec", "forProvider", "passwordSecretRef", "name"}, "orders-db-x7k2p-instance-master"},
+		{"instance", []string{"spec", "writeConnectionSecretToRef", "name"}, "orders-db-x7k2p-instance-connection"},
+	} {
+		if got, _ := pb.String(d[c.resource].GetResource(), c.path...); got != c.want {
+			t.Errorf("%s %s = %q, want %q", c.resource, strings.Join(c.path, "."), got, c.want)
+		}
+	}
+	if got, _ := pb.String(rsp.GetDesired().GetComposite().GetResource(), "status", "secretName"); got != "orders-db-x7k2p-instance-connection" {
+		t.Errorf("status.secretName = %q, want the existing connection secret", got)
+	}
+	// The security group's external name is the provider's (its id): paved
+	// never sets it.
+	if pb.Has(d["security-group"].GetResource(), "metadata", "annotations") {
+		t.Errorf("security group: paved set annotations: %v", pb.Get(d["security-group"].GetResource(), "metadata", "annotations"))
+	}
+
+	// The same composite composed afresh (a new memo key) gets new names, and
+	// the old ones are not replayed for it.
+	fresh, err := New(logging.NewNopLogger()).RunFunction(context.Background(), runReq(input, &fnv1.State{Composite: xdatabase(`{"engine": "postgresql", "size": "small"}`)}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := pb.String(fresh.GetDesired().GetResources()["instance"].GetResource(), "spec", "forProvider", "identifier"); got != "orders-db-x7k2p-"+testID {
+		t.Errorf("new identifier = %q", got)
+	}
+}
+
+// The memo must not replay names across composites or observed states.
+func TestRunFunctionMemoKeysOnUIDAndObservedNames(t *testing.T) {
+	f := New(logging.NewNopLogger())
+	id := func(xr *fnv1.Resource, observed map[string]*fnv1.Resource) string {
+		rsp, err := f.RunFunction(context.Background(), runReq(input, &fnv1.State{Composite: xr, Resources: observed}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, _ := pb.String(rsp.GetDesired().GetResources()["bucket"].GetResource(), "metadata", "annotations", "crossplane.io/external-name")
+		return v
+	}
+	a := xbucket(`{}`)
+	b := xbucket(`{}`)
+	pb.Set(b.GetResource(), pb.Str("another-uid"), "metadata", "uid")
+	first := id(a, nil)
+	if again := id(b, nil); again == first {
+		t.Errorf("a composite with another uid got the same bucket name %q", first)
+	}
+	old := map[string]*fnv1.Resource{"bucket": {Resource: resource.MustStructJSON(`{"metadata": {"name": "orders-assets-x7k2p", "annotations": {"crossplane.io/external-name": "orders-assets-x7k2p"}}}`)}}
+	if kept := id(a, old); kept != "orders-assets-x7k2p" {
+		t.Errorf("existing bucket renamed to %q", kept)
+	}
+	if again := id(a, nil); again != first {
+		t.Errorf("bucket name is not stable: %q then %q", first, again)
+	}
+}
