@@ -240,7 +240,7 @@ func TestProviderAgainstARealAPIServer(t *testing.T) {
 	repo := &ghv1alpha1.Repository{
 		ObjectMeta: metav1.ObjectMeta{Name: "payments"},
 		Spec: ghv1alpha1.RepositorySpec{ForProvider: ghv1alpha1.RepositoryParameters{
-			Owner: "acme", Description: ptr("payments"), Topics: []string{"go", "payments"}, AutoInit: ptr(true),
+			Owner: "acme", Description: ptr("payments"), Topics: &[]string{"go", "payments"}, AutoInit: ptr(true),
 			BranchProtection: &ghv1alpha1.BranchProtection{},
 		}},
 	}

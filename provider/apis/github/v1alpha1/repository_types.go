@@ -96,9 +96,12 @@ type RepositoryParameters struct {
 	// +optional
 	Description *string `json:"description,omitempty"`
 
-	// Visibility of the repository.
+	// Visibility of the repository. Unset means not managed: a new
+	// repository is created private, an adopted one keeps its visibility
+	// (and it is late-initialised into the spec when the management
+	// policies include LateInitialize). internal exists only for
+	// organisations on GitHub Enterprise Cloud or Server.
 	// +optional
-	// +kubebuilder:default=private
 	// +kubebuilder:validation:Enum=private;public;internal
 	Visibility string `json:"visibility,omitempty"`
 
@@ -107,14 +110,16 @@ type RepositoryParameters struct {
 	// +optional
 	Template *RepositoryTemplate `json:"template,omitempty"`
 
-	// Topics of the repository. Order is irrelevant.
+	// Topics of the repository. Order is irrelevant. Unset means not
+	// managed; an empty list means no topics.
 	// +optional
 	// +listType=set
-	Topics []string `json:"topics,omitempty"`
+	Topics *[]string `json:"topics,omitempty"`
 
-	// DefaultBranch of the repository.
+	// DefaultBranch of the repository. Unset means not managed. The branch
+	// must exist: GitHub refuses (422) a default branch it does not have.
 	// +optional
-	// +kubebuilder:default=main
+	// +kubebuilder:validation:MinLength=1
 	DefaultBranch string `json:"defaultBranch,omitempty"`
 
 	// AutoInit creates an initial commit with an empty README, so that the
@@ -130,8 +135,18 @@ type RepositoryParameters struct {
 	// +optional
 	DeleteBranchOnMerge *bool `json:"deleteBranchOnMerge,omitempty"`
 
+	// Archived makes the repository read-only on GitHub. Unset means not
+	// managed: a repository archived by hand stays archived. While the
+	// repository is archived (and archived is true or unset), its other
+	// settings are not compared: GitHub refuses changes to an archived
+	// repository.
+	// +optional
+	Archived *bool `json:"archived,omitempty"`
+
 	// BranchProtection of the default branch. Unset means the provider does
-	// not manage protection.
+	// not manage protection. Protection settings this type has no field for
+	// (push restrictions, linear history, force pushes, ...) are kept as
+	// they are on GitHub; a requiredStatusChecks left unset is kept too.
 	// +optional
 	BranchProtection *BranchProtection `json:"branchProtection,omitempty"`
 
@@ -183,7 +198,10 @@ type RepositoryStatus struct {
 // A Repository is a GitHub repository. Deleting it archives the repository
 // unless spec.forProvider.archiveOnDelete is false. An existing repository is
 // only taken over when the crossplane.io/external-name annotation names it or
-// the management policies are Observe-only.
+// the management policies are exactly [Observe]; fields left unset are not
+// managed. The repository is identified by GitHub's numeric id (annotation
+// github.paved.dev/repository-id): another repository under the same name is
+// refused, and a new external name renames the repository.
 // +kubebuilder:printcolumn:name="READY",type="string",JSONPath=".status.conditions[?(@.type=='Ready')].status"
 // +kubebuilder:printcolumn:name="SYNCED",type="string",JSONPath=".status.conditions[?(@.type=='Synced')].status"
 // +kubebuilder:printcolumn:name="EXTERNAL-NAME",type="string",JSONPath=".metadata.annotations.crossplane\\.io/external-name"

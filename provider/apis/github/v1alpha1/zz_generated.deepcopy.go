@@ -302,8 +302,12 @@ func (in *RepositoryParameters) DeepCopyInto(out *RepositoryParameters) {
 	}
 	if in.Topics != nil {
 		in, out := &in.Topics, &out.Topics
-		*out = make([]string, len(*in))
-		copy(*out, *in)
+		*out = new([]string)
+		if **in != nil {
+			in, out := *in, *out
+			*out = make([]string, len(*in))
+			copy(*out, *in)
+		}
 	}
 	if in.AutoInit != nil {
 		in, out := &in.AutoInit, &out.AutoInit
@@ -317,6 +321,11 @@ func (in *RepositoryParameters) DeepCopyInto(out *RepositoryParameters) {
 	}
 	if in.DeleteBranchOnMerge != nil {
 		in, out := &in.DeleteBranchOnMerge, &out.DeleteBranchOnMerge
+		*out = new(bool)
+		**out = **in
+	}
+	if in.Archived != nil {
+		in, out := &in.Archived, &out.Archived
 		*out = new(bool)
 		**out = **in
 	}

@@ -267,9 +267,9 @@ type ghtestRepo = ghtest.RepoState
 type v1alpha1Repo = v1alpha1.Repository
 
 // external returns an external client connected like the reconciler's.
-func (e *env) external(t *testing.T) *External {
+func (e *env) external(t *testing.T, name string) *External {
 	t.Helper()
-	c, err := (&Connector{Kube: e.kube, Pool: e.pool}).Connect(context.Background(), e.get("racy"))
+	c, err := (&Connector{Kube: e.kube, Pool: e.pool}).Connect(context.Background(), e.get(name))
 	if err != nil {
 		t.Fatal(err)
 	}

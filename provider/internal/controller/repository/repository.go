@@ -4,6 +4,7 @@ package repository
 import (
 	"context"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -20,31 +21,42 @@ import (
 	"github.com/crossplane/crossplane-runtime/v2/pkg/ratelimiter"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/reconciler/managed"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/resource"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/statemetrics"
 
 	"github.com/paved-dev/paved/provider/apis/github/v1alpha1"
 	ghclient "github.com/paved-dev/paved/provider/internal/clients/github"
 )
 
 const (
-	errNotRepository = "managed resource is not a Repository"
 	errGet           = "cannot get repository from GitHub"
+	errGetByID       = "cannot get repository by id from GitHub"
 	errGetProtection = "cannot get branch protection from GitHub"
 	errCreate        = "cannot create repository on GitHub"
 	errEdit          = "cannot update repository on GitHub"
+	errRename        = "cannot rename repository on GitHub"
 	errUnarchive     = "cannot unarchive repository on GitHub"
 	errTopics        = "cannot replace repository topics on GitHub"
 	errProtection    = "cannot update branch protection on GitHub"
 	errArchive       = "cannot archive repository on GitHub"
 	errDelete        = "cannot delete repository on GitHub"
 	errWhoAmI        = "cannot get the authenticated GitHub user"
+	errGetOwner      = "cannot get the repository owner from GitHub"
 	errNoBranch      = "cannot protect the default branch: it does not exist yet (set autoInit, a template, or commit a file first)"
+	errStateMetrics  = "cannot add the managed resource state recorder"
 
 	// errNotOurs is the refusal to adopt an existing repository.
 	errNotOurs = "a repository with this name already exists on GitHub and was not created by this resource; " +
-		"to manage it, set the crossplane.io/external-name annotation to its name (or use an Observe-only management policy)"
+		"to manage it, set the crossplane.io/external-name annotation to its name (or use the management policies [Observe])"
 	errNameTaken = "cannot create repository: the name is already taken on GitHub (422); " +
 		"to manage the existing repository, set the crossplane.io/external-name annotation to its name"
 	errOwnerNotFound = "cannot create repository: owner is neither an organisation the credentials can see nor the authenticated user"
+
+	errFmtOtherID = "repository %s/%s has GitHub id %d, but this resource manages the repository with id %d " +
+		"(annotation " + AnnotationRepositoryID + "): that repository was deleted or renamed and another one took its name; " +
+		"refusing to touch it. To manage this one instead, set the annotation to %d"
+	errFmtBadID    = "annotation " + AnnotationRepositoryID + " is %q: want GitHub's numeric repository id"
+	errFmtMoved    = "repository id %d (this resource's, annotation " + AnnotationRepositoryID + ") now belongs to %q, not %q: it was transferred; refusing to touch it"
+	errFmtInternal = "spec.forProvider.visibility: \"internal\" is not possible for %q, a user account: internal repositories exist only in organisations on GitHub Enterprise; use private or public"
 
 	// createSkew tolerates clock differences between the cluster and GitHub
 	// when deciding whether a repository found after a failed or lost create
@@ -52,15 +64,39 @@ const (
 	createSkew = 2 * time.Minute
 )
 
-// AnnotationCreateRefused records the external-create-pending time of a
-// create attempt GitHub refused because the name was taken.
-const AnnotationCreateRefused = "github.paved.dev/create-refused"
+// Annotations the controller records on a Repository.
+const (
+	// AnnotationCreateRefused records the external-create-pending time of
+	// a create attempt GitHub refused because the name was taken.
+	AnnotationCreateRefused = "github.paved.dev/create-refused"
+
+	// AnnotationRepositoryID is GitHub's numeric id of the repository this
+	// resource manages, recorded when it creates (or first observes) the
+	// repository. It is an annotation because the managed reconciler
+	// persists only the object's metadata and spec after Create, never the
+	// status (crossplane-runtime v2.4.0 pkg/reconciler/managed/reconciler.go:
+	// "Any other changes made during Create will be reverted when
+	// annotations are updated").
+	AnnotationRepositoryID = "github.paved.dev/repository-id"
+)
 
 // Setup adds a controller that reconciles Repositories.
 func Setup(mgr ctrl.Manager, o controller.Options, pool *ghclient.Pool) error {
 	name := managed.ControllerName(v1alpha1.RepositoryGroupKind)
 	opts := append(ReconcilerOptions(mgr.GetClient(), pool, o),
-		managed.WithRecorder(event.NewAPIRecorder(mgr.GetEventRecorderFor(name))))
+		managed.WithRecorder(event.NewAPIRecorder(mgr.GetEventRecorderFor(name)))) //nolint:staticcheck // crossplane-runtime records through a record.EventRecorder.
+	if o.MetricOptions != nil {
+		opts = append(opts, managed.WithMetricRecorder(o.MetricOptions.MRMetrics))
+		// Ready/Synced counts of Repositories, as provider-kubernetes
+		// records its Objects.
+		if o.MetricOptions.MRStateMetrics != nil {
+			sr := statemetrics.NewMRStateRecorder(mgr.GetClient(), o.Logger, o.MetricOptions.MRStateMetrics,
+				&v1alpha1.RepositoryList{}, o.MetricOptions.PollStateMetricInterval)
+			if err := mgr.Add(sr); err != nil {
+				return errors.Wrap(err, errStateMetrics)
+			}
+		}
+	}
 	r := managed.NewReconciler(mgr, resource.ManagedKind(v1alpha1.RepositoryGroupVersionKind), opts...)
 	return ctrl.NewControllerManagedBy(mgr).
 		Named(name).
@@ -71,11 +107,11 @@ func Setup(mgr ctrl.Manager, o controller.Options, pool *ghclient.Pool) error {
 }
 
 // ReconcilerOptions are the managed reconciler options of the Repository
-// controller, less the event recorder.
+// controller, less the event recorder and metrics.
 func ReconcilerOptions(kube client.Client, pool *ghclient.Pool, o controller.Options) []managed.ReconcilerOption {
 	name := managed.ControllerName(v1alpha1.RepositoryGroupKind)
 	return []managed.ReconcilerOption{
-		managed.WithTypedExternalConnector[resource.Managed](&Connector{Kube: kube, Pool: pool}),
+		managed.WithTypedExternalConnector[*v1alpha1.Repository](&Connector{Kube: kube, Pool: pool}),
 		managed.WithLogger(o.Logger.WithValues("controller", name)),
 		managed.WithPollInterval(o.PollInterval),
 		managed.WithManagementPolicies(),
@@ -87,29 +123,32 @@ func ReconcilerOptions(kube client.Client, pool *ghclient.Pool, o controller.Opt
 	}
 }
 
-// A Connector produces an ExternalClient for a Repository.
+// A Connector produces an External client for a Repository.
 type Connector struct {
 	Kube client.Client
 	Pool *ghclient.Pool
 }
 
 // Connect resolves the ProviderConfig's credentials and returns a client.
-func (c *Connector) Connect(ctx context.Context, mg resource.Managed) (managed.ExternalClient, error) {
-	cr, ok := mg.(*v1alpha1.Repository)
-	if !ok {
-		return nil, errors.New(errNotRepository)
-	}
+func (c *Connector) Connect(ctx context.Context, cr *v1alpha1.Repository) (managed.TypedExternalClient[*v1alpha1.Repository], error) {
 	g, err := c.Pool.ClientFor(ctx, c.Kube, cr)
 	if err != nil {
 		return nil, err
 	}
-	return &External{GH: g}, nil
+	return &External{Repos: g.Repositories, Users: g.Users}, nil
 }
 
-// External manages a Repository on GitHub.
+// External manages a Repository on GitHub. One is made per reconcile.
 type External struct {
-	GH *gh.Client
+	Repos RepositoriesAPI
+	Users UsersAPI
+
+	// observed is the repository Observe found, so that Update and Delete
+	// address it by its current name.
+	observed *gh.Repository
 }
+
+var _ managed.TypedExternalClient[*v1alpha1.Repository] = (*External)(nil)
 
 func repoName(cr *v1alpha1.Repository) (string, bool) {
 	if n := meta.GetExternalName(cr); n != "" {
@@ -122,9 +161,19 @@ func archiveOnDelete(cr *v1alpha1.Repository) bool {
 	return cr.Spec.ForProvider.ArchiveOnDelete == nil || *cr.Spec.ForProvider.ArchiveOnDelete
 }
 
+// observeOnly reports whether the management policies are exactly
+// [Observe], the only policies that may take over an existing repository
+// without the external-name annotation (they never change it).
 func observeOnly(cr *v1alpha1.Repository) bool {
 	p := cr.GetManagementPolicies()
-	return len(p) > 0 && !slices.Contains(p, xpv2.ManagementActionAll) && !slices.Contains(p, xpv2.ManagementActionCreate)
+	return len(p) == 1 && p[0] == xpv2.ManagementActionObserve
+}
+
+// lateInitPolicy reports whether the management policies include
+// LateInitialize (no policies means the default, *).
+func lateInitPolicy(cr *v1alpha1.Repository) bool {
+	p := cr.GetManagementPolicies()
+	return len(p) == 0 || slices.Contains(p, xpv2.ManagementActionAll) || slices.Contains(p, xpv2.ManagementActionLateInitialize)
 }
 
 // createdByUs reports whether repository r is the one this resource asked
@@ -142,62 +191,134 @@ func createdByUs(cr *v1alpha1.Repository, r *gh.Repository) bool {
 	return !r.CreatedAt.Before(pending.Add(-createSkew))
 }
 
-// Observe reads the repository. A 304 answer to the conditional request
-// costs no rate limit.
-func (e *External) Observe(ctx context.Context, mg resource.Managed) (managed.ExternalObservation, error) {
-	cr, ok := mg.(*v1alpha1.Repository)
-	if !ok {
-		return managed.ExternalObservation{}, errors.New(errNotRepository)
+// recordedID returns the repository id recorded on cr, 0 if none.
+func recordedID(cr *v1alpha1.Repository) (int64, error) {
+	v, ok := cr.GetAnnotations()[AnnotationRepositoryID]
+	if !ok || v == "" {
+		return 0, nil
 	}
+	id, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || id <= 0 {
+		return 0, errors.Errorf(errFmtBadID, v)
+	}
+	return id, nil
+}
+
+func recordID(cr *v1alpha1.Repository, id int64) {
+	meta.AddAnnotations(cr, map[string]string{AnnotationRepositoryID: strconv.FormatInt(id, 10)})
+}
+
+// find returns the repository this resource manages: the one GitHub has
+// under name (following GitHub's redirect if it was renamed), or, when that
+// name does not exist but the resource knows its repository's id, that
+// repository under its current name (the external name was changed to
+// rename it). A 404 error means there is no such repository.
+func (e *External) find(ctx context.Context, owner, name string, id int64) (*gh.Repository, error) {
+	r, _, err := e.Repos.Get(ctx, owner, name)
+	if err == nil {
+		return r, nil
+	}
+	if !ghclient.IsNotFound(err) || id == 0 {
+		return nil, wrap(err, errGet)
+	}
+	r, _, err = e.Repos.GetByID(ctx, id)
+	if err != nil {
+		return nil, wrap(err, errGetByID)
+	}
+	if !strings.EqualFold(r.GetOwner().GetLogin(), owner) {
+		return nil, errors.Errorf(errFmtMoved, id, r.GetFullName(), owner)
+	}
+	return r, nil
+}
+
+// Observe reads the repository. Its GET is conditional: a 304 answer costs
+// no rate limit. It never writes to GitHub.
+func (e *External) Observe(ctx context.Context, cr *v1alpha1.Repository) (managed.ExternalObservation, error) {
 	name, explicit := repoName(cr)
 	owner := cr.Spec.ForProvider.Owner
-	r, _, err := e.GH.Repositories.Get(ctx, owner, name)
+	id, err := recordedID(cr)
+	if err != nil {
+		return managed.ExternalObservation{}, err
+	}
+	r, err := e.find(ctx, owner, name, id)
 	if ghclient.IsNotFound(err) {
 		return managed.ExternalObservation{ResourceExists: false}, nil
 	}
 	if err != nil {
-		return managed.ExternalObservation{}, errors.Wrap(errors.New(ghclient.Describe(err)), errGet)
+		return managed.ExternalObservation{}, err
 	}
-	if meta.WasDeleted(cr) && archiveOnDelete(cr) && r.GetArchived() {
+	deleting := meta.WasDeleted(cr)
+	if id != 0 && r.GetID() != id {
+		if deleting {
+			// Not the repository this resource managed: deleting the
+			// resource must not touch it.
+			return managed.ExternalObservation{ResourceExists: false}, nil
+		}
+		return managed.ExternalObservation{}, errors.Errorf(errFmtOtherID, owner, r.GetName(), r.GetID(), id, r.GetID())
+	}
+	if deleting && archiveOnDelete(cr) && r.GetArchived() {
 		// Archived is what deletion means for this resource.
 		return managed.ExternalObservation{ResourceExists: false}, nil
 	}
 	lateInit := false
-	if !explicit {
-		if !createdByUs(cr, r) && !observeOnly(cr) {
-			if meta.WasDeleted(cr) {
-				// Never ours: deleting this resource must not touch it.
-				return managed.ExternalObservation{ResourceExists: false}, nil
+	if id == 0 {
+		if !explicit {
+			if !createdByUs(cr, r) && !observeOnly(cr) {
+				if deleting {
+					// Never ours: deleting this resource must not touch it.
+					return managed.ExternalObservation{ResourceExists: false}, nil
+				}
+				return managed.ExternalObservation{}, errors.New(errNotOurs)
 			}
-			return managed.ExternalObservation{}, errors.New(errNotOurs)
+			meta.SetExternalName(cr, name)
 		}
-		meta.SetExternalName(cr, name)
+		// Adopted explicitly, or created by a request whose answer was
+		// lost: from now on the repository is known by its id.
+		recordID(cr, r.GetID())
 		lateInit = true
 	}
+	e.observed = r
 	cr.Status.AtProvider = observation(r)
 	cr.SetConditions(xpv2.Available())
+	if deleting {
+		// Delete needs nothing more; in particular no branch-protection
+		// read, which GitHub may refuse (403) and which must not block a
+		// deletion.
+		return managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: true}, nil
+	}
+	if cr.Spec.ForProvider.Visibility == v1alpha1.VisibilityInternal && r.GetOwner().GetType() == "User" {
+		return managed.ExternalObservation{}, errors.Errorf(errFmtInternal, r.GetOwner().GetLogin())
+	}
+	// Only with LateInitialize in the policies: the managed reconciler
+	// persists the whole object on other occasions too (adding its
+	// finalizer), which would otherwise late-initialise regardless.
+	if lateInitPolicy(cr) && lateInitialize(&cr.Spec.ForProvider, r) {
+		lateInit = true
+	}
 
 	var prot *gh.Protection
-	if cr.Spec.ForProvider.BranchProtection != nil {
-		prot, err = e.protection(ctx, owner, name, r.GetDefaultBranch())
+	if cr.Spec.ForProvider.BranchProtection != nil && !readOnly(cr.Spec.ForProvider, r) {
+		prot, err = e.protection(ctx, r)
 		if err != nil {
-			return managed.ExternalObservation{}, errors.Wrap(errors.New(ghclient.Describe(err)), errGetProtection)
+			return managed.ExternalObservation{}, err
 		}
 	}
+	d := diff(cr.Spec.ForProvider, name, r, prot)
 	return managed.ExternalObservation{
 		ResourceExists:          true,
-		ResourceUpToDate:        len(diff(cr.Spec.ForProvider, r, prot)) == 0,
+		ResourceUpToDate:        len(d) == 0,
 		ResourceLateInitialized: lateInit,
+		Diff:                    strings.Join(d, ", "),
 	}, nil
 }
 
-// protection returns the branch's protection, nil when it has none.
-func (e *External) protection(ctx context.Context, owner, name, branch string) (*gh.Protection, error) {
-	p, _, err := e.GH.Repositories.GetBranchProtection(ctx, owner, name, branch)
+// protection returns the default branch's protection, nil when it has none.
+func (e *External) protection(ctx context.Context, r *gh.Repository) (*gh.Protection, error) {
+	p, _, err := e.Repos.GetBranchProtection(ctx, r.GetOwner().GetLogin(), r.GetName(), r.GetDefaultBranch())
 	if errors.Is(err, gh.ErrBranchNotProtected) || ghclient.IsNotFound(err) {
 		return nil, nil
 	}
-	return p, err
+	return p, wrap(err, errGetProtection)
 }
 
 func observation(r *gh.Repository) v1alpha1.RepositoryObservation {
@@ -212,165 +333,34 @@ func observation(r *gh.Repository) v1alpha1.RepositoryObservation {
 	}
 }
 
-// Drift kinds reported by diff.
-const (
-	driftArchived   = "archived"
-	driftSettings   = "settings"
-	driftTopics     = "topics"
-	driftProtection = "protection"
-)
-
-// diff lists what differs between the desired parameters and GitHub.
-// Topics and required status checks are compared as sets.
-func diff(p v1alpha1.RepositoryParameters, r *gh.Repository, prot *gh.Protection) []string {
-	var d []string
-	if r.GetArchived() {
-		d = append(d, driftArchived)
-	}
-	if edit := settingsEdit(p, r); edit != nil {
-		d = append(d, driftSettings)
-	}
-	if !sameSet(normTopics(p.Topics), normTopics(r.Topics)) {
-		d = append(d, driftTopics)
-	}
-	if p.BranchProtection != nil && !protectionMatches(*p.BranchProtection, prot) {
-		d = append(d, driftProtection)
-	}
-	return d
-}
-
-// settingsEdit returns the PATCH body that puts GitHub's settings back to
-// the desired ones, or nil when they match.
-func settingsEdit(p v1alpha1.RepositoryParameters, r *gh.Repository) *gh.Repository {
-	edit := &gh.Repository{}
-	changed := false
-	if p.Description != nil && *p.Description != r.GetDescription() {
-		edit.Description, changed = gh.Ptr(*p.Description), true
-	}
-	if v := visibility(p); v != r.GetVisibility() {
-		edit.Visibility, changed = gh.Ptr(v), true
-	}
-	if b := defaultBranch(p); b != r.GetDefaultBranch() {
-		edit.DefaultBranch, changed = gh.Ptr(b), true
-	}
-	setBool := func(want *bool, have bool, dst **bool) {
-		if want != nil && *want != have {
-			*dst, changed = gh.Ptr(*want), true
-		}
-	}
-	if m := p.MergeOptions; m != nil {
-		setBool(m.AllowMergeCommit, r.GetAllowMergeCommit(), &edit.AllowMergeCommit)
-		setBool(m.AllowSquashMerge, r.GetAllowSquashMerge(), &edit.AllowSquashMerge)
-		setBool(m.AllowRebaseMerge, r.GetAllowRebaseMerge(), &edit.AllowRebaseMerge)
-	}
-	setBool(p.DeleteBranchOnMerge, r.GetDeleteBranchOnMerge(), &edit.DeleteBranchOnMerge)
-	if !changed {
-		return nil
-	}
-	return edit
-}
-
-func visibility(p v1alpha1.RepositoryParameters) string {
-	if p.Visibility == "" {
-		return v1alpha1.VisibilityPrivate
-	}
-	return p.Visibility
-}
-
-func defaultBranch(p v1alpha1.RepositoryParameters) string {
-	if p.DefaultBranch == "" {
-		return "main"
-	}
-	return p.DefaultBranch
-}
-
-func normTopics(t []string) []string {
-	out := make([]string, 0, len(t))
-	for _, s := range t {
-		s = strings.ToLower(strings.TrimSpace(s))
-		if s != "" && !slices.Contains(out, s) {
-			out = append(out, s)
-		}
-	}
-	slices.Sort(out)
-	return out
-}
-
-func sameSet(a, b []string) bool {
-	a, b = slices.Clone(a), slices.Clone(b)
-	slices.Sort(a)
-	slices.Sort(b)
-	return slices.Equal(slices.Compact(a), slices.Compact(b))
-}
-
-func reviewCount(bp v1alpha1.BranchProtection) int {
-	if bp.RequiredApprovingReviewCount == nil {
-		return 1
-	}
-	return *bp.RequiredApprovingReviewCount
-}
-
-func protectionMatches(bp v1alpha1.BranchProtection, p *gh.Protection) bool {
-	if p == nil {
-		return false
-	}
-	rv := p.RequiredPullRequestReviews
-	if rv == nil || rv.RequiredApprovingReviewCount != reviewCount(bp) ||
-		rv.DismissStaleReviews != bp.DismissStaleReviews || rv.RequireCodeOwnerReviews != bp.RequireCodeOwnerReviews {
-		return false
-	}
-	if (p.EnforceAdmins != nil && p.EnforceAdmins.Enabled) != bp.EnforceAdmins {
-		return false
-	}
-	want, have := bp.RequiredStatusChecks, p.RequiredStatusChecks
-	if want == nil || have == nil {
-		return want == nil && have == nil
-	}
-	var contexts []string
-	if have.Contexts != nil {
-		contexts = *have.Contexts
-	}
-	return want.Strict == have.Strict && sameSet(want.Contexts, contexts)
-}
-
-func protectionRequest(bp v1alpha1.BranchProtection) *gh.ProtectionRequest {
-	req := &gh.ProtectionRequest{
-		EnforceAdmins: bp.EnforceAdmins,
-		RequiredPullRequestReviews: &gh.PullRequestReviewsEnforcementRequest{
-			DismissStaleReviews:          bp.DismissStaleReviews,
-			RequireCodeOwnerReviews:      bp.RequireCodeOwnerReviews,
-			RequiredApprovingReviewCount: reviewCount(bp),
-		},
-	}
-	if c := bp.RequiredStatusChecks; c != nil {
-		contexts := append([]string{}, c.Contexts...)
-		slices.Sort(contexts)
-		req.RequiredStatusChecks = &gh.RequiredStatusChecks{Strict: c.Strict, Contexts: &contexts}
-	}
-	return req
-}
-
-// Create creates the repository, from a template if one is given. Topics,
-// default branch and protection follow in Update. A taken name is an error,
-// never an adoption.
-func (e *External) Create(ctx context.Context, mg resource.Managed) (managed.ExternalCreation, error) {
-	cr, ok := mg.(*v1alpha1.Repository)
-	if !ok {
-		return managed.ExternalCreation{}, errors.New(errNotRepository)
-	}
+// Create creates the repository, from a template if one is given, and
+// records its id. Settings the spec leaves unset get GitHub's defaults,
+// except visibility: a new repository is private unless the spec says
+// otherwise. Topics, default branch and protection follow in Update. A
+// taken name is an error, never an adoption.
+func (e *External) Create(ctx context.Context, cr *v1alpha1.Repository) (managed.ExternalCreation, error) {
 	name, _ := repoName(cr)
 	p := cr.Spec.ForProvider
+	if p.Visibility == v1alpha1.VisibilityInternal {
+		// Refused before any write: GitHub would create the repository
+		// and then never let it become internal.
+		if err := e.refuseInternalForUser(ctx, p.Owner); err != nil {
+			return managed.ExternalCreation{}, err
+		}
+	}
+	var r *gh.Repository
 	var err error
 	if t := p.Template; t != nil {
-		_, _, err = e.GH.Repositories.CreateFromTemplate(ctx, t.Owner, t.Repository, &gh.TemplateRepoRequest{
+		r, _, err = e.Repos.CreateFromTemplate(ctx, t.Owner, t.Repository, &gh.TemplateRepoRequest{
 			Name:               gh.Ptr(name),
 			Owner:              gh.Ptr(p.Owner),
 			Description:        p.Description,
 			IncludeAllBranches: gh.Ptr(t.IncludeAllBranches),
-			Private:            gh.Ptr(visibility(p) != v1alpha1.VisibilityPublic),
+			Private:            gh.Ptr(createVisibility(p) != v1alpha1.VisibilityPublic),
 		})
+		err = wrap(err, errCreate)
 	} else {
-		err = e.create(ctx, p, name)
+		r, err = e.create(ctx, p, name)
 	}
 	if ghclient.IsNameTaken(err) {
 		// Remember that this create attempt did not make the repository
@@ -379,116 +369,197 @@ func (e *External) Create(ctx context.Context, mg resource.Managed) (managed.Ext
 		meta.AddAnnotations(cr, map[string]string{
 			AnnotationCreateRefused: meta.GetExternalCreatePending(cr).Format(time.RFC3339),
 		})
-		return managed.ExternalCreation{}, errors.New(errNameTaken)
+		return managed.ExternalCreation{}, errors.Wrap(err, errNameTaken)
 	}
 	if err != nil {
-		return managed.ExternalCreation{}, errors.Wrap(errors.New(ghclient.Describe(err)), errCreate)
+		return managed.ExternalCreation{}, err
 	}
+	// Both annotations are persisted by the managed reconciler's critical
+	// annotation update that follows a successful Create.
 	meta.SetExternalName(cr, name)
+	recordID(cr, r.GetID())
 	return managed.ExternalCreation{}, nil
 }
 
-func (e *External) create(ctx context.Context, p v1alpha1.RepositoryParameters, name string) error {
+// createVisibility is the visibility a new repository gets: private unless
+// the spec names one.
+func createVisibility(p v1alpha1.RepositoryParameters) string {
+	if p.Visibility == "" {
+		return v1alpha1.VisibilityPrivate
+	}
+	return p.Visibility
+}
+
+// refuseInternalForUser returns an error when owner is a user account:
+// internal visibility exists only for organisations on GitHub Enterprise
+// Cloud and Server
+// (https://docs.github.com/en/repositories/creating-and-managing-repositories/about-repositories#about-internal-repositories).
+func (e *External) refuseInternalForUser(ctx context.Context, owner string) error {
+	u, _, err := e.Users.Get(ctx, owner)
+	if err != nil {
+		return wrap(err, errGetOwner)
+	}
+	if u.GetType() == "User" {
+		return errors.Errorf(errFmtInternal, u.GetLogin())
+	}
+	return nil
+}
+
+func (e *External) create(ctx context.Context, p v1alpha1.RepositoryParameters, name string) (*gh.Repository, error) {
 	req := &gh.Repository{
 		Name:                gh.Ptr(name),
 		Description:         p.Description,
-		Visibility:          gh.Ptr(visibility(p)),
+		Visibility:          gh.Ptr(createVisibility(p)),
 		AutoInit:            p.AutoInit,
 		DeleteBranchOnMerge: p.DeleteBranchOnMerge,
 	}
 	if m := p.MergeOptions; m != nil {
 		req.AllowMergeCommit, req.AllowSquashMerge, req.AllowRebaseMerge = m.AllowMergeCommit, m.AllowSquashMerge, m.AllowRebaseMerge
 	}
-	_, _, err := e.GH.Repositories.Create(ctx, p.Owner, req)
+	r, _, err := e.Repos.Create(ctx, p.Owner, req)
 	if !ghclient.IsNotFound(err) {
-		return err
+		return r, wrap(err, errCreate)
 	}
 	// Not an organisation: a repository of the authenticated user?
-	u, _, uerr := e.GH.Users.Get(ctx, "")
+	u, _, uerr := e.Users.Get(ctx, "")
 	if uerr != nil {
-		return errors.Wrap(errors.New(ghclient.Describe(uerr)), errWhoAmI)
+		return nil, wrap(uerr, errWhoAmI)
 	}
 	if !strings.EqualFold(u.GetLogin(), p.Owner) {
-		return errors.New(errOwnerNotFound)
+		return nil, errors.New(errOwnerNotFound)
 	}
-	if req.GetVisibility() == v1alpha1.VisibilityInternal {
-		req.Visibility = nil
-		req.Private = gh.Ptr(true)
-	}
-	_, _, err = e.GH.Repositories.Create(ctx, "", req)
-	return err
+	r, _, err = e.Repos.Create(ctx, "", req)
+	return r, wrap(err, errCreate)
 }
 
-// Update puts drifted settings, topics and branch protection back. It reads
-// the repository through the ETag cache, so an unchanged repository costs
-// no counted request here.
-func (e *External) Update(ctx context.Context, mg resource.Managed) (managed.ExternalUpdate, error) {
-	cr, ok := mg.(*v1alpha1.Repository)
-	if !ok {
-		return managed.ExternalUpdate{}, errors.New(errNotRepository)
+// current returns the repository Observe found, or finds it (Update called
+// without Observe, in tests).
+func (e *External) current(ctx context.Context, cr *v1alpha1.Repository) (*gh.Repository, error) {
+	if e.observed != nil {
+		return e.observed, nil
+	}
+	name, _ := repoName(cr)
+	id, err := recordedID(cr)
+	if err != nil {
+		return nil, err
+	}
+	r, err := e.find(ctx, cr.Spec.ForProvider.Owner, name, id)
+	if err != nil {
+		return nil, err
+	}
+	if id != 0 && r.GetID() != id {
+		return nil, errors.Errorf(errFmtOtherID, cr.Spec.ForProvider.Owner, r.GetName(), r.GetID(), id, r.GetID())
+	}
+	return r, nil
+}
+
+// Update puts what the spec names back: name (a rename), archived state,
+// settings, topics and branch protection. Fields the spec leaves unset are
+// not touched.
+func (e *External) Update(ctx context.Context, cr *v1alpha1.Repository) (managed.ExternalUpdate, error) {
+	r, err := e.current(ctx, cr)
+	if err != nil {
+		return managed.ExternalUpdate{}, err
 	}
 	name, _ := repoName(cr)
 	p := cr.Spec.ForProvider
-	r, _, err := e.GH.Repositories.Get(ctx, p.Owner, name)
-	if err != nil {
-		return managed.ExternalUpdate{}, errors.Wrap(errors.New(ghclient.Describe(err)), errGet)
-	}
-	if r.GetArchived() {
-		if r, _, err = e.GH.Repositories.Edit(ctx, p.Owner, name, &gh.Repository{Archived: gh.Ptr(false)}); err != nil {
-			return managed.ExternalUpdate{}, errors.Wrap(errors.New(ghclient.Describe(err)), errUnarchive)
+	owner := r.GetOwner().GetLogin()
+	if r.GetName() != name {
+		// The external name changed, or someone renamed the repository on
+		// GitHub: same id, so rename it to the external name
+		// (https://docs.github.com/en/rest/repos/repos#update-a-repository).
+		if r, _, err = e.Repos.Edit(ctx, owner, r.GetName(), &gh.Repository{Name: gh.Ptr(name)}); err != nil {
+			return managed.ExternalUpdate{}, wrap(err, errRename)
 		}
 	}
-	if edit := settingsEdit(p, r); edit != nil {
-		if r, _, err = e.GH.Repositories.Edit(ctx, p.Owner, name, edit); err != nil {
-			return managed.ExternalUpdate{}, errors.Wrap(errors.New(ghclient.Describe(err)), errEdit)
+	if r.GetArchived() && p.Archived != nil && !*p.Archived {
+		if r, _, err = e.Repos.Edit(ctx, owner, name, &gh.Repository{Archived: gh.Ptr(false)}); err != nil {
+			return managed.ExternalUpdate{}, wrap(err, errUnarchive)
 		}
 	}
-	if want := normTopics(p.Topics); !sameSet(want, normTopics(r.Topics)) {
-		if _, _, err := e.GH.Repositories.ReplaceAllTopics(ctx, p.Owner, name, want); err != nil {
-			return managed.ExternalUpdate{}, errors.Wrap(errors.New(ghclient.Describe(err)), errTopics)
+	if !readOnly(p, r) {
+		if r, err = e.updateWritable(ctx, p, owner, name, r); err != nil {
+			return managed.ExternalUpdate{}, err
 		}
 	}
-	if bp := p.BranchProtection; bp != nil {
-		prot, err := e.protection(ctx, p.Owner, name, r.GetDefaultBranch())
-		if err != nil {
-			return managed.ExternalUpdate{}, errors.Wrap(errors.New(ghclient.Describe(err)), errGetProtection)
-		}
-		if !protectionMatches(*bp, prot) {
-			if _, _, err := e.GH.Repositories.UpdateBranchProtection(ctx, p.Owner, name, r.GetDefaultBranch(), protectionRequest(*bp)); err != nil {
-				if ghclient.IsNotFound(err) {
-					return managed.ExternalUpdate{}, errors.New(errNoBranch)
-				}
-				return managed.ExternalUpdate{}, errors.Wrap(errors.New(ghclient.Describe(err)), errProtection)
-			}
+	if p.Archived != nil && *p.Archived && !r.GetArchived() {
+		// Last: an archived repository is read-only.
+		if r, _, err = e.Repos.Edit(ctx, owner, name, &gh.Repository{Archived: gh.Ptr(true)}); err != nil {
+			return managed.ExternalUpdate{}, wrap(err, errArchive)
 		}
 	}
 	cr.Status.AtProvider = observation(r)
 	return managed.ExternalUpdate{}, nil
 }
 
+// updateWritable updates settings, topics and protection of a repository
+// that is not archived.
+func (e *External) updateWritable(ctx context.Context, p v1alpha1.RepositoryParameters, owner, name string, r *gh.Repository) (*gh.Repository, error) {
+	var err error
+	if edit := settingsEdit(p, r); edit != nil {
+		if r, _, err = e.Repos.Edit(ctx, owner, name, edit); err != nil {
+			return nil, wrap(err, errEdit)
+		}
+	}
+	if p.Topics != nil {
+		if want := normTopics(*p.Topics); !sameSet(want, normTopics(r.Topics)) {
+			if _, _, err := e.Repos.ReplaceAllTopics(ctx, owner, name, want); err != nil {
+				return nil, wrap(err, errTopics)
+			}
+		}
+	}
+	if bp := p.BranchProtection; bp != nil {
+		prot, err := e.protection(ctx, r)
+		if err != nil {
+			return nil, err
+		}
+		if !protectionMatches(*bp, prot) {
+			if _, _, err := e.Repos.UpdateBranchProtection(ctx, owner, name, r.GetDefaultBranch(), protectionRequest(*bp, prot)); err != nil {
+				if ghclient.IsNotFound(err) {
+					return nil, errors.Wrap(apiError{err: err}, errNoBranch)
+				}
+				return nil, wrap(err, errProtection)
+			}
+		}
+	}
+	return r, nil
+}
+
 // Delete archives the repository (the default) or deletes it when
 // archiveOnDelete is false.
-func (e *External) Delete(ctx context.Context, mg resource.Managed) (managed.ExternalDelete, error) {
-	cr, ok := mg.(*v1alpha1.Repository)
-	if !ok {
-		return managed.ExternalDelete{}, errors.New(errNotRepository)
-	}
+func (e *External) Delete(ctx context.Context, cr *v1alpha1.Repository) (managed.ExternalDelete, error) {
 	cr.SetConditions(xpv2.Deleting())
-	name, _ := repoName(cr)
-	owner := cr.Spec.ForProvider.Owner
+	r, err := e.current(ctx, cr)
+	if ghclient.IsNotFound(err) {
+		return managed.ExternalDelete{}, nil
+	}
+	if err != nil {
+		return managed.ExternalDelete{}, err
+	}
+	owner, name := r.GetOwner().GetLogin(), r.GetName()
 	if archiveOnDelete(cr) {
-		_, _, err := e.GH.Repositories.Edit(ctx, owner, name, &gh.Repository{Archived: gh.Ptr(true)})
+		if r.GetArchived() {
+			return managed.ExternalDelete{}, nil
+		}
+		_, _, err := e.Repos.Edit(ctx, owner, name, &gh.Repository{Archived: gh.Ptr(true)})
 		if err != nil && !ghclient.IsNotFound(err) {
-			return managed.ExternalDelete{}, errors.Wrap(errors.New(ghclient.Describe(err)), errArchive)
+			return managed.ExternalDelete{}, wrap(err, errArchive)
 		}
 		return managed.ExternalDelete{}, nil
 	}
-	_, err := e.GH.Repositories.Delete(ctx, owner, name)
+	_, err = e.Repos.Delete(ctx, owner, name)
 	if err != nil && !ghclient.IsNotFound(err) {
-		return managed.ExternalDelete{}, errors.Wrap(errors.New(ghclient.Describe(err)), errDelete)
+		return managed.ExternalDelete{}, wrap(err, errDelete)
 	}
 	return managed.ExternalDelete{}, nil
 }
 
 // Disconnect does nothing: clients are pooled.
 func (e *External) Disconnect(_ context.Context) error { return nil }
+
+func sameSet(a, b []string) bool {
+	a, b = slices.Clone(a), slices.Clone(b)
+	slices.Sort(a)
+	slices.Sort(b)
+	return slices.Equal(slices.Compact(a), slices.Compact(b))
+}

@@ -20,7 +20,7 @@ func ptr[T any](v T) *T { return &v }
 func fullSpec(r *v1alpha1.Repository) {
 	p := &r.Spec.ForProvider
 	p.Description = ptr("payments service")
-	p.Topics = []string{"payments", "go", "team-a"}
+	p.Topics = &[]string{"payments", "go", "team-a"}
 	p.AutoInit = ptr(true)
 	p.MergeOptions = &v1alpha1.MergeOptions{AllowMergeCommit: ptr(false), AllowRebaseMerge: ptr(false)}
 	p.DeleteBranchOnMerge = ptr(true)
@@ -129,7 +129,7 @@ func TestCreateRaceNameTakenIsAClearError(t *testing.T) {
 	e.create("racy")
 	// Someone creates the name between our Observe (404) and our POST.
 	cr := e.get("racy")
-	ext := e.external(t)
+	ext := e.external(t, "racy")
 	if _, err := ext.Observe(context.Background(), cr); err != nil {
 		t.Fatal(err)
 	}
@@ -149,7 +149,7 @@ func TestExplicitExternalNameAdopts(t *testing.T) {
 	e.create("legacy-mr", func(r *v1alpha1.Repository) {
 		meta.SetExternalName(r, "legacy")
 		r.Spec.ForProvider.Description = ptr("adopted")
-		r.Spec.ForProvider.Topics = []string{"adopted"}
+		r.Spec.ForProvider.Topics = &[]string{"adopted"}
 	})
 	e.converge("legacy-mr", 6)
 	st, _ := e.gh.Repo(testOrg, "legacy")
@@ -289,10 +289,11 @@ func TestUserOwnedRepository(t *testing.T) {
 func TestCreateFromTemplate(t *testing.T) {
 	e := newEnv(t)
 	e.gh.CreateOutOfBand(testOrg, "service-template")
+	e.gh.Mutate(testOrg, "service-template", func(r *ghtestRepo) { r.IsTemplate = true })
 	e.create("from-template", func(r *v1alpha1.Repository) {
 		r.Spec.ForProvider.Template = &v1alpha1.RepositoryTemplate{Owner: testOrg, Repository: "service-template"}
 		r.Spec.ForProvider.Description = ptr("generated")
-		r.Spec.ForProvider.Topics = []string{"generated"}
+		r.Spec.ForProvider.Topics = &[]string{"generated"}
 	})
 	e.converge("from-template", 6)
 	st, ok := e.gh.Repo(testOrg, "from-template")

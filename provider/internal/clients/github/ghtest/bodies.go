@@ -57,7 +57,7 @@ func (r *repo) body() map[string]any {
 		"svn_url": "https://github.com/" + full, "mirror_url": nil, "homepage": nil, "language": nil,
 		"forks": 0, "forks_count": 0, "stargazers_count": 0, "watchers_count": 0, "watchers": 0,
 		"size": 0, "default_branch": r.defaultBranch, "open_issues": 0, "open_issues_count": 0,
-		"is_template": false, "topics": append([]string{}, r.topics...), "has_issues": true,
+		"is_template": r.isTemplate, "topics": append([]string{}, r.topics...), "has_issues": true,
 		"has_projects": true, "has_wiki": true, "has_pages": false, "has_downloads": true,
 		"has_discussions": false, "archived": r.archived, "disabled": false,
 		"pushed_at": ts(r.updated), "created_at": ts(r.created), "updated_at": ts(r.updated),

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -35,9 +36,25 @@ func (s *Server) handle(ctx context.Context, r *http.Request, body []byte) respo
 		return s.createRepo(org, body, "")
 	case m == http.MethodPost && len(parts) == 2 && parts[0] == "user" && parts[1] == "repos":
 		return s.createRepo(acctOf(ctx), body, "")
+	case m == http.MethodGet && len(parts) == 2 && parts[0] == "users":
+		a, ok := s.accounts[lower(parts[1])]
+		if !ok {
+			return reply(http.StatusNotFound, basicError(404, "Not Found"))
+		}
+		return reply(http.StatusOK, publicUser(a))
 	case m == http.MethodPost && len(parts) == 4 && parts[0] == "repos" && parts[3] == "generate":
 		return s.generate(parts[1], parts[2], body)
+	case len(parts) == 2 && parts[0] == "repositories":
+		id, _ := repositoryID(r.URL.Path)
+		rp := s.repoByID(id)
+		if rp == nil {
+			return reply(http.StatusNotFound, basicError(404, "Not Found"))
+		}
+		return s.repoOp(m, rp.owner.login, rp.name, body)
 	case len(parts) == 3 && parts[0] == "repos":
+		if res, ok := s.redirect(r, parts[1], parts[2]); ok {
+			return res
+		}
 		return s.repoOp(m, parts[1], parts[2], body)
 	case len(parts) == 4 && parts[0] == "repos" && parts[3] == "topics" && m == http.MethodPut:
 		return s.replaceTopics(parts[1], parts[2], body)
@@ -53,6 +70,42 @@ func (s *Server) handle(ctx context.Context, r *http.Request, body []byte) respo
 		return s.contentsOp(r, parts[1], parts[2], strings.Join(parts[4:], "/"), body)
 	}
 	return reply(http.StatusNotFound, basicError(404, "Not Found"))
+}
+
+// redirect answers a request for a renamed repository's old name as GitHub
+// does: 301 for GET, 307 for other methods, to /repositories/{id}
+// (https://docs.github.com/en/rest/using-the-rest-api/best-practices-for-using-the-rest-api#follow-redirects).
+func (s *Server) redirect(r *http.Request, owner, name string) (response, bool) {
+	if _, ok := s.repos[lower(owner+"/"+name)]; ok {
+		return response{}, false
+	}
+	id, ok := s.redirects[lower(owner+"/"+name)]
+	if !ok || s.repoByID(id) == nil {
+		return response{}, false
+	}
+	loc := "http://" + r.Host + "/repositories/" + strconv.FormatInt(id, 10)
+	status, msg := http.StatusMovedPermanently, "Moved Permanently"
+	if r.Method != http.MethodGet {
+		status, msg = http.StatusTemporaryRedirect, "Temporary Redirect"
+	}
+	b := basicError(status, msg)
+	b["url"] = loc
+	res := reply(status, b)
+	res.header = http.Header{"Location": {loc}}
+	return res, true
+}
+
+// publicUser is GET /users/{username}'s public-user body.
+func publicUser(a account) map[string]any {
+	u := userBody(a.login, a.id, a.kind)
+	for k, v := range map[string]any{
+		"name": nil, "company": nil, "blog": "", "location": nil, "email": nil, "hireable": nil, "bio": nil,
+		"public_repos": 0, "public_gists": 0, "followers": 0, "following": 0,
+		"created_at": "2020-01-01T00:00:00Z", "updated_at": "2020-01-01T00:00:00Z", "user_view_type": "public",
+	} {
+		u[k] = v
+	}
+	return u
 }
 
 func (s *Server) privateUser(a account) map[string]any {
@@ -119,8 +172,15 @@ func (s *Server) createRepo(owner account, body []byte, template string) respons
 }
 
 func (s *Server) generate(tOwner, tRepo string, body []byte) response {
-	if _, ok := s.repos[lower(tOwner+"/"+tRepo)]; !ok {
+	t, ok := s.repos[lower(tOwner+"/"+tRepo)]
+	if !ok {
 		return reply(http.StatusNotFound, basicError(404, "Not Found"))
+	}
+	if !t.isTemplate {
+		// Only a repository marked as a template can be generated from
+		// (https://docs.github.com/en/rest/repos/repos#create-a-repository-using-a-template:
+		// "the template repository ... must be a template repository").
+		return reply(http.StatusUnprocessableEntity, basicError(422, tOwner+"/"+tRepo+" is not a template repository"))
 	}
 	var c createReq
 	if err := decode(body, &c); err != nil {
@@ -130,7 +190,12 @@ func (s *Server) generate(tOwner, tRepo string, body []byte) response {
 	if !ok {
 		return reply(http.StatusNotFound, basicError(404, "Not Found"))
 	}
-	return s.createRepo(owner, body, tOwner+"/"+tRepo)
+	res := s.createRepo(owner, body, tOwner+"/"+tRepo)
+	if rp := s.repos[lower(owner.login+"/"+c.Name)]; rp != nil && res.status == http.StatusCreated {
+		// GitHub answers before it has copied the template.
+		rp.gitPending = s.generateLag
+	}
+	return res
 }
 
 func (s *Server) applyEdit(rp *repo, c createReq) {
@@ -172,6 +237,9 @@ func (s *Server) repoOp(m, owner, name string, body []byte) response {
 		}
 		if rp.archived && (c.Archived == nil || *c.Archived) {
 			return reply(http.StatusForbidden, basicError(403, "Repository was archived so is read-only."))
+		}
+		if c.Name != "" && c.Name != rp.name && !s.rename(rp, c.Name) {
+			return reply(http.StatusUnprocessableEntity, validationError("name already exists on this account", "Repository", "name", "custom"))
 		}
 		if c.DefaultBranch != nil && *c.DefaultBranch != rp.defaultBranch {
 			if !rp.branches[*c.DefaultBranch] {
@@ -217,12 +285,35 @@ type protectionReq struct {
 		DismissStaleReviews          bool `json:"dismiss_stale_reviews"`
 		RequireCodeOwnerReviews      bool `json:"require_code_owner_reviews"`
 		RequiredApprovingReviewCount int  `json:"required_approving_review_count"`
+		RequireLastPushApproval      bool `json:"require_last_push_approval"`
 	} `json:"required_pull_request_reviews"`
+	Restrictions *struct {
+		Users []string `json:"users"`
+	} `json:"restrictions"`
+	RequiredLinearHistory bool `json:"required_linear_history"`
+	AllowForcePushes      bool `json:"allow_force_pushes"`
+}
+
+// gitEmpty reports (and counts down) whether a repository still being
+// generated from its template has no git data yet.
+func gitEmpty(rp *repo) bool {
+	if rp.gitPending > 0 {
+		rp.gitPending--
+		return true
+	}
+	return false
 }
 
 func (s *Server) protectionOp(m, owner, name, branch string, body []byte) response {
 	rp, ok := s.repos[lower(owner+"/"+name)]
-	if !ok || !rp.branches[branch] {
+	if !ok {
+		return reply(http.StatusNotFound, basicError(404, "Not Found"))
+	}
+	if rp.visibility != "public" && s.freePlan[lower(rp.owner.login)] {
+		// GitHub's answer for a private repository on GitHub Free.
+		return reply(http.StatusForbidden, basicError(403, "Upgrade to GitHub Pro or make this repository public to enable this feature."))
+	}
+	if gitEmpty(rp) || !rp.branches[branch] {
 		return reply(http.StatusNotFound, basicError(404, "Branch not found"))
 	}
 	switch m {
@@ -253,7 +344,13 @@ func (s *Server) protectionOp(m, owner, name, branch string, body []byte) respon
 		if rv := q.RequiredPullRequestReviews; rv != nil {
 			p.pullRequests = true
 			p.reviews, p.dismissStale, p.codeOwners = rv.RequiredApprovingReviewCount, rv.DismissStaleReviews, rv.RequireCodeOwnerReviews
+			p.lastPushApproval = rv.RequireLastPushApproval
 		}
+		if rs := q.Restrictions; rs != nil {
+			p.restricted, p.pushUsers = true, append([]string{}, rs.Users...)
+		}
+		// The PUT replaces the whole protection: what it leaves out is off.
+		p.linearHistory, p.allowForcePushes = q.RequiredLinearHistory, q.AllowForcePushes
 		if c := q.RequiredStatusChecks; c != nil {
 			p.checks, p.strict, p.checkContexts = true, c.Strict, append([]string{}, c.Contexts...)
 		}
@@ -273,7 +370,20 @@ func protectionBody(owner, name, branch string, p *protection) map[string]any {
 			"dismiss_stale_reviews":           p.dismissStale,
 			"require_code_owner_reviews":      p.codeOwners,
 			"required_approving_review_count": p.reviews,
+			"require_last_push_approval":      p.lastPushApproval,
 		},
+		"required_linear_history": map[string]any{"enabled": p.linearHistory},
+		"allow_force_pushes":      map[string]any{"enabled": p.allowForcePushes},
+	}
+	if p.restricted {
+		users := []any{}
+		for _, login := range p.pushUsers {
+			users = append(users, userBody(login, 1, "User"))
+		}
+		b["restrictions"] = map[string]any{
+			"url": u + "/restrictions", "users_url": u + "/restrictions/users", "teams_url": u + "/restrictions/teams",
+			"apps_url": u + "/restrictions/apps", "users": users, "teams": []any{}, "apps": []any{},
+		}
 	}
 	if p.checks {
 		checks := []any{}
@@ -312,6 +422,11 @@ func (s *Server) contentsOp(r *http.Request, owner, name, path string, body []by
 	}
 	if branch == "" {
 		branch = rp.defaultBranch
+	}
+	if gitEmpty(rp) {
+		// GitHub has created the repository but not yet its git data:
+		// no branch to read from or commit to.
+		return reply(http.StatusNotFound, basicError(404, "This repository is empty."))
 	}
 	files := rp.files[branch]
 	f := files[path]

@@ -32,6 +32,7 @@ var servedPaths = []string{
 	"/orgs/{org}/repos",
 	"/user/repos",
 	"/user",
+	"/users/{username}",
 	"/repos/{template_owner}/{template_repo}/generate",
 	"/repos/{owner}/{repo}/topics",
 	"/repos/{owner}/{repo}/branches/{branch}/protection",

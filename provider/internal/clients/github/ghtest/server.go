@@ -19,6 +19,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -46,6 +47,12 @@ type protection struct {
 	checks        bool
 	strict        bool
 	checkContexts []string
+	// Settings the provider does not manage, which a PUT replaces too.
+	linearHistory    bool
+	allowForcePushes bool
+	lastPushApproval bool
+	restricted       bool
+	pushUsers        []string
 }
 
 type repo struct {
@@ -63,6 +70,11 @@ type repo struct {
 	commits                                                int
 	pulls                                                  []*pull
 	forkPoints                                             map[string]map[string]*file // branch -> base files when it was created
+	isTemplate                                             bool
+	// gitPending counts the git-data requests (contents, branch
+	// protection) still answered as if the repository were empty: GitHub
+	// generates a repository from a template asynchronously.
+	gitPending int
 }
 
 // A Fault is an injected failure. It matches requests by method and path
@@ -118,6 +130,12 @@ type Server struct {
 	violations []string
 	now        func() time.Time
 	apps       map[int64]*app
+	// freePlan lists owners on GitHub Free: no branch protection for
+	// their private repositories.
+	freePlan map[string]bool
+	// redirects maps a renamed repository's old owner/name to its id.
+	redirects   map[string]int64
+	generateLag int
 }
 
 // NewServer starts a stand-in on 127.0.0.1 that validates traffic with v.
@@ -126,6 +144,7 @@ func NewServer(v *Validator) *Server {
 		v: v, tokens: map[string]account{}, accounts: map[string]account{},
 		repos: map[string]*repo{}, apps: map[int64]*app{}, nextID: 1000, limit: 5000, remaining: map[string]int{},
 		reset: time.Now().Add(time.Hour).Truncate(time.Second), now: time.Now,
+		freePlan: map[string]bool{}, redirects: map[string]int64{}, generateLag: DefaultGenerateLag,
 	}
 	s.stats.ByRoute = map[string]int{}
 	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
@@ -151,6 +170,34 @@ func (s *Server) AddToken(token, login string) {
 		s.accounts[lower(login)] = a
 	}
 	s.tokens[token] = a
+}
+
+// DefaultGenerateLag is how many git-data requests to a repository
+// generated from a template are answered as if it were empty.
+const DefaultGenerateLag = 2
+
+// SetGenerateLag sets how many git-data requests (contents, branch
+// protection) to a repository generated from a template are answered as if
+// the repository were still empty, as GitHub does while it copies the
+// template in the background (POST .../generate answers 201 before the
+// contents exist).
+func (s *Server) SetGenerateLag(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.generateLag = n
+}
+
+// SetFreePlan puts owner on GitHub Free (or takes it off): "Protected
+// branches are available in public repositories with GitHub Free and GitHub
+// Free for organizations, and in public and private repositories with
+// GitHub Pro, GitHub Team, GitHub Enterprise Cloud, and GitHub Enterprise
+// Server" (GitHub's description of PUT
+// /repos/{owner}/{repo}/branches/{branch}/protection). GitHub answers 403
+// for the protection of a private repository of a free owner.
+func (s *Server) SetFreePlan(owner string, free bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.freePlan[lower(owner)] = free
 }
 
 // SetRateLimit sets the primary rate limit per token.
@@ -192,6 +239,8 @@ func (s *Server) Violations() []string {
 // RepoState is a test's view of a repository.
 type RepoState struct {
 	ID                                                   int64
+	Name                                                 string
+	IsTemplate                                           bool
 	Description, Visibility, DefaultBranch               string
 	Topics                                               []string
 	Archived                                             bool
@@ -203,6 +252,9 @@ type RepoState struct {
 	Protected                                            bool
 	RequiredReviews                                      int
 	CheckContexts                                        []string
+	// Protection settings the provider does not manage.
+	LinearHistory, AllowForcePushes, LastPushApproval bool
+	PushUsers                                         []string // push restrictions, nil when none
 }
 
 // Repo returns a repository's state, if it exists.
@@ -213,8 +265,32 @@ func (s *Server) Repo(owner, name string) (RepoState, bool) {
 	if !ok {
 		return RepoState{}, false
 	}
+	return r.state(), true
+}
+
+// RepoByID returns the state of the repository with this id, if it exists.
+func (s *Server) RepoByID(id int64) (RepoState, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r := s.repoByID(id)
+	if r == nil {
+		return RepoState{}, false
+	}
+	return r.state(), true
+}
+
+func (s *Server) repoByID(id int64) *repo {
+	for _, r := range s.repos {
+		if r.id == id {
+			return r
+		}
+	}
+	return nil
+}
+
+func (r *repo) state() RepoState {
 	st := RepoState{
-		ID: r.id, Description: r.description, Visibility: r.visibility, DefaultBranch: r.defaultBranch,
+		ID: r.id, Name: r.name, IsTemplate: r.isTemplate, Description: r.description, Visibility: r.visibility, DefaultBranch: r.defaultBranch,
 		Topics: append([]string{}, r.topics...), Archived: r.archived, AllowMergeCommit: r.allowMergeCommit,
 		AllowSquashMerge: r.allowSquashMerge, AllowRebaseMerge: r.allowRebaseMerge,
 		DeleteBranchOnMerge: r.deleteBranchOnMerge, Created: r.created, Files: map[string]string{}, Commits: r.commits,
@@ -226,8 +302,12 @@ func (s *Server) Repo(owner, name string) (RepoState, bool) {
 	}
 	if p, ok := r.protection[r.defaultBranch]; ok {
 		st.Protected, st.RequiredReviews, st.CheckContexts = true, p.reviews, append([]string{}, p.checkContexts...)
+		st.LinearHistory, st.AllowForcePushes, st.LastPushApproval = p.linearHistory, p.allowForcePushes, p.lastPushApproval
+		if p.restricted {
+			st.PushUsers = append([]string{}, p.pushUsers...)
+		}
 	}
-	return st, true
+	return st
 }
 
 // RepoCount is the number of repositories that exist.
@@ -245,20 +325,33 @@ func (s *Server) Mutate(owner, name string, fn func(r *RepoState)) bool {
 	if !ok {
 		return false
 	}
-	st := RepoState{Description: r.description, Visibility: r.visibility, Topics: r.topics, Archived: r.archived,
-		AllowMergeCommit: r.allowMergeCommit, AllowSquashMerge: r.allowSquashMerge, AllowRebaseMerge: r.allowRebaseMerge,
-		DeleteBranchOnMerge: r.deleteBranchOnMerge, DefaultBranch: r.defaultBranch}
-	if p, ok := r.protection[r.defaultBranch]; ok {
-		st.Protected, st.RequiredReviews, st.CheckContexts = true, p.reviews, p.checkContexts
-	}
+	st := r.state()
 	fn(&st)
 	r.description, r.visibility, r.topics, r.archived = st.Description, st.Visibility, st.Topics, st.Archived
 	r.allowMergeCommit, r.allowSquashMerge, r.allowRebaseMerge = st.AllowMergeCommit, st.AllowSquashMerge, st.AllowRebaseMerge
-	r.deleteBranchOnMerge = st.DeleteBranchOnMerge
+	r.deleteBranchOnMerge, r.isTemplate = st.DeleteBranchOnMerge, st.IsTemplate
+	if st.DefaultBranch != "" && st.DefaultBranch != r.defaultBranch {
+		// As a push of that branch and a switch of the default would.
+		if !r.branches[st.DefaultBranch] {
+			r.branches[st.DefaultBranch] = true
+			r.files[st.DefaultBranch] = map[string]*file{}
+			for p, f := range r.files[r.defaultBranch] {
+				r.files[st.DefaultBranch][p] = f
+			}
+		}
+		r.defaultBranch = st.DefaultBranch
+	}
 	if !st.Protected {
 		delete(r.protection, r.defaultBranch)
-	} else if p, ok := r.protection[r.defaultBranch]; ok {
-		p.reviews, p.checkContexts = st.RequiredReviews, st.CheckContexts
+	} else {
+		p, ok := r.protection[r.defaultBranch]
+		if !ok {
+			p = &protection{}
+			r.protection[r.defaultBranch] = p
+		}
+		p.reviews, p.checkContexts, p.checks = st.RequiredReviews, st.CheckContexts, p.checks || st.CheckContexts != nil
+		p.linearHistory, p.allowForcePushes, p.lastPushApproval = st.LinearHistory, st.AllowForcePushes, st.LastPushApproval
+		p.restricted, p.pushUsers = st.PushUsers != nil, st.PushUsers
 	}
 	r.updated = s.now()
 	return true
@@ -270,6 +363,36 @@ func (s *Server) CreateOutOfBand(owner, name string) {
 	defer s.mu.Unlock()
 	a := s.accounts[lower(owner)]
 	s.newRepo(a, name, "private", "", true)
+}
+
+// RenameOutOfBand renames a repository as its owner would on github.com.
+func (s *Server) RenameOutOfBand(owner, name, newName string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, ok := s.repos[lower(owner+"/"+name)]
+	if !ok {
+		return false
+	}
+	return s.rename(r, newName)
+}
+
+// rename renames r and redirects its old name to it. "If you create a new
+// repository under your repository's old name, redirects to the renamed
+// repository will break"
+// (https://docs.github.com/en/repositories/creating-and-managing-repositories/renaming-a-repository):
+// newRepo drops the redirect of a name it takes.
+func (s *Server) rename(r *repo, newName string) bool {
+	if _, taken := s.repos[lower(r.owner.login+"/"+newName)]; taken {
+		return false
+	}
+	old := lower(r.owner.login + "/" + r.name)
+	delete(s.repos, old)
+	s.redirects[old] = r.id
+	r.name = newName
+	s.repos[lower(r.owner.login+"/"+newName)] = r
+	delete(s.redirects, lower(r.owner.login+"/"+newName))
+	r.updated = s.now()
+	return true
 }
 
 // DeleteOutOfBand deletes a repository as someone else would.
@@ -294,6 +417,7 @@ func (s *Server) newRepo(owner account, name, visibility, description string, au
 		r.commits = 1
 	}
 	s.repos[lower(owner.login+"/"+name)] = r
+	delete(s.redirects, lower(owner.login+"/"+name))
 	return r
 }
 
@@ -318,7 +442,7 @@ type ctxKey struct{}
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	reqBody, _ := io.ReadAll(r.Body)
 	ctx := context.Background()
-	in, verr := s.v.ValidateRequest(ctx, r, reqBody)
+	in, verr := s.v.ValidateRequest(ctx, s.validationRequest(r), reqBody)
 
 	s.mu.Lock()
 	s.stats.Requests++
@@ -436,8 +560,16 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 var genericStatuses = []int{http.StatusNotModified, http.StatusNotFound, http.StatusUnauthorized, http.StatusForbidden, http.StatusTooManyRequests,
 	http.StatusInternalServerError, http.StatusBadGateway, http.StatusServiceUnavailable}
 
+// undocumentedStatuses are answers GitHub gives for an operation that its
+// OpenAPI description does not list: generating from a repository that is
+// not a template is refused with 422, like every other invalid request.
+var undocumentedStatuses = map[string][]int{
+	"/repos/{template_owner}/{template_repo}/generate": {http.StatusUnprocessableEntity},
+}
+
 func (s *Server) checkResponse(ctx context.Context, in *openapiInput, status int, h http.Header, body []byte) error {
-	if _, ok := in.Route.Operation.Responses.Map()[strconv.Itoa(status)]; !ok && slices.Contains(genericStatuses, status) {
+	if _, ok := in.Route.Operation.Responses.Map()[strconv.Itoa(status)]; !ok &&
+		(slices.Contains(genericStatuses, status) || slices.Contains(undocumentedStatuses[in.Route.Path], status)) {
 		return s.v.ValidateGeneric(status, body)
 	}
 	if status >= 400 && oneOfBasicError(in, status) {
@@ -459,6 +591,36 @@ func (s *Server) faultResponse(f *Fault) response {
 	return res
 }
 
+// validationRequest is r, or for /repositories/{id} (where GitHub's rename
+// redirects point, https://docs.github.com/en/rest/using-the-rest-api/best-practices-for-using-the-rest-api#follow-redirects;
+// the OpenAPI description does not list it) the same operation on
+// /repos/{owner}/{repo}, whose contract GitHub serves there.
+func (s *Server) validationRequest(r *http.Request) *http.Request {
+	id, ok := repositoryID(r.URL.Path)
+	if !ok {
+		return r
+	}
+	s.mu.Lock()
+	path := "/repos/id/" + strconv.FormatInt(id, 10) // no such repository: answered 404
+	if rp := s.repoByID(id); rp != nil {
+		path = "/repos/" + rp.owner.login + "/" + rp.name
+	}
+	s.mu.Unlock()
+	c := r.Clone(r.Context())
+	c.URL = &url.URL{Path: path, RawQuery: r.URL.RawQuery}
+	return c
+}
+
+// repositoryID parses /repositories/{id}.
+func repositoryID(p string) (int64, bool) {
+	parts := strings.Split(strings.Trim(p, "/"), "/")
+	if len(parts) != 2 || parts[0] != "repositories" {
+		return 0, false
+	}
+	id, err := strconv.ParseInt(parts[1], 10, 64)
+	return id, err == nil
+}
+
 func routeOf(p string) string {
 	parts := strings.Split(strings.Trim(p, "/"), "/")
 	switch {
@@ -474,6 +636,10 @@ func routeOf(p string) string {
 		return "/repos/{owner}/{repo}/" + strings.Join(parts[3:], "/")
 	case len(parts) == 3 && parts[0] == "orgs":
 		return "/orgs/{org}/repos"
+	case len(parts) == 2 && parts[0] == "repositories":
+		return "/repositories/{id}"
+	case len(parts) == 2 && parts[0] == "users":
+		return "/users/{username}"
 	}
 	return p
 }

@@ -1,0 +1,223 @@
+package ghtest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"testing"
+
+	gh "github.com/google/go-github/v85/github"
+)
+
+const token = "ghp_fidelity"
+
+var validator *Validator
+
+func TestMain(m *testing.M) {
+	v, err := LoadValidator()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "GitHub OpenAPI description unavailable (run `make provider-test-deps`):", err)
+		os.Exit(1)
+	}
+	validator = v
+	os.Exit(m.Run())
+}
+
+type bearer struct{}
+
+func (bearer) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set("Authorization", "Bearer "+token)
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+// newServer starts a stand-in with organisation acme and a client of user
+// octo; the test fails on any OpenAPI violation.
+func newServer(t *testing.T) (*Server, *gh.Client) {
+	t.Helper()
+	s := NewServer(validator)
+	t.Cleanup(s.Close)
+	s.AddOrg("acme")
+	s.AddToken(token, "octo")
+	c := gh.NewClient(&http.Client{Transport: bearer{}})
+	u, err := url.Parse(s.URL + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.BaseURL, c.UploadURL = u, u
+	t.Cleanup(func() {
+		for _, v := range s.Violations() {
+			t.Errorf("OpenAPI: %s", v)
+		}
+	})
+	return s, c
+}
+
+func statusOf(err error) int {
+	var er *gh.ErrorResponse
+	if errors.As(err, &er) {
+		return er.Response.StatusCode
+	}
+	return 0
+}
+
+func TestGenerateOnlyFromTemplates(t *testing.T) {
+	s, c := newServer(t)
+	ctx := context.Background()
+	s.CreateOutOfBand("acme", "plain")
+	req := &gh.TemplateRepoRequest{Name: gh.Ptr("svc"), Owner: gh.Ptr("acme"), Private: gh.Ptr(true)}
+	if _, _, err := c.Repositories.CreateFromTemplate(ctx, "acme", "plain", req); statusOf(err) != http.StatusUnprocessableEntity {
+		t.Fatalf("generate from a repository that is not a template: err = %v, want 422", err)
+	}
+	if s.RepoCount() != 1 {
+		t.Errorf("%d repositories after a refused generate, want 1", s.RepoCount())
+	}
+	s.Mutate("acme", "plain", func(r *RepoState) { r.IsTemplate = true })
+	r, _, err := c.Repositories.CreateFromTemplate(ctx, "acme", "plain", req)
+	if err != nil || r.GetName() != "svc" {
+		t.Fatalf("generate from a template: %v %v", r, err)
+	}
+	if tr, _, err := c.Repositories.Get(ctx, "acme", "plain"); err != nil || !tr.GetIsTemplate() {
+		t.Errorf("template repository reports is_template=%v (%v)", tr.GetIsTemplate(), err)
+	}
+}
+
+// GitHub answers the generate request before it has copied the template:
+// the repository exists, its contents and branches do not yet.
+func TestGenerateIsAsynchronous(t *testing.T) {
+	s, c := newServer(t)
+	ctx := context.Background()
+	s.CreateOutOfBand("acme", "tmpl")
+	s.Mutate("acme", "tmpl", func(r *RepoState) { r.IsTemplate = true })
+	s.SetGenerateLag(2)
+	req := &gh.TemplateRepoRequest{Name: gh.Ptr("svc"), Owner: gh.Ptr("acme"), Private: gh.Ptr(true)}
+	if _, _, err := c.Repositories.CreateFromTemplate(ctx, "acme", "tmpl", req); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := c.Repositories.Get(ctx, "acme", "svc"); err != nil {
+		t.Fatalf("generated repository does not exist at once: %v", err)
+	}
+	_, _, _, err := c.Repositories.GetContents(ctx, "acme", "svc", "README.md", nil)
+	if statusOf(err) != http.StatusNotFound || !strings.Contains(err.Error(), "This repository is empty") {
+		t.Errorf("contents right after generate: err = %v, want 404 This repository is empty.", err)
+	}
+	_, _, err = c.Repositories.CreateFile(ctx, "acme", "svc", "x.txt", &gh.RepositoryContentFileOptions{
+		Message: gh.Ptr("x"), Content: []byte("x"),
+	})
+	if statusOf(err) != http.StatusNotFound || !strings.Contains(err.Error(), "This repository is empty") {
+		t.Errorf("write right after generate: err = %v, want 404 This repository is empty.", err)
+	}
+	f, _, _, err := c.Repositories.GetContents(ctx, "acme", "svc", "README.md", nil)
+	if err != nil || f == nil {
+		t.Fatalf("contents once generated: %v", err)
+	}
+}
+
+func TestRenameRedirects(t *testing.T) {
+	s, c := newServer(t)
+	ctx := context.Background()
+	s.CreateOutOfBand("acme", "old")
+	st, _ := s.Repo("acme", "old")
+	r, _, err := c.Repositories.Edit(ctx, "acme", "old", &gh.Repository{Name: gh.Ptr("new")})
+	if err != nil || r.GetName() != "new" || r.GetID() != st.ID {
+		t.Fatalf("rename: %v %v", r, err)
+	}
+
+	// The raw answer for the old name: 301 to /repositories/{id}.
+	hc := &http.Client{Transport: bearer{}, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	rsp, err := hc.Get(s.URL + "/repos/acme/old")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = rsp.Body.Close()
+	if want := fmt.Sprintf("%s/repositories/%d", s.URL, st.ID); rsp.StatusCode != http.StatusMovedPermanently || rsp.Header.Get("Location") != want {
+		t.Errorf("GET old name: %d Location %q, want 301 %q", rsp.StatusCode, rsp.Header.Get("Location"), want)
+	}
+	// A client that follows redirects gets the renamed repository.
+	r, _, err = c.Repositories.Get(ctx, "acme", "old")
+	if err != nil || r.GetName() != "new" {
+		t.Errorf("GET old name, following the redirect: %v %v", r.GetFullName(), err)
+	}
+	if r, _, err := c.Repositories.GetByID(ctx, st.ID); err != nil || r.GetName() != "new" {
+		t.Errorf("GET /repositories/{id}: %v %v", r.GetFullName(), err)
+	}
+	// Taking the old name ends the redirect.
+	s.CreateOutOfBand("acme", "old")
+	if r, _, err := c.Repositories.Get(ctx, "acme", "old"); err != nil || r.GetID() == st.ID {
+		t.Errorf("old name after a new repository took it: id %d (%v), want a new id", r.GetID(), err)
+	}
+	// Renaming onto a taken name is refused.
+	if _, _, err := c.Repositories.Edit(ctx, "acme", "new", &gh.Repository{Name: gh.Ptr("old")}); statusOf(err) != http.StatusUnprocessableEntity {
+		t.Errorf("rename onto a taken name: %v, want 422", err)
+	}
+}
+
+func TestBranchProtectionIsPlanGated(t *testing.T) {
+	s, c := newServer(t)
+	ctx := context.Background()
+	s.CreateOutOfBand("acme", "private")
+	s.CreateOutOfBand("acme", "public")
+	s.Mutate("acme", "public", func(r *RepoState) { r.Visibility = "public" })
+	s.SetFreePlan("acme", true)
+	req := &gh.ProtectionRequest{RequiredPullRequestReviews: &gh.PullRequestReviewsEnforcementRequest{RequiredApprovingReviewCount: 1}}
+	for _, name := range []string{"private", "public"} {
+		_, _, gerr := c.Repositories.GetBranchProtection(ctx, "acme", name, "main")
+		_, _, perr := c.Repositories.UpdateBranchProtection(ctx, "acme", name, "main", req)
+		want := 0
+		if name == "private" {
+			want = http.StatusForbidden
+		}
+		if statusOf(perr) != want {
+			t.Errorf("%s: PUT protection on a free plan: %v, want status %d", name, perr, want)
+		}
+		if want != 0 && statusOf(gerr) != want {
+			t.Errorf("%s: GET protection on a free plan: %v, want 403", name, gerr)
+		}
+	}
+	s.SetFreePlan("acme", false)
+	if _, _, err := c.Repositories.UpdateBranchProtection(ctx, "acme", "private", "main", req); err != nil {
+		t.Errorf("PUT protection on a paid plan: %v", err)
+	}
+}
+
+func TestDefaultBranchMustExist(t *testing.T) {
+	s, c := newServer(t)
+	ctx := context.Background()
+	s.CreateOutOfBand("acme", "svc")
+	if _, _, err := c.Repositories.Edit(ctx, "acme", "svc", &gh.Repository{DefaultBranch: gh.Ptr("trunk")}); statusOf(err) != http.StatusUnprocessableEntity {
+		t.Fatalf("default branch that does not exist: %v, want 422", err)
+	}
+	s.SetFile("acme", "svc", "trunk", "README.md", "x")
+	r, _, err := c.Repositories.Edit(ctx, "acme", "svc", &gh.Repository{DefaultBranch: gh.Ptr("trunk")})
+	if err != nil || r.GetDefaultBranch() != "trunk" {
+		t.Fatalf("default branch that exists: %v %v", r.GetDefaultBranch(), err)
+	}
+	if st, _ := s.Repo("acme", "svc"); st.DefaultBranch != "trunk" {
+		t.Errorf("default branch = %q", st.DefaultBranch)
+	}
+}
+
+// A PUT replaces the whole protection: settings it leaves out are off.
+func TestProtectionPutReplaces(t *testing.T) {
+	s, c := newServer(t)
+	ctx := context.Background()
+	s.CreateOutOfBand("acme", "svc")
+	s.Mutate("acme", "svc", func(r *RepoState) {
+		r.Protected, r.LinearHistory, r.PushUsers = true, true, []string{"octo"}
+	})
+	p, _, err := c.Repositories.GetBranchProtection(ctx, "acme", "svc", "main")
+	if err != nil || !p.GetRequireLinearHistory().Enabled || p.GetRestrictions() == nil || len(p.GetRestrictions().Users) != 1 {
+		t.Fatalf("protection set out of band not reported: %+v %v", p, err)
+	}
+	req := &gh.ProtectionRequest{RequiredPullRequestReviews: &gh.PullRequestReviewsEnforcementRequest{RequiredApprovingReviewCount: 1}}
+	if _, _, err := c.Repositories.UpdateBranchProtection(ctx, "acme", "svc", "main", req); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := s.Repo("acme", "svc"); st.LinearHistory || st.PushUsers != nil {
+		t.Errorf("PUT without them kept linear history / push restrictions: %+v", st)
+	}
+}

@@ -1,0 +1,252 @@
+package repository
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	gh "github.com/google/go-github/v85/github"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
+
+	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/meta"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/reconciler/managed"
+
+	"github.com/paved-dev/paved/provider/apis/github/v1alpha1"
+)
+
+// fakeRepos implements RepositoriesAPI from a table of repositories; every
+// write is recorded and refused, so a test sees any write it did not expect.
+type fakeRepos struct {
+	RepositoriesAPI // nil: an unexpected call panics
+	byName          map[string]*gh.Repository
+	byID            map[int64]*gh.Repository
+	protection      *gh.Protection
+	err             error
+	writes          []string
+}
+
+func notFound() error {
+	return &gh.ErrorResponse{Response: &http.Response{StatusCode: http.StatusNotFound, Request: &http.Request{}}, Message: "Not Found"}
+}
+
+func (f *fakeRepos) Get(_ context.Context, owner, repo string) (*gh.Repository, *gh.Response, error) {
+	if f.err != nil {
+		return nil, nil, f.err
+	}
+	if r, ok := f.byName[owner+"/"+repo]; ok {
+		return r, nil, nil
+	}
+	return nil, nil, notFound()
+}
+
+func (f *fakeRepos) GetByID(_ context.Context, id int64) (*gh.Repository, *gh.Response, error) {
+	if r, ok := f.byID[id]; ok {
+		return r, nil, nil
+	}
+	return nil, nil, notFound()
+}
+
+func (f *fakeRepos) GetBranchProtection(context.Context, string, string, string) (*gh.Protection, *gh.Response, error) {
+	if f.protection == nil {
+		return nil, nil, gh.ErrBranchNotProtected
+	}
+	return f.protection, nil, nil
+}
+
+func (f *fakeRepos) Edit(_ context.Context, owner, repo string, _ *gh.Repository) (*gh.Repository, *gh.Response, error) {
+	f.writes = append(f.writes, "PATCH "+owner+"/"+repo)
+	return nil, nil, errors.New("unexpected write")
+}
+
+func repository(id int64, owner, name string) *gh.Repository {
+	return &gh.Repository{
+		ID: gh.Ptr(id), Name: gh.Ptr(name), FullName: gh.Ptr(owner + "/" + name),
+		Owner: &gh.User{Login: gh.Ptr(owner), Type: gh.Ptr("Organization")}, Visibility: gh.Ptr("public"),
+		DefaultBranch: gh.Ptr("trunk"), Topics: []string{"a"}, Archived: gh.Ptr(false),
+	}
+}
+
+func mr(extName string, id string, p v1alpha1.RepositoryParameters) *v1alpha1.Repository {
+	cr := &v1alpha1.Repository{ObjectMeta: metav1.ObjectMeta{Name: "mr"}}
+	cr.Spec.ForProvider = p
+	cr.Spec.ManagementPolicies = xpv2.ManagementPolicies{xpv2.ManagementActionAll}
+	if extName != "" {
+		meta.SetExternalName(cr, extName)
+	}
+	if id != "" {
+		meta.AddAnnotations(cr, map[string]string{AnnotationRepositoryID: id})
+	}
+	return cr
+}
+
+func TestObserve(t *testing.T) {
+	repo := repository(7, "acme", "svc")
+	cases := map[string]struct {
+		cr      *v1alpha1.Repository
+		repos   *fakeRepos
+		want    managed.ExternalObservation
+		wantErr string
+		wantIs  func(error) bool
+	}{
+		"MissingIsNotExisting": {
+			cr:    mr("svc", "7", v1alpha1.RepositoryParameters{Owner: "acme"}),
+			repos: &fakeRepos{},
+			want:  managed.ExternalObservation{ResourceExists: false},
+		},
+		"SameIDUpToDate": {
+			cr: mr("svc", "7", v1alpha1.RepositoryParameters{Owner: "acme", Visibility: "public", DefaultBranch: "trunk",
+				Topics: &[]string{"a"}, Archived: ptr(false)}),
+			repos: &fakeRepos{byName: map[string]*gh.Repository{"acme/svc": repo}},
+			want:  managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: true},
+		},
+		"OtherIDRefused": {
+			cr:      mr("svc", "6", v1alpha1.RepositoryParameters{Owner: "acme"}),
+			repos:   &fakeRepos{byName: map[string]*gh.Repository{"acme/svc": repo}},
+			wantErr: "repository acme/svc has GitHub id 7, but this resource manages the repository with id 6",
+		},
+		"RenamedFoundByID": {
+			cr:    mr("svc-v2", "7", v1alpha1.RepositoryParameters{Owner: "acme"}),
+			repos: &fakeRepos{byID: map[int64]*gh.Repository{7: repo}},
+			want:  managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: false, ResourceLateInitialized: true, Diff: driftName},
+		},
+		"GitHubErrorKeepsItsChain": {
+			cr: mr("svc", "7", v1alpha1.RepositoryParameters{Owner: "acme"}),
+			repos: &fakeRepos{err: &gh.ErrorResponse{
+				Response: &http.Response{StatusCode: http.StatusBadGateway, Request: &http.Request{}}, Message: "Bad Gateway",
+			}},
+			wantErr: errGet,
+			wantIs: func(err error) bool {
+				var er *gh.ErrorResponse
+				return errors.As(err, &er) && er.Response.StatusCode == http.StatusBadGateway
+			},
+		},
+		"BadIDAnnotation": {
+			cr:      mr("svc", "seven", v1alpha1.RepositoryParameters{Owner: "acme"}),
+			repos:   &fakeRepos{},
+			wantErr: `annotation github.paved.dev/repository-id is "seven"`,
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			e := &External{Repos: tc.repos}
+			got, err := e.Observe(context.Background(), tc.cr)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("Observe error = %v, want one containing %q", err, tc.wantErr)
+				}
+				if tc.wantIs != nil && !tc.wantIs(err) {
+					t.Errorf("errors.As cannot find GitHub's error in %v", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("Observe (-want +got):\n%s", diff)
+			}
+			if len(tc.repos.writes) != 0 {
+				t.Errorf("Observe wrote: %v", tc.repos.writes)
+			}
+		})
+	}
+}
+
+func TestLateInitialize(t *testing.T) {
+	r := repository(7, "acme", "svc")
+	r.Description, r.AllowMergeCommit, r.DeleteBranchOnMerge = gh.Ptr("d"), gh.Ptr(false), gh.Ptr(true)
+	cases := map[string]struct {
+		in          v1alpha1.RepositoryParameters
+		want        v1alpha1.RepositoryParameters
+		wantChanged bool
+	}{
+		"FillsUnset": {
+			in: v1alpha1.RepositoryParameters{Owner: "acme"},
+			want: v1alpha1.RepositoryParameters{Owner: "acme", Description: ptr("d"), Visibility: "public", DefaultBranch: "trunk",
+				Topics: &[]string{"a"}, Archived: ptr(false), MergeOptions: &v1alpha1.MergeOptions{AllowMergeCommit: ptr(false)},
+				DeleteBranchOnMerge: ptr(true)},
+			wantChanged: true,
+		},
+		"KeepsSet": {
+			in: v1alpha1.RepositoryParameters{Owner: "acme", Description: ptr("mine"), Visibility: "private", DefaultBranch: "main",
+				Topics: &[]string{}, Archived: ptr(true), MergeOptions: &v1alpha1.MergeOptions{AllowMergeCommit: ptr(true)},
+				DeleteBranchOnMerge: ptr(false)},
+			want: v1alpha1.RepositoryParameters{Owner: "acme", Description: ptr("mine"), Visibility: "private", DefaultBranch: "main",
+				Topics: &[]string{}, Archived: ptr(true), MergeOptions: &v1alpha1.MergeOptions{AllowMergeCommit: ptr(true)},
+				DeleteBranchOnMerge: ptr(false)},
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			p := tc.in
+			changed := lateInitialize(&p, r)
+			if diff := cmp.Diff(tc.want, p); diff != "" {
+				t.Errorf("lateInitialize (-want +got):\n%s", diff)
+			}
+			if changed != tc.wantChanged {
+				t.Errorf("changed = %v, want %v", changed, tc.wantChanged)
+			}
+		})
+	}
+}
+
+func TestDiffIgnoresUnsetFields(t *testing.T) {
+	r := repository(7, "acme", "svc")
+	r.Archived = gh.Ptr(true)
+	cases := map[string]struct {
+		p    v1alpha1.RepositoryParameters
+		want []string
+	}{
+		"NothingSet":           {p: v1alpha1.RepositoryParameters{Owner: "acme"}},
+		"EmptyTopicsManaged":   {p: v1alpha1.RepositoryParameters{Owner: "acme", Archived: ptr(false), Topics: &[]string{}}, want: []string{driftArchived, driftTopics}},
+		"ArchivedIsReadOnly":   {p: v1alpha1.RepositoryParameters{Owner: "acme", Archived: ptr(true), Visibility: "private"}},
+		"UnarchiveThenCompare": {p: v1alpha1.RepositoryParameters{Owner: "acme", Archived: ptr(false), Visibility: "private"}, want: []string{driftArchived, driftSettings}},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			if diff := cmp.Diff(tc.want, diff(tc.p, "svc", r, nil)); diff != "" {
+				t.Errorf("diff (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestProtectionRequestMergesUnmanagedSettings(t *testing.T) {
+	cur := &gh.Protection{
+		RequiredStatusChecks: &gh.RequiredStatusChecks{Strict: true, Contexts: &[]string{"ci/external"}},
+		RequiredPullRequestReviews: &gh.PullRequestReviewsEnforcement{
+			RequiredApprovingReviewCount: 0, RequireLastPushApproval: true,
+			BypassPullRequestAllowances: &gh.BypassPullRequestAllowances{Users: []*gh.User{{Login: gh.Ptr("release-bot")}}},
+		},
+		Restrictions:         &gh.BranchRestrictions{Teams: []*gh.Team{{Slug: gh.Ptr("admins")}}},
+		RequireLinearHistory: &gh.RequireLinearHistory{Enabled: true},
+		AllowForcePushes:     &gh.AllowForcePushes{Enabled: false},
+		LockBranch:           &gh.LockBranch{Enabled: gh.Ptr(true)},
+	}
+	got := protectionRequest(v1alpha1.BranchProtection{RequiredApprovingReviewCount: ptr(2), EnforceAdmins: true}, cur)
+	want := &gh.ProtectionRequest{
+		EnforceAdmins:        true,
+		RequiredStatusChecks: &gh.RequiredStatusChecks{Strict: true, Contexts: &[]string{"ci/external"}},
+		RequiredPullRequestReviews: &gh.PullRequestReviewsEnforcementRequest{
+			RequiredApprovingReviewCount: 2, RequireLastPushApproval: gh.Ptr(true),
+			BypassPullRequestAllowancesRequest: &gh.BypassPullRequestAllowancesRequest{Users: []string{"release-bot"}, Teams: []string{}, Apps: []string{}},
+		},
+		Restrictions:         &gh.BranchRestrictionsRequest{Users: []string{}, Teams: []string{"admins"}, Apps: []string{}},
+		RequireLinearHistory: gh.Ptr(true),
+		AllowForcePushes:     gh.Ptr(false),
+		LockBranch:           gh.Ptr(true),
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("protectionRequest (-want +got):\n%s", diff)
+	}
+	// Checks the spec names replace GitHub's.
+	got = protectionRequest(v1alpha1.BranchProtection{RequiredStatusChecks: &v1alpha1.RequiredStatusChecks{Contexts: []string{"b", "a"}}}, cur)
+	if diff := cmp.Diff(&gh.RequiredStatusChecks{Contexts: &[]string{"a", "b"}}, got.RequiredStatusChecks); diff != "" {
+		t.Errorf("managed checks (-want +got):\n%s", diff)
+	}
+}
