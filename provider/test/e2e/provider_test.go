@@ -20,6 +20,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -258,12 +259,13 @@ func TestProviderAgainstARealAPIServer(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	// API defaults from the CRD schema.
+	// API defaults from the CRD schema. Visibility and default branch have
+	// none: unset fields are not managed (a new repository is private).
 	if err := c.Get(ctx, client.ObjectKeyFromObject(repo), repo); err != nil {
 		t.Fatal(err)
 	}
 	p := repo.Spec.ForProvider
-	if p.Visibility != "private" || p.DefaultBranch != "main" || p.ArchiveOnDelete == nil || !*p.ArchiveOnDelete ||
+	if p.Visibility != "" || p.DefaultBranch != "" || p.ArchiveOnDelete == nil || !*p.ArchiveOnDelete ||
 		p.BranchProtection.RequiredApprovingReviewCount == nil || *p.BranchProtection.RequiredApprovingReviewCount != 1 ||
 		repo.Spec.ProviderConfigReference == nil || repo.Spec.ProviderConfigReference.Name != "default" {
 		t.Errorf("CRD defaults not applied: %+v", p)
@@ -277,8 +279,20 @@ func TestProviderAgainstARealAPIServer(t *testing.T) {
 		t.Errorf("repositoryRef not resolved through the API server: %v", file.Spec.ForProvider.Repository)
 	}
 	st, _ := gh.Repo("acme", "payments")
-	if st.Files["main:catalog-info.yaml"] != file.Spec.ForProvider.Content || !st.Protected || st.RequiredReviews != 1 {
+	if st.Files["main:catalog-info.yaml"] != file.Spec.ForProvider.Content || !st.Protected || st.RequiredReviews != 1 ||
+		st.Visibility != "private" {
 		t.Errorf("GitHub state: %+v", st)
+	}
+	// The repository's id (recorded by Create) and the late-initialised
+	// spec reached the API server.
+	if err := c.Get(ctx, client.ObjectKeyFromObject(repo), repo); err != nil {
+		t.Fatal(err)
+	}
+	if got := repo.GetAnnotations()["github.paved.dev/repository-id"]; got != strconv.FormatInt(st.ID, 10) {
+		t.Errorf("repository-id annotation = %q, want %d", got, st.ID)
+	}
+	if p := repo.Spec.ForProvider; p.Visibility != "private" || p.DefaultBranch != "main" {
+		t.Errorf("spec not late-initialised: visibility %q, defaultBranch %q", p.Visibility, p.DefaultBranch)
 	}
 
 	// Owner is immutable (CEL rule in the CRD).
