@@ -40,6 +40,19 @@ func checkComposed(rsp *fnv1.RunFunctionResponse, xr *structpb.Struct) []string 
 		for _, e := range awsrules.CheckComposed(o) {
 			errs = append(errs, fmt.Sprintf("%s: %v", name, e))
 		}
+		// Every name or description composed has its rule in the table.
+		apiVersion, _ := pb.String(o, "apiVersion")
+		kind, _ := pb.String(o, "kind")
+		group, _, _ := strings.Cut(apiVersion, "/")
+		ruled := map[string]bool{}
+		for _, f := range awsrules.FieldsOf(group, kind) {
+			ruled[f.Name()] = true
+		}
+		for _, k := range []string{"name", "description", "identifier", "finalSnapshotIdentifier", "bucket"} {
+			if pb.Has(o, "spec", "forProvider", k) && !ruled["spec.forProvider."+k] {
+				errs = append(errs, fmt.Sprintf("%s: %s spec.forProvider.%s has no rule in awsrules.Fields", name, kind, k))
+			}
+		}
 		for k, v := range pb.Struct(o, "spec", "forProvider").GetFields() {
 			if (strings.HasSuffix(k, "Ref") || strings.HasSuffix(k, "Refs")) && !strings.HasSuffix(k, "SecretRef") {
 				errs = append(errs, fmt.Sprintf("%s: spec.forProvider.%s binds a sibling by name", name, k))
