@@ -70,3 +70,25 @@ func TestProtectionKeepsUnmanagedSettings(t *testing.T) {
 		t.Errorf("unmanaged protection settings lost: %+v", st)
 	}
 }
+
+// A default branch that does not exist is GitHub's 422, reported with
+// GitHub's message; nothing else changes.
+func TestMissingDefaultBranchIsAClearCondition(t *testing.T) {
+	e := newEnv(t)
+	e.create("svc", func(r *v1alpha1.Repository) {
+		r.Spec.ForProvider.AutoInit = ptr(true)
+		r.Spec.ForProvider.DefaultBranch = "trunk"
+	})
+	for range 4 {
+		e.reconcile("svc")
+	}
+	c := synced(e.get("svc"))
+	if c.Status != "False" || !strings.Contains(c.Message, "422") || !strings.Contains(c.Message, "trunk") {
+		t.Errorf("Synced = %s %q, want GitHub's 422 naming the branch", c.Status, c.Message)
+	}
+	e.gh.SetFile(testOrg, "svc", "trunk", "README.md", "x")
+	e.converge("svc", 4)
+	if st, _ := e.gh.Repo(testOrg, "svc"); st.DefaultBranch != "trunk" {
+		t.Errorf("default branch = %q once trunk exists", st.DefaultBranch)
+	}
+}

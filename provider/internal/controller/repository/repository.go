@@ -55,7 +55,7 @@ const (
 		"(annotation " + AnnotationRepositoryID + "): that repository was deleted or renamed and another one took its name; " +
 		"refusing to touch it. To manage this one instead, set the annotation to %d"
 	errFmtBadID    = "annotation " + AnnotationRepositoryID + " is %q: want GitHub's numeric repository id"
-	errFmtMoved    = "repository id %d (this resource's, annotation " + AnnotationRepositoryID + ") now belongs to %q, not %q: it was transferred; refusing to touch it"
+	errFmtMoved    = "repository id %d is now %q, not owned by %q: it was transferred; refusing to touch it"
 	errFmtInternal = "spec.forProvider.visibility: \"internal\" is not possible for %q, a user account: internal repositories exist only in organisations on GitHub Enterprise; use private or public"
 
 	// createSkew tolerates clock differences between the cluster and GitHub
@@ -215,18 +215,17 @@ func recordID(cr *v1alpha1.Repository, id int64) {
 // rename it). A 404 error means there is no such repository.
 func (e *External) find(ctx context.Context, owner, name string, id int64) (*gh.Repository, error) {
 	r, _, err := e.Repos.Get(ctx, owner, name)
-	if err == nil {
-		return r, nil
-	}
-	if !ghclient.IsNotFound(err) || id == 0 {
-		return nil, wrap(err, errGet)
-	}
-	r, _, err = e.Repos.GetByID(ctx, id)
 	if err != nil {
-		return nil, wrap(err, errGetByID)
+		if !ghclient.IsNotFound(err) || id == 0 {
+			return nil, wrap(err, errGet)
+		}
+		if r, _, err = e.Repos.GetByID(ctx, id); err != nil {
+			return nil, wrap(err, errGetByID)
+		}
 	}
+	// GitHub also redirects the old name of a transferred repository.
 	if !strings.EqualFold(r.GetOwner().GetLogin(), owner) {
-		return nil, errors.Errorf(errFmtMoved, id, r.GetFullName(), owner)
+		return nil, errors.Errorf(errFmtMoved, r.GetID(), r.GetFullName(), owner)
 	}
 	return r, nil
 }
