@@ -325,6 +325,11 @@ func TestProviderAgainstARealAPIServer(t *testing.T) {
 	if !strings.Contains(string(body), want) {
 		t.Errorf("metrics lack %q", want)
 	}
+	// The Repository controller's state recorder (crossplane-runtime
+	// statemetrics, polled every 5 s) counts the Ready Repository.
+	if want := `crossplane_managed_resource_ready{gvk="github.paved.dev/v1alpha1, Kind=Repository"} 1`; !strings.Contains(string(body), want) {
+		t.Errorf("metrics lack %q", want)
+	}
 
 	// Deleting the Repository archives it.
 	if err := c.Delete(ctx, file); err != nil {
