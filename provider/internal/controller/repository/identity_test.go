@@ -14,11 +14,17 @@ import (
 func TestCreateRecordsRepositoryID(t *testing.T) {
 	e := newEnv(t)
 	e.create("svc", func(r *v1alpha1.Repository) { r.Spec.ForProvider.AutoInit = ptr(true) })
-	e.converge("svc", 6)
-	st, _ := e.gh.Repo(testOrg, "svc")
-	if got := e.get("svc").GetAnnotations()[AnnotationRepositoryID]; got != strconv.FormatInt(st.ID, 10) {
-		t.Errorf("annotation %s = %q, want %d", AnnotationRepositoryID, got, st.ID)
+	// One reconcile: Observe (404) and Create. The annotation set in Create
+	// is persisted by the managed reconciler's critical-annotation update.
+	e.reconcile("svc")
+	st, ok := e.gh.Repo(testOrg, "svc")
+	if !ok {
+		t.Fatal("not created in the first reconcile")
 	}
+	if got := e.get("svc").GetAnnotations()[AnnotationRepositoryID]; got != strconv.FormatInt(st.ID, 10) {
+		t.Errorf("after Create: annotation %s = %q, want %d", AnnotationRepositoryID, got, st.ID)
+	}
+	e.converge("svc", 6)
 }
 
 // Someone deletes the repository and creates another under its name: the
