@@ -30,7 +30,9 @@ func readOnly(p v1alpha1.RepositoryParameters, r *gh.Repository) bool {
 // and required status checks are compared as sets.
 func diff(p v1alpha1.RepositoryParameters, name string, r *gh.Repository, prot *gh.Protection) []string {
 	var d []string
-	if r.GetName() != name {
+	// GitHub resolves names case-insensitively: a difference in case only
+	// is not a rename (adopting "Legacy" as "legacy" writes nothing).
+	if !strings.EqualFold(r.GetName(), name) {
 		d = append(d, driftName)
 	}
 	if p.Archived != nil && *p.Archived != r.GetArchived() {

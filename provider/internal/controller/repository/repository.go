@@ -463,7 +463,7 @@ func (e *External) Update(ctx context.Context, cr *v1alpha1.Repository) (managed
 	name, _ := repoName(cr)
 	p := cr.Spec.ForProvider
 	owner := r.GetOwner().GetLogin()
-	if r.GetName() != name {
+	if !strings.EqualFold(r.GetName(), name) {
 		// The external name changed, or someone renamed the repository on
 		// GitHub: same id, so rename it to the external name
 		// (https://docs.github.com/en/rest/repos/repos#update-a-repository).
