@@ -273,7 +273,7 @@ func TestDatabaseClaim(t *testing.T) {
 		t.Errorf("Instance spec.forProvider carries a password: %v", fp("password"))
 	}
 	expect(t, "Instance spec.forProvider.parameterGroupNameSelector", fp("parameterGroupNameSelector"),
-		map[string]any{"matchControllerRef": true, "matchLabels": map[string]any{"app.kubernetes.io/name": "parameter-group-postgres16"}, "policy": map[string]any{"resolve": "Always"}})
+		map[string]any{"matchControllerRef": true, "matchLabels": map[string]any{"app.kubernetes.io/name": "parameter-group-postgres16"}, "policy": map[string]any{"resolve": "Always", "resolution": "Required"}}) // resolution: the CRD's default
 	pg := r.composedResource(ctx, t, "ParameterGroup")
 	expect(t, "ParameterGroup family", field(pg, "spec", "forProvider", "family"), "postgres16")
 	// Bound to the subnet group and security group of its own composite.
