@@ -235,7 +235,10 @@ func (Composer) Compose(xr *compose.Composite, e *env.Environment, s *compose.Se
 	// the old group, which AWS refuses while the instance still uses it
 	// (InvalidDBParameterGroupState); provider-aws retries until it is free.
 	// Its description cannot change without replacing the group: an
-	// existing one is kept.
+	// existing one is kept. provider-aws v1.23.0 serves and stores rds
+	// ParameterGroup at v1beta1 only; it has no name field, so the external
+	// name is the group's name
+	// (package/crds/rds.aws.upbound.io_parametergroups.yaml).
 	fam := family(c.engine.rds, c.version)
 	pgName := ParameterGroupPrefix + familySlug(fam)
 	pgCloudName := s.KeepExternalName(pgName, awsrules.DBParameterGroupName.Valid, names.Cloud(awsrules.DBParameterGroupName, familySlug(fam)))
