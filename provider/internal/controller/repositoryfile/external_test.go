@@ -2,11 +2,14 @@ package repositoryfile
 
 import (
 	"context"
+	"errors"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	gh "github.com/google/go-github/v85/github"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
@@ -267,5 +270,46 @@ func TestCommitSHAFromCreateAnnotation(t *testing.T) {
 	}
 	if got := cr.Status.AtProvider.CommitSHA; got != "abc" {
 		t.Errorf("commitSHA = %q, want abc", got)
+	}
+}
+
+// Errors keep their chain: callers reach GitHub's answer with errors.As.
+func TestErrorsKeepTheirChain(t *testing.T) {
+	e := &external{gh: failing{newFake(nil)}}
+	_, err := e.Observe(context.Background(), fileCR())
+	var er *gh.ErrorResponse
+	if !errors.As(err, &er) || er.Response.StatusCode != http.StatusBadGateway || !strings.Contains(err.Error(), errGet) {
+		t.Errorf("Observe error %v does not wrap GitHub's 502", err)
+	}
+}
+
+type failing struct{ *fakeGitHub }
+
+func (failing) GetFile(context.Context, string, string, string, string) (*gh.RepositoryContent, error) {
+	return nil, ghErr(http.StatusBadGateway, "Bad Gateway")
+}
+
+// Only GitHub's protected-branch refusal leads to a pull request; a stale
+// blob (also 409) or any other error does not.
+func TestIsProtected(t *testing.T) {
+	doc := func(status int, msg, url string) error {
+		return &gh.ErrorResponse{Response: &http.Response{StatusCode: status, Request: &http.Request{Method: "PUT"}}, Message: msg, DocumentationURL: url}
+	}
+	cases := map[string]struct {
+		err  error
+		want bool
+	}{
+		"ReviewsRequired": {doc(409, "Could not update file: At least 1 approving review is required by reviewers with write access. Changes must be made through a pull request.", ""), true},
+		"StatusChecks":    {doc(409, "Could not update file: 2 of 2 required status checks are expected.", "https://docs.github.com/articles/about-protected-branches"), true},
+		"StaleBlob":       {doc(409, "catalog-info.yaml does not match 0123", "https://docs.github.com/rest/repos/contents"), false},
+		"Unprocessable":   {doc(422, "Changes must be made through a pull request.", ""), false},
+		"Nil":             {nil, false},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			if got := isProtected(tc.err); got != tc.want {
+				t.Errorf("isProtected = %v, want %v", got, tc.want)
+			}
+		})
 	}
 }
