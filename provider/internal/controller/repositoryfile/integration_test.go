@@ -134,3 +134,14 @@ func TestLostCreateAnswer(t *testing.T) {
 }
 
 func blobOf(s string) string { return blobSHA(s) }
+
+// A path with directories reaches GitHub's contents operation (the
+// stand-in's OpenAPI router matches {path} across slashes).
+func TestNestedPath(t *testing.T) {
+	e := newEnv(t)
+	e.create("codeowners", func(f *v1alpha1.RepositoryFile) { f.Spec.ForProvider.Path = ".github/CODEOWNERS" })
+	e.reconcile("codeowners", 3)
+	if content, _ := e.file(".github/CODEOWNERS"); content == "" || !isReady(e.get("codeowners")) {
+		t.Errorf("content %q, conditions %+v", content, e.get("codeowners").Status.Conditions)
+	}
+}
