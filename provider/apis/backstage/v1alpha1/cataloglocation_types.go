@@ -72,6 +72,17 @@ type CatalogLocationParameters struct {
 	// +optional
 	Path *string `json:"path,omitempty"`
 
+	// AdoptExisting opts in to adopting a registration of the same type
+	// and target that this CatalogLocation did not make (Backstage records
+	// no owner for a location). Off by default: such a registration is
+	// refused with Synced=False. An adopted registration is observed and
+	// refreshed but never removed: deleting the CatalogLocation, or changing
+	// its type or target, leaves it in the catalog. Only a registration
+	// this CatalogLocation made itself (recorded in the annotation
+	// backstage.paved.dev/registered-location) is ever deleted.
+	// +optional
+	AdoptExisting bool `json:"adoptExisting,omitempty"`
+
 	// RefreshKey asks Backstage to read the location again whenever its
 	// value changes (for example, compose a RepositoryFile's
 	// status.atProvider.commitSHA into it so that a new catalog file is

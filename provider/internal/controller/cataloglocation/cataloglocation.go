@@ -8,11 +8,27 @@
 //     (POST /locations?dryRun=true, the only synchronous check Backstage
 //     offers) and fails with the catalog's reason when the dry run is
 //     refused; only then does it register the location.
-//   - A target that is already registered (409, or a dry run answering
-//     exists) is adopted only when the registered location is exactly ours:
-//     same type and target, and no other CatalogLocation already manages it.
-//     Backstage keeps no owner for a location, so two CatalogLocations with
-//     the same target would otherwise delete each other's registration.
+//   - Ownership is recorded, because Backstage keeps no owner for a
+//     location: when the catalog answers a registration with 201, Create
+//     sets the annotation backstage.paved.dev/registered-location to the new
+//     id together with the external name. crossplane-runtime's managed
+//     reconciler persists the annotations set by Create
+//     (UpdateCriticalAnnotations, pkg/reconciler/managed/reconciler.go
+//     v2.4.0) but discards status set by Create, so the record is an
+//     annotation. Only a location whose id this annotation records is ever
+//     deleted (by Delete, or by Update replacing a stale location).
+//   - A target that is already registered (the dry run answers exists, or
+//     the registration answers 409) was registered by someone else: it is
+//     refused unless spec.forProvider.adoptExisting is true, and an
+//     adopted location is never deleted. Setting crossplane.io/external-name
+//     to a location id is the other explicit opt-in (Crossplane's import).
+//     The location is looked up in the catalog (GET /locations), never in
+//     a cache. Two CatalogLocations created at once cannot both own one
+//     registration: the catalog answers 201 to exactly one registration of
+//     a target and 409 to every other.
+//     A registration whose answer was lost (a timeout after the catalog
+//     acted) cannot be told apart from someone else's and is refused too;
+//     the condition says how to adopt it.
 //   - Observe reports the location id, type, target, the entities read from
 //     it (the entities whose backstage.io/managed-by-origin-location is the
 //     location) and the processing errors the catalog attached to them
@@ -22,9 +38,11 @@
 //     was acted on.
 //   - Update refreshes the location's Location entity when refreshKey
 //     changed. Backstage cannot change a location's type or target in place:
-//     when they differ, Update removes the stale location and the next
+//     when they differ, Update removes the stale location (only when it is
+//     ours; an adopted one is refused with a condition) and the next
 //     reconcile registers the desired one.
-//   - Delete removes the location; the catalog removes its entities.
+//   - Delete removes the location when it is ours (the catalog removes its
+//     entities) and leaves an adopted one alone.
 //   - Missing or refused credentials surface as conditions with a clear
 //     message; the token is never part of an error, event or status.
 package cataloglocation
@@ -48,38 +66,44 @@ import (
 	"github.com/crossplane/crossplane-runtime/v2/pkg/ratelimiter"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/reconciler/managed"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/resource"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/statemetrics"
 
 	"github.com/paved-dev/paved/provider/apis/backstage/v1alpha1"
 	"github.com/paved-dev/paved/provider/internal/clients/backstage"
 	"github.com/paved-dev/paved/provider/internal/clients/providerconfig"
 )
 
+// Error messages and condition messages. Messages ending in a verb phrase
+// wrap the error that caused them; messages with verbs (%s) are formats.
 const (
 	errNotCatalogLocation = "managed resource is not a CatalogLocation"
+	errStateMetrics       = "cannot register the CatalogLocation state metrics recorder"
 	errNewClient          = "cannot create a Backstage client from the ProviderConfig's spec.backstage"
+	errUnauthorized       = "Backstage refused the credentials (401): check the token in the ProviderConfig's spec.backstage.tokenSecretRef and the backend's backend.auth.externalAccess"
+	errForbidden          = "Backstage denied the request (403): check the permissions of the token's subject"
+	errGetLocation        = "cannot get the catalog location"
+	errListEntities       = "cannot list the entities read from the catalog location"
+	errNoTarget           = "the location target is not known: set spec.forProvider.target, or a repository whose htmlURL and defaultBranch are reported"
+	errDryRun             = "the catalog refused the location in a dry run"
+	errRegister           = "cannot register the catalog location"
+	errNoID               = "the catalog answered the registration without a location id"
+	errListLocations      = "cannot list catalog locations to find the existing registration"
+	errConflictGone       = "the catalog reported the target as registered, but no location with this target was found"
+	errAdoptType          = "a location with this target is already registered with type %q (id %s), not %q; not adopting it"
+	errAdoptRefused       = "a location with this target is already registered (id %s) and this CatalogLocation did not register it: set spec.forProvider.adoptExisting: true to adopt it (an adopted location is never deleted), or remove it from the catalog"
+	errRefresh            = "cannot ask the catalog to refresh the location"
+	errReplace            = "cannot remove the stale location whose type or target differs from the desired one"
+	errReplaceAdopted     = "the registered location %s has another type or target than spec.forProvider, and it was adopted, not registered by this CatalogLocation: it is not removed; restore the type and target, or delete this CatalogLocation (the location stays)"
+	errDeleteLocation     = "cannot delete the catalog location"
 
-	errUnauthorized   = "Backstage refused the credentials (401): check the token in the ProviderConfig's spec.backstage.tokenSecretRef and the backend's backend.auth.externalAccess"
-	errForbidden      = "Backstage denied the request (403): check the permissions of the token's subject"
-	errGetLocation    = "cannot get the catalog location"
-	errListEntities   = "cannot list the entities read from the catalog location"
-	errNoTarget       = "the location target is not known: set spec.forProvider.target, or a repository whose htmlURL and defaultBranch are reported"
-	errDryRun         = "the catalog refused the location in a dry run"
-	errRegister       = "cannot register the catalog location"
-	errListLocations  = "cannot list catalog locations to adopt the existing registration"
-	errConflictGone   = "the catalog reported the target as registered, but no location with this target was found"
-	errAdoptType      = "a location with this target is already registered with another type; not adopting it"
-	errListManaged    = "cannot list CatalogLocations to check who manages the existing registration"
-	errAdoptManaged   = "the location registered for this target is already managed by another CatalogLocation; not adopting it"
-	errRefresh        = "cannot ask the catalog to refresh the location"
-	errReplace        = "cannot remove the stale location whose type or target differs from the desired one"
-	errDeleteLocation = "cannot delete the catalog location"
-)
-
-// Condition messages.
-const (
 	msgWaiting = "the location is registered; waiting for the catalog to read entities from it"
 	msgErrors  = "the catalog reported processing errors (see status.atProvider.processingErrors): "
 )
+
+// AnnotationRegistered records the id of the location this CatalogLocation
+// registered itself (the catalog answered its POST /locations with 201). It
+// is the provider's record of ownership: do not set it by hand.
+const AnnotationRegistered = "backstage.paved.dev/registered-location"
 
 // creationGracePeriod is how long a location that was just registered may be
 // reported missing before it is registered again.
@@ -92,6 +116,13 @@ const processingErrorLevel = "error"
 func Setup(mgr ctrl.Manager, o controller.Options) error {
 	name := managed.ControllerName(v1alpha1.CatalogLocationGroupKind)
 	r := NewReconciler(mgr, o, &Connector{Kube: mgr.GetClient()})
+	if o.MetricOptions != nil && o.MetricOptions.MRStateMetrics != nil {
+		sr := statemetrics.NewMRStateRecorder(mgr.GetClient(), o.Logger, o.MetricOptions.MRStateMetrics,
+			&v1alpha1.CatalogLocationList{}, o.MetricOptions.PollStateMetricInterval)
+		if err := mgr.Add(sr); err != nil {
+			return errors.Wrap(err, errStateMetrics)
+		}
+	}
 	return ctrl.NewControllerManagedBy(mgr).
 		Named(name).
 		WithOptions(o.ForControllerRuntime()).
@@ -151,7 +182,7 @@ func (c *Connector) Connect(ctx context.Context, cr *v1alpha1.CatalogLocation) (
 	if err != nil {
 		return nil, errors.Wrap(err, errNewClient)
 	}
-	return &External{Catalog: bc, Kube: c.Kube}, nil
+	return &External{Catalog: bc}, nil
 }
 
 // Catalog is the part of the Backstage catalog API External uses.
@@ -167,7 +198,6 @@ type Catalog interface {
 // External manages one CatalogLocation's registration.
 type External struct {
 	Catalog Catalog
-	Kube    client.Reader
 }
 
 // apiError wraps err with msg, replacing it with a fixed, clear message when
@@ -188,6 +218,13 @@ func apiError(err error, msg string) error {
 func (e *External) Observe(ctx context.Context, cr *v1alpha1.CatalogLocation) (managed.ExternalObservation, error) {
 	id := meta.GetExternalName(cr)
 	if id == "" {
+		return managed.ExternalObservation{ResourceExists: false}, nil
+	}
+	if meta.WasDeleted(cr) && !registered(cr) {
+		// The managed reconciler removes its finalizer only once Observe
+		// reports the external resource gone; a location this
+		// CatalogLocation did not register is left in the catalog, so it
+		// is reported gone for this resource.
 		return managed.ExternalObservation{ResourceExists: false}, nil
 	}
 	loc, err := e.Catalog.GetLocation(ctx, id)
@@ -329,28 +366,36 @@ func (e *External) Create(ctx context.Context, cr *v1alpha1.CatalogLocation) (ma
 		rsp, err = e.Catalog.AddLocation(ctx, req, false)
 		switch {
 		case backstage.IsConflict(err):
-			// Registered between the dry run and now, or by an earlier
-			// attempt whose id was not recorded.
+			// Registered by someone else between the dry run and now (or
+			// by an earlier attempt of ours whose answer was lost: the
+			// catalog cannot tell the two apart).
 			id, err = e.adopt(ctx, cr, req)
 		case err != nil:
 			err = apiError(err, errRegister)
+		case rsp.Location.ID == "":
+			err = errors.New(errNoID)
 		default:
 			id = rsp.Location.ID
+			meta.AddAnnotations(cr, map[string]string{AnnotationRegistered: id})
 		}
 	}
 	if err != nil {
 		return managed.ExternalCreation{}, err
 	}
 	meta.SetExternalName(cr, id)
-	cr.Status.AtProvider.ID = id
-	// A new registration is read by the catalog anyway.
-	cr.Status.AtProvider.RefreshedKey = refreshKey(cr)
 	return managed.ExternalCreation{}, nil
 }
 
-// adopt returns the id of the registered location with req's target when it
-// is exactly ours: same type and target, and not managed by another
-// CatalogLocation.
+// registered reports whether the location the external name names is the
+// one this CatalogLocation registered.
+func registered(cr *v1alpha1.CatalogLocation) bool {
+	id := meta.GetExternalName(cr)
+	return id != "" && cr.GetAnnotations()[AnnotationRegistered] == id
+}
+
+// adopt returns the id of the registered location with req's target when
+// spec.forProvider.adoptExisting allows adopting it. It reads the catalog's
+// GET /locations: a cache could miss a registration made a moment ago.
 func (e *External) adopt(ctx context.Context, cr *v1alpha1.CatalogLocation, req backstage.AddLocationRequest) (string, error) {
 	locs, err := e.Catalog.ListLocations(ctx)
 	if err != nil {
@@ -358,29 +403,21 @@ func (e *External) adopt(ctx context.Context, cr *v1alpha1.CatalogLocation, req 
 	}
 	var found *backstage.Location
 	for i := range locs {
-		if locs[i].Target == req.Target {
-			if locs[i].Type == req.Type {
-				found = &locs[i]
-				break
-			}
-			found = &locs[i]
+		if locs[i].Target != req.Target {
+			continue
+		}
+		found = &locs[i]
+		if found.Type == req.Type {
+			break
 		}
 	}
-	if found == nil {
+	switch {
+	case found == nil:
 		return "", errors.New(errConflictGone)
-	}
-	if found.Type != req.Type {
-		return "", errors.New(errAdoptType)
-	}
-	l := &v1alpha1.CatalogLocationList{}
-	if err := e.Kube.List(ctx, l); err != nil {
-		return "", errors.Wrap(err, errListManaged)
-	}
-	for i := range l.Items {
-		o := &l.Items[i]
-		if o.GetUID() != cr.GetUID() && meta.GetExternalName(o) == found.ID {
-			return "", errors.New(errAdoptManaged)
-		}
+	case found.Type != req.Type:
+		return "", errors.Errorf(errAdoptType, found.Type, found.ID, req.Type)
+	case !cr.Spec.ForProvider.AdoptExisting:
+		return "", errors.Errorf(errAdoptRefused, found.ID)
 	}
 	return found.ID, nil
 }
@@ -395,6 +432,9 @@ func (e *External) Update(ctx context.Context, cr *v1alpha1.CatalogLocation) (ma
 		return managed.ExternalUpdate{}, apiError(err, errGetLocation)
 	}
 	if !locationMatches(cr, loc) {
+		if !registered(cr) {
+			return managed.ExternalUpdate{}, errors.Errorf(errReplaceAdopted, id)
+		}
 		if err := e.Catalog.DeleteLocation(ctx, id); err != nil && !backstage.IsNotFound(err) {
 			return managed.ExternalUpdate{}, apiError(err, errReplace)
 		}
@@ -410,14 +450,15 @@ func (e *External) Update(ctx context.Context, cr *v1alpha1.CatalogLocation) (ma
 	return managed.ExternalUpdate{}, nil
 }
 
-// Delete removes the location; the catalog removes the entities read from
-// it.
+// Delete removes the location when this CatalogLocation registered it (the
+// catalog removes the entities read from it); an adopted location, or one
+// named by hand, is left in the catalog.
 func (e *External) Delete(ctx context.Context, cr *v1alpha1.CatalogLocation) (managed.ExternalDelete, error) {
 	cr.SetConditions(xpv2.Deleting())
-	id := meta.GetExternalName(cr)
-	if id == "" {
+	if !registered(cr) {
 		return managed.ExternalDelete{}, nil
 	}
+	id := meta.GetExternalName(cr)
 	if err := e.Catalog.DeleteLocation(ctx, id); err != nil && !backstage.IsNotFound(err) {
 		return managed.ExternalDelete{}, apiError(err, errDeleteLocation)
 	}

@@ -2,16 +2,15 @@ package cataloglocation
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
-	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
 
@@ -128,15 +127,6 @@ func entity(kind, name, origin string, errs ...string) backstage.Entity {
 	return e
 }
 
-func kube(t *testing.T, objs ...client.Object) client.Client {
-	t.Helper()
-	s := runtime.NewScheme()
-	if err := v1alpha1.AddToScheme(s); err != nil {
-		t.Fatal(err)
-	}
-	return fake.NewClientBuilder().WithScheme(s).WithObjects(objs...).Build()
-}
-
 func ptr[T any](v T) *T { return &v }
 
 func TestObserve(t *testing.T) {
@@ -156,6 +146,28 @@ func TestObserve(t *testing.T) {
 		o, err := (&External{Catalog: f}).Observe(context.Background(), newCR("a", "id-1", v1alpha1.CatalogLocationParameters{Target: ptr(target)}))
 		if err != nil || o.ResourceExists {
 			t.Errorf("observation = %+v, %v", o, err)
+		}
+	})
+
+	t.Run("DeletingOwnLocationExists", func(t *testing.T) {
+		f := &fakeCatalog{locations: []backstage.Location{{ID: "id-1", Type: "url", Target: target}}}
+		cr := owned("a", "id-1", v1alpha1.CatalogLocationParameters{Target: ptr(target)})
+		cr.SetDeletionTimestamp(&metav1.Time{Time: time.Now()})
+		o, err := (&External{Catalog: f}).Observe(context.Background(), cr)
+		if err != nil || !o.ResourceExists {
+			t.Errorf("observation = %+v, %v: the reconciler must call Delete", o, err)
+		}
+	})
+
+	t.Run("DeletingAdoptedLocationIsReleased", func(t *testing.T) {
+		// The reconciler removes its finalizer once Observe reports the
+		// resource gone; an adopted location is left in the catalog.
+		f := &fakeCatalog{locations: []backstage.Location{{ID: "id-1", Type: "url", Target: target}}}
+		cr := newCR("a", "id-1", v1alpha1.CatalogLocationParameters{Target: ptr(target), AdoptExisting: true})
+		cr.SetDeletionTimestamp(&metav1.Time{Time: time.Now()})
+		o, err := (&External{Catalog: f}).Observe(context.Background(), cr)
+		if err != nil || o.ResourceExists || len(f.calls) != 0 || len(f.locations) != 1 {
+			t.Errorf("observation = %+v, %v, calls %v, locations %v", o, err, f.calls, f.locations)
 		}
 	})
 
@@ -247,11 +259,16 @@ func TestCreate(t *testing.T) {
 	t.Run("Registers", func(t *testing.T) {
 		f := &fakeCatalog{nextID: "new-id"}
 		cr := newCR("a", "", params)
-		if _, err := (&External{Catalog: f, Kube: kube(t)}).Create(context.Background(), cr); err != nil {
+		if _, err := (&External{Catalog: f}).Create(context.Background(), cr); err != nil {
 			t.Fatal(err)
 		}
-		if strings.Join(f.calls, ",") != "dryrun,add" || meta.GetExternalName(cr) != "new-id" || cr.Status.AtProvider.RefreshedKey != "k1" {
-			t.Errorf("calls %v, external name %q, status %+v", f.calls, meta.GetExternalName(cr), cr.Status.AtProvider)
+		if strings.Join(f.calls, ",") != "dryrun,add" || meta.GetExternalName(cr) != "new-id" {
+			t.Errorf("calls %v, external name %q", f.calls, meta.GetExternalName(cr))
+		}
+		// Ownership is an annotation: the managed reconciler persists
+		// annotations set by Create and discards status.
+		if got := cr.GetAnnotations()[AnnotationRegistered]; got != "new-id" || !registered(cr) {
+			t.Errorf("%s = %q, want new-id", AnnotationRegistered, got)
 		}
 	})
 
@@ -276,39 +293,63 @@ func TestCreate(t *testing.T) {
 	})
 
 	existing := backstage.Location{ID: "old-id", Type: "url", Target: target}
+	conflict := &backstage.Error{StatusCode: http.StatusConflict, Name: backstage.ErrorNameConflict}
+	adopting := params
+	adopting.AdoptExisting = true
 	adoptCases := map[string]struct {
 		f       *fakeCatalog
-		others  []client.Object
+		params  v1alpha1.CatalogLocationParameters
 		wantErr string
 		wantID  string
 		calls   string
 	}{
-		"ConflictAdoptsOurs": {
-			f:      &fakeCatalog{locations: []backstage.Location{existing}, addErr: &backstage.Error{StatusCode: http.StatusConflict}},
+		"ConflictRefusedWithoutOptIn": {
+			f:       &fakeCatalog{locations: []backstage.Location{existing}, addErr: conflict},
+			params:  params,
+			wantErr: fmt.Sprintf(errAdoptRefused, "old-id"), calls: "dryrun,add,list",
+		},
+		"DryRunExistsRefusedWithoutOptIn": {
+			f:       &fakeCatalog{locations: []backstage.Location{existing}, exists: true},
+			params:  params,
+			wantErr: fmt.Sprintf(errAdoptRefused, "old-id"), calls: "dryrun,list",
+		},
+		"ConflictAdoptedWithOptIn": {
+			f:      &fakeCatalog{locations: []backstage.Location{existing}, addErr: conflict},
+			params: adopting,
 			wantID: "old-id", calls: "dryrun,add,list",
 		},
-		"DryRunExistsAdoptsWithoutRegistering": {
+		"DryRunExistsAdoptedWithOptInWithoutRegistering": {
 			f:      &fakeCatalog{locations: []backstage.Location{existing}, exists: true},
+			params: adopting,
 			wantID: "old-id", calls: "dryrun,list",
 		},
-		"OtherType": {
-			f:       &fakeCatalog{locations: []backstage.Location{{ID: "old-id", Type: "file", Target: target}}, addErr: &backstage.Error{StatusCode: http.StatusConflict}},
-			wantErr: errAdoptType,
-		},
-		"ManagedByAnother": {
-			f:       &fakeCatalog{locations: []backstage.Location{existing}, exists: true},
-			others:  []client.Object{newCR("b", "old-id", params)},
-			wantErr: errAdoptManaged,
+		"OtherTypeNeverAdopted": {
+			f:       &fakeCatalog{locations: []backstage.Location{{ID: "old-id", Type: "file", Target: target}}, addErr: conflict},
+			params:  adopting,
+			wantErr: fmt.Sprintf(errAdoptType, "file", "old-id", "url"), calls: "dryrun,add,list",
 		},
 		"ConflictButNotListed": {
-			f:       &fakeCatalog{addErr: &backstage.Error{StatusCode: http.StatusConflict}},
-			wantErr: errConflictGone,
+			f:       &fakeCatalog{addErr: conflict},
+			params:  adopting,
+			wantErr: errConflictGone, calls: "dryrun,add,list",
+		},
+		"NoIDInAnswer": {
+			f:       &fakeCatalog{},
+			params:  params,
+			wantErr: errNoID, calls: "dryrun,add",
 		},
 	}
 	for name, tc := range adoptCases {
 		t.Run(name, func(t *testing.T) {
-			cr := newCR("a", "", params)
-			_, err := (&External{Catalog: tc.f, Kube: kube(t, append(tc.others, newCR("a", "", params))...)}).Create(context.Background(), cr)
+			cr := newCR("a", "", tc.params)
+			_, err := (&External{Catalog: tc.f}).Create(context.Background(), cr)
+			if got := strings.Join(tc.f.calls, ","); got != tc.calls {
+				t.Errorf("calls %s, want %s", got, tc.calls)
+			}
+			// Adopting never makes the location ours.
+			if _, ok := cr.GetAnnotations()[AnnotationRegistered]; ok {
+				t.Errorf("%s set on an adopted or refused location", AnnotationRegistered)
+			}
 			if tc.wantErr != "" {
 				if err == nil || err.Error() != tc.wantErr {
 					t.Errorf("error = %v, want %s", err, tc.wantErr)
@@ -321,11 +362,18 @@ func TestCreate(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if meta.GetExternalName(cr) != tc.wantID || strings.Join(tc.f.calls, ",") != tc.calls {
-				t.Errorf("external name %q, calls %v", meta.GetExternalName(cr), tc.f.calls)
+			if meta.GetExternalName(cr) != tc.wantID {
+				t.Errorf("external name %q, want %s", meta.GetExternalName(cr), tc.wantID)
 			}
 		})
 	}
+}
+
+// owned returns a CatalogLocation that registered the location id.
+func owned(name, id string, p v1alpha1.CatalogLocationParameters) *v1alpha1.CatalogLocation {
+	cr := newCR(name, id, p)
+	meta.AddAnnotations(cr, map[string]string{AnnotationRegistered: id})
+	return cr
 }
 
 func TestUpdate(t *testing.T) {
@@ -341,9 +389,9 @@ func TestUpdate(t *testing.T) {
 			t.Errorf("refreshed %v (want %s), status %+v, locations %v", f.refreshed, want, cr.Status.AtProvider, f.locations)
 		}
 	})
-	t.Run("TargetChangedRemovesStale", func(t *testing.T) {
+	t.Run("TargetChangedRemovesStaleOwnLocation", func(t *testing.T) {
 		f := &fakeCatalog{locations: []backstage.Location{{ID: "id-1", Type: "url", Target: target}}}
-		cr := newCR("a", "id-1", v1alpha1.CatalogLocationParameters{Type: "url", Target: ptr(target + ".new")})
+		cr := owned("a", "id-1", v1alpha1.CatalogLocationParameters{Type: "url", Target: ptr(target + ".new")})
 		if _, err := (&External{Catalog: f}).Update(context.Background(), cr); err != nil {
 			t.Fatal(err)
 		}
@@ -351,21 +399,49 @@ func TestUpdate(t *testing.T) {
 			t.Errorf("locations %v, refreshed %v", f.locations, f.refreshed)
 		}
 	})
+	t.Run("TargetChangedLeavesAdoptedLocation", func(t *testing.T) {
+		f := &fakeCatalog{locations: []backstage.Location{{ID: "id-1", Type: "url", Target: target}}}
+		cr := newCR("a", "id-1", v1alpha1.CatalogLocationParameters{Type: "url", Target: ptr(target + ".new"), AdoptExisting: true})
+		// An annotation naming another id does not make this one ours.
+		meta.AddAnnotations(cr, map[string]string{AnnotationRegistered: "id-0"})
+		_, err := (&External{Catalog: f}).Update(context.Background(), cr)
+		if err == nil || err.Error() != fmt.Sprintf(errReplaceAdopted, "id-1") {
+			t.Errorf("error = %v", err)
+		}
+		if len(f.locations) != 1 || strings.Contains(strings.Join(f.calls, ","), "delete") {
+			t.Errorf("locations %v, calls %v", f.locations, f.calls)
+		}
+	})
 }
 
 func TestDelete(t *testing.T) {
-	f := &fakeCatalog{locations: []backstage.Location{{ID: "id-1", Type: "url", Target: target}}}
-	e := &External{Catalog: f}
-	if _, err := e.Delete(context.Background(), newCR("a", "id-1", v1alpha1.CatalogLocationParameters{})); err != nil || len(f.locations) != 0 {
-		t.Errorf("delete: %v, locations %v", err, f.locations)
+	loc := backstage.Location{ID: "id-1", Type: "url", Target: target}
+	cases := map[string]struct {
+		cr        *v1alpha1.CatalogLocation
+		locations []backstage.Location
+		calls     string
+		left      int
+	}{
+		"Own":            {cr: owned("a", "id-1", v1alpha1.CatalogLocationParameters{}), locations: []backstage.Location{loc}, calls: "delete", left: 0},
+		"OwnAlreadyGone": {cr: owned("a", "id-1", v1alpha1.CatalogLocationParameters{}), calls: "delete", left: 0},
+		"Adopted":        {cr: newCR("a", "id-1", v1alpha1.CatalogLocationParameters{AdoptExisting: true}), locations: []backstage.Location{loc}, left: 1},
+		"NamedByHand":    {cr: newCR("a", "id-1", v1alpha1.CatalogLocationParameters{}), locations: []backstage.Location{loc}, left: 1},
+		"OwnedAnotherID": {cr: func() *v1alpha1.CatalogLocation {
+			c := owned("a", "id-0", v1alpha1.CatalogLocationParameters{})
+			meta.SetExternalName(c, "id-1")
+			return c
+		}(), locations: []backstage.Location{loc}, left: 1},
+		"NeverRegistered": {cr: newCR("a", "", v1alpha1.CatalogLocationParameters{}), locations: []backstage.Location{loc}, left: 1},
 	}
-	// Already gone: not an error.
-	if _, err := e.Delete(context.Background(), newCR("a", "id-1", v1alpha1.CatalogLocationParameters{})); err != nil {
-		t.Errorf("delete of a missing location: %v", err)
-	}
-	// Never registered: nothing to call.
-	f.calls = nil
-	if _, err := e.Delete(context.Background(), newCR("a", "", v1alpha1.CatalogLocationParameters{})); err != nil || len(f.calls) != 0 {
-		t.Errorf("delete without id: %v, calls %v", err, f.calls)
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			f := &fakeCatalog{locations: tc.locations}
+			if _, err := (&External{Catalog: f}).Delete(context.Background(), tc.cr); err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.Join(f.calls, ","); got != tc.calls || len(f.locations) != tc.left {
+				t.Errorf("calls %q (want %q), %d locations left (want %d)", got, tc.calls, len(f.locations), tc.left)
+			}
+		})
 	}
 }

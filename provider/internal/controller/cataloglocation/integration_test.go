@@ -13,7 +13,9 @@ package cataloglocation
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -427,12 +429,11 @@ func TestCatalogLocationAgainstBackstage(t *testing.T) {
 		}
 	})
 
-	t.Run("DuplicateTargetIsAdoptedOnlyWhenExactlyOurs", func(t *testing.T) {
+	t.Run("ForeignRegistrationIsRefusedWithoutOptIn", func(t *testing.T) {
 		e := newEnv(t, b, files)
-		files.Set("/adopt/catalog-info.yaml", backstagetest.ComponentYAML("adopted"))
-		target := files.URL("/adopt/catalog-info.yaml")
-		// Registered before, for example by an earlier attempt whose id was
-		// not recorded.
+		files.Set("/foreign/catalog-info.yaml", backstagetest.ComponentYAML("foreign"))
+		target := files.URL("/foreign/catalog-info.yaml")
+		// Someone else registered the target.
 		pre, err := e.catalog.AddLocation(context.Background(), backstage.AddLocationRequest{Type: "url", Target: target}, false)
 		if err != nil {
 			t.Fatal(err)
@@ -442,36 +443,140 @@ func TestCatalogLocationAgainstBackstage(t *testing.T) {
 			t.Fatalf("registering the target twice: %v, want 409", err)
 		}
 
-		e.create(location("adopt-1", "default", v1alpha1.CatalogLocationParameters{Target: ptr(target)}))
-		cr := e.reconcileUntil("adopt-1", "Ready", readyWith("component:default/adopted"))
-		if got := meta.GetExternalName(cr); got != pre.Location.ID {
-			t.Errorf("external name = %s, want the existing location %s", got, pre.Location.ID)
+		e.create(location("foreign", "default", v1alpha1.CatalogLocationParameters{Target: ptr(target)}))
+		cr := e.reconcileUntil("foreign", "Synced=False, adoption refused", syncFailed(pre.Location.ID, "adoptExisting"))
+		t.Logf("condition: %s", synced(cr).Message)
+		if meta.GetExternalName(cr) != "" || cr.GetAnnotations()[AnnotationRegistered] != "" {
+			t.Errorf("refused resource has external name %q, %s %q", meta.GetExternalName(cr), AnnotationRegistered, cr.GetAnnotations()[AnnotationRegistered])
 		}
-
-		// A second resource with the same target does not take it over.
-		e.create(location("adopt-2", "default", v1alpha1.CatalogLocationParameters{Target: ptr(target)}))
-		cr2 := e.reconcileUntil("adopt-2", "Synced=False", syncFailed(errAdoptManaged))
-		if meta.GetExternalName(cr2) != "" {
-			t.Errorf("adopt-2 external name = %q, want none", meta.GetExternalName(cr2))
+		// Deleting the refused resource leaves the registration alone.
+		if err := e.kube.Delete(context.Background(), cr); err != nil {
+			t.Fatal(err)
 		}
+		e.reconcileUntil("foreign", "deleted", gone)
 		if l := e.locationsFor(target); len(l) != 1 || l[0].ID != pre.Location.ID {
 			t.Errorf("locations for the target = %+v, want only %s", l, pre.Location.ID)
 		}
-
-		// Deleting the second resource leaves the location alone.
-		if err := e.kube.Delete(context.Background(), cr2); err != nil {
+		if err := e.catalog.DeleteLocation(context.Background(), pre.Location.ID); err != nil {
 			t.Fatal(err)
 		}
-		e.reconcileUntil("adopt-2", "deleted", gone)
-		if _, err := e.catalog.GetLocation(context.Background(), pre.Location.ID); err != nil {
-			t.Errorf("the adopted location is gone after deleting the resource that did not own it: %v", err)
+	})
+
+	t.Run("ForeignRegistrationAdoptedOnOptInAndLeftOnDelete", func(t *testing.T) {
+		e := newEnv(t, b, files)
+		files.Set("/adopt/catalog-info.yaml", backstagetest.ComponentYAML("adopted"))
+		target := files.URL("/adopt/catalog-info.yaml")
+		pre, err := e.catalog.AddLocation(context.Background(), backstage.AddLocationRequest{Type: "url", Target: target}, false)
+		if err != nil {
+			t.Fatal(err)
 		}
+		e.create(location("adopt-1", "default", v1alpha1.CatalogLocationParameters{Target: ptr(target), AdoptExisting: true}))
+		cr := e.reconcileUntil("adopt-1", "Ready, adopted", readyWith("component:default/adopted"))
+		if got := meta.GetExternalName(cr); got != pre.Location.ID {
+			t.Errorf("external name = %s, want the existing location %s", got, pre.Location.ID)
+		}
+		if _, ok := cr.GetAnnotations()[AnnotationRegistered]; ok {
+			t.Errorf("an adopted location is recorded as registered by the resource: %v", cr.GetAnnotations())
+		}
+		// A target change cannot replace (delete) an adopted location.
+		files.Set("/adopt/other/catalog-info.yaml", backstagetest.ComponentYAML("adopted-other"))
+		cr.Spec.ForProvider.Target = ptr(files.URL("/adopt/other/catalog-info.yaml"))
+		if err := e.kube.Update(context.Background(), cr); err != nil {
+			t.Fatal(err)
+		}
+		cr = e.reconcileUntil("adopt-1", "Synced=False, adopted location not replaced", syncFailed(pre.Location.ID, "adopted, not registered"))
+		t.Logf("condition: %s", synced(cr).Message)
+		if _, err := e.catalog.GetLocation(context.Background(), pre.Location.ID); err != nil {
+			t.Errorf("the adopted location is gone after a target change: %v", err)
+		}
+		// Deleting the resource leaves the adopted location in the catalog.
 		if err := e.kube.Delete(context.Background(), cr); err != nil {
 			t.Fatal(err)
 		}
 		e.reconcileUntil("adopt-1", "deleted", gone)
-		if _, err := e.catalog.GetLocation(context.Background(), pre.Location.ID); !backstage.IsNotFound(err) {
-			t.Errorf("adopted location after delete: %v, want 404", err)
+		if _, err := e.catalog.GetLocation(context.Background(), pre.Location.ID); err != nil {
+			t.Errorf("the adopted location is gone after deleting the resource: %v", err)
+		}
+		if err := e.catalog.DeleteLocation(context.Background(), pre.Location.ID); err != nil {
+			t.Fatal(err)
+		}
+	})
+
+	t.Run("ConcurrentCreatesCannotBothOwn", func(t *testing.T) {
+		e := newEnv(t, b, files)
+		for round, adopt := range []bool{false, true} {
+			path := fmt.Sprintf("/race/%d/catalog-info.yaml", round)
+			files.Set(path, backstagetest.ComponentYAML(fmt.Sprintf("race-%d", round)))
+			target := files.URL(path)
+			names := []string{fmt.Sprintf("race-%d-a", round), fmt.Sprintf("race-%d-b", round)}
+			for _, n := range names {
+				e.create(location(n, "default", v1alpha1.CatalogLocationParameters{Target: ptr(target), AdoptExisting: adopt}))
+			}
+			// Both resources reconcile at the same time, several times,
+			// each against the real catalog.
+			for i := 0; i < 3; i++ {
+				var wg sync.WaitGroup
+				for _, n := range names {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						_, _ = e.r.Reconcile(context.Background(), reconcile.Request{NamespacedName: types.NamespacedName{Name: n}})
+					}()
+				}
+				wg.Wait()
+			}
+			locs := e.locationsFor(target)
+			if len(locs) != 1 {
+				t.Fatalf("round %d: %d locations for the target, want 1: %+v", round, len(locs), locs)
+			}
+			id := locs[0].ID
+			var owners, adopters, refused []string
+			for _, n := range names {
+				cr, err := e.get(n)
+				if err != nil {
+					t.Fatal(err)
+				}
+				switch {
+				case registered(cr) && meta.GetExternalName(cr) == id:
+					owners = append(owners, n)
+				case meta.GetExternalName(cr) == id:
+					adopters = append(adopters, n)
+				default:
+					refused = append(refused, n)
+					if c := synced(cr); c.Status != corev1.ConditionFalse || !strings.Contains(c.Message, "adoptExisting") {
+						t.Errorf("round %d: %s neither owns nor adopted %s, and says %q", round, n, id, c.Message)
+					}
+				}
+			}
+			t.Logf("round %d (adoptExisting=%v): owner %v, adopted by %v, refused %v", round, adopt, owners, adopters, refused)
+			if len(owners) != 1 {
+				t.Fatalf("round %d: owners %v, want exactly one", round, owners)
+			}
+			if want := map[bool]int{false: 0, true: 1}[adopt]; len(adopters) != want {
+				t.Errorf("round %d: adopters %v, want %d", round, adopters, want)
+			}
+			// The resource that does not own the location deletes nothing.
+			other := names[0]
+			if other == owners[0] {
+				other = names[1]
+			}
+			cr, _ := e.get(other)
+			if err := e.kube.Delete(context.Background(), cr); err != nil {
+				t.Fatal(err)
+			}
+			e.reconcileUntil(other, "deleted", gone)
+			if _, err := e.catalog.GetLocation(context.Background(), id); err != nil {
+				t.Errorf("round %d: deleting %s (not the owner) removed the location: %v", round, other, err)
+			}
+			// The owner deletes what it registered.
+			cr, _ = e.get(owners[0])
+			if err := e.kube.Delete(context.Background(), cr); err != nil {
+				t.Fatal(err)
+			}
+			e.reconcileUntil(owners[0], "deleted", gone)
+			if _, err := e.catalog.GetLocation(context.Background(), id); !backstage.IsNotFound(err) {
+				t.Errorf("round %d: the owner's location after delete: %v, want 404", round, err)
+			}
 		}
 	})
 
