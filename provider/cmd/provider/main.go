@@ -29,6 +29,7 @@ import (
 	"github.com/crossplane/crossplane-runtime/v2/pkg/statemetrics"
 
 	"github.com/paved-dev/paved/provider/apis"
+	ghclient "github.com/paved-dev/paved/provider/internal/clients/github"
 	pcontroller "github.com/paved-dev/paved/provider/internal/controller"
 )
 
@@ -49,6 +50,7 @@ func run(args []string) error {
 		leaderElection   = fs.Bool("leader-election", envBool("LEADER_ELECTION"), "Use leader election (env LEADER_ELECTION).")
 		metricsAddr      = fs.String("metrics-bind-address", envOr("METRICS_BIND_ADDRESS", "127.0.0.1:8080"), "Address of the Prometheus metrics endpoint; \"0\" disables it. In a pod use :8080.")
 		healthAddr       = fs.String("health-probe-bind-address", envOr("HEALTH_PROBE_BIND_ADDRESS", "127.0.0.1:8081"), "Address of the /healthz and /readyz endpoints; \"0\" disables them. In a pod use :8081.")
+		etagCacheBytes   = fs.Int64("github-etag-cache-bytes", ghclient.DefaultCacheMaxBytes, "Bound of each GitHub identity's ETag cache in bytes (least recently used entries are evicted).")
 		_                = fs.String("kubeconfig", "", "Path to a kubeconfig; defaults to KUBECONFIG, then in-cluster configuration.")
 	)
 	if err := fs.Parse(args); err != nil {
@@ -116,7 +118,10 @@ func run(args []string) error {
 	// Management policies are always on: Observe-only is how users adopt.
 	o.Features.Enable(feature.EnableBetaManagementPolicies)
 
-	if err := pcontroller.Setup(mgr, o); err != nil {
+	if *etagCacheBytes <= 0 {
+		return errors.Errorf("--github-etag-cache-bytes must be positive, got %d", *etagCacheBytes)
+	}
+	if err := pcontroller.Setup(mgr, o, ghclient.Options{CacheMaxBytes: *etagCacheBytes}); err != nil {
 		return errors.Wrap(err, "cannot set up controllers")
 	}
 	return errors.Wrap(mgr.Start(ctrl.SetupSignalHandler()), "cannot start controller manager")

@@ -14,10 +14,12 @@ import (
 )
 
 // Setup adds every controller of the provider to mgr. GitHub controllers
-// share one client pool, so that resources using the same ProviderConfig
-// share its ETag cache, rate-limit state and GitHub App tokens.
-func Setup(mgr ctrl.Manager, o controller.Options) error {
-	gh := ghclient.NewPool(ghclient.Options{})
+// share one client pool built with gho, so that resources using the same
+// GitHub identity (token or App installation), through whichever
+// ProviderConfig, share its ETag cache, rate-limit and pacing state and
+// GitHub App tokens.
+func Setup(mgr ctrl.Manager, o controller.Options, gho ghclient.Options) error {
+	gh := ghclient.NewPool(gho)
 	for _, setup := range []func(ctrl.Manager, controller.Options) error{
 		config.Setup,
 		func(m ctrl.Manager, o controller.Options) error { return repository.Setup(m, o, gh) },

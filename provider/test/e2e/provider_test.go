@@ -39,6 +39,7 @@ import (
 	"github.com/paved-dev/paved/provider/apis"
 	ghv1alpha1 "github.com/paved-dev/paved/provider/apis/github/v1alpha1"
 	pcv1alpha1 "github.com/paved-dev/paved/provider/apis/v1alpha1"
+	ghclient "github.com/paved-dev/paved/provider/internal/clients/github"
 	"github.com/paved-dev/paved/provider/internal/clients/github/ghtest"
 	"github.com/paved-dev/paved/test/e2e/harness"
 )
@@ -314,14 +315,22 @@ func TestProviderAgainstARealAPIServer(t *testing.T) {
 		t.Errorf("steady state cost %d counted requests: %v", after.Counted-before.Counted, after.ByRoute)
 	}
 
-	// The remaining quota is exported per ProviderConfig.
+	// The remaining quota is exported per GitHub identity (the token on
+	// the stand-in), never with the token itself.
+	id, err := ghclient.Identity(ghclient.Config{BaseURL: gh.URL, Credentials: ghclient.Credentials{Token: token}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	rsp, err := http.Get("http://" + metricsAddr + "/metrics")
 	if err != nil {
 		t.Fatal(err)
 	}
 	body, _ := io.ReadAll(rsp.Body)
 	_ = rsp.Body.Close()
-	want := fmt.Sprintf(`paved_github_rate_limit_remaining{provider_config="default"} %d`, 5000-gh.Stats().Counted)
+	want := fmt.Sprintf(`paved_github_rate_limit_remaining{identity=%q} %d`, id, 5000-gh.Stats().Counted)
+	if strings.Contains(string(body), token) {
+		t.Errorf("the metrics carry the token")
+	}
 	if !strings.Contains(string(body), want) {
 		t.Errorf("metrics lack %q", want)
 	}

@@ -37,9 +37,12 @@ type Credentials struct {
 
 // Config describes one GitHub endpoint and identity.
 type Config struct {
-	// ProviderConfig names the ProviderConfig, used as metric label.
+	// ProviderConfig names the ProviderConfig the Config was read from.
+	// It does not take part in identifying the client: ProviderConfigs with
+	// the same endpoint and credentials share one.
 	ProviderConfig string
-	// BaseURL of the REST API; empty means https://api.github.com/.
+	// BaseURL of the REST API as the ProviderConfig gives it; see
+	// EndpointsFor for how it is normalised. Empty means GitHub.com.
 	BaseURL     string
 	Credentials Credentials
 }
@@ -50,21 +53,42 @@ type Options struct {
 	Transport http.RoundTripper
 	// Timeout bounds each HTTP request (default 30s).
 	Timeout time.Duration
-	// MaxInlineWait is the longest rate-limit wait slept through inside a
-	// request (default 2s); longer waits fail fast until they are over.
+	// MaxInlineWait is the longest rate-limit or pacing wait slept through
+	// inside a request (default 2s); longer waits fail fast until they are
+	// over.
 	MaxInlineWait time.Duration
+	// CacheMaxBytes bounds the ETag cache of each identity (default
+	// DefaultCacheMaxBytes).
+	CacheMaxBytes int64
+	// ContentWritesPerMinute and ContentWritesPerHour pace the
+	// content-creating requests of each identity (defaults: GitHub's
+	// documented 80 and 500). Tests may lower them.
+	ContentWritesPerMinute int
+	ContentWritesPerHour   int
 	// Now and Sleep replace the clock (tests).
 	Now   func() time.Time
 	Sleep func(ctx context.Context, d time.Duration) error
 }
 
-// A Pool keeps one client per GitHub identity, so the ETag cache, the rate
-// limit state and GitHub App installation tokens survive across reconciles.
+// identity is what GitHub keeps rate limits for: a token, or a GitHub App
+// installation, on one GitHub. Its state is shared by every client of the
+// identity.
+type identity struct {
+	label  string
+	limits *limitState
+	cache  *etagStore
+}
+
+// A Pool keeps one client per GitHub identity and credentials, so the ETag
+// cache, the rate-limit and pacing state and GitHub App installation tokens
+// survive across reconciles and are shared by all ProviderConfigs that use
+// the same identity.
 type Pool struct {
 	opts Options
 
-	mu      sync.Mutex
-	clients map[string]*gh.Client
+	mu         sync.Mutex
+	clients    map[string]*gh.Client
+	identities map[string]*identity
 }
 
 // NewPool returns an empty Pool.
@@ -78,20 +102,51 @@ func NewPool(o Options) *Pool {
 	if o.MaxInlineWait == 0 {
 		o.MaxInlineWait = 2 * time.Second
 	}
+	if o.CacheMaxBytes == 0 {
+		o.CacheMaxBytes = DefaultCacheMaxBytes
+	}
+	if o.ContentWritesPerMinute == 0 {
+		o.ContentWritesPerMinute = DefaultContentWritesPerMinute
+	}
+	if o.ContentWritesPerHour == 0 {
+		o.ContentWritesPerHour = DefaultContentWritesPerHour
+	}
 	if o.Now == nil {
 		o.Now = time.Now
 	}
 	if o.Sleep == nil {
 		o.Sleep = sleepCtx
 	}
-	return &Pool{opts: o, clients: map[string]*gh.Client{}}
+	return &Pool{opts: o, clients: map[string]*gh.Client{}, identities: map[string]*identity{}}
 }
 
-func (c Config) key() string {
+// Identity returns the metric label of the GitHub identity cfg
+// authenticates as: "<API host>/app/<app id>/installation/<installation id>"
+// for a GitHub App installation, "<API host>/token/<first 12 hex digits of
+// the token's SHA-256>" for a token (never the token). It fails when the
+// base URL or the credentials are unusable.
+func Identity(cfg Config) (string, error) {
+	ep, err := EndpointsFor(cfg.BaseURL)
+	if err != nil {
+		return "", err
+	}
+	host := ep.API.Host + strings.TrimSuffix(ep.API.Path, "/")
+	switch c := cfg.Credentials; {
+	case c.Token != "":
+		sum := sha256.Sum256([]byte(c.Token))
+		return host + "/token/" + hex.EncodeToString(sum[:])[:12], nil
+	case c.AppID > 0 && c.InstallationID > 0 && len(c.PrivateKey) > 0:
+		return host + "/app/" + strconv.FormatInt(c.AppID, 10) + "/installation/" + strconv.FormatInt(c.InstallationID, 10), nil
+	default:
+		return "", errors.New(errNoCredentials)
+	}
+}
+
+// clientKey identifies a client: its identity and the exact credentials
+// (two keys of one GitHub App are two clients of one identity).
+func clientKey(id string, c Credentials) string {
 	h := sha256.New()
-	for _, s := range []string{c.ProviderConfig, c.BaseURL, c.Credentials.Token,
-		strconv.FormatInt(c.Credentials.AppID, 10), strconv.FormatInt(c.Credentials.InstallationID, 10),
-		string(c.Credentials.PrivateKey)} {
+	for _, s := range []string{id, c.Token, string(c.PrivateKey)} {
 		h.Write([]byte(s))
 		h.Write([]byte{0})
 	}
@@ -100,18 +155,38 @@ func (c Config) key() string {
 
 // Client returns the client for cfg, building it on first use.
 func (p *Pool) Client(cfg Config) (*gh.Client, error) {
-	k := cfg.key()
+	id, err := Identity(cfg)
+	if err != nil {
+		return nil, err
+	}
+	k := clientKey(id, cfg.Credentials)
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if c, ok := p.clients[k]; ok {
 		return c, nil
 	}
-	c, err := p.newClient(cfg)
+	c, err := p.newClient(cfg, p.identityLocked(id))
 	if err != nil {
 		return nil, err
 	}
 	p.clients[k] = c
 	return c, nil
+}
+
+func (p *Pool) identityLocked(label string) *identity {
+	if id, ok := p.identities[label]; ok {
+		return id
+	}
+	id := &identity{
+		label:  label,
+		limits: newLimitState(p.opts.ContentWritesPerMinute, p.opts.ContentWritesPerHour),
+		cache: newETagStore(p.opts.CacheMaxBytes, func(b int64, evicted int) {
+			CacheBytes.WithLabelValues(label).Set(float64(b))
+			CacheEvictions.WithLabelValues(label).Add(float64(evicted))
+		}),
+	}
+	p.identities[label] = id
+	return id
 }
 
 type tokenAuth struct {
@@ -126,20 +201,23 @@ func (t *tokenAuth) RoundTrip(r *http.Request) (*http.Response, error) {
 }
 
 type counting struct {
-	next http.RoundTripper
-	pc   string
+	next     http.RoundTripper
+	identity string
 }
 
 func (c *counting) RoundTrip(r *http.Request) (*http.Response, error) {
 	rsp, err := c.next.RoundTrip(r)
 	if err == nil {
-		Requests.WithLabelValues(c.pc, r.Method, strconv.FormatBool(rsp.StatusCode == http.StatusNotModified)).Inc()
+		Requests.WithLabelValues(c.identity, r.Method, strconv.FormatBool(rsp.StatusCode == http.StatusNotModified)).Inc()
 	}
 	return rsp, err
 }
 
-func (p *Pool) newClient(cfg Config) (*gh.Client, error) {
-	base := strings.TrimSuffix(cfg.BaseURL, "/")
+func (p *Pool) newClient(cfg Config, id *identity) (*gh.Client, error) {
+	ep, err := EndpointsFor(cfg.BaseURL)
+	if err != nil {
+		return nil, errors.Wrap(err, errBaseURL)
+	}
 	var auth http.RoundTripper
 	switch c := cfg.Credentials; {
 	case c.Token != "":
@@ -149,9 +227,9 @@ func (p *Pool) newClient(cfg Config) (*gh.Client, error) {
 		if err != nil {
 			return nil, errors.New(errAppKey)
 		}
-		if base != "" {
-			itr.BaseURL = base
-		}
+		// ghinstallation appends /app/installations/{id}/access_tokens to
+		// the API root without its trailing slash.
+		itr.BaseURL = strings.TrimSuffix(ep.API.String(), "/")
 		// Send "{}" rather than "null": GitHub's OpenAPI description
 		// requires an object body for access_tokens.
 		itr.InstallationTokenOptions = &ghv75.InstallationTokenOptions{}
@@ -160,37 +238,22 @@ func (p *Pool) newClient(cfg Config) (*gh.Client, error) {
 		return nil, errors.New(errNoCredentials)
 	}
 	rl := &rateLimiter{
-		next:          &counting{next: auth, pc: cfg.ProviderConfig},
+		next:          &counting{next: auth, identity: id.label},
+		state:         id.limits,
 		maxInlineWait: p.opts.MaxInlineWait,
 		now:           p.opts.Now,
 		sleep:         p.opts.Sleep,
 		observe: func(n int) {
-			RateLimitRemaining.WithLabelValues(cfg.ProviderConfig).Set(float64(n))
+			RateLimitRemaining.WithLabelValues(id.label).Set(float64(n))
 		},
 	}
 	hc := &http.Client{
-		Transport: &etagCache{next: rl, entries: map[string]*cached{}},
+		Transport: &etagCache{next: rl, store: id.cache},
 		Timeout:   p.opts.Timeout,
 	}
 	c := gh.NewClient(hc)
-	if base != "" {
-		// The base URL is used as given: a GHES API root
-		// (https://HOST/api/v3) or a test server.
-		if err := setBaseURL(c, base+"/"); err != nil {
-			return nil, errors.Wrap(err, errBaseURL)
-		}
-	}
+	c.BaseURL, c.UploadURL = ep.API, ep.Uploads
 	return c, nil
-}
-
-func setBaseURL(c *gh.Client, u string) error {
-	pu, err := c.BaseURL.Parse(u)
-	if err != nil {
-		return err
-	}
-	c.BaseURL = pu
-	c.UploadURL = pu
-	return nil
 }
 
 // StatusCode returns the HTTP status of a GitHub API error, or 0.

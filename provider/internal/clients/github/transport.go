@@ -24,93 +24,25 @@ const (
 	// the rate limit).
 	HeaderFromCache = "X-Paved-From-Cache"
 
-	// maxCacheEntries bounds the ETag cache of one client.
-	maxCacheEntries = 20000
 	// secondaryLimitWait is GitHub's documented minimum wait after a
 	// secondary rate limit answered without Retry-After.
 	secondaryLimitWait = time.Minute
 )
 
-type cached struct {
-	etag   string
-	header http.Header
-	body   []byte
-}
-
-// etagCache is an http.RoundTripper that makes every GET conditional on the
-// ETag of the last 200 it saw for the same URL, and turns GitHub's 304 Not
-// Modified back into the cached 200, so callers see a normal response.
-type etagCache struct {
-	next http.RoundTripper
-
-	mu      sync.Mutex
-	entries map[string]*cached
-}
-
-func cacheKey(r *http.Request) string {
-	return r.Header.Get("Accept") + " " + r.URL.String()
-}
-
-func (c *etagCache) RoundTrip(r *http.Request) (*http.Response, error) {
-	if r.Method != http.MethodGet {
-		return c.next.RoundTrip(r)
-	}
-	key := cacheKey(r)
-	c.mu.Lock()
-	e := c.entries[key]
-	c.mu.Unlock()
-	if e != nil {
-		r = r.Clone(r.Context())
-		r.Header.Set(headerIfNoneMatch, e.etag)
-	}
-	rsp, err := c.next.RoundTrip(r)
-	if err != nil {
-		return nil, err
-	}
-	switch {
-	case rsp.StatusCode == http.StatusNotModified && e != nil:
-		_ = rsp.Body.Close()
-		h := e.header.Clone()
-		for k, v := range rsp.Header { // fresh rate-limit headers
-			h[k] = v
-		}
-		h.Set(HeaderFromCache, "1")
-		return &http.Response{
-			Status: "200 OK", StatusCode: http.StatusOK, Proto: rsp.Proto, ProtoMajor: rsp.ProtoMajor, ProtoMinor: rsp.ProtoMinor,
-			Header: h, Body: io.NopCloser(bytes.NewReader(e.body)), ContentLength: int64(len(e.body)), Request: rsp.Request,
-		}, nil
-	case rsp.StatusCode == http.StatusOK && rsp.Header.Get(headerETag) != "":
-		body, err := io.ReadAll(rsp.Body)
-		_ = rsp.Body.Close()
-		if err != nil {
-			return nil, err
-		}
-		c.mu.Lock()
-		if len(c.entries) >= maxCacheEntries {
-			for k := range c.entries { // evict an arbitrary entry
-				delete(c.entries, k)
-				break
-			}
-		}
-		c.entries[key] = &cached{etag: rsp.Header.Get(headerETag), header: rsp.Header.Clone(), body: body}
-		c.mu.Unlock()
-		rsp.Body = io.NopCloser(bytes.NewReader(body))
-		return rsp, nil
-	case rsp.StatusCode == http.StatusNotFound || rsp.StatusCode == http.StatusGone:
-		c.mu.Lock()
-		delete(c.entries, key)
-		c.mu.Unlock()
-	}
-	return rsp, nil
-}
-
 // RateLimitedError is returned without contacting GitHub while a rate limit
-// GitHub reported is in force.
+// GitHub reported is in force, or while content-creating requests are
+// paced.
 type RateLimitedError struct {
 	Until time.Time
+	// Pacing is true when GitHub has not refused anything yet and the
+	// request waits for GitHub's content-creation limit.
+	Pacing bool
 }
 
 func (e *RateLimitedError) Error() string {
+	if e.Pacing {
+		return "GitHub content-creation limit (80 per minute, 500 per hour) reached for this identity: next write at " + e.Until.UTC().Format(time.RFC3339)
+	}
 	return "GitHub rate limit in force until " + e.Until.UTC().Format(time.RFC3339)
 }
 
@@ -120,20 +52,88 @@ func IsRateLimited(err error) bool {
 	return errors.As(err, &rl)
 }
 
-// rateLimiter is an http.RoundTripper that honours GitHub's rate limits: it
-// records X-RateLimit-Remaining in a gauge, and after a 403/429 with
-// Retry-After or X-RateLimit-Remaining: 0 it refuses requests until the wait
-// is over (so no storm of requests hits GitHub). Short waits are slept
+// limitState is the rate-limit state of one GitHub identity (a token, or a
+// GitHub App installation): GitHub keeps its limits per identity, so every
+// client of that identity, whatever ProviderConfig it serves, shares it.
+type limitState struct {
+	mu sync.Mutex
+	// until: no request is sent before (Retry-After, primary limit reset,
+	// secondary-limit backoff).
+	until time.Time
+	// remaining and reset are the last X-RateLimit-Remaining and
+	// X-RateLimit-Reset GitHub sent (remaining -1 while unknown).
+	remaining int
+	reset     time.Time
+	// writes paces content-creating requests.
+	writes *pacer
+}
+
+func newLimitState(perMinute, perHour int) *limitState {
+	return &limitState{remaining: -1, writes: newPacer(perMinute, perHour)}
+}
+
+// Remaining returns the last X-RateLimit-Remaining (-1 while unknown) and
+// X-RateLimit-Reset seen for the identity.
+func (s *limitState) Remaining() (int, time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.remaining, s.reset
+}
+
+func (s *limitState) blockedUntil() time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.until
+}
+
+func (s *limitState) block(until time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if until.After(s.until) {
+		s.until = until
+	}
+}
+
+func (s *limitState) reserveWrite(now time.Time) time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.writes.reserve(now)
+}
+
+// observe records the primary-limit headers of a response and returns the
+// remaining quota when GitHub sent it.
+func (s *limitState) observe(h http.Header) (int, bool) {
+	v := h.Get(headerRemaining)
+	if v == "" {
+		return 0, false
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return 0, false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.remaining = n
+	if r, err := strconv.ParseInt(h.Get(headerReset), 10, 64); err == nil {
+		s.reset = time.Unix(r, 0)
+	}
+	return n, true
+}
+
+// rateLimiter is an http.RoundTripper that honours GitHub's rate limits
+// (https://docs.github.com/en/rest/using-the-rest-api/rate-limits-for-the-rest-api):
+// it paces content-creating requests, records X-RateLimit-Remaining, and
+// after a 403/429 with Retry-After or X-RateLimit-Remaining: 0 (or a
+// secondary-limit message) it refuses requests of the identity until the
+// wait is over (so no storm of requests hits GitHub). Short waits are slept
 // through and the request retried once.
 type rateLimiter struct {
 	next          http.RoundTripper
+	state         *limitState
 	observe       func(remaining int)
 	maxInlineWait time.Duration
 	now           func() time.Time
 	sleep         func(ctx context.Context, d time.Duration) error
-
-	mu    sync.Mutex
-	until time.Time
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) error {
@@ -147,27 +147,45 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 	}
 }
 
-func (l *rateLimiter) blockedUntil() time.Time {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.until
+// wait returns once the identity may send r: it sleeps through short
+// waits and fails with a RateLimitedError on long ones.
+func (l *rateLimiter) wait(r *http.Request) error {
+	for {
+		if u := l.state.blockedUntil(); l.now().Before(u) {
+			d := u.Sub(l.now())
+			if d > l.maxInlineWait {
+				return &RateLimitedError{Until: u}
+			}
+			if err := l.sleep(r.Context(), d); err != nil {
+				return err
+			}
+			continue
+		}
+		if !isContentWrite(r.Method) {
+			return nil
+		}
+		d := l.state.reserveWrite(l.now())
+		if d == 0 {
+			return nil
+		}
+		if d > l.maxInlineWait {
+			return &RateLimitedError{Until: l.now().Add(d), Pacing: true}
+		}
+		if err := l.sleep(r.Context(), d); err != nil {
+			return err
+		}
+	}
 }
 
 func (l *rateLimiter) RoundTrip(r *http.Request) (*http.Response, error) {
 	for attempt := 0; ; attempt++ {
-		if u := l.blockedUntil(); l.now().Before(u) {
-			wait := u.Sub(l.now())
-			if wait > l.maxInlineWait {
-				return nil, &RateLimitedError{Until: u}
-			}
-			if err := l.sleep(r.Context(), wait); err != nil {
-				return nil, err
-			}
+		if err := l.wait(r); err != nil {
+			return nil, err
 		}
 		req := r
 		if attempt > 0 {
 			if r.GetBody == nil && r.Body != nil && r.Body != http.NoBody {
-				return nil, &RateLimitedError{Until: l.blockedUntil()}
+				return nil, &RateLimitedError{Until: l.state.blockedUntil()}
 			}
 			req = r.Clone(r.Context())
 			if r.GetBody != nil {
@@ -182,20 +200,14 @@ func (l *rateLimiter) RoundTrip(r *http.Request) (*http.Response, error) {
 		if err != nil {
 			return nil, err
 		}
-		if v := rsp.Header.Get(headerRemaining); v != "" && l.observe != nil {
-			if n, err := strconv.Atoi(v); err == nil {
-				l.observe(n)
-			}
+		if n, ok := l.state.observe(rsp.Header); ok && l.observe != nil {
+			l.observe(n)
 		}
 		until, limited := l.limitedUntil(rsp)
 		if !limited {
 			return rsp, nil
 		}
-		l.mu.Lock()
-		if until.After(l.until) {
-			l.until = until
-		}
-		l.mu.Unlock()
+		l.state.block(until)
 		// A rate-limited request was not processed: retrying it, even a
 		// POST, cannot duplicate anything. Retry once after a short wait.
 		if attempt > 0 || until.Sub(l.now()) > l.maxInlineWait {

@@ -51,7 +51,7 @@ func TestETagCacheTurns304IntoTheCachedBody(t *testing.T) {
 		{status: 304, header: map[string]string{"ETag": `W/"1"`, "X-RateLimit-Remaining": "10"}},
 		{status: 200, header: map[string]string{"ETag": `W/"2"`}, body: `{"name":"c"}`},
 	}}
-	c := &etagCache{next: s, entries: map[string]*cached{}}
+	c := &etagCache{next: s, store: newETagStore(DefaultCacheMaxBytes, nil)}
 	for i, want := range []string{`{"name":"b"}`, `{"name":"b"}`, `{"name":"c"}`} {
 		rsp, err := get(t, c)
 		if err != nil {
@@ -86,7 +86,7 @@ func TestRateLimiterHonoursGitHubSignals(t *testing.T) {
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			s := &script{steps: []step{tc.rsp}}
-			l := &rateLimiter{next: s, maxInlineWait: time.Second, now: func() time.Time { return now },
+			l := &rateLimiter{next: s, state: newLimitState(80, 500), maxInlineWait: time.Second, now: func() time.Time { return now },
 				sleep: func(context.Context, time.Duration) error { t.Fatal("slept for a long wait"); return nil }}
 			rsp, err := get(t, l)
 			if err != nil {
@@ -95,7 +95,7 @@ func TestRateLimiterHonoursGitHubSignals(t *testing.T) {
 			if rsp.StatusCode != tc.rsp.status {
 				t.Errorf("status %d", rsp.StatusCode)
 			}
-			if got := l.blockedUntil(); tc.wantUntil == 0 && !got.IsZero() || tc.wantUntil != 0 && !got.Equal(now.Add(tc.wantUntil)) {
+			if got := l.state.blockedUntil(); tc.wantUntil == 0 && !got.IsZero() || tc.wantUntil != 0 && !got.Equal(now.Add(tc.wantUntil)) {
 				t.Errorf("blocked until %v, want now+%v", got, tc.wantUntil)
 			}
 			if tc.wantUntil == 0 {
@@ -119,7 +119,7 @@ func TestRateLimiterSleepsThroughShortWaitsOnce(t *testing.T) {
 		{status: 200, body: "{}"},
 	}}
 	var slept time.Duration
-	l := &rateLimiter{next: s, maxInlineWait: 2 * time.Second, now: func() time.Time { return now.Add(slept) },
+	l := &rateLimiter{next: s, state: newLimitState(80, 500), maxInlineWait: 2 * time.Second, now: func() time.Time { return now.Add(slept) },
 		sleep: func(_ context.Context, d time.Duration) error { slept += d; return nil }}
 	rsp, err := get(t, l)
 	if err != nil || rsp.StatusCode != 200 {

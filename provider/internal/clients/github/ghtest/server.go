@@ -440,6 +440,13 @@ func reply(status int, body any) response { return response{status: status, body
 type ctxKey struct{}
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	// Like GitHub Enterprise Server, the stand-in also answers under
+	// /api/v3 (https://docs.github.com/en/enterprise-server@latest/rest/enterprise-admin,
+	// "Endpoint URLs"), where a base URL naming only the host leads.
+	if p, ok := strings.CutPrefix(r.URL.Path, "/api/v3/"); ok {
+		r.URL.Path = "/" + p
+		r.URL.RawPath = ""
+	}
 	reqBody, _ := io.ReadAll(r.Body)
 	ctx := context.Background()
 	in, verr := s.v.ValidateRequest(ctx, s.validationRequest(r), reqBody)

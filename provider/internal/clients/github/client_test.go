@@ -1,0 +1,167 @@
+package github
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	dto "github.com/prometheus/client_model/go"
+)
+
+// recorder is a GitHub-shaped test server that records request paths and
+// answers with the scripted status and headers.
+type recorder struct {
+	mu     sync.Mutex
+	paths  []string
+	status int
+	header map[string]string
+}
+
+func (rc *recorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	rc.mu.Lock()
+	rc.paths = append(rc.paths, r.Method+" "+r.URL.Path)
+	st, h := rc.status, rc.header
+	rc.mu.Unlock()
+	for k, v := range h {
+		w.Header().Set(k, v)
+	}
+	if st == 0 {
+		st = http.StatusOK
+	}
+	w.WriteHeader(st)
+	_, _ = io.WriteString(w, `{"message":"x"}`)
+}
+
+func TestPoolUsesGHESPathsForAHostOnlyBaseURL(t *testing.T) {
+	rc := &recorder{}
+	srv := httptest.NewServer(rc)
+	defer srv.Close()
+	for _, base := range []string{srv.URL, srv.URL + "/", srv.URL + "/api/v3", srv.URL + "/api/v3/"} {
+		c, err := NewPool(Options{}).Client(Config{BaseURL: base, Credentials: Credentials{Token: "t"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := c.Repositories.Get(context.Background(), "acme", "svc"); err != nil {
+			t.Fatal(err)
+		}
+		if got := c.UploadURL.String(); got != srv.URL+"/api/uploads/" {
+			t.Errorf("base %q: upload URL %s", base, got)
+		}
+	}
+	for _, p := range rc.paths {
+		if p != "GET /api/v3/repos/acme/svc" {
+			t.Errorf("request %s, want GET /api/v3/repos/acme/svc", p)
+		}
+	}
+}
+
+func TestPoolSharesStatePerIdentityNotPerProviderConfig(t *testing.T) {
+	rc := &recorder{status: http.StatusForbidden, header: map[string]string{"Retry-After": "600", "X-RateLimit-Remaining": "17"}}
+	srv := httptest.NewServer(rc)
+	defer srv.Close()
+	p := NewPool(Options{})
+	cfg := func(pc, token string) Config {
+		return Config{ProviderConfig: pc, BaseURL: srv.URL, Credentials: Credentials{Token: token}}
+	}
+	a, err := p.Client(cfg("team-a", "same-token"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := p.Client(cfg("team-b", "same-token"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a != b {
+		t.Errorf("two ProviderConfigs with the same token got two clients")
+	}
+	other, err := p.Client(cfg("team-c", "other-token"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// team-a hits a secondary limit: team-b (same identity) waits too and
+	// sends nothing; team-c (another token) is not held back.
+	if _, _, err := a.Repositories.Get(context.Background(), "acme", "svc"); err == nil {
+		t.Fatal("no error for a 403 with Retry-After")
+	}
+	if _, _, err := b.Repositories.Get(context.Background(), "acme", "svc"); !IsRateLimited(err) {
+		t.Errorf("same identity after the limit: %v, want RateLimitedError", err)
+	}
+	if _, _, err := other.Repositories.Get(context.Background(), "acme", "svc"); IsRateLimited(err) {
+		t.Errorf("another identity is held back: %v", err)
+	}
+	if len(rc.paths) != 2 {
+		t.Errorf("%d requests reached GitHub, want 2 (team-a once, team-c once)", len(rc.paths))
+	}
+	// The remaining quota is exported per identity, never with the token.
+	id, err := Identity(cfg("team-a", "same-token"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(id, "same-token") || !strings.HasPrefix(id, strings.TrimPrefix(srv.URL, "http://")+"/api/v3/token/") {
+		t.Errorf("identity label %q", id)
+	}
+	m := &dto.Metric{}
+	if err := RateLimitRemaining.WithLabelValues(id).Write(m); err != nil {
+		t.Fatal(err)
+	}
+	if got := m.GetGauge().GetValue(); got != 17 {
+		t.Errorf("%s{identity=%q} = %v, want 17", "paved_github_rate_limit_remaining", id, got)
+	}
+	if n, _ := p.identities[id].limits.Remaining(); n != 17 {
+		t.Errorf("remaining kept for the identity = %d, want 17", n)
+	}
+}
+
+func TestPoolPacesContentWritesPerIdentity(t *testing.T) {
+	rc := &recorder{status: http.StatusOK}
+	srv := httptest.NewServer(rc)
+	defer srv.Close()
+	now := time.Unix(1_800_000_000, 0)
+	p := NewPool(Options{ContentWritesPerMinute: 3, ContentWritesPerHour: 5, Now: func() time.Time { return now },
+		Sleep: func(context.Context, time.Duration) error { t.Fatal("slept through a long pacing wait"); return nil }})
+	a, _ := p.Client(Config{ProviderConfig: "a", BaseURL: srv.URL, Credentials: Credentials{Token: "t"}})
+	b, _ := p.Client(Config{ProviderConfig: "b", BaseURL: srv.URL, Credentials: Credentials{Token: "t"}})
+	write := func(i int) error {
+		c := a
+		if i%2 == 1 {
+			c = b
+		}
+		_, _, err := c.Repositories.ReplaceAllTopics(context.Background(), "acme", fmt.Sprintf("svc-%d", i), []string{"x"})
+		return err
+	}
+	for i := 0; i < 3; i++ {
+		if err := write(i); err != nil {
+			t.Fatalf("write %d: %v", i, err)
+		}
+	}
+	// The 4th write of the identity within a minute waits, whichever
+	// ProviderConfig sends it; reads are not paced.
+	err := write(3)
+	var rl *RateLimitedError
+	if !IsRateLimited(err) || !errors.As(err, &rl) || !rl.Pacing || !rl.Until.Equal(now.Add(time.Minute)) {
+		t.Fatalf("4th write: %v, want pacing until now+1m", err)
+	}
+	if _, _, err := a.Repositories.Get(context.Background(), "acme", "svc"); err != nil {
+		t.Errorf("a read was held back: %v", err)
+	}
+	now = now.Add(time.Minute)
+	for i := 3; i < 5; i++ {
+		if err := write(i); err != nil {
+			t.Fatalf("write %d after a minute: %v", i, err)
+		}
+	}
+	// 5 in the hour: the 6th waits for the hour.
+	if err := write(5); !errors.As(err, &rl) || !rl.Until.Equal(now.Add(-time.Minute).Add(time.Hour)) {
+		t.Errorf("6th write: %v, want pacing until the first write + 1h", err)
+	}
+	if writes := strings.Count(strings.Join(rc.paths, "\n"), "PUT "); writes != 5 {
+		t.Errorf("%d writes reached GitHub, want 5", writes)
+	}
+}

@@ -1,0 +1,59 @@
+package github
+
+import (
+	"testing"
+	"time"
+)
+
+func TestPacerHoldsGitHubContentCreationLimits(t *testing.T) {
+	start := time.Unix(1_800_000_000, 0)
+	p := newPacer(DefaultContentWritesPerMinute, DefaultContentWritesPerHour)
+	now := start
+	sent := 0
+	var times []time.Time
+	// Send as fast as the pacer allows for two hours.
+	for now.Before(start.Add(2 * time.Hour)) {
+		if wait := p.reserve(now); wait > 0 {
+			now = now.Add(wait)
+			continue
+		}
+		sent++
+		times = append(times, now)
+	}
+	// No minute holds more than 80 and no hour more than 500.
+	for i := range times {
+		inMinute, inHour := 0, 0
+		for j := i; j < len(times) && times[j].Sub(times[i]) < time.Hour; j++ {
+			if times[j].Sub(times[i]) < time.Minute {
+				inMinute++
+			}
+			inHour++
+		}
+		if inMinute > 80 || inHour > 500 {
+			t.Fatalf("from request %d: %d in a minute, %d in an hour", i, inMinute, inHour)
+		}
+	}
+	// And the pacer does not hold back more than the limits demand: two
+	// full hours carry 2 × 500.
+	if sent != 1000 {
+		t.Errorf("sent %d requests in two hours, want 1000", sent)
+	}
+	// The first 80 go at once; the 81st waits for the first minute to pass.
+	p = newPacer(DefaultContentWritesPerMinute, DefaultContentWritesPerHour)
+	for i := 0; i < 80; i++ {
+		if w := p.reserve(start); w != 0 {
+			t.Fatalf("request %d waits %v", i, w)
+		}
+	}
+	if w := p.reserve(start.Add(10 * time.Second)); w != 50*time.Second {
+		t.Errorf("81st request waits %v, want 50s", w)
+	}
+}
+
+func TestIsContentWrite(t *testing.T) {
+	for m, want := range map[string]bool{"GET": false, "HEAD": false, "OPTIONS": false, "POST": true, "PATCH": true, "PUT": true, "DELETE": true} {
+		if got := isContentWrite(m); got != want {
+			t.Errorf("isContentWrite(%s) = %v", m, got)
+		}
+	}
+}
