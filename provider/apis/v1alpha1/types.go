@@ -54,9 +54,11 @@ type GitHubCredentials struct {
 
 // GitHubConfig configures access to GitHub or GitHub Enterprise Server.
 type GitHubConfig struct {
-	// BaseURL of the GitHub REST API, for GitHub Enterprise Server
-	// (for example https://ghe.example.com/api/v3/). Defaults to
-	// https://api.github.com/.
+	// BaseURL of GitHub Enterprise Server: the host
+	// (https://ghe.example.com) or its REST API root
+	// (https://ghe.example.com/api/v3); /api/v3 is added when missing. An
+	// api.* host (https://api.SUBDOMAIN.ghe.com) is used as given. Defaults
+	// to https://api.github.com/.
 	// +optional
 	BaseURL string `json:"baseURL,omitempty"`
 

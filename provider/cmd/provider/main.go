@@ -51,6 +51,8 @@ func run(args []string) error {
 		metricsAddr      = fs.String("metrics-bind-address", envOr("METRICS_BIND_ADDRESS", "127.0.0.1:8080"), "Address of the Prometheus metrics endpoint; \"0\" disables it. In a pod use :8080.")
 		healthAddr       = fs.String("health-probe-bind-address", envOr("HEALTH_PROBE_BIND_ADDRESS", "127.0.0.1:8081"), "Address of the /healthz and /readyz endpoints; \"0\" disables them. In a pod use :8081.")
 		etagCacheBytes   = fs.Int64("github-etag-cache-bytes", ghclient.DefaultCacheMaxBytes, "Bound of each GitHub identity's ETag cache in bytes (least recently used entries are evicted).")
+		writesPerMinute  = fs.Int("github-content-writes-per-minute", ghclient.DefaultContentWritesPerMinute, "Content-creating GitHub requests (POST, PATCH, PUT, DELETE) allowed per identity per minute; GitHub documents 80. Raise it only for a GitHub stand-in.")
+		writesPerHour    = fs.Int("github-content-writes-per-hour", ghclient.DefaultContentWritesPerHour, "Content-creating GitHub requests allowed per identity per hour; GitHub documents 500. Raise it only for a GitHub stand-in.")
 		_                = fs.String("kubeconfig", "", "Path to a kubeconfig; defaults to KUBECONFIG, then in-cluster configuration.")
 	)
 	if err := fs.Parse(args); err != nil {
@@ -118,10 +120,12 @@ func run(args []string) error {
 	// Management policies are always on: Observe-only is how users adopt.
 	o.Features.Enable(feature.EnableBetaManagementPolicies)
 
-	if *etagCacheBytes <= 0 {
-		return errors.Errorf("--github-etag-cache-bytes must be positive, got %d", *etagCacheBytes)
+	if *etagCacheBytes <= 0 || *writesPerMinute <= 0 || *writesPerHour <= 0 {
+		return errors.Errorf("--github-etag-cache-bytes (%d), --github-content-writes-per-minute (%d) and --github-content-writes-per-hour (%d) must be positive",
+			*etagCacheBytes, *writesPerMinute, *writesPerHour)
 	}
-	if err := pcontroller.Setup(mgr, o, ghclient.Options{CacheMaxBytes: *etagCacheBytes}); err != nil {
+	gho := ghclient.Options{CacheMaxBytes: *etagCacheBytes, ContentWritesPerMinute: *writesPerMinute, ContentWritesPerHour: *writesPerHour}
+	if err := pcontroller.Setup(mgr, o, gho); err != nil {
 		return errors.Wrap(err, "cannot set up controllers")
 	}
 	return errors.Wrap(mgr.Start(ctrl.SetupSignalHandler()), "cannot start controller manager")

@@ -6,6 +6,7 @@ import (
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/pem"
+	"strings"
 	"testing"
 
 	dto "github.com/prometheus/client_model/go"
@@ -54,18 +55,26 @@ func TestGitHubAppCredentials(t *testing.T) {
 	}
 }
 
-func TestRateLimitGaugePerProviderConfig(t *testing.T) {
+func TestRateLimitGaugePerIdentity(t *testing.T) {
 	e := newEnv(t)
 	e.gh.SetRateLimit(1000)
 	e.create("svc")
 	e.converge("svc", 6)
 	counted := e.gh.Stats().Counted
 	m := &dto.Metric{}
-	if err := ghclient.RateLimitRemaining.WithLabelValues("default").Write(m); err != nil {
+	// The gauge is per GitHub identity (here the token), never the token.
+	id, err := ghclient.Identity(ghclient.Config{BaseURL: e.gh.URL, Credentials: ghclient.Credentials{Token: testToken}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(id, testToken) {
+		t.Fatalf("identity label %q carries the token", id)
+	}
+	if err := ghclient.RateLimitRemaining.WithLabelValues(id).Write(m); err != nil {
 		t.Fatal(err)
 	}
 	got := m.GetGauge().GetValue()
 	if want := float64(1000 - counted); got != want {
-		t.Errorf("paved_github_rate_limit_remaining{provider_config=default} = %v, want %v", got, want)
+		t.Errorf("paved_github_rate_limit_remaining{identity=%q} = %v, want %v", id, got, want)
 	}
 }
