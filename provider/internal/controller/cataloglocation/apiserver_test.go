@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	dto "github.com/prometheus/client_model/go"
 	corev1 "k8s.io/api/core/v1"
 	kerrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -28,6 +29,8 @@ import (
 	"github.com/crossplane/crossplane-runtime/v2/pkg/logging"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/meta"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/ratelimiter"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/reconciler/managed"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/statemetrics"
 
 	"github.com/paved-dev/paved/provider/apis"
 	"github.com/paved-dev/paved/provider/apis/backstage/v1alpha1"
@@ -152,11 +155,17 @@ func TestCatalogLocationWithRealAPIServer(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		sm := statemetrics.NewMRStateMetrics()
 		if err := Setup(mgr, controller.Options{
 			Logger:                  logging.NewNopLogger(),
 			PollInterval:            time.Second,
 			MaxConcurrentReconciles: 1,
 			GlobalRateLimiter:       ratelimiter.NewGlobal(100),
+			MetricOptions: &controller.MetricOptions{
+				PollStateMetricInterval: 200 * time.Millisecond,
+				MRMetrics:               managed.NewMRMetricRecorder(),
+				MRStateMetrics:          sm,
+			},
 		}); err != nil {
 			t.Fatal(err)
 		}
@@ -202,6 +211,12 @@ func TestCatalogLocationWithRealAPIServer(t *testing.T) {
 			}
 		}
 		cr = wait("Ready with its entity", readyWith("component:default/real-apiserver"))
+		// The state recorder Setup wires reports the resource.
+		gvk := v1alpha1.CatalogLocationGroupVersionKind.String()
+		wait("counted Ready by the state metrics", func(*v1alpha1.CatalogLocation, error) bool {
+			m := &dto.Metric{}
+			return sm.Ready.WithLabelValues(gvk).Write(m) == nil && m.GetGauge().GetValue() == 1
+		})
 		id := meta.GetExternalName(cr)
 		catalog, err := backstage.New(b.URL, b.Token)
 		if err != nil {
