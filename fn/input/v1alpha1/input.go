@@ -89,4 +89,62 @@ type Environment struct {
 	// Default crossplane-system.
 	// +optional
 	ConnectionSecretNamespace string `json:"connectionSecretNamespace,omitempty"`
+
+	// ServiceBundle is the ServiceBundle's section: where a new service's
+	// repository, catalog entry and delivery go. Only ServiceBundles read
+	// and validate it, so a bad setting here never refuses a DatabaseClaim
+	// or BucketClaim.
+	// +optional
+	ServiceBundle *ServiceBundleEnvironment `json:"serviceBundle,omitempty"`
+}
+
+// ServiceBundleEnvironment is where a ServiceBundle's repository, catalog
+// registration and Argo CD Applications go.
+type ServiceBundleEnvironment struct {
+	// GitHubOwner is the GitHub organisation that owns service repositories
+	// and the golden-path template repositories (golden-path-<template>).
+	// Required for ServiceBundles.
+	// +optional
+	GitHubOwner string `json:"githubOwner,omitempty"`
+
+	// GitHubProviderConfig names the provider-paved ProviderConfig of
+	// Repositories and RepositoryFiles. Default "default".
+	// +optional
+	GitHubProviderConfig string `json:"githubProviderConfig,omitempty"`
+
+	// BackstageProviderConfig names the provider-paved ProviderConfig of
+	// CatalogLocations. Default "default".
+	// +optional
+	BackstageProviderConfig string `json:"backstageProviderConfig,omitempty"`
+
+	// ArgoCDNamespace is the namespace Argo CD watches for Applications.
+	// Default "argocd".
+	// +optional
+	ArgoCDNamespace string `json:"argoCDNamespace,omitempty"`
+
+	// ArgoCDProject is the Argo CD project of a service's Applications;
+	// "{owner}" stands for the claim's spec.owner and "{namespace}" for the
+	// claim's namespace. Default "{owner}-project".
+	// +optional
+	ArgoCDProject string `json:"argoCDProject,omitempty"`
+
+	// ArgoCDDestinationServer is the cluster Applications deploy to.
+	// Default "https://kubernetes.default.svc" (Argo CD's own cluster).
+	// +optional
+	ArgoCDDestinationServer string `json:"argoCDDestinationServer,omitempty"`
+
+	// NotifySyncSucceeded is the Slack channel Argo CD notifications tell
+	// about successful syncs. Default "platform-deploys".
+	// +optional
+	NotifySyncSucceeded string `json:"notifySyncSucceeded,omitempty"`
+
+	// NotifySyncFailed is the Slack channel Argo CD notifications tell about
+	// failed syncs. Default "platform-alerts".
+	// +optional
+	NotifySyncFailed string `json:"notifySyncFailed,omitempty"`
+
+	// GrafanaURL is the base URL of the platform's Grafana (https). When
+	// set, a service's catalog entry links to <grafanaURL>/d/<service>.
+	// +optional
+	GrafanaURL string `json:"grafanaURL,omitempty"`
 }

@@ -43,7 +43,11 @@ type Environment struct {
 	BackupRetentionDays       int64
 	ConnectionSecretNamespace string
 
-	source map[string]string
+	// ServiceBundle is the ServiceBundle's section (see servicebundle.go).
+	ServiceBundle ServiceBundle
+
+	source           map[string]string
+	serviceBundleErr *Error
 }
 
 // Source returns the path of a field (by its JSON name) in the place its
@@ -62,11 +66,13 @@ func Resolve(in v1alpha1.Environment, ecName string, ec *structpb.Struct) (*Envi
 	e := &Environment{
 		ConnectionSecretNamespace: DefaultConnectionSecretNamespace,
 		BackupRetentionDays:       DefaultBackupRetentionDays,
+		ServiceBundle:             defaultServiceBundle(),
 		source:                    map[string]string{},
 	}
 	e.apply(in, "input environment.")
 
 	if data := pb.Struct(ec, "data", DataKey); data != nil {
+		data = e.splitServiceBundle(data, ecName)
 		over, err := decode(data)
 		if err != nil {
 			return nil, &Error{fmt.Errorf("EnvironmentConfig %q data.%s: %w", ecName, DataKey, err)}
@@ -81,19 +87,26 @@ func Resolve(in v1alpha1.Environment, ecName string, ec *structpb.Struct) (*Envi
 
 func decode(s *structpb.Struct) (v1alpha1.Environment, error) {
 	var out v1alpha1.Environment
-	j, err := protojson.Marshal(s)
+	err := decodeStrict(structpb.NewStructValue(s), &out, "region, vpcId, subnetIds, allowedCidrs, kmsKeyId, instanceClasses, backupRetentionDays, connectionSecretNamespace, serviceBundle")
+	return out, err
+}
+
+// decodeStrict decodes v into out, strictly and case-sensitively: a
+// misspelt key is an error, not ignored. allowed lists the keys for the
+// error message.
+func decodeStrict(v *structpb.Value, out any, allowed string) error {
+	j, err := protojson.Marshal(v)
 	if err != nil {
-		return out, err
+		return err
 	}
-	// Strict and case-sensitive: a misspelt key is an error, not ignored.
-	strict, err := kjson.UnmarshalStrict(j, &out)
+	strict, err := kjson.UnmarshalStrict(j, out)
 	if err == nil && len(strict) > 0 {
 		err = errors.Join(strict...)
 	}
 	if err != nil {
-		return out, fmt.Errorf("cannot read settings (allowed keys: region, vpcId, subnetIds, allowedCidrs, kmsKeyId, instanceClasses, backupRetentionDays, connectionSecretNamespace): %w", err)
+		return fmt.Errorf("cannot read settings (allowed keys: %s): %w", allowed, err)
 	}
-	return out, nil
+	return nil
 }
 
 // apply overrides e field by field with what src sets.
@@ -138,6 +151,7 @@ func (e *Environment) apply(src v1alpha1.Environment, prefix string) {
 		e.ConnectionSecretNamespace = src.ConnectionSecretNamespace
 		set("connectionSecretNamespace")
 	}
+	e.applyServiceBundle(src.ServiceBundle, set)
 }
 
 var (

@@ -81,3 +81,32 @@ func (l List) Error() string {
 	}
 	return strings.Join(msgs, "; ")
 }
+
+// Nest re-roots the field errors in err from one path to another, e.g.
+// "spec.engine" under "spec.database": a claim that embeds another claim's
+// spec reports the other claim's validation in its own terms. Errors that
+// are not field errors, and fields outside from, are returned as they are.
+func Nest(err error, from, to string) error {
+	var l List
+	switch t := err.(type) {
+	case nil:
+		return nil
+	case *Error:
+		l = List{t}
+	case List:
+		l = t
+	default:
+		return err
+	}
+	out := make(List, len(l))
+	for i, e := range l {
+		n := *e
+		if n.Field == from {
+			n.Field = to
+		} else if strings.HasPrefix(n.Field, from+".") || strings.HasPrefix(n.Field, from+"[") {
+			n.Field = to + n.Field[len(from):]
+		}
+		out[i] = &n
+	}
+	return out
+}
