@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"math"
 	"sort"
-	"strings"
 
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 	"google.golang.org/protobuf/types/known/structpb"
@@ -121,6 +120,7 @@ func ObservedComposite(req *fnv1.RunFunctionRequest) (*Composite, error) {
 type Objects struct {
 	names []string
 	objs  []*structpb.Struct
+	ready []Readiness
 }
 
 // Set is the desired composed resources of one composite.
@@ -132,6 +132,10 @@ type Set struct {
 	desired   map[string]*fnv1.Resource
 	pending   []string
 	unsynced  []string
+	// pendingOf and unsyncedOf name the resources pending and unsynced
+	// describe, in the same order.
+	pendingOf  []string
+	unsyncedOf []string
 	drifts    []Drift
 	pinned    []string
 }
@@ -305,23 +309,43 @@ func (s *Set) Objects() Objects { return s.objects }
 // composite and environment, deciding their readiness afresh.
 func (s *Set) Replay(o Objects) {
 	for i, name := range o.names {
-		s.add(name, o.objs[i])
+		s.addReady(name, o.objs[i], o.ready[i])
 	}
 }
 
-func (s *Set) add(name string, obj *structpb.Struct) {
-	ready := fnv1.Ready_READY_FALSE
-	if status, reason, ok := s.condition(name); ok && status == "True" {
-		ready = fnv1.Ready_READY_TRUE
-	} else {
-		s.pending = append(s.pending, describe(name, status, reason, ok, s.observed[name] != nil))
+func (s *Set) add(name string, obj *structpb.Struct) { s.addReady(name, obj, nil) }
+
+// addReady adds obj as the composed resource called name. Its readiness
+// follows its observed Ready condition, or ready when that is not nil.
+func (s *Set) addReady(name string, obj *structpb.Struct, ready Readiness) {
+	r := fnv1.Ready_READY_FALSE
+	switch obs := s.observed[name].GetResource(); {
+	case ready != nil && obs != nil:
+		if ok, why := ready(obs); ok {
+			r = fnv1.Ready_READY_TRUE
+		} else {
+			s.addPending(name, name+" ("+why+")")
+		}
+	default:
+		if status, reason, ok := s.condition(name); ok && status == "True" {
+			r = fnv1.Ready_READY_TRUE
+		} else {
+			s.addPending(name, describe(name, status, reason, ok, obs != nil))
+		}
 	}
 	if c, ok := pb.ConditionOf(s.observed[name].GetResource(), "Synced"); ok && c.Status == "False" {
 		s.unsynced = append(s.unsynced, describeUnsynced(name, c))
+		s.unsyncedOf = append(s.unsyncedOf, name)
 	}
-	s.desired[name] = &fnv1.Resource{Resource: obj, Ready: ready}
+	s.desired[name] = &fnv1.Resource{Resource: obj, Ready: r}
 	s.objects.names = append(s.objects.names, name)
 	s.objects.objs = append(s.objects.objs, obj)
+	s.objects.ready = append(s.objects.ready, ready)
+}
+
+func (s *Set) addPending(name, desc string) {
+	s.pending = append(s.pending, desc)
+	s.pendingOf = append(s.pendingOf, name)
 }
 
 func describe(name, status, reason string, found, exists bool) string {
@@ -410,8 +434,12 @@ type Status struct {
 	Fields pb.Fields
 	// ConnectionDetails for the composite's connection secret.
 	ConnectionDetails map[string][]byte
-	// ConditionType is the composer's own condition, e.g. DatabaseReady.
+	// ConditionType is the composer's own condition, e.g. DatabaseReady,
+	// about all composed resources (see WriteStatus). Empty: none.
 	ConditionType string
+	// Conditions are further conditions of the composer, e.g. one per part
+	// of what it composes (see Set.Condition).
+	Conditions []*fnv1.Condition
 }
 
 // WriteStatus writes status fields, connection details and the composer's
@@ -457,30 +485,10 @@ func (s *Set) WriteStatus(rsp *fnv1.RunFunctionResponse, st Status) {
 		}
 	}
 
-	c := &fnv1.Condition{
-		Type:   st.ConditionType,
-		Status: fnv1.Status_STATUS_CONDITION_TRUE,
-		Reason: "Available",
-		Target: fnv1.Target_TARGET_COMPOSITE_AND_CLAIM.Enum(),
+	if st.ConditionType != "" {
+		rsp.Conditions = append(rsp.Conditions, s.rollup(st.ConditionType, s.objects.names, true))
 	}
-	msg := fmt.Sprintf("all %d composed resources are ready", len(s.objects.names))
-	switch {
-	case len(s.unsynced) > 0:
-		c.Status = fnv1.Status_STATUS_CONDITION_FALSE
-		c.Reason = "SyncFailed"
-		msg = "the provider cannot apply " + strings.Join(s.unsynced, "; ")
-	case !s.Ready():
-		c.Status = fnv1.Status_STATUS_CONDITION_FALSE
-		c.Reason = "Creating"
-		msg = "waiting for " + strings.Join(s.pending, ", ")
-	case len(s.drifts) > 0:
-		c.Reason = ReasonEnvironmentChanged
-	}
-	if len(s.drifts) > 0 {
-		msg += "; " + DescribeDrifts(s.drifts)
-	}
-	c.Message = &msg
-	rsp.Conditions = append(rsp.Conditions, c)
+	rsp.Conditions = append(rsp.Conditions, st.Conditions...)
 }
 
 // SecureSetting checks a boolean a claim may state only with its secure

@@ -1,0 +1,133 @@
+package compose
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/crossplane/function-sdk-go/resource/composed"
+	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
+	"google.golang.org/protobuf/types/known/structpb"
+	"k8s.io/apimachinery/pkg/runtime"
+
+	"github.com/paved-dev/paved/fn/internal/pb"
+)
+
+// A Readiness decides from the observed object of a composed resource
+// whether it is ready and, if not, says why (e.g. "health Progressing").
+// It is for kinds whose readiness is not a Ready condition, such as Argo
+// CD's Application.
+type Readiness func(observed *structpb.Struct) (ready bool, why string)
+
+// AddObject composes obj, a complete object (apiVersion, kind, metadata
+// with at least a name), as the resource called name. The composite's
+// labels are added to the object's own. Its readiness follows ready, or
+// its observed Ready condition when ready is nil. obj must not be modified
+// afterwards.
+func (s *Set) AddObject(name string, obj *structpb.Struct, ready Readiness) {
+	md := pb.Struct(obj, "metadata")
+	if md == nil {
+		md = &structpb.Struct{Fields: pb.Fields{}}
+		obj.Fields["metadata"] = structpb.NewStructValue(md)
+	}
+	labels := pb.Struct(md, "labels")
+	if labels == nil {
+		labels = &structpb.Struct{Fields: pb.Fields{}}
+		md.Fields["labels"] = structpb.NewStructValue(labels)
+	}
+	for k, v := range s.Labels(name) {
+		if _, ok := labels.Fields[k]; !ok {
+			labels.Fields[k] = pb.Str(v)
+		}
+	}
+	s.addReady(name, obj, ready)
+}
+
+// AddTyped composes o, a typed Kubernetes object whose type is registered
+// in function-sdk-go's composed.Scheme (e.g. a provider's managed resource),
+// as the resource called name, as Crossplane's guide to writing functions in
+// Go does (https://docs.crossplane.io/latest/guides/write-a-composition-function-in-go/):
+// composed.From converts it, leaving out empty fields, and the status.
+func (s *Set) AddTyped(name string, o runtime.Object, ready Readiness) error {
+	u, err := composed.From(o)
+	if err != nil {
+		return fmt.Errorf("cannot compose %s: %w", name, err)
+	}
+	// A function never sets a composed resource's status; the typed
+	// object's zero-valued status fields would only be noise.
+	delete(u.Object, "status")
+	j, err := json.Marshal(u.Object)
+	if err != nil {
+		return fmt.Errorf("cannot compose %s: %w", name, err)
+	}
+	obj := &structpb.Struct{}
+	if err := obj.UnmarshalJSON(j); err != nil {
+		return fmt.Errorf("cannot compose %s: %w", name, err)
+	}
+	s.AddObject(name, obj, ready)
+	return nil
+}
+
+// IsReady reports whether the composed resource called name was added and
+// its observed state is ready.
+func (s *Set) IsReady(name string) bool {
+	return s.desired[name].GetReady() == fnv1.Ready_READY_TRUE
+}
+
+// Condition is a condition of type t about the composed resources called
+// names only (those that were not added are left out), with the precedence
+// of WriteStatus: SyncFailed, Creating, Available.
+func (s *Set) Condition(t string, names ...string) *fnv1.Condition {
+	return s.rollup(t, names, false)
+}
+
+// rollup is the condition of type t about the composed resources called
+// names; withDrifts adds the environment drifts (see Pin).
+func (s *Set) rollup(t string, names []string, withDrifts bool) *fnv1.Condition {
+	var pending, unsynced []string
+	for i, n := range s.pendingOf {
+		if slices.Contains(names, n) {
+			pending = append(pending, s.pending[i])
+		}
+	}
+	for i, n := range s.unsyncedOf {
+		if slices.Contains(names, n) {
+			unsynced = append(unsynced, s.unsynced[i])
+		}
+	}
+	added := 0
+	for _, n := range names {
+		if _, ok := s.desired[n]; ok {
+			added++
+		}
+	}
+	c := &fnv1.Condition{
+		Type:   t,
+		Status: fnv1.Status_STATUS_CONDITION_TRUE,
+		Reason: "Available",
+		Target: fnv1.Target_TARGET_COMPOSITE_AND_CLAIM.Enum(),
+	}
+	msg := fmt.Sprintf("all %d composed resources are ready", added)
+	if added == 1 {
+		msg = "the composed resource is ready"
+	}
+	drifts := withDrifts && len(s.drifts) > 0
+	switch {
+	case len(unsynced) > 0:
+		c.Status = fnv1.Status_STATUS_CONDITION_FALSE
+		c.Reason = "SyncFailed"
+		msg = "the provider cannot apply " + strings.Join(unsynced, "; ")
+	case len(pending) > 0:
+		c.Status = fnv1.Status_STATUS_CONDITION_FALSE
+		c.Reason = "Creating"
+		msg = "waiting for " + strings.Join(pending, ", ")
+	case drifts:
+		c.Reason = ReasonEnvironmentChanged
+	}
+	if drifts {
+		msg += "; " + DescribeDrifts(s.drifts)
+	}
+	c.Message = &msg
+	return c
+}
