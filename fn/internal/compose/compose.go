@@ -136,8 +136,8 @@ type Set struct {
 	// describe, in the same order.
 	pendingOf  []string
 	unsyncedOf []string
-	drifts    []Drift
-	pinned    []string
+	drifts     []Drift
+	pinned     []string
 }
 
 // NewSet starts the desired resources of xr for the composer of component
