@@ -131,3 +131,6 @@ func (s *Set) rollup(t string, names []string, withDrifts bool) *fnv1.Condition 
 	c.Message = &msg
 	return c
 }
+
+// Names are the names of the objects in the order they were added.
+func (o Objects) Names() []string { return o.names }

@@ -251,3 +251,6 @@ func contains(ss []string, s string) bool {
 	}
 	return false
 }
+
+// Wrap marks err as the platform environment's fault.
+func Wrap(err error) error { return &Error{err} }

@@ -1,0 +1,102 @@
+package servicebundle
+
+import (
+	"net/url"
+	"regexp"
+	"strings"
+
+	"github.com/paved-dev/paved/fn/internal/env"
+	"github.com/paved-dev/paved/fn/internal/field"
+)
+
+var (
+	// reGitHubOwner: a GitHub user or organisation name is at most 39
+	// alphanumeric characters or single hyphens, and cannot begin or end
+	// with a hyphen (GitHub's sign-up rule, restated in
+	// https://docs.github.com/en/enterprise-cloud@latest/admin/managing-iam/iam-configuration-reference/username-considerations-for-external-authentication).
+	reGitHubOwner = regexp.MustCompile(`^[A-Za-z0-9]+(-[A-Za-z0-9]+)*$`)
+	// reDNSSubdomain: the name of a Kubernetes object such as a
+	// ProviderConfig or an Argo CD AppProject, at most 253 characters
+	// (https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#dns-subdomain-names).
+	reDNSSubdomain = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`)
+	// reDNSLabel: a namespace name, at most 63 characters
+	// (https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#dns-label-names).
+	reDNSLabel = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
+	// reSlackChannel: Slack channel names are lowercase, without spaces or
+	// periods, at most 80 characters
+	// (https://slack.com/help/articles/201402297-Create-a-channel).
+	reSlackChannel = regexp.MustCompile(`^[a-z0-9_-]{1,80}$`)
+)
+
+// Placeholders of the Argo CD project pattern.
+const (
+	placeholderOwner     = "{owner}"
+	placeholderNamespace = "{namespace}"
+)
+
+// settings are the validated ServiceBundle section of the environment.
+type settings struct {
+	env.ServiceBundle
+}
+
+// validateEnvironment checks the ServiceBundle section. It is the only
+// place that does: no other kind is refused for a bad setting here. Errors
+// are the platform's fault (*env.Error) and name where the value was set.
+func validateEnvironment(e *env.Environment) (*settings, error) {
+	if err := e.ServiceBundleError(); err != nil {
+		return nil, err
+	}
+	sb := e.ServiceBundle
+	src := func(name string) string { return e.Source(env.ServiceBundleKey + "." + name) }
+	var errs field.List
+
+	switch {
+	case sb.GitHubOwner == "":
+		errs.Add(field.Required(src("githubOwner"), "the GitHub organisation that owns service repositories and the golden-path-<template> repositories"))
+	case len(sb.GitHubOwner) > 39 || !reGitHubOwner.MatchString(sb.GitHubOwner):
+		errs.Add(field.Invalid(src("githubOwner"), sb.GitHubOwner, "a GitHub organisation name: at most 39 letters, digits and single hyphens, not starting or ending with a hyphen"))
+	}
+	for _, f := range [][2]string{{"githubProviderConfig", sb.GitHubProviderConfig}, {"backstageProviderConfig", sb.BackstageProviderConfig}} {
+		if len(f[1]) > 253 || !reDNSSubdomain.MatchString(f[1]) {
+			errs.Add(field.Invalid(src(f[0]), f[1], "the name of a provider-paved ProviderConfig"))
+		}
+	}
+	if len(sb.ArgoCDNamespace) > 63 || !reDNSLabel.MatchString(sb.ArgoCDNamespace) {
+		errs.Add(field.Invalid(src("argoCDNamespace"), sb.ArgoCDNamespace, "a Kubernetes namespace name"))
+	}
+	// The pattern is checked with the longest team name a claim may have, so
+	// that a valid claim never makes an invalid project name.
+	probe := project(sb.ArgoCDProject, strings.Repeat("a", 63), strings.Repeat("a", 63))
+	if strings.ContainsAny(probe, "{}") || len(project(sb.ArgoCDProject, "a", "a")) > 253 || !reDNSSubdomain.MatchString(probe) {
+		errs.Add(field.Invalid(src("argoCDProject"), sb.ArgoCDProject,
+			"an Argo CD project name, in which {owner} stands for the claim's spec.owner and {namespace} for its namespace, e.g. \"{owner}-project\""))
+	}
+	if u, err := url.Parse(sb.ArgoCDDestinationServer); err != nil || u.Scheme != "https" || u.Host == "" {
+		errs.Add(field.Invalid(src("argoCDDestinationServer"), sb.ArgoCDDestinationServer, "the https URL of a cluster Argo CD knows, e.g. https://kubernetes.default.svc"))
+	}
+	for _, f := range [][2]string{{"notifySyncSucceeded", sb.NotifySyncSucceeded}, {"notifySyncFailed", sb.NotifySyncFailed}} {
+		if !reSlackChannel.MatchString(f[1]) {
+			errs.Add(field.Invalid(src(f[0]), f[1], "a Slack channel name: at most 80 lowercase letters, digits, hyphens and underscores"))
+		}
+	}
+	if sb.GrafanaURL != "" {
+		if u, err := url.Parse(sb.GrafanaURL); err != nil || u.Scheme != "https" || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+			shown := sb.GrafanaURL
+			if err == nil {
+				// Never repeat a password in a message.
+				shown = u.Redacted()
+			}
+			errs.Add(field.Invalid(src("grafanaURL"), shown, "the https base URL of Grafana, without credentials, query or fragment, e.g. https://grafana.example.com"))
+		}
+	}
+	if len(errs) > 0 {
+		return nil, env.Wrap(errs)
+	}
+	sb.GrafanaURL = strings.TrimRight(sb.GrafanaURL, "/")
+	return &settings{sb}, nil
+}
+
+// project is the Argo CD project of a team's Applications.
+func project(pattern, owner, namespace string) string {
+	return strings.NewReplacer(placeholderOwner, owner, placeholderNamespace, namespace).Replace(pattern)
+}

@@ -1,0 +1,116 @@
+// Package servicebundle composes a ServiceBundle (XServiceBundle): a new
+// service in one claim. It composes the service's GitHub repository from
+// its golden-path template, the catalog-info.yaml committed to it and its
+// registration in Backstage's catalog, the database and bucket the service
+// asked for (as nested XDatabase and XBucket composites, composed by their
+// own Compositions), and one Argo CD Application per environment.
+package servicebundle
+
+import (
+	"github.com/paved-dev/paved/fn/internal/compose"
+	"github.com/paved-dev/paved/fn/internal/env"
+	"github.com/paved-dev/paved/fn/internal/field"
+)
+
+// Kind is the composite kind this composer handles.
+const Kind = "XServiceBundle"
+
+// Conditions the bundle reports on composite and claim.
+const (
+	ConditionRepository = "RepositoryReady"
+	ConditionCatalog    = "CatalogRegistered"
+	ConditionDatabase   = "DatabaseReady"
+	ConditionBucket     = "BucketReady"
+	ConditionDelivery   = "DeliveryReady"
+)
+
+// Composer composes XServiceBundles.
+type Composer struct{}
+
+// Component is the app.kubernetes.io/component of what it composes.
+func (Composer) Component() string { return "service" }
+
+// ConditionType is empty: the bundle reports one condition per part of
+// what it composes (see ConditionTypes), not one about everything.
+func (Composer) ConditionType() string { return "" }
+
+// ConditionTypes are the conditions the bundle reports; a refused claim has
+// each of them False with the reason.
+func (Composer) ConditionTypes() []string {
+	return []string{ConditionRepository, ConditionCatalog, ConditionDatabase, ConditionBucket, ConditionDelivery}
+}
+
+// ObservesComposed says that what the bundle composes depends on what is
+// observed, not only on the composite and the environment: the catalog
+// registration waits for the repository and its file, and Applications
+// clone the repository's observed URL.
+func (Composer) ObservesComposed() bool { return true }
+
+// Placement is empty: the bundle composes no cloud resources itself; the
+// nested database and bucket pin their own.
+func (Composer) Placement() []compose.Pin { return nil }
+
+// Compose validates the bundle and its section of the environment and adds
+// what it composes to set.
+func (Composer) Compose(xr *compose.Composite, e *env.Environment, set *compose.Set) error {
+	s, err := parse(xr)
+	if err != nil {
+		return err
+	}
+	st, err := validateEnvironment(e)
+	if err != nil {
+		return err
+	}
+	content, err := catalogInfo(s, st)
+	if err != nil {
+		return err
+	}
+	if err := set.AddTyped(Repository, repository(s, st), nil); err != nil {
+		return err
+	}
+	if err := set.AddTyped(CatalogFile, catalogFile(xr, s, st, content), nil); err != nil {
+		return err
+	}
+	// A registration before the file exists fails in Backstage: register
+	// once the repository and the file are Ready, and keep the
+	// registration once it exists (a composed resource left out would be
+	// deleted).
+	if (set.IsReady(Repository) && set.IsReady(CatalogFile)) || set.Observed(CatalogLocation) != nil {
+		if err := set.AddTyped(CatalogLocation, catalogLocation(xr, s, st, observedCommit(set)), registered(componentRef(s))); err != nil {
+			return err
+		}
+	}
+	if s.database != nil {
+		set.AddObject(Database, nestedDatabase(xr, s), nil)
+	}
+	if s.bucket != nil {
+		set.AddObject(Bucket, nestedBucket(xr, s), nil)
+	}
+	url := cloneURL(set.Observed(Repository), s, st)
+	for _, environment := range s.environments {
+		set.AddObject(ApplicationPrefix+environment, application(s, st, environment, url), applicationReady(environment))
+	}
+	return nil
+}
+
+// Check refuses dropping a database or bucket that exists: deleting the
+// nested composite would delete the data (a database's deletion protection
+// would leave it half-deleted). Claims that do not parse are left to
+// Compose, which says what is wrong with them.
+func (Composer) Check(xr *compose.Composite, set *compose.Set) error {
+	s, err := parse(xr)
+	if err != nil {
+		return nil //nolint:nilerr // Compose reports it.
+	}
+	var errs field.List
+	if s.database == nil && set.Observed(Database) != nil {
+		errs.Add(field.Required("spec.database", "the service's database exists and holds its data: it cannot be removed from the bundle; delete the whole ServiceBundle to decommission the service"))
+	}
+	if s.bucket == nil && set.Observed(Bucket) != nil {
+		errs.Add(field.Required("spec.bucket", "the service's bucket exists and holds its data: it cannot be removed from the bundle; delete the whole ServiceBundle to decommission the service"))
+	}
+	if err := errs.Err(); err != nil {
+		return &compose.ChangeError{Err: err}
+	}
+	return nil
+}

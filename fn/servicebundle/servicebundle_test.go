@@ -1,0 +1,244 @@
+package servicebundle
+
+import (
+	"errors"
+	"testing"
+
+	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
+	"github.com/crossplane/function-sdk-go/resource"
+	"github.com/google/go-cmp/cmp"
+	"google.golang.org/protobuf/testing/protocmp"
+	"google.golang.org/protobuf/types/known/structpb"
+
+	"github.com/paved-dev/paved/fn/input/v1alpha1"
+	"github.com/paved-dev/paved/fn/internal/compose"
+	"github.com/paved-dev/paved/fn/internal/env"
+)
+
+const fullSpec = `{"description": "Orders API", "owner": "orders", "template": "node-service", "database": {"engine": "postgresql", "size": "small"}, "bucket": {}, "environments": ["staging", "production"], "replicaCount": 4}`
+
+// Observed states as the providers, Crossplane and Argo CD report them.
+const (
+	readyMR       = `{"status": {"conditions": [{"type": "Ready", "status": "True", "reason": "Available"}, {"type": "Synced", "status": "True"}]}}`
+	creatingMR    = `{"status": {"conditions": [{"type": "Ready", "status": "False", "reason": "Creating"}]}}`
+	readyRepo     = `{"status": {"atProvider": {"htmlURL": "https://github.com/acme/orders-api", "cloneURL": "https://github.com/acme/orders-api.git"}, "conditions": [{"type": "Ready", "status": "True", "reason": "Available"}]}}`
+	readyFile     = `{"status": {"atProvider": {"commitSHA": "0123abcd"}, "conditions": [{"type": "Ready", "status": "True", "reason": "Available"}]}}`
+	registeredLoc = `{"status": {"atProvider": {"entityRefs": ["component:default/orders-api", "resource:default/orders-api-bucket", "resource:default/orders-api-database"]}, "conditions": [{"type": "Ready", "status": "True", "reason": "Available"}]}}`
+	brokenLoc     = `{"status": {"atProvider": {"processingErrors": [{"entityRef": "location:default/generated-1", "name": "InputError", "message": "Policy check failed"}]}, "conditions": [{"type": "Ready", "status": "True", "reason": "Available"}]}}`
+	readyDB       = `{"status": {"endpoint": "orders.abc.eu-west-1.rds.amazonaws.com", "conditions": [{"type": "Ready", "status": "True", "reason": "Available"}]}}`
+	readyBucket   = `{"status": {"bucketName": "orders-api-bucket-x7k2p", "conditions": [{"type": "Ready", "status": "True", "reason": "Available"}]}}`
+	stagingSynced = `{"status": {"health": {"status": "Healthy"}, "sync": {"status": "Synced"}, "history": [{"id": 0}]}}`
+	stagingOut    = `{"status": {"health": {"status": "Healthy"}, "sync": {"status": "OutOfSync"}, "history": [{"id": 0}]}}`
+	prodNever     = `{"status": {"health": {"status": "Missing"}, "sync": {"status": "OutOfSync"}}}`
+	prodDegraded  = `{"status": {"health": {"status": "Degraded"}, "sync": {"status": "Synced"}, "history": [{"id": 0}]}}`
+)
+
+func environment(t *testing.T) *env.Environment {
+	t.Helper()
+	e, err := env.Resolve(v1alpha1.Environment{ServiceBundle: &v1alpha1.ServiceBundleEnvironment{
+		GitHubOwner: "acme", GrafanaURL: "https://grafana.example.com",
+	}}, "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+type result struct {
+	Ready      map[string]bool
+	Fields     map[string]any
+	Conditions []*fnv1.Condition
+}
+
+func compose1(t *testing.T, spec string, observed map[string]string) (*compose.Set, result) {
+	t.Helper()
+	obs := map[string]*fnv1.Resource{}
+	for n, js := range observed {
+		obs[n] = &fnv1.Resource{Resource: resource.MustStructJSON(js)}
+	}
+	xr := bundle(spec)
+	set := compose.NewSet(&fnv1.RunFunctionRequest{Observed: &fnv1.State{Resources: obs}}, xr, Composer{}.Component())
+	if err := (Composer{}).Compose(xr, environment(t), set); err != nil {
+		t.Fatalf("Compose: %v", err)
+	}
+	rsp := &fnv1.RunFunctionResponse{}
+	set.Write(rsp)
+	st := Composer{}.Status(xr, set)
+	r := result{Ready: map[string]bool{}, Fields: structpb.NewStructValue(&structpb.Struct{Fields: st.Fields}).AsInterface().(map[string]any), Conditions: st.Conditions}
+	for n, d := range rsp.GetDesired().GetResources() {
+		r.Ready[n] = d.GetReady() == fnv1.Ready_READY_TRUE
+	}
+	return set, r
+}
+
+func cond(t, status, reason, msg string) *fnv1.Condition {
+	s := fnv1.Status_STATUS_CONDITION_FALSE
+	if status == "True" {
+		s = fnv1.Status_STATUS_CONDITION_TRUE
+	}
+	return &fnv1.Condition{Type: t, Status: s, Reason: reason, Message: &msg, Target: fnv1.Target_TARGET_COMPOSITE_AND_CLAIM.Enum()}
+}
+
+func TestComposeLifecycle(t *testing.T) {
+	apps := []any{"orders-api-staging", "orders-api-production"}
+	db := map[string]any{"secretName": "orders-api-database"}
+	bkt := map[string]any{"secretName": "orders-api-bucket"}
+	cases := map[string]struct {
+		reason   string
+		observed map[string]string
+		want     result
+	}{
+		"FirstReconcile": {
+			reason:   "Nothing exists: everything but the catalog registration is composed, and it waits for the repository and its file.",
+			observed: map[string]string{},
+			want: result{
+				Ready:  map[string]bool{Repository: false, CatalogFile: false, Database: false, Bucket: false, "application-staging": false, "application-production": false},
+				Fields: map[string]any{"applications": apps, "database": db, "bucket": bkt},
+				Conditions: []*fnv1.Condition{
+					cond(ConditionRepository, "False", "Creating", "waiting for repository (not created yet), catalog-info (not created yet)"),
+					cond(ConditionCatalog, "False", "Waiting", "registered in Backstage's catalog once the repository and its catalog-info.yaml are ready"),
+					cond(ConditionDatabase, "False", "Creating", "waiting for database (not created yet)"),
+					cond(ConditionBucket, "False", "Creating", "waiting for bucket (not created yet)"),
+					cond(ConditionDelivery, "False", "Creating", "waiting for application-staging (not created yet), application-production (not created yet)"),
+				},
+			},
+		},
+		"RepositoryReadyFileNot": {
+			reason:   "The registration still waits while the file is not committed.",
+			observed: map[string]string{Repository: readyRepo, CatalogFile: creatingMR},
+			want: result{
+				Ready:  map[string]bool{Repository: true, CatalogFile: false, Database: false, Bucket: false, "application-staging": false, "application-production": false},
+				Fields: map[string]any{"applications": apps, "database": db, "bucket": bkt, "repositoryURL": "https://github.com/acme/orders-api"},
+				Conditions: []*fnv1.Condition{
+					cond(ConditionRepository, "False", "Creating", "waiting for catalog-info (Ready=False: Creating)"),
+					cond(ConditionCatalog, "False", "Waiting", "registered in Backstage's catalog once the repository and its catalog-info.yaml are ready"),
+					cond(ConditionDatabase, "False", "Creating", "waiting for database (not created yet)"),
+					cond(ConditionBucket, "False", "Creating", "waiting for bucket (not created yet)"),
+					cond(ConditionDelivery, "False", "Creating", "waiting for application-staging (not created yet), application-production (not created yet)"),
+				},
+			},
+		},
+		"Registering": {
+			reason:   "Once repository and file are Ready the registration is composed.",
+			observed: map[string]string{Repository: readyRepo, CatalogFile: readyFile},
+			want: result{
+				Ready:  map[string]bool{Repository: true, CatalogFile: true, CatalogLocation: false, Database: false, Bucket: false, "application-staging": false, "application-production": false},
+				Fields: map[string]any{"applications": apps, "database": db, "bucket": bkt, "repositoryURL": "https://github.com/acme/orders-api"},
+				Conditions: []*fnv1.Condition{
+					cond(ConditionRepository, "True", "Available", "all 2 composed resources are ready"),
+					cond(ConditionCatalog, "False", "Creating", "waiting for catalog-location (not created yet)"),
+					cond(ConditionDatabase, "False", "Creating", "waiting for database (not created yet)"),
+					cond(ConditionBucket, "False", "Creating", "waiting for bucket (not created yet)"),
+					cond(ConditionDelivery, "False", "Creating", "waiting for application-staging (not created yet), application-production (not created yet)"),
+				},
+			},
+		},
+		"CatalogErrors": {
+			reason: "A registration whose file Backstage cannot process is not ready, with Backstage's reason; the registration stays although the repository is no longer Ready.",
+			observed: map[string]string{Repository: creatingMR, CatalogFile: readyFile, CatalogLocation: brokenLoc,
+				"application-staging": stagingOut, "application-production": prodDegraded},
+			want: result{
+				Ready:  map[string]bool{Repository: false, CatalogFile: true, CatalogLocation: false, Database: false, Bucket: false, "application-staging": false, "application-production": false},
+				Fields: map[string]any{"applications": apps, "database": db, "bucket": bkt},
+				Conditions: []*fnv1.Condition{
+					cond(ConditionRepository, "False", "Creating", "waiting for repository (Ready=False: Creating)"),
+					cond(ConditionCatalog, "False", "Creating", "waiting for catalog-location (Backstage cannot process it: Policy check failed)"),
+					cond(ConditionDatabase, "False", "Creating", "waiting for database (not created yet)"),
+					cond(ConditionBucket, "False", "Creating", "waiting for bucket (not created yet)"),
+					cond(ConditionDelivery, "False", "Creating", "waiting for application-staging (health Healthy, sync OutOfSync), application-production (health Degraded, sync Synced)"),
+				},
+			},
+		},
+		"Ready": {
+			reason: "Everything Ready; production waits for its first manual sync, which is not a failure.",
+			observed: map[string]string{Repository: readyRepo, CatalogFile: readyFile, CatalogLocation: registeredLoc, Database: readyDB, Bucket: readyBucket,
+				"application-staging": stagingSynced, "application-production": prodNever},
+			want: result{
+				Ready: map[string]bool{Repository: true, CatalogFile: true, CatalogLocation: true, Database: true, Bucket: true, "application-staging": true, "application-production": true},
+				Fields: map[string]any{
+					"applications": apps, "repositoryURL": "https://github.com/acme/orders-api", "catalogEntityRef": "component:default/orders-api",
+					"database": map[string]any{"secretName": "orders-api-database", "endpoint": "orders.abc.eu-west-1.rds.amazonaws.com"},
+					"bucket":   map[string]any{"secretName": "orders-api-bucket", "bucketName": "orders-api-bucket-x7k2p"},
+				},
+				Conditions: []*fnv1.Condition{
+					cond(ConditionRepository, "True", "Available", "all 2 composed resources are ready"),
+					cond(ConditionCatalog, "True", "Available", "the composed resource is ready"),
+					cond(ConditionDatabase, "True", "Available", "the composed resource is ready"),
+					cond(ConditionBucket, "True", "Available", "the composed resource is ready"),
+					cond(ConditionDelivery, "True", "Available", "all 2 composed resources are ready; orders-api-production waits for its first manual sync"),
+				},
+			},
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			_, got := compose1(t, fullSpec, tc.observed)
+			if diff := cmp.Diff(tc.want, got, protocmp.Transform()); diff != "" {
+				t.Errorf("%s\nCompose, Status: -want, +got:\n%s", tc.reason, diff)
+			}
+		})
+	}
+}
+
+func TestCheck(t *testing.T) {
+	cases := map[string]struct {
+		reason   string
+		spec     string
+		observed map[string]string
+		want     string
+	}{
+		"NewBundle":            {reason: "Nothing exists: nothing to refuse.", spec: `{"description": "d", "owner": "o", "template": "go-service"}`},
+		"KeepsDatabase":        {reason: "A bundle that keeps its database may change anything else.", spec: fullSpec, observed: map[string]string{Database: readyDB, Bucket: readyBucket}},
+		"InvalidLeftToCompose": {reason: "A claim that does not parse is reported by Compose.", spec: `{}`, observed: map[string]string{Database: readyDB}},
+		"DropsDatabaseAndBucket": {
+			reason:   "Dropping an existing database or bucket would delete its data: refused, naming both.",
+			spec:     `{"description": "d", "owner": "o", "template": "go-service"}`,
+			observed: map[string]string{Database: readyDB, Bucket: readyBucket},
+			want: "spec.database: invalid value (none): required; the service's database exists and holds its data: it cannot be removed from the bundle; delete the whole ServiceBundle to decommission the service; " +
+				"spec.bucket: invalid value (none): required; the service's bucket exists and holds its data: it cannot be removed from the bundle; delete the whole ServiceBundle to decommission the service",
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			obs := map[string]*fnv1.Resource{}
+			for n, js := range tc.observed {
+				obs[n] = &fnv1.Resource{Resource: resource.MustStructJSON(js)}
+			}
+			xr := bundle(tc.spec)
+			set := compose.NewSet(&fnv1.RunFunctionRequest{Observed: &fnv1.State{Resources: obs}}, xr, "service")
+			got := ""
+			if err := (Composer{}).Check(xr, set); err != nil {
+				var ce *compose.ChangeError
+				if !errors.As(err, &ce) {
+					t.Errorf("%s\nCheck: %q is not a *compose.ChangeError", tc.reason, err)
+				}
+				got = err.Error()
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("%s\nCheck: -want, +got:\n%s", tc.reason, diff)
+			}
+		})
+	}
+}
+
+func TestComposeRefusesEnvironment(t *testing.T) {
+	ec := resource.MustStructJSON(`{"data": {"paved": {"serviceBundle": {"githubOwner": "acme", "argoCDNamepsace": "gitops"}}}}`)
+	e, err := env.Resolve(v1alpha1.Environment{}, "paved-environment", ec)
+	if err != nil {
+		t.Fatalf("Resolve: a bad ServiceBundle section must not fail the environment: %v", err)
+	}
+	xr := bundle(fullSpec)
+	set := compose.NewSet(&fnv1.RunFunctionRequest{}, xr, "service")
+	err = (Composer{}).Compose(xr, e, set)
+	var envErr *env.Error
+	if !errors.As(err, &envErr) {
+		t.Fatalf("Compose: want the platform's *env.Error, got %v", err)
+	}
+	want := `EnvironmentConfig "paved-environment" data.paved.serviceBundle: cannot read settings (allowed keys: githubOwner, githubProviderConfig, backstageProviderConfig, argoCDNamespace, argoCDProject, argoCDDestinationServer, notifySyncSucceeded, notifySyncFailed, grafanaURL): unknown field "argoCDNamepsace"`
+	if diff := cmp.Diff(want, err.Error()); diff != "" {
+		t.Errorf("Compose: -want, +got:\n%s", diff)
+	}
+	if n := len(set.Objects().Names()); n != 0 {
+		t.Errorf("Compose composed %d resources for a refused environment, want none", n)
+	}
+}

@@ -1,0 +1,248 @@
+package servicebundle
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+
+	"google.golang.org/protobuf/types/known/structpb"
+
+	"github.com/paved-dev/paved/fn/bucket"
+	"github.com/paved-dev/paved/fn/database"
+	"github.com/paved-dev/paved/fn/internal/compose"
+	"github.com/paved-dev/paved/fn/internal/field"
+	"github.com/paved-dev/paved/fn/internal/pb"
+)
+
+// Templates a service is generated from, with the language topic and
+// catalog tag of each: the golden-path template repository is
+// golden-path-<template> in the platform's GitHub owner.
+var Templates = map[string]string{
+	"node-service":   "nodejs",
+	"python-service": "python",
+	"go-service":     "go",
+}
+
+// TemplateNames are the templates in the order the claim's errors list them.
+var TemplateNames = []string{"node-service", "python-service", "go-service"}
+
+// Lifecycles of a Backstage Component a claim can ask for
+// (https://backstage.io/docs/features/software-catalog/descriptor-format#speclifecycle-required).
+var Lifecycles = []string{"experimental", "production", "deprecated"}
+
+// Environments a service can be delivered to, in delivery order.
+var Environments = []string{"staging", "production"}
+
+// Defaults and bounds of the claim.
+const (
+	DefaultLifecycle    = "experimental"
+	DefaultReplicaCount = 3
+	MinReplicaCount     = 2
+	MaxReplicaCount     = 10
+	// MaxNameLength of a service: it names a Backstage entity, whose names
+	// are at most 63 characters
+	// (https://backstage.io/docs/features/software-catalog/descriptor-format#name-required),
+	// and a GitHub repository.
+	MaxNameLength = 63
+	// MaxApplicationName: Argo CD records an Application's name as the
+	// value of its tracking label app.kubernetes.io/instance on every
+	// resource it deploys, and a label value is at most 63 characters
+	// (https://argo-cd.readthedocs.io/en/stable/user-guide/resource_tracking/,
+	// https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/#syntax-and-character-set).
+	MaxApplicationName = 63
+)
+
+// unbuiltEngines are database engines the seed's template offers that paved
+// does not compose yet.
+var unbuiltEngines = []string{"redis", "mongodb"}
+
+var (
+	// reService is the claim's name rule, narrowed to what a Backstage
+	// entity name allows: sequences of [a-z0-9] separated by single
+	// hyphens, so no trailing or doubled hyphen
+	// (https://backstage.io/docs/features/software-catalog/descriptor-format#name-required).
+	reService = regexp.MustCompile(`^[a-z]([a-z0-9]|-[a-z0-9])*$`)
+	// reOwner is a team: a Backstage Group name, a Kubernetes label value
+	// and part of the Argo CD project's name, all at once.
+	reOwner = regexp.MustCompile(`^[a-z0-9]([a-z0-9]|-[a-z0-9])*$`)
+)
+
+// service is a validated ServiceBundle.
+type service struct {
+	name         string
+	namespace    string // the team's namespace: the claim's
+	description  string
+	owner        string
+	template     string
+	system       string
+	lifecycle    string
+	database     *structpb.Struct // nil: none
+	bucket       *structpb.Struct // nil: none
+	environments []string
+	replicaCount int
+}
+
+// parse validates a ServiceBundle and reports every bad field at once.
+func parse(xr *compose.Composite) (*service, error) {
+	spec := xr.Spec()
+	var errs field.List
+	s := &service{lifecycle: DefaultLifecycle, replicaCount: DefaultReplicaCount, environments: []string{"staging"}}
+
+	// The claim's name is the service's name; a composite made without a
+	// claim names it itself.
+	s.name, s.namespace = xr.ClaimName, xr.ClaimNamespace
+	if s.name == "" {
+		s.name = xr.Name
+	}
+	if len(s.name) > MaxNameLength || !reService.MatchString(s.name) {
+		errs.Add(field.Invalid("metadata.name", s.name, fmt.Sprintf(
+			"the service's name: at most %d lowercase letters, digits and single hyphens, starting with a letter and not ending with a hyphen", MaxNameLength)))
+	}
+
+	s.description = requiredString(spec, "description", "a short description of the service", &errs)
+	s.owner = requiredString(spec, "owner", "the owning team, as its Backstage group is named", &errs)
+	if s.owner != "" && (len(s.owner) > 63 || !reOwner.MatchString(s.owner)) {
+		errs.Add(field.Invalid("spec.owner", s.owner, "a team name: at most 63 lowercase letters, digits and single hyphens"))
+	}
+	if s.namespace == "" {
+		s.namespace = s.owner
+	}
+
+	if t, ok := stringField(spec, "template", &errs); !ok {
+		errs.Add(field.Required("spec.template", allowed(TemplateNames)))
+	} else if _, known := Templates[t]; !known {
+		errs.Add(field.OneOf("spec.template", t, TemplateNames...))
+	} else {
+		s.template = t
+	}
+
+	s.system = s.owner + "-platform"
+	if v, ok := stringField(spec, "system", &errs); ok {
+		s.system = v
+	}
+	if s.owner != "" && (len(s.system) > 63 || !reOwner.MatchString(s.system)) {
+		errs.Add(field.Invalid("spec.system", s.system, "a Backstage system name: at most 63 lowercase letters, digits and single hyphens (default <owner>-platform)"))
+	}
+
+	if v, ok := stringField(spec, "lifecycle", &errs); ok {
+		if !slices.Contains(Lifecycles, v) {
+			errs.Add(field.OneOf("spec.lifecycle", v, Lifecycles...))
+		}
+		s.lifecycle = v
+	}
+
+	s.database = nested(spec, "database", databaseFields, &errs)
+	if s.database != nil {
+		if e, _ := pb.String(s.database, "engine"); slices.Contains(unbuiltEngines, e) {
+			errs.Add(field.Invalid("spec.database.engine", e, allowed(database.Engines)+" (redis and mongodb are not offered yet)"))
+		} else if err := field.Nest(database.Validate(s.database), "spec", "spec.database"); err != nil {
+			errs = append(errs, err.(field.List)...)
+		}
+	}
+	s.bucket = nested(spec, "bucket", bucketFields, &errs)
+	if s.bucket != nil {
+		if err := field.Nest(bucket.Validate(s.bucket), "spec", "spec.bucket"); err != nil {
+			errs = append(errs, err.(field.List)...)
+		}
+	}
+
+	if pb.Has(spec, "environments") {
+		s.environments = nil
+		l := pb.Get(spec, "environments").GetListValue()
+		if l == nil || len(l.GetValues()) == 0 {
+			errs.Add(field.Invalid("spec.environments", pb.Get(spec, "environments").AsInterface(), "a list of one or both of "+quoted(Environments)+", without repeats"))
+		}
+		for i, v := range l.GetValues() {
+			p := fmt.Sprintf("spec.environments[%d]", i)
+			env, ok := v.GetKind().(*structpb.Value_StringValue)
+			switch {
+			case !ok || !slices.Contains(Environments, env.StringValue):
+				errs.Add(field.OneOf(p, v.AsInterface(), Environments...))
+			case slices.Contains(s.environments, env.StringValue):
+				errs.Add(field.Invalid(p, env.StringValue, "each environment once"))
+			default:
+				s.environments = append(s.environments, env.StringValue)
+			}
+		}
+		// Deliver in a stable order whatever the claim's order.
+		slices.SortFunc(s.environments, func(a, b string) int { return slices.Index(Environments, a) - slices.Index(Environments, b) })
+	}
+	for _, e := range s.environments {
+		if app := applicationName(s.name, e); len(app) > MaxApplicationName {
+			errs.Add(field.Invalid("metadata.name", s.name, fmt.Sprintf(
+				"at most %d characters with environment %s: the Argo CD Application %q would be longer than %d characters, which Argo CD's tracking label cannot hold",
+				MaxApplicationName-len(e)-1, e, app, MaxApplicationName)))
+		}
+	}
+
+	n, err := compose.WholeNumber(spec, "replicaCount", MinReplicaCount, MaxReplicaCount,
+		fmt.Sprintf("a whole number from %d to %d: the production replica count", MinReplicaCount, MaxReplicaCount))
+	errs.Add(err)
+	if n != 0 {
+		s.replicaCount = n
+	}
+	return s, errs.Err()
+}
+
+// requiredString reads a required non-empty string.
+func requiredString(spec *structpb.Struct, name, what string, errs *field.List) string {
+	v, ok := stringField(spec, name, errs)
+	if !ok || v == "" {
+		if !pb.Has(spec, name) || ok {
+			errs.Add(field.Required("spec."+name, what))
+		}
+		return ""
+	}
+	return v
+}
+
+// stringField reads an optional string; a value of another type is an error.
+func stringField(spec *structpb.Struct, name string, errs *field.List) (string, bool) {
+	if !pb.Has(spec, name) {
+		return "", false
+	}
+	v, ok := pb.String(spec, name)
+	if !ok {
+		errs.Add(field.Invalid("spec."+name, pb.Get(spec, name).AsInterface(), "a string"))
+	}
+	return v, ok
+}
+
+// nested reads an optional object, a database or bucket asked for, with
+// only the known fields.
+func nested(spec *structpb.Struct, name string, known []string, errs *field.List) *structpb.Struct {
+	if !pb.Has(spec, name) {
+		return nil
+	}
+	s := pb.Struct(spec, name)
+	if s == nil {
+		errs.Add(field.Invalid("spec."+name, pb.Get(spec, name).AsInterface(), "an object ({} for the defaults), or leave it out for none"))
+		return nil
+	}
+	keys := make([]string, 0, len(s.GetFields()))
+	for k := range s.GetFields() {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		if !slices.Contains(known, k) {
+			errs.Add(field.Invalid("spec."+name+"."+k, s.GetFields()[k].AsInterface(), "no such field; allowed fields are "+strings.Join(known, ", ")))
+		}
+	}
+	return s
+}
+
+func allowed(vs []string) string {
+	return field.OneOf("", nil, vs...).Allowed
+}
+
+func quoted(vs []string) string {
+	return strings.TrimPrefix(allowed(vs), "allowed values are ")
+}
+
+// applicationName is the name of a service's Argo CD Application for one
+// environment.
+func applicationName(service, environment string) string {
+	return service + "-" + environment
+}

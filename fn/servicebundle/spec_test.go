@@ -1,0 +1,132 @@
+package servicebundle
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/crossplane/function-sdk-go/resource"
+	"github.com/google/go-cmp/cmp"
+	"google.golang.org/protobuf/testing/protocmp"
+
+	"github.com/paved-dev/paved/fn/internal/compose"
+)
+
+// bundle is an XServiceBundle of the claim team-orders/orders-api with spec.
+func bundle(spec string) *compose.Composite {
+	return &compose.Composite{
+		Object:     resource.MustStructJSON(`{"spec": ` + spec + `}`),
+		APIVersion: "platform.paved.dev/v1alpha1", Kind: Kind, Name: "orders-api-x7k2p",
+		ClaimKind: "ServiceBundle", ClaimName: "orders-api", ClaimNamespace: "team-orders",
+	}
+}
+
+func TestParse(t *testing.T) {
+	type want struct {
+		s   *service
+		err string
+	}
+	cases := map[string]struct {
+		reason string
+		xr     *compose.Composite
+		want   want
+	}{
+		"Defaults": {
+			reason: "Only the required fields: experimental, <owner>-platform, staging only, 3 replicas, no database or bucket.",
+			xr:     bundle(`{"description": "Orders API", "owner": "orders", "template": "node-service"}`),
+			want: want{s: &service{
+				name: "orders-api", namespace: "team-orders", description: "Orders API", owner: "orders",
+				template: "node-service", system: "orders-platform", lifecycle: "experimental",
+				environments: []string{"staging"}, replicaCount: 3,
+			}},
+		},
+		"Everything": {
+			reason: "Every field set; environments are delivered in a stable order.",
+			xr: bundle(`{"description": "Orders API", "owner": "orders", "template": "go-service", "system": "shop",
+				"lifecycle": "production", "database": {"engine": "postgresql", "size": "small"}, "bucket": {},
+				"environments": ["production", "staging"], "replicaCount": 5}`),
+			want: want{s: &service{
+				name: "orders-api", namespace: "team-orders", description: "Orders API", owner: "orders",
+				template: "go-service", system: "shop", lifecycle: "production",
+				database:     resource.MustStructJSON(`{"engine": "postgresql", "size": "small"}`),
+				bucket:       resource.MustStructJSON(`{}`),
+				environments: []string{"staging", "production"}, replicaCount: 5,
+			}},
+		},
+		"Redis": {
+			reason: "The seed's template offers redis: it is refused naming the field, the value and the allowed values.",
+			xr:     bundle(`{"description": "d", "owner": "orders", "template": "node-service", "database": {"engine": "redis", "size": "small"}}`),
+			want:   want{err: `spec.database.engine: invalid value "redis": allowed values are "postgresql", "mysql" (redis and mongodb are not offered yet)`},
+		},
+		"NestedDatabaseValidation": {
+			reason: "The database is validated by the database composer's own rules, reported under spec.database.",
+			xr:     bundle(`{"description": "d", "owner": "orders", "template": "node-service", "database": {"engine": "postgres", "size": "huge", "storageGB": 10, "publiclyAccessible": true}}`),
+			want: want{err: `spec.database.engine: invalid value "postgres": allowed values are "postgresql", "mysql"; ` +
+				`spec.database.size: invalid value "huge": allowed values are "small", "medium", "large"; ` +
+				`spec.database.storageGB: invalid value 10: a whole number of GiB from 20 to 4096; ` +
+				`spec.database.publiclyAccessible: invalid value true: only false is allowed: paved databases are reachable only from the platform's private networks`},
+		},
+		"NestedBucketValidation": {
+			reason: "The bucket is validated by the bucket composer's rules; unknown fields never reach the nested composite.",
+			xr:     bundle(`{"description": "d", "owner": "orders", "template": "node-service", "bucket": {"publicAccess": true, "compositionRef": {"name": "x"}}}`),
+			want: want{err: `spec.bucket.compositionRef: invalid value map[name:x]: no such field; allowed fields are noncurrentVersionExpirationDays, publicAccess, encrypted; ` +
+				`spec.bucket.publicAccess: invalid value true: only false is allowed: paved buckets always block public access`},
+		},
+		"EveryErrorAtOnce": {
+			reason: "Every bad field is reported in one message.",
+			xr: bundle(`{"description": "", "owner": "Orders Team", "template": "rust-service", "lifecycle": "beta",
+				"environments": ["staging", "qa", "staging"], "replicaCount": 1, "bucket": "yes"}`),
+			want: want{err: `spec.description: invalid value (none): required; a short description of the service; ` +
+				`spec.owner: invalid value "Orders Team": a team name: at most 63 lowercase letters, digits and single hyphens; ` +
+				`spec.template: invalid value "rust-service": allowed values are "node-service", "python-service", "go-service"; ` +
+				`spec.system: invalid value "Orders Team-platform": a Backstage system name: at most 63 lowercase letters, digits and single hyphens (default <owner>-platform); ` +
+				`spec.lifecycle: invalid value "beta": allowed values are "experimental", "production", "deprecated"; ` +
+				`spec.bucket: invalid value "yes": an object ({} for the defaults), or leave it out for none; ` +
+				`spec.environments[1]: invalid value "qa": allowed values are "staging", "production"; ` +
+				`spec.environments[2]: invalid value "staging": each environment once; ` +
+				`spec.replicaCount: invalid value 1: a whole number from 2 to 10: the production replica count`},
+		},
+		"Required": {
+			reason: "An empty spec names every required field.",
+			xr:     bundle(`{}`),
+			want: want{err: `spec.description: invalid value (none): required; a short description of the service; ` +
+				`spec.owner: invalid value (none): required; the owning team, as its Backstage group is named; ` +
+				`spec.template: invalid value (none): required; allowed values are "node-service", "python-service", "go-service"`},
+		},
+		"NoEnvironments": {
+			reason: "An empty list of environments delivers nothing: refused.",
+			xr:     bundle(`{"description": "d", "owner": "orders", "template": "node-service", "environments": []}`),
+			want:   want{err: `spec.environments: invalid value []: a list of one or both of "staging", "production", without repeats`},
+		},
+		"BackstageName": {
+			reason: "A claim name Backstage cannot hold (a doubled hyphen) is refused naming metadata.name.",
+			xr: func() *compose.Composite {
+				xr := bundle(`{"description": "d", "owner": "orders", "template": "node-service"}`)
+				xr.ClaimName = "orders--api"
+				return xr
+			}(),
+			want: want{err: `metadata.name: invalid value "orders--api": the service's name: at most 63 lowercase letters, digits and single hyphens, starting with a letter and not ending with a hyphen`},
+		},
+		"ApplicationNameTooLong": {
+			reason: "A 60-character service cannot have a production Application: Argo CD's tracking label holds 63 characters.",
+			xr: func() *compose.Composite {
+				xr := bundle(`{"description": "d", "owner": "orders", "template": "node-service", "environments": ["production"]}`)
+				xr.ClaimName = strings.Repeat("a", 60)
+				return xr
+			}(),
+			want: want{err: `metadata.name: invalid value "` + strings.Repeat("a", 60) + `": at most 52 characters with environment production: the Argo CD Application "` +
+				strings.Repeat("a", 60) + `-production" would be longer than 63 characters, which Argo CD's tracking label cannot hold`},
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			s, err := parse(tc.xr)
+			got := want{s: s}
+			if err != nil {
+				got = want{err: err.Error()}
+			}
+			if diff := cmp.Diff(tc.want, got, cmp.AllowUnexported(want{}, service{}), protocmp.Transform()); diff != "" {
+				t.Errorf("%s\nparse(...): -want, +got:\n%s", tc.reason, diff)
+			}
+		})
+	}
+}

@@ -1,0 +1,99 @@
+package servicebundle
+
+import (
+	"strings"
+
+	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
+	"google.golang.org/protobuf/types/known/structpb"
+
+	"github.com/paved-dev/paved/fn/internal/compose"
+	"github.com/paved-dev/paved/fn/internal/pb"
+)
+
+// registered is the readiness of the catalog registration: Ready, and the
+// catalog has read the service's Component from it without errors.
+func registered(ref string) compose.Readiness {
+	return func(obs *structpb.Struct) (bool, string) {
+		if errs := pb.Get(obs, "status", "atProvider", "processingErrors").GetListValue().GetValues(); len(errs) > 0 {
+			msg, _ := pb.String(errs[0].GetStructValue(), "message")
+			return false, "Backstage cannot process it: " + msg
+		}
+		status, reason, ok := pb.Condition(obs, "Ready")
+		if !ok || status != "True" {
+			if reason == "" {
+				reason = "no Ready condition yet"
+			}
+			return false, "Ready=" + status + ": " + reason
+		}
+		for _, v := range pb.Get(obs, "status", "atProvider", "entityRefs").GetListValue().GetValues() {
+			if v.GetStringValue() == ref {
+				return true, ""
+			}
+		}
+		return false, "the catalog has not read " + ref + " yet"
+	}
+}
+
+// Status reports what a developer needs from the bundle: where the code
+// is, the catalog entity, the database's endpoint and secret, the bucket and
+// the Applications, with one condition per part.
+func (Composer) Status(xr *compose.Composite, set *compose.Set) compose.Status {
+	st := compose.Status{Fields: pb.Fields{}}
+	s, err := parse(xr)
+	if err != nil {
+		return st
+	}
+	if u, _ := pb.String(set.Observed(Repository), "status", "atProvider", "htmlURL"); u != "" {
+		st.Fields["repositoryURL"] = pb.Str(u)
+	}
+	if set.IsReady(CatalogLocation) {
+		st.Fields["catalogEntityRef"] = pb.Str(componentRef(s))
+	}
+
+	st.Conditions = append(st.Conditions, set.Condition(ConditionRepository, Repository, CatalogFile))
+	if set.Desired(CatalogLocation) == nil {
+		msg := "registered in Backstage's catalog once the repository and its " + CatalogPath + " are ready"
+		st.Conditions = append(st.Conditions, &fnv1.Condition{
+			Type: ConditionCatalog, Status: fnv1.Status_STATUS_CONDITION_FALSE, Reason: "Waiting",
+			Message: &msg, Target: fnv1.Target_TARGET_COMPOSITE_AND_CLAIM.Enum(),
+		})
+	} else {
+		st.Conditions = append(st.Conditions, set.Condition(ConditionCatalog, CatalogLocation))
+	}
+
+	if s.database != nil {
+		db := pb.Fields{"secretName": pb.Str(connectionSecret(s, Database))}
+		if ep, _ := pb.String(set.Observed(Database), "status", "endpoint"); ep != "" {
+			db["endpoint"] = pb.Str(ep)
+		}
+		st.Fields["database"] = pb.Obj(db)
+		st.Conditions = append(st.Conditions, set.Condition(ConditionDatabase, Database))
+	}
+	if s.bucket != nil {
+		b := pb.Fields{"secretName": pb.Str(connectionSecret(s, Bucket))}
+		if n, _ := pb.String(set.Observed(Bucket), "status", "bucketName"); n != "" {
+			b["bucketName"] = pb.Str(n)
+		}
+		st.Fields["bucket"] = pb.Obj(b)
+		st.Conditions = append(st.Conditions, set.Condition(ConditionBucket, Bucket))
+	}
+
+	apps := make([]string, 0, len(s.environments))
+	names := make([]string, 0, len(s.environments))
+	var waiting []string
+	for _, e := range s.environments {
+		apps = append(apps, applicationName(s.name, e))
+		names = append(names, ApplicationPrefix+e)
+		if e == "production" && waitsForFirstSync(set.Observed(ApplicationPrefix+e)) {
+			waiting = append(waiting, applicationName(s.name, e))
+		}
+	}
+	st.Fields["applications"] = pb.Strs(apps)
+	delivery := set.Condition(ConditionDelivery, names...)
+	if len(waiting) > 0 && delivery.GetStatus() == fnv1.Status_STATUS_CONDITION_TRUE {
+		msg := delivery.GetMessage() + "; " + strings.Join(waiting, ", ") + " waits for its first manual sync"
+		delivery.Message = &msg
+	}
+	st.Conditions = append(st.Conditions, delivery)
+	return st
+}
