@@ -12,8 +12,6 @@ import (
 	"github.com/crossplane/function-sdk-go/response"
 	"google.golang.org/protobuf/types/known/structpb"
 
-	"github.com/paved-dev/paved/fn/bucket"
-	"github.com/paved-dev/paved/fn/database"
 	"github.com/paved-dev/paved/fn/input/v1alpha1"
 	"github.com/paved-dev/paved/fn/internal/compose"
 	"github.com/paved-dev/paved/fn/internal/env"
@@ -39,10 +37,17 @@ const (
 type Composer interface {
 	// Component is the app.kubernetes.io/component of composed resources.
 	Component() string
-	// ConditionType is the composer's own condition on composite and claim.
+	// ConditionType is the composer's own condition on composite and claim,
+	// about all it composes. A composer that reports several conditions
+	// instead returns "" and has a method ConditionTypes() []string naming
+	// them; a refusal sets each False.
 	ConditionType() string
 	// Compose validates the composite and adds its desired resources to s.
-	// What it adds must depend only on the composite and the environment.
+	// What it adds must depend only on the composite and the environment,
+	// so that it can be replayed for the same composite and environment,
+	// unless the composer has a method ObservesComposed() bool that returns
+	// true: then it may read observed composed resources too (e.g. compose
+	// one only once another is Ready) and is never replayed.
 	// An error is the claim's fault and is reported as a Fatal result, so
 	// its message must say what to fix.
 	Compose(xr *compose.Composite, e *env.Environment, s *compose.Set) error
@@ -73,13 +78,11 @@ type Function struct {
 
 // New returns function-paved with a composer for every paved kind.
 func New(log logging.Logger) *Function {
-	return &Function{
-		log: log,
-		composers: map[string]Composer{
-			database.Kind: database.Composer{},
-			bucket.Kind:   bucket.Composer{},
-		},
+	f := &Function{log: log, composers: make(map[string]Composer, len(Kinds))}
+	for _, k := range Kinds {
+		f.composers[k.Composite] = k.Composer
 	}
+	return f
 }
 
 // RunFunction composes the observed composite resource.
@@ -99,7 +102,7 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 	}
 	c, ok := f.composers[xr.Kind]
 	if !ok || xr.APIVersion != Group+"/v1alpha1" {
-		response.Fatal(rsp, fmt.Errorf("function-paved cannot compose %s %s: it composes %s/v1alpha1 XDatabase and XBucket", xr.APIVersion, xr.Kind, Group))
+		response.Fatal(rsp, fmt.Errorf("function-paved cannot compose %s %s: it composes %s/v1alpha1 %s", xr.APIVersion, xr.Kind, Group, kindNames()))
 		return rsp, nil
 	}
 	log := f.log.WithValues("xr-kind", xr.Kind, "xr-name", xr.Name, "tag", req.GetMeta().GetTag())
@@ -166,7 +169,9 @@ func refuse(rsp *fnv1.RunFunctionResponse, c Composer, xr *compose.Composite, er
 		err = fmt.Errorf("invalid %s: %w", xr.Subject(), err)
 	}
 	response.Warning(rsp, err).WithReason(reason).TargetCompositeAndClaim()
-	response.ConditionFalse(rsp, c.ConditionType(), reason).WithMessage(err.Error()).TargetCompositeAndClaim()
+	for _, t := range conditionTypes(c) {
+		response.ConditionFalse(rsp, t, reason).WithMessage(err.Error()).TargetCompositeAndClaim()
+	}
 	response.Fatal(rsp, err)
 }
 

@@ -573,7 +573,7 @@ func TestRunFunctionRejectsBadInput(t *testing.T) {
 		"UnknownKind": {
 			req: runReq(input, &fnv1.State{Composite: &fnv1.Resource{Resource: resource.MustStructJSON(
 				`{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XQueue", "metadata": {"name": "q", "uid": "u"}, "spec": {}}`)}}),
-			want: "function-paved cannot compose platform.paved.dev/v1alpha1 XQueue: it composes platform.paved.dev/v1alpha1 XDatabase and XBucket",
+			want: "function-paved cannot compose platform.paved.dev/v1alpha1 XQueue: it composes platform.paved.dev/v1alpha1 XDatabase, XBucket and XServiceBundle",
 		},
 		"NoComposite": {
 			req:  runReq(input, &fnv1.State{}),

@@ -82,6 +82,11 @@ func desiredKey(req *fnv1.RunFunctionRequest, ec *structpb.Struct, xr *compose.C
 // compose replays the objects composed for an identical composite and
 // environment, or has the composer compose them.
 func (f *Function) compose(c Composer, req *fnv1.RunFunctionRequest, ec *structpb.Struct, xr *compose.Composite, e *env.Environment, s *compose.Set) error {
+	if observesComposed(c) {
+		// What it composes depends on what is observed, which is not part
+		// of the memo's key.
+		return c.Compose(xr, e, s)
+	}
 	key := desiredKey(req, ec, xr, s)
 	if o, ok := f.desired.get(key); ok {
 		s.Replay(o)

@@ -72,7 +72,7 @@ func repository(s *service, st *settings) *githubv1alpha1.Repository {
 					Owner:      st.GitHubOwner,
 					Repository: templatePrefix + s.template,
 				},
-				Topics:        []string{topicMicroservice, Templates[s.template], topicPlatformManaged},
+				Topics:        ptr.To([]string{topicMicroservice, Templates[s.template], topicPlatformManaged}),
 				DefaultBranch: DefaultBranch,
 				BranchProtection: &githubv1alpha1.BranchProtection{
 					RequiredApprovingReviewCount: ptr.To(RequiredApprovals),
@@ -98,6 +98,11 @@ func catalogFile(xr *compose.Composite, s *service, st *settings, content []byte
 				Path:          CatalogPath,
 				Content:       string(content),
 				CommitMessage: fmt.Sprintf(catalogCommitTemplate, s.name),
+				// The repository is one this bundle created (a Repository
+				// never takes over an existing one), from the platform's
+				// own golden-path template, whose skeleton may carry a
+				// catalog-info.yaml: the generated one replaces it.
+				OverwriteOnCreate: true,
 			},
 		},
 	}
