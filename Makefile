@@ -51,7 +51,8 @@ render-check: function tools
 golden: function tools
 	hack/render.sh update
 
-# Validate every render output against the real provider-aws CRDs.
+# Validate every render output against the real CRDs of what it holds
+# (provider-aws, paved's provider and XRDs, Argo CD: hack/render.sh).
 validate: function tools
 	hack/render.sh validate
 
@@ -60,7 +61,8 @@ unit: provider-test-deps
 	PAVED_GITHUB_OPENAPI=$$(hack/github-openapi.sh) $(GO) test -race -count=1 ./...
 
 fuzz:
-	$(GO) test -run='^$$' -fuzz=FuzzRunFunction -fuzztime=20s ./fn/
+	$(GO) test -run='^$$' -fuzz='^FuzzRunFunction$$' -fuzztime=20s ./fn/
+	$(GO) test -run='^$$' -fuzz='^FuzzServiceBundle$$' -fuzztime=20s ./fn/
 
 bench:
 	$(GO) test -run='^$$' -bench=BenchmarkRunFunction -benchmem -count=5 ./fn/...

@@ -7,7 +7,8 @@
 #   hack/render.sh print     print every render (the main job)
 #   hack/render.sh check     compare with examples/golden; a difference fails
 #   hack/render.sh update    rewrite examples/golden
-#   hack/render.sh validate  validate renders against provider-aws's CRDs
+#   hack/render.sh validate  validate renders against the CRDs of every kind
+#                            they hold (crd_sources below)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:-print}
@@ -70,22 +71,42 @@ while read -r name xr comp flags; do
   esac
 done <examples/render-cases.txt
 
+# Where the schemas of rendered kinds come from, one source a word. Every
+# rendered kind must have a schema (--error-on-missing-schemas); a new kind
+# from elsewhere is a new source here.
+#   xrds          paved's XRDs, for the composites and the nested ones
+#   paved         paved's provider CRDs (package/crds): Repository, ...
+#   argocd        Argo CD's CRDs (hack/tools.sh argocd-crds): Application
+#   provider-aws  provider-aws's CRDs of the kinds the renders compose
+crd_sources="xrds paved argocd provider-aws"
+
+# crds SOURCE DIR copies the CRDs of one source into DIR.
+crds() {
+  case "$1" in
+    xrds) for d in apis/*/definition.yaml; do cp "$d" "$2/$(basename "$(dirname "$d")")-definition.yaml"; done ;;
+    paved) cp package/crds/*.yaml "$2/" ;;
+    argocd) cp "$(hack/tools.sh argocd-crds)"/*-crd.yaml "$2/" ;;
+    provider-aws)
+      # 974 CRDs: only those of the kinds the renders compose. Render
+      # output has sorted keys: kind follows apiVersion.
+      local aws
+      aws=$(hack/tools.sh provider-aws-crds)
+      grep -h -A1 '^apiVersion: [a-z0-9]*\.aws\.upbound\.io/' "$resources"/*.yaml | paste -d' ' - - - |
+        sed -n 's|^apiVersion: \([a-z0-9]*\)\.aws\.upbound\.io/[a-z0-9]* kind: \([A-Za-z0-9]*\).*|\1 \2|p' | sort -u |
+      while read -r group kind; do
+        f=$(grep -l "^    kind: $kind\$" "$aws/$group.aws.upbound.io_"*.yaml | head -1)
+        [ -n "$f" ] || { echo "no provider-aws CRD for $group $kind" >&2; return 1; }
+        cp "$f" "$2/"
+      done ;;
+    *) echo "unknown CRD source $1" >&2; return 1 ;;
+  esac
+}
+
 if [ "$mode" = validate ]; then
-  # The real CRDs of every provider-aws kind the renders compose, plus
-  # paved's XRDs for the composites themselves.
-  crds=$(hack/tools.sh provider-aws-crds)
   ext="$out/extensions" resources="$out/resources"
   mkdir -p "$ext" "$resources"
   cp "$out"/*.yaml "$resources/" && rm "$resources/functions.yaml"
-  for d in apis/*/definition.yaml; do cp "$d" "$ext/$(basename "$(dirname "$d")")-definition.yaml"; done
-  # Render output has sorted keys: kind follows apiVersion.
-  grep -h -A1 '^apiVersion: [a-z0-9]*\.aws\.upbound\.io/' "$resources"/*.yaml | paste -d' ' - - - |
-    sed -n 's|^apiVersion: \([a-z0-9]*\)\.aws\.upbound\.io/[a-z0-9]* kind: \([A-Za-z0-9]*\).*|\1 \2|p' | sort -u |
-  while read -r group kind; do
-    f=$(grep -l "^    kind: $kind\$" "$crds/$group.aws.upbound.io_"*.yaml | head -1)
-    [ -n "$f" ] || { echo "no provider-aws CRD for $group $kind" >&2; exit 1; }
-    cp "$f" "$ext/"
-  done
+  for src in $crd_sources; do crds "$src" "$ext" || exit 1; done
   echo "validating $(ls "$resources" | wc -l) renders against: $(cd "$ext" && ls | tr '\n' ' ')"
   "$cli" resource validate "$ext" "$resources" --crossplane-image="" --error-on-missing-schemas || failed=1
 

@@ -5,6 +5,7 @@
 #   hack/tools.sh crossplane-cli    # the crossplane CLI (render, validate)
 #   hack/tools.sh crossplane-core   # Crossplane core (render's reconciler, e2e)
 #   hack/tools.sh provider-aws-crds # dir with provider-aws's real CRDs
+#   hack/tools.sh argocd-crds       # dir with Argo CD's real CRDs (Application, ...)
 #   hack/tools.sh etcd|kube-apiserver|kube-controller-manager  # test/e2e
 #   hack/tools.sh controller-gen|angryjet  # provider code generation
 #
@@ -17,6 +18,7 @@ cache=${PAVED_CACHE:-$HOME/.cache/paved}
 CLI_VERSION=v2.5.0
 CORE_VERSION=v2.4.0
 PROVIDER_AWS_VERSION=v1.23.0
+ARGOCD_VERSION=v3.1.0 # its module zip is 25 MB; only manifests/crds is used
 ETCD_VERSION=v3.6.5
 KUBE_VERSION=v1.35.3 # Crossplane v2.4 is built on k8s.io v0.35.x
 CONTROLLER_GEN_VERSION=v0.20.0
@@ -77,5 +79,9 @@ case "${1:-}" in
     dir=$(go mod download -json "github.com/upbound/provider-aws@$PROVIDER_AWS_VERSION" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
     [ -d "$dir/package/crds" ] || { echo "provider-aws $PROVIDER_AWS_VERSION: no package/crds in $dir" >&2; exit 1; }
     echo "$dir/package/crds" ;;
-  *) echo "usage: $0 crossplane-cli|crossplane-core|provider-aws-crds|etcd|kube-apiserver|kube-controller-manager|controller-gen|angryjet" >&2; exit 2 ;;
+  argocd-crds)
+    dir=$(go mod download -json "github.com/argoproj/argo-cd/v3@$ARGOCD_VERSION" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
+    [ -f "$dir/manifests/crds/application-crd.yaml" ] || { echo "argo-cd $ARGOCD_VERSION: no manifests/crds/application-crd.yaml in $dir" >&2; exit 1; }
+    echo "$dir/manifests/crds" ;;
+  *) echo "usage: $0 crossplane-cli|crossplane-core|provider-aws-crds|argocd-crds|etcd|kube-apiserver|kube-controller-manager|controller-gen|angryjet" >&2; exit 2 ;;
 esac
