@@ -51,7 +51,7 @@ func FuzzServiceBundle(f *testing.F) {
 		spec.Fields["claimRef"] = pb.Obj(pb.Fields{"kind": pb.Str("ServiceBundle"), "name": pb.Str(claim), "namespace": pb.Str(namespace)})
 		xr := &structpb.Struct{Fields: pb.Fields{
 			"apiVersion": pb.Str("platform.paved.dev/v1alpha1"), "kind": pb.Str(servicebundle.Kind),
-			"metadata": pb.Obj(pb.Fields{"name": pb.Str("bundle-x7k2p")}), "spec": structpb.NewStructValue(spec),
+			"metadata": pb.Obj(pb.Fields{"name": pb.Str("bundle-x7k2p"), "uid": pb.Str(testUID)}), "spec": structpb.NewStructValue(spec),
 		}}
 		observed := map[string]*fnv1.Resource{}
 		if observedReady {
@@ -64,6 +64,9 @@ func FuzzServiceBundle(f *testing.F) {
 			t.Fatalf("RunFunction returned an error instead of a result: %v", err)
 		}
 		desired := rsp.GetDesired().GetResources()
+		if specJSON == example && claim == "orders-api" && namespace == "team-orders" && len(desired) == 0 {
+			t.Fatalf("the registry's example composed nothing: %v", rsp.GetResults())
+		}
 		for _, r := range rsp.GetResults() {
 			if r.GetSeverity() == fnv1.Severity_SEVERITY_FATAL {
 				if len(desired) > 0 {

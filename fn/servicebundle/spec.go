@@ -100,6 +100,12 @@ func parse(xr *compose.Composite) (*service, error) {
 			"the service's name: at most %d lowercase letters, digits and single hyphens, starting with a letter and not ending with a hyphen", MaxNameLength)))
 	}
 
+	// Crossplane names the claim's namespace; it is where Applications
+	// deliver to and secrets land, so it must be one.
+	if s.namespace != "" && (len(s.namespace) > 63 || !reDNSLabel.MatchString(s.namespace)) {
+		errs.Add(field.Invalid("spec.claimRef.namespace", s.namespace, "a Kubernetes namespace name"))
+	}
+
 	s.description = requiredString(spec, "description", "a short description of the service", &errs)
 	s.owner = requiredString(spec, "owner", "the owning team, as its Backstage group is named", &errs)
 	if s.owner != "" && (len(s.owner) > 63 || !reOwner.MatchString(s.owner)) {
