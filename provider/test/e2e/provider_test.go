@@ -41,6 +41,7 @@ import (
 	pcv1alpha1 "github.com/paved-dev/paved/provider/apis/v1alpha1"
 	ghclient "github.com/paved-dev/paved/provider/internal/clients/github"
 	"github.com/paved-dev/paved/provider/internal/clients/github/ghtest"
+	"github.com/paved-dev/paved/provider/internal/controller/repositoryfile"
 	"github.com/paved-dev/paved/test/e2e/harness"
 )
 
@@ -284,6 +285,13 @@ func TestProviderAgainstARealAPIServer(t *testing.T) {
 		st.Visibility != "private" {
 		t.Errorf("GitHub state: %+v", st)
 	}
+	// What the RepositoryFile's Create recorded reached the API server
+	// (crossplane-runtime keeps annotations from Create, not status), and
+	// status.atProvider.commitSHA is that commit.
+	if a := file.GetAnnotations(); a[repositoryfile.AnnotationOwner] != "created" || a[repositoryfile.AnnotationCommit] == "" ||
+		file.Status.AtProvider.CommitSHA != a[repositoryfile.AnnotationCommit] {
+		t.Errorf("RepositoryFile annotations %v, commitSHA %q", a, file.Status.AtProvider.CommitSHA)
+	}
 	// The repository's id (recorded by Create) and the late-initialised
 	// spec reached the API server.
 	if err := c.Get(ctx, client.ObjectKeyFromObject(repo), repo); err != nil {
@@ -338,6 +346,52 @@ func TestProviderAgainstARealAPIServer(t *testing.T) {
 	// statemetrics, polled every 5 s) counts the Ready Repository.
 	if want := `crossplane_managed_resource_ready{gvk="github.paved.dev/v1alpha1, Kind=Repository"} 1`; !strings.Contains(string(body), want) {
 		t.Errorf("metrics lack %q", want)
+	}
+
+	if want := `crossplane_managed_resource_ready{gvk="github.paved.dev/v1alpha1, Kind=RepositoryFile"} 1`; !strings.Contains(string(body), want) {
+		t.Errorf("metrics lack %q", want)
+	}
+
+	// enforceAdmins makes GitHub refuse the provider's direct commits to
+	// main: a change of content arrives as a pull request and converges
+	// when a reviewer merges it.
+	eventually(t, 10*time.Second, "enforceAdmins set", func() error { // retried on conflicts with the provider's writes
+		if err := c.Get(ctx, client.ObjectKeyFromObject(repo), repo); err != nil {
+			return err
+		}
+		repo.Spec.ForProvider.BranchProtection.EnforceAdmins = true
+		return c.Update(ctx, repo)
+	})
+	eventually(t, 60*time.Second, "enforceAdmins on main", func() error {
+		if st, _ := gh.Repo("acme", "payments"); !st.EnforceAdmins {
+			return fmt.Errorf("not yet")
+		}
+		return nil
+	})
+	const changed = "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: payments\nspec:\n  owner: team-payments\n"
+	eventually(t, 10*time.Second, "content changed", func() error {
+		if err := c.Get(ctx, client.ObjectKeyFromObject(file), file); err != nil {
+			return err
+		}
+		file.Spec.ForProvider.Content = changed
+		return c.Update(ctx, file)
+	})
+	eventually(t, 60*time.Second, "pull request for the change", func() error {
+		if err := c.Get(ctx, client.ObjectKeyFromObject(file), file); err != nil {
+			return err
+		}
+		if prs := gh.PullRequests("acme", "payments"); len(prs) != 1 || file.Status.AtProvider.PullRequestNumber != prs[0].Number {
+			return fmt.Errorf("pull requests %+v, status %+v", prs, file.Status.AtProvider)
+		}
+		return nil
+	})
+	if st, _ := gh.Repo("acme", "payments"); st.Files["main:catalog-info.yaml"] == file.Spec.ForProvider.Content {
+		t.Error("the provider committed to a branch that requires reviews")
+	}
+	gh.MergePullRequest("acme", "payments", file.Status.AtProvider.PullRequestNumber)
+	eventually(t, 60*time.Second, "RepositoryFile Ready after the merge", ready(c, file))
+	if st, _ := gh.Repo("acme", "payments"); st.Files["main:catalog-info.yaml"] != file.Spec.ForProvider.Content {
+		t.Errorf("main holds %q after the merge", st.Files["main:catalog-info.yaml"])
 	}
 
 	// Deleting the Repository archives it.

@@ -250,6 +250,7 @@ type RepoState struct {
 	Files                                                map[string]string // "branch:path" -> content
 	Commits                                              int
 	Protected                                            bool
+	EnforceAdmins                                        bool
 	RequiredReviews                                      int
 	CheckContexts                                        []string
 	// Protection settings the provider does not manage.
@@ -303,6 +304,7 @@ func (r *repo) state() RepoState {
 	if p, ok := r.protection[r.defaultBranch]; ok {
 		st.Protected, st.RequiredReviews, st.CheckContexts = true, p.reviews, append([]string{}, p.checkContexts...)
 		st.LinearHistory, st.AllowForcePushes, st.LastPushApproval = p.linearHistory, p.allowForcePushes, p.lastPushApproval
+		st.EnforceAdmins = p.enforceAdmins
 		if p.restricted {
 			st.PushUsers = append([]string{}, p.pushUsers...)
 		}
