@@ -177,9 +177,12 @@ func (s *Server) generate(tOwner, tRepo string, body []byte) response {
 		return reply(http.StatusNotFound, basicError(404, "Not Found"))
 	}
 	if !t.isTemplate {
-		// Only a repository marked as a template can be generated from
-		// (https://docs.github.com/en/rest/repos/repos#create-a-repository-using-a-template:
-		// "the template repository ... must be a template repository").
+		// Only a repository marked as a template can be generated from:
+		// "To check if a repository is available to use as a template, get
+		// the repository's information ... and check that the is_template
+		// key is true"
+		// (https://docs.github.com/en/rest/repos/repos#create-a-repository-using-a-template).
+		// The description lists no error answer; GitHub refuses with 422.
 		return reply(http.StatusUnprocessableEntity, basicError(422, tOwner+"/"+tRepo+" is not a template repository"))
 	}
 	var c createReq
