@@ -72,11 +72,13 @@ const (
 
 	// AnnotationRepositoryID is GitHub's numeric id of the repository this
 	// resource manages, recorded when it creates (or first observes) the
-	// repository. It is an annotation because the managed reconciler
-	// persists only the object's metadata and spec after Create, never the
-	// status (crossplane-runtime v2.4.0 pkg/reconciler/managed/reconciler.go:
-	// "Any other changes made during Create will be reverted when
-	// annotations are updated").
+	// repository. It is an annotation because of what the managed
+	// reconciler persists after Create (crossplane-runtime v2.4.0
+	// pkg/reconciler/managed/reconciler.go and api.go,
+	// RetryingCriticalAnnotationUpdater): an Update of the object, whose
+	// answer overwrites the status set in Create, and on a conflict a fresh
+	// Get with only the annotations re-applied ("Any other changes made
+	// during Create will be reverted when annotations are updated").
 	AnnotationRepositoryID = "github.paved.dev/repository-id"
 )
 
