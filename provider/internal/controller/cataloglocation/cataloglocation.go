@@ -105,6 +105,13 @@ const (
 // is the provider's record of ownership: do not set it by hand.
 const AnnotationRegistered = "backstage.paved.dev/registered-location"
 
+// AnnotationRegisteredRefreshKey records the refreshKey at the time of the
+// registration: a location the catalog has just registered is read anew, so
+// that key needs no refresh. Status set by Create would be discarded, so it
+// is an annotation; status.atProvider.refreshedKey takes over once Update
+// acts on a later key.
+const AnnotationRegisteredRefreshKey = "backstage.paved.dev/registered-refresh-key"
+
 // creationGracePeriod is how long a location that was just registered may be
 // reported missing before it is registered again.
 const creationGracePeriod = 5 * time.Second
@@ -240,6 +247,9 @@ func (e *External) Observe(ctx context.Context, cr *v1alpha1.CatalogLocation) (m
 		return managed.ExternalObservation{}, err
 	}
 	obs.RefreshedKey = cr.Status.AtProvider.RefreshedKey
+	if obs.RefreshedKey == "" && registered(cr) {
+		obs.RefreshedKey = cr.GetAnnotations()[AnnotationRegisteredRefreshKey]
+	}
 	cr.Status.AtProvider = obs
 
 	switch {
@@ -376,7 +386,7 @@ func (e *External) Create(ctx context.Context, cr *v1alpha1.CatalogLocation) (ma
 			err = errors.New(errNoID)
 		default:
 			id = rsp.Location.ID
-			meta.AddAnnotations(cr, map[string]string{AnnotationRegistered: id})
+			meta.AddAnnotations(cr, map[string]string{AnnotationRegistered: id, AnnotationRegisteredRefreshKey: refreshKey(cr)})
 		}
 	}
 	if err != nil {

@@ -270,6 +270,13 @@ func TestCreate(t *testing.T) {
 		if got := cr.GetAnnotations()[AnnotationRegistered]; got != "new-id" || !registered(cr) {
 			t.Errorf("%s = %q, want new-id", AnnotationRegistered, got)
 		}
+		// The new registration is read anyway: its refreshKey needs no
+		// refresh, even though status set here is discarded.
+		cr.Status = v1alpha1.CatalogLocationStatus{}
+		o, err := (&External{Catalog: f}).Observe(context.Background(), cr)
+		if err != nil || !o.ResourceUpToDate || cr.Status.AtProvider.RefreshedKey != "k1" {
+			t.Errorf("first observation: %+v, %v, refreshedKey %q", o, err, cr.Status.AtProvider.RefreshedKey)
+		}
 	})
 
 	t.Run("NoTarget", func(t *testing.T) {
