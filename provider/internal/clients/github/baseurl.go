@@ -26,10 +26,12 @@ type Endpoints struct {
 // EndpointsFor normalises a ProviderConfig's spec.github.baseURL:
 //
 //   - empty: GitHub.com, https://api.github.com/ and https://uploads.github.com/.
-//   - a host named api.* (api.github.com, GHE.com's api.SUBDOMAIN.ghe.com):
-//     the API is at the root of that host, uploads at uploads.* ("Using the
-//     REST API with GHE.com",
-//     https://docs.github.com/en/enterprise-cloud@latest/admin/data-residency/network-details-for-ghecom).
+//   - a host named api.* (api.github.com; GitHub Enterprise Cloud with data
+//     residency serves its API at api.SUBDOMAIN.ghe.com,
+//     https://docs.github.com/en/enterprise-cloud@latest/graphql/guides/managing-enterprise-accounts):
+//     the API is at the root of that host. Uploads are assumed at uploads.*
+//     by analogy with GitHub.com's uploads.github.com (the provider sends
+//     no upload today).
 //   - any other host is GitHub Enterprise Server, whose REST API is at
 //     http(s)://HOSTNAME/api/v3 and whose upload endpoints are at
 //     http(s)://HOSTNAME/api/uploads
