@@ -45,6 +45,21 @@ func owned(how string) func(*v1alpha1.RepositoryFile) {
 	return func(cr *v1alpha1.RepositoryFile) { meta.AddAnnotations(cr, map[string]string{AnnotationOwner: how}) }
 }
 
+func ownedAt(how, where string) func(*v1alpha1.RepositoryFile) {
+	return func(cr *v1alpha1.RepositoryFile) {
+		meta.AddAnnotations(cr, map[string]string{AnnotationOwner: how, AnnotationOwnedFile: where})
+	}
+}
+
+// A steady-state Observe of an owned file reads only the file.
+func TestSteadyStateReadsOnlyTheFile(t *testing.T) {
+	f := newFake(map[string]string{"main:catalog-info.yaml": wantContent})
+	obs, err := (&external{gh: f}).Observe(context.Background(), fileCR(ownedAt(ownerCreated, "42:")))
+	if err != nil || !obs.ResourceUpToDate || f.repoReads != 0 {
+		t.Errorf("Observe = %+v, %v; %d repository reads, want 0", obs, err, f.repoReads)
+	}
+}
+
 func deleting(cr *v1alpha1.RepositoryFile) {
 	now := metav1.Now()
 	cr.SetDeletionTimestamp(&now)
@@ -121,6 +136,25 @@ func TestObserve(t *testing.T) {
 			cr:    fileCR(func(cr *v1alpha1.RepositoryFile) { meta.SetExternalCreatePending(cr, time.Now()) }),
 			want:  want{errHas: []string{"did not create it"}},
 		},
+		"OwnedOnAnotherBranchOwnsNothingHere": {
+			files: map[string]string{"dev:catalog-info.yaml": otherContent},
+			cr:    fileCR(ownedAt(ownerCreated, "42:"), func(cr *v1alpha1.RepositoryFile) { cr.Spec.ForProvider.Branch = ptr("dev") }),
+			want:  want{errHas: []string{"branch dev", "did not create it"}},
+		},
+		"OwnedInAnotherRepositoryOwnsNothingHere": {
+			files: map[string]string{"main:catalog-info.yaml": otherContent},
+			cr:    fileCR(ownedAt(ownerCreated, "7:")),
+			want:  want{errHas: []string{"branch main", "did not create it"}},
+		},
+		"OwnedHereAndEdited": {
+			files: map[string]string{"main:catalog-info.yaml": otherContent},
+			cr:    fileCR(ownedAt(ownerCreated, "42:")),
+			want:  want{obs: managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: false}, seenSHA: blobSHA(otherContent)},
+		},
+		"OwnedOnAnotherBranchAbsentHereIsCreated": {
+			cr:   fileCR(ownedAt(ownerCreated, "42:"), func(cr *v1alpha1.RepositoryFile) { cr.Spec.ForProvider.Branch = ptr("dev") }),
+			want: want{obs: managed.ExternalObservation{ResourceExists: false}},
+		},
 		"ObserveOnlyReadsAnyFile": {
 			files: map[string]string{"main:catalog-info.yaml": otherContent},
 			cr: fileCR(func(cr *v1alpha1.RepositoryFile) {
@@ -183,9 +217,10 @@ func TestCreateOverwritesWithTheObservedBlob(t *testing.T) {
 		t.Fatalf("writes = %+v, want one PUT with sha %s", f.writes, blobSHA(otherContent))
 	}
 	want := map[string]string{
-		AnnotationOwner:  ownerOverwritten,
-		AnnotationCommit: "c-" + blobSHA(wantContent),
-		AnnotationBlob:   blobSHA(wantContent),
+		AnnotationOwner:     ownerOverwritten,
+		AnnotationOwnedFile: "42:",
+		AnnotationCommit:    "c-" + blobSHA(wantContent),
+		AnnotationBlob:      blobSHA(wantContent),
 	}
 	if diff := cmp.Diff(want, cr.GetAnnotations()); diff != "" {
 		t.Errorf("annotations: -want +got:\n%s", diff)

@@ -13,6 +13,8 @@ import (
 // GitHub's contents API (404 for a missing file, 409 for a stale blob,
 // 422 for a replacement without one) and records every write.
 type fakeGitHub struct {
+	id            int64
+	repoReads     int
 	defaultBranch string
 	archived      bool
 	files         map[string]string // "branch:path" -> content
@@ -28,7 +30,7 @@ func newFake(files map[string]string) *fakeGitHub {
 	if files == nil {
 		files = map[string]string{}
 	}
-	return &fakeGitHub{defaultBranch: "main", files: files}
+	return &fakeGitHub{id: 42, defaultBranch: "main", files: files}
 }
 
 func ghErr(status int, msg string) error {
@@ -43,7 +45,8 @@ func (f *fakeGitHub) branch(b string) string {
 }
 
 func (f *fakeGitHub) GetRepository(context.Context, string, string) (*gh.Repository, error) {
-	return &gh.Repository{DefaultBranch: gh.Ptr(f.defaultBranch), Archived: gh.Ptr(f.archived)}, nil
+	f.repoReads++
+	return &gh.Repository{ID: gh.Ptr(f.id), DefaultBranch: gh.Ptr(f.defaultBranch), Archived: gh.Ptr(f.archived)}, nil
 }
 
 func (f *fakeGitHub) GetFile(_ context.Context, _, _, path, ref string) (*gh.RepositoryContent, error) {

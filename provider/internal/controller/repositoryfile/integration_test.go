@@ -145,3 +145,41 @@ func TestNestedPath(t *testing.T) {
 		t.Errorf("content %q, conditions %+v", content, e.get("codeowners").Status.Conditions)
 	}
 }
+
+// Pointing an owned RepositoryFile at another branch owns nothing there: a
+// file someone else keeps on that branch is refused, and the file on the
+// old branch is neither changed nor deleted.
+func TestChangedBranchOwnsNothingThere(t *testing.T) {
+	e := newEnv(t)
+	e.create("catalog", nil)
+	e.reconcile("catalog", 3)
+	if got := e.get("catalog").GetAnnotations()[AnnotationOwnedFile]; got == "" || strings.HasSuffix(got, ":main") {
+		t.Fatalf("%s = %q, want <id>: (the default branch)", AnnotationOwnedFile, got)
+	}
+	ours, _ := e.file("catalog-info.yaml")
+	e.gh.SetFile(testOrg, "svc", "dev", "catalog-info.yaml", "dev's own\n")
+	f := e.get("catalog")
+	f.Spec.ForProvider.Branch = ptr("dev")
+	f.Spec.ForProvider.Content += "# changed\n"
+	if err := e.kube.Update(context.Background(), f); err != nil {
+		t.Fatal(err)
+	}
+	e.reconcile("catalog", 2)
+	c := e.get("catalog").GetCondition(xpv2.TypeSynced)
+	if c.Status != corev1.ConditionFalse || !strings.Contains(c.Message, "branch dev") {
+		t.Errorf("Synced = %s %q", c.Status, c.Message)
+	}
+	st, _ := e.gh.Repo(testOrg, "svc")
+	if st.Files["dev:catalog-info.yaml"] != "dev's own\n" || st.Files["main:catalog-info.yaml"] != ours {
+		t.Errorf("files changed: %v", st.Files)
+	}
+	e.age("catalog")
+	if err := e.kube.Delete(context.Background(), e.get("catalog")); err != nil {
+		t.Fatal(err)
+	}
+	e.reconcile("catalog", 3)
+	st, _ = e.gh.Repo(testOrg, "svc")
+	if e.exists("catalog") || st.Files["dev:catalog-info.yaml"] != "dev's own\n" || st.Files["main:catalog-info.yaml"] != ours {
+		t.Errorf("after delete: exists=%v files %v", e.exists("catalog"), st.Files)
+	}
+}

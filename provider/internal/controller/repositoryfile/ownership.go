@@ -5,6 +5,8 @@ import (
 	"encoding/hex"
 	"fmt"
 	"slices"
+	"strconv"
+	"strings"
 
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
 
@@ -27,25 +29,57 @@ const (
 	AnnotationCommit = "github.paved.dev/created-commit"
 	// AnnotationBlob is the blob SHA of the content Create committed.
 	AnnotationBlob = "github.paved.dev/created-blob"
+	// AnnotationOwnedFile is where the owned file is: GitHub's id of the
+	// repository and the branch ("<id>:<branch>"; an empty branch follows
+	// the repository's default branch). The path is immutable. A
+	// RepositoryFile pointed at another repository or branch owns nothing
+	// there until it creates (or is allowed to overwrite) the file; the file
+	// it owned before is left in place. Repository ids survive renames
+	// (https://docs.github.com/en/repositories/creating-and-managing-repositories/renaming-a-repository).
+	AnnotationOwnedFile = "github.paved.dev/owned-file"
 
 	ownerCreated     = "created"
 	ownerOverwritten = "overwritten"
 )
 
-// owns reports whether this RepositoryFile owns the file at its path. A
-// RepositoryFile whose create succeeded before ownership was recorded
-// (external-create-succeeded, no owner annotation) created its file: this
-// provider's Create always records the owner together with that
-// annotation.
-func owns(cr *v1alpha1.RepositoryFile) bool {
-	if cr.GetAnnotations()[AnnotationOwner] != "" {
-		return true
-	}
-	return !meta.GetExternalCreateSucceeded(cr).IsZero()
+// An ownership is what a RepositoryFile recorded about the file it owns.
+type ownership struct {
+	owned  bool
+	repoID int64  // 0: not recorded (created before it was)
+	branch string // as in spec.forProvider.branch; empty: default branch
+	known  bool   // repoID and branch were recorded
 }
 
-func setOwner(cr *v1alpha1.RepositoryFile, how string) {
-	meta.AddAnnotations(cr, map[string]string{AnnotationOwner: how})
+// ownershipOf reads what Create recorded. A RepositoryFile whose create
+// succeeded before ownership was recorded (external-create-succeeded, no
+// owner annotation) created its file: this provider's Create always
+// records the owner together with that annotation.
+func ownershipOf(cr *v1alpha1.RepositoryFile) ownership {
+	a := cr.GetAnnotations()
+	if a[AnnotationOwner] == "" {
+		return ownership{owned: !meta.GetExternalCreateSucceeded(cr).IsZero()}
+	}
+	o := ownership{owned: true}
+	if id, branch, ok := strings.Cut(a[AnnotationOwnedFile], ":"); ok {
+		if n, err := strconv.ParseInt(id, 10, 64); err == nil {
+			o.repoID, o.branch, o.known = n, branch, true
+		}
+	}
+	return o
+}
+
+// coversBranch reports whether the ownership is of the file on t's branch.
+func (o ownership) coversBranch(t target) bool { return o.owned && (!o.known || o.branch == t.branch) }
+
+// coversRepository reports whether the ownership is of a file in the
+// repository with id.
+func (o ownership) coversRepository(id int64) bool { return o.owned && (!o.known || o.repoID == id) }
+
+func setOwner(cr *v1alpha1.RepositoryFile, how string, repoID int64, t target) {
+	meta.AddAnnotations(cr, map[string]string{
+		AnnotationOwner:     how,
+		AnnotationOwnedFile: strconv.FormatInt(repoID, 10) + ":" + t.branch,
+	})
 }
 
 func setCreated(cr *v1alpha1.RepositoryFile, commit, blob string) {

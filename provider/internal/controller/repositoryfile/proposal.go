@@ -91,9 +91,9 @@ func (e *external) baseBranch(ctx context.Context, t target) (string, error) {
 	if t.branch != "" {
 		return t.branch, nil
 	}
-	r, err := e.gh.GetRepository(ctx, t.owner, t.repo)
+	r, err := e.repository(ctx, t)
 	if err != nil {
-		return "", wrap(err, errGetRepo)
+		return "", err
 	}
 	return r.GetDefaultBranch(), nil
 }

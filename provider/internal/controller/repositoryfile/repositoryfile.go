@@ -140,6 +140,20 @@ type seen struct {
 type external struct {
 	gh   GitHub
 	seen *seen
+	repo *gh.Repository // read at most once per reconcile
+}
+
+// repository reads the target repository once per reconcile.
+func (e *external) repository(ctx context.Context, t target) (*gh.Repository, error) {
+	if e.repo != nil {
+		return e.repo, nil
+	}
+	r, err := e.gh.GetRepository(ctx, t.owner, t.repo)
+	if err != nil {
+		return nil, wrap(err, errGetRepo)
+	}
+	e.repo = r
+	return r, nil
 }
 
 // target is where a RepositoryFile's file lives.
@@ -213,12 +227,12 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.RepositoryFile) (ma
 	if deleting {
 		// An archived (or deleted) repository keeps its files read-only:
 		// nothing is left to delete.
-		r, err := e.gh.GetRepository(ctx, t.owner, t.repo)
+		r, err := e.repository(ctx, t)
 		if ghclient.IsNotFound(err) || (err == nil && r.GetArchived()) {
 			return managed.ExternalObservation{ResourceExists: false}, nil
 		}
 		if err != nil {
-			return managed.ExternalObservation{}, wrap(err, errGetRepo)
+			return managed.ExternalObservation{}, err
 		}
 	}
 	cur, err := e.read(ctx, t, t.branch)
@@ -238,7 +252,11 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.RepositoryFile) (ma
 		}
 		return managed.ExternalObservation{ResourceExists: cur != nil, ResourceUpToDate: matches(cur, &cr.Spec.ForProvider.Content)}, nil
 	}
-	if !owns(cr) {
+	owned, err := e.owns(ctx, cr, t, cur, deleting)
+	if err != nil {
+		return managed.ExternalObservation{}, err
+	}
+	if !owned {
 		switch {
 		case cur == nil, deleting:
 			// Nothing of ours exists: create it, or finish deleting
@@ -286,6 +304,28 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.RepositoryFile) (ma
 		}
 	}
 	return managed.ExternalObservation{ResourceExists: cur != nil, ResourceUpToDate: false}, nil
+}
+
+// owns reports whether this RepositoryFile owns the file at its target.
+// The repository's id is compared only before a write or delete could
+// follow (the file differs from the spec, or the resource is being
+// deleted), so a steady-state reconcile reads nothing more.
+func (e *external) owns(ctx context.Context, cr *v1alpha1.RepositoryFile, t target, cur *file, deleting bool) (bool, error) {
+	o := ownershipOf(cr)
+	if !o.coversBranch(t) {
+		return false, nil
+	}
+	if !o.known || (!deleting && matches(cur, &cr.Spec.ForProvider.Content)) {
+		return o.owned, nil
+	}
+	r, err := e.repository(ctx, t)
+	if ghclient.IsNotFound(err) {
+		return o.owned, nil // nothing to write over; Create reports it
+	}
+	if err != nil {
+		return false, err
+	}
+	return o.coversRepository(r.GetID()), nil
 }
 
 // refuseExisting is the error for a file this RepositoryFile may not take
@@ -351,9 +391,13 @@ func (e *external) Create(ctx context.Context, cr *v1alpha1.RepositoryFile) (man
 	if err != nil {
 		return managed.ExternalCreation{}, err
 	}
+	r, err := e.repository(ctx, t)
+	if err != nil {
+		return managed.ExternalCreation{}, err
+	}
 	if s.recovered {
 		// Our own earlier create, whose answer was lost.
-		setOwner(cr, ownerCreated)
+		setOwner(cr, ownerCreated, r.GetID(), t)
 		return managed.ExternalCreation{}, nil
 	}
 	own := ownerCreated
@@ -369,14 +413,14 @@ func (e *external) Create(ctx context.Context, cr *v1alpha1.RepositoryFile) (man
 		if perr != nil {
 			return managed.ExternalCreation{}, perr
 		}
-		setOwner(cr, own)
+		setOwner(cr, own, r.GetID(), t)
 		setCreated(cr, p.commit, blobSHA(cr.Spec.ForProvider.Content))
 		return managed.ExternalCreation{}, nil
 	}
 	if err != nil {
 		return managed.ExternalCreation{}, wrap(err, errCommit)
 	}
-	setOwner(cr, own)
+	setOwner(cr, own, r.GetID(), t)
 	setCreated(cr, commitSHA(rsp), rsp.GetContent().GetSHA())
 	return managed.ExternalCreation{}, nil
 }
