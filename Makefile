@@ -67,7 +67,8 @@ fuzz:
 bench:
 	$(GO) test -run='^$$' -bench=BenchmarkRunFunction -benchmem -count=5 ./fn/...
 
-# Integration tests of the CatalogLocation controller against a real Backstage
+# Integration tests of the CatalogLocation controller, and of the ServiceBundle's
+# generated catalog-info.yaml, against a real Backstage
 # catalog backend from npm (installed and cached by hack/backstage-backend.sh,
 # cold ~5-12 min) that the test harness starts on 127.0.0.1, and against a
 # real kube-apiserver (envtest; the e2e tools, built once and cached).
@@ -77,6 +78,8 @@ provider-backstage-test:
 	hack/tools.sh kube-apiserver >/dev/null
 	$(GO) vet -tags backstage ./provider/...
 	$(GO) test -tags backstage -count=1 -timeout 20m -v ./provider/internal/controller/cataloglocation/
+	$(GO) vet -tags backstage ./fn/servicebundle/
+	$(GO) test -tags backstage -count=1 -timeout 10m -run TestCatalogInfoAgainstBackstage -v ./fn/servicebundle/
 
 # The README's test command.
 test: generate-check unit fuzz render-check validate provider-backstage-test
