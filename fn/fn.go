@@ -44,10 +44,11 @@ type Composer interface {
 	ConditionType() string
 	// Compose validates the composite and adds its desired resources to s.
 	// What it adds must depend only on the composite and the environment,
-	// so that it can be replayed for the same composite and environment,
-	// unless the composer has a method ObservesComposed() bool that returns
-	// true: then it may read observed composed resources too (e.g. compose
-	// one only once another is Ready) and is never replayed.
+	// so that it can be replayed for the same composite and environment. A
+	// composer that also reads observed composed resources (e.g. composes
+	// one only once another is Ready) has a method
+	// ObservedKey(*compose.Set) []string that returns every observed fact
+	// it reads: they are part of the memo's key.
 	// An error is the claim's fault and is reported as a Fatal result, so
 	// its message must say what to fix.
 	Compose(xr *compose.Composite, e *env.Environment, s *compose.Set) error

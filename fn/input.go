@@ -63,8 +63,9 @@ func (f *Function) input(req *fnv1.RunFunctionRequest) (*v1alpha1.Input, error) 
 // cloud names carry its digest) and spec, and of the observed state the
 // placement pinned from existing resources (compose.Set.Pin) and the names
 // existing composed resources already have (Set.ObservedIdentity).
-// Readiness and status are computed anew on every request.
-func desiredKey(req *fnv1.RunFunctionRequest, ec *structpb.Struct, xr *compose.Composite, s *compose.Set) pb.Digest {
+// A composer whose objects depend on more of what is observed names it
+// (observed). Readiness and status are computed anew on every request.
+func desiredKey(req *fnv1.RunFunctionRequest, ec *structpb.Struct, xr *compose.Composite, s *compose.Set, observed []string) pb.Digest {
 	md := pb.Struct(xr.Object, "metadata")
 	return pb.Sum(append([]*structpb.Value{
 		structpb.NewStructValue(req.GetInput()),
@@ -76,18 +77,14 @@ func desiredKey(req *fnv1.RunFunctionRequest, ec *structpb.Struct, xr *compose.C
 		pb.Get(md, "labels"),
 		structpb.NewStructValue(xr.Spec()),
 		pb.Strs(s.Pinned()),
+		pb.Strs(observed),
 	}, s.ObservedIdentity()...)...)
 }
 
 // compose replays the objects composed for an identical composite and
 // environment, or has the composer compose them.
 func (f *Function) compose(c Composer, req *fnv1.RunFunctionRequest, ec *structpb.Struct, xr *compose.Composite, e *env.Environment, s *compose.Set) error {
-	if observesComposed(c) {
-		// What it composes depends on what is observed, which is not part
-		// of the memo's key.
-		return c.Compose(xr, e, s)
-	}
-	key := desiredKey(req, ec, xr, s)
+	key := desiredKey(req, ec, xr, s, observedKey(c, s))
 	if o, ok := f.desired.get(key); ok {
 		s.Replay(o)
 		return nil

@@ -5,6 +5,7 @@ import (
 
 	"github.com/paved-dev/paved/fn/bucket"
 	"github.com/paved-dev/paved/fn/database"
+	"github.com/paved-dev/paved/fn/internal/compose"
 	"github.com/paved-dev/paved/fn/servicebundle"
 )
 
@@ -55,9 +56,11 @@ func conditionTypes(c Composer) []string {
 	return []string{c.ConditionType()}
 }
 
-// observesComposed reports whether what c composes depends on observed
-// composed resources too, so that it must never be replayed from the memo.
-func observesComposed(c Composer) bool {
-	m, ok := c.(interface{ ObservesComposed() bool })
-	return ok && m.ObservesComposed()
+// observedKey is what else of the observed state the objects c composes
+// depend on, for the memo's key (see Composer.Compose).
+func observedKey(c Composer, s *compose.Set) []string {
+	if m, ok := c.(interface{ ObservedKey(*compose.Set) []string }); ok {
+		return m.ObservedKey(s)
+	}
+	return nil
 }

@@ -126,3 +126,34 @@ func TestKinds(t *testing.T) {
 		})
 	}
 }
+
+// TestServiceBundleMemo checks that the memo never replays a bundle's
+// objects for other observed facts: the catalog registration appears once
+// the repository and its file are Ready, in the same function.
+func TestServiceBundleMemo(t *testing.T) {
+	f := New(logging.NewNopLogger())
+	var example string
+	for _, k := range Kinds {
+		if k.Composite == "XServiceBundle" {
+			example = k.Example
+		}
+	}
+	ready := resource.MustStructJSON(`{"status": {"atProvider": {"cloneURL": "https://github.com/acme/orders-api.git", "commitSHA": "abc"}, "conditions": [{"type": "Ready", "status": "True"}]}}`)
+	for i, tc := range []struct {
+		observed map[string]*fnv1.Resource
+		want     bool
+	}{
+		{observed: nil, want: false},
+		{observed: nil, want: false},
+		{observed: map[string]*fnv1.Resource{"repository": {Resource: ready}, "catalog-info": {Resource: ready}}, want: true},
+		{observed: map[string]*fnv1.Resource{"repository": {Resource: ready}, "catalog-info": {Resource: ready}}, want: true},
+	} {
+		rsp, err := f.RunFunction(context.Background(), runReq(bundleInput, &fnv1.State{Composite: xr("XServiceBundle", "ServiceBundle", "orders-api", example), Resources: tc.observed}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, got := rsp.GetDesired().GetResources()["catalog-location"]; got != tc.want {
+			t.Errorf("request %d: catalog registration composed = %t, want %t", i, got, tc.want)
+		}
+	}
+}

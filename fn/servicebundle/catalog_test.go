@@ -40,47 +40,47 @@ func TestCatalogInfo(t *testing.T) {
 apiVersion: backstage.io/v1alpha1
 kind: Component
 metadata:
+  name: orders-api
+  description: Orders API
   annotations:
     argocd/app-selector: paved.dev/service=orders-api
     backstage.io/techdocs-ref: dir:.
     github.com/project-slug: acme/orders-api
     grafana/dashboard-selector: service=orders-api
-  description: Orders API
-  links:
-  - icon: dashboard
-    title: Grafana Dashboard
-    url: https://grafana.example.com/d/orders-api
-  name: orders-api
   tags:
-  - nodejs
+    - nodejs
+  links:
+    - url: https://grafana.example.com/d/orders-api
+      title: Grafana Dashboard
+      icon: dashboard
 spec:
-  dependsOn:
-  - resource:default/orders-api-database
-  - resource:default/orders-api-bucket
+  type: service
   lifecycle: production
   owner: group:default/orders
   system: orders-platform
-  type: service
+  dependsOn:
+    - resource:default/orders-api-database
+    - resource:default/orders-api-bucket
 ---
 apiVersion: backstage.io/v1alpha1
 kind: Resource
 metadata:
-  description: The PostgreSQL database of orders-api, managed by paved
   name: orders-api-database
+  description: The PostgreSQL database of orders-api, managed by paved
 spec:
+  type: database
   owner: group:default/orders
   system: orders-platform
-  type: database
 ---
 apiVersion: backstage.io/v1alpha1
 kind: Resource
 metadata:
-  description: The S3 bucket of orders-api, managed by paved
   name: orders-api-bucket
+  description: The S3 bucket of orders-api, managed by paved
 spec:
+  type: s3-bucket
   owner: group:default/orders
   system: orders-platform
-  type: s3-bucket
 `,
 		},
 		"Minimal": {
@@ -90,20 +90,20 @@ spec:
 apiVersion: backstage.io/v1alpha1
 kind: Component
 metadata:
+  name: orders-api
+  description: 'Payments: "the" API'
   annotations:
     argocd/app-name: orders-api-staging
     backstage.io/techdocs-ref: dir:.
     github.com/project-slug: acme/orders-api
     grafana/dashboard-selector: service=orders-api
-  description: 'Payments: "the" API'
-  name: orders-api
   tags:
-  - go
+    - go
 spec:
+  type: service
   lifecycle: experimental
   owner: group:default/payments
   system: payments-platform
-  type: service
 `,
 		},
 	}

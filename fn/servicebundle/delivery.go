@@ -92,9 +92,9 @@ func application(s *service, st *settings, environment, cloneURL string) *struct
 
 // cloneURL is the repository's HTTPS clone URL as the provider observed it,
 // or as GitHub forms it (https://github.com/<owner>/<name>.git) until then.
-func cloneURL(observed *structpb.Struct, s *service, st *settings) string {
-	if u, _ := pb.String(observed, "status", "atProvider", "cloneURL"); u != "" {
-		return u
+func cloneURL(observed string, s *service, st *settings) string {
+	if observed != "" {
+		return observed
 	}
 	return "https://github.com/" + st.GitHubOwner + "/" + s.name + ".git"
 }

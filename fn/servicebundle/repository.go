@@ -11,7 +11,6 @@ import (
 
 	"github.com/paved-dev/paved/fn/internal/compose"
 	"github.com/paved-dev/paved/fn/internal/naming"
-	"github.com/paved-dev/paved/fn/internal/pb"
 	backstagev1alpha1 "github.com/paved-dev/paved/provider/apis/backstage/v1alpha1"
 	githubv1alpha1 "github.com/paved-dev/paved/provider/apis/github/v1alpha1"
 )
@@ -128,10 +127,4 @@ func catalogLocation(xr *compose.Composite, s *service, st *settings, commit str
 		l.Spec.ForProvider.RefreshKey = ptr.To(commit)
 	}
 	return l
-}
-
-// observedCommit is the commit the provider last made to the catalog file.
-func observedCommit(set *compose.Set) string {
-	c, _ := pb.String(set.Observed(CatalogFile), "status", "atProvider", "commitSHA")
-	return c
 }

@@ -7,9 +7,12 @@
 package servicebundle
 
 import (
+	"strconv"
+
 	"github.com/paved-dev/paved/fn/internal/compose"
 	"github.com/paved-dev/paved/fn/internal/env"
 	"github.com/paved-dev/paved/fn/internal/field"
+	"github.com/paved-dev/paved/fn/internal/pb"
 )
 
 // Kind is the composite kind this composer handles.
@@ -40,11 +43,46 @@ func (Composer) ConditionTypes() []string {
 	return []string{ConditionRepository, ConditionCatalog, ConditionDatabase, ConditionBucket, ConditionDelivery}
 }
 
-// ObservesComposed says that what the bundle composes depends on what is
-// observed, not only on the composite and the environment: the catalog
-// registration waits for the repository and its file, and Applications
-// clone the repository's observed URL.
-func (Composer) ObservesComposed() bool { return true }
+// observed is everything of the observed composed resources that what the
+// bundle composes depends on (readiness and status aside): the catalog
+// registration waits for the repository and its file, keeps the commit it
+// asks Backstage to refresh for, and Applications clone the repository's
+// observed URL.
+type observed struct {
+	repositoryReady bool
+	fileReady       bool
+	registered      bool // the CatalogLocation exists
+	cloneURL        string
+	commit          string
+}
+
+func observe(set *compose.Set) observed {
+	ready := func(name string) bool {
+		status, _, ok := pb.Condition(set.Observed(name), "Ready")
+		return ok && status == "True"
+	}
+	o := observed{
+		repositoryReady: ready(Repository),
+		fileReady:       ready(CatalogFile),
+		registered:      set.Observed(CatalogLocation) != nil,
+	}
+	o.cloneURL, _ = pb.String(set.Observed(Repository), "status", "atProvider", "cloneURL")
+	o.commit, _ = pb.String(set.Observed(CatalogFile), "status", "atProvider", "commitSHA")
+	return o
+}
+
+// register reports whether the catalog registration is composed: once the
+// repository and the file are Ready (a registration before the file exists
+// fails in Backstage), and for as long as it exists (a composed resource
+// left out would be deleted).
+func (o observed) register() bool { return (o.repositoryReady && o.fileReady) || o.registered }
+
+// ObservedKey is what Compose reads of the observed composed resources: the
+// function's memo keys the composed objects by it too.
+func (Composer) ObservedKey(set *compose.Set) []string {
+	o := observe(set)
+	return []string{strconv.FormatBool(o.register()), o.cloneURL, o.commit}
+}
 
 // Placement is empty: the bundle composes no cloud resources itself; the
 // nested database and bucket pin their own.
@@ -65,18 +103,15 @@ func (Composer) Compose(xr *compose.Composite, e *env.Environment, set *compose.
 	if err != nil {
 		return err
 	}
+	obs := observe(set)
 	if err := set.AddTyped(Repository, repository(s, st), nil); err != nil {
 		return err
 	}
 	if err := set.AddTyped(CatalogFile, catalogFile(xr, s, st, content), nil); err != nil {
 		return err
 	}
-	// A registration before the file exists fails in Backstage: register
-	// once the repository and the file are Ready, and keep the
-	// registration once it exists (a composed resource left out would be
-	// deleted).
-	if (set.IsReady(Repository) && set.IsReady(CatalogFile)) || set.Observed(CatalogLocation) != nil {
-		if err := set.AddTyped(CatalogLocation, catalogLocation(xr, s, st, observedCommit(set)), registered(componentRef(s))); err != nil {
+	if obs.register() {
+		if err := set.AddTyped(CatalogLocation, catalogLocation(xr, s, st, obs.commit), registered(componentRef(s))); err != nil {
 			return err
 		}
 	}
@@ -86,7 +121,7 @@ func (Composer) Compose(xr *compose.Composite, e *env.Environment, set *compose.
 	if s.bucket != nil {
 		set.AddObject(Bucket, nestedBucket(xr, s), nil)
 	}
-	url := cloneURL(set.Observed(Repository), s, st)
+	url := cloneURL(obs.cloneURL, s, st)
 	for _, environment := range s.environments {
 		set.AddObject(ApplicationPrefix+environment, application(s, st, environment, url), applicationReady(environment))
 	}
