@@ -5,6 +5,9 @@
 SHELL := /usr/bin/env bash
 .SHELLFLAGS := -euo pipefail -c
 GO ?= go
+# Version of the packages make xpkg builds (image label, binary --version,
+# the tag to push). Bump on release.
+VERSION ?= v0.1.0
 
 .PHONY: all build function provider generate generate-check provider-test-deps provider-backstage-test test unit fuzz bench render render-check golden validate tools clean
 
@@ -82,7 +85,7 @@ provider-backstage-test:
 	$(GO) test -tags backstage -count=1 -timeout 10m -run TestCatalogInfoAgainstBackstage -v ./fn/servicebundle/
 
 # The README's test command.
-test: generate-check unit fuzz render-check validate provider-backstage-test
+test: generate-check unit fuzz render-check validate provider-backstage-test xpkg-test
 
 # End-to-end tests on a real control plane on loopback (etcd, kube-apiserver,
 # kube-controller-manager, Crossplane core; see test/e2e). The binaries are
@@ -102,3 +105,15 @@ provider-e2e: provider provider-test-deps
 
 clean:
 	rm -rf bin _output
+
+# paved's Crossplane packages, no Docker engine: _output/xpkg/function-paved.xpkg,
+# provider-paved.xpkg (runtime images assembled in Go, hack/xpkg) and paved.xpkg
+# (the Configuration). See hack/xpkg.sh and README.md, "Install".
+.PHONY: xpkg xpkg-test
+xpkg:
+	VERSION=$(VERSION) hack/xpkg.sh
+
+# The image builder's and package checker's tests, then an inspection of the
+# packages make xpkg wrote (package.yaml objects, runtime image config, files).
+xpkg-test: xpkg
+	cd hack/xpkg && $(GO) vet ./... && PAVED_XPKG_DIR=$(CURDIR)/_output/xpkg PAVED_XPKG_VERSION=$(VERSION) $(GO) test -race -count=1 ./...

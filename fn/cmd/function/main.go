@@ -8,11 +8,13 @@ import (
 	healthgrpc "google.golang.org/grpc/health/grpc_health_v1"
 
 	"github.com/paved-dev/paved/fn"
+	"github.com/paved-dev/paved/internal/version"
 )
 
 // CLI of function-paved.
 type CLI struct {
-	Debug bool `help:"Emit debug logs in addition to info logs." short:"d"`
+	Debug   bool             `help:"Emit debug logs in addition to info logs." short:"d"`
+	Version kong.VersionFlag `help:"Print the version and exit."`
 
 	Network            string `default:"tcp"   help:"Network on which to listen for gRPC connections."`
 	Address            string `default:":9443" help:"Address at which to listen for gRPC connections."`
@@ -41,6 +43,7 @@ func (c *CLI) Run() error {
 }
 
 func main() {
-	ctx := kong.Parse(&CLI{}, kong.Description("function-paved: secure DatabaseClaims and BucketClaims for Crossplane."))
+	ctx := kong.Parse(&CLI{}, kong.Description("function-paved: secure DatabaseClaims and BucketClaims for Crossplane."),
+		kong.Vars{"version": version.Version})
 	ctx.FatalIfErrorf(ctx.Run())
 }

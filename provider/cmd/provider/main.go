@@ -28,6 +28,7 @@ import (
 	"github.com/crossplane/crossplane-runtime/v2/pkg/reconciler/managed"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/statemetrics"
 
+	"github.com/paved-dev/paved/internal/version"
 	"github.com/paved-dev/paved/provider/apis"
 	ghclient "github.com/paved-dev/paved/provider/internal/clients/github"
 	pcontroller "github.com/paved-dev/paved/provider/internal/controller"
@@ -54,9 +55,14 @@ func run(args []string) error {
 		writesPerMinute  = fs.Int("github-content-writes-per-minute", ghclient.DefaultContentWritesPerMinute, "Content-creating GitHub requests (POST, PATCH, PUT, DELETE) allowed per identity per minute; GitHub documents 80. Raise it only for a GitHub stand-in.")
 		writesPerHour    = fs.Int("github-content-writes-per-hour", ghclient.DefaultContentWritesPerHour, "Content-creating GitHub requests allowed per identity per hour; GitHub documents 500. Raise it only for a GitHub stand-in.")
 		_                = fs.String("kubeconfig", "", "Path to a kubeconfig; defaults to KUBECONFIG, then in-cluster configuration.")
+		printVersion     = fs.Bool("version", false, "Print the version and exit.")
 	)
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *printVersion {
+		fmt.Println(version.Version)
+		return nil
 	}
 	if kc := fs.Lookup("kubeconfig").Value.String(); kc != "" {
 		if _, err := os.Stat(kc); err != nil {
