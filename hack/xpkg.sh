@@ -4,6 +4,7 @@
 #   _output/xpkg/function-paved.xpkg  package/crossplane.yaml + package/input
 #   _output/xpkg/provider-paved.xpkg  package/provider/crossplane.yaml + package/crds
 #   _output/xpkg/paved.xpkg           crossplane.yaml + apis/ (the Configuration)
+#   _output/xpkg/install/             RBAC from apis/ to apply with it
 #
 # The function and the provider embed a runtime image that hack/xpkg (Go,
 # go-containerregistry) assembles from the static binary: distroless-static-
@@ -82,11 +83,12 @@ check "$proot" Provider
 
 # paved: crossplane.yaml and every YAML file under apis/ (each kind's XRD and
 # Composition), with each kind's claim and the EnvironmentConfig as examples.
+# RBAC under apis/ (ClusterRoles Crossplane aggregates) cannot be package
+# content: it goes to _output/xpkg/install, applied with the Configuration.
 croot=$out/root/configuration
 stage "$croot" crossplane.yaml
-(cd apis && find . -name '*.yaml' -o -name '*.yml') | while read -r f; do
-  mkdir -p "$croot/apis/$(dirname "$f")" && cp "apis/$f" "$croot/apis/$f"
-done
+rm -rf "$out/install"
+"$xpkg" stage-configuration apis "$croot/apis" "$out/install"
 check "$croot" Configuration
 cex=$out/root/configuration-examples
 mkdir -p "$cex"

@@ -87,7 +87,13 @@ spec:
 func TestCheckRoot(t *testing.T) {
 	function := with(sources(t, "package/input", "input"), "crossplane.yaml", "package/crossplane.yaml")
 	provider := with(sources(t, "package/crds", "crds"), "crossplane.yaml", "package/provider/crossplane.yaml")
-	configuration := with(sources(t, "apis", "apis"), "crossplane.yaml", "crossplane.yaml")
+	// apis/ as hack/xpkg.sh stages it: without install manifests (RBAC).
+	configuration := map[string]string{"crossplane.yaml": "crossplane.yaml"}
+	for dst, src := range sources(t, "apis", "apis") {
+		if objs, err := readObjects(filepath.Join(repo, src)); err != nil || !all(objs, installManifests) {
+			configuration[dst] = src
+		}
+	}
 
 	cases := map[string]struct {
 		kind  string
@@ -138,5 +144,31 @@ func TestCheckRoot(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestStageConfiguration(t *testing.T) {
+	src := root(t, map[string]string{
+		"kind/definition.yaml":  "apis/database/definition.yaml",
+		"kind/composition.yaml": "apis/database/composition.yaml",
+		"kind/rbac.yaml":        "=apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: crossplane:paved:x\nrules: []\n",
+		"kind/other.yaml":       "=apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n",
+	})
+	out := t.TempDir()
+	pkg, install := filepath.Join(out, "root", "apis"), filepath.Join(out, "install")
+	if err := StageConfiguration(src, pkg, install); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"root/apis/kind/definition.yaml", "root/apis/kind/composition.yaml", "install/kind-rbac.yaml", "root/apis/kind/other.yaml"} {
+		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
+			t.Errorf("%s: %v", f, err)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(pkg, "kind", "rbac.yaml")); err == nil {
+		t.Errorf("the ClusterRole was staged into the package")
+	}
+	// The ConfigMap stays in the package root, where the check names it.
+	if err := CheckRoot(filepath.Join(out, "root"), KindConfiguration); err == nil || !strings.Contains(err.Error(), `kind/other.yaml (document 1, ConfigMap "x")`) {
+		t.Errorf("CheckRoot: %v, want the ConfigMap named", err)
 	}
 }

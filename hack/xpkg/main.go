@@ -4,6 +4,7 @@
 // `crossplane xpkg build --embed-runtime-image-tarball`, with no Docker engine.
 //
 //	xpkg check -kind Function|Provider|Configuration ROOT
+//	xpkg stage-configuration apis ROOT/apis INSTALL-DIR
 //	xpkg image -binary bin/function -entrypoint /function -tag NAME:TAG \
 //	  -source URL -revision SHA -version v0.1.0 -created UNIX -out image.tar
 //
@@ -39,8 +40,13 @@ func run(args []string) error {
 		return check(args[1:])
 	case "image":
 		return image(args[1:])
+	case "stage-configuration":
+		if len(args) != 4 {
+			return errors.New("usage: xpkg stage-configuration SRC PACKAGE-DIR INSTALL-DIR")
+		}
+		return StageConfiguration(args[1], args[2], args[3])
 	}
-	return fmt.Errorf("unknown command %q: use check or image", args[0])
+	return fmt.Errorf("unknown command %q: use check, image or stage-configuration", args[0])
 }
 
 func check(args []string) error {
