@@ -52,6 +52,10 @@ type Composer interface {
 	// An error is the claim's fault and is reported as a Fatal result, so
 	// its message must say what to fix.
 	Compose(xr *compose.Composite, e *env.Environment, s *compose.Set) error
+	// ValidateEnvironment checks the section of the environment the
+	// composer uses, and only that: a bad setting refuses only the kinds
+	// that use it. Its error is an *env.Error.
+	ValidateEnvironment(e *env.Environment) error
 	// Placement says where existing composed resources record the
 	// environment settings they cannot change (region, VPC, ...); those
 	// are kept as observed (compose.Set.Pin).
@@ -116,6 +120,9 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 	}
 	set := compose.NewSet(req, xr, c.Component())
 	e, err := env.Resolve(in.Environment, in.EnvironmentConfigName, ec)
+	if err == nil {
+		err = c.ValidateEnvironment(e)
+	}
 	if err == nil {
 		err = c.Check(xr, set)
 	}

@@ -72,6 +72,28 @@ func TestServiceBundleRefusals(t *testing.T) {
 		})
 	}
 
+	t.Run("BadAWSSettingDoesNotRefuseBundles", func(t *testing.T) {
+		const badAWS = `{"apiVersion": "fn.paved.dev/v1alpha1", "kind": "Input", "environment": {"region": "Europe", "allowedCidrs": ["0.0.0.0/0"],
+			"serviceBundle": {"githubOwner": "acme"}}}`
+		f := New(logging.NewNopLogger())
+		rsp, err := f.RunFunction(context.Background(), runReq(badAWS, &fnv1.State{Composite: xr("XServiceBundle", "ServiceBundle", "orders-api",
+			`{"description": "Orders API", "owner": "orders", "template": "node-service", "database": {"engine": "postgresql", "size": "small"}}`)}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range rsp.GetResults() {
+			t.Errorf("the bundle's nested database has its own Composition and environment; got %s: %s", r.GetSeverity(), r.GetMessage())
+		}
+		// The same settings refuse a DatabaseClaim, which uses them.
+		rsp, err = f.RunFunction(context.Background(), runReq(badAWS, &fnv1.State{Composite: xdatabase(`{"engine": "postgresql", "size": "small"}`)}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rsp.GetDesired().GetResources()) != 0 || len(rsp.GetResults()) == 0 {
+			t.Errorf("a DatabaseClaim with region \"Europe\" was not refused: %v", rsp.GetResults())
+		}
+	})
+
 	t.Run("BadArgoCDNamespaceDoesNotRefuseDatabases", func(t *testing.T) {
 		rsp, err := New(logging.NewNopLogger()).RunFunction(context.Background(), runReq(bad, &fnv1.State{Composite: xdatabase(`{"engine": "postgresql", "size": "small"}`)}))
 		if err != nil {

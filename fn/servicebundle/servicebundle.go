@@ -84,6 +84,15 @@ func (Composer) ObservedKey(set *compose.Set) []string {
 	return []string{strconv.FormatBool(o.register()), o.cloneURL, o.commit}
 }
 
+// ValidateEnvironment checks the ServiceBundle's section of the
+// environment. The AWS settings are not the bundle's: the nested database
+// and bucket are composed by their own Compositions, with their own
+// environment, so a bad AWS setting never refuses a bundle.
+func (Composer) ValidateEnvironment(e *env.Environment) error {
+	_, err := validateEnvironment(e)
+	return err
+}
+
 // Placement is empty: the bundle composes no cloud resources itself; the
 // nested database and bucket pin their own.
 func (Composer) Placement() []compose.Pin { return nil }

@@ -48,6 +48,7 @@ type Environment struct {
 
 	source           map[string]string
 	serviceBundleErr *Error
+	awsErr           error
 }
 
 // Source returns the path of a field (by its JSON name) in the place its
@@ -61,7 +62,11 @@ func (e *Environment) Source(jsonName string) string {
 }
 
 // Resolve merges the input's environment with the data.paved object of an
-// EnvironmentConfig (nil when there is none) and validates the result.
+// EnvironmentConfig (nil when there is none). It fails only when the
+// settings cannot be read; what they may be is each composer's to check,
+// for the section it uses (ValidateAWS for databases and buckets, the
+// ServiceBundle composer for its section), so that a bad setting refuses
+// only the kinds that use it.
 func Resolve(in v1alpha1.Environment, ecName string, ec *structpb.Struct) (*Environment, error) {
 	e := &Environment{
 		ConnectionSecretNamespace: DefaultConnectionSecretNamespace,
@@ -79,10 +84,18 @@ func Resolve(in v1alpha1.Environment, ecName string, ec *structpb.Struct) (*Envi
 		}
 		e.apply(over, fmt.Sprintf("EnvironmentConfig %q data.%s.", ecName, DataKey))
 	}
-	if err := e.validate(); err != nil {
-		return nil, &Error{err}
-	}
+	e.awsErr = e.validate()
 	return e, nil
+}
+
+// ValidateAWS reports the AWS settings (region, VPC, subnets, CIDRs, KMS
+// key, instance classes, backups, secret namespace) that are not allowed,
+// naming where each was set. Databases and buckets use them.
+func (e *Environment) ValidateAWS() error {
+	if e.awsErr == nil {
+		return nil
+	}
+	return &Error{e.awsErr}
 }
 
 func decode(s *structpb.Struct) (v1alpha1.Environment, error) {

@@ -1,0 +1,6 @@
+package bucket
+
+import "github.com/paved-dev/paved/fn/internal/env"
+
+// ValidateEnvironment checks the AWS settings a bucket is placed with.
+func (Composer) ValidateEnvironment(e *env.Environment) error { return e.ValidateAWS() }
