@@ -85,7 +85,7 @@ provider-backstage-test:
 	$(GO) test -tags backstage -count=1 -timeout 10m -run TestCatalogInfoAgainstBackstage -v ./fn/servicebundle/
 
 # The README's test command.
-test: generate-check unit fuzz render-check validate provider-backstage-test xpkg-test
+test: generate-check unit fuzz render-check validate provider-backstage-test xpkg-test ci-example
 
 # End-to-end tests on a real control plane on loopback (etcd, kube-apiserver,
 # kube-controller-manager, Crossplane core; see test/e2e). The binaries are
@@ -117,3 +117,10 @@ xpkg:
 # packages make xpkg wrote (package.yaml objects, runtime image config, files).
 xpkg-test: xpkg
 	cd hack/xpkg && $(GO) vet ./... && PAVED_XPKG_DIR=$(CURDIR)/_output/xpkg PAVED_XPKG_VERSION=$(VERSION) $(GO) test -race -count=1 ./...
+
+# examples/ci/render-claims.sh, the CI step users copy, on paved's own example
+# claims (all render and validate), and on an invalid one (must fail).
+.PHONY: ci-example
+ci-example: function tools
+	examples/ci/render-claims.sh examples/*/claim.yaml
+	if examples/ci/render-claims.sh examples/invalid/xr-bad-size.yaml >/dev/null 2>&1; then echo "render-claims.sh accepted an invalid claim" >&2; exit 1; fi

@@ -1,0 +1,58 @@
+# Shared by hack/render.sh (make render/validate) and
+# examples/ci/render-claims.sh: sourced from the repository root, after
+# cli=$(hack/tools.sh crossplane-cli).
+
+# start_function OUT starts bin/function --insecure on a free loopback port
+# (killed on exit) and writes OUT/functions.yaml pointing the Development
+# runtime at it.
+start_function() {
+  local out=$1
+  # A free port on loopback for the function.
+  port=
+  for p in $(shuf -i 20000-60000 -n 50); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { port=$p; break; }
+  done
+  [ -n "$port" ] || { echo "no free port on 127.0.0.1" >&2; exit 1; }
+  bin/function --insecure --address "127.0.0.1:$port" --metrics-address "" >"$out/function.log" 2>&1 &
+  fpid=$!
+  trap 'kill $fpid 2>/dev/null || true; wait $fpid 2>/dev/null || true' EXIT
+  for _ in $(seq 100); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+    kill -0 $fpid 2>/dev/null || { cat "$out/function.log" >&2; exit 1; }
+    sleep 0.1
+  done
+  sed "s|runtime-development-target: .*|runtime-development-target: 127.0.0.1:$port|" examples/functions.yaml >"$out/functions.yaml"
+}
+
+# Where the schemas of rendered kinds come from, one source a word. Every
+# rendered kind must have a schema (--error-on-missing-schemas); a new kind
+# from elsewhere is a new source here.
+#   xrds          paved's XRDs, for the composites and the nested ones
+#   paved         paved's provider CRDs (package/crds): Repository, ...
+#   argocd        Argo CD's CRDs (hack/tools.sh argocd-crds): Application
+#   provider-aws  provider-aws's CRDs of the kinds the renders compose
+crd_sources="xrds paved argocd provider-aws"
+
+# crds SOURCE DIR copies the CRDs of one source into DIR; provider-aws takes
+# the kinds of the renders in $resources.
+crds() {
+  case "$1" in
+    xrds) for d in apis/*/definition.yaml; do cp "$d" "$2/$(basename "$(dirname "$d")")-definition.yaml"; done ;;
+    paved) cp package/crds/*.yaml "$2/" ;;
+    argocd) cp "$(hack/tools.sh argocd-crds)"/*-crd.yaml "$2/" ;;
+    provider-aws)
+      # 974 CRDs: only those of the kinds the renders compose. Render
+      # output has sorted keys: kind follows apiVersion.
+      local aws
+      aws=$(hack/tools.sh provider-aws-crds)
+      grep -h -A1 '^apiVersion: [a-z0-9]*\.aws\.upbound\.io/' "$resources"/*.yaml | paste -d' ' - - - |
+        sed -n 's|^apiVersion: \([a-z0-9]*\)\.aws\.upbound\.io/[a-z0-9]* kind: \([A-Za-z0-9]*\).*|\1 \2|p' | sort -u |
+      while read -r group kind; do
+        f=$(grep -l "^    kind: $kind\$" "$aws/$group.aws.upbound.io_"*.yaml | head -1)
+        [ -n "$f" ] || { echo "no provider-aws CRD for $group $kind" >&2; return 1; }
+        cp "$f" "$2/"
+      done ;;
+    *) echo "unknown CRD source $1" >&2; return 1 ;;
+  esac
+}
+
