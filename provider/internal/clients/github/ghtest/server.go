@@ -17,6 +17,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -80,6 +81,8 @@ type repo struct {
 // A Fault is an injected failure. It matches requests by method and path
 // prefix and applies Times times (0 means once).
 type Fault struct {
+	// Name labels the fault in Stats.FaultsByName (optional).
+	Name       string
 	Method     string
 	PathPrefix string
 	// Status answered instead of the real response, with a basic-error body.
@@ -109,7 +112,8 @@ type Stats struct {
 	RepoDeletes        int
 	Unauthorized       int
 	FaultsInjected     int
-	InstallationTokens int // GitHub App installation tokens issued
+	FaultsByName       map[string]int // injected faults by Fault.Name
+	InstallationTokens int            // GitHub App installation tokens issued
 }
 
 // Server is the stand-in. Create it with NewServer.
@@ -126,6 +130,7 @@ type Server struct {
 	remaining  map[string]int
 	reset      time.Time
 	faults     []*Fault
+	mix        *faultMix
 	stats      Stats
 	violations []string
 	now        func() time.Time
@@ -146,7 +151,7 @@ func NewServer(v *Validator) *Server {
 		reset: time.Now().Add(time.Hour).Truncate(time.Second), now: time.Now,
 		freePlan: map[string]bool{}, redirects: map[string]int64{}, generateLag: DefaultGenerateLag,
 	}
-	s.stats.ByRoute = map[string]int{}
+	s.stats.ByRoute, s.stats.FaultsByName = map[string]int{}, map[string]int{}
 	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
 	return s
 }
@@ -222,10 +227,7 @@ func (s *Server) Stats() Stats {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c := s.stats
-	c.ByRoute = map[string]int{}
-	for k, v := range s.stats.ByRoute {
-		c.ByRoute[k] = v
-	}
+	c.ByRoute, c.FaultsByName = maps.Clone(s.stats.ByRoute), maps.Clone(s.stats.FaultsByName)
 	return c
 }
 
@@ -472,8 +474,16 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		if f.Times > 0 && (f.Method == "" || f.Method == r.Method) && strings.HasPrefix(r.URL.Path, f.PathPrefix) {
 			fault = f
 			f.Times--
-			s.stats.FaultsInjected++
 			break
+		}
+	}
+	if fault == nil && authed && !strings.HasPrefix(r.URL.Path, "/app/") {
+		fault = s.mix.draw()
+	}
+	if fault != nil {
+		s.stats.FaultsInjected++
+		if fault.Name != "" {
+			s.stats.FaultsByName[fault.Name]++
 		}
 	}
 	rem, seen := s.remaining[tok]
