@@ -47,6 +47,7 @@ func run(args []string) error {
 		debug            = fs.Bool("debug", false, "Run with debug logging.")
 		syncInterval     = fs.Duration("sync", time.Hour, "Controller manager sync period, such as 300ms, 1.5h or 2h45m.")
 		pollInterval     = fs.Duration("poll", 10*time.Minute, "How often each resource is checked for drift.")
+		githubTimeout    = fs.Duration("github-timeout", 30*time.Second, "How long one GitHub API request may take before it is abandoned (and retried by a later reconcile).")
 		maxReconcileRate = fs.Int("max-reconcile-rate", 10, "Global reconciles per second, and concurrent reconciles per controller.")
 		leaderElection   = fs.Bool("leader-election", envBool("LEADER_ELECTION"), "Use leader election (env LEADER_ELECTION).")
 		metricsAddr      = fs.String("metrics-bind-address", envOr("METRICS_BIND_ADDRESS", "127.0.0.1:8080"), "Address of the Prometheus metrics endpoint; \"0\" disables it. In a pod use :8080.")
@@ -81,7 +82,8 @@ func run(args []string) error {
 	if *debug {
 		ctrl.SetLogger(zl)
 	}
-	log.Debug("Starting", "sync", syncInterval.String(), "poll", pollInterval.String(), "max-reconcile-rate", *maxReconcileRate)
+	log.Debug("Starting", "sync", syncInterval.String(), "poll", pollInterval.String(), "max-reconcile-rate", *maxReconcileRate,
+		"github-timeout", githubTimeout.String())
 
 	cfg, err := ctrl.GetConfig()
 	if err != nil {
@@ -126,11 +128,11 @@ func run(args []string) error {
 	// Management policies are always on: Observe-only is how users adopt.
 	o.Features.Enable(feature.EnableBetaManagementPolicies)
 
-	if *etagCacheBytes <= 0 || *writesPerMinute <= 0 || *writesPerHour <= 0 {
-		return errors.Errorf("--github-etag-cache-bytes (%d), --github-content-writes-per-minute (%d) and --github-content-writes-per-hour (%d) must be positive",
-			*etagCacheBytes, *writesPerMinute, *writesPerHour)
+	if *etagCacheBytes <= 0 || *writesPerMinute <= 0 || *writesPerHour <= 0 || *githubTimeout <= 0 {
+		return errors.Errorf("--github-etag-cache-bytes (%d), --github-content-writes-per-minute (%d), --github-content-writes-per-hour (%d) and --github-timeout (%v) must be positive",
+			*etagCacheBytes, *writesPerMinute, *writesPerHour, *githubTimeout)
 	}
-	gho := ghclient.Options{CacheMaxBytes: *etagCacheBytes, ContentWritesPerMinute: *writesPerMinute, ContentWritesPerHour: *writesPerHour}
+	gho := ghclient.Options{CacheMaxBytes: *etagCacheBytes, ContentWritesPerMinute: *writesPerMinute, ContentWritesPerHour: *writesPerHour, Timeout: *githubTimeout}
 	if err := pcontroller.Setup(mgr, o, gho); err != nil {
 		return errors.Wrap(err, "cannot set up controllers")
 	}
