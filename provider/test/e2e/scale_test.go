@@ -1,0 +1,635 @@
+//go:build e2e && scale
+
+// TestScale is `make provider-scale` (not part of `make test` or `make
+// provider-e2e`): bin/provider on the e2e control plane with N Repositories
+// and a RepositoryFile each (PAVED_SCALE, default 1000) against the
+// OpenAPI-validated GitHub stand-in. It prints figures (never timed
+// assertions): how long the N Repositories take to be Ready, what a
+// steady-state reconcile costs in counted GitHub requests, and the
+// provider's memory. Then, with a share of all GitHub requests answered by
+// injected faults (5xx, 429 and secondary-limit 403 with Retry-After,
+// timeouts, responses lost after GitHub acted), it creates, refuses and
+// deletes more resources and asserts that no repository was created twice
+// or deleted and that no file the provider did not create was overwritten.
+//
+// Run: make provider-scale [SCALE=200] (needs root, like provider-e2e).
+package e2e
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	kerrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/rest"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
+
+	"github.com/paved-dev/paved/provider/apis"
+	ghv1alpha1 "github.com/paved-dev/paved/provider/apis/github/v1alpha1"
+	pcv1alpha1 "github.com/paved-dev/paved/provider/apis/v1alpha1"
+	"github.com/paved-dev/paved/provider/internal/clients/github/ghtest"
+)
+
+const (
+	envScale     = "PAVED_SCALE"
+	envFaultRate = "PAVED_SCALE_FAULT_RATE"
+	scaleOrg     = "acme"
+	catalogPath  = "catalog-info.yaml"
+
+	// githubTimeout is the provider's --github-timeout in this test; the
+	// timeout fault stalls a response longer than that.
+	githubTimeout = 5 * time.Second
+)
+
+// scaleFaults are the kinds of faults injected at random in the fault
+// phase. Retry-After is short so that the test measures recovery, not
+// waiting (GitHub asks for at least a minute without it).
+var scaleFaults = []ghtest.Fault{
+	{Name: "502", Status: http.StatusBadGateway},
+	{Name: "429 Retry-After", Status: http.StatusTooManyRequests, RetryAfter: 1},
+	{Name: "403 secondary limit", Status: http.StatusForbidden, RetryAfter: 1},
+	{Name: "timeout after acting", AfterHandling: true, Delay: githubTimeout + time.Second},
+	{Name: "500 after acting (lost response)", Status: http.StatusInternalServerError, AfterHandling: true},
+}
+
+func envInt(t *testing.T, k string, def int) int {
+	t.Helper()
+	v := os.Getenv(k)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		t.Fatalf("%s=%q: want a positive integer", k, v)
+	}
+	return n
+}
+
+func TestScale(t *testing.T) {
+	n := envInt(t, envScale, 1000)
+	rate := 0.2
+	if v := os.Getenv(envFaultRate); v != "" {
+		var err error
+		if rate, err = strconv.ParseFloat(v, 64); err != nil || rate < 0 || rate >= 1 {
+			t.Fatalf("%s=%q: want a fraction in [0, 1)", envFaultRate, v)
+		}
+	}
+
+	v, err := ghtest.LoadValidator()
+	if err != nil {
+		t.Fatal(err)
+	}
+	gh := ghtest.NewServer(v)
+	defer gh.Close()
+	gh.AddOrg(scaleOrg)
+	gh.AddToken(token, "octo")
+	// GitHub allows 5,000 counted requests an hour per token (15,000 for
+	// an App on Enterprise Cloud); creating 1,000 repositories takes more.
+	// The limit is lifted here: what is measured is the provider.
+	gh.SetRateLimit(100_000_000)
+	defer func() {
+		vs := gh.Violations()
+		for i, v := range vs {
+			if i == 20 {
+				t.Errorf("OpenAPI: ... %d more", len(vs)-i)
+				break
+			}
+			t.Errorf("OpenAPI: %s", v)
+		}
+	}()
+
+	c := scaleClient(t)
+	installCRDs(t, c)
+	ctx := context.Background()
+	for _, o := range []client.Object{
+		&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "paved-system"}},
+		&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: "paved-system", Name: "github"}, Data: map[string][]byte{"token": []byte(token)}},
+		&pcv1alpha1.ProviderConfig{ObjectMeta: metav1.ObjectMeta{Name: "default"}, Spec: pcv1alpha1.ProviderConfigSpec{GitHub: &pcv1alpha1.GitHubConfig{
+			BaseURL: gh.URL,
+			Credentials: pcv1alpha1.GitHubCredentials{Source: pcv1alpha1.GitHubCredentialsSecret, SecretRef: &xpv2.SecretKeySelector{
+				SecretReference: xpv2.SecretReference{Namespace: "paved-system", Name: "github"}, Key: "token"}},
+		}}},
+	} {
+		if err := c.Create(ctx, o); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	// The poll interval is chosen so that steady-state polls of all 2N
+	// resources ask for about 5 reconciles a second, half of the default
+	// --max-reconcile-rate, and so do not slow down creation.
+	poll := min(max(time.Duration(2*n/5)*time.Second, 30*time.Second), 5*time.Minute)
+	p := startProvider(t, "--poll", poll.String(), "--github-timeout", githubTimeout.String())
+	t.Logf("scale: %d Repositories and %d RepositoryFiles, --poll %v, fault rate %.0f%% in the fault phase", n, n, poll, rate*100)
+
+	// Phase 1: create, no faults.
+	begin := time.Now()
+	names := make([]string, n)
+	for i := range names {
+		names[i] = fmt.Sprintf("svc-%04d", i)
+	}
+	createAll(t, c, names, nil)
+	t.Logf("scale: created %d objects in %.1f s", 2*n, time.Since(begin).Seconds())
+	deadline := 10*time.Minute + time.Duration(n)*time.Second
+	st := waitFor(t, c, gh, deadline, "all Repositories and RepositoryFiles Ready", func(s state) bool {
+		return s.readyRepos(names) == n && s.readyFiles(names) == n
+	})
+	repoReady, fileReady := st.lastReady(names, begin)
+	t.Logf("figure: %d Repositories Ready in %.0f s", n, repoReady.Seconds())
+	t.Logf("figure: %d RepositoryFiles Ready in %.0f s", n, fileReady.Seconds())
+	s1 := gh.Stats()
+	t.Logf("figure: creating %d repositories and files cost %d GitHub requests, %d counted (%.1f per repository and file)",
+		n, s1.Requests, s1.Counted, float64(s1.Counted)/float64(n))
+
+	// Steady state: every resource's first poll after the provider's own
+	// writes reads new ETags (counted); measure after one poll interval.
+	time.Sleep(poll)
+	window := time.Minute
+	r0, g0 := p.reconciles(t), gh.Stats()
+	time.Sleep(window)
+	r1, g1 := p.reconciles(t), gh.Stats()
+	rec := r1 - r0
+	t.Logf("figure: steady state, %v of %v polls: %d reconciles, %d GitHub requests, %d answered 304, %d counted",
+		window, poll, rec, g1.Requests-g0.Requests, g1.NotModified-g0.NotModified, g1.Counted-g0.Counted)
+	if rec == 0 {
+		t.Errorf("no reconcile in the steady-state window: nothing measured")
+	} else {
+		t.Logf("figure: counted GitHub requests at steady state: %.2f per reconcile", float64(g1.Counted-g0.Counted)/float64(rec))
+	}
+	if d := g1.Counted - g0.Counted; d > 0 {
+		t.Logf("scale: counted at steady state by route: %v", diffRoutes(g0.ByRoute, g1.ByRoute))
+	}
+	hwm, rss := p.memory(t)
+	t.Logf("figure: provider RSS: %d MiB peak (VmHWM), %d MiB at steady state (VmRSS)", hwm>>20, rss>>20)
+
+	// Phase 2: faults.
+	m := max(n/5, 10)
+	k := max(n/20, 5)
+	faulty := make([]string, m)
+	for i := range faulty {
+		faulty[i] = fmt.Sprintf("flt-%04d", i)
+	}
+	taken := make([]string, k)
+	for i := range taken {
+		taken[i] = fmt.Sprintf("taken-%04d", i)
+		gh.CreateOutOfBand(scaleOrg, taken[i])
+	}
+	gone := names[:n/10]
+	before := gh.Stats()
+	gh.InjectRandom(rate, 8, scaleFaults...)
+	begin = time.Now()
+	createAll(t, c, faulty, nil)
+	createAll(t, c, taken, func(o client.Object) bool { _, isRepo := o.(*ghv1alpha1.Repository); return isRepo })
+	deleteAll(t, c, gone)
+	st = waitFor(t, c, gh, deadline, "with faults: new resources Ready, taken names refused, deleted resources gone", func(s state) bool {
+		return s.readyRepos(faulty) == m && s.readyFiles(faulty) == m && s.refusedRepos(taken) == k && s.absent(gone)
+	})
+	// Deleting a refused Repository must leave the repository alone.
+	deleteAll(t, c, taken)
+	waitFor(t, c, gh, deadline, "with faults: refused Repositories deleted", func(s state) bool { return s.absent(taken) })
+	gh.InjectRandom(0, 0)
+	after := gh.Stats()
+	t.Logf("figure: fault phase: %d requests, %d faults injected (%v), %.0f s until settled",
+		after.Requests-before.Requests, after.FaultsInjected-before.FaultsInjected, diffRoutes(before.FaultsByName, after.FaultsByName), time.Since(begin).Seconds())
+
+	// Nothing duplicated, deleted or overwritten.
+	creates := after.RepoCreates - before.RepoCreates
+	dup := creates - m
+	if extra := gh.RepoCount() - (n + m + k); extra > dup {
+		dup = extra
+	}
+	lost, overwritten := after.RepoDeletes, 0
+	for _, name := range append(append(append([]string{}, names...), faulty...), taken...) {
+		r, ok := gh.Repo(scaleOrg, name)
+		if !ok {
+			lost++
+			t.Errorf("repository %s/%s is gone", scaleOrg, name)
+			continue
+		}
+		want := map[string]string{"main:README.md": "# " + name + "\n"}
+		isTaken := strings.HasPrefix(name, "taken-")
+		if !isTaken {
+			want["main:"+catalogPath] = catalogContent(name)
+		}
+		for f, content := range want {
+			if have, ok := r.Files[f]; !ok && r.Archived && f == "main:"+catalogPath {
+				continue // removed by deleting its RepositoryFile
+			} else if have != content {
+				overwritten++
+				t.Errorf("%s/%s: %s is %q, want %q", scaleOrg, name, f, r.Files[f], content)
+			}
+		}
+		if isTaken && (r.Archived || r.Commits != 1 || r.Protected || len(r.Topics) > 0) {
+			t.Errorf("%s/%s was not ours but was changed: %+v", scaleOrg, name, r)
+		}
+	}
+	for _, name := range gone {
+		if r, ok := gh.Repo(scaleOrg, name); ok && !r.Archived {
+			t.Errorf("%s/%s: its Repository was deleted but it is not archived", scaleOrg, name)
+		}
+	}
+	t.Logf("figure: with %.0f%% injected faults: %d duplicate repositories, %d deleted repositories, %d overwritten files", rate*100, dup, lost, overwritten)
+	if dup != 0 || lost != 0 || overwritten != 0 {
+		t.Errorf("with faults: %d duplicate repositories (%d creates for %d new Repositories), %d deleted repositories, %d overwritten files; want 0, 0, 0",
+			dup, creates, m, lost, overwritten)
+	}
+	p.checkLog(t)
+}
+
+func catalogContent(name string) string {
+	return "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: " + name + "\nspec:\n  type: service\n  owner: team-a\n  lifecycle: production\n"
+}
+
+// scaleClient is an admin client that may send many requests: creating and
+// listing thousands of objects at the harness's 50 QPS would measure the
+// test, not the provider.
+func scaleClient(t *testing.T) client.Client {
+	t.Helper()
+	s := runtime.NewScheme()
+	for _, add := range []func(*runtime.Scheme) error{apis.AddToScheme, corev1.AddToScheme, apiextensionsv1.AddToScheme} {
+		if err := add(s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfg := rest.CopyConfig(cp.Config)
+	cfg.QPS, cfg.Burst = 500, 1000
+	c, err := client.New(cfg, client.Options{Scheme: s})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// objectsFor are a Repository and a RepositoryFile named name.
+func objectsFor(name string) []client.Object {
+	return []client.Object{
+		&ghv1alpha1.Repository{
+			ObjectMeta: metav1.ObjectMeta{Name: name},
+			Spec: ghv1alpha1.RepositorySpec{ForProvider: ghv1alpha1.RepositoryParameters{
+				Owner: scaleOrg, Description: ptr("service " + name), Topics: []string{"paved", "scale"}, AutoInit: ptr(true),
+				BranchProtection: &ghv1alpha1.BranchProtection{},
+			}},
+		},
+		&ghv1alpha1.RepositoryFile{
+			ObjectMeta: metav1.ObjectMeta{Name: name},
+			Spec: ghv1alpha1.RepositoryFileSpec{ForProvider: ghv1alpha1.RepositoryFileParameters{
+				RepositoryRef: &xpv2.Reference{Name: name},
+				Path:          catalogPath,
+				Content:       catalogContent(name),
+			}},
+		},
+	}
+}
+
+// createAll creates the objects of every name (those keep accepts, or all)
+// from a few goroutines.
+func createAll(t *testing.T, c client.Client, names []string, keep func(client.Object) bool) {
+	t.Helper()
+	forAll(t, names, func(name string) error {
+		for _, o := range objectsFor(name) {
+			if keep != nil && !keep(o) {
+				continue
+			}
+			if err := c.Create(context.Background(), o); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// deleteAll deletes the Repository and RepositoryFile of every name.
+func deleteAll(t *testing.T, c client.Client, names []string) {
+	t.Helper()
+	forAll(t, names, func(name string) error {
+		for _, o := range objectsFor(name) {
+			if err := c.Delete(context.Background(), o); err != nil && !kerrors.IsNotFound(err) {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func forAll(t *testing.T, names []string, f func(string) error) {
+	t.Helper()
+	work := make(chan string)
+	errs := make(chan error, len(names))
+	var wg sync.WaitGroup
+	for range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for name := range work {
+				if err := f(name); err != nil {
+					errs <- fmt.Errorf("%s: %w", name, err)
+				}
+			}
+		}()
+	}
+	for _, name := range names {
+		work <- name
+	}
+	close(work)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+}
+
+// state is one listing of all Repositories and RepositoryFiles.
+type state struct {
+	repos map[string]*ghv1alpha1.Repository
+	files map[string]*ghv1alpha1.RepositoryFile
+}
+
+func listState(c client.Client) (state, error) {
+	rl, fl := &ghv1alpha1.RepositoryList{}, &ghv1alpha1.RepositoryFileList{}
+	if err := c.List(context.Background(), rl); err != nil {
+		return state{}, err
+	}
+	if err := c.List(context.Background(), fl); err != nil {
+		return state{}, err
+	}
+	s := state{repos: map[string]*ghv1alpha1.Repository{}, files: map[string]*ghv1alpha1.RepositoryFile{}}
+	for i := range rl.Items {
+		s.repos[rl.Items[i].Name] = &rl.Items[i]
+	}
+	for i := range fl.Items {
+		s.files[fl.Items[i].Name] = &fl.Items[i]
+	}
+	return s, nil
+}
+
+type conditioned interface {
+	GetCondition(xpv2.ConditionType) xpv2.Condition
+}
+
+func isReady(o conditioned) bool {
+	return o.GetCondition(xpv2.TypeReady).Status == corev1.ConditionTrue && o.GetCondition(xpv2.TypeSynced).Status == corev1.ConditionTrue
+}
+
+func (s state) readyRepos(names []string) int {
+	k := 0
+	for _, n := range names {
+		if r, ok := s.repos[n]; ok && isReady(r) {
+			k++
+		}
+	}
+	return k
+}
+
+func (s state) readyFiles(names []string) int {
+	k := 0
+	for _, n := range names {
+		if f, ok := s.files[n]; ok && isReady(f) {
+			k++
+		}
+	}
+	return k
+}
+
+// refusedRepos counts Repositories that say why they do not manage the
+// repository of their name.
+func (s state) refusedRepos(names []string) int {
+	k := 0
+	for _, n := range names {
+		if r, ok := s.repos[n]; ok && r.GetCondition(xpv2.TypeSynced).Status == corev1.ConditionFalse &&
+			strings.Contains(r.GetCondition(xpv2.TypeSynced).Message, "already exists") {
+			k++
+		}
+	}
+	return k
+}
+
+func (s state) absent(names []string) bool {
+	for _, n := range names {
+		if _, ok := s.repos[n]; ok {
+			return false
+		}
+		if _, ok := s.files[n]; ok {
+			return false
+		}
+	}
+	return true
+}
+
+// lastReady returns when the last Repository and the last RepositoryFile
+// of names became Ready, after begin (from the Ready conditions' transition
+// times, to the second).
+func (s state) lastReady(names []string, begin time.Time) (repos, files time.Duration) {
+	for _, n := range names {
+		repos = max(repos, s.repos[n].GetCondition(xpv2.TypeReady).LastTransitionTime.Sub(begin))
+		files = max(files, s.files[n].GetCondition(xpv2.TypeReady).LastTransitionTime.Sub(begin))
+	}
+	return repos, files
+}
+
+// waitFor lists the resources every few seconds until done, reporting
+// progress; it fails the test if that does not happen within limit (a
+// liveness bound, not a measurement).
+func waitFor(t *testing.T, c client.Client, gh *ghtest.Server, limit time.Duration, what string, done func(state) bool) state {
+	t.Helper()
+	start, last := time.Now(), time.Now()
+	for {
+		s, err := listState(c)
+		if err == nil && done(s) {
+			return s
+		}
+		if time.Since(start) > limit {
+			t.Fatalf("%s: not within %v (last list error: %v); %s", what, limit, err, summary(s))
+		}
+		if time.Since(last) >= 30*time.Second {
+			last = time.Now()
+			st := gh.Stats()
+			t.Logf("scale: %.0f s: %s; GitHub: %d requests, %d counted, %d faults", time.Since(start).Seconds(), summary(s), st.Requests, st.Counted, st.FaultsInjected)
+		}
+		time.Sleep(5 * time.Second)
+	}
+}
+
+func summary(s state) string {
+	rr, fr := 0, 0
+	var sample string
+	for _, r := range s.repos {
+		if isReady(r) {
+			rr++
+		} else if sample == "" {
+			sample = r.Name + ": " + r.GetCondition(xpv2.TypeSynced).Message
+		}
+	}
+	for _, f := range s.files {
+		if isReady(f) {
+			fr++
+		}
+	}
+	return fmt.Sprintf("Repositories %d/%d Ready, RepositoryFiles %d/%d Ready (e.g. %s)", rr, len(s.repos), fr, len(s.files), sample)
+}
+
+func diffRoutes(a, b map[string]int) map[string]int {
+	d := map[string]int{}
+	for k, v := range b {
+		if v != a[k] {
+			d[k] = v - a[k]
+		}
+	}
+	return d
+}
+
+// provider is bin/provider, started for one test.
+type provider struct {
+	cmd     *exec.Cmd
+	metrics string
+	log     string
+}
+
+func startProvider(t *testing.T, args ...string) *provider {
+	t.Helper()
+	logPath := filepath.Join(root, "_output", "provider-e2e", "logs", "provider-"+t.Name()+".log")
+	lf, err := os.Create(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = lf.Close() })
+	p := &provider{metrics: freeAddr(t), log: logPath}
+	p.cmd = exec.Command(os.Getenv(envProvider), append([]string{"--kubeconfig", cp.Kubeconfig,
+		"--metrics-bind-address", p.metrics, "--health-probe-bind-address", "127.0.0.1:0"}, args...)...)
+	p.cmd.Stdout, p.cmd.Stderr = lf, lf
+	p.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = p.cmd.Process.Signal(syscall.SIGTERM); _ = p.cmd.Wait() })
+	return p
+}
+
+// reconciles is the number of reconciles the GitHub controllers have run
+// (controller-runtime's controller_runtime_reconcile_total).
+func (p *provider) reconciles(t *testing.T) int {
+	t.Helper()
+	rsp, err := http.Get("http://" + p.metrics + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rsp.Body.Close()
+	total := 0
+	sc := bufio.NewScanner(rsp.Body)
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		l := sc.Text()
+		if !strings.HasPrefix(l, "controller_runtime_reconcile_total{") || !strings.Contains(l, "github.paved.dev") {
+			continue
+		}
+		f := strings.Fields(l)
+		v, err := strconv.ParseFloat(f[len(f)-1], 64)
+		if err != nil {
+			t.Fatalf("metrics line %q: %v", l, err)
+		}
+		total += int(v)
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return total
+}
+
+// memory reads VmHWM and VmRSS (bytes) of the provider from /proc. The test
+// runs in a PID namespace of its own but sees the host's /proc, so the
+// provider's host PID is looked up by its PID in this namespace.
+func (p *provider) memory(t *testing.T) (hwm, rss int64) {
+	t.Helper()
+	pid, err := hostPID(p.cmd.Process.Pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "status"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		k, v, ok := strings.Cut(l, ":")
+		if !ok || (k != "VmHWM" && k != "VmRSS") {
+			continue
+		}
+		kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+		if err != nil {
+			t.Fatalf("/proc/%d/status %s: %v", pid, l, err)
+		}
+		if k == "VmHWM" {
+			hwm = kb << 10
+		} else {
+			rss = kb << 10
+		}
+	}
+	if hwm == 0 || rss == 0 {
+		t.Fatalf("/proc/%d/status has no VmHWM or VmRSS", pid)
+	}
+	return hwm, rss
+}
+
+// hostPID finds the host PID of the process that has PID nsPID in this
+// process's PID namespace (its status's NSpid line ends with nsPID).
+func hostPID(nsPID int) (int, error) {
+	self, err := os.Readlink("/proc/self/ns/pid")
+	if err != nil {
+		return 0, err
+	}
+	ents, err := os.ReadDir("/proc")
+	if err != nil {
+		return 0, err
+	}
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		if ns, err := os.Readlink(filepath.Join("/proc", e.Name(), "ns", "pid")); err != nil || ns != self {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "status"))
+		if err != nil {
+			continue
+		}
+		for _, l := range strings.Split(string(b), "\n") {
+			if f := strings.Fields(l); len(f) > 1 && f[0] == "NSpid:" && f[len(f)-1] == strconv.Itoa(nsPID) {
+				return pid, nil
+			}
+		}
+	}
+	return 0, fmt.Errorf("no process with PID %d in this PID namespace", nsPID)
+}
+
+// checkLog fails the test if the provider logged the token.
+func (p *provider) checkLog(t *testing.T) {
+	t.Helper()
+	f, err := os.Open(p.log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	b, err := io.ReadAll(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(b), token) {
+		t.Error("provider log contains the GitHub token")
+	}
+}
