@@ -24,6 +24,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -192,18 +193,38 @@ func TestScale(t *testing.T) {
 		gh.CreateOutOfBand(scaleOrg, taken[i])
 	}
 	gone := names[:n/10]
+	// RepositoryFiles for README.md, which GitHub's auto-init wrote: not
+	// theirs to overwrite.
+	readmes := make([]client.Object, k)
+	readmeNames := make([]string, k)
+	for i := range readmes {
+		readmeNames[i] = faulty[i] + "-readme"
+		readmes[i] = &ghv1alpha1.RepositoryFile{
+			ObjectMeta: metav1.ObjectMeta{Name: readmeNames[i]},
+			Spec: ghv1alpha1.RepositoryFileSpec{ForProvider: ghv1alpha1.RepositoryFileParameters{
+				RepositoryRef: &xpv2.Reference{Name: faulty[i]}, Path: "README.md", Content: "# overwritten\n",
+			}},
+		}
+	}
 	before := gh.Stats()
 	gh.InjectRandom(rate, 8, scaleFaults...)
 	begin = time.Now()
 	createAll(t, c, faulty, nil)
 	createAll(t, c, taken, func(o client.Object) bool { _, isRepo := o.(*ghv1alpha1.Repository); return isRepo })
+	forAll(t, readmeNames, func(name string) error { return c.Create(ctx, readmes[slices.Index(readmeNames, name)]) })
 	deleteAll(t, c, gone)
-	st = waitFor(t, c, gh, deadline, "with faults: new resources Ready, taken names refused, deleted resources gone", func(s state) bool {
-		return s.readyRepos(faulty) == m && s.readyFiles(faulty) == m && s.refusedRepos(taken) == k && s.absent(gone)
+	waitFor(t, c, gh, deadline, "with faults: new resources Ready, taken names and existing files refused, deleted resources gone", func(s state) bool {
+		return s.readyRepos(faulty) == m && s.readyFiles(faulty) == m && s.refusedRepos(taken) == k && s.refusedFiles(readmeNames) == k && s.absent(gone)
 	})
-	// Deleting a refused Repository must leave the repository alone.
+	// Deleting a refused Repository or RepositoryFile must leave what it
+	// refused alone.
 	deleteAll(t, c, taken)
-	waitFor(t, c, gh, deadline, "with faults: refused Repositories deleted", func(s state) bool { return s.absent(taken) })
+	forAll(t, readmeNames, func(name string) error {
+		return client.IgnoreNotFound(c.Delete(ctx, readmes[slices.Index(readmeNames, name)]))
+	})
+	waitFor(t, c, gh, deadline, "with faults: refused Repositories and RepositoryFiles deleted", func(s state) bool {
+		return s.absent(taken) && s.absent(readmeNames)
+	})
 	gh.InjectRandom(0, 0)
 	after := gh.Stats()
 	t.Logf("figure: fault phase: %d requests, %d faults injected (%v), %.0f s until settled",
@@ -414,6 +435,19 @@ func (s state) refusedRepos(names []string) int {
 	for _, n := range names {
 		if r, ok := s.repos[n]; ok && r.GetCondition(xpv2.TypeSynced).Status == corev1.ConditionFalse &&
 			strings.Contains(r.GetCondition(xpv2.TypeSynced).Message, "already exists") {
+			k++
+		}
+	}
+	return k
+}
+
+// refusedFiles counts RepositoryFiles that say why they leave the file at
+// their path alone.
+func (s state) refusedFiles(names []string) int {
+	k := 0
+	for _, n := range names {
+		if f, ok := s.files[n]; ok && f.GetCondition(xpv2.TypeSynced).Status == corev1.ConditionFalse &&
+			strings.Contains(f.GetCondition(xpv2.TypeSynced).Message, "overwriteOnCreate") {
 			k++
 		}
 	}
