@@ -304,7 +304,7 @@ func objectsFor(name string) []client.Object {
 		&ghv1alpha1.Repository{
 			ObjectMeta: metav1.ObjectMeta{Name: name},
 			Spec: ghv1alpha1.RepositorySpec{ForProvider: ghv1alpha1.RepositoryParameters{
-				Owner: scaleOrg, Description: ptr("service " + name), Topics: []string{"paved", "scale"}, AutoInit: ptr(true),
+				Owner: scaleOrg, Description: ptr("service " + name), Topics: &[]string{"paved", "scale"}, AutoInit: ptr(true),
 				BranchProtection: &ghv1alpha1.BranchProtection{},
 			}},
 		},
