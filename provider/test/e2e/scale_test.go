@@ -154,8 +154,8 @@ func TestScale(t *testing.T) {
 	createAll(t, c, names, nil)
 	t.Logf("scale: created %d objects in %.1f s", 2*n, time.Since(begin).Seconds())
 	deadline := 10*time.Minute + time.Duration(n)*time.Second
-	st := waitFor(t, c, gh, deadline, "all Repositories and RepositoryFiles Ready", func(s state) bool {
-		return s.readyRepos(names) == n && s.readyFiles(names) == n
+	st := waitFor(t, c, gh, deadline, "all Repositories and RepositoryFiles Ready", func(s state) []string {
+		return missing("Ready Repositories", s.readyRepos(names), n, "Ready RepositoryFiles", s.readyFiles(names), n)
 	})
 	repoReady, fileReady := st.lastReady(names, begin)
 	t.Logf("figure: %d Repositories Ready in %.0f s", n, repoReady.Seconds())
@@ -230,8 +230,9 @@ func TestScale(t *testing.T) {
 	// is judged by what does not: Ready (set by a successful observation
 	// and kept through failed ones), Synced=False where nothing can
 	// succeed, and absence.
-	waitFor(t, c, gh, deadline, "with faults: new resources Ready, taken names and existing files not Synced, deleted resources gone", func(s state) bool {
-		return s.available(faulty) == 2*m && s.notSynced(taken) == k && s.notSynced(readmeNames) == k && s.absent(gone)
+	waitFor(t, c, gh, deadline, "with faults: new resources Ready, taken names and existing files not Synced, deleted resources gone", func(s state) []string {
+		return missing("Ready new resources", s.available(faulty), 2*m, "not Synced on taken names", s.notSynced(taken), k,
+			"not Synced on README.md", s.notSynced(readmeNames), k, "deleted resources gone", s.absent(gone), len(gone))
 	})
 	// Deleting a Repository or RepositoryFile that was refused must leave
 	// what it refused alone.
@@ -239,8 +240,8 @@ func TestScale(t *testing.T) {
 	forAll(t, readmeNames, func(name string) error {
 		return client.IgnoreNotFound(c.Delete(ctx, readmes[slices.Index(readmeNames, name)]))
 	})
-	waitFor(t, c, gh, deadline, "with faults: refused Repositories and RepositoryFiles deleted", func(s state) bool {
-		return s.absent(taken) && s.absent(readmeNames)
+	waitFor(t, c, gh, deadline, "with faults: refused Repositories and RepositoryFiles deleted", func(s state) []string {
+		return missing("refused Repositories gone", s.absent(taken), k, "refused RepositoryFiles gone", s.absent(readmeNames), k)
 	})
 	gh.InjectRandom(0, 0)
 	after := gh.Stats()
@@ -248,8 +249,8 @@ func TestScale(t *testing.T) {
 		after.Requests-before.Requests, after.FaultsInjected-before.FaultsInjected, diffRoutes(before.FaultsByName, after.FaultsByName), time.Since(begin).Seconds())
 	// Without faults every remaining resource converges.
 	kept := append(append([]string{}, names[len(gone):]...), faulty...)
-	waitFor(t, c, gh, deadline, "after the faults: every remaining resource Ready and Synced", func(s state) bool {
-		return s.readyRepos(kept) == len(kept) && s.readyFiles(kept) == len(kept)
+	waitFor(t, c, gh, deadline, "after the faults: every remaining resource Ready and Synced", func(s state) []string {
+		return missing("Ready Repositories", s.readyRepos(kept), len(kept), "Ready RepositoryFiles", s.readyFiles(kept), len(kept))
 	})
 
 	// Nothing duplicated, deleted or overwritten.
@@ -480,16 +481,30 @@ func (s state) notSynced(names []string) int {
 	return k
 }
 
-func (s state) absent(names []string) bool {
+// absent counts the names that have neither a Repository nor a
+// RepositoryFile.
+func (s state) absent(names []string) int {
+	k := 0
 	for _, n := range names {
-		if _, ok := s.repos[n]; ok {
-			return false
-		}
-		if _, ok := s.files[n]; ok {
-			return false
+		_, r := s.repos[n]
+		_, f := s.files[n]
+		if !r && !f {
+			k++
 		}
 	}
-	return true
+	return k
+}
+
+// missing takes triples of what, have, want and returns "what have/want"
+// for each that is short, or nothing.
+func missing(triples ...any) []string {
+	var out []string
+	for i := 0; i+2 < len(triples); i += 3 {
+		if have, want := triples[i+1].(int), triples[i+2].(int); have != want {
+			out = append(out, fmt.Sprintf("%s %d/%d", triples[i], have, want))
+		}
+	}
+	return out
 }
 
 // lastReady returns when the last Repository and the last RepositoryFile
@@ -506,21 +521,25 @@ func (s state) lastReady(names []string, begin time.Time) (repos, files time.Dur
 // waitFor lists the resources every few seconds until done, reporting
 // progress; it fails the test if that does not happen within limit (a
 // liveness bound, not a measurement).
-func waitFor(t *testing.T, c client.Client, gh *ghtest.Server, limit time.Duration, what string, done func(state) bool) state {
+func waitFor(t *testing.T, c client.Client, gh *ghtest.Server, limit time.Duration, what string, short func(state) []string) state {
 	t.Helper()
 	start, last := time.Now(), time.Now()
 	for {
 		s, err := listState(c)
-		if err == nil && done(s) {
-			return s
+		var left []string
+		if err == nil {
+			if left = short(s); len(left) == 0 {
+				return s
+			}
 		}
 		if time.Since(start) > limit {
-			t.Fatalf("%s: not within %v (last list error: %v); %s", what, limit, err, summary(s))
+			t.Fatalf("%s: not within %v (last list error: %v): %v; %s", what, limit, err, left, summary(s))
 		}
 		if time.Since(last) >= 30*time.Second {
 			last = time.Now()
 			st := gh.Stats()
-			t.Logf("scale: %.0f s: %s; GitHub: %d requests, %d counted, %d faults", time.Since(start).Seconds(), summary(s), st.Requests, st.Counted, st.FaultsInjected)
+			t.Logf("scale: %.0f s: waiting for %v; %s; GitHub: %d requests, %d counted, %d faults",
+				time.Since(start).Seconds(), left, summary(s), st.Requests, st.Counted, st.FaultsInjected)
 		}
 		time.Sleep(5 * time.Second)
 	}
