@@ -146,6 +146,7 @@ func TestScale(t *testing.T) {
 	t.Logf("scale: %d Repositories and %d RepositoryFiles, --poll %v, fault rate %.0f%% in the fault phase", n, n, poll, rate*100)
 
 	// Phase 1: create, no faults.
+	rBegin := p.reconciles(t)
 	begin := time.Now()
 	names := make([]string, n)
 	for i := range names {
@@ -161,6 +162,8 @@ func TestScale(t *testing.T) {
 	t.Logf("figure: %d Repositories Ready in %.0f s", n, repoReady.Seconds())
 	t.Logf("figure: %d RepositoryFiles Ready in %.0f s", n, fileReady.Seconds())
 	s1 := gh.Stats()
+	rc := p.reconciles(t) - rBegin
+	t.Logf("figure: %d reconciles until then (%.1f per resource)", rc, float64(rc)/float64(2*n))
 	t.Logf("figure: creating %d repositories and files cost %d GitHub requests, %d counted (%.1f per repository and file)",
 		n, s1.Requests, s1.Counted, float64(s1.Counted)/float64(n))
 	writes := 0
