@@ -172,8 +172,8 @@ func TestScale(t *testing.T) {
 			writes += k
 		}
 	}
-	t.Logf("figure: of which %d content-creating (POST, PATCH, PUT, DELETE): at GitHub's 80 a minute and 500 an hour per identity at least %.1f h",
-		writes, max(float64(writes)/80/60, float64(writes-500)/500))
+	t.Logf("figure: of which %d content-creating (POST, PATCH, PUT, DELETE): at GitHub's 80 a minute and 500 an hour per identity at least %.0f min",
+		writes, max(float64(writes)/80, float64(writes-500)/500*60))
 
 	// Steady state: every resource's first poll after the provider's own
 	// writes reads new ETags (counted); measure after one poll interval.
