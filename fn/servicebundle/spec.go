@@ -142,15 +142,13 @@ func parse(xr *compose.Composite) (*service, error) {
 	if s.database != nil {
 		if e, _ := pb.String(s.database, "engine"); slices.Contains(unbuiltEngines, e) {
 			errs.Add(field.Invalid("spec.database.engine", e, allowed(database.Engines)+" (redis and mongodb are not offered yet)"))
-		} else if err := field.Nest(database.Validate(s.database), "spec", "spec.database"); err != nil {
-			errs = append(errs, err.(field.List)...)
+		} else {
+			addNested(&errs, "spec.database", database.Validate(s.database))
 		}
 	}
 	s.bucket = nested(spec, "bucket", bucketFields, &errs)
 	if s.bucket != nil {
-		if err := field.Nest(bucket.Validate(s.bucket), "spec", "spec.bucket"); err != nil {
-			errs = append(errs, err.(field.List)...)
-		}
+		addNested(&errs, "spec.bucket", bucket.Validate(s.bucket))
 	}
 
 	if pb.Has(spec, "environments") {
@@ -189,6 +187,18 @@ func parse(xr *compose.Composite) (*service, error) {
 		s.replicaCount = n
 	}
 	return s, errs.Err()
+}
+
+// addNested adds the errors of a nested claim's validation, re-rooted from
+// its spec to path.
+func addNested(errs *field.List, path string, err error) {
+	switch nested := field.Nest(err, "spec", path).(type) {
+	case nil:
+	case field.List:
+		*errs = append(*errs, nested...)
+	default:
+		errs.Add(field.Invalid(path, nil, nested.Error()))
+	}
 }
 
 // requiredString reads a required non-empty string.
