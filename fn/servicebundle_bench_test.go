@@ -58,3 +58,15 @@ func BenchmarkRunFunctionServiceBundle(b *testing.B) {
 		})
 	}
 }
+
+// serviceBundleFirstReconcile is the registry's example ServiceBundle as a
+// live composite, nothing composed yet.
+func serviceBundleFirstReconcile() *fnv1.RunFunctionRequest {
+	var example string
+	for _, k := range Kinds {
+		if k.Composite == servicebundle.Kind {
+			example = k.Example
+		}
+	}
+	return runReq(bundleInput, &fnv1.State{Composite: realistic(xr(servicebundle.Kind, "ServiceBundle", "orders-api", example), nil)})
+}

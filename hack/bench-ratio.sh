@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Runs the gRPC benchmarks of function-paved and a no-op function side by side
-# and prints, per request, paved's cost as a multiple of the no-op's
+# Runs the gRPC benchmarks of function-paved, a no-op function and the
+# same-bytes floor (a function that answers with paved's own response,
+# computed beforehand: gRPC and proto alone) side by side and prints, per
+# request, paved's cost as a multiple of the floor's and of the no-op's
 # in CPU time per call (median of COUNT runs; client and server share the
 # process, so this is the whole round trip) with allocations per call.
 #   hack/bench-ratio.sh [COUNT]
@@ -24,9 +26,9 @@ awk '
     return a[int((k + 1) / 2)]
   }
   END {
-    printf "%-24s %12s %12s %7s %14s %14s\n", "request", "noop cpu-ns", "paved cpu-ns", "ratio", "noop allocs", "paved allocs"
+    printf "%-28s %11s %11s %11s %13s %11s %11s %11s\n", "request", "noop cpu-ns", "floor cpu-ns", "paved cpu-ns", "paved/floor", "paved/noop", "floor allocs", "paved allocs"
     for (r in reqs) {
-      a = median(r, "noop"); b = median(r, "paved")
-      printf "%-24s %12d %12d %6.2fx %14d %14d\n", r, a, b, b / a, allocs[r, "noop"], allocs[r, "paved"]
+      a = median(r, "noop"); f = median(r, "floor"); b = median(r, "paved")
+      printf "%-28s %11d %11d %11d %12.2fx %10.2fx %11d %11d\n", r, a, f, b, b / f, b / a, allocs[r, "floor"], allocs[r, "paved"]
     }
   }' _output/bench.txt
