@@ -188,3 +188,28 @@ func TestProtectionWithoutEnforceAdminsLetsAdminsCommit(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// A change while the pull request is still open updates that pull
+// request's branch; no second pull request.
+func TestChangeWhilePullRequestOpenUpdatesIt(t *testing.T) {
+	e := newEnv(t)
+	e.gh.ProtectBranch(testOrg, "svc", "main", 1, true)
+	e.create("catalog", nil)
+	e.reconcile("catalog", 2)
+	e.age("catalog")
+	e.setContent("catalog", "kind: Component\nspec:\n  owner: team-c\n")
+	e.reconcile("catalog", 2)
+	if prs := e.pulls(); len(prs) != 1 || prs[0].State != "open" {
+		t.Fatalf("pull requests = %+v", prs)
+	}
+	st, _ := e.gh.Repo(testOrg, "svc")
+	if got := st.Files["paved/catalog:catalog-info.yaml"]; got != "kind: Component\nspec:\n  owner: team-c\n" {
+		t.Errorf("pull request branch holds %q", got)
+	}
+	pendingPR(t, e.get("catalog"), 1)
+	e.gh.MergePullRequest(testOrg, "svc", 1)
+	e.reconcile("catalog", 2)
+	if content, _ := e.file("catalog-info.yaml"); content != "kind: Component\nspec:\n  owner: team-c\n" || !isReady(e.get("catalog")) {
+		t.Errorf("after merge: %q, %+v", content, e.get("catalog").Status.Conditions)
+	}
+}
