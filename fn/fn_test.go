@@ -89,7 +89,7 @@ func selector(name string) string {
 // The complete desired state of a small postgresql DatabaseClaim.
 func desiredDatabase(ready fnv1.Ready) map[string]*fnv1.Resource {
 	l := func(n string) string { return labels(n, "database", "orders-db-x7k2p", "orders-db") }
-	return map[string]*fnv1.Resource{
+	return withUsages(map[string]*fnv1.Resource{
 		"subnet-group": {Ready: ready, Resource: resource.MustStructJSON(`{
 			"apiVersion": "rds.aws.upbound.io/v1beta1",
 			"kind": "SubnetGroup",
@@ -185,7 +185,7 @@ func desiredDatabase(ready fnv1.Ready) map[string]*fnv1.Resource {
 				"writeConnectionSecretToRef": {"namespace": "crossplane-system", "name": "orders-db-x7k2p-instance-connection-` + testID + `"}
 			}
 		}`)},
-	}
+	}, ready, "database", "orders-db-x7k2p", "orders-db", dbInstance, dbKept...)
 }
 
 func observedReady(name, obj string, conn map[string][]byte) *fnv1.Resource {
@@ -212,6 +212,7 @@ func TestRunFunction(t *testing.T) {
 			"status": {"atProvider": {"address": "orders-db-x7k2p.abc123.eu-west-1.rds.amazonaws.com", "port": 5432}}}`,
 			map[string][]byte{"username": []byte("paved"), "password": []byte("s3cr3t-from-provider"), "port": []byte("5432")}),
 	}
+	usagesReady(allObservedReady, desiredDatabase(fnv1.Ready_READY_TRUE))
 
 	cases := map[string]struct {
 		reason string
@@ -232,9 +233,9 @@ func TestRunFunction(t *testing.T) {
 				},
 				Conditions: []*fnv1.Condition{{
 					Type: "DatabaseReady", Status: fnv1.Status_STATUS_CONDITION_FALSE, Reason: "Creating",
-					Message: str("waiting for subnet-group (not created yet), security-group (not created yet), security-group-rule (not created yet), parameter-group-postgres15 (not created yet), instance (not created yet)"),
+					Message: str("waiting for subnet-group (not created yet), security-group (not created yet), security-group-rule (not created yet), parameter-group-postgres15 (not created yet), instance (not created yet), protect-security-group (not created yet), protect-security-group-rule (not created yet), protect-subnet-group (not created yet), protect-parameter-group (not created yet)"),
 					Target:  fnv1.Target_TARGET_COMPOSITE_AND_CLAIM.Enum(),
-				}},
+				}, deletion(dbDeletion, "protect-security-group", "protect-security-group-rule", "protect-subnet-group", "protect-parameter-group")},
 			}},
 		},
 		"DatabaseObservedReady": {
@@ -262,9 +263,9 @@ func TestRunFunction(t *testing.T) {
 				},
 				Conditions: []*fnv1.Condition{{
 					Type: "DatabaseReady", Status: fnv1.Status_STATUS_CONDITION_TRUE, Reason: "Available",
-					Message: str("all 5 composed resources are ready"),
+					Message: str("all 9 composed resources are ready"),
 					Target:  fnv1.Target_TARGET_COMPOSITE_AND_CLAIM.Enum(),
-				}},
+				}, deletion(dbDeletion)},
 			}},
 		},
 	}
@@ -300,7 +301,7 @@ func desiredBucket(ready fnv1.Ready) map[string]*fnv1.Resource {
 			"spec": {"forProvider": {"region": "eu-west-1", "bucketSelector": ` + selector("bucket") + `, ` + fp + `}}
 		}`)}
 	}
-	return map[string]*fnv1.Resource{
+	return withUsages(map[string]*fnv1.Resource{
 		"bucket": {Ready: ready, Resource: resource.MustStructJSON(`{
 			"apiVersion": "s3.aws.upbound.io/v1beta1",
 			"kind": "Bucket",
@@ -317,7 +318,7 @@ func desiredBucket(ready fnv1.Ready) map[string]*fnv1.Resource {
 		"policy":             sub("policy", "BucketPolicy", `"policy": `+strconvQuote(tlsOnly)),
 		"lifecycle": sub("lifecycle", "BucketLifecycleConfiguration",
 			`"rule": [{"id": "paved-defaults", "status": "Enabled", "filter": [{"prefix": ""}], "abortIncompleteMultipartUpload": [{"daysAfterInitiation": 7}]}]`),
-	}
+	}, ready, "bucket", "orders-assets-x7k2p", "orders-assets", bucketBucket, bucketKept...)
 }
 
 func strconvQuote(s string) string { return strconv.Quote(s) }
@@ -329,6 +330,7 @@ func TestRunFunctionBucket(t *testing.T) {
 	}
 	observed["bucket"] = observedReady("bucket", `{"apiVersion": "s3.aws.upbound.io/v1beta1", "kind": "Bucket",
 		"status": {"atProvider": {"id": "`+bucketName+`", "arn": "arn:aws:s3:::`+bucketName+`", "region": "eu-west-1"}}}`, nil)
+	usagesReady(observed, desiredBucket(fnv1.Ready_READY_TRUE))
 	notReady := map[string]*fnv1.Resource{}
 	for n, r := range observed {
 		notReady[n] = r
@@ -358,9 +360,10 @@ func TestRunFunctionBucket(t *testing.T) {
 				},
 				Conditions: []*fnv1.Condition{{
 					Type: "BucketReady", Status: fnv1.Status_STATUS_CONDITION_FALSE, Reason: "Creating",
-					Message: str("waiting for bucket (not created yet), versioning (not created yet), encryption (not created yet), public-access-block (not created yet), ownership-controls (not created yet), policy (not created yet), lifecycle (not created yet)"),
-					Target:  fnv1.Target_TARGET_COMPOSITE_AND_CLAIM.Enum(),
-				}},
+					Message: str("waiting for bucket (not created yet), versioning (not created yet), encryption (not created yet), public-access-block (not created yet), ownership-controls (not created yet), policy (not created yet), lifecycle (not created yet), " +
+						"protect-public-access-block (not created yet), protect-policy (not created yet), protect-encryption (not created yet), protect-ownership-controls (not created yet), protect-versioning (not created yet), protect-lifecycle (not created yet)"),
+					Target: fnv1.Target_TARGET_COMPOSITE_AND_CLAIM.Enum(),
+				}, deletion(bucketDeletion, "protect-public-access-block", "protect-policy", "protect-encryption", "protect-ownership-controls", "protect-versioning", "protect-lifecycle")},
 			},
 		},
 		"OneNotReady": {
@@ -384,7 +387,7 @@ func TestRunFunctionBucket(t *testing.T) {
 					Type: "BucketReady", Status: fnv1.Status_STATUS_CONDITION_FALSE, Reason: "Creating",
 					Message: str("waiting for policy (Ready=False: Creating)"),
 					Target:  fnv1.Target_TARGET_COMPOSITE_AND_CLAIM.Enum(),
-				}},
+				}, deletion(bucketDeletion)},
 			},
 		},
 		"ReadyButNotSynced": {
@@ -404,7 +407,7 @@ func TestRunFunctionBucket(t *testing.T) {
 					Type: "BucketReady", Status: fnv1.Status_STATUS_CONDITION_FALSE, Reason: "SyncFailed",
 					Message: str("the provider cannot apply lifecycle (Synced=False: ReconcileError): update failed: async update failed: InvalidRequest: Found overlapping prefixes"),
 					Target:  fnv1.Target_TARGET_COMPOSITE_AND_CLAIM.Enum(),
-				}},
+				}, deletion(bucketDeletion)},
 			},
 		},
 		"ObservedReady": {
@@ -422,9 +425,9 @@ func TestRunFunctionBucket(t *testing.T) {
 				},
 				Conditions: []*fnv1.Condition{{
 					Type: "BucketReady", Status: fnv1.Status_STATUS_CONDITION_TRUE, Reason: "Available",
-					Message: str("all 7 composed resources are ready"),
+					Message: str("all 13 composed resources are ready"),
 					Target:  fnv1.Target_TARGET_COMPOSITE_AND_CLAIM.Enum(),
-				}},
+				}, deletion(bucketDeletion)},
 			},
 		},
 	}

@@ -23,7 +23,9 @@ import (
 // private, encrypted and protected: every ingress block lies inside a
 // private range, every instance is bound to a parameter group of its own
 // engine family that enforces TLS, every value obeys AWS's rules and
-// siblings bind by controller reference only (checkComposed).
+// siblings bind by controller reference only (checkComposed), and every dependent resource is
+// kept by a ClusterUsage while the database or bucket exists
+// (checkProtected).
 func FuzzRunFunction(f *testing.F) {
 	observedSeeds := []string{
 		``,
@@ -88,6 +90,7 @@ func FuzzRunFunction(f *testing.F) {
 		for _, e := range checkComposed(rsp, xr) {
 			t.Error(e)
 		}
+		checkProtected(t, rsp.GetDesired().GetResources())
 		for name, r := range rsp.GetDesired().GetResources() {
 			o := r.GetResource()
 			kind, _ := pb.String(o, "kind")
@@ -165,4 +168,57 @@ func checkTLSBound(t *testing.T, rsp *fnv1.RunFunctionResponse, instance *struct
 		}
 	}
 	t.Errorf("parameter group %q (%s) does not set %s=1", name, family, want)
+}
+
+// checkProtected fails unless every composed resource other than the
+// database or bucket itself is the "of" of a ClusterUsage "by" the
+// composed Instance or Bucket, both referenced by their exact names.
+func checkProtected(t *testing.T, desired map[string]*fnv1.Resource) {
+	t.Helper()
+	type ref struct{ apiVersion, kind, name string }
+	refOf := func(o *structpb.Struct, path ...string) ref {
+		a, _ := pb.String(o, append(path, "apiVersion")...)
+		k, _ := pb.String(o, append(path, "kind")...)
+		n, _ := pb.String(o, append(append(path, "resourceRef"), "name")...)
+		if len(path) == 0 {
+			n, _ = pb.String(o, "metadata", "name")
+		}
+		return ref{a, k, n}
+	}
+	var user *ref
+	kept := map[ref]ref{} // of -> by
+	var dependents []ref
+	for _, r := range desired {
+		o := r.GetResource()
+		switch id := refOf(o); id.kind {
+		case "ClusterUsage":
+			if id.apiVersion != "protection.crossplane.io/v1beta1" {
+				t.Errorf("ClusterUsage %s: apiVersion %q", id.name, id.apiVersion)
+			}
+			if replay, _ := pb.Bool(o, "spec", "replayDeletion"); !replay {
+				t.Errorf("ClusterUsage %s: spec.replayDeletion is not true", id.name)
+			}
+			kept[refOf(o, "spec", "of")] = refOf(o, "spec", "by")
+		case "Instance", "Bucket":
+			user = &id
+		default:
+			dependents = append(dependents, id)
+		}
+	}
+	if len(desired) > 0 && user == nil {
+		t.Fatalf("composed %d resources but no Instance or Bucket", len(desired))
+	}
+	for _, d := range dependents {
+		by, ok := kept[d]
+		if !ok {
+			t.Errorf("%s %s is kept by no ClusterUsage", d.kind, d.name)
+			continue
+		}
+		if by != *user {
+			t.Errorf("%s %s is kept by %v, want the composed %v", d.kind, d.name, by, *user)
+		}
+	}
+	if len(kept) != len(dependents) {
+		t.Errorf("%d ClusterUsages for %d dependent resources", len(kept), len(dependents))
+	}
 }

@@ -38,7 +38,7 @@ func observed(name, apiVersion, kind, spec string) *fnv1.Resource {
 
 // existingDatabase is what provider-aws reports for orders-db in eu-west-1.
 func existingDatabase() map[string]*fnv1.Resource {
-	return map[string]*fnv1.Resource{
+	return usagesReady(map[string]*fnv1.Resource{
 		"subnet-group": observed("orders-db-x7k2p-subnet-group", "rds.aws.upbound.io/v1beta1", "SubnetGroup",
 			`{"forProvider": {"region": "eu-west-1", "subnetIds": ["subnet-0a1b2c3d4e5f60002", "subnet-0a1b2c3d4e5f60001"]}}`),
 		"security-group": observed("orders-db-x7k2p-security-group", "ec2.aws.upbound.io/v1beta1", "SecurityGroup",
@@ -52,7 +52,7 @@ func existingDatabase() map[string]*fnv1.Resource {
 				"kmsKeyId": "`+keyWest+`", "passwordSecretRef": {"namespace": "crossplane-system", "name": "x", "key": "password"}},
 			"writeConnectionSecretToRef": {"namespace": "crossplane-system", "name": "orders-db-x7k2p-instance-connection"}
 		}`),
-	}
+	}, desiredDatabase(fnv1.Ready_READY_TRUE))
 }
 
 func TestRunFunctionPinsPlacement(t *testing.T) {

@@ -6,6 +6,7 @@
 #   hack/tools.sh crossplane-core   # Crossplane core (render's reconciler, e2e)
 #   hack/tools.sh provider-aws-crds # dir with provider-aws's real CRDs
 #   hack/tools.sh argocd-crds       # dir with Argo CD's real CRDs (Application, ...)
+#   hack/tools.sh crossplane-crds   # dir with Crossplane core's own CRDs (Usages, ...)
 #   hack/tools.sh etcd|kube-apiserver|kube-controller-manager  # test/e2e
 #   hack/tools.sh controller-gen|angryjet  # provider code generation
 #
@@ -83,5 +84,11 @@ case "${1:-}" in
     dir=$(go mod download -json "github.com/argoproj/argo-cd/v3@$ARGOCD_VERSION" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
     [ -f "$dir/manifests/crds/application-crd.yaml" ] || { echo "argo-cd $ARGOCD_VERSION: no manifests/crds/application-crd.yaml in $dir" >&2; exit 1; }
     echo "$dir/manifests/crds" ;;
-  *) echo "usage: $0 crossplane-cli|crossplane-core|provider-aws-crds|argocd-crds|etcd|kube-apiserver|kube-controller-manager|controller-gen|angryjet" >&2; exit 2 ;;
+  crossplane-crds)
+    # cluster/crds of the core module hack/tools/crossplane-core pins: what
+    # `crossplane core init` installs.
+    dir=$(cd "$here/tools/crossplane-core" && go mod download -json github.com/crossplane/crossplane/v2 | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
+    [ -d "$dir/cluster/crds" ] || { echo "crossplane core $CORE_VERSION: no cluster/crds in $dir" >&2; exit 1; }
+    echo "$dir/cluster/crds" ;;
+  *) echo "usage: $0 crossplane-cli|crossplane-core|crossplane-crds|provider-aws-crds|argocd-crds|etcd|kube-apiserver|kube-controller-manager|controller-gen|angryjet" >&2; exit 2 ;;
 esac

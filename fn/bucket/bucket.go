@@ -143,6 +143,8 @@ func (Composer) Compose(xr *compose.Composite, e *env.Environment, s *compose.Se
 	s.Add(Lifecycle, "s3.aws.upbound.io/v1beta1", "BucketLifecycleConfiguration", names.Object(Lifecycle), sub(pb.Fields{
 		"rule": pb.List(pb.Obj(rule)),
 	}))
+	s.Protect(Bucket, "S3 does not delete while it holds objects (paved never sets forceDestroy) until a platform operator empties it",
+		compose.Keep(PublicAccessBlock, Policy, Encryption, OwnershipControls, Versioning, Lifecycle)...)
 
 	return nil
 }

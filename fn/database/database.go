@@ -315,6 +315,8 @@ func (Composer) Compose(xr *compose.Composite, e *env.Environment, s *compose.Se
 			"name":      pb.Str(connSecret),
 		}),
 	})
+	s.Protect(Instance, "has deletion protection that only a platform operator lifts (RDS then takes the final snapshot "+finalSnapshot+")",
+		append(compose.Keep(SecurityGroup, SecurityGroupRule, SubnetGroup), compose.Kept{Name: pgName, Usage: "parameter-group"})...)
 
 	return nil
 }

@@ -31,7 +31,9 @@ start_function() {
 #   paved         paved's provider CRDs (package/crds): Repository, ...
 #   argocd        Argo CD's CRDs (hack/tools.sh argocd-crds): Application
 #   provider-aws  provider-aws's CRDs of the kinds the renders compose
-crd_sources="xrds paved argocd provider-aws"
+#   crossplane    Crossplane core's own CRDs (hack/tools.sh crossplane-crds)
+#                 of the kinds the renders compose: ClusterUsage
+crd_sources="xrds paved argocd provider-aws crossplane"
 
 # crds SOURCE DIR copies the CRDs of one source into DIR; provider-aws takes
 # the kinds of the renders in $resources.
@@ -50,6 +52,16 @@ crds() {
       while read -r group kind; do
         f=$(grep -l "^    kind: $kind\$" "$aws/$group.aws.upbound.io_"*.yaml | head -1)
         [ -n "$f" ] || { echo "no provider-aws CRD for $group $kind" >&2; return 1; }
+        cp "$f" "$2/"
+      done ;;
+    crossplane)
+      local xp
+      xp=$(hack/tools.sh crossplane-crds)
+      grep -h -A1 '^apiVersion: [a-z]*\.crossplane\.io/' "$resources"/*.yaml | paste -d' ' - - - |
+        sed -n 's|^apiVersion: \([a-z]*\.crossplane\.io\)/[a-z0-9]* kind: \([A-Za-z0-9]*\).*|\1 \2|p' | sort -u |
+      while read -r group kind; do
+        f=$(grep -l "^    kind: $kind\$" "$xp/$group"_*.yaml | head -1)
+        [ -n "$f" ] || { echo "no Crossplane CRD for $group $kind" >&2; return 1; }
         cp "$f" "$2/"
       done ;;
     *) echo "unknown CRD source $1" >&2; return 1 ;;

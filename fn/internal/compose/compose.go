@@ -118,9 +118,10 @@ func ObservedComposite(req *fnv1.RunFunctionRequest) (*Composite, error) {
 // ObservedIdentity), so the same Objects can be replayed for later
 // reconciles. They are shared: never modify them.
 type Objects struct {
-	names []string
-	objs  []*structpb.Struct
-	ready []Readiness
+	names       []string
+	objs        []*structpb.Struct
+	ready       []Readiness
+	protections []protection
 }
 
 // Set is the desired composed resources of one composite.
@@ -311,6 +312,7 @@ func (s *Set) Replay(o Objects) {
 	for i, name := range o.names {
 		s.addReady(name, o.objs[i], o.ready[i])
 	}
+	s.objects.protections = o.protections
 }
 
 func (s *Set) add(name string, obj *structpb.Struct) { s.addReady(name, obj, nil) }
@@ -454,7 +456,8 @@ type Status struct {
 //     (see Pin), naming each field, its pinned and its new value;
 //   - True with reason Available otherwise.
 //
-// It never carries connection details.
+// It never carries connection details. If the composer protected
+// resources (Protect), the DeletionProtected condition follows it.
 func (s *Set) WriteStatus(rsp *fnv1.RunFunctionResponse, st Status) {
 	if rsp.Desired == nil {
 		rsp.Desired = &fnv1.State{}
@@ -489,6 +492,9 @@ func (s *Set) WriteStatus(rsp *fnv1.RunFunctionResponse, st Status) {
 		rsp.Conditions = append(rsp.Conditions, s.rollup(st.ConditionType, s.objects.names, true))
 	}
 	rsp.Conditions = append(rsp.Conditions, st.Conditions...)
+	if d := s.deletionCondition(); d != nil {
+		rsp.Conditions = append(rsp.Conditions, d)
+	}
 }
 
 // SecureSetting checks a boolean a claim may state only with its secure

@@ -1,0 +1,181 @@
+package compose
+
+import (
+	"fmt"
+	"strings"
+
+	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
+	"google.golang.org/protobuf/types/known/structpb"
+
+	"github.com/paved-dev/paved/fn/internal/pb"
+)
+
+// Crossplane's Usage API. paved's composed resources are provider-aws v1
+// managed resources, which are cluster-scoped, so they are protected by
+// ClusterUsages: a namespaced Usage can only name resources in its own
+// namespace. See crossplane/crossplane v2.4.0
+// cluster/crds/protection.crossplane.io_clusterusages.yaml.
+const (
+	UsageAPIVersion = "protection.crossplane.io/v1beta1"
+	UsageKind       = "ClusterUsage"
+)
+
+// DeletionConditionType is the condition, on composite and claim, that says
+// what a deletion of the claim waits for. Crossplane does not run the
+// composition pipeline for a composite that is being deleted (v2.4.0
+// internal/controller/apiextensions/composite/reconciler.go returns as soon
+// as the composite has a deletion timestamp), and neither the composite nor
+// the claim reconciler removes custom conditions while deleting: so the
+// condition is written while the claim lives and stays on both until they
+// are gone.
+const DeletionConditionType = "DeletionProtected"
+
+// Reasons of the DeletionConditionType condition.
+const (
+	// ReasonInUse: every ClusterUsage is in force.
+	ReasonInUse = "InUse"
+	// ReasonUsagePending: some ClusterUsage is not in force yet.
+	ReasonUsagePending = "UsagePending"
+)
+
+// Kept is a composed resource a ClusterUsage keeps: Name is its name in the
+// pipeline. Usage, if set, names the ClusterUsage instead ("protect-" +
+// Usage): set it when Name changes during the life of a composite (e.g. a
+// parameter group named after its engine family), so that the same
+// ClusterUsage follows the resource. A ClusterUsage that Crossplane deletes
+// because it is no longer desired waits, as a composed Usage, until its
+// "by" resource is gone, and keeps what it protects until then.
+type Kept struct {
+	Name, Usage string
+}
+
+// Keep returns Kept resources named after their pipeline names.
+func Keep(names ...string) []Kept {
+	k := make([]Kept, 0, len(names))
+	for _, n := range names {
+		k = append(k, Kept{Name: n})
+	}
+	return k
+}
+
+// protection is one composed resource that outlives a claim's deletion
+// and the composed resources it keeps.
+type protection struct {
+	by   string   // name in the pipeline of the resource that is kept
+	why  string   // why it is kept, and who lets it go
+	of   []string // names in the pipeline of what it keeps
+	uses []string // names in the pipeline of the ClusterUsages
+}
+
+// Protect keeps the composed resources named of from being deleted while
+// the composed resource named by exists: it composes one ClusterUsage per
+// resource in of, by exact reference to both objects (their names come
+// from this composer, so no selector is needed). Crossplane labels each
+// protected resource crossplane.io/in-use and its validating webhook
+// denies deleting it while the Usage exists; a composed Usage that is
+// deleted keeps its finalizer until by is gone, then replays the
+// deletion that was denied (replayDeletion), so the garbage collector
+// need not retry (crossplane v2.4.0
+// internal/controller/protection/usage/reconciler.go and
+// internal/webhook/protection/usage/handler.go).
+//
+// why says why by outlives a deletion and who lets it go; it becomes part
+// of the DeletionProtected condition on composite and claim. Every name
+// must have been added to s before.
+func (s *Set) Protect(by, why string, of ...Kept) {
+	p := protection{by: by, why: why}
+	user := s.ref(by)
+	for _, k := range of {
+		o, name := k.Name, "protect-"+k.Name
+		if k.Usage != "" {
+			name = "protect-" + k.Usage
+		}
+		p.of = append(p.of, o)
+		s.add(name, &structpb.Struct{Fields: pb.Fields{
+			"apiVersion": pb.Str(UsageAPIVersion),
+			"kind":       pb.Str(UsageKind),
+			"metadata": pb.Obj(pb.Fields{
+				"name":   pb.Str(s.xr.Names().Object(name)),
+				"labels": pb.StrMap(s.Labels(name)),
+			}),
+			"spec": pb.Obj(pb.Fields{
+				"of": s.ref(o),
+				"by": user,
+				// Delete of as soon as by is gone if its deletion was
+				// refused meanwhile.
+				"replayDeletion": pb.Boolean(true),
+			}),
+		}})
+		p.uses = append(p.uses, name)
+	}
+	s.objects.protections = append(s.objects.protections, p)
+}
+
+// ref is a ClusterUsage's reference to the composed resource called name.
+func (s *Set) ref(name string) *structpb.Value {
+	o := s.object(name)
+	if o == nil {
+		panic(fmt.Sprintf("compose: Protect names %q, which was not added before", name))
+	}
+	return pb.Obj(pb.Fields{
+		"apiVersion": pb.Get(o, "apiVersion"),
+		"kind":       pb.Get(o, "kind"),
+		"resourceRef": pb.Obj(pb.Fields{
+			"name": pb.Get(o, "metadata", "name"),
+		}),
+	})
+}
+
+func (s *Set) object(name string) *structpb.Struct {
+	for i, n := range s.objects.names {
+		if n == name {
+			return s.objects.objs[i]
+		}
+	}
+	return nil
+}
+
+// describeObject is "Kind name" of the composed resource called name.
+func (s *Set) describeObject(name string) string {
+	o := s.object(name)
+	kind, _ := pb.String(o, "kind")
+	n, _ := pb.String(o, "metadata", "name")
+	return kind + " " + n
+}
+
+// deletionCondition says what deleting the claim waits for: True with
+// reason InUse when every ClusterUsage is in force, False with reason
+// UsagePending naming those that are not. Nil if nothing is protected.
+func (s *Set) deletionCondition() *fnv1.Condition {
+	if len(s.objects.protections) == 0 {
+		return nil
+	}
+	var held, pending []string
+	for _, p := range s.objects.protections {
+		kept := make([]string, 0, len(p.of))
+		for _, o := range p.of {
+			kept = append(kept, s.describeObject(o))
+		}
+		held = append(held, fmt.Sprintf("deleting this claim waits for %s, which %s; until it is gone, ClusterUsages keep %s",
+			s.describeObject(p.by), p.why, strings.Join(kept, ", ")))
+		for _, u := range p.uses {
+			if status, _, ok := s.condition(u); !ok || status != "True" {
+				pending = append(pending, u)
+			}
+		}
+	}
+	msg := strings.Join(held, "; ") + " (see paved's README, Decommission)"
+	c := &fnv1.Condition{
+		Type:   DeletionConditionType,
+		Status: fnv1.Status_STATUS_CONDITION_TRUE,
+		Reason: ReasonInUse,
+		Target: fnv1.Target_TARGET_COMPOSITE_AND_CLAIM.Enum(),
+	}
+	if len(pending) > 0 {
+		c.Status = fnv1.Status_STATUS_CONDITION_FALSE
+		c.Reason = ReasonUsagePending
+		msg = "not yet in force: " + strings.Join(pending, ", ") + "; once they are, " + msg
+	}
+	c.Message = &msg
+	return c
+}

@@ -1,0 +1,129 @@
+package compose
+
+import (
+	"testing"
+
+	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
+	"github.com/crossplane/function-sdk-go/resource"
+	"github.com/google/go-cmp/cmp"
+	"google.golang.org/protobuf/testing/protocmp"
+
+	"github.com/paved-dev/paved/fn/internal/pb"
+)
+
+func TestProtect(t *testing.T) {
+	xr := &Composite{APIVersion: "platform.paved.dev/v1alpha1", Kind: "XThing", Name: "t-1"}
+	usageReady := &fnv1.Resource{Resource: resource.MustStructJSON(`{"status": {"conditions": [{"type": "Ready", "status": "True", "reason": "Available"}]}}`)}
+	msg := "deleting this claim waits for Thing t-1-thing, which keeps itself; until it is gone, ClusterUsages keep Guard t-1-guard, Gate t-1-gate (see paved's README, Decommission)"
+
+	cases := map[string]struct {
+		reason   string
+		observed map[string]*fnv1.Resource
+		want     *fnv1.Condition
+	}{
+		"NothingObserved": {
+			reason: "ClusterUsages that do not exist yet are named as not in force.",
+			want: &fnv1.Condition{
+				Type: DeletionConditionType, Status: fnv1.Status_STATUS_CONDITION_FALSE, Reason: ReasonUsagePending,
+				Message: ptr("not yet in force: protect-guard, protect-gate; once they are, " + msg),
+				Target:  fnv1.Target_TARGET_COMPOSITE_AND_CLAIM.Enum(),
+			},
+		},
+		"OneInForce": {
+			reason:   "Only the ClusterUsage that is not Ready is named.",
+			observed: map[string]*fnv1.Resource{"protect-guard": usageReady},
+			want: &fnv1.Condition{
+				Type: DeletionConditionType, Status: fnv1.Status_STATUS_CONDITION_FALSE, Reason: ReasonUsagePending,
+				Message: ptr("not yet in force: protect-gate; once they are, " + msg),
+				Target:  fnv1.Target_TARGET_COMPOSITE_AND_CLAIM.Enum(),
+			},
+		},
+		"AllInForce": {
+			reason:   "When every ClusterUsage is Ready the condition is True and says what a deletion waits for.",
+			observed: map[string]*fnv1.Resource{"protect-guard": usageReady, "protect-gate": usageReady},
+			want: &fnv1.Condition{
+				Type: DeletionConditionType, Status: fnv1.Status_STATUS_CONDITION_TRUE, Reason: ReasonInUse,
+				Message: ptr(msg), Target: fnv1.Target_TARGET_COMPOSITE_AND_CLAIM.Enum(),
+			},
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			req := &fnv1.RunFunctionRequest{Observed: &fnv1.State{Resources: tc.observed}}
+			s := NewSet(req, xr, "thing")
+			s.Add("thing", "example.org/v1", "Thing", "t-1-thing", pb.Fields{})
+			s.Add("guard", "example.org/v1", "Guard", "t-1-guard", pb.Fields{})
+			s.Add("gate", "other.example.org/v1beta1", "Gate", "t-1-gate", pb.Fields{})
+			s.Protect("thing", "keeps itself", Keep("guard", "gate")...)
+
+			rsp := &fnv1.RunFunctionResponse{}
+			s.Write(rsp)
+			wantUsage := resource.MustStructJSON(`{
+				"apiVersion": "protection.crossplane.io/v1beta1",
+				"kind": "ClusterUsage",
+				"metadata": {"name": "t-1-protect-gate", "labels": {
+					"app.kubernetes.io/name": "protect-gate", "app.kubernetes.io/instance": "t-1",
+					"app.kubernetes.io/component": "thing", "app.kubernetes.io/part-of": "t-1",
+					"app.kubernetes.io/managed-by": "paved"}},
+				"spec": {
+					"of": {"apiVersion": "other.example.org/v1beta1", "kind": "Gate", "resourceRef": {"name": "t-1-gate"}},
+					"by": {"apiVersion": "example.org/v1", "kind": "Thing", "resourceRef": {"name": "t-1-thing"}},
+					"replayDeletion": true
+				}
+			}`)
+			if diff := cmp.Diff(wantUsage, rsp.GetDesired().GetResources()["protect-gate"].GetResource(), protocmp.Transform()); diff != "" {
+				t.Errorf("%s\nProtect(...): -want ClusterUsage, +got:\n%s", tc.reason, diff)
+			}
+			if diff := cmp.Diff(tc.want, s.deletionCondition(), protocmp.Transform()); diff != "" {
+				t.Errorf("%s\ndeletionCondition(): -want, +got:\n%s", tc.reason, diff)
+			}
+
+			// Replayed objects report the same.
+			r := NewSet(req, xr, "thing")
+			r.Replay(s.Objects())
+			if diff := cmp.Diff(tc.want, r.deletionCondition(), protocmp.Transform()); diff != "" {
+				t.Errorf("%s\nreplayed deletionCondition(): -want, +got:\n%s", tc.reason, diff)
+			}
+		})
+	}
+}
+
+func TestProtectUnknownName(t *testing.T) {
+	defer func() {
+		if recover() == nil {
+			t.Error("Protect of a resource that was not added: want a panic (a composer bug), got none")
+		}
+	}()
+	s := NewSet(&fnv1.RunFunctionRequest{}, &Composite{Name: "t"}, "thing")
+	s.Add("thing", "example.org/v1", "Thing", "t-thing", pb.Fields{})
+	s.Protect("thing", "why", Keep("missing")...)
+}
+
+func TestNoProtectionNoCondition(t *testing.T) {
+	s := NewSet(&fnv1.RunFunctionRequest{}, &Composite{Name: "t"}, "thing")
+	s.Add("thing", "example.org/v1", "Thing", "t-thing", pb.Fields{})
+	if c := s.deletionCondition(); c != nil {
+		t.Errorf("deletionCondition() without Protect: want nil, got %v", c)
+	}
+}
+
+func ptr(s string) *string { return &s }
+
+func TestProtectStableUsageName(t *testing.T) {
+	s := NewSet(&fnv1.RunFunctionRequest{}, &Composite{Name: "t"}, "thing")
+	s.Add("thing", "example.org/v1", "Thing", "t-thing", pb.Fields{})
+	s.Add("group-v15", "example.org/v1", "Group", "t-group-v15", pb.Fields{})
+	s.Protect("thing", "why", Kept{Name: "group-v15", Usage: "group"})
+	rsp := &fnv1.RunFunctionResponse{}
+	s.Write(rsp)
+	u := rsp.GetDesired().GetResources()["protect-group"].GetResource()
+	if u == nil {
+		t.Fatalf("no ClusterUsage protect-group; composed %v", rsp.GetDesired().GetResources())
+	}
+	if n, _ := pb.String(u, "metadata", "name"); n != "t-protect-group" {
+		t.Errorf("ClusterUsage name %q, want t-protect-group", n)
+	}
+	if n, _ := pb.String(u, "spec", "of", "resourceRef", "name"); n != "t-group-v15" {
+		t.Errorf("ClusterUsage keeps %q, want t-group-v15", n)
+	}
+}
