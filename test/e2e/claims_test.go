@@ -12,12 +12,14 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	kerrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
@@ -31,11 +33,13 @@ const (
 type claimRun struct {
 	kind, namespace, name string
 	want                  []string // composed kinds
+	usages                int      // composed ClusterUsages
 
-	created  time.Time
-	composed time.Duration // claim created -> every composed resource exists
-	xr       *unstructured.Unstructured
-	refs     map[string]ref
+	created   time.Time
+	composed  time.Duration // claim created -> every composed resource exists
+	xr        *unstructured.Unstructured
+	refs      map[string]ref
+	usageRefs []ref
 }
 
 func newClaim(kind, namespace, name string, spec map[string]any) *unstructured.Unstructured {
@@ -70,7 +74,18 @@ func (r *claimRun) create(ctx context.Context, t *testing.T, claim *unstructured
 		if err != nil {
 			return err
 		}
-		refs := kinds(resourceRefs(xr))
+		all := resourceRefs(xr)
+		var usages []ref
+		for _, rf := range all {
+			if rf.Kind == "ClusterUsage" {
+				usages = append(usages, rf)
+				if _, err := get(ctx, rf.APIVersion, rf.Kind, "", rf.Name); err != nil {
+					return err
+				}
+			}
+		}
+		refs := kinds(all)
+		delete(refs, "ClusterUsage")
 		for _, k := range r.want {
 			rf, ok := refs[k]
 			if !ok {
@@ -80,13 +95,13 @@ func (r *claimRun) create(ctx context.Context, t *testing.T, claim *unstructured
 				return err
 			}
 		}
-		if len(refs) != len(r.want) {
-			return fmt.Errorf("composite %s lists %d resources %v, want exactly %v", xrName, len(refs), refs, r.want)
+		if len(refs) != len(r.want) || len(usages) != r.usages || len(all) != len(r.want)+r.usages {
+			return fmt.Errorf("composite %s lists %d resources %v, want exactly %v and %d ClusterUsages", xrName, len(all), all, r.want, r.usages)
 		}
-		r.xr, r.refs = xr, refs
+		r.xr, r.refs, r.usageRefs = xr, refs, usages
 		return nil
 	})
-	t.Logf("figure: %s %s/%s: composed %d resources %.2fs after the claim was created", r.kind, r.namespace, r.name, len(r.refs), r.composed.Seconds())
+	t.Logf("figure: %s %s/%s: composed %d resources %.2fs after the claim was created", r.kind, r.namespace, r.name, len(r.refs)+len(r.usageRefs), r.composed.Seconds())
 }
 
 // composed reads a composed resource back from the API server.
@@ -145,6 +160,15 @@ func (r *claimRun) ready(ctx context.Context, t *testing.T, providerDone time.Ti
 	return c
 }
 
+// all is every composed resource, ClusterUsages included.
+func (r *claimRun) all() []ref {
+	out := append([]ref{}, r.usageRefs...)
+	for _, k := range r.want {
+		out = append(out, r.refs[k])
+	}
+	return out
+}
+
 // delete deletes the claim and waits until the composite, every composed
 // resource and the claim's connection secret are gone.
 func (r *claimRun) delete(ctx context.Context, t *testing.T, secret string) {
@@ -157,6 +181,14 @@ func (r *claimRun) delete(ctx context.Context, t *testing.T, secret string) {
 	if err := cp.Client.Delete(ctx, c); err != nil {
 		t.Fatal(err)
 	}
+	r.gone(ctx, t, secret)
+	t.Logf("figure: %s %s/%s: claim, composite and %d composed resources gone %.2fs after deleting the claim", r.kind, r.namespace, r.name, len(r.all()), time.Since(begin).Seconds())
+}
+
+// gone waits until the claim, the composite, every composed resource and
+// the claim's connection secret are gone.
+func (r *claimRun) gone(ctx context.Context, t *testing.T, secret string) {
+	t.Helper()
 	eventually(ctx, t, waitLimit, fmt.Sprintf("%s %s/%s and what it composed are deleted", r.kind, r.namespace, r.name), func(ctx context.Context) error {
 		var left []string
 		if _, err := get(ctx, claimVersion, r.kind, r.namespace, r.name); !kerrors.IsNotFound(err) {
@@ -165,8 +197,7 @@ func (r *claimRun) delete(ctx context.Context, t *testing.T, secret string) {
 		if _, err := get(ctx, r.xr.GetAPIVersion(), r.xr.GetKind(), "", r.xr.GetName()); !kerrors.IsNotFound(err) {
 			left = append(left, "composite "+r.xr.GetName())
 		}
-		for _, k := range r.want {
-			rf := r.refs[k]
+		for _, rf := range r.all() {
 			if _, err := get(ctx, rf.APIVersion, rf.Kind, "", rf.Name); !kerrors.IsNotFound(err) {
 				left = append(left, rf.String())
 			}
@@ -181,7 +212,6 @@ func (r *claimRun) delete(ctx context.Context, t *testing.T, secret string) {
 		}
 		return nil
 	})
-	t.Logf("figure: %s %s/%s: claim, composite and %d composed resources gone %.2fs after deleting the claim", r.kind, r.namespace, r.name, len(r.want), time.Since(begin).Seconds())
 }
 
 func randomString(n int) string {
@@ -234,7 +264,7 @@ func TestDatabaseClaim(t *testing.T) {
 	createNamespace(ctx, t, ns)
 
 	r := &claimRun{kind: "DatabaseClaim", namespace: ns, name: name,
-		want: []string{"SubnetGroup", "SecurityGroup", "SecurityGroupRule", "ParameterGroup", "Instance"}}
+		want: []string{"SubnetGroup", "SecurityGroup", "SecurityGroupRule", "ParameterGroup", "Instance"}, usages: 4}
 	r.create(ctx, t, newClaim(r.kind, ns, name, map[string]any{
 		"engine":                     "postgresql",
 		"size":                       "small",
@@ -365,7 +395,30 @@ func TestDatabaseClaim(t *testing.T) {
 		expect(t, "claim connection secret "+k, string(got.Data[k]), want)
 	}
 
-	r.delete(ctx, t, secret)
+	// Deleting the claim: RDS refuses to delete the deletion-protected
+	// instance, so provider-aws keeps it, and nothing that protects or
+	// reaches it goes. The operator lifts deletion protection; then the
+	// instance goes (with its final snapshot) and everything else follows.
+	r.deleteProtected(ctx, t, "Instance", []string{"SecurityGroup", "SecurityGroupRule", "SubnetGroup", "ParameterGroup"}, deletionRefusal{
+		// RDS's answer to DeleteDBInstance while deletion protection is on
+		// (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_DeleteInstance.html:
+		// "You can't delete a DB instance when deletion protection is
+		// turned on"), as provider-aws reports it.
+		message: "delete failed: deleting RDS DB Instance (" + mustString(t, inst, "spec", "forProvider", "identifier") +
+			"): operation error RDS: DeleteDBInstance, api error InvalidParameterCombination: Cannot delete protected DB Instance, please disable deletion protection and try again.",
+		canDelete: func(u *unstructured.Unstructured) bool {
+			on, _, _ := unstructured.NestedBool(u.Object, "spec", "forProvider", "deletionProtection")
+			return !on
+		},
+	}, func(ctx context.Context) error {
+		// README, Decommission: the platform operator lifts deletion
+		// protection on the Instance. The composite is being deleted, so
+		// it no longer puts deletionProtection back.
+		u := &unstructured.Unstructured{}
+		u.SetGroupVersionKind(inst.GroupVersionKind())
+		u.SetName(inst.GetName())
+		return cp.Client.Patch(ctx, u, client.RawPatch(types.MergePatchType, []byte(`{"spec":{"forProvider":{"deletionProtection":false}}}`)))
+	}, secret)
 }
 
 // TestBucketClaim: a BucketClaim composes a versioned, KMS-encrypted,
@@ -381,7 +434,7 @@ func TestBucketClaim(t *testing.T) {
 	r := &claimRun{kind: "BucketClaim", namespace: ns, name: name, want: []string{
 		"Bucket", "BucketVersioning", "BucketServerSideEncryptionConfiguration", "BucketPublicAccessBlock",
 		"BucketOwnershipControls", "BucketPolicy", "BucketLifecycleConfiguration",
-	}}
+	}, usages: 6}
 	r.create(ctx, t, newClaim(r.kind, ns, name, map[string]any{}))
 	r.checkOwnership(ctx, t)
 
@@ -445,7 +498,27 @@ func TestBucketClaim(t *testing.T) {
 	expect(t, "BucketClaim status.arn", field(claim, "status", "arn"), arn)
 	expect(t, "BucketClaim status.region", field(claim, "status", "region"), region)
 
-	r.delete(ctx, t, "")
+	// Deleting the claim: S3 refuses to delete a bucket that holds
+	// objects (paved never sets forceDestroy), so provider-aws keeps it,
+	// and none of its protections goes. The operator empties the bucket;
+	// then it goes and everything else follows.
+	var holdsObjects atomic.Bool
+	holdsObjects.Store(true)
+	r.deleteProtected(ctx, t, "Bucket", r.want[1:], deletionRefusal{
+		// S3's answer to DeleteBucket for a bucket with object versions
+		// (https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteBucket.html:
+		// "All objects (including all object versions and delete markers)
+		// in the bucket must be deleted before the bucket itself can be
+		// deleted"; error code BucketNotEmpty), as provider-aws reports it.
+		message: "delete failed: deleting S3 Bucket (" + bucketName +
+			"): operation error S3: DeleteBucket, https response error StatusCode: 409, api error BucketNotEmpty: The bucket you tried to delete is not empty. You must delete all versions in the bucket.",
+		canDelete: func(*unstructured.Unstructured) bool { return !holdsObjects.Load() },
+	}, func(context.Context) error {
+		// README, Decommission: the platform operator empties the bucket
+		// (every object version and delete marker), in S3.
+		holdsObjects.Store(false)
+		return nil
+	}, "")
 }
 
 // checkTLSOnlyPolicy checks that the bucket policy denies every request that

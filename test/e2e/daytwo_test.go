@@ -11,6 +11,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
@@ -26,7 +27,7 @@ func TestDatabaseDayTwo(t *testing.T) {
 	createNamespace(ctx, t, ns)
 
 	r := &claimRun{kind: "DatabaseClaim", namespace: ns, name: name,
-		want: []string{"SubnetGroup", "SecurityGroup", "SecurityGroupRule", "ParameterGroup", "Instance"}}
+		want: []string{"SubnetGroup", "SecurityGroup", "SecurityGroupRule", "ParameterGroup", "Instance"}, usages: 4}
 	r.create(ctx, t, newClaim(r.kind, ns, name, map[string]any{
 		"engine": "postgresql", "size": "small", "version": "15", "storageGB": int64(50),
 	}))
@@ -43,15 +44,19 @@ func TestDatabaseDayTwo(t *testing.T) {
 	}
 	waitCondition(ctx, t, waitLimit, claimVersion, r.kind, ns, name, "DatabaseReady", "True")
 
+	// update changes one field of the claim's spec, as its author would:
+	// read, change, write, again if Crossplane wrote the claim meanwhile.
 	update := func(field string, value any) error {
-		c, err := get(ctx, claimVersion, r.kind, ns, name)
-		if err != nil {
-			return err
-		}
-		if err := unstructured.SetNestedField(c.Object, value, "spec", field); err != nil {
-			return err
-		}
-		return cp.Client.Update(ctx, c)
+		return retry.RetryOnConflict(retry.DefaultRetry, func() error {
+			c, err := get(ctx, claimVersion, r.kind, ns, name)
+			if err != nil {
+				return err
+			}
+			if err := unstructured.SetNestedField(c.Object, value, "spec", field); err != nil {
+				return err
+			}
+			return cp.Client.Update(ctx, c)
+		})
 	}
 
 	// The engine is immutable at the API server.

@@ -36,7 +36,7 @@ func TestEnvironmentConfig(t *testing.T) {
 	r := &claimRun{kind: "BucketClaim", namespace: ns, name: name, want: []string{
 		"Bucket", "BucketVersioning", "BucketServerSideEncryptionConfiguration", "BucketPublicAccessBlock",
 		"BucketOwnershipControls", "BucketPolicy", "BucketLifecycleConfiguration",
-	}}
+	}, usages: 6}
 	r.create(ctx, t, newClaim(r.kind, ns, name, map[string]any{}))
 
 	for _, k := range r.want {

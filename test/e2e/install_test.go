@@ -14,6 +14,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	kerrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
 
 const (
@@ -39,6 +40,26 @@ var providerCRDs = []string{
 	"s3.aws.upbound.io_bucketownershipcontrols.yaml",
 	"s3.aws.upbound.io_bucketpolicies.yaml",
 	"s3.aws.upbound.io_bucketlifecycleconfigurations.yaml",
+}
+
+// serveStorageVersionOnly stops serving every version of a provider-aws CRD
+// but its storage version, the one paved composes. In a cluster Crossplane's
+// package manager points such CRDs at provider-aws's conversion webhook;
+// no provider runs here, so nothing would convert, and another version
+// would show the stored object under its own schema: the garbage collector
+// (which reads the preferred version) and Crossplane's usage webhook (which
+// annotates the object it refuses to delete in the version it was asked
+// about) would then write objects their schema's validation rejects.
+func serveStorageVersionOnly(t *testing.T, crd *unstructured.Unstructured) {
+	t.Helper()
+	versions, _, _ := unstructured.NestedSlice(crd.Object, "spec", "versions")
+	for _, v := range versions {
+		m := v.(map[string]any)
+		m["served"] = m["storage"] == true
+	}
+	if err := unstructured.SetNestedSlice(crd.Object, versions, "spec", "versions"); err != nil {
+		t.Fatalf("CRD %s: %v", crd.GetName(), err)
+	}
 }
 
 // pavedAPIs are paved's XRDs and the claims they offer.
@@ -76,6 +97,9 @@ func testInstall(t *testing.T) {
 	crdDir := os.Getenv(envProviderCRDs)
 	for _, f := range providerCRDs {
 		objs := readObjects(t, filepath.Join(crdDir, f))
+		for _, o := range objs {
+			serveStorageVersionOnly(t, o)
+		}
 		createAll(ctx, t, objs...)
 		for _, o := range objs {
 			waitCondition(ctx, t, time.Minute, crdAPIVersion, "CustomResourceDefinition", "", o.GetName(), "Established", "True")

@@ -35,7 +35,7 @@ func TestChosenNames(t *testing.T) {
 	}
 	names := map[string]string{}
 	for claim, composite := range map[string]string{"dotted": "a.b-x", "hyphenated": "a-b-x"} {
-		r := &claimRun{kind: "BucketClaim", namespace: ns, name: claim, want: bucketKinds}
+		r := &claimRun{kind: "BucketClaim", namespace: ns, name: claim, want: bucketKinds, usages: 6}
 		r.create(ctx, t, newClaim(r.kind, ns, claim, map[string]any{
 			"resourceRef": map[string]any{"apiVersion": claimVersion, "kind": "XBucket", "name": composite},
 		}))
@@ -55,7 +55,7 @@ func TestChosenNames(t *testing.T) {
 	}
 
 	r := &claimRun{kind: "DatabaseClaim", namespace: ns, name: "sg-reports",
-		want: []string{"SubnetGroup", "SecurityGroup", "SecurityGroupRule", "ParameterGroup", "Instance"}}
+		want: []string{"SubnetGroup", "SecurityGroup", "SecurityGroupRule", "ParameterGroup", "Instance"}, usages: 4}
 	r.create(ctx, t, newClaim(r.kind, ns, r.name, map[string]any{"engine": "postgresql", "size": "small"}))
 	sg := r.composedResource(ctx, t, "SecurityGroup")
 	expect(t, "SecurityGroup name", field(sg, "spec", "forProvider", "name"), "paved-"+r.xr.GetName()+"-"+uidDigest(r.xr))

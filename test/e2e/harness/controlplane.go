@@ -1,8 +1,9 @@
 // Package harness runs a real Kubernetes control plane and Crossplane core as
 // local processes on loopback, for paved's end-to-end tests: etcd,
 // kube-apiserver, kube-controller-manager (garbage collection) and Crossplane
-// core out of cluster, plus composition functions as local processes that
-// core reaches over mTLS. No Docker, no kubelet.
+// core out of cluster with its admission webhooks (Usages) on loopback, plus
+// composition functions as local processes that core reaches over mTLS. No
+// Docker, no kubelet.
 //
 // Run it inside RunIsolated: every listener is then in a private network
 // namespace.
@@ -226,6 +227,16 @@ func Start(ctx context.Context, o Options) (cp *ControlPlane, err error) {
 	if err := writeTLSDir(xpTLS, xpClient, cp.fnCA); err != nil {
 		return nil, err
 	}
+	// Crossplane's webhook server (Usages): the API server calls it on
+	// 127.0.0.1 and trusts the cluster CA (webhooks.go).
+	xpServing, err := clusterCA.issue(leafSpec{cn: "crossplane-webhook", ips: []net.IP{net.IPv4(127, 0, 0, 1)}, server: true})
+	if err != nil {
+		return nil, err
+	}
+	xpServerTLS := filepath.Join(o.WorkDir, "crossplane-tls-server")
+	if err := writeTLSDir(xpServerTLS, xpServing, clusterCA); err != nil {
+		return nil, err
+	}
 
 	// etcd.
 	etcdClient, err := freePort()
@@ -350,6 +361,9 @@ func Start(ctx context.Context, o Options) (cp *ControlPlane, err error) {
 	for attempt := 1; ; attempt++ {
 		// The first run can fail with `no matches for kind "Lock"` right
 		// after it created the CRDs: discovery lags. Run it again.
+		// Without webhooks init needs no webhook Service (there is
+		// none); the harness installs the webhook configurations itself,
+		// pointed at loopback, once core serves them.
 		err = run(ctx, o.LogDir, "crossplane-init", xpEnv, o.Binaries.Crossplane, "core", "init",
 			"--cr-ds-path="+o.Binaries.CrossplaneCRDs,
 			"--webhook-enabled=false",
@@ -374,8 +388,14 @@ func Start(ctx context.Context, o Options) (cp *ControlPlane, err error) {
 	if err != nil {
 		return nil, err
 	}
+	webhookPort, err := freePort()
+	if err != nil {
+		return nil, err
+	}
 	xp, err := cp.start("crossplane", xpEnv, o.Binaries.Crossplane, "core", "start",
-		"--webhook-enabled=false",
+		"--webhook-enabled=true",
+		"--webhook-port="+strconv.Itoa(webhookPort),
+		"--tls-server-certs-dir="+xpServerTLS,
 		"--package-runtime=External",
 		"--tls-client-certs-dir="+xpTLS,
 		"--xpkg-cache-dir="+filepath.Join(o.WorkDir, "xpkg-cache"),
@@ -388,6 +408,9 @@ func Start(ctx context.Context, o Options) (cp *ControlPlane, err error) {
 		return nil, err
 	}
 	if err := cp.ready(ctx, xp, "crossplane", httpOK(plain, "http://"+hostPort(healthPort)+"/readyz")); err != nil {
+		return nil, err
+	}
+	if err := cp.installWebhooks(ctx, o.Binaries.CrossplaneCRDs, "https://"+hostPort(webhookPort), clusterCA.pem); err != nil {
 		return nil, err
 	}
 	logf("control plane up in %.1fs", time.Since(begin).Seconds())
