@@ -600,6 +600,13 @@ func startProvider(t *testing.T, args ...string) *provider {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = p.cmd.Process.Signal(syscall.SIGTERM); _ = p.cmd.Wait() })
+	eventually(t, time.Minute, "the provider's metrics endpoint", func() error {
+		rsp, err := http.Get("http://" + p.metrics + "/metrics")
+		if err != nil {
+			return err
+		}
+		return rsp.Body.Close()
+	})
 	return p
 }
 
