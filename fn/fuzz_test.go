@@ -34,7 +34,12 @@ func FuzzRunFunction(f *testing.F) {
 		`{"region": "us-east-1", "kmsKeyId": "arn:aws:kms:eu-west-1:111122223333:key/mrk-1234abcd12ab34cd56ef1234567890ab"}`,
 	}
 	cidrSeeds := []string{"10.20.0.0/16", "10.0.0.0/7", "fd00::/8,192.168.0.0/24", "0.0.0.0/0", "11.0.0.0/8,172.16.0.0/11"}
-	for _, seed := range []string{
+	// Every registered kind's example, so that a new kind is fuzzed too.
+	var kindSeeds []string
+	for _, k := range Kinds {
+		kindSeeds = append(kindSeeds, `{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "`+k.Composite+`", "metadata": {"name": "example", "uid": "u-`+k.Composite+`"}, "spec": `+k.Example+`}`)
+	}
+	for _, seed := range append(kindSeeds,
 		`{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XDatabase", "metadata": {"name": "a", "uid": "u1"}, "spec": {"engine": "postgresql", "size": "small"}}`,
 		`{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XDatabase", "metadata": {"name": "b-x", "uid": "u2"}, "spec": {"engine": "mysql", "size": "large", "version": "8.4", "storageGB": 4096, "publiclyAccessible": false}}`,
 		`{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XDatabase", "metadata": {"name": "c", "uid": "u3"}, "spec": {"engine": "postgresql", "size": "small", "publiclyAccessible": true, "storageEncrypted": false}}`,
@@ -45,7 +50,7 @@ func FuzzRunFunction(f *testing.F) {
 		`{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XBucket", "metadata": {"name": "y", "uid": "u8", "labels": {"crossplane.io/claim-name": "c"}}, "spec": {"claimRef": 7}}`,
 		`{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XBucket", "metadata": {"name": "y"}, "spec": {}}`,
 		`{"kind": 3, "spec": null}`,
-	} {
+	) {
 		for _, o := range observedSeeds {
 			f.Add(seed, cidrSeeds[0], o)
 		}
@@ -60,7 +65,8 @@ func FuzzRunFunction(f *testing.F) {
 		if err := protojson.Unmarshal([]byte(xrJSON), xr); err != nil {
 			return // Not an object; Crossplane never sends one.
 		}
-		in := runReq(input, nil).GetInput()
+		// The input with the ServiceBundle's section, which only bundles read.
+		in := runReq(bundleInput, nil).GetInput()
 		blocks := make([]*structpb.Value, 0)
 		for _, c := range strings.Split(cidrs, ",") {
 			blocks = append(blocks, structpb.NewStringValue(c))

@@ -49,6 +49,11 @@ func checkComposed(rsp *fnv1.RunFunctionResponse, xr *structpb.Struct) []string 
 			ruled[f.Name()] = true
 		}
 		for _, k := range []string{"name", "description", "identifier", "finalSnapshotIdentifier", "bucket"} {
+			// AWS's rules are for AWS's kinds; a GitHub repository's
+			// description is not one.
+			if !strings.HasSuffix(group, ".aws.upbound.io") {
+				break
+			}
 			if pb.Has(o, "spec", "forProvider", k) && !ruled["spec.forProvider."+k] {
 				errs = append(errs, fmt.Sprintf("%s: %s spec.forProvider.%s has no rule in awsrules.Fields", name, kind, k))
 			}

@@ -75,6 +75,11 @@ func FuzzServiceBundle(f *testing.F) {
 				return
 			}
 		}
+		// What holds for every kind: valid names and labels, siblings
+		// bound by controller reference only.
+		for _, e := range checkComposed(rsp, xr) {
+			t.Error(e)
+		}
 		if claim == "" || namespace == "" {
 			// Not a claim's composite; nothing below concerns it.
 			return

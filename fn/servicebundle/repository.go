@@ -93,10 +93,13 @@ func catalogFile(xr *compose.Composite, s *service, st *settings, content []byte
 				ProviderConfigReference: &xpv2.Reference{Name: st.GitHubProviderConfig},
 			},
 			ForProvider: githubv1alpha1.RepositoryFileParameters{
-				RepositoryRef: &xpv2.Reference{Name: s.name},
-				Path:          CatalogPath,
-				Content:       string(content),
-				CommitMessage: fmt.Sprintf(catalogCommitTemplate, s.name),
+				// The Repository of this bundle, selected by controller
+				// reference: a name could resolve to another team's
+				// Repository of the same name and commit into it.
+				RepositorySelector: compose.TypedSelector(Repository),
+				Path:               CatalogPath,
+				Content:            string(content),
+				CommitMessage:      fmt.Sprintf(catalogCommitTemplate, s.name),
 				// The repository is one this bundle created (a Repository
 				// never takes over an existing one), from the platform's
 				// own golden-path template, whose skeleton may carry a
@@ -118,8 +121,9 @@ func catalogLocation(xr *compose.Composite, s *service, st *settings, commit str
 				ProviderConfigReference: &xpv2.Reference{Name: st.BackstageProviderConfig},
 			},
 			ForProvider: backstagev1alpha1.CatalogLocationParameters{
-				RepositoryRef: &xpv2.Reference{Name: s.name},
-				Path:          ptr.To(CatalogPath),
+				// Selected by controller reference, as the file's.
+				RepositorySelector: compose.TypedSelector(Repository),
+				Path:               ptr.To(CatalogPath),
 			},
 		},
 	}

@@ -6,10 +6,12 @@ import (
 	"slices"
 	"strings"
 
+	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 	"github.com/crossplane/function-sdk-go/resource/composed"
 	"google.golang.org/protobuf/types/known/structpb"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/utils/ptr"
 
 	"github.com/paved-dev/paved/fn/internal/pb"
 )
@@ -67,6 +69,13 @@ func (s *Set) AddTyped(name string, o runtime.Object, ready Readiness) error {
 	}
 	s.AddObject(name, obj, ready)
 	return nil
+}
+
+// TypedSelector is Selector for typed objects: it selects the composed
+// resource called name of the same composite, by controller reference and
+// its app.kubernetes.io/name label, never by a name a claim could choose.
+func TypedSelector(name string) *xpv2.Selector {
+	return &xpv2.Selector{MatchControllerRef: ptr.To(true), MatchLabels: map[string]string{LabelName: name}}
 }
 
 // IsReady reports whether the composed resource called name was added and
