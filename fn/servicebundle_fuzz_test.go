@@ -19,8 +19,9 @@ import (
 // namespaces, with the repository and its file observed Ready or not, and
 // checks what must hold for every input: a refused bundle composes nothing;
 // otherwise the repository is private, protected and archived on delete,
-// every Application delivers only into the claim's own namespace (no team
-// reaches another's) with a manual production, nested databases and
+// every Application deploys only from this bundle's observed repository and
+// only into the claim's own namespace (no team reaches another's) with a
+// manual production, nested databases and
 // buckets put their secrets only into the claim's namespace, and the
 // catalog is registered only once repository and file are Ready.
 func FuzzServiceBundle(f *testing.F) {
@@ -55,7 +56,8 @@ func FuzzServiceBundle(f *testing.F) {
 		}}
 		observed := map[string]*fnv1.Resource{}
 		if observedReady {
-			observed[servicebundle.Repository] = &fnv1.Resource{Resource: resource.MustStructJSON(ready)}
+			observed[servicebundle.Repository] = &fnv1.Resource{Resource: resource.MustStructJSON(
+				`{"status": {"atProvider": {"cloneURL": "https://github.com/acme/repo.git"}, "conditions": [{"type": "Ready", "status": "True"}]}}`)}
 			observed[servicebundle.CatalogFile] = &fnv1.Resource{Resource: resource.MustStructJSON(ready)}
 		}
 		req := runReq(bundleInput, &fnv1.State{Composite: &fnv1.Resource{Resource: xr}, Resources: observed})
@@ -111,6 +113,12 @@ func FuzzServiceBundle(f *testing.F) {
 			kind, _ := pb.String(o, "kind")
 			switch kind {
 			case "Application":
+				if !observedReady {
+					t.Errorf("%s composed before this bundle's repository reported its clone URL", name)
+				}
+				if u, _ := pb.String(o, "spec", "source", "repoURL"); u != "https://github.com/acme/repo.git" {
+					t.Errorf("%s deploys from %q, want the observed clone URL of this bundle's repository", name, u)
+				}
 				if ns, _ := pb.String(o, "spec", "destination", "namespace"); ns != namespace {
 					t.Errorf("%s delivers into namespace %q, want only the claim's %q", name, ns, namespace)
 				}

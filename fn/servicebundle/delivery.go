@@ -32,12 +32,11 @@ const (
 var revisions = map[string]string{"staging": DefaultBranch, "production": "release"}
 
 // application is the Argo CD Application that delivers the service to one
-// environment. Staging syncs itself (prune and self-heal); production only
-// when a person syncs it. cloneURL is the repository's, once observed; until
-// then it is derived from the owner and name, as GitHub forms it.
-func application(s *service, st *settings, environment, cloneURL string) *structpb.Struct {
+// environment from source, the repository's clone URL. Staging syncs itself
+// (prune and self-heal); production only when a person syncs it.
+func application(s *service, st *settings, environment, repoURL string) *structpb.Struct {
 	source := pb.Fields{
-		"repoURL":        pb.Str(cloneURL),
+		"repoURL":        pb.Str(repoURL),
 		"targetRevision": pb.Str(revisions[environment]),
 		"path":           pb.Str("k8s/overlays/" + environment),
 	}
@@ -88,15 +87,6 @@ func application(s *service, st *settings, environment, cloneURL string) *struct
 			"syncPolicy": pb.Obj(syncPolicy),
 		}),
 	}}
-}
-
-// cloneURL is the repository's HTTPS clone URL as the provider observed it,
-// or as GitHub forms it (https://github.com/<owner>/<name>.git) until then.
-func cloneURL(observed string, s *service, st *settings) string {
-	if observed != "" {
-		return observed
-	}
-	return "https://github.com/" + st.GitHubOwner + "/" + s.name + ".git"
 }
 
 // Argo CD's health and sync statuses

@@ -46,14 +46,17 @@ func (Composer) ConditionTypes() []string {
 // observed is everything of the observed composed resources that what the
 // bundle composes depends on (readiness and status aside): the catalog
 // registration waits for the repository and its file, keeps the commit it
-// asks Backstage to refresh for, and Applications clone the repository's
-// observed URL.
+// asks Backstage to refresh for, and Applications wait for and clone the
+// repository's observed URL (or keep the one they have).
 type observed struct {
 	repositoryReady bool
 	fileReady       bool
 	registered      bool // the CatalogLocation exists
 	cloneURL        string
 	commit          string
+	// appSource is the repoURL of each environment's Application that
+	// exists.
+	appSource map[string]string
 }
 
 func observe(set *compose.Set) observed {
@@ -68,7 +71,26 @@ func observe(set *compose.Set) observed {
 	}
 	o.cloneURL, _ = pb.String(set.Observed(Repository), "status", "atProvider", "cloneURL")
 	o.commit, _ = pb.String(set.Observed(CatalogFile), "status", "atProvider", "commitSHA")
+	o.appSource = map[string]string{}
+	for _, e := range Environments {
+		if app := set.Observed(ApplicationPrefix + e); app != nil {
+			o.appSource[e], _ = pb.String(app, "spec", "source", "repoURL")
+		}
+	}
 	return o
+}
+
+// source is where an environment's Application deploys from: the clone URL
+// the provider observed for this bundle's own Repository, or, for an
+// Application that exists, what it has. Until then there is none: a URL
+// derived from the service's name could be another team's repository of
+// that name (this bundle's Repository then fails to compose), and the
+// Application would deploy their code.
+func (o observed) source(environment string) string {
+	if o.cloneURL != "" {
+		return o.cloneURL
+	}
+	return o.appSource[environment]
 }
 
 // register reports whether the catalog registration is composed: once the
@@ -81,7 +103,11 @@ func (o observed) register() bool { return (o.repositoryReady && o.fileReady) ||
 // function's memo keys the composed objects by it too.
 func (Composer) ObservedKey(set *compose.Set) []string {
 	o := observe(set)
-	return []string{strconv.FormatBool(o.register()), o.cloneURL, o.commit}
+	key := []string{strconv.FormatBool(o.register()), o.cloneURL, o.commit}
+	for _, e := range Environments {
+		key = append(key, o.source(e))
+	}
+	return key
 }
 
 // ValidateEnvironment checks the ServiceBundle's section of the
@@ -130,9 +156,10 @@ func (Composer) Compose(xr *compose.Composite, e *env.Environment, set *compose.
 	if s.bucket != nil {
 		set.AddObject(Bucket, nestedBucket(xr, s), nil)
 	}
-	url := cloneURL(obs.cloneURL, s, st)
 	for _, environment := range s.environments {
-		set.AddObject(ApplicationPrefix+environment, application(s, st, environment, url), applicationReady(environment))
+		if src := obs.source(environment); src != "" {
+			set.AddObject(ApplicationPrefix+environment, application(s, st, environment, src), applicationReady(environment))
+		}
 	}
 	return nil
 }

@@ -27,10 +27,10 @@ const (
 	brokenLoc     = `{"status": {"atProvider": {"processingErrors": [{"entityRef": "location:default/generated-1", "name": "InputError", "message": "Policy check failed"}]}, "conditions": [{"type": "Ready", "status": "True", "reason": "Available"}]}}`
 	readyDB       = `{"status": {"endpoint": "orders.abc.eu-west-1.rds.amazonaws.com", "conditions": [{"type": "Ready", "status": "True", "reason": "Available"}]}}`
 	readyBucket   = `{"status": {"bucketName": "orders-api-bucket-x7k2p", "conditions": [{"type": "Ready", "status": "True", "reason": "Available"}]}}`
-	stagingSynced = `{"status": {"health": {"status": "Healthy"}, "sync": {"status": "Synced"}, "history": [{"id": 0}]}}`
-	stagingOut    = `{"status": {"health": {"status": "Healthy"}, "sync": {"status": "OutOfSync"}, "history": [{"id": 0}]}}`
-	prodNever     = `{"status": {"health": {"status": "Missing"}, "sync": {"status": "OutOfSync"}}}`
-	prodDegraded  = `{"status": {"health": {"status": "Degraded"}, "sync": {"status": "Synced"}, "history": [{"id": 0}]}}`
+	stagingSynced = `{"spec": {"source": {"repoURL": "https://github.com/acme/orders-api.git"}}, "status": {"health": {"status": "Healthy"}, "sync": {"status": "Synced"}, "history": [{"id": 0}]}}`
+	stagingOut    = `{"spec": {"source": {"repoURL": "https://github.com/acme/orders-api.git"}}, "status": {"health": {"status": "Healthy"}, "sync": {"status": "OutOfSync"}, "history": [{"id": 0}]}}`
+	prodNever     = `{"spec": {"source": {"repoURL": "https://github.com/acme/orders-api.git"}}, "status": {"health": {"status": "Missing"}, "sync": {"status": "OutOfSync"}}}`
+	prodDegraded  = `{"spec": {"source": {"repoURL": "https://github.com/acme/orders-api.git"}}, "status": {"health": {"status": "Degraded"}, "sync": {"status": "Synced"}, "history": [{"id": 0}]}}`
 )
 
 func environment(t *testing.T) *env.Environment {
@@ -89,17 +89,17 @@ func TestComposeLifecycle(t *testing.T) {
 		want     result
 	}{
 		"FirstReconcile": {
-			reason:   "Nothing exists: everything but the catalog registration is composed, and it waits for the repository and its file.",
+			reason:   "Nothing exists: the catalog registration waits for the repository and its file, the Applications for the repository's clone URL.",
 			observed: map[string]string{},
 			want: result{
-				Ready:  map[string]bool{Repository: false, CatalogFile: false, Database: false, Bucket: false, "application-staging": false, "application-production": false},
+				Ready:  map[string]bool{Repository: false, CatalogFile: false, Database: false, Bucket: false},
 				Fields: map[string]any{"applications": apps, "database": db, "bucket": bkt},
 				Conditions: []*fnv1.Condition{
 					cond(ConditionRepository, "False", "Creating", "waiting for repository (not created yet), catalog-info (not created yet)"),
 					cond(ConditionCatalog, "False", "Waiting", "registered in Backstage's catalog once the repository and its catalog-info.yaml are ready"),
 					cond(ConditionDatabase, "False", "Creating", "waiting for database (not created yet)"),
 					cond(ConditionBucket, "False", "Creating", "waiting for bucket (not created yet)"),
-					cond(ConditionDelivery, "False", "Creating", "waiting for application-staging (not created yet), application-production (not created yet)"),
+					cond(ConditionDelivery, "False", "Waiting", "delivered by Argo CD once the repository exists"),
 				},
 			},
 		},

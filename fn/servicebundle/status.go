@@ -90,6 +90,13 @@ func (Composer) Status(xr *compose.Composite, set *compose.Set) compose.Status {
 	}
 	st.Fields["applications"] = pb.Strs(apps)
 	delivery := set.Condition(ConditionDelivery, names...)
+	if set.Desired(names[0]) == nil {
+		msg := "delivered by Argo CD once the repository exists"
+		delivery = &fnv1.Condition{
+			Type: ConditionDelivery, Status: fnv1.Status_STATUS_CONDITION_FALSE, Reason: "Waiting",
+			Message: &msg, Target: fnv1.Target_TARGET_COMPOSITE_AND_CLAIM.Enum(),
+		}
+	}
 	if len(waiting) > 0 && delivery.GetStatus() == fnv1.Status_STATUS_CONDITION_TRUE {
 		msg := delivery.GetMessage() + "; " + strings.Join(waiting, ", ") + " waits for its first manual sync"
 		delivery.Message = &msg
