@@ -11,7 +11,7 @@ import (
 	"github.com/crossplane/function-sdk-go/resource/composed"
 	"google.golang.org/protobuf/types/known/structpb"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/utils/ptr"
+	kptr "k8s.io/utils/ptr"
 
 	"github.com/paved-dev/paved/fn/internal/pb"
 )
@@ -75,7 +75,7 @@ func (s *Set) AddTyped(name string, o runtime.Object, ready Readiness) error {
 // resource called name of the same composite, by controller reference and
 // its app.kubernetes.io/name label, never by a name a claim could choose.
 func TypedSelector(name string) *xpv2.Selector {
-	return &xpv2.Selector{MatchControllerRef: ptr.To(true), MatchLabels: map[string]string{LabelName: name}}
+	return &xpv2.Selector{MatchControllerRef: kptr.To(true), MatchLabels: map[string]string{LabelName: name}}
 }
 
 // IsReady reports whether the composed resource called name was added and
