@@ -18,6 +18,10 @@ import (
 // Kind is the composite kind this composer handles.
 const Kind = "XServiceBundle"
 
+// usageRegistered names the ClusterUsage that keeps the Repository while
+// the catalog registration exists (protect-repository-registered).
+const usageRegistered = "repository-registered"
+
 // Conditions the bundle reports on composite and claim.
 const (
 	ConditionRepository = "RepositoryReady"
@@ -149,6 +153,14 @@ func (Composer) Compose(xr *compose.Composite, e *env.Environment, set *compose.
 		if err := set.AddTyped(CatalogLocation, catalogLocation(xr, s, st, obs.commit), registered(componentRef(s))); err != nil {
 			return err
 		}
+		// Deleting the bundle removes the registration before the
+		// repository is archived: a ClusterUsage keeps the Repository while
+		// the CatalogLocation exists (both are cluster-scoped; Crossplane's
+		// webhook enforces it). The Applications are namespaced, which a
+		// ClusterUsage cannot name as its user; an archived repository
+		// stays readable to Argo CD, so their order does not matter.
+		set.Protect(CatalogLocation, "registers the repository's "+CatalogPath+" in Backstage's catalog and is removed first",
+			compose.Kept{Name: Repository, Usage: usageRegistered})
 	}
 	if s.database != nil {
 		set.AddObject(Database, nestedDatabase(xr, s), nil)

@@ -80,6 +80,9 @@ func cond(t, status, reason, msg string) *fnv1.Condition {
 }
 
 func TestComposeLifecycle(t *testing.T) {
+	// The ClusterUsage that keeps the Repository while the registration
+	// exists.
+	const usage = "protect-" + usageRegistered
 	apps := []any{"orders-api-staging", "orders-api-production"}
 	db := map[string]any{"secretName": "orders-api-database"}
 	bkt := map[string]any{"secretName": "orders-api-bucket"}
@@ -122,7 +125,7 @@ func TestComposeLifecycle(t *testing.T) {
 			reason:   "Once repository and file are Ready the registration is composed.",
 			observed: map[string]string{Repository: readyRepo, CatalogFile: readyFile},
 			want: result{
-				Ready:  map[string]bool{Repository: true, CatalogFile: true, CatalogLocation: false, Database: false, Bucket: false, "application-staging": false, "application-production": false},
+				Ready:  map[string]bool{Repository: true, CatalogFile: true, CatalogLocation: false, usage: false, Database: false, Bucket: false, "application-staging": false, "application-production": false},
 				Fields: map[string]any{"applications": apps, "database": db, "bucket": bkt, "repositoryURL": "https://github.com/acme/orders-api"},
 				Conditions: []*fnv1.Condition{
 					cond(ConditionRepository, "True", "Available", "all 2 composed resources are ready"),
@@ -138,7 +141,7 @@ func TestComposeLifecycle(t *testing.T) {
 			observed: map[string]string{Repository: creatingMR, CatalogFile: readyFile, CatalogLocation: brokenLoc,
 				"application-staging": stagingOut, "application-production": prodDegraded},
 			want: result{
-				Ready:  map[string]bool{Repository: false, CatalogFile: true, CatalogLocation: false, Database: false, Bucket: false, "application-staging": false, "application-production": false},
+				Ready:  map[string]bool{Repository: false, CatalogFile: true, CatalogLocation: false, usage: false, Database: false, Bucket: false, "application-staging": false, "application-production": false},
 				Fields: map[string]any{"applications": apps, "database": db, "bucket": bkt},
 				Conditions: []*fnv1.Condition{
 					cond(ConditionRepository, "False", "Creating", "waiting for repository (Ready=False: Creating)"),
@@ -151,10 +154,10 @@ func TestComposeLifecycle(t *testing.T) {
 		},
 		"Ready": {
 			reason: "Everything Ready; production waits for its first manual sync, which is not a failure.",
-			observed: map[string]string{Repository: readyRepo, CatalogFile: readyFile, CatalogLocation: registeredLoc, Database: readyDB, Bucket: readyBucket,
+			observed: map[string]string{Repository: readyRepo, CatalogFile: readyFile, CatalogLocation: registeredLoc, usage: readyMR, Database: readyDB, Bucket: readyBucket,
 				"application-staging": stagingSynced, "application-production": prodNever},
 			want: result{
-				Ready: map[string]bool{Repository: true, CatalogFile: true, CatalogLocation: true, Database: true, Bucket: true, "application-staging": true, "application-production": true},
+				Ready: map[string]bool{Repository: true, CatalogFile: true, CatalogLocation: true, usage: true, Database: true, Bucket: true, "application-staging": true, "application-production": true},
 				Fields: map[string]any{
 					"applications": apps, "repositoryURL": "https://github.com/acme/orders-api", "catalogEntityRef": "component:default/orders-api",
 					"database": map[string]any{"secretName": "orders-api-database", "endpoint": "orders.abc.eu-west-1.rds.amazonaws.com"},
