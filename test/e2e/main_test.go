@@ -27,6 +27,7 @@ import (
 const (
 	envFunction     = "PAVED_E2E_FUNCTION"          // function-paved binary
 	envProviderCRDs = "PAVED_E2E_PROVIDER_AWS_CRDS" // provider-aws's package/crds
+	envArgoCDCRDs   = "PAVED_E2E_ARGOCD_CRDS"       // Argo CD's manifests/crds
 	envRepoRoot     = "PAVED_E2E_REPO_ROOT"
 
 	// FunctionName is the functionRef.name of paved's compositions.
@@ -77,7 +78,16 @@ func outside() int {
 		}
 		crds = out
 	}
-	env = append(env, envFunction+"="+fn, envProviderCRDs+"="+crds, envRepoRoot+"="+root)
+	argo := os.Getenv(envArgoCDCRDs)
+	if argo == "" {
+		out, err := execOutput(ctx, filepath.Join(root, "hack", "tools.sh"), "argocd-crds")
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "e2e: hack/tools.sh argocd-crds:", err)
+			return 2
+		}
+		argo = out
+	}
+	env = append(env, envFunction+"="+fn, envProviderCRDs+"="+crds, envArgoCDCRDs+"="+argo, envRepoRoot+"="+root)
 	return harness.RunIsolated(env)
 }
 
