@@ -84,7 +84,7 @@ func resourceName(s *service, what string) string {
 	return naming.LabelValue(s.name + "-" + what)
 }
 
-// CatalogInfo is the catalog-info.yaml of a service: its Component and, for
+// catalogInfo is the catalog-info.yaml of a service: its Component and, for
 // a database and a bucket, Resource entities the Component depends on. The
 // same service always yields the same bytes.
 func catalogInfo(s *service, st *settings) ([]byte, error) {
