@@ -5,6 +5,7 @@
 # request, paved's cost as a multiple of the floor's and of the no-op's
 # in CPU time per call (median of COUNT runs; client and server share the
 # process, so this is the whole round trip) with allocations per call.
+# It then prints the binary's resident memory after 10,000 mixed requests.
 #   hack/bench-ratio.sh [COUNT]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,3 +33,8 @@ awk '
       printf "%-28s %11d %11d %11d %12.2fx %10.2fx %11d %11d\n", r, a, f, b, b / f, b / a, allocs[r, "floor"], allocs[r, "paved"]
     }
   }' _output/bench.txt
+
+# Resident memory of the function binary after 10,000 mixed first-reconcile
+# requests (fn/rss_test.go).
+go build -trimpath -o _output/function ./fn/cmd/function
+PAVED_RSS_FUNCTION=$PWD/_output/function go test -run='^TestRSSAfterMixedRequests$' -count=1 -v ./fn/ | grep 'figure:'

@@ -1,0 +1,117 @@
+package fn
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/structpb"
+)
+
+// envRSSFunction names the function-paved binary TestRSSAfterMixedRequests
+// measures (hack/bench-ratio.sh sets it to bin/function).
+const envRSSFunction = "PAVED_RSS_FUNCTION"
+
+// rssRequests is how many requests TestRSSAfterMixedRequests sends.
+const rssRequests = 10000
+
+// TestRSSAfterMixedRequests runs the function binary named by
+// PAVED_RSS_FUNCTION, sends it 10,000 requests over gRPC on loopback (a
+// DatabaseClaim, a BucketClaim and a ServiceBundle in turn, each with a new
+// name and uid, so that every request is a first reconcile the memo has not
+// seen) and reports its resident memory afterwards (VmRSS) and at its peak
+// (VmHWM) as figures. It measures; it asserts nothing about the size.
+func TestRSSAfterMixedRequests(t *testing.T) {
+	bin := os.Getenv(envRSSFunction)
+	if bin == "" {
+		t.Skip(envRSSFunction + " is not set (hack/bench-ratio.sh sets it)")
+	}
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := lis.Addr().String()
+	_ = lis.Close()
+	cmd := exec.Command(bin, "--insecure", "--address", addr, "--metrics-address", "")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+
+	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	c := fnv1.NewFunctionRunnerServiceClient(conn)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+
+	templates := []*fnv1.RunFunctionRequest{firstReconcile("database"), firstReconcile("bucket"), serviceBundleFirstReconcile()}
+	for i := range templates {
+		templates[i].Input = runReq(bundleInput, nil).GetInput()
+	}
+	var before map[string]float64
+	for i := 0; i < rssRequests; i++ {
+		req := proto.Clone(templates[i%len(templates)]).(*fnv1.RunFunctionRequest)
+		md := req.GetObserved().GetComposite().GetResource().GetFields()["metadata"].GetStructValue()
+		md.Fields["name"] = structpb.NewStringValue(fmt.Sprintf("claim-%d-x7k2p", i))
+		md.Fields["uid"] = structpb.NewStringValue(fmt.Sprintf("00000000-0000-4000-8000-%012d", i))
+		var rsp *fnv1.RunFunctionResponse
+		for attempt := 0; ; attempt++ {
+			if rsp, err = c.RunFunction(ctx, req); err == nil || attempt == 50 {
+				break
+			}
+			time.Sleep(100 * time.Millisecond) // the binary is still starting
+		}
+		if err != nil {
+			t.Fatalf("request %d: %v", i, err)
+		}
+		if i == 0 {
+			before = vm(t, cmd.Process.Pid)
+		}
+		for _, r := range rsp.GetResults() {
+			if r.GetSeverity() == fnv1.Severity_SEVERITY_FATAL {
+				t.Fatalf("request %d refused: %s", i, r.GetMessage())
+			}
+		}
+	}
+	after := vm(t, cmd.Process.Pid)
+	t.Logf("figure: function-paved RSS %.1f MiB after %d mixed requests (%.1f MiB after the first; peak %.1f MiB)",
+		after["VmRSS"], rssRequests, before["VmRSS"], after["VmHWM"])
+}
+
+// vm reads the memory figures (MiB) of a process from /proc/PID/status.
+func vm(t *testing.T, pid int) map[string]float64 {
+	t.Helper()
+	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	out := map[string]float64{}
+	s := bufio.NewScanner(f)
+	for s.Scan() {
+		k, v, ok := strings.Cut(s.Text(), ":")
+		if !ok || !strings.HasPrefix(k, "Vm") {
+			continue
+		}
+		fs := strings.Fields(v)
+		if len(fs) == 2 && fs[1] == "kB" {
+			n, _ := strconv.ParseFloat(fs[0], 64)
+			out[k] = n / 1024
+		}
+	}
+	return out
+}
