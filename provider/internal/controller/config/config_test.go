@@ -3,11 +3,15 @@ package config
 import (
 	"context"
 	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
+	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
@@ -79,5 +83,47 @@ func TestProviderConfigUsageTracking(t *testing.T) {
 	}
 	if _, err := get(); err == nil {
 		t.Error("unused ProviderConfig was not released for deletion")
+	}
+}
+
+// recordingQueue records what a handler asks of the workqueue.
+type recordingQueue struct {
+	queue
+	added []reconcile.Request
+	after map[reconcile.Request][]time.Duration
+}
+
+func (q *recordingQueue) Add(r reconcile.Request) { q.added = append(q.added, r) }
+func (q *recordingQueue) AddAfter(r reconcile.Request, d time.Duration) {
+	q.after[r] = append(q.after[r], d)
+}
+
+// Usage changes enqueue their ProviderConfig after the batch delay, never
+// at once, so that a burst of new managed resources is counted by one
+// reconcile; objects that are not usages enqueue nothing.
+func TestEnqueueProviderConfigAfter(t *testing.T) {
+	h := EnqueueProviderConfigAfter(UsageBatch)
+	q := &recordingQueue{after: map[reconcile.Request][]time.Duration{}}
+	ctx := context.Background()
+	usage := func(pc string) *v1alpha1.ProviderConfigUsage {
+		return &v1alpha1.ProviderConfigUsage{ProviderConfigUsage: xpv2.ProviderConfigUsage{ProviderConfigReference: xpv2.Reference{Name: pc}}}
+	}
+	for range 3 {
+		h.Create(ctx, event.CreateEvent{Object: usage("default")}, q)
+	}
+	h.Update(ctx, event.UpdateEvent{ObjectOld: usage("default"), ObjectNew: usage("other")}, q)
+	h.Delete(ctx, event.DeleteEvent{Object: usage("other")}, q)
+	h.Generic(ctx, event.GenericEvent{Object: usage("default")}, q)
+	h.Create(ctx, event.CreateEvent{Object: &v1alpha1.ProviderConfig{ObjectMeta: metav1.ObjectMeta{Name: "default"}}}, q)
+
+	want := map[reconcile.Request][]time.Duration{
+		{NamespacedName: types.NamespacedName{Name: "default"}}: {UsageBatch, UsageBatch, UsageBatch, UsageBatch, UsageBatch},
+		{NamespacedName: types.NamespacedName{Name: "other"}}:   {UsageBatch, UsageBatch},
+	}
+	if diff := cmp.Diff(want, q.after); diff != "" {
+		t.Errorf("AddAfter calls (-want +got):\n%s", diff)
+	}
+	if len(q.added) != 0 {
+		t.Errorf("enqueued at once: %v", q.added)
 	}
 }
