@@ -106,12 +106,14 @@ provider-e2e: provider provider-test-deps
 # bin/provider at scale on the same control plane and stand-in: SCALE
 # Repositories and a RepositoryFile each, then 20% injected faults (see
 # provider/test/e2e/scale_test.go). Prints figure: lines. Not part of
-# `make test`; .ci/run runs a reduced SCALE.
+# `make test`; .ci/run runs a reduced SCALE. RATE sets the provider's
+# --max-reconcile-rate (default: the provider's own).
 .PHONY: provider-scale
 SCALE ?= 1000
+RATE ?=
 provider-scale: provider provider-test-deps
 	for t in etcd kube-apiserver kube-controller-manager crossplane-core; do hack/tools.sh $$t >/dev/null; done
-	PAVED_SCALE=$(SCALE) PAVED_GITHUB_OPENAPI=$$(hack/github-openapi.sh) $(GO) test -tags e2e,scale -run '^TestScale$$' -count=1 -timeout=90m -v ./provider/test/e2e/
+	PAVED_SCALE=$(SCALE) PAVED_SCALE_RATE=$(RATE) PAVED_GITHUB_OPENAPI=$$(hack/github-openapi.sh) $(GO) test -tags e2e,scale -run '^TestScale$$' -count=1 -timeout=90m -v ./provider/test/e2e/
 
 clean:
 	rm -rf bin _output

@@ -51,6 +51,7 @@ import (
 const (
 	envScale     = "PAVED_SCALE"
 	envFaultRate = "PAVED_SCALE_FAULT_RATE"
+	envRate      = "PAVED_SCALE_RATE" // --max-reconcile-rate, else the provider's default
 	scaleOrg     = "acme"
 	catalogPath  = "catalog-info.yaml"
 
@@ -141,9 +142,13 @@ func TestScale(t *testing.T) {
 	// identity), and so does the provider by default; the stand-in does
 	// not, so the provider's pacing is lifted too and the figures show what
 	// the provider itself can do. What GitHub's pace would mean is printed.
-	p := startProvider(t, "--poll", poll.String(), "--github-timeout", githubTimeout.String(),
-		"--github-content-writes-per-minute", "1000000", "--github-content-writes-per-hour", "1000000")
-	t.Logf("scale: %d Repositories and %d RepositoryFiles, --poll %v, fault rate %.0f%% in the fault phase", n, n, poll, rate*100)
+	args := []string{"--poll", poll.String(), "--github-timeout", githubTimeout.String(),
+		"--github-content-writes-per-minute", "1000000", "--github-content-writes-per-hour", "1000000"}
+	if os.Getenv(envRate) != "" {
+		args = append(args, "--max-reconcile-rate", strconv.Itoa(envInt(t, envRate, 0)))
+	}
+	p := startProvider(t, args...)
+	t.Logf("scale: %d Repositories and %d RepositoryFiles, bin/provider %v, fault rate %.0f%% in the fault phase", n, n, args, rate*100)
 
 	// Phase 1: create, no faults.
 	rBegin := p.reconciles(t)
