@@ -24,6 +24,7 @@ const (
 	readyRepo     = `{"status": {"atProvider": {"htmlURL": "https://github.com/acme/orders-api", "cloneURL": "https://github.com/acme/orders-api.git"}, "conditions": [{"type": "Ready", "status": "True", "reason": "Available"}]}}`
 	readyFile     = `{"status": {"atProvider": {"commitSHA": "0123abcd"}, "conditions": [{"type": "Ready", "status": "True", "reason": "Available"}]}}`
 	registeredLoc = `{"status": {"atProvider": {"entityRefs": ["component:default/orders-api", "resource:default/orders-api-bucket", "resource:default/orders-api-database"]}, "conditions": [{"type": "Ready", "status": "True", "reason": "Available"}]}}`
+	fileInReview  = `{"status": {"atProvider": {"pullRequestURL": "https://github.com/acme/orders-api/pull/1", "pullRequestNumber": 1}, "conditions": [{"type": "Ready", "status": "False", "reason": "PullRequestOpen"}]}}`
 	brokenLoc     = `{"status": {"atProvider": {"processingErrors": [{"entityRef": "location:default/generated-1", "name": "InputError", "message": "Policy check failed"}]}, "conditions": [{"type": "Ready", "status": "True", "reason": "Available"}]}}`
 	readyDB       = `{"status": {"endpoint": "orders.abc.eu-west-1.rds.amazonaws.com", "conditions": [{"type": "Ready", "status": "True", "reason": "Available"}]}}`
 	readyBucket   = `{"status": {"bucketName": "orders-api-bucket-x7k2p", "conditions": [{"type": "Ready", "status": "True", "reason": "Available"}]}}`
@@ -114,6 +115,22 @@ func TestComposeLifecycle(t *testing.T) {
 				Fields: map[string]any{"applications": apps, "database": db, "bucket": bkt, "repositoryURL": "https://github.com/acme/orders-api"},
 				Conditions: []*fnv1.Condition{
 					cond(ConditionRepository, "False", "Creating", "waiting for catalog-info (Ready=False: Creating)"),
+					cond(ConditionCatalog, "False", "Waiting", "registered in Backstage's catalog once the repository and its catalog-info.yaml are ready"),
+					cond(ConditionDatabase, "False", "Creating", "waiting for database (not created yet)"),
+					cond(ConditionBucket, "False", "Creating", "waiting for bucket (not created yet)"),
+					cond(ConditionDelivery, "False", "Creating", "waiting for application-staging (not created yet), application-production (not created yet)"),
+				},
+			},
+		},
+		"FileInReview": {
+			reason:   "On a protected branch catalog-info.yaml arrives by pull request: the status names it and the registration waits for the merge.",
+			observed: map[string]string{Repository: readyRepo, CatalogFile: fileInReview},
+			want: result{
+				Ready: map[string]bool{Repository: true, CatalogFile: false, Database: false, Bucket: false, "application-staging": false, "application-production": false},
+				Fields: map[string]any{"applications": apps, "database": db, "bucket": bkt, "repositoryURL": "https://github.com/acme/orders-api",
+					"catalogPullRequestURL": "https://github.com/acme/orders-api/pull/1"},
+				Conditions: []*fnv1.Condition{
+					cond(ConditionRepository, "False", "Creating", "waiting for catalog-info (Ready=False: PullRequestOpen)"),
 					cond(ConditionCatalog, "False", "Waiting", "registered in Backstage's catalog once the repository and its catalog-info.yaml are ready"),
 					cond(ConditionDatabase, "False", "Creating", "waiting for database (not created yet)"),
 					cond(ConditionBucket, "False", "Creating", "waiting for bucket (not created yet)"),

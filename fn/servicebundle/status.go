@@ -46,6 +46,11 @@ func (Composer) Status(xr *compose.Composite, set *compose.Set) compose.Status {
 	if u, _ := pb.String(set.Observed(Repository), "status", "atProvider", "htmlURL"); u != "" {
 		st.Fields["repositoryURL"] = pb.Str(u)
 	}
+	// On a protected default branch the provider proposes catalog-info.yaml
+	// as a pull request; the registration waits until someone merges it.
+	if u, _ := pb.String(set.Observed(CatalogFile), "status", "atProvider", "pullRequestURL"); u != "" && !set.IsReady(CatalogFile) {
+		st.Fields["catalogPullRequestURL"] = pb.Str(u)
+	}
 	if set.IsReady(CatalogLocation) {
 		st.Fields["catalogEntityRef"] = pb.Str(componentRef(s))
 	}
