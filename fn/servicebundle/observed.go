@@ -1,0 +1,75 @@
+package servicebundle
+
+import (
+	"strconv"
+
+	"github.com/paved-dev/paved/fn/internal/compose"
+	"github.com/paved-dev/paved/fn/internal/pb"
+)
+
+// observed is everything of the observed composed resources that what the
+// bundle composes depends on (readiness and status aside): the catalog
+// registration waits for the repository and its file, keeps the commit it
+// asks Backstage to refresh for, and Applications wait for and clone the
+// repository's observed URL (or keep the one they have).
+type observed struct {
+	repositoryReady bool
+	fileReady       bool
+	registered      bool // the CatalogLocation exists
+	cloneURL        string
+	commit          string
+	// appSource is the repoURL of each environment's Application that
+	// exists.
+	appSource map[string]string
+}
+
+func observe(set *compose.Set) observed {
+	ready := func(name string) bool {
+		status, _, ok := pb.Condition(set.Observed(name), "Ready")
+		return ok && status == "True"
+	}
+	o := observed{
+		repositoryReady: ready(Repository),
+		fileReady:       ready(CatalogFile),
+		registered:      set.Observed(CatalogLocation) != nil,
+	}
+	o.cloneURL, _ = pb.String(set.Observed(Repository), "status", "atProvider", "cloneURL")
+	o.commit, _ = pb.String(set.Observed(CatalogFile), "status", "atProvider", "commitSHA")
+	o.appSource = map[string]string{}
+	for _, e := range Environments {
+		if app := set.Observed(ApplicationPrefix + e); app != nil {
+			o.appSource[e], _ = pb.String(app, "spec", "source", "repoURL")
+		}
+	}
+	return o
+}
+
+// source is where an environment's Application deploys from: the clone URL
+// the provider observed for this bundle's own Repository, or, for an
+// Application that exists, what it has. Until then there is none: a URL
+// derived from the service's name could be another team's repository of
+// that name (this bundle's Repository then fails to compose), and the
+// Application would deploy their code.
+func (o observed) source(environment string) string {
+	if o.cloneURL != "" {
+		return o.cloneURL
+	}
+	return o.appSource[environment]
+}
+
+// register reports whether the catalog registration is composed: once the
+// repository and the file are Ready (a registration before the file exists
+// fails in Backstage), and for as long as it exists (a composed resource
+// left out would be deleted).
+func (o observed) register() bool { return (o.repositoryReady && o.fileReady) || o.registered }
+
+// ObservedKey is what Compose reads of the observed composed resources: the
+// function's memo keys the composed objects by it too.
+func (Composer) ObservedKey(set *compose.Set) []string {
+	o := observe(set)
+	key := []string{strconv.FormatBool(o.register()), o.cloneURL, o.commit}
+	for _, e := range Environments {
+		key = append(key, o.source(e))
+	}
+	return key
+}

@@ -1,0 +1,52 @@
+package servicebundle
+
+import (
+	"testing"
+
+	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
+	"github.com/crossplane/function-sdk-go/resource"
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/paved-dev/paved/fn/internal/compose"
+)
+
+func TestObservedKey(t *testing.T) {
+	const app = `{"spec": {"source": {"repoURL": "https://github.com/acme/kept.git"}}}`
+	cases := map[string]struct {
+		reason   string
+		observed map[string]string
+		want     []string // register, clone URL, commit, staging source, production source
+	}{
+		"Nothing": {
+			reason: "Nothing observed: no registration, no source for Applications.",
+			want:   []string{"false", "", "", "", ""},
+		},
+		"RepositoryReadyFileNot": {
+			reason:   "The registration waits for the file; the Applications have the clone URL.",
+			observed: map[string]string{Repository: readyRepo, CatalogFile: creatingMR},
+			want:     []string{"false", "https://github.com/acme/orders-api.git", "", "https://github.com/acme/orders-api.git", "https://github.com/acme/orders-api.git"},
+		},
+		"BothReady": {
+			reason:   "Repository and file Ready: register, refreshing for the file's commit.",
+			observed: map[string]string{Repository: readyRepo, CatalogFile: readyFile},
+			want:     []string{"true", "https://github.com/acme/orders-api.git", "0123abcd", "https://github.com/acme/orders-api.git", "https://github.com/acme/orders-api.git"},
+		},
+		"KeepWhatExists": {
+			reason:   "A registration and an Application that exist are kept while the repository reports nothing.",
+			observed: map[string]string{CatalogLocation: brokenLoc, ApplicationPrefix + "staging": app},
+			want:     []string{"true", "", "", "https://github.com/acme/kept.git", ""},
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			obs := map[string]*fnv1.Resource{}
+			for n, js := range tc.observed {
+				obs[n] = &fnv1.Resource{Resource: resource.MustStructJSON(js)}
+			}
+			set := compose.NewSet(&fnv1.RunFunctionRequest{Observed: &fnv1.State{Resources: obs}}, bundle(fullSpec), "service")
+			if diff := cmp.Diff(tc.want, Composer{}.ObservedKey(set)); diff != "" {
+				t.Errorf("%s\nObservedKey: -want, +got:\n%s", tc.reason, diff)
+			}
+		})
+	}
+}
