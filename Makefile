@@ -136,3 +136,13 @@ xpkg-test: xpkg
 ci-example: function tools
 	examples/ci/render-claims.sh examples/*/claim.yaml
 	if examples/ci/render-claims.sh examples/invalid/xr-bad-size.yaml >/dev/null 2>&1; then echo "render-claims.sh accepted an invalid claim" >&2; exit 1; fi
+
+# paved's packages installed by Crossplane itself (test/e2e/packages): pushed
+# with `crossplane xpkg push` to a TLS registry on loopback, then Function,
+# Provider and Configuration objects that core fetches and unpacks; the
+# binaries from the images run (External runtime) and a DatabaseClaim
+# composes through the installed Composition.
+.PHONY: e2e-packages
+e2e-packages: xpkg
+	for t in $(E2E_TOOLS) crossplane-cli; do hack/tools.sh $$t >/dev/null; done
+	PAVED_XPKG_DIR=$(CURDIR)/_output/xpkg PAVED_XPKG_VERSION=$(VERSION) $(GO) test -tags e2e -count=1 -timeout=15m -v ./test/e2e/packages/

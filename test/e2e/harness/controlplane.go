@@ -158,6 +158,9 @@ type Options struct {
 	WorkDir string
 	// Logf reports progress and timings.
 	Logf func(string, ...any)
+	// CoreEnv is added to Crossplane core's environment, e.g.
+	// CA_BUNDLE_PATH for a package registry with a test CA.
+	CoreEnv []string
 }
 
 // Start starts etcd, kube-apiserver, kube-controller-manager and Crossplane
@@ -356,7 +359,16 @@ func Start(ctx context.Context, o Options) (cp *ControlPlane, err error) {
 	if err := cp.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: xpNamespace}}); err != nil && !kerrors.IsAlreadyExists(err) {
 		return nil, err
 	}
-	xpEnv := []string{"KUBECONFIG=" + cp.Kubeconfig, "POD_NAMESPACE=" + xpNamespace}
+	// Core writes fetched packages and function images here (an emptyDir
+	// in a pod); a missing directory fails every package fetch with
+	// "read/write on closed pipe" (the cache store in crossplane-runtime
+	// v2.4.0 pkg/xpkg/client.go closes the pipe the parser reads through).
+	for _, d := range []string{"xpkg-cache", "xfn-cache"} {
+		if err := os.MkdirAll(filepath.Join(o.WorkDir, d), 0o700); err != nil {
+			return nil, err
+		}
+	}
+	xpEnv := append([]string{"KUBECONFIG=" + cp.Kubeconfig, "POD_NAMESPACE=" + xpNamespace}, o.CoreEnv...)
 	initBegin := time.Now()
 	for attempt := 1; ; attempt++ {
 		// The first run can fail with `no matches for kind "Lock"` right

@@ -25,38 +25,7 @@ var execCommand = exec.CommandContext
 // Function object, no package to fetch); the revision controller's failed
 // image fetches leave the endpoint alone.
 func (cp *ControlPlane) StartFunction(ctx context.Context, name, bin string, args ...string) (*Proc, error) {
-	dir := filepath.Join(cp.dir, "fn-"+name)
-	server, err := cp.fnCA.issue(leafSpec{cn: name, ips: []net.IP{net.IPv4(127, 0, 0, 1)}, dns: []string{"localhost"}, server: true})
-	if err != nil {
-		return nil, err
-	}
-	if err := writeTLSDir(dir, server, cp.fnCA); err != nil {
-		return nil, err
-	}
-	port, err := freePort()
-	if err != nil {
-		return nil, err
-	}
-	metrics, err := freePort()
-	if err != nil {
-		return nil, err
-	}
-	endpoint := hostPort(port)
-	p, err := cp.start(name, nil, bin, append([]string{
-		"--address=" + endpoint,
-		"--tls-server-certs-dir=" + dir,
-		"--metrics-address=" + hostPort(metrics),
-	}, args...)...)
-	if err != nil {
-		return nil, err
-	}
-	err = cp.ready(ctx, p, name, func(ctx context.Context) error {
-		c, err := (&net.Dialer{Timeout: time.Second}).DialContext(ctx, "tcp", endpoint)
-		if err != nil {
-			return err
-		}
-		return c.Close()
-	})
+	p, endpoint, err := cp.ServeFunction(ctx, name, bin, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -74,24 +43,76 @@ func (cp *ControlPlane) StartFunction(ctx context.Context, name, bin string, arg
 	if err := cp.Client.Create(ctx, rev); err != nil {
 		return nil, err
 	}
+	if err := cp.SetFunctionEndpoint(ctx, rev.GetName(), endpoint); err != nil {
+		return nil, err
+	}
+	cp.logf("function %s serving mTLS on %s, wired as FunctionRevision %s", name, endpoint, rev.GetName())
+	return p, nil
+}
+
+// ServeFunction runs a composition function binary serving gRPC over mTLS
+// (a server certificate of the function CA core trusts) on a free loopback
+// port, and returns it with its endpoint once it accepts connections.
+func (cp *ControlPlane) ServeFunction(ctx context.Context, name, bin string, args ...string) (*Proc, string, error) {
+	dir := filepath.Join(cp.dir, "fn-"+name)
+	server, err := cp.fnCA.issue(leafSpec{cn: name, ips: []net.IP{net.IPv4(127, 0, 0, 1)}, dns: []string{"localhost"}, server: true})
+	if err != nil {
+		return nil, "", err
+	}
+	if err := writeTLSDir(dir, server, cp.fnCA); err != nil {
+		return nil, "", err
+	}
+	port, err := freePort()
+	if err != nil {
+		return nil, "", err
+	}
+	metrics, err := freePort()
+	if err != nil {
+		return nil, "", err
+	}
+	endpoint := hostPort(port)
+	p, err := cp.start(name, nil, bin, append([]string{
+		"--address=" + endpoint,
+		"--tls-server-certs-dir=" + dir,
+		"--metrics-address=" + hostPort(metrics),
+	}, args...)...)
+	if err != nil {
+		return nil, "", err
+	}
+	err = cp.ready(ctx, p, name, func(ctx context.Context) error {
+		c, err := (&net.Dialer{Timeout: time.Second}).DialContext(ctx, "tcp", endpoint)
+		if err != nil {
+			return err
+		}
+		return c.Close()
+	})
+	if err != nil {
+		return nil, "", err
+	}
+
+	return p, endpoint, nil
+}
+
+// SetFunctionEndpoint writes the endpoint of a running function into the
+// status of the FunctionRevision called rev: with the External runtime core
+// dials status.endpoint of the active revision and leaves it alone.
+func (cp *ControlPlane) SetFunctionEndpoint(ctx context.Context, rev, endpoint string) error {
 	status := unstructuredFor("pkg.crossplane.io/v1", "FunctionRevision")
-	status.SetName(rev.GetName())
+	status.SetName(rev)
 	status.Object["status"] = map[string]any{
 		"endpoint":     endpoint,
 		"capabilities": []any{"composition"},
 	}
 	if err := cp.Client.Status().Patch(ctx, status, client.Merge); err != nil {
-		return nil, err
+		return err
 	}
 	// Read it back: the revision controller must not have dropped it.
-	got := &unstructured.Unstructured{}
-	got.SetGroupVersionKind(rev.GroupVersionKind())
-	if err := cp.Client.Get(ctx, client.ObjectKeyFromObject(rev), got); err != nil {
-		return nil, err
+	got := unstructuredFor("pkg.crossplane.io/v1", "FunctionRevision")
+	if err := cp.Client.Get(ctx, client.ObjectKey{Name: rev}, got); err != nil {
+		return err
 	}
 	if ep, _, _ := unstructured.NestedString(got.Object, "status", "endpoint"); ep != endpoint {
-		cp.logf("FunctionRevision %s: status.endpoint %q, want %q", rev.GetName(), ep, endpoint)
+		cp.logf("FunctionRevision %s: status.endpoint %q, want %q", rev, ep, endpoint)
 	}
-	cp.logf("function %s serving mTLS on %s, wired as FunctionRevision %s", name, endpoint, rev.GetName())
-	return p, nil
+	return nil
 }
