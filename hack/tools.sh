@@ -3,6 +3,7 @@
 # keyed by version. Prints the path of the binary it was asked for.
 #
 #   hack/tools.sh crossplane-cli    # the crossplane CLI (render, validate)
+#   hack/tools.sh crossplane-cli-v1 # the crossplane CLI v1.20.1 (beta render, make render-compat)
 #   hack/tools.sh crossplane-core   # Crossplane core (render's reconciler, e2e)
 #   hack/tools.sh provider-aws-crds # dir with provider-aws's real CRDs
 #   hack/tools.sh argocd-crds       # dir with Argo CD's real CRDs (Application, ...)
@@ -17,6 +18,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 cache=${PAVED_CACHE:-$HOME/.cache/paved}
 
 CLI_VERSION=v2.5.0
+CLI_V1_VERSION=v1.20.1 # `crossplane beta render` for make render-compat
 CORE_VERSION=v2.4.0
 PROVIDER_AWS_VERSION=v1.23.0
 ARGOCD_VERSION=v3.1.0 # its module zip is 25 MB; only manifests/crds is used
@@ -39,6 +41,9 @@ build() { # name version pkg [module-dir [ldflags]]
 
 case "${1:-}" in
   crossplane-cli)  build crossplane-cli  "$CLI_VERSION"  github.com/crossplane/cli/v2/cmd/crossplane ;;
+  crossplane-cli-v1)
+    build crossplane-cli-v1 "$CLI_V1_VERSION" github.com/crossplane/crossplane/cmd/crank crossplane-cli-v1 \
+      "-X github.com/crossplane/crossplane/internal/version.version=$CLI_V1_VERSION" ;;
   crossplane-core) build crossplane-core "$CORE_VERSION" github.com/crossplane/crossplane/v2/cmd/crossplane ;;
   etcd) build etcd "$ETCD_VERSION" go.etcd.io/etcd/server/v3 ;;
   kube-apiserver|kube-controller-manager)
@@ -90,5 +95,5 @@ case "${1:-}" in
     dir=$(cd "$here/tools/crossplane-core" && go mod download -json github.com/crossplane/crossplane/v2 | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
     [ -d "$dir/cluster/crds" ] || { echo "crossplane core $CORE_VERSION: no cluster/crds in $dir" >&2; exit 1; }
     echo "$dir/cluster/crds" ;;
-  *) echo "usage: $0 crossplane-cli|crossplane-core|crossplane-crds|provider-aws-crds|argocd-crds|etcd|kube-apiserver|kube-controller-manager|controller-gen|angryjet" >&2; exit 2 ;;
+  *) echo "usage: $0 crossplane-cli|crossplane-cli-v1|crossplane-core|crossplane-crds|provider-aws-crds|argocd-crds|etcd|kube-apiserver|kube-controller-manager|controller-gen|angryjet" >&2; exit 2 ;;
 esac
