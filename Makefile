@@ -146,3 +146,11 @@ ci-example: function tools
 e2e-packages: xpkg
 	for t in $(E2E_TOOLS) crossplane-cli; do hack/tools.sh $$t >/dev/null; done
 	PAVED_XPKG_DIR=$(CURDIR)/_output/xpkg PAVED_XPKG_VERSION=$(VERSION) $(GO) test -tags e2e -count=1 -timeout=15m -v ./test/e2e/packages/
+
+# Every example rendered with the crossplane CLI v1.20.1 (`crossplane
+# render`, formerly `beta render`: the in-process engine users on v1 run),
+# compared with examples/golden (README, "Rendering with crossplane v1.20").
+.PHONY: render-compat
+render-compat: function
+	hack/tools.sh crossplane-cli-v1 >/dev/null
+	hack/render-compat.sh

@@ -102,3 +102,11 @@ runtime provider-paved ./provider/cmd/provider /provider
 build function-paved "$froot" "$empty" "$out/images/function-paved.tar"
 build provider-paved "$proot" examples/provider "$out/images/provider-paved.tar"
 build paved "$croot" "$cex"
+
+# Read each package back with the CLI's package parser, as into Crossplane's
+# package cache (crossplane xpkg extract --from-xpkg).
+mkdir -p "$out/extracted"
+for n in function-paved provider-paved paved; do
+  "$crossplane" xpkg extract --from-xpkg "$out/$n.xpkg" -o "$out/extracted/$n.gz" >/dev/null
+done
+echo "packages parsed by crossplane xpkg extract: $out/extracted"
