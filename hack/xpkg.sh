@@ -13,7 +13,7 @@
 # Each package root is staged under _output/xpkg/root and checked by
 # `xpkg check` before the pinned crossplane CLI (hack/tools.sh) builds it.
 #
-# Environment: VERSION (default v0.1.0), GOARCH (default amd64),
+# Environment: VERSION (default v0.1.0), GOARCH (default this machine's),
 # XPKG_OUT (default _output/xpkg), XPKG_SOURCE (OCI source label).
 set -euo pipefail
 
@@ -21,7 +21,7 @@ cd "$(dirname "$0")/.."
 repo=$(pwd)
 out=${XPKG_OUT:-$repo/_output/xpkg}
 version=${VERSION:-v0.1.0}
-arch=${GOARCH:-amd64}
+arch=${GOARCH:-$(go env GOARCH)}
 source_url=${XPKG_SOURCE:-https://github.com/paved-dev/paved}
 revision=$(git rev-parse HEAD 2>/dev/null || echo unknown)
 if [ -n "$(git status --porcelain --untracked-files=no 2>/dev/null)" ]; then revision+="-dirty"; fi
