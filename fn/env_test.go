@@ -2,6 +2,8 @@ package fn
 
 import (
 	"context"
+	"fmt"
+	"slices"
 	"strconv"
 	"testing"
 
@@ -238,6 +240,34 @@ func TestInputMemo(t *testing.T) {
 	}
 	if len(f.inputs.m) > maxMemo {
 		t.Errorf("memo holds %d inputs, more than %d", len(f.inputs.m), maxMemo)
+	}
+}
+
+// The desired memo is bounded by what its composed objects take marshalled.
+func TestDesiredMemoBytes(t *testing.T) {
+	f := New(logging.NewNopLogger())
+	var sizes []int
+	for i := range 3 * maxMemoBytes / 4096 {
+		req := firstReconcile("database")
+		md := req.GetObserved().GetComposite().GetResource().GetFields()["metadata"].GetStructValue()
+		md.Fields["uid"] = structpb.NewStringValue(fmt.Sprintf("00000000-0000-4000-8000-%012d", i))
+		if _, err := f.RunFunction(context.Background(), req); err != nil {
+			t.Fatal(err)
+		}
+		sizes = append(sizes, len(f.desired.m))
+		if i%64 != 0 {
+			continue
+		}
+		n := 0
+		for _, o := range f.desired.m {
+			n += o.Size()
+		}
+		if n != f.desired.bytes || n > maxMemoBytes {
+			t.Fatalf("after composite %d the memo counts %d bytes of objects, holds %d: want equal and at most %d", i, f.desired.bytes, n, maxMemoBytes)
+		}
+	}
+	if !slices.Contains(sizes[1:], 1) {
+		t.Errorf("the memo never started over: it held %d composites at the end", len(f.desired.m))
 	}
 }
 

@@ -14,16 +14,26 @@ import (
 	"github.com/paved-dev/paved/fn/internal/pb"
 )
 
-// maxMemo bounds each memo. A function serves a handful of Compositions and,
-// per composite, one desired state until its spec changes; past this many
-// entries the memo starts over.
-const maxMemo = 1024
+// maxMemo and maxMemoBytes bound each memo. A function serves a handful of
+// Compositions and, per composite, one desired state until its spec
+// changes; past this many entries, or this many bytes of what the entries
+// count, the memo starts over. The desired memo counts its objects'
+// marshalled size (compose.Objects.Size, ~7 KB per composite); it holds
+// them as structpb trees, ~4.7 times that (measured: 249 composites, 1.8 MB
+// marshalled, 8.4 MiB of heap), so 1 MiB holds ~140 composites in ~5 MiB.
+// A composite beyond it is composed anew on each reconcile: ~0.1 ms for a
+// DatabaseClaim, ~0.3 ms for a ServiceBundle, against ~0.03 ms replayed.
+const (
+	maxMemo      = 1024
+	maxMemoBytes = 1 << 20
+)
 
 // memo remembers values by the digest of what they were computed from.
 // Its values are shared between concurrent requests and never modified.
 type memo[T any] struct {
-	mu sync.Mutex
-	m  map[pb.Digest]T
+	mu    sync.Mutex
+	m     map[pb.Digest]T
+	bytes int
 }
 
 func (c *memo[T]) get(key pb.Digest) (T, bool) {
@@ -33,13 +43,16 @@ func (c *memo[T]) get(key pb.Digest) (T, bool) {
 	return v, ok
 }
 
-func (c *memo[T]) put(key pb.Digest, v T) {
+// put remembers v, which counts size bytes against maxMemoBytes.
+func (c *memo[T]) put(key pb.Digest, v T, size int) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.m == nil || len(c.m) >= maxMemo {
+	if c.m == nil || len(c.m) >= maxMemo || c.bytes+size > maxMemoBytes {
 		c.m = make(map[pb.Digest]T)
+		c.bytes = 0
 	}
 	c.m[key] = v
+	c.bytes += size
 }
 
 // input returns the request's decoded input and its key. Decoding goes
@@ -54,7 +67,7 @@ func (f *Function) input(req *fnv1.RunFunctionRequest) (*v1alpha1.Input, error) 
 	if err := request.GetInput(req, in); err != nil {
 		return nil, err
 	}
-	f.inputs.put(key, in)
+	f.inputs.put(key, in, 0) // a few hundred bytes; bounded by count
 	return in, nil
 }
 
@@ -95,6 +108,6 @@ func (f *Function) compose(c Composer, req *fnv1.RunFunctionRequest, ec *structp
 	if err := s.Objects().CheckAWSRules(); err != nil {
 		return &internalError{fmt.Errorf("function-paved composed values that AWS would refuse (a bug in paved; nothing was applied): %w", err)}
 	}
-	f.desired.put(key, s.Objects())
+	f.desired.put(key, s.Objects(), s.Objects().Size())
 	return nil
 }

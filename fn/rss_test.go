@@ -88,8 +88,23 @@ func TestRSSAfterMixedRequests(t *testing.T) {
 		}
 	}
 	after := vm(t, cmd.Process.Pid)
-	t.Logf("figure: function-paved RSS %.1f MiB after %d mixed requests (%.1f MiB after the first; peak %.1f MiB)",
-		after["VmRSS"], rssRequests, before["VmRSS"], after["VmHWM"])
+	t.Logf("figure: function-paved RSS %.1f MiB after %d mixed requests (%.1f MiB anonymous, %.1f MiB of mapped files; %.1f MiB after the first; peak %.1f MiB); %.2f s of CPU",
+		after["VmRSS"], rssRequests, after["RssAnon"], after["RssFile"], before["VmRSS"], after["VmHWM"], cpuSeconds(t, cmd.Process.Pid))
+}
+
+// cpuSeconds reads the user and system CPU time a process has used from
+// /proc/PID/stat (fields 14 and 15, in clock ticks of 1/100 s: proc(5)).
+func cpuSeconds(t *testing.T, pid int) float64 {
+	t.Helper()
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The command name (field 2) is in parentheses and may hold spaces.
+	fs := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
+	utime, _ := strconv.ParseFloat(fs[11], 64)
+	stime, _ := strconv.ParseFloat(fs[12], 64)
+	return (utime + stime) / 100
 }
 
 // vm reads the memory figures (MiB) of a process from /proc/PID/status.
@@ -104,7 +119,7 @@ func vm(t *testing.T, pid int) map[string]float64 {
 	s := bufio.NewScanner(f)
 	for s.Scan() {
 		k, v, ok := strings.Cut(s.Text(), ":")
-		if !ok || !strings.HasPrefix(k, "Vm") {
+		if !ok || !strings.HasPrefix(k, "Vm") && !strings.HasPrefix(k, "Rss") {
 			continue
 		}
 		fs := strings.Fields(v)

@@ -2,6 +2,9 @@
 package main
 
 import (
+	"os"
+	"runtime/debug"
+
 	"github.com/alecthomas/kong"
 	function "github.com/crossplane/function-sdk-go"
 	"google.golang.org/grpc/health"
@@ -42,7 +45,22 @@ func (c *CLI) Run() error {
 	)
 }
 
+// defaultMemoryLimit is the Go runtime's soft memory limit when GOMEMLIMIT
+// does not set one (https://pkg.go.dev/runtime/debug#SetMemoryLimit). At
+// rest the function's Go memory is ~6 MiB of runtime and heap plus the
+// desired memo's ~5 MiB (maxMemoBytes); 20 MiB leaves room for the requests
+// in flight, so the collector does not run more often at steady state, and
+// keeps garbage from piling up between collections. Measured with
+// TestRSSAfterMixedRequests: no limit 45–47 MiB resident, 20 MiB 43 MiB at
+// the same CPU time, 16 MiB 41 MiB at 2.6 times the CPU time (the collector
+// running nearly all the time). A soft limit never refuses an allocation: a
+// larger request makes the collector work harder, it does not fail.
+const defaultMemoryLimit = 20 << 20
+
 func main() {
+	if _, ok := os.LookupEnv("GOMEMLIMIT"); !ok {
+		debug.SetMemoryLimit(defaultMemoryLimit)
+	}
 	ctx := kong.Parse(&CLI{}, kong.Description("function-paved: secure DatabaseClaims and BucketClaims for Crossplane."),
 		kong.Vars{"version": version.Version})
 	ctx.FatalIfErrorf(ctx.Run())
