@@ -79,6 +79,14 @@ func asObserved(desired map[string]*fnv1.Resource, atProvider map[string]string)
 			md.Fields[k] = v
 		}
 		spec := o.Fields["spec"].GetStructValue()
+		if spec.GetFields()["forProvider"] == nil {
+			// Not a managed resource (a ClusterUsage): its status is its
+			// conditions.
+			o.Fields["status"] = structpb.NewStructValue(resource.MustStructJSON(`{"conditions": [
+				{"type": "Ready", "status": "True", "reason": "Available", "lastTransitionTime": "2026-11-25T10:00:03Z"}]}`))
+			observed[name] = &fnv1.Resource{Resource: o}
+			continue
+		}
 		for k, v := range resource.MustStructJSON(`{"deletionPolicy": "Delete", "managementPolicies": ["*"], "providerConfigRef": {"name": "default"}, "initProvider": {}}`).GetFields() {
 			spec.Fields[k] = v
 		}
