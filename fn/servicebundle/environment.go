@@ -97,6 +97,27 @@ func validateEnvironment(e *env.Environment) (*settings, error) {
 }
 
 // project is the Argo CD project of a team's Applications.
+// It replaces the placeholders in one pass, left to right, as
+// strings.NewReplacer would, without building a replacer on every request.
 func project(pattern, owner, namespace string) string {
-	return strings.NewReplacer(placeholderOwner, owner, placeholderNamespace, namespace).Replace(pattern)
+	var b strings.Builder
+	b.Grow(len(pattern) + len(owner) + len(namespace))
+	for pattern != "" {
+		switch {
+		case strings.HasPrefix(pattern, placeholderOwner):
+			b.WriteString(owner)
+			pattern = pattern[len(placeholderOwner):]
+		case strings.HasPrefix(pattern, placeholderNamespace):
+			b.WriteString(namespace)
+			pattern = pattern[len(placeholderNamespace):]
+		default:
+			i := strings.IndexByte(pattern[1:], '{') + 1
+			if i == 0 {
+				i = len(pattern)
+			}
+			b.WriteString(pattern[:i])
+			pattern = pattern[i:]
+		}
+	}
+	return b.String()
 }
