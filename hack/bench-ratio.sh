@@ -37,4 +37,4 @@ awk '
 # Resident memory of the function binary after 10,000 mixed first-reconcile
 # requests (fn/rss_test.go).
 go build -trimpath -o _output/function ./fn/cmd/function
-PAVED_RSS_FUNCTION=$PWD/_output/function go test -run='^TestRSSAfterMixedRequests$' -count=1 -v ./fn/ | grep 'figure:'
+PAVED_RSS_FUNCTION=$PWD/_output/function go test -tags rss -run='^TestRSSAfterMixedRequests$' -count=1 -v ./fn/ | grep 'figure:'

@@ -26,7 +26,7 @@ func xpkgDir(t *testing.T) string {
 	t.Helper()
 	dir := os.Getenv("PAVED_XPKG_DIR")
 	if dir == "" {
-		t.Skip("PAVED_XPKG_DIR not set: run make xpkg-test")
+		t.Fatal("PAVED_XPKG_DIR is not set: run make xpkg-test, which builds the packages and sets it")
 	}
 	return dir
 }
