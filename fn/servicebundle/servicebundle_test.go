@@ -34,6 +34,22 @@ const (
 	prodDegraded  = `{"spec": {"source": {"repoURL": "https://github.com/acme/orders-api.git"}}, "status": {"health": {"status": "Degraded"}, "sync": {"status": "Synced"}, "history": [{"id": 0}]}}`
 )
 
+// Observed states while GitHub or Backstage is unavailable, with the
+// messages paved's provider sets (crossplane-runtime's managed reconciler:
+// Synced=False, reason ReconcileError, the error chain as message).
+const (
+	githubDownMsg    = `observe failed: cannot get repository from GitHub: GET http://127.0.0.1:41234/repos/acme/orders-api: 503 Service Unavailable []`
+	githubDown       = `{"status": {"conditions": [{"type": "Synced", "status": "False", "reason": "ReconcileError", "message": "` + githubDownMsg + `"}]}}`
+	githubDownWhy    = "(Synced=False: ReconcileError): " + githubDownMsg
+	backstageDownMsg = `observe failed: cannot get the catalog location: cannot send request to Backstage: Get \"http://127.0.0.1:7007/api/catalog/locations/7c1e\": dial tcp 127.0.0.1:7007: connect: connection refused`
+	backstageDown    = `{"status": {"atProvider": {"entityRefs": ["component:default/orders-api"]}, "conditions": [{"type": "Ready", "status": "True", "reason": "Available"}, {"type": "Synced", "status": "False", "reason": "ReconcileError", "message": "` + backstageDownMsg + `"}]}}`
+	backstageDownWhy = `(Synced=False: ReconcileError): observe failed: cannot get the catalog location: cannot send request to Backstage: Get "http://127.0.0.1:7007/api/catalog/locations/7c1e": dial tcp 127.0.0.1:7007: connect: connection refused`
+
+	backstageRefusedMsg = `create failed: cannot register the catalog location: cannot send request to Backstage: Post \"http://127.0.0.1:7007/api/catalog/locations?dryRun=true\": dial tcp 127.0.0.1:7007: connect: connection refused`
+	backstageRefused    = `{"status": {"conditions": [{"type": "Synced", "status": "False", "reason": "ReconcileError", "message": "` + backstageRefusedMsg + `"}]}}`
+	backstageRefusedWhy = `(Synced=False: ReconcileError): create failed: cannot register the catalog location: cannot send request to Backstage: Post "http://127.0.0.1:7007/api/catalog/locations?dryRun=true": dial tcp 127.0.0.1:7007: connect: connection refused`
+)
+
 func environment(t *testing.T) *env.Environment {
 	t.Helper()
 	e, err := env.Resolve(v1alpha1.Environment{ServiceBundle: &v1alpha1.ServiceBundleEnvironment{
@@ -100,10 +116,10 @@ func TestComposeLifecycle(t *testing.T) {
 				Fields: map[string]any{"applications": apps, "database": db, "bucket": bkt},
 				Conditions: []*fnv1.Condition{
 					cond(ConditionRepository, "False", "Creating", "waiting for repository (not created yet), catalog-info (not created yet)"),
-					cond(ConditionCatalog, "False", "Waiting", "registered in Backstage's catalog once the repository and its catalog-info.yaml are ready"),
+					cond(ConditionCatalog, "False", "Waiting", "registered in Backstage's catalog once the repository and its catalog-info.yaml are ready; waiting for repository (not created yet), catalog-info (not created yet)"),
 					cond(ConditionDatabase, "False", "Creating", "waiting for database (not created yet)"),
 					cond(ConditionBucket, "False", "Creating", "waiting for bucket (not created yet)"),
-					cond(ConditionDelivery, "False", "Waiting", "delivered by Argo CD once the repository exists"),
+					cond(ConditionDelivery, "False", "Waiting", "delivered by Argo CD once the repository exists; waiting for repository (not created yet)"),
 				},
 			},
 		},
@@ -115,7 +131,7 @@ func TestComposeLifecycle(t *testing.T) {
 				Fields: map[string]any{"applications": apps, "database": db, "bucket": bkt, "repositoryURL": "https://github.com/acme/orders-api"},
 				Conditions: []*fnv1.Condition{
 					cond(ConditionRepository, "False", "Creating", "waiting for catalog-info (Ready=False: Creating)"),
-					cond(ConditionCatalog, "False", "Waiting", "registered in Backstage's catalog once the repository and its catalog-info.yaml are ready"),
+					cond(ConditionCatalog, "False", "Waiting", "registered in Backstage's catalog once the repository and its catalog-info.yaml are ready; waiting for catalog-info (Ready=False: Creating)"),
 					cond(ConditionDatabase, "False", "Creating", "waiting for database (not created yet)"),
 					cond(ConditionBucket, "False", "Creating", "waiting for bucket (not created yet)"),
 					cond(ConditionDelivery, "False", "Creating", "waiting for application-staging (not created yet), application-production (not created yet)"),
@@ -131,7 +147,7 @@ func TestComposeLifecycle(t *testing.T) {
 					"catalogPullRequestURL": "https://github.com/acme/orders-api/pull/1"},
 				Conditions: []*fnv1.Condition{
 					cond(ConditionRepository, "False", "Creating", "waiting for catalog-info (Ready=False: PullRequestOpen)"),
-					cond(ConditionCatalog, "False", "Waiting", "registered in Backstage's catalog once the repository and its catalog-info.yaml are ready"),
+					cond(ConditionCatalog, "False", "Waiting", "registered in Backstage's catalog once the repository and its catalog-info.yaml are ready; waiting for catalog-info (Ready=False: PullRequestOpen)"),
 					cond(ConditionDatabase, "False", "Creating", "waiting for database (not created yet)"),
 					cond(ConditionBucket, "False", "Creating", "waiting for bucket (not created yet)"),
 					cond(ConditionDelivery, "False", "Creating", "waiting for application-staging (not created yet), application-production (not created yet)"),
@@ -166,6 +182,56 @@ func TestComposeLifecycle(t *testing.T) {
 					cond(ConditionDatabase, "False", "Creating", "waiting for database (not created yet)"),
 					cond(ConditionBucket, "False", "Creating", "waiting for bucket (not created yet)"),
 					cond(ConditionDelivery, "False", "Creating", "waiting for application-staging (health Healthy, sync OutOfSync), application-production (health Degraded, sync Synced)"),
+				},
+			},
+		},
+		"GitHubUnavailable": {
+			reason:   "GitHub answers 503 before the repository exists: RepositoryReady is False with the provider's reason and message, and the registration and the Applications say they wait for it, in the same words.",
+			observed: map[string]string{Repository: githubDown, CatalogFile: `{}`},
+			want: result{
+				Ready:  map[string]bool{Repository: false, CatalogFile: false, Database: false, Bucket: false},
+				Fields: map[string]any{"applications": apps, "database": db, "bucket": bkt},
+				Conditions: []*fnv1.Condition{
+					cond(ConditionRepository, "False", "SyncFailed", "the provider cannot apply repository "+githubDownWhy),
+					cond(ConditionCatalog, "False", "Waiting", "registered in Backstage's catalog once the repository and its catalog-info.yaml are ready; the provider cannot apply repository "+githubDownWhy),
+					cond(ConditionDatabase, "False", "Creating", "waiting for database (not created yet)"),
+					cond(ConditionBucket, "False", "Creating", "waiting for bucket (not created yet)"),
+					cond(ConditionDelivery, "False", "Waiting", "delivered by Argo CD once the repository exists; the provider cannot apply repository "+githubDownWhy),
+				},
+			},
+		},
+		"BackstageDown": {
+			reason: "Backstage stops answering after the registration: the entities it read are still reported, but CatalogRegistered is False with the provider's words, naming Backstage.",
+			observed: map[string]string{Repository: readyRepo, CatalogFile: readyFile, CatalogLocation: backstageDown, usage: readyMR, Database: readyDB, Bucket: readyBucket,
+				"application-staging": stagingSynced, "application-production": prodNever},
+			want: result{
+				Ready: map[string]bool{Repository: true, CatalogFile: true, CatalogLocation: true, usage: true, Database: true, Bucket: true, "application-staging": true, "application-production": true},
+				Fields: map[string]any{
+					"applications": apps, "repositoryURL": "https://github.com/acme/orders-api", "catalogEntityRef": "component:default/orders-api",
+					"database": map[string]any{"secretName": "orders-api-database", "endpoint": "orders.abc.eu-west-1.rds.amazonaws.com"},
+					"bucket":   map[string]any{"secretName": "orders-api-bucket", "bucketName": "orders-api-bucket-x7k2p"},
+				},
+				Conditions: []*fnv1.Condition{
+					cond(ConditionRepository, "True", "Available", "all 2 composed resources are ready"),
+					cond(ConditionCatalog, "False", "SyncFailed", "the provider cannot apply catalog-location "+backstageDownWhy),
+					cond(ConditionDatabase, "True", "Available", "the composed resource is ready"),
+					cond(ConditionBucket, "True", "Available", "the composed resource is ready"),
+					cond(ConditionDelivery, "True", "Available", "all 2 composed resources are ready; orders-api-production waits for its first manual sync"),
+				},
+			},
+		},
+		"BackstageRefusesRegistration": {
+			reason:   "The registration cannot be created (Backstage unreachable): no Ready condition yet, and Synced=False says why.",
+			observed: map[string]string{Repository: readyRepo, CatalogFile: readyFile, CatalogLocation: backstageRefused},
+			want: result{
+				Ready:  map[string]bool{Repository: true, CatalogFile: true, CatalogLocation: false, usage: false, Database: false, Bucket: false, "application-staging": false, "application-production": false},
+				Fields: map[string]any{"applications": apps, "database": db, "bucket": bkt, "repositoryURL": "https://github.com/acme/orders-api"},
+				Conditions: []*fnv1.Condition{
+					cond(ConditionRepository, "True", "Available", "all 2 composed resources are ready"),
+					cond(ConditionCatalog, "False", "SyncFailed", "the provider cannot apply catalog-location "+backstageRefusedWhy),
+					cond(ConditionDatabase, "False", "Creating", "waiting for database (not created yet)"),
+					cond(ConditionBucket, "False", "Creating", "waiting for bucket (not created yet)"),
+					cond(ConditionDelivery, "False", "Creating", "waiting for application-staging (not created yet), application-production (not created yet)"),
 				},
 			},
 		},

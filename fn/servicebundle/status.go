@@ -55,13 +55,11 @@ func (Composer) Status(xr *compose.Composite, set *compose.Set) compose.Status {
 		st.Fields["catalogEntityRef"] = pb.Str(componentRef(s))
 	}
 
-	st.Conditions = append(st.Conditions, set.Condition(ConditionRepository, Repository, CatalogFile))
+	repository := set.Condition(ConditionRepository, Repository, CatalogFile)
+	st.Conditions = append(st.Conditions, repository)
 	if set.Desired(CatalogLocation) == nil {
-		msg := "registered in Backstage's catalog once the repository and its " + CatalogPath + " are ready"
-		st.Conditions = append(st.Conditions, &fnv1.Condition{
-			Type: ConditionCatalog, Status: fnv1.Status_STATUS_CONDITION_FALSE, Reason: "Waiting",
-			Message: &msg, Target: fnv1.Target_TARGET_COMPOSITE_AND_CLAIM.Enum(),
-		})
+		st.Conditions = append(st.Conditions, waitingFor(ConditionCatalog,
+			"registered in Backstage's catalog once the repository and its "+CatalogPath+" are ready", repository))
 	} else {
 		st.Conditions = append(st.Conditions, set.Condition(ConditionCatalog, CatalogLocation))
 	}
@@ -96,11 +94,8 @@ func (Composer) Status(xr *compose.Composite, set *compose.Set) compose.Status {
 	st.Fields["applications"] = pb.Strs(apps)
 	delivery := set.Condition(ConditionDelivery, names...)
 	if set.Desired(names[0]) == nil {
-		msg := "delivered by Argo CD once the repository exists"
-		delivery = &fnv1.Condition{
-			Type: ConditionDelivery, Status: fnv1.Status_STATUS_CONDITION_FALSE, Reason: "Waiting",
-			Message: &msg, Target: fnv1.Target_TARGET_COMPOSITE_AND_CLAIM.Enum(),
-		}
+		delivery = waitingFor(ConditionDelivery, "delivered by Argo CD once the repository exists",
+			set.Condition(ConditionRepository, Repository))
 	}
 	if len(waiting) > 0 && delivery.GetStatus() == fnv1.Status_STATUS_CONDITION_TRUE {
 		msg := delivery.GetMessage() + "; " + strings.Join(waiting, ", ") + " waits for its first manual sync"
@@ -108,4 +103,20 @@ func (Composer) Status(xr *compose.Composite, set *compose.Set) compose.Status {
 	}
 	st.Conditions = append(st.Conditions, delivery)
 	return st
+}
+
+// waitingFor is the condition of type t of a part that is not composed yet
+// because it waits for another (on is that part's condition): False, reason
+// Waiting, saying what it waits for and, in the provider's words, why that
+// part is not ready yet (e.g. GitHub answering 503), so that the claim
+// tells why it waits without looking at managed resources.
+func waitingFor(t, what string, on *fnv1.Condition) *fnv1.Condition {
+	msg := what
+	if on.GetStatus() != fnv1.Status_STATUS_CONDITION_TRUE {
+		msg += "; " + on.GetMessage()
+	}
+	return &fnv1.Condition{
+		Type: t, Status: fnv1.Status_STATUS_CONDITION_FALSE, Reason: "Waiting",
+		Message: &msg, Target: fnv1.Target_TARGET_COMPOSITE_AND_CLAIM.Enum(),
+	}
 }

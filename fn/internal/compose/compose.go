@@ -340,13 +340,13 @@ func (s *Set) addReady(name string, obj *structpb.Struct, ready Readiness) {
 		if ok, why := ready(obs); ok {
 			r = fnv1.Ready_READY_TRUE
 		} else {
-			s.addPending(name, name+" ("+why+")")
+			s.addPending(name, name+" ("+ProviderMessage(why)+")")
 		}
 	default:
-		if status, reason, ok := s.condition(name); ok && status == "True" {
+		if c, ok := pb.ConditionOf(obs, "Ready"); ok && c.Status == "True" {
 			r = fnv1.Ready_READY_TRUE
 		} else {
-			s.addPending(name, describe(name, status, reason, ok, obs != nil))
+			s.addPending(name, describe(name, c, ok, obs != nil))
 		}
 	}
 	if c, ok := pb.ConditionOf(s.observed[name].GetResource(), "Synced"); ok && c.Status == "False" {
@@ -364,41 +364,40 @@ func (s *Set) addPending(name, desc string) {
 	s.pendingOf = append(s.pendingOf, name)
 }
 
-func describe(name, status, reason string, found, exists bool) string {
+// describe says why a composed resource is not ready: it does not exist,
+// has no Ready condition yet, or its provider's Ready condition, with the
+// provider's reason and message (see ProviderMessage).
+func describe(name string, ready pb.Cond, found, exists bool) string {
 	switch {
 	case !exists:
 		return name + " (not created yet)"
 	case !found:
 		return name + " (no Ready condition yet)"
-	case reason != "":
-		return fmt.Sprintf("%s (Ready=%s: %s)", name, status, reason)
-	default:
-		return fmt.Sprintf("%s (Ready=%s)", name, status)
 	}
+	return describeCondition(name, "Ready", ready)
 }
 
 // describeUnsynced says why the provider could not apply a composed
 // resource, in its own words: a resource can stay Ready while a change to it
-// is refused (crossplane-runtime sets Synced=False with reason
-// ReconcileError and the error as message).
+// is refused, and a provider that cannot reach its API reports it here
+// (crossplane-runtime sets Synced=False with reason ReconcileError and the
+// error as message).
 func describeUnsynced(name string, c pb.Cond) string {
-	d := name + " (Synced=False"
+	return describeCondition(name, "Synced", c)
+}
+
+// describeCondition is "name (Type=Status: Reason): message", leaving out
+// what the provider did not say.
+func describeCondition(name, t string, c pb.Cond) string {
+	d := name + " (" + t + "=" + c.Status
 	if c.Reason != "" {
 		d += ": " + c.Reason
 	}
 	d += ")"
-	if c.Message != "" {
-		d += ": " + c.Message
+	if m := ProviderMessage(c.Message); m != "" {
+		d += ": " + m
 	}
 	return d
-}
-
-func (s *Set) condition(name string) (status, reason string, ok bool) {
-	o := s.observed[name]
-	if o == nil {
-		return "", "", false
-	}
-	return pb.Condition(o.GetResource(), "Ready")
 }
 
 // Observed returns the observed object of the composed resource called
@@ -542,3 +541,11 @@ type ChangeError struct{ Err error }
 
 func (e *ChangeError) Error() string { return e.Err.Error() }
 func (e *ChangeError) Unwrap() error { return e.Err }
+
+func (s *Set) condition(name string) (status, reason string, ok bool) {
+	o := s.observed[name]
+	if o == nil {
+		return "", "", false
+	}
+	return pb.Condition(o.GetResource(), "Ready")
+}
