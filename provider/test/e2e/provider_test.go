@@ -46,7 +46,6 @@ import (
 )
 
 const (
-	envRoot     = "PAVED_E2E_REPO_ROOT"
 	envProvider = "PAVED_E2E_PROVIDER"
 	token       = "ghp_e2e-token-0123456789"
 )
@@ -56,62 +55,36 @@ var (
 	root string
 )
 
+// TestMain runs the tests on a control plane of their own (harness.Main);
+// each test starts bin/provider itself.
 func TestMain(m *testing.M) {
-	if !harness.Isolated() {
-		os.Exit(outside())
-	}
-	os.Exit(inside(m))
+	os.Exit(harness.Main(m, harness.MainOptions{
+		Name:    "provider-e2e",
+		Output:  "provider-e2e",
+		Outside: outside,
+		Started: func(_ context.Context, r *harness.Run) error {
+			cp, root = r.ControlPlane, r.Root
+			return nil
+		},
+	}))
 }
 
-func outside() int {
-	wd, _ := os.Getwd()
-	r := filepath.Join(wd, "..", "..", "..")
-	env, err := harness.ResolveBinaries(context.Background(), r)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "e2e:", err)
-		return 2
-	}
+// outside resolves what the tests need besides the control plane:
+// bin/provider (make provider) and GitHub's OpenAPI description.
+func outside(ctx context.Context, r string) ([]string, error) {
 	bin := filepath.Join(r, "bin", "provider")
 	if _, err := os.Stat(bin); err != nil {
-		fmt.Fprintln(os.Stderr, "e2e: bin/provider missing, run `make provider`:", err)
-		return 2
+		return nil, fmt.Errorf("bin/provider missing, run `make provider`: %w", err)
 	}
+	env := []string{envProvider + "=" + bin}
 	if os.Getenv(ghtest.EnvOpenAPI) == "" {
-		out, err := exec.Command(filepath.Join(r, "hack", "github-openapi.sh")).Output()
+		out, err := harness.Output(ctx, filepath.Join(r, "hack", "github-openapi.sh"))
 		if err != nil {
-			fmt.Fprintln(os.Stderr, "e2e: hack/github-openapi.sh:", err)
-			return 2
+			return nil, fmt.Errorf("hack/github-openapi.sh: %w", err)
 		}
-		env = append(env, ghtest.EnvOpenAPI+"="+strings.TrimSpace(string(out)))
+		env = append(env, ghtest.EnvOpenAPI+"="+strings.TrimSpace(out))
 	}
-	return harness.RunIsolated(append(env, envRoot+"="+r, envProvider+"="+bin))
-}
-
-func inside(m *testing.M) int {
-	root = os.Getenv(envRoot)
-	logf := func(f string, a ...any) { fmt.Printf("provider-e2e: "+f+"\n", a...) }
-	if err := harness.LoopbackUp(); err != nil {
-		logf("FAIL: %v", err)
-		return 2
-	}
-	bins, err := harness.BinariesFromEnv()
-	if err != nil {
-		logf("FAIL: %v", err)
-		return 2
-	}
-	out := filepath.Join(root, "_output", "provider-e2e")
-	_ = os.RemoveAll(out)
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	cp, err = harness.Start(ctx, harness.Options{Binaries: bins, LogDir: filepath.Join(out, "logs"), WorkDir: filepath.Join(out, "work"), Logf: logf})
-	if err != nil {
-		logf("FAIL: starting the control plane: %v", err)
-		return 1
-	}
-	code := m.Run()
-	cp.Stop()
-	logf("logs: %s", filepath.Join(out, "logs"))
-	return code
+	return env, nil
 }
 
 func installCRDs(t *testing.T, c client.Client) {

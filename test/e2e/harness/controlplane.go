@@ -92,7 +92,11 @@ func tool(ctx context.Context, repoRoot, name string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("hack/tools.sh %s: %w", name, err)
 	}
-	return strings.TrimSpace(string(out)), nil
+	path := strings.TrimSpace(string(out))
+	if path == "" {
+		return "", fmt.Errorf("hack/tools.sh %s printed no path", name)
+	}
+	return path, nil
 }
 
 // crossplaneCRDs returns cluster/crds of the Crossplane module that

@@ -12,15 +12,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
-	"time"
 
 	"github.com/paved-dev/paved/test/e2e/harness"
 )
 
 const (
-	envRepoRoot     = "PAVED_E2E_REPO_ROOT"
 	envCLI          = "PAVED_E2E_CROSSPLANE_CLI"
 	envProviderCRDs = "PAVED_E2E_PROVIDER_AWS_CRDS"
 	envXpkgDir      = "PAVED_XPKG_DIR"
@@ -33,104 +30,56 @@ var (
 	repoRoot string
 )
 
+// TestMain runs the tests on a control plane of their own (harness.Main)
+// that trusts an OCI registry started before it.
 func TestMain(m *testing.M) {
-	if !harness.Isolated() {
-		os.Exit(outside())
-	}
-	os.Exit(inside(m))
+	os.Exit(harness.Main(m, harness.MainOptions{
+		Name:    "e2e packages",
+		Output:  "e2e-packages",
+		Outside: outside,
+		Prepare: startRegistry,
+		Started: func(_ context.Context, r *harness.Run) error {
+			cp, repoRoot = r.ControlPlane, r.Root
+			return nil
+		},
+	}))
 }
 
-func outside() int {
-	root, err := filepath.Abs(filepath.Join("..", "..", ".."))
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "e2e packages:", err)
-		return 2
-	}
-	ctx := context.Background()
-	env, err := harness.ResolveBinaries(ctx, root)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "e2e packages:", err)
-		return 2
-	}
+// outside resolves what the tests need besides the control plane: the
+// crossplane CLI, provider-aws's CRDs and the packages of make xpkg.
+func outside(ctx context.Context, root string) ([]string, error) {
+	var env []string
 	for _, t := range []struct{ env, tool string }{{envCLI, "crossplane-cli"}, {envProviderCRDs, "provider-aws-crds"}} {
-		v := os.Getenv(t.env)
-		if v == "" {
-			out, err := execOutput(ctx, filepath.Join(root, "hack", "tools.sh"), t.tool)
-			if err != nil {
-				fmt.Fprintf(os.Stderr, "e2e packages: hack/tools.sh %s: %v\n", t.tool, err)
-				return 2
-			}
-			v = out
+		v, err := harness.ToolEnv(ctx, root, t.env, t.tool)
+		if err != nil {
+			return nil, err
 		}
-		env = append(env, t.env+"="+v)
+		env = append(env, v)
 	}
 	xpkgs := os.Getenv(envXpkgDir)
 	if xpkgs == "" {
 		xpkgs = filepath.Join(root, "_output", "xpkg")
 	}
 	if _, err := os.Stat(filepath.Join(xpkgs, "paved.xpkg")); err != nil {
-		fmt.Fprintf(os.Stderr, "e2e packages: %v (run make xpkg)\n", err)
-		return 2
+		return nil, fmt.Errorf("%w (run make xpkg)", err)
 	}
 	version := os.Getenv(envVersion)
 	if version == "" {
 		version = "v0.1.0"
 	}
-	env = append(env, envRepoRoot+"="+root, envXpkgDir+"="+xpkgs, envVersion+"="+version)
-	return harness.RunIsolated(env)
+	return append(env, envXpkgDir+"="+xpkgs, envVersion+"="+version), nil
 }
 
-func inside(m *testing.M) int {
-	repoRoot = os.Getenv(envRepoRoot)
-	logf := func(format string, args ...any) { fmt.Printf("e2e packages: "+format+"\n", args...) }
-	if err := harness.LoopbackUp(); err != nil {
-		logf("FAIL: %v", err)
-		return 2
-	}
-	bins, err := harness.BinariesFromEnv()
+// startRegistry starts the OCI registry the tests push to, and makes core
+// trust its CA for package fetches (crossplane v2.4.0
+// cmd/crossplane/core/core.go, CA_BUNDLE_PATH).
+func startRegistry(r *harness.Run, o *harness.Options) (func(), error) {
+	var err error
+	reg, err = harness.StartRegistry(filepath.Join(r.WorkDir, "registry"))
 	if err != nil {
-		logf("FAIL: %v", err)
-		return 2
+		return nil, fmt.Errorf("registry: %w", err)
 	}
-	out := filepath.Join(repoRoot, "_output", "e2e-packages")
-	if err := os.RemoveAll(out); err != nil {
-		logf("FAIL: %v", err)
-		return 2
-	}
-	work := filepath.Join(out, "work")
-	reg, err = harness.StartRegistry(filepath.Join(work, "registry"))
-	if err != nil {
-		logf("FAIL: registry: %v", err)
-		return 2
-	}
-	defer reg.Close()
-	logf("registry on https://%s", reg.Host)
-
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	cp, err = harness.Start(ctx, harness.Options{
-		Binaries: bins,
-		LogDir:   filepath.Join(out, "logs"),
-		WorkDir:  work,
-		Logf:     logf,
-		// Core trusts the registry's CA for package fetches
-		// (crossplane v2.4.0 cmd/crossplane/core/core.go, CA_BUNDLE_PATH).
-		CoreEnv: []string{"CA_BUNDLE_PATH=" + reg.CAFile},
-	})
-	if err != nil {
-		logf("FAIL: starting the control plane: %v (logs in %s)", err, filepath.Join(out, "logs"))
-		return 1
-	}
-	code := m.Run()
-	if err := cp.Check(); err != nil {
-		logf("FAIL: a control plane process died during the tests: %v", err)
-		code = 1
-	}
-	cp.Stop()
-	return code
-}
-
-func execOutput(ctx context.Context, name string, args ...string) (string, error) {
-	out, err := harness.Output(ctx, name, args...)
-	return strings.TrimSpace(out), err
+	r.Logf("registry on https://%s", reg.Host)
+	o.CoreEnv = append(o.CoreEnv, "CA_BUNDLE_PATH="+reg.CAFile)
+	return reg.Close, nil
 }
