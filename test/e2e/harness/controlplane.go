@@ -13,7 +13,6 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -64,25 +63,29 @@ var binaryEnv = []struct {
 // not already set. Call it outside the private namespace: a build needs the
 // module proxy.
 func ResolveBinaries(ctx context.Context, repoRoot string) ([]string, error) {
-	var env []string
+	env := make([]string, 0, len(binaryEnv))
 	for _, b := range binaryEnv {
-		if v := os.Getenv(b.env); v != "" {
-			env = append(env, b.env+"="+v)
-			continue
-		}
-		var v string
-		var err error
-		if b.tool == "crossplane-crds" {
-			v, err = crossplaneCRDs(ctx, repoRoot)
-		} else {
-			v, err = tool(ctx, repoRoot, b.tool)
-		}
+		v, err := ToolEnv(ctx, repoRoot, b.env, b.tool)
 		if err != nil {
 			return nil, err
 		}
-		env = append(env, b.env+"="+v)
+		env = append(env, v)
 	}
 	return env, nil
+}
+
+// ToolEnv returns env=path for the tool that `hack/tools.sh name` prints
+// (building or installing it if it is not cached yet), or the value env
+// already has.
+func ToolEnv(ctx context.Context, root, env, name string) (string, error) {
+	if v := os.Getenv(env); v != "" {
+		return env + "=" + v, nil
+	}
+	v, err := tool(ctx, root, name)
+	if err != nil {
+		return "", err
+	}
+	return env + "=" + v, nil
 }
 
 func tool(ctx context.Context, repoRoot, name string) (string, error) {
@@ -97,27 +100,6 @@ func tool(ctx context.Context, repoRoot, name string) (string, error) {
 		return "", fmt.Errorf("hack/tools.sh %s printed no path", name)
 	}
 	return path, nil
-}
-
-// crossplaneCRDs returns cluster/crds of the Crossplane module that
-// hack/tools/crossplane-core pins: the CRDs `crossplane core init` installs.
-func crossplaneCRDs(ctx context.Context, repoRoot string) (string, error) {
-	cmd := execCommand(ctx, "go", "mod", "download", "-json", "github.com/crossplane/crossplane/v2")
-	cmd.Dir = filepath.Join(repoRoot, "hack", "tools", "crossplane-core")
-	cmd.Stderr = os.Stderr
-	out, err := cmd.Output()
-	if err != nil {
-		return "", fmt.Errorf("go mod download github.com/crossplane/crossplane/v2: %w", err)
-	}
-	var m struct{ Dir string }
-	if err := json.Unmarshal(out, &m); err != nil {
-		return "", err
-	}
-	dir := filepath.Join(m.Dir, "cluster", "crds")
-	if _, err := os.Stat(dir); err != nil {
-		return "", err
-	}
-	return dir, nil
 }
 
 // BinariesFromEnv reads what ResolveBinaries passed on.

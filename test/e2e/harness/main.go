@@ -209,17 +209,3 @@ func isRepoRoot(dir string) bool {
 	}
 	return true
 }
-
-// ToolEnv returns env=path for the tool that `hack/tools.sh name` prints
-// (building or installing it if it is not cached yet), or the value env
-// already has.
-func ToolEnv(ctx context.Context, root, env, name string) (string, error) {
-	if v := os.Getenv(env); v != "" {
-		return env + "=" + v, nil
-	}
-	v, err := tool(ctx, root, name)
-	if err != nil {
-		return "", err
-	}
-	return env + "=" + v, nil
-}

@@ -4,7 +4,6 @@ package packages
 
 import (
 	"archive/tar"
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -22,8 +21,9 @@ import (
 	kerrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/paved-dev/paved/test/e2e/harness"
 )
 
 const pkgAPIVersion = "pkg.crossplane.io/v1"
@@ -68,7 +68,7 @@ func TestInstallPackages(t *testing.T) {
 	}
 
 	for _, f := range awsCRDs {
-		createAll(ctx, t, readObjects(t, filepath.Join(os.Getenv(envProviderCRDs), f))...)
+		createFile(ctx, t, filepath.Join(os.Getenv(envProviderCRDs), f))
 	}
 
 	// hack/tools.sh builds core without its version ldflags, so core
@@ -77,11 +77,13 @@ func TestInstallPackages(t *testing.T) {
 	// core is v2.4.0) are ignored here, nothing else.
 	begin := time.Now()
 	noConstraint := map[string]any{"ignoreCrossplaneConstraints": true}
-	createAll(ctx, t,
+	if err := cp.CreateAll(ctx,
 		pkg("Function", "function-paved", ref("function-paved"), noConstraint),
 		pkg("Provider", "provider-paved", ref("provider-paved"), noConstraint),
 		pkg("Configuration", "paved", ref("paved"), map[string]any{"ignoreCrossplaneConstraints": true, "skipDependencyResolution": true}),
-	)
+	); err != nil {
+		t.Fatal(err)
+	}
 
 	// Core fetched and unpacked the function: its revision exists. With
 	// the External runtime the test runs the binary from the image and
@@ -124,10 +126,10 @@ func TestInstallPackages(t *testing.T) {
 	if err := cp.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "orders"}}); err != nil && !kerrors.IsAlreadyExists(err) {
 		t.Fatal(err)
 	}
-	createAll(ctx, t, readObjects(t, filepath.Join(repoRoot, "examples", "database", "claim.yaml"))...)
+	createFile(ctx, t, filepath.Join(repoRoot, "examples", "database", "claim.yaml"))
 	var kinds []string
-	eventually(ctx, t, 3*time.Minute, "the DatabaseClaim's XR composes an RDS Instance", func(ctx context.Context) error {
-		claim, err := get(ctx, "platform.paved.dev/v1alpha1", "DatabaseClaim", "orders", "orders-db")
+	cp.Eventually(ctx, t, 3*time.Minute, "the DatabaseClaim's XR composes an RDS Instance", func(ctx context.Context) error {
+		claim, err := cp.Get(ctx, "platform.paved.dev/v1alpha1", "DatabaseClaim", "orders", "orders-db")
 		if err != nil {
 			return err
 		}
@@ -135,7 +137,7 @@ func TestInstallPackages(t *testing.T) {
 		if xrName == "" {
 			return errors.New("no spec.resourceRef yet")
 		}
-		xr, err := get(ctx, "platform.paved.dev/v1alpha1", "XDatabase", "", xrName)
+		xr, err := cp.Get(ctx, "platform.paved.dev/v1alpha1", "XDatabase", "", xrName)
 		if err != nil {
 			return err
 		}
@@ -171,8 +173,8 @@ func playRuntime(ctx context.Context, t *testing.T, kind, rev string) {
 	if err := cp.Client.Create(ctx, sec); err != nil && !kerrors.IsAlreadyExists(err) {
 		t.Fatal(err)
 	}
-	eventually(ctx, t, time.Minute, kind+" "+rev+" status.tlsServerSecretName", func(ctx context.Context) error {
-		u, err := get(ctx, pkgAPIVersion, kind, "", rev)
+	cp.Eventually(ctx, t, time.Minute, kind+" "+rev+" status.tlsServerSecretName", func(ctx context.Context) error {
+		u, err := cp.Get(ctx, pkgAPIVersion, kind, "", rev)
 		if err != nil {
 			return err
 		}
@@ -197,8 +199,8 @@ func playRuntime(ctx context.Context, t *testing.T, kind, rev string) {
 // with the External runtime the test runs the binary, so it reports it.
 func runtimeHealthy(ctx context.Context, t *testing.T, kind, rev string) {
 	t.Helper()
-	eventually(ctx, t, time.Minute, kind+" "+rev+" RuntimeHealthy", func(ctx context.Context) error {
-		u, err := get(ctx, pkgAPIVersion, kind, "", rev)
+	cp.Eventually(ctx, t, time.Minute, kind+" "+rev+" RuntimeHealthy", func(ctx context.Context) error {
+		u, err := cp.Get(ctx, pkgAPIVersion, kind, "", rev)
 		if err != nil {
 			return err
 		}
@@ -280,7 +282,7 @@ func pkg(kind, name, ref string, spec map[string]any) *unstructured.Unstructured
 func revision(ctx context.Context, t *testing.T, kind, pkgName string) string {
 	t.Helper()
 	var name string
-	eventually(ctx, t, 3*time.Minute, "a "+kind+" of "+pkgName, func(ctx context.Context) error {
+	cp.Eventually(ctx, t, 3*time.Minute, "a "+kind+" of "+pkgName, func(ctx context.Context) error {
 		l := &unstructured.UnstructuredList{}
 		l.SetAPIVersion(pkgAPIVersion)
 		l.SetKind(kind + "List")
@@ -298,81 +300,34 @@ func revision(ctx context.Context, t *testing.T, kind, pkgName string) string {
 	return name
 }
 
-func readObjects(t *testing.T, path string) []*unstructured.Unstructured {
-	t.Helper()
-	b, err := os.ReadFile(path) //nolint:gosec // test
-	if err != nil {
-		t.Fatal(err)
-	}
-	d := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(b), 4096)
-	var objs []*unstructured.Unstructured
-	for {
-		u := &unstructured.Unstructured{}
-		if err := d.Decode(&u.Object); errors.Is(err, io.EOF) {
-			return objs
-		} else if err != nil {
-			t.Fatalf("%s: %v", path, err)
-		}
-		if len(u.Object) > 0 {
-			objs = append(objs, u)
-		}
-	}
-}
-
-func createAll(ctx context.Context, t *testing.T, objs ...*unstructured.Unstructured) {
-	t.Helper()
-	for _, o := range objs {
-		if err := cp.Client.Create(ctx, o.DeepCopy()); err != nil && !kerrors.IsAlreadyExists(err) {
-			t.Fatalf("create %s %s: %v", o.GetKind(), o.GetName(), err)
-		}
-	}
-}
-
-func get(ctx context.Context, apiVersion, kind, namespace, name string) (*unstructured.Unstructured, error) {
-	u := &unstructured.Unstructured{}
-	u.SetAPIVersion(apiVersion)
-	u.SetKind(kind)
-	return u, cp.Client.Get(ctx, client.ObjectKey{Namespace: namespace, Name: name}, u)
-}
-
 func field(u *unstructured.Unstructured, path ...string) any {
 	v, _, _ := unstructured.NestedFieldNoCopy(u.Object, path...)
 	return v
 }
 
-// eventually polls check every half second until it returns nil; timeout
-// only bounds how long a failing test hangs.
-func eventually(ctx context.Context, t *testing.T, timeout time.Duration, what string, check func(context.Context) error) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	for {
-		err := check(ctx)
-		if err == nil {
-			return
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatalf("%s: %v", what, err)
-		case <-time.After(500 * time.Millisecond):
-		}
-	}
-}
-
 func waitCondition(ctx context.Context, t *testing.T, timeout time.Duration, apiVersion, kind, namespace, name, typ, want string) {
 	t.Helper()
-	eventually(ctx, t, timeout, fmt.Sprintf("%s %s %s=%s", kind, name, typ, want), func(ctx context.Context) error {
-		u, err := get(ctx, apiVersion, kind, namespace, name)
+	cp.Eventually(ctx, t, timeout, fmt.Sprintf("%s %s %s=%s", kind, name, typ, want), func(ctx context.Context) error {
+		u, err := cp.Get(ctx, apiVersion, kind, namespace, name)
 		if err != nil {
 			return err
 		}
-		conds, _, _ := unstructured.NestedSlice(u.Object, "status", "conditions")
-		for _, c := range conds {
-			m := c.(map[string]any)
-			if m["type"] == typ && m["status"] == want {
-				return nil
-			}
+		if s, r, m := harness.Condition(u, typ); s != want {
+			return fmt.Errorf("%s=%q (%s: %s)", typ, s, r, m)
 		}
-		return fmt.Errorf("conditions %v", conds)
+		return nil
 	})
+}
+
+// createFile creates the objects of a YAML file, leaving any that already
+// exist alone.
+func createFile(ctx context.Context, t *testing.T, path string) {
+	t.Helper()
+	objs, err := harness.ReadObjects(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cp.CreateAll(ctx, objs...); err != nil {
+		t.Fatal(err)
+	}
 }
