@@ -30,10 +30,7 @@ while read -r name xr comp flags; do
   # shellcheck disable=SC2086 # flags are words by design
   "$cli" render "$xr" "$comp" "$out/functions.yaml" --include-full-xr ${flags//--required-resources=/--extra-resources=} \
     >"$out/$name.yaml" 2>"$out/$name.stderr" || rc=$?
-  if [ $rc -ne 0 ]; then
-    { echo "exit code: $rc"; grep -v '^[0-9T:.-]*Z\?\s\+\(INFO\|DEBUG\)' "$out/$name.stderr"; } >"$out/$name.error"
-    rm "$out/$name.yaml"
-  fi
+  [ $rc -eq 0 ] || render_failed "$out/$name" $rc
   for ext in yaml error; do
     g="examples/golden/$name.$ext" r="$out/$name.$ext"
     [ -f "$g" ] || [ -f "$r" ] || continue

@@ -31,12 +31,7 @@ while read -r name xr comp flags; do
   "$cli" composition render "$xr" "$comp" "$out/functions.yaml" \
     --crossplane-binary="$core" --xrd="$xrd" --include-full-xr $flags \
     >"$out/$name.yaml" 2>"$out/$name.stderr" || rc=$?
-  if [ $rc -ne 0 ]; then
-    # A failing render is an example too (invalid input): keep what the
-    # user sees, without the CLI's log lines.
-    { echo "exit code: $rc"; grep -v '^[0-9T:.-]*Z\?\s\+\(INFO\|DEBUG\)' "$out/$name.stderr"; } >"$out/$name.error"
-    rm "$out/$name.yaml"
-  fi
+  [ $rc -eq 0 ] || render_failed "$out/$name" $rc
   case "$mode" in
     print)
       echo "# ---- $name: $xr with $comp ${flags}"

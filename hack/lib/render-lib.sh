@@ -7,9 +7,14 @@
 # runtime at it.
 start_function() {
   local out=$1
-  # A free port on loopback for the function.
+  # A free port on loopback for the function, below the kernel's ephemeral
+  # range (net.ipv4.ip_local_port_range, ip(7)): a port in that range can be
+  # taken by any outgoing connection between this check and the bind.
+  local eph=32768
+  read -r eph _ </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || true
+  [ "$eph" -gt 20050 ] || eph=32768
   port=
-  for p in $(shuf -i 20000-60000 -n 50); do
+  for p in $(shuf -i "20000-$((eph - 1))" -n 50); do
     (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { port=$p; break; }
   done
   [ -n "$port" ] || { echo "no free port on 127.0.0.1" >&2; exit 1; }
@@ -22,6 +27,15 @@ start_function() {
     sleep 0.1
   done
   sed "s|runtime-development-target: .*|runtime-development-target: 127.0.0.1:$port|" examples/functions.yaml >"$out/functions.yaml"
+}
+
+# render_failed BASE RC: a failing render is an example too (invalid input):
+# BASE.error keeps the exit code RC and what the user sees of BASE.stderr
+# (the crossplane CLI's output without its INFO and DEBUG log lines);
+# BASE.yaml goes.
+render_failed() {
+  { echo "exit code: $2"; grep -v '^[0-9T:.-]*Z\?\s\+\(INFO\|DEBUG\)' "$1.stderr" || true; } >"$1.error"
+  rm -f "$1.yaml"
 }
 
 # Where the schemas of rendered kinds come from, one source a word. Every
