@@ -9,7 +9,6 @@ import (
 
 	"github.com/crossplane/function-sdk-go/logging"
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
-	"github.com/crossplane/function-sdk-go/response"
 	"google.golang.org/protobuf/types/known/structpb"
 
 	"github.com/paved-dev/paved/fn/input/v1alpha1"
@@ -92,22 +91,22 @@ func New(log logging.Logger) *Function {
 
 // RunFunction composes the observed composite resource.
 func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) (*fnv1.RunFunctionResponse, error) {
-	rsp := response.To(req, response.DefaultTTL)
+	rsp := newResponse(req)
 
 	in, err := f.input(req)
 	if err != nil {
-		response.Fatal(rsp, fmt.Errorf("cannot read function input (%s/%s %s): %w", v1alpha1.Group, v1alpha1.Version, v1alpha1.Kind, err))
+		fatalResult(rsp, fmt.Errorf("cannot read function input (%s/%s %s): %w", v1alpha1.Group, v1alpha1.Version, v1alpha1.Kind, err))
 		return rsp, nil
 	}
 
 	xr, err := compose.ObservedComposite(req)
 	if err != nil {
-		response.Fatal(rsp, err)
+		fatalResult(rsp, err)
 		return rsp, nil
 	}
 	c, ok := f.composers[xr.Kind]
 	if !ok || xr.APIVersion != Group+"/v1alpha1" {
-		response.Fatal(rsp, fmt.Errorf("function-paved cannot compose %s %s: it composes %s/v1alpha1 %s", xr.APIVersion, xr.Kind, Group, kindNames()))
+		fatalResult(rsp, fmt.Errorf("function-paved cannot compose %s %s: it composes %s/v1alpha1 %s", xr.APIVersion, xr.Kind, Group, kindNames()))
 		return rsp, nil
 	}
 	log := f.log.WithValues("xr-kind", xr.Kind, "xr-name", xr.Name, "tag", req.GetMeta().GetTag())
@@ -132,8 +131,7 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 		if len(drifts) > 0 {
 			// The change is not applied; say so where the platform team
 			// and the claim's owner look.
-			response.Warning(rsp, fmt.Errorf("%s: %s", xr.Subject(), compose.DescribeDrifts(drifts))).
-				WithReason(compose.ReasonEnvironmentChanged).TargetCompositeAndClaim()
+			warningResult(rsp, fmt.Errorf("%s: %s", xr.Subject(), compose.DescribeDrifts(drifts)), compose.ReasonEnvironmentChanged)
 			log.Info("Keeping placement of existing resources", "drifts", compose.DescribeDrifts(drifts))
 		}
 		err = f.compose(c, req, ec, xr, e, set)
@@ -176,11 +174,11 @@ func refuse(rsp *fnv1.RunFunctionResponse, c Composer, xr *compose.Composite, er
 	default:
 		err = fmt.Errorf("invalid %s: %w", xr.Subject(), err)
 	}
-	response.Warning(rsp, err).WithReason(reason).TargetCompositeAndClaim()
+	warningResult(rsp, err, reason)
 	for _, t := range conditionTypes(c) {
-		response.ConditionFalse(rsp, t, reason).WithMessage(err.Error()).TargetCompositeAndClaim()
+		falseCondition(rsp, t, reason, err.Error())
 	}
-	response.Fatal(rsp, err)
+	fatalResult(rsp, err)
 }
 
 // An internalError is paved's fault, neither the claim's nor the

@@ -578,6 +578,10 @@ func TestRunFunctionRejectsBadInput(t *testing.T) {
 				`{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XQueue", "metadata": {"name": "q", "uid": "u"}, "spec": {}}`)}}),
 			want: "function-paved cannot compose platform.paved.dev/v1alpha1 XQueue: it composes platform.paved.dev/v1alpha1 XDatabase, XBucket and XServiceBundle",
 		},
+		"UnknownInputField": {
+			req:  runReq(strings.Replace(input, `"environment"`, `"enviroment"`, 1), &fnv1.State{Composite: xbucket(`{}`)}),
+			want: `cannot read function input (fn.paved.dev/v1alpha1 Input): json: cannot unmarshal Go value of type v1alpha1.Input: unknown name "enviroment"`,
+		},
 		"NoComposite": {
 			req:  runReq(input, &fnv1.State{}),
 			want: "observed composite resource has no apiVersion, kind or metadata.name",
@@ -602,7 +606,7 @@ func TestRunFunctionRejectsBadInput(t *testing.T) {
 			want := fatal(tc.want)
 			cond := map[string]string{"XDatabase": "DatabaseReady", "XBucket": "BucketReady"}[tc.req.GetObserved().GetComposite().GetResource().GetFields()["kind"].GetStringValue()]
 			switch {
-			case cond == "", strings.HasPrefix(tc.want, "observed composite"):
+			case cond == "", strings.HasPrefix(tc.want, "observed composite"), strings.HasPrefix(tc.want, "cannot read function input"):
 			case strings.HasPrefix(tc.want, "invalid platform environment"):
 				want = refused(cond, "InvalidEnvironment", tc.want)
 			default:

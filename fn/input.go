@@ -5,7 +5,8 @@ import (
 	"sync"
 
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
-	"github.com/crossplane/function-sdk-go/request"
+	"github.com/go-json-experiment/json"
+	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/types/known/structpb"
 
 	"github.com/paved-dev/paved/fn/input/v1alpha1"
@@ -63,11 +64,27 @@ func (f *Function) input(req *fnv1.RunFunctionRequest) (*v1alpha1.Input, error) 
 	if in, ok := f.inputs.get(key); ok {
 		return in, nil
 	}
-	in := &v1alpha1.Input{}
-	if err := request.GetInput(req, in); err != nil {
+	in, err := decodeInput(req.GetInput())
+	if err != nil {
 		return nil, err
 	}
 	f.inputs.put(key, in, 0) // a few hundred bytes; bounded by count
+	return in, nil
+}
+
+// decodeInput decodes the function's input strictly, a field it does not
+// know being an error, as function-sdk-go's request.GetInput does
+// (v0.7.1 resource.AsObject: protojson, then go-json-experiment with
+// RejectUnknownMembers); that package is not imported (see response.go).
+func decodeInput(s *structpb.Struct) (*v1alpha1.Input, error) {
+	j, err := protojson.Marshal(s)
+	if err != nil {
+		return nil, fmt.Errorf("cannot marshal the input to JSON: %w", err)
+	}
+	in := &v1alpha1.Input{}
+	if err := json.Unmarshal(j, in, json.RejectUnknownMembers(true)); err != nil {
+		return nil, err
+	}
 	return in, nil
 }
 

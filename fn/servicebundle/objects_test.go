@@ -7,10 +7,17 @@ import (
 	"testing"
 
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
+	"github.com/crossplane/function-sdk-go/resource/composed"
 	"github.com/google/go-cmp/cmp"
 	"google.golang.org/protobuf/testing/protocmp"
 	"google.golang.org/protobuf/types/known/structpb"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	kjson "sigs.k8s.io/json"
 	"sigs.k8s.io/yaml"
+
+	backstagev1alpha1 "github.com/paved-dev/paved/provider/apis/backstage/v1alpha1"
+	githubv1alpha1 "github.com/paved-dev/paved/provider/apis/github/v1alpha1"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.yaml from what is composed (review the diff)")
@@ -52,6 +59,86 @@ func TestComposedObjects(t *testing.T) {
 			}
 			if diff := cmp.Diff(want, got, protocmp.Transform()); diff != "" {
 				t.Errorf("composed %s: -want (%s), +got:\n%s", n, path, diff)
+			}
+		})
+	}
+}
+
+func init() {
+	for _, add := range []func(*runtime.Scheme) error{githubv1alpha1.AddToScheme, backstagev1alpha1.AddToScheme} {
+		if err := add(composed.Scheme); err != nil {
+			panic(err)
+		}
+	}
+}
+
+// providerTypes are the Go types of the provider's kinds the bundle
+// composes.
+var providerTypes = map[schema.GroupVersionKind]func() runtime.Object{
+	githubv1alpha1.RepositoryGroupVersionKind:         func() runtime.Object { return &githubv1alpha1.Repository{} },
+	githubv1alpha1.RepositoryFileGroupVersionKind:     func() runtime.Object { return &githubv1alpha1.RepositoryFile{} },
+	backstagev1alpha1.CatalogLocationGroupVersionKind: func() runtime.Object { return &backstagev1alpha1.CatalogLocation{} },
+}
+
+// TestProviderTypes checks every object of the provider's kinds a bundle
+// composes against the provider's Go types (provider/apis), which the
+// function does not link (repository.go): it decodes strictly (a field
+// the type does not have, or a value of the wrong type, is an error) and
+// the typed object, converted as function-sdk-go's composed.From converts
+// it, without status, must be the composed object itself.
+func TestProviderTypes(t *testing.T) {
+	cases := map[string]struct {
+		spec     string
+		observed map[string]string
+	}{
+		"FirstReconcile":   {spec: `{"description": "Billing", "owner": "billing", "template": "go-service"}`},
+		"Full":             {spec: fullSpec},
+		"Registered":       {spec: fullSpec, observed: map[string]string{Repository: readyRepo, CatalogFile: readyFile}},
+		"WithoutCommitYet": {spec: fullSpec, observed: map[string]string{Repository: readyRepo, CatalogFile: `{"status": {"conditions": [{"type": "Ready", "status": "True"}]}}`}},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			set, _ := compose1(t, tc.spec, tc.observed)
+			rsp := &fnv1.RunFunctionResponse{}
+			set.Write(rsp)
+			checked := 0
+			for n, r := range rsp.GetDesired().GetResources() {
+				obj := r.GetResource()
+				gvk := schema.FromAPIVersionAndKind(obj.GetFields()["apiVersion"].GetStringValue(), obj.GetFields()["kind"].GetStringValue())
+				if gvk.Group != githubv1alpha1.Group && gvk.Group != backstagev1alpha1.Group {
+					continue
+				}
+				newTyped, ok := providerTypes[gvk]
+				if !ok {
+					t.Errorf("%s: %s is not a kind of the provider", n, gvk)
+					continue
+				}
+				j, err := obj.MarshalJSON()
+				if err != nil {
+					t.Fatal(err)
+				}
+				typed := newTyped()
+				strict, err := kjson.UnmarshalStrict(j, typed)
+				if err != nil || len(strict) > 0 {
+					t.Errorf("%s does not decode into %T: %v %v", n, typed, err, strict)
+					continue
+				}
+				u, err := composed.From(typed)
+				if err != nil {
+					t.Fatal(err)
+				}
+				delete(u.Object, "status")
+				want, err := structpb.NewStruct(u.Object)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if diff := cmp.Diff(want, obj, protocmp.Transform()); diff != "" {
+					t.Errorf("%s: -as the provider's type encodes it, +composed:\n%s", n, diff)
+				}
+				checked++
+			}
+			if checked == 0 {
+				t.Error("no object of the provider's kinds was composed")
 			}
 		})
 	}

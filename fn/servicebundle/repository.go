@@ -3,16 +3,11 @@ package servicebundle
 import (
 	"fmt"
 
-	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
-	"github.com/crossplane/function-sdk-go/resource/composed"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/utils/ptr"
+	"google.golang.org/protobuf/types/known/structpb"
 
 	"github.com/paved-dev/paved/fn/internal/compose"
 	"github.com/paved-dev/paved/fn/internal/naming"
-	backstagev1alpha1 "github.com/paved-dev/paved/provider/apis/backstage/v1alpha1"
-	githubv1alpha1 "github.com/paved-dev/paved/provider/apis/github/v1alpha1"
+	"github.com/paved-dev/paved/fn/internal/pb"
 )
 
 // Names of the composed resources in the pipeline.
@@ -39,14 +34,38 @@ const (
 	catalogCommitTemplate = "Register %s in the software catalog"
 )
 
-// Register the provider's kinds with the scheme composed.From looks types
-// up in, as function-sdk-go's composed package asks.
-func init() {
-	for _, add := range []func(*runtime.Scheme) error{githubv1alpha1.AddToScheme, backstagev1alpha1.AddToScheme} {
-		if err := add(composed.Scheme); err != nil {
-			panic(err)
-		}
-	}
+// The provider's kinds (provider/apis/github/v1alpha1 and
+// backstage/v1alpha1). Their objects are built as structpb documents, as
+// the AWS kinds are, not as the provider's Go types: those packages link
+// controller-runtime's client and client-go (their generated reference
+// resolvers), ~190 packages and ~15 MiB of resident memory in the function
+// (README, Tests and numbers). TestProviderTypes decodes every object
+// built here strictly into the provider's Go type and back, so a field name
+// or type the provider does not have fails the tests as it would fail the
+// build. The settings left at their defaults are written out, false, as
+// the provider's types (converted by function-sdk-go's composed.From, which
+// writes every boolean) wrote them before.
+const (
+	githubAPIVersion    = "github.paved.dev/v1alpha1"
+	backstageAPIVersion = "backstage.paved.dev/v1alpha1"
+	kindRepository      = "Repository"
+	kindRepositoryFile  = "RepositoryFile"
+	kindCatalogLocation = "CatalogLocation"
+	visibilityPrivate   = "private"
+)
+
+// providerObject is a managed resource of the provider: cluster-scoped,
+// named name, configured by the ProviderConfig called providerConfig.
+func providerObject(apiVersion, kind, name, providerConfig string, forProvider pb.Fields) *structpb.Struct {
+	return &structpb.Struct{Fields: pb.Fields{
+		"apiVersion": pb.Str(apiVersion),
+		"kind":       pb.Str(kind),
+		"metadata":   pb.Obj(pb.Fields{"name": pb.Str(name)}),
+		"spec": pb.Obj(pb.Fields{
+			"forProvider":       pb.Obj(forProvider),
+			"providerConfigRef": pb.Obj(pb.Fields{"name": pb.Str(providerConfig)}),
+		}),
+	}}
 }
 
 // repository is the service's GitHub repository, generated from the
@@ -56,79 +75,61 @@ func init() {
 // no-silent-adoption rule, provider/README.md), and a second bundle of the
 // same name, in another namespace, is refused by Crossplane because the
 // Repository belongs to the first.
-func repository(s *service, st *settings) *githubv1alpha1.Repository {
-	return &githubv1alpha1.Repository{
-		ObjectMeta: metav1.ObjectMeta{Name: s.name},
-		Spec: githubv1alpha1.RepositorySpec{
-			ClusterManagedResourceSpec: xpv2.ClusterManagedResourceSpec{
-				ProviderConfigReference: &xpv2.Reference{Name: st.GitHubProviderConfig},
-			},
-			ForProvider: githubv1alpha1.RepositoryParameters{
-				Owner:       st.GitHubOwner,
-				Description: ptr.To(s.description),
-				Visibility:  githubv1alpha1.VisibilityPrivate,
-				Template: &githubv1alpha1.RepositoryTemplate{
-					Owner:      st.GitHubOwner,
-					Repository: templatePrefix + s.template,
-				},
-				Topics:        ptr.To([]string{topicMicroservice, Templates[s.template], topicPlatformManaged}),
-				DefaultBranch: DefaultBranch,
-				BranchProtection: &githubv1alpha1.BranchProtection{
-					RequiredApprovingReviewCount: ptr.To(RequiredApprovals),
-				},
-				// Deleting the bundle archives the repository: no code is
-				// ever destroyed.
-				ArchiveOnDelete: ptr.To(true),
-			},
-		},
-	}
+func repository(s *service, st *settings) *structpb.Struct {
+	return providerObject(githubAPIVersion, kindRepository, s.name, st.GitHubProviderConfig, pb.Fields{
+		"owner":       pb.Str(st.GitHubOwner),
+		"description": pb.Str(s.description),
+		"visibility":  pb.Str(visibilityPrivate),
+		"template": pb.Obj(pb.Fields{
+			"owner":              pb.Str(st.GitHubOwner),
+			"repository":         pb.Str(templatePrefix + s.template),
+			"includeAllBranches": pb.Boolean(false),
+		}),
+		"topics":        pb.Strs([]string{topicMicroservice, Templates[s.template], topicPlatformManaged}),
+		"defaultBranch": pb.Str(DefaultBranch),
+		"branchProtection": pb.Obj(pb.Fields{
+			"requiredApprovingReviewCount": pb.Int(RequiredApprovals),
+			"dismissStaleReviews":          pb.Boolean(false),
+			"requireCodeOwnerReviews":      pb.Boolean(false),
+			"enforceAdmins":                pb.Boolean(false),
+		}),
+		// Deleting the bundle archives the repository: no code is ever
+		// destroyed.
+		"archiveOnDelete": pb.Boolean(true),
+	})
 }
 
 // catalogFile commits the generated catalog-info.yaml to the repository.
-func catalogFile(xr *compose.Composite, s *service, st *settings, content []byte) *githubv1alpha1.RepositoryFile {
-	return &githubv1alpha1.RepositoryFile{
-		ObjectMeta: metav1.ObjectMeta{Name: naming.Object(xr.Name, CatalogFile)},
-		Spec: githubv1alpha1.RepositoryFileSpec{
-			ClusterManagedResourceSpec: xpv2.ClusterManagedResourceSpec{
-				ProviderConfigReference: &xpv2.Reference{Name: st.GitHubProviderConfig},
-			},
-			ForProvider: githubv1alpha1.RepositoryFileParameters{
-				// The Repository of this bundle, selected by controller
-				// reference: a name could resolve to another team's
-				// Repository of the same name and commit into it.
-				RepositorySelector: compose.TypedSelector(Repository),
-				Path:               CatalogPath,
-				Content:            string(content),
-				CommitMessage:      fmt.Sprintf(catalogCommitTemplate, s.name),
-				// The repository is one this bundle created (a Repository
-				// never takes over an existing one), from the platform's
-				// own golden-path template, whose skeleton may carry a
-				// catalog-info.yaml: the generated one replaces it.
-				OverwriteOnCreate: true,
-			},
-		},
-	}
+func catalogFile(xr *compose.Composite, s *service, st *settings, content []byte) *structpb.Struct {
+	return providerObject(githubAPIVersion, kindRepositoryFile, naming.Object(xr.Name, CatalogFile), st.GitHubProviderConfig, pb.Fields{
+		// The Repository of this bundle, selected by controller reference:
+		// a name could resolve to another team's Repository of the same
+		// name and commit into it.
+		"repositorySelector": compose.Selector(Repository),
+		"path":               pb.Str(CatalogPath),
+		"content":            pb.Str(string(content)),
+		"commitMessage":      pb.Str(fmt.Sprintf(catalogCommitTemplate, s.name)),
+		// The repository is one this bundle created (a Repository never
+		// takes over an existing one), from the platform's own golden-path
+		// template, whose skeleton may carry a catalog-info.yaml: the
+		// generated one replaces it.
+		"overwriteOnCreate": pb.Boolean(true),
+	})
 }
 
 // catalogLocation registers the catalog file in Backstage. commit is the
 // commit the provider last made to the file, once observed: a new commit
 // asks Backstage to read the file again at once.
-func catalogLocation(xr *compose.Composite, s *service, st *settings, commit string) *backstagev1alpha1.CatalogLocation {
-	l := &backstagev1alpha1.CatalogLocation{
-		ObjectMeta: metav1.ObjectMeta{Name: naming.Object(xr.Name, CatalogLocation)},
-		Spec: backstagev1alpha1.CatalogLocationSpec{
-			ClusterManagedResourceSpec: xpv2.ClusterManagedResourceSpec{
-				ProviderConfigReference: &xpv2.Reference{Name: st.BackstageProviderConfig},
-			},
-			ForProvider: backstagev1alpha1.CatalogLocationParameters{
-				// Selected by controller reference, as the file's.
-				RepositorySelector: compose.TypedSelector(Repository),
-				Path:               ptr.To(CatalogPath),
-			},
-		},
+func catalogLocation(xr *compose.Composite, s *service, st *settings, commit string) *structpb.Struct {
+	p := pb.Fields{
+		// Selected by controller reference, as the file's.
+		"repositorySelector": compose.Selector(Repository),
+		"path":               pb.Str(CatalogPath),
+		// Never take over a registration someone else made.
+		"adoptExisting": pb.Boolean(false),
 	}
 	if commit != "" {
-		l.Spec.ForProvider.RefreshKey = ptr.To(commit)
+		p["refreshKey"] = pb.Str(commit)
 	}
-	return l
+	return providerObject(backstageAPIVersion, kindCatalogLocation, naming.Object(xr.Name, CatalogLocation), st.BackstageProviderConfig, p)
 }

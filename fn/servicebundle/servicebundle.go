@@ -73,16 +73,10 @@ func (Composer) Compose(xr *compose.Composite, e *env.Environment, set *compose.
 		return err
 	}
 	obs := observe(set)
-	if err := set.AddTyped(Repository, repository(s, st), nil); err != nil {
-		return err
-	}
-	if err := set.AddTyped(CatalogFile, catalogFile(xr, s, st, content), nil); err != nil {
-		return err
-	}
+	set.AddObject(Repository, repository(s, st), nil)
+	set.AddObject(CatalogFile, catalogFile(xr, s, st, content), nil)
 	if obs.register() {
-		if err := set.AddTyped(CatalogLocation, catalogLocation(xr, s, st, obs.commit), registered(componentRef(s))); err != nil {
-			return err
-		}
+		set.AddObject(CatalogLocation, catalogLocation(xr, s, st, obs.commit), registered(componentRef(s)))
 		// Deleting the bundle removes the registration before the
 		// repository is archived: a ClusterUsage keeps the Repository while
 		// the CatalogLocation exists (both are cluster-scoped; Crossplane's

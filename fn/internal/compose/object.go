@@ -1,17 +1,12 @@
 package compose
 
 import (
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
 
-	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
-	"github.com/crossplane/function-sdk-go/resource/composed"
 	"google.golang.org/protobuf/types/known/structpb"
-	"k8s.io/apimachinery/pkg/runtime"
-	kptr "k8s.io/utils/ptr"
 
 	"github.com/paved-dev/paved/fn/internal/pb"
 )
@@ -44,38 +39,6 @@ func (s *Set) AddObject(name string, obj *structpb.Struct, ready Readiness) {
 		}
 	}
 	s.addReady(name, obj, ready)
-}
-
-// AddTyped composes o, a typed Kubernetes object whose type is registered
-// in function-sdk-go's composed.Scheme (e.g. a provider's managed resource),
-// as the resource called name, as Crossplane's guide to writing functions in
-// Go does (https://docs.crossplane.io/latest/guides/write-a-composition-function-in-go/):
-// composed.From converts it, leaving out empty fields, and the status.
-func (s *Set) AddTyped(name string, o runtime.Object, ready Readiness) error {
-	u, err := composed.From(o)
-	if err != nil {
-		return fmt.Errorf("cannot compose %s: %w", name, err)
-	}
-	// A function never sets a composed resource's status; the typed
-	// object's zero-valued status fields would only be noise.
-	delete(u.Object, "status")
-	j, err := json.Marshal(u.Object)
-	if err != nil {
-		return fmt.Errorf("cannot compose %s: %w", name, err)
-	}
-	obj := &structpb.Struct{}
-	if err := obj.UnmarshalJSON(j); err != nil {
-		return fmt.Errorf("cannot compose %s: %w", name, err)
-	}
-	s.AddObject(name, obj, ready)
-	return nil
-}
-
-// TypedSelector is Selector for typed objects: it selects the composed
-// resource called name of the same composite, by controller reference and
-// its app.kubernetes.io/name label, never by a name a claim could choose.
-func TypedSelector(name string) *xpv2.Selector {
-	return &xpv2.Selector{MatchControllerRef: kptr.To(true), MatchLabels: map[string]string{LabelName: name}}
 }
 
 // IsReady reports whether the composed resource called name was added and

@@ -5,28 +5,12 @@ import (
 
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 	"github.com/crossplane/function-sdk-go/resource"
-	"github.com/crossplane/function-sdk-go/resource/composed"
 	"github.com/google/go-cmp/cmp"
 	"google.golang.org/protobuf/testing/protocmp"
 	"google.golang.org/protobuf/types/known/structpb"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
-
-	ghv1alpha1 "github.com/paved-dev/paved/provider/apis/github/v1alpha1"
 )
 
-func init() {
-	if err := ghv1alpha1.AddToScheme(composed.Scheme); err != nil {
-		panic(err)
-	}
-}
-
-// unregistered is a Kubernetes object type nobody added to composed.Scheme.
-type unregistered struct{ metav1.TypeMeta }
-
-func (u *unregistered) DeepCopyObject() runtime.Object { c := *u; return &c }
-
-func TestAddObjectAndTyped(t *testing.T) {
+func TestAddObject(t *testing.T) {
 	xr := &Composite{APIVersion: "v", Kind: "XServiceBundle", Name: "x", ClaimKind: "ServiceBundle", ClaimName: "orders-api", ClaimNamespace: "team-orders"}
 	health := func(obs *structpb.Struct) (bool, string) {
 		st := obs.GetFields()["status"].GetStructValue().GetFields()["health"].GetStringValue()
@@ -39,16 +23,8 @@ func TestAddObjectAndTyped(t *testing.T) {
 	s := NewSet(req, xr, "service")
 	s.AddObject("app", resource.MustStructJSON(`{"apiVersion": "argoproj.io/v1alpha1", "kind": "Application",
 		"metadata": {"name": "orders-api-staging", "namespace": "argocd", "labels": {"environment": "staging", "app.kubernetes.io/name": "kept"}}}`), health)
-	repo := &ghv1alpha1.Repository{
-		ObjectMeta: metav1.ObjectMeta{Name: "orders-api"},
-		Spec:       ghv1alpha1.RepositorySpec{ForProvider: ghv1alpha1.RepositoryParameters{Owner: "acme"}},
-	}
-	if err := s.AddTyped("repo", repo, nil); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.AddTyped("unregistered", &unregistered{}, nil); err == nil {
-		t.Errorf("AddTyped(unregistered type): want error, got none")
-	}
+	s.AddObject("repo", resource.MustStructJSON(`{"apiVersion": "github.paved.dev/v1alpha1", "kind": "Repository",
+		"metadata": {"name": "orders-api"}, "spec": {"forProvider": {"owner": "acme"}}}`), nil)
 	labels := func(name string) string {
 		return `"app.kubernetes.io/component": "service", "app.kubernetes.io/instance": "x", "app.kubernetes.io/managed-by": "paved",
 			"app.kubernetes.io/part-of": "orders-api", "paved.dev/claim-name": "orders-api", "paved.dev/claim-namespace": "team-orders"` + name
@@ -63,7 +39,7 @@ func TestAddObjectAndTyped(t *testing.T) {
 	rsp := &fnv1.RunFunctionResponse{}
 	s.Write(rsp)
 	if diff := cmp.Diff(want, rsp.GetDesired().GetResources(), protocmp.Transform()); diff != "" {
-		t.Errorf("AddObject, AddTyped: -want, +got:\n%s", diff)
+		t.Errorf("AddObject: -want, +got:\n%s", diff)
 	}
 	if !s.IsReady("repo") || s.IsReady("app") || s.IsReady("missing") {
 		t.Errorf("IsReady: want repo only, got repo=%t app=%t missing=%t", s.IsReady("repo"), s.IsReady("app"), s.IsReady("missing"))
@@ -85,35 +61,4 @@ func TestAddObjectAndTyped(t *testing.T) {
 			}
 		})
 	}
-}
-
-// BenchmarkAddTyped measures what composing a typed object costs against
-// composing the same object written as a struct: the cost of composed.From
-// (a JSON round trip) and of converting its result to a structpb.Struct.
-func BenchmarkAddTyped(b *testing.B) {
-	xr := &Composite{APIVersion: "v", Kind: "XServiceBundle", Name: "x"}
-	repo := &ghv1alpha1.Repository{
-		ObjectMeta: metav1.ObjectMeta{Name: "orders-api"},
-		Spec: ghv1alpha1.RepositorySpec{ForProvider: ghv1alpha1.RepositoryParameters{
-			Owner: "acme", Visibility: "private", DefaultBranch: "main",
-			Template: &ghv1alpha1.RepositoryTemplate{Owner: "acme", Repository: "golden-path-node-service"},
-		}},
-	}
-	b.Run("Typed", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			s := NewSet(&fnv1.RunFunctionRequest{}, xr, "service")
-			if err := s.AddTyped("repo", repo, nil); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
-	b.Run("Struct", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			s := NewSet(&fnv1.RunFunctionRequest{}, xr, "service")
-			s.AddObject("repo", resource.MustStructJSON(`{"apiVersion": "github.paved.dev/v1alpha1", "kind": "Repository", "metadata": {"name": "orders-api"},
-				"spec": {"forProvider": {"owner": "acme", "visibility": "private", "defaultBranch": "main", "template": {"owner": "acme", "repository": "golden-path-node-service"}}}}`), nil)
-		}
-	})
 }

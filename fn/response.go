@@ -1,0 +1,62 @@
+package fn
+
+import (
+	"time"
+
+	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
+	"google.golang.org/protobuf/types/known/durationpb"
+)
+
+// The response is built on function-sdk-go's proto types directly, as its
+// response package would (function-sdk-go v0.7.1 response/response.go,
+// result.go, condition.go). That package is not imported: through
+// function-sdk-go/resource it links crossplane-runtime, controller-runtime's
+// client and client-go's scheme of 57 API groups, whose code and start-up
+// are most of the function's resident memory (README, Tests and numbers).
+
+// responseTTL is how long Crossplane may cache the response, function-sdk-go's
+// response.DefaultTTL.
+const responseTTL = time.Minute
+
+// newResponse is the response to req that passes on its desired state and
+// context unchanged, as function-sdk-go's response.To does.
+func newResponse(req *fnv1.RunFunctionRequest) *fnv1.RunFunctionResponse {
+	return &fnv1.RunFunctionResponse{
+		Meta:    &fnv1.ResponseMeta{Tag: req.GetMeta().GetTag(), Ttl: durationpb.New(responseTTL)},
+		Desired: req.GetDesired(),
+		Context: req.GetContext(),
+	}
+}
+
+// fatalResult adds a Fatal result: Crossplane stops the pipeline and applies
+// nothing of this reconcile.
+func fatalResult(rsp *fnv1.RunFunctionResponse, err error) {
+	rsp.Results = append(rsp.Results, &fnv1.Result{
+		Severity: fnv1.Severity_SEVERITY_FATAL,
+		Message:  err.Error(),
+		Target:   fnv1.Target_TARGET_COMPOSITE.Enum(),
+	})
+}
+
+// warningResult adds a Warning result with reason, which Crossplane emits as an
+// event on the composite and the claim.
+func warningResult(rsp *fnv1.RunFunctionResponse, err error, reason string) {
+	rsp.Results = append(rsp.Results, &fnv1.Result{
+		Severity: fnv1.Severity_SEVERITY_WARNING,
+		Message:  err.Error(),
+		Reason:   &reason,
+		Target:   fnv1.Target_TARGET_COMPOSITE_AND_CLAIM.Enum(),
+	})
+}
+
+// falseCondition sets condition t False with reason and message on the
+// composite and the claim.
+func falseCondition(rsp *fnv1.RunFunctionResponse, t, reason, message string) {
+	rsp.Conditions = append(rsp.Conditions, &fnv1.Condition{
+		Type:    t,
+		Status:  fnv1.Status_STATUS_CONDITION_FALSE,
+		Reason:  reason,
+		Message: &message,
+		Target:  fnv1.Target_TARGET_COMPOSITE_AND_CLAIM.Enum(),
+	})
+}
