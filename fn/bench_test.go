@@ -2,6 +2,7 @@ package fn
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"syscall"
 	"testing"
@@ -15,6 +16,8 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/structpb"
+
+	"github.com/paved-dev/paved/fn/servicebundle"
 )
 
 // The benchmarks send what Crossplane sends: the composite as the API server
@@ -140,27 +143,15 @@ func firstReconcile(kind string) *fnv1.RunFunctionRequest {
 	return runReq(input, &fnv1.State{Composite: realistic(xdatabase(`{"engine": "postgresql", "size": "small"}`), nil)})
 }
 
-func BenchmarkRunFunctionDatabase(b *testing.B) {
-	benchInProcess(b, firstReconcile("database"))
-}
-
-func BenchmarkRunFunctionDatabaseSteadyState(b *testing.B) {
-	benchInProcess(b, steadyState())
-}
-
-func BenchmarkRunFunctionBucket(b *testing.B) {
-	benchInProcess(b, firstReconcile("bucket"))
-}
-
-func benchInProcess(b *testing.B, req *fnv1.RunFunctionRequest) {
-	f := New(logging.NewNopLogger())
-	b.ReportAllocs()
-	for b.Loop() {
-		rsp, err := f.RunFunction(context.Background(), req)
-		if err != nil || len(rsp.GetResults()) > 0 {
-			b.Fatalf("unexpected: %v %v", err, rsp.GetResults())
+// serviceBundleFirstReconcile is the registry's example ServiceBundle as a
+// live composite, nothing composed yet.
+func serviceBundleFirstReconcile() *fnv1.RunFunctionRequest {
+	for _, k := range Kinds {
+		if k.Composite == servicebundle.Kind {
+			return runReq(bundleInput, &fnv1.State{Composite: realistic(xr(k.Composite, k.Claim, "orders-api", k.Example), nil)})
 		}
 	}
+	panic("no ServiceBundle in Kinds")
 }
 
 // noop is the cheapest possible function: it returns the desired state it
@@ -182,34 +173,104 @@ type sameBytes struct {
 	responses map[string]*fnv1.RunFunctionResponse
 }
 
-func (s sameBytes) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) (*fnv1.RunFunctionResponse, error) {
+func (s *sameBytes) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) (*fnv1.RunFunctionResponse, error) {
 	return s.responses[req.GetMeta().GetTag()], nil
+}
+
+// newNameRounds is how many requests of each kind the first-reconcile
+// benchmarks cycle through, each for a composite with its own name and uid.
+// It is more than the memo holds (maxMemo entries), so that no request is
+// ever replayed: every one is a first reconcile of a composite paved has
+// not seen (see newNames).
+const newNameRounds = maxMemo + 100
+
+// firstReconciles returns n first-reconcile requests for kind k, each for a
+// live composite with a name and uid of its own, tagged with kind and name.
+func firstReconciles(k Kind, n int) []*fnv1.RunFunctionRequest {
+	template := runReq(bundleInput, &fnv1.State{Composite: realistic(xr(k.Composite, k.Claim, "orders", k.Example), nil)})
+	reqs := make([]*fnv1.RunFunctionRequest, n)
+	for i := range reqs {
+		req := proto.Clone(template).(*fnv1.RunFunctionRequest)
+		name := fmt.Sprintf("orders-%d-x7k2p", i)
+		md := req.GetObserved().GetComposite().GetResource().GetFields()["metadata"].GetStructValue()
+		md.Fields["name"] = structpb.NewStringValue(name)
+		md.Fields["uid"] = structpb.NewStringValue(fmt.Sprintf("00000000-0000-4000-8000-%012d", i))
+		req.Meta = &fnv1.RequestMeta{Tag: k.Claim + "/" + name}
+		reqs[i] = req
+	}
+	return reqs
+}
+
+// A benchCase is a sequence of requests a benchmark sends in turn, round
+// after round.
+type benchCase struct {
+	name string
+	reqs []*fnv1.RunFunctionRequest
+}
+
+// benchCases are the requests of the benchmarks, built when they run (a
+// thousand requests of a kind and their answers take tens of MB):
+// <Claim>/NewName is, for every kind of the registry, a first reconcile of
+// a composite with a new name and uid each round (newNameRounds of them,
+// then again from the first, which the memo no longer holds); <Claim>/Replayed
+// is the same composite each round, which paved replays from its memo;
+// DatabaseClaimSteadyState is a DatabaseClaim once everything exists,
+// repeated.
+func benchCases() []func() benchCase {
+	var cases []func() benchCase
+	for _, k := range Kinds {
+		cases = append(cases,
+			func() benchCase { return benchCase{k.Claim + "/NewName", firstReconciles(k, newNameRounds)} },
+			func() benchCase { return benchCase{k.Claim + "/Replayed", firstReconciles(k, 1)} })
+	}
+	return append(cases, func() benchCase {
+		req := steadyState()
+		req.Meta = &fnv1.RequestMeta{Tag: "DatabaseClaimSteadyState"}
+		return benchCase{"DatabaseClaimSteadyState", []*fnv1.RunFunctionRequest{req}}
+	})
+}
+
+// newNames fails the benchmark if the memo could hold every request of a
+// NewName case: then some rounds would be replays, not first reconciles.
+func newNames(b *testing.B) {
+	if newNameRounds <= maxMemo {
+		b.Fatalf("newNameRounds (%d) must exceed maxMemo (%d)", newNameRounds, maxMemo)
+	}
+}
+
+// BenchmarkRunFunctionFirstReconcile composes in process what
+// BenchmarkRunFunctionGRPC sends (benchCases), without gRPC: what paved
+// itself costs, for profiles.
+func BenchmarkRunFunctionFirstReconcile(b *testing.B) {
+	newNames(b)
+	for _, c := range benchCases() {
+		bc := c()
+		b.Run(bc.name, func(b *testing.B) {
+			f := New(logging.NewNopLogger())
+			b.ReportAllocs()
+			start := cpuTime(b)
+			i := 0
+			for b.Loop() {
+				rsp, err := f.RunFunction(context.Background(), bc.reqs[i%len(bc.reqs)])
+				if err != nil || len(rsp.GetResults()) > 0 {
+					b.Fatalf("unexpected: %v %v", err, rsp.GetResults())
+				}
+				i++
+			}
+			b.ReportMetric(float64(cpuTime(b)-start)/float64(b.N), "cpu-ns/op")
+		})
+	}
 }
 
 // BenchmarkRunFunctionGRPC calls the no-op function, the same-bytes floor
 // and function-paved over real gRPC on loopback, side by side in one run,
-// with the same requests. The ratio paved/floor per request is what
-// composition costs on top of sending paved's answer; paved/noop on top of
-// the round trip Crossplane pays anyway.
+// with the same requests (benchCases). The ratio paved/floor per request is
+// what composition costs on top of sending paved's answer; paved/noop on
+// top of the round trip Crossplane pays anyway. One paved serves all
+// cases, as one function serves all Compositions.
 func BenchmarkRunFunctionGRPC(b *testing.B) {
-	requests := []struct {
-		name string
-		req  *fnv1.RunFunctionRequest
-	}{
-		{"DatabaseFirstReconcile", firstReconcile("database")},
-		{"DatabaseSteadyState", steadyState()},
-		{"BucketFirstReconcile", firstReconcile("bucket")},
-		{"ServiceBundleFirstReconcile", serviceBundleFirstReconcile()},
-	}
-	floor := sameBytes{responses: map[string]*fnv1.RunFunctionResponse{}}
-	for _, r := range requests {
-		r.req.Meta = &fnv1.RequestMeta{Tag: r.name}
-		rsp, err := New(logging.NewNopLogger()).RunFunction(context.Background(), r.req)
-		if err != nil || len(rsp.GetResults()) > 0 {
-			b.Fatalf("%s: %v %v", r.name, err, rsp.GetResults())
-		}
-		floor.responses[r.name] = rsp
-	}
+	newNames(b)
+	floor := &sameBytes{}
 	servers := map[string]fnv1.FunctionRunnerServiceServer{
 		"noop":  noop{},
 		"floor": floor,
@@ -232,17 +293,31 @@ func BenchmarkRunFunctionGRPC(b *testing.B) {
 		b.Cleanup(func() { _ = conn.Close() })
 		clients[name] = fnv1.NewFunctionRunnerServiceClient(conn)
 	}
-	for _, r := range requests {
+	for _, c := range benchCases() {
+		bc := c()
+		// The floor's answers, computed beforehand by a function of their
+		// own.
+		floor.responses = make(map[string]*fnv1.RunFunctionResponse, len(bc.reqs))
+		precompute := New(logging.NewNopLogger())
+		for _, req := range bc.reqs {
+			rsp, err := precompute.RunFunction(context.Background(), req)
+			if err != nil || len(rsp.GetResults()) > 0 {
+				b.Fatalf("%s: %v %v", bc.name, err, rsp.GetResults())
+			}
+			floor.responses[req.GetMeta().GetTag()] = rsp
+		}
 		for _, fn := range []string{"noop", "floor", "paved"} {
-			b.Run(r.name+"/"+fn, func(b *testing.B) {
+			b.Run(bc.name+"/"+fn, func(b *testing.B) {
 				c := clients[fn]
 				ctx := context.Background()
 				b.ReportAllocs()
 				start := cpuTime(b)
+				i := 0
 				for b.Loop() {
-					if _, err := c.RunFunction(ctx, r.req); err != nil {
+					if _, err := c.RunFunction(ctx, bc.reqs[i%len(bc.reqs)]); err != nil {
 						b.Fatal(err)
 					}
+					i++
 				}
 				// Client and server share this process: its CPU time is the
 				// whole round trip, and unlike wall time it does not grow
