@@ -131,6 +131,7 @@ type Server struct {
 	reset      time.Time
 	faults     []*Fault
 	mix        *faultMix
+	window     *faultWindow
 	stats      Stats
 	violations []string
 	now        func() time.Time
@@ -476,6 +477,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			f.Times--
 			break
 		}
+	}
+	if fault == nil && authed && !strings.HasPrefix(r.URL.Path, "/app/") {
+		fault = s.window.match(r.Method)
 	}
 	if fault == nil && authed && !strings.HasPrefix(r.URL.Path, "/app/") {
 		fault = s.mix.draw()
