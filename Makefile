@@ -80,7 +80,7 @@ provider-backstage-test:
 	hack/tools.sh etcd >/dev/null
 	hack/tools.sh kube-apiserver >/dev/null
 	$(GO) vet -tags backstage ./provider/...
-	$(GO) test -tags backstage -count=1 -timeout 20m -v ./provider/internal/controller/cataloglocation/
+	$(GO) test -tags backstage -count=1 -timeout 20m -v ./provider/internal/controller/cataloglocation/ ./provider/test/backstage/backstagetest/
 	$(GO) vet -tags backstage ./fn/servicebundle/
 	$(GO) test -tags backstage -count=1 -timeout 10m -run TestCatalogInfoAgainstBackstage -v ./fn/servicebundle/
 

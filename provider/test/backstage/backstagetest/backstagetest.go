@@ -4,9 +4,11 @@
 //
 // Start installs the backend with hack/backstage-backend.sh when needed
 // (cached outside the repository), starts `node index.js` on a free port
-// with a 1 s processing interval and a random static token, waits for its
-// readiness endpoint and stops it (its whole process group) when the test
-// ends, pass or fail.
+// with a 1 s processing interval, a random static token and a SQLite
+// database in files (in a directory of the test's), waits for its readiness
+// endpoint and stops it (its whole process group) when the test ends, pass
+// or fail. Stop and Restart play an outage: like a real deployment's, the
+// registrations survive a restart.
 package backstagetest
 
 import (
@@ -44,9 +46,16 @@ type Backend struct {
 	// Token is the static external-access token the backend accepts.
 	Token string
 
+	node, dir string // the node binary and the backend's directory
+	port      int
+	// database is the directory of the backend's SQLite files (one per
+	// plugin): it outlives the process, so registrations survive Restart.
+	database string
+	logs     *syncBuffer
+
+	mu   sync.Mutex // guards cmd and done, which Restart replaces
 	cmd  *exec.Cmd
 	done chan struct{}
-	logs *syncBuffer
 }
 
 // Logs returns what the backend wrote so far.
@@ -144,47 +153,99 @@ func start(t testing.TB, node, dir string) (*Backend, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cannot make a token: %w", err)
 	}
-	base := "http://127.0.0.1:" + strconv.Itoa(port)
+	database, err := os.MkdirTemp("", "paved-backstage-db-")
+	if err != nil {
+		return nil, fmt.Errorf("cannot make the database directory: %w", err)
+	}
+	b := &Backend{
+		URL: "http://127.0.0.1:" + strconv.Itoa(port), Token: token,
+		node: node, dir: dir, port: port, database: database, logs: &syncBuffer{},
+	}
+	t.Cleanup(func() {
+		b.stop()
+		if t.Failed() {
+			t.Logf("--- Backstage backend output ---\n%s", b.Logs())
+		}
+		_ = os.RemoveAll(database)
+	})
+	started := time.Now()
+	if err := b.run(); err != nil {
+		b.stop()
+		return nil, fmt.Errorf("%w\n--- backend output ---\n%s", err, b.Logs())
+	}
+	t.Logf("Backstage backend ready at %s after %s (pid %d)", b.URL, time.Since(started).Round(time.Millisecond), b.pid())
+	return b, nil
+}
 
-	b := &Backend{URL: base, Token: token, done: make(chan struct{}), logs: &syncBuffer{}}
-	b.cmd = exec.Command(node, "index.js", "--config", "app-config.yaml") //nolint:gosec // Fixed arguments.
-	b.cmd.Dir = dir
-	b.cmd.Env = append(os.Environ(),
-		"APP_CONFIG_backend_listen_port="+strconv.Itoa(port),
-		"BACKSTAGE_TEST_BASE_URL="+base,
-		"BACKSTAGE_TEST_TOKEN="+token,
+// run starts node on b's port with b's token and database and waits until
+// the backend is ready.
+func (b *Backend) run() error {
+	cmd := exec.Command(b.node, "index.js", "--config", "app-config.yaml") //nolint:gosec // Fixed arguments.
+	cmd.Dir = b.dir
+	cmd.Env = append(os.Environ(),
+		"APP_CONFIG_backend_listen_port="+strconv.Itoa(b.port),
+		"BACKSTAGE_TEST_BASE_URL="+b.URL,
+		"BACKSTAGE_TEST_TOKEN="+b.Token,
+		"BACKSTAGE_TEST_DATABASE_DIR="+b.database,
 		"NODE_ENV=development",
 		"LOG_LEVEL=warn",
 		"NODE_OPTIONS=--no-deprecation",
 	)
-	b.cmd.Stdout = b.logs
-	b.cmd.Stderr = b.logs
+	cmd.Stdout = b.logs
+	cmd.Stderr = b.logs
 	// Own process group, so that stopping kills whatever node started.
-	b.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	started := time.Now()
-	if err := b.cmd.Start(); err != nil {
-		return nil, fmt.Errorf("cannot start node: %w", err)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("cannot start node: %w", err)
 	}
+	done := make(chan struct{})
 	go func() {
-		_ = b.cmd.Wait()
-		close(b.done)
+		_ = cmd.Wait()
+		close(done)
 	}()
-	t.Cleanup(func() { b.stop(t) })
-
-	if err := b.waitReady(); err != nil {
-		b.stop(t)
-		return nil, fmt.Errorf("%w\n--- backend output ---\n%s", err, b.Logs())
-	}
-	t.Logf("Backstage backend ready at %s after %s (pid %d)", base, time.Since(started).Round(time.Millisecond), b.cmd.Process.Pid)
-	return b, nil
+	b.mu.Lock()
+	b.cmd, b.done = cmd, done
+	b.mu.Unlock()
+	return b.waitReady(done)
 }
 
-func (b *Backend) waitReady() error {
+func (b *Backend) pid() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.cmd.Process.Pid
+}
+
+// Stop stops the backend as an outage would: its process group gets SIGTERM
+// (SIGKILL after 10 s) and Stop returns once it has exited. Requests to URL
+// then fail (connection refused). Its database stays for Restart.
+func (b *Backend) Stop() { b.stop() }
+
+// Restart starts a stopped backend again on the same port, with the same
+// token and database (so with every registration it had), and returns once
+// it is ready. It fails when the backend is running or the port was taken
+// meanwhile.
+func (b *Backend) Restart() error {
+	b.mu.Lock()
+	done := b.done
+	b.mu.Unlock()
+	select {
+	case <-done:
+	default:
+		return fmt.Errorf("the backend at %s is running: Stop it first", b.URL)
+	}
+	if err := b.run(); err != nil {
+		b.stop()
+		return fmt.Errorf("cannot restart the Backstage backend: %w\n--- backend output ---\n%s", err, b.Logs())
+	}
+	return nil
+}
+
+func (b *Backend) waitReady(done <-chan struct{}) error {
 	hc := &http.Client{Timeout: 2 * time.Second}
 	deadline := time.Now().Add(readyTimeout)
 	for time.Now().Before(deadline) {
 		select {
-		case <-b.done:
+		case <-done:
 			return fmt.Errorf("the backend exited before it was ready")
 		default:
 		}
@@ -200,22 +261,25 @@ func (b *Backend) waitReady() error {
 	return fmt.Errorf("the backend was not ready within %s", readyTimeout)
 }
 
-func (b *Backend) stop(t testing.TB) {
+func (b *Backend) stop() {
+	b.mu.Lock()
+	cmd, done := b.cmd, b.done
+	b.mu.Unlock()
+	if cmd == nil {
+		return
+	}
 	select {
-	case <-b.done:
+	case <-done:
 		return
 	default:
 	}
-	pgid := b.cmd.Process.Pid
+	pgid := cmd.Process.Pid
 	_ = syscall.Kill(-pgid, syscall.SIGTERM)
 	select {
-	case <-b.done:
+	case <-done:
 	case <-time.After(stopTimeout):
 		_ = syscall.Kill(-pgid, syscall.SIGKILL)
-		<-b.done
-	}
-	if t.Failed() {
-		t.Logf("--- Backstage backend output ---\n%s", b.Logs())
+		<-done
 	}
 }
 
