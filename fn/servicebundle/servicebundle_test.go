@@ -45,9 +45,9 @@ const (
 	backstageDown    = `{"status": {"atProvider": {"entityRefs": ["component:default/orders-api"]}, "conditions": [{"type": "Ready", "status": "True", "reason": "Available"}, {"type": "Synced", "status": "False", "reason": "ReconcileError", "message": "` + backstageDownMsg + `"}]}}`
 	backstageDownWhy = `(Synced=False: ReconcileError): observe failed: cannot get the catalog location: cannot send request to Backstage: Get "http://127.0.0.1:7007/api/catalog/locations/7c1e": dial tcp 127.0.0.1:7007: connect: connection refused`
 
-	backstageRefusedMsg = `create failed: cannot register the catalog location: cannot send request to Backstage: Post \"http://127.0.0.1:7007/api/catalog/locations?dryRun=true\": dial tcp 127.0.0.1:7007: connect: connection refused`
+	backstageRefusedMsg = `create failed: cannot validate the location with the catalog's dry run: cannot send request to Backstage: Post \"http://127.0.0.1:7007/api/catalog/locations?dryRun=true\": dial tcp 127.0.0.1:7007: connect: connection refused`
 	backstageRefused    = `{"status": {"conditions": [{"type": "Synced", "status": "False", "reason": "ReconcileError", "message": "` + backstageRefusedMsg + `"}]}}`
-	backstageRefusedWhy = `(Synced=False: ReconcileError): create failed: cannot register the catalog location: cannot send request to Backstage: Post "http://127.0.0.1:7007/api/catalog/locations?dryRun=true": dial tcp 127.0.0.1:7007: connect: connection refused`
+	backstageRefusedWhy = `(Synced=False: ReconcileError): create failed: cannot validate the location with the catalog's dry run: cannot send request to Backstage: Post "http://127.0.0.1:7007/api/catalog/locations?dryRun=true": dial tcp 127.0.0.1:7007: connect: connection refused`
 )
 
 func environment(t *testing.T) *env.Environment {

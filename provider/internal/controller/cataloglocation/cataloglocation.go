@@ -84,7 +84,7 @@ const (
 	errGetLocation        = "cannot get the catalog location"
 	errListEntities       = "cannot list the entities read from the catalog location"
 	errNoTarget           = "the location target is not known: set spec.forProvider.target, or a repository whose htmlURL and defaultBranch are reported"
-	errDryRun             = "the catalog refused the location in a dry run"
+	errDryRun             = "cannot validate the location with the catalog's dry run"
 	errRegister           = "cannot register the catalog location"
 	errNoID               = "the catalog answered the registration without a location id"
 	errListLocations      = "cannot list catalog locations to find the existing registration"
