@@ -186,7 +186,10 @@ func (b *Backend) run() error {
 		"APP_CONFIG_backend_listen_port="+strconv.Itoa(b.port),
 		"BACKSTAGE_TEST_BASE_URL="+b.URL,
 		"BACKSTAGE_TEST_TOKEN="+b.Token,
-		"BACKSTAGE_TEST_DATABASE_DIR="+b.database,
+		// Backstage reads APP_CONFIG_* values as JSON: the connection
+		// becomes a directory of SQLite files instead of app-config.yaml's
+		// ':memory:'.
+		`APP_CONFIG_backend_database_connection={"directory":`+strconv.Quote(b.database)+`}`,
 		"NODE_ENV=development",
 		"LOG_LEVEL=warn",
 		"NODE_OPTIONS=--no-deprecation",
