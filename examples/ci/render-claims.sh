@@ -46,7 +46,7 @@ while read -r name xr comp xrd; do
     ${env:+--required-resources="$env"} >"$out/resources/$name.yaml" 2>"$out/$name.stderr" || rc=$?
   if [ $rc -ne 0 ]; then
     echo "FAIL render $name (exit code $rc):" >&2
-    grep -v '^[0-9T:.-]*Z\?\s\+\(INFO\|DEBUG\)' "$out/$name.stderr" >&2 || true
+    cli_errors "$out/$name.stderr" >&2
     rm "$out/resources/$name.yaml"; failed=1
   else
     echo "rendered $name: $(grep -c '^kind:' "$out/resources/$name.yaml") objects"

@@ -29,12 +29,15 @@ start_function() {
   sed "s|runtime-development-target: .*|runtime-development-target: 127.0.0.1:$port|" examples/functions.yaml >"$out/functions.yaml"
 }
 
+# cli_errors FILE prints what the user sees of the crossplane CLI's standard
+# error in FILE: all but its INFO and DEBUG log lines.
+cli_errors() { grep -v '^[0-9T:.-]*Z\?\s\+\(INFO\|DEBUG\)' "$1" || true; }
+
 # render_failed BASE RC: a failing render is an example too (invalid input):
-# BASE.error keeps the exit code RC and what the user sees of BASE.stderr
-# (the crossplane CLI's output without its INFO and DEBUG log lines);
-# BASE.yaml goes.
+# BASE.error keeps the exit code RC and cli_errors of BASE.stderr; BASE.yaml
+# goes.
 render_failed() {
-  { echo "exit code: $2"; grep -v '^[0-9T:.-]*Z\?\s\+\(INFO\|DEBUG\)' "$1.stderr" || true; } >"$1.error"
+  { echo "exit code: $2"; cli_errors "$1.stderr"; } >"$1.error"
   rm -f "$1.yaml"
 }
 
