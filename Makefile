@@ -1,6 +1,8 @@
 # paved — see README.md. Every target works on a fresh machine with only Go,
-# gcc, Node.js and npm: pinned tools are built from the Go module proxy and
-# cached outside the repo (PAVED_CACHE, default ~/.cache/paved).
+# gcc, Node.js and npm (and Python 3, make and g++ where better-sqlite3 for
+# the Backstage test backend must compile: README, Requirements): pinned tools
+# are built from the Go module proxy and cached outside the repo (PAVED_CACHE,
+# default ~/.cache/paved).
 
 SHELL := /usr/bin/env bash
 .SHELLFLAGS := -euo pipefail -c

@@ -24,7 +24,10 @@ if [ ! -f "$dir/.complete" ]; then
   cp "$src/package.json" "$src/package-lock.json" "$tmp/"
   echo "installing the Backstage test backend ($hash) into $dir ..." >&2
   start=$(date +%s)
-  (cd "$tmp" && nice -n 10 npm ci --no-audit --no-fund --loglevel=error >&2)
+  (cd "$tmp" && nice -n 10 npm ci --no-audit --no-fund --loglevel=error >&2) || {
+    echo "npm ci failed: where better-sqlite3's prebuilt binary cannot be downloaded, npm compiles it (node-gyp), which needs python3, make and g++" >&2
+    exit 1
+  }
   touch "$tmp/.complete"
   if ! mv -T "$tmp" "$dir" 2>/dev/null; then
     # Another install finished first; keep it.
