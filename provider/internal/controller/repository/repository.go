@@ -379,6 +379,22 @@ func (e *External) Create(ctx context.Context, cr *v1alpha1.Repository) (managed
 	// annotation update that follows a successful Create.
 	meta.SetExternalName(cr, name)
 	recordID(cr, r.GetID())
+	if p.Template == nil && lateInitPolicy(cr) {
+		// The late-initialisation the next Observe would make, from the
+		// repository GitHub's 201 answer describes. That update of the
+		// object persists the whole object (RetryingCriticalAnnotationUpdater,
+		// crossplane-runtime v2.4.0 pkg/reconciler/managed/api.go), spec
+		// included unless it meets a conflict, in which case Observe
+		// late-initialises as before. Done here, the reconcile after
+		// Create does not update the object: the managed reconciler's
+		// late-initialisation update would overwrite the Ready condition
+		// that Observe set with the API server's status (reconciler.go,
+		// "this update may reset any pending updates to the status") and
+		// cost one more reconcile. Not for a repository generated from a
+		// template: GitHub fills it asynchronously (its default branch is
+		// the template's), so it is late-initialised once observed.
+		lateInitialize(&cr.Spec.ForProvider, r)
+	}
 	return managed.ExternalCreation{}, nil
 }
 
