@@ -20,7 +20,9 @@ import (
 	"strings"
 
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
 
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
 
@@ -53,6 +55,7 @@ const (
 	errListPulls     = "cannot list pull requests"
 	errCreatePull    = "cannot open pull request"
 	errStateMetrics  = "cannot register the RepositoryFile state metrics recorder"
+	errIndex         = "cannot index RepositoryFiles by repositoryRef"
 
 	// errFmtExists names the file it refuses to touch: path, branch, blob.
 	errFmtExists = "%s already exists on branch %s (blob %s) and this RepositoryFile did not create it: it is left untouched; set spec.forProvider.overwriteOnCreate: true to take it over"
@@ -76,12 +79,24 @@ func Setup(mgr ctrl.Manager, o controller.Options, pool *ghclient.Pool) error {
 		}
 	}
 	r := managed.NewReconciler(mgr, resource.ManagedKind(v1alpha1.RepositoryFileGroupVersionKind), opts...)
+	if err := mgr.GetFieldIndexer().IndexField(context.Background(), &v1alpha1.RepositoryFile{}, indexRepositoryRef, repositoryRefName); err != nil {
+		return errors.Wrap(err, errIndex)
+	}
+	gate := &refGate{
+		kube:   mgr.GetClient(),
+		record: event.NewAPIRecorder(mgr.GetEventRecorderFor(name)), //nolint:staticcheck // as above.
+		next:   ratelimiter.NewReconciler(name, r, o.GlobalRateLimiter),
+		poll:   o.PollInterval,
+	}
 	return ctrl.NewControllerManagedBy(mgr).
 		Named(name).
 		WithOptions(o.ForControllerRuntime()).
-		WithEventFilter(resource.DesiredStateChanged()).
-		For(&v1alpha1.RepositoryFile{}).
-		Complete(ratelimiter.NewReconciler(name, r, o.GlobalRateLimiter))
+		For(&v1alpha1.RepositoryFile{}, builder.WithPredicates(resource.DesiredStateChanged())).
+		// See refwait.go: a RepositoryFile waiting for its Repository is
+		// woken when the Repository's full name appears.
+		Watches(&v1alpha1.Repository{}, handler.EnqueueRequestsFromMapFunc(filesReferencing(mgr.GetClient())),
+			builder.WithPredicates(fullNameChanged())).
+		Complete(gate)
 }
 
 // ReconcilerOptions are the managed reconciler options of the
