@@ -1,0 +1,198 @@
+package servicebundle
+
+import (
+	"slices"
+	"strings"
+)
+
+// appendEntities appends the header and the entities as YAML documents
+// separated by "---", as yaml.v3's Encoder writes them, or returns false
+// (see appendEntity).
+func appendEntities(b []byte, header string, entities []entity) ([]byte, bool) {
+	b = append(b, header...)
+	for i, e := range entities {
+		if i > 0 {
+			b = append(b, "---\n"...)
+		}
+		var ok bool
+		if b, ok = appendEntity(b, e); !ok {
+			return nil, false
+		}
+	}
+	return b, true
+}
+
+// appendEntity appends e as one YAML document to b, byte for byte as
+// go.yaml.in/yaml/v3 encodes it with an indent of 2, when every string in
+// it is one yaml.v3 writes plain (see plain); otherwise it returns false
+// and catalogInfo has yaml.v3 encode the file. Writing the few fixed
+// fields of an entity directly costs a fraction of yaml.v3's reflection
+// and emitter, which took most of a bundle's composition time;
+// TestAppendEntityIsYAMLv3 holds the two to the same bytes.
+func appendEntity(b []byte, e entity) ([]byte, bool) {
+	w := yamlWriter{b: b, ok: true}
+	w.field(0, "apiVersion", e.APIVersion)
+	w.field(0, "kind", e.Kind)
+	w.key(0, "metadata")
+	m := e.Metadata
+	w.field(2, "name", m.Name)
+	if m.Description != "" {
+		w.field(2, "description", m.Description)
+	}
+	if len(m.Annotations) > 0 {
+		// yaml.v3 sorts a map's keys; for these (letters, digits, '.',
+		// '-' and '/', differing first in a letter) its order is
+		// sort.Strings's.
+		keys := make([]string, 0, len(m.Annotations))
+		for k := range m.Annotations {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		w.key(2, "annotations")
+		for _, k := range keys {
+			w.field(4, k, m.Annotations[k])
+		}
+	}
+	w.list(2, "tags", m.Tags)
+	if len(m.Links) > 0 {
+		w.key(2, "links")
+		for _, l := range m.Links {
+			w.itemField(4, "url", l.URL)
+			if l.Title != "" {
+				w.field(6, "title", l.Title)
+			}
+			if l.Icon != "" {
+				w.field(6, "icon", l.Icon)
+			}
+		}
+	}
+	w.key(0, "spec")
+	sp := e.Spec
+	w.field(2, "type", sp.Type)
+	if sp.Lifecycle != "" {
+		w.field(2, "lifecycle", sp.Lifecycle)
+	}
+	w.field(2, "owner", sp.Owner)
+	if sp.System != "" {
+		w.field(2, "system", sp.System)
+	}
+	w.list(2, "dependsOn", sp.DependsOn)
+	return w.b, w.ok
+}
+
+// yamlWriter writes block-style YAML lines. Keys are the entity format's
+// own (plain); a value that is not plain sets ok to false.
+type yamlWriter struct {
+	b  []byte
+	ok bool
+}
+
+// key writes "key:" opening a nested mapping or sequence.
+func (w *yamlWriter) key(indent int, key string) {
+	w.indent(indent)
+	w.b = append(w.b, key...)
+	w.b = append(w.b, ":\n"...)
+}
+
+// field writes "key: value".
+func (w *yamlWriter) field(indent int, key, value string) {
+	start := len(w.b)
+	w.indent(indent)
+	w.b = append(w.b, key...)
+	w.b = append(w.b, ": "...)
+	w.value(start, value)
+}
+
+// itemField writes "- key: value", the first field of a mapping in a
+// sequence; its other fields are indented by 2 more.
+func (w *yamlWriter) itemField(indent int, key, value string) {
+	start := len(w.b)
+	w.indent(indent)
+	w.b = append(w.b, "- "...)
+	w.b = append(w.b, key...)
+	w.b = append(w.b, ": "...)
+	w.value(start, value)
+}
+
+// list writes "key:" and its strings as "- value", unless it is empty
+// (omitempty).
+func (w *yamlWriter) list(indent int, key string, values []string) {
+	if len(values) == 0 {
+		return
+	}
+	w.key(indent, key)
+	for _, v := range values {
+		start := len(w.b)
+		w.indent(indent + 2)
+		w.b = append(w.b, "- "...)
+		w.value(start, v)
+	}
+}
+
+func (w *yamlWriter) indent(n int) {
+	for range n {
+		w.b = append(w.b, ' ')
+	}
+}
+
+// value ends the line that starts at start with value. yaml.v3 folds a
+// plain scalar at a space past column 80 (its best_width,
+// yaml_emitter_write_plain), so a longer line with a space in its value
+// is not written here.
+func (w *yamlWriter) value(start int, value string) {
+	if !plain(value) || len(w.b)-start+len(value) > 80 && strings.IndexByte(value, ' ') >= 0 {
+		w.ok = false
+	}
+	w.b = append(w.b, value...)
+	w.b = append(w.b, '\n')
+}
+
+// plain reports whether yaml.v3 writes s as a plain scalar in block
+// context (go.yaml.in/yaml/v3 encode.go stringv and emitterc.go
+// yaml_emitter_analyze_scalar), by a rule stricter than its own: s starts
+// with an ASCII letter, holds only ASCII letters, digits, single inner
+// spaces and the punctuation in plainPunct, has no ':' before a space or at
+// its end, and does not read as another type (true, null, yes, ...). A
+// string it refuses is written by yaml.v3 itself.
+func plain(s string) bool {
+	if s == "" || !isLetter(s[0]) || s[len(s)-1] == ' ' || s[len(s)-1] == ':' {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case isLetter(c), c >= '0' && c <= '9':
+		case c == ' ':
+			if s[i-1] == ' ' {
+				return false
+			}
+		case c == ':':
+			if s[i+1] == ' ' { // s does not end with ':'
+				return false
+			}
+		case strings.IndexByte(plainPunct, c) >= 0:
+		default:
+			return false
+		}
+	}
+	return !readsAsOtherType(s)
+}
+
+// plainPunct is punctuation that yaml.v3 leaves plain inside a scalar.
+const plainPunct = ".,-_/=()+"
+
+func isLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
+
+// readsAsOtherType reports whether a string that starts with a letter reads
+// as a boolean or null in YAML 1.2 or 1.1, so that yaml.v3 quotes it
+// (resolve.go's resolve table, encode.go isOldBool).
+func readsAsOtherType(s string) bool {
+	if len(s) > len("false") {
+		return false
+	}
+	switch strings.ToLower(s) {
+	case "true", "false", "null", "yes", "no", "on", "off", "y", "n":
+		return true
+	}
+	return false
+}
