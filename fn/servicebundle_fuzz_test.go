@@ -21,7 +21,8 @@ import (
 // otherwise the repository is private, protected and archived on delete,
 // every Application deploys only from this bundle's observed repository and
 // only into the claim's own namespace (no team reaches another's) with a
-// manual production, nested databases and
+// manual production, the repository outlives every Application (a Usage in
+// the Application's namespace keeps it), nested databases and
 // buckets put their secrets only into the claim's namespace, and the
 // catalog is registered only once repository and file are Ready.
 func FuzzServiceBundle(f *testing.F) {
@@ -108,11 +109,34 @@ func FuzzServiceBundle(f *testing.F) {
 			t.Errorf("catalog registration composed = %t with repository and file Ready = %t", ok, observedReady)
 		}
 
+		// Usages in force: "by" name in its namespace -> what it keeps.
+		keeps := map[string]string{}
+		for _, r := range desired {
+			o := r.GetResource()
+			if k, _ := pb.String(o, "kind"); k != "Usage" {
+				continue
+			}
+			ns, _ := pb.String(o, "metadata", "namespace")
+			by, _ := pb.String(o, "spec", "by", "resourceRef", "name")
+			ofKind, _ := pb.String(o, "spec", "of", "kind")
+			of, _ := pb.String(o, "spec", "of", "resourceRef", "name")
+			ofNS, ok := pb.String(o, "spec", "of", "resourceRef", "namespace")
+			if replay, _ := pb.Bool(o, "spec", "replayDeletion"); !replay || !ok || ofNS != "" {
+				t.Errorf("Usage %s/%s: replayDeletion %t, of.resourceRef.namespace %q (set: %t); want true and an explicit \"\" for the cluster-scoped %s", ns, by, replay, ofNS, ok, ofKind)
+			}
+			keeps[ns+"/"+by] = ofKind + " " + of
+		}
+
 		for name, r := range desired {
 			o := r.GetResource()
 			kind, _ := pb.String(o, "kind")
 			switch kind {
 			case "Application":
+				appNS, _ := pb.String(o, "metadata", "namespace")
+				appName, _ := pb.String(o, "metadata", "name")
+				if got, want := keeps[appNS+"/"+appName], "Repository "+claim; got != want {
+					t.Errorf("%s keeps %q, want a Usage in its namespace keeping %q", name, got, want)
+				}
 				if !observedReady {
 					t.Errorf("%s composed before this bundle's repository reported its clone URL", name)
 				}

@@ -16,8 +16,13 @@ import (
 const Kind = "XServiceBundle"
 
 // usageRegistered names the ClusterUsage that keeps the Repository while
-// the catalog registration exists (protect-repository-registered).
-const usageRegistered = "repository-registered"
+// the catalog registration exists (protect-repository-registered), and
+// usageDeployedPrefix+<environment> the Usage that keeps it while that
+// environment's Application exists (protect-repository-deployed-staging).
+const (
+	usageRegistered     = "repository-registered"
+	usageDeployedPrefix = "repository-deployed-"
+)
 
 // Conditions the bundle reports on composite and claim.
 const (
@@ -80,9 +85,7 @@ func (Composer) Compose(xr *compose.Composite, e *env.Environment, set *compose.
 		// Deleting the bundle removes the registration before the
 		// repository is archived: a ClusterUsage keeps the Repository while
 		// the CatalogLocation exists (both are cluster-scoped; Crossplane's
-		// webhook enforces it). The Applications are namespaced, which a
-		// ClusterUsage cannot name as its user; an archived repository
-		// stays readable to Argo CD, so their order does not matter.
+		// webhook enforces it).
 		set.Protect(CatalogLocation, "registers the repository's "+CatalogPath+" in Backstage's catalog and is removed first",
 			compose.Kept{Name: Repository, Usage: usageRegistered})
 	}
@@ -94,7 +97,16 @@ func (Composer) Compose(xr *compose.Composite, e *env.Environment, set *compose.
 	}
 	for _, environment := range s.environments {
 		if src := obs.source(environment); src != "" {
-			set.AddObject(ApplicationPrefix+environment, application(s, st, environment, src), applicationReady(environment))
+			app := ApplicationPrefix + environment
+			set.AddObject(app, application(s, st, environment, src), applicationReady(environment))
+			// Deleting the bundle removes the Applications before the
+			// repository is archived: Argo CD deletes what an Application
+			// deployed (its resources finalizer) and must still read the
+			// repository meanwhile. The Application is namespaced, so a
+			// namespaced Usage in Argo CD's namespace keeps the
+			// cluster-scoped Repository (compose.Protect).
+			set.Protect(app, "Argo CD deletes once it has deleted what it deployed from the repository",
+				compose.Kept{Name: Repository, Usage: usageDeployedPrefix + environment})
 		}
 	}
 	return nil

@@ -98,8 +98,9 @@ func cond(t, status, reason, msg string) *fnv1.Condition {
 
 func TestComposeLifecycle(t *testing.T) {
 	// The ClusterUsage that keeps the Repository while the registration
-	// exists.
+	// exists, and the Usages that keep it while each Application exists.
 	const usage = "protect-" + usageRegistered
+	const stagingUsage, prodUsage = "protect-" + usageDeployedPrefix + "staging", "protect-" + usageDeployedPrefix + "production"
 	apps := []any{"orders-api-staging", "orders-api-production"}
 	db := map[string]any{"secretName": "orders-api-database"}
 	bkt := map[string]any{"secretName": "orders-api-bucket"}
@@ -127,7 +128,7 @@ func TestComposeLifecycle(t *testing.T) {
 			reason:   "The registration still waits while the file is not committed.",
 			observed: map[string]string{Repository: readyRepo, CatalogFile: creatingMR},
 			want: result{
-				Ready:  map[string]bool{Repository: true, CatalogFile: false, Database: false, Bucket: false, "application-staging": false, "application-production": false},
+				Ready:  map[string]bool{Repository: true, CatalogFile: false, Database: false, Bucket: false, "application-staging": false, "application-production": false, stagingUsage: false, prodUsage: false},
 				Fields: map[string]any{"applications": apps, "database": db, "bucket": bkt, "repositoryURL": "https://github.com/acme/orders-api"},
 				Conditions: []*fnv1.Condition{
 					cond(ConditionRepository, "False", "Creating", "waiting for catalog-info (Ready=False: Creating)"),
@@ -142,7 +143,7 @@ func TestComposeLifecycle(t *testing.T) {
 			reason:   "On a protected branch catalog-info.yaml arrives by pull request: the status names it and the registration waits for the merge.",
 			observed: map[string]string{Repository: readyRepo, CatalogFile: fileInReview},
 			want: result{
-				Ready: map[string]bool{Repository: true, CatalogFile: false, Database: false, Bucket: false, "application-staging": false, "application-production": false},
+				Ready: map[string]bool{Repository: true, CatalogFile: false, Database: false, Bucket: false, "application-staging": false, "application-production": false, stagingUsage: false, prodUsage: false},
 				Fields: map[string]any{"applications": apps, "database": db, "bucket": bkt, "repositoryURL": "https://github.com/acme/orders-api",
 					"catalogPullRequestURL": "https://github.com/acme/orders-api/pull/1"},
 				Conditions: []*fnv1.Condition{
@@ -158,7 +159,7 @@ func TestComposeLifecycle(t *testing.T) {
 			reason:   "Once repository and file are Ready the registration is composed.",
 			observed: map[string]string{Repository: readyRepo, CatalogFile: readyFile},
 			want: result{
-				Ready:  map[string]bool{Repository: true, CatalogFile: true, CatalogLocation: false, usage: false, Database: false, Bucket: false, "application-staging": false, "application-production": false},
+				Ready:  map[string]bool{Repository: true, CatalogFile: true, CatalogLocation: false, usage: false, Database: false, Bucket: false, "application-staging": false, "application-production": false, stagingUsage: false, prodUsage: false},
 				Fields: map[string]any{"applications": apps, "database": db, "bucket": bkt, "repositoryURL": "https://github.com/acme/orders-api"},
 				Conditions: []*fnv1.Condition{
 					cond(ConditionRepository, "True", "Available", "all 2 composed resources are ready"),
@@ -174,7 +175,7 @@ func TestComposeLifecycle(t *testing.T) {
 			observed: map[string]string{Repository: creatingMR, CatalogFile: readyFile, CatalogLocation: brokenLoc,
 				"application-staging": stagingOut, "application-production": prodDegraded},
 			want: result{
-				Ready:  map[string]bool{Repository: false, CatalogFile: true, CatalogLocation: false, usage: false, Database: false, Bucket: false, "application-staging": false, "application-production": false},
+				Ready:  map[string]bool{Repository: false, CatalogFile: true, CatalogLocation: false, usage: false, Database: false, Bucket: false, "application-staging": false, "application-production": false, stagingUsage: false, prodUsage: false},
 				Fields: map[string]any{"applications": apps, "database": db, "bucket": bkt},
 				Conditions: []*fnv1.Condition{
 					cond(ConditionRepository, "False", "Creating", "waiting for repository (Ready=False: Creating)"),
@@ -238,9 +239,9 @@ func TestComposeLifecycle(t *testing.T) {
 		"Ready": {
 			reason: "Everything Ready; production waits for its first manual sync, which is not a failure.",
 			observed: map[string]string{Repository: readyRepo, CatalogFile: readyFile, CatalogLocation: registeredLoc, usage: readyMR, Database: readyDB, Bucket: readyBucket,
-				"application-staging": stagingSynced, "application-production": prodNever},
+				"application-staging": stagingSynced, "application-production": prodNever, stagingUsage: readyMR, prodUsage: readyMR},
 			want: result{
-				Ready: map[string]bool{Repository: true, CatalogFile: true, CatalogLocation: true, usage: true, Database: true, Bucket: true, "application-staging": true, "application-production": true},
+				Ready: map[string]bool{Repository: true, CatalogFile: true, CatalogLocation: true, usage: true, Database: true, Bucket: true, "application-staging": true, "application-production": true, stagingUsage: true, prodUsage: true},
 				Fields: map[string]any{
 					"applications": apps, "repositoryURL": "https://github.com/acme/orders-api", "catalogEntityRef": "component:default/orders-api",
 					"database": map[string]any{"secretName": "orders-api-database", "endpoint": "orders.abc.eu-west-1.rds.amazonaws.com"},

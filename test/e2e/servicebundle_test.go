@@ -131,7 +131,7 @@ func TestServiceBundle(t *testing.T) {
 	if err := markReady(ctx, refs["RepositoryFile"], map[string]any{"commitSHA": "7f3a9c2e4b1d8f6a0c5e9b2d4f7a1c3e5b8d0f2a"}); err != nil {
 		t.Fatal(err)
 	}
-	xr = waitComposed(ctx, t, ns, name, []string{"Repository", "RepositoryFile", "CatalogLocation", "ClusterUsage", "XDatabase", "XBucket", "Application", "Application"})
+	xr = waitComposed(ctx, t, ns, name, []string{"Repository", "RepositoryFile", "CatalogLocation", "ClusterUsage", "XDatabase", "XBucket", "Application", "Application", "Usage", "Usage"})
 
 	var apps []string
 	for _, r := range resourceRefs(xr) {

@@ -10,14 +10,19 @@ import (
 	"github.com/paved-dev/paved/fn/internal/pb"
 )
 
-// Crossplane's Usage API. paved's composed resources are provider-aws v1
-// managed resources, which are cluster-scoped, so they are protected by
-// ClusterUsages: a namespaced Usage can only name resources in its own
-// namespace. See crossplane/crossplane v2.4.0
-// cluster/crds/protection.crossplane.io_clusterusages.yaml.
+// Crossplane's Usage API (crossplane/crossplane v2.4.0
+// apis/protection/v1beta1). A ClusterUsage names cluster-scoped resources
+// only (clusterusage_types.go: its refs have no namespace), which is what
+// paved's provider-aws v1 managed resources and its own provider's kinds
+// are. A namespaced user (an Argo CD Application) needs a namespaced Usage
+// in its own namespace: a Usage's "by" is always looked up in the Usage's
+// namespace (internal/controller/protection/usage/reconciler.go: "Will
+// always be cluster scoped or in the same namespace as the Usage"), while
+// its "of" may be cluster-scoped (usage_types.go, NamespacedResource).
 const (
 	UsageAPIVersion = "protection.crossplane.io/v1beta1"
 	UsageKind       = "ClusterUsage"
+	NamespacedUsage = "Usage"
 )
 
 // DeletionConditionType is the condition, on composite and claim, that says
@@ -32,17 +37,18 @@ const DeletionConditionType = "DeletionProtected"
 
 // Reasons of the DeletionConditionType condition.
 const (
-	// ReasonInUse: every ClusterUsage is in force.
+	// ReasonInUse: every Usage is in force.
 	ReasonInUse = "InUse"
-	// ReasonUsagePending: some ClusterUsage is not in force yet.
+	// ReasonUsagePending: some Usage is not in force yet.
 	ReasonUsagePending = "UsagePending"
 )
 
-// Kept is a composed resource a ClusterUsage keeps: Name is its name in the
-// pipeline. Usage, if set, names the ClusterUsage instead ("protect-" +
+// Kept is a composed resource a Usage keeps: Name is its name in the
+// pipeline. Usage, if set, names the Usage instead ("protect-" +
 // Usage): set it when Name changes during the life of a composite (e.g. a
 // parameter group named after its engine family), so that the same
-// ClusterUsage follows the resource. A ClusterUsage that Crossplane deletes
+// Usage follows the resource, and when several users keep the same
+// resource (one Usage each). A Usage that Crossplane deletes
 // because it is no longer desired waits, as a composed Usage, until its
 // "by" resource is gone, and keeps what it protects until then.
 type Kept struct {
@@ -61,21 +67,24 @@ func Keep(names ...string) []Kept {
 // protection is one composed resource that outlives a claim's deletion
 // and the composed resources it keeps.
 type protection struct {
-	by   string   // name in the pipeline of the resource that is kept
-	why  string   // why it is kept, and who lets it go
-	of   []string // names in the pipeline of what it keeps
-	uses []string // names in the pipeline of the ClusterUsages
+	by        string   // name in the pipeline of the resource that is kept
+	why       string   // why it is kept, and who lets it go
+	of        []string // names in the pipeline of what it keeps
+	uses      []string // names in the pipeline of the Usages
+	usageKind string   // ClusterUsage, or Usage for a namespaced by
 }
 
 // Protect keeps the composed resources named of from being deleted while
-// the composed resource named by exists: it composes one ClusterUsage per
+// the composed resource named by exists: it composes one Usage per
 // resource in of, by exact reference to both objects (their names come
-// from this composer, so no selector is needed). Crossplane labels each
-// protected resource crossplane.io/in-use and its validating webhook
-// denies deleting it while the Usage exists; a composed Usage that is
-// deleted keeps its finalizer until by is gone, then replays the
-// deletion that was denied (replayDeletion), so the garbage collector
-// need not retry (crossplane v2.4.0
+// from this composer, so no selector is needed). A cluster-scoped by gets
+// ClusterUsages; a namespaced by (an Argo CD Application) gets namespaced
+// Usages in its own namespace, which may keep cluster-scoped resources.
+// Crossplane labels each protected resource crossplane.io/in-use and its
+// validating webhook denies deleting it while the Usage exists; a
+// composed Usage that is deleted keeps its finalizer until by is gone,
+// then replays the deletion that was denied (replayDeletion), so the
+// garbage collector need not retry (crossplane v2.4.0
 // internal/controller/protection/usage/reconciler.go and
 // internal/webhook/protection/usage/handler.go).
 //
@@ -83,8 +92,12 @@ type protection struct {
 // of the DeletionProtected condition on composite and claim. Every name
 // must have been added to s before.
 func (s *Set) Protect(by, why string, of ...Kept) {
-	p := protection{by: by, why: why}
-	user := s.ref(by)
+	p := protection{by: by, why: why, usageKind: UsageKind}
+	user := s.ref(by, false)
+	namespace, _ := pb.String(s.object(by), "metadata", "namespace")
+	if namespace != "" {
+		p.usageKind = NamespacedUsage
+	}
 	for _, k := range of {
 		o, name := k.Name, "protect-"+k.Name
 		if k.Usage != "" {
@@ -93,13 +106,10 @@ func (s *Set) Protect(by, why string, of ...Kept) {
 		p.of = append(p.of, o)
 		s.add(name, &structpb.Struct{Fields: pb.Fields{
 			"apiVersion": pb.Str(UsageAPIVersion),
-			"kind":       pb.Str(UsageKind),
-			"metadata": pb.Obj(pb.Fields{
-				"name":   pb.Str(s.xr.Names().Object(name)),
-				"labels": pb.StrMap(s.Labels(name)),
-			}),
+			"kind":       pb.Str(p.usageKind),
+			"metadata":   pb.Obj(s.usageMeta(name, namespace)),
 			"spec": pb.Obj(pb.Fields{
-				"of": s.ref(o),
+				"of": s.ref(o, namespace != ""),
 				"by": user,
 				// Delete of as soon as by is gone if its deletion was
 				// refused meanwhile.
@@ -111,18 +121,39 @@ func (s *Set) Protect(by, why string, of ...Kept) {
 	s.objects.protections = append(s.objects.protections, p)
 }
 
-// ref is a ClusterUsage's reference to the composed resource called name.
-func (s *Set) ref(name string) *structpb.Value {
+// usageMeta is the metadata of the Usage called name, in namespace unless
+// it is a ClusterUsage ("").
+func (s *Set) usageMeta(name, namespace string) pb.Fields {
+	m := pb.Fields{"name": pb.Str(s.xr.Names().Object(name)), "labels": pb.StrMap(s.Labels(name))}
+	if namespace != "" {
+		m["namespace"] = pb.Str(namespace)
+	}
+	return m
+}
+
+// ref is a Usage's reference to the composed resource called name. With
+// withNamespace (the "of" of a namespaced Usage) it always carries the
+// resource's namespace, "" for a cluster-scoped one. Core v2.4.0 indexes a
+// namespaced Usage under its of's namespace, defaulting a missing one to
+// the Usage's own namespace, but looks up the usages of a resource being
+// deleted under the resource's namespace, "" when it is cluster-scoped
+// (internal/protection/usage/finder.go, NewFinder and FindUsageOf): without
+// an explicit "", the webhook would not find the Usage and would allow
+// deleting the cluster-scoped resource it keeps (test/e2e shows both).
+func (s *Set) ref(name string, withNamespace bool) *structpb.Value {
 	o := s.object(name)
 	if o == nil {
 		panic(fmt.Sprintf("compose: Protect names %q, which was not added before", name))
 	}
+	r := pb.Fields{"name": pb.Get(o, "metadata", "name")}
+	if withNamespace {
+		ns, _ := pb.String(o, "metadata", "namespace")
+		r["namespace"] = pb.Str(ns)
+	}
 	return pb.Obj(pb.Fields{
-		"apiVersion": pb.Get(o, "apiVersion"),
-		"kind":       pb.Get(o, "kind"),
-		"resourceRef": pb.Obj(pb.Fields{
-			"name": pb.Get(o, "metadata", "name"),
-		}),
+		"apiVersion":  pb.Get(o, "apiVersion"),
+		"kind":        pb.Get(o, "kind"),
+		"resourceRef": pb.Obj(r),
 	})
 }
 
@@ -144,7 +175,7 @@ func (s *Set) describeObject(name string) string {
 }
 
 // deletionCondition says what deleting the claim waits for: True with
-// reason InUse when every ClusterUsage is in force, False with reason
+// reason InUse when every Usage is in force, False with reason
 // UsagePending naming those that are not. Nil if nothing is protected.
 func (s *Set) deletionCondition() *fnv1.Condition {
 	if len(s.objects.protections) == 0 {
@@ -156,8 +187,8 @@ func (s *Set) deletionCondition() *fnv1.Condition {
 		for _, o := range p.of {
 			kept = append(kept, s.describeObject(o))
 		}
-		held = append(held, fmt.Sprintf("deleting this claim waits for %s, which %s; until it is gone, ClusterUsages keep %s",
-			s.describeObject(p.by), p.why, strings.Join(kept, ", ")))
+		held = append(held, fmt.Sprintf("deleting this claim waits for %s, which %s; until it is gone, %ss keep %s",
+			s.describeObject(p.by), p.why, p.usageKind, strings.Join(kept, ", ")))
 		for _, u := range p.uses {
 			if status, _, ok := s.condition(u); !ok || status != "True" {
 				pending = append(pending, u)

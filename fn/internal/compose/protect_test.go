@@ -127,3 +127,39 @@ func TestProtectStableUsageName(t *testing.T) {
 		t.Errorf("ClusterUsage keeps %q, want t-group-v15", n)
 	}
 }
+
+// A namespaced user (an Argo CD Application) keeps a cluster-scoped resource
+// through a namespaced Usage in the user's namespace whose "of" names the
+// namespace "" explicitly: core v2.4.0 defaults a missing one to the Usage's
+// namespace, and its webhook then finds no Usage of the cluster-scoped
+// resource (internal/protection/usage/finder.go).
+func TestProtectNamespacedUser(t *testing.T) {
+	xr := &Composite{APIVersion: "platform.paved.dev/v1alpha1", Kind: "XThing", Name: "t-1"}
+	s := NewSet(&fnv1.RunFunctionRequest{}, xr, "thing")
+	s.Add("repo", "example.org/v1", "Repo", "t-1-repo", pb.Fields{})
+	s.AddObject("app", resource.MustStructJSON(`{"apiVersion": "argoproj.io/v1alpha1", "kind": "Application", "metadata": {"name": "t-1-app", "namespace": "argocd"}}`), nil)
+	s.Protect("app", "deploys from it", Kept{Name: "repo", Usage: "repo-deployed"})
+
+	rsp := &fnv1.RunFunctionResponse{}
+	s.Write(rsp)
+	want := resource.MustStructJSON(`{
+		"apiVersion": "protection.crossplane.io/v1beta1",
+		"kind": "Usage",
+		"metadata": {"name": "t-1-protect-repo-deployed", "namespace": "argocd", "labels": {
+			"app.kubernetes.io/name": "protect-repo-deployed", "app.kubernetes.io/instance": "t-1",
+			"app.kubernetes.io/component": "thing", "app.kubernetes.io/part-of": "t-1",
+			"app.kubernetes.io/managed-by": "paved"}},
+		"spec": {
+			"of": {"apiVersion": "example.org/v1", "kind": "Repo", "resourceRef": {"name": "t-1-repo", "namespace": ""}},
+			"by": {"apiVersion": "argoproj.io/v1alpha1", "kind": "Application", "resourceRef": {"name": "t-1-app"}},
+			"replayDeletion": true
+		}
+	}`)
+	if diff := cmp.Diff(want, rsp.GetDesired().GetResources()["protect-repo-deployed"].GetResource(), protocmp.Transform()); diff != "" {
+		t.Errorf("Protect(namespaced user): -want Usage, +got:\n%s", diff)
+	}
+	msg := "not yet in force: protect-repo-deployed; once they are, deleting this claim waits for Application t-1-app, which deploys from it; until it is gone, Usages keep Repo t-1-repo (see paved's README, Decommission)"
+	if got := s.deletionCondition().GetMessage(); got != msg {
+		t.Errorf("deletionCondition().Message:\n got %q\nwant %q", got, msg)
+	}
+}

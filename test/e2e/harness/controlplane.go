@@ -310,7 +310,10 @@ func Start(ctx context.Context, o Options) (cp *ControlPlane, err error) {
 	}
 
 	// kube-controller-manager: Crossplane leaves deleting composed
-	// resources to the garbage collector.
+	// resources to the garbage collector; Crossplane's ClusterRole
+	// aggregates what packages and platform teams grant it (its Helm
+	// chart's aggregationRule), which the clusterrole-aggregation
+	// controller does.
 	kcmPort, err := freePort()
 	if err != nil {
 		return nil, err
@@ -319,7 +322,7 @@ func Start(ctx context.Context, o Options) (cp *ControlPlane, err error) {
 		"--kubeconfig="+cp.Kubeconfig,
 		"--authentication-kubeconfig="+cp.Kubeconfig,
 		"--authorization-kubeconfig="+cp.Kubeconfig,
-		"--controllers=garbagecollector,namespace,serviceaccount,serviceaccount-token",
+		"--controllers=garbagecollector,namespace,serviceaccount,serviceaccount-token,clusterrole-aggregation-controller",
 		"--service-account-private-key-file="+saKey,
 		"--root-ca-file="+filepath.Join(pki, "ca.crt"),
 		"--leader-elect=false",
