@@ -204,9 +204,9 @@ func TestComposeLifecycle(t *testing.T) {
 		"BackstageDown": {
 			reason: "Backstage stops answering after the registration: the entities it read are still reported, but CatalogRegistered is False with the provider's words, naming Backstage.",
 			observed: map[string]string{Repository: readyRepo, CatalogFile: readyFile, CatalogLocation: backstageDown, usage: readyMR, Database: readyDB, Bucket: readyBucket,
-				"application-staging": stagingSynced, "application-production": prodNever},
+				"application-staging": stagingSynced, "application-production": prodNever, stagingUsage: readyMR, prodUsage: readyMR},
 			want: result{
-				Ready: map[string]bool{Repository: true, CatalogFile: true, CatalogLocation: true, usage: true, Database: true, Bucket: true, "application-staging": true, "application-production": true},
+				Ready: map[string]bool{Repository: true, CatalogFile: true, CatalogLocation: true, usage: true, Database: true, Bucket: true, "application-staging": true, "application-production": true, stagingUsage: true, prodUsage: true},
 				Fields: map[string]any{
 					"applications": apps, "repositoryURL": "https://github.com/acme/orders-api", "catalogEntityRef": "component:default/orders-api",
 					"database": map[string]any{"secretName": "orders-api-database", "endpoint": "orders.abc.eu-west-1.rds.amazonaws.com"},
@@ -225,7 +225,7 @@ func TestComposeLifecycle(t *testing.T) {
 			reason:   "The registration cannot be created (Backstage unreachable): no Ready condition yet, and Synced=False says why.",
 			observed: map[string]string{Repository: readyRepo, CatalogFile: readyFile, CatalogLocation: backstageRefused},
 			want: result{
-				Ready:  map[string]bool{Repository: true, CatalogFile: true, CatalogLocation: false, usage: false, Database: false, Bucket: false, "application-staging": false, "application-production": false},
+				Ready:  map[string]bool{Repository: true, CatalogFile: true, CatalogLocation: false, usage: false, Database: false, Bucket: false, "application-staging": false, "application-production": false, stagingUsage: false, prodUsage: false},
 				Fields: map[string]any{"applications": apps, "database": db, "bucket": bkt, "repositoryURL": "https://github.com/acme/orders-api"},
 				Conditions: []*fnv1.Condition{
 					cond(ConditionRepository, "True", "Available", "all 2 composed resources are ready"),
