@@ -20,6 +20,7 @@ import (
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
+	healthgrpc "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/structpb"
 )
@@ -31,12 +32,22 @@ const envRSSFunction = "PAVED_RSS_FUNCTION"
 // rssRequests is how many requests TestRSSAfterMixedRequests sends.
 const rssRequests = 10000
 
+// rssBudgetMiB is issue 9's goal: resident memory at most 40 MiB after
+// 10,000 mixed requests. Measured 27–30 MiB with the shipped build flags
+// (README, Tests and numbers): ~10 MiB of room, so that the assertion
+// does not move with the machine's load. Linking client-go's scheme again
+// (+190 packages, ~15 MiB of pages: README) would fail it.
+const rssBudgetMiB = 40
+
 // TestRSSAfterMixedRequests runs the function binary named by
 // PAVED_RSS_FUNCTION, sends it 10,000 requests over gRPC on loopback (a
 // DatabaseClaim, a BucketClaim and a ServiceBundle in turn, each with a new
 // name and uid, so that every request is a first reconcile the memo has not
-// seen) and reports its resident memory afterwards (VmRSS) and at its peak
-// (VmHWM) as figures. It measures; it asserts nothing about the size.
+// seen) and reports its resident memory (VmRSS, split into anonymous
+// memory and pages of mapped files, i.e. of the binary) at rest before the
+// first request, after the first and after all of them, and its peak
+// (VmHWM). It fails if the resident memory after the requests is above
+// rssBudgetMiB.
 func TestRSSAfterMixedRequests(t *testing.T) {
 	bin := os.Getenv(envRSSFunction)
 	if bin == "" {
@@ -63,6 +74,19 @@ func TestRSSAfterMixedRequests(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 
+	// At rest: serving, before any request.
+	hc := healthgrpc.NewHealthClient(conn)
+	for attempt := 0; ; attempt++ {
+		if _, err = hc.Check(ctx, &healthgrpc.HealthCheckRequest{}); err == nil || attempt == 50 {
+			break
+		}
+		time.Sleep(100 * time.Millisecond) // the binary is still starting
+	}
+	if err != nil {
+		t.Fatalf("health check: %v", err)
+	}
+	rest := vm(t, cmd.Process.Pid)
+
 	templates := []*fnv1.RunFunctionRequest{firstReconcile("database"), firstReconcile("bucket"), serviceBundleFirstReconcile()}
 	for i := range templates {
 		templates[i].Input = runReq(bundleInput, nil).GetInput()
@@ -73,13 +97,7 @@ func TestRSSAfterMixedRequests(t *testing.T) {
 		md := req.GetObserved().GetComposite().GetResource().GetFields()["metadata"].GetStructValue()
 		md.Fields["name"] = structpb.NewStringValue(fmt.Sprintf("claim-%d-x7k2p", i))
 		md.Fields["uid"] = structpb.NewStringValue(fmt.Sprintf("00000000-0000-4000-8000-%012d", i))
-		var rsp *fnv1.RunFunctionResponse
-		for attempt := 0; ; attempt++ {
-			if rsp, err = c.RunFunction(ctx, req); err == nil || attempt == 50 {
-				break
-			}
-			time.Sleep(100 * time.Millisecond) // the binary is still starting
-		}
+		rsp, err := c.RunFunction(ctx, req)
 		if err != nil {
 			t.Fatalf("request %d: %v", i, err)
 		}
@@ -93,8 +111,13 @@ func TestRSSAfterMixedRequests(t *testing.T) {
 		}
 	}
 	after := vm(t, cmd.Process.Pid)
-	t.Logf("figure: function-paved RSS %.1f MiB after %d mixed requests (%.1f MiB anonymous, %.1f MiB of mapped files; %.1f MiB after the first; peak %.1f MiB); %.2f s of CPU",
-		after["VmRSS"], rssRequests, after["RssAnon"], after["RssFile"], before["VmRSS"], after["VmHWM"], cpuSeconds(t, cmd.Process.Pid))
+	t.Logf("figure: function-paved RSS at rest %.1f MiB (%.1f MiB anonymous, %.1f MiB of mapped files)", rest["VmRSS"], rest["RssAnon"], rest["RssFile"])
+	t.Logf("figure: function-paved RSS after the first request %.1f MiB (%.1f MiB anonymous, %.1f MiB of mapped files)", before["VmRSS"], before["RssAnon"], before["RssFile"])
+	t.Logf("figure: function-paved RSS %.1f MiB after %d mixed requests (%.1f MiB anonymous, %.1f MiB of mapped files; peak %.1f MiB); %.2f s of CPU",
+		after["VmRSS"], rssRequests, after["RssAnon"], after["RssFile"], after["VmHWM"], cpuSeconds(t, cmd.Process.Pid))
+	if after["VmRSS"] > rssBudgetMiB {
+		t.Errorf("function-paved is resident in %.1f MiB after %d mixed requests, more than issue 9's budget of %d MiB", after["VmRSS"], rssRequests, rssBudgetMiB)
+	}
 }
 
 // cpuSeconds reads the user and system CPU time a process has used from
