@@ -122,6 +122,20 @@ func TestDockerfileLayout(t *testing.T) {
 			}
 		})
 	}
+	// The Makefile's bin/function, which the tests, renders and
+	// hack/bench-ratio.sh's memory figures run, is built as it ships.
+	makefile, err := os.ReadFile(filepath.Join(repo, "Makefile"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	built := false
+	for _, l := range strings.Split(string(makefile), "\n") {
+		built = built || strings.Contains(l, "./fn/cmd/function") && strings.Contains(l, "CGO_ENABLED=0") &&
+			strings.Contains(l, "-trimpath -buildvcs=false") && strings.Contains(l, `-ldflags "-s -w`)
+	}
+	if !built {
+		t.Errorf("the Makefile does not build ./fn/cmd/function as it ships (CGO_ENABLED=0, -trimpath -buildvcs=false, -s -w)")
+	}
 	// Same build flags: hack/xpkg.sh's go build line and the Dockerfile's.
 	script, err := os.ReadFile(filepath.Join(repo, "hack", "xpkg.sh"))
 	if err != nil {
