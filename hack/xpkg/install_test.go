@@ -1,0 +1,77 @@
+package main
+
+import (
+	"bytes"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// TestInstallManifests checks what `make xpkg` put in install/ next to the
+// packages: every file under apis/ that holds only RBAC a Configuration
+// cannot carry (crossplane-runtime v2.4.0 pkg/xpkg/lint.go,
+// NewConfigurationLinter: XRDs, activation policies, Compositions and
+// Operations only), byte for byte, and nothing else. The README's Install
+// tells platform teams to `kubectl apply -f _output/xpkg/install/` with
+// the Configuration; without these files Crossplane cannot compose Argo CD
+// Applications (apis/servicebundle/rbac.yaml, see test/e2e
+// TestCrossplaneRBAC).
+func TestInstallManifests(t *testing.T) {
+	install := filepath.Join(xpkgDir(t), "install")
+	want := map[string][]byte{}
+	apis := filepath.Join(repo, "apis")
+	err := filepath.WalkDir(apis, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".yaml") {
+			return err
+		}
+		objs, err := readObjects(p)
+		if err != nil || len(objs) == 0 || !all(objs, installManifests) {
+			return nil //nolint:nilerr // package content; TestCheckRoot reads it.
+		}
+		rel, err := filepath.Rel(apis, p)
+		if err != nil {
+			return err
+		}
+		b, err := os.ReadFile(p) //nolint:gosec // the repo's own files.
+		want[strings.ReplaceAll(rel, string(filepath.Separator), "-")] = b
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := want["servicebundle-rbac.yaml"]; !ok {
+		t.Fatalf("apis/servicebundle/rbac.yaml is not an install manifest; found %v", sortedKeys(want))
+	}
+	entries, err := os.ReadDir(install)
+	if err != nil {
+		t.Fatalf("%s: %v", install, err)
+	}
+	var got []string
+	for _, e := range entries {
+		got = append(got, e.Name())
+		b, err := os.ReadFile(filepath.Join(install, e.Name())) //nolint:gosec // make xpkg's output.
+		if err != nil {
+			t.Fatal(err)
+		}
+		if w, ok := want[e.Name()]; ok && !bytes.Equal(w, b) {
+			t.Errorf("%s differs from its source under apis/", filepath.Join(install, e.Name()))
+		}
+	}
+	if diff := cmp.Diff(sortedKeys(want), got); diff != "" {
+		t.Errorf("%s (-apis' install manifests +install/):\n%s", install, diff)
+	}
+}
+
+func sortedKeys(m map[string][]byte) []string {
+	k := make([]string, 0, len(m))
+	for n := range m {
+		k = append(k, n)
+	}
+	sort.Strings(k)
+	return k
+}
