@@ -44,8 +44,12 @@ const (
 // explicitly. Without it the Usage is indexed under its own namespace and
 // the looked-up key of a cluster-scoped resource has none
 // (internal/protection/usage/finder.go, NewFinder and FindUsageOf), so the
-// deletion is allowed. Should a core upgrade close that gap, the first
-// half fails, and the explicit "" stays harmless.
+// deletion is allowed. Upstream calls this configuration unsupported
+// (https://github.com/crossplane/crossplane/issues/7249) and an open pull
+// request (https://github.com/crossplane/crossplane/pull/7640) would reject
+// namespaced Usages of cluster-scoped resources, the explicit "" too: this
+// test is the canary that fails on a core that changes either half, before
+// ServiceBundles' Usages break.
 func TestNamespacedUsageOfClusterScoped(t *testing.T) {
 	ctx := context.Background()
 	createNamespace(ctx, t, argoCDNamespace)

@@ -140,6 +140,14 @@ func (s *Set) usageMeta(name, namespace string) pb.Fields {
 // (internal/protection/usage/finder.go, NewFinder and FindUsageOf): without
 // an explicit "", the webhook would not find the Usage and would allow
 // deleting the cluster-scoped resource it keeps (test/e2e shows both).
+//
+// Upstream calls a namespaced Usage of a cluster-scoped resource
+// unsupported (https://github.com/crossplane/crossplane/issues/7249, open
+// against v2.2+) and an open pull request would reject it, explicit ""
+// included, at admission and in the controller
+// (https://github.com/crossplane/crossplane/pull/7640). paved relies on
+// core v2.4.0's behaviour; test/e2e TestNamespacedUsageOfClusterScoped
+// fails on a core that changes it, before any bundle breaks.
 func (s *Set) ref(name string, withNamespace bool) *structpb.Value {
 	o := s.object(name)
 	if o == nil {
