@@ -46,14 +46,15 @@ func (c *CLI) Run() error {
 }
 
 // defaultMemoryLimit is the Go runtime's soft memory limit when GOMEMLIMIT
-// does not set one (https://pkg.go.dev/runtime/debug#SetMemoryLimit). At
-// rest the function's Go memory is ~6 MiB of runtime and heap plus the
-// desired memo's ~5 MiB (maxMemoBytes); 20 MiB leaves room for the requests
-// in flight, so the collector does not run more often at steady state, and
-// keeps garbage from piling up between collections. Measured with
-// TestRSSAfterMixedRequests: no limit 45–47 MiB resident, 20 MiB 43 MiB at
-// the same CPU time, 16 MiB 41 MiB at 2.6 times the CPU time (the collector
-// running nearly all the time). A soft limit never refuses an allocation: a
+// does not set one (https://pkg.go.dev/runtime/debug#SetMemoryLimit). After
+// 10,000 mixed requests the live heap is 3–6 MB, the desired memo's ~5 MiB
+// of trees (maxMemoBytes) included, and the collector's goal ~10 MB, under
+// the limit: measured with TestRSSAfterMixedRequests (README, Tests and
+// numbers), no limit and 20 MiB give the same ~27–29 MiB resident at the
+// same CPU time, 14 MiB 26.6 MiB at 2.9 times the CPU time, 12 MiB 24.7 MiB
+// at 5 times (the collector running nearly all the time). 20 MiB bounds
+// what a burst of large requests may leave resident without costing the
+// steady state anything. A soft limit never refuses an allocation: a
 // larger request makes the collector work harder, it does not fail.
 const defaultMemoryLimit = 20 << 20
 
