@@ -162,4 +162,10 @@ func TestProtectNamespacedUser(t *testing.T) {
 	if got := s.deletionCondition().GetMessage(); got != msg {
 		t.Errorf("deletionCondition().Message:\n got %q\nwant %q", got, msg)
 	}
+	// Replayed objects (the memo) say the same, Usage and all.
+	r := NewSet(&fnv1.RunFunctionRequest{}, xr, "thing")
+	r.Replay(s.Objects())
+	if got := r.deletionCondition().GetMessage(); got != msg {
+		t.Errorf("replayed deletionCondition().Message:\n got %q\nwant %q", got, msg)
+	}
 }
