@@ -580,7 +580,7 @@ func TestRunFunctionRejectsBadInput(t *testing.T) {
 		},
 		"UnknownInputField": {
 			req:  runReq(strings.Replace(input, `"environment"`, `"enviroment"`, 1), &fnv1.State{Composite: xbucket(`{}`)}),
-			want: `cannot read function input (fn.paved.dev/v1alpha1 Input): json: cannot unmarshal Go value of type v1alpha1.Input: unknown name "enviroment"`,
+			want: `cannot read function input (fn.paved.dev/v1alpha1 Input): unknown field "enviroment" (allowed keys: apiVersion, kind, metadata, environment, environmentConfigName)`,
 		},
 		"NoComposite": {
 			req:  runReq(input, &fnv1.State{}),

@@ -1,13 +1,14 @@
 package fn
 
 import (
+	"errors"
 	"fmt"
 	"sync"
 
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
-	"github.com/go-json-experiment/json"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/types/known/structpb"
+	kjson "sigs.k8s.io/json"
 
 	"github.com/paved-dev/paved/fn/input/v1alpha1"
 	"github.com/paved-dev/paved/fn/internal/compose"
@@ -72,18 +73,24 @@ func (f *Function) input(req *fnv1.RunFunctionRequest) (*v1alpha1.Input, error) 
 	return in, nil
 }
 
-// decodeInput decodes the function's input strictly, a field it does not
-// know being an error, as function-sdk-go's request.GetInput does
-// (v0.7.1 resource.AsObject: protojson, then go-json-experiment with
-// RejectUnknownMembers); that package is not imported (see response.go).
+// decodeInput decodes the function's input strictly, a key it does not
+// know being an error, as function-sdk-go's request.GetInput does. It uses
+// Kubernetes' strict decoder (sigs.k8s.io/json, as the API server and
+// package env do), not go-json-experiment as the SDK does (v0.7.1
+// resource.AsObject): that one words its errors at random ("cannot" or
+// "unable to", on purpose) and names Go types.
 func decodeInput(s *structpb.Struct) (*v1alpha1.Input, error) {
 	j, err := protojson.Marshal(s)
 	if err != nil {
 		return nil, fmt.Errorf("cannot marshal the input to JSON: %w", err)
 	}
 	in := &v1alpha1.Input{}
-	if err := json.Unmarshal(j, in, json.RejectUnknownMembers(true)); err != nil {
-		return nil, err
+	strict, err := kjson.UnmarshalStrict(j, in)
+	if err == nil && len(strict) > 0 {
+		err = errors.Join(strict...)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%w (allowed keys: apiVersion, kind, metadata, environment, environmentConfigName)", err)
 	}
 	return in, nil
 }
