@@ -95,13 +95,16 @@ provider-backstage-test:
 test: generate-check unit fuzz render-check validate provider-backstage-test xpkg-test ci-example
 
 # End-to-end tests on a real control plane on loopback (etcd, kube-apiserver,
-# kube-controller-manager, Crossplane core; see test/e2e). The binaries are
+# kube-controller-manager, Crossplane core; see test/e2e), with function-paved,
+# bin/provider, the GitHub stand-in and the real Backstage catalog backend
+# (hack/backstage-backend.sh, cached) on the golden path. The binaries are
 # built once into PAVED_CACHE; logs of every process land in _output/e2e/.
 .PHONY: e2e
 E2E_TOOLS := etcd kube-apiserver kube-controller-manager crossplane-core provider-aws-crds
-e2e: function
-	for t in $(E2E_TOOLS); do hack/tools.sh $$t >/dev/null; done
-	$(GO) test -tags e2e -count=1 -timeout=20m -v ./test/e2e/
+e2e: function provider provider-test-deps
+	for t in $(E2E_TOOLS) argocd-crds; do hack/tools.sh $$t >/dev/null; done
+	hack/backstage-backend.sh >/dev/null
+	PAVED_GITHUB_OPENAPI=$$(hack/github-openapi.sh) $(GO) test -tags e2e -count=1 -timeout=20m -v ./test/e2e/
 
 # bin/provider against a real kube-apiserver (test/e2e/harness, private
 # network namespace, needs root) and the OpenAPI-validated GitHub stand-in.

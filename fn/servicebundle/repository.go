@@ -52,6 +52,9 @@ const (
 	kindRepositoryFile  = "RepositoryFile"
 	kindCatalogLocation = "CatalogLocation"
 	visibilityPrivate   = "private"
+	// deletionOrphan is crossplane-runtime's DeletionPolicy that keeps the
+	// external resource (crossplane/apis/v2 core/v2 policies.go).
+	deletionOrphan = "Orphan"
 )
 
 // providerObject is a managed resource of the provider: cluster-scoped,
@@ -100,8 +103,14 @@ func repository(s *service, st *settings) *structpb.Struct {
 }
 
 // catalogFile commits the generated catalog-info.yaml to the repository.
+// Deleting the bundle leaves the file in the repository: the repository is
+// archived with all it holds, and a deleted RepositoryFile would otherwise
+// commit the file's removal first. With deletionPolicy Orphan the provider
+// never deletes it (crossplane-runtime v2.4.0
+// pkg/reconciler/managed/reconciler.go calls the external Delete only when
+// the policy says Delete).
 func catalogFile(xr *compose.Composite, s *service, st *settings, content []byte) *structpb.Struct {
-	return providerObject(githubAPIVersion, kindRepositoryFile, naming.Object(xr.Name, CatalogFile), st.GitHubProviderConfig, pb.Fields{
+	f := providerObject(githubAPIVersion, kindRepositoryFile, naming.Object(xr.Name, CatalogFile), st.GitHubProviderConfig, pb.Fields{
 		// The Repository of this bundle, selected by controller reference:
 		// a name could resolve to another team's Repository of the same
 		// name and commit into it.
@@ -115,6 +124,8 @@ func catalogFile(xr *compose.Composite, s *service, st *settings, content []byte
 		// generated one replaces it.
 		"overwriteOnCreate": pb.Boolean(true),
 	})
+	f.GetFields()["spec"].GetStructValue().GetFields()["deletionPolicy"] = pb.Str(deletionOrphan)
+	return f
 }
 
 // catalogLocation registers the catalog file in Backstage. commit is the

@@ -42,6 +42,7 @@ func TestMain(m *testing.M) {
 		Name:    "e2e",
 		Output:  "e2e",
 		Outside: outside,
+		Prepare: func(*harness.Run, *harness.Options) (func(), error) { return stopGoldenPath, nil },
 		Started: func(ctx context.Context, r *harness.Run) error {
 			cp, repoRoot = r.ControlPlane, r.Root
 			if _, err := cp.StartFunction(ctx, FunctionName, os.Getenv(envFunction), "--debug"); err != nil {
@@ -70,5 +71,9 @@ func outside(ctx context.Context, root string) ([]string, error) {
 		}
 		env = append(env, v)
 	}
-	return env, nil
+	gp, err := goldenPathEnv(ctx, root)
+	if err != nil {
+		return nil, err
+	}
+	return append(env, gp...), nil
 }

@@ -34,6 +34,11 @@ type Proc struct {
 // own process group so that Stop reaches its children too, and is killed by
 // the kernel if the harness dies first.
 func start(logDir, name string, env []string, bin string, args ...string) (*Proc, error) {
+	return startIn("", logDir, name, env, bin, args...)
+}
+
+// startIn is start with the working directory dir ("" for the harness's).
+func startIn(dir, logDir, name string, env []string, bin string, args ...string) (*Proc, error) {
 	logPath := filepath.Join(logDir, name+".log")
 	f, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
@@ -41,6 +46,7 @@ func start(logDir, name string, env []string, bin string, args ...string) (*Proc
 	}
 	fmt.Fprintf(f, "### %s %s %q\n", time.Now().UTC().Format(time.RFC3339Nano), bin, args)
 	cmd := exec.Command(bin, args...)
+	cmd.Dir = dir
 	cmd.Stdout, cmd.Stderr = f, f
 	cmd.Env = append(os.Environ(), env...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}

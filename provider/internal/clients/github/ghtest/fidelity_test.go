@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -83,6 +84,74 @@ func TestGenerateOnlyFromTemplates(t *testing.T) {
 	}
 	if tr, _, err := c.Repositories.Get(ctx, "acme", "plain"); err != nil || !tr.GetIsTemplate() {
 		t.Errorf("template repository reports is_template=%v (%v)", tr.GetIsTemplate(), err)
+	}
+}
+
+// A repository generated from a template has the template's files from its
+// default branch, and records where it came from.
+func TestGenerateCopiesTheTemplate(t *testing.T) {
+	s, c := newServer(t)
+	ctx := context.Background()
+	s.CreateOutOfBand("acme", "tmpl")
+	s.Mutate("acme", "tmpl", func(r *RepoState) { r.IsTemplate = true })
+	s.SetFile("acme", "tmpl", "main", "k8s/overlays/staging/kustomization.yaml", "resources: [../../base]\n")
+	s.SetGenerateLag(0)
+	req := &gh.TemplateRepoRequest{Name: gh.Ptr("svc"), Owner: gh.Ptr("acme"), Private: gh.Ptr(true)}
+	if _, _, err := c.Repositories.CreateFromTemplate(ctx, "acme", "tmpl", req); err != nil {
+		t.Fatal(err)
+	}
+	st, _ := s.Repo("acme", "svc")
+	if st.Template != "acme/tmpl" || st.Files["main:k8s/overlays/staging/kustomization.yaml"] != "resources: [../../base]\n" || st.Files["main:README.md"] != "# tmpl\n" {
+		t.Errorf("generated repository: template %q, files %v", st.Template, st.Files)
+	}
+	// The template keeps its own files.
+	if tst, _ := s.Repo("acme", "tmpl"); len(tst.Files) != 2 {
+		t.Errorf("template files %v", tst.Files)
+	}
+}
+
+// Backstage's GitHub URL reader asks for a catalog file's raw bytes
+// (Accept: application/vnd.github.v3.raw); the JSON answer is what is
+// validated, and conditional requests work as for JSON.
+func TestContentsRawMediaType(t *testing.T) {
+	s, _ := newServer(t)
+	s.CreateOutOfBand("acme", "svc")
+	s.SetFile("acme", "svc", "main", "catalog-info.yaml", "kind: Component\n")
+	get := func(accept, etag string) *http.Response {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodGet, s.URL+"/repos/acme/svc/contents/catalog-info.yaml?ref=main", nil)
+		req.Header.Set("Authorization", "token "+token)
+		req.Header.Set("Accept", accept)
+		if etag != "" {
+			req.Header.Set("If-None-Match", etag)
+		}
+		rsp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rsp
+	}
+	for _, accept := range []string{"application/vnd.github.v3.raw", "application/vnd.github.raw+json"} {
+		rsp := get(accept, "")
+		b, _ := io.ReadAll(rsp.Body)
+		_ = rsp.Body.Close()
+		if rsp.StatusCode != http.StatusOK || string(b) != "kind: Component\n" || !strings.HasPrefix(rsp.Header.Get("Content-Type"), "application/vnd.github.raw") {
+			t.Errorf("Accept %s: %d %q %q", accept, rsp.StatusCode, rsp.Header.Get("Content-Type"), b)
+		}
+		again := get(accept, rsp.Header.Get("ETag"))
+		_ = again.Body.Close()
+		if again.StatusCode != http.StatusNotModified {
+			t.Errorf("Accept %s with If-None-Match: %d, want 304", accept, again.StatusCode)
+		}
+	}
+	rsp := get("application/vnd.github+json", "")
+	b, _ := io.ReadAll(rsp.Body)
+	_ = rsp.Body.Close()
+	if !strings.Contains(string(b), `"encoding":"base64"`) {
+		t.Errorf("JSON media type answered %s", b)
+	}
+	if got := s.Stats().ByLogin["octo"]; got != 5 {
+		t.Errorf("requests by octo = %d, want 5", got)
 	}
 }
 

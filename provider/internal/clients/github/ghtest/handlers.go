@@ -195,7 +195,18 @@ func (s *Server) generate(tOwner, tRepo string, body []byte) response {
 	}
 	res := s.createRepo(owner, body, tOwner+"/"+tRepo)
 	if rp := s.repos[lower(owner.login+"/"+c.Name)]; rp != nil && res.status == http.StatusCreated {
-		// GitHub answers before it has copied the template.
+		// The new repository has the template's files and directories,
+		// from its default branch only unless include_all_branches is set
+		// (https://docs.github.com/en/rest/repos/repos#create-a-repository-using-a-template).
+		// The stand-in copies the default branch; GitHub answers before it
+		// has copied it.
+		files := map[string]*file{}
+		for p, f := range t.files[t.defaultBranch] {
+			files[p] = f
+		}
+		if len(files) > 0 {
+			rp.files[rp.defaultBranch] = files
+		}
 		rp.gitPending = s.generateLag
 	}
 	return res
@@ -438,7 +449,11 @@ func (s *Server) contentsOp(r *http.Request, owner, name, path string, body []by
 		if f == nil {
 			return reply(http.StatusNotFound, basicError(404, "Not Found"))
 		}
-		return reply(http.StatusOK, contentBody(owner, name, path, branch, f))
+		res := reply(http.StatusOK, contentBody(owner, name, path, branch, f))
+		if rawRequested(r) {
+			res.raw = f.content
+		}
+		return res
 	case http.MethodPut:
 		if rp.archived {
 			return reply(http.StatusForbidden, basicError(403, "Repository was archived so is read-only."))
@@ -494,6 +509,23 @@ func (s *Server) contentsOp(r *http.Request, owner, name, path string, body []by
 		return reply(http.StatusOK, s.fileCommit(rp, path, branch, nil, q.Message))
 	}
 	return reply(http.StatusNotFound, basicError(404, "Not Found"))
+}
+
+// rawRequested reports whether a contents request asks for the file's raw
+// bytes: "application/vnd.github.raw+json: Returns the raw file contents
+// for files and symlinks"
+// (https://docs.github.com/en/rest/repos/contents#get-repository-content),
+// also spelt with the API version, application/vnd.github.v3.raw
+// (https://docs.github.com/en/rest/using-the-rest-api/media-types), as
+// Backstage's GitHub URL reader asks for a catalog file.
+func rawRequested(r *http.Request) bool {
+	for _, a := range strings.Split(r.Header.Get("Accept"), ",") {
+		mt := strings.TrimSpace(strings.SplitN(a, ";", 2)[0])
+		if mt == "application/vnd.github.raw+json" || mt == "application/vnd.github.raw" || mt == "application/vnd.github.v3.raw" {
+			return true
+		}
+	}
+	return false
 }
 
 func deref(p *string) string {

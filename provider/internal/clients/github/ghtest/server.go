@@ -108,6 +108,7 @@ type Stats struct {
 	Counted            int // requests GitHub counts against the primary rate limit
 	NotModified        int // 304 answers to conditional requests (not counted)
 	ByRoute            map[string]int
+	ByLogin            map[string]int // authenticated requests (304s included) by the token's account
 	RepoCreates        int
 	RepoDeletes        int
 	Unauthorized       int
@@ -152,7 +153,7 @@ func NewServer(v *Validator) *Server {
 		reset: time.Now().Add(time.Hour).Truncate(time.Second), now: time.Now,
 		freePlan: map[string]bool{}, redirects: map[string]int64{}, generateLag: DefaultGenerateLag,
 	}
-	s.stats.ByRoute, s.stats.FaultsByName = map[string]int{}, map[string]int{}
+	s.stats.ByRoute, s.stats.FaultsByName, s.stats.ByLogin = map[string]int{}, map[string]int{}, map[string]int{}
 	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
 	return s
 }
@@ -228,7 +229,7 @@ func (s *Server) Stats() Stats {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c := s.stats
-	c.ByRoute, c.FaultsByName = maps.Clone(s.stats.ByRoute), maps.Clone(s.stats.FaultsByName)
+	c.ByRoute, c.FaultsByName, c.ByLogin = maps.Clone(s.stats.ByRoute), maps.Clone(s.stats.FaultsByName), maps.Clone(s.stats.ByLogin)
 	return c
 }
 
@@ -244,6 +245,7 @@ type RepoState struct {
 	ID                                                   int64
 	Name                                                 string
 	IsTemplate                                           bool
+	Template                                             string // owner/name of the template it was generated from
 	Description, Visibility, DefaultBranch               string
 	Topics                                               []string
 	Archived                                             bool
@@ -294,7 +296,7 @@ func (s *Server) repoByID(id int64) *repo {
 
 func (r *repo) state() RepoState {
 	st := RepoState{
-		ID: r.id, Name: r.name, IsTemplate: r.isTemplate, Description: r.description, Visibility: r.visibility, DefaultBranch: r.defaultBranch,
+		ID: r.id, Name: r.name, IsTemplate: r.isTemplate, Template: r.template, Description: r.description, Visibility: r.visibility, DefaultBranch: r.defaultBranch,
 		Topics: append([]string{}, r.topics...), Archived: r.archived, AllowMergeCommit: r.allowMergeCommit,
 		AllowSquashMerge: r.allowSquashMerge, AllowRebaseMerge: r.allowRebaseMerge,
 		DeleteBranchOnMerge: r.deleteBranchOnMerge, Created: r.created, Files: map[string]string{}, Commits: r.commits,
@@ -438,6 +440,9 @@ type response struct {
 	status int
 	body   any
 	header http.Header
+	// raw, when set, is sent instead of body (a raw media type): body is
+	// what the JSON media type would answer, and is what is validated.
+	raw []byte
 }
 
 func reply(status int, body any) response { return response{status: status, body: body} }
@@ -542,6 +547,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.stats.Counted++
 		s.stats.ByRoute[r.Method+" "+routeOf(r.URL.Path)]++
 	}
+	if authed {
+		s.stats.ByLogin[acct.login]++
+	}
 	if status == http.StatusNotModified {
 		s.stats.NotModified++
 	}
@@ -565,6 +573,12 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			s.violations = append(s.violations, err.Error())
 			s.mu.Unlock()
 		}
+	}
+	if res.raw != nil && status == http.StatusOK {
+		// The description lists only the JSON media types; the JSON
+		// answer was validated, the raw one is its content.
+		h.Set("Content-Type", "application/vnd.github.raw; charset=utf-8")
+		out = res.raw
 	}
 	if delay > 0 {
 		select {

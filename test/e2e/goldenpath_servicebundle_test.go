@@ -1,0 +1,831 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	kerrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+)
+
+// TestServiceBundle follows one ServiceBundle claim along the golden path
+// with the real provider, the GitHub stand-in and the real Backstage
+// catalog (the test plays only provider-aws and Argo CD's controller):
+// the claim becomes a private repository generated from the node-service
+// template with topics, a protected main and catalog-info.yaml committed;
+// a catalog registration whose Component and Resources Backstage read from
+// GitHub; a Ready database (its secret in the team's namespace) and bucket;
+// two Applications; and a Ready claim with its status. Deleting it
+// unregisters the location, archives the repository with its contents,
+// removes the Applications and leaves database and bucket to the
+// decommission rules.
+func TestServiceBundle(t *testing.T) {
+	g := requireGoldenPath(t)
+	ctx := context.Background()
+	const ns, name = "team-orders", "orders-api"
+	createNamespace(ctx, t, ns)
+
+	// The API server checks the claim's name (the XRD's root CEL rule).
+	bad := newClaim("ServiceBundle", ns, "orders--api", map[string]any{"description": "d", "owner": "orders", "template": "go-service"})
+	if err := cp.Client.Create(ctx, bad); err == nil || !strings.Contains(err.Error(), "service's name") {
+		t.Errorf("a claim named orders--api: got %v, want the API server to refuse the name", err)
+	}
+
+	b := &bundleRun{g: g, ns: ns, name: name}
+	ghBefore := g.GitHub.Stats()
+	b.create(ctx, t, map[string]any{
+		"description": "Orders API", "owner": "orders", "template": "node-service",
+		"database":     map[string]any{"engine": "postgresql", "size": "small"},
+		"bucket":       map[string]any{},
+		"environments": []any{"staging", "production"},
+	})
+	b.playAWS(ctx, t)
+	b.playArgoCD(ctx, t)
+	c := b.ready(ctx, t)
+
+	b.checkRepository(ctx, t)
+	b.checkCatalog(ctx, t)
+	b.checkApplications(ctx, t)
+	b.checkClaim(ctx, t, c)
+	b.checkRefusedChanges(ctx, t, c)
+	if s := g.GitHub.Stats(); s.RepoCreates-ghBefore.RepoCreates != 1 {
+		t.Errorf("%d repositories created on GitHub, want 1", s.RepoCreates-ghBefore.RepoCreates)
+	}
+	b.steadyState(ctx, t)
+
+	b.delete(ctx, t)
+	if err := g.check(); err != nil {
+		t.Error(err)
+	}
+}
+
+// bundleRun follows one ServiceBundle and keeps what the figures need.
+type bundleRun struct {
+	g        *goldenPath
+	ns, name string
+
+	xr      *unstructured.Unstructured
+	refs    map[string]ref // the bundle's composed resources by kind (Applications aside)
+	db, bkt nestedRun
+
+	created   time.Time
+	milestone *milestones
+	// The simulated steps: when the test played provider-aws and Argo CD.
+	awsDone, argoDone time.Time
+}
+
+// nestedRun is a nested XDatabase or XBucket and what its Composition
+// composed.
+type nestedRun struct {
+	xr   *unstructured.Unstructured
+	refs map[string]ref
+}
+
+func (b *bundleRun) target() string {
+	return "https://" + githubHost + "/" + platformOwner + "/" + b.name + "/blob/main/catalog-info.yaml"
+}
+
+func (b *bundleRun) componentRef() string { return "component:default/" + b.name }
+
+// create creates the claim, starts recording the milestones of the real
+// path, and waits until the composite lists the nested database and
+// bucket.
+func (b *bundleRun) create(ctx context.Context, t *testing.T, spec map[string]any) {
+	t.Helper()
+	b.created = time.Now()
+	if err := cp.Client.Create(ctx, newClaim("ServiceBundle", b.ns, b.name, spec)); err != nil {
+		t.Fatal(err)
+	}
+	b.milestone = b.watch(ctx, t)
+	eventually(ctx, t, waitLimit, "ServiceBundle composes its XDatabase and XBucket", func(ctx context.Context) error {
+		c, err := get(ctx, claimVersion, "ServiceBundle", b.ns, b.name)
+		if err != nil {
+			return err
+		}
+		xrName, _, _ := unstructured.NestedString(c.Object, "spec", "resourceRef", "name")
+		if xrName == "" {
+			return fmt.Errorf("claim has no spec.resourceRef yet; conditions: %s", conditionsString(c))
+		}
+		xr, err := get(ctx, claimVersion, "XServiceBundle", "", xrName)
+		if err != nil {
+			return err
+		}
+		refs := kinds(resourceRefs(xr))
+		for _, k := range []string{"Repository", "RepositoryFile", "XDatabase", "XBucket"} {
+			if _, ok := refs[k]; !ok {
+				return fmt.Errorf("composite lists %v; conditions: %s", refs, conditionsString(xr))
+			}
+		}
+		b.xr, b.refs = xr, refs
+		return nil
+	})
+	expect(t, "Repository name", b.refs["Repository"].Name, b.name)
+}
+
+// milestones are the first times the test saw each step of the real path.
+type milestones struct {
+	mu   sync.Mutex
+	at   times
+	stop context.CancelFunc
+}
+
+type times struct {
+	repository, file, registered, visible, locationReady, ready time.Time
+	// conditions: when each of the claim's conditions was first True.
+	conditions map[string]time.Time
+}
+
+func (m *milestones) get() times {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	t := m.at
+	t.conditions = maps.Clone(m.at.conditions)
+	return t
+}
+
+// bundleConditions are the claim's conditions (README, "ServiceBundle").
+var bundleConditions = []string{"RepositoryReady", "CatalogRegistered", "DatabaseReady", "BucketReady", "DeliveryReady"}
+
+// watch records, every 100 ms, when the Repository and the RepositoryFile
+// became Ready, when Backstage listed the location and the Component, and
+// when the claim became Ready.
+func (b *bundleRun) watch(ctx context.Context, t *testing.T) *milestones {
+	ctx, cancel := context.WithCancel(ctx)
+	m := &milestones{stop: cancel, at: times{conditions: map[string]time.Time{}}}
+	t.Cleanup(cancel)
+	ready := func(apiVersion, kind, ns, name string) bool {
+		u, err := get(ctx, apiVersion, kind, ns, name)
+		if err != nil {
+			return false
+		}
+		s, _, _ := condition(u, "Ready")
+		return s == "True"
+	}
+	mark := func(at *time.Time, ok func() bool) bool {
+		m.mu.Lock()
+		done := !at.IsZero()
+		m.mu.Unlock()
+		if done {
+			return true
+		}
+		if !ok() {
+			return false
+		}
+		m.mu.Lock()
+		*at = time.Now()
+		m.mu.Unlock()
+		return true
+	}
+	go func() {
+		tick := time.NewTicker(100 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+			}
+			mark(&m.at.repository, func() bool { return ready("github.paved.dev/v1alpha1", "Repository", "", b.name) })
+			mark(&m.at.file, func() bool {
+				xr := b.composite(ctx)
+				if xr == nil {
+					return false
+				}
+				f, ok := kinds(resourceRefs(xr))["RepositoryFile"]
+				return ok && ready(f.APIVersion, f.Kind, "", f.Name)
+			})
+			mark(&m.at.registered, func() bool {
+				ls, err := b.g.locations(ctx)
+				return err == nil && slices.Contains(ls, b.target())
+			})
+			mark(&m.at.visible, func() bool {
+				_, found, err := b.g.entityByRef(ctx, b.componentRef())
+				return err == nil && found
+			})
+			mark(&m.at.locationReady, func() bool {
+				xr := b.composite(ctx)
+				if xr == nil {
+					return false
+				}
+				l, ok := kinds(resourceRefs(xr))["CatalogLocation"]
+				return ok && ready(l.APIVersion, l.Kind, "", l.Name)
+			})
+			if c, err := get(ctx, claimVersion, "ServiceBundle", b.ns, b.name); err == nil {
+				m.mu.Lock()
+				for _, typ := range bundleConditions {
+					if s, _, _ := condition(c, typ); s == "True" && m.at.conditions[typ].IsZero() {
+						m.at.conditions[typ] = time.Now()
+					}
+				}
+				m.mu.Unlock()
+			}
+			if mark(&m.at.ready, func() bool { return ready(claimVersion, "ServiceBundle", b.ns, b.name) }) {
+				return
+			}
+		}
+	}()
+	return m
+}
+
+func (b *bundleRun) composite(ctx context.Context) *unstructured.Unstructured {
+	if b.xr == nil {
+		return nil
+	}
+	xr, err := get(ctx, claimVersion, "XServiceBundle", "", b.xr.GetName())
+	if err != nil {
+		return nil
+	}
+	return xr
+}
+
+// Kinds the nested composites compose (apis/database, apis/bucket).
+var (
+	databaseKinds = []string{"SubnetGroup", "SecurityGroup", "SecurityGroupRule", "ParameterGroup", "Instance"}
+	bucketKinds   = []string{"Bucket", "BucketVersioning", "BucketServerSideEncryptionConfiguration", "BucketPublicAccessBlock",
+		"BucketOwnershipControls", "BucketPolicy", "BucketLifecycleConfiguration"}
+)
+
+// playAWS plays provider-aws for the nested database and bucket, as soon as
+// their Compositions composed them: every managed resource is Ready with
+// what AWS reports, and the instance's connection secret is written.
+func (b *bundleRun) playAWS(ctx context.Context, t *testing.T) {
+	t.Helper()
+	b.db = waitNested(ctx, t, b.refs["XDatabase"], databaseKinds)
+	b.bkt = waitNested(ctx, t, b.refs["XBucket"], bucketKinds)
+	inst, err := get(ctx, b.db.refs["Instance"].APIVersion, "Instance", "", b.db.refs["Instance"].Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	address := b.name + ".c9akciq32.eu-west-1.rds.amazonaws.com"
+	if err := writeSecret(ctx, mustString(t, inst, "spec", "writeConnectionSecretToRef", "namespace"),
+		mustString(t, inst, "spec", "writeConnectionSecretToRef", "name"), map[string]string{
+			"username": "paved", "password": randomString(16), "endpoint": address + ":5432", "address": address, "port": "5432",
+		}); err != nil {
+		t.Fatal(err)
+	}
+	for k, rf := range b.db.refs {
+		at := map[string]any{"id": rf.Name}
+		switch k {
+		case "Instance":
+			at = map[string]any{"address": address, "endpoint": address + ":5432", "port": int64(5432), "id": "db-" + strings.ToUpper(randomString(8))}
+		case "SecurityGroup":
+			at = map[string]any{"id": "sg-" + randomString(8)}
+		}
+		if err := markReady(ctx, rf, at); err != nil {
+			t.Fatalf("provider-aws step, %s: %v", rf, err)
+		}
+	}
+	bucket, err := get(ctx, b.bkt.refs["Bucket"].APIVersion, "Bucket", "", b.bkt.refs["Bucket"].Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bucketName := bucket.GetAnnotations()["crossplane.io/external-name"]
+	region := mustString(t, bucket, "spec", "forProvider", "region")
+	for k, rf := range b.bkt.refs {
+		at := map[string]any{"id": bucketName}
+		if k == "Bucket" {
+			at = map[string]any{"id": bucketName, "arn": "arn:aws:s3:::" + bucketName, "region": region}
+		}
+		if err := markReady(ctx, rf, at); err != nil {
+			t.Fatalf("provider-aws step, %s: %v", rf, err)
+		}
+	}
+	b.awsDone = time.Now()
+}
+
+// waitNested waits until a nested composite lists every kind of want (and
+// its ClusterUsages), each in the API server.
+func waitNested(ctx context.Context, t *testing.T, xrRef ref, want []string) nestedRun {
+	t.Helper()
+	var n nestedRun
+	eventually(ctx, t, waitLimit, xrRef.String()+" composes "+strings.Join(want, ", "), func(ctx context.Context) error {
+		xr, err := get(ctx, xrRef.APIVersion, xrRef.Kind, "", xrRef.Name)
+		if err != nil {
+			return err
+		}
+		refs := kinds(resourceRefs(xr))
+		delete(refs, "ClusterUsage")
+		for _, k := range want {
+			rf, ok := refs[k]
+			if !ok {
+				return fmt.Errorf("lists %v; conditions: %s", refs, conditionsString(xr))
+			}
+			if _, err := get(ctx, rf.APIVersion, rf.Kind, "", rf.Name); err != nil {
+				return err
+			}
+		}
+		n = nestedRun{xr: xr, refs: refs}
+		return nil
+	})
+	return n
+}
+
+// playArgoCD plays Argo CD's application controller once the Applications
+// exist: staging (automated) synced and Healthy; production (manual) never
+// synced yet, health Missing: it waits for a person's first sync.
+func (b *bundleRun) playArgoCD(ctx context.Context, t *testing.T) {
+	t.Helper()
+	for _, e := range []string{"staging", "production"} {
+		app := b.name + "-" + e
+		eventually(ctx, t, waitLimit, "Application argocd/"+app+" reports Argo CD's status", func(ctx context.Context) error {
+			u, err := get(ctx, appAPIVersion, "Application", "argocd", app)
+			if err != nil {
+				return err
+			}
+			// Argo CD's status (Application has no status subresource):
+			// https://argo-cd.readthedocs.io/en/stable/operator-manual/health/
+			status := map[string]any{"health": map[string]any{"status": "Missing"}, "sync": map[string]any{"status": "OutOfSync"}}
+			if e == "staging" {
+				rev := strings.Repeat("a", 40)
+				status = map[string]any{
+					"health": map[string]any{"status": "Healthy"},
+					"sync":   map[string]any{"status": "Synced", "revision": rev},
+					"history": []any{map[string]any{"id": int64(0), "revision": rev,
+						"deployedAt": time.Now().UTC().Format(time.RFC3339), "source": field(u, "spec", "source")}},
+				}
+			}
+			u.Object["status"] = status
+			return cp.Client.Update(ctx, u)
+		})
+	}
+	b.argoDone = time.Now()
+}
+
+// ready waits for the claim to be Ready and prints the figures of the path.
+func (b *bundleRun) ready(ctx context.Context, t *testing.T) *unstructured.Unstructured {
+	t.Helper()
+	c, _ := waitCondition(ctx, t, waitLimit, claimVersion, "ServiceBundle", b.ns, b.name, "Ready", "True")
+	eventually(ctx, t, 10*time.Second, "the milestones recorded", func(context.Context) error {
+		if m := b.milestone.get(); m.ready.IsZero() || m.visible.IsZero() {
+			return fmt.Errorf("%+v", m)
+		}
+		return nil
+	})
+	b.milestone.stop()
+	m := b.milestone.get()
+	if xr := b.composite(ctx); xr != nil {
+		b.xr, b.refs = xr, kinds(resourceRefs(xr))
+	}
+	s := func(a, z time.Time) float64 { return z.Sub(a).Seconds() }
+	// The simulated steps ran beside the real path; whatever of them ran
+	// after the catalog showed the Component delayed Ready, and is left
+	// out.
+	simulated := time.Duration(0)
+	if last := later(b.awsDone, b.argoDone); last.After(m.visible) {
+		simulated = last.Sub(m.visible)
+	}
+	total := m.ready.Sub(b.created) - simulated
+	t.Logf("figure: ServiceBundle created -> Ready in %.1f s, excluding the simulated cloud and Argo CD steps (provider-aws played at +%.1f s, Argo CD at +%.1f s; %.1f s of them on the critical path)",
+		total.Seconds(), s(b.created, b.awsDone), s(b.created, b.argoDone), simulated.Seconds())
+	t.Logf("figure: ServiceBundle steps: repository %.1f s (created -> Repository Ready), file %.1f s (-> catalog-info.yaml committed, RepositoryFile Ready), registration %.1f s (-> location in Backstage), entities visible %.1f s (-> Component in the catalog API), then %.1f s until the claim is Ready (CatalogLocation Ready at +%.1f s)",
+		s(b.created, m.repository), s(m.repository, m.file), s(m.file, m.registered), s(m.registered, m.visible),
+		(m.ready.Sub(m.visible) - simulated).Seconds(), s(b.created, m.locationReady))
+	var conds []string
+	for _, typ := range bundleConditions {
+		conds = append(conds, fmt.Sprintf("%s +%.1f s", typ, s(b.created, m.conditions[typ])))
+	}
+	t.Logf("figure: ServiceBundle claim conditions first True: %s; Ready +%.1f s; %s",
+		strings.Join(conds, ", "), s(b.created, m.ready), circuitBreakerOpens())
+	return c
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+// checkRepository checks the repository on GitHub (the stand-in).
+func (b *bundleRun) checkRepository(ctx context.Context, t *testing.T) {
+	t.Helper()
+	st, ok := b.g.GitHub.Repo(platformOwner, b.name)
+	if !ok {
+		t.Fatalf("no repository %s/%s on GitHub", platformOwner, b.name)
+	}
+	expect(t, "repository generated from", st.Template, platformOwner+"/"+templatePrefix+"node-service")
+	expect(t, "repository visibility", st.Visibility, "private")
+	expect(t, "repository description", st.Description, "Orders API")
+	topics := slices.Clone(st.Topics)
+	slices.Sort(topics)
+	expect(t, "repository topics", topics, []string{"microservice", "nodejs", "platform-managed"})
+	expect(t, "repository default branch", st.DefaultBranch, "main")
+	expect(t, "main protected", st.Protected, true)
+	expect(t, "main's required approving reviews", st.RequiredReviews, 1)
+	expect(t, "repository archived", st.Archived, false)
+	file, err := get(ctx, b.refs["RepositoryFile"].APIVersion, "RepositoryFile", "", b.refs["RepositoryFile"].Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	content := mustString(t, file, "spec", "forProvider", "content")
+	if st.Files["main:catalog-info.yaml"] != content {
+		t.Errorf("main:catalog-info.yaml on GitHub is %q, want the generated file %q", st.Files["main:catalog-info.yaml"], content)
+	}
+	for _, f := range []string{"package.json", "k8s/overlays/staging/kustomization.yaml", "k8s/overlays/production/kustomization.yaml"} {
+		if _, ok := st.Files["main:"+f]; !ok {
+			t.Errorf("the repository lacks the template's %s: %v", f, slices.Sorted(maps.Keys(st.Files)))
+		}
+	}
+}
+
+// checkCatalog checks what Backstage's catalog API lists: the Component,
+// read from GitHub through the catalog's GitHub integration, with its
+// annotations and its dependsOn Resources.
+func (b *bundleRun) checkCatalog(ctx context.Context, t *testing.T) {
+	t.Helper()
+	var e *entity
+	// The Component is visible before its relations are stitched.
+	eventually(ctx, t, time.Minute, b.componentRef()+" with its relations", func(ctx context.Context) error {
+		var found bool
+		var err error
+		e, found, err = b.g.entityByRef(ctx, b.componentRef())
+		if err != nil || !found {
+			return fmt.Errorf("found=%v: %v", found, err)
+		}
+		if len(e.Relations) == 0 {
+			return fmt.Errorf("no relations yet")
+		}
+		return nil
+	})
+	for k, want := range map[string]string{
+		"github.com/project-slug":                 platformOwner + "/" + b.name,
+		"backstage.io/techdocs-ref":               "dir:.",
+		"argocd/app-selector":                     "paved.dev/service=" + b.name,
+		"grafana/dashboard-selector":              "service=" + b.name,
+		"backstage.io/managed-by-origin-location": "url:" + b.target(),
+	} {
+		expect(t, "Component annotation "+k, e.Metadata.Annotations[k], want)
+	}
+	// The location the entity was read from, as the catalog's GitHub
+	// integration names it (it writes GitHub file URLs with /tree/).
+	if l := e.Metadata.Annotations["backstage.io/managed-by-location"]; l != "url:"+b.target() &&
+		l != "url:"+strings.Replace(b.target(), "/blob/", "/tree/", 1) {
+		t.Errorf("Component annotation backstage.io/managed-by-location = %q, want the file in %s/%s", l, platformOwner, b.name)
+	}
+	for k, want := range map[string]string{"type": "service", "lifecycle": "experimental", "owner": "group:default/orders", "system": "orders-platform"} {
+		expect(t, "Component spec."+k, e.Spec[k], want)
+	}
+	var dependsOn []string
+	for _, r := range e.Relations {
+		if r.Type == "dependsOn" {
+			dependsOn = append(dependsOn, r.TargetRef)
+		}
+	}
+	slices.Sort(dependsOn)
+	want := []string{"resource:default/" + b.name + "-bucket", "resource:default/" + b.name + "-database"}
+	expect(t, "Component dependsOn relations", dependsOn, want)
+	for _, r := range want {
+		if re, found, err := b.g.entityByRef(ctx, r); err != nil || !found || re.Kind != "Resource" {
+			t.Errorf("%s in the catalog: found=%v kind=%q err=%v", r, found, re.Kind, err)
+		}
+	}
+	// Backstage read the file from the stand-in with its own token.
+	if n := b.g.GitHub.Stats().ByLogin[backstageLogin]; n == 0 {
+		t.Errorf("Backstage made no request to GitHub: the catalog did not read through its GitHub integration")
+	}
+}
+
+// checkApplications checks the two Applications Argo CD deploys from.
+func (b *bundleRun) checkApplications(ctx context.Context, t *testing.T) {
+	t.Helper()
+	for e, rev := range map[string]string{"staging": "main", "production": "release"} {
+		app, err := get(ctx, appAPIVersion, "Application", "argocd", b.name+"-"+e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		expect(t, e+" destination namespace", field(app, "spec", "destination", "namespace"), b.ns)
+		expect(t, e+" source repoURL", field(app, "spec", "source", "repoURL"), "https://github.com/"+platformOwner+"/"+b.name+".git")
+		expect(t, e+" source targetRevision", field(app, "spec", "source", "targetRevision"), rev)
+		expect(t, e+" source path", field(app, "spec", "source", "path"), "k8s/overlays/"+e)
+		expect(t, e+" project", field(app, "spec", "project"), "orders-project")
+		expect(t, e+" automated sync", field(app, "spec", "syncPolicy", "automated") != nil, e == "staging")
+		if !slices.Contains(app.GetFinalizers(), argoFinalizer) {
+			t.Errorf("%s finalizers %v, want Argo CD's resources finalizer", app.GetName(), app.GetFinalizers())
+		}
+	}
+}
+
+// checkClaim checks the claim's conditions and status, and the database's
+// connection secret in the claim's namespace.
+func (b *bundleRun) checkClaim(ctx context.Context, t *testing.T, c *unstructured.Unstructured) {
+	t.Helper()
+	for _, typ := range []string{"Ready", "Synced", "RepositoryReady", "CatalogRegistered", "DatabaseReady", "BucketReady", "DeliveryReady"} {
+		if s, _, _ := condition(c, typ); s != "True" {
+			t.Errorf("claim %s=%q: %s", typ, s, conditionsString(c))
+		}
+	}
+	if _, _, msg := condition(c, "DeliveryReady"); !strings.Contains(msg, b.name+"-production waits for its first manual sync") {
+		t.Errorf("DeliveryReady message %q does not say production waits for its first sync", msg)
+	}
+	bucketName := b.bkt.refs["Bucket"].Name
+	if bk, err := get(ctx, b.bkt.refs["Bucket"].APIVersion, "Bucket", "", bucketName); err == nil {
+		bucketName = bk.GetAnnotations()["crossplane.io/external-name"]
+	}
+	for path, want := range map[string]any{
+		"repositoryURL":       "https://github.com/" + platformOwner + "/" + b.name,
+		"catalogEntityRef":    b.componentRef(),
+		"database.endpoint":   b.name + ".c9akciq32.eu-west-1.rds.amazonaws.com",
+		"database.secretName": b.name + "-database",
+		"bucket.bucketName":   bucketName,
+		"bucket.secretName":   b.name + "-bucket",
+		"applications":        []string{b.name + "-staging", b.name + "-production"},
+	} {
+		expect(t, "claim status."+path, field(c, append([]string{"status"}, strings.Split(path, ".")...)...), want)
+	}
+	sec := &corev1.Secret{}
+	eventually(ctx, t, waitLimit, "the database's connection secret in "+b.ns, func(ctx context.Context) error {
+		if err := cp.Client.Get(ctx, client.ObjectKey{Namespace: b.ns, Name: b.name + "-database"}, sec); err != nil {
+			return err
+		}
+		if len(sec.Data["password"]) == 0 || len(sec.Data["endpoint"]) == 0 {
+			return fmt.Errorf("keys %v", keys(sec.Data))
+		}
+		return nil
+	})
+}
+
+// checkRefusedChanges: the API server refuses what would lose data or
+// cannot be applied (the XRD's CEL rules).
+func (b *bundleRun) checkRefusedChanges(ctx context.Context, t *testing.T, c *unstructured.Unstructured) {
+	t.Helper()
+	for what, tc := range map[string]struct {
+		change func(spec map[string]any)
+		rule   string // the XRD's message
+	}{
+		"a template change":     {func(spec map[string]any) { spec["template"] = "go-service" }, "template is immutable"},
+		"removing the database": {func(spec map[string]any) { delete(spec, "database") }, "the database cannot be removed"},
+		"an engine change":      {func(spec map[string]any) { spec["database"].(map[string]any)["engine"] = "mysql" }, "engine is immutable"},
+	} {
+		u := c.DeepCopy()
+		tc.change(u.Object["spec"].(map[string]any))
+		err := cp.Client.Update(ctx, u)
+		if err == nil || !strings.Contains(err.Error(), tc.rule) {
+			t.Errorf("%s: got %v, want the API server to refuse it (%q)", what, err, tc.rule)
+		}
+	}
+}
+
+// steadyState prints what the bundle costs on GitHub once nothing changes:
+// the provider's requests per reconcile of its GitHub controllers over a
+// few poll intervals.
+func (b *bundleRun) steadyState(ctx context.Context, t *testing.T) {
+	t.Helper()
+	// The first polls after the provider's own writes see new ETags.
+	time.Sleep(2 * providerPoll)
+	reconciles := func() float64 {
+		n, err := b.g.Provider.Metric(ctx, "controller_runtime_reconcile_total", "github.paved.dev")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	r0, s0 := reconciles(), b.g.GitHub.Stats()
+	time.Sleep(4 * providerPoll)
+	r1, s1 := reconciles(), b.g.GitHub.Stats()
+	req := s1.ByLogin[providerLogin] - s0.ByLogin[providerLogin]
+	if n := r1 - r0; n > 0 {
+		t.Logf("figure: GitHub requests per steady-state reconcile: %.2f (%d requests by the provider in %d reconciles of Repository and RepositoryFile over %s, --poll=%s; GitHub's 304s included, which do not count against the rate limit)",
+			float64(req)/n, req, int(n), 4*providerPoll, providerPoll)
+	} else {
+		t.Logf("figure: GitHub requests in steady state: %d by the provider in %s, no reconcile", req, 4*providerPoll)
+	}
+}
+
+// delete deletes the claim, plays Argo CD and provider-aws on deletion,
+// and checks what goes and what stays.
+func (b *bundleRun) delete(ctx context.Context, t *testing.T) {
+	t.Helper()
+	before, _ := b.g.GitHub.Repo(platformOwner, b.name)
+	ghBefore := b.g.GitHub.Stats()
+
+	// provider-aws: RDS refuses to delete the deletion-protected instance,
+	// S3 a bucket that holds objects (TestDatabaseClaim, TestBucketClaim).
+	inst, bucket := b.db.refs["Instance"], b.bkt.refs["Bucket"]
+	addProviderFinalizer(ctx, t, inst)
+	addProviderFinalizer(ctx, t, bucket)
+	pctx, cancel := context.WithTimeout(ctx, 2*waitLimit)
+	defer cancel()
+	instGone := playProviderDeletion(pctx, inst, deletionRefusal{
+		message: "delete failed: operation error RDS: DeleteDBInstance, api error InvalidParameterCombination: Cannot delete protected DB Instance, please disable deletion protection and try again.",
+		canDelete: func(u *unstructured.Unstructured) bool {
+			on, _, _ := unstructured.NestedBool(u.Object, "spec", "forProvider", "deletionProtection")
+			return !on
+		},
+	})
+	var holdsObjects atomic.Bool
+	holdsObjects.Store(true)
+	bucketGone := playProviderDeletion(pctx, bucket, deletionRefusal{
+		message:   "delete failed: operation error S3: DeleteBucket, https response error StatusCode: 409, api error BucketNotEmpty: The bucket you tried to delete is not empty. You must delete all versions in the bucket.",
+		canDelete: func(*unstructured.Unstructured) bool { return !holdsObjects.Load() },
+	})
+	// Argo CD: on deletion it deletes what the Application deployed, then
+	// removes its resources finalizer.
+	go playArgoCDDeletion(pctx, b.name)
+
+	c, err := get(ctx, claimVersion, "ServiceBundle", b.ns, b.name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	begin := time.Now()
+	if err := cp.Client.Delete(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	var unregistered, archived time.Duration
+	eventually(ctx, t, waitLimit, "the location unregistered and the repository archived", func(ctx context.Context) error {
+		if unregistered == 0 {
+			ls, err := b.g.locations(ctx)
+			if err != nil {
+				return err
+			}
+			_, found, err := b.g.entityByRef(ctx, b.componentRef())
+			if err != nil {
+				return err
+			}
+			if !slices.Contains(ls, b.target()) && !found {
+				unregistered = time.Since(begin)
+			}
+		}
+		if archived == 0 {
+			if st, ok := b.g.GitHub.Repo(platformOwner, b.name); ok && st.Archived {
+				archived = time.Since(begin)
+			}
+		}
+		if unregistered == 0 || archived == 0 {
+			return fmt.Errorf("unregistered after %v, archived after %v", unregistered, archived)
+		}
+		return nil
+	})
+	t.Logf("figure: ServiceBundle deleted -> repository archived, location removed in %.1f s (location removed and entity gone at %.1f s, archived at %.1f s)",
+		max(unregistered, archived).Seconds(), unregistered.Seconds(), archived.Seconds())
+	if archived < unregistered {
+		t.Errorf("the repository was archived (%.1f s) before the registration was removed (%.1f s)", archived.Seconds(), unregistered.Seconds())
+	}
+
+	// What the provider and Argo CD manage goes.
+	gone := []ref{b.refs["Repository"], b.refs["RepositoryFile"], b.refs["CatalogLocation"],
+		{appAPIVersion, "Application", b.name + "-staging"}, {appAPIVersion, "Application", b.name + "-production"}}
+	eventually(ctx, t, waitLimit, "the repository's, the registration's and the Applications' objects deleted", func(ctx context.Context) error {
+		var left []string
+		for _, rf := range gone {
+			ns := ""
+			if rf.Kind == "Application" {
+				ns = "argocd"
+			}
+			if _, err := get(ctx, rf.APIVersion, rf.Kind, ns, rf.Name); !kerrors.IsNotFound(err) {
+				left = append(left, rf.String())
+			}
+		}
+		if len(left) > 0 {
+			return fmt.Errorf("still there: %v", left)
+		}
+		return nil
+	})
+
+	// Archived, never deleted, with everything it held.
+	st, ok := b.g.GitHub.Repo(platformOwner, b.name)
+	if !ok {
+		t.Fatalf("repository %s/%s was deleted from GitHub", platformOwner, b.name)
+	}
+	for p, content := range before.Files {
+		if st.Files[p] != content {
+			t.Errorf("the archived repository lost or changed %s", p)
+		}
+	}
+	if s := b.g.GitHub.Stats(); s.RepoDeletes != ghBefore.RepoDeletes {
+		t.Errorf("%d repositories deleted on GitHub", s.RepoDeletes-ghBefore.RepoDeletes)
+	}
+
+	// Database and bucket are left to the decommission rules: provider-aws
+	// is refused, and what protects or reaches them stays.
+	for _, n := range []struct {
+		user ref
+		run  nestedRun
+	}{{inst, b.db}, {bucket, b.bkt}} {
+		eventually(ctx, t, waitLimit, n.user.String()+" refused deletion", func(ctx context.Context) error {
+			u, err := get(ctx, n.user.APIVersion, n.user.Kind, "", n.user.Name)
+			if err != nil {
+				return err
+			}
+			if u.GetDeletionTimestamp() == nil {
+				return fmt.Errorf("not being deleted yet")
+			}
+			return nil
+		})
+		for k, rf := range n.run.refs {
+			if _, err := get(ctx, rf.APIVersion, rf.Kind, "", rf.Name); err != nil {
+				t.Errorf("%s of %s: %v: deleting the bundle stripped what the decommission rules keep", k, n.run.xr.GetName(), err)
+			}
+		}
+	}
+
+	// The platform operator decommissions them (README, "Decommission"):
+	// deletion protection off, the bucket emptied; then everything goes.
+	u := &unstructured.Unstructured{}
+	u.SetAPIVersion(inst.APIVersion)
+	u.SetKind(inst.Kind)
+	u.SetName(inst.Name)
+	if err := cp.Client.Patch(ctx, u, client.RawPatch(types.MergePatchType, []byte(`{"spec":{"forProvider":{"deletionProtection":false}}}`))); err != nil {
+		t.Fatal(err)
+	}
+	holdsObjects.Store(false)
+	for what, ch := range map[string]<-chan error{"Instance": instGone, "Bucket": bucketGone} {
+		if err := <-ch; err != nil {
+			t.Fatalf("provider-aws deleting the %s: %v", what, err)
+		}
+	}
+	eventually(ctx, t, 2*waitLimit, "the claim and everything it composed deleted", func(ctx context.Context) error {
+		var left []string
+		if _, err := get(ctx, claimVersion, "ServiceBundle", b.ns, b.name); !kerrors.IsNotFound(err) {
+			left = append(left, "claim")
+		}
+		for _, x := range []*unstructured.Unstructured{b.xr, b.db.xr, b.bkt.xr} {
+			if _, err := get(ctx, x.GetAPIVersion(), x.GetKind(), "", x.GetName()); !kerrors.IsNotFound(err) {
+				left = append(left, x.GetKind()+"/"+x.GetName())
+			}
+		}
+		for _, n := range []nestedRun{b.db, b.bkt} {
+			for _, rf := range n.refs {
+				if _, err := get(ctx, rf.APIVersion, rf.Kind, "", rf.Name); !kerrors.IsNotFound(err) {
+					left = append(left, rf.String())
+				}
+			}
+		}
+		if len(left) > 0 {
+			return fmt.Errorf("still there: %v", left)
+		}
+		return nil
+	})
+	if st, ok := b.g.GitHub.Repo(platformOwner, b.name); !ok || !st.Archived {
+		t.Errorf("after the decommission the repository exists=%v archived=%v, want it kept, archived", ok, st.Archived)
+	}
+}
+
+// playArgoCDDeletion plays Argo CD for the bundle's Applications being
+// deleted: it removes the resources finalizer, as Argo CD does once it has
+// deleted what the Application deployed.
+func playArgoCDDeletion(ctx context.Context, service string) {
+	tick := time.NewTicker(250 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		left := 0
+		for _, e := range []string{"staging", "production"} {
+			u, err := get(ctx, appAPIVersion, "Application", "argocd", service+"-"+e)
+			if kerrors.IsNotFound(err) {
+				continue
+			}
+			left++
+			if err != nil || u.GetDeletionTimestamp() == nil {
+				continue
+			}
+			var keep []string
+			for _, f := range u.GetFinalizers() {
+				if f != argoFinalizer {
+					keep = append(keep, f)
+				}
+			}
+			u.SetFinalizers(keep)
+			_ = cp.Client.Update(ctx, u) // A conflict is retried on the next tick.
+		}
+		if left == 0 {
+			return
+		}
+	}
+}
+
+// circuitBreakerOpens reports how often Crossplane core's XR circuit
+// breaker (crossplane v2.4.0 internal/circuit: a 100-event token bucket
+// per composite, refilled at 1 event/s; while open, one event every 30 s
+// gets through, and the composite otherwise waits for its poll) opened
+// for ServiceBundles, from core's log.
+func circuitBreakerOpens() string {
+	b, err := os.ReadFile(filepath.Join(cp.LogDir, "crossplane.log"))
+	if err != nil {
+		return err.Error()
+	}
+	n := 0
+	for _, l := range strings.Split(string(b), "\n") {
+		if strings.Contains(l, "Circuit breaker is open") && strings.Contains(l, "composite/xservicebundles") {
+			n++
+		}
+	}
+	return fmt.Sprintf("Crossplane logged its circuit breaker open for XServiceBundles %d times", n)
+}
