@@ -224,16 +224,19 @@ func (b *bundleRun) watch(ctx context.Context, t *testing.T) *milestones {
 				l, ok := kinds(resourceRefs(xr))["CatalogLocation"]
 				return ok && ready(l.APIVersion, l.Kind, "", l.Name)
 			})
-			if c, err := get(ctx, claimVersion, "ServiceBundle", b.ns, b.name); err == nil {
-				m.mu.Lock()
-				for _, typ := range bundleConditions {
-					if s, _, _ := condition(c, typ); s == "True" && m.at.conditions[typ].IsZero() {
-						m.at.conditions[typ] = time.Now()
-					}
-				}
-				m.mu.Unlock()
+			// The claim's conditions and Ready from one read.
+			c, err := get(ctx, claimVersion, "ServiceBundle", b.ns, b.name)
+			if err != nil {
+				continue
 			}
-			if mark(&m.at.ready, func() bool { return ready(claimVersion, "ServiceBundle", b.ns, b.name) }) {
+			m.mu.Lock()
+			for _, typ := range bundleConditions {
+				if s, _, _ := condition(c, typ); s == "True" && m.at.conditions[typ].IsZero() {
+					m.at.conditions[typ] = time.Now()
+				}
+			}
+			m.mu.Unlock()
+			if mark(&m.at.ready, func() bool { s, _, _ := condition(c, "Ready"); return s == "True" }) {
 				return
 			}
 		}

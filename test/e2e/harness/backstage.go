@@ -37,7 +37,8 @@ type BackstageOptions struct {
 	// Config, when set, is YAML that Backstage merges over the directory's
 	// app-config.yaml (a second --config), e.g. an integrations section.
 	Config string
-	// WorkDir receives that second configuration file.
+	// WorkDir receives that second configuration file and the catalog's
+	// database, SQLite files in WorkDir/<Name>-db that survive a restart.
 	WorkDir string
 	// LogLevel is Backstage's LOG_LEVEL; default "warn".
 	LogLevel string
@@ -46,10 +47,10 @@ type BackstageOptions struct {
 // Backstage is a real Backstage catalog backend (the npm packages pinned in
 // provider/test/backstage: @backstage/backend-defaults and
 // @backstage/plugin-catalog-backend) running `node index.js` on 127.0.0.1,
-// with an in-memory database, a 1 s processing interval and a random
-// static external-access token. Stop and Start stop it and start it again
-// on the same port with the same token; its catalog starts empty again (the
-// database is in memory).
+// with its catalog in SQLite files, a 1 s processing interval and a random
+// static external-access token. Stop and Start play an outage: they stop it
+// and start it again on the same port with the same token and database, so
+// that, like a real deployment's, its registrations survive.
 type Backstage struct {
 	// URL is the backend's base URL, http://127.0.0.1:<port>; the catalog
 	// API is under /api/catalog.
@@ -57,10 +58,11 @@ type Backstage struct {
 	// Token is the static external-access token it accepts.
 	Token string
 
-	o      BackstageOptions
-	port   int
-	config []string
-	proc   *Proc
+	o        BackstageOptions
+	port     int
+	config   []string
+	database string
+	proc     *Proc
 }
 
 // StartBackstage starts the backend on a free port and returns once its
@@ -84,7 +86,10 @@ func StartBackstage(ctx context.Context, o BackstageOptions) (*Backstage, error)
 		return nil, err
 	}
 	b := &Backstage{URL: "http://" + hostPort(port), Token: hex.EncodeToString(tok), o: o, port: port,
-		config: []string{"--config", "app-config.yaml"}}
+		config: []string{"--config", "app-config.yaml"}, database: filepath.Join(o.WorkDir, o.Name+"-db")}
+	if err := os.MkdirAll(b.database, 0o700); err != nil {
+		return nil, err
+	}
 	if o.Config != "" {
 		path := filepath.Join(o.WorkDir, o.Name+"-app-config.yaml")
 		if err := os.WriteFile(path, []byte(o.Config), 0o600); err != nil {
@@ -112,6 +117,10 @@ func (b *Backstage) Start(ctx context.Context) error {
 		"APP_CONFIG_backend_listen_port=" + strconv.Itoa(b.port),
 		"BACKSTAGE_TEST_BASE_URL=" + b.URL,
 		"BACKSTAGE_TEST_TOKEN=" + b.Token,
+		// Backstage reads APP_CONFIG_* values as JSON: a directory of
+		// SQLite files instead of app-config.yaml's ':memory:'
+		// (https://backstage.io/docs/conf/writing#environment-variable-overrides).
+		`APP_CONFIG_backend_database_connection={"directory":` + strconv.Quote(b.database) + `}`,
 		"NODE_ENV=development",
 		"LOG_LEVEL=" + b.o.LogLevel,
 		"NODE_OPTIONS=--no-deprecation",
