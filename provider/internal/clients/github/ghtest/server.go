@@ -109,6 +109,7 @@ type Stats struct {
 	NotModified        int // 304 answers to conditional requests (not counted)
 	ByRoute            map[string]int
 	ByLogin            map[string]int // authenticated requests (304s included) by the token's account
+	CountedByLogin     map[string]int // requests counted against the rate limit, by the token's account
 	RepoCreates        int
 	RepoDeletes        int
 	Unauthorized       int
@@ -153,7 +154,7 @@ func NewServer(v *Validator) *Server {
 		reset: time.Now().Add(time.Hour).Truncate(time.Second), now: time.Now,
 		freePlan: map[string]bool{}, redirects: map[string]int64{}, generateLag: DefaultGenerateLag,
 	}
-	s.stats.ByRoute, s.stats.FaultsByName, s.stats.ByLogin = map[string]int{}, map[string]int{}, map[string]int{}
+	s.stats.ByRoute, s.stats.FaultsByName, s.stats.ByLogin, s.stats.CountedByLogin = map[string]int{}, map[string]int{}, map[string]int{}, map[string]int{}
 	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
 	return s
 }
@@ -229,7 +230,8 @@ func (s *Server) Stats() Stats {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c := s.stats
-	c.ByRoute, c.FaultsByName, c.ByLogin = maps.Clone(s.stats.ByRoute), maps.Clone(s.stats.FaultsByName), maps.Clone(s.stats.ByLogin)
+	c.ByRoute, c.FaultsByName = maps.Clone(s.stats.ByRoute), maps.Clone(s.stats.FaultsByName)
+	c.ByLogin, c.CountedByLogin = maps.Clone(s.stats.ByLogin), maps.Clone(s.stats.CountedByLogin)
 	return c
 }
 
@@ -546,6 +548,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		rem--
 		s.stats.Counted++
 		s.stats.ByRoute[r.Method+" "+routeOf(r.URL.Path)]++
+		s.stats.CountedByLogin[acct.login]++
 	}
 	if authed {
 		s.stats.ByLogin[acct.login]++
