@@ -61,7 +61,9 @@ func (c *memo[T]) put(key pb.Digest, v T, size int) {
 // through JSON and costs more than composing a claim; the same few inputs
 // arrive on every reconcile, so each is decoded once.
 func (f *Function) input(req *fnv1.RunFunctionRequest) (*v1alpha1.Input, error) {
-	key := pb.Sum(structpb.NewStructValue(req.GetInput()))
+	var d pb.Digester
+	d.Struct(req.GetInput())
+	key := d.Sum()
 	if in, ok := f.inputs.get(key); ok {
 		return in, nil
 	}
@@ -104,18 +106,19 @@ func decodeInput(s *structpb.Struct) (*v1alpha1.Input, error) {
 // (observed). Readiness and status are computed anew on every request.
 func desiredKey(req *fnv1.RunFunctionRequest, ec *structpb.Struct, xr *compose.Composite, s *compose.Set, observed []string) pb.Digest {
 	md := pb.Struct(xr.Object, "metadata")
-	return pb.Sum(append([]*structpb.Value{
-		structpb.NewStructValue(req.GetInput()),
-		structpb.NewStructValue(ec),
-		pb.Str(xr.APIVersion),
-		pb.Str(xr.Kind),
-		pb.Get(md, "name"),
-		pb.Get(md, "uid"),
-		pb.Get(md, "labels"),
-		structpb.NewStructValue(xr.Spec()),
-		pb.Strs(s.Pinned()),
-		pb.Strs(observed),
-	}, s.ObservedIdentity()...)...)
+	var d pb.Digester
+	d.Struct(req.GetInput())
+	d.Struct(ec)
+	d.String(xr.APIVersion)
+	d.String(xr.Kind)
+	d.Value(pb.Get(md, "name"))
+	d.Value(pb.Get(md, "uid"))
+	d.Value(pb.Get(md, "labels"))
+	d.Struct(xr.Spec())
+	d.Strings(s.Pinned())
+	d.Strings(observed)
+	s.ObservedIdentity(&d)
+	return d.Sum()
 }
 
 // compose replays the objects composed for an identical composite and

@@ -11,7 +11,6 @@ import (
 	"sort"
 
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
-	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/structpb"
 
 	"github.com/paved-dev/paved/fn/internal/awsrules"
@@ -228,22 +227,23 @@ func (s *Set) KeepExternalName(name string, valid func(string) bool, fresh strin
 	return fresh
 }
 
-// ObservedIdentity is everything Keep and KeepExternalName may read from
-// the observed resources: their names, external names and specs, in a
-// fixed order. What a composer composes depends on it, the composite and
+// ObservedIdentity adds to d everything Keep and KeepExternalName may read
+// from the observed resources: their names, external names and specs, in
+// a fixed order. What a composer composes depends on it, the composite and
 // the environment only.
-func (s *Set) ObservedIdentity() []*structpb.Value {
+func (s *Set) ObservedIdentity(d *pb.Digester) {
 	names := make([]string, 0, len(s.observed))
 	for n := range s.observed {
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	vs := make([]*structpb.Value, 0, 4*len(names))
 	for _, n := range names {
 		o := s.observed[n].GetResource()
-		vs = append(vs, pb.Str(n), pb.Get(o, "metadata", "name"), pb.Get(o, "metadata", "annotations", awsrules.ExternalNameAnnotation), pb.Get(o, "spec"))
+		d.String(n)
+		d.Value(pb.Get(o, "metadata", "name"))
+		d.Value(pb.Get(o, "metadata", "annotations", awsrules.ExternalNameAnnotation))
+		d.Value(pb.Get(o, "spec"))
 	}
-	return vs
 }
 
 // Selector selects the composed resource called name of the same composite:
@@ -315,7 +315,7 @@ func (s *Set) Objects() Objects { return s.objects }
 func (o Objects) Size() int {
 	n := 0
 	for _, obj := range o.objs {
-		n += proto.Size(obj)
+		n += pb.Size(obj)
 	}
 	return n
 }

@@ -17,16 +17,72 @@ var seeds = [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}
 
 // Sum returns the digest of the values, in order.
 func Sum(vs ...*structpb.Value) Digest {
-	var d Digest
-	for i := range d {
-		var h maphash.Hash
-		h.SetSeed(seeds[i])
-		for _, v := range vs {
-			writeUint(&h, hashValue(seeds[i], v))
-		}
-		d[i] = h.Sum64()
+	var d Digester
+	for _, v := range vs {
+		d.Value(v)
 	}
-	return d
+	return d.Sum()
+}
+
+// A Digester digests a sequence of values as Sum does, one at a time and
+// without wrapping each in a Value: d.Struct(s) is d.Value of s as a
+// Value, d.String(s) of s as a string Value, d.Strings(ss) of Strs(ss).
+// The zero Digester is ready to use.
+type Digester struct {
+	h    [2]maphash.Hash
+	init bool
+}
+
+func (d *Digester) write(f func(seed maphash.Seed) uint64) {
+	if !d.init {
+		for i := range d.h {
+			d.h[i].SetSeed(seeds[i])
+		}
+		d.init = true
+	}
+	for i := range d.h {
+		writeUint(&d.h[i], f(seeds[i]))
+	}
+}
+
+// Value adds v.
+func (d *Digester) Value(v *structpb.Value) {
+	d.write(func(seed maphash.Seed) uint64 { return hashValue(seed, v) })
+}
+
+// Struct adds s as an object value.
+func (d *Digester) Struct(s *structpb.Struct) {
+	d.write(func(seed maphash.Seed) uint64 { return hashStructValue(seed, s) })
+}
+
+// String adds s as a string value.
+func (d *Digester) String(s string) {
+	d.write(func(seed maphash.Seed) uint64 { return hashString(seed, s) })
+}
+
+// Strings adds ss as a list of string values.
+func (d *Digester) Strings(ss []string) {
+	d.write(func(seed maphash.Seed) uint64 {
+		var h maphash.Hash
+		h.SetSeed(seed)
+		h.WriteByte(tagList)
+		for _, s := range ss {
+			writeUint(&h, hashString(seed, s))
+		}
+		return h.Sum64()
+	})
+}
+
+// Sum returns the digest of what was added.
+func (d *Digester) Sum() Digest {
+	var out Digest
+	for i := range out {
+		if !d.init {
+			d.h[i].SetSeed(seeds[i])
+		}
+		out[i] = d.h[i].Sum64()
+	}
+	return out
 }
 
 // Value kinds, mixed into every hash so that "1", 1 and true differ.
@@ -50,16 +106,14 @@ func hashValue(seed maphash.Seed, v *structpb.Value) uint64 {
 		h.WriteByte(tagNumber)
 		writeUint(&h, math.Float64bits(k.NumberValue))
 	case *structpb.Value_StringValue:
-		h.WriteByte(tagString)
-		h.WriteString(k.StringValue)
+		return hashString(seed, k.StringValue)
 	case *structpb.Value_BoolValue:
 		h.WriteByte(tagBool)
 		if k.BoolValue {
 			h.WriteByte(1)
 		}
 	case *structpb.Value_StructValue:
-		h.WriteByte(tagStruct)
-		writeUint(&h, hashStruct(seed, k.StructValue))
+		return hashStructValue(seed, k.StructValue)
 	case *structpb.Value_ListValue:
 		h.WriteByte(tagList)
 		for _, e := range k.ListValue.GetValues() {
@@ -68,6 +122,22 @@ func hashValue(seed maphash.Seed, v *structpb.Value) uint64 {
 	default:
 		h.WriteByte(tagNil)
 	}
+	return h.Sum64()
+}
+
+func hashString(seed maphash.Seed, s string) uint64 {
+	var h maphash.Hash
+	h.SetSeed(seed)
+	h.WriteByte(tagString)
+	h.WriteString(s)
+	return h.Sum64()
+}
+
+func hashStructValue(seed maphash.Seed, s *structpb.Struct) uint64 {
+	var h maphash.Hash
+	h.SetSeed(seed)
+	h.WriteByte(tagStruct)
+	writeUint(&h, hashStruct(seed, s))
 	return h.Sum64()
 }
 

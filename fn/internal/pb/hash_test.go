@@ -46,3 +46,36 @@ func TestSumDistinctDocuments(t *testing.T) {
 		t.Error("Sum does not depend on the order of its arguments")
 	}
 }
+
+func TestDigesterIsSum(t *testing.T) {
+	s := doc(t, `{"spec": {"engine": "postgresql", "tags": ["a", "b"]}, "n": 1}`)
+	var d Digester
+	d.Struct(s.GetStructValue())
+	d.String("x")
+	d.Strings([]string{"a", "b"})
+	d.Strings(nil)
+	d.Value(nil)
+	d.Struct(nil)
+	want := Sum(s, Str("x"), Strs([]string{"a", "b"}), Strs(nil), nil, structpb.NewStructValue(nil))
+	if d.Sum() != want {
+		t.Error("Digester.Struct, String, Strings and Value differ from Sum of the same values")
+	}
+	var empty Digester
+	if empty.Sum() != Sum() {
+		t.Error("an empty Digester differs from Sum()")
+	}
+}
+
+func TestDigesterAllocatesNothing(t *testing.T) {
+	s := doc(t, `{"spec": {"engine": "postgresql", "tags": ["a", "b"]}}`).GetStructValue()
+	ss := []string{"a", "b"}
+	if n := testing.AllocsPerRun(100, func() {
+		var d Digester
+		d.Struct(s)
+		d.String("x")
+		d.Strings(ss)
+		d.Sum()
+	}); n != 0 {
+		t.Errorf("Digester allocates %v times, want 0", n)
+	}
+}
