@@ -1,6 +1,7 @@
 package pb
 
 import (
+	"encoding/binary"
 	"hash/maphash"
 	"math"
 
@@ -29,61 +30,43 @@ func Sum(vs ...*structpb.Value) Digest {
 // Value, d.String(s) of s as a string Value, d.Strings(ss) of Strs(ss).
 // The zero Digester is ready to use.
 type Digester struct {
-	h    [2]maphash.Hash
-	init bool
-}
-
-func (d *Digester) write(f func(seed maphash.Seed) uint64) {
-	if !d.init {
-		for i := range d.h {
-			d.h[i].SetSeed(seeds[i])
-		}
-		d.init = true
-	}
-	for i := range d.h {
-		writeUint(&d.h[i], f(seeds[i]))
-	}
+	h Digest
 }
 
 // Value adds v.
 func (d *Digester) Value(v *structpb.Value) {
-	d.write(func(seed maphash.Seed) uint64 { return hashValue(seed, v) })
+	for i, seed := range seeds {
+		d.h[i] = combine(seed, d.h[i], hashValue(seed, v))
+	}
 }
 
 // Struct adds s as an object value.
 func (d *Digester) Struct(s *structpb.Struct) {
-	d.write(func(seed maphash.Seed) uint64 { return hashStructValue(seed, s) })
+	for i, seed := range seeds {
+		d.h[i] = combine(seed, d.h[i], hashStructValue(seed, s))
+	}
 }
 
 // String adds s as a string value.
 func (d *Digester) String(s string) {
-	d.write(func(seed maphash.Seed) uint64 { return hashString(seed, s) })
+	for i, seed := range seeds {
+		d.h[i] = combine(seed, d.h[i], hashString(seed, s))
+	}
 }
 
 // Strings adds ss as a list of string values.
 func (d *Digester) Strings(ss []string) {
-	d.write(func(seed maphash.Seed) uint64 {
-		var h maphash.Hash
-		h.SetSeed(seed)
-		h.WriteByte(tagList)
+	for i, seed := range seeds {
+		h := uint64(0)
 		for _, s := range ss {
-			writeUint(&h, hashString(seed, s))
+			h = combine(seed, h, hashString(seed, s))
 		}
-		return h.Sum64()
-	})
+		d.h[i] = combine(seed, d.h[i], tagged(seed, tagList, h))
+	}
 }
 
 // Sum returns the digest of what was added.
-func (d *Digester) Sum() Digest {
-	var out Digest
-	for i := range out {
-		if !d.init {
-			d.h[i].SetSeed(seeds[i])
-		}
-		out[i] = d.h[i].Sum64()
-	}
-	return out
-}
+func (d *Digester) Sum() Digest { return d.h }
 
 // Value kinds, mixed into every hash so that "1", 1 and true differ.
 const (
@@ -96,49 +79,40 @@ const (
 	tagNil
 )
 
+// hashValue is a value's hash: its kind and its content, each scalar and
+// each combination of hashes put through maphash (keyed by seed), without
+// the state of a maphash.Hash per value.
 func hashValue(seed maphash.Seed, v *structpb.Value) uint64 {
-	var h maphash.Hash
-	h.SetSeed(seed)
 	switch k := v.GetKind().(type) {
 	case *structpb.Value_NullValue:
-		h.WriteByte(tagNull)
+		return tagged(seed, tagNull, 0)
 	case *structpb.Value_NumberValue:
-		h.WriteByte(tagNumber)
-		writeUint(&h, math.Float64bits(k.NumberValue))
+		return tagged(seed, tagNumber, math.Float64bits(k.NumberValue))
 	case *structpb.Value_StringValue:
 		return hashString(seed, k.StringValue)
 	case *structpb.Value_BoolValue:
-		h.WriteByte(tagBool)
 		if k.BoolValue {
-			h.WriteByte(1)
+			return tagged(seed, tagBool, 1)
 		}
+		return tagged(seed, tagBool, 0)
 	case *structpb.Value_StructValue:
 		return hashStructValue(seed, k.StructValue)
 	case *structpb.Value_ListValue:
-		h.WriteByte(tagList)
+		h := uint64(0)
 		for _, e := range k.ListValue.GetValues() {
-			writeUint(&h, hashValue(seed, e))
+			h = combine(seed, h, hashValue(seed, e))
 		}
-	default:
-		h.WriteByte(tagNil)
+		return tagged(seed, tagList, h)
 	}
-	return h.Sum64()
+	return tagged(seed, tagNil, 0)
 }
 
 func hashString(seed maphash.Seed, s string) uint64 {
-	var h maphash.Hash
-	h.SetSeed(seed)
-	h.WriteByte(tagString)
-	h.WriteString(s)
-	return h.Sum64()
+	return tagged(seed, tagString, maphash.String(seed, s))
 }
 
 func hashStructValue(seed maphash.Seed, s *structpb.Struct) uint64 {
-	var h maphash.Hash
-	h.SetSeed(seed)
-	h.WriteByte(tagStruct)
-	writeUint(&h, hashStruct(seed, s))
-	return h.Sum64()
+	return tagged(seed, tagStruct, hashStruct(seed, s))
 }
 
 // hashStruct combines the hashes of its fields by addition, so that the
@@ -147,20 +121,23 @@ func hashStructValue(seed maphash.Seed, s *structpb.Struct) uint64 {
 func hashStruct(seed maphash.Seed, s *structpb.Struct) uint64 {
 	sum := uint64(len(s.GetFields()))
 	for k, v := range s.GetFields() {
-		var h maphash.Hash
-		h.SetSeed(seed)
-		h.WriteString(k)
-		h.WriteByte(0)
-		writeUint(&h, hashValue(seed, v))
-		sum += h.Sum64()
+		sum += combine(seed, maphash.String(seed, k), hashValue(seed, v))
 	}
 	return sum
 }
 
-func writeUint(h *maphash.Hash, u uint64) {
-	var b [8]byte
-	for i := range b {
-		b[i] = byte(u >> (8 * i))
-	}
-	_, _ = h.Write(b[:])
+// tagged is the hash of a kind and a 64-bit content.
+func tagged(seed maphash.Seed, tag byte, u uint64) uint64 {
+	var b [9]byte
+	b[0] = tag
+	binary.LittleEndian.PutUint64(b[1:], u)
+	return maphash.Bytes(seed, b[:])
+}
+
+// combine is the hash of two hashes in order.
+func combine(seed maphash.Seed, a, b uint64) uint64 {
+	var buf [16]byte
+	binary.LittleEndian.PutUint64(buf[:8], a)
+	binary.LittleEndian.PutUint64(buf[8:], b)
+	return maphash.Bytes(seed, buf[:])
 }
