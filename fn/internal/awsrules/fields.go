@@ -93,17 +93,26 @@ func CheckComposed(o *structpb.Struct) field.List {
 	kind, _ := pb.String(o, "kind")
 	name, _ := pb.String(o, "metadata", "name")
 	group, _, _ := strings.Cut(apiVersion, "/")
+	// The path of an error is written only for an error: every resource
+	// paved composes is checked, on every composition.
 	at := func(path string) string { return fmt.Sprintf("%s %s: %s", kind, name, path) }
-	for _, f := range FieldsOf(group, kind) {
-		v, ok := ExternalName(o), true
-		if f.Path != nil {
-			v, ok = pb.String(o, f.Path...)
-			if !ok && pb.Has(o, f.Path...) {
-				errs.Add(field.Invalid(at(f.Name()), pb.Get(o, f.Path...).AsInterface(), f.Rule.What+" is a string"))
+	for _, f := range Fields {
+		if f.Group != group || f.Kind != kind {
+			continue
+		}
+		var v string
+		if f.Path == nil {
+			v = ExternalName(o)
+		} else {
+			var ok bool
+			if v, ok = pb.String(o, f.Path...); !ok {
+				if pb.Has(o, f.Path...) {
+					errs.Add(field.Invalid(at(f.Name()), pb.Get(o, f.Path...).AsInterface(), f.Rule.What+" is a string"))
+				}
 				continue
 			}
 		}
-		if ok {
+		if !f.Rule.Valid(v) {
 			errs.Add(f.Rule.Validate(at(f.Name()), v))
 		}
 	}
@@ -118,6 +127,10 @@ func CheckComposed(o *structpb.Struct) field.List {
 	if len(tags.GetFields()) > MaxTags {
 		errs.Add(field.Invalid(at("spec.forProvider.tags"), len(tags.GetFields()), fmt.Sprintf("at most %d tags", MaxTags)))
 	}
+	if tagsValid(tags) {
+		return errs
+	}
+	// In key order, so that the errors come in a stable order.
 	keys := make([]string, 0, len(tags.GetFields()))
 	for k := range tags.GetFields() {
 		keys = append(keys, k)
@@ -134,4 +147,16 @@ func CheckComposed(o *structpb.Struct) field.List {
 		errs.Add(TagValue.Validate(path, v))
 	}
 	return errs
+}
+
+// tagsValid reports whether every tag has a valid key and a valid string
+// value.
+func tagsValid(tags *structpb.Struct) bool {
+	for k, v := range tags.GetFields() {
+		s, ok := v.GetKind().(*structpb.Value_StringValue)
+		if !ok || !TagKey.Valid(k) || !TagValue.Valid(s.StringValue) {
+			return false
+		}
+	}
+	return true
 }

@@ -7,6 +7,7 @@ package compose
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"sort"
 
@@ -139,6 +140,9 @@ type Set struct {
 	unsyncedOf []string
 	drifts     []Drift
 	pinned     []string
+	// shared are the labels every composed resource has but its name
+	// (labels), made once: the objects share the values.
+	shared pb.Fields
 }
 
 // NewSet starts the desired resources of xr for the composer of component
@@ -166,6 +170,23 @@ func (s *Set) Labels(name string) map[string]string {
 		l[LabelClaimName] = naming.LabelValue(s.xr.ClaimName)
 		l[LabelClaimNamespace] = s.xr.ClaimNamespace
 	}
+	return l
+}
+
+// labels are Labels(name) as an object's labels. The values of all but
+// the name are shared by every object of the set (never modify them).
+func (s *Set) labels(name string) pb.Fields {
+	if s.shared == nil {
+		s.shared = pb.Fields{}
+		for k, v := range s.Labels(name) {
+			if k != LabelName {
+				s.shared[k] = pb.Str(v)
+			}
+		}
+	}
+	l := make(pb.Fields, len(s.shared)+1)
+	maps.Copy(l, s.shared)
+	l[LabelName] = pb.Str(name)
 	return l
 }
 
@@ -276,13 +297,12 @@ func WithExternalName(v string) Option {
 // apiVersion and kind with the given spec. Its readiness follows its
 // observed Ready condition.
 func (s *Set) Add(name, apiVersion, kind, objName string, spec pb.Fields, opts ...Option) {
-	labels := s.Labels(name)
 	obj := &structpb.Struct{Fields: pb.Fields{
 		"apiVersion": pb.Str(apiVersion),
 		"kind":       pb.Str(kind),
 		"metadata": pb.Obj(pb.Fields{
 			"name":   pb.Str(objName),
-			"labels": pb.StrMap(labels),
+			"labels": pb.Obj(s.labels(name)),
 		}),
 		"spec": pb.Obj(spec),
 	}}

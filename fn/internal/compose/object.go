@@ -33,9 +33,9 @@ func (s *Set) AddObject(name string, obj *structpb.Struct, ready Readiness) {
 		labels = &structpb.Struct{Fields: pb.Fields{}}
 		md.Fields["labels"] = structpb.NewStructValue(labels)
 	}
-	for k, v := range s.Labels(name) {
+	for k, v := range s.labels(name) {
 		if _, ok := labels.Fields[k]; !ok {
-			labels.Fields[k] = pb.Str(v)
+			labels.Fields[k] = v
 		}
 	}
 	s.addReady(name, obj, ready)

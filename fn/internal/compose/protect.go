@@ -124,7 +124,7 @@ func (s *Set) Protect(by, why string, of ...Kept) {
 // usageMeta is the metadata of the Usage called name, in namespace unless
 // it is a ClusterUsage ("").
 func (s *Set) usageMeta(name, namespace string) pb.Fields {
-	m := pb.Fields{"name": pb.Str(s.xr.Names().Object(name)), "labels": pb.StrMap(s.Labels(name))}
+	m := pb.Fields{"name": pb.Str(s.xr.Names().Object(name)), "labels": pb.Obj(s.labels(name))}
 	if namespace != "" {
 		m["namespace"] = pb.Str(namespace)
 	}
