@@ -46,11 +46,19 @@ type Composite struct {
 	ClaimKind      string
 	ClaimName      string
 	ClaimNamespace string
+
+	// names and namesUID remember Names (a digest of the uid) for the
+	// Name and UID they were made from.
+	names    naming.Names
+	namesUID string
 }
 
 // Names returns the names of the composite's composed resources.
 func (c *Composite) Names() naming.Names {
-	return naming.Names{Composite: c.Name, ID: naming.ID(c.UID)}
+	if c.names.ID == "" || c.names.Composite != c.Name || c.namesUID != c.UID {
+		c.names, c.namesUID = naming.Names{Composite: c.Name, ID: naming.ID(c.UID)}, c.UID
+	}
+	return c.names
 }
 
 // Spec returns the composite's spec (never nil).

@@ -100,38 +100,82 @@ func ConditionOf(obj *structpb.Struct, t string) (Cond, bool) {
 	return Cond{}, false
 }
 
-// Builders. They construct values directly, without reflection.
+// Builders. They construct values directly, without reflection, each in
+// one allocation: a Value, its oneof wrapper (and an object's Struct or a
+// list's ListValue) are allocated together, as one struct, rather than
+// one by one as structpb.New*Value does. Composing allocates mostly these,
+// and the collector's work grows with the number of objects.
 
 // Str is a string value.
-func Str(s string) *structpb.Value { return structpb.NewStringValue(s) }
+func Str(s string) *structpb.Value {
+	x := &struct {
+		v structpb.Value
+		k structpb.Value_StringValue
+	}{}
+	x.k.StringValue = s
+	x.v.Kind = &x.k
+	return &x.v
+}
 
 // Num is a number value.
-func Num(n float64) *structpb.Value { return structpb.NewNumberValue(n) }
+func Num(n float64) *structpb.Value {
+	x := &struct {
+		v structpb.Value
+		k structpb.Value_NumberValue
+	}{}
+	x.k.NumberValue = n
+	x.v.Kind = &x.k
+	return &x.v
+}
 
 // Int is a number value from an integer.
-func Int(n int) *structpb.Value { return structpb.NewNumberValue(float64(n)) }
+func Int(n int) *structpb.Value { return Num(float64(n)) }
 
 // Boolean is a boolean value.
-func Boolean(b bool) *structpb.Value { return structpb.NewBoolValue(b) }
+func Boolean(b bool) *structpb.Value {
+	x := &struct {
+		v structpb.Value
+		k structpb.Value_BoolValue
+	}{}
+	x.k.BoolValue = b
+	x.v.Kind = &x.k
+	return &x.v
+}
 
 // Fields is the content of an object.
 type Fields map[string]*structpb.Value
 
 // Obj is an object value.
 func Obj(f Fields) *structpb.Value {
-	return structpb.NewStructValue(&structpb.Struct{Fields: f})
+	x := &struct {
+		v structpb.Value
+		k structpb.Value_StructValue
+		s structpb.Struct
+	}{}
+	x.s.Fields = f
+	x.k.StructValue = &x.s
+	x.v.Kind = &x.k
+	return &x.v
 }
 
 // List is a list value.
 func List(vs ...*structpb.Value) *structpb.Value {
-	return structpb.NewListValue(&structpb.ListValue{Values: vs})
+	x := &struct {
+		v structpb.Value
+		k structpb.Value_ListValue
+		l structpb.ListValue
+	}{}
+	x.l.Values = vs
+	x.k.ListValue = &x.l
+	x.v.Kind = &x.k
+	return &x.v
 }
 
 // Strs is a list of strings.
 func Strs(ss []string) *structpb.Value {
 	vs := make([]*structpb.Value, len(ss))
 	for i, s := range ss {
-		vs[i] = structpb.NewStringValue(s)
+		vs[i] = Str(s)
 	}
 	return List(vs...)
 }
@@ -140,7 +184,7 @@ func Strs(ss []string) *structpb.Value {
 func StrMap(m map[string]string) *structpb.Value {
 	f := make(Fields, len(m))
 	for k, v := range m {
-		f[k] = structpb.NewStringValue(v)
+		f[k] = Str(v)
 	}
 	return Obj(f)
 }
