@@ -23,8 +23,8 @@ func TestBuilders(t *testing.T) {
 		"l": structpb.NewListValue(&structpb.ListValue{Values: []*structpb.Value{
 			structpb.NewStringValue("a"), structpb.NewStructValue(&structpb.Struct{Fields: map[string]*structpb.Value{}}),
 		}}),
-		"ss": structpb.NewListValue(&structpb.ListValue{Values: []*structpb.Value{structpb.NewStringValue("a"), structpb.NewStringValue("b")}}),
-		"m":  structpb.NewStructValue(&structpb.Struct{Fields: map[string]*structpb.Value{"k": structpb.NewStringValue("v")}}),
+		"ss":    structpb.NewListValue(&structpb.ListValue{Values: []*structpb.Value{structpb.NewStringValue("a"), structpb.NewStringValue("b")}}),
+		"m":     structpb.NewStructValue(&structpb.Struct{Fields: map[string]*structpb.Value{"k": structpb.NewStringValue("v")}}),
 		"empty": structpb.NewStructValue(&structpb.Struct{}),
 		"none":  structpb.NewListValue(&structpb.ListValue{}),
 	}})
