@@ -43,12 +43,15 @@ type claim struct {
 	noncurrentDays int // 0: keep old versions
 }
 
+// noncurrentDaysAllowed says, for an error, what the claim may set.
+var noncurrentDaysAllowed = fmt.Sprintf("a whole number of days from %d to %d, or leave it out to keep old versions", MinNoncurrentDays, MaxNoncurrentDays)
+
 func parse(spec *structpb.Struct) (*claim, error) {
 	var errs field.List
 	c := &claim{}
 	var err *field.Error
 	c.noncurrentDays, err = compose.WholeNumber(spec, "noncurrentVersionExpirationDays", MinNoncurrentDays, MaxNoncurrentDays,
-		fmt.Sprintf("a whole number of days from %d to %d, or leave it out to keep old versions", MinNoncurrentDays, MaxNoncurrentDays))
+		noncurrentDaysAllowed)
 	errs.Add(err)
 	errs.Add(compose.SecureSetting(spec, "publicAccess", false, "paved buckets always block public access"))
 	errs.Add(compose.SecureSetting(spec, "encrypted", true, "paved buckets are always encrypted with KMS"))

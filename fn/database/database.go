@@ -91,6 +91,9 @@ type claim struct {
 	storageGB int
 }
 
+// storageAllowed says, for an error, what the claim may set.
+var storageAllowed = fmt.Sprintf("a whole number of GiB from %d to %d", MinStorageGB, MaxStorageGB)
+
 func parse(spec *structpb.Struct) (*claim, error) {
 	var errs field.List
 	c := &claim{storageGB: DefaultStorageGB}
@@ -125,7 +128,7 @@ func parse(spec *structpb.Struct) (*claim, error) {
 	}
 
 	storage, err := compose.WholeNumber(spec, "storageGB", MinStorageGB, MaxStorageGB,
-		fmt.Sprintf("a whole number of GiB from %d to %d", MinStorageGB, MaxStorageGB))
+		storageAllowed)
 	errs.Add(err)
 	if storage != 0 {
 		c.storageGB = storage

@@ -2,7 +2,6 @@ package servicebundle
 
 import (
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 
@@ -57,16 +56,50 @@ const (
 // does not compose yet.
 var unbuiltEngines = []string{"redis", "mongodb"}
 
-var (
-	// reService is the claim's name rule, narrowed to what a Backstage
-	// entity name allows: sequences of [a-z0-9] separated by single
-	// hyphens, so no trailing or doubled hyphen
-	// (https://backstage.io/docs/features/software-catalog/descriptor-format#name-required).
-	reService = regexp.MustCompile(`^[a-z]([a-z0-9]|-[a-z0-9])*$`)
-	// reOwner is a team: a Backstage Group name, a Kubernetes label value
-	// and part of the Argo CD project's name, all at once.
-	reOwner = regexp.MustCompile(`^[a-z0-9]([a-z0-9]|-[a-z0-9])*$`)
-)
+// The name rules of a claim, written out rather than as regular
+// expressions (TestNameRules holds them to the expressions in their
+// comments): the claim is parsed by Check, Compose and Status on every
+// request, and matching the expressions took a tenth of a bundle's
+// composition.
+
+// isService is the claim's name rule, ^[a-z]([a-z0-9]|-[a-z0-9])*$,
+// narrowed to what a Backstage entity name allows: sequences of [a-z0-9]
+// separated by single hyphens, so no trailing or doubled hyphen
+// (https://backstage.io/docs/features/software-catalog/descriptor-format#name-required).
+func isService(s string) bool { return s != "" && s[0] >= 'a' && s[0] <= 'z' && isTeam(s) }
+
+// isTeam is a team, ^[a-z0-9]([a-z0-9]|-[a-z0-9])*$: a Backstage Group
+// name, a Kubernetes label value and part of the Argo CD project's name,
+// all at once.
+func isTeam(s string) bool {
+	hyphen := true // nor may s begin with one
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= 'a' && c <= 'z', c >= '0' && c <= '9':
+			hyphen = false
+		case c == '-' && !hyphen:
+			hyphen = true
+		default:
+			return false
+		}
+	}
+	return !hyphen
+}
+
+// isDNSLabel is a namespace name, ^[a-z0-9]([-a-z0-9]*[a-z0-9])?$, at most
+// 63 characters
+// (https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#dns-label-names).
+func isDNSLabel(s string) bool {
+	if s == "" || s[0] == '-' || s[len(s)-1] == '-' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
 
 // service is a validated ServiceBundle.
 type service struct {
@@ -84,6 +117,9 @@ type service struct {
 }
 
 // parse validates a ServiceBundle and reports every bad field at once.
+// replicaCountAllowed says, for an error, what the claim may set.
+var replicaCountAllowed = fmt.Sprintf("a whole number from %d to %d: the production replica count", MinReplicaCount, MaxReplicaCount)
+
 func parse(xr *compose.Composite) (*service, error) {
 	spec := xr.Spec()
 	var errs field.List
@@ -95,20 +131,20 @@ func parse(xr *compose.Composite) (*service, error) {
 	if s.name == "" {
 		s.name = xr.Name
 	}
-	if len(s.name) > MaxNameLength || !reService.MatchString(s.name) {
+	if len(s.name) > MaxNameLength || !isService(s.name) {
 		errs.Add(field.Invalid("metadata.name", s.name, fmt.Sprintf(
 			"the service's name: at most %d lowercase letters, digits and single hyphens, starting with a letter and not ending with a hyphen", MaxNameLength)))
 	}
 
 	// Crossplane names the claim's namespace; it is where Applications
 	// deliver to and secrets land, so it must be one.
-	if s.namespace != "" && (len(s.namespace) > 63 || !reDNSLabel.MatchString(s.namespace)) {
+	if s.namespace != "" && (len(s.namespace) > 63 || !isDNSLabel(s.namespace)) {
 		errs.Add(field.Invalid("spec.claimRef.namespace", s.namespace, "a Kubernetes namespace name"))
 	}
 
 	s.description = requiredString(spec, "description", "a short description of the service", &errs)
 	s.owner = requiredString(spec, "owner", "the owning team, as its Backstage group is named", &errs)
-	if s.owner != "" && (len(s.owner) > 63 || !reOwner.MatchString(s.owner)) {
+	if s.owner != "" && (len(s.owner) > 63 || !isTeam(s.owner)) {
 		errs.Add(field.Invalid("spec.owner", s.owner, "a team name: at most 63 lowercase letters, digits and single hyphens"))
 	}
 	if s.namespace == "" {
@@ -127,7 +163,7 @@ func parse(xr *compose.Composite) (*service, error) {
 	if v, ok := stringField(spec, "system", &errs); ok {
 		s.system = v
 	}
-	if s.owner != "" && (len(s.system) > 63 || !reOwner.MatchString(s.system)) {
+	if s.owner != "" && (len(s.system) > 63 || !isTeam(s.system)) {
 		errs.Add(field.Invalid("spec.system", s.system, "a Backstage system name: at most 63 lowercase letters, digits and single hyphens (default <owner>-platform)"))
 	}
 
@@ -158,13 +194,13 @@ func parse(xr *compose.Composite) (*service, error) {
 			errs.Add(field.Invalid("spec.environments", pb.Get(spec, "environments").AsInterface(), "a list of one or both of "+quoted(Environments)+", without repeats"))
 		}
 		for i, v := range l.GetValues() {
-			p := fmt.Sprintf("spec.environments[%d]", i)
+			p := func() string { return fmt.Sprintf("spec.environments[%d]", i) }
 			env, ok := v.GetKind().(*structpb.Value_StringValue)
 			switch {
 			case !ok || !slices.Contains(Environments, env.StringValue):
-				errs.Add(field.OneOf(p, v.AsInterface(), Environments...))
+				errs.Add(field.OneOf(p(), v.AsInterface(), Environments...))
 			case slices.Contains(s.environments, env.StringValue):
-				errs.Add(field.Invalid(p, env.StringValue, "each environment once"))
+				errs.Add(field.Invalid(p(), env.StringValue, "each environment once"))
 			default:
 				s.environments = append(s.environments, env.StringValue)
 			}
@@ -181,7 +217,7 @@ func parse(xr *compose.Composite) (*service, error) {
 	}
 
 	n, err := compose.WholeNumber(spec, "replicaCount", MinReplicaCount, MaxReplicaCount,
-		fmt.Sprintf("a whole number from %d to %d: the production replica count", MinReplicaCount, MaxReplicaCount))
+		replicaCountAllowed)
 	errs.Add(err)
 	if n != 0 {
 		s.replicaCount = n

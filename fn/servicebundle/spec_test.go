@@ -1,6 +1,8 @@
 package servicebundle
 
 import (
+	"math/rand/v2"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -128,5 +130,32 @@ func TestParse(t *testing.T) {
 				t.Errorf("%s\nparse(...): -want, +got:\n%s", tc.reason, diff)
 			}
 		})
+	}
+}
+
+func TestNameRules(t *testing.T) {
+	rules := []struct {
+		re    *regexp.Regexp
+		match func(string) bool
+	}{
+		{regexp.MustCompile(`^[a-z]([a-z0-9]|-[a-z0-9])*$`), isService},
+		{regexp.MustCompile(`^[a-z0-9]([a-z0-9]|-[a-z0-9])*$`), isTeam},
+		{regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`), isDNSLabel},
+	}
+	strs := []string{"", "a", "-", "a-", "-a", "a--b", "a-b", "1a", "a1", "A", "a.b", "a_b", "orders-api", "a b", "é"}
+	r := rand.New(rand.NewPCG(3, 4))
+	for range 20000 {
+		b := make([]byte, r.IntN(8))
+		for i := range b {
+			b[i] = "ab09-A._"[r.IntN(8)]
+		}
+		strs = append(strs, string(b))
+	}
+	for _, s := range strs {
+		for _, rule := range rules {
+			if got, want := rule.match(s), rule.re.MatchString(s); got != want {
+				t.Errorf("rule %s on %q: got %t, want %t", rule.re, s, got, want)
+			}
+		}
 	}
 }
