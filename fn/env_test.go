@@ -243,11 +243,11 @@ func TestInputMemo(t *testing.T) {
 	}
 }
 
-// The desired memo is bounded by what its composed objects take marshalled.
-func TestDesiredMemoBytes(t *testing.T) {
+// The desired memo is bounded by the number of composed objects it holds.
+func TestDesiredMemoObjects(t *testing.T) {
 	f := New(logging.NewNopLogger())
 	var sizes []int
-	for i := range 3 * maxMemoBytes / 4096 {
+	for i := range 3 * maxMemoObjects / 9 {
 		req := firstReconcile("database")
 		md := req.GetObserved().GetComposite().GetResource().GetFields()["metadata"].GetStructValue()
 		md.Fields["uid"] = structpb.NewStringValue(fmt.Sprintf("00000000-0000-4000-8000-%012d", i))
@@ -255,15 +255,12 @@ func TestDesiredMemoBytes(t *testing.T) {
 			t.Fatal(err)
 		}
 		sizes = append(sizes, len(f.desired.m))
-		if i%64 != 0 {
-			continue
-		}
 		n := 0
 		for _, o := range f.desired.m {
-			n += o.Size()
+			n += len(o.Names())
 		}
-		if n != f.desired.bytes || n > maxMemoBytes {
-			t.Fatalf("after composite %d the memo counts %d bytes of objects, holds %d: want equal and at most %d", i, f.desired.bytes, n, maxMemoBytes)
+		if n != f.desired.objects || n > maxMemoObjects {
+			t.Fatalf("after composite %d the memo counts %d objects, holds %d: want equal and at most %d", i, f.desired.objects, n, maxMemoObjects)
 		}
 	}
 	if !slices.Contains(sizes[1:], 1) {

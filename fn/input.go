@@ -16,26 +16,28 @@ import (
 	"github.com/paved-dev/paved/fn/internal/pb"
 )
 
-// maxMemo and maxMemoBytes bound each memo. A function serves a handful of
-// Compositions and, per composite, one desired state until its spec
-// changes; past this many entries, or this many bytes of what the entries
-// count, the memo starts over. The desired memo counts its objects'
-// marshalled size (compose.Objects.Size, ~7 KB per composite); it holds
-// them as structpb trees, ~4.7 times that (measured: 249 composites, 1.8 MB
-// marshalled, 8.4 MiB of heap), so 1 MiB holds ~140 composites in ~5 MiB.
-// A composite beyond it is composed anew on each reconcile: ~0.1 ms for a
-// DatabaseClaim, ~0.3 ms for a ServiceBundle, against ~0.03 ms replayed.
+// maxMemo and maxMemoObjects bound each memo. A function serves a handful
+// of Compositions and, per composite, one desired state until its spec
+// changes; past this many entries, or this many composed objects in the
+// desired memo's entries, the memo starts over. An object takes ~1 KB
+// marshalled and ~4 KB of heap as a structpb tree (measured: 100
+// composites of each kind, 3.1-4.1 KB per object), so 1,024 objects are
+// ~4 MiB: ~110 DatabaseClaims (9 objects each), ~80 BucketClaims (13),
+// ~250 ServiceBundles (4). Counting objects costs nothing; counting their
+// marshalled bytes walked every object of a new composite, a tenth of its
+// composition. A composite beyond the memo is composed anew on each
+// reconcile: ~0.1 ms, against ~0.02 ms replayed.
 const (
-	maxMemo      = 1024
-	maxMemoBytes = 1 << 20
+	maxMemo        = 1024
+	maxMemoObjects = 1024
 )
 
 // memo remembers values by the digest of what they were computed from.
 // Its values are shared between concurrent requests and never modified.
 type memo[T any] struct {
-	mu    sync.Mutex
-	m     map[pb.Digest]T
-	bytes int
+	mu      sync.Mutex
+	m       map[pb.Digest]T
+	objects int
 }
 
 func (c *memo[T]) get(key pb.Digest) (T, bool) {
@@ -45,16 +47,16 @@ func (c *memo[T]) get(key pb.Digest) (T, bool) {
 	return v, ok
 }
 
-// put remembers v, which counts size bytes against maxMemoBytes.
-func (c *memo[T]) put(key pb.Digest, v T, size int) {
+// put remembers v, which counts objects against maxMemoObjects.
+func (c *memo[T]) put(key pb.Digest, v T, objects int) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.m == nil || len(c.m) >= maxMemo || c.bytes+size > maxMemoBytes {
+	if c.m == nil || len(c.m) >= maxMemo || c.objects+objects > maxMemoObjects {
 		c.m = make(map[pb.Digest]T)
-		c.bytes = 0
+		c.objects = 0
 	}
 	c.m[key] = v
-	c.bytes += size
+	c.objects += objects
 }
 
 // input returns the request's decoded input and its key. Decoding goes
@@ -135,6 +137,6 @@ func (f *Function) compose(c Composer, req *fnv1.RunFunctionRequest, ec *structp
 	if err := s.Objects().CheckAWSRules(); err != nil {
 		return &internalError{fmt.Errorf("function-paved composed values that AWS would refuse (a bug in paved; nothing was applied): %w", err)}
 	}
-	f.desired.put(key, s.Objects(), s.Objects().Size())
+	f.desired.put(key, s.Objects(), len(s.Objects().Names()))
 	return nil
 }

@@ -47,8 +47,8 @@ func (c *CLI) Run() error {
 
 // defaultMemoryLimit is the Go runtime's soft memory limit when GOMEMLIMIT
 // does not set one (https://pkg.go.dev/runtime/debug#SetMemoryLimit). After
-// 10,000 mixed requests the live heap is 3–6 MB, the desired memo's ~5 MiB
-// of trees (maxMemoBytes) included, and the collector's goal ~10 MB, under
+// 10,000 mixed requests the live heap is 3–6 MB, the desired memo's ~4 MiB
+// of trees (maxMemoObjects) included, and the collector's goal ~10 MB, under
 // the limit: measured with TestRSSAfterMixedRequests (README, Tests and
 // numbers), no limit and 20 MiB give the same ~27–29 MiB resident at the
 // same CPU time, 14 MiB 26.6 MiB at 2.9 times the CPU time, 12 MiB 24.7 MiB

@@ -335,19 +335,6 @@ func (o Objects) CheckAWSRules() error {
 // Objects returns what was added to the set.
 func (s *Set) Objects() Objects { return s.objects }
 
-// Size is how many bytes the objects take marshalled, to bound a memo by.
-// Held as structpb trees they take about six times as much (a map entry, a
-// Value and its oneof wrapper per field); a memo keeps the trees all the
-// same, because rebuilding them from bytes (proto.Unmarshal) allocates more
-// than composing a DatabaseClaim anew.
-func (o Objects) Size() int {
-	n := 0
-	for _, obj := range o.objs {
-		n += pb.Size(obj)
-	}
-	return n
-}
-
 // Replay adds objects composed for an earlier request with the same
 // composite and environment, deciding their readiness afresh.
 func (s *Set) Replay(o Objects) {
