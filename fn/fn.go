@@ -11,7 +11,6 @@ import (
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 	"google.golang.org/protobuf/types/known/structpb"
 
-	"github.com/paved-dev/paved/fn/input/v1alpha1"
 	"github.com/paved-dev/paved/fn/internal/compose"
 	"github.com/paved-dev/paved/fn/internal/env"
 )
@@ -76,7 +75,7 @@ type Function struct {
 	log       logging.Logger
 	composers map[string]Composer
 
-	inputs  memo[*v1alpha1.Input]
+	inputs  memo[*functionInput]
 	desired memo[compose.Objects]
 }
 
@@ -95,7 +94,7 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 
 	in, err := f.input(req)
 	if err != nil {
-		fatalResult(rsp, fmt.Errorf("cannot read function input (%s/%s %s): %w", v1alpha1.Group, v1alpha1.Version, v1alpha1.Kind, err))
+		fatalResult(rsp, fmt.Errorf("cannot read function input (%s %s): %w", InputAPIVersion, InputKind, err))
 		return rsp, nil
 	}
 

@@ -10,7 +10,7 @@ import (
 	"google.golang.org/protobuf/types/known/structpb"
 	kjson "sigs.k8s.io/json"
 
-	"github.com/paved-dev/paved/fn/input/v1alpha1"
+	"github.com/paved-dev/paved/fn/input/v1alpha1/environment"
 	"github.com/paved-dev/paved/fn/internal/compose"
 	"github.com/paved-dev/paved/fn/internal/env"
 	"github.com/paved-dev/paved/fn/internal/pb"
@@ -62,7 +62,7 @@ func (c *memo[T]) put(key pb.Digest, v T, objects int) {
 // input returns the request's decoded input and its key. Decoding goes
 // through JSON and costs more than composing a claim; the same few inputs
 // arrive on every reconcile, so each is decoded once.
-func (f *Function) input(req *fnv1.RunFunctionRequest) (*v1alpha1.Input, error) {
+func (f *Function) input(req *fnv1.RunFunctionRequest) (*functionInput, error) {
 	var d pb.Digester
 	d.Struct(req.GetInput())
 	key := d.Sum()
@@ -77,18 +77,40 @@ func (f *Function) input(req *fnv1.RunFunctionRequest) (*v1alpha1.Input, error) 
 	return in, nil
 }
 
+// The function's input, fn.paved.dev/v1alpha1 Input.
+const (
+	InputAPIVersion = "fn.paved.dev/v1alpha1"
+	InputKind       = "Input"
+)
+
+// functionInput is the function's input as the function decodes it: the
+// fields of v1alpha1.Input, the input CRD's root type (package/input),
+// whose Kubernetes object metadata (metav1.TypeMeta, ObjectMeta) would
+// link apimachinery's meta/v1 and runtime into the function, ~2 MiB of its
+// resident memory (README, Tests and numbers). TestInputMatchesV1alpha1
+// holds the two to the same keys and the same decoding.
+type functionInput struct {
+	APIVersion string `json:"apiVersion,omitempty"`
+	Kind       string `json:"kind,omitempty"`
+	// Metadata is not read; any object is accepted.
+	Metadata map[string]any `json:"metadata,omitempty"`
+
+	Environment           environment.Environment `json:"environment,omitempty"`
+	EnvironmentConfigName string                  `json:"environmentConfigName,omitempty"`
+}
+
 // decodeInput decodes the function's input strictly, a key it does not
 // know being an error, as function-sdk-go's request.GetInput does. It uses
 // Kubernetes' strict decoder (sigs.k8s.io/json, as the API server and
 // package env do), not go-json-experiment as the SDK does (v0.7.1
 // resource.AsObject): that one words its errors at random ("cannot" or
 // "unable to", on purpose) and names Go types.
-func decodeInput(s *structpb.Struct) (*v1alpha1.Input, error) {
+func decodeInput(s *structpb.Struct) (*functionInput, error) {
 	j, err := protojson.Marshal(s)
 	if err != nil {
 		return nil, fmt.Errorf("cannot marshal the input to JSON: %w", err)
 	}
-	in := &v1alpha1.Input{}
+	in := &functionInput{}
 	strict, err := kjson.UnmarshalStrict(j, in)
 	if err == nil && len(strict) > 0 {
 		err = errors.Join(strict...)

@@ -6,7 +6,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/paved-dev/paved/fn/input/v1alpha1"
+	inputenv "github.com/paved-dev/paved/fn/input/v1alpha1/environment"
 	"github.com/paved-dev/paved/fn/internal/env"
 )
 
@@ -15,8 +15,8 @@ func TestValidateEnvironment(t *testing.T) {
 		st  *settings
 		err string
 	}
-	resolved := func(sb *v1alpha1.ServiceBundleEnvironment) *env.Environment {
-		e, err := env.Resolve(v1alpha1.Environment{ServiceBundle: sb}, "", nil)
+	resolved := func(sb *inputenv.ServiceBundleEnvironment) *env.Environment {
+		e, err := env.Resolve(inputenv.Environment{ServiceBundle: sb}, "", nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -29,17 +29,17 @@ func TestValidateEnvironment(t *testing.T) {
 	}
 	cases := map[string]struct {
 		reason string
-		sb     *v1alpha1.ServiceBundleEnvironment
+		sb     *inputenv.ServiceBundleEnvironment
 		want   want
 	}{
 		"OwnerAndDefaults": {
 			reason: "A GitHub owner is all a platform must set.",
-			sb:     &v1alpha1.ServiceBundleEnvironment{GitHubOwner: "acme"},
+			sb:     &inputenv.ServiceBundleEnvironment{GitHubOwner: "acme"},
 			want:   want{st: &settings{defaults}},
 		},
 		"GrafanaTrailingSlash": {
 			reason: "A Grafana base URL loses its trailing slash, so links have one slash.",
-			sb:     &v1alpha1.ServiceBundleEnvironment{GitHubOwner: "acme", GrafanaURL: "https://grafana.example.com/"},
+			sb:     &inputenv.ServiceBundleEnvironment{GitHubOwner: "acme", GrafanaURL: "https://grafana.example.com/"},
 			want: want{st: func() *settings {
 				s := defaults
 				s.GrafanaURL = "https://grafana.example.com"
@@ -52,7 +52,7 @@ func TestValidateEnvironment(t *testing.T) {
 		},
 		"EverythingWrong": {
 			reason: "Every bad setting is reported at once, naming where it was set.",
-			sb: &v1alpha1.ServiceBundleEnvironment{
+			sb: &inputenv.ServiceBundleEnvironment{
 				GitHubOwner: "-acme", GitHubProviderConfig: "Default", ArgoCDNamespace: "argo_cd",
 				ArgoCDProject: "{team}-project", ArgoCDDestinationServer: "http://cluster", NotifySyncFailed: "#alerts",
 				GrafanaURL: "https://admin:secret@grafana.example.com",

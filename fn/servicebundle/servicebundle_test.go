@@ -10,7 +10,7 @@ import (
 	"google.golang.org/protobuf/testing/protocmp"
 	"google.golang.org/protobuf/types/known/structpb"
 
-	"github.com/paved-dev/paved/fn/input/v1alpha1"
+	inputenv "github.com/paved-dev/paved/fn/input/v1alpha1/environment"
 	"github.com/paved-dev/paved/fn/internal/compose"
 	"github.com/paved-dev/paved/fn/internal/env"
 )
@@ -52,7 +52,7 @@ const (
 
 func environment(t *testing.T) *env.Environment {
 	t.Helper()
-	e, err := env.Resolve(v1alpha1.Environment{ServiceBundle: &v1alpha1.ServiceBundleEnvironment{
+	e, err := env.Resolve(inputenv.Environment{ServiceBundle: &inputenv.ServiceBundleEnvironment{
 		GitHubOwner: "acme", GrafanaURL: "https://grafana.example.com",
 	}}, "", nil)
 	if err != nil {
@@ -310,7 +310,7 @@ func TestCheck(t *testing.T) {
 
 func TestComposeRefusesEnvironment(t *testing.T) {
 	ec := resource.MustStructJSON(`{"data": {"paved": {"serviceBundle": {"githubOwner": "acme", "argoCDNamepsace": "gitops"}}}}`)
-	e, err := env.Resolve(v1alpha1.Environment{}, "paved-environment", ec)
+	e, err := env.Resolve(inputenv.Environment{}, "paved-environment", ec)
 	if err != nil {
 		t.Fatalf("Resolve: a bad ServiceBundle section must not fail the environment: %v", err)
 	}

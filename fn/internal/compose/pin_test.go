@@ -7,7 +7,7 @@ import (
 	"github.com/crossplane/function-sdk-go/resource"
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/paved-dev/paved/fn/input/v1alpha1"
+	"github.com/paved-dev/paved/fn/input/v1alpha1/environment"
 	"github.com/paved-dev/paved/fn/internal/env"
 )
 
@@ -29,30 +29,30 @@ func TestPin(t *testing.T) {
 	}
 	cases := map[string]struct {
 		reason   string
-		env      v1alpha1.Environment
+		env      environment.Environment
 		observed map[string]string
 		want     want
 	}{
 		"NewComposite": {
 			reason: "Nothing observed: the environment applies as it is.",
-			env:    v1alpha1.Environment{Region: "eu-central-1", SubnetIDs: []string{"subnet-0000000000000000c"}},
+			env:    environment.Environment{Region: "eu-central-1", SubnetIDs: []string{"subnet-0000000000000000c"}},
 			want:   want{region: "eu-central-1", subnets: []string{"subnet-0000000000000000c"}},
 		},
 		"ObservedWithoutSpec": {
 			reason:   "An observed resource that does not record the setting pins nothing.",
-			env:      v1alpha1.Environment{Region: "eu-central-1"},
+			env:      environment.Environment{Region: "eu-central-1"},
 			observed: map[string]string{"instance": `{"status": {}}`},
 			want:     want{region: "eu-central-1"},
 		},
 		"Unchanged": {
 			reason:   "The environment agrees with what exists: pinned, no drift.",
-			env:      v1alpha1.Environment{Region: "eu-west-1"},
+			env:      environment.Environment{Region: "eu-west-1"},
 			observed: map[string]string{"instance": `{"spec": {"forProvider": {"region": "eu-west-1"}}}`},
 			want:     want{region: "eu-west-1", pinned: []string{"region=eu-west-1"}},
 		},
 		"RegionChanged": {
 			reason:   "A new region is not applied to an existing instance; the first resource that records a setting wins.",
-			env:      v1alpha1.Environment{Region: "eu-central-1"},
+			env:      environment.Environment{Region: "eu-central-1"},
 			observed: map[string]string{"instance": `{"spec": {"forProvider": {"region": "eu-west-1"}}}`, "subnet-group": `{"spec": {"forProvider": {"region": "us-east-1"}}}`},
 			want: want{region: "eu-west-1", pinned: []string{"region=eu-west-1"}, drifts: []Drift{{
 				Setting: "region", Resource: "instance", Pinned: []string{"eu-west-1"}, Wanted: []string{"eu-central-1"}, Source: "input environment.region",
@@ -60,13 +60,13 @@ func TestPin(t *testing.T) {
 		},
 		"SubnetsReordered": {
 			reason:   "Subnets are a set: another order is no change.",
-			env:      v1alpha1.Environment{SubnetIDs: []string{"subnet-0000000000000000b", "subnet-0000000000000000a"}},
+			env:      environment.Environment{SubnetIDs: []string{"subnet-0000000000000000b", "subnet-0000000000000000a"}},
 			observed: map[string]string{"subnet-group": `{"status": {"atProvider": {"subnetIds": ["subnet-0000000000000000a", "subnet-0000000000000000b"]}}}`},
 			want:     want{subnets: []string{"subnet-0000000000000000a", "subnet-0000000000000000b"}, pinned: []string{"subnetIds=subnet-0000000000000000a,subnet-0000000000000000b"}},
 		},
 		"SubnetsChanged": {
 			reason:   "Other subnets are a drift, read from the first path that is set.",
-			env:      v1alpha1.Environment{SubnetIDs: []string{"subnet-0000000000000000c"}},
+			env:      environment.Environment{SubnetIDs: []string{"subnet-0000000000000000c"}},
 			observed: map[string]string{"subnet-group": `{"spec": {"forProvider": {"subnetIds": ["subnet-0000000000000000a"]}}}`},
 			want: want{subnets: []string{"subnet-0000000000000000a"}, pinned: []string{"subnetIds=subnet-0000000000000000a"}, drifts: []Drift{{
 				Setting: "subnetIds", Resource: "subnet-group", Pinned: []string{"subnet-0000000000000000a"}, Wanted: []string{"subnet-0000000000000000c"}, Source: "input environment.subnetIds",
@@ -74,13 +74,13 @@ func TestPin(t *testing.T) {
 		},
 		"KMSLateInitialised": {
 			reason:   "An environment without a key states nothing: the key that exists (e.g. late-initialised) is kept without a drift.",
-			env:      v1alpha1.Environment{Region: "eu-west-1"},
+			env:      environment.Environment{Region: "eu-west-1"},
 			observed: map[string]string{"encryption": `{"spec": {"forProvider": {"rule": [{"sse": [{"kmsMasterKeyId": "` + keyWest + `"}]}]}}}`},
 			want:     want{region: "eu-west-1", kms: keyWest, pinned: []string{"kmsKeyId=" + keyWest}},
 		},
 		"KMSOfAnotherRegion": {
 			reason: "A resource with the managed key does not pin the key, but a key of the new region cannot encrypt in the pinned one.",
-			env:    v1alpha1.Environment{Region: "eu-central-1", KMSKeyID: keyCentral},
+			env:    environment.Environment{Region: "eu-central-1", KMSKeyID: keyCentral},
 			observed: map[string]string{
 				"instance":   `{"spec": {"forProvider": {"region": "eu-west-1"}}}`,
 				"encryption": `{"spec": {"forProvider": {"rule": [{"sse": [{}]}]}}}`,
@@ -92,7 +92,7 @@ func TestPin(t *testing.T) {
 		},
 		"ExistingKeyKeptAsItIs": {
 			reason: "A key that exists is kept even if it is not of the pinned region: it is what the resource has.",
-			env:    v1alpha1.Environment{Region: "eu-west-1"},
+			env:    environment.Environment{Region: "eu-west-1"},
 			observed: map[string]string{
 				"instance":   `{"spec": {"forProvider": {"region": "us-east-1"}}}`,
 				"encryption": `{"spec": {"forProvider": {"rule": [{"sse": [{"kmsMasterKeyId": "` + keyWest + `"}]}]}}}`,

@@ -13,7 +13,7 @@ import (
 	"google.golang.org/protobuf/types/known/structpb"
 	kjson "sigs.k8s.io/json"
 
-	"github.com/paved-dev/paved/fn/input/v1alpha1"
+	"github.com/paved-dev/paved/fn/input/v1alpha1/environment"
 	"github.com/paved-dev/paved/fn/internal/field"
 	"github.com/paved-dev/paved/fn/internal/pb"
 )
@@ -67,7 +67,7 @@ func (e *Environment) Source(jsonName string) string {
 // for the section it uses (ValidateAWS for databases and buckets, the
 // ServiceBundle composer for its section), so that a bad setting refuses
 // only the kinds that use it.
-func Resolve(in v1alpha1.Environment, ecName string, ec *structpb.Struct) (*Environment, error) {
+func Resolve(in environment.Environment, ecName string, ec *structpb.Struct) (*Environment, error) {
 	e := &Environment{
 		ConnectionSecretNamespace: DefaultConnectionSecretNamespace,
 		BackupRetentionDays:       DefaultBackupRetentionDays,
@@ -98,8 +98,8 @@ func (e *Environment) ValidateAWS() error {
 	return &Error{e.awsErr}
 }
 
-func decode(s *structpb.Struct) (v1alpha1.Environment, error) {
-	var out v1alpha1.Environment
+func decode(s *structpb.Struct) (environment.Environment, error) {
+	var out environment.Environment
 	err := decodeStrict(structpb.NewStructValue(s), &out, "region, vpcId, subnetIds, allowedCidrs, kmsKeyId, instanceClasses, backupRetentionDays, connectionSecretNamespace, serviceBundle")
 	return out, err
 }
@@ -123,7 +123,7 @@ func decodeStrict(v *structpb.Value, out any, allowed string) error {
 }
 
 // apply overrides e field by field with what src sets.
-func (e *Environment) apply(src v1alpha1.Environment, prefix string) {
+func (e *Environment) apply(src environment.Environment, prefix string) {
 	set := func(name string) { e.source[name] = prefix + name }
 	if src.Region != "" {
 		e.Region = src.Region

@@ -5,7 +5,7 @@ import (
 
 	"google.golang.org/protobuf/types/known/structpb"
 
-	"github.com/paved-dev/paved/fn/input/v1alpha1"
+	"github.com/paved-dev/paved/fn/input/v1alpha1/environment"
 	"github.com/paved-dev/paved/fn/internal/pb"
 )
 
@@ -53,7 +53,7 @@ func defaultServiceBundle() ServiceBundle {
 
 // applyServiceBundle overrides the section field by field with what src
 // sets; set records where each value came from.
-func (e *Environment) applyServiceBundle(src *v1alpha1.ServiceBundleEnvironment, set func(string)) {
+func (e *Environment) applyServiceBundle(src *environment.ServiceBundleEnvironment, set func(string)) {
 	if src == nil {
 		return
 	}
@@ -96,7 +96,7 @@ func (e *Environment) splitServiceBundle(data *structpb.Struct, ecName string) *
 		}
 	}
 	where := fmt.Sprintf("EnvironmentConfig %q data.%s.%s", ecName, DataKey, ServiceBundleKey)
-	var src v1alpha1.ServiceBundleEnvironment
+	var src environment.ServiceBundleEnvironment
 	if err := decodeStrict(sec, &src, "githubOwner, githubProviderConfig, backstageProviderConfig, argoCDNamespace, argoCDProject, argoCDDestinationServer, notifySyncSucceeded, notifySyncFailed, grafanaURL"); err != nil {
 		e.serviceBundleErr = &Error{fmt.Errorf("%s: %w", where, err)}
 		return rest

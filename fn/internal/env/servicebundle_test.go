@@ -6,7 +6,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"google.golang.org/protobuf/types/known/structpb"
 
-	"github.com/paved-dev/paved/fn/input/v1alpha1"
+	"github.com/paved-dev/paved/fn/input/v1alpha1/environment"
 )
 
 func mustStruct(t *testing.T, m map[string]any) *structpb.Struct {
@@ -28,7 +28,7 @@ func TestResolveServiceBundle(t *testing.T) {
 	defaults := defaultServiceBundle()
 	cases := map[string]struct {
 		reason string
-		in     v1alpha1.Environment
+		in     environment.Environment
 		ec     map[string]any
 		want   want
 	}{
@@ -38,7 +38,7 @@ func TestResolveServiceBundle(t *testing.T) {
 		},
 		"InputThenEnvironmentConfig": {
 			reason: "The EnvironmentConfig overrides the input field by field; sources say where each value came from.",
-			in: v1alpha1.Environment{ServiceBundle: &v1alpha1.ServiceBundleEnvironment{
+			in: environment.Environment{ServiceBundle: &environment.ServiceBundleEnvironment{
 				GitHubOwner: "acme", ArgoCDNamespace: "gitops",
 			}},
 			ec: map[string]any{"data": map[string]any{"paved": map[string]any{

@@ -1,0 +1,109 @@
+// Package environment contains the environment section of function-paved's
+// input (v1alpha1.Input's environment, and an EnvironmentConfig's
+// data.paved): where and how paved creates resources. It is a package of
+// its own, without Kubernetes object metadata, so that the function can
+// decode it without linking apimachinery's meta/v1 and runtime (~2 MiB of
+// its resident memory: README, Tests and numbers); v1alpha1.Input, the
+// CRD's root, refers to it.
+// +kubebuilder:object:generate=true
+package environment
+
+// Environment is where and how paved creates cloud resources.
+type Environment struct {
+	// Region is the AWS region, e.g. eu-west-1.
+	// +optional
+	Region string `json:"region,omitempty"`
+
+	// VPCID is the VPC databases are placed in, e.g. vpc-0abc1234.
+	// +optional
+	VPCID string `json:"vpcId,omitempty"`
+
+	// SubnetIDs are the private subnets of a database subnet group; at least
+	// two, in different availability zones.
+	// +optional
+	SubnetIDs []string `json:"subnetIds,omitempty"`
+
+	// AllowedCIDRs may reach a database on its port. Private ranges only:
+	// 0.0.0.0/0 and ::/0 are refused.
+	// +optional
+	AllowedCIDRs []string `json:"allowedCidrs,omitempty"`
+
+	// KMSKeyID is the ARN of the KMS key that encrypts databases and buckets.
+	// Without it the account's AWS-managed keys are used; data is encrypted
+	// either way.
+	// +optional
+	KMSKeyID string `json:"kmsKeyId,omitempty"`
+
+	// InstanceClasses overrides the instance class of a database size.
+	// Keys are sizes (small, medium, large); values RDS classes (db.*).
+	// +optional
+	InstanceClasses map[string]string `json:"instanceClasses,omitempty"`
+
+	// BackupRetentionDays of automated RDS backups, 7 to 35. Default 7.
+	// +optional
+	BackupRetentionDays *int64 `json:"backupRetentionDays,omitempty"`
+
+	// ConnectionSecretNamespace is where composed resources write their
+	// connection secrets and where generated passwords are kept.
+	// Default crossplane-system.
+	// +optional
+	ConnectionSecretNamespace string `json:"connectionSecretNamespace,omitempty"`
+
+	// ServiceBundle is the ServiceBundle's section: where a new service's
+	// repository, catalog entry and delivery go. Only ServiceBundles read
+	// and validate it, so a bad setting here never refuses a DatabaseClaim
+	// or BucketClaim.
+	// +optional
+	ServiceBundle *ServiceBundleEnvironment `json:"serviceBundle,omitempty"`
+}
+
+// ServiceBundleEnvironment is where a ServiceBundle's repository, catalog
+// registration and Argo CD Applications go.
+type ServiceBundleEnvironment struct {
+	// GitHubOwner is the GitHub organisation that owns service repositories
+	// and the golden-path template repositories (golden-path-<template>).
+	// Required for ServiceBundles.
+	// +optional
+	GitHubOwner string `json:"githubOwner,omitempty"`
+
+	// GitHubProviderConfig names the provider-paved ProviderConfig of
+	// Repositories and RepositoryFiles. Default "default".
+	// +optional
+	GitHubProviderConfig string `json:"githubProviderConfig,omitempty"`
+
+	// BackstageProviderConfig names the provider-paved ProviderConfig of
+	// CatalogLocations. Default "default".
+	// +optional
+	BackstageProviderConfig string `json:"backstageProviderConfig,omitempty"`
+
+	// ArgoCDNamespace is the namespace Argo CD watches for Applications.
+	// Default "argocd".
+	// +optional
+	ArgoCDNamespace string `json:"argoCDNamespace,omitempty"`
+
+	// ArgoCDProject is the Argo CD project of a service's Applications;
+	// "{owner}" stands for the claim's spec.owner and "{namespace}" for the
+	// claim's namespace. Default "{owner}-project".
+	// +optional
+	ArgoCDProject string `json:"argoCDProject,omitempty"`
+
+	// ArgoCDDestinationServer is the cluster Applications deploy to.
+	// Default "https://kubernetes.default.svc" (Argo CD's own cluster).
+	// +optional
+	ArgoCDDestinationServer string `json:"argoCDDestinationServer,omitempty"`
+
+	// NotifySyncSucceeded is the Slack channel Argo CD notifications tell
+	// about successful syncs. Default "platform-deploys".
+	// +optional
+	NotifySyncSucceeded string `json:"notifySyncSucceeded,omitempty"`
+
+	// NotifySyncFailed is the Slack channel Argo CD notifications tell about
+	// failed syncs. Default "platform-alerts".
+	// +optional
+	NotifySyncFailed string `json:"notifySyncFailed,omitempty"`
+
+	// GrafanaURL is the base URL of the platform's Grafana (https). When
+	// set, a service's catalog entry links to <grafanaURL>/d/<service>.
+	// +optional
+	GrafanaURL string `json:"grafanaURL,omitempty"`
+}
