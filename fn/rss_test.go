@@ -33,10 +33,11 @@ const envRSSFunction = "PAVED_RSS_FUNCTION"
 const rssRequests = 10000
 
 // rssBudgetMiB is issue 9's goal: resident memory at most 40 MiB after
-// 10,000 mixed requests. Measured 26–30 MiB with the shipped build flags
+// 10,000 mixed requests. Measured 23–30 MiB with the shipped build flags
 // (README, Tests and numbers): ~10 MiB of room, so that the assertion
-// does not move with the machine's load. Linking client-go's scheme again
-// (+190 packages, ~15 MiB of pages: README) would fail it.
+// does not move with the machine's load. Linking client-go again (+190
+// packages, ~12 MiB of pages) would bring it back to the edge;
+// TestNoHeavyDependencies (fn/cmd/function) refuses that import itself.
 const rssBudgetMiB = 40
 
 // TestRSSAfterMixedRequests runs the function binary named by
