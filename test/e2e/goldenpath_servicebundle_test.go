@@ -19,6 +19,7 @@ import (
 	kerrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/watch"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
@@ -84,6 +85,7 @@ type bundleRun struct {
 
 	created   time.Time
 	milestone *milestones
+	events    *eventCounter
 	// The simulated steps: when the test played provider-aws and Argo CD.
 	awsDone, argoDone time.Time
 }
@@ -106,6 +108,7 @@ func (b *bundleRun) componentRef() string { return "component:default/" + b.name
 // bucket.
 func (b *bundleRun) create(ctx context.Context, t *testing.T, spec map[string]any) {
 	t.Helper()
+	b.events = countEvents(ctx, t)
 	b.created = time.Now()
 	if err := cp.Client.Create(ctx, newClaim("ServiceBundle", b.ns, b.name, spec)); err != nil {
 		t.Fatal(err)
@@ -403,6 +406,11 @@ func (b *bundleRun) ready(ctx context.Context, t *testing.T) *unstructured.Unstr
 	}
 	t.Logf("figure: ServiceBundle claim conditions first True: %s; Ready +%.1f s; %s",
 		strings.Join(conds, ", "), s(b.created, m.ready), circuitBreakerOpens())
+	for _, w := range []time.Duration{10 * time.Second, 30 * time.Second} {
+		n, by := b.events.summary(b.xr.GetName(), b.created, b.created.Add(w))
+		t.Logf("figure: ServiceBundle: %d watch events of its composite and what it composes in the first %s (%s); Crossplane's circuit breaker lets %d through in that time",
+			n, w, by, 100+int(w.Seconds()))
+	}
 	return c
 }
 
@@ -832,4 +840,82 @@ func circuitBreakerOpens() string {
 		}
 	}
 	return fmt.Sprintf("Crossplane logged its circuit breaker open for XServiceBundles %d times", n)
+}
+
+// bundleWatchKinds are the kinds of the bundle's composite and of what it
+// composes: the objects whose changes Crossplane maps to the composite.
+var bundleWatchKinds = [][2]string{
+	{claimVersion, "XServiceBundle"}, {"github.paved.dev/v1alpha1", "Repository"}, {"github.paved.dev/v1alpha1", "RepositoryFile"},
+	{"backstage.paved.dev/v1alpha1", "CatalogLocation"}, {"protection.crossplane.io/v1beta1", "ClusterUsage"},
+	{"protection.crossplane.io/v1beta1", "Usage"}, {claimVersion, "XDatabase"}, {claimVersion, "XBucket"}, {appAPIVersion, "Application"},
+}
+
+// eventCounter records the watch events of bundleWatchKinds: what Crossplane
+// core v2.4.0's circuit breaker counts for a composite is every event of
+// the composite itself and of the resources it composes
+// (internal/circuit/mapfunc.go records one per event it maps to the
+// composite).
+type eventCounter struct {
+	mu     sync.Mutex
+	events []watchEvent
+}
+
+type watchEvent struct {
+	at             time.Time
+	kind, name, xr string // xr: the crossplane.io/composite label
+	typ            watch.EventType
+}
+
+func countEvents(ctx context.Context, t *testing.T) *eventCounter {
+	t.Helper()
+	wc, err := client.NewWithWatch(cp.Config, client.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &eventCounter{}
+	for _, k := range bundleWatchKinds {
+		l := &unstructured.UnstructuredList{}
+		l.SetAPIVersion(k[0])
+		l.SetKind(k[1] + "List")
+		w, err := wc.Watch(ctx, l)
+		if err != nil {
+			t.Fatalf("watch %s: %v", k[1], err)
+		}
+		t.Cleanup(w.Stop)
+		go func() {
+			for ev := range w.ResultChan() {
+				u, ok := ev.Object.(*unstructured.Unstructured)
+				if !ok {
+					continue
+				}
+				c.mu.Lock()
+				c.events = append(c.events, watchEvent{at: time.Now(), kind: u.GetKind(), name: u.GetName(), xr: u.GetLabels()["crossplane.io/composite"], typ: ev.Type})
+				c.mu.Unlock()
+			}
+		}()
+	}
+	return c
+}
+
+// summary counts the events of xr and of what it composes in [from, to),
+// by kind.
+func (c *eventCounter) summary(xr string, from, to time.Time) (int, string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	by := map[string]int{}
+	n := 0
+	for _, e := range c.events {
+		if e.at.Before(from) || !e.at.Before(to) || e.typ == watch.Bookmark {
+			continue
+		}
+		if (e.kind == "XServiceBundle" && e.name == xr) || (e.xr == xr && e.name != xr) {
+			by[e.kind]++
+			n++
+		}
+	}
+	var parts []string
+	for _, k := range slices.Sorted(maps.Keys(by)) {
+		parts = append(parts, fmt.Sprintf("%s %d", k, by[k]))
+	}
+	return n, strings.Join(parts, ", ")
 }

@@ -15,14 +15,11 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -45,10 +42,7 @@ import (
 	"github.com/paved-dev/paved/test/e2e/harness"
 )
 
-const (
-	envProvider = "PAVED_E2E_PROVIDER"
-	token       = "ghp_e2e-token-0123456789"
-)
+const token = "ghp_e2e-token-0123456789"
 
 var (
 	cp   *harness.ControlPlane
@@ -72,17 +66,13 @@ func TestMain(m *testing.M) {
 // outside resolves what the tests need besides the control plane:
 // bin/provider (make provider) and GitHub's OpenAPI description.
 func outside(ctx context.Context, r string) ([]string, error) {
-	bin := filepath.Join(r, "bin", "provider")
-	if _, err := os.Stat(bin); err != nil {
-		return nil, fmt.Errorf("bin/provider missing, run `make provider`: %w", err)
-	}
-	env := []string{envProvider + "=" + bin}
-	if os.Getenv(ghtest.EnvOpenAPI) == "" {
-		out, err := harness.Output(ctx, filepath.Join(r, "hack", "github-openapi.sh"))
+	var env []string
+	for _, f := range []func(context.Context, string) (string, error){harness.ProviderEnv, harness.GitHubOpenAPIEnv} {
+		v, err := f(ctx, r)
 		if err != nil {
-			return nil, fmt.Errorf("hack/github-openapi.sh: %w", err)
+			return nil, err
 		}
-		env = append(env, ghtest.EnvOpenAPI+"="+strings.TrimSpace(out))
+		env = append(env, v)
 	}
 	return env, nil
 }
@@ -197,21 +187,8 @@ func TestProviderAgainstARealAPIServer(t *testing.T) {
 		}
 	}
 
-	logPath := filepath.Join(root, "_output", "provider-e2e", "logs", "provider.log")
-	lf, err := os.Create(logPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer lf.Close()
-	metricsAddr := freeAddr(t)
-	cmd := exec.Command(os.Getenv(envProvider), "--kubeconfig", cp.Kubeconfig, "--debug", "--poll", "2s",
-		"--metrics-bind-address", metricsAddr, "--health-probe-bind-address", "127.0.0.1:0")
-	cmd.Stdout, cmd.Stderr = lf, lf
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = cmd.Process.Signal(syscall.SIGTERM); _ = cmd.Wait() }()
+	prov := startProvider(t, "--debug", "--poll=2s")
+	metricsAddr, logPath := prov.MetricsAddr, prov.LogPath()
 
 	repo := &ghv1alpha1.Repository{
 		ObjectMeta: metav1.ObjectMeta{Name: "payments"},
@@ -393,12 +370,30 @@ func TestProviderAgainstARealAPIServer(t *testing.T) {
 
 func ptr[T any](v T) *T { return &v }
 
-func freeAddr(t *testing.T) string {
+// provider is bin/provider (harness.StartProvider), started for one test
+// and stopped when it ends; its log is <LogDir>/provider-<test>.log.
+type provider struct{ *harness.Provider }
+
+func startProvider(t *testing.T, args ...string) *provider {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	p, err := harness.StartProvider(context.Background(), harness.ProviderOptions{
+		Binary: os.Getenv(harness.EnvProvider), Kubeconfig: cp.Kubeconfig, LogDir: cp.LogDir,
+		Name: "provider-" + t.Name(), Args: args,
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer l.Close()
-	return l.Addr().String()
+	t.Cleanup(p.Stop)
+	return &provider{p}
+}
+
+// reconciles is the number of reconciles the GitHub controllers have run
+// (controller-runtime's controller_runtime_reconcile_total).
+func (p *provider) reconciles(t *testing.T) int {
+	t.Helper()
+	n, err := p.Metric(context.Background(), "controller_runtime_reconcile_total", "github.paved.dev")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return int(n)
 }

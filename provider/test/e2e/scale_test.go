@@ -16,19 +16,16 @@
 package e2e
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -585,76 +582,12 @@ func diffRoutes(a, b map[string]int) map[string]int {
 	return d
 }
 
-// provider is bin/provider, started for one test.
-type provider struct {
-	cmd     *exec.Cmd
-	metrics string
-	log     string
-}
-
-func startProvider(t *testing.T, args ...string) *provider {
-	t.Helper()
-	logPath := filepath.Join(root, "_output", "provider-e2e", "logs", "provider-"+t.Name()+".log")
-	lf, err := os.Create(logPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = lf.Close() })
-	p := &provider{metrics: freeAddr(t), log: logPath}
-	p.cmd = exec.Command(os.Getenv(envProvider), append([]string{"--kubeconfig", cp.Kubeconfig,
-		"--metrics-bind-address", p.metrics, "--health-probe-bind-address", "127.0.0.1:0"}, args...)...)
-	p.cmd.Stdout, p.cmd.Stderr = lf, lf
-	p.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := p.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = p.cmd.Process.Signal(syscall.SIGTERM); _ = p.cmd.Wait() })
-	eventually(t, time.Minute, "the provider's metrics endpoint", func() error {
-		rsp, err := http.Get("http://" + p.metrics + "/metrics")
-		if err != nil {
-			return err
-		}
-		return rsp.Body.Close()
-	})
-	return p
-}
-
-// reconciles is the number of reconciles the GitHub controllers have run
-// (controller-runtime's controller_runtime_reconcile_total).
-func (p *provider) reconciles(t *testing.T) int {
-	t.Helper()
-	rsp, err := http.Get("http://" + p.metrics + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rsp.Body.Close()
-	total := 0
-	sc := bufio.NewScanner(rsp.Body)
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		l := sc.Text()
-		if !strings.HasPrefix(l, "controller_runtime_reconcile_total{") || !strings.Contains(l, "github.paved.dev") {
-			continue
-		}
-		f := strings.Fields(l)
-		v, err := strconv.ParseFloat(f[len(f)-1], 64)
-		if err != nil {
-			t.Fatalf("metrics line %q: %v", l, err)
-		}
-		total += int(v)
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return total
-}
-
 // memory reads VmHWM and VmRSS (bytes) of the provider from /proc. The test
 // runs in a PID namespace of its own but sees the host's /proc, so the
 // provider's host PID is looked up by its PID in this namespace.
 func (p *provider) memory(t *testing.T) (hwm, rss int64) {
 	t.Helper()
-	pid, err := hostPID(p.cmd.Process.Pid)
+	pid, err := hostPID(p.Pid())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -718,7 +651,7 @@ func hostPID(nsPID int) (int, error) {
 // checkLog fails the test if the provider logged the token.
 func (p *provider) checkLog(t *testing.T) {
 	t.Helper()
-	f, err := os.Open(p.log)
+	f, err := os.Open(p.LogPath())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -105,7 +105,7 @@ func StartBackstage(ctx context.Context, o BackstageOptions) (*Backstage, error)
 func (b *Backstage) Start(ctx context.Context) error {
 	if b.proc != nil {
 		if exited, _ := b.proc.Exited(); !exited {
-			return fmt.Errorf("%s is running", b.o.Name)
+			return fmt.Errorf("%s at %s is running: Stop it first", b.o.Name, b.URL)
 		}
 	}
 	node, err := exec.LookPath("node")
@@ -144,6 +144,9 @@ func (b *Backstage) Stop() {
 		b.proc.Stop(10 * time.Second)
 	}
 }
+
+// Pid is the backend's process id (in the harness's PID namespace, if any).
+func (b *Backstage) Pid() int { return b.proc.cmd.Process.Pid }
 
 // LogPath is the backend's log file.
 func (b *Backstage) LogPath() string { return b.proc.LogPath }

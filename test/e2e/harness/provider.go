@@ -139,6 +139,9 @@ func (p *Provider) Stop() {
 	}
 }
 
+// Pid is the provider's process id (in the harness's PID namespace).
+func (p *Provider) Pid() int { return p.proc.cmd.Process.Pid }
+
 // LogPath is the provider's log file.
 func (p *Provider) LogPath() string { return p.proc.LogPath }
 
