@@ -218,12 +218,12 @@ func TestDeterministic(t *testing.T) {
 
 func TestInputMemo(t *testing.T) {
 	f := New(logging.NewNopLogger())
-	a1, err := f.input(runReq(input, nil))
+	a1, _, err := f.input(runReq(input, nil))
 	if err != nil {
 		t.Fatal(err)
 	}
-	a2, _ := f.input(runReq(input, nil))
-	b, _ := f.input(runReq(inputWithEC, nil))
+	a2, _, _ := f.input(runReq(input, nil))
+	b, _, _ := f.input(runReq(inputWithEC, nil))
 	if a1 != a2 {
 		t.Error("the same input was decoded twice")
 	}
@@ -233,7 +233,7 @@ func TestInputMemo(t *testing.T) {
 	for i := range maxMemo + 1 {
 		req := runReq(input, nil)
 		req.Input.Fields["environmentConfigName"] = structpb.NewStringValue(strconv.Itoa(i))
-		got, err := f.input(req)
+		got, _, err := f.input(req)
 		if err != nil || got.EnvironmentConfigName != strconv.Itoa(i) {
 			t.Fatalf("input %d: got %+v, %v", i, got, err)
 		}

@@ -92,7 +92,7 @@ func New(log logging.Logger) *Function {
 func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) (*fnv1.RunFunctionResponse, error) {
 	rsp := newResponse(req)
 
-	in, err := f.input(req)
+	in, inKey, err := f.input(req)
 	if err != nil {
 		fatalResult(rsp, fmt.Errorf("cannot read function input (%s %s): %w", InputAPIVersion, InputKind, err))
 		return rsp, nil
@@ -133,7 +133,7 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 			warningResult(rsp, fmt.Errorf("%s: %s", xr.Subject(), compose.DescribeDrifts(drifts)), compose.ReasonEnvironmentChanged)
 			log.Info("Keeping placement of existing resources", "drifts", compose.DescribeDrifts(drifts))
 		}
-		err = f.compose(c, req, ec, xr, e, set)
+		err = f.compose(c, inKey, ec, xr, e, set)
 	}
 	if err != nil {
 		log.Info("Refusing to compose", "error", err.Error())

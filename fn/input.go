@@ -59,22 +59,22 @@ func (c *memo[T]) put(key pb.Digest, v T, objects int) {
 	c.objects += objects
 }
 
-// input returns the request's decoded input and its key. Decoding goes
+// input returns the request's decoded input and its digest. Decoding goes
 // through JSON and costs more than composing a claim; the same few inputs
 // arrive on every reconcile, so each is decoded once.
-func (f *Function) input(req *fnv1.RunFunctionRequest) (*functionInput, error) {
+func (f *Function) input(req *fnv1.RunFunctionRequest) (*functionInput, pb.Digest, error) {
 	var d pb.Digester
 	d.Struct(req.GetInput())
 	key := d.Sum()
 	if in, ok := f.inputs.get(key); ok {
-		return in, nil
+		return in, key, nil
 	}
 	in, err := decodeInput(req.GetInput())
 	if err != nil {
-		return nil, err
+		return nil, key, err
 	}
 	f.inputs.put(key, in, 0) // a few hundred bytes; bounded by count
-	return in, nil
+	return in, key, nil
 }
 
 // The function's input, fn.paved.dev/v1alpha1 Input.
@@ -122,16 +122,16 @@ func decodeInput(s *structpb.Struct) (*functionInput, error) {
 }
 
 // desiredKey is everything the composed objects of a composite depend on:
-// the input, the EnvironmentConfig, the composite's identity (uid included:
+// the input (its digest, input), the EnvironmentConfig, the composite's identity (uid included:
 // cloud names carry its digest) and spec, and of the observed state the
 // placement pinned from existing resources (compose.Set.Pin) and the names
 // existing composed resources already have (Set.ObservedIdentity).
 // A composer whose objects depend on more of what is observed names it
 // (observed). Readiness and status are computed anew on every request.
-func desiredKey(req *fnv1.RunFunctionRequest, ec *structpb.Struct, xr *compose.Composite, s *compose.Set, observed []string) pb.Digest {
+func desiredKey(input pb.Digest, ec *structpb.Struct, xr *compose.Composite, s *compose.Set, observed []string) pb.Digest {
 	md := pb.Struct(xr.Object, "metadata")
 	var d pb.Digester
-	d.Struct(req.GetInput())
+	d.Digest(input)
 	d.Struct(ec)
 	d.String(xr.APIVersion)
 	d.String(xr.Kind)
@@ -147,8 +147,8 @@ func desiredKey(req *fnv1.RunFunctionRequest, ec *structpb.Struct, xr *compose.C
 
 // compose replays the objects composed for an identical composite and
 // environment, or has the composer compose them.
-func (f *Function) compose(c Composer, req *fnv1.RunFunctionRequest, ec *structpb.Struct, xr *compose.Composite, e *env.Environment, s *compose.Set) error {
-	key := desiredKey(req, ec, xr, s, observedKey(c, s))
+func (f *Function) compose(c Composer, input pb.Digest, ec *structpb.Struct, xr *compose.Composite, e *env.Environment, s *compose.Set) error {
+	key := desiredKey(input, ec, xr, s, observedKey(c, s))
 	if o, ok := f.desired.get(key); ok {
 		s.Replay(o)
 		return nil

@@ -65,6 +65,13 @@ func (d *Digester) Strings(ss []string) {
 	}
 }
 
+// Digest adds a digest made before (of another Digester).
+func (d *Digester) Digest(k Digest) {
+	for i, seed := range seeds {
+		d.h[i] = combine(seed, d.h[i], k[i])
+	}
+}
+
 // Sum returns the digest of what was added.
 func (d *Digester) Sum() Digest { return d.h }
 

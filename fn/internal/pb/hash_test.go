@@ -79,3 +79,19 @@ func TestDigesterAllocatesNothing(t *testing.T) {
 		t.Errorf("Digester allocates %v times, want 0", n)
 	}
 }
+
+func TestDigesterDigest(t *testing.T) {
+	digest := func(k Digest, s string) Digest {
+		var d Digester
+		d.Digest(k)
+		d.String(s)
+		return d.Sum()
+	}
+	a, b := Sum(Str("a")), Sum(Str("b"))
+	if digest(a, "x") != digest(a, "x") {
+		t.Error("not deterministic")
+	}
+	if digest(a, "x") == digest(b, "x") || digest(a, "x") == digest(a, "y") {
+		t.Error("a digest made with another inner digest or value is the same")
+	}
+}
