@@ -65,7 +65,7 @@ func (Composer) Placement() []compose.Pin { return nil }
 // Compose validates the bundle and its section of the environment and adds
 // what it composes to set.
 func (Composer) Compose(xr *compose.Composite, e *env.Environment, set *compose.Set) error {
-	s, err := parse(xr)
+	s, err := compose.Parsed(xr, parse)
 	if err != nil {
 		return err
 	}
@@ -117,7 +117,7 @@ func (Composer) Compose(xr *compose.Composite, e *env.Environment, set *compose.
 // would leave it half-deleted). Claims that do not parse are left to
 // Compose, which says what is wrong with them.
 func (Composer) Check(xr *compose.Composite, set *compose.Set) error {
-	s, err := parse(xr)
+	s, err := compose.Parsed(xr, parse)
 	if err != nil {
 		return nil //nolint:nilerr // Compose reports it.
 	}

@@ -39,7 +39,7 @@ func registered(ref string) compose.Readiness {
 // the Applications, with one condition per part.
 func (Composer) Status(xr *compose.Composite, set *compose.Set) compose.Status {
 	st := compose.Status{Fields: pb.Fields{}}
-	s, err := parse(xr)
+	s, err := compose.Parsed(xr, parse)
 	if err != nil {
 		return st
 	}

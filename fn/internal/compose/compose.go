@@ -51,6 +51,26 @@ type Composite struct {
 	// Name and UID they were made from.
 	names    naming.Names
 	namesUID string
+	// parsed is what the composer's parse made of the composite (Parsed).
+	parsed any
+}
+
+// Parsed is parse(c), made once per composite: a composer reads its claim
+// in Check, Compose and Status on every request. Only the composer of c's
+// kind parses it, with one parse function; what it returns is shared by
+// the three and must not be modified.
+func Parsed[T any](c *Composite, parse func(*Composite) (T, error)) (T, error) {
+	if p, ok := c.parsed.(parsedClaim[T]); ok {
+		return p.v, p.err
+	}
+	v, err := parse(c)
+	c.parsed = parsedClaim[T]{v, err}
+	return v, err
+}
+
+type parsedClaim[T any] struct {
+	v   T
+	err error
 }
 
 // Names returns the names of the composite's composed resources.

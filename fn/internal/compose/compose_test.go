@@ -1,6 +1,7 @@
 package compose
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
@@ -88,5 +89,26 @@ func TestSelector(t *testing.T) {
 	// The label is one every composed resource carries.
 	if l := set(nil).Labels("bucket")[LabelName]; l != "bucket" {
 		t.Errorf("composed resources carry %s=%q", LabelName, l)
+	}
+}
+
+func TestParsed(t *testing.T) {
+	xr := &Composite{Name: "x"}
+	calls := 0
+	parse := func(c *Composite) (string, error) {
+		calls++
+		return "parsed " + c.Name, errors.New("bad claim")
+	}
+	for range 3 {
+		v, err := Parsed(xr, parse)
+		if v != "parsed x" || err == nil || err.Error() != "bad claim" {
+			t.Errorf("Parsed: got %q, %v; want what parse returned", v, err)
+		}
+	}
+	if calls != 1 {
+		t.Errorf("parse ran %d times for one composite, want once", calls)
+	}
+	if v, _ := Parsed(&Composite{Name: "y"}, parse); v != "parsed y" || calls != 2 {
+		t.Errorf("another composite: got %q after %d parses, want its own parse", v, calls)
 	}
 }
