@@ -247,18 +247,12 @@ func (Composer) Compose(xr *compose.Composite, e *env.Environment, s *compose.Se
 	pgCloudName := s.KeepExternalName(pgName, awsrules.DBParameterGroupName.Valid, names.Cloud(awsrules.DBParameterGroupName, familySlug(fam)))
 	pgDescription := s.Keep(pgName, awsrules.RDSDescription.Valid,
 		awsrules.RDSDescription.Text("paved "+fam+" parameters, TLS required, for "+xr.Owner()), "spec", "forProvider", "description")
-	params := make([]*structpb.Value, 0, len(tlsParameters[c.engine.rds]))
-	for _, p := range tlsParameters[c.engine.rds] {
-		params = append(params, pb.Obj(pb.Fields{
-			"name": pb.Str(p.name), "value": pb.Str(p.value), "applyMethod": pb.Str(p.applyMethod),
-		}))
-	}
 	s.Add(pgName, "rds.aws.upbound.io/v1beta1", "ParameterGroup", names.Object(pgName), pb.Fields{
 		"forProvider": pb.Obj(pb.Fields{
 			"region":      region,
 			"family":      pb.Str(fam),
 			"description": pb.Str(pgDescription),
-			"parameter":   pb.List(params...),
+			"parameter":   tlsParameterList[c.engine.rds],
 			"tags":        tags,
 		}),
 	}, compose.WithExternalName(pgCloudName))

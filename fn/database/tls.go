@@ -3,7 +3,10 @@ package database
 import (
 	"strings"
 
+	"google.golang.org/protobuf/types/known/structpb"
+
 	"github.com/paved-dev/paved/fn/internal/env"
+	"github.com/paved-dev/paved/fn/internal/pb"
 )
 
 // CACertIdentifier is the certificate authority that signs every paved
@@ -30,6 +33,23 @@ const CACertIdentifier = "rds-ca-rsa2048-g1"
 type parameter struct {
 	name, value, applyMethod string
 }
+
+// tlsParameterList is tlsParameters of each engine as a ParameterGroup's
+// spec.forProvider.parameter, made once and shared by every composite (like
+// every value in a composed object, never modified).
+var tlsParameterList = func() map[string]*structpb.Value {
+	lists := make(map[string]*structpb.Value, len(tlsParameters))
+	for engine, ps := range tlsParameters {
+		params := make([]*structpb.Value, 0, len(ps))
+		for _, p := range ps {
+			params = append(params, pb.Obj(pb.Fields{
+				"name": pb.Str(p.name), "value": pb.Str(p.value), "applyMethod": pb.Str(p.applyMethod),
+			}))
+		}
+		lists[engine] = pb.List(params...)
+	}
+	return lists
+}()
 
 // tlsParameters enforce TLS and make the exported logs worth reading.
 var tlsParameters = map[string][]parameter{

@@ -10,6 +10,7 @@ import (
 	"maps"
 	"math"
 	"sort"
+	"sync"
 
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 	"google.golang.org/protobuf/types/known/structpb"
@@ -302,12 +303,23 @@ func (s *Set) ObservedIdentity(d *pb.Digester) {
 // chooses can make a reference resolve to another composite's object
 // (crossplane-runtime pkg/reference: matchControllerRef keeps only
 // objects whose controller reference equals the selecting object's).
+//
+// The selector of a name is made once and shared, like every value in a
+// composed object never modified.
 func Selector(name string) *structpb.Value {
-	return pb.Obj(pb.Fields{
+	if v, ok := selectors.Load(name); ok {
+		return v.(*structpb.Value)
+	}
+	v, _ := selectors.LoadOrStore(name, pb.Obj(pb.Fields{
 		"matchControllerRef": pb.Boolean(true),
 		"matchLabels":        pb.StrMap(map[string]string{LabelName: name}),
-	})
+	}))
+	return v.(*structpb.Value)
 }
+
+// selectors are the Selector of each name (composed resources have a few
+// fixed names).
+var selectors sync.Map
 
 // An Option changes a composed resource before it is added.
 type Option func(obj *structpb.Struct)

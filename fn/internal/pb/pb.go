@@ -131,16 +131,16 @@ func Num(n float64) *structpb.Value {
 // Int is a number value from an integer.
 func Int(n int) *structpb.Value { return Num(float64(n)) }
 
-// Boolean is a boolean value.
+// Boolean is a boolean value: one of two values shared by every object,
+// which, like every value in a composed object, are never modified.
 func Boolean(b bool) *structpb.Value {
-	x := &struct {
-		v structpb.Value
-		k structpb.Value_BoolValue
-	}{}
-	x.k.BoolValue = b
-	x.v.Kind = &x.k
-	return &x.v
+	if b {
+		return trueValue
+	}
+	return falseValue
 }
+
+var trueValue, falseValue = structpb.NewBoolValue(true), structpb.NewBoolValue(false)
 
 // Fields is the content of an object.
 type Fields map[string]*structpb.Value
