@@ -61,8 +61,8 @@ func application(s *service, st *settings, environment, repoURL string) *structp
 		}))})
 	}
 	return &structpb.Struct{Fields: pb.Fields{
-		"apiVersion": pb.Str(ApplicationAPIVersion),
-		"kind":       pb.Str(ApplicationKind),
+		"apiVersion": pb.Const(ApplicationAPIVersion),
+		"kind":       pb.Const(ApplicationKind),
 		"metadata": pb.Obj(pb.Fields{
 			"name":      pb.Str(applicationName(s.name, environment)),
 			"namespace": pb.Str(st.ArgoCDNamespace),

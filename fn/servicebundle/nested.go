@@ -38,8 +38,8 @@ func nestedComposite(xr *compose.Composite, s *service, kind, what string, spec 
 		"namespace": pb.Str(s.namespace),
 	})
 	return &structpb.Struct{Fields: pb.Fields{
-		"apiVersion": pb.Str(compositeAPIVersion),
-		"kind":       pb.Str(kind),
+		"apiVersion": pb.Const(compositeAPIVersion),
+		"kind":       pb.Const(kind),
 		"metadata":   pb.Obj(pb.Fields{"name": pb.Str(naming.Object(xr.Name, what))}),
 		"spec":       pb.Obj(fields),
 	}}

@@ -61,8 +61,8 @@ const (
 // named name, configured by the ProviderConfig called providerConfig.
 func providerObject(apiVersion, kind, name, providerConfig string, forProvider pb.Fields) *structpb.Struct {
 	return &structpb.Struct{Fields: pb.Fields{
-		"apiVersion": pb.Str(apiVersion),
-		"kind":       pb.Str(kind),
+		"apiVersion": pb.Const(apiVersion),
+		"kind":       pb.Const(kind),
 		"metadata":   pb.Obj(pb.Fields{"name": pb.Str(name)}),
 		"spec": pb.Obj(pb.Fields{
 			"forProvider":       pb.Obj(forProvider),

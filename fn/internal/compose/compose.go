@@ -334,12 +334,13 @@ func WithExternalName(v string) Option {
 
 // Add composes a resource called name (its name in the Composition's
 // pipeline, stable across reconciles) as object objName of the given
-// apiVersion and kind with the given spec. Its readiness follows its
+// apiVersion and kind (constants of the composer: see pb.Const) with the
+// given spec. Its readiness follows its
 // observed Ready condition.
 func (s *Set) Add(name, apiVersion, kind, objName string, spec pb.Fields, opts ...Option) {
 	obj := &structpb.Struct{Fields: pb.Fields{
-		"apiVersion": pb.Str(apiVersion),
-		"kind":       pb.Str(kind),
+		"apiVersion": pb.Const(apiVersion),
+		"kind":       pb.Const(kind),
 		"metadata": pb.Obj(pb.Fields{
 			"name":   pb.Str(objName),
 			"labels": pb.Obj(s.labels(name)),

@@ -105,8 +105,8 @@ func (s *Set) Protect(by, why string, of ...Kept) {
 		}
 		p.of = append(p.of, o)
 		s.add(name, &structpb.Struct{Fields: pb.Fields{
-			"apiVersion": pb.Str(UsageAPIVersion),
-			"kind":       pb.Str(p.usageKind),
+			"apiVersion": pb.Const(UsageAPIVersion),
+			"kind":       pb.Const(p.usageKind),
 			"metadata":   pb.Obj(s.usageMeta(name, namespace)),
 			"spec": pb.Obj(pb.Fields{
 				"of": s.ref(o, namespace != ""),

@@ -7,6 +7,8 @@
 package pb
 
 import (
+	"sync"
+
 	"google.golang.org/protobuf/types/known/structpb"
 )
 
@@ -116,6 +118,20 @@ func Str(s string) *structpb.Value {
 	x.v.Kind = &x.k
 	return &x.v
 }
+
+// Const is the string value of s, a constant of paved's code (an
+// apiVersion, a kind): one value per string, made once and shared by every
+// object, never modified. Never pass it a string from a request: the values
+// are kept for the life of the process.
+func Const(s string) *structpb.Value {
+	if v, ok := consts.Load(s); ok {
+		return v.(*structpb.Value)
+	}
+	v, _ := consts.LoadOrStore(s, Str(s))
+	return v.(*structpb.Value)
+}
+
+var consts sync.Map
 
 // Num is a number value.
 func Num(n float64) *structpb.Value {

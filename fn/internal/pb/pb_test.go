@@ -49,3 +49,13 @@ func TestBuilders(t *testing.T) {
 }
 
 var sink []*structpb.Value
+
+func TestConst(t *testing.T) {
+	a, b := Const("rds.aws.upbound.io/v1beta1"), Const("rds.aws.upbound.io/v1beta1")
+	if a != b {
+		t.Error("Const made two values of one string")
+	}
+	if a.GetStringValue() != "rds.aws.upbound.io/v1beta1" || Const("Instance").GetStringValue() != "Instance" {
+		t.Errorf("Const: got %v, %v", a, Const("Instance"))
+	}
+}
