@@ -6,6 +6,7 @@ package bucket
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"google.golang.org/protobuf/types/known/structpb"
 
@@ -177,8 +178,23 @@ func ARN(region, bucket string) string {
 }
 
 // TLSOnlyPolicy is a bucket policy that denies every request not made over
-// TLS 1.2 or later.
+// TLS 1.2 or later: tlsOnlyPolicy's document, with the ARN in place of the
+// placeholder (JSON-escaped as json.Marshal escapes it), without encoding
+// the document anew for every bucket.
 func TLSOnlyPolicy(arn string) string {
+	q, _ := json.Marshal(arn) // A string always marshals.
+	return strings.Join(tlsOnlyPolicyParts, string(q[1:len(q)-1]))
+}
+
+// tlsOnlyPolicyParts is tlsOnlyPolicy's document split at its ARNs.
+var tlsOnlyPolicyParts = strings.Split(tlsOnlyPolicy(arnPlaceholder), arnPlaceholder)
+
+// arnPlaceholder stands for the bucket's ARN in tlsOnlyPolicyParts; nothing
+// else in the policy contains it.
+const arnPlaceholder = "ARN-OF-THE-BUCKET"
+
+// tlsOnlyPolicy is the policy document for the bucket arn.
+func tlsOnlyPolicy(arn string) string {
 	resources := []string{arn, arn + "/*"}
 	p := map[string]any{
 		"Version": "2012-10-17",
