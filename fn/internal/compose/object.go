@@ -28,15 +28,14 @@ func (s *Set) AddObject(name string, obj *structpb.Struct, ready Readiness) {
 		md = &structpb.Struct{Fields: pb.Fields{}}
 		obj.Fields["metadata"] = structpb.NewStructValue(md)
 	}
-	labels := pb.Struct(md, "labels")
-	if labels == nil {
-		labels = &structpb.Struct{Fields: pb.Fields{}}
-		md.Fields["labels"] = structpb.NewStructValue(labels)
-	}
-	for k, v := range s.labels(name) {
-		if _, ok := labels.Fields[k]; !ok {
-			labels.Fields[k] = v
+	if labels := pb.Struct(md, "labels"); labels != nil {
+		for k, v := range s.labels(name) {
+			if _, ok := labels.Fields[k]; !ok {
+				labels.Fields[k] = v
+			}
 		}
+	} else {
+		md.Fields["labels"] = pb.Obj(s.labels(name))
 	}
 	s.addReady(name, obj, ready)
 }
