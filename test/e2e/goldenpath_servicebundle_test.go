@@ -17,6 +17,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	kerrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/watch"
@@ -862,8 +863,41 @@ type eventCounter struct {
 
 type watchEvent struct {
 	at             time.Time
-	kind, name, xr string // xr: the crossplane.io/composite label
+	kind, name, xr string // xr: the XServiceBundle that controls the object
 	typ            watch.EventType
+	changed        []string // what changed since the object's previous event
+}
+
+// controller is the name of the XServiceBundle that controls u, if one
+// does: Crossplane maps a composed resource's events to its controller
+// (the crossplane.io/composite label names the root composite, also on what
+// a nested composite composes).
+func controller(u *unstructured.Unstructured) string {
+	if o := metav1.GetControllerOf(u); o != nil && o.Kind == "XServiceBundle" {
+		return o.Name
+	}
+	return ""
+}
+
+// changedParts names the parts of an object that differ between two of its
+// versions (metadata.resourceVersion, managedFields and generation aside).
+func changedParts(prev, cur *unstructured.Unstructured) []string {
+	if prev == nil {
+		return []string{"created"}
+	}
+	var out []string
+	for _, p := range [][]string{{"metadata", "labels"}, {"metadata", "annotations"}, {"metadata", "finalizers"},
+		{"metadata", "ownerReferences"}, {"metadata", "deletionTimestamp"}, {"spec"}, {"status"}} {
+		a, _, _ := unstructured.NestedFieldNoCopy(prev.Object, p...)
+		b, _, _ := unstructured.NestedFieldNoCopy(cur.Object, p...)
+		if fmt.Sprint(a) != fmt.Sprint(b) {
+			out = append(out, strings.Join(p, "."))
+		}
+	}
+	if len(out) == 0 {
+		out = []string{"nothing"}
+	}
+	return out
 }
 
 func countEvents(ctx context.Context, t *testing.T) *eventCounter {
@@ -883,13 +917,18 @@ func countEvents(ctx context.Context, t *testing.T) *eventCounter {
 		}
 		t.Cleanup(w.Stop)
 		go func() {
+			last := map[string]*unstructured.Unstructured{}
 			for ev := range w.ResultChan() {
 				u, ok := ev.Object.(*unstructured.Unstructured)
 				if !ok {
 					continue
 				}
+				key := u.GetNamespace() + "/" + u.GetName()
+				e := watchEvent{at: time.Now(), kind: u.GetKind(), name: u.GetName(), xr: controller(u),
+					typ: ev.Type, changed: changedParts(last[key], u)}
+				last[key] = u
 				c.mu.Lock()
-				c.events = append(c.events, watchEvent{at: time.Now(), kind: u.GetKind(), name: u.GetName(), xr: u.GetLabels()["crossplane.io/composite"], typ: ev.Type})
+				c.events = append(c.events, e)
 				c.mu.Unlock()
 			}
 		}()
@@ -902,7 +941,7 @@ func countEvents(ctx context.Context, t *testing.T) *eventCounter {
 func (c *eventCounter) summary(xr string, from, to time.Time) (int, string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	by := map[string]int{}
+	by, objects, what := map[string]int{}, map[string]map[string]bool{}, map[string]map[string]int{}
 	n := 0
 	for _, e := range c.events {
 		if e.at.Before(from) || !e.at.Before(to) || e.typ == watch.Bookmark {
@@ -910,12 +949,23 @@ func (c *eventCounter) summary(xr string, from, to time.Time) (int, string) {
 		}
 		if (e.kind == "XServiceBundle" && e.name == xr) || (e.xr == xr && e.name != xr) {
 			by[e.kind]++
+			if objects[e.kind] == nil {
+				objects[e.kind], what[e.kind] = map[string]bool{}, map[string]int{}
+			}
+			objects[e.kind][e.name] = true
+			for _, c := range e.changed {
+				what[e.kind][c]++
+			}
 			n++
 		}
 	}
 	var parts []string
 	for _, k := range slices.Sorted(maps.Keys(by)) {
-		parts = append(parts, fmt.Sprintf("%s %d", k, by[k]))
+		var w []string
+		for _, c := range slices.Sorted(maps.Keys(what[k])) {
+			w = append(w, fmt.Sprintf("%s %d", c, what[k][c]))
+		}
+		parts = append(parts, fmt.Sprintf("%s %d on %d objects [%s]", k, by[k], len(objects[k]), strings.Join(w, " ")))
 	}
-	return n, strings.Join(parts, ", ")
+	return n, strings.Join(parts, "; ")
 }
