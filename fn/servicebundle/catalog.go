@@ -102,10 +102,10 @@ func catalogInfo(s *service, st *settings) ([]byte, error) {
 		})
 	}
 	if s.database != nil {
-		add(databaseEntity, databaseType, fmt.Sprintf("The %s database of %s, managed by paved", engineOf(s), s.name))
+		add(databaseEntity, databaseType, "The "+engineOf(s)+" database of "+s.name+", managed by paved")
 	}
 	if s.bucket != nil {
-		add(bucketEntity, bucketType, fmt.Sprintf("The S3 bucket of %s, managed by paved", s.name))
+		add(bucketEntity, bucketType, "The S3 bucket of "+s.name+", managed by paved")
 	}
 
 	annotations := map[string]string{

@@ -43,7 +43,8 @@ func appendEntity(b []byte, e entity) ([]byte, bool) {
 		// yaml.v3 sorts a map's keys; for these (letters, digits, '.',
 		// '-' and '/', differing first in a letter) its order is
 		// sort.Strings's.
-		keys := make([]string, 0, len(m.Annotations))
+		var buf [8]string // an entity has four or five annotations
+		keys := buf[:0]
 		for k := range m.Annotations {
 			keys = append(keys, k)
 		}
