@@ -52,6 +52,7 @@ func run(args []string) error {
 		leaderElection   = fs.Bool("leader-election", envBool("LEADER_ELECTION"), "Use leader election (env LEADER_ELECTION).")
 		metricsAddr      = fs.String("metrics-bind-address", envOr("METRICS_BIND_ADDRESS", "127.0.0.1:8080"), "Address of the Prometheus metrics endpoint; \"0\" disables it. In a pod use :8080.")
 		healthAddr       = fs.String("health-probe-bind-address", envOr("HEALTH_PROBE_BIND_ADDRESS", "127.0.0.1:8081"), "Address of the /healthz and /readyz endpoints; \"0\" disables them. In a pod use :8081.")
+		pprofAddr        = fs.String("pprof-bind-address", "", "Address of Go's profiling endpoints (/debug/pprof/, net/http/pprof), such as 127.0.0.1:6060; empty disables them. For diagnosis only: bind to loopback.")
 		etagCacheBytes   = fs.Int64("github-etag-cache-bytes", ghclient.DefaultCacheMaxBytes, "Bound of each GitHub identity's ETag cache in bytes (least recently used entries are evicted).")
 		writesPerMinute  = fs.Int("github-content-writes-per-minute", ghclient.DefaultContentWritesPerMinute, "Content-creating GitHub requests (POST, PATCH, PUT, DELETE) allowed per identity per minute; GitHub documents 80. Raise it only for a GitHub stand-in.")
 		writesPerHour    = fs.Int("github-content-writes-per-hour", ghclient.DefaultContentWritesPerHour, "Content-creating GitHub requests allowed per identity per hour; GitHub documents 500. Raise it only for a GitHub stand-in.")
@@ -104,6 +105,7 @@ func run(args []string) error {
 		RenewDeadline:              ptr(50 * time.Second),
 		Metrics:                    metricsserver.Options{BindAddress: *metricsAddr},
 		HealthProbeBindAddress:     *healthAddr,
+		PprofBindAddress:           *pprofAddr,
 	})
 	if err != nil {
 		return errors.Wrap(err, "cannot create controller manager")

@@ -19,8 +19,10 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -43,6 +45,7 @@ import (
 	ghv1alpha1 "github.com/paved-dev/paved/provider/apis/github/v1alpha1"
 	pcv1alpha1 "github.com/paved-dev/paved/provider/apis/v1alpha1"
 	"github.com/paved-dev/paved/provider/internal/clients/github/ghtest"
+	"github.com/paved-dev/paved/test/e2e/harness"
 )
 
 const (
@@ -144,7 +147,8 @@ func TestScale(t *testing.T) {
 	if os.Getenv(envRate) != "" {
 		args = append(args, "--max-reconcile-rate", strconv.Itoa(envInt(t, envRate, 0)))
 	}
-	p := startProvider(t, args...)
+	pprofAddr := freeLoopback(t)
+	p := startProvider(t, append(args, "--pprof-bind-address", pprofAddr)...)
 	t.Logf("scale: %d Repositories and %d RepositoryFiles, bin/provider %v, fault rate %.0f%% in the fault phase", n, n, args, rate*100)
 
 	// Phase 1: create, no faults.
@@ -201,6 +205,7 @@ func TestScale(t *testing.T) {
 	}
 	hwm, rss := p.memory(t)
 	t.Logf("figure: provider RSS: %d MiB peak (VmHWM), %d MiB at steady state (VmRSS)", hwm>>20, rss>>20)
+	p.heapProfile(t, pprofAddr)
 
 	// Phase 2: faults.
 	m := max(n/5, 10)
@@ -595,25 +600,26 @@ func (p *provider) memory(t *testing.T) (hwm, rss int64) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	kB := map[string]int64{}
 	for _, l := range strings.Split(string(b), "\n") {
 		k, v, ok := strings.Cut(l, ":")
-		if !ok || (k != "VmHWM" && k != "VmRSS") {
+		if !ok || (k != "VmHWM" && k != "VmRSS" && k != "RssAnon" && k != "RssFile") {
 			continue
 		}
-		kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+		n, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
 		if err != nil {
 			t.Fatalf("/proc/%d/status %s: %v", pid, l, err)
 		}
-		if k == "VmHWM" {
-			hwm = kb << 10
-		} else {
-			rss = kb << 10
-		}
+		kB[k] = n
 	}
-	if hwm == 0 || rss == 0 {
+	if kB["VmHWM"] == 0 || kB["VmRSS"] == 0 {
 		t.Fatalf("/proc/%d/status has no VmHWM or VmRSS", pid)
 	}
-	return hwm, rss
+	// RssFile is mostly the provider's own executable mapped from disk;
+	// RssAnon is the memory it allocated.
+	t.Logf("scale: provider VmRSS %d MiB = RssAnon %d MiB (allocated) + RssFile %d MiB (mapped files: the executable)",
+		kB["VmRSS"]>>10, kB["RssAnon"]>>10, kB["RssFile"]>>10)
+	return kB["VmHWM"] << 10, kB["VmRSS"] << 10
 }
 
 // hostPID finds the host PID of the process that has PID nsPID in this
@@ -646,6 +652,57 @@ func hostPID(nsPID int) (int, error) {
 		}
 	}
 	return 0, fmt.Errorf("no process with PID %d in this PID namespace", nsPID)
+}
+
+// heapProfile saves the provider's heap profile (its --pprof-bind-address
+// is addr) next to its log and logs the Go heap figures and the largest
+// allocation sites: what the RSS is made of (it also holds what the Go
+// runtime has not yet returned to the OS).
+func (p *provider) heapProfile(t *testing.T, addr string) {
+	t.Helper()
+	rsp, err := http.Get("http://" + addr + "/debug/pprof/heap?gc=1")
+	if err != nil {
+		t.Errorf("heap profile: %v", err)
+		return
+	}
+	defer rsp.Body.Close()
+	b, err := io.ReadAll(rsp.Body)
+	if err != nil || rsp.StatusCode != http.StatusOK {
+		t.Errorf("heap profile: %s, %v", rsp.Status, err)
+		return
+	}
+	path := strings.TrimSuffix(p.LogPath(), ".log") + "-heap.pprof"
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Errorf("heap profile: %v", err)
+		return
+	}
+	var mib []int64
+	for _, m := range []string{"go_memstats_heap_inuse_bytes", "go_memstats_sys_bytes", "go_memstats_heap_released_bytes"} {
+		v, err := p.Metric(context.Background(), m)
+		if err != nil {
+			t.Errorf("provider metric %s: %v", m, err)
+			return
+		}
+		mib = append(mib, int64(v)>>20)
+	}
+	t.Logf("figure: provider Go heap in use %d MiB; Go runtime total (Sys) %d MiB, of which released to the OS %d MiB", mib[0], mib[1], mib[2])
+	out, err := exec.Command("go", "tool", "pprof", "-top", "-nodecount=15", "-sample_index=inuse_space", os.Getenv(harness.EnvProvider), path).CombinedOutput()
+	if err != nil {
+		t.Logf("scale: heap profile at %s (go tool pprof: %v)", path, err)
+		return
+	}
+	t.Logf("scale: heap profile at %s, in use after a GC:\n%s", path, out)
+}
+
+// freeLoopback is a free 127.0.0.1:port.
+func freeLoopback(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
 }
 
 // checkLog fails the test if the provider logged the token.
