@@ -130,6 +130,7 @@ func TestNamespacedUsageOfClusterScoped(t *testing.T) {
 // no CatalogLocation and its ClusterUsage): only the Applications keep the
 // Repository here.
 func TestServiceBundleDeletionOrder(t *testing.T) {
+	playsProvider(t)
 	requireServiceBundle(t)
 	ctx := context.Background()
 	const ns, name = "team-billing", "billing-api"

@@ -130,6 +130,7 @@ func TestCrossplaneRBAC(t *testing.T) {
 	// The aggregation controller gives the empty `crossplane` role the
 	// rules of every selected role: at first only core's own.
 	aggregated(ctx, t, system.Rules)
+	awaitAccess(ctx, t, sa, authzv1.ResourceAttributes{Group: "", Resource: "secrets", Verb: "get", Namespace: "team-orders"}, true)
 	for _, a := range []authzv1.ResourceAttributes{
 		{Group: "", Resource: "secrets", Verb: "get", Namespace: "team-orders"},
 		{Group: "protection.crossplane.io", Resource: "usages", Verb: "create", Namespace: "argocd"},
@@ -146,6 +147,7 @@ func TestCrossplaneRBAC(t *testing.T) {
 	// Crossplane's role gains exactly rbac.yaml's rules, nothing more.
 	aggregated(ctx, t, append(slices.Clone(system.Rules), pavedRole.Rules...))
 	t.Logf("figure: rbac.yaml aggregated into Crossplane's ClusterRole %.2fs after it was applied", time.Since(begin).Seconds())
+	awaitAccess(ctx, t, sa, authzv1.ResourceAttributes{Group: "argoproj.io", Resource: "applications", Verb: "create", Namespace: "argocd"}, true)
 
 	for _, ns := range []string{"argocd", ""} {
 		for _, verb := range []string{"get", "list", "watch", "create", "update", "patch", "delete"} {
@@ -197,7 +199,9 @@ func TestCrossplaneRBAC(t *testing.T) {
 		t.Fatal(err)
 	}
 	aggregated(ctx, t, system.Rules)
-	expectAccess(ctx, t, sa, authzv1.ResourceAttributes{Group: "argoproj.io", Resource: "applications", Verb: "create", Namespace: "argocd"}, false)
+	createApps := authzv1.ResourceAttributes{Group: "argoproj.io", Resource: "applications", Verb: "create", Namespace: "argocd"}
+	awaitAccess(ctx, t, sa, createApps, false)
+	expectAccess(ctx, t, sa, createApps, false)
 	// Put it back for whatever runs next, as a platform team has it.
 	createAll(ctx, t, paved...)
 	aggregated(ctx, t, append(slices.Clone(system.Rules), pavedRole.Rules...))
@@ -243,8 +247,25 @@ func rulesString(rules []rbacv1.PolicyRule) string {
 
 // expectAccess asks the API server's authorizer whether the service
 // account user may do a, and fails unless the answer is want.
-func expectAccess(ctx context.Context, t *testing.T, user string, a authzv1.ResourceAttributes, want bool) {
+// awaitAccess waits until the API server's authorizer answers want for a:
+// it reads roles from its own informer, which may see a change of the
+// aggregated role a moment after a GET of the role does.
+func awaitAccess(ctx context.Context, t *testing.T, user string, a authzv1.ResourceAttributes, want bool) {
 	t.Helper()
+	eventually(ctx, t, time.Minute, fmt.Sprintf("%s may %s %s.%s: %t", user, a.Verb, a.Resource, a.Group, want), func(ctx context.Context) error {
+		allowed, reason, err := access(ctx, user, a)
+		if err != nil {
+			return err
+		}
+		if allowed != want {
+			return fmt.Errorf("%t (%s)", allowed, reason)
+		}
+		return nil
+	})
+}
+
+// access asks the API server whether user may do a (SubjectAccessReview).
+func access(ctx context.Context, user string, a authzv1.ResourceAttributes) (bool, string, error) {
 	ns := strings.Split(user, ":")[2]
 	sar := &authzv1.SubjectAccessReview{Spec: authzv1.SubjectAccessReviewSpec{
 		User:               user,
@@ -252,9 +273,18 @@ func expectAccess(ctx context.Context, t *testing.T, user string, a authzv1.Reso
 		ResourceAttributes: &a,
 	}}
 	if err := cp.Client.Create(ctx, sar); err != nil {
-		t.Fatalf("SubjectAccessReview: %v", err)
+		return false, "", fmt.Errorf("SubjectAccessReview: %w", err)
 	}
-	if sar.Status.Allowed != want {
+	return sar.Status.Allowed, sar.Status.Reason, nil
+}
+
+func expectAccess(ctx context.Context, t *testing.T, user string, a authzv1.ResourceAttributes, want bool) {
+	t.Helper()
+	allowed, reason, err := access(ctx, user, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if allowed != want {
 		where := "cluster-wide"
 		if a.Namespace != "" {
 			where = "in " + a.Namespace
@@ -263,6 +293,6 @@ func expectAccess(ctx context.Context, t *testing.T, user string, a authzv1.Reso
 		if a.Subresource != "" {
 			res += "/" + a.Subresource
 		}
-		t.Errorf("%s may %s %s.%s %s: %t, want %t (%s)", user, a.Verb, res, a.Group, where, sar.Status.Allowed, want, sar.Status.Reason)
+		t.Errorf("%s may %s %s.%s %s: %t, want %t (%s)", user, a.Verb, res, a.Group, where, allowed, want, reason)
 	}
 }

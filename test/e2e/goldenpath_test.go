@@ -245,6 +245,20 @@ func (g *goldenPath) check() error {
 	return errors.Join(errs...)
 }
 
+// playsProvider is called by tests that play provider-paved themselves
+// (they write the status of Repositories and RepositoryFiles): once the
+// golden path's bin/provider runs, it reconciles every Repository against
+// the stand-in and would race them. Go runs a package's tests in the order
+// of its files, and such tests come before the first that starts the
+// golden path; in another order (-shuffle, or -run naming a later test
+// first) they fail here instead of racing the provider.
+func playsProvider(t *testing.T) {
+	t.Helper()
+	if golden != nil {
+		t.Fatal("this test plays provider-paved, but the golden path's provider is running: run it before the tests that start the golden path")
+	}
+}
+
 // stopGoldenPath stops the golden path if a test started it (TestMain
 // calls it once the tests ran; each test checks the golden path itself).
 func stopGoldenPath() {

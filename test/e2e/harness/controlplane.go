@@ -147,6 +147,9 @@ type Options struct {
 	// CoreEnv is added to Crossplane core's environment, e.g.
 	// CA_BUNDLE_PATH for a package registry with a test CA.
 	CoreEnv []string
+	// CoreArgs are added to Crossplane core's `core start` flags, e.g.
+	// --circuit-breaker-burst=1000 (Main takes them from EnvCoreArgs).
+	CoreArgs []string
 }
 
 // Start starts etcd, kube-apiserver, kube-controller-manager and Crossplane
@@ -393,18 +396,19 @@ func Start(ctx context.Context, o Options) (cp *ControlPlane, err error) {
 	if err != nil {
 		return nil, err
 	}
-	xp, err := cp.start("crossplane", xpEnv, o.Binaries.Crossplane, "core", "start",
+	xpArgs := append([]string{"core", "start",
 		"--webhook-enabled=true",
-		"--webhook-port="+strconv.Itoa(webhookPort),
-		"--tls-server-certs-dir="+xpServerTLS,
+		"--webhook-port=" + strconv.Itoa(webhookPort),
+		"--tls-server-certs-dir=" + xpServerTLS,
 		"--package-runtime=External",
-		"--tls-client-certs-dir="+xpTLS,
-		"--xpkg-cache-dir="+filepath.Join(o.WorkDir, "xpkg-cache"),
-		"--xfn-cache-dir="+filepath.Join(o.WorkDir, "xfn-cache"),
-		"--metrics-port="+strconv.Itoa(metricsPort),
-		"--health-probe-port="+strconv.Itoa(healthPort),
+		"--tls-client-certs-dir=" + xpTLS,
+		"--xpkg-cache-dir=" + filepath.Join(o.WorkDir, "xpkg-cache"),
+		"--xfn-cache-dir=" + filepath.Join(o.WorkDir, "xfn-cache"),
+		"--metrics-port=" + strconv.Itoa(metricsPort),
+		"--health-probe-port=" + strconv.Itoa(healthPort),
 		"--debug",
-	)
+	}, o.CoreArgs...)
+	xp, err := cp.start("crossplane", xpEnv, o.Binaries.Crossplane, xpArgs...)
 	if err != nil {
 		return nil, err
 	}

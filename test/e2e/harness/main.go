@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -16,6 +17,11 @@ import (
 // outside, it names the root instead of the search from the working
 // directory.
 const EnvRepoRoot = "PAVED_E2E_REPO_ROOT"
+
+// EnvCoreArgs holds extra flags for Crossplane core's `core start`,
+// separated by spaces, e.g. PAVED_E2E_CORE_ARGS=--circuit-breaker-burst=1000
+// to see a run without core's XR circuit breaker in the way.
+const EnvCoreArgs = "PAVED_E2E_CORE_ARGS"
 
 // startTimeout bounds starting the control plane and MainOptions.Started.
 const startTimeout = 5 * time.Minute
@@ -125,7 +131,7 @@ func inside(m *testing.M, opts MainOptions) int {
 		logf("FAIL: %v", err)
 		return 2
 	}
-	o := Options{Binaries: bins, LogDir: r.LogDir, WorkDir: r.WorkDir, Logf: logf}
+	o := Options{Binaries: bins, LogDir: r.LogDir, WorkDir: r.WorkDir, Logf: logf, CoreArgs: strings.Fields(os.Getenv(EnvCoreArgs))}
 	if opts.Prepare != nil {
 		cleanup, err := opts.Prepare(r, &o)
 		if err != nil {
