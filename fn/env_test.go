@@ -269,7 +269,8 @@ func TestDesiredMemoObjects(t *testing.T) {
 }
 
 // A function that has composed a composite before must answer exactly as a
-// fresh one does, whatever changed in between.
+// fresh one does, whatever changed in between (its memos of inputs,
+// environments and composed objects).
 func TestDesiredMemo(t *testing.T) {
 	warm := New(logging.NewNopLogger())
 	ready := map[string]*fnv1.Resource{}
@@ -285,6 +286,7 @@ func TestDesiredMemo(t *testing.T) {
 		runReq(input, &fnv1.State{Composite: xr("XDatabase", "DatabaseClaim", "other-db", `{"engine": "postgresql", "size": "medium"}`)}),
 		withRequired(runReq(inputWithEC, &fnv1.State{Composite: xdatabase(`{"engine": "postgresql", "size": "small"}`)}), ec),
 		withRequired(runReq(inputWithEC, &fnv1.State{Composite: xdatabase(`{"engine": "postgresql", "size": "small"}`)}), &fnv1.Resources{}),
+		withRequired(runReq(inputWithEC, &fnv1.State{Composite: xdatabase(`{"engine": "postgresql", "size": "small"}`)}), ecResources(`{"region": "not-a-region"}`)),
 		runReq(input, &fnv1.State{Composite: xbucket(`{}`)}),
 		runReq(input, &fnv1.State{Composite: xbucket(`{"noncurrentVersionExpirationDays": 5}`)}),
 	}

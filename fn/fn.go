@@ -75,8 +75,9 @@ type Function struct {
 	log       logging.Logger
 	composers map[string]Composer
 
-	inputs  memo[*functionInput]
-	desired memo[compose.Objects]
+	inputs       memo[*functionInput]
+	environments memo[resolved]
+	desired      memo[compose.Objects]
 }
 
 // New returns function-paved with a composer for every paved kind.
@@ -117,7 +118,8 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 		return rsp, nil
 	}
 	set := compose.NewSet(req, xr, c.Component())
-	e, err := env.Resolve(in.Environment, in.EnvironmentConfigName, ec)
+	envKey := environmentKey(inKey, ec)
+	e, err := f.environment(envKey, in, ec)
 	if err == nil {
 		err = c.ValidateEnvironment(e)
 	}
@@ -133,7 +135,7 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 			warningResult(rsp, fmt.Errorf("%s: %s", xr.Subject(), compose.DescribeDrifts(drifts)), compose.ReasonEnvironmentChanged)
 			log.Info("Keeping placement of existing resources", "drifts", compose.DescribeDrifts(drifts))
 		}
-		err = f.compose(c, inKey, ec, xr, e, set)
+		err = f.compose(c, envKey, xr, e, set)
 	}
 	if err != nil {
 		log.Info("Refusing to compose", "error", err.Error())

@@ -121,18 +121,46 @@ func decodeInput(s *structpb.Struct) (*functionInput, error) {
 	return in, nil
 }
 
-// desiredKey is everything the composed objects of a composite depend on:
-// the input (its digest, input), the EnvironmentConfig, the composite's identity (uid included:
-// cloud names carry its digest) and spec, and of the observed state the
-// placement pinned from existing resources (compose.Set.Pin) and the names
-// existing composed resources already have (Set.ObservedIdentity).
-// A composer whose objects depend on more of what is observed names it
-// (observed). Readiness and status are computed anew on every request.
-func desiredKey(input pb.Digest, ec *structpb.Struct, xr *compose.Composite, s *compose.Set, observed []string) pb.Digest {
-	md := pb.Struct(xr.Object, "metadata")
+// environmentKey is everything the resolved environment depends on: the
+// input (its digest, input) and the EnvironmentConfig.
+func environmentKey(input pb.Digest, ec *structpb.Struct) pb.Digest {
 	var d pb.Digester
 	d.Digest(input)
 	d.Struct(ec)
+	return d.Sum()
+}
+
+// A resolved environment, or why it cannot be resolved.
+type resolved struct {
+	e   *env.Environment
+	err error
+}
+
+// environment resolves the input's environment and the EnvironmentConfig
+// (key is their environmentKey). The same few arrive on every request, so
+// each is resolved once; an Environment is never modified once resolved
+// (compose.Set.Pin pins a copy), so requests share it.
+func (f *Function) environment(key pb.Digest, in *functionInput, ec *structpb.Struct) (*env.Environment, error) {
+	if r, ok := f.environments.get(key); ok {
+		return r.e, r.err
+	}
+	e, err := env.Resolve(in.Environment, in.EnvironmentConfigName, ec)
+	f.environments.put(key, resolved{e, err}, 0) // bounded by count
+	return e, err
+}
+
+// desiredKey is everything the composed objects of a composite depend on:
+// the input and the EnvironmentConfig (their digest, environment), the
+// composite's identity (uid included: cloud names carry its digest) and
+// spec, and of the observed state the placement pinned from existing
+// resources (compose.Set.Pin) and the names existing composed resources
+// already have (Set.ObservedIdentity). A composer whose objects depend on
+// more of what is observed names it (observed). Readiness and status are
+// computed anew on every request.
+func desiredKey(environment pb.Digest, xr *compose.Composite, s *compose.Set, observed []string) pb.Digest {
+	md := pb.Struct(xr.Object, "metadata")
+	var d pb.Digester
+	d.Digest(environment)
 	d.String(xr.APIVersion)
 	d.String(xr.Kind)
 	d.Value(pb.Get(md, "name"))
@@ -147,8 +175,8 @@ func desiredKey(input pb.Digest, ec *structpb.Struct, xr *compose.Composite, s *
 
 // compose replays the objects composed for an identical composite and
 // environment, or has the composer compose them.
-func (f *Function) compose(c Composer, input pb.Digest, ec *structpb.Struct, xr *compose.Composite, e *env.Environment, s *compose.Set) error {
-	key := desiredKey(input, ec, xr, s, observedKey(c, s))
+func (f *Function) compose(c Composer, environment pb.Digest, xr *compose.Composite, e *env.Environment, s *compose.Set) error {
+	key := desiredKey(environment, xr, s, observedKey(c, s))
 	if o, ok := f.desired.get(key); ok {
 		s.Replay(o)
 		return nil

@@ -1,8 +1,8 @@
 package compose
 
 import (
-	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
@@ -79,10 +79,7 @@ func (s *Set) rollup(t string, names []string, withDrifts bool) *fnv1.Condition 
 		Reason: "Available",
 		Target: fnv1.Target_TARGET_COMPOSITE_AND_CLAIM.Enum(),
 	}
-	msg := fmt.Sprintf("all %d composed resources are ready", added)
-	if added == 1 {
-		msg = "the composed resource is ready"
-	}
+	var msg string
 	drifts := withDrifts && len(s.drifts) > 0
 	switch {
 	case len(unsynced) > 0:
@@ -93,8 +90,14 @@ func (s *Set) rollup(t string, names []string, withDrifts bool) *fnv1.Condition 
 		c.Status = fnv1.Status_STATUS_CONDITION_FALSE
 		c.Reason = "Creating"
 		msg = "waiting for " + strings.Join(pending, ", ")
-	case drifts:
-		c.Reason = ReasonEnvironmentChanged
+	default:
+		if drifts {
+			c.Reason = ReasonEnvironmentChanged
+		}
+		msg = "all " + strconv.Itoa(added) + " composed resources are ready"
+		if added == 1 {
+			msg = "the composed resource is ready"
+		}
 	}
 	if drifts {
 		msg += "; " + DescribeDrifts(s.drifts)
