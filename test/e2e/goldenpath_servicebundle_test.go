@@ -406,7 +406,7 @@ func (b *bundleRun) ready(ctx context.Context, t *testing.T) *unstructured.Unstr
 		conds = append(conds, fmt.Sprintf("%s +%.1f s", typ, s(b.created, m.conditions[typ])))
 	}
 	t.Logf("figure: ServiceBundle claim conditions first True: %s; Ready +%.1f s; %s",
-		strings.Join(conds, ", "), s(b.created, m.ready), circuitBreakerOpens())
+		strings.Join(conds, ", "), s(b.created, m.ready), circuitBreakerOpens(b.xr.GetName()))
 	for _, w := range []time.Duration{10 * time.Second, 30 * time.Second} {
 		n, by := b.events.summary(b.xr.GetName(), b.created, b.created.Add(w))
 		t.Logf("figure: ServiceBundle: %d watch events of its composite and what it composes in the first %s (%s); Crossplane's circuit breaker lets %d through in that time",
@@ -829,18 +829,22 @@ func playArgoCDDeletion(ctx context.Context, service string) {
 // per composite, refilled at 1 event/s; while open, one event every 30 s
 // gets through, and the composite otherwise waits for its poll) opened
 // for ServiceBundles, from core's log.
-func circuitBreakerOpens() string {
+//
+// Only the lines about the composite xr count: every test's bundles log
+// there.
+func circuitBreakerOpens(xr string) string {
 	b, err := os.ReadFile(filepath.Join(cp.LogDir, "crossplane.log"))
 	if err != nil {
 		return err.Error()
 	}
 	n := 0
 	for _, l := range strings.Split(string(b), "\n") {
-		if strings.Contains(l, "Circuit breaker is open") && strings.Contains(l, "composite/xservicebundles") {
+		if strings.Contains(l, "Circuit breaker is open") && strings.Contains(l, "composite/xservicebundles") &&
+			strings.Contains(l, `"name":"`+xr+`"`) {
 			n++
 		}
 	}
-	return fmt.Sprintf("Crossplane logged its circuit breaker open for XServiceBundles %d times", n)
+	return fmt.Sprintf("Crossplane logged its circuit breaker open for XServiceBundle %s %d times", xr, n)
 }
 
 // bundleWatchKinds are the kinds of the bundle's composite and of what it

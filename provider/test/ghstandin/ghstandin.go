@@ -18,6 +18,9 @@ type (
 	Server = ghtest.Server
 	// Fault is an injected failure (Server.Inject, Server.InjectRandom).
 	Fault = ghtest.Fault
+	// FaultWindow is a failure that lasts until it is ended
+	// (Server.StartFaultWindow, Server.EndFaultWindow).
+	FaultWindow = ghtest.FaultWindow
 	// Stats count what the stand-in has served.
 	Stats = ghtest.Stats
 	// RepoState is a test's view of a repository.
