@@ -27,7 +27,7 @@ func appendEntities(b []byte, header string, entities []entity) ([]byte, bool) {
 // it is one yaml.v3 writes plain (see plain); otherwise it returns false
 // and catalogInfo has yaml.v3 encode the file. Writing the few fixed
 // fields of an entity directly costs a fraction of yaml.v3's reflection
-// and emitter, which took most of a bundle's composition time;
+// and emitter, which took about a quarter of a bundle's composition;
 // TestAppendEntityIsYAMLv3 holds the two to the same bytes.
 func appendEntity(b []byte, e entity) ([]byte, bool) {
 	w := yamlWriter{b: b, ok: true}

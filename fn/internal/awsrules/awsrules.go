@@ -323,6 +323,25 @@ const MaxTags = 50
 // nobody can find a second input that shortens to the same value.
 const digestLen = 16
 
+// isText reports whether Text(s) is s: valid UTF-8 of allowed characters
+// only, without a reserved prefix, neither shorter nor longer than the
+// rule allows. Most texts are, and need no copy.
+func (r *Rule) isText(s string) bool {
+	n := 0
+	for _, c := range s {
+		if c == utf8.RuneError || !r.Allowed(c) {
+			return false
+		}
+		n++
+	}
+	for _, p := range r.ReservedPrefixes {
+		if strings.HasPrefix(s, p) {
+			return false
+		}
+	}
+	return n >= r.Min && n <= r.Max
+}
+
 // Digest returns the first n hex digits of the SHA-256 of s.
 func Digest(s string, n int) string {
 	h := sha256.Sum256([]byte(s))
@@ -334,6 +353,14 @@ func Digest(s string, n int) string {
 // longer than the rule allows keeps its beginning and ends with a digest of
 // the whole, so that two long values stay distinct. It never fails.
 func (r *Rule) Text(s string) string {
+	if r.isText(s) {
+		return s
+	}
+	return r.text(s)
+}
+
+// text is Text without its shortcut for values that are already valid.
+func (r *Rule) text(s string) string {
 	var b strings.Builder
 	b.Grow(len(s))
 	for _, c := range strings.ToValidUTF8(s, " ") {

@@ -1,6 +1,7 @@
 package awsrules
 
 import (
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -163,6 +164,28 @@ func TestTextIsValid(t *testing.T) {
 	}
 	if got, want := SecurityGroupRuleDescription.Text("the platform's db"), "the platform s db"; got != want {
 		t.Errorf("Text = %q, want %q", got, want)
+	}
+}
+
+func TestTextShortcut(t *testing.T) {
+	// Text returns a value that is already valid as it is; for every value
+	// it answers what it would without that shortcut.
+	r := rand.New(rand.NewPCG(5, 6))
+	strs := append([]string{"", "aws:x", "paved database subnet group for orders/orders-db", "\ufffd", "a\xffb"}, adversarial...)
+	alphabet := []rune("aZ09 ._-:/()#,@[]+=&;{}!$*'\"é\u00ff\ufffd\t")
+	for range 5000 {
+		b := make([]rune, r.IntN(300))
+		for i := range b {
+			b[i] = alphabet[r.IntN(len(alphabet))]
+		}
+		strs = append(strs, string(b))
+	}
+	for _, rule := range []*Rule{SecurityGroupDescription, SecurityGroupRuleDescription, RDSDescription, TagKey, TagValue} {
+		for _, s := range strs {
+			if got, want := rule.Text(s), rule.text(s); got != want {
+				t.Errorf("%s: Text(%q) = %q, without the shortcut %q", rule.What, s, got, want)
+			}
+		}
 	}
 }
 

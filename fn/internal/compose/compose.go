@@ -177,13 +177,21 @@ type Set struct {
 // NewSet starts the desired resources of xr for the composer of component
 // (e.g. "database"), reading readiness from what req observed.
 func NewSet(req *fnv1.RunFunctionRequest, xr *Composite, component string) *Set {
-	return &Set{
+	s := &Set{
 		xr:        xr,
 		component: component,
 		observed:  req.GetObserved().GetResources(),
-		desired:   map[string]*fnv1.Resource{},
+		desired:   make(map[string]*fnv1.Resource, composedHint),
 	}
+	s.objects.names = make([]string, 0, composedHint)
+	s.objects.objs = make([]*structpb.Struct, 0, composedHint)
+	s.objects.ready = make([]Readiness, 0, composedHint)
+	return s
 }
+
+// composedHint is room for the resources a composite usually composes (a
+// BucketClaim 13 with its Usages), made at once rather than grown.
+const composedHint = 16
 
 // Labels returns the labels of a composed resource called name: the
 // Kubernetes recommended labels (instance is the composite) and the claim.
