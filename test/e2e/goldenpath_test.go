@@ -71,6 +71,10 @@ type goldenPath struct {
 	GitHub    *ghstandin.Server
 	Backstage *harness.Backstage
 	Provider  *harness.Provider
+
+	// secrets are the credentials the processes hold, which no log may
+	// carry.
+	secrets []string
 }
 
 var (
@@ -105,13 +109,14 @@ func startGoldenPath(ctx context.Context) (g *goldenPath, err error) {
 			g.stop()
 		}
 	}()
-	logDir := filepath.Join(repoRoot, "_output", "e2e", "logs")
-	workDir := filepath.Join(repoRoot, "_output", "e2e", "work")
+	logDir := cp.LogDir
+	workDir := filepath.Join(filepath.Dir(cp.LogDir), "work")
 
 	if g.GitHub, err = ghstandin.Start(); err != nil {
 		return g, fmt.Errorf("GitHub stand-in: %w", err)
 	}
 	providerToken, backstageToken := "ghp_"+randomString(18), "ghp_"+randomString(18)
+	g.secrets = []string{providerToken, backstageToken}
 	g.GitHub.AddOrg(platformOwner)
 	g.GitHub.AddToken(providerToken, providerLogin)
 	g.GitHub.AddToken(backstageToken, backstageLogin)
@@ -137,6 +142,7 @@ func startGoldenPath(ctx context.Context) (g *goldenPath, err error) {
 	}); err != nil {
 		return g, fmt.Errorf("Backstage: %w", err)
 	}
+	g.secrets = append(g.secrets, g.Backstage.Token)
 
 	for _, o := range []*unstructured.Unstructured{
 		secret(secretNamespace, "github-token", "token", providerToken),
@@ -241,6 +247,18 @@ func (g *goldenPath) check() error {
 	}
 	for _, v := range g.GitHub.Violations() {
 		errs = append(errs, fmt.Errorf("GitHub OpenAPI: %s", v))
+	}
+	for _, path := range []string{g.Provider.LogPath(), g.Backstage.LogPath()} {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		for i, sec := range g.secrets {
+			if strings.Contains(string(b), sec) {
+				errs = append(errs, fmt.Errorf("%s holds credential %d of the golden path", path, i))
+			}
+		}
 	}
 	return errors.Join(errs...)
 }
