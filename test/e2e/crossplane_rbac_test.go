@@ -183,7 +183,8 @@ func TestCrossplaneRBAC(t *testing.T) {
 		}
 	}
 	probeSA := "system:serviceaccount:" + crossplaneNamespace + ":" + probe
-	expectAccess(ctx, t, probeSA, authzv1.ResourceAttributes{Group: "argoproj.io", Resource: "applications", Verb: "create", Namespace: "argocd"}, true)
+	// The authorizer sees the new binding through its informer.
+	awaitAccess(ctx, t, probeSA, authzv1.ResourceAttributes{Group: "argoproj.io", Resource: "applications", Verb: "create", Namespace: "argocd"}, true)
 	for _, a := range []authzv1.ResourceAttributes{
 		{Group: "", Resource: "secrets", Verb: "get", Namespace: "argocd"},
 		{Group: "", Resource: "secrets", Verb: "list", Namespace: ""},
