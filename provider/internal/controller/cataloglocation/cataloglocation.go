@@ -55,7 +55,9 @@ import (
 	"time"
 
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
 
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
 
@@ -69,8 +71,10 @@ import (
 	"github.com/crossplane/crossplane-runtime/v2/pkg/statemetrics"
 
 	"github.com/paved-dev/paved/provider/apis/backstage/v1alpha1"
+	ghv1alpha1 "github.com/paved-dev/paved/provider/apis/github/v1alpha1"
 	"github.com/paved-dev/paved/provider/internal/clients/backstage"
 	"github.com/paved-dev/paved/provider/internal/clients/providerconfig"
+	"github.com/paved-dev/paved/provider/internal/controller/refwait"
 )
 
 // Error messages and condition messages. Messages ending in a verb phrase
@@ -130,12 +134,25 @@ func Setup(mgr ctrl.Manager, o controller.Options) error {
 			return errors.Wrap(err, errStateMetrics)
 		}
 	}
+	if err := refKind.Index(context.Background(), mgr.GetFieldIndexer()); err != nil {
+		return err
+	}
+	gate := &refwait.Gate[*v1alpha1.CatalogLocation]{
+		Kind:   refKind,
+		Kube:   mgr.GetClient(),
+		Record: event.NewAPIRecorder(mgr.GetEventRecorderFor(name)), //nolint:staticcheck // crossplane-runtime records through a record.EventRecorder.
+		Next:   ratelimiter.NewReconciler(name, r, o.GlobalRateLimiter),
+		Poll:   o.PollInterval,
+	}
 	return ctrl.NewControllerManagedBy(mgr).
 		Named(name).
 		WithOptions(o.ForControllerRuntime()).
-		WithEventFilter(resource.DesiredStateChanged()).
-		For(&v1alpha1.CatalogLocation{}).
-		Complete(ratelimiter.NewReconciler(name, r, o.GlobalRateLimiter))
+		For(&v1alpha1.CatalogLocation{}, builder.WithPredicates(resource.DesiredStateChanged())).
+		// See refwait.go: a CatalogLocation waiting for its Repository is
+		// woken when the Repository's htmlURL and defaultBranch appear.
+		Watches(&ghv1alpha1.Repository{}, handler.EnqueueRequestsFromMapFunc(refKind.Referencing(mgr.GetClient())),
+			builder.WithPredicates(refwait.ValueChanged(v1alpha1.RepositoryBlobURL()))).
+		Complete(gate)
 }
 
 // NewReconciler returns the managed reconciler of CatalogLocations, connecting

@@ -23,6 +23,7 @@ import (
 
 	"github.com/paved-dev/paved/provider/apis"
 	"github.com/paved-dev/paved/provider/apis/github/v1alpha1"
+	"github.com/paved-dev/paved/provider/internal/controller/refwait"
 )
 
 func refFile(name, repo string, fn ...func(*v1alpha1.RepositoryFile)) *v1alpha1.RepositoryFile {
@@ -54,7 +55,7 @@ func refKube(t *testing.T, objs ...client.Object) client.Client {
 	}
 	return fake.NewClientBuilder().WithScheme(s).
 		WithStatusSubresource(&v1alpha1.RepositoryFile{}, &v1alpha1.Repository{}).
-		WithIndex(&v1alpha1.RepositoryFile{}, indexRepositoryRef, repositoryRefName).
+		WithIndex(&v1alpha1.RepositoryFile{}, refwait.IndexRef, refKind.IndexValues).
 		WithObjects(objs...).Build()
 }
 
@@ -117,7 +118,7 @@ func TestRefGate(t *testing.T) {
 			kube := refKube(t, tc.objs...)
 			passed := 0
 			rec := &events{}
-			g := &refGate{kube: kube, record: rec, poll: time.Minute, next: reconcile.Func(func(context.Context, reconcile.Request) (reconcile.Result, error) {
+			g := &refwait.Gate[*v1alpha1.RepositoryFile]{Kind: refKind, Kube: kube, Record: rec, Poll: time.Minute, Next: reconcile.Func(func(context.Context, reconcile.Request) (reconcile.Result, error) {
 				passed++
 				return reconcile.Result{}, nil
 			})}
@@ -159,7 +160,7 @@ func TestRefGate(t *testing.T) {
 func TestRefGatePassesOnceObserved(t *testing.T) {
 	kube := refKube(t, refFile("f", "svc"), repository("svc", ""))
 	passed := 0
-	g := &refGate{kube: kube, record: &events{}, poll: time.Minute, next: reconcile.Func(func(context.Context, reconcile.Request) (reconcile.Result, error) {
+	g := &refwait.Gate[*v1alpha1.RepositoryFile]{Kind: refKind, Kube: kube, Record: &events{}, Poll: time.Minute, Next: reconcile.Func(func(context.Context, reconcile.Request) (reconcile.Result, error) {
 		passed++
 		return reconcile.Result{}, nil
 	})}
@@ -184,7 +185,7 @@ func TestRefGatePassesOnceObserved(t *testing.T) {
 func TestFilesReferencing(t *testing.T) {
 	kube := refKube(t, refFile("a", "svc"), refFile("b", "svc"), refFile("c", "other"),
 		refFile("d", "", func(f *v1alpha1.RepositoryFile) { f.Spec.ForProvider.RepositoryRef = nil }))
-	got := filesReferencing(kube)(context.Background(), repository("svc", ""))
+	got := refKind.Referencing(kube)(context.Background(), repository("svc", ""))
 	want := []reconcile.Request{{NamespacedName: types.NamespacedName{Name: "a"}}, {NamespacedName: types.NamespacedName{Name: "b"}}}
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("requests (-want +got):\n%s", d)
@@ -194,7 +195,7 @@ func TestFilesReferencing(t *testing.T) {
 // Only Repository events that can change a resolution pass: creation,
 // deletion, and a change of status.atProvider.fullName.
 func TestFullNameChanged(t *testing.T) {
-	p := fullNameChanged()
+	p := refwait.ValueChanged(v1alpha1.RepositoryFullName())
 	cases := map[string]struct {
 		got, want bool
 	}{

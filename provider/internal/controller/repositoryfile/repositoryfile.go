@@ -39,6 +39,7 @@ import (
 
 	"github.com/paved-dev/paved/provider/apis/github/v1alpha1"
 	ghclient "github.com/paved-dev/paved/provider/internal/clients/github"
+	"github.com/paved-dev/paved/provider/internal/controller/refwait"
 )
 
 const (
@@ -55,7 +56,6 @@ const (
 	errListPulls     = "cannot list pull requests"
 	errCreatePull    = "cannot open pull request"
 	errStateMetrics  = "cannot register the RepositoryFile state metrics recorder"
-	errIndex         = "cannot index RepositoryFiles by repositoryRef"
 
 	// errFmtExists names the file it refuses to touch: path, branch, blob.
 	errFmtExists = "%s already exists on branch %s (blob %s) and this RepositoryFile did not create it: it is left untouched; set spec.forProvider.overwriteOnCreate: true to take it over"
@@ -79,14 +79,15 @@ func Setup(mgr ctrl.Manager, o controller.Options, pool *ghclient.Pool) error {
 		}
 	}
 	r := managed.NewReconciler(mgr, resource.ManagedKind(v1alpha1.RepositoryFileGroupVersionKind), opts...)
-	if err := mgr.GetFieldIndexer().IndexField(context.Background(), &v1alpha1.RepositoryFile{}, indexRepositoryRef, repositoryRefName); err != nil {
-		return errors.Wrap(err, errIndex)
+	if err := refKind.Index(context.Background(), mgr.GetFieldIndexer()); err != nil {
+		return err
 	}
-	gate := &refGate{
-		kube:   mgr.GetClient(),
-		record: event.NewAPIRecorder(mgr.GetEventRecorderFor(name)), //nolint:staticcheck // as above.
-		next:   ratelimiter.NewReconciler(name, r, o.GlobalRateLimiter),
-		poll:   o.PollInterval,
+	gate := &refwait.Gate[*v1alpha1.RepositoryFile]{
+		Kind:   refKind,
+		Kube:   mgr.GetClient(),
+		Record: event.NewAPIRecorder(mgr.GetEventRecorderFor(name)), //nolint:staticcheck // as above.
+		Next:   ratelimiter.NewReconciler(name, r, o.GlobalRateLimiter),
+		Poll:   o.PollInterval,
 	}
 	return ctrl.NewControllerManagedBy(mgr).
 		Named(name).
@@ -94,8 +95,8 @@ func Setup(mgr ctrl.Manager, o controller.Options, pool *ghclient.Pool) error {
 		For(&v1alpha1.RepositoryFile{}, builder.WithPredicates(resource.DesiredStateChanged())).
 		// See refwait.go: a RepositoryFile waiting for its Repository is
 		// woken when the Repository's full name appears.
-		Watches(&v1alpha1.Repository{}, handler.EnqueueRequestsFromMapFunc(filesReferencing(mgr.GetClient())),
-			builder.WithPredicates(fullNameChanged())).
+		Watches(&v1alpha1.Repository{}, handler.EnqueueRequestsFromMapFunc(refKind.Referencing(mgr.GetClient())),
+			builder.WithPredicates(refwait.ValueChanged(v1alpha1.RepositoryFullName()))).
 		Complete(gate)
 }
 
