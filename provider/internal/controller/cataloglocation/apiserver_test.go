@@ -34,6 +34,7 @@ import (
 
 	"github.com/paved-dev/paved/provider/apis"
 	"github.com/paved-dev/paved/provider/apis/backstage/v1alpha1"
+	githubv1alpha1 "github.com/paved-dev/paved/provider/apis/github/v1alpha1"
 	"github.com/paved-dev/paved/provider/internal/clients/backstage"
 	"github.com/paved-dev/paved/provider/test/backstage/backstagetest"
 )
@@ -194,21 +195,25 @@ func TestCatalogLocationWithRealAPIServer(t *testing.T) {
 			t.Fatal(err)
 		}
 
-		wait := func(what string, done func(*v1alpha1.CatalogLocation, error) bool) *v1alpha1.CatalogLocation {
+		waitFor := func(name, what string, done func(*v1alpha1.CatalogLocation, error) bool) *v1alpha1.CatalogLocation {
 			t.Helper()
 			start := time.Now()
 			for {
 				got := &v1alpha1.CatalogLocation{}
-				err := kube.Get(ctx, types.NamespacedName{Name: "real"}, got)
+				err := kube.Get(ctx, types.NamespacedName{Name: name}, got)
 				if done(got, err) {
-					t.Logf("real: %s after %s", what, time.Since(start).Round(time.Millisecond))
+					t.Logf("%s: %s after %s", name, what, time.Since(start).Round(time.Millisecond))
 					return got
 				}
 				if time.Since(start) > waitBound {
-					t.Fatalf("real: %s did not happen within %s; get error %v; object %s", what, waitBound, err, dump(got))
+					t.Fatalf("%s: %s did not happen within %s; get error %v; object %s", name, what, waitBound, err, dump(got))
 				}
 				time.Sleep(200 * time.Millisecond)
 			}
+		}
+		wait := func(what string, done func(*v1alpha1.CatalogLocation, error) bool) *v1alpha1.CatalogLocation {
+			t.Helper()
+			return waitFor("real", what, done)
 		}
 		cr = wait("Ready with its entity", readyWith("component:default/real-apiserver"))
 		// The state recorder Setup wires reports the resource.
@@ -234,6 +239,43 @@ func TestCatalogLocationWithRealAPIServer(t *testing.T) {
 			t.Errorf("location %s after delete: %v, want 404", id, err)
 		}
 
+		// A CatalogLocation whose Repository does not exist yet, then is
+		// not observed yet, waits (refwait.go), reporting the failed
+		// resolution; once the Repository reports htmlURL and
+		// defaultBranch, the location is registered from them.
+		files.Set("/waited/blob/main/catalog-info.yaml", backstagetest.ComponentYAML("waited-apiserver"))
+		fromRepo := &v1alpha1.CatalogLocation{ObjectMeta: metav1.ObjectMeta{Name: "from-repo"}}
+		fromRepo.Spec.ForProvider.RepositoryRef = &xpv2.Reference{Name: "waited"}
+		if err := kube.Create(ctx, fromRepo); err != nil {
+			t.Fatal(err)
+		}
+		unresolved := func(cause string) func(*v1alpha1.CatalogLocation, error) bool {
+			return func(cr *v1alpha1.CatalogLocation, err error) bool {
+				c := synced(cr)
+				return err == nil && c.Status == corev1.ConditionFalse &&
+					strings.Contains(c.Message, "cannot resolve references") && strings.Contains(c.Message, cause)
+			}
+		}
+		waitFor("from-repo", "reported its Repository missing", unresolved(`"waited" not found`))
+		repo := &githubv1alpha1.Repository{ObjectMeta: metav1.ObjectMeta{Name: "waited"}}
+		repo.Spec.ForProvider.Owner = "acme"
+		if err := kube.Create(ctx, repo); err != nil {
+			t.Fatal(err)
+		}
+		waitFor("from-repo", "reported its Repository not observed", unresolved("referenced field was empty"))
+		repo.Status.AtProvider = githubv1alpha1.RepositoryObservation{FullName: "acme/waited", HTMLURL: files.URL("/waited"), DefaultBranch: "main"}
+		if err := kube.Status().Update(ctx, repo); err != nil {
+			t.Fatal(err)
+		}
+		fromRepo = waitFor("from-repo", "Ready with its entity", readyWith("component:default/waited-apiserver"))
+		if got, want := ptrValue(fromRepo.Spec.ForProvider.RepositoryURL), files.URL("/waited")+"/blob/main"; got != want {
+			t.Errorf("from-repo: repositoryURL %q, want %q", got, want)
+		}
+		if err := kube.Delete(ctx, fromRepo); err != nil {
+			t.Fatal(err)
+		}
+		waitFor("from-repo", "deleted", gone)
+
 		// No event the controller recorded carries the token.
 		evs := &corev1.EventList{}
 		if err := kube.List(ctx, evs); err != nil {
@@ -246,4 +288,11 @@ func TestCatalogLocationWithRealAPIServer(t *testing.T) {
 		}
 		t.Logf("%d events recorded", len(evs.Items))
 	})
+}
+
+func ptrValue(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
 }
