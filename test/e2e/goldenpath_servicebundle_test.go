@@ -34,7 +34,8 @@ import (
 // two Applications; and a Ready claim with its status. Deleting it
 // unregisters the location, archives the repository with its contents,
 // removes the Applications and leaves database and bucket to the
-// decommission rules.
+// decommission rules, the claim staying, Deleting, until the operator's
+// decommission lets them go.
 func TestServiceBundle(t *testing.T) {
 	g := requireGoldenPath(t)
 	ctx := context.Background()
@@ -741,6 +742,36 @@ func (b *bundleRun) delete(ctx context.Context, t *testing.T) {
 		for k, rf := range n.run.refs {
 			if _, err := get(ctx, rf.APIVersion, rf.Kind, "", rf.Name); err != nil {
 				t.Errorf("%s of %s: %v: deleting the bundle stripped what the decommission rules keep", k, n.run.xr.GetName(), err)
+			}
+		}
+	}
+
+	// The claim stays while they do (the XRD's Foreground
+	// defaultCompositeDeletePolicy), Deleting, and says what it waits for;
+	// so do its composite and the nested XDatabase and XBucket, which keep
+	// their own DeletionProtected condition.
+	claim, err := get(ctx, claimVersion, "ServiceBundle", b.ns, b.name)
+	if err != nil {
+		t.Fatalf("the claim is gone while its database and bucket wait for the decommission: %v", err)
+	}
+	if s, reason, _ := condition(claim, "Ready"); s != "False" || reason != "Deleting" {
+		t.Errorf("claim Ready=%s reason %s, want False Deleting: %s", s, reason, conditionsString(claim))
+	}
+	if s, _, msg := condition(claim, "DeletionProtected"); s != "True" || !strings.Contains(msg, "deleting this claim waits for") {
+		t.Errorf("claim does not say what its deletion waits for: %s", conditionsString(claim))
+	}
+	t.Logf("bundle claim while deleting: %s", conditionsString(claim))
+	for _, x := range []*unstructured.Unstructured{b.xr, b.db.xr, b.bkt.xr} {
+		u, err := get(ctx, x.GetAPIVersion(), x.GetKind(), "", x.GetName())
+		if err != nil {
+			t.Fatalf("%s %s is gone before the decommission: %v", x.GetKind(), x.GetName(), err)
+		}
+		if u.GetDeletionTimestamp() == nil {
+			t.Errorf("%s %s is not being deleted", x.GetKind(), x.GetName())
+		}
+		if x != b.xr {
+			if s, _, _ := condition(u, "DeletionProtected"); s != "True" {
+				t.Errorf("%s %s does not say what its deletion waits for: %s", x.GetKind(), x.GetName(), conditionsString(u))
 			}
 		}
 	}
