@@ -3,12 +3,8 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
-	"errors"
 	"fmt"
-	"io"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -17,41 +13,29 @@ import (
 	kerrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/paved-dev/paved/test/e2e/harness"
 )
+
+// The helpers below keep the tests' short signatures (failing t where the
+// harness returns an error); the mechanics are test/e2e/harness's.
 
 // readObjects reads every object of a multi-document YAML file.
 func readObjects(t *testing.T, path string) []*unstructured.Unstructured {
 	t.Helper()
-	b, err := os.ReadFile(path)
+	objs, err := harness.ReadObjects(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(b), 4096)
-	var objs []*unstructured.Unstructured
-	for {
-		u := &unstructured.Unstructured{}
-		if err := d.Decode(&u.Object); err != nil {
-			if errors.Is(err, io.EOF) {
-				return objs
-			}
-			t.Fatalf("%s: %v", path, err)
-		}
-		if len(u.Object) == 0 {
-			continue
-		}
-		objs = append(objs, u)
-	}
+	return objs
 }
 
 // createAll creates objects, leaving any that already exist alone.
 func createAll(ctx context.Context, t *testing.T, objs ...*unstructured.Unstructured) {
 	t.Helper()
-	for _, o := range objs {
-		if err := cp.Client.Create(ctx, o.DeepCopy()); err != nil && !kerrors.IsAlreadyExists(err) {
-			t.Fatalf("create %s %s: %v", o.GetKind(), o.GetName(), err)
-		}
+	if err := cp.CreateAll(ctx, objs...); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -60,54 +44,16 @@ func createAll(ctx context.Context, t *testing.T, objs ...*unstructured.Unstruct
 // how long it took.
 func eventually(ctx context.Context, t *testing.T, timeout time.Duration, what string, check func(context.Context) error) time.Duration {
 	t.Helper()
-	d, err := poll(ctx, timeout, check)
-	if err != nil {
-		if perr := cp.Check(); perr != nil {
-			t.Fatalf("%s: %v (control plane: %v)", what, err, perr)
-		}
-		t.Fatalf("%s: %v", what, err)
-	}
-	return d
-}
-
-func poll(ctx context.Context, timeout time.Duration, check func(context.Context) error) (time.Duration, error) {
-	begin := time.Now()
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	var last error
-	for {
-		if last = check(ctx); last == nil {
-			return time.Since(begin), nil
-		}
-		select {
-		case <-ctx.Done():
-			return 0, fmt.Errorf("not after %s: %v", timeout, last)
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
+	return cp.Eventually(ctx, t, timeout, what, check)
 }
 
 func get(ctx context.Context, apiVersion, kind, namespace, name string) (*unstructured.Unstructured, error) {
-	u := &unstructured.Unstructured{}
-	u.SetGroupVersionKind(schema.FromAPIVersionAndKind(apiVersion, kind))
-	err := cp.Client.Get(ctx, client.ObjectKey{Namespace: namespace, Name: name}, u)
-	return u, err
+	return cp.Get(ctx, apiVersion, kind, namespace, name)
 }
 
 // condition returns the status, reason and message of a condition.
 func condition(u *unstructured.Unstructured, typ string) (status, reason, message string) {
-	conds, _, _ := unstructured.NestedSlice(u.Object, "status", "conditions")
-	for _, c := range conds {
-		m, ok := c.(map[string]any)
-		if !ok || m["type"] != typ {
-			continue
-		}
-		s, _ := m["status"].(string)
-		r, _ := m["reason"].(string)
-		msg, _ := m["message"].(string)
-		return s, r, msg
-	}
-	return "", "", ""
+	return harness.Condition(u, typ)
 }
 
 func conditionsString(u *unstructured.Unstructured) string {
