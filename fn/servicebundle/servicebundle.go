@@ -89,11 +89,17 @@ func (Composer) Compose(xr *compose.Composite, e *env.Environment, set *compose.
 		set.Protect(CatalogLocation, "registers the repository's "+CatalogPath+" in Backstage's catalog and is removed first",
 			compose.Kept{Name: Repository, Usage: usageRegistered})
 	}
+	// The nested composites' own DeletionProtected conditions (what their
+	// RDS instance and S3 bucket keep) are repeated on the bundle's: with
+	// the XRD's Foreground delete policy the bundle's claim stays until
+	// they are gone, and says why.
 	if s.database != nil {
 		set.AddObject(Database, nestedDatabase(xr, s), nil)
+		set.ReportNested(Database)
 	}
 	if s.bucket != nil {
 		set.AddObject(Bucket, nestedBucket(xr, s), nil)
+		set.ReportNested(Bucket)
 	}
 	for _, environment := range s.environments {
 		if src := obs.source(environment); src != "" {

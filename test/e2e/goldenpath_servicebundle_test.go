@@ -650,10 +650,21 @@ func (b *bundleRun) delete(ctx context.Context, t *testing.T) {
 	// removes its resources finalizer.
 	go playArgoCDDeletion(pctx, b.name)
 
-	c, err := get(ctx, claimVersion, "ServiceBundle", b.ns, b.name)
-	if err != nil {
-		t.Fatal(err)
-	}
+	// The claim repeats what the nested XDatabase and XBucket keep
+	// (compose.Set.ReportNested): Crossplane runs no function while it is
+	// deleted, so this is what the team sees on it until the decommission.
+	kept := []string{"XDatabase " + b.db.xr.GetName(), "Instance " + inst.Name, "XBucket " + b.bkt.xr.GetName(), "Bucket " + bucket.Name}
+	var c *unstructured.Unstructured
+	eventually(ctx, t, waitLimit, "the claim's DeletionProtected names what its database and bucket keep", func(ctx context.Context) error {
+		var err error
+		if c, err = get(ctx, claimVersion, "ServiceBundle", b.ns, b.name); err != nil {
+			return err
+		}
+		if s, _, msg := condition(c, "DeletionProtected"); s != "True" || !containsAll(msg, kept) {
+			return fmt.Errorf("DeletionProtected=%s, want True naming %v: %s", s, kept, msg)
+		}
+		return nil
+	})
 	begin := time.Now()
 	if err := cp.Client.Delete(ctx, c); err != nil {
 		t.Fatal(err)
@@ -757,8 +768,8 @@ func (b *bundleRun) delete(ctx context.Context, t *testing.T) {
 	if s, reason, _ := condition(claim, "Ready"); s != "False" || reason != "Deleting" {
 		t.Errorf("claim Ready=%s reason %s, want False Deleting: %s", s, reason, conditionsString(claim))
 	}
-	if s, _, msg := condition(claim, "DeletionProtected"); s != "True" || !strings.Contains(msg, "deleting this claim waits for") {
-		t.Errorf("claim does not say what its deletion waits for: %s", conditionsString(claim))
+	if s, _, msg := condition(claim, "DeletionProtected"); s != "True" || !containsAll(msg, kept) {
+		t.Errorf("claim does not say what its deletion waits for (%v): %s", kept, conditionsString(claim))
 	}
 	t.Logf("bundle claim while deleting: %s", conditionsString(claim))
 	for _, x := range []*unstructured.Unstructured{b.xr, b.db.xr, b.bkt.xr} {
@@ -1003,4 +1014,14 @@ func (c *eventCounter) summary(xr string, from, to time.Time) (int, string) {
 		parts = append(parts, fmt.Sprintf("%s %d on %d objects [%s]", k, by[k], len(objects[k]), strings.Join(w, " ")))
 	}
 	return n, strings.Join(parts, "; ")
+}
+
+// containsAll reports whether s contains every one of words.
+func containsAll(s string, words []string) bool {
+	for _, w := range words {
+		if !strings.Contains(s, w) {
+			return false
+		}
+	}
+	return true
 }

@@ -152,6 +152,7 @@ type Objects struct {
 	objs        []*structpb.Struct
 	ready       []Readiness
 	protections []protection
+	nested      []string // names of composites whose DeletionProtected is repeated (ReportNested)
 }
 
 // Set is the desired composed resources of one composite.
@@ -383,6 +384,7 @@ func (s *Set) Replay(o Objects) {
 		s.addReady(name, o.objs[i], o.ready[i])
 	}
 	s.objects.protections = o.protections
+	s.objects.nested = o.nested
 }
 
 func (s *Set) add(name string, obj *structpb.Struct) { s.addReady(name, obj, nil) }

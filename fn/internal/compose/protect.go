@@ -121,6 +121,25 @@ func (s *Set) Protect(by, why string, of ...Kept) {
 	s.objects.protections = append(s.objects.protections, p)
 }
 
+// ReportNested names composed composites (a bundle's nested XDatabase and
+// XBucket) whose own DeletionProtected condition the composite's repeats,
+// so that the claim names what their deletion waits for too. Crossplane
+// runs no function for a composite being deleted (see
+// DeletionConditionType), so this is read from the observed nested
+// composites while the claim lives. Every name must have been added to s
+// before.
+func (s *Set) ReportNested(names ...string) {
+	for _, n := range names {
+		if s.object(n) == nil {
+			panic(fmt.Sprintf("compose: ReportNested names %q, which was not added before", n))
+		}
+	}
+	s.objects.nested = append(s.objects.nested, names...)
+}
+
+// decommissionHint ends a DeletionProtected message.
+const decommissionHint = " (see paved's README, Decommission)"
+
 // usageMeta is the metadata of the Usage called name, in namespace unless
 // it is a ClusterUsage ("").
 func (s *Set) usageMeta(name, namespace string) pb.Fields {
@@ -183,10 +202,11 @@ func (s *Set) describeObject(name string) string {
 }
 
 // deletionCondition says what deleting the claim waits for: True with
-// reason InUse when every Usage is in force, False with reason
-// UsagePending naming those that are not. Nil if nothing is protected.
+// reason InUse when every Usage is in force and every nested composite
+// (ReportNested) says True, False with reason UsagePending naming those
+// that are not. Nil if nothing is protected or reported.
 func (s *Set) deletionCondition() *fnv1.Condition {
-	if len(s.objects.protections) == 0 {
+	if len(s.objects.protections) == 0 && len(s.objects.nested) == 0 {
 		return nil
 	}
 	var held, pending []string
@@ -203,7 +223,20 @@ func (s *Set) deletionCondition() *fnv1.Condition {
 			}
 		}
 	}
-	msg := strings.Join(held, "; ") + " (see paved's README, Decommission)"
+	for _, n := range s.objects.nested {
+		d := s.describeObject(n)
+		c, ok := pb.ConditionOf(s.observed[n].GetResource(), DeletionConditionType)
+		if !ok {
+			held = append(held, "deleting this claim waits for "+d)
+			pending = append(pending, d)
+			continue
+		}
+		held = append(held, fmt.Sprintf("deleting this claim waits for %s, whose %s says: %s", d, DeletionConditionType, strings.TrimSuffix(c.Message, decommissionHint)))
+		if c.Status != "True" {
+			pending = append(pending, d)
+		}
+	}
+	msg := strings.Join(held, "; ") + decommissionHint
 	c := &fnv1.Condition{
 		Type:   DeletionConditionType,
 		Status: fnv1.Status_STATUS_CONDITION_TRUE,

@@ -107,6 +107,73 @@ func TestNoProtectionNoCondition(t *testing.T) {
 	}
 }
 
+func TestReportNested(t *testing.T) {
+	xr := &Composite{APIVersion: "platform.paved.dev/v1alpha1", Kind: "XBundle", Name: "b-1"}
+	nested := func(status string) *fnv1.Resource {
+		return &fnv1.Resource{Resource: resource.MustStructJSON(`{"status": {"conditions": [{"type": "DeletionProtected", "status": "` + status +
+			`", "reason": "InUse", "message": "deleting this claim waits for Instance i-1, which has deletion protection; until it is gone, ClusterUsages keep SubnetGroup s-1 (see paved's README, Decommission)"}]}}`)}
+	}
+	said := "deleting this claim waits for XDb b-1-db, whose DeletionProtected says: deleting this claim waits for Instance i-1, which has deletion protection; until it is gone, ClusterUsages keep SubnetGroup s-1"
+
+	cases := map[string]struct {
+		reason   string
+		observed map[string]*fnv1.Resource
+		want     *fnv1.Condition
+	}{
+		"NotObserved": {
+			reason: "A nested composite that does not exist yet is named as not in force.",
+			want: &fnv1.Condition{
+				Type: DeletionConditionType, Status: fnv1.Status_STATUS_CONDITION_FALSE, Reason: ReasonUsagePending,
+				Message: ptr("not yet in force: XDb b-1-db; once they are, deleting this claim waits for XDb b-1-db (see paved's README, Decommission)"),
+				Target:  fnv1.Target_TARGET_COMPOSITE_AND_CLAIM.Enum(),
+			},
+		},
+		"NestedPending": {
+			reason:   "A nested composite whose own condition is not True is named as not in force, and what it says is repeated.",
+			observed: map[string]*fnv1.Resource{"db": nested("False")},
+			want: &fnv1.Condition{
+				Type: DeletionConditionType, Status: fnv1.Status_STATUS_CONDITION_FALSE, Reason: ReasonUsagePending,
+				Message: ptr("not yet in force: XDb b-1-db; once they are, " + said + " (see paved's README, Decommission)"),
+				Target:  fnv1.Target_TARGET_COMPOSITE_AND_CLAIM.Enum(),
+			},
+		},
+		"NestedInForce": {
+			reason:   "A nested composite whose condition is True: True, repeating what it keeps, the README hint once.",
+			observed: map[string]*fnv1.Resource{"db": nested("True")},
+			want: &fnv1.Condition{
+				Type: DeletionConditionType, Status: fnv1.Status_STATUS_CONDITION_TRUE, Reason: ReasonInUse,
+				Message: ptr(said + " (see paved's README, Decommission)"),
+				Target:  fnv1.Target_TARGET_COMPOSITE_AND_CLAIM.Enum(),
+			},
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			req := &fnv1.RunFunctionRequest{Observed: &fnv1.State{Resources: tc.observed}}
+			s := NewSet(req, xr, "bundle")
+			s.Add("db", "example.org/v1", "XDb", "b-1-db", pb.Fields{})
+			s.ReportNested("db")
+			if diff := cmp.Diff(tc.want, s.deletionCondition(), protocmp.Transform()); diff != "" {
+				t.Errorf("%s\ndeletionCondition(): -want, +got:\n%s", tc.reason, diff)
+			}
+			r := NewSet(req, xr, "bundle")
+			r.Replay(s.Objects())
+			if diff := cmp.Diff(tc.want, r.deletionCondition(), protocmp.Transform()); diff != "" {
+				t.Errorf("%s\nreplayed deletionCondition(): -want, +got:\n%s", tc.reason, diff)
+			}
+		})
+	}
+}
+
+func TestReportNestedUnknownName(t *testing.T) {
+	defer func() {
+		if recover() == nil {
+			t.Error("ReportNested of a resource that was not added: want a panic (a composer bug), got none")
+		}
+	}()
+	NewSet(&fnv1.RunFunctionRequest{}, &Composite{Name: "t"}, "bundle").ReportNested("missing")
+}
+
 func ptr(s string) *string { return &s }
 
 func TestProtectStableUsageName(t *testing.T) {
