@@ -77,6 +77,25 @@ func outside(ctx context.Context, r string) ([]string, error) {
 	return env, nil
 }
 
+// createGitHubConfig creates the ProviderConfig "default" for the GitHub
+// stand-in at baseURL, with its token in the Secret paved-system/github.
+func createGitHubConfig(ctx context.Context, t *testing.T, c client.Client, baseURL string) {
+	t.Helper()
+	for _, o := range []client.Object{
+		&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "paved-system"}},
+		&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: "paved-system", Name: "github"}, Data: map[string][]byte{"token": []byte(token)}},
+		&pcv1alpha1.ProviderConfig{ObjectMeta: metav1.ObjectMeta{Name: "default"}, Spec: pcv1alpha1.ProviderConfigSpec{GitHub: &pcv1alpha1.GitHubConfig{
+			BaseURL: baseURL,
+			Credentials: pcv1alpha1.GitHubCredentials{Source: pcv1alpha1.GitHubCredentialsSecret, SecretRef: &xpv2.SecretKeySelector{
+				SecretReference: xpv2.SecretReference{Namespace: "paved-system", Name: "github"}, Key: "token"}},
+		}}},
+	} {
+		if err := c.Create(ctx, o); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 func installCRDs(t *testing.T, c client.Client) {
 	t.Helper()
 	files, err := filepath.Glob(filepath.Join(root, "package", "crds", "*.yaml"))
@@ -173,19 +192,7 @@ func TestProviderAgainstARealAPIServer(t *testing.T) {
 	installCRDs(t, c)
 
 	ctx := context.Background()
-	for _, o := range []client.Object{
-		&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "paved-system"}},
-		&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: "paved-system", Name: "github"}, Data: map[string][]byte{"token": []byte(token)}},
-		&pcv1alpha1.ProviderConfig{ObjectMeta: metav1.ObjectMeta{Name: "default"}, Spec: pcv1alpha1.ProviderConfigSpec{GitHub: &pcv1alpha1.GitHubConfig{
-			BaseURL: gh.URL,
-			Credentials: pcv1alpha1.GitHubCredentials{Source: pcv1alpha1.GitHubCredentialsSecret, SecretRef: &xpv2.SecretKeySelector{
-				SecretReference: xpv2.SecretReference{Namespace: "paved-system", Name: "github"}, Key: "token"}},
-		}}},
-	} {
-		if err := c.Create(ctx, o); err != nil {
-			t.Fatal(err)
-		}
-	}
+	createGitHubConfig(ctx, t, c, gh.URL)
 
 	prov := startProvider(t, "--debug", "--poll=2s")
 	metricsAddr, logPath := prov.MetricsAddr, prov.LogPath()

@@ -43,7 +43,6 @@ import (
 
 	"github.com/paved-dev/paved/provider/apis"
 	ghv1alpha1 "github.com/paved-dev/paved/provider/apis/github/v1alpha1"
-	pcv1alpha1 "github.com/paved-dev/paved/provider/apis/v1alpha1"
 	"github.com/paved-dev/paved/provider/internal/clients/github/ghtest"
 	"github.com/paved-dev/paved/test/e2e/harness"
 )
@@ -120,19 +119,7 @@ func TestScale(t *testing.T) {
 	c := scaleClient(t)
 	installCRDs(t, c)
 	ctx := context.Background()
-	for _, o := range []client.Object{
-		&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "paved-system"}},
-		&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: "paved-system", Name: "github"}, Data: map[string][]byte{"token": []byte(token)}},
-		&pcv1alpha1.ProviderConfig{ObjectMeta: metav1.ObjectMeta{Name: "default"}, Spec: pcv1alpha1.ProviderConfigSpec{GitHub: &pcv1alpha1.GitHubConfig{
-			BaseURL: gh.URL,
-			Credentials: pcv1alpha1.GitHubCredentials{Source: pcv1alpha1.GitHubCredentialsSecret, SecretRef: &xpv2.SecretKeySelector{
-				SecretReference: xpv2.SecretReference{Namespace: "paved-system", Name: "github"}, Key: "token"}},
-		}}},
-	} {
-		if err := c.Create(ctx, o); err != nil {
-			t.Fatal(err)
-		}
-	}
+	createGitHubConfig(ctx, t, c, gh.URL)
 
 	// The poll interval is chosen so that steady-state polls of all 2N
 	// resources ask for about 5 reconciles a second, half of the default
