@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"google.golang.org/protobuf/types/known/structpb"
 
@@ -44,6 +45,16 @@ const (
 	// (https://backstage.io/docs/features/software-catalog/descriptor-format#name-required),
 	// and a GitHub repository.
 	MaxNameLength = 63
+	// MaxDescriptionLength of spec.description, which becomes the GitHub
+	// repository's description: GitHub refuses a longer one ("Description
+	// cannot be more than 350 characters"). GitHub's REST reference and
+	// its OpenAPI description state no maximum; the limit is GitHub's
+	// known behaviour since 2022
+	// (https://github.com/orgs/community/discussions/35743,
+	// https://github.com/Ylianst/MeshCentral/issues/4724). It counts
+	// characters, as the XRD's maxLength does (apiextensions-apiserver
+	// validates maxLength with utf8.RuneCountInString).
+	MaxDescriptionLength = 350
 	// MaxApplicationName: Argo CD records an Application's name as the
 	// value of its tracking label app.kubernetes.io/instance on every
 	// resource it deploys, and a label value is at most 63 characters
@@ -143,6 +154,10 @@ func parse(xr *compose.Composite) (*service, error) {
 	}
 
 	s.description = requiredString(spec, "description", "a short description of the service", &errs)
+	if n := utf8.RuneCountInString(s.description); n > MaxDescriptionLength {
+		errs.Add(field.Invalid("spec.description", fmt.Sprintf("%.40s...", s.description), fmt.Sprintf(
+			"at most %d characters (it has %d): it becomes the GitHub repository's description, which GitHub refuses longer", MaxDescriptionLength, n)))
+	}
 	s.owner = requiredString(spec, "owner", "the owning team, as its Backstage group is named", &errs)
 	if s.owner != "" && (len(s.owner) > 63 || !isTeam(s.owner)) {
 		errs.Add(field.Invalid("spec.owner", s.owner, "a team name: at most 63 lowercase letters, digits and single hyphens"))

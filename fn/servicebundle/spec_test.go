@@ -99,6 +99,21 @@ func TestParse(t *testing.T) {
 			xr:     bundle(`{"description": "d", "owner": "orders", "template": "node-service", "environments": []}`),
 			want:   want{err: `spec.environments: invalid value []: a list of one or both of "staging", "production", without repeats`},
 		},
+		"DescriptionTooLong": {
+			reason: "GitHub refuses a repository description over 350 characters: refused up front, naming the field; characters, not bytes, count.",
+			xr:     bundle(`{"description": "` + strings.Repeat("é", 351) + `", "owner": "orders", "template": "node-service"}`),
+			want: want{err: `spec.description: invalid value "` + strings.Repeat("é", 40) + `...": at most 350 characters (it has 351): ` +
+				`it becomes the GitHub repository's description, which GitHub refuses longer`},
+		},
+		"DescriptionLongest": {
+			reason: "350 characters (700 bytes) is GitHub's maximum: accepted.",
+			xr:     bundle(`{"description": "` + strings.Repeat("é", 350) + `", "owner": "orders", "template": "node-service"}`),
+			want: want{s: &service{
+				name: "orders-api", namespace: "team-orders", description: strings.Repeat("é", 350), owner: "orders",
+				template: "node-service", system: "orders-platform", lifecycle: "experimental",
+				environments: []string{"staging"}, replicaCount: 3,
+			}},
+		},
 		"BackstageName": {
 			reason: "A claim name Backstage cannot hold (a doubled hyphen) is refused naming metadata.name.",
 			xr: func() *compose.Composite {
