@@ -276,20 +276,36 @@ func (c *Client) GetEntityByName(ctx context.Context, kind, namespace, name stri
 
 // ListEntities returns the entities matching every filter (GET
 // /entities?filter=key=value,...). Each filter is one key=value condition;
-// filters are ANDed.
+// filters are ANDed. A value the filter syntax cannot carry (a comma) is
+// matched by the client (filter.go).
 func (c *Client) ListEntities(ctx context.Context, filters map[string]string) ([]Entity, error) {
-	conds := make([]string, 0, len(filters))
-	for k, v := range filters {
-		conds = append(conds, k+"="+v)
+	conds, err := filterConds(filters)
+	if err != nil {
+		return nil, err
 	}
 	q := url.Values{}
 	if len(conds) > 0 {
 		// One filter parameter with comma-separated conditions ANDs them.
-		q.Set("filter", strings.Join(conds, ","))
+		q.Set("filter", filterParam(conds))
 	}
-	var out []Entity
-	if err := c.do(ctx, http.MethodGet, "/entities", q, nil, &out); err != nil {
+	var raw []json.RawMessage
+	if err := c.do(ctx, http.MethodGet, "/entities", q, nil, &raw); err != nil {
 		return nil, err
+	}
+	out := make([]Entity, 0, len(raw))
+	for _, r := range raw {
+		ok, err := matchesLocal(r, conds)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			continue
+		}
+		var e Entity
+		if err := json.Unmarshal(r, &e); err != nil {
+			return nil, errors.Wrap(err, errDecode)
+		}
+		out = append(out, e)
 	}
 	return out, nil
 }
