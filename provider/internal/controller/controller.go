@@ -7,10 +7,12 @@ import (
 	"github.com/crossplane/crossplane-runtime/v2/pkg/controller"
 
 	ghclient "github.com/paved-dev/paved/provider/internal/clients/github"
+	"github.com/paved-dev/paved/provider/internal/controller/branch"
 	"github.com/paved-dev/paved/provider/internal/controller/cataloglocation"
 	"github.com/paved-dev/paved/provider/internal/controller/config"
 	"github.com/paved-dev/paved/provider/internal/controller/repository"
 	"github.com/paved-dev/paved/provider/internal/controller/repositoryfile"
+	"github.com/paved-dev/paved/provider/internal/controller/teamrepository"
 )
 
 // Setup adds every controller of the provider to mgr. GitHub controllers
@@ -24,6 +26,8 @@ func Setup(mgr ctrl.Manager, o controller.Options, gho ghclient.Options) error {
 		config.Setup,
 		func(m ctrl.Manager, o controller.Options) error { return repository.Setup(m, o, gh) },
 		func(m ctrl.Manager, o controller.Options) error { return repositoryfile.Setup(m, o, gh) },
+		func(m ctrl.Manager, o controller.Options) error { return branch.Setup(m, o, gh) },
+		func(m ctrl.Manager, o controller.Options) error { return teamrepository.Setup(m, o, gh) },
 		cataloglocation.Setup,
 	} {
 		if err := setup(mgr, o); err != nil {

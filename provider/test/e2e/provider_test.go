@@ -309,6 +309,8 @@ func TestProviderAgainstARealAPIServer(t *testing.T) {
 		t.Errorf("metrics lack %q", want)
 	}
 
+	checkBranchesAndTeamAccess(ctx, t, c, gh, "acme", "payments")
+
 	// enforceAdmins makes GitHub refuse the provider's direct commits to
 	// main: a change of content arrives as a pull request and converges
 	// when a reviewer merges it.

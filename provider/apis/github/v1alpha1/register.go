@@ -40,7 +40,25 @@ var (
 	RepositoryFileGroupVersionKind = SchemeGroupVersion.WithKind(RepositoryFileKind)
 )
 
+// Branch type metadata.
+var (
+	BranchKind             = reflect.TypeOf(Branch{}).Name()
+	BranchGroupKind        = schema.GroupKind{Group: Group, Kind: BranchKind}.String()
+	BranchKindAPIVersion   = BranchKind + "." + SchemeGroupVersion.String()
+	BranchGroupVersionKind = SchemeGroupVersion.WithKind(BranchKind)
+)
+
+// TeamRepository type metadata.
+var (
+	TeamRepositoryKind             = reflect.TypeOf(TeamRepository{}).Name()
+	TeamRepositoryGroupKind        = schema.GroupKind{Group: Group, Kind: TeamRepositoryKind}.String()
+	TeamRepositoryKindAPIVersion   = TeamRepositoryKind + "." + SchemeGroupVersion.String()
+	TeamRepositoryGroupVersionKind = SchemeGroupVersion.WithKind(TeamRepositoryKind)
+)
+
 func init() {
 	SchemeBuilder.Register(&Repository{}, &RepositoryList{})
 	SchemeBuilder.Register(&RepositoryFile{}, &RepositoryFileList{})
+	SchemeBuilder.Register(&Branch{}, &BranchList{})
+	SchemeBuilder.Register(&TeamRepository{}, &TeamRepositoryList{})
 }

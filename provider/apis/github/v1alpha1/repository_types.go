@@ -56,7 +56,8 @@ type RequiredStatusChecks struct {
 	Contexts []string `json:"contexts,omitempty"`
 }
 
-// BranchProtection of the repository's default branch.
+// BranchProtection of a branch: the default branch of a Repository, or a
+// Branch.
 type BranchProtection struct {
 	// RequiredApprovingReviewCount is the number of approving reviews a pull
 	// request needs.

@@ -10,6 +10,15 @@ package v1alpha1
 
 import resource "github.com/crossplane/crossplane-runtime/v2/pkg/resource"
 
+// GetItems of this BranchList.
+func (l *BranchList) GetItems() []resource.Managed {
+	items := make([]resource.Managed, len(l.Items))
+	for i := range l.Items {
+		items[i] = &l.Items[i]
+	}
+	return items
+}
+
 // GetItems of this RepositoryFileList.
 func (l *RepositoryFileList) GetItems() []resource.Managed {
 	items := make([]resource.Managed, len(l.Items))
@@ -21,6 +30,15 @@ func (l *RepositoryFileList) GetItems() []resource.Managed {
 
 // GetItems of this RepositoryList.
 func (l *RepositoryList) GetItems() []resource.Managed {
+	items := make([]resource.Managed, len(l.Items))
+	for i := range l.Items {
+		items[i] = &l.Items[i]
+	}
+	return items
+}
+
+// GetItems of this TeamRepositoryList.
+func (l *TeamRepositoryList) GetItems() []resource.Managed {
 	items := make([]resource.Managed, len(l.Items))
 	for i := range l.Items {
 		items[i] = &l.Items[i]

@@ -361,3 +361,71 @@ func (s *Server) ClosePullRequest(owner, name string, number int) bool {
 	p.state, p.updated = "closed", ts(s.now())
 	return true
 }
+
+// deleteRef serves DELETE /repos/{o}/{r}/git/refs/{ref} for branches
+// (https://docs.github.com/en/rest/git/refs#delete-a-reference). GitHub's
+// description answers 422 for "Validation failed, an attempt was made to
+// delete the default branch"; a missing reference is refused the same
+// way ("Reference does not exist"), and so is a protected branch whose
+// protection does not allow deletions: "By default, you cannot delete a
+// protected branch"
+// (https://docs.github.com/en/repositories/configuring-branches-and-merges-in-your-repository/managing-protected-branches/about-protected-branches#allow-deletions).
+func (s *Server) deleteRef(owner, name, ref string) response {
+	rp, ok := s.repos[lower(owner+"/"+name)]
+	if !ok {
+		return reply(http.StatusNotFound, basicError(404, "Not Found"))
+	}
+	if rp.archived {
+		return reply(http.StatusForbidden, basicError(403, "Repository was archived so is read-only."))
+	}
+	branch, isHead := strings.CutPrefix(ref, "heads/")
+	switch {
+	case !isHead || !rp.branches[branch]:
+		return reply(http.StatusUnprocessableEntity, basicError(422, "Reference does not exist"))
+	case branch == rp.defaultBranch:
+		return reply(http.StatusUnprocessableEntity, basicError(422, "Cannot delete the default branch"))
+	}
+	if p, ok := rp.protection[branch]; ok && !p.allowDeletions {
+		return reply(http.StatusUnprocessableEntity, basicError(422, "Cannot delete this protected branch"))
+	}
+	delete(rp.branches, branch)
+	delete(rp.files, branch)
+	delete(rp.forkPoints, branch)
+	delete(rp.protection, branch)
+	return response{status: http.StatusNoContent}
+}
+
+// Branches lists a repository's branches, sorted.
+func (s *Server) Branches(owner, name string) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rp, ok := s.repos[lower(owner+"/"+name)]
+	if !ok {
+		return nil
+	}
+	return slices.Sorted(maps.Keys(rp.branches))
+}
+
+// BranchProtection is a test's view of a branch's protection.
+type BranchProtection struct {
+	RequiredReviews int
+	EnforceAdmins   bool
+	CheckContexts   []string
+	LinearHistory   bool
+}
+
+// Protection returns a branch's protection, if it has one.
+func (s *Server) Protection(owner, name, branch string) (BranchProtection, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rp, ok := s.repos[lower(owner+"/"+name)]
+	if !ok {
+		return BranchProtection{}, false
+	}
+	p, ok := rp.protection[branch]
+	if !ok {
+		return BranchProtection{}, false
+	}
+	return BranchProtection{RequiredReviews: p.reviews, EnforceAdmins: p.enforceAdmins,
+		CheckContexts: slices.Clone(p.checkContexts), LinearHistory: p.linearHistory}, true
+}

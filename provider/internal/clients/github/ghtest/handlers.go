@@ -60,8 +60,12 @@ func (s *Server) handle(ctx context.Context, r *http.Request, body []byte) respo
 		return s.replaceTopics(parts[1], parts[2], body)
 	case len(parts) == 6 && parts[0] == "repos" && parts[3] == "branches" && parts[5] == "protection":
 		return s.protectionOp(m, parts[1], parts[2], parts[4], body)
-	case len(parts) >= 6 && parts[0] == "repos" && parts[3] == "git" && (parts[4] == "ref" || parts[4] == "refs"):
+	case len(parts) >= 6 && parts[0] == "repos" && parts[3] == "git" && parts[4] == "refs" && m == http.MethodDelete:
+		return s.deleteRef(parts[1], parts[2], strings.Join(parts[5:], "/"))
+	case len(parts) >= 6 && parts[0] == "repos" && parts[3] == "git" && parts[4] == "ref":
 		return s.refOp(m, parts[1], parts[2], strings.Join(parts[5:], "/"), body)
+	case len(parts) == 7 && parts[0] == "orgs" && parts[2] == "teams" && parts[4] == "repos":
+		return s.teamRepoOp(r, parts[1], parts[3], parts[5], parts[6], body)
 	case len(parts) == 5 && parts[0] == "repos" && parts[3] == "git" && parts[4] == "refs" && m == http.MethodPost:
 		return s.createRef(parts[1], parts[2], body)
 	case len(parts) == 4 && parts[0] == "repos" && parts[3] == "pulls":
@@ -306,6 +310,7 @@ type protectionReq struct {
 	} `json:"restrictions"`
 	RequiredLinearHistory bool `json:"required_linear_history"`
 	AllowForcePushes      bool `json:"allow_force_pushes"`
+	AllowDeletions        bool `json:"allow_deletions"`
 }
 
 // gitEmpty reports (and counts down) whether a repository still being
@@ -364,7 +369,7 @@ func (s *Server) protectionOp(m, owner, name, branch string, body []byte) respon
 			p.restricted, p.pushUsers = true, append([]string{}, rs.Users...)
 		}
 		// The PUT replaces the whole protection: what it leaves out is off.
-		p.linearHistory, p.allowForcePushes = q.RequiredLinearHistory, q.AllowForcePushes
+		p.linearHistory, p.allowForcePushes, p.allowDeletions = q.RequiredLinearHistory, q.AllowForcePushes, q.AllowDeletions
 		if c := q.RequiredStatusChecks; c != nil {
 			p.checks, p.strict, p.checkContexts = true, c.Strict, append([]string{}, c.Contexts...)
 		}
@@ -388,6 +393,7 @@ func protectionBody(owner, name, branch string, p *protection) map[string]any {
 		},
 		"required_linear_history": map[string]any{"enabled": p.linearHistory},
 		"allow_force_pushes":      map[string]any{"enabled": p.allowForcePushes},
+		"allow_deletions":         map[string]any{"enabled": p.allowDeletions},
 	}
 	if p.restricted {
 		users := []any{}

@@ -39,6 +39,8 @@ var servedPaths = []string{
 	"/repos/{owner}/{repo}/contents/{path}",
 	"/repos/{owner}/{repo}/git/ref/{ref}",
 	"/repos/{owner}/{repo}/git/refs",
+	"/repos/{owner}/{repo}/git/refs/{ref}",
+	"/orgs/{org}/teams/{team_slug}/repos/{owner}/{repo}",
 	"/repos/{owner}/{repo}/pulls",
 	"/rate_limit",
 	"/app/installations/{installation_id}/access_tokens",
@@ -163,7 +165,7 @@ type openapiInput = openapi3filter.RequestValidationInput
 // as possibly holding slashes: a git reference such as heads/main
 // (https://docs.github.com/en/rest/git/refs#get-a-reference) or a file path
 // (https://docs.github.com/en/rest/repos/contents#get-repository-content).
-var multiSegment = []string{"git/ref/", "contents/"}
+var multiSegment = []string{"git/ref/", "git/refs/", "contents/"}
 
 // oneSegment escapes the slashes in such a parameter so that the router,
 // which matches one segment per parameter, finds the operation.

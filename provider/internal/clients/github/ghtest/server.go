@@ -51,6 +51,7 @@ type protection struct {
 	// Settings the provider does not manage, which a PUT replaces too.
 	linearHistory    bool
 	allowForcePushes bool
+	allowDeletions   bool
 	lastPushApproval bool
 	restricted       bool
 	pushUsers        []string
@@ -144,6 +145,8 @@ type Server struct {
 	// redirects maps a renamed repository's old owner/name to its id.
 	redirects   map[string]int64
 	generateLag int
+	// teams by organisation and slug.
+	teams map[string]map[string]*team
 }
 
 // NewServer starts a stand-in on 127.0.0.1 that validates traffic with v.
@@ -153,6 +156,7 @@ func NewServer(v *Validator) *Server {
 		repos: map[string]*repo{}, apps: map[int64]*app{}, nextID: 1000, limit: 5000, remaining: map[string]int{},
 		reset: time.Now().Add(time.Hour).Truncate(time.Second), now: time.Now,
 		freePlan: map[string]bool{}, redirects: map[string]int64{}, generateLag: DefaultGenerateLag,
+		teams: map[string]map[string]*team{},
 	}
 	s.stats.ByRoute, s.stats.FaultsByName, s.stats.ByLogin, s.stats.CountedByLogin = map[string]int{}, map[string]int{}, map[string]int{}, map[string]int{}
 	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
@@ -605,6 +609,10 @@ var genericStatuses = []int{http.StatusNotModified, http.StatusNotFound, http.St
 // not a template is refused with 422, like every other invalid request.
 var undocumentedStatuses = map[string][]int{
 	"/repos/{template_owner}/{template_repo}/generate": {http.StatusUnprocessableEntity},
+	// "You will get a 422 Unprocessable Entity status if you attempt to
+	// add a repository to a team that is not owned by the organization"
+	// (the operation's own description, which lists only 204).
+	"/orgs/{org}/teams/{team_slug}/repos/{owner}/{repo}": {http.StatusUnprocessableEntity},
 }
 
 func (s *Server) checkResponse(ctx context.Context, in *openapiInput, status int, h http.Header, body []byte) error {
@@ -674,6 +682,8 @@ func routeOf(p string) string {
 			return "/repos/{owner}/{repo}/branches/{branch}/" + strings.Join(parts[5:], "/")
 		}
 		return "/repos/{owner}/{repo}/" + strings.Join(parts[3:], "/")
+	case len(parts) == 7 && parts[0] == "orgs" && parts[2] == "teams":
+		return "/orgs/{org}/teams/{team_slug}/repos/{owner}/{repo}"
 	case len(parts) == 3 && parts[0] == "orgs":
 		return "/orgs/{org}/repos"
 	case len(parts) == 2 && parts[0] == "repositories":
