@@ -9,7 +9,9 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	gh "github.com/google/go-github/v85/github"
 )
@@ -289,5 +291,143 @@ func TestProtectionPutReplaces(t *testing.T) {
 	}
 	if st, _ := s.Repo("acme", "svc"); st.LinearHistory || st.PushUsers != nil {
 		t.Errorf("PUT without them kept linear history / push restrictions: %+v", st)
+	}
+}
+
+// Every operation under a renamed repository's old name is redirected to
+// /repositories/{id}/... (301 for GET, 307 for writes, which a client
+// repeats with its body), until a repository is created under the old
+// name: from then on the old name is that repository's.
+func TestRenameRedirectsEveryOperation(t *testing.T) {
+	s, c := newServer(t)
+	ctx := context.Background()
+	s.CreateOutOfBand("acme", "old")
+	st, _ := s.Repo("acme", "old")
+	if !s.RenameOutOfBand("acme", "old", "new") {
+		t.Fatal("rename")
+	}
+	hc := &http.Client{Transport: bearer{}, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	rsp, err := hc.Get(s.URL + "/repos/acme/old/contents/README.md?ref=main")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = rsp.Body.Close()
+	if want := fmt.Sprintf("%s/repositories/%d/contents/README.md?ref=main", s.URL, st.ID); rsp.StatusCode != http.StatusMovedPermanently || rsp.Header.Get("Location") != want {
+		t.Errorf("GET contents under the old name: %d Location %q, want 301 %q", rsp.StatusCode, rsp.Header.Get("Location"), want)
+	}
+	req, _ := http.NewRequest(http.MethodPut, s.URL+"/repos/acme/old/contents/a.txt", strings.NewReader(`{"message":"m","content":"YQ=="}`))
+	req.Header.Set("Content-Type", "application/json")
+	if rsp, err = hc.Do(req); err != nil {
+		t.Fatal(err)
+	}
+	_ = rsp.Body.Close()
+	if rsp.StatusCode != http.StatusTemporaryRedirect {
+		t.Errorf("PUT contents under the old name: %d, want 307", rsp.StatusCode)
+	}
+
+	// A client that follows redirects reads and writes the renamed repository.
+	if f, _, _, err := c.Repositories.GetContents(ctx, "acme", "old", "README.md", nil); err != nil || f == nil {
+		t.Errorf("GET contents under the old name, following the redirect: %v", err)
+	}
+	if _, _, err := c.Repositories.CreateFile(ctx, "acme", "old", "a.txt", &gh.RepositoryContentFileOptions{
+		Message: gh.Ptr("m"), Content: []byte("a"),
+	}); err != nil {
+		t.Fatalf("PUT contents under the old name, following the redirect: %v", err)
+	}
+	if got, _ := s.Repo("acme", "new"); got.Files["main:a.txt"] != "a" {
+		t.Errorf("the renamed repository holds %v, want main:a.txt", got.Files)
+	}
+	if r, _, err := c.Repositories.GetByID(ctx, st.ID); err != nil || r.GetFullName() != "acme/new" {
+		t.Errorf("GET /repositories/{id}: %q %v", r.GetFullName(), err)
+	}
+
+	// A repository created under the old name ends the redirect: a write
+	// by the old name reaches the unrelated repository.
+	s.CreateOutOfBand("acme", "old")
+	if _, _, err := c.Repositories.CreateFile(ctx, "acme", "old", "b.txt", &gh.RepositoryContentFileOptions{
+		Message: gh.Ptr("m"), Content: []byte("b"),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	other, _ := s.Repo("acme", "old")
+	if renamed, _ := s.Repo("acme", "new"); other.ID == st.ID || other.Files["main:b.txt"] != "b" || renamed.Files["main:b.txt"] != "" {
+		t.Errorf("after the old name was taken: old id %d files %v; renamed %v", other.ID, other.Files, renamed.Files)
+	}
+	if r, _, err := c.Repositories.GetByID(ctx, st.ID); err != nil || r.GetFullName() != "acme/new" {
+		t.Errorf("GET /repositories/{id} after the old name was taken: %q %v", r.GetFullName(), err)
+	}
+}
+
+// Content writes to one branch sent in parallel conflict: GitHub documents
+// that they must be sent serially. Writes to different repositories do not.
+func TestParallelContentWritesConflict(t *testing.T) {
+	s, c := newServer(t)
+	ctx := context.Background()
+	s.CreateOutOfBand("acme", "one")
+	s.CreateOutOfBand("acme", "two")
+	// Long enough that two requests started together overlap.
+	s.SetContentWriteLatency(300 * time.Millisecond)
+	put := func(repo, path string) error {
+		_, _, err := c.Repositories.CreateFile(ctx, "acme", repo, path, &gh.RepositoryContentFileOptions{Message: gh.Ptr("m"), Content: []byte(path)})
+		return err
+	}
+	parallel := func(a, b func() error) []error {
+		errs := make([]error, 2)
+		var wg sync.WaitGroup
+		for i, f := range []func() error{a, b} {
+			wg.Add(1)
+			go func() { defer wg.Done(); errs[i] = f() }()
+		}
+		wg.Wait()
+		return errs
+	}
+
+	errs := parallel(func() error { return put("one", "a.txt") }, func() error { return put("one", "b.txt") })
+	var conflicts int
+	for _, err := range errs {
+		if err == nil {
+			continue
+		}
+		if statusOf(err) != http.StatusConflict || !strings.Contains(err.Error(), "but expected") {
+			t.Errorf("parallel write: %v, want 409 is at ... but expected ...", err)
+		}
+		conflicts++
+	}
+	if conflicts != 1 {
+		t.Errorf("%d of 2 parallel writes to one branch conflicted, want 1: %v", conflicts, errs)
+	}
+	// Sent serially, the refused write succeeds.
+	if err := put("one", "c.txt"); err != nil {
+		t.Errorf("serial write: %v", err)
+	}
+
+	errs = parallel(func() error { return put("one", "d.txt") }, func() error { return put("two", "d.txt") })
+	for _, err := range errs {
+		if err != nil {
+			t.Errorf("parallel writes to two repositories: %v", err)
+		}
+	}
+}
+
+// PATCH git/refs/heads/{branch} with force moves a branch to another
+// branch's head; without force a move is refused as not a fast forward.
+func TestUpdateRef(t *testing.T) {
+	s, c := newServer(t)
+	ctx := context.Background()
+	s.CreateOutOfBand("acme", "svc")
+	main := s.Head("acme", "svc", "main")
+	if _, _, err := c.Git.CreateRef(ctx, "acme", "svc", gh.CreateRef{Ref: "refs/heads/topic", SHA: main}); err != nil {
+		t.Fatal(err)
+	}
+	s.SetFile("acme", "svc", "topic", "x.txt", "x")
+	if _, _, err := c.Git.UpdateRef(ctx, "acme", "svc", "heads/topic", gh.UpdateRef{SHA: main}); statusOf(err) != http.StatusUnprocessableEntity {
+		t.Errorf("update without force: %v, want 422", err)
+	}
+	ref, _, err := c.Git.UpdateRef(ctx, "acme", "svc", "heads/topic", gh.UpdateRef{SHA: main, Force: gh.Ptr(true)})
+	if err != nil || ref.GetObject().GetSHA() != main {
+		t.Fatalf("forced update: %v %v", ref, err)
+	}
+	if st, _ := s.Repo("acme", "svc"); st.Files["topic:x.txt"] != "" {
+		t.Errorf("topic still holds x.txt: %v", st.Files)
 	}
 }

@@ -66,16 +66,61 @@ func refBody(rp *repo, branch string) map[string]any {
 }
 
 // refOp serves GET /repos/{o}/{r}/git/ref/heads/{branch}
-// (https://docs.github.com/en/rest/git/refs#get-a-reference).
-func (s *Server) refOp(m, owner, name, ref string, _ []byte) response {
+// (https://docs.github.com/en/rest/git/refs#get-a-reference) and PATCH
+// /repos/{o}/{r}/git/refs/heads/{branch}
+// (https://docs.github.com/en/rest/git/refs#update-a-reference).
+func (s *Server) refOp(m, owner, name, ref string, body []byte) response {
 	rp, ok := s.repos[lower(owner+"/"+name)]
 	if !ok {
 		return reply(http.StatusNotFound, basicError(404, "Not Found"))
 	}
 	branch, isHead := strings.CutPrefix(ref, "heads/")
-	if m != http.MethodGet || !isHead || !rp.branches[branch] {
+	if !isHead || !rp.branches[branch] {
 		return reply(http.StatusNotFound, basicError(404, "Not Found"))
 	}
+	switch m {
+	case http.MethodGet:
+		return reply(http.StatusOK, refBody(rp, branch))
+	case http.MethodPatch:
+		return s.updateRef(rp, branch, body)
+	}
+	return reply(http.StatusNotFound, basicError(404, "Not Found"))
+}
+
+// updateRef points a branch at another commit. The stand-in keeps no
+// commit graph, so it cannot tell a fast-forward: like GitHub for a
+// non-fast-forward, it refuses an update without force ("Update is not a
+// fast forward", 422) unless the branch is already there. The commit must
+// be the head of a branch.
+func (s *Server) updateRef(rp *repo, branch string, body []byte) response {
+	var q struct {
+		SHA   string `json:"sha"`
+		Force bool   `json:"force"`
+	}
+	if err := decode(body, &q); err != nil {
+		return reply(http.StatusUnprocessableEntity, validationError("invalid body", "Reference", "", "invalid"))
+	}
+	if q.SHA == rp.head(branch) {
+		return reply(http.StatusOK, refBody(rp, branch))
+	}
+	if !q.Force {
+		return reply(http.StatusUnprocessableEntity, basicError(422, "Update is not a fast forward"))
+	}
+	from := ""
+	for _, b := range slices.Sorted(maps.Keys(rp.branches)) {
+		if rp.head(b) == q.SHA {
+			from = b
+			break
+		}
+	}
+	if from == "" {
+		return reply(http.StatusUnprocessableEntity, basicError(422, "Object does not exist"))
+	}
+	rp.files[branch] = maps.Clone(rp.files[from])
+	if rp.forkPoints == nil {
+		rp.forkPoints = map[string]map[string]*file{}
+	}
+	rp.forkPoints[branch] = maps.Clone(rp.files[from])
 	return reply(http.StatusOK, refBody(rp, branch))
 }
 

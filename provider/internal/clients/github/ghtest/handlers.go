@@ -42,27 +42,35 @@ func (s *Server) handle(ctx context.Context, r *http.Request, body []byte) respo
 			return reply(http.StatusNotFound, basicError(404, "Not Found"))
 		}
 		return reply(http.StatusOK, publicUser(a))
-	case m == http.MethodPost && len(parts) == 4 && parts[0] == "repos" && parts[3] == "generate":
-		return s.generate(parts[1], parts[2], body)
-	case len(parts) == 2 && parts[0] == "repositories":
-		id, _ := repositoryID(r.URL.Path)
+	}
+	switch {
+	case len(parts) >= 2 && parts[0] == "repositories":
+		// Where GitHub's redirects for a renamed repository point: every
+		// operation of /repos/{owner}/{repo}/... is served under
+		// /repositories/{id}/... too.
+		id, err := strconv.ParseInt(parts[1], 10, 64)
 		rp := s.repoByID(id)
-		if rp == nil {
+		if err != nil || rp == nil {
 			return reply(http.StatusNotFound, basicError(404, "Not Found"))
 		}
-		return s.repoOp(m, rp.owner.login, rp.name, body)
-	case len(parts) == 3 && parts[0] == "repos":
+		parts = append([]string{"repos", rp.owner.login, rp.name}, parts[2:]...)
+	case len(parts) >= 3 && parts[0] == "repos":
 		if res, ok := s.redirect(r, parts[1], parts[2]); ok {
 			return res
 		}
+	}
+	switch {
+	case len(parts) == 3 && parts[0] == "repos":
 		return s.repoOp(m, parts[1], parts[2], body)
+	case m == http.MethodPost && len(parts) == 4 && parts[0] == "repos" && parts[3] == "generate":
+		return s.generate(parts[1], parts[2], body)
 	case len(parts) == 4 && parts[0] == "repos" && parts[3] == "topics" && m == http.MethodPut:
 		return s.replaceTopics(parts[1], parts[2], body)
 	case len(parts) == 6 && parts[0] == "repos" && parts[3] == "branches" && parts[5] == "protection":
 		return s.protectionOp(m, parts[1], parts[2], parts[4], body)
 	case len(parts) >= 6 && parts[0] == "repos" && parts[3] == "git" && parts[4] == "refs" && m == http.MethodDelete:
 		return s.deleteRef(parts[1], parts[2], strings.Join(parts[5:], "/"))
-	case len(parts) >= 6 && parts[0] == "repos" && parts[3] == "git" && parts[4] == "ref":
+	case len(parts) >= 6 && parts[0] == "repos" && parts[3] == "git" && (parts[4] == "ref" || parts[4] == "refs" && m == http.MethodPatch):
 		return s.refOp(m, parts[1], parts[2], strings.Join(parts[5:], "/"), body)
 	case len(parts) == 7 && parts[0] == "orgs" && parts[2] == "teams" && parts[4] == "repos":
 		return s.teamRepoOp(r, parts[1], parts[3], parts[5], parts[6], body)
@@ -71,14 +79,18 @@ func (s *Server) handle(ctx context.Context, r *http.Request, body []byte) respo
 	case len(parts) == 4 && parts[0] == "repos" && parts[3] == "pulls":
 		return s.pullsOp(ctx, r, parts[1], parts[2], body)
 	case len(parts) >= 5 && parts[0] == "repos" && parts[3] == "contents":
-		return s.contentsOp(r, parts[1], parts[2], strings.Join(parts[4:], "/"), body)
+		return s.contentsOp(ctx, r, parts[1], parts[2], strings.Join(parts[4:], "/"), body)
 	}
 	return reply(http.StatusNotFound, basicError(404, "Not Found"))
 }
 
-// redirect answers a request for a renamed repository's old name as GitHub
-// does: 301 for GET, 307 for other methods, to /repositories/{id}
+// redirect answers a request for a renamed repository's old name, and
+// for anything under it, as GitHub does: 301 for GET, 307 for other
+// methods, to the same operation under /repositories/{id}
 // (https://docs.github.com/en/rest/using-the-rest-api/best-practices-for-using-the-rest-api#follow-redirects).
+// The redirect lasts until a repository is created under the old name
+// (https://docs.github.com/en/repositories/creating-and-managing-repositories/renaming-a-repository):
+// newRepo drops it then.
 func (s *Server) redirect(r *http.Request, owner, name string) (response, bool) {
 	if _, ok := s.repos[lower(owner+"/"+name)]; ok {
 		return response{}, false
@@ -87,7 +99,19 @@ func (s *Server) redirect(r *http.Request, owner, name string) (response, bool) 
 	if !ok || s.repoByID(id) == nil {
 		return response{}, false
 	}
-	loc := "http://" + r.Host + "/repositories/" + strconv.FormatInt(id, 10)
+	// The rest of the path, as the client escaped it: /repos/{o}/{r}<rest>.
+	rest := r.URL.EscapedPath()
+	for range 3 {
+		if i := strings.Index(rest[1:], "/"); i >= 0 {
+			rest = rest[i+1:]
+		} else {
+			rest = ""
+		}
+	}
+	loc := "http://" + r.Host + "/repositories/" + strconv.FormatInt(id, 10) + rest
+	if r.URL.RawQuery != "" {
+		loc += "?" + r.URL.RawQuery
+	}
 	status, msg := http.StatusMovedPermanently, "Moved Permanently"
 	if r.Method != http.MethodGet {
 		status, msg = http.StatusTemporaryRedirect, "Temporary Redirect"
@@ -425,7 +449,7 @@ type contentReq struct {
 	Branch  *string `json:"branch"`
 }
 
-func (s *Server) contentsOp(r *http.Request, owner, name, path string, body []byte) response {
+func (s *Server) contentsOp(ctx context.Context, r *http.Request, owner, name, path string, body []byte) response {
 	rp, ok := s.repos[lower(owner+"/"+name)]
 	if !ok {
 		return reply(http.StatusNotFound, basicError(404, "Not Found"))
@@ -450,6 +474,11 @@ func (s *Server) contentsOp(r *http.Request, owner, name, path string, body []by
 	}
 	files := rp.files[branch]
 	f := files[path]
+	if base, ok := ctx.Value(writeBaseKey{}).(string); ok && rp.branches[branch] && rp.head(branch) != base {
+		// Another write moved the branch while this one was under way
+		// (see contentWriteBase).
+		return reply(http.StatusConflict, basicError(409, "is at "+rp.head(branch)+" but expected "+base))
+	}
 	switch r.Method {
 	case http.MethodGet:
 		if f == nil {

@@ -147,6 +147,9 @@ type Server struct {
 	generateLag int
 	// teams by organisation and slug.
 	teams map[string]map[string]*team
+	// writeLatency is how long a content write takes between reading the
+	// branch head and moving the branch (see contentWriteBase).
+	writeLatency time.Duration
 }
 
 // NewServer starts a stand-in on 127.0.0.1 that validates traffic with v.
@@ -156,7 +159,8 @@ func NewServer(v *Validator) *Server {
 		repos: map[string]*repo{}, apps: map[int64]*app{}, nextID: 1000, limit: 5000, remaining: map[string]int{},
 		reset: time.Now().Add(time.Hour).Truncate(time.Second), now: time.Now,
 		freePlan: map[string]bool{}, redirects: map[string]int64{}, generateLag: DefaultGenerateLag,
-		teams: map[string]map[string]*team{},
+		teams:        map[string]map[string]*team{},
+		writeLatency: DefaultContentWriteLatency,
 	}
 	s.stats.ByRoute, s.stats.FaultsByName, s.stats.ByLogin, s.stats.CountedByLogin = map[string]int{}, map[string]int{}, map[string]int{}, map[string]int{}
 	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
@@ -197,6 +201,22 @@ func (s *Server) SetGenerateLag(n int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.generateLag = n
+}
+
+// DefaultContentWriteLatency is how long a content write of the stand-in
+// takes from reading the branch head to moving the branch: long enough that
+// writes to one branch sent in parallel overlap, as GitHub's do.
+const DefaultContentWriteLatency = 20 * time.Millisecond
+
+// SetContentWriteLatency sets how long a content write (PUT or DELETE
+// /repos/{owner}/{repo}/contents/{path}) takes from reading the head of
+// its branch to moving the branch. A write that finds the branch moved by
+// another write in the meantime is refused, as GitHub refuses it (see
+// contentWriteBase).
+func (s *Server) SetContentWriteLatency(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.writeLatency = d
 }
 
 // SetFreePlan puts owner on GitHub Free (or takes it off): "Protected
@@ -455,6 +475,62 @@ func reply(status int, body any) response { return response{status: status, body
 
 type ctxKey struct{}
 
+// writeBaseKey carries the branch head a content write started from.
+type writeBaseKey struct{}
+
+// contentWriteBase starts a content write (PUT or DELETE of
+// /repos/{owner}/{repo}/contents/{path}, or of the same under
+// /repositories/{id}): it reads the head of the branch written to, then
+// lets the write take the stand-in's write latency without holding the
+// server's lock. contentsOp commits only if the branch is still at that
+// head, and otherwise answers 409 "is at <head> but expected <base>" as
+// GitHub does. GitHub: "If you use this endpoint and the "Delete a file"
+// endpoint in parallel, the concurrent requests will conflict and you will
+// receive errors. You must use these endpoints serially instead."
+// (https://docs.github.com/en/rest/repos/contents#create-or-update-file-contents
+// and #delete-a-file; the 409 message as users report it:
+// integrations/terraform-provider-github#2909, PyGithub/PyGithub#1787).
+func (s *Server) contentWriteBase(r *http.Request, body []byte) (string, bool) {
+	if r.Method != http.MethodPut && r.Method != http.MethodDelete {
+		return "", false
+	}
+	parts := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
+	if len(parts) < 4 || (parts[0] != "repos" && parts[0] != "repositories") {
+		return "", false
+	}
+	s.mu.Lock()
+	var rp *repo
+	switch {
+	case parts[0] == "repos" && len(parts) >= 5 && parts[3] == "contents":
+		rp = s.repos[lower(parts[1]+"/"+parts[2])]
+	case parts[0] == "repositories" && parts[2] == "contents":
+		if id, err := strconv.ParseInt(parts[1], 10, 64); err == nil {
+			rp = s.repoByID(id)
+		}
+	}
+	if rp == nil {
+		s.mu.Unlock()
+		return "", false
+	}
+	var q struct {
+		Branch *string `json:"branch"`
+	}
+	_ = decode(body, &q)
+	branch := rp.defaultBranch
+	if q.Branch != nil && *q.Branch != "" {
+		branch = *q.Branch
+	}
+	base, latency := rp.head(branch), s.writeLatency
+	s.mu.Unlock()
+	if latency > 0 {
+		select {
+		case <-time.After(latency):
+		case <-r.Context().Done():
+		}
+	}
+	return base, true
+}
+
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	// Like GitHub Enterprise Server, the stand-in also answers under
 	// /api/v3 (https://docs.github.com/en/enterprise-server@latest/rest/enterprise-admin,
@@ -466,6 +542,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	reqBody, _ := io.ReadAll(r.Body)
 	ctx := context.Background()
 	in, verr := s.v.ValidateRequest(ctx, s.validationRequest(r), reqBody)
+	hctx := r.Context()
+	if base, ok := s.contentWriteBase(r, reqBody); ok {
+		hctx = context.WithValue(hctx, writeBaseKey{}, base)
+	}
 
 	s.mu.Lock()
 	s.stats.Requests++
@@ -522,7 +602,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			}
 			s.newRepo(owner, fault.RaceCreate, "private", "", true)
 		}
-		res = s.handle(context.WithValue(r.Context(), ctxKey{}, acct), r, reqBody)
+		res = s.handle(context.WithValue(hctx, ctxKey{}, acct), r, reqBody)
 		if fault != nil && fault.Status != 0 {
 			res = s.faultResponse(fault)
 		}
@@ -639,12 +719,12 @@ func (s *Server) faultResponse(f *Fault) response {
 	return res
 }
 
-// validationRequest is r, or for /repositories/{id} (where GitHub's rename
-// redirects point, https://docs.github.com/en/rest/using-the-rest-api/best-practices-for-using-the-rest-api#follow-redirects;
+// validationRequest is r, or for /repositories/{id}/... (where GitHub's
+// rename redirects point, https://docs.github.com/en/rest/using-the-rest-api/best-practices-for-using-the-rest-api#follow-redirects;
 // the OpenAPI description does not list it) the same operation on
-// /repos/{owner}/{repo}, whose contract GitHub serves there.
+// /repos/{owner}/{repo}/..., whose contract GitHub serves there.
 func (s *Server) validationRequest(r *http.Request) *http.Request {
-	id, ok := repositoryID(r.URL.Path)
+	id, rest, ok := repositoryID(r.URL.EscapedPath())
 	if !ok {
 		return r
 	}
@@ -655,18 +735,27 @@ func (s *Server) validationRequest(r *http.Request) *http.Request {
 	}
 	s.mu.Unlock()
 	c := r.Clone(r.Context())
-	c.URL = &url.URL{Path: path, RawQuery: r.URL.RawQuery}
+	u, err := url.Parse(path + rest)
+	if err != nil {
+		return r
+	}
+	u.RawQuery = r.URL.RawQuery
+	c.URL = u
 	return c
 }
 
-// repositoryID parses /repositories/{id}.
-func repositoryID(p string) (int64, bool) {
-	parts := strings.Split(strings.Trim(p, "/"), "/")
-	if len(parts) != 2 || parts[0] != "repositories" {
-		return 0, false
+// repositoryID parses /repositories/{id}<rest>.
+func repositoryID(p string) (id int64, rest string, ok bool) {
+	tail, found := strings.CutPrefix(p, "/repositories/")
+	if !found {
+		return 0, "", false
 	}
-	id, err := strconv.ParseInt(parts[1], 10, 64)
-	return id, err == nil
+	n, rest, _ := strings.Cut(tail, "/")
+	if rest != "" {
+		rest = "/" + rest
+	}
+	id, err := strconv.ParseInt(n, 10, 64)
+	return id, rest, err == nil
 }
 
 func routeOf(p string) string {
@@ -688,6 +777,11 @@ func routeOf(p string) string {
 		return "/orgs/{org}/repos"
 	case len(parts) == 2 && parts[0] == "repositories":
 		return "/repositories/{id}"
+	case len(parts) > 2 && parts[0] == "repositories":
+		if parts[2] == "contents" {
+			return "/repositories/{id}/contents/{path}"
+		}
+		return "/repositories/{id}/" + strings.Join(parts[2:], "/")
 	case len(parts) == 2 && parts[0] == "users":
 		return "/users/{username}"
 	}
