@@ -7,6 +7,8 @@ import (
 
 	"sigs.k8s.io/yaml"
 
+	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
+
 	"github.com/paved-dev/paved/provider/apis/github/v1alpha1"
 )
 
@@ -41,7 +43,8 @@ func TestShippedExampleConverges(t *testing.T) {
 	e.gh.ProtectBranch(testOrg, "svc", "main", *bp.RequiredApprovingReviewCount, bp.EnforceAdmins)
 	e.create(ex.Name, func(f *v1alpha1.RepositoryFile) {
 		f.Spec.ForProvider = ex.Spec.ForProvider
-		f.Spec.ForProvider.Repository = ptr(testOrg + "/svc")
+		// The example's Repository is the environment's "svc".
+		f.Spec.ForProvider.Repository, f.Spec.ForProvider.RepositoryRef = nil, &xpv2.Reference{Name: "svc"}
 	})
 
 	merge := func(n int) {

@@ -95,6 +95,10 @@ func (f *fakeGitHub) CreateBranch(context.Context, string, string, string, strin
 	return ghErr(http.StatusNotImplemented, "not in the fake")
 }
 
+func (f *fakeGitHub) ResetBranch(context.Context, string, string, string, string) error {
+	return ghErr(http.StatusNotImplemented, "not in the fake")
+}
+
 func (f *fakeGitHub) ListPullRequests(context.Context, string, string, string, string) ([]*gh.PullRequest, error) {
 	return nil, nil
 }

@@ -24,6 +24,9 @@ type GitHub interface {
 	GetBranchHead(ctx context.Context, owner, repo, branch string) (string, error)
 	// CreateBranch creates a branch at a commit (POST /repos/{o}/{r}/git/refs).
 	CreateBranch(ctx context.Context, owner, repo, branch, sha string) error
+	// ResetBranch moves a branch to a commit, discarding what it held
+	// (PATCH /repos/{o}/{r}/git/refs/heads/{branch} with force).
+	ResetBranch(ctx context.Context, owner, repo, branch, sha string) error
 	// ListPullRequests lists the pull requests from head into base, newest
 	// first (GET /repos/{o}/{r}/pulls?head=owner:head&base=&state=all).
 	ListPullRequests(ctx context.Context, owner, repo, head, base string) ([]*gh.PullRequest, error)
@@ -69,6 +72,11 @@ func (a apiClient) GetBranchHead(ctx context.Context, owner, repo, branch string
 
 func (a apiClient) CreateBranch(ctx context.Context, owner, repo, branch, sha string) error {
 	_, _, err := a.c.Git.CreateRef(ctx, owner, repo, gh.CreateRef{Ref: "refs/heads/" + branch, SHA: sha})
+	return err
+}
+
+func (a apiClient) ResetBranch(ctx context.Context, owner, repo, branch, sha string) error {
+	_, _, err := a.c.Git.UpdateRef(ctx, owner, repo, "heads/"+branch, gh.UpdateRef{SHA: sha, Force: gh.Ptr(true)})
 	return err
 }
 

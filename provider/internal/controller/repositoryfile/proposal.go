@@ -129,13 +129,30 @@ func (e *external) findProposal(ctx context.Context, cr *v1alpha1.RepositoryFile
 // branch and makes sure a pull request into the target branch is open.
 // Every step is idempotent: a retry after a lost answer reuses the branch,
 // the commit and the pull request.
+//
+// A branch that no open pull request proposes from is left over from an
+// earlier proposal (merged, or closed by a reviewer) and may be behind the
+// target branch or hold commits of its own: it is reset to the target
+// branch's head before it is used again
+// (https://docs.github.com/en/rest/git/refs#update-a-reference, force),
+// so that the new pull request proposes this change and nothing else. Its
+// earlier commits stay reachable from their pull request
+// (refs/pull/<number>/head). The branch of an open pull request is
+// committed to as it is: that pull request is the proposal a reviewer sees.
 func (e *external) propose(ctx context.Context, cr *v1alpha1.RepositoryFile, t target) (*proposal, error) {
 	base, err := e.baseBranch(ctx, t)
 	if err != nil {
 		return nil, err
 	}
 	head := proposalBranch(cr)
-	if _, err := e.gh.GetBranchHead(ctx, t.owner, t.repo, head); ghclient.IsNotFound(err) {
+	prs, err := e.gh.ListPullRequests(ctx, t.owner, t.repo, head, base)
+	if err != nil {
+		return nil, wrap(err, errListPulls)
+	}
+	open := len(prs) > 0 && prs[0].GetState() == "open"
+	cur, err := e.gh.GetBranchHead(ctx, t.owner, t.repo, head)
+	switch {
+	case ghclient.IsNotFound(err):
 		sha, err := e.gh.GetBranchHead(ctx, t.owner, t.repo, base)
 		if err != nil {
 			return nil, wrap(err, errHead)
@@ -143,8 +160,18 @@ func (e *external) propose(ctx context.Context, cr *v1alpha1.RepositoryFile, t t
 		if err := e.gh.CreateBranch(ctx, t.owner, t.repo, head, sha); err != nil && !refExists(err) {
 			return nil, wrap(err, errBranch)
 		}
-	} else if err != nil {
+	case err != nil:
 		return nil, wrap(err, errHead)
+	case !open:
+		sha, err := e.gh.GetBranchHead(ctx, t.owner, t.repo, base)
+		if err != nil {
+			return nil, wrap(err, errHead)
+		}
+		if sha != cur {
+			if err := e.gh.ResetBranch(ctx, t.owner, t.repo, head, sha); err != nil {
+				return nil, wrap(err, errResetBranch)
+			}
+		}
 	}
 	f, err := e.read(ctx, t, head)
 	if err != nil {
@@ -172,11 +199,7 @@ func (e *external) propose(ctx context.Context, cr *v1alpha1.RepositoryFile, t t
 		}
 		p.commit = commitSHA(rsp)
 	}
-	prs, err := e.gh.ListPullRequests(ctx, t.owner, t.repo, head, base)
-	if err != nil {
-		return nil, wrap(err, errListPulls)
-	}
-	if len(prs) > 0 && prs[0].GetState() == "open" {
+	if open {
 		p.number, p.url, p.open = prs[0].GetNumber(), prs[0].GetHTMLURL(), true
 		return p, nil
 	}

@@ -19,6 +19,8 @@ import (
 	"net/http"
 	"strings"
 
+	kerrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -46,6 +48,8 @@ const (
 	errNoRepository  = "spec.forProvider.repository is not set (owner/name), and no repositoryRef or repositorySelector resolved"
 	errBadRepository = "spec.forProvider.repository must be owner/name"
 	errGetRepo       = "cannot get repository from GitHub"
+	errGetRef        = "cannot get the referenced Repository"
+	errWriteLock     = "cannot wait for the other writes to the repository"
 	errGet           = "cannot get file from GitHub"
 	errNotFileType   = "path exists on GitHub but is not a file"
 	errDecode        = "cannot decode file content from GitHub"
@@ -53,12 +57,16 @@ const (
 	errDelete        = "cannot delete file on GitHub"
 	errHead          = "cannot read the head of the branch to propose from"
 	errBranch        = "cannot create the pull request's branch"
+	errResetBranch   = "cannot reset the pull request's branch to the head of the branch it proposes to"
 	errListPulls     = "cannot list pull requests"
 	errCreatePull    = "cannot open pull request"
 	errStateMetrics  = "cannot register the RepositoryFile state metrics recorder"
 
 	// errFmtExists names the file it refuses to touch: path, branch, blob.
 	errFmtExists = "%s already exists on branch %s (blob %s) and this RepositoryFile did not create it: it is left untouched; set spec.forProvider.overwriteOnCreate: true to take it over"
+	// errFmtOtherRepo: the name no longer leads to the referenced
+	// Repository's repository: owner/name, its id, the Repository's id.
+	errFmtOtherRepo = "repository %s/%s on GitHub has id %d, not the id %d the referenced Repository reports: it was renamed and another repository took its old name; nothing is written there, and the file follows once spec.forProvider.repository follows the Repository's current name"
 	// errFmtClosed: a reviewer closed the pull request for this content.
 	errFmtClosed = "pull request %s proposing this content to branch %s was closed without being merged: change spec.forProvider.content or reopen the pull request"
 )
@@ -103,7 +111,12 @@ func Setup(mgr ctrl.Manager, o controller.Options, pool *ghclient.Pool) error {
 // ReconcilerOptions are the managed reconciler options of the
 // RepositoryFile controller, less the event recorder and metrics.
 func ReconcilerOptions(kube client.Client, pool *ghclient.Pool, o controller.Options) []managed.ReconcilerOption {
-	return reconcilerOptions(&connector{kube: kube, pool: pool}, o)
+	return append(reconcilerOptions(&connector{kube: kube, pool: pool, locks: newWriteLocks()}, o),
+		// spec.forProvider.repository follows the referenced Repository's
+		// current owner/name (see refwait.Follower).
+		managed.WithReferenceResolver(refwait.Follower[*v1alpha1.RepositoryFile]{
+			Kind: refKind, Kube: kube, Reset: func(f *v1alpha1.RepositoryFile) { f.Spec.ForProvider.Repository = nil },
+		}))
 }
 
 func reconcilerOptions(c managed.TypedExternalConnector[*v1alpha1.RepositoryFile], o controller.Options) []managed.ReconcilerOption {
@@ -122,8 +135,9 @@ func reconcilerOptions(c managed.TypedExternalConnector[*v1alpha1.RepositoryFile
 // connector produces an external client for a RepositoryFile from its
 // ProviderConfig.
 type connector struct {
-	kube client.Client
-	pool *ghclient.Pool
+	kube  client.Client
+	pool  *ghclient.Pool
+	locks *writeLocks // shared by every reconcile: see serial.go
 }
 
 func (c *connector) Connect(ctx context.Context, cr *v1alpha1.RepositoryFile) (managed.TypedExternalClient[*v1alpha1.RepositoryFile], error) {
@@ -131,7 +145,42 @@ func (c *connector) Connect(ctx context.Context, cr *v1alpha1.RepositoryFile) (m
 	if err != nil {
 		return nil, err
 	}
-	return &external{gh: apiClient{c: g}}, nil
+	want, err := referencedID(ctx, c.kube, cr)
+	if err != nil {
+		return nil, err
+	}
+	return &external{gh: apiClient{c: g}, want: want, locks: c.locks}, nil
+}
+
+// referencedID is GitHub's id of the repository of the Repository that cr
+// references (its status.atProvider.id), or 0 when cr names its repository
+// directly or the Repository is gone.
+//
+// A repository's id survives renames, its name does not: GitHub redirects
+// the old name to the renamed repository only "If you create a new
+// repository under your repository's old name, redirects to the renamed
+// repository will break"
+// (https://docs.github.com/en/repositories/creating-and-managing-repositories/renaming-a-repository).
+// Every write is therefore checked against this id (external.repository)
+// before it is sent. The check uses the documented GET
+// /repos/{owner}/{repo} (https://docs.github.com/en/rest/repos/repos#get-a-repository),
+// not GET /repositories/{id}, which GitHub does not document (go-github
+// RepositoriesService.GetByID: "uses the undocumented GitHub API
+// endpoint"); the name to write to follows the Repository (refwait.Follower).
+func referencedID(ctx context.Context, kube client.Reader, cr *v1alpha1.RepositoryFile) (int64, error) {
+	ref := cr.Spec.ForProvider.RepositoryRef
+	if ref == nil || ref.Name == "" {
+		return 0, nil
+	}
+	r := &v1alpha1.Repository{}
+	err := kube.Get(ctx, types.NamespacedName{Name: ref.Name}, r)
+	if kerrors.IsNotFound(err) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, errors.Wrap(err, errGetRef)
+	}
+	return r.Status.AtProvider.ID, nil
 }
 
 // A file is what GitHub holds at a path on a branch.
@@ -157,9 +206,19 @@ type external struct {
 	gh   GitHub
 	seen *seen
 	repo *gh.Repository // read at most once per reconcile
+	// want is the id of the referenced Repository's repository (0: not
+	// known, see referencedID): a repository under the target's name with
+	// another id is never written to.
+	want  int64
+	locks *writeLocks
 }
 
-// repository reads the target repository once per reconcile.
+// otherRepository is the error for a name that leads to a repository
+// other than the referenced Repository's.
+type otherRepository struct{ error }
+
+// repository reads the target repository once per reconcile, and refuses
+// one whose id is not the referenced Repository's.
 func (e *external) repository(ctx context.Context, t target) (*gh.Repository, error) {
 	if e.repo != nil {
 		return e.repo, nil
@@ -168,8 +227,30 @@ func (e *external) repository(ctx context.Context, t target) (*gh.Repository, er
 	if err != nil {
 		return nil, wrap(err, errGetRepo)
 	}
+	if e.want != 0 && r.GetID() != e.want {
+		return nil, otherRepository{errors.Errorf(errFmtOtherRepo, t.owner, t.repo, r.GetID(), e.want)}
+	}
 	e.repo = r
 	return r, nil
+}
+
+// writable returns the target with the repository's current owner and name
+// (GitHub's answer, so that no write depends on a redirect) and the
+// repository's write lock, once the repository is known to be the
+// referenced one. The caller releases the lock when its writes are done.
+func (e *external) writable(ctx context.Context, t target) (target, *gh.Repository, func(), error) {
+	r, err := e.repository(ctx, t)
+	if err != nil {
+		return t, nil, nil, err
+	}
+	if o, n := r.GetOwner().GetLogin(), r.GetName(); o != "" && n != "" {
+		t.owner, t.repo = o, n
+	}
+	unlock, err := e.locks.lock(ctx, r.GetID())
+	if err != nil {
+		return t, nil, nil, errors.Wrap(err, errWriteLock)
+	}
+	return t, r, unlock, nil
 }
 
 // target is where a RepositoryFile's file lives.
@@ -245,6 +326,11 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.RepositoryFile) (ma
 		// nothing is left to delete.
 		r, err := e.repository(ctx, t)
 		if ghclient.IsNotFound(err) || (err == nil && r.GetArchived()) {
+			return managed.ExternalObservation{ResourceExists: false}, nil
+		}
+		if errors.As(err, &otherRepository{}) {
+			// The name is another repository's now: nothing of ours is
+			// deleted there (nor anything of theirs).
 			return managed.ExternalObservation{ResourceExists: false}, nil
 		}
 		if err != nil {
@@ -407,10 +493,11 @@ func (e *external) Create(ctx context.Context, cr *v1alpha1.RepositoryFile) (man
 	if err != nil {
 		return managed.ExternalCreation{}, err
 	}
-	r, err := e.repository(ctx, t)
+	t, r, unlock, err := e.writable(ctx, t)
 	if err != nil {
 		return managed.ExternalCreation{}, err
 	}
+	defer unlock()
 	if s.recovered {
 		// Our own earlier create, whose answer was lost.
 		setOwner(cr, ownerCreated, r.GetID(), t)
@@ -453,6 +540,11 @@ func (e *external) Update(ctx context.Context, cr *v1alpha1.RepositoryFile) (man
 	if err != nil {
 		return managed.ExternalUpdate{}, err
 	}
+	t, _, unlock, err := e.writable(ctx, t)
+	if err != nil {
+		return managed.ExternalUpdate{}, err
+	}
+	defer unlock()
 	st := &cr.Status.AtProvider
 	rsp, err := e.write(ctx, cr, t, t.branch, s.file)
 	if isProtected(err) {
@@ -485,6 +577,14 @@ func (e *external) Delete(ctx context.Context, cr *v1alpha1.RepositoryFile) (man
 	if err != nil || s.file == nil {
 		return managed.ExternalDelete{}, err
 	}
+	t, _, unlock, err := e.writable(ctx, t)
+	if ghclient.IsNotFound(err) {
+		return managed.ExternalDelete{}, nil // nothing left to delete
+	}
+	if err != nil {
+		return managed.ExternalDelete{}, err
+	}
+	defer unlock()
 	opts := &gh.RepositoryContentFileOptions{Message: gh.Ptr(message(cr)), SHA: gh.Ptr(s.file.sha)}
 	if t.branch != "" {
 		opts.Branch = gh.Ptr(t.branch)
