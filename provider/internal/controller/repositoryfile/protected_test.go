@@ -213,3 +213,46 @@ func TestChangeWhilePullRequestOpenUpdatesIt(t *testing.T) {
 		t.Errorf("after merge: %q, %+v", content, e.get("catalog").Status.Conditions)
 	}
 }
+
+// A proposal branch left over from a refused pull request is reset to the
+// target branch's head before it proposes again: the new pull request
+// holds this change on top of the current main, not the leftover commits.
+func TestReusedProposalBranchIsResetToTheBaseHead(t *testing.T) {
+	e := newEnv(t)
+	e.create("catalog", nil)
+	e.reconcile("catalog", 3)
+	e.gh.ProtectBranch(testOrg, "svc", "main", 1, true)
+	old, _ := e.file("catalog-info.yaml")
+	e.setContent("catalog", old+"spec:\n  owner: team-b\n")
+	e.reconcile("catalog", 2)
+	pendingPR(t, e.get("catalog"), 1)
+	if !e.gh.ClosePullRequest(testOrg, "svc", 1) {
+		t.Fatalf("cannot close #1: %+v", e.pulls())
+	}
+	// A leftover commit on the branch, and main moves on.
+	e.gh.SetFile(testOrg, "svc", "paved/catalog", "leftover.txt", "from the refused proposal\n")
+	e.gh.SetFile(testOrg, "svc", "main", "other.txt", "committed to main since\n")
+
+	e.setContent("catalog", old+"spec:\n  owner: team-c\n")
+	e.reconcile("catalog", 2)
+	f := e.get("catalog")
+	pendingPR(t, f, 2)
+	st, _ := e.gh.Repo(testOrg, "svc")
+	want := map[string]string{
+		"catalog-info.yaml": f.Spec.ForProvider.Content, "README.md": st.Files["main:README.md"], "other.txt": "committed to main since\n",
+	}
+	got := map[string]string{}
+	for k, v := range st.Files {
+		if p, ok := strings.CutPrefix(k, "paved/catalog:"); ok {
+			got[p] = v
+		}
+	}
+	if len(got) != len(want) || got["leftover.txt"] != "" {
+		t.Errorf("proposal branch holds %v, want main's files and the change: %v", got, want)
+	}
+	for p, c := range want {
+		if got[p] != c {
+			t.Errorf("proposal branch %s = %q, want %q", p, got[p], c)
+		}
+	}
+}
