@@ -32,9 +32,16 @@ build() { # name version pkg [module-dir [ldflags]]
   local out="$cache/bin/$name-$version"
   if [ ! -x "$out" ]; then
     mkdir -p "$cache/bin"
-    echo "building $name $version (cached at $out) ..." >&2
-    (cd "$here/tools/$dir" && go build -trimpath -ldflags="$ldflags" -o "$out.tmp" "$pkg")
-    mv "$out.tmp" "$out"
+    # One build per tool at a time: suites run side by side (and by hand)
+    # would otherwise both write $out.tmp. The second waits, then finds it.
+    exec {lock}>"$out.lock"
+    flock "$lock"
+    if [ ! -x "$out" ]; then
+      echo "building $name $version (cached at $out) ..." >&2
+      (cd "$here/tools/$dir" && go build -trimpath -ldflags="$ldflags" -o "$out.tmp" "$pkg")
+      mv "$out.tmp" "$out"
+    fi
+    exec {lock}>&-
   fi
   echo "$out"
 }
