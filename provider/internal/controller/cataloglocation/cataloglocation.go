@@ -37,12 +37,25 @@
 //     registered type and target are the desired ones and the refreshKey
 //     was acted on.
 //   - Update refreshes the location's Location entity when refreshKey
-//     changed. Backstage cannot change a location's type or target in place:
-//     when they differ, Update removes the stale location (only when it is
-//     ours; an adopted one is refused with a condition) and the next
-//     reconcile registers the desired one.
+//     changed.
+//   - Backstage cannot change a location's type or target in place (its
+//     catalog API has only POST, GET and DELETE for locations:
+//     https://backstage.io/docs/features/software-catalog/software-catalog-api#locations).
+//     When they differ from the desired ones (a new path, or a Repository
+//     renamed: spec.forProvider.repositoryURL follows the Repository's
+//     current htmlURL, see refwait.Follower), the desired location is
+//     registered first and the stale one removed after, so that the
+//     catalog never goes without the entities while the resource is Ready:
+//     Observe reports a stale location of ours as absent, Create registers
+//     the desired one and records the stale id in the annotation
+//     backstage.paved.dev/replaced-locations, and once the catalog has read
+//     the new location (its Location entity exists) Update removes the
+//     stale one and asks the catalog to refresh the new one, which then
+//     emits the entities the stale one held. An adopted location is never
+//     replaced: that is refused with a condition.
 //   - Delete removes the location when it is ours (the catalog removes its
-//     entities) and leaves an adopted one alone.
+//     entities), and any stale location of ours not removed yet, and leaves
+//     an adopted one alone.
 //   - Missing or refused credentials surface as conditions with a clear
 //     message; the token is never part of an error, event or status.
 package cataloglocation
@@ -116,6 +129,13 @@ const AnnotationRegistered = "backstage.paved.dev/registered-location"
 // acts on a later key.
 const AnnotationRegisteredRefreshKey = "backstage.paved.dev/registered-refresh-key"
 
+// AnnotationReplaced lists (comma-separated) the ids of locations this
+// CatalogLocation registered and replaced by a location with the desired
+// type and target, until they are removed from the catalog. Create sets it
+// (the managed reconciler persists annotations set by Create); Update
+// removes those locations once the catalog has read the new one.
+const AnnotationReplaced = "backstage.paved.dev/replaced-locations"
+
 // creationGracePeriod is how long a location that was just registered may be
 // reported missing before it is registered again.
 const creationGracePeriod = 5 * time.Second
@@ -164,7 +184,9 @@ func NewReconciler(mgr ctrl.Manager, o controller.Options, c *Connector) *manage
 		// The external name is the catalog's location id, assigned by
 		// Create; it must not default to metadata.name.
 		managed.WithInitializers(),
-		managed.WithReferenceResolver(managed.NewAPISimpleReferenceResolver(mgr.GetClient())),
+		// spec.forProvider.repositoryURL follows the referenced
+		// Repository's current htmlURL and default branch (a rename).
+		managed.WithReferenceResolver(follower(mgr.GetClient())),
 		managed.WithPollInterval(o.PollInterval),
 		// Backstage stores locations in its database: a location it
 		// registered is found by id at once. The default 30 s grace period
@@ -244,16 +266,25 @@ func (e *External) Observe(ctx context.Context, cr *v1alpha1.CatalogLocation) (m
 	if id == "" {
 		return managed.ExternalObservation{ResourceExists: false}, nil
 	}
-	if meta.WasDeleted(cr) && !registered(cr) {
+	deleting := meta.WasDeleted(cr)
+	// Stale locations of ours that still exist (see AnnotationReplaced).
+	stale, err := e.staleLocations(ctx, cr)
+	if err != nil {
+		return managed.ExternalObservation{}, err
+	}
+	if deleting && !registered(cr) {
 		// The managed reconciler removes its finalizer only once Observe
 		// reports the external resource gone; a location this
 		// CatalogLocation did not register is left in the catalog, so it
-		// is reported gone for this resource.
-		return managed.ExternalObservation{ResourceExists: false}, nil
+		// is reported gone for this resource (once no stale location of
+		// ours is left for Delete to remove).
+		return managed.ExternalObservation{ResourceExists: len(stale) > 0}, nil
 	}
 	loc, err := e.Catalog.GetLocation(ctx, id)
 	if backstage.IsNotFound(err) {
-		return managed.ExternalObservation{ResourceExists: false}, nil
+		// While deleting, stale locations of ours are still Delete's to
+		// remove.
+		return managed.ExternalObservation{ResourceExists: deleting && len(stale) > 0}, nil
 	}
 	if err != nil {
 		return managed.ExternalObservation{}, apiError(err, errGetLocation)
@@ -278,10 +309,57 @@ func (e *External) Observe(ctx context.Context, cr *v1alpha1.CatalogLocation) (m
 		cr.SetConditions(xpv2.Available())
 	}
 
+	if !deleting && registered(cr) && !locationMatches(cr, loc) {
+		// Ours, with another type or target than desired: Create
+		// registers the desired location while this one keeps serving its
+		// entities.
+		return managed.ExternalObservation{ResourceExists: false}, nil
+	}
+	// A stale location is removed once the catalog has read the one that
+	// replaces it.
+	replacing := len(stale) > 0 && obs.LocationEntityRef != ""
 	return managed.ExternalObservation{
 		ResourceExists:   true,
-		ResourceUpToDate: locationMatches(cr, loc) && refreshed(cr),
+		ResourceUpToDate: locationMatches(cr, loc) && refreshed(cr) && !replacing,
 	}, nil
+}
+
+// replaced returns the ids AnnotationReplaced lists.
+func replaced(cr *v1alpha1.CatalogLocation) []string {
+	var ids []string
+	for id := range strings.SplitSeq(cr.GetAnnotations()[AnnotationReplaced], ",") {
+		if id = strings.TrimSpace(id); id != "" && id != meta.GetExternalName(cr) {
+			ids = append(ids, id)
+		}
+	}
+	return ids
+}
+
+// staleLocations returns the ids of the replaced locations of ours that are
+// still in the catalog. Backstage's location ids are never reused (UUIDs).
+func (e *External) staleLocations(ctx context.Context, cr *v1alpha1.CatalogLocation) ([]string, error) {
+	var stale []string
+	for _, id := range replaced(cr) {
+		_, err := e.Catalog.GetLocation(ctx, id)
+		if backstage.IsNotFound(err) {
+			continue
+		}
+		if err != nil {
+			return nil, apiError(err, errGetLocation)
+		}
+		stale = append(stale, id)
+	}
+	return stale, nil
+}
+
+// removeStale removes the replaced locations of ours.
+func (e *External) removeStale(ctx context.Context, cr *v1alpha1.CatalogLocation) error {
+	for _, id := range replaced(cr) {
+		if err := e.Catalog.DeleteLocation(ctx, id); err != nil && !backstage.IsNotFound(err) {
+			return apiError(err, errReplace)
+		}
+	}
+	return nil
 }
 
 // observeEntities lists the entities read from loc (including the Location
@@ -385,6 +463,13 @@ func (e *External) Create(ctx context.Context, cr *v1alpha1.CatalogLocation) (ma
 		return managed.ExternalCreation{}, apiError(err, errDryRun)
 	}
 
+	// A location of ours with another type or target is replaced: it is
+	// removed once the catalog has read the new one (see Update).
+	stale := replaced(cr)
+	if registered(cr) {
+		stale = append(stale, meta.GetExternalName(cr))
+	}
+
 	var id string
 	if dry.Exists != nil && *dry.Exists {
 		id, err = e.adopt(ctx, cr, req)
@@ -410,6 +495,9 @@ func (e *External) Create(ctx context.Context, cr *v1alpha1.CatalogLocation) (ma
 		return managed.ExternalCreation{}, err
 	}
 	meta.SetExternalName(cr, id)
+	if len(stale) > 0 {
+		meta.AddAnnotations(cr, map[string]string{AnnotationReplaced: strings.Join(stale, ",")})
+	}
 	return managed.ExternalCreation{}, nil
 }
 
@@ -449,9 +537,10 @@ func (e *External) adopt(ctx context.Context, cr *v1alpha1.CatalogLocation, req 
 	return found.ID, nil
 }
 
-// Update acts on a changed refreshKey, or removes a location whose type or
-// target is not the desired one (it is registered anew by the next
-// reconcile: Backstage cannot change a location in place).
+// Update acts on a changed refreshKey, and removes the stale locations a
+// new registration replaced (see Create) once the catalog has read it.
+// An adopted location whose type or target is not the desired one is
+// refused: it is not ours to replace.
 func (e *External) Update(ctx context.Context, cr *v1alpha1.CatalogLocation) (managed.ExternalUpdate, error) {
 	id := meta.GetExternalName(cr)
 	loc, err := e.Catalog.GetLocation(ctx, id)
@@ -462,13 +551,21 @@ func (e *External) Update(ctx context.Context, cr *v1alpha1.CatalogLocation) (ma
 		if !registered(cr) {
 			return managed.ExternalUpdate{}, errors.Errorf(errReplaceAdopted, id)
 		}
-		if err := e.Catalog.DeleteLocation(ctx, id); err != nil && !backstage.IsNotFound(err) {
-			return managed.ExternalUpdate{}, apiError(err, errReplace)
+		return managed.ExternalUpdate{}, nil // Create replaces it
+	}
+	ref := backstage.EntityRef("Location", backstage.DefaultNamespace, backstage.LocationEntityName(loc.Type, loc.Target))
+	if cr.Status.AtProvider.LocationEntityRef != "" && len(replaced(cr)) > 0 {
+		if err := e.removeStale(ctx, cr); err != nil {
+			return managed.ExternalUpdate{}, err
 		}
-		return managed.ExternalUpdate{}, nil
+		// The catalog drops the entities the stale location emitted;
+		// processed now, the new location emits them again at once rather
+		// than at its next processing cycle.
+		if err := e.Catalog.Refresh(ctx, ref); err != nil {
+			return managed.ExternalUpdate{}, apiError(err, errRefresh)
+		}
 	}
 	if !refreshed(cr) {
-		ref := backstage.EntityRef("Location", backstage.DefaultNamespace, backstage.LocationEntityName(loc.Type, loc.Target))
 		if err := e.Catalog.Refresh(ctx, ref); err != nil {
 			return managed.ExternalUpdate{}, apiError(err, errRefresh)
 		}
@@ -482,6 +579,9 @@ func (e *External) Update(ctx context.Context, cr *v1alpha1.CatalogLocation) (ma
 // named by hand, is left in the catalog.
 func (e *External) Delete(ctx context.Context, cr *v1alpha1.CatalogLocation) (managed.ExternalDelete, error) {
 	cr.SetConditions(xpv2.Deleting())
+	if err := e.removeStale(ctx, cr); err != nil {
+		return managed.ExternalDelete{}, err
+	}
 	if !registered(cr) {
 		return managed.ExternalDelete{}, nil
 	}

@@ -396,16 +396,6 @@ func TestUpdate(t *testing.T) {
 			t.Errorf("refreshed %v (want %s), status %+v, locations %v", f.refreshed, want, cr.Status.AtProvider, f.locations)
 		}
 	})
-	t.Run("TargetChangedRemovesStaleOwnLocation", func(t *testing.T) {
-		f := &fakeCatalog{locations: []backstage.Location{{ID: "id-1", Type: "url", Target: target}}}
-		cr := owned("a", "id-1", v1alpha1.CatalogLocationParameters{Type: "url", Target: ptr(target + ".new")})
-		if _, err := (&External{Catalog: f}).Update(context.Background(), cr); err != nil {
-			t.Fatal(err)
-		}
-		if len(f.locations) != 0 || len(f.refreshed) != 0 {
-			t.Errorf("locations %v, refreshed %v", f.locations, f.refreshed)
-		}
-	})
 	t.Run("TargetChangedLeavesAdoptedLocation", func(t *testing.T) {
 		f := &fakeCatalog{locations: []backstage.Location{{ID: "id-1", Type: "url", Target: target}}}
 		cr := newCR("a", "id-1", v1alpha1.CatalogLocationParameters{Type: "url", Target: ptr(target + ".new"), AdoptExisting: true})
@@ -450,5 +440,82 @@ func TestDelete(t *testing.T) {
 				t.Errorf("calls %q (want %q), %d locations left (want %d)", got, tc.calls, len(f.locations), tc.left)
 			}
 		})
+	}
+}
+
+// A new target (a new path, or a renamed repository) is registered before
+// the stale location is removed, and the stale one only once the catalog
+// has read the new one: the catalog always has a location for the
+// entities. The steps are the managed reconciler's.
+func TestReplaceRegistersFirst(t *testing.T) {
+	newTarget := target + ".new"
+	f := &fakeCatalog{nextID: "id-2", locations: []backstage.Location{{ID: "id-1", Type: "url", Target: target}}, entities: []backstage.Entity{
+		entity("Location", backstage.LocationEntityName("url", target), backstage.LocationRef("url", target)),
+		entity("Component", "svc", backstage.LocationRef("url", target)),
+	}}
+	e := &External{Catalog: f}
+	ctx := context.Background()
+	cr := owned("a", "id-1", v1alpha1.CatalogLocationParameters{Type: "url", Target: ptr(newTarget)})
+
+	// Ours, with the old target: reported absent, so that Create runs;
+	// nothing is removed, and it is still Ready with the old entities.
+	o, err := e.Observe(ctx, cr)
+	if err != nil || o.ResourceExists || cr.GetCondition(xpv2.TypeReady).Status != corev1.ConditionTrue {
+		t.Fatalf("observe the stale location: %+v %v; %+v", o, err, cr.Status.Conditions)
+	}
+	if _, err := e.Create(ctx, cr); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(f.calls, ","); strings.Contains(got, "delete") || meta.GetExternalName(cr) != "id-2" ||
+		cr.GetAnnotations()[AnnotationReplaced] != "id-1" || cr.GetAnnotations()[AnnotationRegistered] != "id-2" || len(f.locations) != 2 {
+		t.Fatalf("create: calls %s, external name %q, annotations %v, locations %v", got, meta.GetExternalName(cr), cr.GetAnnotations(), f.locations)
+	}
+
+	// The catalog has not read the new location yet: the stale one stays.
+	o, err = e.Observe(ctx, cr)
+	if err != nil || !o.ResourceExists || !o.ResourceUpToDate {
+		t.Fatalf("observe before the catalog read the new location: %+v %v", o, err)
+	}
+	// It has: the stale location is removed, and the new one refreshed so
+	// that it emits the entities at once.
+	f.entities = append(f.entities, entity("Location", backstage.LocationEntityName("url", newTarget), backstage.LocationRef("url", newTarget)))
+	o, err = e.Observe(ctx, cr)
+	if err != nil || !o.ResourceExists || o.ResourceUpToDate {
+		t.Fatalf("observe once the catalog read the new location: %+v %v", o, err)
+	}
+	f.calls = nil
+	if _, err := e.Update(ctx, cr); err != nil {
+		t.Fatal(err)
+	}
+	wantRef := "location:default/" + backstage.LocationEntityName("url", newTarget)
+	if len(f.locations) != 1 || f.locations[0].ID != "id-2" || len(f.refreshed) != 1 || f.refreshed[0] != wantRef {
+		t.Errorf("update: locations %v, refreshed %v (want %s)", f.locations, f.refreshed, wantRef)
+	}
+	o, err = e.Observe(ctx, cr)
+	if err != nil || !o.ResourceExists || !o.ResourceUpToDate {
+		t.Errorf("observe after the replacement: %+v %v", o, err)
+	}
+}
+
+// A stale location of ours not removed yet is removed by Delete, also when
+// the current one was adopted.
+func TestDeleteRemovesStaleLocations(t *testing.T) {
+	f := &fakeCatalog{locations: []backstage.Location{{ID: "id-1", Type: "url", Target: target}, {ID: "id-2", Type: "url", Target: target + ".new"}}}
+	cr := newCR("a", "id-2", v1alpha1.CatalogLocationParameters{Type: "url", Target: ptr(target + ".new"), AdoptExisting: true})
+	meta.AddAnnotations(cr, map[string]string{AnnotationRegistered: "id-1", AnnotationReplaced: "id-1"})
+	now := metav1.Now()
+	cr.SetDeletionTimestamp(&now)
+	e := &External{Catalog: f}
+	if o, err := e.Observe(context.Background(), cr); err != nil || !o.ResourceExists {
+		t.Fatalf("observe: %+v %v, want the stale location reported", o, err)
+	}
+	if _, err := e.Delete(context.Background(), cr); err != nil {
+		t.Fatal(err)
+	}
+	if len(f.locations) != 1 || f.locations[0].ID != "id-2" {
+		t.Errorf("locations %v, want only the adopted id-2", f.locations)
+	}
+	if o, err := e.Observe(context.Background(), cr); err != nil || o.ResourceExists {
+		t.Errorf("observe after delete: %+v %v", o, err)
 	}
 }

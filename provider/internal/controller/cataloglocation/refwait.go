@@ -1,6 +1,8 @@
 package cataloglocation
 
 import (
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
 
 	"github.com/crossplane/crossplane-runtime/v2/pkg/resource"
@@ -28,4 +30,13 @@ var refKind = refwait.Kind[*v1alpha1.CatalogLocation]{
 	Resolved: func(l *v1alpha1.CatalogLocation) bool {
 		return l.Spec.ForProvider.RepositoryURL != nil && *l.Spec.ForProvider.RepositoryURL != ""
 	},
+}
+
+// follower resolves spec.forProvider.repositoryURL anew on every
+// reconcile, so that the location's target follows a renamed Repository
+// (see refwait.Follower).
+func follower(kube client.Client) refwait.Follower[*v1alpha1.CatalogLocation] {
+	return refwait.Follower[*v1alpha1.CatalogLocation]{
+		Kind: refKind, Kube: kube, Reset: func(l *v1alpha1.CatalogLocation) { l.Spec.ForProvider.RepositoryURL = nil },
+	}
 }

@@ -246,3 +246,26 @@ func TestBlobURLChanged(t *testing.T) {
 		}
 	}
 }
+
+// The location's repositoryURL follows its Repository's current htmlURL
+// (a rename), not the one it resolved first.
+func TestRepositoryURLFollowsARename(t *testing.T) {
+	l := refLocation("l", "svc", func(l *v1alpha1.CatalogLocation) {
+		l.Spec.ForProvider.RepositoryURL = ptr("https://github.com/acme/svc/blob/main")
+	})
+	kube := refKube(t, l, repository("svc", "https://github.com/acme/svc-renamed", "main"))
+	if err := kube.Get(context.Background(), client.ObjectKeyFromObject(l), l); err != nil {
+		t.Fatal(err)
+	}
+	if err := follower(kube).ResolveReferences(context.Background(), l); err != nil {
+		t.Fatal(err)
+	}
+	got := &v1alpha1.CatalogLocation{}
+	if err := kube.Get(context.Background(), client.ObjectKeyFromObject(l), got); err != nil {
+		t.Fatal(err)
+	}
+	want := "https://github.com/acme/svc-renamed/blob/main/catalog-info.yaml"
+	if tgt := got.Spec.ForProvider.LocationTarget(); tgt != want {
+		t.Errorf("target %q, want %q", tgt, want)
+	}
+}
