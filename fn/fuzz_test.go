@@ -9,6 +9,7 @@ import (
 	"github.com/crossplane/function-sdk-go/logging"
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/structpb"
 
 	"github.com/paved-dev/paved/fn/bucket"
@@ -27,7 +28,11 @@ import (
 // engine family that enforces TLS, every value obeys AWS's rules and
 // siblings bind by controller reference only (checkComposed), and every dependent resource is
 // kept by a ClusterUsage while the database or bucket exists
-// (checkProtected).
+// (checkProtected). A hostile second tenant, a claim of the same name in
+// otherNamespace (or, if that is the first's, of another name), has its
+// own composite of the same spec: neither names the other's namespace or
+// claim, and they share no composed object or cloud name
+// (checkTenantBoundary, checkNoSharedObjects).
 func FuzzRunFunction(f *testing.F) {
 	observedSeeds := []string{
 		``,
@@ -51,18 +56,21 @@ func FuzzRunFunction(f *testing.F) {
 		`{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XBucket", "metadata": {"name": "x", "uid": "u7"}, "spec": {"publicAccess": true}}`,
 		`{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XBucket", "metadata": {"name": "y", "uid": "u8", "labels": {"crossplane.io/claim-name": "c"}}, "spec": {"claimRef": 7}}`,
 		`{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XBucket", "metadata": {"name": "y"}, "spec": {}}`,
+		// A ServiceBundle's nested composites, bound to the bundle's claim.
+		`{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XDatabase", "metadata": {"name": "orders-api-x7k2p-database", "uid": "u9", "labels": {"crossplane.io/claim-name": "orders-api", "crossplane.io/claim-namespace": "team-orders"}}, "spec": {"engine": "postgresql", "size": "small", "claimRef": {"apiVersion": "platform.paved.dev/v1alpha1", "kind": "ServiceBundle", "name": "orders-api", "namespace": "team-orders"}, "writeConnectionSecretToRef": {"name": "orders-api-database", "namespace": "team-orders"}}}`,
+		`{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XBucket", "metadata": {"name": "orders-api-x7k2p-bucket", "uid": "u10"}, "spec": {"claimRef": {"apiVersion": "platform.paved.dev/v1alpha1", "kind": "ServiceBundle", "name": "orders-api", "namespace": "team-orders"}, "writeConnectionSecretToRef": {"name": "orders-api-bucket", "namespace": "team-orders"}}}`,
 		`{"kind": 3, "spec": null}`,
 	) {
 		for _, o := range observedSeeds {
-			f.Add(seed, cidrSeeds[0], o)
+			f.Add(seed, cidrSeeds[0], o, "team-mallory")
 		}
 		for _, c := range cidrSeeds[1:] {
-			f.Add(seed, c, "")
+			f.Add(seed, c, "", "team-orders")
 		}
 	}
 	fn := New(logging.NewNopLogger())
 
-	f.Fuzz(func(t *testing.T, xrJSON, cidrs, observedInstance string) {
+	f.Fuzz(func(t *testing.T, xrJSON, cidrs, observedInstance, otherNamespace string) {
 		xr := &structpb.Struct{}
 		if err := protojson.Unmarshal([]byte(xrJSON), xr); err != nil {
 			return // Not an object; Crossplane never sends one.
@@ -102,6 +110,9 @@ func FuzzRunFunction(f *testing.F) {
 		// ServiceBundle's own invariants are FuzzServiceBundle's.
 		if k, _ := pb.String(xr, "kind"); k == database.Kind || k == bucket.Kind {
 			checkProtected(t, rsp.GetDesired().GetResources())
+			if !fatal {
+				checkOtherTenant(t, fn, req, rsp, otherNamespace)
+			}
 		}
 		for name, r := range rsp.GetDesired().GetResources() {
 			o := r.GetResource()
@@ -232,5 +243,49 @@ func checkProtected(t *testing.T, desired map[string]*fnv1.Resource) {
 	}
 	if len(kept) != len(dependents) {
 		t.Errorf("%d ClusterUsages for %d dependent resources", len(kept), len(dependents))
+	}
+}
+
+// checkOtherTenant composes, beside req's composite (composed as rsp), the composite of a
+// hostile second tenant: a claim of the same name in otherNamespace (of
+// another name if that is the first's namespace), of the same spec, with
+// its own name and uid as Crossplane gives every composite.
+func checkOtherTenant(t *testing.T, fn *Function, req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse, otherNamespace string) {
+	t.Helper()
+	xr, err := compose.ObservedComposite(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	own := tenant{xr.ClaimName, xr.ClaimNamespace}
+	other := tenant{own.claim, otherNamespace}
+	if other == own {
+		other.claim += "-other"
+	}
+	o := proto.Clone(xr.Object).(*structpb.Struct)
+	pb.Set(o, pb.Str(xr.Name+"-q4w8z"), "metadata", "name")
+	pb.Set(o, pb.Str(xr.UID+"-other"), "metadata", "uid")
+	if l := pb.Struct(o, "metadata", "labels"); l != nil {
+		delete(l.GetFields(), "crossplane.io/claim-name")
+		delete(l.GetFields(), "crossplane.io/claim-namespace")
+	}
+	pb.Set(o, pb.Obj(pb.Fields{"apiVersion": pb.Str("platform.paved.dev/v1alpha1"), "kind": pb.Str(xr.Kind[1:] + "Claim"),
+		"name": pb.Str(other.claim), "namespace": pb.Str(other.namespace)}), "spec", "claimRef")
+	otherReq := proto.Clone(req).(*fnv1.RunFunctionRequest)
+	otherReq.Observed = &fnv1.State{Composite: &fnv1.Resource{Resource: o}}
+	otherRsp, err := fn.RunFunction(context.Background(), otherReq)
+	if err != nil {
+		t.Fatalf("RunFunction returned an error instead of a result: %v", err)
+	}
+	if own.claim == "" {
+		return // not a claim's composite: no tenant
+	}
+	for _, e := range checkTenantBoundary(rsp, own, other, claimRef{}) {
+		t.Error(e)
+	}
+	for _, e := range checkTenantBoundary(otherRsp, other, own, claimRef{}) {
+		t.Error("the other tenant: " + e)
+	}
+	for _, e := range checkNoSharedObjects(rsp, otherRsp) {
+		t.Error(e)
 	}
 }

@@ -31,7 +31,7 @@ var Kinds = []Kind{
 		Example: `{"engine": "postgresql", "size": "small"}`},
 	{Composite: bucket.Kind, Claim: "BucketClaim", Composer: bucket.Composer{},
 		Example: `{"noncurrentVersionExpirationDays": 90}`},
-	{Composite: servicebundle.Kind, Claim: "ServiceBundle", Composer: servicebundle.Composer{},
+	{Composite: servicebundle.Kind, Claim: servicebundle.ClaimKind, Composer: servicebundle.Composer{},
 		Example: `{"description": "Orders API", "owner": "orders", "template": "node-service", "database": {"engine": "postgresql", "size": "small"}, "bucket": {}, "environments": ["staging", "production"]}`},
 }
 

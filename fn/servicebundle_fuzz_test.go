@@ -2,13 +2,17 @@ package fn
 
 import (
 	"context"
+	"maps"
 	"slices"
 	"testing"
 
 	"github.com/crossplane/function-sdk-go/logging"
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 	"github.com/crossplane/function-sdk-go/resource"
+	"github.com/google/go-cmp/cmp"
 	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/testing/protocmp"
 	"google.golang.org/protobuf/types/known/structpb"
 
 	"github.com/paved-dev/paved/fn/internal/pb"
@@ -25,6 +29,19 @@ import (
 // the Application's namespace keeps it), nested databases and
 // buckets put their secrets only into the claim's namespace, and the
 // catalog is registered only once repository and file are Ready.
+//
+// A hostile second tenant (otherClaim in otherNamespace: another
+// namespace, or the same claim name elsewhere, or another name in the same
+// namespace) composes its own bundle, and hostile bits put binding
+// attempts into the first tenant's observed state: its nested XDatabase
+// and XBucket observed bound to the other tenant's claims (spec.claimRef,
+// their spec and secret as a force-applied claim would leave them), and
+// the composite labelled with the other's claim. For both tenants the
+// tenant boundary holds (checkTenantBoundary): every nested composite is
+// bound to its own claim and no claim of the other tenant can bind it, no
+// composed object names the other's namespace; what the first tenant's
+// nested composites are is the same with or without the binding attempts;
+// and the tenants' nested composites and secrets never share a name.
 func FuzzServiceBundle(f *testing.F) {
 	var example string
 	for _, k := range Kinds {
@@ -32,41 +49,104 @@ func FuzzServiceBundle(f *testing.F) {
 			example = k.Example
 		}
 	}
-	for _, seed := range []struct{ spec, name, ns string }{
-		{example, "orders-api", "team-orders"},
-		{`{"description": "d", "owner": "o", "template": "go-service"}`, "a", "b"},
-		{`{"description": "d", "owner": "o", "template": "go-service", "database": {"engine": "redis", "size": "small"}}`, "cache", "team"},
-		{`{"description": "d", "owner": "o", "template": "python-service", "bucket": {"noncurrentVersionExpirationDays": 3, "writeConnectionSecretToRef": {"namespace": "kube-system"}}}`, "x", "y"},
-		{`{"description": "d", "owner": "o", "template": "node-service", "environments": ["production", "production"], "replicaCount": 11}`, "Bad--Name-", "ns"},
+	for _, seed := range []struct{ spec, name, ns, otherName, otherNS string }{
+		{example, "orders-api", "team-orders", "orders-api", "team-mallory"},
+		{example, "orders-api", "team-orders", "orders-api-x7k2p", "team-orders"},
+		{example, "orders-api", "team-orders", "bundle-x7k2p-database", "team-mallory"},
+		{`{"description": "d", "owner": "o", "template": "go-service"}`, "a", "b", "a", "argocd"},
+		{`{"description": "d", "owner": "o", "template": "go-service", "database": {"engine": "redis", "size": "small"}}`, "cache", "team", "cache", "team2"},
+		{`{"description": "d", "owner": "o", "template": "python-service", "bucket": {"noncurrentVersionExpirationDays": 3, "writeConnectionSecretToRef": {"namespace": "kube-system"}}}`, "x", "y", "x-bucket", "y"},
+		{`{"description": "d", "owner": "o", "template": "node-service", "database": {"engine": "mysql", "size": "large", "claimRef": {"kind": "DatabaseClaim", "name": "steal", "namespace": "mallory"}}}`, "x", "y", "steal", "mallory"},
+		{`{"description": "d", "owner": "o", "template": "node-service", "environments": ["production", "production"], "replicaCount": 11}`, "Bad--Name-", "ns", "Bad--Name-", "ns2"},
 	} {
-		f.Add(seed.spec, seed.name, seed.ns, true)
-		f.Add(seed.spec, seed.name, seed.ns, false)
+		for _, hostile := range []uint8{0, 7} {
+			f.Add(seed.spec, seed.name, seed.ns, true, seed.otherName, seed.otherNS, hostile)
+			f.Add(seed.spec, seed.name, seed.ns, false, seed.otherName, seed.otherNS, hostile)
+		}
 	}
 	fn := New(logging.NewNopLogger())
 	ready := `{"status": {"conditions": [{"type": "Ready", "status": "True"}]}}`
 
-	f.Fuzz(func(t *testing.T, specJSON, claim, namespace string, observedReady bool) {
+	f.Fuzz(func(t *testing.T, specJSON, claim, namespace string, observedReady bool, otherClaim, otherNamespace string, hostile uint8) {
 		spec := &structpb.Struct{}
 		if err := protojson.Unmarshal([]byte(specJSON), spec); err != nil {
 			return // Not an object; Crossplane never sends one.
 		}
-		spec.Fields["claimRef"] = pb.Obj(pb.Fields{"kind": pb.Str("ServiceBundle"), "name": pb.Str(claim), "namespace": pb.Str(namespace)})
-		xr := &structpb.Struct{Fields: pb.Fields{
-			"apiVersion": pb.Str("platform.paved.dev/v1alpha1"), "kind": pb.Str(servicebundle.Kind),
-			"metadata": pb.Obj(pb.Fields{"name": pb.Str("bundle-x7k2p"), "uid": pb.Str(testUID)}), "spec": structpb.NewStructValue(spec),
-		}}
+		own, other := tenant{claim, namespace}, tenant{otherClaim, otherNamespace}
+		if own == other {
+			other.namespace += "-other" // one claim per name and namespace
+		}
+		xr := bundleXR(spec, "bundle-x7k2p", testUID, own)
 		observed := map[string]*fnv1.Resource{}
 		if observedReady {
 			observed[servicebundle.Repository] = &fnv1.Resource{Resource: resource.MustStructJSON(
 				`{"status": {"atProvider": {"cloneURL": "https://github.com/acme/repo.git"}, "conditions": [{"type": "Ready", "status": "True"}]}}`)}
 			observed[servicebundle.CatalogFile] = &fnv1.Resource{Resource: resource.MustStructJSON(ready)}
 		}
-		req := runReq(bundleInput, &fnv1.State{Composite: &fnv1.Resource{Resource: xr}, Resources: observed})
-		rsp, err := fn.RunFunction(context.Background(), req)
-		if err != nil {
-			t.Fatalf("RunFunction returned an error instead of a result: %v", err)
+		run := func(xr *structpb.Struct, observed map[string]*fnv1.Resource) *fnv1.RunFunctionResponse {
+			rsp, err := fn.RunFunction(context.Background(), runReq(bundleInput, &fnv1.State{Composite: &fnv1.Resource{Resource: xr}, Resources: observed}))
+			if err != nil {
+				t.Fatalf("RunFunction returned an error instead of a result: %v", err)
+			}
+			return rsp
 		}
+		rsp := run(xr, observed)
 		desired := rsp.GetDesired().GetResources()
+
+		// The hostile second tenant: its own bundle of the same spec, and
+		// its binding attempts in the first tenant's observed state.
+		otherRsp := run(bundleXR(proto.Clone(spec).(*structpb.Struct), "bundle-q4w8z", testUID+"-other", other), nil)
+		hostileObserved, hostileXR := maps.Clone(observed), proto.Clone(xr).(*structpb.Struct)
+		for i, n := range []string{servicebundle.Database, servicebundle.Bucket} {
+			if hostile&(1<<i) == 0 || desired[n] == nil {
+				continue
+			}
+			// What a claim of the other tenant that bound the nested
+			// composite would have left: its claimRef, its spec and its
+			// secret (crossplane v2.4.0 claim/syncer_ssa.go).
+			o := proto.Clone(desired[n].GetResource()).(*structpb.Struct)
+			kind, _ := pb.String(o, "kind")
+			pb.Set(o, pb.Obj(pb.Fields{"apiVersion": pb.Str("platform.paved.dev/v1alpha1"), "kind": pb.Str(nestedKinds[kind]),
+				"name": pb.Str(other.claim), "namespace": pb.Str(other.namespace)}), "spec", "claimRef")
+			pb.Set(o, pb.Obj(pb.Fields{"name": pb.Str("stolen"), "namespace": pb.Str(other.namespace)}), "spec", "writeConnectionSecretToRef")
+			pb.Set(o, pb.Str("mysql"), "spec", "engine")
+			pb.Set(o, pb.Obj(pb.Fields{"crossplane.io/claim-name": pb.Str(other.claim), "crossplane.io/claim-namespace": pb.Str(other.namespace)}), "metadata", "labels")
+			hostileObserved[n] = &fnv1.Resource{Resource: o}
+		}
+		if hostile&4 != 0 {
+			pb.Set(hostileXR, pb.Obj(pb.Fields{"crossplane.io/claim-name": pb.Str(other.claim), "crossplane.io/claim-namespace": pb.Str(other.namespace)}), "metadata", "labels")
+		}
+		hostileDesired := run(hostileXR, hostileObserved).GetDesired().GetResources()
+		for _, n := range []string{servicebundle.Database, servicebundle.Bucket} {
+			if diff := cmp.Diff(desired[n].GetResource(), hostileDesired[n].GetResource(), protocmp.Transform()); diff != "" {
+				t.Errorf("the other tenant's binding attempts (hostile %03b) changed the nested %s: -without, +with:\n%s", hostile, n, diff)
+			}
+		}
+		if claim != "" && namespace != "" {
+			ownRef := claimRef{"platform.paved.dev/v1alpha1", servicebundle.ClaimKind, own.claim, own.namespace}
+			otherRef := claimRef{"platform.paved.dev/v1alpha1", servicebundle.ClaimKind, other.claim, other.namespace}
+			for _, e := range checkTenantBoundary(rsp, own, other, ownRef) {
+				t.Error(e)
+			}
+			for _, e := range checkTenantBoundary(otherRsp, other, own, otherRef) {
+				t.Error("the other tenant: " + e)
+			}
+			// Neither tenant's bundle can adopt what the other's composed:
+			// no nested composite or connection secret shared.
+			mine := map[string]string{}
+			for n, r := range desired {
+				for _, id := range boundaryIDs(r.GetResource()) {
+					mine[id] = n
+				}
+			}
+			for n, r := range otherRsp.GetDesired().GetResources() {
+				for _, id := range boundaryIDs(r.GetResource()) {
+					if m, ok := mine[id]; ok {
+						t.Errorf("the other tenant's %s and this tenant's %s are both %s", n, m, id)
+					}
+				}
+			}
+		}
 		if specJSON == example && claim == "orders-api" && namespace == "team-orders" && len(desired) == 0 {
 			t.Fatalf("the registry's example composed nothing: %v", rsp.GetResults())
 		}
@@ -160,7 +240,7 @@ func FuzzServiceBundle(f *testing.F) {
 				if ns, _ := pb.String(o, "spec", "writeConnectionSecretToRef", "namespace"); ns != namespace {
 					t.Errorf("%s writes its secret into namespace %q, want the claim's %q", name, ns, namespace)
 				}
-				for _, k := range []string{"compositionRef", "compositionSelector", "claimRef", "publiclyAccessible", "publicAccess"} {
+				for _, k := range []string{"compositionRef", "compositionSelector", "resourceRef", "publiclyAccessible", "publicAccess"} {
 					if v := pb.Get(o, "spec", k); v != nil && k != "publiclyAccessible" && k != "publicAccess" {
 						t.Errorf("%s passes on spec.%s", name, k)
 					} else if b, ok := pb.Bool(o, "spec", k); ok && b {
@@ -170,4 +250,29 @@ func FuzzServiceBundle(f *testing.F) {
 			}
 		}
 	})
+}
+
+// bundleXR is a ServiceBundle's composite called name with spec, made by
+// the claim of t as Crossplane makes it (spec.claimRef, its labels).
+func bundleXR(spec *structpb.Struct, name, uid string, t tenant) *structpb.Struct {
+	spec.Fields["claimRef"] = pb.Obj(pb.Fields{"apiVersion": pb.Str("platform.paved.dev/v1alpha1"), "kind": pb.Str(servicebundle.ClaimKind),
+		"name": pb.Str(t.claim), "namespace": pb.Str(t.namespace)})
+	return &structpb.Struct{Fields: pb.Fields{
+		"apiVersion": pb.Str("platform.paved.dev/v1alpha1"), "kind": pb.Str(servicebundle.Kind),
+		"metadata": pb.Obj(pb.Fields{"name": pb.Str(name), "uid": pb.Str(uid)}), "spec": structpb.NewStructValue(spec),
+	}}
+}
+
+// boundaryIDs are the identities of what a composed object is or writes
+// that one tenant must never share with another: a nested composite
+// (cluster-scoped, by kind and name) and the Secret it writes.
+func boundaryIDs(o *structpb.Struct) []string {
+	kind, _ := pb.String(o, "kind")
+	if _, nested := nestedKinds[kind]; !nested {
+		return nil
+	}
+	name, _ := pb.String(o, "metadata", "name")
+	sn, _ := pb.String(o, "spec", "writeConnectionSecretToRef", "name")
+	sns, _ := pb.String(o, "spec", "writeConnectionSecretToRef", "namespace")
+	return []string{kind + " " + name, "Secret " + sns + "/" + sn}
 }

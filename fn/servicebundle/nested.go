@@ -13,6 +13,9 @@ import (
 // compositeAPIVersion of paved's composites.
 const compositeAPIVersion = "platform.paved.dev/v1alpha1"
 
+// ClaimKind is the kind of a ServiceBundle's claim.
+const ClaimKind = "ServiceBundle"
+
 // Fields of a DatabaseClaim's and a BucketClaim's spec that a bundle's
 // spec.database and spec.bucket pass on (apis/database and apis/bucket
 // definition.yaml). Nothing else reaches the nested composite: not its
@@ -25,9 +28,10 @@ var (
 // nestedComposite is an XDatabase or XBucket with the spec the claim asked
 // for: its own Composition composes and validates it (the bundle never
 // re-implements that), and Crossplane writes its connection secret into
-// the team's namespace, next to the claim, as <service>-<what>.
+// the team's namespace, next to the claim, as <service>-<what>. It is
+// bound to the bundle's claim (owner) so that no other claim can bind it.
 func nestedComposite(xr *compose.Composite, s *service, kind, what string, spec *structpb.Struct, known []string) *structpb.Struct {
-	fields := make(pb.Fields, len(known)+1)
+	fields := make(pb.Fields, len(known)+2)
 	for _, k := range known {
 		if v, ok := spec.GetFields()[k]; ok {
 			fields[k] = v
@@ -37,12 +41,72 @@ func nestedComposite(xr *compose.Composite, s *service, kind, what string, spec 
 		"name":      pb.Str(connectionSecret(s, what)),
 		"namespace": pb.Str(s.namespace),
 	})
+	fields["claimRef"] = owner(xr)
 	return &structpb.Struct{Fields: pb.Fields{
 		"apiVersion": pb.Const(compositeAPIVersion),
 		"kind":       pb.Const(kind),
 		"metadata":   pb.Obj(pb.Fields{"name": pb.Str(naming.Object(xr.Name, what))}),
 		"spec":       pb.Obj(fields),
 	}}
+}
+
+// owner is the spec.claimRef of a nested composite: the bundle's claim, or
+// the bundle's composite itself when a platform engineer made it without
+// one. Never empty, never the tenant's choice (the claim's spec cannot set
+// an XR's claimRef: Crossplane strips it, syncer_ssa.go below).
+//
+// Without it any claim of the nested kind, in any namespace, could bind the
+// nested composite by naming it in spec.resourceRef: crossplane v2.4.0
+// internal/controller/apiextensions/claim/reconciler.go (Reconcile) refuses
+// a claim only if the XR's spec.claimRef is set and differs from the
+// claim's {apiVersion, kind, name, namespace} ("we only check the claim ref
+// if the XR has one - this allows us to bind unbound claims"), with the
+// Synced=False message "refusing to operate on composite resource ... that
+// is not bound to this claim" (errFmtUnbound); otherwise syncer_ssa.go
+// (ServerSideCompositeSyncer.Sync) force-applies the claim's spec and
+// claimRef onto the XR, and reconciler.go then copies the XR's connection
+// secret (the database's master password) into the claim's namespace. No
+// DatabaseClaim or BucketClaim can equal a reference of kind ServiceBundle
+// or XServiceBundle, whatever its name and namespace, so the nested
+// composite can be bound by none.
+//
+// What else reads an XR's claimRef in core v2.4.0: the composite reconciler
+// records the nested composite's claim-targeted events on the bundle's
+// claim as well (internal/controller/apiextensions/composite/reconciler.go,
+// getClaimFromXR), and the nested kind's claim controller is asked to
+// reconcile a claim of the bundle's name, which is not of its kind
+// (internal/controller/apiextensions/offered/watch.go,
+// EnqueueRequestForClaim); neither changes the nested composite.
+//
+// An admission policy refusing such a binding cannot ship with paved's
+// Configuration: a Configuration package may hold only XRDs, Compositions,
+// ManagedResourceActivationPolicies and Operations (crossplane-runtime
+// v2.4.0 pkg/xpkg/lint.go, NewConfigurationLinter).
+func owner(xr *compose.Composite) *structpb.Value {
+	if xr.ClaimName == "" {
+		return pb.Obj(pb.Fields{
+			"apiVersion": pb.Str(xr.APIVersion),
+			"kind":       pb.Str(xr.Kind),
+			"name":       pb.Str(xr.Name),
+			"namespace":  pb.Str(""), // a cluster-scoped composite
+		})
+	}
+	// A claim has its composite's group and version (crossplane-runtime
+	// v2.4.0 pkg/xcrd/crd.go, ForCompositeResourceClaim); Crossplane
+	// records the claim's apiVersion and kind in the composite's claimRef.
+	apiVersion, kind := xr.ClaimAPIVersion, xr.ClaimKind
+	if apiVersion == "" {
+		apiVersion = xr.APIVersion
+	}
+	if kind == "" {
+		kind = ClaimKind
+	}
+	return pb.Obj(pb.Fields{
+		"apiVersion": pb.Str(apiVersion),
+		"kind":       pb.Str(kind),
+		"name":       pb.Str(xr.ClaimName),
+		"namespace":  pb.Str(xr.ClaimNamespace),
+	})
 }
 
 // connectionSecret is the name of the Secret, in the team's namespace, that

@@ -43,10 +43,12 @@ type Composite struct {
 	// UID is the composite's metadata.uid, assigned by the API server.
 	UID string
 
-	// ClaimKind, ClaimName and ClaimNamespace identify the claim, if any.
-	ClaimKind      string
-	ClaimName      string
-	ClaimNamespace string
+	// ClaimAPIVersion, ClaimKind, ClaimName and ClaimNamespace identify
+	// the claim, if any.
+	ClaimAPIVersion string
+	ClaimKind       string
+	ClaimName       string
+	ClaimNamespace  string
 
 	// names and namesUID remember Names (a digest of the uid) for the
 	// Name and UID they were made from.
@@ -132,6 +134,7 @@ func ObservedComposite(req *fnv1.RunFunctionRequest) (*Composite, error) {
 	}
 	// Legacy composites record their claim in spec.claimRef; Crossplane also
 	// labels them with the claim's name and namespace.
+	c.ClaimAPIVersion, _ = pb.String(o, "spec", "claimRef", "apiVersion")
 	c.ClaimKind, _ = pb.String(o, "spec", "claimRef", "kind")
 	c.ClaimName, _ = pb.String(o, "spec", "claimRef", "name")
 	c.ClaimNamespace, _ = pb.String(o, "spec", "claimRef", "namespace")

@@ -7,6 +7,7 @@ import (
 
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 	"github.com/crossplane/function-sdk-go/resource"
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/paved-dev/paved/fn/internal/awsrules"
 	"github.com/paved-dev/paved/fn/internal/pb"
@@ -110,5 +111,46 @@ func TestParsed(t *testing.T) {
 	}
 	if v, _ := Parsed(&Composite{Name: "y"}, parse); v != "parsed y" || calls != 2 {
 		t.Errorf("another composite: got %q after %d parses, want its own parse", v, calls)
+	}
+}
+
+// TestObservedCompositeClaim reads the claim a composite names: all of
+// spec.claimRef (its apiVersion and kind included, which a nested
+// composite's claim reference repeats), or Crossplane's labels.
+func TestObservedCompositeClaim(t *testing.T) {
+	type claim struct{ APIVersion, Kind, Name, Namespace string }
+	cases := map[string]struct {
+		reason string
+		xr     string
+		want   claim
+	}{
+		"ClaimRef": {
+			reason: "Crossplane records a claim's composite's claim in spec.claimRef.",
+			xr: `{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XServiceBundle", "metadata": {"name": "orders-api-x7k2p", "uid": "u"},
+				"spec": {"claimRef": {"apiVersion": "platform.paved.dev/v1beta1", "kind": "ServiceBundle", "name": "orders-api", "namespace": "team-orders"}}}`,
+			want: claim{"platform.paved.dev/v1beta1", "ServiceBundle", "orders-api", "team-orders"},
+		},
+		"Labels": {
+			reason: "Without spec.claimRef, Crossplane's claim labels name it; its apiVersion and kind are unknown.",
+			xr: `{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XDatabase", "metadata": {"name": "orders-db-x7k2p", "uid": "u",
+				"labels": {"crossplane.io/claim-name": "orders-db", "crossplane.io/claim-namespace": "orders"}}, "spec": {}}`,
+			want: claim{Name: "orders-db", Namespace: "orders"},
+		},
+		"None": {
+			reason: "A composite made without a claim names none.",
+			xr:     `{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XDatabase", "metadata": {"name": "orders-db", "uid": "u"}, "spec": {}}`,
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			c, err := ObservedComposite(&fnv1.RunFunctionRequest{Observed: &fnv1.State{Composite: &fnv1.Resource{Resource: resource.MustStructJSON(tc.xr)}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := claim{c.ClaimAPIVersion, c.ClaimKind, c.ClaimName, c.ClaimNamespace}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("%s\nObservedComposite(...) claim: -want, +got:\n%s", tc.reason, diff)
+			}
+		})
 	}
 }
