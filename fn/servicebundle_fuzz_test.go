@@ -185,6 +185,28 @@ func FuzzServiceBundle(f *testing.F) {
 		if n, _ := pb.String(repo, "metadata", "name"); n != claim {
 			t.Errorf("repository is named %q, want the service's name %q", n, claim)
 		}
+		// Production deploys from release: it exists, protected with a
+		// review enforced on administrators, in this bundle's repository
+		// (by controller reference), never adopted.
+		release := desired[servicebundle.ReleaseBranch].GetResource()
+		if release == nil {
+			t.Fatal("no release branch composed")
+		}
+		if b, _ := pb.String(release, "spec", "forProvider", "branch"); b != "release" {
+			t.Errorf("release branch is %q, want release", b)
+		}
+		if n, _ := pb.Number(release, "spec", "forProvider", "protection", "requiredApprovingReviewCount"); n < 1 {
+			t.Errorf("release needs %v approving reviews, want at least 1", n)
+		}
+		if a, _ := pb.Bool(release, "spec", "forProvider", "protection", "enforceAdmins"); !a {
+			t.Error("release's protection does not apply to administrators")
+		}
+		if a, _ := pb.Bool(release, "spec", "forProvider", "adoptExisting"); a {
+			t.Error("the release Branch adopts an existing branch")
+		}
+		if m, _ := pb.Bool(release, "spec", "forProvider", "repositorySelector", "matchControllerRef"); !m {
+			t.Error("the release Branch does not select its Repository by controller reference")
+		}
 		if _, ok := desired[servicebundle.CatalogLocation]; ok != observedReady {
 			t.Errorf("catalog registration composed = %t with repository and file Ready = %t", ok, observedReady)
 		}

@@ -28,7 +28,7 @@ func TestComposedObjects(t *testing.T) {
 	set, _ := compose1(t, fullSpec, map[string]string{Repository: readyRepo, CatalogFile: readyFile})
 	rsp := &fnv1.RunFunctionResponse{}
 	set.Write(rsp)
-	names := []string{Repository, CatalogFile, CatalogLocation, "protect-" + usageRegistered, Database, Bucket, "application-staging", "application-production",
+	names := []string{Repository, CatalogFile, ReleaseBranch, CatalogLocation, "protect-" + usageRegistered, Database, Bucket, "application-staging", "application-production",
 		"protect-" + usageDeployedPrefix + "staging", "protect-" + usageDeployedPrefix + "production"}
 	if len(rsp.GetDesired().GetResources()) != len(names) {
 		t.Errorf("composed %d resources, want %d", len(rsp.GetDesired().GetResources()), len(names))
@@ -78,6 +78,8 @@ func init() {
 var providerTypes = map[schema.GroupVersionKind]func() runtime.Object{
 	githubv1alpha1.RepositoryGroupVersionKind:         func() runtime.Object { return &githubv1alpha1.Repository{} },
 	githubv1alpha1.RepositoryFileGroupVersionKind:     func() runtime.Object { return &githubv1alpha1.RepositoryFile{} },
+	githubv1alpha1.BranchGroupVersionKind:             func() runtime.Object { return &githubv1alpha1.Branch{} },
+	githubv1alpha1.TeamRepositoryGroupVersionKind:     func() runtime.Object { return &githubv1alpha1.TeamRepository{} },
 	backstagev1alpha1.CatalogLocationGroupVersionKind: func() runtime.Object { return &backstagev1alpha1.CatalogLocation{} },
 }
 

@@ -80,6 +80,7 @@ func (Composer) Compose(xr *compose.Composite, e *env.Environment, set *compose.
 	obs := observe(set)
 	set.AddObject(Repository, repository(s, st), nil)
 	set.AddObject(CatalogFile, catalogFile(xr, s, st, content), nil)
+	set.AddObject(ReleaseBranch, releaseBranch(xr, st), nil)
 	if obs.register() {
 		set.AddObject(CatalogLocation, catalogLocation(xr, s, st, obs.commit), registered(componentRef(s)))
 		// Deleting the bundle removes the registration before the

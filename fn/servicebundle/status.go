@@ -55,7 +55,7 @@ func (Composer) Status(xr *compose.Composite, set *compose.Set) compose.Status {
 		st.Fields["catalogEntityRef"] = pb.Str(componentRef(s))
 	}
 
-	repository := set.Condition(ConditionRepository, Repository, CatalogFile)
+	repository := set.Condition(ConditionRepository, Repository, CatalogFile, ReleaseBranch)
 	st.Conditions = append(st.Conditions, repository)
 	if set.Desired(CatalogLocation) == nil {
 		st.Conditions = append(st.Conditions, waitingFor(ConditionCatalog,

@@ -130,7 +130,7 @@ func (b *bundleRun) create(ctx context.Context, t *testing.T, spec map[string]an
 			return err
 		}
 		refs := kinds(resourceRefs(xr))
-		for _, k := range []string{"Repository", "RepositoryFile", "XDatabase", "XBucket"} {
+		for _, k := range []string{"Repository", "RepositoryFile", "Branch", "XDatabase", "XBucket"} {
 			if _, ok := refs[k]; !ok {
 				return fmt.Errorf("composite lists %v; conditions: %s", refs, conditionsString(xr))
 			}
@@ -440,6 +440,13 @@ func (b *bundleRun) checkRepository(ctx context.Context, t *testing.T) {
 	expect(t, "main protected", st.Protected, true)
 	expect(t, "main's required approving reviews", st.RequiredReviews, 1)
 	expect(t, "repository archived", st.Archived, false)
+	// Production deploys from release: created from main's head, and
+	// changed only through a reviewed pull request, administrators
+	// included.
+	release, ok := b.g.GitHub.Protection(platformOwner, b.name, "release")
+	expect(t, "release protected", ok, true)
+	expect(t, "release's required approving reviews", release.RequiredReviews, 1)
+	expect(t, "release's protection applies to administrators", release.EnforceAdmins, true)
 	file, err := get(ctx, b.refs["RepositoryFile"].APIVersion, "RepositoryFile", "", b.refs["RepositoryFile"].Name)
 	if err != nil {
 		t.Fatal(err)
