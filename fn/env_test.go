@@ -168,13 +168,13 @@ func TestEnvironment(t *testing.T) {
 }
 
 func TestMySQL(t *testing.T) {
-	req := runReq(input, &fnv1.State{Composite: xdatabase(`{"engine": "mysql", "size": "medium", "version": "8.0.39", "storageGB": 100}`)})
+	req := runReq(input, &fnv1.State{Composite: xdatabase(`{"engine": "mysql", "size": "medium", "version": "8.4.3", "storageGB": 100}`)})
 	rsp, err := New(logging.NewNopLogger()).RunFunction(context.Background(), req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := map[string]any{
-		".spec.forProvider.engine": "mysql", ".spec.forProvider.engineVersion": "8.0.39", ".spec.forProvider.instanceClass": "db.r6g.large",
+		".spec.forProvider.engine": "mysql", ".spec.forProvider.engineVersion": "8.4.3", ".spec.forProvider.instanceClass": "db.r6g.large",
 		".spec.forProvider.allocatedStorage": 100.0, ".spec.forProvider.port": 3306.0,
 		".spec.forProvider.enabledCloudwatchLogsExports": []any{"error", "slowquery"},
 	}

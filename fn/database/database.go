@@ -53,6 +53,7 @@ var DefaultInstanceClasses = map[string]string{
 
 type engine struct {
 	rds            string
+	title          string // as a message names it
 	port           int
 	defaultVersion string
 	version        *regexp.Regexp
@@ -63,6 +64,7 @@ type engine struct {
 var engines = map[string]engine{
 	"postgresql": {
 		rds:            "postgres",
+		title:          "PostgreSQL",
 		port:           5432,
 		defaultVersion: "15",
 		version:        regexp.MustCompile(`^1[3-7](\.[0-9]{1,2})?$`),
@@ -70,9 +72,11 @@ var engines = map[string]engine{
 		logs:           []string{"postgresql", "upgrade"},
 	},
 	"mysql": {
-		rds:            "mysql",
-		port:           3306,
-		defaultVersion: "8.0",
+		rds:   "mysql",
+		title: "MySQL",
+		port:  3306,
+		// 8.0 is past RDS standard support (supportCalendar).
+		defaultVersion: "8.4",
 		version:        regexp.MustCompile(`^8\.(0|4)(\.[0-9]{1,2})?$`),
 		versionAllowed: "MySQL \"8.0\" or \"8.4\", optionally with a patch version (e.g. \"8.0.39\")",
 		logs:           []string{"error", "slowquery"},
@@ -84,11 +88,15 @@ var Engines = []string{"postgresql", "mysql"}
 
 // claim is a validated DatabaseClaim spec.
 type claim struct {
-	name      string
-	engine    engine
-	version   string
-	size      string
-	storageGB int
+	name    string
+	engine  engine
+	version string
+	// versionSet: the claim names its version; otherwise it is the
+	// default of a new database, or the running major version of an
+	// existing one (see onExisting).
+	versionSet bool
+	size       string
+	storageGB  int
 }
 
 // storageAllowed says, for an error, what the claim may set.
@@ -117,7 +125,7 @@ func parse(spec *structpb.Struct) (*claim, error) {
 	}
 
 	if v, set := pb.String(spec, "version"); set {
-		c.version = v
+		c.version, c.versionSet = v, true
 		if c.engine.version != nil && !c.engine.version.MatchString(v) {
 			errs.Add(field.Invalid("spec.version", v, "for engine "+name+": "+c.engine.versionAllowed))
 		}
@@ -161,6 +169,15 @@ func (Composer) Compose(xr *compose.Composite, e *env.Environment, s *compose.Se
 	c, err := parse(xr.Spec())
 	if err != nil {
 		return err
+	}
+	obs := s.Observed(Instance)
+	running := c.onExisting(obs)
+	if obs == nil {
+		if why := newVersionPastSupport(c.engine, c.version, now()); why != "" {
+			var errs field.List
+			errs.Add(field.Invalid("spec.version", c.version, why))
+			return errs.Err()
+		}
 	}
 	if err := e.RequireNetwork(); err != nil {
 		return err
@@ -261,7 +278,7 @@ func (Composer) Compose(xr *compose.Composite, e *env.Environment, s *compose.Se
 		"region":                  region,
 		"identifier":              pb.Str(identifier),
 		"engine":                  pb.Str(c.engine.rds),
-		"engineVersion":           pb.Str(c.version),
+		"engineVersion":           pb.Str(engineVersion(c.engine.rds, c.version, running)),
 		"instanceClass":           pb.Str(class),
 		"allocatedStorage":        pb.Int(c.storageGB),
 		"storageType":             pb.Str("gp3"),
@@ -347,6 +364,15 @@ func (Composer) Status(_ *compose.Composite, s *compose.Set) compose.Status {
 	if ok && port > 0 {
 		st.Fields["port"] = pb.Num(port)
 		cd["port"] = []byte(strconv.Itoa(int(port)))
+	}
+
+	// An existing database says whether RDS bills it for Extended
+	// Support; a new one is refused on a version past standard support.
+	if version := runningVersion(obs); version != "" {
+		rdsEngine, _ := pb.String(s.Desired(Instance), "spec", "forProvider", "engine")
+		if c := supportCondition(rdsEngine, version, now()); c != nil {
+			st.Conditions = append(st.Conditions, c)
+		}
 	}
 
 	if obs != nil {

@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
+
+	"google.golang.org/protobuf/types/known/structpb"
 
 	"github.com/paved-dev/paved/fn/internal/compose"
 	"github.com/paved-dev/paved/fn/internal/env"
@@ -44,6 +47,7 @@ func (Composer) Check(xr *compose.Composite, s *compose.Set) error {
 	if err != nil {
 		return nil //nolint:nilerr // Compose reports it.
 	}
+	running := c.onExisting(obs)
 	var errs field.List
 
 	// The engine of a DB instance cannot be changed: ModifyDBInstance has
@@ -72,19 +76,17 @@ func (Composer) Check(xr *compose.Composite, s *compose.Set) error {
 			"at least %d, the storage the existing database has: RDS cannot shrink allocated storage", int(storage))))
 	}
 
-	// An engine version can go up (a new major version with
-	// allowMajorVersionUpgrade), never down: RDS has no downgrade
+	// A major version can go up (with allowMajorVersionUpgrade), never
+	// down: RDS has no downgrade
 	// (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_UpgradeDBInstance.Upgrading.html).
-	// The running version (engineVersionActual) is the reference: with
-	// autoMinorVersionUpgrade it is ahead of a claim that names only the
-	// major version, which is not a downgrade.
-	running, _ := pb.String(obs, "status", "atProvider", "engineVersionActual")
-	if running == "" {
-		running, _ = pb.String(obs, "spec", "forProvider", "engineVersion")
-	}
-	if running != "" && olderVersion(c.version, running) {
+	// The running version (engineVersionActual) is the reference. Within
+	// the running major version nothing is refused: autoMinorVersionUpgrade
+	// moves the instance past a claim's minor version ("15.7" while 15.8
+	// runs), and the instance keeps what it runs (see engineVersion).
+	if running != "" && olderVersion(majorVersion(c.engine.rds, c.version), majorVersion(c.engine.rds, running)) {
 		errs.Add(field.Invalid("spec.version", c.version, fmt.Sprintf(
-			"%s or later, the version the existing database runs: RDS cannot downgrade a database", running)))
+			"%s or later, the major version the existing database runs (%s): RDS cannot downgrade a database",
+			majorVersion(c.engine.rds, running), running)))
 	}
 	if err := errs.Err(); err != nil {
 		return &compose.ChangeError{Err: err}
@@ -121,4 +123,55 @@ func olderVersion(requested, running string) bool {
 		}
 	}
 	return false
+}
+
+// runningVersion is the engine version the existing instance obs runs, as
+// provider-aws observed it: engineVersionActual, or the spec's (what was
+// last asked for) before it has observed one. "" for no instance.
+func runningVersion(obs *structpb.Struct) string {
+	v, _ := pb.String(obs, "status", "atProvider", "engineVersionActual")
+	if v == "" {
+		v, _ = pb.String(obs, "spec", "forProvider", "engineVersion")
+	}
+	return v
+}
+
+// onExisting adapts the claim to the existing instance obs (nil: none) and
+// returns the version it runs. A claim that names no version asks for the
+// running major version, not the default: a new default (MySQL 8.0 to 8.4)
+// must not upgrade databases that exist.
+func (c *claim) onExisting(obs *structpb.Struct) string {
+	running := runningVersion(obs)
+	if running != "" && !c.versionSet {
+		c.version = majorVersion(c.engine.rds, running)
+	}
+	return running
+}
+
+// engineVersion is the instance's spec.forProvider.engineVersion for a
+// claim asking for version while running runs. An instance that
+// autoMinorVersionUpgrade moved ahead of the claim's minor version within
+// its major version keeps the version it runs: sent as the claim's,
+// provider-aws would ask RDS to go back (terraform-provider-aws keeps
+// engine_version as configured only when it is a prefix of the running
+// version, internal/service/rds/engine_version.go
+// compareActualEngineVersion, and otherwise plans the configured one), which
+// RDS refuses. A version that names only the major version ("15") is such
+// a prefix and is sent as it is.
+func engineVersion(rdsEngine, version, running string) string {
+	if running != "" && majorVersion(rdsEngine, version) == majorVersion(rdsEngine, running) && olderVersion(version, running) {
+		return running
+	}
+	return version
+}
+
+// ObservedKey is what Compose reads of the observed instance besides the
+// names it keeps (compose.Set.ObservedIdentity): the version it runs. A new
+// database's claim is refused once its version is past RDS standard
+// support, so what is composed for it holds for the day.
+func (Composer) ObservedKey(s *compose.Set) []string {
+	if obs := s.Observed(Instance); obs != nil {
+		return []string{"running=" + runningVersion(obs)}
+	}
+	return []string{"new on " + now().UTC().Format(time.DateOnly)}
 }
