@@ -324,13 +324,17 @@ func (Composer) Compose(xr *compose.Composite, e *env.Environment, s *compose.Se
 	if e.KMSKeyID != "" {
 		fp["kmsKeyId"] = pb.Str(e.KMSKeyID)
 	}
+	var opts []compose.Option
+	if g := pendingReboot(s, obs, c.engine.rds, pgCloudName); g != "" {
+		opts = append(opts, withAnnotation(AnnotationTLSPendingReboot, g))
+	}
 	s.Add(Instance, "rds.aws.upbound.io/v1beta2", "Instance", instance, pb.Fields{
 		"forProvider": pb.Obj(fp),
 		"writeConnectionSecretToRef": pb.Obj(pb.Fields{
 			"namespace": pb.Str(e.ConnectionSecretNamespace),
 			"name":      pb.Str(connSecret),
 		}),
-	})
+	}, opts...)
 	s.Protect(Instance, "has deletion protection that only a platform operator lifts (RDS then takes the final snapshot "+finalSnapshot+")",
 		append(compose.Keep(SecurityGroup, SecurityGroupRule, SubnetGroup), compose.Kept{Name: pgName, Usage: "parameter-group"})...)
 
@@ -375,6 +379,10 @@ func (Composer) Status(_ *compose.Composite, s *compose.Set) compose.Status {
 		if c := supportCondition(rdsEngine, version, now()); c != nil {
 			st.Conditions = append(st.Conditions, c)
 		}
+	}
+
+	if c := tlsCondition(obs, s.Desired(Instance)); c != nil {
+		st.Conditions = append(st.Conditions, c)
 	}
 
 	if obs != nil {
