@@ -18,7 +18,9 @@ import (
 // TestDatabaseDayTwo: changes an existing database cannot make are refused.
 // The API server refuses an engine change (the XRD's CEL transition rule);
 // function-paved refuses a smaller disk than the instance has, says so on
-// the claim, and changes nothing. A change the provider cannot apply
+// the claim, and changes nothing. A TLS group bound to an existing instance
+// is reported pending a reboot until the operator says it rebooted; a
+// claim pinned behind the minor version RDS moved to is not refused. A change the provider cannot apply
 // (Synced=False) makes DatabaseReady False with the provider's message.
 func TestDatabaseDayTwo(t *testing.T) {
 	requireInstalled(t)
@@ -36,13 +38,57 @@ func TestDatabaseDayTwo(t *testing.T) {
 		at := map[string]any{"id": r.refs[k].Name}
 		if k == "Instance" {
 			at = map[string]any{"address": name + ".c9akciq32.eu-west-1.rds.amazonaws.com", "port": int64(5432),
-				"allocatedStorage": int64(50), "engineVersionActual": "15.7"}
+				"allocatedStorage": int64(50), "engineVersionActual": "15.7",
+				// Made before paved bound its TLS group: RDS's default.
+				"parameterGroupName": "default.postgres15"}
 		}
 		if err := markReady(ctx, r.refs[k], at); err != nil {
 			t.Fatalf("provider step, %s: %v", k, err)
 		}
 	}
 	waitCondition(ctx, t, waitLimit, claimVersion, r.kind, ns, name, "DatabaseReady", "True")
+
+	// paved's TLS group, bound to an instance that had another, waits for a
+	// reboot: the claim says so, and the Instance remembers it until a
+	// platform operator says the instance was rebooted with it.
+	group, _ := field(r.composedResource(ctx, t, "ParameterGroup"), "metadata", "annotations", "crossplane.io/external-name").(string)
+	waitCondition(ctx, t, waitLimit, claimVersion, r.kind, ns, name, "TLSEnforced", "False")
+	pendingAnnotation := func(ctx context.Context) (string, error) {
+		u, err := get(ctx, r.refs["Instance"].APIVersion, r.refs["Instance"].Kind, "", r.refs["Instance"].Name)
+		if err != nil {
+			return "", err
+		}
+		return u.GetAnnotations()["paved.dev/tls-pending-reboot"], nil
+	}
+	eventually(ctx, t, waitLimit, "the Instance records the group pending a reboot", func(ctx context.Context) error {
+		if got, err := pendingAnnotation(ctx); err != nil || got != group {
+			return fmt.Errorf("paved.dev/tls-pending-reboot = %q (%v), want %q", got, err, group)
+		}
+		return nil
+	})
+	// provider-aws binds it; then the operator reboots and annotates.
+	if err := markReady(ctx, r.refs["Instance"], map[string]any{"parameterGroupName": group}); err != nil {
+		t.Fatal(err)
+	}
+	if err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		u, err := get(ctx, r.refs["Instance"].APIVersion, r.refs["Instance"].Kind, "", r.refs["Instance"].Name)
+		if err != nil {
+			return err
+		}
+		a := u.GetAnnotations()
+		a["paved.dev/rebooted-for-tls"] = group
+		u.SetAnnotations(a)
+		return cp.Client.Update(ctx, u)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	waitCondition(ctx, t, waitLimit, claimVersion, r.kind, ns, name, "TLSEnforced", "True")
+	eventually(ctx, t, waitLimit, "the Instance forgets the pending reboot", func(ctx context.Context) error {
+		if got, err := pendingAnnotation(ctx); err != nil || got != "" {
+			return fmt.Errorf("paved.dev/tls-pending-reboot = %q (%v), want none", got, err)
+		}
+		return nil
+	})
 
 	// update changes one field of the claim's spec, as its author would:
 	// read, change, write, again if Crossplane wrote the claim meanwhile.
@@ -103,6 +149,33 @@ func TestDatabaseDayTwo(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitCondition(ctx, t, waitLimit, claimVersion, r.kind, ns, name, "DatabaseReady", "True")
+
+	// RDS moved the instance past a minor version (autoMinorVersionUpgrade):
+	// a claim pinned below it is not refused, and the Instance keeps the
+	// version it runs rather than asking RDS to go back.
+	if err := update("version", "15.3"); err != nil {
+		t.Fatal(err)
+	}
+	eventually(ctx, t, waitLimit, "a pin behind the running minor version keeps the running version", func(ctx context.Context) error {
+		u, err := get(ctx, r.refs["Instance"].APIVersion, r.refs["Instance"].Kind, "", r.refs["Instance"].Name)
+		if err != nil {
+			return err
+		}
+		if v := field(u, "spec", "forProvider", "engineVersion"); v != "15.7" {
+			return fmt.Errorf("Instance engineVersion %v, want 15.7", v)
+		}
+		c, err := get(ctx, claimVersion, r.kind, ns, name)
+		if err != nil {
+			return err
+		}
+		if s, reason, msg := condition(c, "DatabaseReady"); s != "True" {
+			return fmt.Errorf("DatabaseReady=%s (%s): %s", s, reason, msg)
+		}
+		if s, _, msg := condition(c, "StandardSupport"); s == "" || !strings.Contains(msg, "PostgreSQL 15") {
+			return fmt.Errorf("StandardSupport=%q: %s", s, msg)
+		}
+		return nil
+	})
 	const providerMsg = "update failed: InvalidParameterCombination: RDS does not support the requested change"
 	if err := markNotSynced(ctx, r.refs["Instance"], providerMsg); err != nil {
 		t.Fatal(err)
