@@ -18,6 +18,17 @@ import (
 // https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/extended-support-overview.html,
 // https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/extended-support-charges.html).
 //
+// paved does not set the Instance's engineLifecycleSupport (provider-aws
+// has it in spec.forProvider): AWS takes it only when a database is
+// created or restored, and its one alternative to the default,
+// open-source-rds-extended-support-disabled, makes RDS upgrade the major
+// version by itself once standard support ends
+// (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstance.html,
+// EngineLifecycleSupport): a surprise major upgrade is no better default
+// than a bill. Instead a new database on a version past standard support is
+// refused, and an existing one says on its claim that it is billed
+// (supportCondition).
+//
 // Dates: PostgreSQL from
 // https://docs.aws.amazon.com/AmazonRDS/latest/PostgreSQLReleaseNotes/postgresql-release-calendar.html,
 // MySQL from
