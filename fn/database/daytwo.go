@@ -155,7 +155,7 @@ func (c *claim) onExisting(obs *structpb.Struct) string {
 // provider-aws would ask RDS to go back (terraform-provider-aws keeps
 // engine_version as configured only when it is a prefix of the running
 // version, internal/service/rds/engine_version.go
-// compareActualEngineVersion, and otherwise plans the configured one), which
+// compareActualEngineVersion and its engine_version_test.go, and otherwise plans the configured one), which
 // RDS refuses. A version that names only the major version ("15") is such
 // a prefix and is sent as it is.
 func engineVersion(rdsEngine, version, running string) string {
