@@ -96,10 +96,16 @@ func (s *Server) installationToken(r *http.Request, idStr string) response {
 		s.accounts[lower(login)] = acct
 	}
 	s.tokens[tok] = acct
+	// A new token each time, expiring after (scaled) hour: "The
+	// installation access token will expire after 1 hour"
+	// (https://docs.github.com/en/apps/creating-github-apps/authenticating-with-a-github-app/generating-an-installation-access-token-for-a-github-app).
+	// Its requests count against the installation's primary limit.
+	exp := s.now().Add(s.scaled(time.Hour)).Truncate(time.Second)
+	s.tokenInstallation[tok], s.tokenExpiry[tok] = id, exp
 	s.stats.InstallationTokens++
 	return reply(http.StatusCreated, map[string]any{
 		"token":                tok,
-		"expires_at":           s.now().Add(time.Hour).UTC().Format(time.RFC3339),
+		"expires_at":           exp.UTC().Format(time.RFC3339),
 		"permissions":          map[string]any{"administration": "write", "contents": "write", "metadata": "read"},
 		"repository_selection": "all",
 	})

@@ -11,7 +11,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha1" //nolint:gosec // git blob ids are SHA-1.
-	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
@@ -117,28 +116,51 @@ type Stats struct {
 	FaultsInjected     int
 	FaultsByName       map[string]int // injected faults by Fault.Name
 	InstallationTokens int            // GitHub App installation tokens issued
+	// PrimaryLimited and SecondaryLimited count requests refused by the
+	// primary rate limit (403, X-RateLimit-Remaining: 0) and by a secondary
+	// limit on content creation (403 with Retry-After).
+	PrimaryLimited   int
+	SecondaryLimited int
+	// Writes counts content-creating requests GitHub processed (POST,
+	// PATCH, PUT, DELETE; not GitHub App token requests).
+	Writes int
+	// PeakCountedPerWindow is the most requests any identity had counted
+	// in one primary-limit window (an hour, scaled): what GitHub's
+	// X-RateLimit-Used reached at its highest.
+	PeakCountedPerWindow int
+	// PeakWritesPerHour is the most content-creating requests any
+	// identity sent within an hour (scaled), while secondary limits are on.
+	PeakWritesPerHour int
 }
 
 // Server is the stand-in. Create it with NewServer.
 type Server struct {
 	*httptest.Server
 
-	mu         sync.Mutex
-	v          *Validator
-	tokens     map[string]account
-	accounts   map[string]account
-	repos      map[string]*repo
-	nextID     int64
-	limit      int
-	remaining  map[string]int
-	reset      time.Time
-	faults     []*Fault
-	mix        *faultMix
-	window     *faultWindow
-	stats      Stats
-	violations []string
-	now        func() time.Time
-	apps       map[int64]*app
+	mu       sync.Mutex
+	v        *Validator
+	tokens   map[string]account
+	accounts map[string]account
+	repos    map[string]*repo
+	nextID   int64
+	limit    int
+	// Rate limits (limits.go): primary-limit windows and content-creating
+	// requests per identity, when each answer's content was first seen,
+	// and which tokens are installation tokens, until when.
+	windows                        map[string]*limitWindow
+	writes                         map[string]writeLog
+	writesPerMinute, writesPerHour int
+	timeScale                      float64
+	modified                       map[string]modifiedAt
+	tokenInstallation              map[string]int64
+	tokenExpiry                    map[string]time.Time
+	faults                         []*Fault
+	mix                            *faultMix
+	window                         *faultWindow
+	stats                          Stats
+	violations                     []string
+	now                            func() time.Time
+	apps                           map[int64]*app
 	// freePlan lists owners on GitHub Free: no branch protection for
 	// their private repositories.
 	freePlan map[string]bool
@@ -156,8 +178,9 @@ type Server struct {
 func NewServer(v *Validator) *Server {
 	s := &Server{
 		v: v, tokens: map[string]account{}, accounts: map[string]account{},
-		repos: map[string]*repo{}, apps: map[int64]*app{}, nextID: 1000, limit: 5000, remaining: map[string]int{},
-		reset: time.Now().Add(time.Hour).Truncate(time.Second), now: time.Now,
+		repos: map[string]*repo{}, apps: map[int64]*app{}, nextID: 1000, limit: 5000,
+		windows: map[string]*limitWindow{}, writes: map[string]writeLog{}, timeScale: 1, modified: map[string]modifiedAt{},
+		tokenInstallation: map[string]int64{}, tokenExpiry: map[string]time.Time{}, now: time.Now,
 		freePlan: map[string]bool{}, redirects: map[string]int64{}, generateLag: DefaultGenerateLag,
 		teams:        map[string]map[string]*team{},
 		writeLatency: DefaultContentWriteLatency,
@@ -232,7 +255,8 @@ func (s *Server) SetFreePlan(owner string, free bool) {
 	s.freePlan[lower(owner)] = free
 }
 
-// SetRateLimit sets the primary rate limit per token.
+// SetRateLimit sets the primary rate limit per identity (user or App
+// installation) and hour.
 func (s *Server) SetRateLimit(n int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -555,6 +579,11 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	// Authentication.
 	tok := strings.TrimSpace(strings.TrimPrefix(strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer "), "token "))
 	acct, authed := s.tokens[tok]
+	now := s.now()
+	if exp, ok := s.tokenExpiry[tok]; ok && !now.Before(exp) {
+		// An expired installation token is refused like any bad token.
+		authed = false
+	}
 	if !authed && strings.HasPrefix(r.URL.Path, "/app/") {
 		// GitHub App endpoints authenticate with the App's JWT, checked by
 		// the handler; they have their own rate limit.
@@ -581,17 +610,25 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			s.stats.FaultsByName[fault.Name]++
 		}
 	}
-	rem, seen := s.remaining[tok]
-	if !seen {
-		rem = s.limit
+	appRoute := strings.HasPrefix(r.URL.Path, "/app/")
+	var win *limitWindow
+	key := s.limitKey(tok, acct)
+	rem := s.limit
+	if authed && !appRoute {
+		win = s.primaryWindow(key, now)
+		rem = s.limit - win.used
 	}
 	switch {
 	case !authed:
 		s.stats.Unauthorized++
 		res = reply(http.StatusUnauthorized, basicError(401, "Bad credentials"))
 	case rem <= 0:
+		s.stats.PrimaryLimited++
 		res = reply(http.StatusForbidden, basicError(403, "API rate limit exceeded for user ID "+strconv.FormatInt(acct.id, 10)+"."))
 		res.header = http.Header{"X-Ratelimit-Remaining": {"0"}}
+	case !appRoute && s.secondaryLimited(key, r.Method, now):
+		s.stats.SecondaryLimited++
+		res = s.secondaryLimitResponse()
 	case fault != nil && !fault.AfterHandling && fault.Status != 0:
 		res = s.faultResponse(fault)
 	default:
@@ -603,6 +640,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			s.newRepo(owner, fault.RaceCreate, "private", "", true)
 		}
 		res = s.handle(context.WithValue(hctx, ctxKey{}, acct), r, reqBody)
+		if !appRoute && r.Method != http.MethodGet && r.Method != http.MethodHead {
+			s.stats.Writes++
+		}
 		if fault != nil && fault.Status != 0 {
 			res = s.faultResponse(fault)
 		}
@@ -620,10 +660,16 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	status := res.status
 	if authed && r.Method == http.MethodGet && status == http.StatusOK {
-		sum := sha256.Sum256(out)
-		etag := `W/"` + hex.EncodeToString(sum[:16]) + `"`
+		body := out
+		if res.raw != nil {
+			body = res.raw
+		}
+		etag := etagFor(tok, body)
+		modified := s.lastModified(r.Header.Get("Accept")+" "+r.URL.String(), body, now)
 		h.Set("ETag", etag)
-		if inm := r.Header.Get("If-None-Match"); inm != "" && inm == etag {
+		h.Set("Last-Modified", modified.Format(http.TimeFormat))
+		h.Set("Vary", "Accept, Authorization, Cookie, X-GitHub-OTP")
+		if conditional(r, etag, modified) {
 			status, out = http.StatusNotModified, nil
 		}
 	}
@@ -640,12 +686,13 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	if status == http.StatusNotModified {
 		s.stats.NotModified++
 	}
-	if authed {
-		s.remaining[tok] = rem
+	if win != nil {
+		win.used = s.limit - rem
+		s.stats.PeakCountedPerWindow = max(s.stats.PeakCountedPerWindow, win.used)
 		h.Set("X-RateLimit-Limit", strconv.Itoa(s.limit))
 		h.Set("X-RateLimit-Remaining", strconv.Itoa(rem))
 		h.Set("X-RateLimit-Used", strconv.Itoa(s.limit-rem))
-		h.Set("X-RateLimit-Reset", strconv.FormatInt(s.reset.Unix(), 10))
+		h.Set("X-RateLimit-Reset", strconv.FormatInt(win.reset.Unix(), 10))
 		h.Set("X-RateLimit-Resource", "core")
 	}
 	var delay time.Duration
