@@ -117,6 +117,13 @@ func (p *Provider) Start(ctx context.Context) error {
 		"--kubeconfig=" + p.o.Kubeconfig,
 		"--metrics-bind-address=" + p.MetricsAddr,
 		"--health-probe-bind-address=" + p.HealthAddr,
+		// The GitHub stand-in runs on loopback over http, at a URL of
+		// GitHub Enterprise Server's form, and plays GitHub.com: its
+		// writes are paced as GitHub.com's (80 a minute, 500 an hour).
+		// Args may override these.
+		"--github-allow-http-loopback",
+		"--github-enterprise-server-content-writes-per-minute=80",
+		"--github-enterprise-server-content-writes-per-hour=500",
 	}, p.o.Args...)
 	proc, err := start(p.o.LogDir, p.o.Name, nil, p.o.Binary, args...)
 	if err != nil {

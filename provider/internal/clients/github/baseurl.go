@@ -21,15 +21,22 @@ const (
 type Endpoints struct {
 	API     *url.URL
 	Uploads *url.URL
+	// Server is true for GitHub Enterprise Server, whose rate limits are
+	// the site administrator's to set.
+	Server bool
 }
+
+// ghecDomain is the domain of GitHub Enterprise Cloud with data residency.
+const ghecDomain = ".ghe.com"
 
 // EndpointsFor normalises a ProviderConfig's spec.github.baseURL:
 //
 //   - empty: GitHub.com, https://api.github.com/ and https://uploads.github.com/.
 //   - a host named api.* (api.github.com; GitHub Enterprise Cloud with data
 //     residency serves its API at api.SUBDOMAIN.ghe.com,
-//     https://docs.github.com/en/enterprise-cloud@latest/graphql/guides/managing-enterprise-accounts):
-//     the API is at the root of that host. Uploads are assumed at uploads.*
+//     https://docs.github.com/en/enterprise-cloud@latest/admin/data-residency/network-details-for-ghecom):
+//     the API is at the root of that host. SUBDOMAIN.ghe.com, the
+//     enterprise's web address, means its API at api.SUBDOMAIN.ghe.com. Uploads are assumed at uploads.*
 //     by analogy with GitHub.com's uploads.github.com (the provider sends
 //     no upload today).
 //   - any other host is GitHub Enterprise Server, whose REST API is at
@@ -56,6 +63,12 @@ func EndpointsFor(base string) (Endpoints, error) {
 	}
 	root := &url.URL{Scheme: u.Scheme, Host: u.Host}
 	p := strings.TrimRight(u.Path, "/")
+	if host := strings.ToLower(u.Hostname()); strings.HasSuffix(host, ghecDomain) && !strings.HasPrefix(host, "api.") &&
+		strings.Count(host, ".") == 2 && (p == "" || p == ghesAPIPath) {
+		// The web address of a GHE.com enterprise: its API is elsewhere.
+		return Endpoints{API: &url.URL{Scheme: u.Scheme, Host: "api." + u.Host, Path: "/"},
+			Uploads: &url.URL{Scheme: u.Scheme, Host: "uploads." + u.Host, Path: "/"}}, nil
+	}
 	if host := u.Hostname(); strings.HasPrefix(host, "api.") {
 		api, up := *root, *root
 		api.Path = p + "/"
@@ -67,5 +80,5 @@ func EndpointsFor(base string) (Endpoints, error) {
 	api, up := *root, *root
 	api.Path = p + ghesAPIPath + "/"
 	up.Path = p + ghesUpload + "/"
-	return Endpoints{API: &api, Uploads: &up}, nil
+	return Endpoints{API: &api, Uploads: &up, Server: true}, nil
 }

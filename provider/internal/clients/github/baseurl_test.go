@@ -14,6 +14,8 @@ func TestEndpointsFor(t *testing.T) {
 		"GitHub.com":          {base: "", api: "https://api.github.com/", uploads: "https://uploads.github.com/"},
 		"GitHub.com explicit": {base: "https://api.github.com/", api: "https://api.github.com/", uploads: "https://uploads.github.com/"},
 		"GHE.com":             {base: "https://api.octocorp.ghe.com", api: "https://api.octocorp.ghe.com/", uploads: "https://uploads.octocorp.ghe.com/"},
+		"GHE.com web address": {base: "https://octocorp.ghe.com", api: "https://api.octocorp.ghe.com/", uploads: "https://uploads.octocorp.ghe.com/"},
+		"GHE.com web slash":   {base: "https://OctoCorp.ghe.com/", api: "https://api.OctoCorp.ghe.com/", uploads: "https://uploads.OctoCorp.ghe.com/"},
 		"GHES host only":      {base: "https://ghe.example.com", api: "https://ghe.example.com/api/v3/", uploads: "https://ghe.example.com/api/uploads/"},
 		"GHES host slash":     {base: "https://ghe.example.com/", api: "https://ghe.example.com/api/v3/", uploads: "https://ghe.example.com/api/uploads/"},
 		"GHES api/v3":         {base: "https://ghe.example.com/api/v3", api: "https://ghe.example.com/api/v3/", uploads: "https://ghe.example.com/api/uploads/"},

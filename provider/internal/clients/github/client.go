@@ -8,6 +8,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -15,8 +16,8 @@ import (
 	"time"
 
 	"github.com/bradleyfalzon/ghinstallation/v2"
-	ghv75 "github.com/google/go-github/v75/github" // the version ghinstallation/v2 v2.17.0 is built on
 	gh "github.com/google/go-github/v85/github"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
 )
@@ -25,7 +26,13 @@ const (
 	errNoCredentials = "GitHub credentials are incomplete: need a token or a GitHub App id, installation id and private key"
 	errAppKey        = "cannot use the GitHub App private key (is it a PEM-encoded RSA key?)"
 	errBaseURL       = "cannot use GitHub base URL"
+	errInsecure      = "spec.github.baseURL %q is http://: GitHub credentials are only sent over https (http:// is allowed only for a stand-in on loopback with --github-allow-http-loopback)"
 )
+
+// DefaultReadBudget is the share of an identity's primary rate limit its
+// reads may spend per window: 80%, leaving a fifth of GitHub's 5,000 an
+// hour for writes and for people and tools using the same identity.
+const DefaultReadBudget = 0.8
 
 // Credentials authenticate to GitHub: a token, or a GitHub App installation.
 type Credentials struct {
@@ -65,6 +72,28 @@ type Options struct {
 	// documented 80 and 500). Tests may lower them.
 	ContentWritesPerMinute int
 	ContentWritesPerHour   int
+	// ServerContentWritesPerMinute and ServerContentWritesPerHour pace the
+	// content-creating requests of each identity on GitHub Enterprise
+	// Server. 0 (the default) does not pace: "Rate limits are disabled by
+	// default for GitHub Enterprise Server"; a site administrator may
+	// enable them
+	// (https://docs.github.com/en/enterprise-server@latest/admin/configuring-settings/configuring-user-applications-for-your-enterprise/configuring-rate-limits).
+	// Primary limits are honoured from GitHub's answers wherever sent.
+	ServerContentWritesPerMinute int
+	ServerContentWritesPerHour   int
+	// AllowHTTPLoopback lets a base URL be http:// when its host is a
+	// loopback address (a GitHub stand-in in tests); otherwise only https
+	// carries credentials.
+	AllowHTTPLoopback bool
+	// ReadBudget is the share of GitHub's primary limit (X-RateLimit-Limit)
+	// an identity's reads may spend in one window (default
+	// DefaultReadBudget); once spent, reads wait for the window's reset.
+	// The rest stays for writes and for anyone else using the identity.
+	ReadBudget float64
+	// RateLimitTimeScale compresses GitHub's minute and hour in the
+	// pacing of content writes, for a stand-in that compresses them too
+	// (default 1: GitHub's time).
+	RateLimitTimeScale float64
 	// Now and Sleep replace the clock (tests).
 	Now   func() time.Time
 	Sleep func(ctx context.Context, d time.Duration) error
@@ -82,13 +111,23 @@ type identity struct {
 // A Pool keeps one client per GitHub identity and credentials, so the ETag
 // cache, the rate-limit and pacing state and GitHub App installation tokens
 // survive across reconciles and are shared by all ProviderConfigs that use
-// the same identity.
+// the same identity. A client no ProviderConfig uses any more (its
+// credentials were rotated) is dropped, and with the last client of an
+// identity the identity's state and metrics.
 type Pool struct {
 	opts Options
 
 	mu         sync.Mutex
-	clients    map[string]*gh.Client
+	clients    map[string]*pooled
 	identities map[string]*identity
+	// inUse maps a ProviderConfig to the key of the client it last asked
+	// for.
+	inUse map[string]string
+}
+
+type pooled struct {
+	client   *gh.Client
+	identity string
 }
 
 // NewPool returns an empty Pool.
@@ -111,13 +150,19 @@ func NewPool(o Options) *Pool {
 	if o.ContentWritesPerHour == 0 {
 		o.ContentWritesPerHour = DefaultContentWritesPerHour
 	}
+	if o.ReadBudget == 0 {
+		o.ReadBudget = DefaultReadBudget
+	}
+	if o.RateLimitTimeScale == 0 {
+		o.RateLimitTimeScale = 1
+	}
 	if o.Now == nil {
 		o.Now = time.Now
 	}
 	if o.Sleep == nil {
 		o.Sleep = sleepCtx
 	}
-	return &Pool{opts: o, clients: map[string]*gh.Client{}, identities: map[string]*identity{}}
+	return &Pool{opts: o, clients: map[string]*pooled{}, identities: map[string]*identity{}, inUse: map[string]string{}}
 }
 
 // Identity returns the metric label of the GitHub identity cfg
@@ -142,6 +187,19 @@ func Identity(cfg Config) (string, error) {
 	}
 }
 
+// refuseInsecure refuses an http:// API root unless it is a loopback stand-in
+// and o allows it.
+func (o Options) refuseInsecure(ep Endpoints) error {
+	if ep.API.Scheme != "http" {
+		return nil
+	}
+	h := ep.API.Hostname()
+	if ip := net.ParseIP(h); o.AllowHTTPLoopback && (h == "localhost" || (ip != nil && ip.IsLoopback())) {
+		return nil
+	}
+	return errors.Errorf(errInsecure, ep.API.Redacted())
+}
+
 // clientKey identifies a client: its identity and the exact credentials
 // (two keys of one GitHub App are two clients of one identity).
 func clientKey(id string, c Credentials) string {
@@ -159,27 +217,78 @@ func (p *Pool) Client(cfg Config) (*gh.Client, error) {
 	if err != nil {
 		return nil, err
 	}
+	ep, err := EndpointsFor(cfg.BaseURL)
+	if err != nil {
+		return nil, errors.Wrap(err, errBaseURL)
+	}
+	if err := p.opts.refuseInsecure(ep); err != nil {
+		return nil, err
+	}
 	k := clientKey(id, cfg.Credentials)
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if c, ok := p.clients[k]; ok {
-		return c, nil
+	if cfg.ProviderConfig != "" {
+		old, ok := p.inUse[cfg.ProviderConfig]
+		p.inUse[cfg.ProviderConfig] = k
+		if ok && old != k {
+			p.evictLocked(old)
+		}
 	}
-	c, err := p.newClient(cfg, p.identityLocked(id))
+	if c, ok := p.clients[k]; ok {
+		return c.client, nil
+	}
+	c, err := p.newClient(cfg, p.identityLocked(id, ep.Server))
 	if err != nil {
 		return nil, err
 	}
-	p.clients[k] = c
+	p.clients[k] = &pooled{client: c, identity: id}
 	return c, nil
 }
 
-func (p *Pool) identityLocked(label string) *identity {
+// evictLocked drops the client k unless a ProviderConfig still uses it,
+// and its identity with the identity's last client.
+func (p *Pool) evictLocked(k string) {
+	for _, used := range p.inUse {
+		if used == k {
+			return
+		}
+	}
+	c, ok := p.clients[k]
+	if !ok {
+		return
+	}
+	delete(p.clients, k)
+	for _, o := range p.clients {
+		if o.identity == c.identity {
+			return
+		}
+	}
+	delete(p.identities, c.identity)
+	RateLimitRemaining.DeleteLabelValues(c.identity)
+	CacheBytes.DeleteLabelValues(c.identity)
+	CacheEvictions.DeleteLabelValues(c.identity)
+	Requests.DeletePartialMatch(prometheus.Labels{"identity": c.identity})
+}
+
+// Size returns how many clients and identities the pool holds.
+func (p *Pool) Size() (clients, identities int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.clients), len(p.identities)
+}
+
+func (p *Pool) identityLocked(label string, server bool) *identity {
 	if id, ok := p.identities[label]; ok {
 		return id
 	}
+	pc := pacing{perMinute: p.opts.ContentWritesPerMinute, perHour: p.opts.ContentWritesPerHour,
+		timeScale: p.opts.RateLimitTimeScale, readShare: p.opts.ReadBudget}
+	if server {
+		pc.perMinute, pc.perHour = p.opts.ServerContentWritesPerMinute, p.opts.ServerContentWritesPerHour
+	}
 	id := &identity{
 		label:  label,
-		limits: newLimitState(p.opts.ContentWritesPerMinute, p.opts.ContentWritesPerHour),
+		limits: newLimitState(pc),
 		cache: newETagStore(p.opts.CacheMaxBytes, func(b int64, evicted int) {
 			CacheBytes.WithLabelValues(label).Set(float64(b))
 			CacheEvictions.WithLabelValues(label).Add(float64(evicted))
@@ -187,17 +296,6 @@ func (p *Pool) identityLocked(label string) *identity {
 	}
 	p.identities[label] = id
 	return id
-}
-
-type tokenAuth struct {
-	next  http.RoundTripper
-	token string
-}
-
-func (t *tokenAuth) RoundTrip(r *http.Request) (*http.Response, error) {
-	r = r.Clone(r.Context())
-	r.Header.Set("Authorization", "Bearer "+t.token)
-	return t.next.RoundTrip(r)
 }
 
 type counting struct {
@@ -218,27 +316,21 @@ func (p *Pool) newClient(cfg Config, id *identity) (*gh.Client, error) {
 	if err != nil {
 		return nil, errors.Wrap(err, errBaseURL)
 	}
-	var auth http.RoundTripper
+	var tokens tokenSource
 	switch c := cfg.Credentials; {
 	case c.Token != "":
-		auth = &tokenAuth{next: p.opts.Transport, token: c.Token}
+		tokens = staticToken(c.Token)
 	case c.AppID > 0 && c.InstallationID > 0 && len(c.PrivateKey) > 0:
-		itr, err := ghinstallation.New(p.opts.Transport, c.AppID, c.InstallationID, c.PrivateKey)
+		apps, err := ghinstallation.NewAppsTransport(p.opts.Transport, c.AppID, c.PrivateKey)
 		if err != nil {
 			return nil, errors.New(errAppKey)
 		}
-		// ghinstallation appends /app/installations/{id}/access_tokens to
-		// the API root without its trailing slash.
-		itr.BaseURL = strings.TrimSuffix(ep.API.String(), "/")
-		// Send "{}" rather than "null": GitHub's OpenAPI description
-		// requires an object body for access_tokens.
-		itr.InstallationTokenOptions = &ghv75.InstallationTokenOptions{}
-		auth = itr
+		tokens = &installationTokens{apps: apps, apiRoot: strings.TrimSuffix(ep.API.String(), "/"), installationID: c.InstallationID, now: p.opts.Now}
 	default:
 		return nil, errors.New(errNoCredentials)
 	}
 	rl := &rateLimiter{
-		next:          &counting{next: auth, identity: id.label},
+		next:          &counting{next: p.opts.Transport, identity: id.label},
 		state:         id.limits,
 		maxInlineWait: p.opts.MaxInlineWait,
 		now:           p.opts.Now,
@@ -247,8 +339,10 @@ func (p *Pool) newClient(cfg Config, id *identity) (*gh.Client, error) {
 			RateLimitRemaining.WithLabelValues(id.label).Set(float64(n))
 		},
 	}
+	// The ETag cache sits below the authentication: it keys what it sends
+	// by the Authorization header (see etagCache).
 	hc := &http.Client{
-		Transport: &etagCache{next: rl, store: id.cache},
+		Transport: &authorize{next: &etagCache{next: rl, store: id.cache}, tokens: tokens},
 		Timeout:   p.opts.Timeout,
 	}
 	c := gh.NewClient(hc)

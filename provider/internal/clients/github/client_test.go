@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	dto "github.com/prometheus/client_model/go"
 )
 
@@ -44,7 +45,7 @@ func TestPoolUsesGHESPathsForAHostOnlyBaseURL(t *testing.T) {
 	srv := httptest.NewServer(rc)
 	defer srv.Close()
 	for _, base := range []string{srv.URL, srv.URL + "/", srv.URL + "/api/v3", srv.URL + "/api/v3/"} {
-		c, err := NewPool(Options{}).Client(Config{BaseURL: base, Credentials: Credentials{Token: "t"}})
+		c, err := NewPool(Options{AllowHTTPLoopback: true}).Client(Config{BaseURL: base, Credentials: Credentials{Token: "t"}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -66,7 +67,7 @@ func TestPoolSharesStatePerIdentityNotPerProviderConfig(t *testing.T) {
 	rc := &recorder{status: http.StatusForbidden, header: map[string]string{"Retry-After": "600", "X-RateLimit-Remaining": "17"}}
 	srv := httptest.NewServer(rc)
 	defer srv.Close()
-	p := NewPool(Options{})
+	p := NewPool(Options{AllowHTTPLoopback: true})
 	cfg := func(pc, token string) Config {
 		return Config{ProviderConfig: pc, BaseURL: srv.URL, Credentials: Credentials{Token: token}}
 	}
@@ -124,7 +125,7 @@ func TestPoolPacesContentWritesPerIdentity(t *testing.T) {
 	srv := httptest.NewServer(rc)
 	defer srv.Close()
 	now := time.Unix(1_800_000_000, 0)
-	p := NewPool(Options{ContentWritesPerMinute: 3, ContentWritesPerHour: 5, Now: func() time.Time { return now },
+	p := NewPool(Options{AllowHTTPLoopback: true, ServerContentWritesPerMinute: 3, ServerContentWritesPerHour: 5, Now: func() time.Time { return now },
 		Sleep: func(context.Context, time.Duration) error { t.Fatal("slept through a long pacing wait"); return nil }})
 	a, _ := p.Client(Config{ProviderConfig: "a", BaseURL: srv.URL, Credentials: Credentials{Token: "t"}})
 	b, _ := p.Client(Config{ProviderConfig: "b", BaseURL: srv.URL, Credentials: Credentials{Token: "t"}})
@@ -163,5 +164,87 @@ func TestPoolPacesContentWritesPerIdentity(t *testing.T) {
 	}
 	if writes := strings.Count(strings.Join(rc.paths, "\n"), "PUT "); writes != 5 {
 		t.Errorf("%d writes reached GitHub, want 5", writes)
+	}
+}
+
+func TestPoolRefusesHTTPButForALoopbackStandIn(t *testing.T) {
+	cases := map[string]struct {
+		base    string
+		allow   bool
+		refused bool
+	}{
+		"https":                   {base: "https://ghe.example.com"},
+		"http":                    {base: "http://ghe.example.com", refused: true},
+		"http even when allowed":  {base: "http://ghe.example.com", allow: true, refused: true},
+		"loopback not allowed":    {base: "http://127.0.0.1:8080", refused: true},
+		"loopback allowed":        {base: "http://127.0.0.1:8080", allow: true},
+		"localhost allowed":       {base: "http://localhost:8080", allow: true},
+		"IPv6 loopback allowed":   {base: "http://[::1]:8080", allow: true},
+		"private address allowed": {base: "http://10.0.0.1", allow: true, refused: true},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			_, err := NewPool(Options{AllowHTTPLoopback: tc.allow}).Client(Config{BaseURL: tc.base, Credentials: Credentials{Token: "t"}})
+			if refused := err != nil; refused != tc.refused {
+				t.Errorf("Client(%q) error = %v, want refused %v", tc.base, err, tc.refused)
+			}
+		})
+	}
+}
+
+func TestPoolDoesNotPaceGHESUnlessConfigured(t *testing.T) {
+	rc := &recorder{status: http.StatusOK}
+	srv := httptest.NewServer(rc)
+	defer srv.Close()
+	now := time.Unix(1_800_000_000, 0)
+	opts := Options{AllowHTTPLoopback: true, ContentWritesPerMinute: 1, Now: func() time.Time { return now },
+		Sleep: func(context.Context, time.Duration) error { return errors.New("slept") }}
+	writes := func(o Options) int {
+		c, err := NewPool(o).Client(Config{BaseURL: srv.URL, Credentials: Credentials{Token: "t"}}) // a GHES base URL
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for range 5 {
+			if _, _, err := c.Repositories.ReplaceAllTopics(context.Background(), "acme", "svc", []string{"x"}); err == nil {
+				n++
+			}
+		}
+		return n
+	}
+	if n := writes(opts); n != 5 {
+		t.Errorf("GHES by default: %d of 5 writes sent, want 5 (GHES rate limits are off by default)", n)
+	}
+	opts.ServerContentWritesPerMinute = 2
+	if n := writes(opts); n != 2 {
+		t.Errorf("GHES paced at 2 a minute: %d of 5 writes sent, want 2", n)
+	}
+}
+
+func TestPoolEvictsWhatNoProviderConfigUses(t *testing.T) {
+	p := NewPool(Options{})
+	cfg := func(pc, token string) Config {
+		return Config{ProviderConfig: pc, BaseURL: "https://ghe.example.com", Credentials: Credentials{Token: token}}
+	}
+	type size struct{ Clients, Identities int }
+	steps := []struct {
+		cfg  Config
+		want size
+	}{
+		{cfg("a", "t1"), size{1, 1}},
+		{cfg("b", "t1"), size{1, 1}}, // the same identity
+		{cfg("a", "t2"), size{2, 2}}, // a rotated its token; b still uses t1
+		{cfg("b", "t3"), size{2, 2}}, // b rotated too: t1 is used by nobody
+		{cfg("a", "t3"), size{1, 1}}, // both on t3: t2 gone
+		{cfg("a", "t3"), size{1, 1}},
+	}
+	for i, s := range steps {
+		if _, err := p.Client(s.cfg); err != nil {
+			t.Fatal(err)
+		}
+		c, id := p.Size()
+		if diff := cmp.Diff(s.want, size{c, id}); diff != "" {
+			t.Errorf("step %d (%s, %s): -want +got:\n%s", i, s.cfg.ProviderConfig, s.cfg.Credentials.Token, diff)
+		}
 	}
 }

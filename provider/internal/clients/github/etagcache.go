@@ -3,6 +3,8 @@ package github
 import (
 	"bytes"
 	"container/list"
+	"crypto/sha256"
+	"encoding/hex"
 	"io"
 	"net/http"
 	"sync"
@@ -17,15 +19,23 @@ const DefaultCacheMaxBytes = 32 << 20
 const entryOverhead = 256
 
 type cached struct {
-	key    string
-	etag   string
-	header http.Header
-	body   []byte
-	size   int64
+	key  string
+	etag string
+	// auth is the digest of the Authorization header the ETag was
+	// answered to: GitHub's ETags depend on it (its answers say "Vary:
+	// Accept, Authorization"), so an ETag is only worth sending with the
+	// same credentials.
+	auth string
+	// lastModified is GitHub's Last-Modified, if it sent one: unlike the
+	// ETag it describes the resource, not the credentials.
+	lastModified string
+	header       http.Header
+	body         []byte
+	size         int64
 }
 
 func entrySize(key, etag string, h http.Header, body []byte) int64 {
-	n := int64(len(key) + len(etag) + len(body) + entryOverhead)
+	n := int64(len(key) + len(etag) + len(body) + entryOverhead + sha256.Size*2)
 	for k, vs := range h {
 		n += int64(len(k))
 		for _, v := range vs {
@@ -109,12 +119,25 @@ func (s *etagStore) size() (int64, int) {
 	return s.bytes, len(s.entries)
 }
 
-// etagCache is an http.RoundTripper that makes every GET conditional on the
-// ETag of the last 200 its store saw for the same URL, and turns GitHub's
+// etagCache is an http.RoundTripper that makes every GET conditional on
+// what the last 200 its store saw for the same URL said, and turns GitHub's
 // 304 Not Modified back into the cached 200, so callers see a normal
-// response. GitHub does not count a 304 answer to a conditional request
-// against the primary rate limit
+// response. "Making a conditional request does not count against your
+// primary rate limit if a 304 response is returned and the request was made
+// while correctly authorized with an Authorization header"
 // (https://docs.github.com/en/rest/using-the-rest-api/best-practices-for-using-the-rest-api#use-conditional-requests-if-appropriate).
+//
+// GitHub's ETag depends on the Authorization header (its answers vary on
+// it), and GitHub App installation tokens expire after an hour
+// (https://docs.github.com/en/apps/creating-github-apps/authenticating-with-a-github-app/generating-an-installation-access-token-for-a-github-app):
+// with a new token every cached ETag would miss. So the cache sends
+// If-None-Match only with the credentials the ETag was answered to, and
+// otherwise If-Modified-Since with the Last-Modified GitHub sent ("many
+// endpoints return a last-modified header", same page), which describes the
+// resource whoever asks. A 304 to it carries the ETag for the new
+// credentials, which is kept. The cache sits below the authentication, so
+// it sees the Authorization header it keys by (as a digest, never the
+// token).
 type etagCache struct {
 	next  http.RoundTripper
 	store *etagStore
@@ -124,15 +147,26 @@ func cacheKey(r *http.Request) string {
 	return r.Header.Get("Accept") + " " + r.URL.String()
 }
 
+func authDigest(r *http.Request) string {
+	sum := sha256.Sum256([]byte(r.Header.Get("Authorization")))
+	return hex.EncodeToString(sum[:])
+}
+
 func (c *etagCache) RoundTrip(r *http.Request) (*http.Response, error) {
 	if r.Method != http.MethodGet {
 		return c.next.RoundTrip(r)
 	}
-	key := cacheKey(r)
+	key, auth := cacheKey(r), authDigest(r)
 	e := c.store.get(key)
-	if e != nil {
+	switch {
+	case e != nil && e.auth == auth:
 		r = r.Clone(r.Context())
 		r.Header.Set(headerIfNoneMatch, e.etag)
+	case e != nil && e.lastModified != "":
+		// RFC 9110 section 13.1.3: If-Modified-Since is ignored when
+		// If-None-Match is present, so only one is sent.
+		r = r.Clone(r.Context())
+		r.Header.Set(headerIfModifiedSince, e.lastModified)
 	}
 	rsp, err := c.next.RoundTrip(r)
 	if err != nil {
@@ -141,6 +175,12 @@ func (c *etagCache) RoundTrip(r *http.Request) (*http.Response, error) {
 	switch {
 	case rsp.StatusCode == http.StatusNotModified && e != nil:
 		_ = rsp.Body.Close()
+		if etag := rsp.Header.Get(headerETag); etag != "" && (etag != e.etag || auth != e.auth) {
+			// The same content, validated for these credentials.
+			n := *e
+			n.etag, n.auth, n.size = etag, auth, e.size-int64(len(e.etag))+int64(len(etag))
+			c.store.put(&n)
+		}
 		h := e.header.Clone()
 		for k, v := range rsp.Header { // fresh rate-limit headers
 			h[k] = v
@@ -157,7 +197,8 @@ func (c *etagCache) RoundTrip(r *http.Request) (*http.Response, error) {
 			return nil, err
 		}
 		etag, h := rsp.Header.Get(headerETag), rsp.Header.Clone()
-		c.store.put(&cached{key: key, etag: etag, header: h, body: body, size: entrySize(key, etag, h, body)})
+		c.store.put(&cached{key: key, etag: etag, auth: auth, lastModified: rsp.Header.Get(headerLastModified), header: h, body: body,
+			size: entrySize(key, etag, h, body) + int64(len(rsp.Header.Get(headerLastModified)))})
 		rsp.Body = io.NopCloser(bytes.NewReader(body))
 		return rsp, nil
 	case rsp.StatusCode == http.StatusNotFound || rsp.StatusCode == http.StatusGone:

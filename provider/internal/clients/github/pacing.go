@@ -34,51 +34,78 @@ type window struct {
 }
 
 // pacer spaces the content-creating requests of one identity so that no
-// window's limit is exceeded. It is not safe for concurrent use: its owner
-// (limitState) holds a lock.
+// window's limit is exceeded. It hands out slots in time order: a slot is
+// never earlier than the last one given, so a request that reserved a
+// future slot (see Ticket) is not overtaken by later ones. It is not safe
+// for concurrent use: its owner (limitState) holds a lock.
 type pacer struct {
 	windows []window
-	// sent holds the times of the requests let through, oldest first,
-	// within the longest window.
+	// sent holds the slots given, oldest first, within the longest window
+	// (slots reserved for later included).
 	sent []time.Time
 }
 
-func newPacer(perMinute, perHour int) *pacer {
+// newPacer paces to perMinute and perHour (0: no such limit); scale
+// compresses GitHub's minute and hour for a stand-in that does the same
+// (1: GitHub's time).
+func newPacer(perMinute, perHour int, scale float64) *pacer {
+	if scale <= 0 {
+		scale = 1
+	}
 	p := &pacer{}
 	if perMinute > 0 {
-		p.windows = append(p.windows, window{n: perMinute, per: time.Minute})
+		p.windows = append(p.windows, window{n: perMinute, per: time.Duration(float64(time.Minute) / scale)})
 	}
 	if perHour > 0 {
-		p.windows = append(p.windows, window{n: perHour, per: time.Hour})
+		p.windows = append(p.windows, window{n: perHour, per: time.Duration(float64(time.Hour) / scale)})
 	}
 	return p
 }
 
-// reserve records a request at now and returns 0 when every window allows
-// it; otherwise it records nothing and returns how long to wait.
-func (p *pacer) reserve(now time.Time) time.Duration {
+// next returns the earliest slot at or after now, and not before the last
+// slot given, that every window allows.
+func (p *pacer) next(now time.Time) time.Time {
 	var longest time.Duration
 	for _, w := range p.windows {
 		longest = max(longest, w.per)
 	}
-	// Forget requests older than the longest window.
+	// Forget slots older than the longest window.
 	drop := sort.Search(len(p.sent), func(i int) bool { return now.Sub(p.sent[i]) < longest })
 	p.sent = p.sent[drop:]
 
-	var wait time.Duration
-	for _, w := range p.windows {
-		in := len(p.sent) - sort.Search(len(p.sent), func(i int) bool { return now.Sub(p.sent[i]) < w.per })
-		if in < w.n {
-			continue
-		}
-		// The oldest of the last n requests must leave the window first.
-		if d := p.sent[len(p.sent)-w.n].Add(w.per).Sub(now); d > wait {
-			wait = d
+	t := now
+	if n := len(p.sent); n > 0 && p.sent[n-1].After(t) {
+		t = p.sent[n-1]
+	}
+	for moved := true; moved; {
+		moved = false
+		for _, w := range p.windows {
+			in := len(p.sent) - sort.Search(len(p.sent), func(i int) bool { return t.Sub(p.sent[i]) < w.per })
+			if in < w.n {
+				continue
+			}
+			// The oldest of the last n slots must leave the window first.
+			t, moved = p.sent[len(p.sent)-w.n].Add(w.per), true
 		}
 	}
-	if wait > 0 {
-		return wait
+	return t
+}
+
+// reserve records a request at now and returns 0 when every window allows
+// it now; otherwise it records nothing and returns how long to wait.
+func (p *pacer) reserve(now time.Time) time.Duration {
+	t := p.next(now)
+	if t.After(now) {
+		return t.Sub(now)
 	}
 	p.sent = append(p.sent, now)
 	return 0
+}
+
+// reserveLater records and returns the next free slot: the request is
+// sent then.
+func (p *pacer) reserveLater(now time.Time) time.Time {
+	t := p.next(now)
+	p.sent = append(p.sent, t)
+	return t
 }

@@ -7,7 +7,7 @@ import (
 
 func TestPacerHoldsGitHubContentCreationLimits(t *testing.T) {
 	start := time.Unix(1_800_000_000, 0)
-	p := newPacer(DefaultContentWritesPerMinute, DefaultContentWritesPerHour)
+	p := newPacer(DefaultContentWritesPerMinute, DefaultContentWritesPerHour, 1)
 	now := start
 	sent := 0
 	var times []time.Time
@@ -39,7 +39,7 @@ func TestPacerHoldsGitHubContentCreationLimits(t *testing.T) {
 		t.Errorf("sent %d requests in two hours, want 1000", sent)
 	}
 	// The first 80 go at once; the 81st waits for the first minute to pass.
-	p = newPacer(DefaultContentWritesPerMinute, DefaultContentWritesPerHour)
+	p = newPacer(DefaultContentWritesPerMinute, DefaultContentWritesPerHour, 1)
 	for i := 0; i < 80; i++ {
 		if w := p.reserve(start); w != 0 {
 			t.Fatalf("request %d waits %v", i, w)

@@ -15,9 +15,14 @@ import (
 const (
 	headerETag        = "ETag"
 	headerIfNoneMatch = "If-None-Match"
-	headerRetryAfter  = "Retry-After"
-	headerRemaining   = "X-RateLimit-Remaining"
-	headerReset       = "X-RateLimit-Reset"
+	// headerLastModified and headerIfModifiedSince: GitHub's conditional
+	// requests by date (see etagCache).
+	headerLastModified    = "Last-Modified"
+	headerIfModifiedSince = "If-Modified-Since"
+	headerRetryAfter      = "Retry-After"
+	headerRemaining       = "X-RateLimit-Remaining"
+	headerLimit           = "X-RateLimit-Limit"
+	headerReset           = "X-RateLimit-Reset"
 
 	// HeaderFromCache marks a response served from the ETag cache after
 	// GitHub answered 304 Not Modified (which GitHub does not count against
@@ -37,9 +42,15 @@ type RateLimitedError struct {
 	// Pacing is true when GitHub has not refused anything yet and the
 	// request waits for GitHub's content-creation limit.
 	Pacing bool
+	// Budget is true when the identity spent its read budget (a share of
+	// GitHub's primary limit) in the current window.
+	Budget bool
 }
 
 func (e *RateLimitedError) Error() string {
+	if e.Budget {
+		return "read budget of this GitHub identity spent for the current rate-limit window: next read at " + e.Until.UTC().Format(time.RFC3339)
+	}
 	if e.Pacing {
 		return "GitHub content-creation limit (80 per minute, 500 per hour) reached for this identity: next write at " + e.Until.UTC().Format(time.RFC3339)
 	}
@@ -64,12 +75,42 @@ type limitState struct {
 	// X-RateLimit-Reset GitHub sent (remaining -1 while unknown).
 	remaining int
 	reset     time.Time
+	// limit is the last X-RateLimit-Limit (0 while unknown).
+	limit int
+	// readShare is the share of the primary limit reads may spend in a
+	// window (the read budget); the rest is kept for writes and for
+	// anyone else using the identity. 0 or 1: no budget.
+	readShare float64
 	// writes paces content-creating requests.
 	writes *pacer
 }
 
-func newLimitState(perMinute, perHour int) *limitState {
-	return &limitState{remaining: -1, writes: newPacer(perMinute, perHour)}
+// pacing configures the limits a Pool keeps per identity.
+type pacing struct {
+	perMinute, perHour int
+	timeScale          float64
+	readShare          float64
+}
+
+func newLimitState(p pacing) *limitState {
+	return &limitState{remaining: -1, readShare: p.readShare, writes: newPacer(p.perMinute, p.perHour, p.timeScale)}
+}
+
+// overReadBudget returns the end of the window when reads spent their
+// share of the primary limit in it.
+func (s *limitState) overReadBudget(now time.Time) (time.Time, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.readShare <= 0 || s.readShare >= 1 || s.limit <= 0 || s.remaining < 0 || !now.Before(s.reset) {
+		return time.Time{}, false
+	}
+	return s.reset, float64(s.limit-s.remaining) >= s.readShare*float64(s.limit)
+}
+
+func (s *limitState) reserveWriteLater(now time.Time) time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.writes.reserveLater(now)
 }
 
 // Remaining returns the last X-RateLimit-Remaining (-1 while unknown) and
@@ -114,6 +155,9 @@ func (s *limitState) observe(h http.Header) (int, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.remaining = n
+	if l, err := strconv.Atoi(h.Get(headerLimit)); err == nil {
+		s.limit = l
+	}
 	if r, err := strconv.ParseInt(h.Get(headerReset), 10, 64); err == nil {
 		s.reset = time.Unix(r, 0)
 	}
@@ -148,13 +192,31 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 }
 
 // wait returns once the identity may send r: it sleeps through short
-// waits and fails with a RateLimitedError on long ones.
+// waits and fails with a RateLimitedError on long ones. With a Ticket in
+// r's context, a content-creating request that must wait long is given the
+// identity's next free slot, and the ticket records every long wait (see
+// Ticket).
 func (l *rateLimiter) wait(r *http.Request) error {
+	t := ticketFrom(r.Context())
+	if t != nil {
+		t.bind(l.state)
+	}
+	refuse := func(e *RateLimitedError, slot time.Time) error {
+		if t != nil {
+			var until time.Time
+			if slot.IsZero() {
+				until = e.Until
+			}
+			t.hold(slot, until)
+		}
+		return e
+	}
 	for {
-		if u := l.state.blockedUntil(); l.now().Before(u) {
-			d := u.Sub(l.now())
+		now := l.now()
+		if u := l.state.blockedUntil(); now.Before(u) {
+			d := u.Sub(now)
 			if d > l.maxInlineWait {
-				return &RateLimitedError{Until: u}
+				return refuse(&RateLimitedError{Until: u}, time.Time{})
 			}
 			if err := l.sleep(r.Context(), d); err != nil {
 				return err
@@ -162,14 +224,38 @@ func (l *rateLimiter) wait(r *http.Request) error {
 			continue
 		}
 		if !isContentWrite(r.Method) {
+			if u, over := l.state.overReadBudget(now); over {
+				return refuse(&RateLimitedError{Until: u, Budget: true}, time.Time{})
+			}
 			return nil
 		}
-		d := l.state.reserveWrite(l.now())
+		if t != nil {
+			taken, slot := t.takeSlot(now)
+			if taken {
+				return nil
+			}
+			if !slot.IsZero() {
+				// Woken before its slot.
+				d := slot.Sub(now)
+				if d > l.maxInlineWait {
+					return refuse(&RateLimitedError{Until: slot, Pacing: true}, slot)
+				}
+				if err := l.sleep(r.Context(), d); err != nil {
+					return err
+				}
+				continue
+			}
+		}
+		d := l.state.reserveWrite(now)
 		if d == 0 {
 			return nil
 		}
 		if d > l.maxInlineWait {
-			return &RateLimitedError{Until: l.now().Add(d), Pacing: true}
+			if t != nil {
+				slot := l.state.reserveWriteLater(now)
+				return refuse(&RateLimitedError{Until: slot, Pacing: true}, slot)
+			}
+			return &RateLimitedError{Until: now.Add(d), Pacing: true}
 		}
 		if err := l.sleep(r.Context(), d); err != nil {
 			return err

@@ -86,7 +86,7 @@ func TestRateLimiterHonoursGitHubSignals(t *testing.T) {
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			s := &script{steps: []step{tc.rsp}}
-			l := &rateLimiter{next: s, state: newLimitState(80, 500), maxInlineWait: time.Second, now: func() time.Time { return now },
+			l := &rateLimiter{next: s, state: newLimitState(pacing{perMinute: 80, perHour: 500}), maxInlineWait: time.Second, now: func() time.Time { return now },
 				sleep: func(context.Context, time.Duration) error { t.Fatal("slept for a long wait"); return nil }}
 			rsp, err := get(t, l)
 			if err != nil {
@@ -119,7 +119,7 @@ func TestRateLimiterSleepsThroughShortWaitsOnce(t *testing.T) {
 		{status: 200, body: "{}"},
 	}}
 	var slept time.Duration
-	l := &rateLimiter{next: s, state: newLimitState(80, 500), maxInlineWait: 2 * time.Second, now: func() time.Time { return now.Add(slept) },
+	l := &rateLimiter{next: s, state: newLimitState(pacing{perMinute: 80, perHour: 500}), maxInlineWait: 2 * time.Second, now: func() time.Time { return now.Add(slept) },
 		sleep: func(_ context.Context, d time.Duration) error { slept += d; return nil }}
 	rsp, err := get(t, l)
 	if err != nil || rsp.StatusCode != 200 {

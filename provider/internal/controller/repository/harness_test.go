@@ -122,9 +122,14 @@ func newEnv(t testing.TB, opts ...envOption) *env {
 
 	clk := &clock{t: time.Now()}
 	o := ghclient.Options{
-		Timeout:       2 * time.Second,
-		MaxInlineWait: 2 * time.Second,
-		Now:           clk.Now,
+		AllowHTTPLoopback: true,
+		// The stand-in's URL is GitHub Enterprise Server's form; it plays
+		// GitHub.com, whose writes are paced.
+		ServerContentWritesPerMinute: ghclient.DefaultContentWritesPerMinute,
+		ServerContentWritesPerHour:   ghclient.DefaultContentWritesPerHour,
+		Timeout:                      2 * time.Second,
+		MaxInlineWait:                2 * time.Second,
+		Now:                          clk.Now,
 		Sleep: func(_ context.Context, d time.Duration) error {
 			clk.Advance(d)
 			return nil

@@ -25,6 +25,7 @@ import (
 
 	"github.com/paved-dev/paved/provider/apis/github/v1alpha1"
 	ghclient "github.com/paved-dev/paved/provider/internal/clients/github"
+	"github.com/paved-dev/paved/provider/internal/controller/ghbudget"
 )
 
 const (
@@ -105,7 +106,10 @@ func Setup(mgr ctrl.Manager, o controller.Options, pool *ghclient.Pool) error {
 		WithOptions(o.ForControllerRuntime()).
 		WithEventFilter(resource.DesiredStateChanged()).
 		For(&v1alpha1.Repository{}).
-		Complete(ratelimiter.NewReconciler(name, r, o.GlobalRateLimiter))
+		// A Repository whose GitHub identity cannot take its requests yet
+		// (write pacing, limits) is requeued for when it can, in front of
+		// the global rate limiter (package ghbudget).
+		Complete(ghbudget.New(ratelimiter.NewReconciler(name, r, o.GlobalRateLimiter)))
 }
 
 // ReconcilerOptions are the managed reconciler options of the Repository

@@ -41,6 +41,7 @@ import (
 
 	"github.com/paved-dev/paved/provider/apis/github/v1alpha1"
 	ghclient "github.com/paved-dev/paved/provider/internal/clients/github"
+	"github.com/paved-dev/paved/provider/internal/controller/ghbudget"
 	"github.com/paved-dev/paved/provider/internal/controller/refwait"
 )
 
@@ -94,8 +95,10 @@ func Setup(mgr ctrl.Manager, o controller.Options, pool *ghclient.Pool) error {
 		Kind:   refKind,
 		Kube:   mgr.GetClient(),
 		Record: event.NewAPIRecorder(mgr.GetEventRecorderFor(name)), //nolint:staticcheck // as above.
-		Next:   ratelimiter.NewReconciler(name, r, o.GlobalRateLimiter),
-		Poll:   o.PollInterval,
+		// A RepositoryFile whose GitHub identity cannot take its
+		// requests yet waits likewise (package ghbudget).
+		Next: ghbudget.New(ratelimiter.NewReconciler(name, r, o.GlobalRateLimiter)),
+		Poll: o.PollInterval,
 	}
 	return ctrl.NewControllerManagedBy(mgr).
 		Named(name).

@@ -96,7 +96,7 @@ func newEnv(t *testing.T) *env {
 			&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: "crossplane-system", Name: "gh"}, Data: map[string][]byte{"token": []byte(testToken)}},
 			pc, repo,
 		).Build()
-	pool := ghclient.NewPool(ghclient.Options{Timeout: 2 * time.Second})
+	pool := ghclient.NewPool(ghclient.Options{AllowHTTPLoopback: true, Timeout: 2 * time.Second})
 	r := managed.NewReconciler(&xpfake.Manager{Client: kube, Scheme: s}, resource.ManagedKind(v1alpha1.RepositoryFileGroupVersionKind),
 		ReconcilerOptions(kube, pool, controller.Options{Logger: logging.NewNopLogger(), PollInterval: time.Minute})...)
 	e := &env{t: t, gh: srv, kube: kube, r: r}
