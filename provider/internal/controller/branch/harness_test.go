@@ -91,7 +91,7 @@ func newEnv(t *testing.T) *env {
 			&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: "crossplane-system", Name: "gh"}, Data: map[string][]byte{"token": []byte(testToken)}},
 			pc,
 		).Build()
-	pool := ghclient.NewPool(ghclient.Options{Timeout: 2 * time.Second})
+	pool := ghclient.NewPool(ghclient.Options{AllowHTTPLoopback: true, Timeout: 2 * time.Second})
 	r := managed.NewReconciler(&xpfake.Manager{Client: kube, Scheme: s}, resource.ManagedKind(v1alpha1.BranchGroupVersionKind),
 		ReconcilerOptions(kube, pool, controller.Options{Logger: logging.NewNopLogger(), PollInterval: time.Minute})...)
 	t.Cleanup(func() {

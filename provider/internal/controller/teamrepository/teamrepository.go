@@ -35,6 +35,7 @@ import (
 
 	"github.com/paved-dev/paved/provider/apis/github/v1alpha1"
 	ghclient "github.com/paved-dev/paved/provider/internal/clients/github"
+	"github.com/paved-dev/paved/provider/internal/controller/ghbudget"
 	"github.com/paved-dev/paved/provider/internal/controller/refwait"
 )
 
@@ -90,8 +91,10 @@ func Setup(mgr ctrl.Manager, o controller.Options, pool *ghclient.Pool) error {
 		Kind:   refKind,
 		Kube:   mgr.GetClient(),
 		Record: event.NewAPIRecorder(mgr.GetEventRecorderFor(name)), //nolint:staticcheck // as above.
-		Next:   ratelimiter.NewReconciler(name, r, o.GlobalRateLimiter),
-		Poll:   o.PollInterval,
+		// Held back by its GitHub identity's limits: requeued for when
+		// they allow it (package ghbudget).
+		Next: ghbudget.New(ratelimiter.NewReconciler(name, r, o.GlobalRateLimiter)),
+		Poll: o.PollInterval,
 	}
 	return ctrl.NewControllerManagedBy(mgr).
 		Named(name).
