@@ -33,9 +33,9 @@ func (s *Server) handle(ctx context.Context, r *http.Request, body []byte) respo
 		if !ok || org.kind != "Organization" {
 			return reply(http.StatusNotFound, basicError(404, "Not Found"))
 		}
-		return s.createRepo(org, body, "")
+		return s.withPermissions(ctx, s.createRepo(org, body, ""))
 	case m == http.MethodPost && len(parts) == 2 && parts[0] == "user" && parts[1] == "repos":
-		return s.createRepo(acctOf(ctx), body, "")
+		return s.withPermissions(ctx, s.createRepo(acctOf(ctx), body, ""))
 	case m == http.MethodGet && len(parts) == 2 && parts[0] == "users":
 		a, ok := s.accounts[lower(parts[1])]
 		if !ok {
@@ -61,12 +61,15 @@ func (s *Server) handle(ctx context.Context, r *http.Request, body []byte) respo
 	}
 	switch {
 	case len(parts) == 3 && parts[0] == "repos":
-		return s.repoOp(m, parts[1], parts[2], body)
+		return s.withPermissions(ctx, s.repoOp(m, parts[1], parts[2], body))
 	case m == http.MethodPost && len(parts) == 4 && parts[0] == "repos" && parts[3] == "generate":
-		return s.generate(parts[1], parts[2], body)
+		return s.withPermissions(ctx, s.generate(parts[1], parts[2], body))
 	case len(parts) == 4 && parts[0] == "repos" && parts[3] == "topics" && m == http.MethodPut:
 		return s.replaceTopics(parts[1], parts[2], body)
 	case len(parts) == 6 && parts[0] == "repos" && parts[3] == "branches" && parts[5] == "protection":
+		if res, refused := s.refuseWithoutAdmin(ctx); refused {
+			return res
+		}
 		return s.protectionOp(m, parts[1], parts[2], parts[4], body)
 	case len(parts) >= 6 && parts[0] == "repos" && parts[3] == "git" && parts[4] == "refs" && m == http.MethodDelete:
 		return s.deleteRef(parts[1], parts[2], strings.Join(parts[5:], "/"))
@@ -321,6 +324,10 @@ type protectionReq struct {
 	RequiredStatusChecks *struct {
 		Strict   bool     `json:"strict"`
 		Contexts []string `json:"contexts"`
+		Checks   []struct {
+			Context string `json:"context"`
+			AppID   *int64 `json:"app_id"`
+		} `json:"checks"`
 	} `json:"required_status_checks"`
 	EnforceAdmins              *bool `json:"enforce_admins"`
 	RequiredPullRequestReviews *struct {
@@ -395,7 +402,39 @@ func (s *Server) protectionOp(m, owner, name, branch string, body []byte) respon
 		// The PUT replaces the whole protection: what it leaves out is off.
 		p.linearHistory, p.allowForcePushes, p.allowDeletions = q.RequiredLinearHistory, q.AllowForcePushes, q.AllowDeletions
 		if c := q.RequiredStatusChecks; c != nil {
-			p.checks, p.strict, p.checkContexts = true, c.Strict, append([]string{}, c.Contexts...)
+			if c.Contexts != nil && c.Checks != nil {
+				// GitHub takes one of the two: "The GitHub API does not
+				// allow you to pass both the contexts field and the checks
+				// field together" (integrations/terraform-provider-github#1212:
+				// 422 "More than one subschema in \"oneOf\" matched").
+				return reply(http.StatusUnprocessableEntity, basicError(422, "Invalid request.\n\nMore than one subschema in \"oneOf\" matched."))
+			}
+			p.checks, p.strict, p.checkApps = true, c.Strict, map[string]int64{}
+			// contexts (closing down): "If any of these checks have
+			// recently been set by a particular GitHub App, they will be
+			// required to come from that app in future"; app_id omitted:
+			// the same; -1: any app (GitHub's description of
+			// PUT /repos/{owner}/{repo}/branches/{branch}/protection).
+			for _, ctx := range c.Contexts {
+				p.checkContexts = append(p.checkContexts, ctx)
+				if app := rp.checkSetBy[ctx]; app > 0 {
+					p.checkApps[ctx] = app
+				}
+			}
+			for _, ch := range c.Checks {
+				p.checkContexts = append(p.checkContexts, ch.Context)
+				switch {
+				case ch.AppID == nil:
+					if app := rp.checkSetBy[ch.Context]; app > 0 {
+						p.checkApps[ch.Context] = app
+					}
+				case *ch.AppID > 0:
+					p.checkApps[ch.Context] = *ch.AppID
+				}
+			}
+			if p.checkContexts == nil {
+				p.checkContexts = []string{}
+			}
 		}
 		rp.protection[branch] = p
 		return reply(http.StatusOK, protectionBody(owner, name, branch, p))
@@ -430,9 +469,16 @@ func protectionBody(owner, name, branch string, p *protection) map[string]any {
 		}
 	}
 	if p.checks {
+		// Every check with the app it is bound to; null when any app
+		// may set it (status-check-policy's checks[].app_id is a
+		// nullable integer in GitHub's description).
 		checks := []any{}
 		for _, c := range p.checkContexts {
-			checks = append(checks, map[string]any{"context": c, "app_id": nil})
+			var app any
+			if id, ok := p.checkApps[c]; ok && id > 0 {
+				app = id
+			}
+			checks = append(checks, map[string]any{"context": c, "app_id": app})
 		}
 		b["required_status_checks"] = map[string]any{
 			"url": u + "/required_status_checks", "strict": p.strict, "contexts": append([]string{}, p.checkContexts...),

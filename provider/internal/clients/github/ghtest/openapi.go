@@ -137,6 +137,7 @@ func (v *Validator) ValidateRequest(ctx context.Context, r *http.Request, body [
 		return nil, fmt.Errorf("%s %s: no such operation in GitHub's API: %w", r.Method, r.URL.Path, err)
 	}
 	in := &openapi3filter.RequestValidationInput{Request: rc, PathParams: params, Route: route, Options: options()}
+	rc.Body = io.NopCloser(bytes.NewReader(validationBody(route, body)))
 	if err := openapi3filter.ValidateRequest(ctx, in); err != nil {
 		return in, fmt.Errorf("%s %s: request violates GitHub's API: %w", r.Method, r.URL.Path, err)
 	}

@@ -47,6 +47,9 @@ type protection struct {
 	checks        bool
 	strict        bool
 	checkContexts []string
+	// checkApps binds a required check to the GitHub App that must set
+	// it (a context absent from it, or 0, is accepted from any app).
+	checkApps map[string]int64
 	// Settings the provider does not manage, which a PUT replaces too.
 	linearHistory    bool
 	allowForcePushes bool
@@ -72,6 +75,8 @@ type repo struct {
 	pulls                                                  []*pull
 	forkPoints                                             map[string]map[string]*file // branch -> base files when it was created
 	isTemplate                                             bool
+	// checkSetBy is the GitHub App that recently set each check context.
+	checkSetBy map[string]int64
 	// gitPending counts the git-data requests (contents, branch
 	// protection) still answered as if the repository were empty: GitHub
 	// generates a repository from a template asynchronously.
@@ -172,6 +177,8 @@ type Server struct {
 	// writeLatency is how long a content write takes between reading the
 	// branch head and moving the branch (see contentWriteBase).
 	writeLatency time.Duration
+	// notAdmin lists accounts whose tokens lack admin on repositories.
+	notAdmin map[string]bool
 }
 
 // NewServer starts a stand-in on 127.0.0.1 that validates traffic with v.
@@ -184,6 +191,7 @@ func NewServer(v *Validator) *Server {
 		freePlan: map[string]bool{}, redirects: map[string]int64{}, generateLag: DefaultGenerateLag,
 		teams:        map[string]map[string]*team{},
 		writeLatency: DefaultContentWriteLatency,
+		notAdmin:     map[string]bool{},
 	}
 	s.stats.ByRoute, s.stats.FaultsByName, s.stats.ByLogin, s.stats.CountedByLogin = map[string]int{}, map[string]int{}, map[string]int{}, map[string]int{}
 	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
@@ -308,6 +316,9 @@ type RepoState struct {
 	EnforceAdmins                                        bool
 	RequiredReviews                                      int
 	CheckContexts                                        []string
+	// CheckApps are the GitHub Apps required checks are bound to, by
+	// context; a context not in it is accepted from any app.
+	CheckApps map[string]int64
 	// Protection settings the provider does not manage.
 	LinearHistory, AllowForcePushes, LastPushApproval bool
 	PushUsers                                         []string // push restrictions, nil when none
@@ -358,6 +369,7 @@ func (r *repo) state() RepoState {
 	}
 	if p, ok := r.protection[r.defaultBranch]; ok {
 		st.Protected, st.RequiredReviews, st.CheckContexts = true, p.reviews, append([]string{}, p.checkContexts...)
+		st.CheckApps = maps.Clone(p.checkApps)
 		st.LinearHistory, st.AllowForcePushes, st.LastPushApproval = p.linearHistory, p.allowForcePushes, p.lastPushApproval
 		st.EnforceAdmins = p.enforceAdmins
 		if p.restricted {
@@ -407,6 +419,7 @@ func (s *Server) Mutate(owner, name string, fn func(r *RepoState)) bool {
 			r.protection[r.defaultBranch] = p
 		}
 		p.reviews, p.checkContexts, p.checks = st.RequiredReviews, st.CheckContexts, p.checks || st.CheckContexts != nil
+		p.checkApps = maps.Clone(st.CheckApps)
 		p.linearHistory, p.allowForcePushes, p.lastPushApproval = st.LinearHistory, st.AllowForcePushes, st.LastPushApproval
 		p.restricted, p.pushUsers = st.PushUsers != nil, st.PushUsers
 	}
@@ -449,6 +462,24 @@ func (s *Server) rename(r *repo, newName string) bool {
 	s.repos[lower(r.owner.login+"/"+newName)] = r
 	delete(s.redirects, lower(r.owner.login+"/"+newName))
 	r.updated = s.now()
+	return true
+}
+
+// ReportCheck records that GitHub App appID set the check context on the
+// repository, as a CI app reporting a check run would: a protection that
+// requires the context without naming an app binds it to that app
+// (GitHub's description of PUT .../branches/{branch}/protection).
+func (s *Server) ReportCheck(owner, name, context string, appID int64) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, ok := s.repos[lower(owner+"/"+name)]
+	if !ok {
+		return false
+	}
+	if r.checkSetBy == nil {
+		r.checkSetBy = map[string]int64{}
+	}
+	r.checkSetBy[context] = appID
 	return true
 }
 
@@ -566,6 +597,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	reqBody, _ := io.ReadAll(r.Body)
 	ctx := context.Background()
 	in, verr := s.v.ValidateRequest(ctx, s.validationRequest(r), reqBody)
+	// Handlers see only the fields the operation's description has:
+	// GitHub ignores the others.
+	reqBody = Documented(in, reqBody)
 	hctx := r.Context()
 	if base, ok := s.contentWriteBase(r, reqBody); ok {
 		hctx = context.WithValue(hctx, writeBaseKey{}, base)
