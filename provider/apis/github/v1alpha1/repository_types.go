@@ -50,10 +50,37 @@ type RequiredStatusChecks struct {
 	// +optional
 	Strict bool `json:"strict,omitempty"`
 
-	// Contexts are the names of the required checks. Order is irrelevant.
+	// Contexts are the names of required checks accepted from whichever
+	// GitHub App GitHub binds them to: a new one to the App that recently
+	// set it (or any), an existing one keeps its App. Order is irrelevant.
 	// +optional
 	// +listType=set
 	Contexts []string `json:"contexts,omitempty"`
+
+	// Checks are required checks bound to the GitHub App that must set
+	// them. Order is irrelevant; a context named here and in contexts is
+	// the check.
+	// +optional
+	// +listType=map
+	// +listMapKey=context
+	Checks []StatusCheck `json:"checks,omitempty"`
+}
+
+// AnyApp is the app id of a required check any GitHub App may set.
+const AnyApp int64 = -1
+
+// A StatusCheck is a required check and the GitHub App that must set it.
+type StatusCheck struct {
+	// Context is the check's name.
+	// +kubebuilder:validation:MinLength=1
+	Context string `json:"context"`
+
+	// AppID is the GitHub App that must set the check; -1 accepts it from
+	// any App. Unset: the App GitHub binds it to (the one that recently
+	// set it, or any), and whatever App it is bound to is accepted.
+	// +optional
+	// +kubebuilder:validation:Minimum=-1
+	AppID *int64 `json:"appID,omitempty"`
 }
 
 // BranchProtection of a branch: the default branch of a Repository, or a
