@@ -61,8 +61,13 @@ func settingsEdit(p v1alpha1.RepositoryParameters, r *gh.Repository) *gh.Reposit
 	if p.Description != nil && *p.Description != r.GetDescription() {
 		edit.Description, changed = gh.Ptr(*p.Description), true
 	}
-	if p.Visibility != "" && p.Visibility != r.GetVisibility() {
+	if p.Visibility != "" && p.Visibility != visibilityOf(r) {
+		// PATCH /repos/{owner}/{repo} has both fields; `private` too, so
+		// that a server ignoring `visibility` still makes it private.
 		edit.Visibility, changed = gh.Ptr(p.Visibility), true
+		if p.Visibility != v1alpha1.VisibilityInternal {
+			edit.Private = gh.Ptr(p.Visibility == v1alpha1.VisibilityPrivate)
+		}
 	}
 	if p.DefaultBranch != "" && p.DefaultBranch != r.GetDefaultBranch() {
 		edit.DefaultBranch, changed = gh.Ptr(p.DefaultBranch), true

@@ -1,6 +1,8 @@
 package repository
 
 import (
+	"fmt"
+
 	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
 
 	ghclient "github.com/paved-dev/paved/provider/internal/clients/github"
@@ -20,4 +22,23 @@ func wrap(err error, msg string) error {
 		return nil
 	}
 	return errors.Wrap(apiError{err: err}, msg)
+}
+
+// movedError says the repository this resource manages now belongs to
+// another owner: GitHub redirected its name (or its id) to a repository of
+// another owner, which is what a transfer does
+// (https://docs.github.com/en/repositories/creating-and-managing-repositories/transferring-a-repository).
+type movedError struct {
+	id              int64
+	fullName, owner string
+}
+
+func (e movedError) Error() string {
+	return fmt.Sprintf("repository id %d is now %q, not owned by %q: it was transferred; refusing to touch it", e.id, e.fullName, e.owner)
+}
+
+// isMoved reports whether err says the repository was transferred.
+func isMoved(err error) bool {
+	var m movedError
+	return errors.As(err, &m)
 }

@@ -12,8 +12,12 @@ import (
 // LateInitialize; without it the fields stay unset, which means not
 // managed. Creation-only fields (template, autoInit), archiveOnDelete and
 // branch protection are never late-initialised: protection is managed only
-// when the spec asks for it.
-func lateInitialize(p *v1alpha1.RepositoryParameters, r *gh.Repository) bool {
+// when the spec asks for it. Visibility of a repository this resource
+// created (created) is the one Create asked for, never GitHub's: GitHub
+// ignores what an endpoint does not take (POST /user/repos has no
+// `visibility`, fluxcd/go-git-providers#44), and a repository that came
+// out public must be made private, not recorded as public.
+func lateInitialize(p *v1alpha1.RepositoryParameters, r *gh.Repository, created bool) bool {
 	changed := false
 	str := func(dst *string, v string) {
 		if *dst == "" && v != "" {
@@ -28,7 +32,11 @@ func lateInitialize(p *v1alpha1.RepositoryParameters, r *gh.Repository) bool {
 	if p.Description == nil && r.GetDescription() != "" {
 		p.Description, changed = gh.Ptr(r.GetDescription()), true
 	}
-	str(&p.Visibility, r.GetVisibility())
+	if created {
+		str(&p.Visibility, createVisibility(*p))
+	} else {
+		str(&p.Visibility, visibilityOf(r))
+	}
 	str(&p.DefaultBranch, r.GetDefaultBranch())
 	if p.Topics == nil {
 		t := append([]string{}, r.Topics...)
@@ -45,4 +53,17 @@ func lateInitialize(p *v1alpha1.RepositoryParameters, r *gh.Repository) bool {
 	}
 	boolp(&p.DeleteBranchOnMerge, r.DeleteBranchOnMerge)
 	return changed
+}
+
+// visibilityOf is the repository's visibility: GitHub's `visibility`, or,
+// where an answer has none (it is optional in GitHub's repository schema),
+// its `private`.
+func visibilityOf(r *gh.Repository) string {
+	if v := r.GetVisibility(); v != "" {
+		return v
+	}
+	if r.GetPrivate() {
+		return v1alpha1.VisibilityPrivate
+	}
+	return v1alpha1.VisibilityPublic
 }

@@ -1,6 +1,7 @@
 package repository
 
 import (
+	"maps"
 	"slices"
 
 	gh "github.com/google/go-github/v85/github"
@@ -34,25 +35,108 @@ func protectionMatches(bp v1alpha1.BranchProtection, p *gh.Protection) bool {
 		// Not managed.
 		return true
 	}
-	if have == nil {
+	if have == nil || want.Strict != have.Strict {
 		return false
 	}
-	return want.Strict == have.Strict && sameSet(want.Contexts, checkContexts(have))
+	apps := observedChecks(have)
+	if !sameSet(requiredContexts(*want), slices.Collect(maps.Keys(apps))) {
+		return false
+	}
+	for _, c := range want.Checks {
+		if c.AppID != nil && !sameApp(*c.AppID, apps[c.Context]) {
+			return false
+		}
+	}
+	return true
 }
 
-// checkContexts are the names of the required checks GitHub reports.
-func checkContexts(c *gh.RequiredStatusChecks) []string {
+// requiredContexts are the names of the checks c requires: its contexts
+// and its checks.
+func requiredContexts(c v1alpha1.RequiredStatusChecks) []string {
+	out := slices.Clone(c.Contexts)
+	for _, ch := range c.Checks {
+		out = append(out, ch.Context)
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// observedChecks maps each required check GitHub reports to the GitHub App
+// it is bound to (v1alpha1.AnyApp when any App may set it). GitHub answers
+// `checks` with each check's nullable `app_id` (status-check-policy in its
+// OpenAPI description; null: any App) beside the closing-down `contexts`,
+// the names only; an answer with contexts only binds them to no App the
+// provider can see, so they count as any.
+func observedChecks(c *gh.RequiredStatusChecks) map[string]int64 {
+	out := map[string]int64{}
 	if c == nil {
-		return nil
+		return out
 	}
-	if c.Contexts != nil {
-		return *c.Contexts
-	}
-	var out []string
 	if c.Checks != nil {
 		for _, ch := range *c.Checks {
-			out = append(out, ch.Context)
+			out[ch.Context] = v1alpha1.AnyApp
+			if ch.AppID != nil && *ch.AppID > 0 {
+				out[ch.Context] = *ch.AppID
+			}
 		}
+		return out
+	}
+	if c.Contexts != nil {
+		for _, ctx := range *c.Contexts {
+			out[ctx] = v1alpha1.AnyApp
+		}
+	}
+	return out
+}
+
+// sameApp reports whether a check bound to have satisfies a spec asking
+// for want: the same App, or any App (-1) for both.
+func sameApp(want, have int64) bool {
+	if want <= 0 {
+		return have <= 0
+	}
+	return want == have
+}
+
+// checksRequest is the required_status_checks body for the required checks
+// c names, sent as `checks` with each check's App: the spec's, else the App
+// GitHub has it bound to now (cur; -1 when any App may set it), else none,
+// so that GitHub binds a new check as it does a context ("Omit this field
+// to automatically select the GitHub App that has recently provided this
+// check, or any app if it was not set by a GitHub App"). Never as
+// `contexts` (closing down): "If any of these checks have recently been set
+// by a particular GitHub App, they will be required to come from that app
+// in future", which rebinds checks bound to another App or to any App
+// (GitHub's description of PUT /repos/{owner}/{repo}/branches/{branch}/protection,
+// npm @octokit/openapi). Never both: GitHub refuses a body with both with
+// 422 ("More than one subschema in \"oneOf\" matched",
+// integrations/terraform-provider-github#1212).
+func checksRequest(c v1alpha1.RequiredStatusChecks, cur *gh.RequiredStatusChecks) *gh.RequiredStatusChecks {
+	have := observedChecks(cur)
+	spec := map[string]*int64{}
+	for _, ch := range c.Checks {
+		spec[ch.Context] = ch.AppID
+	}
+	checks := []*gh.RequiredStatusCheck{}
+	for _, ctx := range requiredContexts(c) {
+		ch := &gh.RequiredStatusCheck{Context: ctx}
+		if app, ok := have[ctx]; ok {
+			ch.AppID = gh.Ptr(app)
+		}
+		if app := spec[ctx]; app != nil {
+			ch.AppID = gh.Ptr(*app)
+		}
+		checks = append(checks, ch)
+	}
+	return &gh.RequiredStatusChecks{Strict: c.Strict, Checks: &checks}
+}
+
+// currentChecks is GitHub's required checks as a spec would name them, to
+// send back unchanged: each with the App it is bound to (-1: any).
+func currentChecks(cur *gh.RequiredStatusChecks) v1alpha1.RequiredStatusChecks {
+	out := v1alpha1.RequiredStatusChecks{Strict: cur.Strict}
+	for ctx, app := range observedChecks(cur) {
+		out.Checks = append(out.Checks, v1alpha1.StatusCheck{Context: ctx, AppID: gh.Ptr(app)})
 	}
 	return out
 }
@@ -69,8 +153,7 @@ func checkContexts(c *gh.RequiredStatusChecks) []string {
 // force pushes, deletions, conversation resolution, block creations, lock
 // branch, fork syncing) and, when the spec leaves them unset, required
 // status checks, are sent back as GitHub reported them. Required checks are
-// sent as contexts (the field the description requires); GitHub keeps a
-// check bound to the App that recently set it.
+// sent as checks with their Apps (checksRequest).
 func protectionRequest(bp v1alpha1.BranchProtection, cur *gh.Protection) *gh.ProtectionRequest {
 	if cur == nil {
 		cur = &gh.Protection{}
@@ -85,12 +168,9 @@ func protectionRequest(bp v1alpha1.BranchProtection, cur *gh.Protection) *gh.Pro
 	}
 	switch c := bp.RequiredStatusChecks; {
 	case c != nil:
-		contexts := append([]string{}, c.Contexts...)
-		slices.Sort(contexts)
-		req.RequiredStatusChecks = &gh.RequiredStatusChecks{Strict: c.Strict, Contexts: &contexts}
+		req.RequiredStatusChecks = checksRequest(*c, cur.RequiredStatusChecks)
 	case cur.RequiredStatusChecks != nil:
-		contexts := append([]string{}, checkContexts(cur.RequiredStatusChecks)...)
-		req.RequiredStatusChecks = &gh.RequiredStatusChecks{Strict: cur.RequiredStatusChecks.Strict, Contexts: &contexts}
+		req.RequiredStatusChecks = checksRequest(currentChecks(cur.RequiredStatusChecks), cur.RequiredStatusChecks)
 	}
 	if rv := cur.RequiredPullRequestReviews; rv != nil {
 		out := req.RequiredPullRequestReviews

@@ -45,6 +45,11 @@ const (
 	errNoBranch      = "cannot protect the default branch: it does not exist yet (set autoInit, a template, or commit a file first)"
 	errStateMetrics  = "cannot add the managed resource state recorder"
 
+	// errNoAdmin explains GitHub's 404 for branch protection without admin.
+	errNoAdmin = "cannot read or change branch protection: the credentials lack admin on the repository " +
+		"(GitHub answers 404 for branch protection to a token or GitHub App installation without the Administration permission); " +
+		"grant admin on the repository, or leave spec.forProvider.branchProtection unset"
+
 	// errNotOurs is the refusal to adopt an existing repository.
 	errNotOurs = "a repository with this name already exists on GitHub and was not created by this resource; " +
 		"to manage it, set the crossplane.io/external-name annotation to its name (or use the management policies [Observe])"
@@ -56,7 +61,6 @@ const (
 		"(annotation " + AnnotationRepositoryID + "): that repository was deleted or renamed and another one took its name; " +
 		"refusing to touch it. To manage this one instead, set the annotation to %d"
 	errFmtBadID    = "annotation " + AnnotationRepositoryID + " is %q: want GitHub's numeric repository id"
-	errFmtMoved    = "repository id %d is now %q, not owned by %q: it was transferred; refusing to touch it"
 	errFmtInternal = "spec.forProvider.visibility: \"internal\" is not possible for %q, a user account: internal repositories exist only in organisations on GitHub Enterprise; use private or public"
 
 	// createSkew tolerates clock differences between the cluster and GitHub
@@ -197,6 +201,13 @@ func createdByUs(cr *v1alpha1.Repository, r *gh.Repository) bool {
 	return !r.CreatedAt.Before(pending.Add(-createSkew))
 }
 
+// createdHere reports whether this resource created repository r: its
+// create succeeded (crossplane-runtime records that time after Create), or
+// its answer was lost and r was created since.
+func createdHere(cr *v1alpha1.Repository, r *gh.Repository) bool {
+	return !meta.GetExternalCreateSucceeded(cr).IsZero() || createdByUs(cr, r)
+}
+
 // recordedID returns the repository id recorded on cr, 0 if none.
 func recordedID(cr *v1alpha1.Repository) (int64, error) {
 	v, ok := cr.GetAnnotations()[AnnotationRepositoryID]
@@ -231,7 +242,7 @@ func (e *External) find(ctx context.Context, owner, name string, id int64) (*gh.
 	}
 	// GitHub also redirects the old name of a transferred repository.
 	if !strings.EqualFold(r.GetOwner().GetLogin(), owner) {
-		return nil, errors.Errorf(errFmtMoved, r.GetID(), r.GetFullName(), owner)
+		return nil, movedError{id: r.GetID(), fullName: r.GetFullName(), owner: owner}
 	}
 	return r, nil
 }
@@ -246,13 +257,16 @@ func (e *External) Observe(ctx context.Context, cr *v1alpha1.Repository) (manage
 		return managed.ExternalObservation{}, err
 	}
 	r, err := e.find(ctx, owner, name, id)
-	if ghclient.IsNotFound(err) {
+	deleting := meta.WasDeleted(cr)
+	if ghclient.IsNotFound(err) || deleting && isMoved(err) {
+		// A repository transferred to another owner is gone from this
+		// resource's point of view: deleting the resource must neither
+		// archive nor delete it in its new home.
 		return managed.ExternalObservation{ResourceExists: false}, nil
 	}
 	if err != nil {
 		return managed.ExternalObservation{}, err
 	}
-	deleting := meta.WasDeleted(cr)
 	if id != 0 && r.GetID() != id {
 		if deleting {
 			// Not the repository this resource managed: deleting the
@@ -297,7 +311,7 @@ func (e *External) Observe(ctx context.Context, cr *v1alpha1.Repository) (manage
 	// Only with LateInitialize in the policies: the managed reconciler
 	// persists the whole object on other occasions too (adding its
 	// finalizer), which would otherwise late-initialise regardless.
-	if lateInitPolicy(cr) && lateInitialize(&cr.Spec.ForProvider, r) {
+	if lateInitPolicy(cr) && lateInitialize(&cr.Spec.ForProvider, r, createdHere(cr, r)) {
 		lateInit = true
 	}
 
@@ -320,10 +334,26 @@ func (e *External) Observe(ctx context.Context, cr *v1alpha1.Repository) (manage
 // protection returns the default branch's protection, nil when it has none.
 func (e *External) protection(ctx context.Context, r *gh.Repository) (*gh.Protection, error) {
 	p, _, err := e.Repos.GetBranchProtection(ctx, r.GetOwner().GetLogin(), r.GetName(), r.GetDefaultBranch())
+	if ghclient.IsNotFound(err) && lacksAdmin(r) {
+		return nil, errors.Wrap(apiError{err: err}, errNoAdmin)
+	}
 	if errors.Is(err, gh.ErrBranchNotProtected) || ghclient.IsNotFound(err) {
 		return nil, nil
 	}
 	return p, wrap(err, errGetProtection)
+}
+
+// lacksAdmin reports whether GitHub says the credentials do not have admin
+// on repository r (its `permissions`, which describe the caller's access).
+// Branch protection needs the "Administration" repository permission
+// (https://docs.github.com/en/rest/branches/branch-protection#get-branch-protection),
+// and without it GitHub answers 404, as it does wherever a 403 would tell
+// what exists
+// (https://docs.github.com/en/rest/using-the-rest-api/troubleshooting-the-rest-api#404-not-found-for-an-existing-resource):
+// that 404 means "no access", not "not protected" or "no such branch".
+func lacksAdmin(r *gh.Repository) bool {
+	p := r.GetPermissions()
+	return p != nil && p.Admin != nil && !*p.Admin
 }
 
 func observation(r *gh.Repository) v1alpha1.RepositoryObservation {
@@ -356,12 +386,14 @@ func (e *External) Create(ctx context.Context, cr *v1alpha1.Repository) (managed
 	var r *gh.Repository
 	var err error
 	if t := p.Template; t != nil {
+		// POST /repos/{template_owner}/{template_repo}/generate takes
+		// `private` only (default false: public); it has no `visibility`.
 		r, _, err = e.Repos.CreateFromTemplate(ctx, t.Owner, t.Repository, &gh.TemplateRepoRequest{
 			Name:               gh.Ptr(name),
 			Owner:              gh.Ptr(p.Owner),
 			Description:        p.Description,
 			IncludeAllBranches: gh.Ptr(t.IncludeAllBranches),
-			Private:            gh.Ptr(createVisibility(p) != v1alpha1.VisibilityPublic),
+			Private:            gh.Ptr(createPrivate(p)),
 		})
 		err = wrap(err, errCreate)
 	} else {
@@ -397,7 +429,12 @@ func (e *External) Create(ctx context.Context, cr *v1alpha1.Repository) (managed
 		// cost one more reconcile. Not for a repository generated from a
 		// template: GitHub fills it asynchronously (its default branch is
 		// the template's), so it is late-initialised once observed.
-		lateInitialize(&cr.Spec.ForProvider, r)
+		// Visibility is the one asked for, never the answer's: an
+		// endpoint that ignored the request (POST /user/repos has no
+		// `visibility`, fluxcd/go-git-providers#44) answers with a public
+		// repository, and recording that would make the leak the desired
+		// state (lateInitialize, created).
+		lateInitialize(&cr.Spec.ForProvider, r, true)
 	}
 	return managed.ExternalCreation{}, nil
 }
@@ -409,6 +446,15 @@ func createVisibility(p v1alpha1.RepositoryParameters) string {
 		return v1alpha1.VisibilityPrivate
 	}
 	return p.Visibility
+}
+
+// createPrivate is the `private` field of a create request: true unless
+// the spec asks for a public repository. Every create endpoint has it, and
+// it defaults to false (public) where the request leaves it out; internal
+// is not public, so an endpoint that ignored `visibility` would still
+// make it private.
+func createPrivate(p v1alpha1.RepositoryParameters) bool {
+	return createVisibility(p) != v1alpha1.VisibilityPublic
 }
 
 // refuseInternalForUser returns an error when owner is a user account:
@@ -426,18 +472,32 @@ func (e *External) refuseInternalForUser(ctx context.Context, owner string) erro
 	return nil
 }
 
+// create creates a repository that is not from a template: in the
+// organisation p.Owner, or, when there is no such organisation, for the
+// authenticated user if that is p.Owner. The two endpoints take different
+// fields (GitHub's OpenAPI description, npm @octokit/openapi): POST
+// /orgs/{org}/repos has `private` and `visibility` (which alone can say
+// internal); POST /user/repos has `private` only (default false) and
+// ignores a `visibility`, so a user's repository is private only by
+// `private` (fluxcd/go-git-providers#44).
 func (e *External) create(ctx context.Context, p v1alpha1.RepositoryParameters, name string) (*gh.Repository, error) {
-	req := &gh.Repository{
-		Name:                gh.Ptr(name),
-		Description:         p.Description,
-		Visibility:          gh.Ptr(createVisibility(p)),
-		AutoInit:            p.AutoInit,
-		DeleteBranchOnMerge: p.DeleteBranchOnMerge,
+	req := func(org bool) *gh.Repository {
+		r := &gh.Repository{
+			Name:                gh.Ptr(name),
+			Description:         p.Description,
+			Private:             gh.Ptr(createPrivate(p)),
+			AutoInit:            p.AutoInit,
+			DeleteBranchOnMerge: p.DeleteBranchOnMerge,
+		}
+		if org {
+			r.Visibility = gh.Ptr(createVisibility(p))
+		}
+		if m := p.MergeOptions; m != nil {
+			r.AllowMergeCommit, r.AllowSquashMerge, r.AllowRebaseMerge = m.AllowMergeCommit, m.AllowSquashMerge, m.AllowRebaseMerge
+		}
+		return r
 	}
-	if m := p.MergeOptions; m != nil {
-		req.AllowMergeCommit, req.AllowSquashMerge, req.AllowRebaseMerge = m.AllowMergeCommit, m.AllowSquashMerge, m.AllowRebaseMerge
-	}
-	r, _, err := e.Repos.Create(ctx, p.Owner, req)
+	r, _, err := e.Repos.Create(ctx, p.Owner, req(true))
 	if !ghclient.IsNotFound(err) {
 		return r, wrap(err, errCreate)
 	}
@@ -449,7 +509,7 @@ func (e *External) create(ctx context.Context, p v1alpha1.RepositoryParameters, 
 	if !strings.EqualFold(u.GetLogin(), p.Owner) {
 		return nil, errors.New(errOwnerNotFound)
 	}
-	r, _, err = e.Repos.Create(ctx, "", req)
+	r, _, err = e.Repos.Create(ctx, "", req(false))
 	return r, wrap(err, errCreate)
 }
 
@@ -536,6 +596,9 @@ func (e *External) updateWritable(ctx context.Context, p v1alpha1.RepositoryPara
 		}
 		if !protectionMatches(*bp, prot) {
 			if _, _, err := e.Repos.UpdateBranchProtection(ctx, owner, name, r.GetDefaultBranch(), protectionRequest(*bp, prot)); err != nil {
+				if ghclient.IsNotFound(err) && lacksAdmin(r) {
+					return nil, errors.Wrap(apiError{err: err}, errNoAdmin)
+				}
 				if ghclient.IsNotFound(err) {
 					return nil, errors.Wrap(apiError{err: err}, errNoBranch)
 				}
@@ -551,7 +614,9 @@ func (e *External) updateWritable(ctx context.Context, p v1alpha1.RepositoryPara
 func (e *External) Delete(ctx context.Context, cr *v1alpha1.Repository) (managed.ExternalDelete, error) {
 	cr.SetConditions(xpv2.Deleting())
 	r, err := e.current(ctx, cr)
-	if ghclient.IsNotFound(err) {
+	if ghclient.IsNotFound(err) || isMoved(err) {
+		// Gone, or transferred to another owner: nothing of this
+		// resource's is left to archive or delete.
 		return managed.ExternalDelete{}, nil
 	}
 	if err != nil {

@@ -162,9 +162,21 @@ func TestLateInitialize(t *testing.T) {
 	r.Description, r.AllowMergeCommit, r.DeleteBranchOnMerge = gh.Ptr("d"), gh.Ptr(false), gh.Ptr(true)
 	cases := map[string]struct {
 		in          v1alpha1.RepositoryParameters
+		created     bool
 		want        v1alpha1.RepositoryParameters
 		wantChanged bool
 	}{
+		// A repository this resource created is private unless the spec
+		// said otherwise, whatever GitHub answers: a public one is made
+		// private, not taken into the spec (fluxcd/go-git-providers#44).
+		"CreatedHereKeepsItsCreateVisibility": {
+			in:      v1alpha1.RepositoryParameters{Owner: "acme"},
+			created: true,
+			want: v1alpha1.RepositoryParameters{Owner: "acme", Description: ptr("d"), Visibility: "private", DefaultBranch: "trunk",
+				Topics: &[]string{"a"}, Archived: ptr(false), MergeOptions: &v1alpha1.MergeOptions{AllowMergeCommit: ptr(false)},
+				DeleteBranchOnMerge: ptr(true)},
+			wantChanged: true,
+		},
 		"FillsUnset": {
 			in: v1alpha1.RepositoryParameters{Owner: "acme"},
 			want: v1alpha1.RepositoryParameters{Owner: "acme", Description: ptr("d"), Visibility: "public", DefaultBranch: "trunk",
@@ -184,7 +196,7 @@ func TestLateInitialize(t *testing.T) {
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			p := tc.in
-			changed := lateInitialize(&p, r)
+			changed := lateInitialize(&p, r, tc.created)
 			if diff := cmp.Diff(tc.want, p); diff != "" {
 				t.Errorf("lateInitialize (-want +got):\n%s", diff)
 			}
@@ -233,7 +245,7 @@ func TestProtectionRequestMergesUnmanagedSettings(t *testing.T) {
 	got := protectionRequest(v1alpha1.BranchProtection{RequiredApprovingReviewCount: ptr(2), EnforceAdmins: true}, cur)
 	want := &gh.ProtectionRequest{
 		EnforceAdmins:        true,
-		RequiredStatusChecks: &gh.RequiredStatusChecks{Strict: true, Contexts: &[]string{"ci/external"}},
+		RequiredStatusChecks: &gh.RequiredStatusChecks{Strict: true, Checks: &[]*gh.RequiredStatusCheck{{Context: "ci/external", AppID: gh.Ptr(v1alpha1.AnyApp)}}},
 		RequiredPullRequestReviews: &gh.PullRequestReviewsEnforcementRequest{
 			RequiredApprovingReviewCount: 2, RequireLastPushApproval: gh.Ptr(true),
 			BypassPullRequestAllowancesRequest: &gh.BypassPullRequestAllowancesRequest{Users: []string{"release-bot"}, Teams: []string{}, Apps: []string{}},
@@ -248,7 +260,80 @@ func TestProtectionRequestMergesUnmanagedSettings(t *testing.T) {
 	}
 	// Checks the spec names replace GitHub's.
 	got = protectionRequest(v1alpha1.BranchProtection{RequiredStatusChecks: &v1alpha1.RequiredStatusChecks{Contexts: []string{"b", "a"}}}, cur)
-	if diff := cmp.Diff(&gh.RequiredStatusChecks{Contexts: &[]string{"a", "b"}}, got.RequiredStatusChecks); diff != "" {
+	if diff := cmp.Diff(&gh.RequiredStatusChecks{Checks: &[]*gh.RequiredStatusCheck{{Context: "a"}, {Context: "b"}}}, got.RequiredStatusChecks); diff != "" {
 		t.Errorf("managed checks (-want +got):\n%s", diff)
+	}
+}
+
+// Required checks are sent back as checks with the GitHub App each is
+// bound to, never as contexts (closing down), which GitHub binds to the
+// App that recently set them: the spec's App, else the one GitHub reports,
+// else none (GitHub chooses, as for a context).
+func TestProtectionRequestKeepsCheckApps(t *testing.T) {
+	bound := &gh.RequiredStatusChecks{Strict: true, Contexts: &[]string{"ci/build", "ci/any"}, Checks: &[]*gh.RequiredStatusCheck{
+		{Context: "ci/build", AppID: gh.Ptr(int64(42))}, {Context: "ci/any"},
+	}}
+	app := func(id int64) *int64 { return gh.Ptr(id) }
+	cases := map[string]struct {
+		spec *v1alpha1.RequiredStatusChecks
+		cur  *gh.RequiredStatusChecks
+		want *gh.RequiredStatusChecks
+	}{
+		"UnmanagedSentBackWithTheirApps": {
+			cur:  bound,
+			want: &gh.RequiredStatusChecks{Strict: true, Checks: &[]*gh.RequiredStatusCheck{{Context: "ci/any", AppID: app(-1)}, {Context: "ci/build", AppID: app(42)}}},
+		},
+		"ContextsKeepTheirApps": {
+			spec: &v1alpha1.RequiredStatusChecks{Strict: true, Contexts: []string{"ci/build", "ci/new"}},
+			cur:  bound,
+			want: &gh.RequiredStatusChecks{Strict: true, Checks: &[]*gh.RequiredStatusCheck{{Context: "ci/build", AppID: app(42)}, {Context: "ci/new"}}},
+		},
+		"SpecAppsWin": {
+			spec: &v1alpha1.RequiredStatusChecks{Checks: []v1alpha1.StatusCheck{{Context: "ci/build", AppID: app(7)}, {Context: "ci/any", AppID: app(v1alpha1.AnyApp)}, {Context: "ci/x"}}},
+			cur:  bound,
+			want: &gh.RequiredStatusChecks{Checks: &[]*gh.RequiredStatusCheck{{Context: "ci/any", AppID: app(-1)}, {Context: "ci/build", AppID: app(7)}, {Context: "ci/x"}}},
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			got := protectionRequest(v1alpha1.BranchProtection{RequiredStatusChecks: tc.spec}, &gh.Protection{RequiredStatusChecks: tc.cur})
+			if diff := cmp.Diff(tc.want, got.RequiredStatusChecks); diff != "" {
+				t.Errorf("required_status_checks (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// A check bound to another App than the spec's is drift; a context
+// accepts any binding, and -1 matches GitHub's null (any App).
+func TestProtectionMatchesCheckApps(t *testing.T) {
+	cur := func(app *int64) *gh.Protection {
+		return &gh.Protection{
+			RequiredPullRequestReviews: &gh.PullRequestReviewsEnforcement{RequiredApprovingReviewCount: 1},
+			RequiredStatusChecks:       &gh.RequiredStatusChecks{Checks: &[]*gh.RequiredStatusCheck{{Context: "ci", AppID: app}}},
+		}
+	}
+	spec := func(c v1alpha1.RequiredStatusChecks) v1alpha1.BranchProtection {
+		return v1alpha1.BranchProtection{RequiredStatusChecks: &c}
+	}
+	cases := map[string]struct {
+		bp   v1alpha1.BranchProtection
+		p    *gh.Protection
+		want bool
+	}{
+		"ContextAnyBinding":  {bp: spec(v1alpha1.RequiredStatusChecks{Contexts: []string{"ci"}}), p: cur(gh.Ptr(int64(42))), want: true},
+		"SameApp":            {bp: spec(v1alpha1.RequiredStatusChecks{Checks: []v1alpha1.StatusCheck{{Context: "ci", AppID: gh.Ptr(int64(42))}}}), p: cur(gh.Ptr(int64(42))), want: true},
+		"OtherApp":           {bp: spec(v1alpha1.RequiredStatusChecks{Checks: []v1alpha1.StatusCheck{{Context: "ci", AppID: gh.Ptr(int64(42))}}}), p: cur(gh.Ptr(int64(7))), want: false},
+		"AnyMatchesNull":     {bp: spec(v1alpha1.RequiredStatusChecks{Checks: []v1alpha1.StatusCheck{{Context: "ci", AppID: gh.Ptr(v1alpha1.AnyApp)}}}), p: cur(nil), want: true},
+		"AnyIsNotBound":      {bp: spec(v1alpha1.RequiredStatusChecks{Checks: []v1alpha1.StatusCheck{{Context: "ci", AppID: gh.Ptr(v1alpha1.AnyApp)}}}), p: cur(gh.Ptr(int64(7))), want: false},
+		"UnsetAppAnyBinding": {bp: spec(v1alpha1.RequiredStatusChecks{Checks: []v1alpha1.StatusCheck{{Context: "ci"}}}), p: cur(gh.Ptr(int64(7))), want: true},
+		"MissingCheck":       {bp: spec(v1alpha1.RequiredStatusChecks{Contexts: []string{"ci", "lint"}}), p: cur(nil), want: false},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			if got := protectionMatches(tc.bp, tc.p); got != tc.want {
+				t.Errorf("protectionMatches = %v, want %v", got, tc.want)
+			}
+		})
 	}
 }

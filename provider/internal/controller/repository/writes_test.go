@@ -3,6 +3,7 @@ package repository
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 
@@ -15,8 +16,13 @@ import (
 )
 
 // recordingRepos accepts writes and records them as "METHOD path body".
+// Creates are answered as GitHub answers a request whose visibility it
+// ignored: with a public repository.
 type recordingRepos struct {
 	fakeRepos
+	// users are the owners that are not organisations: POST
+	// /orgs/{owner}/repos answers 404 for them.
+	users []string
 	calls []string
 }
 
@@ -26,8 +32,16 @@ func body(v any) string {
 }
 
 func (f *recordingRepos) Create(_ context.Context, org string, r *gh.Repository) (*gh.Repository, *gh.Response, error) {
+	if slices.Contains(f.users, org) {
+		return nil, nil, notFound()
+	}
 	f.calls = append(f.calls, "POST "+org+" "+body(r))
-	return &gh.Repository{ID: gh.Ptr(int64(42)), Name: r.Name}, nil, nil
+	return &gh.Repository{ID: gh.Ptr(int64(42)), Name: r.Name, Visibility: gh.Ptr("public"), Private: gh.Ptr(false)}, nil, nil
+}
+
+func (f *recordingRepos) CreateFromTemplate(_ context.Context, owner, repo string, r *gh.TemplateRepoRequest) (*gh.Repository, *gh.Response, error) {
+	f.calls = append(f.calls, "GENERATE "+owner+"/"+repo+" "+body(r))
+	return &gh.Repository{ID: gh.Ptr(int64(42)), Name: r.Name, Visibility: gh.Ptr("public"), Private: gh.Ptr(false)}, nil, nil
 }
 
 func (f *recordingRepos) Edit(_ context.Context, owner, repo string, r *gh.Repository) (*gh.Repository, *gh.Response, error) {
@@ -54,32 +68,74 @@ func (f fakeUsers) Get(context.Context, string) (*gh.User, *gh.Response, error) 
 	return f.user, nil, nil
 }
 
+// TestCreate checks what each create endpoint is sent, against the fields
+// GitHub's OpenAPI description gives it: POST /orgs/{org}/repos `private`
+// and `visibility`, POST /user/repos and POST .../generate `private` only
+// (a `visibility` there is ignored and the repository is public,
+// fluxcd/go-git-providers#44), and that the spec records the visibility
+// asked for, never the one in GitHub's answer.
 func TestCreate(t *testing.T) {
+	org := &gh.User{Login: gh.Ptr("acme"), Type: gh.Ptr("Organization")}
+	user := &gh.User{Login: gh.Ptr("octo"), Type: gh.Ptr("User")}
+	tmpl := &v1alpha1.RepositoryTemplate{Owner: "acme", Repository: "tmpl"}
 	cases := map[string]struct {
-		p         v1alpha1.RepositoryParameters
-		owner     *gh.User
-		wantCalls []string
-		wantErr   string
+		p              v1alpha1.RepositoryParameters
+		owner          *gh.User
+		wantCalls      []string
+		wantVisibility string
+		wantErr        string
 	}{
-		"PrivateUnlessSet": {
-			p:         v1alpha1.RepositoryParameters{Owner: "acme"},
-			owner:     &gh.User{Login: gh.Ptr("acme"), Type: gh.Ptr("Organization")},
-			wantCalls: []string{`POST acme {"name":"svc","visibility":"private"}`},
+		"OrganisationPrivateUnlessSet": {
+			p:              v1alpha1.RepositoryParameters{Owner: "acme"},
+			owner:          org,
+			wantCalls:      []string{`POST acme {"name":"svc","private":true,"visibility":"private"}`},
+			wantVisibility: "private",
+		},
+		"OrganisationPublicWhenAsked": {
+			p:              v1alpha1.RepositoryParameters{Owner: "acme", Visibility: "public"},
+			owner:          org,
+			wantCalls:      []string{`POST acme {"name":"svc","private":false,"visibility":"public"}`},
+			wantVisibility: "public",
+		},
+		"UserPrivateUnlessSet": {
+			p:              v1alpha1.RepositoryParameters{Owner: "octo"},
+			owner:          user,
+			wantCalls:      []string{`POST  {"name":"svc","private":true}`},
+			wantVisibility: "private",
+		},
+		"UserPrivate": {
+			p:              v1alpha1.RepositoryParameters{Owner: "octo", Visibility: "private"},
+			owner:          user,
+			wantCalls:      []string{`POST  {"name":"svc","private":true}`},
+			wantVisibility: "private",
+		},
+		"TemplateForAnOrganisation": {
+			p:              v1alpha1.RepositoryParameters{Owner: "acme", Template: tmpl},
+			owner:          org,
+			wantCalls:      []string{`GENERATE acme/tmpl {"name":"svc","owner":"acme","include_all_branches":false,"private":true}`},
+			wantVisibility: "", // late-initialised once observed
+		},
+		"TemplateForAUser": {
+			p:              v1alpha1.RepositoryParameters{Owner: "octo", Template: tmpl},
+			owner:          user,
+			wantCalls:      []string{`GENERATE acme/tmpl {"name":"svc","owner":"octo","include_all_branches":false,"private":true}`},
+			wantVisibility: "", // late-initialised once observed
 		},
 		"InternalForAnOrganisation": {
-			p:         v1alpha1.RepositoryParameters{Owner: "acme", Visibility: "internal"},
-			owner:     &gh.User{Login: gh.Ptr("acme"), Type: gh.Ptr("Organization")},
-			wantCalls: []string{`POST acme {"name":"svc","visibility":"internal"}`},
+			p:              v1alpha1.RepositoryParameters{Owner: "acme", Visibility: "internal"},
+			owner:          org,
+			wantCalls:      []string{`POST acme {"name":"svc","private":true,"visibility":"internal"}`},
+			wantVisibility: "internal",
 		},
 		"InternalForAUserRefusedBeforeAnyWrite": {
 			p:       v1alpha1.RepositoryParameters{Owner: "octo", Visibility: "internal"},
-			owner:   &gh.User{Login: gh.Ptr("octo"), Type: gh.Ptr("User")},
+			owner:   user,
 			wantErr: `spec.forProvider.visibility: "internal" is not possible for "octo", a user account`,
 		},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			repos := &recordingRepos{}
+			repos := &recordingRepos{users: []string{"octo"}}
 			e := &External{Repos: repos, Users: fakeUsers{user: tc.owner}}
 			cr := mr("", "", tc.p)
 			cr.Name = "svc"
@@ -99,6 +155,9 @@ func TestCreate(t *testing.T) {
 			}
 			if meta.GetExternalName(cr) != "svc" || cr.GetAnnotations()[AnnotationRepositoryID] != "42" {
 				t.Errorf("annotations after Create: %v", cr.GetAnnotations())
+			}
+			if got := cr.Spec.ForProvider.Visibility; got != tc.wantVisibility {
+				t.Errorf("spec.forProvider.visibility after Create = %q, want %q (GitHub answered public)", got, tc.wantVisibility)
 			}
 		})
 	}
