@@ -25,6 +25,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
@@ -78,9 +79,18 @@ func outside(ctx context.Context, r string) ([]string, error) {
 }
 
 // createGitHubConfig creates the ProviderConfig "default" for the GitHub
-// stand-in at baseURL, with its token in the Secret paved-system/github.
+// stand-in at baseURL, with its token in the Secret paved-system/github;
+// a test after another points the existing one at its own stand-in.
 func createGitHubConfig(ctx context.Context, t *testing.T, c client.Client, baseURL string) {
 	t.Helper()
+	pc := &pcv1alpha1.ProviderConfig{}
+	if err := c.Get(ctx, types.NamespacedName{Name: "default"}, pc); err == nil {
+		pc.Spec.GitHub.BaseURL = baseURL
+		if err := c.Update(ctx, pc); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
 	for _, o := range []client.Object{
 		&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "paved-system"}},
 		&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: "paved-system", Name: "github"}, Data: map[string][]byte{"token": []byte(token)}},
@@ -111,7 +121,7 @@ func installCRDs(t *testing.T, c client.Client) {
 		if err := yaml.Unmarshal(b, crd); err != nil {
 			t.Fatal(err)
 		}
-		if err := c.Create(context.Background(), crd); err != nil {
+		if err := c.Create(context.Background(), crd); err != nil && !apierrors.IsAlreadyExists(err) {
 			t.Fatalf("install %s: %v", filepath.Base(f), err)
 		}
 	}
