@@ -64,6 +64,9 @@ const (
 
 	// errFmtExists names the branch it refuses to take over and its head.
 	errFmtExists = "branch %s already exists in %s (head %s) and this Branch did not create it: it is left untouched; set spec.forProvider.adoptExisting: true to manage it"
+	// errFmtNotReferenced: the name no longer leads to the referenced
+	// Repository's repository (it was renamed and another took the name).
+	errFmtNotReferenced = "repository %s on GitHub has id %d, not the id %d the referenced Repository reports: nothing is changed there until spec.forProvider.repository follows the Repository's current name"
 	// errFmtOtherRepo: the repository under the name is not the one the
 	// branch was created (or adopted) in.
 	errFmtOtherRepo = "repository %s has GitHub id %d, but this Branch's branch is in the repository with id %d: refusing to touch it"
@@ -125,7 +128,12 @@ func Setup(mgr ctrl.Manager, o controller.Options, pool *ghclient.Pool) error {
 // ReconcilerOptions are the managed reconciler options of the Branch
 // controller, less the event recorder and metrics.
 func ReconcilerOptions(kube client.Client, pool *ghclient.Pool, o controller.Options) []managed.ReconcilerOption {
-	return reconcilerOptions(&connector{kube: kube, pool: pool}, o)
+	return append(reconcilerOptions(&connector{kube: kube, pool: pool}, o),
+		// spec.forProvider.repository follows the referenced Repository's
+		// current owner/name (see refwait.Follower).
+		managed.WithReferenceResolver(refwait.Follower[*v1alpha1.Branch]{
+			Kind: refKind, Kube: kube, Reset: func(cr *v1alpha1.Branch) { cr.Spec.ForProvider.Repository = nil },
+		}))
 }
 
 func reconcilerOptions(c managed.TypedExternalConnector[*v1alpha1.Branch], o controller.Options) []managed.ReconcilerOption {
@@ -151,12 +159,20 @@ func (c *connector) Connect(ctx context.Context, cr *v1alpha1.Branch) (managed.T
 	if err != nil {
 		return nil, err
 	}
-	return &external{gh: apiClient{c: g}}, nil
+	want, err := repository.ReferencedID(ctx, c.kube, cr.Spec.ForProvider.RepositoryRef)
+	if err != nil {
+		return nil, err
+	}
+	return &external{gh: apiClient{c: g}, want: want}, nil
 }
 
 // external manages a branch on GitHub. One is made per reconcile.
 type external struct {
 	gh GitHub
+	// want is the id of the referenced Repository's repository (0: not
+	// known, see repository.ReferencedID): a repository under the target's
+	// name with another id is never changed.
+	want int64
 
 	// What Observe read, for Create, Update and Delete of the same
 	// reconcile.
@@ -182,6 +198,10 @@ func targetOf(cr *v1alpha1.Branch) (target, error) {
 	}
 	return target{owner: o, repo: r, branch: p.Branch}, nil
 }
+
+// notReferenced is the error for a name that leads to a repository other
+// than the referenced Repository's.
+type notReferenced struct{ error }
 
 // described keeps a GitHub error's chain (errors.Is/As reach go-github's
 // error types) while its message is ghclient.Describe's, which never
@@ -259,6 +279,9 @@ func (e *external) repository(ctx context.Context, t target) (*gh.Repository, er
 	if err != nil {
 		return nil, wrap(err, errGetRepo)
 	}
+	if e.want != 0 && r.GetID() != e.want {
+		return nil, notReferenced{errors.Errorf(errFmtNotReferenced, t.owner+"/"+t.repo, r.GetID(), e.want)}
+	}
 	e.repo = r
 	return r, nil
 }
@@ -304,7 +327,9 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.Branch) (managed.Ex
 	}
 	deleting := meta.WasDeleted(cr)
 	r, err := e.repository(ctx, t)
-	if ghclient.IsNotFound(err) {
+	if ghclient.IsNotFound(err) || (deleting && errors.As(err, &notReferenced{})) {
+		// Nothing to change, or not the referenced Repository's
+		// repository: deleting this resource must not touch it.
 		return managed.ExternalObservation{ResourceExists: false}, nil
 	}
 	if err != nil {

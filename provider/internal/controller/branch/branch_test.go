@@ -1,11 +1,13 @@
 package branch
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
 
@@ -241,5 +243,44 @@ func TestObserveOnly(t *testing.T) {
 	}
 	if !meta.GetExternalCreatePending(b).IsZero() || b.GetAnnotations()[AnnotationAdopted] != "" {
 		t.Errorf("an observed branch was created or adopted: %v", b.GetAnnotations())
+	}
+}
+
+// A Branch that names its Repository by reference changes only the
+// repository whose id that Repository reports: a repository that took the
+// name after a rename is refused, and the Branch follows once the id
+// matches.
+func TestWritesOnlyToTheReferencedRepository(t *testing.T) {
+	e := newEnv(t)
+	st, _ := e.gh.Repo(testOrg, testRepo)
+	repo := &v1alpha1.Repository{
+		ObjectMeta: metav1.ObjectMeta{Name: testRepo},
+		Spec:       v1alpha1.RepositorySpec{ForProvider: v1alpha1.RepositoryParameters{Owner: testOrg}},
+		Status: v1alpha1.RepositoryStatus{AtProvider: v1alpha1.RepositoryObservation{
+			ID: st.ID + 1000, FullName: testOrg + "/" + testRepo,
+		}},
+	}
+	if err := e.kube.Create(context.Background(), repo); err != nil {
+		t.Fatal(err)
+	}
+	e.create("release", func(b *v1alpha1.Branch) {
+		b.Spec.ForProvider.Repository = nil
+		b.Spec.ForProvider.RepositoryRef = &xpv2.Reference{Name: testRepo}
+	})
+	e.reconcile("release", 2)
+	if c := e.get("release").GetCondition(xpv2.TypeSynced); c.Status != "False" || !strings.Contains(c.Message, "not the id") {
+		t.Errorf("Synced = %s %q, want False: not the referenced Repository's repository", c.Status, c.Message)
+	}
+	if e.hasBranch("release") {
+		t.Fatal("a branch was created in a repository that is not the referenced Repository's")
+	}
+
+	repo.Status.AtProvider.ID = st.ID
+	if err := e.kube.Update(context.Background(), repo); err != nil {
+		t.Fatal(err)
+	}
+	e.reconcile("release", 2)
+	if !e.hasBranch("release") || !isReady(e.get("release")) {
+		t.Errorf("branch %t, conditions %+v: want the branch once the ids match", e.hasBranch("release"), e.get("release").Status.Conditions)
 	}
 }

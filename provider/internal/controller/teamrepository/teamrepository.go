@@ -37,6 +37,7 @@ import (
 	ghclient "github.com/paved-dev/paved/provider/internal/clients/github"
 	"github.com/paved-dev/paved/provider/internal/controller/ghbudget"
 	"github.com/paved-dev/paved/provider/internal/controller/refwait"
+	"github.com/paved-dev/paved/provider/internal/controller/repository"
 )
 
 const (
@@ -52,6 +53,9 @@ const (
 	errFmtUserOwner = "repository %s belongs to the user %s: only a repository of an organisation can be granted to a team"
 	// errFmtExists names the access it refuses to take over.
 	errFmtExists = "team %s already has the role %s on %s and this TeamRepository did not grant it: it is left untouched; set spec.forProvider.adoptExisting: true to manage it"
+	// errFmtNotReferenced: the name no longer leads to the referenced
+	// Repository's repository (it was renamed and another took the name).
+	errFmtNotReferenced = "repository %s on GitHub has id %d, not the id %d the referenced Repository reports: nothing is changed there until spec.forProvider.repository follows the Repository's current name"
 	// errFmtOtherRepo: the repository under the name is not the one the
 	// access was granted (or adopted) on.
 	errFmtOtherRepo = "repository %s has GitHub id %d, but this TeamRepository's access is to the repository with id %d: refusing to touch it"
@@ -108,7 +112,12 @@ func Setup(mgr ctrl.Manager, o controller.Options, pool *ghclient.Pool) error {
 // ReconcilerOptions are the managed reconciler options of the
 // TeamRepository controller, less the event recorder and metrics.
 func ReconcilerOptions(kube client.Client, pool *ghclient.Pool, o controller.Options) []managed.ReconcilerOption {
-	return reconcilerOptions(&connector{kube: kube, pool: pool}, o)
+	return append(reconcilerOptions(&connector{kube: kube, pool: pool}, o),
+		// spec.forProvider.repository follows the referenced Repository's
+		// current owner/name (see refwait.Follower).
+		managed.WithReferenceResolver(refwait.Follower[*v1alpha1.TeamRepository]{
+			Kind: refKind, Kube: kube, Reset: func(cr *v1alpha1.TeamRepository) { cr.Spec.ForProvider.Repository = nil },
+		}))
 }
 
 func reconcilerOptions(c managed.TypedExternalConnector[*v1alpha1.TeamRepository], o controller.Options) []managed.ReconcilerOption {
@@ -134,13 +143,21 @@ func (c *connector) Connect(ctx context.Context, cr *v1alpha1.TeamRepository) (m
 	if err != nil {
 		return nil, err
 	}
-	return &external{gh: apiClient{c: g}}, nil
+	want, err := repository.ReferencedID(ctx, c.kube, cr.Spec.ForProvider.RepositoryRef)
+	if err != nil {
+		return nil, err
+	}
+	return &external{gh: apiClient{c: g}, want: want}, nil
 }
 
 // external manages a team's access on GitHub. One is made per reconcile.
 type external struct {
 	gh   GitHub
 	repo *gh.Repository // what Observe read
+	// want is the id of the referenced Repository's repository (0: not
+	// known, see repository.ReferencedID): a repository under the target's
+	// name with another id is never changed.
+	want int64
 }
 
 type target struct{ owner, repo, team string }
@@ -156,6 +173,10 @@ func targetOf(cr *v1alpha1.TeamRepository) (target, error) {
 	}
 	return target{owner: o, repo: r, team: p.Team}, nil
 }
+
+// notReferenced is the error for a name that leads to a repository other
+// than the referenced Repository's.
+type notReferenced struct{ error }
 
 // described keeps a GitHub error's chain while its message is
 // ghclient.Describe's, which never carries credentials.
@@ -212,6 +233,9 @@ func (e *external) repository(ctx context.Context, t target) (*gh.Repository, er
 	if err != nil {
 		return nil, wrap(err, errGetRepo)
 	}
+	if e.want != 0 && r.GetID() != e.want {
+		return nil, notReferenced{errors.Errorf(errFmtNotReferenced, t.owner+"/"+t.repo, r.GetID(), e.want)}
+	}
 	e.repo = r
 	return r, nil
 }
@@ -227,7 +251,9 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.TeamRepository) (ma
 	}
 	deleting := meta.WasDeleted(cr)
 	r, err := e.repository(ctx, t)
-	if ghclient.IsNotFound(err) {
+	if ghclient.IsNotFound(err) || (deleting && errors.As(err, &notReferenced{})) {
+		// Nothing to change, or not the referenced Repository's
+		// repository: deleting this resource must not touch it.
 		return managed.ExternalObservation{ResourceExists: false}, nil
 	}
 	if err != nil {

@@ -1,9 +1,12 @@
 package teamrepository
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"testing"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
 
@@ -120,5 +123,33 @@ func TestUserRepositoryIsRefused(t *testing.T) {
 	e.reconcile("dotfiles-payments", 2)
 	if c := e.get("dotfiles-payments").GetCondition(xpv2.TypeSynced); c.Status != "False" || !strings.Contains(c.Message, "user") {
 		t.Errorf("Synced = %s %q, want False: a user's repository", c.Status, c.Message)
+	}
+}
+
+// A TeamRepository that names its Repository by reference grants access
+// only to the repository whose id that Repository reports.
+func TestGrantsOnlyOnTheReferencedRepository(t *testing.T) {
+	e := newEnv(t)
+	st, _ := e.gh.Repo(testOrg, testRepo)
+	repo := &v1alpha1.Repository{
+		ObjectMeta: metav1.ObjectMeta{Name: testRepo},
+		Spec:       v1alpha1.RepositorySpec{ForProvider: v1alpha1.RepositoryParameters{Owner: testOrg}},
+		Status: v1alpha1.RepositoryStatus{AtProvider: v1alpha1.RepositoryObservation{
+			ID: st.ID + 1000, FullName: testOrg + "/" + testRepo,
+		}},
+	}
+	if err := e.kube.Create(context.Background(), repo); err != nil {
+		t.Fatal(err)
+	}
+	e.create("svc-payments", func(tr *v1alpha1.TeamRepository) {
+		tr.Spec.ForProvider.Repository = nil
+		tr.Spec.ForProvider.RepositoryRef = &xpv2.Reference{Name: testRepo}
+	})
+	e.reconcile("svc-payments", 2)
+	if c := e.get("svc-payments").GetCondition(xpv2.TypeSynced); c.Status != "False" || !strings.Contains(c.Message, "not the id") {
+		t.Errorf("Synced = %s %q, want False: not the referenced Repository's repository", c.Status, c.Message)
+	}
+	if got := e.permission(); got != "" {
+		t.Fatalf("access %q granted on a repository that is not the referenced Repository's", got)
 	}
 }
