@@ -109,3 +109,45 @@ func (p *pacer) reserveLater(now time.Time) time.Time {
 	p.sent = append(p.sent, t)
 	return t
 }
+
+// retime moves the slot given for slot to now, when the request that
+// reserved it is sent later than its slot: GitHub counts it when it
+// arrives. It reports false, and forgets the slot, when now has no room in
+// every window (the request must reserve a new slot).
+func (p *pacer) retime(slot, now time.Time) bool {
+	i := sort.Search(len(p.sent), func(i int) bool { return !p.sent[i].Before(slot) })
+	if i < len(p.sent) && p.sent[i].Equal(slot) {
+		p.sent = append(p.sent[:i], p.sent[i+1:]...)
+	}
+	if !p.fits(now) {
+		return false
+	}
+	j := sort.Search(len(p.sent), func(i int) bool { return p.sent[i].After(now) })
+	p.sent = append(p.sent, time.Time{})
+	copy(p.sent[j+1:], p.sent[j:])
+	p.sent[j] = now
+	return true
+}
+
+// fits reports whether one more slot at t keeps every window, wherever it
+// starts, within its limit, slots given for later included.
+func (p *pacer) fits(t time.Time) bool {
+	for _, w := range p.windows {
+		// Every span [s, s+per) that holds t starts in (t-per, t]; the
+		// fullest starts just after t-per or at a slot.
+		starts := []time.Time{t.Add(-w.per + 1)}
+		for _, e := range p.sent {
+			if e.After(t.Add(-w.per)) && !e.After(t) {
+				starts = append(starts, e)
+			}
+		}
+		for _, s := range starts {
+			from := sort.Search(len(p.sent), func(i int) bool { return !p.sent[i].Before(s) })
+			to := sort.Search(len(p.sent), func(i int) bool { return !p.sent[i].Before(s.Add(w.per)) })
+			if to-from >= w.n {
+				return false
+			}
+		}
+	}
+	return true
+}

@@ -57,3 +57,28 @@ func TestIsContentWrite(t *testing.T) {
 		}
 	}
 }
+
+func TestPacerRetimesALateSlot(t *testing.T) {
+	now := time.Unix(1_800_000_000, 0)
+	p := newPacer(2, 100, 1)
+	a := p.reserveLater(now) // now
+	b := p.reserveLater(now) // now
+	c := p.reserveLater(now) // +1m
+	if !c.Equal(now.Add(time.Minute)) {
+		t.Fatalf("third slot at %v, want +1m", c.Sub(now))
+	}
+	// b's request is sent 30 s late: counted then, it would make three in
+	// the minute from +30 s (b, c, and a fourth at +1m); it fits once, and
+	// the minute's second slot now waits for b.
+	if !p.retime(b, now.Add(30*time.Second)) {
+		t.Fatalf("b sent 30 s late was refused")
+	}
+	if got := p.next(now.Add(time.Minute)); !got.Equal(now.Add(90 * time.Second)) {
+		t.Errorf("next slot after c at +%v, want +90s (a minute after b was sent)", got.Sub(now))
+	}
+	// A request sent where the window is full is refused and must reserve
+	// anew.
+	if p.retime(a, now.Add(65*time.Second)) {
+		t.Errorf("a sent at +65s fitted between b (+30s) and c (+60s)")
+	}
+}

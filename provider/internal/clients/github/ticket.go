@@ -99,19 +99,20 @@ func (t *Ticket) bind(s *limitState) {
 }
 
 // takeSlot reports whether the ticket holds a slot of its identity that
-// is due at now, and uses it up; otherwise it returns the slot still to
-// come (zero if none).
+// is due at now, and uses it up; it returns the slot, due or still to come
+// (zero if none).
 func (t *Ticket) takeSlot(now time.Time) (bool, time.Time) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	slot := t.slot
 	switch {
-	case t.slot.IsZero():
+	case slot.IsZero():
 		return false, time.Time{}
-	case !t.slot.After(now):
+	case !slot.After(now):
 		t.slot = time.Time{}
-		return true, time.Time{}
+		return true, slot
 	}
-	return false, t.slot
+	return false, slot
 }
 
 func (t *Ticket) hold(slot, until time.Time) {

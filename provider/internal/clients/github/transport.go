@@ -107,6 +107,12 @@ func (s *limitState) overReadBudget(now time.Time) (time.Time, bool) {
 	return s.reset, float64(s.limit-s.remaining) >= s.readShare*float64(s.limit)
 }
 
+func (s *limitState) retimeWrite(slot, now time.Time) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.writes.retime(slot, now)
+}
+
 func (s *limitState) reserveWriteLater(now time.Time) time.Time {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -232,7 +238,13 @@ func (l *rateLimiter) wait(r *http.Request) error {
 		if t != nil {
 			taken, slot := t.takeSlot(now)
 			if taken {
-				return nil
+				if l.state.retimeWrite(slot, now) {
+					return nil
+				}
+				// Sent too long after its slot: it would arrive among
+				// the slots given since. It waits for a new one.
+				next := l.state.reserveWriteLater(now)
+				return refuse(&RateLimitedError{Until: next, Pacing: true}, next)
 			}
 			if !slot.IsZero() {
 				// Woken before its slot.
