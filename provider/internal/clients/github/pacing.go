@@ -45,19 +45,30 @@ type pacer struct {
 	sent []time.Time
 }
 
+// compressedMargin widens the pacer's windows when time is compressed:
+// the pacer counts requests when they leave, GitHub when they arrive, and
+// a request can arrive later than the one after it left. Against GitHub's
+// minute and hour that jitter is negligible; against a minute compressed
+// to a second it is not.
+const compressedMargin = 1.05
+
 // newPacer paces to perMinute and perHour (0: no such limit); scale
 // compresses GitHub's minute and hour for a stand-in that does the same
 // (1: GitHub's time).
 func newPacer(perMinute, perHour int, scale float64) *pacer {
+	windowMargin := 1.0
 	if scale <= 0 {
 		scale = 1
 	}
+	if scale > 1 {
+		windowMargin = compressedMargin
+	}
 	p := &pacer{}
 	if perMinute > 0 {
-		p.windows = append(p.windows, window{n: perMinute, per: time.Duration(float64(time.Minute) / scale)})
+		p.windows = append(p.windows, window{n: perMinute, per: time.Duration(float64(time.Minute) * windowMargin / scale)})
 	}
 	if perHour > 0 {
-		p.windows = append(p.windows, window{n: perHour, per: time.Duration(float64(time.Hour) / scale)})
+		p.windows = append(p.windows, window{n: perHour, per: time.Duration(float64(time.Hour) * windowMargin / scale)})
 	}
 	return p
 }

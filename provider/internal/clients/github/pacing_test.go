@@ -82,3 +82,18 @@ func TestPacerRetimesALateSlot(t *testing.T) {
 		t.Errorf("a sent at +65s fitted between b (+30s) and c (+60s)")
 	}
 }
+
+func TestPacerOnACompressedClock(t *testing.T) {
+	now := time.Unix(1_800_000_000, 0)
+	// An hour in a minute: GitHub's minute lasts a second, widened so that
+	// arrival jitter does not cross the stand-in's limit.
+	p := newPacer(80, 500, 60)
+	for i := range 80 {
+		if w := p.reserve(now); w != 0 {
+			t.Fatalf("request %d waits %v", i, w)
+		}
+	}
+	if w := p.reserve(now); w != 1050*time.Millisecond {
+		t.Errorf("81st waits %v, want 1.05s (a compressed minute and 5%%)", w)
+	}
+}
