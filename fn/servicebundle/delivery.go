@@ -1,6 +1,8 @@
 package servicebundle
 
 import (
+	"fmt"
+
 	"google.golang.org/protobuf/types/known/structpb"
 
 	"github.com/paved-dev/paved/fn/internal/pb"
@@ -40,10 +42,25 @@ func application(s *service, st *settings, environment, repoURL string) *structp
 		"targetRevision": pb.Str(revisions[environment]),
 		"path":           pb.Str("k8s/overlays/" + environment),
 	}
+	syncOptions := []string{"PrunePropagationPolicy=foreground", "PruneLast=true", "ApplyOutOfSyncOnly=true"}
+	spec := pb.Fields{}
+	if environment == "staging" {
+		// The seed's ignoreDifferences: the replicas of staging's
+		// Deployments are the HorizontalPodAutoscaler's, not git's. Without
+		// it self-heal sees every scaling as drift and resets it. It only
+		// affects the diff; RespectIgnoreDifferences=true makes syncs leave
+		// the field alone too (once the Deployment exists)
+		// (https://argo-cd.readthedocs.io/en/stable/user-guide/diffing/#application-level-configuration,
+		// https://argo-cd.readthedocs.io/en/stable/user-guide/sync-options/#respect-ignore-differences-configs).
+		spec["ignoreDifferences"] = pb.List(pb.Obj(pb.Fields{
+			"group": pb.Str("apps"), "kind": pb.Str("Deployment"), "jsonPointers": pb.Strs([]string{"/spec/replicas"}),
+		}))
+		syncOptions = append(syncOptions, "RespectIgnoreDifferences=true")
+	}
 	syncPolicy := pb.Fields{
 		// The seed's sync options, except CreateNamespace: the team's
 		// namespace exists (it holds the claim).
-		"syncOptions": pb.Strs([]string{"PrunePropagationPolicy=foreground", "PruneLast=true", "ApplyOutOfSyncOnly=true"}),
+		"syncOptions": pb.Strs(syncOptions),
 		"retry": pb.Obj(pb.Fields{
 			"limit":   pb.Int(3),
 			"backoff": pb.Obj(pb.Fields{"duration": pb.Str("5s"), "factor": pb.Int(2), "maxDuration": pb.Str("3m0s")}),
@@ -53,13 +70,15 @@ func application(s *service, st *settings, environment, repoURL string) *structp
 		syncPolicy["automated"] = pb.Obj(pb.Fields{"prune": pb.Boolean(true), "selfHeal": pb.Boolean(true), "allowEmpty": pb.Boolean(false)})
 	}
 	if environment == "production" {
-		// The production replica count, set on the overlay's Deployment
-		// named after the service (Argo CD's kustomize replicas override,
-		// https://argo-cd.readthedocs.io/en/stable/user-guide/kustomize/).
-		source["kustomize"] = pb.Obj(pb.Fields{"replicas": pb.List(pb.Obj(pb.Fields{
-			"name": pb.Str(s.name), "count": pb.Int(s.replicaCount),
-		}))})
+		source["kustomize"] = pb.Obj(pb.Fields{"patches": pb.List(replicaPatch(s.replicaCount))})
 	}
+	spec["project"] = pb.Str(project(st.ArgoCDProject, s.owner, s.namespace))
+	spec["source"] = pb.Obj(source)
+	spec["destination"] = pb.Obj(pb.Fields{
+		"server":    pb.Str(st.ArgoCDDestinationServer),
+		"namespace": pb.Str(s.namespace),
+	})
+	spec["syncPolicy"] = pb.Obj(syncPolicy)
 	return &structpb.Struct{Fields: pb.Fields{
 		"apiVersion": pb.Const(ApplicationAPIVersion),
 		"kind":       pb.Const(ApplicationKind),
@@ -77,57 +96,30 @@ func application(s *service, st *settings, environment, repoURL string) *structp
 			}),
 			"finalizers": pb.Strs([]string{resourcesFinalizer}),
 		}),
-		"spec": pb.Obj(pb.Fields{
-			"project": pb.Str(project(st.ArgoCDProject, s.owner, s.namespace)),
-			"source":  pb.Obj(source),
-			"destination": pb.Obj(pb.Fields{
-				"server":    pb.Str(st.ArgoCDDestinationServer),
-				"namespace": pb.Str(s.namespace),
-			}),
-			"syncPolicy": pb.Obj(syncPolicy),
-		}),
+		"spec": pb.Obj(spec),
 	}}
 }
 
-// Argo CD's health and sync statuses
-// (https://argo-cd.readthedocs.io/en/stable/operator-manual/health/,
-// pkg/apis/application/v1alpha1/types.go SyncStatusCode).
-const (
-	healthHealthy = "Healthy"
-	healthMissing = "Missing"
-	syncSynced    = "Synced"
-)
-
-// applicationReady is the readiness rule of a service's Applications:
-//   - staging, which syncs itself, is ready when it is Healthy and Synced;
-//   - production is ready when it is Healthy, whatever its sync status (a
-//     person promotes to it), and also before its first manual sync: while
-//     it has never been synced (no sync history and no operation) its
-//     health is Missing, which is what it is waiting for, not a failure.
-func applicationReady(environment string) func(*structpb.Struct) (bool, string) {
-	return func(obs *structpb.Struct) (bool, string) {
-		health, _ := pb.String(obs, "status", "health", "status")
-		sync, _ := pb.String(obs, "status", "sync", "status")
-		if health == "" || sync == "" {
-			return false, "not yet reconciled by Argo CD"
-		}
-		if environment == "staging" {
-			if health == healthHealthy && sync == syncSynced {
-				return true, ""
-			}
-			return false, "health " + health + ", sync " + sync
-		}
-		neverSynced := !pb.Has(obs, "status", "history") && !pb.Has(obs, "status", "operationState")
-		if health == healthHealthy || (neverSynced && health == healthMissing) {
-			return true, ""
-		}
-		return false, "health " + health + ", sync " + sync
-	}
-}
-
-// waitsForFirstSync reports whether an observed production Application has
-// never been synced.
-func waitsForFirstSync(obs *structpb.Struct) bool {
-	h, _ := pb.String(obs, "status", "health", "status")
-	return obs != nil && h == healthMissing && !pb.Has(obs, "status", "history") && !pb.Has(obs, "status", "operationState")
+// replicaPatch is the kustomize patch that sets the production replica
+// count on every Deployment of the production overlay, whatever its name.
+//
+// Not Argo CD's kustomize replicas override by name
+// (https://argo-cd.readthedocs.io/en/stable/user-guide/kustomize/): a
+// replicas entry whose name matches no resource fails the whole kustomize
+// build ("resource with name ... does not match a config",
+// sigs.k8s.io/kustomize/api internal/builtins/ReplicaCountTransformer.go),
+// and no name can be a template contract here: GitHub generates the
+// repository from the golden-path template verbatim, so the template's
+// Deployment keeps the template's name, never the service's. A JSON 6902
+// patch with a kind target applies to each selected resource and to none
+// without error (PatchTransformer.go, transformJson6902), and "add" sets
+// spec.replicas whether or not the Deployment states it (RFC 6902, 4.1).
+// Argo CD merges inline patches into the overlay's kustomization (argo-cd
+// v3.1.0 util/kustomize/kustomize.go; docs/user-guide/kustomize.md,
+// "Patches").
+func replicaPatch(count int) *structpb.Value {
+	return pb.Obj(pb.Fields{
+		"target": pb.Obj(pb.Fields{"group": pb.Str("apps"), "version": pb.Str("v1"), "kind": pb.Str("Deployment")}),
+		"patch":  pb.Str(fmt.Sprintf(`[{"op": "add", "path": "/spec/replicas", "value": %d}]`, count)),
+	})
 }

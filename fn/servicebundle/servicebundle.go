@@ -111,8 +111,10 @@ func (Composer) Compose(xr *compose.Composite, e *env.Environment, set *compose.
 			// deployed (its resources finalizer) and must still read the
 			// repository meanwhile. The Application is namespaced, so a
 			// namespaced Usage in Argo CD's namespace keeps the
-			// cluster-scoped Repository (compose.Protect).
-			set.Protect(app, "Argo CD deletes once it has deleted what it deployed from the repository",
+			// cluster-scoped Repository (compose.Protect). Argo CD may be
+			// unable to finish (its AppProject is gone): the claim says so
+			// (deletionBlocked).
+			set.ProtectBlocked(app, "Argo CD deletes once it has deleted what it deployed from the repository", deletionBlocked,
 				compose.Kept{Name: Repository, Usage: usageDeployedPrefix + environment})
 		}
 	}

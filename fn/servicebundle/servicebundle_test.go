@@ -2,6 +2,7 @@ package servicebundle
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
@@ -236,6 +237,26 @@ func TestComposeLifecycle(t *testing.T) {
 				},
 			},
 		},
+		"ProductionCannotRender": {
+			reason: "Argo CD cannot render production (its release branch is missing): Healthy with a ComparisonError and sync Unknown is not Ready, and DeliveryReady says why in Argo CD's words.",
+			observed: map[string]string{Repository: readyRepo, CatalogFile: readyFile, CatalogLocation: registeredLoc, usage: readyMR, Database: readyDB, Bucket: readyBucket,
+				"application-staging": stagingSynced, "application-production": `{"spec": {"source": {"repoURL": "https://github.com/acme/orders-api.git"}}, ` + prodNoRelease[1:], stagingUsage: readyMR, prodUsage: readyMR},
+			want: result{
+				Ready: map[string]bool{Repository: true, CatalogFile: true, CatalogLocation: true, usage: true, Database: true, Bucket: true, "application-staging": true, "application-production": false, stagingUsage: true, prodUsage: true},
+				Fields: map[string]any{
+					"applications": apps, "repositoryURL": "https://github.com/acme/orders-api", "catalogEntityRef": "component:default/orders-api",
+					"database": map[string]any{"secretName": "orders-api-database", "endpoint": "orders.abc.eu-west-1.rds.amazonaws.com"},
+					"bucket":   map[string]any{"secretName": "orders-api-bucket", "bucketName": "orders-api-bucket-x7k2p"},
+				},
+				Conditions: []*fnv1.Condition{
+					cond(ConditionRepository, "True", "Available", "all 2 composed resources are ready"),
+					cond(ConditionCatalog, "True", "Available", "the composed resource is ready"),
+					cond(ConditionDatabase, "True", "Available", "the composed resource is ready"),
+					cond(ConditionBucket, "True", "Available", "the composed resource is ready"),
+					cond(ConditionDelivery, "False", "Creating", "waiting for application-production (Argo CD reports ComparisonError: Failed to load target state: failed to generate manifest for source 1 of 1: rpc error: code = Unknown desc = Unable to resolve 'release' to a commit SHA)"),
+				},
+			},
+		},
 		"Ready": {
 			reason: "Everything Ready; production waits for its first manual sync, which is not a failure.",
 			observed: map[string]string{Repository: readyRepo, ReleaseBranch: readyMR, CatalogFile: readyFile, CatalogLocation: registeredLoc, usage: readyMR, Database: readyDB, Bucket: readyBucket,
@@ -327,5 +348,47 @@ func TestComposeRefusesEnvironment(t *testing.T) {
 	}
 	if n := len(set.Objects().Names()); n != 0 {
 		t.Errorf("Compose composed %d resources for a refused environment, want none", n)
+	}
+}
+
+// TestDeletionProtectedNamesArgoCD checks what the claim says a deletion
+// waits for when Argo CD cannot delete an Application: its AppProject does
+// not exist. Crossplane runs no function while the bundle is deleted, so
+// this is said while it lives.
+func TestDeletionProtectedNamesArgoCD(t *testing.T) {
+	const usage = "protect-" + usageRegistered
+	const stagingUsage, prodUsage = "protect-" + usageDeployedPrefix + "staging", "protect-" + usageDeployedPrefix + "production"
+	withSource := func(js string) string {
+		return `{"spec": {"source": {"repoURL": "https://github.com/acme/orders-api.git"}}, ` + js[1:]
+	}
+	observed := map[string]string{Repository: readyRepo, CatalogFile: readyFile, CatalogLocation: registeredLoc, usage: readyMR,
+		Database: readyDB, Bucket: readyBucket, stagingUsage: readyMR, prodUsage: readyMR,
+		"application-staging": withSource(noProject), "application-production": prodNever}
+	obs := map[string]*fnv1.Resource{}
+	for n, js := range observed {
+		obs[n] = &fnv1.Resource{Resource: resource.MustStructJSON(js)}
+	}
+	xr := bundle(fullSpec)
+	set := compose.NewSet(&fnv1.RunFunctionRequest{Observed: &fnv1.State{Resources: obs}}, xr, Composer{}.Component())
+	if err := (Composer{}).Compose(xr, environment(t), set); err != nil {
+		t.Fatalf("Compose: %v", err)
+	}
+	rsp := &fnv1.RunFunctionResponse{}
+	set.WriteStatus(rsp, Composer{}.Status(xr, set))
+	var msg string
+	for _, c := range rsp.GetConditions() {
+		if c.GetType() == compose.DeletionConditionType {
+			msg = c.GetMessage()
+		}
+	}
+	for _, want := range []string{
+		"deleting this claim waits for Application orders-api-staging, which Argo CD deletes once it has deleted what it deployed from the repository " +
+			"(now Argo CD reports InvalidSpecError: Application referencing project orders-project which does not exist; until that is fixed Argo CD cannot delete what it deployed, " +
+			"nor remove its resources-finalizer.argocd.argoproj.io, and a deletion of this claim waits for it; a platform operator who has checked what it deployed may remove that finalizer)",
+		"deleting this claim waits for Application orders-api-production, which Argo CD deletes once it has deleted what it deployed from the repository; until it is gone",
+	} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("DeletionProtected message:\n%s\nwant it to contain:\n%s", msg, want)
+		}
 	}
 }

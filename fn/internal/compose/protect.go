@@ -72,7 +72,14 @@ type protection struct {
 	of        []string // names in the pipeline of what it keeps
 	uses      []string // names in the pipeline of the Usages
 	usageKind string   // ClusterUsage, or Usage for a namespaced by
+	blocked   Blocker  // what may keep by's deletion from finishing, or nil
 }
+
+// Blocker says, from the observed object of a resource that outlives a
+// claim's deletion, what its controller reports that would keep that
+// deletion from finishing (an Argo CD Application whose AppProject is
+// missing), on one line; "" when nothing does, or when observed is nil.
+type Blocker func(observed *structpb.Struct) string
 
 // Protect keeps the composed resources named of from being deleted while
 // the composed resource named by exists: it composes one Usage per
@@ -119,6 +126,17 @@ func (s *Set) Protect(by, why string, of ...Kept) {
 		p.uses = append(p.uses, name)
 	}
 	s.objects.protections = append(s.objects.protections, p)
+}
+
+// ProtectBlocked is Protect for a resource whose deletion waits on its
+// own controller, which may be unable to finish it: blocked reads from
+// its observed object what would keep it, and the DeletionProtected
+// condition says so whenever it is written. Crossplane runs no function
+// for a composite being deleted (see DeletionConditionType), so what the
+// claim shows during a deletion is what was observed just before.
+func (s *Set) ProtectBlocked(by, why string, blocked Blocker, of ...Kept) {
+	s.Protect(by, why, of...)
+	s.objects.protections[len(s.objects.protections)-1].blocked = blocked
 }
 
 // ReportNested names composed composites (a bundle's nested XDatabase and
@@ -215,8 +233,14 @@ func (s *Set) deletionCondition() *fnv1.Condition {
 		for _, o := range p.of {
 			kept = append(kept, s.describeObject(o))
 		}
+		why := p.why
+		if p.blocked != nil {
+			if b := p.blocked(s.observed[p.by].GetResource()); b != "" {
+				why += " (now " + b + ")"
+			}
+		}
 		held = append(held, fmt.Sprintf("deleting this claim waits for %s, which %s; until it is gone, %ss keep %s",
-			s.describeObject(p.by), p.why, p.usageKind, strings.Join(kept, ", ")))
+			s.describeObject(p.by), why, p.usageKind, strings.Join(kept, ", ")))
 		for _, u := range p.uses {
 			if status, _, ok := s.condition(u); !ok || status != "True" {
 				pending = append(pending, u)

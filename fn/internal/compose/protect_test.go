@@ -7,6 +7,7 @@ import (
 	"github.com/crossplane/function-sdk-go/resource"
 	"github.com/google/go-cmp/cmp"
 	"google.golang.org/protobuf/testing/protocmp"
+	"google.golang.org/protobuf/types/known/structpb"
 
 	"github.com/paved-dev/paved/fn/internal/pb"
 )
@@ -83,6 +84,57 @@ func TestProtect(t *testing.T) {
 			r.Replay(s.Objects())
 			if diff := cmp.Diff(tc.want, r.deletionCondition(), protocmp.Transform()); diff != "" {
 				t.Errorf("%s\nreplayed deletionCondition(): -want, +got:\n%s", tc.reason, diff)
+			}
+		})
+	}
+}
+
+func TestProtectBlocked(t *testing.T) {
+	xr := &Composite{APIVersion: "platform.paved.dev/v1alpha1", Kind: "XThing", Name: "t-1"}
+	usageReady := &fnv1.Resource{Resource: resource.MustStructJSON(`{"status": {"conditions": [{"type": "Ready", "status": "True", "reason": "Available"}]}}`)}
+	stuck := &fnv1.Resource{Resource: resource.MustStructJSON(`{"status": {"stuck": "its project is gone"}}`)}
+	blocked := func(obs *structpb.Struct) string {
+		why, _ := pb.String(obs, "status", "stuck")
+		return why
+	}
+	const held = "deleting this claim waits for Thing t-1-thing, which keeps itself"
+	const tail = "; until it is gone, ClusterUsages keep Guard t-1-guard (see paved's README, Decommission)"
+	cases := map[string]struct {
+		reason   string
+		observed map[string]*fnv1.Resource
+		want     string
+	}{
+		"NotObserved": {
+			reason:   "A resource that does not exist yet blocks nothing.",
+			observed: map[string]*fnv1.Resource{"protect-guard": usageReady},
+			want:     held + tail,
+		},
+		"NothingBlocks": {
+			reason:   "A resource whose controller reports nothing in the way: the message is Protect's.",
+			observed: map[string]*fnv1.Resource{"protect-guard": usageReady, "thing": {Resource: resource.MustStructJSON(`{"status": {}}`)}},
+			want:     held + tail,
+		},
+		"Blocked": {
+			reason:   "What the controller reports in the way of the deletion is said next to the resource it keeps.",
+			observed: map[string]*fnv1.Resource{"protect-guard": usageReady, "thing": stuck},
+			want:     held + " (now its project is gone)" + tail,
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			req := &fnv1.RunFunctionRequest{Observed: &fnv1.State{Resources: tc.observed}}
+			s := NewSet(req, xr, "thing")
+			s.Add("thing", "example.org/v1", "Thing", "t-1-thing", pb.Fields{})
+			s.Add("guard", "example.org/v1", "Guard", "t-1-guard", pb.Fields{})
+			s.ProtectBlocked("thing", "keeps itself", blocked, Keep("guard")...)
+			if got := s.deletionCondition().GetMessage(); got != tc.want {
+				t.Errorf("%s\ndeletionCondition().Message:\nwant %q\n got %q", tc.reason, tc.want, got)
+			}
+			// Replayed objects read what is observed now.
+			r := NewSet(req, xr, "thing")
+			r.Replay(s.Objects())
+			if got := r.deletionCondition().GetMessage(); got != tc.want {
+				t.Errorf("%s\nreplayed deletionCondition().Message:\nwant %q\n got %q", tc.reason, tc.want, got)
 			}
 		})
 	}
