@@ -294,6 +294,144 @@ func TestServiceBundleDeletionOrder(t *testing.T) {
 	t.Logf("figure: ServiceBundle %s/%s: everything gone %.2fs after deleting the claim", ns, name, time.Since(deleted).Seconds())
 }
 
+// TestServiceBundleDeletionArgoCDBlocked deletes a ServiceBundle whose
+// Application Argo CD cannot delete: its AppProject does not exist. Argo CD
+// (played here) reports InvalidSpecError while the bundle lives (argo-cd
+// v3.1.0 controller/appcontroller.go, projectErrorToCondition) and keeps
+// its resources finalizer (finalizeApplicationDeletion fails without the
+// project). Core v2.4.0 runs no function for a composite being deleted, so
+// the claim must have said it before: DeliveryReady carries Argo CD's
+// message, and DeletionProtected names the Application, Argo CD's condition
+// and the way out. The claim then stays, Deleting, with that message, until
+// the operator removes the finalizer (README, "Deletion and
+// decommission"); then everything goes.
+func TestServiceBundleDeletionArgoCDBlocked(t *testing.T) {
+	playsProvider(t)
+	requireServiceBundle(t)
+	ctx := context.Background()
+	const ns, name = "team-ledger", "ledger-api"
+	createNamespace(ctx, t, ns)
+	claim := newClaim("ServiceBundle", ns, name, map[string]any{
+		"description": "Ledger API", "owner": "ledger", "template": "go-service", "environments": []any{"staging"},
+	})
+	if err := cp.Client.Create(ctx, claim); err != nil {
+		t.Fatal(err)
+	}
+	xr := waitComposed(ctx, t, ns, name, []string{"Repository", "RepositoryFile"})
+	repo := kinds(resourceRefs(xr))["Repository"]
+	addProviderFinalizer(ctx, t, repo)
+	if err := markReady(ctx, repo, map[string]any{
+		"fullName": "acme/" + name, "htmlURL": "https://github.com/acme/" + name,
+		"cloneURL": "https://github.com/acme/" + name + ".git", "defaultBranch": "main",
+	}); err != nil {
+		t.Fatal(err)
+	}
+	xr = waitComposed(ctx, t, ns, name, []string{"Repository", "RepositoryFile", "Application", "Usage"})
+	var app string
+	for _, r := range resourceRefs(xr) {
+		if r.Kind == "Application" {
+			app = r.Name
+		}
+	}
+
+	// Argo CD: the Application's project does not exist.
+	var argoMsg string
+	eventually(ctx, t, waitLimit, "Application "+app+" reports Argo CD's InvalidSpecError", func(ctx context.Context) error {
+		u, err := get(ctx, applicationAPIVersion, "Application", argoCDNamespace, app)
+		if err != nil {
+			return err
+		}
+		project, _, _ := unstructured.NestedString(u.Object, "spec", "project")
+		argoMsg = "Application referencing project " + project + " which does not exist"
+		u.Object["status"] = map[string]any{"conditions": []any{map[string]any{
+			"type": "InvalidSpecError", "message": argoMsg, "lastTransitionTime": time.Now().UTC().Format(time.RFC3339),
+		}}}
+		return cp.Client.Update(ctx, u) // Application has no status subresource.
+	})
+	blocked := []string{
+		"deleting this claim waits for Application " + app,
+		"Argo CD reports InvalidSpecError: " + argoMsg,
+		"cannot delete what it deployed, nor remove its " + argoCDFinalizer,
+		"may remove that finalizer",
+	}
+	var c *unstructured.Unstructured
+	eventually(ctx, t, waitLimit, "the claim says Argo CD cannot deliver nor delete "+app, func(ctx context.Context) error {
+		var err error
+		if c, err = get(ctx, claimVersion, "ServiceBundle", ns, name); err != nil {
+			return err
+		}
+		if s, _, msg := condition(c, "DeliveryReady"); s != "False" || !strings.Contains(msg, "Argo CD reports InvalidSpecError: "+argoMsg) {
+			return fmt.Errorf("DeliveryReady=%s: %s", s, msg)
+		}
+		if _, _, msg := condition(c, "DeletionProtected"); !containsAll(msg, blocked) {
+			return fmt.Errorf("DeletionProtected: %s", msg)
+		}
+		return nil
+	})
+
+	pctx, cancel := context.WithTimeout(ctx, 3*waitLimit)
+	defer cancel()
+	archived := watchRepositoryDeletion(pctx, repo, name)
+	if err := cp.Client.Delete(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	eventually(ctx, t, waitLimit, "Application "+app+" being deleted", func(ctx context.Context) error {
+		u, err := get(ctx, applicationAPIVersion, "Application", argoCDNamespace, app)
+		if err != nil {
+			return err
+		}
+		if u.GetDeletionTimestamp() == nil {
+			return fmt.Errorf("not being deleted yet")
+		}
+		return nil
+	})
+	// What a team sees while the deletion hangs: the claim, Deleting, and
+	// what it said before about the Application. Held for several of the
+	// claim reconciler's requeues.
+	hold := time.Now().Add(10 * time.Second)
+	for time.Now().Before(hold) {
+		got, err := get(ctx, claimVersion, "ServiceBundle", ns, name)
+		if err != nil {
+			t.Fatalf("the claim, while Argo CD cannot delete %s: %v", app, err)
+		}
+		if _, _, msg := condition(got, "DeletionProtected"); !containsAll(msg, blocked) {
+			t.Fatalf("the claim's DeletionProtected while its deletion waits for %s: want %q, got %q", app, blocked, msg)
+		}
+		if _, err := get(ctx, applicationAPIVersion, "Application", argoCDNamespace, app); err != nil {
+			t.Fatalf("Application %s, held by Argo CD's finalizer: %v", app, err)
+		}
+		time.Sleep(time.Second)
+	}
+	got, err := get(ctx, claimVersion, "ServiceBundle", ns, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s, reason, _ := condition(got, "Ready"); s != "False" || reason != "Deleting" {
+		t.Errorf("the claim while its deletion waits for %s: Ready=%s (%s), want False (Deleting)", app, s, reason)
+	}
+	notDeleting(ctx, t, repo, "while Application "+app+" exists")
+
+	// The operator's way out: remove Argo CD's finalizer.
+	releaseApplication(ctx, t, app)
+	select {
+	case r := <-archived:
+		if r.err != nil {
+			t.Fatalf("provider: %v", r.err)
+		}
+	case <-pctx.Done():
+		t.Fatalf("%s never deleted after Application %s went", repo, app)
+	}
+	eventually(ctx, t, waitLimit, "claim, composite and Repository gone", func(ctx context.Context) error {
+		if err := absent(ctx, claimVersion, "ServiceBundle", ns, name); err != nil {
+			return err
+		}
+		if err := absent(ctx, claimVersion, "XServiceBundle", "", xr.GetName()); err != nil {
+			return err
+		}
+		return absent(ctx, repo.APIVersion, repo.Kind, "", repo.Name)
+	})
+}
+
 // archive is what the provider, played by watchRepositoryDeletion, saw
 // when it was asked to delete the Repository.
 type archive struct {
