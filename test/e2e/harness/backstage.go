@@ -47,8 +47,11 @@ type BackstageOptions struct {
 // Backstage is a real Backstage catalog backend (the npm packages pinned in
 // provider/test/backstage: @backstage/backend-defaults and
 // @backstage/plugin-catalog-backend) running `node index.js` on 127.0.0.1,
-// with its catalog in SQLite files, a 1 s processing interval and a random
-// static external-access token. Stop and Start play an outage: they stop it
+// with its catalog in SQLite files, a 1 s processing interval, a random
+// static external-access token and Backstage's default catalog.rules plus
+// exactly the addition README.md's Install section documents (in the
+// directory's app-config.yaml; fn/servicebundle
+// TestCatalogRulesAsDocumented keeps them equal). Stop and Start play an outage: they stop it
 // and start it again on the same port with the same token and database, so
 // that, like a real deployment's, its registrations survive.
 type Backstage struct {
