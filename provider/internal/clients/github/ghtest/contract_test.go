@@ -40,23 +40,24 @@ func responseSchema(t *testing.T, method, path string, status int) *openapi3.Sch
 func TestCreateHonoursOnlyDocumentedVisibilityFields(t *testing.T) {
 	type fields struct{ private, visibility bool }
 	cases := map[string]struct {
-		path string
-		want fields
+		method, path string
+		want         fields
 	}{
-		"User":     {path: "/user/repos", want: fields{private: true}},
-		"Org":      {path: "/orgs/acme/repos", want: fields{private: true, visibility: true}},
-		"Template": {path: "/repos/acme/tmpl/generate", want: fields{private: true}},
+		"User":     {method: http.MethodPost, path: "/user/repos", want: fields{private: true}},
+		"Org":      {method: http.MethodPost, path: "/orgs/acme/repos", want: fields{private: true, visibility: true}},
+		"Template": {method: http.MethodPost, path: "/repos/acme/tmpl/generate", want: fields{private: true}},
+		"Update":   {method: http.MethodPatch, path: "/repos/acme/svc", want: fields{private: true, visibility: true}},
 	}
 	for name, tc := range cases {
 		t.Run("Description"+name, func(t *testing.T) {
-			s := requestSchema(t, http.MethodPost, tc.path)
+			s := requestSchema(t, tc.method, tc.path)
 			p := s.Properties["private"]
 			got := fields{private: p != nil, visibility: s.Properties["visibility"] != nil}
 			if got != tc.want {
-				t.Fatalf("POST %s documents private=%v visibility=%v, want %+v", tc.path, got.private, got.visibility, tc.want)
+				t.Fatalf("%s %s documents private=%v visibility=%v, want %+v", tc.method, tc.path, got.private, got.visibility, tc.want)
 			}
 			if p.Value.Default != false {
-				t.Errorf("POST %s: private defaults to %v, want false", tc.path, p.Value.Default)
+				t.Errorf("%s %s: private defaults to %v, want false", tc.method, tc.path, p.Value.Default)
 			}
 		})
 	}
