@@ -10,12 +10,16 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
+
 	"github.com/paved-dev/paved/provider/apis"
 	ghv1alpha1 "github.com/paved-dev/paved/provider/apis/github/v1alpha1"
+	pcv1alpha1 "github.com/paved-dev/paved/provider/apis/v1alpha1"
 	"github.com/paved-dev/paved/provider/internal/clients/github/ghtest"
 )
 
@@ -54,7 +58,22 @@ func TestNewRepositoriesStayPrivate(t *testing.T) {
 	}
 	installCRDs(t, c)
 	ctx := context.Background()
-	createGitHubConfig(ctx, t, c, gh.URL)
+	// A ProviderConfig of its own: Repositories another test left on this
+	// control plane stay with theirs and never reach this stand-in.
+	const pcName = "private-e2e"
+	for _, o := range []client.Object{
+		&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "paved-system"}},
+		&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: "paved-system", Name: pcName}, Data: map[string][]byte{"token": []byte(token)}},
+		&pcv1alpha1.ProviderConfig{ObjectMeta: metav1.ObjectMeta{Name: pcName}, Spec: pcv1alpha1.ProviderConfigSpec{GitHub: &pcv1alpha1.GitHubConfig{
+			BaseURL: gh.URL,
+			Credentials: pcv1alpha1.GitHubCredentials{Source: pcv1alpha1.GitHubCredentialsSecret, SecretRef: &xpv2.SecretKeySelector{
+				SecretReference: xpv2.SecretReference{Namespace: "paved-system", Name: pcName}, Key: "token"}},
+		}}},
+	} {
+		if err := c.Create(ctx, o); err != nil && !apierrors.IsAlreadyExists(err) {
+			t.Fatal(err)
+		}
+	}
 	startProvider(t, "--debug", "--poll=2s")
 
 	template := &ghv1alpha1.RepositoryTemplate{Owner: "acme", Repository: "service-template"}
@@ -67,6 +86,7 @@ func TestNewRepositoriesStayPrivate(t *testing.T) {
 	objs := map[string]*ghv1alpha1.Repository{}
 	for name, p := range repos {
 		r := &ghv1alpha1.Repository{ObjectMeta: metav1.ObjectMeta{Name: name}, Spec: ghv1alpha1.RepositorySpec{ForProvider: p}}
+		r.Spec.ProviderConfigReference = &xpv2.Reference{Name: pcName}
 		if err := c.Create(ctx, r); err != nil {
 			t.Fatal(err)
 		}
