@@ -38,10 +38,13 @@
 //     was acted on.
 //   - Update refreshes the location's Location entity when refreshKey
 //     changed.
-//   - Backstage cannot change a location's type or target in place (its
-//     catalog API has only POST, GET and DELETE for locations:
-//     https://backstage.io/docs/features/software-catalog/software-catalog-api#locations).
-//     When they differ from the desired ones (a new path, or a Repository
+//   - A location's type and target are replaced, not edited: Backstage's
+//     catalog API registers (POST /locations), reads and deletes
+//     (DELETE /locations/{id}) locations
+//     (https://backstage.io/docs/features/software-catalog/software-catalog-api#locations);
+//     only recent catalog backends also take PUT /locations/{id}
+//     (@backstage/plugin-catalog-backend 4.x, service/createRouter), so
+//     the provider does not rely on it. When they differ from the desired ones (a new path, or a Repository
 //     renamed: spec.forProvider.repositoryURL follows the Repository's
 //     current htmlURL, see refwait.Follower), the desired location is
 //     registered first and the stale one removed after, so that the
@@ -244,6 +247,9 @@ type Catalog interface {
 // External manages one CatalogLocation's registration.
 type External struct {
 	Catalog Catalog
+	// stale are the replaced locations of ours Observe found still in the
+	// catalog (a new External is connected for every reconcile).
+	stale []string
 }
 
 // apiError wraps err with msg, replacing it with a fixed, clear message when
@@ -272,6 +278,7 @@ func (e *External) Observe(ctx context.Context, cr *v1alpha1.CatalogLocation) (m
 	if err != nil {
 		return managed.ExternalObservation{}, err
 	}
+	e.stale = stale
 	if deleting && !registered(cr) {
 		// The managed reconciler removes its finalizer only once Observe
 		// reports the external resource gone; a location this
@@ -352,9 +359,9 @@ func (e *External) staleLocations(ctx context.Context, cr *v1alpha1.CatalogLocat
 	return stale, nil
 }
 
-// removeStale removes the replaced locations of ours.
-func (e *External) removeStale(ctx context.Context, cr *v1alpha1.CatalogLocation) error {
-	for _, id := range replaced(cr) {
+// removeStale removes the replaced locations of ours in ids.
+func (e *External) removeStale(ctx context.Context, ids []string) error {
+	for _, id := range ids {
 		if err := e.Catalog.DeleteLocation(ctx, id); err != nil && !backstage.IsNotFound(err) {
 			return apiError(err, errReplace)
 		}
@@ -554,8 +561,8 @@ func (e *External) Update(ctx context.Context, cr *v1alpha1.CatalogLocation) (ma
 		return managed.ExternalUpdate{}, nil // Create replaces it
 	}
 	ref := backstage.EntityRef("Location", backstage.DefaultNamespace, backstage.LocationEntityName(loc.Type, loc.Target))
-	if cr.Status.AtProvider.LocationEntityRef != "" && len(replaced(cr)) > 0 {
-		if err := e.removeStale(ctx, cr); err != nil {
+	if cr.Status.AtProvider.LocationEntityRef != "" && len(e.stale) > 0 {
+		if err := e.removeStale(ctx, e.stale); err != nil {
 			return managed.ExternalUpdate{}, err
 		}
 		// The catalog drops the entities the stale location emitted;
@@ -579,7 +586,7 @@ func (e *External) Update(ctx context.Context, cr *v1alpha1.CatalogLocation) (ma
 // named by hand, is left in the catalog.
 func (e *External) Delete(ctx context.Context, cr *v1alpha1.CatalogLocation) (managed.ExternalDelete, error) {
 	cr.SetConditions(xpv2.Deleting())
-	if err := e.removeStale(ctx, cr); err != nil {
+	if err := e.removeStale(ctx, replaced(cr)); err != nil {
 		return managed.ExternalDelete{}, err
 	}
 	if !registered(cr) {
