@@ -40,7 +40,8 @@ func ecResources(data string) *fnv1.Resources {
 }
 
 func withRequired(req *fnv1.RunFunctionRequest, rs *fnv1.Resources) *fnv1.RunFunctionRequest {
-	req.RequiredResources = map[string]*fnv1.Resources{EnvironmentRequirement: rs}
+	req.RequiredResources = noApplications()
+	req.RequiredResources[EnvironmentRequirement] = rs
 	return req
 }
 

@@ -124,6 +124,14 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 		err = c.ValidateEnvironment(e)
 	}
 	if err == nil {
+		var fetched bool
+		if fetched, err = require(c, xr, e, set, rsp); err == nil && !fetched {
+			// Crossplane fetches what the composer requires and calls again.
+			log.Debug("Requiring objects the composer must see")
+			return rsp, nil
+		}
+	}
+	if err == nil {
 		err = c.Check(xr, set)
 	}
 	if err == nil {
@@ -161,6 +169,7 @@ func refuse(rsp *fnv1.RunFunctionResponse, c Composer, xr *compose.Composite, er
 	reason := "InvalidClaim"
 	var envErr *env.Error
 	var changeErr *compose.ChangeError
+	var conflictErr *compose.ConflictError
 	var intErr *internalError
 	switch {
 	case errors.As(err, &intErr):
@@ -172,6 +181,9 @@ func refuse(rsp *fnv1.RunFunctionResponse, c Composer, xr *compose.Composite, er
 	case errors.As(err, &changeErr):
 		reason = "ChangeRefused"
 		err = fmt.Errorf("refused change of %s, nothing was changed: %w", xr.Subject(), changeErr)
+	case errors.As(err, &conflictErr):
+		reason = "Conflict"
+		err = fmt.Errorf("refused %s, nothing was changed: %w", xr.Subject(), conflictErr)
 	default:
 		err = fmt.Errorf("invalid %s: %w", xr.Subject(), err)
 	}
@@ -201,11 +213,7 @@ func environmentConfig(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionRespon
 		Kind:       EnvironmentConfigKind,
 		Match:      &fnv1.ResourceSelector_MatchName{MatchName: name},
 	}
-	// Crossplane v2 reads resources; v1 reads extra_resources.
-	rsp.Requirements = &fnv1.Requirements{
-		Resources:      map[string]*fnv1.ResourceSelector{EnvironmentRequirement: sel},
-		ExtraResources: map[string]*fnv1.ResourceSelector{EnvironmentRequirement: sel}, //nolint:staticcheck // Crossplane v1 support.
-	}
+	addRequirement(rsp, EnvironmentRequirement, sel)
 	rs, ok := req.GetRequiredResources()[EnvironmentRequirement]
 	if !ok {
 		rs, ok = req.GetExtraResources()[EnvironmentRequirement] //nolint:staticcheck // Crossplane v1 support.
@@ -217,4 +225,44 @@ func environmentConfig(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionRespon
 		return item.GetResource(), true
 	}
 	return nil, true
+}
+
+// addRequirement asks Crossplane for what sel selects, under name.
+// Crossplane v2 reads resources; v1 reads extra_resources.
+func addRequirement(rsp *fnv1.RunFunctionResponse, name string, sel *fnv1.ResourceSelector) {
+	if rsp.Requirements == nil {
+		rsp.Requirements = &fnv1.Requirements{}
+	}
+	r := rsp.GetRequirements()
+	if r.Resources == nil {
+		r.Resources = map[string]*fnv1.ResourceSelector{}
+		r.ExtraResources = map[string]*fnv1.ResourceSelector{} //nolint:staticcheck // Crossplane v1 support.
+	}
+	r.Resources[name] = sel
+	r.ExtraResources[name] = sel //nolint:staticcheck // Crossplane v1 support.
+}
+
+// require asks Crossplane for the objects the composer must see before it
+// composes (compose.Required), in every response: Crossplane watches and
+// pre-fetches what the last response required. It reports whether
+// Crossplane has fetched all of them into this request.
+func require(c Composer, xr *compose.Composite, e *env.Environment, set *compose.Set, rsp *fnv1.RunFunctionResponse) (bool, error) {
+	m, ok := c.(interface {
+		Requirements(*compose.Composite, *env.Environment, *compose.Set) (map[string]compose.Required, error)
+	})
+	if !ok {
+		return true, nil
+	}
+	reqs, err := m.Requirements(xr, e, set)
+	if err != nil {
+		return false, err
+	}
+	fetched := true
+	for name, r := range reqs {
+		addRequirement(rsp, name, r.Selector())
+		if _, ok := set.Required(name); !ok {
+			fetched = false
+		}
+	}
+	return fetched, nil
 }

@@ -13,6 +13,8 @@ import (
 	"google.golang.org/protobuf/testing/protocmp"
 	"google.golang.org/protobuf/types/known/durationpb"
 	"google.golang.org/protobuf/types/known/structpb"
+
+	"github.com/paved-dev/paved/fn/servicebundle"
 )
 
 const input = `{
@@ -53,11 +55,24 @@ func xr(kind, claimKind, claim, spec string) *fnv1.Resource {
 	return &fnv1.Resource{Resource: o}
 }
 
+// runReq is a request as Crossplane sends it once it has fetched what the
+// function requires: a ServiceBundle's Applications, of which none exists
+// (Crossplane seeds what the last reconcile required into the request).
 func runReq(in string, observed *fnv1.State) *fnv1.RunFunctionRequest {
 	return &fnv1.RunFunctionRequest{
-		Meta:     &fnv1.RequestMeta{Tag: "t"},
-		Input:    resource.MustStructJSON(in),
-		Observed: observed,
+		Meta:              &fnv1.RequestMeta{Tag: "t"},
+		Input:             resource.MustStructJSON(in),
+		Observed:          observed,
+		RequiredResources: noApplications(),
+	}
+}
+
+// noApplications is what Crossplane fetches for a ServiceBundle's
+// Applications when none exists.
+func noApplications() map[string]*fnv1.Resources {
+	return map[string]*fnv1.Resources{
+		servicebundle.ApplicationPrefix + "staging":    {},
+		servicebundle.ApplicationPrefix + "production": {},
 	}
 }
 

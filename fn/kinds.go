@@ -32,7 +32,7 @@ var Kinds = []Kind{
 	{Composite: bucket.Kind, Claim: "BucketClaim", Composer: bucket.Composer{},
 		Example: `{"noncurrentVersionExpirationDays": 90}`},
 	{Composite: servicebundle.Kind, Claim: servicebundle.ClaimKind, Composer: servicebundle.Composer{},
-		Example: `{"description": "Orders API", "owner": "orders", "template": "node-service", "database": {"engine": "postgresql", "size": "small"}, "bucket": {}, "environments": ["staging", "production"]}`},
+		Example: `{"description": "Orders API", "template": "node-service", "database": {"engine": "postgresql", "size": "small"}, "bucket": {}, "environments": ["staging", "production"]}`},
 }
 
 // kindNames lists the composite kinds for a message: "XA, XB and XC".

@@ -179,3 +179,69 @@ func TestServiceBundleMemo(t *testing.T) {
 		}
 	}
 }
+
+// TestServiceBundleApplicationTaken: the function requires the bundle's
+// Applications by name before it composes, and refuses, as Conflict on
+// every condition, an Application of that name this composite does not
+// control; nothing is composed.
+func TestServiceBundleApplicationTaken(t *testing.T) {
+	bundleConditions := []string{"RepositoryReady", "CatalogRegistered", "DatabaseReady", "BucketReady", "DeliveryReady"}
+	const spec = `{"description": "Orders API", "template": "node-service", "environments": ["staging", "production"]}`
+	app := func(name, owners string) *fnv1.Resources {
+		return &fnv1.Resources{Items: []*fnv1.Resource{{Resource: resource.MustStructJSON(`{"apiVersion": "argoproj.io/v1alpha1", "kind": "Application",
+			"metadata": {"name": "` + name + `", "namespace": "argocd"` + owners + `}, "spec": {"project": "default"}}`)}}}
+	}
+	ours := `, "ownerReferences": [{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XServiceBundle", "name": "orders-api-x7k2p", "uid": "` + testUID + `", "controller": true}]`
+	f := New(logging.NewNopLogger())
+	run := func(required map[string]*fnv1.Resources) *fnv1.RunFunctionResponse {
+		t.Helper()
+		req := runReq(bundleInput, &fnv1.State{Composite: xr("XServiceBundle", "ServiceBundle", "orders-api", spec)})
+		req.RequiredResources = required
+		rsp, err := f.RunFunction(context.Background(), req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rsp
+	}
+
+	t.Run("RequiresApplicationsFirst", func(t *testing.T) {
+		rsp := run(nil)
+		sel := func(name string) *fnv1.ResourceSelector {
+			ns := "argocd"
+			return &fnv1.ResourceSelector{ApiVersion: "argoproj.io/v1alpha1", Kind: "Application", Namespace: &ns,
+				Match: &fnv1.ResourceSelector_MatchName{MatchName: name}}
+		}
+		sels := map[string]*fnv1.ResourceSelector{
+			"application-staging":    sel("orders--orders-api-staging"),
+			"application-production": sel("orders--orders-api-production"),
+		}
+		want := &fnv1.RunFunctionResponse{Meta: meta(), Requirements: &fnv1.Requirements{Resources: sels, ExtraResources: sels}}
+		if diff := cmp.Diff(want, rsp, protocmp.Transform()); diff != "" {
+			t.Errorf("first request: the Applications are required before anything is composed: -want, +got:\n%s", diff)
+		}
+	})
+	t.Run("HandMadeRefused", func(t *testing.T) {
+		rsp := run(map[string]*fnv1.Resources{
+			"application-staging":    app("orders--orders-api-staging", ""),
+			"application-production": {},
+		})
+		want := refusedAll(bundleConditions, "Conflict", "refused ServiceBundle orders/orders-api, nothing was changed: "+
+			"Application argocd/orders--orders-api-staging, the staging Application of this bundle, exists and was not created by it (its controller: none): paved never takes over or rewrites an object it did not create; the platform team can delete or rename that Application")
+		want.Requirements = rsp.GetRequirements()
+		if diff := cmp.Diff(want, rsp, protocmp.Transform()); diff != "" {
+			t.Errorf("-want, +got:\n%s", diff)
+		}
+	})
+	t.Run("OursComposed", func(t *testing.T) {
+		rsp := run(map[string]*fnv1.Resources{
+			"application-staging":    app("orders--orders-api-staging", ours),
+			"application-production": {},
+		})
+		for _, r := range rsp.GetResults() {
+			t.Errorf("unexpected result %s: %s", r.GetSeverity(), r.GetMessage())
+		}
+		if _, ok := rsp.GetDesired().GetResources()["repository"]; !ok {
+			t.Error("the bundle's own Application refused it: nothing composed")
+		}
+	})
+}

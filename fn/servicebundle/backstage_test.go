@@ -29,31 +29,31 @@ func TestCatalogInfoAgainstBackstage(t *testing.T) {
 	b := backstagetest.Start(t)
 	files := backstagetest.NewFileServer(t)
 
-	long := strings.Repeat("a", 52)
+	long := strings.Repeat("a", 63)
 	cases := map[string]struct {
-		reason string
-		name   string
-		spec   string
+		reason    string
+		name      string
+		namespace string
+		spec      string
 	}{
 		"Full": {
-			reason: "Database, bucket, two environments, a Grafana link.",
-			name:   "orders-api",
-			spec:   fullSpec,
+			reason:    "Database, bucket, two environments, a Grafana link.",
+			name:      "orders-api",
+			namespace: "team-orders",
+			spec:      fullSpec,
 		},
 		"LongNamesAndAwkwardDescription": {
-			reason: "The longest service two environments allow: Resource names are shortened to Backstage's 63 characters; a description YAML must quote.",
-			name:   long,
-			spec:   `{"description": "Payments: \"the\" API -- # not a comment\n second line", "owner": "payments-team", "template": "python-service", "lifecycle": "deprecated", "database": {"engine": "mysql", "size": "large"}, "bucket": {}, "environments": ["production", "staging"]}`,
+			reason:    "The longest service: Resource names and Application names are shortened to Backstage's and Argo CD's 63 characters; a description YAML must quote; the team of another namespace.",
+			name:      long,
+			namespace: "team-payments",
+			spec:      `{"description": "Payments: \"the\" API -- # not a comment\n second line", "owner": "payments-team", "template": "python-service", "lifecycle": "deprecated", "database": {"engine": "mysql", "size": "large"}, "bucket": {}, "environments": ["production", "staging"]}`,
 		},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			xr := bundle(tc.spec)
-			xr.ClaimName = tc.name
-			s, err := parse(xr)
-			if err != nil {
-				t.Fatal(err)
-			}
+			xr.ClaimName, xr.ClaimNamespace = tc.name, tc.namespace
+			s := mustTenant(t, xr)
 			content, err := catalogInfo(s, testSettings("https://grafana.example.com"))
 			if err != nil {
 				t.Fatal(err)

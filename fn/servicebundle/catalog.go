@@ -88,7 +88,9 @@ func resourceName(s *service, what string) string {
 // a database and a bucket, Resource entities the Component depends on. The
 // same service always yields the same bytes.
 func catalogInfo(s *service, st *settings) ([]byte, error) {
-	owner := "group:" + defaultNamespace + "/" + s.owner
+	// The owner is the platform's team of the claim's namespace
+	// (service.withTenant), never the claim's spec.owner.
+	owner := "group:" + defaultNamespace + "/" + s.team
 	system := s.system
 	var resources []entity
 	var dependsOn []string
@@ -114,7 +116,7 @@ func catalogInfo(s *service, st *settings) ([]byte, error) {
 		annotationGrafanaSelect: "service=" + s.name,
 	}
 	if len(s.environments) == 1 {
-		annotations[annotationArgoCDApp] = applicationName(s.name, s.environments[0])
+		annotations[annotationArgoCDApp] = s.application(s.environments[0])
 	} else {
 		annotations[annotationArgoCDApps] = argoCDSelectLabel + "=" + s.name
 	}

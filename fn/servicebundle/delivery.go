@@ -33,10 +33,16 @@ const (
 // a release branch that a person promotes to.
 var revisions = map[string]string{"staging": DefaultBranch, "production": "release"}
 
-// application is the Argo CD Application that delivers the service to one
-// environment from source, the repository's clone URL. Staging syncs itself
-// (prune and self-heal); production only when a person syncs it.
-func application(s *service, st *settings, environment, repoURL string) *structpb.Struct {
+// application is the Argo CD Application called name that delivers the
+// service to one environment from source, the repository's clone URL.
+// Staging syncs itself (prune and self-heal); production only when a person
+// syncs it. Its project and team are the platform's tenant of the claim's
+// namespace (service.withTenant), never what the claim says: an
+// Application in Argo CD's own namespace may use any AppProject, and the
+// project is what limits what it may deploy, from where and to where
+// (https://argo-cd.readthedocs.io/en/stable/operator-manual/app-any-namespace/,
+// https://argo-cd.readthedocs.io/en/stable/user-guide/projects/).
+func application(s *service, st *settings, environment, name, repoURL string) *structpb.Struct {
 	source := pb.Fields{
 		"repoURL":        pb.Str(repoURL),
 		"targetRevision": pb.Str(revisions[environment]),
@@ -72,7 +78,7 @@ func application(s *service, st *settings, environment, repoURL string) *structp
 	if environment == "production" {
 		source["kustomize"] = pb.Obj(pb.Fields{"patches": pb.List(replicaPatch(s.replicaCount))})
 	}
-	spec["project"] = pb.Str(project(st.ArgoCDProject, s.owner, s.namespace))
+	spec["project"] = pb.Str(s.project)
 	spec["source"] = pb.Obj(source)
 	spec["destination"] = pb.Obj(pb.Fields{
 		"server":    pb.Str(st.ArgoCDDestinationServer),
@@ -83,10 +89,10 @@ func application(s *service, st *settings, environment, repoURL string) *structp
 		"apiVersion": pb.Const(ApplicationAPIVersion),
 		"kind":       pb.Const(ApplicationKind),
 		"metadata": pb.Obj(pb.Fields{
-			"name":      pb.Str(applicationName(s.name, environment)),
+			"name":      pb.Str(name),
 			"namespace": pb.Str(st.ArgoCDNamespace),
 			"labels": pb.StrMap(map[string]string{
-				"team":            s.owner,
+				"team":            s.team,
 				"environment":     environment,
 				argoCDSelectLabel: s.name,
 			}),

@@ -26,12 +26,6 @@ var (
 	reSlackChannel = regexp.MustCompile(`^[a-z0-9_-]{1,80}$`)
 )
 
-// Placeholders of the Argo CD project pattern.
-const (
-	placeholderOwner     = "{owner}"
-	placeholderNamespace = "{namespace}"
-)
-
 // settings are the validated ServiceBundle section of the environment.
 type settings struct {
 	env.ServiceBundle
@@ -66,13 +60,9 @@ func validateEnvironment(e *env.Environment) (*settings, error) {
 	if len(sb.ArgoCDNamespace) > 63 || !isDNSLabel(sb.ArgoCDNamespace) {
 		errs.Add(field.Invalid(src("argoCDNamespace"), sb.ArgoCDNamespace, "a Kubernetes namespace name"))
 	}
-	// The pattern is checked with the longest team name a claim may have, so
-	// that a valid claim never makes an invalid project name.
-	probe := project(sb.ArgoCDProject, strings.Repeat("a", 63), strings.Repeat("a", 63))
-	if strings.ContainsAny(probe, "{}") || len(project(sb.ArgoCDProject, "a", "a")) > 253 || !reDNSSubdomain.MatchString(probe) {
-		errs.Add(field.Invalid(src("argoCDProject"), sb.ArgoCDProject,
-			"an Argo CD project name, in which {owner} stands for the claim's spec.owner and {namespace} for its namespace, e.g. \"{owner}-project\""))
-	}
+	// The Argo CD project pattern and the namespaces mapping: who a claim's
+	// namespace belongs to (env.ServiceBundle.Tenant).
+	errs = append(errs, sb.ValidateTenancy(src)...)
 	if u, err := url.Parse(sb.ArgoCDDestinationServer); err != nil || u.Scheme != "https" || u.Host == "" {
 		errs.Add(field.Invalid(src("argoCDDestinationServer"), sb.ArgoCDDestinationServer, "the https URL of a cluster Argo CD knows, e.g. https://kubernetes.default.svc"))
 	}
@@ -120,30 +110,4 @@ func (v *validSection) set(sb env.ServiceBundle) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	v.sb, v.ok = sb, true
-}
-
-// project is the Argo CD project of a team's Applications.
-// It replaces the placeholders in one pass, left to right, as
-// strings.NewReplacer would, without building a replacer on every request.
-func project(pattern, owner, namespace string) string {
-	var b strings.Builder
-	b.Grow(len(pattern) + len(owner) + len(namespace))
-	for pattern != "" {
-		switch {
-		case strings.HasPrefix(pattern, placeholderOwner):
-			b.WriteString(owner)
-			pattern = pattern[len(placeholderOwner):]
-		case strings.HasPrefix(pattern, placeholderNamespace):
-			b.WriteString(namespace)
-			pattern = pattern[len(placeholderNamespace):]
-		default:
-			i := strings.IndexByte(pattern[1:], '{') + 1
-			if i == 0 {
-				i = len(pattern)
-			}
-			b.WriteString(pattern[:i])
-			pattern = pattern[i:]
-		}
-	}
-	return b.String()
 }

@@ -24,7 +24,7 @@ func TestValidateEnvironment(t *testing.T) {
 	}
 	defaults := env.ServiceBundle{
 		GitHubOwner: "acme", GitHubProviderConfig: "default", BackstageProviderConfig: "default",
-		ArgoCDNamespace: "argocd", ArgoCDProject: "{owner}-project", ArgoCDDestinationServer: "https://kubernetes.default.svc",
+		ArgoCDNamespace: "argocd", ArgoCDProject: "{team}-project", ArgoCDDestinationServer: "https://kubernetes.default.svc",
 		NotifySyncSucceeded: "platform-deploys", NotifySyncFailed: "platform-alerts",
 	}
 	cases := map[string]struct {
@@ -54,16 +54,47 @@ func TestValidateEnvironment(t *testing.T) {
 			reason: "Every bad setting is reported at once, naming where it was set.",
 			sb: &inputenv.ServiceBundleEnvironment{
 				GitHubOwner: "-acme", GitHubProviderConfig: "Default", ArgoCDNamespace: "argo_cd",
-				ArgoCDProject: "{team}-project", ArgoCDDestinationServer: "http://cluster", NotifySyncFailed: "#alerts",
+				ArgoCDProject: "{owner}-project", ArgoCDDestinationServer: "http://cluster", NotifySyncFailed: "#alerts",
 				GrafanaURL: "https://admin:secret@grafana.example.com",
 			},
 			want: want{err: `input environment.serviceBundle.githubOwner: invalid value "-acme": a GitHub organisation name: at most 39 letters, digits and single hyphens, not starting or ending with a hyphen; ` +
 				`input environment.serviceBundle.githubProviderConfig: invalid value "Default": the name of a provider-paved ProviderConfig; ` +
 				`input environment.serviceBundle.argoCDNamespace: invalid value "argo_cd": a Kubernetes namespace name; ` +
-				`input environment.serviceBundle.argoCDProject: invalid value "{team}-project": an Argo CD project name, in which {owner} stands for the claim's spec.owner and {namespace} for its namespace, e.g. "{owner}-project"; ` +
+				`input environment.serviceBundle.argoCDProject: invalid value "{owner}-project": an Argo CD project pattern without "{owner}": the claim's spec.owner is text the tenant types and cannot choose the project; use "{team}" (the namespace's team) or "{namespace}"; ` +
 				`input environment.serviceBundle.argoCDDestinationServer: invalid value "http://cluster": the https URL of a cluster Argo CD knows, e.g. https://kubernetes.default.svc; ` +
 				`input environment.serviceBundle.notifySyncFailed: invalid value "#alerts": a Slack channel name: at most 80 lowercase letters, digits, hyphens and underscores; ` +
 				`input environment.serviceBundle.grafanaURL: invalid value "https://admin:xxxxx@grafana.example.com": the https base URL of Grafana, without credentials, query or fragment, e.g. https://grafana.example.com`},
+		},
+		"OneProjectForAll": {
+			reason: "A pattern without a placeholder would put every unmapped namespace in one project, Argo CD's default project included.",
+			sb:     &inputenv.ServiceBundleEnvironment{GitHubOwner: "acme", ArgoCDProject: "default"},
+			want:   want{err: `input environment.serviceBundle.argoCDProject: invalid value "default": an Argo CD project pattern with "{team}" or "{namespace}", so that each team gets its own project (e.g. "{team}-project"); map a namespace to a fixed project in namespaces`},
+		},
+		"BadPattern": {
+			reason: "A pattern that cannot make an AppProject's name is refused.",
+			sb:     &inputenv.ServiceBundleEnvironment{GitHubOwner: "acme", ArgoCDProject: "{team}_{x}"},
+			want:   want{err: `input environment.serviceBundle.argoCDProject: invalid value "{team}_{x}": an Argo CD project name, in which {team} stands for the claim's namespace's team and {namespace} for the namespace, e.g. "{team}-project"`},
+		},
+		"Namespaces": {
+			reason: "A mapping of namespaces to teams and projects; only here may a project be Argo CD's default.",
+			sb: &inputenv.ServiceBundleEnvironment{GitHubOwner: "acme", Namespaces: map[string]inputenv.NamespaceTeam{
+				"team-orders": {Team: "orders"}, "sandbox": {Team: "platform", ArgoCDProject: "default"},
+			}},
+			want: want{st: func() *settings {
+				s := defaults
+				s.Namespaces = &env.Teams{"team-orders": {Team: "orders"}, "sandbox": {Team: "platform", ArgoCDProject: "default"}}
+				return &settings{s}
+			}()},
+		},
+		"BadNamespaces": {
+			reason: "Every bad entry is reported, naming where it was set.",
+			sb: &inputenv.ServiceBundleEnvironment{GitHubOwner: "acme", Namespaces: map[string]inputenv.NamespaceTeam{
+				"Team_Orders": {Team: "orders"}, "team-a": {Team: "a--b"}, "team-b": {Team: "b", ArgoCDProject: "B"}, "team-c": {},
+			}},
+			want: want{err: `input environment.serviceBundle.namespaces.Team_Orders: invalid value "Team_Orders": a namespace name as the key; ` +
+				`input environment.serviceBundle.namespaces.team-a.team: invalid value "a--b": a team name, as its Backstage group is named: at most 63 lowercase letters, digits and single hyphens; ` +
+				`input environment.serviceBundle.namespaces.team-b.argoCDProject: invalid value "B": the name of an Argo CD AppProject; ` +
+				`input environment.serviceBundle.namespaces.team-c.team: invalid value "": a team name, as its Backstage group is named: at most 63 lowercase letters, digits and single hyphens`},
 		},
 	}
 	// Twice: validateEnvironment remembers the last valid section, and

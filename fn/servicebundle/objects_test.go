@@ -94,7 +94,7 @@ func TestProviderTypes(t *testing.T) {
 		spec     string
 		observed map[string]string
 	}{
-		"FirstReconcile":   {spec: `{"description": "Billing", "owner": "billing", "template": "go-service"}`},
+		"FirstReconcile":   {spec: `{"description": "Billing", "template": "go-service"}`},
 		"Full":             {spec: fullSpec},
 		"Registered":       {spec: fullSpec, observed: map[string]string{Repository: readyRepo, CatalogFile: readyFile}},
 		"WithoutCommitYet": {spec: fullSpec, observed: map[string]string{Repository: readyRepo, CatalogFile: `{"status": {"conditions": [{"type": "Ready", "status": "True"}]}}`}},

@@ -21,6 +21,15 @@ type observed struct {
 	// appSource is the repoURL of each environment's Application that
 	// exists.
 	appSource map[string]string
+	// appName is the name of each environment's Application that exists:
+	// Crossplane keeps an existing composed resource's name whatever the
+	// function desires (crossplane v2.4.0
+	// internal/controller/apiextensions/composite/composition_functions.go:
+	// "If this desired resource state pertains to an existing composed
+	// resource we want to maintain its name"), so what paved names, checks
+	// and reports is the name it has (an Application made before names
+	// carried the namespace keeps its name).
+	appName map[string]string
 }
 
 func observe(set *compose.Set) observed {
@@ -36,12 +45,23 @@ func observe(set *compose.Set) observed {
 	o.cloneURL, _ = pb.String(set.Observed(Repository), "status", "atProvider", "cloneURL")
 	o.commit, _ = pb.String(set.Observed(CatalogFile), "status", "atProvider", "commitSHA")
 	o.appSource = map[string]string{}
+	o.appName = map[string]string{}
 	for _, e := range Environments {
 		if app := set.Observed(ApplicationPrefix + e); app != nil {
 			o.appSource[e], _ = pb.String(app, "spec", "source", "repoURL")
+			o.appName[e], _ = pb.String(app, "metadata", "name")
 		}
 	}
 	return o
+}
+
+// appName is the name of the service's Application for environment: the
+// one it has if it exists (see observed.appName), or else applicationName's.
+func appName(set *compose.Set, s *service, environment string) string {
+	if n, _ := pb.String(set.Observed(ApplicationPrefix+environment), "metadata", "name"); n != "" {
+		return n
+	}
+	return s.application(environment)
 }
 
 // source is where an environment's Application deploys from: the clone URL
@@ -69,7 +89,7 @@ func (Composer) ObservedKey(set *compose.Set) []string {
 	o := observe(set)
 	key := []string{strconv.FormatBool(o.register()), o.cloneURL, o.commit}
 	for _, e := range Environments {
-		key = append(key, o.source(e))
+		key = append(key, o.source(e), o.appName[e])
 	}
 	return key
 }

@@ -11,30 +11,30 @@ import (
 )
 
 func TestObservedKey(t *testing.T) {
-	const app = `{"spec": {"source": {"repoURL": "https://github.com/acme/kept.git"}}}`
+	const app = `{"metadata": {"name": "orders-api-staging"}, "spec": {"source": {"repoURL": "https://github.com/acme/kept.git"}}}`
 	cases := map[string]struct {
 		reason   string
 		observed map[string]string
-		want     []string // register, clone URL, commit, staging source, production source
+		want     []string // register, clone URL, commit, then source and name of staging's and production's Application
 	}{
 		"Nothing": {
 			reason: "Nothing observed: no registration, no source for Applications.",
-			want:   []string{"false", "", "", "", ""},
+			want:   []string{"false", "", "", "", "", "", ""},
 		},
 		"RepositoryReadyFileNot": {
 			reason:   "The registration waits for the file; the Applications have the clone URL.",
 			observed: map[string]string{Repository: readyRepo, CatalogFile: creatingMR},
-			want:     []string{"false", "https://github.com/acme/orders-api.git", "", "https://github.com/acme/orders-api.git", "https://github.com/acme/orders-api.git"},
+			want:     []string{"false", "https://github.com/acme/orders-api.git", "", "https://github.com/acme/orders-api.git", "", "https://github.com/acme/orders-api.git", ""},
 		},
 		"BothReady": {
 			reason:   "Repository and file Ready: register, refreshing for the file's commit.",
 			observed: map[string]string{Repository: readyRepo, CatalogFile: readyFile},
-			want:     []string{"true", "https://github.com/acme/orders-api.git", "0123abcd", "https://github.com/acme/orders-api.git", "https://github.com/acme/orders-api.git"},
+			want:     []string{"true", "https://github.com/acme/orders-api.git", "0123abcd", "https://github.com/acme/orders-api.git", "", "https://github.com/acme/orders-api.git", ""},
 		},
 		"KeepWhatExists": {
-			reason:   "A registration and an Application that exist are kept while the repository reports nothing.",
+			reason:   "A registration and an Application that exist are kept while the repository reports nothing, the Application with the name it has.",
 			observed: map[string]string{CatalogLocation: brokenLoc, ApplicationPrefix + "staging": app},
-			want:     []string{"true", "", "", "https://github.com/acme/kept.git", ""},
+			want:     []string{"true", "", "", "https://github.com/acme/kept.git", "orders-api-staging", "", ""},
 		},
 	}
 	for name, tc := range cases {

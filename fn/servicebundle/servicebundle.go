@@ -7,9 +7,14 @@
 package servicebundle
 
 import (
+	"errors"
+	"fmt"
+	"strings"
+
 	"github.com/paved-dev/paved/fn/internal/compose"
 	"github.com/paved-dev/paved/fn/internal/env"
 	"github.com/paved-dev/paved/fn/internal/field"
+	"github.com/paved-dev/paved/fn/internal/pb"
 )
 
 // Kind is the composite kind this composer handles.
@@ -73,11 +78,17 @@ func (Composer) Compose(xr *compose.Composite, e *env.Environment, set *compose.
 	if err != nil {
 		return err
 	}
+	// Who owns the service is the platform's to say, from the claim's
+	// namespace; s becomes a copy of the shared parse with the tenant.
+	if s, err = s.withTenant(st); err != nil {
+		return err
+	}
+	obs := observe(set)
+	s.apps = obs.appName
 	content, err := catalogInfo(s, st)
 	if err != nil {
 		return err
 	}
-	obs := observe(set)
 	set.AddObject(Repository, repository(s, st), nil)
 	set.AddObject(CatalogFile, catalogFile(xr, s, st, content), nil)
 	set.AddObject(ReleaseBranch, releaseBranch(xr, st), nil)
@@ -105,7 +116,7 @@ func (Composer) Compose(xr *compose.Composite, e *env.Environment, set *compose.
 	for _, environment := range s.environments {
 		if src := obs.source(environment); src != "" {
 			app := ApplicationPrefix + environment
-			set.AddObject(app, application(s, st, environment, src), applicationReady(environment))
+			set.AddObject(app, application(s, st, environment, s.application(environment), src), applicationReady(environment))
 			// Deleting the bundle removes the Applications before the
 			// repository is archived: Argo CD deletes what an Application
 			// deployed (its resources finalizer) and must still read the
@@ -140,5 +151,52 @@ func (Composer) Check(xr *compose.Composite, set *compose.Set) error {
 	if err := errs.Err(); err != nil {
 		return &compose.ChangeError{Err: err}
 	}
-	return nil
+	return checkApplications(xr, s, set)
+}
+
+// Requirements are the Applications the bundle composes, by the names they
+// have or will have in Argo CD's namespace: the function sees whether they
+// exist before it composes them (compose.Required), and Check refuses one
+// this composite does not control. They are required from the first
+// request on, before the repository they wait for exists, so that a taken
+// name is refused before anything is created.
+func (Composer) Requirements(xr *compose.Composite, e *env.Environment, set *compose.Set) (map[string]compose.Required, error) {
+	s, err := compose.Parsed(xr, parse)
+	if err != nil {
+		return nil, nil //nolint:nilerr // Compose reports it.
+	}
+	reqs := make(map[string]compose.Required, len(s.environments))
+	for _, environment := range s.environments {
+		reqs[ApplicationPrefix+environment] = compose.Required{
+			APIVersion: ApplicationAPIVersion, Kind: ApplicationKind,
+			Namespace: e.ServiceBundle.ArgoCDNamespace, Name: appName(set, s, environment),
+		}
+	}
+	return reqs, nil
+}
+
+// checkApplications refuses an Application of the bundle's name that this
+// composite does not control: one made by hand or by anything else in
+// Argo CD's shared namespace, which Crossplane's server-side apply would
+// otherwise take over and rewrite (compose.Required). It is never changed.
+func checkApplications(xr *compose.Composite, s *service, set *compose.Set) error {
+	var errs []string
+	for _, environment := range s.environments {
+		obj, _ := set.Required(ApplicationPrefix + environment)
+		if obj == nil || compose.ControlledBy(obj, xr.UID) {
+			continue
+		}
+		ns, _ := pb.String(obj, "metadata", "namespace")
+		name, _ := pb.String(obj, "metadata", "name")
+		controller, _ := compose.Controller(obj)
+		if controller == "" {
+			controller = "none"
+		}
+		errs = append(errs, fmt.Sprintf("%s %s/%s, the %s Application of this bundle, exists and was not created by it (its controller: %s): paved never takes over or rewrites an object it did not create; the platform team can delete or rename that Application",
+			ApplicationKind, ns, name, environment, controller))
+	}
+	if len(errs) == 0 {
+		return nil
+	}
+	return &compose.ConflictError{Err: errors.New(strings.Join(errs, "; "))}
 }

@@ -55,6 +55,8 @@ func environment(t *testing.T) *env.Environment {
 	t.Helper()
 	e, err := env.Resolve(inputenv.Environment{ServiceBundle: &inputenv.ServiceBundleEnvironment{
 		GitHubOwner: "acme", GrafanaURL: "https://grafana.example.com",
+		// The claims' namespace is the orders team's, as the platform says.
+		Namespaces: map[string]inputenv.NamespaceTeam{"team-orders": {Team: "orders"}},
 	}}, "", nil)
 	if err != nil {
 		t.Fatal(err)
@@ -102,7 +104,7 @@ func TestComposeLifecycle(t *testing.T) {
 	// exists, and the Usages that keep it while each Application exists.
 	const usage = "protect-" + usageRegistered
 	const stagingUsage, prodUsage = "protect-" + usageDeployedPrefix + "staging", "protect-" + usageDeployedPrefix + "production"
-	apps := []any{"orders-api-staging", "orders-api-production"}
+	apps := []any{"team-orders--orders-api-staging", "team-orders--orders-api-production"}
 	db := map[string]any{"secretName": "orders-api-database"}
 	bkt := map[string]any{"secretName": "orders-api-bucket"}
 	cases := map[string]struct {
@@ -218,7 +220,7 @@ func TestComposeLifecycle(t *testing.T) {
 					cond(ConditionCatalog, "False", "SyncFailed", "the provider cannot apply catalog-location "+backstageDownWhy),
 					cond(ConditionDatabase, "True", "Available", "the composed resource is ready"),
 					cond(ConditionBucket, "True", "Available", "the composed resource is ready"),
-					cond(ConditionDelivery, "True", "Available", "all 2 composed resources are ready; orders-api-production waits for its first manual sync"),
+					cond(ConditionDelivery, "True", "Available", "all 2 composed resources are ready; team-orders--orders-api-production waits for its first manual sync"),
 				},
 			},
 		},
@@ -273,7 +275,7 @@ func TestComposeLifecycle(t *testing.T) {
 					cond(ConditionCatalog, "True", "Available", "the composed resource is ready"),
 					cond(ConditionDatabase, "True", "Available", "the composed resource is ready"),
 					cond(ConditionBucket, "True", "Available", "the composed resource is ready"),
-					cond(ConditionDelivery, "True", "Available", "all 2 composed resources are ready; orders-api-production waits for its first manual sync"),
+					cond(ConditionDelivery, "True", "Available", "all 2 composed resources are ready; team-orders--orders-api-production waits for its first manual sync"),
 				},
 			},
 		},
@@ -342,7 +344,7 @@ func TestComposeRefusesEnvironment(t *testing.T) {
 	if !errors.As(err, &envErr) {
 		t.Fatalf("Compose: want the platform's *env.Error, got %v", err)
 	}
-	want := `EnvironmentConfig "paved-environment" data.paved.serviceBundle: cannot read settings (allowed keys: githubOwner, githubProviderConfig, backstageProviderConfig, argoCDNamespace, argoCDProject, argoCDDestinationServer, notifySyncSucceeded, notifySyncFailed, grafanaURL): unknown field "argoCDNamepsace"`
+	want := `EnvironmentConfig "paved-environment" data.paved.serviceBundle: cannot read settings (allowed keys: githubOwner, githubProviderConfig, backstageProviderConfig, argoCDNamespace, argoCDProject, argoCDDestinationServer, notifySyncSucceeded, notifySyncFailed, grafanaURL, namespaces): unknown field "argoCDNamepsace"`
 	if diff := cmp.Diff(want, err.Error()); diff != "" {
 		t.Errorf("Compose: -want, +got:\n%s", diff)
 	}

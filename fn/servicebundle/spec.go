@@ -11,7 +11,9 @@ import (
 	"github.com/paved-dev/paved/fn/bucket"
 	"github.com/paved-dev/paved/fn/database"
 	"github.com/paved-dev/paved/fn/internal/compose"
+	"github.com/paved-dev/paved/fn/internal/env"
 	"github.com/paved-dev/paved/fn/internal/field"
+	"github.com/paved-dev/paved/fn/internal/naming"
 	"github.com/paved-dev/paved/fn/internal/pb"
 )
 
@@ -55,12 +57,6 @@ const (
 	// characters, as the XRD's maxLength does (apiextensions-apiserver
 	// validates maxLength with utf8.RuneCountInString).
 	MaxDescriptionLength = 350
-	// MaxApplicationName: Argo CD records an Application's name as the
-	// value of its tracking label app.kubernetes.io/instance on every
-	// resource it deploys, and a label value is at most 63 characters
-	// (https://argo-cd.readthedocs.io/en/stable/user-guide/resource_tracking/,
-	// https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/#syntax-and-character-set).
-	MaxApplicationName = 63
 )
 
 // unbuiltEngines are database engines the seed's template offers that paved
@@ -79,23 +75,8 @@ var unbuiltEngines = []string{"redis", "mongodb"}
 // (https://backstage.io/docs/features/software-catalog/descriptor-format#name-required).
 func isService(s string) bool { return s != "" && s[0] >= 'a' && s[0] <= 'z' && isTeam(s) }
 
-// isTeam is a team, ^[a-z0-9]([a-z0-9]|-[a-z0-9])*$: a Backstage Group
-// name, a Kubernetes label value and part of the Argo CD project's name,
-// all at once.
-func isTeam(s string) bool {
-	hyphen := true // nor may s begin with one
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c >= 'a' && c <= 'z', c >= '0' && c <= '9':
-			hyphen = false
-		case c == '-' && !hyphen:
-			hyphen = true
-		default:
-			return false
-		}
-	}
-	return !hyphen
-}
+// isTeam is a team's name rule (env.IsTeam).
+func isTeam(s string) bool { return env.IsTeam(s) }
 
 // isDNSLabel is a namespace name, ^[a-z0-9]([-a-z0-9]*[a-z0-9])?$, at most
 // 63 characters
@@ -114,9 +95,11 @@ func isDNSLabel(s string) bool {
 
 // service is a validated ServiceBundle.
 type service struct {
-	name         string
-	namespace    string // the team's namespace: the claim's
-	description  string
+	name        string
+	namespace   string // the team's namespace: the claim's
+	description string
+	// owner is what the claim says of its owner, if anything; the team
+	// that owns the service is the platform's (team).
 	owner        string
 	template     string
 	system       string
@@ -125,6 +108,26 @@ type service struct {
 	bucket       *structpb.Struct // nil: none
 	environments []string
 	replicaCount int
+	// claimed: the composite has a claim, whose namespace is the tenant's.
+	claimed bool
+
+	// team and project are the namespace's tenant as the platform maps it
+	// (env.ServiceBundle.Tenant), set by withTenant: they are never what
+	// the claim says.
+	team    string
+	project string
+	// apps are the names of the Applications that exist, by environment
+	// (observed.appName), set by Compose.
+	apps map[string]string
+}
+
+// application is the name of the service's Application for environment:
+// the one it has if it exists, or else applicationName's.
+func (s *service) application(environment string) string {
+	if n := s.apps[environment]; n != "" {
+		return n
+	}
+	return applicationName(s.namespace, s.name, environment)
 }
 
 // parse validates a ServiceBundle and reports every bad field at once.
@@ -158,11 +161,20 @@ func parse(xr *compose.Composite) (*service, error) {
 		errs.Add(field.Invalid("spec.description", fmt.Sprintf("%.40s...", s.description), fmt.Sprintf(
 			"at most %d characters (it has %d): it becomes the GitHub repository's description, which GitHub refuses longer", MaxDescriptionLength, n)))
 	}
-	s.owner = requiredString(spec, "owner", "the owning team, as its Backstage group is named", &errs)
-	if s.owner != "" && (len(s.owner) > 63 || !isTeam(s.owner)) {
-		errs.Add(field.Invalid("spec.owner", s.owner, "a team name: at most 63 lowercase letters, digits and single hyphens"))
+	// spec.owner describes; it chooses nothing (withTenant). Only a
+	// composite made without a claim, by the platform, names its team's
+	// namespace with it.
+	s.claimed = s.namespace != ""
+	if v, ok := stringField(spec, "owner", &errs); ok {
+		if len(v) > 63 || !isTeam(v) {
+			errs.Add(field.Invalid("spec.owner", v, "a team name: at most 63 lowercase letters, digits and single hyphens"))
+		}
+		s.owner = v
 	}
-	if s.namespace == "" {
+	if !s.claimed {
+		if s.owner == "" {
+			errs.Add(field.Required("spec.owner", "a composite made without a claim names its team's namespace, where its Applications deploy to, in spec.owner"))
+		}
 		s.namespace = s.owner
 	}
 
@@ -174,12 +186,12 @@ func parse(xr *compose.Composite) (*service, error) {
 		s.template = t
 	}
 
-	s.system = s.owner + "-platform"
+	// The default system, <team>-platform, is made by withTenant.
 	if v, ok := stringField(spec, "system", &errs); ok {
 		s.system = v
-	}
-	if s.owner != "" && (len(s.system) > 63 || !isTeam(s.system)) {
-		errs.Add(field.Invalid("spec.system", s.system, "a Backstage system name: at most 63 lowercase letters, digits and single hyphens (default <owner>-platform)"))
+		if len(s.system) > 63 || !isTeam(s.system) {
+			errs.Add(field.Invalid("spec.system", s.system, "a Backstage system name: at most 63 lowercase letters, digits and single hyphens (default <team>-platform)"))
+		}
 	}
 
 	if v, ok := stringField(spec, "lifecycle", &errs); ok {
@@ -223,14 +235,6 @@ func parse(xr *compose.Composite) (*service, error) {
 		// Deliver in a stable order whatever the claim's order.
 		slices.SortFunc(s.environments, func(a, b string) int { return slices.Index(Environments, a) - slices.Index(Environments, b) })
 	}
-	for _, e := range s.environments {
-		if app := applicationName(s.name, e); len(app) > MaxApplicationName {
-			errs.Add(field.Invalid("metadata.name", s.name, fmt.Sprintf(
-				"at most %d characters with environment %s: the Argo CD Application %q would be longer than %d characters, which Argo CD's tracking label cannot hold",
-				MaxApplicationName-len(e)-1, e, app, MaxApplicationName)))
-		}
-	}
-
 	n, err := compose.WholeNumber(spec, "replicaCount", MinReplicaCount, MaxReplicaCount,
 		replicaCountAllowed)
 	errs.Add(err)
@@ -308,8 +312,49 @@ func quoted(vs []string) string {
 	return strings.TrimPrefix(allowed(vs), "allowed values are ")
 }
 
+// withTenant returns the service owned by the tenant the platform maps its
+// namespace to: the team (Backstage owner, "team" label), the Argo CD
+// project, and the default system <team>-platform. A claim's spec.owner
+// that names another team is refused rather than ignored, so that nobody
+// believes it chose the owner. The error is the platform's (*env.Error)
+// when its mapping cannot give the namespace a tenant.
+func (s *service) withTenant(st *settings) (*service, error) {
+	t, err := st.Tenant(s.namespace)
+	if err != nil {
+		return nil, err
+	}
+	c := *s
+	c.team, c.project = t.Team, t.ArgoCDProject
+	var errs field.List
+	if s.claimed && s.owner != "" && s.owner != t.Team {
+		errs.Add(field.Invalid("spec.owner", s.owner, fmt.Sprintf(
+			"%q, the team the platform maps namespace %q to, or leave it out: the owning team, its Backstage group and its Argo CD project are the platform's to say", t.Team, s.namespace)))
+	}
+	if c.system == "" {
+		c.system = t.Team + "-platform"
+		if len(c.system) > 63 {
+			errs.Add(field.Required("spec.system", fmt.Sprintf("a Backstage system name of at most 63 characters: the default, %q, is longer", c.system)))
+		}
+	}
+	return &c, errs.Err()
+}
+
+// applicationSeparator joins namespace and service in an Application's
+// name. A namespace never ends with a hyphen and a service has no double
+// hyphen, so the last "--" of a name is this one and two claims' names
+// differ unless their namespace, service and environment are the same.
+const applicationSeparator = "--"
+
 // applicationName is the name of a service's Argo CD Application for one
-// environment.
-func applicationName(service, environment string) string {
-	return service + "-" + environment
+// environment: "<namespace>--<service>-<environment>", unique per claim
+// namespace in Argo CD's shared namespace. It is at most 63 characters
+// (naming.Label: longer names keep a readable beginning, a digest of the
+// whole name and the environment): Argo CD's label tracking methods record
+// an Application's name as the value of app.kubernetes.io/instance on every
+// resource it deploys, and a label value is at most 63 characters
+// (https://argo-cd.readthedocs.io/en/stable/user-guide/resource_tracking/,
+// https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/#syntax-and-character-set).
+// An Application that exists keeps the name it has (observed.appName).
+func applicationName(namespace, service, environment string) string {
+	return naming.Label(namespace+applicationSeparator+service+"-"+environment, environment)
 }

@@ -33,12 +33,12 @@ func TestParse(t *testing.T) {
 		want   want
 	}{
 		"Defaults": {
-			reason: "Only the required fields: experimental, <owner>-platform, staging only, 3 replicas, no database or bucket.",
-			xr:     bundle(`{"description": "Orders API", "owner": "orders", "template": "node-service"}`),
+			reason: "Only the required fields: experimental, staging only, 3 replicas, no database or bucket; the team and the default system are the platform's (withTenant).",
+			xr:     bundle(`{"description": "Orders API", "template": "node-service"}`),
 			want: want{s: &service{
-				name: "orders-api", namespace: "team-orders", description: "Orders API", owner: "orders",
-				template: "node-service", system: "orders-platform", lifecycle: "experimental",
-				environments: []string{"staging"}, replicaCount: 3,
+				name: "orders-api", namespace: "team-orders", description: "Orders API",
+				template: "node-service", lifecycle: "experimental",
+				environments: []string{"staging"}, replicaCount: 3, claimed: true,
 			}},
 		},
 		"Everything": {
@@ -51,7 +51,7 @@ func TestParse(t *testing.T) {
 				template: "go-service", system: "shop", lifecycle: "production",
 				database:     resource.MustStructJSON(`{"engine": "postgresql", "size": "small"}`),
 				bucket:       resource.MustStructJSON(`{}`),
-				environments: []string{"staging", "production"}, replicaCount: 5,
+				environments: []string{"staging", "production"}, replicaCount: 5, claimed: true,
 			}},
 		},
 		"Redis": {
@@ -80,7 +80,6 @@ func TestParse(t *testing.T) {
 			want: want{err: `spec.description: invalid value (none): required; a short description of the service; ` +
 				`spec.owner: invalid value "Orders Team": a team name: at most 63 lowercase letters, digits and single hyphens; ` +
 				`spec.template: invalid value "rust-service": allowed values are "node-service", "python-service", "go-service"; ` +
-				`spec.system: invalid value "Orders Team-platform": a Backstage system name: at most 63 lowercase letters, digits and single hyphens (default <owner>-platform); ` +
 				`spec.lifecycle: invalid value "beta": allowed values are "experimental", "production", "deprecated"; ` +
 				`spec.bucket: invalid value "yes": an object ({} for the defaults), or leave it out for none; ` +
 				`spec.environments[1]: invalid value "qa": allowed values are "staging", "production"; ` +
@@ -91,7 +90,6 @@ func TestParse(t *testing.T) {
 			reason: "An empty spec names every required field.",
 			xr:     bundle(`{}`),
 			want: want{err: `spec.description: invalid value (none): required; a short description of the service; ` +
-				`spec.owner: invalid value (none): required; the owning team, as its Backstage group is named; ` +
 				`spec.template: invalid value (none): required; allowed values are "node-service", "python-service", "go-service"`},
 		},
 		"NoEnvironments": {
@@ -123,15 +121,26 @@ func TestParse(t *testing.T) {
 			}(),
 			want: want{err: `metadata.name: invalid value "orders--api": the service's name: at most 63 lowercase letters, digits and single hyphens, starting with a letter and not ending with a hyphen`},
 		},
-		"ApplicationNameTooLong": {
-			reason: "A 60-character service cannot have a production Application: Argo CD's tracking label holds 63 characters.",
+		"LongService": {
+			reason: "A 63-character service is allowed: its Application names are shortened (applicationName).",
 			xr: func() *compose.Composite {
-				xr := bundle(`{"description": "d", "owner": "orders", "template": "node-service", "environments": ["production"]}`)
-				xr.ClaimName = strings.Repeat("a", 60)
+				xr := bundle(`{"description": "d", "template": "node-service", "environments": ["production"]}`)
+				xr.ClaimName = strings.Repeat("a", 63)
 				return xr
 			}(),
-			want: want{err: `metadata.name: invalid value "` + strings.Repeat("a", 60) + `": at most 52 characters with environment production: the Argo CD Application "` +
-				strings.Repeat("a", 60) + `-production" would be longer than 63 characters, which Argo CD's tracking label cannot hold`},
+			want: want{s: &service{
+				name: strings.Repeat("a", 63), namespace: "team-orders", description: "d", template: "node-service",
+				lifecycle: "experimental", environments: []string{"production"}, replicaCount: 3, claimed: true,
+			}},
+		},
+		"NoClaimNoOwner": {
+			reason: "A composite made without a claim names the namespace it deploys to in spec.owner.",
+			xr: func() *compose.Composite {
+				xr := bundle(`{"description": "d", "template": "node-service"}`)
+				xr.ClaimName, xr.ClaimNamespace = "", ""
+				return xr
+			}(),
+			want: want{err: `spec.owner: invalid value (none): required; a composite made without a claim names its team's namespace, where its Applications deploy to, in spec.owner`},
 		},
 	}
 	for name, tc := range cases {

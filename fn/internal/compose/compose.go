@@ -163,10 +163,14 @@ type Set struct {
 	xr        *Composite
 	component string
 	observed  map[string]*fnv1.Resource
-	objects   Objects
-	desired   map[string]*fnv1.Resource
-	pending   []string
-	unsynced  []string
+	// required and extra are what Crossplane fetched for the function's
+	// requirements (Crossplane v2 and v1; see Required).
+	required map[string]*fnv1.Resources
+	extra    map[string]*fnv1.Resources
+	objects  Objects
+	desired  map[string]*fnv1.Resource
+	pending  []string
+	unsynced []string
 	// pendingOf and unsyncedOf name the resources pending and unsynced
 	// describe, in the same order.
 	pendingOf  []string
@@ -185,6 +189,8 @@ func NewSet(req *fnv1.RunFunctionRequest, xr *Composite, component string) *Set 
 		xr:        xr,
 		component: component,
 		observed:  req.GetObserved().GetResources(),
+		required:  req.GetRequiredResources(),
+		extra:     req.GetExtraResources(), //nolint:staticcheck // Crossplane v1 support.
 		desired:   make(map[string]*fnv1.Resource, composedHint),
 	}
 	s.objects.names = make([]string, 0, composedHint)

@@ -2,6 +2,7 @@ package env
 
 import (
 	"fmt"
+	"maps"
 
 	"google.golang.org/protobuf/types/known/structpb"
 
@@ -17,7 +18,7 @@ const ServiceBundleKey = "serviceBundle"
 const (
 	DefaultProviderConfig          = "default"
 	DefaultArgoCDNamespace         = "argocd"
-	DefaultArgoCDProject           = "{owner}-project"
+	DefaultArgoCDProject           = "{team}-project"
 	DefaultArgoCDDestinationServer = "https://kubernetes.default.svc"
 	DefaultNotifySyncSucceeded     = "platform-deploys"
 	DefaultNotifySyncFailed        = "platform-alerts"
@@ -37,7 +38,15 @@ type ServiceBundle struct {
 	NotifySyncSucceeded     string
 	NotifySyncFailed        string
 	GrafanaURL              string
+	// Namespaces maps a claim's namespace to its team (tenant.go); read it
+	// with Tenant, which applies the default for unmapped namespaces. It
+	// is a pointer to a mapping never modified once resolved, so that the
+	// section stays comparable (==): the same pointer is the same mapping.
+	Namespaces *Teams
 }
+
+// Teams maps a claim's namespace to its team.
+type Teams map[string]environment.NamespaceTeam
 
 func defaultServiceBundle() ServiceBundle {
 	return ServiceBundle{
@@ -77,6 +86,17 @@ func (e *Environment) applyServiceBundle(src *environment.ServiceBundleEnvironme
 			set(ServiceBundleKey + "." + f.name)
 		}
 	}
+	// Namespaces merge namespace by namespace, like instanceClasses: an
+	// EnvironmentConfig adds to and overrides the input's mapping.
+	if len(src.Namespaces) > 0 {
+		merged := make(Teams, len(e.ServiceBundle.teams())+len(src.Namespaces))
+		maps.Copy(merged, e.ServiceBundle.teams())
+		for ns, t := range src.Namespaces {
+			merged[ns] = t
+			set(ServiceBundleKey + "." + NamespacesKey + "." + ns)
+		}
+		e.ServiceBundle.Namespaces = &merged
+	}
 }
 
 // splitServiceBundle decodes the ServiceBundle's section of an
@@ -97,7 +117,7 @@ func (e *Environment) splitServiceBundle(data *structpb.Struct, ecName string) *
 	}
 	where := fmt.Sprintf("EnvironmentConfig %q data.%s.%s", ecName, DataKey, ServiceBundleKey)
 	var src environment.ServiceBundleEnvironment
-	if err := decodeStrict(sec, &src, "githubOwner, githubProviderConfig, backstageProviderConfig, argoCDNamespace, argoCDProject, argoCDDestinationServer, notifySyncSucceeded, notifySyncFailed, grafanaURL"); err != nil {
+	if err := decodeStrict(sec, &src, "githubOwner, githubProviderConfig, backstageProviderConfig, argoCDNamespace, argoCDProject, argoCDDestinationServer, notifySyncSucceeded, notifySyncFailed, grafanaURL, namespaces"); err != nil {
 		e.serviceBundleErr = &Error{fmt.Errorf("%s: %w", where, err)}
 		return rest
 	}

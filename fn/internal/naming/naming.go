@@ -86,9 +86,21 @@ func LabelValue(v string) string {
 	return fit(v, "", 63)
 }
 
+// Label is a name that is also a valid label value, at most 63 characters:
+// full if it is at most 45 characters, or else the beginning of full, a
+// digest of full and "-<suffix>" (see fit): a shortened name is never equal
+// to an unshortened one, nor to another shortened one of a different full
+// name. full must be a DNS label, as Kubernetes object names and label
+// values both allow.
+func Label(full, suffix string) string { return fit(full, suffix, 63) }
+
 // ValidObject reports whether v is a valid Kubernetes object name (a DNS
 // subdomain), such as a Secret's.
 func ValidObject(v string) bool { return len(validation.IsDNS1123Subdomain(v)) == 0 }
+
+// ValidNamespace reports whether v is a valid namespace name (a DNS label,
+// at most 63 characters).
+func ValidNamespace(v string) bool { return len(validation.IsDNS1123Label(v)) == 0 }
 
 // Names are the names of one composite's composed resources.
 type Names struct {

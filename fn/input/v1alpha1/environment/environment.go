@@ -81,11 +81,22 @@ type ServiceBundleEnvironment struct {
 	// +optional
 	ArgoCDNamespace string `json:"argoCDNamespace,omitempty"`
 
-	// ArgoCDProject is the Argo CD project of a service's Applications;
-	// "{owner}" stands for the claim's spec.owner and "{namespace}" for the
-	// claim's namespace. Default "{owner}-project".
+	// ArgoCDProject is the Argo CD project (AppProject) of the Applications
+	// of a claim whose namespace Namespaces does not map to a project;
+	// "{team}" stands for the namespace's team and "{namespace}" for the
+	// namespace, one of which it must contain. It must never make Argo CD's
+	// "default" project, which allows every source, destination and kind.
+	// Default "{team}-project".
 	// +optional
 	ArgoCDProject string `json:"argoCDProject,omitempty"`
+
+	// Namespaces maps a claim's namespace to the team that owns what is
+	// composed for it (the Backstage owner, the "team" label) and,
+	// optionally, the Argo CD project of its Applications. The claim never
+	// chooses them: a namespace not listed here is its own team, named
+	// after the namespace, with the project ArgoCDProject makes.
+	// +optional
+	Namespaces map[string]NamespaceTeam `json:"namespaces,omitempty"`
 
 	// ArgoCDDestinationServer is the cluster Applications deploy to.
 	// Default "https://kubernetes.default.svc" (Argo CD's own cluster).
@@ -106,4 +117,17 @@ type ServiceBundleEnvironment struct {
 	// set, a service's catalog entry links to <grafanaURL>/d/<service>.
 	// +optional
 	GrafanaURL string `json:"grafanaURL,omitempty"`
+}
+
+// NamespaceTeam is the team a claim's namespace belongs to.
+type NamespaceTeam struct {
+	// Team is the team: its Backstage group's name (group:default/<team>)
+	// and the value of the "team" label.
+	Team string `json:"team"`
+
+	// ArgoCDProject is the Argo CD project of the namespace's
+	// Applications. Default: ArgoCDProject's pattern for the team. Only
+	// here may it be "default", Argo CD's project that allows everything.
+	// +optional
+	ArgoCDProject string `json:"argoCDProject,omitempty"`
 }
