@@ -136,7 +136,7 @@ func TestServiceBundleDeletionOrder(t *testing.T) {
 	const ns, name = "team-billing", "billing-api"
 	createNamespace(ctx, t, ns)
 	claim := newClaim("ServiceBundle", ns, name, map[string]any{
-		"description": "Billing API", "owner": "billing", "template": "go-service",
+		"description": "Billing API", "template": "go-service",
 		"environments": []any{"staging", "production"},
 	})
 	if err := cp.Client.Create(ctx, claim); err != nil {
@@ -154,7 +154,7 @@ func TestServiceBundleDeletionOrder(t *testing.T) {
 		t.Fatal(err)
 	}
 	xr = waitComposed(ctx, t, ns, name, []string{"Repository", "RepositoryFile", "Application", "Application", "Usage", "Usage"})
-	apps := []string{name + "-staging", name + "-production"}
+	apps := []string{appName(ns, name, "staging"), appName(ns, name, "production")}
 	var usages []string
 	for _, r := range resourceRefs(xr) {
 		if r.Kind == "Usage" {

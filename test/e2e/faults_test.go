@@ -62,7 +62,7 @@ func TestServiceBundleFaults(t *testing.T) {
 	g.GitHub.StartFaultWindow(ghstandin.FaultWindow{Name: "outage", Status: http.StatusServiceUnavailable})
 	outageBegin := time.Now()
 	b.create(ctx, t, map[string]any{
-		"description": "Payments API", "owner": "payments", "template": "go-service",
+		"description": "Payments API", "template": "go-service",
 		"database":     map[string]any{"engine": "postgresql", "size": "small"},
 		"bucket":       map[string]any{},
 		"environments": []any{"staging", "production"},
@@ -157,7 +157,7 @@ func TestServiceBundleFaults(t *testing.T) {
 	if err := cp.Client.Delete(ctx, c); err != nil {
 		t.Fatal(err)
 	}
-	go playArgoCDDeletion(ctx, name)
+	go playArgoCDDeletion(ctx, ns, name)
 	eventually(ctx, t, waitLimit, "the claim deleted", func(ctx context.Context) error {
 		if _, err := get(ctx, claimVersion, "ServiceBundle", ns, name); !kerrors.IsNotFound(err) {
 			return fmt.Errorf("still there (%v)", err)

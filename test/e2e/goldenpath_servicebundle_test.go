@@ -43,7 +43,7 @@ func TestServiceBundle(t *testing.T) {
 	createNamespace(ctx, t, ns)
 
 	// The API server checks the claim's name (the XRD's root CEL rule).
-	bad := newClaim("ServiceBundle", ns, "orders--api", map[string]any{"description": "d", "owner": "orders", "template": "go-service"})
+	bad := newClaim("ServiceBundle", ns, "orders--api", map[string]any{"description": "d", "template": "go-service"})
 	if err := cp.Client.Create(ctx, bad); err == nil || !strings.Contains(err.Error(), "service's name") {
 		t.Errorf("a claim named orders--api: got %v, want the API server to refuse the name", err)
 	}
@@ -51,7 +51,7 @@ func TestServiceBundle(t *testing.T) {
 	b := &bundleRun{g: g, ns: ns, name: name}
 	ghBefore := g.GitHub.Stats()
 	b.create(ctx, t, map[string]any{
-		"description": "Orders API", "owner": "orders", "template": "node-service",
+		"description": "Orders API", "template": "node-service",
 		"database":     map[string]any{"engine": "postgresql", "size": "small"},
 		"bucket":       map[string]any{},
 		"environments": []any{"staging", "production"},
@@ -348,7 +348,7 @@ func waitNested(ctx context.Context, t *testing.T, xrRef ref, want []string) nes
 func (b *bundleRun) playArgoCD(ctx context.Context, t *testing.T) {
 	t.Helper()
 	for _, e := range []string{"staging", "production"} {
-		app := b.name + "-" + e
+		app := appName(b.ns, b.name, e)
 		eventually(ctx, t, waitLimit, "Application argocd/"+app+" reports Argo CD's status", func(ctx context.Context) error {
 			u, err := get(ctx, appAPIVersion, "Application", "argocd", app)
 			if err != nil {
@@ -496,7 +496,9 @@ func (b *bundleRun) checkCatalog(ctx context.Context, t *testing.T) {
 		l != "url:"+strings.Replace(b.target(), "/blob/", "/tree/", 1) {
 		t.Errorf("Component annotation backstage.io/managed-by-location = %q, want the file in %s/%s", l, platformOwner, b.name)
 	}
-	for k, want := range map[string]string{"type": "service", "lifecycle": "experimental", "owner": "group:default/orders", "system": "orders-platform"} {
+	// The owner is the team the platform maps the namespace to: unmapped,
+	// the namespace itself; the claim does not say.
+	for k, want := range map[string]string{"type": "service", "lifecycle": "experimental", "owner": "group:default/" + b.ns, "system": b.ns + "-platform"} {
 		expect(t, "Component spec."+k, e.Spec[k], want)
 	}
 	var dependsOn []string
@@ -523,7 +525,7 @@ func (b *bundleRun) checkCatalog(ctx context.Context, t *testing.T) {
 func (b *bundleRun) checkApplications(ctx context.Context, t *testing.T) {
 	t.Helper()
 	for e, rev := range map[string]string{"staging": "main", "production": "release"} {
-		app, err := get(ctx, appAPIVersion, "Application", "argocd", b.name+"-"+e)
+		app, err := get(ctx, appAPIVersion, "Application", "argocd", appName(b.ns, b.name, e))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -531,7 +533,10 @@ func (b *bundleRun) checkApplications(ctx context.Context, t *testing.T) {
 		expect(t, e+" source repoURL", field(app, "spec", "source", "repoURL"), "https://github.com/"+platformOwner+"/"+b.name+".git")
 		expect(t, e+" source targetRevision", field(app, "spec", "source", "targetRevision"), rev)
 		expect(t, e+" source path", field(app, "spec", "source", "path"), "k8s/overlays/"+e)
-		expect(t, e+" project", field(app, "spec", "project"), "orders-project")
+		// The platform's project of the namespace's team (the Composition's
+		// pattern {team}-project), never one the claim names.
+		expect(t, e+" project", field(app, "spec", "project"), b.ns+"-project")
+		expect(t, e+" team label", app.GetLabels()["team"], b.ns)
 		expect(t, e+" automated sync", field(app, "spec", "syncPolicy", "automated") != nil, e == "staging")
 		if !slices.Contains(app.GetFinalizers(), argoFinalizer) {
 			t.Errorf("%s finalizers %v, want Argo CD's resources finalizer", app.GetName(), app.GetFinalizers())
@@ -548,7 +553,7 @@ func (b *bundleRun) checkClaim(ctx context.Context, t *testing.T, c *unstructure
 			t.Errorf("claim %s=%q: %s", typ, s, conditionsString(c))
 		}
 	}
-	if _, _, msg := condition(c, "DeliveryReady"); !strings.Contains(msg, b.name+"-production waits for its first manual sync") {
+	if _, _, msg := condition(c, "DeliveryReady"); !strings.Contains(msg, appName(b.ns, b.name, "production")+" waits for its first manual sync") {
 		t.Errorf("DeliveryReady message %q does not say production waits for its first sync", msg)
 	}
 	bucketName := b.bkt.refs["Bucket"].Name
@@ -562,7 +567,7 @@ func (b *bundleRun) checkClaim(ctx context.Context, t *testing.T, c *unstructure
 		"database.secretName": b.name + "-database",
 		"bucket.bucketName":   bucketName,
 		"bucket.secretName":   b.name + "-bucket",
-		"applications":        []string{b.name + "-staging", b.name + "-production"},
+		"applications":        []string{appName(b.ns, b.name, "staging"), appName(b.ns, b.name, "production")},
 	} {
 		expect(t, "claim status."+path, field(c, append([]string{"status"}, strings.Split(path, ".")...)...), want)
 	}
@@ -655,7 +660,7 @@ func (b *bundleRun) delete(ctx context.Context, t *testing.T) {
 	})
 	// Argo CD: on deletion it deletes what the Application deployed, then
 	// removes its resources finalizer.
-	go playArgoCDDeletion(pctx, b.name)
+	go playArgoCDDeletion(pctx, b.ns, b.name)
 
 	// The claim repeats what the nested XDatabase and XBucket keep
 	// (compose.Set.ReportNested): Crossplane runs no function while it is
@@ -709,7 +714,7 @@ func (b *bundleRun) delete(ctx context.Context, t *testing.T) {
 
 	// What the provider and Argo CD manage goes.
 	gone := []ref{b.refs["Repository"], b.refs["RepositoryFile"], b.refs["CatalogLocation"],
-		{appAPIVersion, "Application", b.name + "-staging"}, {appAPIVersion, "Application", b.name + "-production"}}
+		{appAPIVersion, "Application", appName(b.ns, b.name, "staging")}, {appAPIVersion, "Application", appName(b.ns, b.name, "production")}}
 	eventually(ctx, t, waitLimit, "the repository's, the registration's and the Applications' objects deleted", func(ctx context.Context) error {
 		var left []string
 		for _, rf := range gone {
@@ -839,7 +844,7 @@ func (b *bundleRun) delete(ctx context.Context, t *testing.T) {
 // playArgoCDDeletion plays Argo CD for the bundle's Applications being
 // deleted: it removes the resources finalizer, as Argo CD does once it has
 // deleted what the Application deployed.
-func playArgoCDDeletion(ctx context.Context, service string) {
+func playArgoCDDeletion(ctx context.Context, ns, service string) {
 	tick := time.NewTicker(250 * time.Millisecond)
 	defer tick.Stop()
 	for {
@@ -850,7 +855,7 @@ func playArgoCDDeletion(ctx context.Context, service string) {
 		}
 		left := 0
 		for _, e := range []string{"staging", "production"} {
-			u, err := get(ctx, appAPIVersion, "Application", "argocd", service+"-"+e)
+			u, err := get(ctx, appAPIVersion, "Application", "argocd", appName(ns, service, e))
 			if kerrors.IsNotFound(err) {
 				continue
 			}

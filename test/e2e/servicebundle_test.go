@@ -90,3 +90,11 @@ func waitComposed(ctx context.Context, t *testing.T, ns, name string, want []str
 	})
 	return xr
 }
+
+// appName is the name paved gives a bundle's Application in Argo CD's
+// namespace, "<namespace>--<service>-<environment>", for the short names
+// the tests use (longer ones are shortened: fn/servicebundle
+// applicationName).
+func appName(ns, service, environment string) string {
+	return ns + "--" + service + "-" + environment
+}
