@@ -108,8 +108,8 @@ func TestParse(t *testing.T) {
 			xr:     bundle(`{"description": "` + strings.Repeat("é", 350) + `", "owner": "orders", "template": "node-service"}`),
 			want: want{s: &service{
 				name: "orders-api", namespace: "team-orders", description: strings.Repeat("é", 350), owner: "orders",
-				template: "node-service", system: "orders-platform", lifecycle: "experimental",
-				environments: []string{"staging"}, replicaCount: 3,
+				template: "node-service", lifecycle: "experimental",
+				environments: []string{"staging"}, replicaCount: 3, claimed: true,
 			}},
 		},
 		"BackstageName": {
