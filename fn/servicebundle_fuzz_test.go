@@ -4,6 +4,7 @@ import (
 	"context"
 	"maps"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/crossplane/function-sdk-go/logging"
@@ -24,8 +25,9 @@ import (
 // checks what must hold for every input: a refused bundle composes nothing;
 // otherwise the repository is private, protected and archived on delete,
 // every Application deploys only from this bundle's observed repository and
-// only into the claim's own namespace (no team reaches another's) with a
-// manual production, the repository outlives every Application (a Usage in
+// only into the claim's own namespace (no team reaches another's), in the
+// namespace's Argo CD project with its team whatever spec.owner says, named
+// after the namespace, with a manual production, the repository outlives every Application (a Usage in
 // the Application's namespace keeps it), nested databases and
 // buckets put their secrets only into the claim's namespace, and the
 // catalog is registered only once repository and file are Ready.
@@ -250,6 +252,19 @@ func FuzzServiceBundle(f *testing.F) {
 				}
 				if ns, _ := pb.String(o, "metadata", "namespace"); ns != "argocd" {
 					t.Errorf("%s is in namespace %q, want Argo CD's", name, ns)
+				}
+				// The project and team are the platform's for the claim's
+				// namespace (the input maps none: the namespace is its own
+				// team, {team}-project), whatever the spec says; the name
+				// carries the namespace, so no other namespace's bundle has it.
+				if p, _ := pb.String(o, "spec", "project"); p != namespace+"-project" {
+					t.Errorf("%s uses Argo CD project %q, want the namespace's %q", name, p, namespace+"-project")
+				}
+				if team, _ := pb.String(o, "metadata", "labels", "team"); team != namespace {
+					t.Errorf("%s has team label %q, want the namespace's team %q", name, team, namespace)
+				}
+				if !strings.HasPrefix(appName, namespace+"--"+claim+"-") && len(appName) != 63 {
+					t.Errorf("%s is named %q: neither <namespace>--<service>-<environment> nor shortened to 63 characters", name, appName)
 				}
 				if name == servicebundle.ApplicationPrefix+"production" && pb.Has(o, "spec", "syncPolicy", "automated") {
 					t.Errorf("production syncs by itself; it must wait for a person")
