@@ -55,11 +55,11 @@ func FuzzServiceBundle(f *testing.F) {
 		{example, "orders-api", "team-orders", "orders-api", "team-mallory"},
 		{example, "orders-api", "team-orders", "orders-api-x7k2p", "team-orders"},
 		{example, "orders-api", "team-orders", "bundle-x7k2p-database", "team-mallory"},
-		{`{"description": "d", "owner": "o", "template": "go-service"}`, "a", "b", "a", "argocd"},
-		{`{"description": "d", "owner": "o", "template": "go-service", "database": {"engine": "redis", "size": "small"}}`, "cache", "team", "cache", "team2"},
-		{`{"description": "d", "owner": "o", "template": "python-service", "bucket": {"noncurrentVersionExpirationDays": 3, "writeConnectionSecretToRef": {"namespace": "kube-system"}}}`, "x", "y", "x-bucket", "y"},
-		{`{"description": "d", "owner": "o", "template": "node-service", "database": {"engine": "mysql", "size": "large", "claimRef": {"kind": "DatabaseClaim", "name": "steal", "namespace": "mallory"}}}`, "x", "y", "steal", "mallory"},
-		{`{"description": "d", "owner": "o", "template": "node-service", "environments": ["production", "production"], "replicaCount": 11}`, "Bad--Name-", "ns", "Bad--Name-", "ns2"},
+		{`{"description": "d", "template": "go-service"}`, "a", "b", "a", "argocd"},
+		{`{"description": "d", "template": "go-service", "database": {"engine": "redis", "size": "small"}}`, "cache", "team", "cache", "team2"},
+		{`{"description": "d", "template": "python-service", "bucket": {"noncurrentVersionExpirationDays": 3, "writeConnectionSecretToRef": {"namespace": "kube-system"}}}`, "x", "y", "x-bucket", "y"},
+		{`{"description": "d", "template": "node-service", "database": {"engine": "mysql", "size": "large", "claimRef": {"kind": "DatabaseClaim", "name": "steal", "namespace": "mallory"}}}`, "x", "y", "steal", "mallory"},
+		{`{"description": "d", "template": "node-service", "environments": ["production", "production"], "replicaCount": 11}`, "Bad--Name-", "ns", "Bad--Name-", "ns2"},
 	} {
 		for _, hostile := range []uint8{0, 7} {
 			f.Add(seed.spec, seed.name, seed.ns, true, seed.otherName, seed.otherNS, hostile)

@@ -384,10 +384,10 @@ func TestDeletionProtectedNamesArgoCD(t *testing.T) {
 		}
 	}
 	for _, want := range []string{
-		"deleting this claim waits for Application orders-api-staging, which Argo CD deletes once it has deleted what it deployed from the repository " +
+		"deleting this claim waits for Application team-orders--orders-api-staging, which Argo CD deletes once it has deleted what it deployed from the repository " +
 			"(now Argo CD reports InvalidSpecError: Application referencing project orders-project which does not exist; until that is fixed Argo CD cannot delete what it deployed, " +
 			"nor remove its resources-finalizer.argocd.argoproj.io, and a deletion of this claim waits for it; a platform operator who has checked what it deployed may remove that finalizer)",
-		"deleting this claim waits for Application orders-api-production, which Argo CD deletes once it has deleted what it deployed from the repository; until it is gone",
+		"deleting this claim waits for Application team-orders--orders-api-production, which Argo CD deletes once it has deleted what it deployed from the repository; until it is gone",
 	} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("DeletionProtected message:\n%s\nwant it to contain:\n%s", msg, want)
