@@ -312,7 +312,7 @@ func TestServiceBundleDeletionArgoCDBlocked(t *testing.T) {
 	const ns, name = "team-ledger", "ledger-api"
 	createNamespace(ctx, t, ns)
 	claim := newClaim("ServiceBundle", ns, name, map[string]any{
-		"description": "Ledger API", "owner": "ledger", "template": "go-service", "environments": []any{"staging"},
+		"description": "Ledger API", "template": "go-service", "environments": []any{"staging"},
 	})
 	if err := cp.Client.Create(ctx, claim); err != nil {
 		t.Fatal(err)
