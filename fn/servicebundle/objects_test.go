@@ -28,7 +28,7 @@ func TestComposedObjects(t *testing.T) {
 	set, _ := compose1(t, fullSpec, map[string]string{Repository: readyRepo, CatalogFile: readyFile})
 	rsp := &fnv1.RunFunctionResponse{}
 	set.Write(rsp)
-	names := []string{Repository, CatalogFile, ReleaseBranch, CatalogLocation, "protect-" + usageRegistered, Database, Bucket, "application-staging", "application-production",
+	names := []string{Repository, CatalogFile, ReleaseBranch, TeamAccessPrefix + "orders", CatalogLocation, "protect-" + usageRegistered, Database, Bucket, "application-staging", "application-production",
 		"protect-" + usageDeployedPrefix + "staging", "protect-" + usageDeployedPrefix + "production"}
 	if len(rsp.GetDesired().GetResources()) != len(names) {
 		t.Errorf("composed %d resources, want %d", len(rsp.GetDesired().GetResources()), len(names))

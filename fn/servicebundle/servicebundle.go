@@ -92,6 +92,13 @@ func (Composer) Compose(xr *compose.Composite, e *env.Environment, set *compose.
 	set.AddObject(Repository, repository(s, st), nil)
 	set.AddObject(CatalogFile, catalogFile(xr, s, st, content), nil)
 	set.AddObject(ReleaseBranch, releaseBranch(xr, st), nil)
+	if s.mapped {
+		// The team the platform maps the namespace to writes to its
+		// repository. A namespace the platform did not map has no team
+		// paved could vouch for: its default team is only the namespace's
+		// name, which may well be another GitHub team's slug.
+		set.AddObject(TeamAccessPrefix+s.team, teamAccess(xr, st, s.team), nil)
+	}
 	if obs.register() {
 		set.AddObject(CatalogLocation, catalogLocation(xr, s, st, obs.commit), registered(componentRef(s)))
 		// Deleting the bundle removes the registration before the

@@ -104,6 +104,9 @@ func TestComposeLifecycle(t *testing.T) {
 	// exists, and the Usages that keep it while each Application exists.
 	const usage = "protect-" + usageRegistered
 	const stagingUsage, prodUsage = "protect-" + usageDeployedPrefix + "staging", "protect-" + usageDeployedPrefix + "production"
+	// The owning team's access: the test environment maps team-orders to
+	// the team orders.
+	const teamAccess = TeamAccessPrefix + "orders"
 	apps := []any{"team-orders--orders-api-staging", "team-orders--orders-api-production"}
 	db := map[string]any{"secretName": "orders-api-database"}
 	bkt := map[string]any{"secretName": "orders-api-bucket"}
@@ -116,11 +119,11 @@ func TestComposeLifecycle(t *testing.T) {
 			reason:   "Nothing exists: the catalog registration waits for the repository and its file, the Applications for the repository's clone URL.",
 			observed: map[string]string{},
 			want: result{
-				Ready:  map[string]bool{Repository: false, ReleaseBranch: false, CatalogFile: false, Database: false, Bucket: false},
+				Ready:  map[string]bool{Repository: false, ReleaseBranch: false, teamAccess: false, CatalogFile: false, Database: false, Bucket: false},
 				Fields: map[string]any{"applications": apps, "database": db, "bucket": bkt},
 				Conditions: []*fnv1.Condition{
-					cond(ConditionRepository, "False", "Creating", "waiting for repository (not created yet), catalog-info (not created yet), release-branch (not created yet)"),
-					cond(ConditionCatalog, "False", "Waiting", "registered in Backstage's catalog once the repository and its catalog-info.yaml are ready; waiting for repository (not created yet), catalog-info (not created yet), release-branch (not created yet)"),
+					cond(ConditionRepository, "False", "Creating", "waiting for repository (not created yet), catalog-info (not created yet), release-branch (not created yet), team-access-orders (not created yet)"),
+					cond(ConditionCatalog, "False", "Waiting", "registered in Backstage's catalog once the repository and its catalog-info.yaml are ready; waiting for repository (not created yet), catalog-info (not created yet), release-branch (not created yet), team-access-orders (not created yet)"),
 					cond(ConditionDatabase, "False", "Creating", "waiting for database (not created yet)"),
 					cond(ConditionBucket, "False", "Creating", "waiting for bucket (not created yet)"),
 					cond(ConditionDelivery, "False", "Waiting", "delivered by Argo CD once the repository exists; waiting for repository (not created yet)"),
@@ -129,9 +132,9 @@ func TestComposeLifecycle(t *testing.T) {
 		},
 		"RepositoryReadyFileNot": {
 			reason:   "The registration still waits while the file is not committed.",
-			observed: map[string]string{Repository: readyRepo, ReleaseBranch: readyMR, CatalogFile: creatingMR},
+			observed: map[string]string{Repository: readyRepo, ReleaseBranch: readyMR, teamAccess: readyMR, CatalogFile: creatingMR},
 			want: result{
-				Ready:  map[string]bool{Repository: true, ReleaseBranch: true, CatalogFile: false, Database: false, Bucket: false, "application-staging": false, "application-production": false, stagingUsage: false, prodUsage: false},
+				Ready:  map[string]bool{Repository: true, ReleaseBranch: true, teamAccess: true, CatalogFile: false, Database: false, Bucket: false, "application-staging": false, "application-production": false, stagingUsage: false, prodUsage: false},
 				Fields: map[string]any{"applications": apps, "database": db, "bucket": bkt, "repositoryURL": "https://github.com/acme/orders-api"},
 				Conditions: []*fnv1.Condition{
 					cond(ConditionRepository, "False", "Creating", "waiting for catalog-info (Ready=False: Creating)"),
@@ -144,9 +147,9 @@ func TestComposeLifecycle(t *testing.T) {
 		},
 		"FileInReview": {
 			reason:   "On a protected branch catalog-info.yaml arrives by pull request: the status names it and the registration waits for the merge.",
-			observed: map[string]string{Repository: readyRepo, ReleaseBranch: readyMR, CatalogFile: fileInReview},
+			observed: map[string]string{Repository: readyRepo, ReleaseBranch: readyMR, teamAccess: readyMR, CatalogFile: fileInReview},
 			want: result{
-				Ready: map[string]bool{Repository: true, ReleaseBranch: true, CatalogFile: false, Database: false, Bucket: false, "application-staging": false, "application-production": false, stagingUsage: false, prodUsage: false},
+				Ready: map[string]bool{Repository: true, ReleaseBranch: true, teamAccess: true, CatalogFile: false, Database: false, Bucket: false, "application-staging": false, "application-production": false, stagingUsage: false, prodUsage: false},
 				Fields: map[string]any{"applications": apps, "database": db, "bucket": bkt, "repositoryURL": "https://github.com/acme/orders-api",
 					"catalogPullRequestURL": "https://github.com/acme/orders-api/pull/1"},
 				Conditions: []*fnv1.Condition{
@@ -160,12 +163,12 @@ func TestComposeLifecycle(t *testing.T) {
 		},
 		"Registering": {
 			reason:   "Once repository and file are Ready the registration is composed.",
-			observed: map[string]string{Repository: readyRepo, ReleaseBranch: readyMR, CatalogFile: readyFile},
+			observed: map[string]string{Repository: readyRepo, ReleaseBranch: readyMR, teamAccess: readyMR, CatalogFile: readyFile},
 			want: result{
-				Ready:  map[string]bool{Repository: true, ReleaseBranch: true, CatalogFile: true, CatalogLocation: false, usage: false, Database: false, Bucket: false, "application-staging": false, "application-production": false, stagingUsage: false, prodUsage: false},
+				Ready:  map[string]bool{Repository: true, ReleaseBranch: true, teamAccess: true, CatalogFile: true, CatalogLocation: false, usage: false, Database: false, Bucket: false, "application-staging": false, "application-production": false, stagingUsage: false, prodUsage: false},
 				Fields: map[string]any{"applications": apps, "database": db, "bucket": bkt, "repositoryURL": "https://github.com/acme/orders-api"},
 				Conditions: []*fnv1.Condition{
-					cond(ConditionRepository, "True", "Available", "all 3 composed resources are ready"),
+					cond(ConditionRepository, "True", "Available", "all 4 composed resources are ready"),
 					cond(ConditionCatalog, "False", "Creating", "waiting for catalog-location (not created yet)"),
 					cond(ConditionDatabase, "False", "Creating", "waiting for database (not created yet)"),
 					cond(ConditionBucket, "False", "Creating", "waiting for bucket (not created yet)"),
@@ -175,10 +178,10 @@ func TestComposeLifecycle(t *testing.T) {
 		},
 		"CatalogErrors": {
 			reason: "A registration whose file Backstage cannot process is not ready, with Backstage's reason; the registration stays although the repository is no longer Ready.",
-			observed: map[string]string{Repository: creatingMR, ReleaseBranch: readyMR, CatalogFile: readyFile, CatalogLocation: brokenLoc,
+			observed: map[string]string{Repository: creatingMR, ReleaseBranch: readyMR, teamAccess: readyMR, CatalogFile: readyFile, CatalogLocation: brokenLoc,
 				"application-staging": stagingOut, "application-production": prodDegraded},
 			want: result{
-				Ready:  map[string]bool{Repository: false, ReleaseBranch: true, CatalogFile: true, CatalogLocation: false, usage: false, Database: false, Bucket: false, "application-staging": false, "application-production": false, stagingUsage: false, prodUsage: false},
+				Ready:  map[string]bool{Repository: false, ReleaseBranch: true, teamAccess: true, CatalogFile: true, CatalogLocation: false, usage: false, Database: false, Bucket: false, "application-staging": false, "application-production": false, stagingUsage: false, prodUsage: false},
 				Fields: map[string]any{"applications": apps, "database": db, "bucket": bkt},
 				Conditions: []*fnv1.Condition{
 					cond(ConditionRepository, "False", "Creating", "waiting for repository (Ready=False: Creating)"),
@@ -193,7 +196,7 @@ func TestComposeLifecycle(t *testing.T) {
 			reason:   "GitHub answers 503 before the repository exists: RepositoryReady is False with the provider's reason and message, and the registration and the Applications say they wait for it, in the same words.",
 			observed: map[string]string{Repository: githubDown, CatalogFile: `{}`},
 			want: result{
-				Ready:  map[string]bool{Repository: false, ReleaseBranch: false, CatalogFile: false, Database: false, Bucket: false},
+				Ready:  map[string]bool{Repository: false, ReleaseBranch: false, teamAccess: false, CatalogFile: false, Database: false, Bucket: false},
 				Fields: map[string]any{"applications": apps, "database": db, "bucket": bkt},
 				Conditions: []*fnv1.Condition{
 					cond(ConditionRepository, "False", "SyncFailed", "the provider cannot apply repository "+githubDownWhy),
@@ -206,17 +209,17 @@ func TestComposeLifecycle(t *testing.T) {
 		},
 		"BackstageDown": {
 			reason: "Backstage stops answering after the registration: the entities it read are still reported, but CatalogRegistered is False with the provider's words, naming Backstage.",
-			observed: map[string]string{Repository: readyRepo, ReleaseBranch: readyMR, CatalogFile: readyFile, CatalogLocation: backstageDown, usage: readyMR, Database: readyDB, Bucket: readyBucket,
+			observed: map[string]string{Repository: readyRepo, ReleaseBranch: readyMR, teamAccess: readyMR, CatalogFile: readyFile, CatalogLocation: backstageDown, usage: readyMR, Database: readyDB, Bucket: readyBucket,
 				"application-staging": stagingSynced, "application-production": prodNever, stagingUsage: readyMR, prodUsage: readyMR},
 			want: result{
-				Ready: map[string]bool{Repository: true, ReleaseBranch: true, CatalogFile: true, CatalogLocation: true, usage: true, Database: true, Bucket: true, "application-staging": true, "application-production": true, stagingUsage: true, prodUsage: true},
+				Ready: map[string]bool{Repository: true, ReleaseBranch: true, teamAccess: true, CatalogFile: true, CatalogLocation: true, usage: true, Database: true, Bucket: true, "application-staging": true, "application-production": true, stagingUsage: true, prodUsage: true},
 				Fields: map[string]any{
 					"applications": apps, "repositoryURL": "https://github.com/acme/orders-api", "catalogEntityRef": "component:default/orders-api",
 					"database": map[string]any{"secretName": "orders-api-database", "endpoint": "orders.abc.eu-west-1.rds.amazonaws.com"},
 					"bucket":   map[string]any{"secretName": "orders-api-bucket", "bucketName": "orders-api-bucket-x7k2p"},
 				},
 				Conditions: []*fnv1.Condition{
-					cond(ConditionRepository, "True", "Available", "all 3 composed resources are ready"),
+					cond(ConditionRepository, "True", "Available", "all 4 composed resources are ready"),
 					cond(ConditionCatalog, "False", "SyncFailed", "the provider cannot apply catalog-location "+backstageDownWhy),
 					cond(ConditionDatabase, "True", "Available", "the composed resource is ready"),
 					cond(ConditionBucket, "True", "Available", "the composed resource is ready"),
@@ -226,12 +229,12 @@ func TestComposeLifecycle(t *testing.T) {
 		},
 		"BackstageRefusesRegistration": {
 			reason:   "The registration cannot be created (Backstage unreachable): no Ready condition yet, and Synced=False says why.",
-			observed: map[string]string{Repository: readyRepo, ReleaseBranch: readyMR, CatalogFile: readyFile, CatalogLocation: backstageRefused},
+			observed: map[string]string{Repository: readyRepo, ReleaseBranch: readyMR, teamAccess: readyMR, CatalogFile: readyFile, CatalogLocation: backstageRefused},
 			want: result{
-				Ready:  map[string]bool{Repository: true, ReleaseBranch: true, CatalogFile: true, CatalogLocation: false, usage: false, Database: false, Bucket: false, "application-staging": false, "application-production": false, stagingUsage: false, prodUsage: false},
+				Ready:  map[string]bool{Repository: true, ReleaseBranch: true, teamAccess: true, CatalogFile: true, CatalogLocation: false, usage: false, Database: false, Bucket: false, "application-staging": false, "application-production": false, stagingUsage: false, prodUsage: false},
 				Fields: map[string]any{"applications": apps, "database": db, "bucket": bkt, "repositoryURL": "https://github.com/acme/orders-api"},
 				Conditions: []*fnv1.Condition{
-					cond(ConditionRepository, "True", "Available", "all 3 composed resources are ready"),
+					cond(ConditionRepository, "True", "Available", "all 4 composed resources are ready"),
 					cond(ConditionCatalog, "False", "SyncFailed", "the provider cannot apply catalog-location "+backstageRefusedWhy),
 					cond(ConditionDatabase, "False", "Creating", "waiting for database (not created yet)"),
 					cond(ConditionBucket, "False", "Creating", "waiting for bucket (not created yet)"),
@@ -261,17 +264,17 @@ func TestComposeLifecycle(t *testing.T) {
 		},
 		"Ready": {
 			reason: "Everything Ready; production waits for its first manual sync, which is not a failure.",
-			observed: map[string]string{Repository: readyRepo, ReleaseBranch: readyMR, CatalogFile: readyFile, CatalogLocation: registeredLoc, usage: readyMR, Database: readyDB, Bucket: readyBucket,
+			observed: map[string]string{Repository: readyRepo, ReleaseBranch: readyMR, teamAccess: readyMR, CatalogFile: readyFile, CatalogLocation: registeredLoc, usage: readyMR, Database: readyDB, Bucket: readyBucket,
 				"application-staging": stagingSynced, "application-production": prodNever, stagingUsage: readyMR, prodUsage: readyMR},
 			want: result{
-				Ready: map[string]bool{Repository: true, ReleaseBranch: true, CatalogFile: true, CatalogLocation: true, usage: true, Database: true, Bucket: true, "application-staging": true, "application-production": true, stagingUsage: true, prodUsage: true},
+				Ready: map[string]bool{Repository: true, ReleaseBranch: true, teamAccess: true, CatalogFile: true, CatalogLocation: true, usage: true, Database: true, Bucket: true, "application-staging": true, "application-production": true, stagingUsage: true, prodUsage: true},
 				Fields: map[string]any{
 					"applications": apps, "repositoryURL": "https://github.com/acme/orders-api", "catalogEntityRef": "component:default/orders-api",
 					"database": map[string]any{"secretName": "orders-api-database", "endpoint": "orders.abc.eu-west-1.rds.amazonaws.com"},
 					"bucket":   map[string]any{"secretName": "orders-api-bucket", "bucketName": "orders-api-bucket-x7k2p"},
 				},
 				Conditions: []*fnv1.Condition{
-					cond(ConditionRepository, "True", "Available", "all 3 composed resources are ready"),
+					cond(ConditionRepository, "True", "Available", "all 4 composed resources are ready"),
 					cond(ConditionCatalog, "True", "Available", "the composed resource is ready"),
 					cond(ConditionDatabase, "True", "Available", "the composed resource is ready"),
 					cond(ConditionBucket, "True", "Available", "the composed resource is ready"),

@@ -116,6 +116,10 @@ type service struct {
 	// the claim says.
 	team    string
 	project string
+	// mapped: the platform maps the namespace to its team (namespaces),
+	// rather than the default team named after the namespace. Only a
+	// mapped team is given access to the repository (teamaccess.go).
+	mapped bool
 	// apps are the names of the Applications that exist, by environment
 	// (observed.appName), set by Compose.
 	apps map[string]string
@@ -324,7 +328,7 @@ func (s *service) withTenant(st *settings) (*service, error) {
 		return nil, err
 	}
 	c := *s
-	c.team, c.project = t.Team, t.ArgoCDProject
+	c.team, c.project, c.mapped = t.Team, t.ArgoCDProject, t.Mapped
 	var errs field.List
 	if s.claimed && s.owner != "" && s.owner != t.Team {
 		errs.Add(field.Invalid("spec.owner", s.owner, fmt.Sprintf(

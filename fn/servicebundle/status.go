@@ -55,7 +55,7 @@ func (Composer) Status(xr *compose.Composite, set *compose.Set) compose.Status {
 		st.Fields["catalogEntityRef"] = pb.Str(componentRef(s))
 	}
 
-	repository := set.Condition(ConditionRepository, Repository, CatalogFile, ReleaseBranch)
+	repository := set.Condition(ConditionRepository, repositoryParts(set)...)
 	st.Conditions = append(st.Conditions, repository)
 	if set.Desired(CatalogLocation) == nil {
 		st.Conditions = append(st.Conditions, waitingFor(ConditionCatalog,
@@ -119,4 +119,17 @@ func waitingFor(t, what string, on *fnv1.Condition) *fnv1.Condition {
 		Type: t, Status: fnv1.Status_STATUS_CONDITION_FALSE, Reason: "Waiting",
 		Message: &msg, Target: fnv1.Target_TARGET_COMPOSITE_AND_CLAIM.Enum(),
 	}
+}
+
+// repositoryParts are the composed resources RepositoryReady is about: the
+// repository, its catalog-info.yaml, its release branch and the owning
+// team's access, when the namespace's team has it (teamaccess.go).
+func repositoryParts(set *compose.Set) []string {
+	parts := []string{Repository, CatalogFile, ReleaseBranch}
+	for _, n := range set.Objects().Names() {
+		if strings.HasPrefix(n, TeamAccessPrefix) {
+			parts = append(parts, n)
+		}
+	}
+	return parts
 }
