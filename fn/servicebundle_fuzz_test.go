@@ -209,6 +209,13 @@ func FuzzServiceBundle(f *testing.F) {
 		if m, _ := pb.Bool(release, "spec", "forProvider", "repositorySelector", "matchControllerRef"); !m {
 			t.Error("the release Branch does not select its Repository by controller reference")
 		}
+		// The fuzzed environment maps no namespace: no team, whatever
+		// spec.owner says, gets access to the repository.
+		for n := range desired {
+			if strings.HasPrefix(n, servicebundle.TeamAccessPrefix) {
+				t.Errorf("%s composed for namespace %q, which the platform did not map to a team", n, namespace)
+			}
+		}
 		if _, ok := desired[servicebundle.CatalogLocation]; ok != observedReady {
 			t.Errorf("catalog registration composed = %t with repository and file Ready = %t", ok, observedReady)
 		}
