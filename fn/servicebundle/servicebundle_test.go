@@ -244,17 +244,17 @@ func TestComposeLifecycle(t *testing.T) {
 		},
 		"ProductionCannotRender": {
 			reason: "Argo CD cannot render production (its release branch is missing): Healthy with a ComparisonError and sync Unknown is not Ready, and DeliveryReady says why in Argo CD's words.",
-			observed: map[string]string{Repository: readyRepo, ReleaseBranch: readyMR, CatalogFile: readyFile, CatalogLocation: registeredLoc, usage: readyMR, Database: readyDB, Bucket: readyBucket,
+			observed: map[string]string{Repository: readyRepo, ReleaseBranch: readyMR, teamAccess: readyMR, CatalogFile: readyFile, CatalogLocation: registeredLoc, usage: readyMR, Database: readyDB, Bucket: readyBucket,
 				"application-staging": stagingSynced, "application-production": `{"spec": {"source": {"repoURL": "https://github.com/acme/orders-api.git"}}, ` + prodNoRelease[1:], stagingUsage: readyMR, prodUsage: readyMR},
 			want: result{
-				Ready: map[string]bool{Repository: true, ReleaseBranch: true, CatalogFile: true, CatalogLocation: true, usage: true, Database: true, Bucket: true, "application-staging": true, "application-production": false, stagingUsage: true, prodUsage: true},
+				Ready: map[string]bool{Repository: true, ReleaseBranch: true, teamAccess: true, CatalogFile: true, CatalogLocation: true, usage: true, Database: true, Bucket: true, "application-staging": true, "application-production": false, stagingUsage: true, prodUsage: true},
 				Fields: map[string]any{
 					"applications": apps, "repositoryURL": "https://github.com/acme/orders-api", "catalogEntityRef": "component:default/orders-api",
 					"database": map[string]any{"secretName": "orders-api-database", "endpoint": "orders.abc.eu-west-1.rds.amazonaws.com"},
 					"bucket":   map[string]any{"secretName": "orders-api-bucket", "bucketName": "orders-api-bucket-x7k2p"},
 				},
 				Conditions: []*fnv1.Condition{
-					cond(ConditionRepository, "True", "Available", "all 3 composed resources are ready"),
+					cond(ConditionRepository, "True", "Available", "all 4 composed resources are ready"),
 					cond(ConditionCatalog, "True", "Available", "the composed resource is ready"),
 					cond(ConditionDatabase, "True", "Available", "the composed resource is ready"),
 					cond(ConditionBucket, "True", "Available", "the composed resource is ready"),
