@@ -12,11 +12,26 @@
 // deletes more resources and asserts that no repository was created twice
 // or deleted and that no file the provider did not create was overwritten.
 //
+// GitHub's limits are on, at GitHub's numbers with time compressed
+// (timeScale: one hour in a minute): the primary limit of 5,000 counted
+// requests per identity and hour, the secondary limits on content creation
+// (80 a minute, 500 an hour), and a GitHub App installation whose tokens
+// expire, and are replaced, every compressed hour. The provider paces on
+// the same compressed clock. Figures: counted-requests-per-hour (the most
+// the installation had counted in one compressed hour, which is one of
+// GitHub's hours; must stay under 4,000, 80% of the limit),
+// identity-lockouts (requests GitHub's limits refused; must be 0),
+// repositories-ready and writes-per-hour.
+//
 // Run: make provider-scale [SCALE=200] (needs root, like provider-e2e).
 package e2e
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
 	"fmt"
 	"io"
 	"net"
@@ -43,7 +58,9 @@ import (
 
 	"github.com/paved-dev/paved/provider/apis"
 	ghv1alpha1 "github.com/paved-dev/paved/provider/apis/github/v1alpha1"
+	pcv1alpha1 "github.com/paved-dev/paved/provider/apis/v1alpha1"
 	"github.com/paved-dev/paved/provider/internal/clients/github/ghtest"
+	"github.com/paved-dev/paved/provider/internal/controller/repository"
 	"github.com/paved-dev/paved/test/e2e/harness"
 )
 
@@ -57,6 +74,15 @@ const (
 	// githubTimeout is the provider's --github-timeout in this test; the
 	// timeout fault stalls a response longer than that.
 	githubTimeout = 5 * time.Second
+
+	// timeScale compresses GitHub's hour into a minute, on the stand-in
+	// and in the provider's pacing.
+	timeScale = 60
+	// appID and installationID are the GitHub App the provider
+	// authenticates as.
+	appID, installationID = 4242, 77
+	// maxCountedPerHour is 80% of GitHub's primary limit of 5,000.
+	maxCountedPerHour = 4000
 )
 
 // scaleFaults are the kinds of faults injected at random in the fault
@@ -100,11 +126,19 @@ func TestScale(t *testing.T) {
 	gh := ghtest.NewServer(v)
 	defer gh.Close()
 	gh.AddOrg(scaleOrg)
-	gh.AddToken(token, "octo")
-	// GitHub allows 5,000 counted requests an hour per token (15,000 for
-	// an App on Enterprise Cloud); creating 1,000 repositories takes more.
-	// The limit is lifted here: what is measured is the provider.
-	gh.SetRateLimit(100_000_000)
+	// GitHub's limits, an hour in a minute: 5,000 counted requests per
+	// installation and hour (GitHub's minimum for an App installation,
+	// https://docs.github.com/en/rest/using-the-rest-api/rate-limits-for-the-rest-api#primary-rate-limit-for-github-app-installations),
+	// 80 content-creating requests a minute and 500 an hour
+	// (#about-secondary-rate-limits), installation tokens for an hour.
+	gh.SetTimeScale(timeScale)
+	gh.SetRateLimit(5000)
+	gh.SetSecondaryLimits(80, 500)
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gh.AddApp(appID, &key.PublicKey, installationID, scaleOrg)
 	defer func() {
 		vs := gh.Violations()
 		for i, v := range vs {
@@ -119,18 +153,16 @@ func TestScale(t *testing.T) {
 	c := scaleClient(t)
 	installCRDs(t, c)
 	ctx := context.Background()
-	createGitHubConfig(ctx, t, c, gh.URL)
+	createGitHubAppConfig(ctx, t, c, gh.URL, key)
 
 	// The poll interval is chosen so that steady-state polls of all 2N
 	// resources ask for about 5 reconciles a second, half of the default
 	// --max-reconcile-rate, and so do not slow down creation.
 	poll := min(max(time.Duration(2*n/5)*time.Second, 30*time.Second), 5*time.Minute)
-	// GitHub paces content creation (80 a minute, 500 an hour per
-	// identity), and so does the provider by default; the stand-in does
-	// not, so the provider's pacing is lifted too and the figures show what
-	// the provider itself can do. What GitHub's pace would mean is printed.
+	// The provider paces writes as GitHub.com's (the harness's flags for
+	// the stand-in's URL), on the stand-in's compressed clock.
 	args := []string{"--poll", poll.String(), "--github-timeout", githubTimeout.String(),
-		"--github-content-writes-per-minute", "1000000", "--github-content-writes-per-hour", "1000000"}
+		"--github-rate-limit-time-scale", strconv.Itoa(timeScale)}
 	if os.Getenv(envRate) != "" {
 		args = append(args, "--max-reconcile-rate", strconv.Itoa(envInt(t, envRate, 0)))
 	}
@@ -139,6 +171,7 @@ func TestScale(t *testing.T) {
 	t.Logf("scale: %d Repositories and %d RepositoryFiles, bin/provider %v, fault rate %.0f%% in the fault phase", n, n, args, rate*100)
 
 	// Phase 1: create, no faults.
+	runBegin := time.Now()
 	rBegin := p.reconciles(t)
 	begin := time.Now()
 	names := make([]string, n)
@@ -152,7 +185,7 @@ func TestScale(t *testing.T) {
 		return missing("Ready Repositories", s.readyRepos(names), n, "Ready RepositoryFiles", s.readyFiles(names), n)
 	})
 	repoReady, fileReady := st.lastReady(names, begin)
-	t.Logf("figure: %d Repositories Ready in %.0f s", n, repoReady.Seconds())
+	t.Logf("figure: repositories-ready %d in %.0f s", n, repoReady.Seconds())
 	t.Logf("figure: %d RepositoryFiles Ready in %.0f s", n, fileReady.Seconds())
 	s1 := gh.Stats()
 	rc := p.reconciles(t) - rBegin
@@ -165,8 +198,8 @@ func TestScale(t *testing.T) {
 			writes += k
 		}
 	}
-	t.Logf("figure: of which %d content-creating (POST, PATCH, PUT, DELETE): at GitHub's 80 a minute and 500 an hour per identity at least %.0f min",
-		writes, max(float64(writes)/80, float64(writes-500)/500*60))
+	t.Logf("figure: of which %d content-creating (POST, PATCH, PUT, DELETE): at GitHub's 80 a minute and 500 an hour per identity at least %.0f GitHub minutes (%.0f s compressed)",
+		writes, max(float64(writes)/80, float64(writes-500)/500*60), max(float64(writes)/80, float64(writes-500)/500*60)*60/timeScale)
 
 	// Steady state: every resource's first poll after the provider's own
 	// writes reads new ETags (counted); measure after one poll interval.
@@ -295,7 +328,67 @@ func TestScale(t *testing.T) {
 		t.Errorf("with faults: %d duplicate repositories (%d creates for %d new Repositories), %d deleted repositories, %d overwritten files; want 0, 0, 0",
 			dup, creates, m, lost, overwritten)
 	}
+	// Identity: every Repository manages the repository GitHub knows by
+	// the id it recorded.
+	final, err := listState(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wrongID := 0
+	for _, name := range kept {
+		r, ok := gh.Repo(scaleOrg, name)
+		cr := final.repos[name]
+		if cr == nil {
+			cr = &ghv1alpha1.Repository{}
+		}
+		if annotated := cr.GetAnnotations()[repository.AnnotationRepositoryID]; !ok || cr.Status.AtProvider.ID != r.ID || annotated != strconv.FormatInt(r.ID, 10) {
+			wrongID++
+			if wrongID <= 5 {
+				t.Errorf("Repository %s: recorded id %d (annotation %q), GitHub's %d (exists: %v)", name, cr.Status.AtProvider.ID, annotated, r.ID, ok)
+			}
+		}
+	}
+	if wrongID > 0 {
+		t.Errorf("%d of %d Repositories do not record the id of their repository", wrongID, len(kept))
+	}
+
+	end := gh.Stats()
+	t.Logf("figure: counted-requests-per-hour %d", end.PeakCountedPerWindow)
+	t.Logf("figure: identity-lockouts %d", end.PrimaryLimited+end.SecondaryLimited)
+	t.Logf("figure: writes-per-hour %d", end.PeakWritesPerHour)
+	t.Logf("scale: %d installation tokens issued over %.0f compressed hours", end.InstallationTokens, time.Since(runBegin).Minutes()*60/timeScale)
+	if end.PeakCountedPerWindow >= maxCountedPerHour {
+		t.Errorf("the installation had %d requests counted in one (compressed) hour, want under %d (80%% of GitHub's 5,000)", end.PeakCountedPerWindow, maxCountedPerHour)
+	}
+	if n := end.PrimaryLimited + end.SecondaryLimited; n != 0 {
+		t.Errorf("GitHub's limits refused %d requests (%d primary, %d secondary), want 0", n, end.PrimaryLimited, end.SecondaryLimited)
+	}
+	if end.InstallationTokens < 2 {
+		t.Errorf("%d installation tokens issued: the run did not outlive a token", end.InstallationTokens)
+	}
 	p.checkLog(t)
+}
+
+// createGitHubAppConfig is the ProviderConfig "default" authenticating as
+// the GitHub App installation, its private key in a Secret.
+func createGitHubAppConfig(ctx context.Context, t *testing.T, c client.Client, baseURL string, key *rsa.PrivateKey) {
+	t.Helper()
+	pemKey := pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)})
+	for _, o := range []client.Object{
+		&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "paved-system"}},
+		&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: "paved-system", Name: "github-app"}, Data: map[string][]byte{"key.pem": pemKey}},
+		&pcv1alpha1.ProviderConfig{ObjectMeta: metav1.ObjectMeta{Name: "default"}, Spec: pcv1alpha1.ProviderConfigSpec{GitHub: &pcv1alpha1.GitHubConfig{
+			BaseURL: baseURL,
+			Credentials: pcv1alpha1.GitHubCredentials{Source: pcv1alpha1.GitHubCredentialsApp, App: &pcv1alpha1.GitHubAppCredentials{
+				AppID: appID, InstallationID: installationID,
+				PrivateKeySecretRef: xpv2.SecretKeySelector{SecretReference: xpv2.SecretReference{Namespace: "paved-system", Name: "github-app"}, Key: "key.pem"},
+			}},
+		}}},
+	} {
+		if err := c.Create(ctx, o); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
 
 func catalogContent(name string) string {
