@@ -110,7 +110,7 @@ func TestNewRepositoriesStayPrivate(t *testing.T) {
 	}
 	for name := range repos {
 		d := eventually(t, 90*time.Second, name+" Ready and private", private(name))
-		t.Logf("%s Ready and private %v after creation", name, d.Round(time.Millisecond))
+		t.Logf("figure: %s Ready and private %v after creation", name, d.Round(time.Millisecond))
 	}
 	for name, p := range repos {
 		gh.Mutate(p.Owner, name, func(r *ghtest.RepoState) { r.Visibility = "public" })
