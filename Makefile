@@ -107,10 +107,12 @@ e2e: function provider provider-test-deps
 	PAVED_GITHUB_OPENAPI=$$(hack/github-openapi.sh) $(GO) test -tags e2e -count=1 -timeout=20m -v ./test/e2e/
 
 # bin/provider against a real kube-apiserver (test/e2e/harness, private
-# network namespace, needs root) and the OpenAPI-validated GitHub stand-in.
+# network namespace, needs root), the OpenAPI-validated GitHub stand-in and,
+# for CatalogLocations, the real Backstage catalog backend.
 .PHONY: provider-e2e
 provider-e2e: provider provider-test-deps
 	for t in etcd kube-apiserver kube-controller-manager crossplane-core; do hack/tools.sh $$t >/dev/null; done
+	hack/backstage-backend.sh >/dev/null
 	PAVED_GITHUB_OPENAPI=$$(hack/github-openapi.sh) $(GO) test -tags e2e -count=1 -timeout=10m -v ./provider/test/e2e/
 
 # bin/provider at scale on the same control plane and stand-in: SCALE

@@ -65,10 +65,11 @@ func TestMain(m *testing.M) {
 }
 
 // outside resolves what the tests need besides the control plane:
-// bin/provider (make provider) and GitHub's OpenAPI description.
+// bin/provider (make provider), GitHub's OpenAPI description and the
+// Backstage catalog backend (TestRenameKeepsIdentity).
 func outside(ctx context.Context, r string) ([]string, error) {
 	var env []string
-	for _, f := range []func(context.Context, string) (string, error){harness.ProviderEnv, harness.GitHubOpenAPIEnv} {
+	for _, f := range []func(context.Context, string) (string, error){harness.ProviderEnv, harness.GitHubOpenAPIEnv, harness.BackstageEnv} {
 		v, err := f(ctx, r)
 		if err != nil {
 			return nil, err
