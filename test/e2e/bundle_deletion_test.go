@@ -142,7 +142,7 @@ func TestServiceBundleDeletionOrder(t *testing.T) {
 	if err := cp.Client.Create(ctx, claim); err != nil {
 		t.Fatal(err)
 	}
-	xr := waitComposed(ctx, t, ns, name, []string{"Repository", "RepositoryFile"})
+	xr := waitComposed(ctx, t, ns, name, []string{"Branch", "Repository", "RepositoryFile"})
 	repo := kinds(resourceRefs(xr))["Repository"]
 	// Play the provider: it keeps its finalizer on what it manages, and the
 	// repository reports its clone URL.
@@ -153,7 +153,7 @@ func TestServiceBundleDeletionOrder(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	xr = waitComposed(ctx, t, ns, name, []string{"Repository", "RepositoryFile", "Application", "Application", "Usage", "Usage"})
+	xr = waitComposed(ctx, t, ns, name, []string{"Branch", "Repository", "RepositoryFile", "Application", "Application", "Usage", "Usage"})
 	apps := []string{appName(ns, name, "staging"), appName(ns, name, "production")}
 	var usages []string
 	for _, r := range resourceRefs(xr) {
@@ -317,7 +317,7 @@ func TestServiceBundleDeletionArgoCDBlocked(t *testing.T) {
 	if err := cp.Client.Create(ctx, claim); err != nil {
 		t.Fatal(err)
 	}
-	xr := waitComposed(ctx, t, ns, name, []string{"Repository", "RepositoryFile"})
+	xr := waitComposed(ctx, t, ns, name, []string{"Branch", "Repository", "RepositoryFile"})
 	repo := kinds(resourceRefs(xr))["Repository"]
 	addProviderFinalizer(ctx, t, repo)
 	if err := markReady(ctx, repo, map[string]any{
@@ -326,7 +326,7 @@ func TestServiceBundleDeletionArgoCDBlocked(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	xr = waitComposed(ctx, t, ns, name, []string{"Repository", "RepositoryFile", "Application", "Usage"})
+	xr = waitComposed(ctx, t, ns, name, []string{"Branch", "Repository", "RepositoryFile", "Application", "Usage"})
 	var app string
 	for _, r := range resourceRefs(xr) {
 		if r.Kind == "Application" {
