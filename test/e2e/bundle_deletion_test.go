@@ -243,7 +243,7 @@ func TestServiceBundleDeletionOrder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := cp.Client.Delete(ctx, u); err == nil || !strings.Contains(err.Error(), "in-use") || !strings.Contains(err.Error(), "Application/"+name+"-") {
+	if err := cp.Client.Delete(ctx, u); err == nil || !strings.Contains(err.Error(), "in-use") || !slices.ContainsFunc(apps, func(a string) bool { return strings.Contains(err.Error(), "Application/"+a) }) {
 		t.Errorf("deleting %s by hand while its Applications exist: want the webhook's in-use denial naming an Application, got %v", repo, err)
 	}
 
