@@ -40,7 +40,7 @@ func TestNestedCompositeBinding(t *testing.T) {
 	}
 	b := &bundleRun{ns: ns, name: name}
 	if err := cp.Client.Create(ctx, newClaim("ServiceBundle", ns, name, map[string]any{
-		"description": "Payments API", "owner": "payments", "template": "go-service",
+		"description": "Payments API", "template": "go-service",
 		"database": map[string]any{"engine": "postgresql", "size": "small"}, "bucket": map[string]any{},
 	})); err != nil {
 		t.Fatal(err)
