@@ -45,12 +45,12 @@ func TestNestedCompositeBinding(t *testing.T) {
 	})); err != nil {
 		t.Fatal(err)
 	}
-	xr := waitComposed(ctx, t, ns, name, []string{"Repository", "RepositoryFile", "XDatabase", "XBucket"})
+	xr := waitComposed(ctx, t, ns, name, []string{"Branch", "Repository", "RepositoryFile", "XDatabase", "XBucket"})
 	b.xr, b.refs = xr, kinds(resourceRefs(xr))
 	// The golden path's provider, started by later tests, leaves this
 	// bundle's repository alone: the managed reconciler skips a paused
 	// resource (crossplane-runtime v2.4.0 pkg/reconciler/managed/reconciler.go).
-	for _, k := range []string{"Repository", "RepositoryFile"} {
+	for _, k := range []string{"Repository", "RepositoryFile", "Branch"} {
 		pause(ctx, t, b.refs[k])
 	}
 	b.playAWS(ctx, t)
