@@ -34,7 +34,7 @@ func TestNestedCompositeBinding(t *testing.T) {
 	playsProvider(t)
 	requireServiceBundle(t)
 	ctx := context.Background()
-	const ns, name, attackerNS = "team-billing", "billing-api", "team-mallory"
+	const ns, name, attackerNS = "team-atlas", "atlas-api", "team-mallory"
 	for _, n := range []string{ns, attackerNS} {
 		createNamespace(ctx, t, n)
 	}
