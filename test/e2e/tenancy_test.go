@@ -89,11 +89,18 @@ func TestServiceBundleApplicationTaken(t *testing.T) {
 			t.Errorf("claim %s=%s (%s), want False (Conflict): %s", typ, s, reason, conditionsString(c))
 		}
 	}
-	if evs, err := events(ctx, ns, "ServiceBundle", name); err != nil {
-		t.Error(err)
-	} else if !strings.Contains(strings.Join(evs, "\n"), want) {
-		t.Errorf("no Warning event on the claim names the Application; events: %v", evs)
-	}
+	// Events are recorded asynchronously (client-go's event broadcaster),
+	// so the Warning may trail the condition: wait for it.
+	eventually(ctx, t, waitLimit, "a Warning event on the claim names the Application", func(ctx context.Context) error {
+		evs, err := events(ctx, ns, "ServiceBundle", name)
+		if err != nil {
+			return err
+		}
+		if !strings.Contains(strings.Join(evs, "\n"), want) {
+			return fmt.Errorf("no event names the Application; events: %v", evs)
+		}
+		return nil
+	})
 
 	// Nothing is composed: the refusal stops the pipeline before Crossplane
 	// applies anything.
