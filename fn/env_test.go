@@ -51,10 +51,7 @@ var requirement = func() *fnv1.Requirements {
 		Kind:       "EnvironmentConfig",
 		Match:      &fnv1.ResourceSelector_MatchName{MatchName: "paved-environment"},
 	}
-	return &fnv1.Requirements{
-		Resources:      map[string]*fnv1.ResourceSelector{"environment": sel},
-		ExtraResources: map[string]*fnv1.ResourceSelector{"environment": sel},
-	}
+	return &fnv1.Requirements{Resources: map[string]*fnv1.ResourceSelector{"environment": sel}}
 }()
 
 // get returns fields of a desired composed resource, by path.

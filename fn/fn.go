@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/crossplane/function-sdk-go/logging"
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
@@ -125,7 +126,7 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 	}
 	if err == nil {
 		var fetched bool
-		if fetched, err = require(c, xr, e, set, rsp); err == nil && !fetched {
+		if fetched, err = require(c, xr, e, set, req, rsp); err == nil && !fetched {
 			// Crossplane fetches what the composer requires and calls again.
 			log.Debug("Requiring objects the composer must see")
 			return rsp, nil
@@ -213,7 +214,7 @@ func environmentConfig(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionRespon
 		Kind:       EnvironmentConfigKind,
 		Match:      &fnv1.ResourceSelector_MatchName{MatchName: name},
 	}
-	addRequirement(rsp, EnvironmentRequirement, sel)
+	addRequirement(req, rsp, EnvironmentRequirement, sel)
 	rs, ok := req.GetRequiredResources()[EnvironmentRequirement]
 	if !ok {
 		rs, ok = req.GetExtraResources()[EnvironmentRequirement] //nolint:staticcheck // Crossplane v1 support.
@@ -227,26 +228,51 @@ func environmentConfig(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionRespon
 	return nil, true
 }
 
-// addRequirement asks Crossplane for what sel selects, under name.
-// Crossplane v2 reads resources; v1 reads extra_resources.
-func addRequirement(rsp *fnv1.RunFunctionResponse, name string, sel *fnv1.ResourceSelector) {
+// addRequirement asks Crossplane for what sel selects, under name, in the
+// one field the calling Crossplane reads:
+//
+//   - requirements.resources when the request advertises
+//     CAPABILITY_REQUIRED_RESOURCES (Crossplane v2.2 and later send their
+//     capabilities in RequestMeta; function-sdk-go proto/v1
+//     run_function.proto, Capability);
+//   - requirements.extra_resources otherwise: the field Crossplane has read
+//     since v1.15 and every v2 release still reads (crossplane v2.4.0
+//     internal/xfn/required_resources.go, "We support both the current
+//     (resources) and deprecated (extra_resources) fields").
+//
+// Never both. Crossplane v1.20 does not know the resources field: it keeps
+// it as unknown bytes, in the order Go happened to iterate the map when
+// marshalling, and decides whether the requirements stabilised with
+// reflect.DeepEqual on the whole message (crossplane v1.20.1
+// internal/controller/apiextensions/composite/extra_resources.go,
+// FetchingFunctionRunner). The same requirements then compared unequal
+// whenever two responses iterated the map differently, and a render or
+// reconcile failed at random with "requirements didn't stabilize after
+// the maximum number of iterations (5)" (crossplane-contrib/
+// function-go-templating#624). v2 compares with proto.Equal.
+func addRequirement(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse, name string, sel *fnv1.ResourceSelector) {
 	if rsp.Requirements == nil {
 		rsp.Requirements = &fnv1.Requirements{}
 	}
 	r := rsp.GetRequirements()
+	if !slices.Contains(req.GetMeta().GetCapabilities(), fnv1.Capability_CAPABILITY_REQUIRED_RESOURCES) {
+		if r.ExtraResources == nil { //nolint:staticcheck // Crossplane before v2.2.
+			r.ExtraResources = map[string]*fnv1.ResourceSelector{} //nolint:staticcheck // Crossplane before v2.2.
+		}
+		r.ExtraResources[name] = sel //nolint:staticcheck // Crossplane before v2.2.
+		return
+	}
 	if r.Resources == nil {
 		r.Resources = map[string]*fnv1.ResourceSelector{}
-		r.ExtraResources = map[string]*fnv1.ResourceSelector{} //nolint:staticcheck // Crossplane v1 support.
 	}
 	r.Resources[name] = sel
-	r.ExtraResources[name] = sel //nolint:staticcheck // Crossplane v1 support.
 }
 
 // require asks Crossplane for the objects the composer must see before it
 // composes (compose.Required), in every response: Crossplane watches and
 // pre-fetches what the last response required. It reports whether
 // Crossplane has fetched all of them into this request.
-func require(c Composer, xr *compose.Composite, e *env.Environment, set *compose.Set, rsp *fnv1.RunFunctionResponse) (bool, error) {
+func require(c Composer, xr *compose.Composite, e *env.Environment, set *compose.Set, req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse) (bool, error) {
 	m, ok := c.(interface {
 		Requirements(*compose.Composite, *env.Environment, *compose.Set) (map[string]compose.Required, error)
 	})
@@ -259,7 +285,7 @@ func require(c Composer, xr *compose.Composite, e *env.Environment, set *compose
 	}
 	fetched := true
 	for name, r := range reqs {
-		addRequirement(rsp, name, r.Selector())
+		addRequirement(req, rsp, name, r.Selector())
 		if _, ok := set.Required(name); !ok {
 			fetched = false
 		}

@@ -60,11 +60,19 @@ func xr(kind, claimKind, claim, spec string) *fnv1.Resource {
 // (Crossplane seeds what the last reconcile required into the request).
 func runReq(in string, observed *fnv1.State) *fnv1.RunFunctionRequest {
 	return &fnv1.RunFunctionRequest{
-		Meta:              &fnv1.RequestMeta{Tag: "t"},
+		Meta:              &fnv1.RequestMeta{Tag: "t", Capabilities: v2Capabilities},
 		Input:             resource.MustStructJSON(in),
 		Observed:          observed,
 		RequiredResources: noApplications(),
 	}
+}
+
+// v2Capabilities are what Crossplane v2.4 advertises in every request
+// (crossplane v2.4.0 internal/xfn/capabilities.go, SupportedCapabilities).
+var v2Capabilities = []fnv1.Capability{
+	fnv1.Capability_CAPABILITY_CAPABILITIES, fnv1.Capability_CAPABILITY_REQUIRED_RESOURCES,
+	fnv1.Capability_CAPABILITY_CREDENTIALS, fnv1.Capability_CAPABILITY_CONDITIONS,
+	fnv1.Capability_CAPABILITY_REQUIRED_SCHEMAS,
 }
 
 // noApplications is what Crossplane fetches for a ServiceBundle's

@@ -215,7 +215,7 @@ func TestServiceBundleApplicationTaken(t *testing.T) {
 			"application-staging":    sel("orders--orders-api-staging"),
 			"application-production": sel("orders--orders-api-production"),
 		}
-		want := &fnv1.RunFunctionResponse{Meta: meta(), Requirements: &fnv1.Requirements{Resources: sels, ExtraResources: sels}}
+		want := &fnv1.RunFunctionResponse{Meta: meta(), Requirements: &fnv1.Requirements{Resources: sels}}
 		if diff := cmp.Diff(want, rsp, protocmp.Transform()); diff != "" {
 			t.Errorf("first request: the Applications are required before anything is composed: -want, +got:\n%s", diff)
 		}

@@ -73,7 +73,7 @@ func TestInstallPackages(t *testing.T) {
 
 	// hack/tools.sh builds core without its version ldflags, so core
 	// reports version "" and its linter refuses every spec.crossplane
-	// constraint ("invalid semantic version"): the constraints (>=v1.20.0,
+	// constraint ("invalid semantic version"): the constraints (>=v2.0.0,
 	// core is v2.4.0) are ignored here, nothing else.
 	begin := time.Now()
 	noConstraint := map[string]any{"ignoreCrossplaneConstraints": true}
