@@ -71,8 +71,7 @@ unit: provider-test-deps
 	PAVED_GITHUB_OPENAPI=$$(hack/github-openapi.sh) $(GO) test -race -count=1 ./...
 
 fuzz:
-	$(GO) test -run='^$$' -fuzz='^FuzzRunFunction$$' -fuzztime=20s ./fn/
-	$(GO) test -run='^$$' -fuzz='^FuzzServiceBundle$$' -fuzztime=20s ./fn/
+	hack/fuzz.sh
 
 bench:
 	$(GO) test -run='^$$' -bench=BenchmarkRunFunction -benchmem -count=5 ./fn/...
