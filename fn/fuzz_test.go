@@ -41,10 +41,11 @@ func FuzzRunFunction(f *testing.F) {
 		`{"region": "us-east-1", "kmsKeyId": "arn:aws:kms:eu-west-1:111122223333:key/mrk-1234abcd12ab34cd56ef1234567890ab"}`,
 	}
 	cidrSeeds := []string{"10.20.0.0/16", "10.0.0.0/7", "fd00::/8,192.168.0.0/24", "0.0.0.0/0", "11.0.0.0/8,172.16.0.0/11"}
-	// Every registered kind's example, so that a new kind is fuzzed too.
+	// Every registered kind's example, from a claim, so that a new kind is
+	// fuzzed too.
 	var kindSeeds []string
 	for _, k := range Kinds {
-		kindSeeds = append(kindSeeds, `{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "`+k.Composite+`", "metadata": {"name": "example", "uid": "u-`+k.Composite+`"}, "spec": `+k.Example+`}`)
+		kindSeeds = append(kindSeeds, `{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "`+k.Composite+`", "metadata": {"name": "example", "uid": "u-`+k.Composite+`", "labels": {"crossplane.io/claim-name": "example", "crossplane.io/claim-namespace": "team-orders"}}, "spec": `+k.Example+`}`)
 	}
 	for _, seed := range append(kindSeeds,
 		`{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XDatabase", "metadata": {"name": "a", "uid": "u1"}, "spec": {"engine": "postgresql", "size": "small"}}`,
@@ -68,7 +69,25 @@ func FuzzRunFunction(f *testing.F) {
 			f.Add(seed, c, "", "team-orders")
 		}
 	}
+	// One function for every input, as Crossplane calls one function for
+	// every composite: what it remembers between requests (its memos of
+	// inputs and environments) must never change an answer, which a fresh
+	// function gives for comparison on every input.
 	fn := New(logging.NewNopLogger())
+
+	// Every kind's example composes: a function that refused everything
+	// would pass every check below.
+	for i, seed := range kindSeeds {
+		xr := &structpb.Struct{}
+		if err := protojson.Unmarshal([]byte(seed), xr); err != nil {
+			f.Fatalf("kind seed %d: %v", i, err)
+		}
+		// What a ServiceBundle requires (its Applications) is fetched.
+		rsp, err := fn.RunFunction(context.Background(), runReq(bundleInput, &fnv1.State{Composite: &fnv1.Resource{Resource: xr}}))
+		if err != nil || len(rsp.GetResults()) > 0 || len(rsp.GetDesired().GetResources()) == 0 {
+			f.Fatalf("the example of %s must compose: error %v, results %v, %d resources", Kinds[i].Composite, err, rsp.GetResults(), len(rsp.GetDesired().GetResources()))
+		}
+	}
 
 	f.Fuzz(func(t *testing.T, xrJSON, cidrs, observedInstance, otherNamespace string) {
 		xr := &structpb.Struct{}
@@ -90,6 +109,9 @@ func FuzzRunFunction(f *testing.F) {
 		rsp, err := fn.RunFunction(context.Background(), req)
 		if err != nil {
 			t.Fatalf("RunFunction returned an error instead of a result: %v", err)
+		}
+		if fresh, _ := New(logging.NewNopLogger()).RunFunction(context.Background(), req); !proto.Equal(fresh, rsp) {
+			t.Fatalf("a function that has answered other requests answers differently from a fresh one:\nwarm:  %v\nfresh: %v", rsp, fresh)
 		}
 		fatal := false
 		for _, r := range rsp.GetResults() {
