@@ -179,9 +179,9 @@ func (s *sameBytes) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest)
 
 // newNameRounds is how many requests of each kind the first-reconcile
 // benchmarks cycle through, each for a composite with its own name and uid.
-// It is more than the memo holds (maxMemo entries), so that no request is
-// ever replayed: every one is a first reconcile of a composite paved has
-// not seen (see newNames).
+// It is more than any of the function's memos holds (maxMemo entries), so
+// that nothing a request depends on besides its input and environment is
+// one paved has seen (see newNames).
 const newNameRounds = maxMemo + 100
 
 // firstReconciles returns n first-reconcile requests for kind k, each for a
@@ -212,8 +212,8 @@ type benchCase struct {
 // thousand requests of a kind and their answers take tens of MB):
 // <Claim>/NewName is, for every kind of the registry, a first reconcile of
 // a composite with a new name and uid each round (newNameRounds of them,
-// then again from the first, which the memo no longer holds); <Claim>/Replayed
-// is the same composite each round, which paved replays from its memo;
+// then again from the first); <Claim>/Replayed is the same composite each
+// round (composed anew: paved keeps no composed objects between requests);
 // DatabaseClaimSteadyState is a DatabaseClaim once everything exists,
 // repeated.
 func benchCases() []func() benchCase {
@@ -230,8 +230,8 @@ func benchCases() []func() benchCase {
 	})
 }
 
-// newNames fails the benchmark if the memo could hold every request of a
-// NewName case: then some rounds would be replays, not first reconciles.
+// newNames fails the benchmark if a memo could hold every request of a
+// NewName case.
 func newNames(b *testing.B) {
 	if newNameRounds <= maxMemo {
 		b.Fatalf("newNameRounds (%d) must exceed maxMemo (%d)", newNameRounds, maxMemo)

@@ -84,8 +84,8 @@ func TestRunFunctionRefusesChanges(t *testing.T) {
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			f := New(logging.NewNopLogger())
-			// A first request with nothing observed fills the memo: the
-			// refusal must not depend on it.
+			// A first request with nothing observed comes first: the
+			// refusal must not depend on what the function saw before.
 			if _, err := f.RunFunction(context.Background(), runReq(input, &fnv1.State{Composite: xdatabase(tc.spec)})); err != nil {
 				t.Fatal(err)
 			}

@@ -2,8 +2,6 @@ package fn
 
 import (
 	"context"
-	"fmt"
-	"slices"
 	"strconv"
 	"testing"
 
@@ -241,35 +239,10 @@ func TestInputMemo(t *testing.T) {
 	}
 }
 
-// The desired memo is bounded by the number of composed objects it holds.
-func TestDesiredMemoObjects(t *testing.T) {
-	f := New(logging.NewNopLogger())
-	var sizes []int
-	for i := range 3 * maxMemoObjects / 9 {
-		req := firstReconcile("database")
-		md := req.GetObserved().GetComposite().GetResource().GetFields()["metadata"].GetStructValue()
-		md.Fields["uid"] = structpb.NewStringValue(fmt.Sprintf("00000000-0000-4000-8000-%012d", i))
-		if _, err := f.RunFunction(context.Background(), req); err != nil {
-			t.Fatal(err)
-		}
-		sizes = append(sizes, len(f.desired.m))
-		n := 0
-		for _, o := range f.desired.m {
-			n += len(o.Names())
-		}
-		if n != f.desired.objects || n > maxMemoObjects {
-			t.Fatalf("after composite %d the memo counts %d objects, holds %d: want equal and at most %d", i, f.desired.objects, n, maxMemoObjects)
-		}
-	}
-	if !slices.Contains(sizes[1:], 1) {
-		t.Errorf("the memo never started over: it held %d composites at the end", len(f.desired.m))
-	}
-}
-
-// A function that has composed a composite before must answer exactly as a
-// fresh one does, whatever changed in between (its memos of inputs,
-// environments and composed objects).
-func TestDesiredMemo(t *testing.T) {
+// A function that has answered before must answer exactly as a fresh one
+// does, whatever changed in between (its memos of inputs and
+// environments).
+func TestWarmAnswersAsFresh(t *testing.T) {
 	warm := New(logging.NewNopLogger())
 	ready := map[string]*fnv1.Resource{}
 	for _, n := range []string{"subnet-group", "security-group", "security-group-rule", "instance"} {

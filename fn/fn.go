@@ -42,27 +42,21 @@ type Composer interface {
 	// them; a refusal sets each False.
 	ConditionType() string
 	// Compose validates the composite and adds its desired resources to s.
-	// What it adds must depend only on the composite and the environment,
-	// so that it can be replayed for the same composite and environment. A
-	// composer that also reads observed composed resources (e.g. composes
-	// one only once another is Ready) has a method
-	// ObservedKey(*compose.Set) []string that returns every observed fact
-	// it reads: they are part of the memo's key.
+	// It runs on every request: it may read anything observed in s.
 	// An error is the claim's fault and is reported as a Fatal result, so
 	// its message must say what to fix.
 	Compose(xr *compose.Composite, e *env.Environment, s *compose.Set) error
 	// ValidateEnvironment checks the section of the environment the
 	// composer uses, and only that: a bad setting refuses only the kinds
-	// that use it. Its error is an *env.Error.
+	// that use it. Its error is an *env.Error. It runs once per
+	// environment (Function.environment), before Compose sees it.
 	ValidateEnvironment(e *env.Environment) error
 	// Placement says where existing composed resources record the
 	// environment settings they cannot change (region, VPC, ...); those
 	// are kept as observed (compose.Set.Pin).
 	Placement() []compose.Pin
 	// Check refuses a change of the composite that the existing composed
-	// resources cannot make, by comparing it with what is observed. It
-	// runs on every request: what it compares with is not part of the
-	// memo's key. Its error is a *compose.ChangeError.
+	// resources cannot make, by comparing it with what is observed. Its error is a *compose.ChangeError.
 	Check(xr *compose.Composite, s *compose.Set) error
 	// Status is what to write back to the composite, read from the
 	// observed resources in s.
@@ -76,9 +70,15 @@ type Function struct {
 	log       logging.Logger
 	composers map[string]Composer
 
+	// What a request's input and EnvironmentConfig decode and resolve to,
+	// by the digest of their bytes: a pure function of its key, so it
+	// cannot go stale. What a composite composes is not remembered: it
+	// depends on the observed state, and a key made of hand-kept lists of
+	// what a composer reads replays stale objects, with no error, for the
+	// one read the list forgets (docs/performance.md, "The desired-state
+	// memo").
 	inputs       memo[*functionInput]
 	environments memo[resolved]
-	desired      memo[compose.Objects]
 }
 
 // New returns function-paved with a composer for every paved kind.
@@ -120,10 +120,7 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 	}
 	set := compose.NewSet(req, xr, c.Component())
 	envKey := environmentKey(inKey, ec)
-	e, err := f.environment(envKey, in, ec)
-	if err == nil {
-		err = c.ValidateEnvironment(e)
-	}
+	e, err := f.environment(envKey, in, ec, xr.Kind)
 	if err == nil {
 		var fetched bool
 		if fetched, err = require(c, xr, e, set, req, rsp); err == nil && !fetched {
@@ -144,7 +141,7 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 			warningResult(rsp, fmt.Errorf("%s: %s", xr.Subject(), compose.DescribeDrifts(drifts)), compose.ReasonEnvironmentChanged)
 			log.Info("Keeping placement of existing resources", "drifts", compose.DescribeDrifts(drifts))
 		}
-		err = f.compose(c, envKey, xr, e, set)
+		err = composeChecked(c, xr, e, set)
 	}
 	if err != nil {
 		log.Info("Refusing to compose", "error", err.Error())
@@ -201,6 +198,18 @@ type internalError struct{ err error }
 
 func (e *internalError) Error() string { return e.err.Error() }
 func (e *internalError) Unwrap() error { return e.err }
+
+// composeChecked has c compose the composite and refuses, as paved's bug,
+// values AWS would refuse.
+func composeChecked(c Composer, xr *compose.Composite, e *env.Environment, s *compose.Set) error {
+	if err := c.Compose(xr, e, s); err != nil {
+		return err
+	}
+	if err := s.Objects().CheckAWSRules(); err != nil {
+		return &internalError{fmt.Errorf("function-paved composed values that AWS would refuse (a bug in paved; nothing was applied): %w", err)}
+	}
+	return nil
+}
 
 // environmentConfig requires the named EnvironmentConfig and returns it
 // once Crossplane has supplied it (nil if it does not exist). It returns

@@ -11,33 +11,21 @@ import (
 	kjson "sigs.k8s.io/json"
 
 	"github.com/paved-dev/paved/fn/input/v1alpha1/environment"
-	"github.com/paved-dev/paved/fn/internal/compose"
 	"github.com/paved-dev/paved/fn/internal/env"
 	"github.com/paved-dev/paved/fn/internal/pb"
 )
 
-// maxMemo and maxMemoObjects bound each memo. A function serves a handful
-// of Compositions and, per composite, one desired state until its spec
-// changes; past this many entries, or this many composed objects in the
-// desired memo's entries, the memo starts over. An object takes ~1 KB
-// marshalled and ~4 KB of heap as a structpb tree (measured: 100
-// composites of each kind, 3.1-4.1 KB per object), so 1,024 objects are
-// ~4 MiB: ~110 DatabaseClaims (9 objects each), ~80 BucketClaims (13),
-// ~250 ServiceBundles (4). Counting objects costs nothing; counting their
-// marshalled bytes walked every object of a new composite, a tenth of its
-// composition. A composite beyond the memo is composed anew on each
-// reconcile: ~0.1 ms, against ~0.02 ms replayed.
-const (
-	maxMemo        = 1024
-	maxMemoObjects = 1024
-)
+// maxMemo bounds each memo. A function serves a handful of Compositions,
+// whose inputs and EnvironmentConfigs are the same few on every request;
+// past this many entries the memo starts over.
+const maxMemo = 1024
 
-// memo remembers values by the digest of what they were computed from.
-// Its values are shared between concurrent requests and never modified.
+// memo remembers values by the digest of the bytes they were computed
+// from, and nothing else: a value is a pure function of its key. Its
+// values are shared between concurrent requests and never modified.
 type memo[T any] struct {
-	mu      sync.Mutex
-	m       map[pb.Digest]T
-	objects int
+	mu sync.Mutex
+	m  map[pb.Digest]T
 }
 
 func (c *memo[T]) get(key pb.Digest) (T, bool) {
@@ -47,16 +35,13 @@ func (c *memo[T]) get(key pb.Digest) (T, bool) {
 	return v, ok
 }
 
-// put remembers v, which counts objects against maxMemoObjects.
-func (c *memo[T]) put(key pb.Digest, v T, objects int) {
+func (c *memo[T]) put(key pb.Digest, v T) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.m == nil || len(c.m) >= maxMemo || c.objects+objects > maxMemoObjects {
+	if c.m == nil || len(c.m) >= maxMemo {
 		c.m = make(map[pb.Digest]T)
-		c.objects = 0
 	}
 	c.m[key] = v
-	c.objects += objects
 }
 
 // input returns the request's decoded input and its digest. Decoding goes
@@ -73,7 +58,7 @@ func (f *Function) input(req *fnv1.RunFunctionRequest) (*functionInput, pb.Diges
 	if err != nil {
 		return nil, key, err
 	}
-	f.inputs.put(key, in, 0) // a few hundred bytes; bounded by count
+	f.inputs.put(key, in)
 	return in, key, nil
 }
 
@@ -130,63 +115,37 @@ func environmentKey(input pb.Digest, ec *structpb.Struct) pb.Digest {
 	return d.Sum()
 }
 
-// A resolved environment, or why it cannot be resolved.
+// A resolved environment, or why it cannot be resolved, and for each kind
+// (by composite kind) why its composer refuses the environment, if it does.
 type resolved struct {
-	e   *env.Environment
-	err error
+	e       *env.Environment
+	err     error
+	invalid map[string]error
 }
 
 // environment resolves the input's environment and the EnvironmentConfig
-// (key is their environmentKey). The same few arrive on every request, so
-// each is resolved once; an Environment is never modified once resolved
-// (compose.Set.Pin pins a copy), so requests share it.
-func (f *Function) environment(key pb.Digest, in *functionInput, ec *structpb.Struct) (*env.Environment, error) {
-	if r, ok := f.environments.get(key); ok {
-		return r.e, r.err
+// (key is their environmentKey) and has every composer validate its
+// section. The same few arrive on every request, so each is resolved and
+// validated once: both depend on the key's bytes alone. An Environment is
+// never modified once resolved (compose.Set.Pin pins a copy), so requests
+// share it. It returns the environment and why the composer of kind
+// refuses it, if it does.
+func (f *Function) environment(key pb.Digest, in *functionInput, ec *structpb.Struct, kind string) (*env.Environment, error) {
+	r, ok := f.environments.get(key)
+	if !ok {
+		r.e, r.err = env.Resolve(in.Environment, in.EnvironmentConfigName, ec)
+		if r.err == nil {
+			r.invalid = make(map[string]error, len(f.composers))
+			for k, c := range f.composers {
+				if err := c.ValidateEnvironment(r.e); err != nil {
+					r.invalid[k] = err
+				}
+			}
+		}
+		f.environments.put(key, r)
 	}
-	e, err := env.Resolve(in.Environment, in.EnvironmentConfigName, ec)
-	f.environments.put(key, resolved{e, err}, 0) // bounded by count
-	return e, err
-}
-
-// desiredKey is everything the composed objects of a composite depend on:
-// the input and the EnvironmentConfig (their digest, environment), the
-// composite's identity (uid included: cloud names carry its digest) and
-// spec, and of the observed state the placement pinned from existing
-// resources (compose.Set.Pin) and the names existing composed resources
-// already have (Set.ObservedIdentity). A composer whose objects depend on
-// more of what is observed names it (observed). Readiness and status are
-// computed anew on every request.
-func desiredKey(environment pb.Digest, xr *compose.Composite, s *compose.Set, observed []string) pb.Digest {
-	md := pb.Struct(xr.Object, "metadata")
-	var d pb.Digester
-	d.Digest(environment)
-	d.String(xr.APIVersion)
-	d.String(xr.Kind)
-	d.Value(pb.Get(md, "name"))
-	d.Value(pb.Get(md, "uid"))
-	d.Value(pb.Get(md, "labels"))
-	d.Struct(xr.Spec())
-	d.Strings(s.Pinned())
-	d.Strings(observed)
-	s.ObservedIdentity(&d)
-	return d.Sum()
-}
-
-// compose replays the objects composed for an identical composite and
-// environment, or has the composer compose them.
-func (f *Function) compose(c Composer, environment pb.Digest, xr *compose.Composite, e *env.Environment, s *compose.Set) error {
-	key := desiredKey(environment, xr, s, observedKey(c, s))
-	if o, ok := f.desired.get(key); ok {
-		s.Replay(o)
-		return nil
+	if r.err != nil {
+		return nil, r.err
 	}
-	if err := c.Compose(xr, e, s); err != nil {
-		return err
-	}
-	if err := s.Objects().CheckAWSRules(); err != nil {
-		return &internalError{fmt.Errorf("function-paved composed values that AWS would refuse (a bug in paved; nothing was applied): %w", err)}
-	}
-	f.desired.put(key, s.Objects(), len(s.Objects().Names()))
-	return nil
+	return r.e, r.invalid[kind]
 }

@@ -5,7 +5,6 @@ import (
 
 	"github.com/paved-dev/paved/fn/bucket"
 	"github.com/paved-dev/paved/fn/database"
-	"github.com/paved-dev/paved/fn/internal/compose"
 	"github.com/paved-dev/paved/fn/servicebundle"
 )
 
@@ -54,13 +53,4 @@ func conditionTypes(c Composer) []string {
 		return m.ConditionTypes()
 	}
 	return []string{c.ConditionType()}
-}
-
-// observedKey is what else of the observed state the objects c composes
-// depend on, for the memo's key (see Composer.Compose).
-func observedKey(c Composer, s *compose.Set) []string {
-	if m, ok := c.(interface{ ObservedKey(*compose.Set) []string }); ok {
-		return m.ObservedKey(s)
-	}
-	return nil
 }

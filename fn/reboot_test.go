@@ -93,7 +93,7 @@ func TestRunFunctionTLSPendingReboot(t *testing.T) {
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			f := New(logging.NewNopLogger())
-			// Twice: the memo must replay what the observed state asks for.
+			// Twice: the same request gives the same answer.
 			for range 2 {
 				rsp, err := f.RunFunction(context.Background(), runReq(input, &fnv1.State{
 					Composite: xdatabase(`{"engine": "postgresql", "size": "small", "version": "` + tc.version + `"}`), Resources: tc.observed}))

@@ -41,7 +41,7 @@ func (r recorder) WithValues(kv ...any) xplogging.Logger {
 // from it the claim's) from what the function returns. It must go nowhere
 // else: not in a log line (at debug level too), result, event, condition,
 // status field, composed resource, or any other connection detail; neither
-// on a refusal, nor when the memo replays a composition, nor from a bundle
+// on a refusal, nor on a second reconcile, nor from a bundle
 // that observes its nested database's secret.
 func TestPasswordOnlyInConnectionDetails(t *testing.T) {
 	const password = "pw-KNOWN-7f3a9c-Secret"
@@ -99,7 +99,7 @@ func TestPasswordOnlyInConnectionDetails(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			log := newRecorder()
 			f := New(log)
-			// Twice: the second reconcile replays the memo.
+			// Twice: a function that has seen the composite before.
 			for i := range 2 {
 				rsp, err := f.RunFunction(context.Background(), tc.req)
 				if err != nil {

@@ -149,10 +149,10 @@ func TestKinds(t *testing.T) {
 	}
 }
 
-// TestServiceBundleMemo checks that the memo never replays a bundle's
-// objects for other observed facts: the catalog registration appears once
-// the repository and its file are Ready, in the same function.
-func TestServiceBundleMemo(t *testing.T) {
+// TestServiceBundleObservedFacts checks that one function composes a
+// bundle from the observed facts of each request: the catalog registration
+// appears once the repository and its file are Ready.
+func TestServiceBundleObservedFacts(t *testing.T) {
 	f := New(logging.NewNopLogger())
 	var example string
 	for _, k := range Kinds {

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
 
 	"google.golang.org/protobuf/types/known/structpb"
 
@@ -163,18 +162,4 @@ func engineVersion(rdsEngine, version, running string) string {
 		return running
 	}
 	return version
-}
-
-// ObservedKey is what Compose reads of the observed instance besides the
-// names it keeps (compose.Set.ObservedIdentity): the version it runs and
-// the parameter group it is bound to, with the reboot annotations. A new
-// database's claim is refused once its version is past RDS standard
-// support, so what is composed for it holds for the day.
-func (Composer) ObservedKey(s *compose.Set) []string {
-	if obs := s.Observed(Instance); obs != nil {
-		pending, _ := pb.String(obs, "metadata", "annotations", AnnotationTLSPendingReboot)
-		rebooted, _ := pb.String(obs, "metadata", "annotations", AnnotationRebootedForTLS)
-		return []string{"running=" + runningVersion(obs), "bound=" + boundGroup(obs), "pending=" + pending, "rebooted=" + rebooted}
-	}
-	return []string{"new on " + now().UTC().Format(time.DateOnly)}
 }

@@ -4,7 +4,6 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
-	"sync"
 
 	"github.com/paved-dev/paved/fn/internal/env"
 	"github.com/paved-dev/paved/fn/internal/field"
@@ -31,18 +30,22 @@ type settings struct {
 	env.ServiceBundle
 }
 
+// settingsOf returns the ServiceBundle section of an environment that
+// validateEnvironment found valid.
+func settingsOf(e *env.Environment) *settings {
+	sb := e.ServiceBundle
+	sb.GrafanaURL = strings.TrimRight(sb.GrafanaURL, "/")
+	return &settings{sb}
+}
+
 // validateEnvironment checks the ServiceBundle section. It is the only
 // place that does: no other kind is refused for a bad setting here. Errors
 // are the platform's fault (*env.Error) and name where the value was set.
-func validateEnvironment(e *env.Environment) (*settings, error) {
+func validateEnvironment(e *env.Environment) error {
 	if err := e.ServiceBundleError(); err != nil {
-		return nil, err
+		return err
 	}
 	sb := e.ServiceBundle
-	if lastValid.is(sb) {
-		sb.GrafanaURL = strings.TrimRight(sb.GrafanaURL, "/")
-		return &settings{sb}, nil
-	}
 	src := func(name string) string { return e.Source(env.ServiceBundleKey + "." + name) }
 	var errs field.List
 
@@ -82,32 +85,7 @@ func validateEnvironment(e *env.Environment) (*settings, error) {
 		}
 	}
 	if len(errs) > 0 {
-		return nil, env.Wrap(errs)
+		return env.Wrap(errs)
 	}
-	lastValid.set(sb)
-	sb.GrafanaURL = strings.TrimRight(sb.GrafanaURL, "/")
-	return &settings{sb}, nil
-}
-
-// lastValid is the last ServiceBundle section validateEnvironment found
-// valid: the same section arrives with every request, and checking it
-// (regular expressions, URLs) took a tenth of a bundle's composition.
-var lastValid validSection
-
-type validSection struct {
-	mu sync.Mutex
-	sb env.ServiceBundle
-	ok bool
-}
-
-func (v *validSection) is(sb env.ServiceBundle) bool {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	return v.ok && v.sb == sb
-}
-
-func (v *validSection) set(sb env.ServiceBundle) {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	v.sb, v.ok = sb, true
+	return nil
 }

@@ -1,8 +1,6 @@
 package servicebundle
 
 import (
-	"strconv"
-
 	"github.com/paved-dev/paved/fn/internal/compose"
 	"github.com/paved-dev/paved/fn/internal/pb"
 )
@@ -82,14 +80,3 @@ func (o observed) source(environment string) string {
 // fails in Backstage), and for as long as it exists (a composed resource
 // left out would be deleted).
 func (o observed) register() bool { return (o.repositoryReady && o.fileReady) || o.registered }
-
-// ObservedKey is what Compose reads of the observed composed resources: the
-// function's memo keys the composed objects by it too.
-func (Composer) ObservedKey(set *compose.Set) []string {
-	o := observe(set)
-	key := []string{strconv.FormatBool(o.register()), o.cloneURL, o.commit}
-	for _, e := range Environments {
-		key = append(key, o.source(e), o.appName[e])
-	}
-	return key
-}

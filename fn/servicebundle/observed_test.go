@@ -1,6 +1,7 @@
 package servicebundle
 
 import (
+	"strconv"
 	"testing"
 
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
@@ -10,7 +11,7 @@ import (
 	"github.com/paved-dev/paved/fn/internal/compose"
 )
 
-func TestObservedKey(t *testing.T) {
+func TestObserve(t *testing.T) {
 	const app = `{"metadata": {"name": "orders-api-staging"}, "spec": {"source": {"repoURL": "https://github.com/acme/kept.git"}}}`
 	cases := map[string]struct {
 		reason   string
@@ -44,8 +45,13 @@ func TestObservedKey(t *testing.T) {
 				obs[n] = &fnv1.Resource{Resource: resource.MustStructJSON(js)}
 			}
 			set := compose.NewSet(&fnv1.RunFunctionRequest{Observed: &fnv1.State{Resources: obs}}, bundle(fullSpec), "service")
-			if diff := cmp.Diff(tc.want, Composer{}.ObservedKey(set)); diff != "" {
-				t.Errorf("%s\nObservedKey: -want, +got:\n%s", tc.reason, diff)
+			o := observe(set)
+			got := []string{strconv.FormatBool(o.register()), o.cloneURL, o.commit}
+			for _, e := range Environments {
+				got = append(got, o.source(e), o.appName[e])
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("%s\nobserve: -want, +got:\n%s", tc.reason, diff)
 			}
 		})
 	}

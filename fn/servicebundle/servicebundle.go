@@ -59,25 +59,21 @@ func (Composer) ConditionTypes() []string {
 // and bucket are composed by their own Compositions, with their own
 // environment, so a bad AWS setting never refuses a bundle.
 func (Composer) ValidateEnvironment(e *env.Environment) error {
-	_, err := validateEnvironment(e)
-	return err
+	return validateEnvironment(e)
 }
 
 // Placement is empty: the bundle composes no cloud resources itself; the
 // nested database and bucket pin their own.
 func (Composer) Placement() []compose.Pin { return nil }
 
-// Compose validates the bundle and its section of the environment and adds
-// what it composes to set.
+// Compose validates the bundle and adds what it composes to set. Its
+// section of the environment has been validated (ValidateEnvironment).
 func (Composer) Compose(xr *compose.Composite, e *env.Environment, set *compose.Set) error {
 	s, err := compose.Parsed(xr, parse)
 	if err != nil {
 		return err
 	}
-	st, err := validateEnvironment(e)
-	if err != nil {
-		return err
-	}
+	st := settingsOf(e)
 	// Who owns the service is the platform's to say, from the claim's
 	// namespace; s becomes a copy of the shared parse with the tenant.
 	if s, err = s.withTenant(st); err != nil {

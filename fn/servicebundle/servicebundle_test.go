@@ -334,25 +334,23 @@ func TestCheck(t *testing.T) {
 	}
 }
 
-func TestComposeRefusesEnvironment(t *testing.T) {
+// TestValidateEnvironmentRefusesSection: a section the bundle cannot read
+// is the platform's error (*env.Error), found by ValidateEnvironment, which
+// the function runs before Compose (fn.Function.environment).
+func TestValidateEnvironmentRefusesSection(t *testing.T) {
 	ec := resource.MustStructJSON(`{"data": {"paved": {"serviceBundle": {"githubOwner": "acme", "argoCDNamepsace": "gitops"}}}}`)
 	e, err := env.Resolve(inputenv.Environment{}, "paved-environment", ec)
 	if err != nil {
 		t.Fatalf("Resolve: a bad ServiceBundle section must not fail the environment: %v", err)
 	}
-	xr := bundle(fullSpec)
-	set := compose.NewSet(&fnv1.RunFunctionRequest{}, xr, "service")
-	err = (Composer{}).Compose(xr, e, set)
+	err = (Composer{}).ValidateEnvironment(e)
 	var envErr *env.Error
 	if !errors.As(err, &envErr) {
-		t.Fatalf("Compose: want the platform's *env.Error, got %v", err)
+		t.Fatalf("ValidateEnvironment: want the platform's *env.Error, got %v", err)
 	}
 	want := `EnvironmentConfig "paved-environment" data.paved.serviceBundle: cannot read settings (allowed keys: githubOwner, githubProviderConfig, backstageProviderConfig, argoCDNamespace, argoCDProject, argoCDDestinationServer, notifySyncSucceeded, notifySyncFailed, grafanaURL, namespaces): unknown field "argoCDNamepsace"`
 	if diff := cmp.Diff(want, err.Error()); diff != "" {
-		t.Errorf("Compose: -want, +got:\n%s", diff)
-	}
-	if n := len(set.Objects().Names()); n != 0 {
-		t.Errorf("Compose composed %d resources for a refused environment, want none", n)
+		t.Errorf("ValidateEnvironment: -want, +got:\n%s", diff)
 	}
 }
 

@@ -46,16 +46,13 @@ func (c *CLI) Run() error {
 }
 
 // defaultMemoryLimit is the Go runtime's soft memory limit when GOMEMLIMIT
-// does not set one (https://pkg.go.dev/runtime/debug#SetMemoryLimit). After
-// 10,000 mixed requests the live heap is 3–6 MB, the desired memo's ~4 MiB
-// of trees (maxMemoObjects) included, and the collector's goal ~10 MB, under
-// the limit: measured with TestRSSAfterMixedRequests (README, Tests and
-// numbers), no limit and 20 MiB give the same ~27–29 MiB resident at the
-// same CPU time, 14 MiB 26.6 MiB at 2.9 times the CPU time, 12 MiB 24.7 MiB
-// at 5 times (the collector running nearly all the time). 20 MiB bounds
-// what a burst of large requests may leave resident without costing the
-// steady state anything. A soft limit never refuses an allocation: a
-// larger request makes the collector work harder, it does not fail.
+// does not set one (https://pkg.go.dev/runtime/debug#SetMemoryLimit). It is
+// above the live heap of a function serving many composites, so the
+// steady state costs the collector nothing more, and bounds what a burst
+// of large requests may leave resident (TestRSSAfterMixedRequests measures
+// both; docs/performance.md has the figures). A soft limit never refuses
+// an allocation: a larger request makes the collector work harder, it
+// does not fail.
 const defaultMemoryLimit = 20 << 20
 
 func main() {

@@ -146,10 +146,7 @@ func ObservedComposite(req *fnv1.RunFunctionRequest) (*Composite, error) {
 }
 
 // Objects are the composed resources a composer desires for one composite,
-// by name in the order it added them. They depend only on the composite,
-// the environment and the names existing resources already have (see
-// ObservedIdentity), so the same Objects can be replayed for later
-// reconciles. They are shared: never modify them.
+// by name in the order it added them.
 type Objects struct {
 	names       []string
 	objs        []*structpb.Struct
@@ -176,7 +173,6 @@ type Set struct {
 	pendingOf  []string
 	unsyncedOf []string
 	drifts     []Drift
-	pinned     []string
 	// shared are the labels every composed resource has but its name
 	// (labels), made once: the objects share the values.
 	shared pb.Fields
@@ -295,25 +291,6 @@ func (s *Set) KeepExternalName(name string, valid func(string) bool, fresh strin
 	return fresh
 }
 
-// ObservedIdentity adds to d everything Keep and KeepExternalName may read
-// from the observed resources: their names, external names and specs, in
-// a fixed order. What a composer composes depends on it, the composite and
-// the environment only.
-func (s *Set) ObservedIdentity(d *pb.Digester) {
-	names := make([]string, 0, len(s.observed))
-	for n := range s.observed {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		o := s.observed[n].GetResource()
-		d.String(n)
-		d.Value(pb.Get(o, "metadata", "name"))
-		d.Value(pb.Get(o, "metadata", "annotations", awsrules.ExternalNameAnnotation))
-		d.Value(pb.Get(o, "spec"))
-	}
-}
-
 // Selector selects the composed resource called name of the same composite:
 // the one object that has the same controller (the composite) and the
 // app.kubernetes.io/name label of that composed resource. Siblings bind
@@ -385,16 +362,6 @@ func (o Objects) CheckAWSRules() error {
 
 // Objects returns what was added to the set.
 func (s *Set) Objects() Objects { return s.objects }
-
-// Replay adds objects composed for an earlier request with the same
-// composite and environment, deciding their readiness afresh.
-func (s *Set) Replay(o Objects) {
-	for i, name := range o.names {
-		s.addReady(name, o.objs[i], o.ready[i])
-	}
-	s.objects.protections = o.protections
-	s.objects.nested = o.nested
-}
 
 func (s *Set) add(name string, obj *structpb.Struct) { s.addReady(name, obj, nil) }
 

@@ -90,7 +90,6 @@ func (s *Set) Pin(e *env.Environment, pins []Pin) (*env.Environment, []Drift) {
 			continue
 		}
 		done = append(done, p.Setting)
-		s.pinned = append(s.pinned, p.Setting+"="+strings.Join(got, ","))
 		want := e.Placement(p.Setting)
 		if len(want) > 0 && !sameSet(got, want) {
 			s.drifts = append(s.drifts, Drift{
@@ -119,11 +118,6 @@ func (s *Set) Pin(e *env.Environment, pins []Pin) (*env.Environment, []Drift) {
 	}
 	return e, s.drifts
 }
-
-// Pinned lists the pinned settings and their values, e.g.
-// "region=eu-west-1": what the composed objects depend on besides the
-// composite and the environment.
-func (s *Set) Pinned() []string { return s.pinned }
 
 // lookup returns the string, or the strings of the list, at path.
 func lookup(obj *structpb.Struct, path []string) []string {
