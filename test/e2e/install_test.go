@@ -143,11 +143,6 @@ func testInstall(t *testing.T) {
 		createAll(ctx, t, comp...)
 	}
 
-	if envs, _ := filepath.Glob(filepath.Join(repoRoot, "apis", "environment*.yaml")); len(envs) > 0 {
-		for _, f := range envs {
-			createAll(ctx, t, readObjects(t, f)...)
-		}
-	}
 	t.Logf("figure: paved installed in %.1fs", time.Since(begin).Seconds())
 }
 
