@@ -240,6 +240,35 @@ func TestRunFunctionStandardSupport(t *testing.T) {
 			})
 		}
 	})
+	t.Run("BundleNewPastStandardSupport", func(t *testing.T) {
+		// A ServiceBundle refuses its new database's version up front,
+		// before it creates its repository; one that exists is the nested
+		// composite's to judge (composed as it is, with its condition).
+		bundleConditions := []string{"RepositoryReady", "CatalogRegistered", "DatabaseReady", "BucketReady", "DeliveryReady"}
+		spec := `{"description": "Orders API", "template": "node-service", "database": {"engine": "mysql", "size": "small", "version": "8.0"}}`
+		req := runReq(bundleInput, &fnv1.State{Composite: xr("XServiceBundle", "ServiceBundle", "orders-api", spec)})
+		rsp, err := New(logging.NewNopLogger()).RunFunction(context.Background(), req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := refusedAll(bundleConditions, "InvalidClaim", `invalid ServiceBundle orders/orders-api: spec.database.version: invalid value "8.0": a version in RDS standard support (the default is "8.4"): MySQL 8.0 reached the end of RDS standard support on 2026-07-31, and RDS enrols a new database on it in paid RDS Extended Support`)
+		want.Requirements = rsp.GetRequirements()
+		if diff := cmp.Diff(want, rsp, protocmp.Transform()); diff != "" {
+			t.Errorf("new database: -want rsp, +got rsp:\n%s", diff)
+		}
+
+		req.Observed.Resources = map[string]*fnv1.Resource{"database": {Resource: resource.MustStructJSON(`{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XDatabase", "metadata": {"name": "orders-api-x7k2p-database"}}`)}}
+		rsp, err = New(logging.NewNopLogger()).RunFunction(context.Background(), req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range rsp.GetResults() {
+			t.Errorf("existing database: unexpected result %s: %s", r.GetSeverity(), r.GetMessage())
+		}
+		if _, ok := rsp.GetDesired().GetResources()["database"]; !ok {
+			t.Error("existing database: the nested database is not composed")
+		}
+	})
 	t.Run("DefaultIsInStandardSupport", func(t *testing.T) {
 		rsp, err := New(logging.NewNopLogger()).RunFunction(context.Background(), runReq(input, &fnv1.State{Composite: xdatabase(`{"engine": "mysql", "size": "small"}`)}))
 		if err != nil {

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/paved-dev/paved/fn/database"
 	"github.com/paved-dev/paved/fn/internal/compose"
 	"github.com/paved-dev/paved/fn/internal/env"
 	"github.com/paved-dev/paved/fn/internal/field"
@@ -72,6 +73,18 @@ func (Composer) Compose(xr *compose.Composite, e *env.Environment, set *compose.
 	s, err := compose.Parsed(xr, parse)
 	if err != nil {
 		return err
+	}
+	if s.database != nil && set.Observed(Database) == nil {
+		// A database not created yet is refused here for what its own
+		// composer would refuse it for (a version past RDS standard
+		// support), before the bundle creates anything: the nested
+		// composite would otherwise be refused on its own, after the
+		// repository was created, and the claim would say so late.
+		var errs field.List
+		addNested(&errs, "spec.database", database.ValidateNew(s.database))
+		if err := errs.Err(); err != nil {
+			return err
+		}
 	}
 	st := settingsOf(e)
 	// Who owns the service is the platform's to say, from the claim's
