@@ -80,12 +80,16 @@ func TestServiceBundleFaults(t *testing.T) {
 	throttleBegin := time.Now()
 	b.waitsFor(ctx, t, "GitHub throttling writes", "RepositoryReady", "SyncFailed", "rate limit")
 	time.Sleep(time.Until(throttleBegin.Add(githubThrottle)))
+	// Backstage stops before GitHub recovers, so that the registration,
+	// due the moment catalog-info.yaml is committed (RepositoryFile
+	// Ready), always finds it stopped: stopped at that moment instead, the
+	// provider could register first and the fault would test nothing.
+	g.Backstage.Stop()
+	backstageStopped := time.Now()
 	throttleAnswered := g.GitHub.EndFaultWindow()
 	githubCleared := time.Now()
 	ghDuring := g.GitHub.Stats()
 
-	// Backstage stops mid-registration: the moment catalog-info.yaml is
-	// committed (RepositoryFile Ready), the registration is due.
 	file := b.refs["RepositoryFile"]
 	eventually(ctx, t, waitLimit, "catalog-info.yaml committed once GitHub recovered", func(ctx context.Context) error {
 		u, err := get(ctx, file.APIVersion, file.Kind, "", file.Name)
@@ -98,12 +102,16 @@ func TestServiceBundleFaults(t *testing.T) {
 		return nil
 	})
 	fileReady := time.Now()
-	g.Backstage.Stop()
-	backstageStopped := time.Now()
-	t.Logf("Backstage stopped %s", b.registrationStage(ctx))
 	waitCondition(ctx, t, waitLimit, claimVersion, "ServiceBundle", ns, name, "RepositoryReady", "True")
 	repoReady := time.Now()
+	// The provider tried to register while Backstage was stopped, and the
+	// claim says so; the location is not registered.
 	b.waitsFor(ctx, t, "Backstage stopped", "CatalogRegistered", "SyncFailed", "Backstage")
+	if stage, registered := b.registrationStage(ctx); registered {
+		t.Fatalf("Backstage stopped, yet the registration completed: %s", stage)
+	} else {
+		t.Logf("Backstage stopped, registration %s", stage)
+	}
 	b.playArgoCD(ctx, t)
 	time.Sleep(time.Until(backstageStopped.Add(backstageOutage)))
 	if err := g.Backstage.Start(ctx); err != nil {
@@ -196,25 +204,25 @@ func (b *bundleRun) waitsFor(ctx context.Context, t *testing.T, fault, typ, reas
 
 // registrationStage says how far the registration had got: not composed
 // yet, composed but not registered, or registered in the catalog.
-func (b *bundleRun) registrationStage(ctx context.Context) string {
+func (b *bundleRun) registrationStage(ctx context.Context) (stage string, registered bool) {
 	xr := b.composite(ctx)
 	if xr == nil {
-		return "before the composite could be read"
+		return "before the composite could be read", false
 	}
 	l, ok := kinds(resourceRefs(xr))["CatalogLocation"]
 	if !ok {
-		return "before the registration was composed"
+		return "before the registration was composed", false
 	}
 	u, err := get(ctx, l.APIVersion, l.Kind, "", l.Name)
 	if kerrors.IsNotFound(err) {
-		return "with the registration composed, its CatalogLocation not created yet"
+		return "composed, its CatalogLocation not created yet", false
 	}
 	if err != nil {
-		return "with the registration composed (" + err.Error() + ")"
+		return "composed (" + err.Error() + ")", false
 	}
 	if id := u.GetAnnotations()["crossplane.io/external-name"]; id != "" {
 		s, _, _ := condition(u, "Ready")
-		return "after the catalog registered location " + id + " (CatalogLocation Ready=" + s + ")"
+		return "done: the catalog registered location " + id + " (CatalogLocation Ready=" + s + ")", true
 	}
-	return "with the CatalogLocation created, not registered yet"
+	return "under way: the CatalogLocation created, not registered yet", false
 }
