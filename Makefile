@@ -1,6 +1,6 @@
 # paved — see README.md. Every target works on a fresh machine with only Go,
 # gcc, Node.js and npm (and Python 3, make and g++ where better-sqlite3 for
-# the Backstage test backend must compile: README, Requirements): pinned tools
+# the Backstage test backend must compile: docs/development.md, Requirements): pinned tools
 # are built from the Go module proxy and cached outside the repo (PAVED_CACHE,
 # default ~/.cache/paved).
 
@@ -167,7 +167,7 @@ e2e-packages: xpkg
 
 # Every example rendered with the crossplane CLI v1.20.1 (`crossplane
 # render`, formerly `beta render`: the in-process engine users on v1 run),
-# compared with examples/golden (README, "Rendering with crossplane v1.20").
+# compared with examples/golden (docs/development.md, "Rendering with crossplane v1.20").
 .PHONY: render-compat
 render-compat: function
 	hack/tools.sh crossplane-cli-v1 >/dev/null

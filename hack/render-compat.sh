@@ -8,7 +8,7 @@
 # for --required-resources). Each render is compared with examples/golden
 # (rendered by CLI v2.5.0 with core v2.4.0's reconciler) after
 # hack/render-compat-normalize removes what the engines write differently
-# by design (README, "Rendering with crossplane v1.20"). A difference fails.
+# by design (docs/development.md, "Rendering with crossplane v1.20"). A difference fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
