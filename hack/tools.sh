@@ -10,6 +10,7 @@
 #   hack/tools.sh crossplane-crds   # dir with Crossplane core's own CRDs (Usages, ...)
 #   hack/tools.sh etcd|kube-apiserver|kube-controller-manager  # test/e2e
 #   hack/tools.sh controller-gen|angryjet  # provider code generation
+#   hack/tools.sh golangci-lint            # make lint
 #
 # PAVED_CACHE overrides the cache root (default ~/.cache/paved).
 set -euo pipefail
@@ -26,6 +27,7 @@ ETCD_VERSION=v3.6.5
 KUBE_VERSION=v1.35.3 # Crossplane v2.4 is built on k8s.io v0.35.x
 CONTROLLER_GEN_VERSION=v0.20.0
 ANGRYJET_VERSION=v0.0.0-20250731192036-00d407d8b7ec
+GOLANGCI_LINT_VERSION=v2.15.0 # make lint
 
 build() { # name version pkg [module-dir [ldflags]]
   local name=$1 version=$2 pkg=$3 dir=${4:-$1} ldflags=${5:-}
@@ -61,6 +63,7 @@ case "${1:-}" in
     done
     build "$1" "$KUBE_VERSION" "k8s.io/kubernetes/cmd/$1" kubernetes "$ldflags" ;;
   controller-gen) build controller-gen "$CONTROLLER_GEN_VERSION" sigs.k8s.io/controller-tools/cmd/controller-gen ;;
+  golangci-lint) build golangci-lint "$GOLANGCI_LINT_VERSION" github.com/golangci/golangci-lint/v2/cmd/golangci-lint ;;
   angryjet)
     # The pinned angryjet matches and imports crossplane-runtime's old type
     # locations (apis/common/v1, v2); crossplane-runtime v2.4.0 has them in
