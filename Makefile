@@ -97,8 +97,15 @@ provider-backstage-test:
 rss: function
 	PAVED_RSS_FUNCTION=$(CURDIR)/bin/function $(GO) test -tags rss -run='^TestRSSAfterMixedRequests$$' -count=1 -v ./fn/ | grep -E '^(=== RUN|--- |PASS|FAIL|ok)|figure:|budget'; exit $${PIPESTATUS[0]}
 
+# golangci-lint, pinned (hack/tools.sh golangci-lint), with .golangci.yml:
+# every linter on, each one off says why; every //nolint names its linter
+# and reason.
+.PHONY: lint
+lint:
+	$$(hack/tools.sh golangci-lint) run ./...
+
 # The README's test command.
-test: generate-check unit fuzz render-check validate rss provider-backstage-test xpkg-test ci-example
+test: generate-check lint unit fuzz render-check validate rss provider-backstage-test xpkg-test ci-example
 
 # End-to-end tests on a real control plane on loopback (etcd, kube-apiserver,
 # kube-controller-manager, Crossplane core; see test/e2e), with function-paved,

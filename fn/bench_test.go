@@ -3,6 +3,7 @@ package fn
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net"
 	"syscall"
 	"testing"
@@ -29,23 +30,19 @@ import (
 // composite has.
 func realistic(xr *fnv1.Resource, resources []string) *fnv1.Resource {
 	o := proto.Clone(xr.GetResource()).(*structpb.Struct)
-	md := o.Fields["metadata"].GetStructValue()
-	for k, v := range resource.MustStructJSON(`{
+	md := o.GetFields()["metadata"].GetStructValue()
+	maps.Copy(md.Fields, resource.MustStructJSON(`{
 		"uid": "9b2f3c1e-6d7a-4e8b-9c0d-1e2f3a4b5c6d", "resourceVersion": "184467", "generation": 2,
 		"creationTimestamp": "2026-11-25T10:00:00Z", "finalizers": ["composite.apiextensions.crossplane.io"],
 		"labels": {"crossplane.io/claim-name": "orders-db", "crossplane.io/claim-namespace": "orders", "crossplane.io/composite": "orders-db-x7k2p"}
-	}`).GetFields() {
-		md.Fields[k] = v
-	}
-	spec := o.Fields["spec"].GetStructValue()
-	for k, v := range resource.MustStructJSON(`{
+	}`).GetFields())
+	spec := o.GetFields()["spec"].GetStructValue()
+	maps.Copy(spec.Fields, resource.MustStructJSON(`{
 		"compositionRef": {"name": "xdatabases.aws.platform.paved.dev"},
 		"compositionRevisionRef": {"name": "xdatabases.aws.platform.paved.dev-5c1f2a9"},
 		"compositionUpdatePolicy": "Automatic",
 		"writeConnectionSecretToRef": {"name": "6f1c2a4e-3b5d-4c7e-9f10-2a3b4c5d6e7f", "namespace": "crossplane-system"}
-	}`).GetFields() {
-		spec.Fields[k] = v
-	}
+	}`).GetFields())
 	refs := make([]*structpb.Value, 0, len(resources))
 	for _, r := range resources {
 		refs = append(refs, structpb.NewStructValue(resource.MustStructJSON(`{"apiVersion": "x.aws.upbound.io/v1beta1", "kind": "X", "name": "orders-db-x7k2p-`+r+`"}`)))
@@ -64,24 +61,22 @@ func asObserved(desired map[string]*fnv1.Resource, atProvider map[string]string)
 	observed := make(map[string]*fnv1.Resource, len(desired))
 	for name, r := range desired {
 		o := proto.Clone(r.GetResource()).(*structpb.Struct)
-		md := o.Fields["metadata"].GetStructValue()
-		objName := md.Fields["name"].GetStringValue()
+		md := o.GetFields()["metadata"].GetStructValue()
+		objName := md.GetFields()["name"].GetStringValue()
 		// The external name: what paved set, or else metadata.name.
 		extName := objName
-		if v := md.Fields["annotations"].GetStructValue().GetFields()["crossplane.io/external-name"].GetStringValue(); v != "" {
+		if v := md.GetFields()["annotations"].GetStructValue().GetFields()["crossplane.io/external-name"].GetStringValue(); v != "" {
 			extName = v
 		}
-		for k, v := range resource.MustStructJSON(`{
+		maps.Copy(md.Fields, resource.MustStructJSON(`{
 			"uid": "0d1e2f3a-4b5c-4d6e-8f7a-8b9c0d1e2f3a", "resourceVersion": "184470", "generation": 1,
 			"creationTimestamp": "2026-11-25T10:00:01Z", "finalizers": ["finalizer.managedresource.crossplane.io"],
-			"annotations": {"crossplane.io/composition-resource-name": "` + name + `", "crossplane.io/external-name": "` + extName + `",
+			"annotations": {"crossplane.io/composition-resource-name": "`+name+`", "crossplane.io/external-name": "`+extName+`",
 				"crossplane.io/external-create-pending": "2026-11-25T10:00:02Z", "crossplane.io/external-create-succeeded": "2026-11-25T10:00:03Z"},
 			"ownerReferences": [{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XDatabase", "name": "orders-db-x7k2p",
 				"uid": "9b2f3c1e-6d7a-4e8b-9c0d-1e2f3a4b5c6d", "controller": true, "blockOwnerDeletion": true}]
-		}`).GetFields() {
-			md.Fields[k] = v
-		}
-		spec := o.Fields["spec"].GetStructValue()
+		}`).GetFields())
+		spec := o.GetFields()["spec"].GetStructValue()
 		if spec.GetFields()["forProvider"] == nil {
 			// Not a managed resource (a ClusterUsage): its status is its
 			// conditions.
@@ -90,14 +85,10 @@ func asObserved(desired map[string]*fnv1.Resource, atProvider map[string]string)
 			observed[name] = &fnv1.Resource{Resource: o}
 			continue
 		}
-		for k, v := range resource.MustStructJSON(`{"deletionPolicy": "Delete", "managementPolicies": ["*"], "providerConfigRef": {"name": "default"}, "initProvider": {}}`).GetFields() {
-			spec.Fields[k] = v
-		}
-		at := proto.Clone(spec.Fields["forProvider"].GetStructValue()).(*structpb.Struct)
+		maps.Copy(spec.Fields, resource.MustStructJSON(`{"deletionPolicy": "Delete", "managementPolicies": ["*"], "providerConfigRef": {"name": "default"}, "initProvider": {}}`).GetFields())
+		at := proto.Clone(spec.GetFields()["forProvider"].GetStructValue()).(*structpb.Struct)
 		at.Fields["id"] = structpb.NewStringValue(objName)
-		for k, v := range resource.MustStructJSON(atProvider[name] + "").GetFields() {
-			at.Fields[k] = v
-		}
+		maps.Copy(at.Fields, resource.MustStructJSON(atProvider[name]+"").GetFields())
 		o.Fields["status"] = structpb.NewStructValue(&structpb.Struct{Fields: map[string]*structpb.Value{
 			"atProvider": structpb.NewStructValue(at),
 			"conditions": structpb.NewListValue(&structpb.ListValue{Values: []*structpb.Value{
@@ -233,6 +224,7 @@ func benchCases() []func() benchCase {
 // newNames fails the benchmark if a memo could hold every request of a
 // NewName case.
 func newNames(b *testing.B) {
+	b.Helper()
 	if newNameRounds <= maxMemo {
 		b.Fatalf("newNameRounds (%d) must exceed maxMemo (%d)", newNameRounds, maxMemo)
 	}
@@ -284,7 +276,7 @@ func BenchmarkRunFunctionGRPC(b *testing.B) {
 		}
 		s := grpc.NewServer()
 		fnv1.RegisterFunctionRunnerServiceServer(s, srv)
-		go s.Serve(lis) //nolint:errcheck // Stopped below.
+		go s.Serve(lis)
 		b.Cleanup(s.Stop)
 		conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
 		if err != nil {
@@ -330,6 +322,7 @@ func BenchmarkRunFunctionGRPC(b *testing.B) {
 
 // cpuTime is the user and system CPU time this process has used.
 func cpuTime(b *testing.B) time.Duration {
+	b.Helper()
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
 		b.Fatal(err)

@@ -1,6 +1,7 @@
 package fn
 
 import (
+	"bytes"
 	"context"
 	"strconv"
 	"testing"
@@ -204,7 +205,7 @@ func TestDeterministic(t *testing.T) {
 					first = b
 					continue
 				}
-				if string(b) != string(first) {
+				if !bytes.Equal(b, first) {
 					t.Fatalf("run %d differs from run 0: same request, different output", i)
 				}
 			}

@@ -260,7 +260,7 @@ func environmentConfig(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionRespon
 // the maximum number of iterations (5)" (crossplane-contrib/
 // function-go-templating#624). v2 compares with proto.Equal.
 func addRequirement(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse, name string, sel *fnv1.ResourceSelector) {
-	if rsp.Requirements == nil {
+	if rsp.GetRequirements() == nil {
 		rsp.Requirements = &fnv1.Requirements{}
 	}
 	r := rsp.GetRequirements()

@@ -2,6 +2,7 @@ package fn
 
 import (
 	"context"
+	"maps"
 	"strconv"
 	"strings"
 	"testing"
@@ -211,13 +212,11 @@ func desiredDatabase(ready fnv1.Ready) map[string]*fnv1.Resource {
 	}, ready, "database", "orders-db-x7k2p", "orders-db", dbInstance, dbKept...)
 }
 
-func observedReady(name, obj string, conn map[string][]byte) *fnv1.Resource {
+func observedReady(_, obj string, conn map[string][]byte) *fnv1.Resource {
 	o := resource.MustStructJSON(obj)
 	o.Fields["status"] = structpb.NewStructValue(resource.MustStructJSON(`{"conditions": [{"type": "Ready", "status": "True", "reason": "Available"}]}`))
 	if at := resource.MustStructJSON(obj).GetFields()["status"]; at != nil {
-		for k, v := range at.GetStructValue().GetFields() {
-			o.Fields["status"].GetStructValue().Fields[k] = v
-		}
+		maps.Copy(o.Fields["status"].GetStructValue().Fields, at.GetStructValue().GetFields())
 	}
 	return &fnv1.Resource{Resource: o, ConnectionDetails: conn}
 }
@@ -355,14 +354,10 @@ func TestRunFunctionBucket(t *testing.T) {
 		"status": {"atProvider": {"id": "`+bucketName+`", "arn": "arn:aws:s3:::`+bucketName+`", "region": "eu-west-1"}}}`, nil)
 	usagesReady(observed, desiredBucket(fnv1.Ready_READY_TRUE))
 	notReady := map[string]*fnv1.Resource{}
-	for n, r := range observed {
-		notReady[n] = r
-	}
+	maps.Copy(notReady, observed)
 	notReady["policy"] = &fnv1.Resource{Resource: resource.MustStructJSON(`{"status": {"conditions": [{"type": "Ready", "status": "False", "reason": "Creating"}]}}`)}
 	notSynced := map[string]*fnv1.Resource{}
-	for n, r := range observed {
-		notSynced[n] = r
-	}
+	maps.Copy(notSynced, observed)
 	notSynced["lifecycle"] = &fnv1.Resource{Resource: resource.MustStructJSON(`{"status": {"conditions": [
 		{"type": "Ready", "status": "True", "reason": "Available"},
 		{"type": "Synced", "status": "False", "reason": "ReconcileError", "message": "update failed: async update failed: InvalidRequest: Found overlapping prefixes"}]}}`)}
@@ -602,8 +597,8 @@ func TestRunFunctionRejectsBadInput(t *testing.T) {
 			want: "function-paved cannot compose platform.paved.dev/v1alpha1 XQueue: it composes platform.paved.dev/v1alpha1 XDatabase, XBucket and XServiceBundle",
 		},
 		"UnknownInputField": {
-			req:  runReq(strings.Replace(input, `"environment"`, `"enviroment"`, 1), &fnv1.State{Composite: xbucket(`{}`)}),
-			want: `cannot read function input (fn.paved.dev/v1alpha1 Input): unknown field "enviroment" (allowed keys: apiVersion, kind, metadata, environment, environmentConfigName)`,
+			req:  runReq(strings.Replace(input, `"environment"`, `"enviroment"`, 1), &fnv1.State{Composite: xbucket(`{}`)}),                                                             //nolint:misspell // the misspelt key is the test's input
+			want: `cannot read function input (fn.paved.dev/v1alpha1 Input): unknown field "enviroment" (allowed keys: apiVersion, kind, metadata, environment, environmentConfigName)`, //nolint:misspell // the misspelt key is the test's input
 		},
 		"NoComposite": {
 			req:  runReq(input, &fnv1.State{}),

@@ -97,7 +97,7 @@ func FuzzRunFunction(f *testing.F) {
 		// The input with the ServiceBundle's section, which only bundles read.
 		in := runReq(bundleInput, nil).GetInput()
 		blocks := make([]*structpb.Value, 0)
-		for _, c := range strings.Split(cidrs, ",") {
+		for c := range strings.SplitSeq(cidrs, ",") {
 			blocks = append(blocks, structpb.NewStringValue(c))
 		}
 		pb.Set(in, structpb.NewListValue(&structpb.ListValue{Values: blocks}), "environment", "allowedCidrs")
@@ -197,7 +197,7 @@ func checkTLSBound(t *testing.T, rsp *fnv1.RunFunctionResponse, instance *struct
 	engine, _ := pb.String(instance, "spec", "forProvider", "engine")
 	version, _ := pb.String(instance, "spec", "forProvider", "engineVersion")
 	family, _ := pb.String(pg, "spec", "forProvider", "family")
-	major := strings.SplitN(version, ".", 2)[0]
+	major, _, _ := strings.Cut(version, ".")
 	if engine == "mysql" {
 		major = strings.Join(strings.SplitN(version, ".", 3)[:2], ".")
 	}

@@ -1,6 +1,7 @@
 package fn
 
 import (
+	"maps"
 	"reflect"
 	"strings"
 	"testing"
@@ -16,13 +17,10 @@ import (
 // types; inline fields (metav1.TypeMeta) count with their own keys.
 func jsonKeys(t reflect.Type) map[string]reflect.Type {
 	keys := map[string]reflect.Type{}
-	for i := range t.NumField() {
-		f := t.Field(i)
+	for f := range t.Fields() {
 		name, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
 		if opts == "inline" || f.Anonymous && name == "" {
-			for k, v := range jsonKeys(f.Type) {
-				keys[k] = v
-			}
+			maps.Copy(keys, jsonKeys(f.Type))
 			continue
 		}
 		keys[name] = f.Type
@@ -56,7 +54,7 @@ func TestInputMatchesV1alpha1(t *testing.T) {
 		"Input":               input,
 		"ServiceBundle":       bundleInput,
 		"EnvironmentConfig":   `{"apiVersion": "fn.paved.dev/v1alpha1", "kind": "Input", "environmentConfigName": "platform", "environment": {"instanceClasses": {"small": "db.t4g.micro"}, "backupRetentionDays": 14}}`,
-		"UnknownKey":          strings.Replace(input, `"environment"`, `"enviroment"`, 1),
+		"UnknownKey":          strings.Replace(input, `"environment"`, `"enviroment"`, 1), //nolint:misspell // the misspelt key is the test's input
 		"UnknownSetting":      `{"environment": {"regoin": "eu-west-1"}}`,
 		"SettingOfWrongType":  `{"environment": {"subnetIds": "subnet-0a1b2c3d4e5f60001"}}`,
 		"KeyOfOtherCase":      `{"Environment": {}}`,

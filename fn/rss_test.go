@@ -7,6 +7,7 @@ package fn
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"fmt"
 	"net"
@@ -91,7 +92,7 @@ func TestRSSAfterMixedRequests(t *testing.T) {
 		templates[i].Input = runReq(bundleInput, nil).GetInput()
 	}
 	var before map[string]float64
-	for i := 0; i < rssRequests; i++ {
+	for i := range rssRequests {
 		req := proto.Clone(templates[i%len(templates)]).(*fnv1.RunFunctionRequest)
 		md := req.GetObserved().GetComposite().GetResource().GetFields()["metadata"].GetStructValue()
 		md.Fields["name"] = structpb.NewStringValue(fmt.Sprintf("claim-%d-x7k2p", i))
@@ -128,7 +129,7 @@ func cpuSeconds(t *testing.T, pid int) float64 {
 		t.Fatal(err)
 	}
 	// The command name (field 2) is in parentheses and may hold spaces.
-	fs := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
+	fs := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
 	utime, _ := strconv.ParseFloat(fs[11], 64)
 	stime, _ := strconv.ParseFloat(fs[12], 64)
 	return (utime + stime) / 100

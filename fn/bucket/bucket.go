@@ -6,6 +6,7 @@ package bucket
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"strings"
 
 	"google.golang.org/protobuf/types/known/structpb"
@@ -86,9 +87,7 @@ func (Composer) Compose(xr *compose.Composite, e *env.Environment, s *compose.Se
 	sel := compose.Selector(Bucket)
 	sub := func(extra pb.Fields) pb.Fields {
 		fp := pb.Fields{"region": region, "bucketSelector": sel}
-		for k, v := range extra {
-			fp[k] = v
-		}
+		maps.Copy(fp, extra)
 		return pb.Fields{"forProvider": pb.Obj(fp)}
 	}
 
@@ -182,7 +181,7 @@ func ARN(region, bucket string) string {
 // placeholder (JSON-escaped as json.Marshal escapes it), without encoding
 // the document anew for every bucket.
 func TLSOnlyPolicy(arn string) string {
-	q, _ := json.Marshal(arn) // A string always marshals.
+	q, _ := json.Marshal(arn) //nolint:errchkjson // A string always marshals.
 	return strings.Join(tlsOnlyPolicyParts, string(q[1:len(q)-1]))
 }
 
@@ -217,7 +216,7 @@ func tlsOnlyPolicy(arn string) string {
 			},
 		},
 	}
-	b, _ := json.Marshal(p) // A map of strings always marshals; keys are sorted.
+	b, _ := json.Marshal(p) //nolint:errchkjson // A map of strings always marshals; keys are sorted.
 	return string(b)
 }
 

@@ -105,8 +105,7 @@ func TestValidateEnvironment(t *testing.T) {
 			if err == nil {
 				got = want{st: settingsOf(e)}
 			} else {
-				var envErr *env.Error
-				if !errors.As(err, &envErr) {
+				if _, ok := errors.AsType[*env.Error](err); !ok {
 					t.Errorf("%s\nvalidateEnvironment(...): error %q is not the platform's (*env.Error)", tc.reason, err)
 				}
 				got = want{err: err.Error()}

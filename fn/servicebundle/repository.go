@@ -131,7 +131,7 @@ func catalogFile(xr *compose.Composite, s *service, st *settings, content []byte
 // catalogLocation registers the catalog file in Backstage. commit is the
 // commit the provider last made to the file, once observed: a new commit
 // asks Backstage to read the file again at once.
-func catalogLocation(xr *compose.Composite, s *service, st *settings, commit string) *structpb.Struct {
+func catalogLocation(xr *compose.Composite, _ *service, st *settings, commit string) *structpb.Struct {
 	p := pb.Fields{
 		// Selected by controller reference, as the file's.
 		"repositorySelector": compose.Selector(Repository),

@@ -321,8 +321,7 @@ func TestCheck(t *testing.T) {
 			set := compose.NewSet(&fnv1.RunFunctionRequest{Observed: &fnv1.State{Resources: obs}}, xr, "service")
 			got := ""
 			if err := (Composer{}).Check(xr, set); err != nil {
-				var ce *compose.ChangeError
-				if !errors.As(err, &ce) {
+				if _, ok := errors.AsType[*compose.ChangeError](err); !ok {
 					t.Errorf("%s\nCheck: %q is not a *compose.ChangeError", tc.reason, err)
 				}
 				got = err.Error()
@@ -344,8 +343,7 @@ func TestValidateEnvironmentRefusesSection(t *testing.T) {
 		t.Fatalf("Resolve: a bad ServiceBundle section must not fail the environment: %v", err)
 	}
 	err = (Composer{}).ValidateEnvironment(e)
-	var envErr *env.Error
-	if !errors.As(err, &envErr) {
+	if _, ok := errors.AsType[*env.Error](err); !ok {
 		t.Fatalf("ValidateEnvironment: want the platform's *env.Error, got %v", err)
 	}
 	want := `EnvironmentConfig "paved-environment" data.paved.serviceBundle: cannot read settings (allowed keys: githubOwner, githubProviderConfig, backstageProviderConfig, argoCDNamespace, argoCDProject, argoCDDestinationServer, notifySyncSucceeded, notifySyncFailed, grafanaURL, namespaces): unknown field "argoCDNamepsace"`

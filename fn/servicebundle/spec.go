@@ -85,7 +85,7 @@ func isDNSLabel(s string) bool {
 	if s == "" || s[0] == '-' || s[len(s)-1] == '-' {
 		return false
 	}
-	for i := 0; i < len(s); i++ {
+	for i := range len(s) {
 		if c := s[i]; !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
 			return false
 		}
@@ -251,7 +251,7 @@ func parse(xr *compose.Composite) (*service, error) {
 // addNested adds the errors of a nested claim's validation, re-rooted from
 // its spec to path.
 func addNested(errs *field.List, path string, err error) {
-	switch nested := field.Nest(err, "spec", path).(type) {
+	switch nested := field.Nest(err, "spec", path).(type) { //nolint:errorlint // field.Nest returns a List as it is, never wrapped
 	case nil:
 	case field.List:
 		*errs = append(*errs, nested...)

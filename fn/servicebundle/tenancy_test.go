@@ -142,7 +142,7 @@ func TestWithTenant(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got := want{}
+			var got want
 			if c, err := s.withTenant(st); err != nil {
 				var envErr *env.Error
 				got = want{err: err.Error(), envErr: errors.As(err, &envErr)}
@@ -258,8 +258,7 @@ func TestCheckApplications(t *testing.T) {
 			set := compose.NewSet(&fnv1.RunFunctionRequest{RequiredResources: tc.required}, xr, "service")
 			got := ""
 			if err := (Composer{}).Check(xr, set); err != nil {
-				var ce *compose.ConflictError
-				if !errors.As(err, &ce) {
+				if _, ok := errors.AsType[*compose.ConflictError](err); !ok {
 					t.Errorf("%s\nCheck: %q is not a *compose.ConflictError", tc.reason, err)
 				}
 				got = err.Error()

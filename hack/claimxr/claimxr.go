@@ -16,6 +16,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -44,7 +45,7 @@ func run(args []string, stdout io.Writer) error {
 		return err
 	}
 	if *out == "" || fs.NArg() == 0 {
-		return errors.New("usage: claimxr -apis DIR -out DIR FILE...")
+		return errors.New("usage: claimxr -apis DIR -out DIR FILE [FILE ...]")
 	}
 	xrds, err := loadXRDs(*apis)
 	if err != nil {
@@ -54,7 +55,7 @@ func run(args []string, stdout io.Writer) error {
 		return err
 	}
 	for _, f := range fs.Args() {
-		b, err := os.ReadFile(f) //nolint:gosec // the user's own files.
+		b, err := os.ReadFile(f)
 		if err != nil {
 			return err
 		}
@@ -77,7 +78,7 @@ func run(args []string, stdout io.Writer) error {
 				return err
 			}
 			p := filepath.Join(*out, name+".yaml")
-			if err := os.WriteFile(p, b, 0o644); err != nil { //nolint:gosec // not secret.
+			if err := os.WriteFile(p, b, 0o644); err != nil {
 				return err
 			}
 			fmt.Fprintln(stdout, name, p, x.CompositionFile, x.File)
@@ -100,8 +101,11 @@ func documents(b []byte) [][]byte {
 
 func loadXRDs(apis string) ([]xrd, error) {
 	defs, err := filepath.Glob(filepath.Join(apis, "*", "definition.yaml"))
-	if err != nil || len(defs) == 0 {
-		return nil, fmt.Errorf("no XRDs in %s/*/definition.yaml: %v", apis, err)
+	if err != nil {
+		return nil, fmt.Errorf("cannot list XRDs in %s: %w", apis, err)
+	}
+	if len(defs) == 0 {
+		return nil, fmt.Errorf("no XRDs in %s/*/definition.yaml", apis)
 	}
 	var xs []xrd
 	for _, d := range defs {
@@ -114,7 +118,7 @@ func loadXRDs(apis string) ([]xrd, error) {
 				DefaultCompositionRef *struct{ Name string } `json:"defaultCompositionRef"`
 			}
 		}
-		b, err := os.ReadFile(d) //nolint:gosec // paved's files.
+		b, err := os.ReadFile(d)
 		if err != nil {
 			return nil, err
 		}
@@ -147,7 +151,7 @@ func loadXRDs(apis string) ([]xrd, error) {
 func Convert(o map[string]any, xrds []xrd) (map[string]any, xrd, error) {
 	apiVersion, _ := o["apiVersion"].(string)
 	kind, _ := o["kind"].(string)
-	group := strings.Split(apiVersion, "/")[0]
+	group, _, _ := strings.Cut(apiVersion, "/")
 	for _, x := range xrds {
 		if x.Group == group && x.Kind == kind {
 			return o, x, nil
@@ -166,9 +170,7 @@ func Convert(o map[string]any, xrds []xrd) (map[string]any, xrd, error) {
 		uid := h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
 		spec := map[string]any{}
 		if s, ok := o["spec"].(map[string]any); ok {
-			for k, v := range s {
-				spec[k] = v
-			}
+			maps.Copy(spec, s)
 		}
 		spec["claimRef"] = map[string]any{"apiVersion": apiVersion, "kind": kind, "name": name, "namespace": ns}
 		if _, ok := spec["compositionRef"]; !ok && x.Composition != "" {

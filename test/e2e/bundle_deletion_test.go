@@ -549,7 +549,7 @@ func coreLogged(offset int64, parts ...string) error {
 	if err != nil {
 		return err
 	}
-	defer f.Close() //nolint:errcheck // read only.
+	defer f.Close()
 	if _, err := f.Seek(offset, 0); err != nil {
 		return err
 	}

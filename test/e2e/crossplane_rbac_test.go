@@ -49,12 +49,12 @@ func chartClusterRoles(t *testing.T) []*rbacv1.ClusterRole {
 		t.Fatal("PAVED_E2E_CROSSPLANE_CRDS is not set (harness.BinariesFromEnv)")
 	}
 	path := filepath.Join(filepath.Dir(crds), "charts", "crossplane", "templates", "clusterrole.yaml")
-	b, err := os.ReadFile(path) //nolint:gosec // the pinned core module.
+	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var out []string
-	for _, line := range strings.Split(string(b), "\n") {
+	for line := range strings.SplitSeq(string(b), "\n") {
 		switch strings.TrimSpace(line) {
 		case `{{- if .Values.rbacManager.deploy }}`, `{{- end }}`:
 			continue // rbacManager.deploy defaults to true: keep what it guards.
@@ -68,7 +68,7 @@ func chartClusterRoles(t *testing.T) []*rbacv1.ClusterRole {
 		out = append(out, line)
 	}
 	var roles []*rbacv1.ClusterRole
-	for _, doc := range strings.Split(strings.Join(out, "\n"), "\n---\n") {
+	for doc := range strings.SplitSeq(strings.Join(out, "\n"), "\n---\n") {
 		r := &rbacv1.ClusterRole{}
 		if err := yaml.UnmarshalStrict([]byte(doc), r); err != nil {
 			t.Fatalf("%s: %v", path, err)

@@ -5,6 +5,7 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -120,10 +121,8 @@ func addProviderFinalizer(ctx context.Context, t *testing.T, rf ref) {
 		if err != nil {
 			return err
 		}
-		for _, f := range u.GetFinalizers() {
-			if f == providerFinalizer {
-				return nil
-			}
+		if slices.Contains(u.GetFinalizers(), providerFinalizer) {
+			return nil
 		}
 		u.SetFinalizers(append(u.GetFinalizers(), providerFinalizer))
 		return cp.Client.Update(ctx, u)

@@ -169,6 +169,7 @@ var bundleConditions = []string{"RepositoryReady", "CatalogRegistered", "Databas
 // became Ready, when Backstage listed the location and the Component, and
 // when the claim became Ready.
 func (b *bundleRun) watch(ctx context.Context, t *testing.T) *milestones {
+	t.Helper()
 	ctx, cancel := context.WithCancel(ctx)
 	m := &milestones{stop: cancel, at: times{conditions: map[string]time.Time{}}}
 	t.Cleanup(cancel)
@@ -892,7 +893,7 @@ func circuitBreakerOpens(xr string) string {
 		return err.Error()
 	}
 	n := 0
-	for _, l := range strings.Split(string(b), "\n") {
+	for l := range strings.SplitSeq(string(b), "\n") {
 		if strings.Contains(l, "Circuit breaker is open") && strings.Contains(l, "composite/xservicebundles") &&
 			strings.Contains(l, `"name":"`+xr+`"`) {
 			n++

@@ -38,7 +38,7 @@ func TestNoHeavyDependencies(t *testing.T) {
 		t.Fatalf("go list -deps: %v", err)
 	}
 	imports := map[string][]string{}
-	for _, l := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+	for l := range strings.SplitSeq(strings.TrimSpace(string(out)), "\n") {
 		p, deps, _ := strings.Cut(l, ":")
 		imports[p] = strings.Fields(deps)
 	}

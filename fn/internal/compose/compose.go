@@ -303,13 +303,13 @@ func (s *Set) KeepExternalName(name string, valid func(string) bool, fresh strin
 // composed object never modified.
 func Selector(name string) *structpb.Value {
 	if v, ok := selectors.Load(name); ok {
-		return v.(*structpb.Value)
+		return v.(*structpb.Value) //nolint:forcetypeassert // selectors holds only *structpb.Value
 	}
 	v, _ := selectors.LoadOrStore(name, pb.Obj(pb.Fields{
 		"matchControllerRef": pb.Boolean(true),
 		"matchLabels":        pb.StrMap(map[string]string{LabelName: name}),
 	}))
-	return v.(*structpb.Value)
+	return v.(*structpb.Value) //nolint:forcetypeassert // selectors holds only *structpb.Value
 }
 
 // selectors are the Selector of each name (composed resources have a few
@@ -466,15 +466,13 @@ func (s *Set) Unsynced() []string { return s.unsynced }
 // Write adds the desired composed resources to rsp, keeping any that earlier
 // pipeline steps desired.
 func (s *Set) Write(rsp *fnv1.RunFunctionResponse) {
-	if rsp.Desired == nil {
+	if rsp.GetDesired() == nil {
 		rsp.Desired = &fnv1.State{}
 	}
 	if rsp.Desired.Resources == nil {
 		rsp.Desired.Resources = make(map[string]*fnv1.Resource, len(s.desired))
 	}
-	for name, r := range s.desired {
-		rsp.Desired.Resources[name] = r
-	}
+	maps.Copy(rsp.GetDesired().GetResources(), s.desired)
 }
 
 // Status is what a composer writes back to the composite.
@@ -506,33 +504,31 @@ type Status struct {
 // It never carries connection details. If the composer protected
 // resources (Protect), the DeletionProtected condition follows it.
 func (s *Set) WriteStatus(rsp *fnv1.RunFunctionResponse, st Status) {
-	if rsp.Desired == nil {
+	if rsp.GetDesired() == nil {
 		rsp.Desired = &fnv1.State{}
 	}
-	if rsp.Desired.Composite == nil {
+	if rsp.GetDesired().GetComposite() == nil {
 		rsp.Desired.Composite = &fnv1.Resource{}
 	}
-	dc := rsp.Desired.Composite
-	if dc.Resource == nil {
+	dc := rsp.GetDesired().GetComposite()
+	if dc.GetResource() == nil {
 		dc.Resource = &structpb.Struct{Fields: pb.Fields{}}
 	}
-	pb.Set(dc.Resource, pb.Str(s.xr.APIVersion), "apiVersion")
-	pb.Set(dc.Resource, pb.Str(s.xr.Kind), "kind")
+	pb.Set(dc.GetResource(), pb.Str(s.xr.APIVersion), "apiVersion")
+	pb.Set(dc.GetResource(), pb.Str(s.xr.Kind), "kind")
 	keys := make([]string, 0, len(st.Fields))
 	for k := range st.Fields {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		pb.Set(dc.Resource, st.Fields[k], "status", k)
+		pb.Set(dc.GetResource(), st.Fields[k], "status", k)
 	}
 	if len(st.ConnectionDetails) > 0 {
 		if dc.ConnectionDetails == nil {
 			dc.ConnectionDetails = make(map[string][]byte, len(st.ConnectionDetails))
 		}
-		for k, v := range st.ConnectionDetails {
-			dc.ConnectionDetails[k] = v
-		}
+		maps.Copy(dc.GetConnectionDetails(), st.ConnectionDetails)
 	}
 
 	if st.ConditionType != "" {
@@ -554,16 +550,16 @@ func SecureSetting(spec *structpb.Struct, name string, secure bool, why string) 
 	return field.Invalid("spec."+name, v, fmt.Sprintf("only %t is allowed: %s", secure, why))
 }
 
-// WholeNumber reads an optional whole number between min and max from the
+// WholeNumber reads an optional whole number between lo and hi from the
 // claim's spec. It returns 0 and no error when the field is not set.
 // allowed says, for the error, what the number means, e.g. "a whole number
 // of GiB from 20 to 4096".
-func WholeNumber(spec *structpb.Struct, name string, min, max int, allowed string) (int, *field.Error) {
+func WholeNumber(spec *structpb.Struct, name string, lo, hi int, allowed string) (int, *field.Error) {
 	if !pb.Has(spec, name) {
 		return 0, nil
 	}
 	n, ok := pb.Number(spec, name)
-	if !ok || n != math.Trunc(n) || n < float64(min) || n > float64(max) {
+	if !ok || n != math.Trunc(n) || n < float64(lo) || n > float64(hi) {
 		return 0, field.Invalid("spec."+name, pb.Get(spec, name).AsInterface(), allowed)
 	}
 	return int(n), nil

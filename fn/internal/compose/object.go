@@ -30,7 +30,7 @@ func (s *Set) AddObject(name string, obj *structpb.Struct, ready Readiness) {
 	}
 	if labels := pb.Struct(md, "labels"); labels != nil {
 		for k, v := range s.labels(name) {
-			if _, ok := labels.Fields[k]; !ok {
+			if _, ok := labels.GetFields()[k]; !ok {
 				labels.Fields[k] = v
 			}
 		}

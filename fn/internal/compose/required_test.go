@@ -14,7 +14,7 @@ func TestRequired(t *testing.T) {
 	app := resource.MustStructJSON(`{"metadata": {"name": "a"}}`)
 	req := &fnv1.RunFunctionRequest{
 		RequiredResources: map[string]*fnv1.Resources{"exists": {Items: []*fnv1.Resource{{Resource: app}}}, "none": {}},
-		ExtraResources:    map[string]*fnv1.Resources{"v1": {Items: []*fnv1.Resource{{Resource: app}}}},
+		ExtraResources:    map[string]*fnv1.Resources{"v1": {Items: []*fnv1.Resource{{Resource: app}}}}, //nolint:staticcheck // Crossplane v1's field, what this case is about
 	}
 	s := NewSet(req, &Composite{Name: "x"}, "c")
 	type got struct {

@@ -5,7 +5,9 @@ package env
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -147,9 +149,7 @@ func (e *Environment) apply(src environment.Environment, prefix string) {
 	}
 	if len(src.InstanceClasses) > 0 {
 		merged := make(map[string]string, len(e.InstanceClasses)+len(src.InstanceClasses))
-		for k, v := range e.InstanceClasses {
-			merged[k] = v
-		}
+		maps.Copy(merged, e.InstanceClasses)
 		for k, v := range src.InstanceClasses {
 			merged[k] = v
 			e.source["instanceClasses."+k] = prefix + "instanceClasses." + k
@@ -257,12 +257,7 @@ func (e *Error) Error() string { return e.err.Error() }
 func (e *Error) Unwrap() error { return e.err }
 
 func contains(ss []string, s string) bool {
-	for _, x := range ss {
-		if x == s {
-			return true
-		}
-	}
-	return false
+	return slices.Contains(ss, s)
 }
 
 // Wrap marks err as the platform environment's fault.

@@ -57,5 +57,5 @@ func (e *Environment) KMSKeyInRegion() bool {
 		return true
 	}
 	m := reKMSKeyARN.FindStringSubmatch(e.KMSKeyID)
-	return m == nil || m[2] == e.Region
+	return m == nil || m[2] == e.Region //nolint:gocritic // a match has every group of reKMSKeyARN
 }

@@ -1,5 +1,7 @@
 package env
 
+import "maps"
+
 // Placement settings: where a composite's resources are. Resources that
 // exist cannot follow a change of these (provider-aws refuses an update
 // that needs a replacement, and a region change makes it look for the
@@ -40,9 +42,7 @@ func (e *Environment) Placement(setting string) []string {
 func (e *Environment) Copy() *Environment {
 	out := *e
 	out.source = make(map[string]string, len(e.source)+5)
-	for k, s := range e.source {
-		out.source[k] = s
-	}
+	maps.Copy(out.source, e.source)
 	return &out
 }
 

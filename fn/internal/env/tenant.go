@@ -138,7 +138,7 @@ func (sb *ServiceBundle) ValidateTenancy(src func(name string) string) field.Lis
 // checked on every request.
 func IsTeam(s string) bool {
 	hyphen := true // nor may s begin with one
-	for i := 0; i < len(s); i++ {
+	for i := range len(s) {
 		switch c := s[i]; {
 		case c >= 'a' && c <= 'z', c >= '0' && c <= '9':
 			hyphen = false

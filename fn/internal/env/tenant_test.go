@@ -86,8 +86,7 @@ func TestTenant(t *testing.T) {
 			got := want{}
 			tn, err := sb.Tenant(tc.namespace)
 			if err != nil {
-				var envErr *Error
-				if !errors.As(err, &envErr) {
+				if _, ok := errors.AsType[*Error](err); !ok {
 					t.Errorf("Tenant: %q is not the platform's *Error", err)
 				}
 				got.err = err.Error()

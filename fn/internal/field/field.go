@@ -57,7 +57,7 @@ func OneOf(path string, value any, allowed ...string) *Error {
 }
 
 // List collects errors so that one reconcile reports every bad field at once.
-type List []*Error
+type List []*Error //nolint:recvcheck // Add appends through a pointer; reading a slice needs none
 
 // Add appends e if it is not nil.
 func (l *List) Add(e *Error) {
@@ -88,7 +88,7 @@ func (l List) Error() string {
 // are not field errors, and fields outside from, are returned as they are.
 func Nest(err error, from, to string) error {
 	var l List
-	switch t := err.(type) {
+	switch t := err.(type) { //nolint:errorlint // a List is returned as it is, never wrapped; anything else is nested whole
 	case nil:
 		return nil
 	case *Error:

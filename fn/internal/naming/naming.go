@@ -43,23 +43,23 @@ func ID(uid string) string { return awsrules.Digest(uid, IDLen) }
 // name: 64 bits, so that nobody can find another name that shortens alike.
 const digestLen = 16
 
-// fit returns full if it is short enough, or else a name of exactly max
+// fit returns full if it is short enough, or else a name of exactly size
 // characters: the beginning of full, a hyphen, a digest of full and, when
 // suffix is set, "-<suffix>". Unshortened names are at most
-// max-digestLen-2 long, so a shortened name is never equal to an
+// size-digestLen-2 long, so a shortened name is never equal to an
 // unshortened one, and two shortened names are equal only if their digests
 // are.
-func fit(full, suffix string, max int) string {
-	if len(full) <= max-digestLen-2 {
+func fit(full, suffix string, size int) string {
+	if len(full) <= size-digestLen-2 {
 		return full
 	}
 	tail := "-" + awsrules.Digest(full, digestLen)
 	if suffix != "" {
 		tail += "-" + suffix
 	}
-	keep := max - len(tail)
+	keep := size - len(tail)
 	if keep < 1 {
-		return strings.TrimPrefix(tail, "-")[:max]
+		return strings.TrimPrefix(tail, "-")[:size]
 	}
 	b := []byte(full[:keep])
 	// What comes before the hyphen must end a DNS label: a letter or digit

@@ -125,10 +125,10 @@ func Str(s string) *structpb.Value {
 // are kept for the life of the process.
 func Const(s string) *structpb.Value {
 	if v, ok := consts.Load(s); ok {
-		return v.(*structpb.Value)
+		return v.(*structpb.Value) //nolint:forcetypeassert // consts holds only *structpb.Value
 	}
 	v, _ := consts.LoadOrStore(s, Str(s))
-	return v.(*structpb.Value)
+	return v.(*structpb.Value) //nolint:forcetypeassert // consts holds only *structpb.Value
 }
 
 var consts sync.Map
@@ -212,7 +212,7 @@ func Set(s *structpb.Struct, v *structpb.Value, path ...string) {
 		if s.Fields == nil {
 			s.Fields = map[string]*structpb.Value{}
 		}
-		next := s.Fields[p].GetStructValue()
+		next := s.GetFields()[p].GetStructValue()
 		if next == nil {
 			next = &structpb.Struct{Fields: map[string]*structpb.Value{}}
 			s.Fields[p] = structpb.NewStructValue(next)

@@ -1,6 +1,7 @@
 package pb
 
 import (
+	"bytes"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -40,7 +41,7 @@ func TestBuilders(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if string(wb) != string(gb) {
+	if !bytes.Equal(wb, gb) {
 		t.Error("builders marshal to other bytes than structpb's values")
 	}
 	if n := testing.AllocsPerRun(100, func() { sink = []*structpb.Value{Str("x"), Num(1), Boolean(true), Obj(nil), List()} }); n != 5 {

@@ -406,14 +406,3 @@ func startProvider(t *testing.T, args ...string) *provider {
 	t.Cleanup(p.Stop)
 	return &provider{p}
 }
-
-// reconciles is the number of reconciles the GitHub controllers have run
-// (controller-runtime's controller_runtime_reconcile_total).
-func (p *provider) reconciles(t *testing.T) int {
-	t.Helper()
-	n, err := p.Metric(context.Background(), "controller_runtime_reconcile_total", "github.paved.dev")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return int(n)
-}

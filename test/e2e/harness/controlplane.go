@@ -20,6 +20,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -340,7 +341,7 @@ func Start(ctx context.Context, o Options) (cp *ControlPlane, err error) {
 	insecureLocal := &http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{
 		// Its self-signed serving certificate, on loopback in a private
 		// namespace; only its health is read.
-		TLSClientConfig: &tls.Config{InsecureSkipVerify: true, MinVersion: tls.VersionTLS12}, //nolint:gosec
+		TLSClientConfig: &tls.Config{InsecureSkipVerify: true, MinVersion: tls.VersionTLS12},
 	}}
 	if err := cp.ready(ctx, kcm, "kube-controller-manager", httpOK(insecureLocal, "https://"+hostPort(kcmPort)+"/healthz")); err != nil {
 		return nil, err
@@ -457,8 +458,8 @@ func (cp *ControlPlane) Check() error {
 // Stop stops every process the control plane started, newest first, and
 // removes the work directory. Logs stay.
 func (cp *ControlPlane) Stop() {
-	for i := len(cp.procs) - 1; i >= 0; i-- {
-		cp.procs[i].Stop(10 * time.Second)
+	for _, v := range slices.Backward(cp.procs) {
+		v.Stop(10 * time.Second)
 	}
 	cp.procs = nil
 	if cp.dir != "" {
@@ -495,8 +496,8 @@ func writeKubeconfig(path, host string, ca []byte, admin *leaf) error {
 }
 
 func firstLine(s string) string {
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		return s[:i]
+	if before, _, ok := strings.Cut(s, "\n"); ok {
+		return before
 	}
 	return s
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -114,12 +115,12 @@ func TestIsolatedEnv(t *testing.T) {
 		want    []string
 		wantErr error
 	}{
-		"NoHook": {want: append(bins[:len(bins):len(bins)], EnvRepoRoot+"="+root)},
+		"NoHook": {want: append(slices.Clip(bins), EnvRepoRoot+"="+root)},
 		"HookAdds": {
 			outside: func(_ context.Context, r string) ([]string, error) {
 				return []string{"PAVED_E2E_THING=" + filepath.Join(r, "bin", "thing")}, nil
 			},
-			want: append(bins[:len(bins):len(bins)], "PAVED_E2E_THING="+filepath.Join(root, "bin", "thing"), EnvRepoRoot+"="+root),
+			want: append(slices.Clip(bins), "PAVED_E2E_THING="+filepath.Join(root, "bin", "thing"), EnvRepoRoot+"="+root),
 		},
 		"HookFails": {
 			outside: func(context.Context, string) ([]string, error) { return nil, errHook },

@@ -52,7 +52,7 @@ func StartRegistry(dir string) (*Registry, error) {
 		return nil, err
 	}
 	srv := httptest.NewUnstartedServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
-	srv.Listener.Close() //nolint:errcheck,gosec // replaced by a loopback listener
+	srv.Listener.Close()
 	srv.Listener = ln
 	srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	srv.Config.ErrorLog = nil

@@ -34,7 +34,7 @@ func webhookConfigurations(crdsDir, url string, caPEM []byte) ([]*admv1.Validati
 	dir := filepath.Join(filepath.Dir(crdsDir), "webhookconfigurations")
 	entries, err := os.ReadDir(dir)
 	if err != nil {
-		return nil, fmt.Errorf("Crossplane's webhook configurations: %w", err)
+		return nil, fmt.Errorf("cannot read Crossplane's webhook configurations: %w", err)
 	}
 	var out []*admv1.ValidatingWebhookConfiguration
 	for _, e := range entries {
@@ -45,7 +45,7 @@ func webhookConfigurations(crdsDir, url string, caPEM []byte) ([]*admv1.Validati
 		if err != nil {
 			return nil, err
 		}
-		for _, doc := range bytes.Split(b, []byte("\n---")) {
+		for doc := range bytes.SplitSeq(b, []byte("\n---")) {
 			if len(bytes.TrimSpace(doc)) == 0 || !bytes.Contains(doc, []byte("kind:")) {
 				continue
 			}

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -240,7 +241,7 @@ func extract(t *testing.T, xpkg, path, dir string) string {
 		t.Fatal(err)
 	}
 	rc := mutate.Extract(img)
-	defer rc.Close() //nolint:errcheck // test
+	defer rc.Close()
 	tr := tar.NewReader(rc)
 	for {
 		h, err := tr.Next()
@@ -258,7 +259,7 @@ func extract(t *testing.T, xpkg, path, dir string) string {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(out, b, 0o755); err != nil { //nolint:gosec // an executable
+		if err := os.WriteFile(out, b, 0o755); err != nil {
 			t.Fatal(err)
 		}
 		return out
@@ -271,9 +272,7 @@ func pkg(kind, name, ref string, spec map[string]any) *unstructured.Unstructured
 	u.SetKind(kind)
 	u.SetName(name)
 	s := map[string]any{"package": ref}
-	for k, v := range spec {
-		s[k] = v
-	}
+	maps.Copy(s, spec)
 	u.Object["spec"] = s
 	return u
 }

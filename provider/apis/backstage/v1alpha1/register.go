@@ -26,7 +26,7 @@ var (
 
 // CatalogLocation type metadata.
 var (
-	CatalogLocationKind             = reflect.TypeOf(CatalogLocation{}).Name()
+	CatalogLocationKind             = reflect.TypeFor[CatalogLocation]().Name()
 	CatalogLocationGroupKind        = schema.GroupKind{Group: Group, Kind: CatalogLocationKind}.String()
 	CatalogLocationKindAPIVersion   = CatalogLocationKind + "." + SchemeGroupVersion.String()
 	CatalogLocationGroupVersionKind = SchemeGroupVersion.WithKind(CatalogLocationKind)

@@ -26,7 +26,7 @@ var (
 
 // Repository type metadata.
 var (
-	RepositoryKind             = reflect.TypeOf(Repository{}).Name()
+	RepositoryKind             = reflect.TypeFor[Repository]().Name()
 	RepositoryGroupKind        = schema.GroupKind{Group: Group, Kind: RepositoryKind}.String()
 	RepositoryKindAPIVersion   = RepositoryKind + "." + SchemeGroupVersion.String()
 	RepositoryGroupVersionKind = SchemeGroupVersion.WithKind(RepositoryKind)
@@ -34,7 +34,7 @@ var (
 
 // RepositoryFile type metadata.
 var (
-	RepositoryFileKind             = reflect.TypeOf(RepositoryFile{}).Name()
+	RepositoryFileKind             = reflect.TypeFor[RepositoryFile]().Name()
 	RepositoryFileGroupKind        = schema.GroupKind{Group: Group, Kind: RepositoryFileKind}.String()
 	RepositoryFileKindAPIVersion   = RepositoryFileKind + "." + SchemeGroupVersion.String()
 	RepositoryFileGroupVersionKind = SchemeGroupVersion.WithKind(RepositoryFileKind)
@@ -42,7 +42,7 @@ var (
 
 // Branch type metadata.
 var (
-	BranchKind             = reflect.TypeOf(Branch{}).Name()
+	BranchKind             = reflect.TypeFor[Branch]().Name()
 	BranchGroupKind        = schema.GroupKind{Group: Group, Kind: BranchKind}.String()
 	BranchKindAPIVersion   = BranchKind + "." + SchemeGroupVersion.String()
 	BranchGroupVersionKind = SchemeGroupVersion.WithKind(BranchKind)
@@ -50,7 +50,7 @@ var (
 
 // TeamRepository type metadata.
 var (
-	TeamRepositoryKind             = reflect.TypeOf(TeamRepository{}).Name()
+	TeamRepositoryKind             = reflect.TypeFor[TeamRepository]().Name()
 	TeamRepositoryGroupKind        = schema.GroupKind{Group: Group, Kind: TeamRepositoryKind}.String()
 	TeamRepositoryKindAPIVersion   = TeamRepositoryKind + "." + SchemeGroupVersion.String()
 	TeamRepositoryGroupVersionKind = SchemeGroupVersion.WithKind(TeamRepositoryKind)

@@ -103,7 +103,7 @@ func searchKeys(out map[string][]string, path string, v any) {
 	case string:
 		out[strings.ToLower(path)] = append(out[strings.ToLower(path)], strings.ToLower(t))
 	case float64, bool:
-		b, _ := json.Marshal(t)
+		b, _ := json.Marshal(t) //nolint:errchkjson // a float64 or a bool always marshals
 		out[strings.ToLower(path)] = append(out[strings.ToLower(path)], string(b))
 	}
 }

@@ -25,7 +25,7 @@ func filteringCatalog(t *testing.T, entities []Entity) (*Client, *[]string) {
 		out := []Entity{}
 		for _, e := range entities {
 			match := true
-			for _, st := range strings.Split(f, ",") {
+			for st := range strings.SplitSeq(f, ",") {
 				st = strings.TrimSpace(st)
 				if st == "" {
 					continue
@@ -35,7 +35,7 @@ func filteringCatalog(t *testing.T, entities []Entity) (*Client, *[]string) {
 				var have string
 				var found bool
 				for k, v := range e.Metadata.Annotations {
-					if ok && strings.ToLower(k) == a {
+					if ok && strings.EqualFold(k, a) {
 						have, found = v, true
 					}
 				}

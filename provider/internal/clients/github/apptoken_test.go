@@ -79,7 +79,7 @@ func TestETagCacheRevalidatesByDateForNewCredentials(t *testing.T) {
 		r, _ := http.NewRequest(http.MethodGet, "https://api.github.com/repos/a/b", nil)
 		r.Header.Set("Authorization", "Bearer "+tok)
 		rsp, err := c.RoundTrip(r)
-		if err != nil || rsp.StatusCode != 200 {
+		if err != nil || rsp.StatusCode != http.StatusOK {
 			t.Fatalf("request %d: %v %v", i, rsp, err)
 		}
 	}

@@ -137,7 +137,7 @@ func TestPoolPacesContentWritesPerIdentity(t *testing.T) {
 		_, _, err := c.Repositories.ReplaceAllTopics(context.Background(), "acme", fmt.Sprintf("svc-%d", i), []string{"x"})
 		return err
 	}
-	for i := 0; i < 3; i++ {
+	for i := range 3 {
 		if err := write(i); err != nil {
 			t.Fatalf("write %d: %v", i, err)
 		}

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"io"
+	"maps"
 	"net/http"
 	"sync"
 )
@@ -182,9 +183,8 @@ func (c *etagCache) RoundTrip(r *http.Request) (*http.Response, error) {
 			c.store.put(&n)
 		}
 		h := e.header.Clone()
-		for k, v := range rsp.Header { // fresh rate-limit headers
-			h[k] = v
-		}
+		// fresh rate-limit headers
+		maps.Copy(h, rsp.Header)
 		h.Set(HeaderFromCache, "1")
 		return &http.Response{
 			Status: "200 OK", StatusCode: http.StatusOK, Proto: rsp.Proto, ProtoMajor: rsp.ProtoMajor, ProtoMinor: rsp.ProtoMinor,

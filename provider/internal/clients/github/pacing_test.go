@@ -40,7 +40,7 @@ func TestPacerHoldsGitHubContentCreationLimits(t *testing.T) {
 	}
 	// The first 80 go at once; the 81st waits for the first minute to pass.
 	p = newPacer(DefaultContentWritesPerMinute, DefaultContentWritesPerHour, 1)
-	for i := 0; i < 80; i++ {
+	for i := range 80 {
 		if w := p.reserve(start); w != 0 {
 			t.Fatalf("request %d waits %v", i, w)
 		}

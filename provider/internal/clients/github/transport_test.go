@@ -58,7 +58,7 @@ func TestETagCacheTurns304IntoTheCachedBody(t *testing.T) {
 			t.Fatal(err)
 		}
 		b, _ := io.ReadAll(rsp.Body)
-		if rsp.StatusCode != 200 || string(b) != want {
+		if rsp.StatusCode != http.StatusOK || string(b) != want {
 			t.Errorf("request %d: %d %s, want 200 %s", i, rsp.StatusCode, b, want)
 		}
 	}
@@ -122,7 +122,7 @@ func TestRateLimiterSleepsThroughShortWaitsOnce(t *testing.T) {
 	l := &rateLimiter{next: s, state: newLimitState(pacing{perMinute: 80, perHour: 500}), maxInlineWait: 2 * time.Second, now: func() time.Time { return now.Add(slept) },
 		sleep: func(_ context.Context, d time.Duration) error { slept += d; return nil }}
 	rsp, err := get(t, l)
-	if err != nil || rsp.StatusCode != 200 {
+	if err != nil || rsp.StatusCode != http.StatusOK {
 		t.Fatalf("got %v %v, want 200 after one retry", rsp, err)
 	}
 	if slept != time.Second || len(s.seen) != 2 {

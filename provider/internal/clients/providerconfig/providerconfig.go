@@ -79,7 +79,7 @@ func NewResolver(kube client.Client) *Resolver {
 
 // GitHub tracks mg's use of its ProviderConfig and returns the GitHub
 // credentials it names.
-func (r *Resolver) GitHub(ctx context.Context, mg resource.LegacyManaged) (GitHub, error) {
+func (r *Resolver) GitHub(ctx context.Context, mg resource.LegacyManaged) (GitHub, error) { //nolint:staticcheck // the provider's kinds are cluster-scoped, crossplane-runtime's legacy managed resources, until their namespaced kinds land
 	pc, err := r.providerConfig(ctx, mg)
 	if err != nil {
 		return GitHub{}, err
@@ -117,7 +117,7 @@ func (r *Resolver) GitHub(ctx context.Context, mg resource.LegacyManaged) (GitHu
 
 // Backstage tracks mg's use of its ProviderConfig and returns the Backstage
 // endpoint and token it names.
-func (r *Resolver) Backstage(ctx context.Context, mg resource.LegacyManaged) (Backstage, error) {
+func (r *Resolver) Backstage(ctx context.Context, mg resource.LegacyManaged) (Backstage, error) { //nolint:staticcheck // the provider's kinds are cluster-scoped, crossplane-runtime's legacy managed resources, until their namespaced kinds land
 	pc, err := r.providerConfig(ctx, mg)
 	if err != nil {
 		return Backstage{}, err
@@ -133,7 +133,7 @@ func (r *Resolver) Backstage(ctx context.Context, mg resource.LegacyManaged) (Ba
 	return Backstage{ProviderConfig: pc.GetName(), BaseURL: b.BaseURL, Token: strings.TrimSpace(string(tok))}, nil
 }
 
-func (r *Resolver) providerConfig(ctx context.Context, mg resource.LegacyManaged) (*v1alpha1.ProviderConfig, error) {
+func (r *Resolver) providerConfig(ctx context.Context, mg resource.LegacyManaged) (*v1alpha1.ProviderConfig, error) { //nolint:staticcheck // the provider's kinds are cluster-scoped, crossplane-runtime's legacy managed resources, until their namespaced kinds land
 	ref := mg.GetProviderConfigReference()
 	if ref == nil || ref.Name == "" {
 		return nil, errors.New(errNoPCRef)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"slices"
 	"testing"
 	"time"
 
@@ -175,12 +176,7 @@ func (e *env) remove(name string) {
 }
 
 func (e *env) hasBranch(branch string) bool {
-	for _, b := range e.gh.Branches(testOrg, testRepo) {
-		if b == branch {
-			return true
-		}
-	}
-	return false
+	return slices.Contains(e.gh.Branches(testOrg, testRepo), branch)
 }
 
 func isReady(b *v1alpha1.Branch) bool {

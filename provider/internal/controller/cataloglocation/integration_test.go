@@ -514,14 +514,12 @@ func TestCatalogLocationAgainstBackstage(t *testing.T) {
 			}
 			// Both resources reconcile at the same time, several times,
 			// each against the real catalog.
-			for i := 0; i < 3; i++ {
+			for range 3 {
 				var wg sync.WaitGroup
 				for _, n := range names {
-					wg.Add(1)
-					go func() {
-						defer wg.Done()
+					wg.Go(func() {
 						_, _ = e.r.Reconcile(context.Background(), reconcile.Request{NamespacedName: types.NamespacedName{Name: n}})
-					}()
+					})
 				}
 				wg.Wait()
 			}

@@ -44,7 +44,7 @@ func Setup(mgr ctrl.Manager, o controller.Options) error {
 	}
 	r := providerconfig.NewReconciler(mgr, of,
 		providerconfig.WithLogger(o.Logger.WithValues("controller", name)),
-		providerconfig.WithRecorder(xpevent.NewAPIRecorder(mgr.GetEventRecorderFor(name))))
+		providerconfig.WithRecorder(xpevent.NewAPIRecorder(mgr.GetEventRecorderFor(name)))) //nolint:staticcheck // crossplane-runtime v2's event.NewAPIRecorder takes the record.EventRecorder this returns
 	return ctrl.NewControllerManagedBy(mgr).
 		Named(name).
 		WithOptions(o.ForControllerRuntime()).
@@ -59,7 +59,7 @@ func Setup(mgr ctrl.Manager, o controller.Options) error {
 // changes within d are counted by one reconcile.
 func EnqueueProviderConfigAfter(d time.Duration) handler.EventHandler {
 	add := func(q queue, o client.Object) {
-		if u, ok := o.(resource.LegacyProviderConfigUsage); ok {
+		if u, ok := o.(resource.LegacyProviderConfigUsage); ok { //nolint:staticcheck // the provider's kinds are cluster-scoped, crossplane-runtime's legacy managed resources, until their namespaced kinds land
 			q.AddAfter(reconcile.Request{NamespacedName: client.ObjectKey{Name: u.GetProviderConfigReference().Name}}, d)
 		}
 	}

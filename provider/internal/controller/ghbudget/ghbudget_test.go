@@ -25,7 +25,7 @@ type writer struct {
 func (w *writer) Reconcile(ctx context.Context, req reconcile.Request) (reconcile.Result, error) {
 	w.calls++
 	if _, _, err := w.c.Repositories.ReplaceAllTopics(ctx, "acme", req.Name, []string{"x"}); err != nil {
-		return reconcile.Result{Requeue: true}, nil //nolint:staticcheck // what the managed reconciler answers.
+		return reconcile.Result{Requeue: true}, nil //nolint:staticcheck,nilerr // what the managed reconciler answers.
 	}
 	return reconcile.Result{RequeueAfter: time.Hour}, nil
 }

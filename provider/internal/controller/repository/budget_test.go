@@ -26,6 +26,7 @@ import (
 func pacedThrough(o *ghclient.Options) { o.MaxInlineWait = 24 * time.Hour }
 
 func steadyState(t testing.TB, e *env, n, passes int) (counted, requests, reconciles int) {
+	t.Helper()
 	names := make([]string, n)
 	start := e.clock.Now()
 	for i := range names {
@@ -77,7 +78,7 @@ func BenchmarkSteadyStateReconcile(b *testing.B) {
 	}
 	before := e.gh.Stats()
 	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
+	for i := range b.N {
 		e.reconcile(names[i%n])
 	}
 	b.StopTimer()

@@ -269,8 +269,6 @@ func synced(r *v1alpha1.Repository) xpv2.Condition { return r.GetCondition(xpv2.
 
 type ghtestRepo = ghtest.RepoState
 
-type v1alpha1Repo = v1alpha1.Repository
-
 // external returns an external client connected like the reconciler's.
 func (e *env) external(t *testing.T, name string) *External {
 	t.Helper()

@@ -273,7 +273,7 @@ func TestProtectionRequestKeepsCheckApps(t *testing.T) {
 	bound := &gh.RequiredStatusChecks{Strict: true, Contexts: &[]string{"ci/build", "ci/any"}, Checks: &[]*gh.RequiredStatusCheck{
 		{Context: "ci/build", AppID: gh.Ptr(int64(42))}, {Context: "ci/any"},
 	}}
-	app := func(id int64) *int64 { return gh.Ptr(id) }
+	app := gh.Ptr[int64]
 	cases := map[string]struct {
 		spec *v1alpha1.RequiredStatusChecks
 		cur  *gh.RequiredStatusChecks

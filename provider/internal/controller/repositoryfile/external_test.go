@@ -328,7 +328,7 @@ func (failing) GetFile(context.Context, string, string, string, string) (*gh.Rep
 // blob (also 409) or any other error does not.
 func TestIsProtected(t *testing.T) {
 	doc := func(status int, msg, url string) error {
-		return &gh.ErrorResponse{Response: &http.Response{StatusCode: status, Request: &http.Request{Method: "PUT"}}, Message: msg, DocumentationURL: url}
+		return &gh.ErrorResponse{Response: &http.Response{StatusCode: status, Request: &http.Request{Method: http.MethodPut}}, Message: msg, DocumentationURL: url}
 	}
 	cases := map[string]struct {
 		err  error

@@ -34,7 +34,7 @@ func newFake(files map[string]string) *fakeGitHub {
 }
 
 func ghErr(status int, msg string) error {
-	return &gh.ErrorResponse{Response: &http.Response{StatusCode: status, Request: &http.Request{Method: "GET"}}, Message: msg}
+	return &gh.ErrorResponse{Response: &http.Response{StatusCode: status, Request: &http.Request{Method: http.MethodGet}}, Message: msg}
 }
 
 func (f *fakeGitHub) branch(b string) string {

@@ -103,11 +103,9 @@ func TestParallelWritesToOneRepositoryAreSerialised(t *testing.T) {
 	}
 	var wg sync.WaitGroup
 	for _, n := range names {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			_, _ = e.r.Reconcile(context.Background(), reconcile.Request{NamespacedName: types.NamespacedName{Name: n}})
-		}()
+		})
 	}
 	wg.Wait()
 	for _, n := range names {

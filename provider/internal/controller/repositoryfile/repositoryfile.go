@@ -456,7 +456,7 @@ func matches(f *file, want *string) bool {
 
 // observed is what Observe saw in this reconcile, or a fresh read when
 // Create, Update or Delete is called on its own.
-func (e *external) observed(ctx context.Context, cr *v1alpha1.RepositoryFile, t target) (*seen, error) {
+func (e *external) observed(ctx context.Context, _ *v1alpha1.RepositoryFile, t target) (*seen, error) {
 	if e.seen != nil {
 		return e.seen, nil
 	}

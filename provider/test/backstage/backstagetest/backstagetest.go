@@ -91,6 +91,7 @@ func Start(t testing.TB) *Backend {
 }
 
 func start(t testing.TB, dir string) (*Backend, error) {
+	t.Helper()
 	tmp := t.TempDir()
 	started := time.Now()
 	h, err := harness.StartBackstage(context.Background(), harness.BackstageOptions{Dir: dir, LogDir: tmp, WorkDir: tmp})

@@ -33,7 +33,7 @@ func TestRestartKeepsRegistrations(t *testing.T) {
 		if err != nil {
 			return 0, nil, err
 		}
-		defer rsp.Body.Close() //nolint:errcheck // Read body.
+		defer rsp.Body.Close()
 		out, err := io.ReadAll(rsp.Body)
 		return rsp.StatusCode, out, err
 	}

@@ -33,7 +33,7 @@ func (s *Server) InjectRandom(rate float64, seed uint64, kinds ...Fault) {
 		s.mix = nil
 		return
 	}
-	s.mix = &faultMix{rate: rate, kinds: append([]Fault{}, kinds...), rnd: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))} //nolint:gosec // test faults, not security.
+	s.mix = &faultMix{rate: rate, kinds: append([]Fault{}, kinds...), rnd: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))}
 }
 
 // A FaultWindow answers every matching request with the same failure until

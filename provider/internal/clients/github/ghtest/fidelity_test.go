@@ -61,8 +61,7 @@ func newServer(t *testing.T) (*Server, *gh.Client) {
 }
 
 func statusOf(err error) int {
-	var er *gh.ErrorResponse
-	if errors.As(err, &er) {
+	if er, ok := errors.AsType[*gh.ErrorResponse](err); ok {
 		return er.Response.StatusCode
 	}
 	return 0
@@ -375,8 +374,7 @@ func TestParallelContentWritesConflict(t *testing.T) {
 		errs := make([]error, 2)
 		var wg sync.WaitGroup
 		for i, f := range []func() error{a, b} {
-			wg.Add(1)
-			go func() { defer wg.Done(); errs[i] = f() }()
+			wg.Go(func() { ; errs[i] = f() })
 		}
 		wg.Wait()
 		return errs

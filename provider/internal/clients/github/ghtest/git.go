@@ -2,7 +2,7 @@ package ghtest
 
 import (
 	"context"
-	"crypto/sha1" //nolint:gosec // git object ids are SHA-1.
+	"crypto/sha1"
 	"encoding/hex"
 	"fmt"
 	"maps"
@@ -16,7 +16,7 @@ import (
 // changes with every commit that changes them, and a new branch created
 // from another starts at the same head, as in git.
 func (r *repo) head(branch string) string {
-	h := sha1.New() //nolint:gosec // git object ids are SHA-1.
+	h := sha1.New()
 	fmt.Fprintf(h, "%s/%s\x00", r.owner.login, r.name)
 	fs := r.files[branch]
 	for _, p := range slices.Sorted(maps.Keys(fs)) {
@@ -280,7 +280,7 @@ func pullBody(rp *repo, p *pull, full bool) map[string]any {
 		merged = p.updated
 	}
 	b := map[string]any{
-		"url": u, "id": int64(rp.id)*1000 + int64(p.number), "node_id": fmt.Sprintf("PR_%d_%d", rp.id, p.number),
+		"url": u, "id": rp.id*1000 + int64(p.number), "node_id": fmt.Sprintf("PR_%d_%d", rp.id, p.number),
 		"html_url": html, "diff_url": html + ".diff", "patch_url": html + ".patch", "issue_url": issue,
 		"commits_url": u + "/commits", "review_comments_url": u + "/comments",
 		"review_comment_url": api + "/pulls/comments{/number}", "comments_url": issue + "/comments",
@@ -297,13 +297,11 @@ func pullBody(rp *repo, p *pull, full bool) map[string]any {
 		},
 	}
 	if full {
-		for k, v := range map[string]any{
+		maps.Copy(b, map[string]any{
 			"merged": p.merged, "mergeable": true, "rebaseable": true, "mergeable_state": "blocked", "merged_by": nil,
 			"comments": 0, "review_comments": 0, "maintainer_can_modify": false, "commits": 1,
 			"additions": 1, "deletions": 0, "changed_files": 1,
-		} {
-			b[k] = v
-		}
+		})
 	}
 	return b
 }

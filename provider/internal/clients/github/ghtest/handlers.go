@@ -3,6 +3,7 @@ package ghtest
 import (
 	"context"
 	"encoding/base64"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -129,27 +130,23 @@ func (s *Server) redirect(r *http.Request, owner, name string) (response, bool) 
 // publicUser is GET /users/{username}'s public-user body.
 func publicUser(a account) map[string]any {
 	u := userBody(a.login, a.id, a.kind)
-	for k, v := range map[string]any{
+	maps.Copy(u, map[string]any{
 		"name": nil, "company": nil, "blog": "", "location": nil, "email": nil, "hireable": nil, "bio": nil,
 		"public_repos": 0, "public_gists": 0, "followers": 0, "following": 0,
 		"created_at": "2020-01-01T00:00:00Z", "updated_at": "2020-01-01T00:00:00Z", "user_view_type": "public",
-	} {
-		u[k] = v
-	}
+	})
 	return u
 }
 
 func (s *Server) privateUser(a account) map[string]any {
 	u := userBody(a.login, a.id, a.kind)
-	for k, v := range map[string]any{
+	maps.Copy(u, map[string]any{
 		"name": nil, "company": nil, "blog": "", "location": nil, "email": nil, "hireable": nil, "bio": nil,
 		"public_repos": 0, "public_gists": 0, "followers": 0, "following": 0,
 		"created_at": "2020-01-01T00:00:00Z", "updated_at": "2020-01-01T00:00:00Z",
 		"private_gists": 0, "total_private_repos": 0, "owned_private_repos": 0, "disk_usage": 0,
 		"collaborators": 0, "two_factor_authentication": true, "user_view_type": "private",
-	} {
-		u[k] = v
-	}
+	})
 	return u
 }
 
@@ -232,9 +229,7 @@ func (s *Server) generate(tOwner, tRepo string, body []byte) response {
 		// The stand-in copies the default branch; GitHub answers before it
 		// has copied it.
 		files := map[string]*file{}
-		for p, f := range t.files[t.defaultBranch] {
-			files[p] = f
-		}
+		maps.Copy(files, t.files[t.defaultBranch])
 		if len(files) > 0 {
 			rp.files[rp.defaultBranch] = files
 		}
@@ -600,7 +595,7 @@ func (s *Server) contentsOp(ctx context.Context, r *http.Request, owner, name, p
 // (https://docs.github.com/en/rest/using-the-rest-api/media-types), as
 // Backstage's GitHub URL reader asks for a catalog file.
 func rawRequested(r *http.Request) bool {
-	for _, a := range strings.Split(r.Header.Get("Accept"), ",") {
+	for a := range strings.SplitSeq(r.Header.Get("Accept"), ",") {
 		mt := strings.TrimSpace(strings.SplitN(a, ";", 2)[0])
 		if mt == "application/vnd.github.raw+json" || mt == "application/vnd.github.raw" || mt == "application/vnd.github.v3.raw" {
 			return true

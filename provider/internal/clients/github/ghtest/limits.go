@@ -160,7 +160,7 @@ type modifiedAt struct {
 // (HTTP dates have seconds). It reports whether the answer is 304.
 func conditional(r *http.Request, etag string, modified time.Time) bool {
 	if inm := r.Header.Get("If-None-Match"); inm != "" {
-		for _, e := range strings.Split(inm, ",") {
+		for e := range strings.SplitSeq(inm, ",") {
 			if strings.TrimSpace(e) == etag {
 				return true
 			}

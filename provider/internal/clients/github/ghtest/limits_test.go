@@ -55,7 +55,7 @@ func TestConditionalRequestsLikeGitHub(t *testing.T) {
 	s.CreateOutOfBand("acme", "svc")
 	a := call(t, s, http.MethodGet, "/repos/acme/svc", token, nil, "")
 	b := call(t, s, http.MethodGet, "/repos/acme/svc", "ghp_other", nil, "")
-	if a.StatusCode != 200 || b.StatusCode != 200 {
+	if a.StatusCode != http.StatusOK || b.StatusCode != http.StatusOK {
 		t.Fatalf("GET: %d, %d", a.StatusCode, b.StatusCode)
 	}
 	if a.Header.Get("ETag") == b.Header.Get("ETag") {
@@ -96,7 +96,7 @@ func TestConditionalRequestsLikeGitHub(t *testing.T) {
 	// A change moves Last-Modified on.
 	time.Sleep(1100 * time.Millisecond)
 	s.Mutate("acme", "svc", func(r *RepoState) { r.Description = "changed" })
-	if rsp := call(t, s, http.MethodGet, "/repos/acme/svc", "ghp_other", map[string]string{"If-Modified-Since": lm}, ""); rsp.StatusCode != 200 {
+	if rsp := call(t, s, http.MethodGet, "/repos/acme/svc", "ghp_other", map[string]string{"If-Modified-Since": lm}, ""); rsp.StatusCode != http.StatusOK {
 		t.Errorf("after a change, If-Modified-Since the old date: %d, want 200", rsp.StatusCode)
 	}
 }
@@ -109,15 +109,15 @@ func TestPrimaryLimitPerIdentity(t *testing.T) {
 	s.AddToken("ghp_same_user", "octo")
 	s.AddToken("ghp_someone", "hubot")
 	for i, tok := range []string{token, "ghp_same_user", token} {
-		if rsp := call(t, s, http.MethodGet, "/users/octo", tok, nil, ""); rsp.StatusCode != 200 {
+		if rsp := call(t, s, http.MethodGet, "/users/octo", tok, nil, ""); rsp.StatusCode != http.StatusOK {
 			t.Fatalf("request %d: %d", i, rsp.StatusCode)
 		}
 	}
 	rsp := call(t, s, http.MethodGet, "/users/octo", "ghp_same_user", nil, "")
-	if rsp.StatusCode != 403 || rsp.Header.Get("X-RateLimit-Remaining") != "0" {
+	if rsp.StatusCode != http.StatusForbidden || rsp.Header.Get("X-RateLimit-Remaining") != "0" {
 		t.Errorf("4th request of octo (another token): %d remaining %q, want 403 and 0", rsp.StatusCode, rsp.Header.Get("X-RateLimit-Remaining"))
 	}
-	if rsp := call(t, s, http.MethodGet, "/users/octo", "ghp_someone", nil, ""); rsp.StatusCode != 200 || rsp.Header.Get("X-RateLimit-Remaining") != "2" {
+	if rsp := call(t, s, http.MethodGet, "/users/octo", "ghp_someone", nil, ""); rsp.StatusCode != http.StatusOK || rsp.Header.Get("X-RateLimit-Remaining") != "2" {
 		t.Errorf("another user: %d remaining %s, want 200 and 2", rsp.StatusCode, rsp.Header.Get("X-RateLimit-Remaining"))
 	}
 	if st := s.Stats(); st.PrimaryLimited != 1 || st.PeakCountedPerWindow != 3 {
@@ -136,22 +136,22 @@ func TestSecondaryLimitOnContentCreation(t *testing.T) {
 		return call(t, s, http.MethodPut, "/repos/acme/svc/topics", token, nil, `{"names":["a"]}`)
 	}
 	for i := range 2 {
-		if rsp := put(); rsp.StatusCode != 200 {
+		if rsp := put(); rsp.StatusCode != http.StatusOK {
 			t.Fatalf("write %d: %d", i, rsp.StatusCode)
 		}
 	}
 	rsp := put()
-	if rsp.StatusCode != 403 || rsp.Header.Get("Retry-After") == "" {
+	if rsp.StatusCode != http.StatusForbidden || rsp.Header.Get("Retry-After") == "" {
 		t.Errorf("3rd write within the (scaled) minute: %d Retry-After %q, want 403 with Retry-After", rsp.StatusCode, rsp.Header.Get("Retry-After"))
 	}
-	if rsp := call(t, s, http.MethodGet, "/repos/acme/svc", token, nil, ""); rsp.StatusCode != 200 {
+	if rsp := call(t, s, http.MethodGet, "/repos/acme/svc", token, nil, ""); rsp.StatusCode != http.StatusOK {
 		t.Errorf("a read during the secondary limit: %d", rsp.StatusCode)
 	}
 	time.Sleep(50 * time.Millisecond) // past the scaled minute
-	if rsp := put(); rsp.StatusCode != 200 {
+	if rsp := put(); rsp.StatusCode != http.StatusOK {
 		t.Errorf("write after the minute: %d", rsp.StatusCode)
 	}
-	if rsp := put(); rsp.StatusCode != 403 {
+	if rsp := put(); rsp.StatusCode != http.StatusForbidden {
 		t.Errorf("4th write within the (scaled) hour: %d, want 403", rsp.StatusCode)
 	}
 	st := s.Stats()
@@ -159,7 +159,7 @@ func TestSecondaryLimitOnContentCreation(t *testing.T) {
 		t.Errorf("SecondaryLimited %d, Writes %d, PeakWritesPerHour %d; want 2, 3, 3", st.SecondaryLimited, st.Writes, st.PeakWritesPerHour)
 	}
 	time.Sleep(time.Second) // past the scaled hour
-	if rsp := put(); rsp.StatusCode != 200 {
+	if rsp := put(); rsp.StatusCode != http.StatusOK {
 		t.Errorf("write after the hour: %d", rsp.StatusCode)
 	}
 }
@@ -205,7 +205,7 @@ func TestInstallationTokensRotate(t *testing.T) {
 			Token     string    `json:"token"`
 			ExpiresAt time.Time `json:"expires_at"`
 		}
-		if rsp.StatusCode != 201 || json.NewDecoder(rsp.Body).Decode(&a) != nil {
+		if rsp.StatusCode != http.StatusCreated || json.NewDecoder(rsp.Body).Decode(&a) != nil {
 			t.Fatalf("access_tokens: %d", rsp.StatusCode)
 		}
 		return a.Token, a.ExpiresAt
@@ -218,16 +218,16 @@ func TestInstallationTokensRotate(t *testing.T) {
 	if t1 == t2 {
 		t.Errorf("the same token twice")
 	}
-	if rsp := call(t, s, http.MethodGet, "/repos/acme/x", t1, nil, ""); rsp.StatusCode != 404 {
+	if rsp := call(t, s, http.MethodGet, "/repos/acme/x", t1, nil, ""); rsp.StatusCode != http.StatusNotFound {
 		t.Errorf("a fresh token: %d, want 404 (authenticated)", rsp.StatusCode)
 	}
 	// Both tokens draw on the installation's limit of 2.
 	call(t, s, http.MethodGet, "/repos/acme/x", t2, nil, "")
-	if rsp := call(t, s, http.MethodGet, "/repos/acme/x", t1, nil, ""); rsp.StatusCode != 403 {
+	if rsp := call(t, s, http.MethodGet, "/repos/acme/x", t1, nil, ""); rsp.StatusCode != http.StatusForbidden {
 		t.Errorf("3rd request of the installation: %d, want 403", rsp.StatusCode)
 	}
 	time.Sleep(time.Until(exp) + 50*time.Millisecond)
-	if rsp := call(t, s, http.MethodGet, "/repos/acme/x", t1, nil, ""); rsp.StatusCode != 401 {
+	if rsp := call(t, s, http.MethodGet, "/repos/acme/x", t1, nil, ""); rsp.StatusCode != http.StatusUnauthorized {
 		t.Errorf("an expired token: %d, want 401", rsp.StatusCode)
 	}
 }

@@ -10,7 +10,7 @@ package ghtest
 import (
 	"bytes"
 	"context"
-	"crypto/sha1" //nolint:gosec // git blob ids are SHA-1.
+	"crypto/sha1"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
@@ -404,9 +404,7 @@ func (s *Server) Mutate(owner, name string, fn func(r *RepoState)) bool {
 		if !r.branches[st.DefaultBranch] {
 			r.branches[st.DefaultBranch] = true
 			r.files[st.DefaultBranch] = map[string]*file{}
-			for p, f := range r.files[r.defaultBranch] {
-				r.files[st.DefaultBranch][p] = f
-			}
+			maps.Copy(r.files[st.DefaultBranch], r.files[r.defaultBranch])
 		}
 		r.defaultBranch = st.DefaultBranch
 	}
@@ -510,7 +508,7 @@ func (s *Server) newRepo(owner account, name, visibility, description string, au
 }
 
 func blobSHA(b []byte) string {
-	h := sha1.New() //nolint:gosec // git blob ids are SHA-1.
+	h := sha1.New()
 	fmt.Fprintf(h, "blob %d\x00", len(b))
 	h.Write(b)
 	return hex.EncodeToString(h.Sum(nil))
@@ -689,9 +687,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("Content-Type", "application/json; charset=utf-8")
 	h.Set("X-GitHub-Api-Version-Selected", "2022-11-28")
-	for k, vs := range res.header {
-		h[k] = vs
-	}
+	maps.Copy(h, res.header)
 	status := res.status
 	if authed && r.Method == http.MethodGet && status == http.StatusOK {
 		body := out

@@ -69,9 +69,9 @@ func (s *Server) TeamPermission(org, slug, owner, name string) string {
 
 // repositoryMediaType is the Accept media type that makes GET
 // /orgs/{org}/teams/{team_slug}/repos/{owner}/{repo} answer 200 with the
-// team's permissions; without it GitHub answers 204 ("This is the response
-// when the repository media type hasn't been provded in the Accept
-// header", GitHub's description).
+// team's permissions; without it GitHub answers 204 (GitHub's description
+// of that 204: the answer when the Accept header lacks the repository
+// media type).
 const repositoryMediaType = "application/vnd.github.v3.repository+json"
 
 // teamRepoOp serves GET, PUT and DELETE
