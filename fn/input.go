@@ -71,9 +71,9 @@ const (
 // functionInput is the function's input as the function decodes it: the
 // fields of v1alpha1.Input, the input CRD's root type (package/input),
 // whose Kubernetes object metadata (metav1.TypeMeta, ObjectMeta) would
-// link apimachinery's meta/v1 and runtime into the function, ~2 MiB of its
-// resident memory (README, Tests and numbers). TestInputMatchesV1alpha1
-// holds the two to the same keys and the same decoding.
+// link apimachinery's meta/v1 and runtime into the function (docs/design.md,
+// "Composed objects are structured maps"). TestInputMatchesV1alpha1 holds
+// the two to the same keys and the same decoding.
 type functionInput struct {
 	APIVersion string `json:"apiVersion,omitempty"`
 	Kind       string `json:"kind,omitempty"`

@@ -12,7 +12,8 @@ import (
 // result.go, condition.go). That package is not imported: through
 // function-sdk-go/resource it links crossplane-runtime, controller-runtime's
 // client and client-go's scheme of 57 API groups, whose code and start-up
-// are most of the function's resident memory (README, Tests and numbers).
+// are most of the function's resident memory (docs/design.md, "Composed
+// objects are structured maps"; figures in docs/performance.md).
 
 // responseTTL is how long Crossplane may cache the response, function-sdk-go's
 // response.DefaultTTL.

@@ -38,8 +38,8 @@ const (
 // backstage/v1alpha1). Their objects are built as structpb documents, as
 // the AWS kinds are, not as the provider's Go types: those packages link
 // controller-runtime's client and client-go (their generated reference
-// resolvers), ~190 packages and ~15 MiB of resident memory in the function
-// (README, Tests and numbers). TestProviderTypes decodes every object
+// resolvers), a large share of the function's resident memory
+// (docs/design.md, "Composed objects are structured maps"). TestProviderTypes decodes every object
 // built here strictly into the provider's Go type and back, so a field name
 // or type the provider does not have fails the tests as it would fail the
 // build. The settings left at their defaults are written out, false, as

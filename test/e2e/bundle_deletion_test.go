@@ -303,7 +303,7 @@ func TestServiceBundleDeletionOrder(t *testing.T) {
 // the claim must have said it before: DeliveryReady carries Argo CD's
 // message, and DeletionProtected names the Application, Argo CD's condition
 // and the way out. The claim then stays, Deleting, with that message, until
-// the operator removes the finalizer (README, "Deletion and
+// the operator removes the finalizer (docs/operations.md, "Deletion and
 // decommission"); then everything goes.
 func TestServiceBundleDeletionArgoCDBlocked(t *testing.T) {
 	playsProvider(t)

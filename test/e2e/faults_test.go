@@ -15,7 +15,7 @@ import (
 	"github.com/paved-dev/paved/provider/test/ghstandin"
 )
 
-// Faults on the golden path (README, "Faults on the path"): how long each
+// Faults on the golden path (docs/servicebundle.md, "Faults on the path"): how long each
 // lasts at least. They are lengths of outages played, not assertions on
 // time.
 const (

@@ -162,7 +162,7 @@ func (m *milestones) get() times {
 	return t
 }
 
-// bundleConditions are the claim's conditions (README, "ServiceBundle").
+// bundleConditions are the claim's conditions (docs/servicebundle.md).
 var bundleConditions = []string{"RepositoryReady", "CatalogRegistered", "DatabaseReady", "BucketReady", "DeliveryReady"}
 
 // watch records, every 100 ms, when the Repository and the RepositoryFile
@@ -800,7 +800,7 @@ func (b *bundleRun) delete(ctx context.Context, t *testing.T) {
 		}
 	}
 
-	// The platform operator decommissions them (README, "Decommission"):
+	// The platform operator decommissions them (README and docs/operations.md, "Decommission"):
 	// deletion protection off, the bucket emptied; then everything goes.
 	u := &unstructured.Unstructured{}
 	u.SetAPIVersion(inst.APIVersion)

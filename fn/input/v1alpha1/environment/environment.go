@@ -2,8 +2,8 @@
 // input (v1alpha1.Input's environment, and an EnvironmentConfig's
 // data.paved): where and how paved creates resources. It is a package of
 // its own, without Kubernetes object metadata, so that the function can
-// decode it without linking apimachinery's meta/v1 and runtime (~2 MiB of
-// its resident memory: README, Tests and numbers); v1alpha1.Input, the
+// decode it without linking apimachinery's meta/v1 and runtime (docs/design.md,
+// "Composed objects are structured maps"); v1alpha1.Input, the
 // CRD's root, refers to it.
 // +kubebuilder:object:generate=true
 package environment
