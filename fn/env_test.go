@@ -145,7 +145,7 @@ func TestEnvironment(t *testing.T) {
 		},
 		"UnknownKey": {
 			data: `{"vpcID": "vpc-0a1b2c3d"}`,
-			want: `invalid platform environment for DatabaseClaim orders/orders-db: EnvironmentConfig "paved-environment" data.paved: cannot read settings (allowed keys: region, vpcId, subnetIds, allowedCidrs, kmsKeyId, instanceClasses, backupRetentionDays, connectionSecretNamespace, serviceBundle): unknown field "vpcID"`,
+			want: `invalid platform environment for DatabaseClaim orders/orders-db: EnvironmentConfig "paved-environment" data.paved: cannot read settings (allowed keys: region, vpcId, subnetIds, allowedCidrs, kmsKeyId, instanceClasses, backupRetentionDays, connectionSecretNamespace, awsProviderConfigRef, serviceBundle): unknown field "vpcID"`,
 		},
 	}
 	for name, tc := range bad {
@@ -187,8 +187,9 @@ func TestMySQL(t *testing.T) {
 
 func TestDeterministic(t *testing.T) {
 	for name, xr := range map[string]*fnv1.Resource{
-		"Database": xdatabase(`{"engine": "postgresql", "size": "large", "storageGB": 200}`),
-		"Bucket":   xbucket(`{"noncurrentVersionExpirationDays": 30}`),
+		"Database":         xdatabase(`{"engine": "postgresql", "size": "large", "storageGB": 200}`),
+		"Bucket":           xbucket(`{"noncurrentVersionExpirationDays": 30}`),
+		"NamespacedBucket": nsbucket(`{"noncurrentVersionExpirationDays": 30}`),
 	} {
 		t.Run(name, func(t *testing.T) {
 			var first []byte

@@ -13,6 +13,7 @@ import (
 
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/types/known/structpb"
+	"k8s.io/apimachinery/pkg/util/validation"
 	kjson "sigs.k8s.io/json"
 
 	"github.com/paved-dev/paved/fn/input/v1alpha1/environment"
@@ -29,6 +30,24 @@ const (
 	MaxBackupRetentionDays           = 35
 )
 
+// The provider config of namespaced managed resources when the platform
+// names none: provider-aws's own default (its namespaced CRDs default
+// spec.providerConfigRef to {kind: ClusterProviderConfig, name: default},
+// crossplane/apis v2.4.0 core/v2/resource_namespace.go).
+const (
+	DefaultProviderConfigKind = "ClusterProviderConfig"
+	DefaultProviderConfigName = "default"
+)
+
+// ProviderConfigKinds are the kinds a namespaced managed resource's
+// providerConfigRef may name: a ProviderConfig in the resource's namespace
+// or a cluster-wide ClusterProviderConfig.
+var ProviderConfigKinds = []string{"ClusterProviderConfig", "ProviderConfig"}
+
+// ProviderConfigRef names the provider config of namespaced managed
+// resources.
+type ProviderConfigRef struct{ Kind, Name string }
+
 // DataKey is the key under an EnvironmentConfig's data that holds paved's
 // settings, so one EnvironmentConfig can serve several functions.
 const DataKey = "paved"
@@ -44,6 +63,9 @@ type Environment struct {
 	InstanceClasses           map[string]string
 	BackupRetentionDays       int64
 	ConnectionSecretNamespace string
+	// AWSProviderConfigRef is the provider config of the provider-aws
+	// managed resources of namespaced composites.
+	AWSProviderConfigRef ProviderConfigRef
 
 	// ServiceBundle is the ServiceBundle's section (see servicebundle.go).
 	ServiceBundle ServiceBundle
@@ -72,6 +94,7 @@ func (e *Environment) Source(jsonName string) string {
 func Resolve(in environment.Environment, ecName string, ec *structpb.Struct) (*Environment, error) {
 	e := &Environment{
 		ConnectionSecretNamespace: DefaultConnectionSecretNamespace,
+		AWSProviderConfigRef:      ProviderConfigRef{Kind: DefaultProviderConfigKind, Name: DefaultProviderConfigName},
 		BackupRetentionDays:       DefaultBackupRetentionDays,
 		ServiceBundle:             defaultServiceBundle(),
 		source:                    map[string]string{},
@@ -102,7 +125,7 @@ func (e *Environment) ValidateAWS() error {
 
 func decode(s *structpb.Struct) (environment.Environment, error) {
 	var out environment.Environment
-	err := decodeStrict(structpb.NewStructValue(s), &out, "region, vpcId, subnetIds, allowedCidrs, kmsKeyId, instanceClasses, backupRetentionDays, connectionSecretNamespace, serviceBundle")
+	err := decodeStrict(structpb.NewStructValue(s), &out, "region, vpcId, subnetIds, allowedCidrs, kmsKeyId, instanceClasses, backupRetentionDays, connectionSecretNamespace, awsProviderConfigRef, serviceBundle")
 	return out, err
 }
 
@@ -164,6 +187,16 @@ func (e *Environment) apply(src environment.Environment, prefix string) {
 		e.ConnectionSecretNamespace = src.ConnectionSecretNamespace
 		set("connectionSecretNamespace")
 	}
+	if r := src.AWSProviderConfigRef; r != nil {
+		if r.Kind != "" {
+			e.AWSProviderConfigRef.Kind = r.Kind
+			set(ProviderConfigKind)
+		}
+		if r.Name != "" {
+			e.AWSProviderConfigRef.Name = r.Name
+			set(ProviderConfigName)
+		}
+	}
 	e.applyServiceBundle(src.ServiceBundle, set)
 }
 
@@ -216,6 +249,12 @@ func (e *Environment) validate() error {
 	}
 	if !reNamespace.MatchString(e.ConnectionSecretNamespace) {
 		errs.Add(field.Invalid(e.Source("connectionSecretNamespace"), e.ConnectionSecretNamespace, "a Kubernetes namespace name"))
+	}
+	if !contains(ProviderConfigKinds, e.AWSProviderConfigRef.Kind) {
+		errs.Add(field.OneOf(e.Source(ProviderConfigKind), e.AWSProviderConfigRef.Kind, ProviderConfigKinds...))
+	}
+	if len(validation.IsDNS1123Subdomain(e.AWSProviderConfigRef.Name)) > 0 {
+		errs.Add(field.Invalid(e.Source(ProviderConfigName), e.AWSProviderConfigRef.Name, "the name of a provider-aws ProviderConfig or ClusterProviderConfig"))
 	}
 	return errs.Err()
 }

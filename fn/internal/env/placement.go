@@ -13,6 +13,10 @@ const (
 	SubnetIDs                 = "subnetIds"
 	KMSKeyID                  = "kmsKeyId"
 	ConnectionSecretNamespace = "connectionSecretNamespace"
+	// The provider config of namespaced managed resources: another one
+	// may hold another AWS account's credentials.
+	ProviderConfigKind = "awsProviderConfigRef.kind"
+	ProviderConfigName = "awsProviderConfigRef.name"
 )
 
 // Placement returns the value of a placement setting (nil when unset).
@@ -34,6 +38,10 @@ func (e *Environment) Placement(setting string) []string {
 		return one(e.KMSKeyID)
 	case ConnectionSecretNamespace:
 		return one(e.ConnectionSecretNamespace)
+	case ProviderConfigKind:
+		return one(e.AWSProviderConfigRef.Kind)
+	case ProviderConfigName:
+		return one(e.AWSProviderConfigRef.Name)
 	}
 	return nil
 }
@@ -68,5 +76,9 @@ func (e *Environment) Pin(setting string, v []string, by string) {
 		e.KMSKeyID = first
 	case ConnectionSecretNamespace:
 		e.ConnectionSecretNamespace = first
+	case ProviderConfigKind:
+		e.AWSProviderConfigRef.Kind = first
+	case ProviderConfigName:
+		e.AWSProviderConfigRef.Name = first
 	}
 }

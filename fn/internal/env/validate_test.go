@@ -3,7 +3,11 @@ package env
 import (
 	"testing"
 
+	"github.com/crossplane/function-sdk-go/resource"
 	"github.com/google/go-cmp/cmp"
+	"google.golang.org/protobuf/types/known/structpb"
+
+	"github.com/paved-dev/paved/fn/input/v1alpha1/environment"
 )
 
 func TestCheckCIDR(t *testing.T) {
@@ -107,5 +111,53 @@ func TestCIDRs(t *testing.T) {
 	}
 	if diff := cmp.Diff([]string{"fd00:1::/64"}, v6); diff != "" {
 		t.Errorf("CIDRs() ipv6: -want, +got:\n%s", diff)
+	}
+}
+
+// The provider config of namespaced managed resources: provider-aws's
+// default, set field by field by the input and the EnvironmentConfig, and
+// refused unless it is a kind namespaced managed resources can name.
+func TestAWSProviderConfigRef(t *testing.T) {
+	ec := func(data string) *structpb.Struct {
+		return resource.MustStructJSON(`{"data": {"paved": ` + data + `}}`)
+	}
+	cases := map[string]struct {
+		reason string
+		in     *environment.ProviderConfigReference
+		ec     *structpb.Struct
+		want   ProviderConfigRef
+		err    string
+	}{
+		"Default": {reason: "Nothing set is provider-aws's own default.",
+			want: ProviderConfigRef{"ClusterProviderConfig", "default"}},
+		"Input": {reason: "The input names a ClusterProviderConfig.",
+			in: &environment.ProviderConfigReference{Name: "aws-prod"}, want: ProviderConfigRef{"ClusterProviderConfig", "aws-prod"}},
+		"EnvironmentConfigOverrides": {reason: "The EnvironmentConfig overrides the input field by field.",
+			in: &environment.ProviderConfigReference{Name: "aws-prod"}, ec: ec(`{"awsProviderConfigRef": {"kind": "ProviderConfig"}}`),
+			want: ProviderConfigRef{"ProviderConfig", "aws-prod"}},
+		"UnknownKind": {reason: "Only the kinds a namespaced managed resource can name.",
+			in: &environment.ProviderConfigReference{Kind: "Secret"}, want: ProviderConfigRef{"Secret", "default"},
+			err: `input environment.awsProviderConfigRef.kind: invalid value "Secret": allowed values are "ClusterProviderConfig", "ProviderConfig"`},
+		"BadName": {reason: "A name must be an object's name.",
+			ec: ec(`{"awsProviderConfigRef": {"name": "Prod Config"}}`), want: ProviderConfigRef{"ClusterProviderConfig", "Prod Config"},
+			err: `EnvironmentConfig "env" data.paved.awsProviderConfigRef.name: invalid value "Prod Config": the name of a provider-aws ProviderConfig or ClusterProviderConfig`},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			e, err := Resolve(environment.Environment{AWSProviderConfigRef: tc.in}, "env", tc.ec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tc.want, e.AWSProviderConfigRef); diff != "" {
+				t.Errorf("%s\n-want, +got:\n%s", tc.reason, diff)
+			}
+			got := ""
+			if err := e.ValidateAWS(); err != nil {
+				got = err.Error()
+			}
+			if got != tc.err {
+				t.Errorf("%s\nValidateAWS(): got %q, want %q", tc.reason, got, tc.err)
+			}
+		})
 	}
 }

@@ -49,12 +49,34 @@ type Environment struct {
 	// +optional
 	ConnectionSecretNamespace string `json:"connectionSecretNamespace,omitempty"`
 
+	// AWSProviderConfigRef is the provider-aws provider config of the
+	// managed resources that namespaced composites (Crossplane v2 Database
+	// and Bucket) compose: a ClusterProviderConfig, or a ProviderConfig,
+	// which each composite's namespace must then hold. Default the
+	// ClusterProviderConfig "default". Claims' resources use provider-aws's
+	// cluster-scoped ProviderConfig "default", as before.
+	// +optional
+	AWSProviderConfigRef *ProviderConfigReference `json:"awsProviderConfigRef,omitempty"`
+
 	// ServiceBundle is the ServiceBundle's section: where a new service's
 	// repository, catalog entry and delivery go. Only ServiceBundles read
 	// and validate it, so a bad setting here never refuses a DatabaseClaim
 	// or BucketClaim.
 	// +optional
 	ServiceBundle *ServiceBundleEnvironment `json:"serviceBundle,omitempty"`
+}
+
+// ProviderConfigReference names a provider config of namespaced managed
+// resources.
+type ProviderConfigReference struct {
+	// Kind is ClusterProviderConfig or ProviderConfig.
+	// +optional
+	// +kubebuilder:validation:Enum=ClusterProviderConfig;ProviderConfig
+	Kind string `json:"kind,omitempty"`
+
+	// Name of the provider config.
+	// +optional
+	Name string `json:"name,omitempty"`
 }
 
 // ServiceBundleEnvironment is where a ServiceBundle's repository, catalog
