@@ -189,9 +189,20 @@ func TestTextShortcut(t *testing.T) {
 	}
 }
 
+// TestCheckComposed: a provider-aws kind is checked in either scope: a
+// namespaced kind of provider-aws v2 (*.aws.m.upbound.io) by the rules of
+// its cluster-scoped kind.
 func TestCheckComposed(t *testing.T) {
+	for _, scope := range []string{"", "m."} {
+		t.Run("group *.aws."+scope+"upbound.io", func(t *testing.T) {
+			checkComposed(t, scope)
+		})
+	}
+}
+
+func checkComposed(t *testing.T, scope string) {
 	o := resource.MustStructJSON(`{
-		"apiVersion": "ec2.aws.upbound.io/v1beta1", "kind": "SecurityGroup",
+		"apiVersion": "ec2.aws.` + scope + `upbound.io/v1beta1", "kind": "SecurityGroup",
 		"metadata": {"name": "x-security-group"},
 		"spec": {"forProvider": {"name": "sg-x", "description": "it's", "tags": {"aws:k": "v", "ok": "a,b"}}}
 	}`)
@@ -211,11 +222,11 @@ func TestCheckComposed(t *testing.T) {
 		}
 	}
 
-	b := resource.MustStructJSON(`{"apiVersion": "s3.aws.upbound.io/v1beta1", "kind": "Bucket", "metadata": {"name": "Has.Dots"}}`)
+	b := resource.MustStructJSON(`{"apiVersion": "s3.aws.` + scope + `upbound.io/v1beta1", "kind": "Bucket", "metadata": {"name": "Has.Dots"}}`)
 	if errs := CheckComposed(b); len(errs) != 1 || !strings.Contains(errs[0].Error(), "metadata.annotations[crossplane.io/external-name]") {
 		t.Errorf("a Bucket without an external name is checked by its metadata.name: %v", errs)
 	}
-	b = resource.MustStructJSON(`{"apiVersion": "s3.aws.upbound.io/v1beta1", "kind": "Bucket", "metadata": {"name": "Has.Dots", "annotations": {"crossplane.io/external-name": "fine-name"}}}`)
+	b = resource.MustStructJSON(`{"apiVersion": "s3.aws.` + scope + `upbound.io/v1beta1", "kind": "Bucket", "metadata": {"name": "Has.Dots", "annotations": {"crossplane.io/external-name": "fine-name"}}}`)
 	if errs := CheckComposed(b); len(errs) != 0 {
 		t.Errorf("the external name annotation is the bucket name: %v", errs)
 	}

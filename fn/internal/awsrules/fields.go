@@ -62,8 +62,11 @@ var Fields = []Field{
 	{"s3.aws.upbound.io", "Bucket", nil, S3BucketName},
 }
 
-// FieldsOf returns the constrained fields of a kind.
+// FieldsOf returns the constrained fields of a kind, of either scope: a
+// namespaced kind of provider-aws v2 (group *.aws.m.upbound.io) has the
+// fields of its cluster-scoped kind, and AWS the same rules for them.
 func FieldsOf(group, kind string) []Field {
+	group = ClusterGroup(group)
 	var fs []Field
 	for _, f := range Fields {
 		if f.Group == group && f.Kind == kind {
@@ -71,6 +74,17 @@ func FieldsOf(group, kind string) []Field {
 		}
 	}
 	return fs
+}
+
+// ClusterGroup is the group of the cluster-scoped kinds of a provider-aws
+// group: s3.aws.upbound.io for the namespaced s3.aws.m.upbound.io of
+// provider-aws v2 (provider-upjet-aws v2.6.0 package/crds), the group
+// itself otherwise.
+func ClusterGroup(group string) string {
+	if g, ok := strings.CutSuffix(group, ".aws.m.upbound.io"); ok {
+		return g + ".aws.upbound.io"
+	}
+	return group
 }
 
 // ExternalName returns the external name of a managed resource: its
@@ -93,6 +107,7 @@ func CheckComposed(o *structpb.Struct) field.List {
 	kind, _ := pb.String(o, "kind")
 	name, _ := pb.String(o, "metadata", "name")
 	group, _, _ := strings.Cut(apiVersion, "/")
+	group = ClusterGroup(group)
 	// The path of an error is written only for an error: every resource
 	// paved composes is checked, on every composition.
 	at := func(path string) string { return fmt.Sprintf("%s %s: %s", kind, name, path) }

@@ -42,6 +42,11 @@ type Composite struct {
 	Name       string
 	// UID is the composite's metadata.uid, assigned by the API server.
 	UID string
+	// Namespace is the metadata.namespace of a namespaced composite
+	// (Crossplane v2, apiextensions.crossplane.io/v2 scope Namespaced), ""
+	// for a legacy cluster-scoped one. It decides the dialect of what is
+	// composed (see Namespaced and dialect.go).
+	Namespace string
 
 	// ClaimAPIVersion, ClaimKind, ClaimName and ClaimNamespace identify
 	// the claim, if any.
@@ -92,11 +97,17 @@ func (c *Composite) Spec() *structpb.Struct {
 	return &structpb.Struct{}
 }
 
+// Namespaced reports whether the composite is a namespaced one (Crossplane
+// v2): what it composes lives in its namespace, as provider-aws's
+// namespaced kinds (see dialect.go).
+func (c *Composite) Namespaced() bool { return c.Namespace != "" }
+
 // Subject names what the user created: the claim if there is one, the
-// composite otherwise, e.g. "DatabaseClaim orders/orders-db".
+// composite otherwise, e.g. "DatabaseClaim orders/orders-db" or, for a
+// namespaced composite, "Database team-orders/orders-db".
 func (c *Composite) Subject() string {
 	if c.ClaimName == "" {
-		return c.Kind + " " + c.Name
+		return c.Kind + " " + c.Owner()
 	}
 	kind := c.ClaimKind
 	if kind == "" {
@@ -106,10 +117,13 @@ func (c *Composite) Subject() string {
 }
 
 // Owner is who a composed resource belongs to: the claim if there is one,
-// the composite otherwise.
+// the composite otherwise (namespace/name for a namespaced one).
 func (c *Composite) Owner() string {
-	if c.ClaimName != "" {
+	switch {
+	case c.ClaimName != "":
 		return c.ClaimNamespace + "/" + c.ClaimName
+	case c.Namespaced():
+		return c.Namespace + "/" + c.Name
 	}
 	return c.Name
 }
@@ -132,6 +146,14 @@ func ObservedComposite(req *fnv1.RunFunctionRequest) (*Composite, error) {
 	if c.UID == "" {
 		return nil, fmt.Errorf("observed composite resource %s %s has no metadata.uid: paved derives the names of cloud resources from it, so that nobody can choose them", c.Kind, c.Name)
 	}
+	// A namespaced composite is what its author created: it has no claim,
+	// and what its spec or labels say of one is the author's word, never
+	// read (a claim label would put another namespace's claim on what it
+	// composes).
+	c.Namespace, _ = pb.String(o, "metadata", "namespace")
+	if c.Namespaced() {
+		return c, nil
+	}
 	// Legacy composites record their claim in spec.claimRef; Crossplane also
 	// labels them with the claim's name and namespace.
 	c.ClaimAPIVersion, _ = pb.String(o, "spec", "claimRef", "apiVersion")
@@ -153,6 +175,7 @@ type Objects struct {
 	ready       []Readiness
 	protections []protection
 	nested      []string // names of composites whose DeletionProtected is repeated (ReportNested)
+	dialect     []string // what a namespaced composite cannot compose (CheckDialect)
 }
 
 // Set is the desired composed resources of one composite.
@@ -176,6 +199,13 @@ type Set struct {
 	// shared are the labels every composed resource has but its name
 	// (labels), made once: the objects share the values.
 	shared pb.Fields
+	// For a namespaced composite (dialect.go): its namespace, the
+	// providerConfigRef of its managed resources and the name of the
+	// Secret its connection details are composed as ("" for none), made
+	// once.
+	namespace        *structpb.Value
+	providerConfig   *structpb.Value
+	connectionSecret string
 }
 
 // NewSet starts the desired resources of xr for the composer of component
@@ -253,6 +283,9 @@ func (s *Set) Tags() *structpb.Value {
 	}
 	if s.xr.ClaimName != "" {
 		t["paved.dev/claim"] = pb.Str(awsrules.TagValue.Text(s.xr.Owner()))
+	}
+	if s.xr.Namespaced() {
+		t["paved.dev/namespace"] = pb.Str(awsrules.TagValue.Text(s.xr.Namespace))
 	}
 	return pb.Obj(t)
 }
@@ -368,6 +401,9 @@ func (s *Set) add(name string, obj *structpb.Struct) { s.addReady(name, obj, nil
 // addReady adds obj as the composed resource called name. Its readiness
 // follows its observed Ready condition, or ready when that is not nil.
 func (s *Set) addReady(name string, obj *structpb.Struct, ready Readiness) {
+	if s.xr.Namespaced() {
+		s.namespaced(name, obj)
+	}
 	r := fnv1.Ready_READY_FALSE
 	switch obs := s.observed[name].GetResource(); {
 	case ready != nil && obs != nil:
@@ -489,8 +525,9 @@ type Status struct {
 	Conditions []*fnv1.Condition
 }
 
-// WriteStatus writes status fields, connection details and the composer's
-// condition to rsp. The condition is, in this order of precedence:
+// WriteStatus writes status fields, connection details (for a namespaced
+// composite, as the Secret of ComposeConnectionSecret, if any) and the
+// composer's condition to rsp. The condition is, in this order of precedence:
 //   - False with reason SyncFailed when the provider could not apply a
 //     composed resource (Synced=False), with the provider's message: what is
 //     in the cloud is not what was asked for, even if it is Ready;
@@ -524,7 +561,14 @@ func (s *Set) WriteStatus(rsp *fnv1.RunFunctionResponse, st Status) {
 	for _, k := range keys {
 		pb.Set(dc.GetResource(), st.Fields[k], "status", k)
 	}
-	if len(st.ConnectionDetails) > 0 {
+	switch {
+	case s.xr.Namespaced():
+		// Crossplane ignores a namespaced composite's connection details:
+		// they are composed as a Secret, if at all (dialect.go).
+		if s.connectionSecret != "" {
+			s.writeConnectionSecret(rsp, st.ConnectionDetails)
+		}
+	case len(st.ConnectionDetails) > 0:
 		if dc.ConnectionDetails == nil {
 			dc.ConnectionDetails = make(map[string][]byte, len(st.ConnectionDetails))
 		}

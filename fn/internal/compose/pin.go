@@ -72,7 +72,15 @@ func DescribeDrifts(ds []Drift) string {
 // environment that leaves a setting empty (a KMS key: the AWS managed key)
 // states nothing, so what exists, e.g. the key ARN provider-aws
 // late-initialised, is kept without a Drift.
+//
+// For a namespaced composite, the provider config of its managed resources
+// is a placement setting too (providerConfigPins), and the set composes
+// them with the returned environment's.
 func (s *Set) Pin(e *env.Environment, pins []Pin) (*env.Environment, []Drift) {
+	if s.xr.Namespaced() {
+		pins = providerConfigPins(pins)
+		defer func() { s.useProviderConfig(e.AWSProviderConfigRef) }()
+	}
 	var done []string
 	copied := false
 	for _, p := range pins {
@@ -82,6 +90,9 @@ func (s *Set) Pin(e *env.Environment, pins []Pin) (*env.Environment, []Drift) {
 		}
 		var got []string
 		for _, path := range p.Paths {
+			if s.xr.Namespaced() {
+				path = NamespacedPath(obs, path)
+			}
 			if got = lookup(obs, path); len(got) > 0 {
 				break
 			}

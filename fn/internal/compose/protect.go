@@ -85,8 +85,13 @@ type Blocker func(observed *structpb.Struct) string
 // the composed resource named by exists: it composes one Usage per
 // resource in of, by exact reference to both objects (their names come
 // from this composer, so no selector is needed). A cluster-scoped by gets
-// ClusterUsages; a namespaced by (an Argo CD Application) gets namespaced
-// Usages in its own namespace, which may keep cluster-scoped resources.
+// ClusterUsages; a namespaced by (an Argo CD Application, or what a
+// namespaced composite composes: see dialect.go) gets namespaced Usages in
+// its own namespace, which may keep cluster-scoped resources. A namespaced
+// composite cannot compose a ClusterUsage: Crossplane refuses its
+// cluster-scoped composed resources (crossplane v2.4.0
+// internal/controller/apiextensions/composite/composition_functions.go,
+// errFmtNamespacedXRClusterResource).
 // Crossplane labels each protected resource crossplane.io/in-use and its
 // validating webhook denies deleting it while the Usage exists; a
 // composed Usage that is deleted keeps its finalizer until by is gone,
@@ -227,6 +232,11 @@ func (s *Set) deletionCondition() *fnv1.Condition {
 	if len(s.objects.protections) == 0 && len(s.objects.nested) == 0 {
 		return nil
 	}
+	// What the user deletes: the claim, or a namespaced composite itself.
+	deleting := "deleting this claim"
+	if s.xr.Namespaced() {
+		deleting = "deleting this " + s.xr.Kind
+	}
 	var held, pending []string
 	for _, p := range s.objects.protections {
 		kept := make([]string, 0, len(p.of))
@@ -239,8 +249,8 @@ func (s *Set) deletionCondition() *fnv1.Condition {
 				why += " (now " + b + ")"
 			}
 		}
-		held = append(held, fmt.Sprintf("deleting this claim waits for %s, which %s; until it is gone, %ss keep %s",
-			s.describeObject(p.by), why, p.usageKind, strings.Join(kept, ", ")))
+		held = append(held, fmt.Sprintf("%s waits for %s, which %s; until it is gone, %ss keep %s",
+			deleting, s.describeObject(p.by), why, p.usageKind, strings.Join(kept, ", ")))
 		for _, u := range p.uses {
 			if status, _, ok := s.condition(u); !ok || status != "True" {
 				pending = append(pending, u)
@@ -251,11 +261,11 @@ func (s *Set) deletionCondition() *fnv1.Condition {
 		d := s.describeObject(n)
 		c, ok := pb.ConditionOf(s.observed[n].GetResource(), DeletionConditionType)
 		if !ok {
-			held = append(held, "deleting this claim waits for "+d)
+			held = append(held, deleting+" waits for "+d)
 			pending = append(pending, d)
 			continue
 		}
-		held = append(held, fmt.Sprintf("deleting this claim waits for %s, whose %s says: %s", d, DeletionConditionType, strings.TrimSuffix(c.Message, decommissionHint)))
+		held = append(held, fmt.Sprintf("%s waits for %s, whose %s says: %s", deleting, d, DeletionConditionType, strings.TrimSuffix(c.Message, decommissionHint)))
 		if c.Status != "True" {
 			pending = append(pending, d)
 		}
