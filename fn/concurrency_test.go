@@ -19,7 +19,11 @@ import (
 func TestConcurrentRequests(t *testing.T) {
 	var reqs []*requestAndAnswer
 	for _, k := range Kinds {
-		for _, r := range firstReconciles(k, 5) {
+		rs := firstReconciles(k, 5)
+		if k.Namespaced != "" {
+			rs = append(rs, namespacedFirstReconciles(k, 5)...)
+		}
+		for _, r := range rs {
 			want, err := New(logging.NewNopLogger()).RunFunction(context.Background(), r)
 			if err != nil {
 				t.Fatal(err)

@@ -16,8 +16,18 @@ import (
 	"github.com/paved-dev/paved/fn/internal/env"
 )
 
-// Group of paved's composite resources.
+// Group of paved's legacy composite resources and their claims.
 const Group = "platform.paved.dev"
+
+// NamespacedGroup of paved's namespaced composite resources (Crossplane v2,
+// apiextensions.crossplane.io/v2 XRDs of scope Namespaced). It is not
+// Group: the legacy ServiceBundle claim is already platform.paved.dev
+// ServiceBundle, so a namespaced ServiceBundle needs another group, and
+// every namespaced kind shares this one.
+const NamespacedGroup = "paved.dev"
+
+// Version of paved's composite resources in either group.
+const Version = "v1alpha1"
 
 // EnvironmentRequirement is the name under which the function requires the
 // EnvironmentConfig named in its input.
@@ -67,8 +77,10 @@ type Composer interface {
 type Function struct {
 	fnv1.UnimplementedFunctionRunnerServiceServer
 
-	log       logging.Logger
-	composers map[string]Composer
+	log logging.Logger
+	// composers by the apiVersion and kind of what they compose (see
+	// composerKey).
+	composers map[string]registered
 
 	// What a request's input and EnvironmentConfig decode and resolve to,
 	// by the digest of their bytes: a pure function of its key, so it
@@ -81,11 +93,25 @@ type Function struct {
 	environments memo[resolved]
 }
 
-// New returns function-paved with a composer for every paved kind.
+// registered is a composer and the dialect of the kind it is registered
+// for.
+type registered struct {
+	Composer
+	namespaced bool
+}
+
+// composerKey is the key of f.composers: apiVersion and kind.
+func composerKey(apiVersion, kind string) string { return apiVersion + " " + kind }
+
+// New returns function-paved with a composer for every paved kind, the
+// same one for a kind's legacy and namespaced composites.
 func New(log logging.Logger) *Function {
-	f := &Function{log: log, composers: make(map[string]Composer, len(Kinds))}
+	f := &Function{log: log, composers: make(map[string]registered, 2*len(Kinds))}
 	for _, k := range Kinds {
-		f.composers[k.Composite] = k.Composer
+		f.composers[composerKey(Group+"/"+Version, k.Composite)] = registered{Composer: k.Composer}
+		if k.Namespaced != "" {
+			f.composers[composerKey(NamespacedGroup+"/"+Version, k.Namespaced)] = registered{Composer: k.Composer, namespaced: true}
+		}
 	}
 	return f
 }
@@ -105,11 +131,24 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 		fatalResult(rsp, err)
 		return rsp, nil
 	}
-	c, ok := f.composers[xr.Kind]
-	if !ok || xr.APIVersion != Group+"/v1alpha1" {
-		fatalResult(rsp, fmt.Errorf("function-paved cannot compose %s %s: it composes %s/v1alpha1 %s", xr.APIVersion, xr.Kind, Group, kindNames()))
+	key := composerKey(xr.APIVersion, xr.Kind)
+	r, ok := f.composers[key]
+	if !ok {
+		fatalResult(rsp, fmt.Errorf("function-paved cannot compose %s %s: it composes %s", xr.APIVersion, xr.Kind, kindNames()))
 		return rsp, nil
 	}
+	// The dialect follows the composite's scope, which its group decides:
+	// Crossplane never sends a namespaced composite without a namespace,
+	// nor a legacy one with one.
+	if r.namespaced != xr.Namespaced() {
+		why := "a legacy composite is cluster-scoped and has no metadata.namespace"
+		if r.namespaced {
+			why = "a namespaced composite has a metadata.namespace"
+		}
+		fatalResult(rsp, fmt.Errorf("function-paved cannot compose %s %s: %s", xr.APIVersion, xr.Kind, why))
+		return rsp, nil
+	}
+	c := r.Composer
 	log := f.log.WithValues("xr-kind", xr.Kind, "xr-name", xr.Name, "tag", req.GetMeta().GetTag())
 
 	ec, ok := environmentConfig(req, rsp, in.EnvironmentConfigName)
@@ -120,7 +159,7 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 	}
 	set := compose.NewSet(req, xr, c.Component())
 	envKey := environmentKey(inKey, ec)
-	e, err := f.environment(envKey, in, ec, xr.Kind)
+	e, err := f.environment(envKey, in, ec, key)
 	if err == nil {
 		var fetched bool
 		if fetched, err = require(c, xr, e, set, req, rsp); err == nil && !fetched {
@@ -200,13 +239,17 @@ func (e *internalError) Error() string { return e.err.Error() }
 func (e *internalError) Unwrap() error { return e.err }
 
 // composeChecked has c compose the composite and refuses, as paved's bug,
-// values AWS would refuse.
+// values AWS would refuse and, for a namespaced composite, objects
+// Crossplane would refuse.
 func composeChecked(c Composer, xr *compose.Composite, e *env.Environment, s *compose.Set) error {
 	if err := c.Compose(xr, e, s); err != nil {
 		return err
 	}
 	if err := s.Objects().CheckAWSRules(); err != nil {
 		return &internalError{fmt.Errorf("function-paved composed values that AWS would refuse (a bug in paved; nothing was applied): %w", err)}
+	}
+	if err := s.Objects().CheckDialect(); err != nil {
+		return &internalError{fmt.Errorf("function-paved composed what Crossplane would refuse (a bug in paved; nothing was applied): %w", err)}
 	}
 	return nil
 }

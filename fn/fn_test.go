@@ -44,6 +44,23 @@ func xbucket(spec string) *fnv1.Resource {
 	return xr("XBucket", "BucketClaim", "orders-assets", spec)
 }
 
+// nsbucket is a namespaced Bucket (Crossplane v2) in team-orders.
+func nsbucket(spec string) *fnv1.Resource {
+	return nsxr("Bucket", "orders-assets", spec)
+}
+
+// nsxr is a namespaced composite of kind in team-orders, as its team wrote
+// it with the uid the API server gave it.
+func nsxr(kind, name, spec string) *fnv1.Resource {
+	o := resource.MustStructJSON(`{
+		"apiVersion": "paved.dev/v1alpha1",
+		"kind": "` + kind + `",
+		"metadata": {"name": "` + name + `", "namespace": "team-orders", "uid": "` + testUID + `"}
+	}`)
+	o.Fields["spec"] = structpb.NewStructValue(resource.MustStructJSON(spec))
+	return &fnv1.Resource{Resource: o}
+}
+
 func xr(kind, claimKind, claim, spec string) *fnv1.Resource {
 	o := resource.MustStructJSON(`{
 		"apiVersion": "platform.paved.dev/v1alpha1",
@@ -594,7 +611,34 @@ func TestRunFunctionRejectsBadInput(t *testing.T) {
 		"UnknownKind": {
 			req: runReq(input, &fnv1.State{Composite: &fnv1.Resource{Resource: resource.MustStructJSON(
 				`{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XQueue", "metadata": {"name": "q", "uid": "u"}, "spec": {}}`)}}),
-			want: "function-paved cannot compose platform.paved.dev/v1alpha1 XQueue: it composes platform.paved.dev/v1alpha1 XDatabase, XBucket and XServiceBundle",
+			want: "function-paved cannot compose platform.paved.dev/v1alpha1 XQueue: it composes platform.paved.dev/v1alpha1 XDatabase, XBucket and XServiceBundle, and namespaced paved.dev/v1alpha1 Bucket",
+		},
+		"LegacyKindInNamespacedGroup": {
+			req: runReq(input, &fnv1.State{Composite: &fnv1.Resource{Resource: resource.MustStructJSON(
+				`{"apiVersion": "paved.dev/v1alpha1", "kind": "XBucket", "metadata": {"name": "q", "namespace": "team-orders", "uid": "u"}, "spec": {}}`)}}),
+			want: "function-paved cannot compose paved.dev/v1alpha1 XBucket: it composes platform.paved.dev/v1alpha1 XDatabase, XBucket and XServiceBundle, and namespaced paved.dev/v1alpha1 Bucket",
+		},
+		"NamespacedWithoutNamespace": {
+			req: runReq(input, &fnv1.State{Composite: &fnv1.Resource{Resource: resource.MustStructJSON(
+				`{"apiVersion": "paved.dev/v1alpha1", "kind": "Bucket", "metadata": {"name": "q", "uid": "u"}, "spec": {}}`)}}),
+			want: "function-paved cannot compose paved.dev/v1alpha1 Bucket: a namespaced composite has a metadata.namespace",
+		},
+		"LegacyWithNamespace": {
+			req: runReq(input, &fnv1.State{Composite: &fnv1.Resource{Resource: resource.MustStructJSON(
+				`{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XBucket", "metadata": {"name": "q", "namespace": "team-orders", "uid": "u"}, "spec": {}}`)}}),
+			want: "function-paved cannot compose platform.paved.dev/v1alpha1 XBucket: a legacy composite is cluster-scoped and has no metadata.namespace",
+		},
+		"NamespacedPublicBucket": {
+			req:  runReq(input, &fnv1.State{Composite: nsbucket(`{"publicAccess": true}`)}),
+			want: `invalid Bucket team-orders/orders-assets: spec.publicAccess: invalid value true: only false is allowed: paved buckets always block public access`,
+		},
+		"NamespacedSecretName": {
+			req:  runReq(input, &fnv1.State{Composite: nsbucket(`{"writeConnectionSecretToRef": {"name": "../kube-system"}}`)}),
+			want: `invalid Bucket team-orders/orders-assets: spec.writeConnectionSecretToRef.name: invalid value "../kube-system": the name of a Secret in the composite's namespace (lower-case letters, digits, '-' and '.')`,
+		},
+		"NamespacedProviderConfig": {
+			req:  runReq(withEnv(`{"region": "eu-west-1", "awsProviderConfigRef": {"kind": "Secret"}}`), &fnv1.State{Composite: nsbucket(`{}`)}),
+			want: `invalid platform environment for Bucket team-orders/orders-assets: input environment.awsProviderConfigRef.kind: invalid value "Secret": allowed values are "ClusterProviderConfig", "ProviderConfig"`,
 		},
 		"UnknownInputField": {
 			req:  runReq(strings.Replace(input, `"environment"`, `"enviroment"`, 1), &fnv1.State{Composite: xbucket(`{}`)}),                                                             //nolint:misspell // the misspelt key is the test's input
@@ -622,9 +666,10 @@ func TestRunFunctionRejectsBadInput(t *testing.T) {
 				t.Fatalf("RunFunction(...): unexpected error: %v", err)
 			}
 			want := fatal(tc.want)
-			cond := map[string]string{"XDatabase": "DatabaseReady", "XBucket": "BucketReady"}[tc.req.GetObserved().GetComposite().GetResource().GetFields()["kind"].GetStringValue()]
+			cond := map[string]string{"XDatabase": "DatabaseReady", "XBucket": "BucketReady", "Bucket": "BucketReady"}[tc.req.GetObserved().GetComposite().GetResource().GetFields()["kind"].GetStringValue()]
 			switch {
-			case cond == "", strings.HasPrefix(tc.want, "observed composite"), strings.HasPrefix(tc.want, "cannot read function input"):
+			case cond == "", strings.HasPrefix(tc.want, "observed composite"), strings.HasPrefix(tc.want, "cannot read function input"),
+				strings.HasPrefix(tc.want, "function-paved cannot compose"):
 			case strings.HasPrefix(tc.want, "invalid platform environment"):
 				want = refused(cond, "InvalidEnvironment", tc.want)
 			default:

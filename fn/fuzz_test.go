@@ -2,6 +2,7 @@ package fn
 
 import (
 	"context"
+	"fmt"
 	"net/netip"
 	"strings"
 	"testing"
@@ -16,6 +17,7 @@ import (
 	"github.com/paved-dev/paved/fn/database"
 	"github.com/paved-dev/paved/fn/internal/compose"
 	"github.com/paved-dev/paved/fn/internal/env"
+	"github.com/paved-dev/paved/fn/internal/naming"
 	"github.com/paved-dev/paved/fn/internal/pb"
 )
 
@@ -41,11 +43,16 @@ func FuzzRunFunction(f *testing.F) {
 		`{"region": "us-east-1", "kmsKeyId": "arn:aws:kms:eu-west-1:111122223333:key/mrk-1234abcd12ab34cd56ef1234567890ab"}`,
 	}
 	cidrSeeds := []string{"10.20.0.0/16", "10.0.0.0/7", "fd00::/8,192.168.0.0/24", "0.0.0.0/0", "11.0.0.0/8,172.16.0.0/11"}
-	// Every registered kind's example, from a claim, so that a new kind is
-	// fuzzed too.
-	var kindSeeds []string
+	// Every registered kind's example, from a claim and, for a kind that
+	// has one, as a namespaced composite, so that a new kind is fuzzed too.
+	var kindSeeds, kindNames []string
 	for _, k := range Kinds {
 		kindSeeds = append(kindSeeds, `{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "`+k.Composite+`", "metadata": {"name": "example", "uid": "u-`+k.Composite+`", "labels": {"crossplane.io/claim-name": "example", "crossplane.io/claim-namespace": "team-orders"}}, "spec": `+k.Example+`}`)
+		kindNames = append(kindNames, k.Composite)
+		if k.Namespaced != "" {
+			kindSeeds = append(kindSeeds, `{"apiVersion": "paved.dev/v1alpha1", "kind": "`+k.Namespaced+`", "metadata": {"name": "example", "namespace": "team-orders", "uid": "u-`+k.Namespaced+`"}, "spec": `+k.Example+`}`)
+			kindNames = append(kindNames, k.Namespaced)
+		}
 	}
 	for _, seed := range append(kindSeeds,
 		`{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XDatabase", "metadata": {"name": "a", "uid": "u1"}, "spec": {"engine": "postgresql", "size": "small"}}`,
@@ -61,6 +68,13 @@ func FuzzRunFunction(f *testing.F) {
 		`{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XDatabase", "metadata": {"name": "orders-api-x7k2p-database", "uid": "u9", "labels": {"crossplane.io/claim-name": "orders-api", "crossplane.io/claim-namespace": "team-orders"}}, "spec": {"engine": "postgresql", "size": "small", "claimRef": {"apiVersion": "platform.paved.dev/v1alpha1", "kind": "ServiceBundle", "name": "orders-api", "namespace": "team-orders"}, "writeConnectionSecretToRef": {"name": "orders-api-database", "namespace": "team-orders"}}}`,
 		`{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XBucket", "metadata": {"name": "orders-api-x7k2p-bucket", "uid": "u10"}, "spec": {"claimRef": {"apiVersion": "platform.paved.dev/v1alpha1", "kind": "ServiceBundle", "name": "orders-api", "namespace": "team-orders"}, "writeConnectionSecretToRef": {"name": "orders-api-bucket", "namespace": "team-orders"}}}`,
 		`{"kind": 3, "spec": null}`,
+		// Namespaced composites whose authors claim another namespace's
+		// claim, name a Secret elsewhere, or leave the namespace out.
+		`{"apiVersion": "paved.dev/v1alpha1", "kind": "Bucket", "metadata": {"name": "orders", "namespace": "team-orders", "uid": "u11", "labels": {"crossplane.io/claim-name": "payments", "crossplane.io/claim-namespace": "team-payments"}}, "spec": {"claimRef": {"name": "payments", "namespace": "team-payments"}}}`,
+		`{"apiVersion": "paved.dev/v1alpha1", "kind": "Bucket", "metadata": {"name": "orders", "namespace": "team-orders", "uid": "u12"}, "spec": {"writeConnectionSecretToRef": {"name": "orders-s3", "namespace": "kube-system"}}}`,
+		`{"apiVersion": "paved.dev/v1alpha1", "kind": "Bucket", "metadata": {"name": "orders", "namespace": "team-orders", "uid": "u13"}, "spec": {"writeConnectionSecretToRef": {"name": "../x"}}}`,
+		`{"apiVersion": "paved.dev/v1alpha1", "kind": "Bucket", "metadata": {"name": "orders", "uid": "u14"}, "spec": {}}`,
+		`{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XBucket", "metadata": {"name": "orders", "namespace": "team-orders", "uid": "u15"}, "spec": {}}`,
 	) {
 		for _, o := range observedSeeds {
 			f.Add(seed, cidrSeeds[0], o, "team-mallory")
@@ -85,7 +99,7 @@ func FuzzRunFunction(f *testing.F) {
 		// What a ServiceBundle requires (its Applications) is fetched.
 		rsp, err := fn.RunFunction(context.Background(), runReq(bundleInput, &fnv1.State{Composite: &fnv1.Resource{Resource: xr}}))
 		if err != nil || len(rsp.GetResults()) > 0 || len(rsp.GetDesired().GetResources()) == 0 {
-			f.Fatalf("the example of %s must compose: error %v, results %v, %d resources", Kinds[i].Composite, err, rsp.GetResults(), len(rsp.GetDesired().GetResources()))
+			f.Fatalf("the example of %s must compose: error %v, results %v, %d resources", kindNames[i], err, rsp.GetResults(), len(rsp.GetDesired().GetResources()))
 		}
 	}
 
@@ -130,10 +144,16 @@ func FuzzRunFunction(f *testing.F) {
 		}
 		// What protects a database's or bucket's dependents; a
 		// ServiceBundle's own invariants are FuzzServiceBundle's.
-		if k, _ := pb.String(xr, "kind"); k == database.Kind || k == bucket.Kind {
+		if k, _ := pb.String(xr, "kind"); k == database.Kind || k == bucket.Kind || k == bucket.NamespacedKind {
 			checkProtected(t, rsp.GetDesired().GetResources())
 			if !fatal {
 				checkOtherTenant(t, fn, req, rsp, otherNamespace)
+			}
+		}
+		// A namespaced composite composes into its namespace only.
+		if ns, _ := pb.String(xr, "metadata", "namespace"); ns != "" {
+			for _, e := range checkNamespaced(rsp, ns) {
+				t.Error(e)
 			}
 		}
 		for name, r := range rsp.GetDesired().GetResources() {
@@ -216,8 +236,10 @@ func checkTLSBound(t *testing.T, rsp *fnv1.RunFunctionResponse, instance *struct
 }
 
 // checkProtected fails unless every composed resource other than the
-// database or bucket itself is the "of" of a ClusterUsage "by" the
-// composed Instance or Bucket, both referenced by their exact names.
+// database or bucket itself (and a namespaced composite's connection
+// Secret) is the "of" of a ClusterUsage, or a namespaced composite's
+// Usage, "by" the composed Instance or Bucket, both referenced by their
+// exact names.
 func checkProtected(t *testing.T, desired map[string]*fnv1.Resource) {
 	t.Helper()
 	type ref struct{ apiVersion, kind, name string }
@@ -236,16 +258,19 @@ func checkProtected(t *testing.T, desired map[string]*fnv1.Resource) {
 	for _, r := range desired {
 		o := r.GetResource()
 		switch id := refOf(o); id.kind {
-		case "ClusterUsage":
+		case "ClusterUsage", "Usage":
 			if id.apiVersion != "protection.crossplane.io/v1beta1" {
-				t.Errorf("ClusterUsage %s: apiVersion %q", id.name, id.apiVersion)
+				t.Errorf("%s %s: apiVersion %q", id.kind, id.name, id.apiVersion)
 			}
 			if replay, _ := pb.Bool(o, "spec", "replayDeletion"); !replay {
-				t.Errorf("ClusterUsage %s: spec.replayDeletion is not true", id.name)
+				t.Errorf("%s %s: spec.replayDeletion is not true", id.kind, id.name)
 			}
 			kept[refOf(o, "spec", "of")] = refOf(o, "spec", "by")
 		case "Instance", "Bucket":
 			user = &id
+		case "Secret":
+			// A namespaced composite's connection details: nothing the
+			// cloud resources depend on.
 		default:
 			dependents = append(dependents, id)
 		}
@@ -256,7 +281,7 @@ func checkProtected(t *testing.T, desired map[string]*fnv1.Resource) {
 	for _, d := range dependents {
 		by, ok := kept[d]
 		if !ok {
-			t.Errorf("%s %s is kept by no ClusterUsage", d.kind, d.name)
+			t.Errorf("%s %s is kept by no Usage", d.kind, d.name)
 			continue
 		}
 		if by != *user {
@@ -264,7 +289,7 @@ func checkProtected(t *testing.T, desired map[string]*fnv1.Resource) {
 		}
 	}
 	if len(kept) != len(dependents) {
-		t.Errorf("%d ClusterUsages for %d dependent resources", len(kept), len(dependents))
+		t.Errorf("%d Usages for %d dependent resources", len(kept), len(dependents))
 	}
 }
 
@@ -277,6 +302,10 @@ func checkOtherTenant(t *testing.T, fn *Function, req *fnv1.RunFunctionRequest, 
 	xr, err := compose.ObservedComposite(req)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if xr.Namespaced() {
+		checkOtherNamespace(t, fn, req, rsp, xr, otherNamespace)
+		return
 	}
 	own := tenant{xr.ClaimName, xr.ClaimNamespace}
 	other := tenant{own.claim, otherNamespace}
@@ -310,4 +339,82 @@ func checkOtherTenant(t *testing.T, fn *Function, req *fnv1.RunFunctionRequest, 
 	for _, e := range checkNoSharedObjects(rsp, otherRsp) {
 		t.Error(e)
 	}
+}
+
+// checkOtherNamespace composes, beside req's namespaced composite (composed
+// as rsp), a hostile second tenant's: one of the same name and spec in
+// otherNamespace (of another name, in the same namespace, if
+// otherNamespace is the first's or no namespace), with its own uid. Each
+// composes into its own namespace only, and they share no object or cloud
+// name.
+func checkOtherNamespace(t *testing.T, fn *Function, req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse, xr *compose.Composite, otherNamespace string) {
+	t.Helper()
+	o := proto.Clone(xr.Object).(*structpb.Struct)
+	pb.Set(o, pb.Str(xr.UID+"-other"), "metadata", "uid")
+	if otherNamespace == xr.Namespace || !naming.ValidNamespace(otherNamespace) {
+		otherNamespace = xr.Namespace
+		pb.Set(o, pb.Str(xr.Name+"-other"), "metadata", "name")
+		// The Secret a composite names is its author's choice in its
+		// namespace: two that name one Secret are their own conflict,
+		// which Crossplane refuses (it applies no composed resource over
+		// one another composite controls).
+		delete(pb.Struct(o, "spec").GetFields(), "writeConnectionSecretToRef")
+	}
+	pb.Set(o, pb.Str(otherNamespace), "metadata", "namespace")
+	otherReq := proto.Clone(req).(*fnv1.RunFunctionRequest)
+	otherReq.Observed = &fnv1.State{Composite: &fnv1.Resource{Resource: o}}
+	otherRsp, err := fn.RunFunction(context.Background(), otherReq)
+	if err != nil {
+		t.Fatalf("RunFunction returned an error instead of a result: %v", err)
+	}
+	for _, e := range checkNamespaced(otherRsp, otherNamespace) {
+		t.Error("the other tenant: " + e)
+	}
+	for _, e := range checkNoSharedObjects(rsp, otherRsp) {
+		t.Error(e)
+	}
+}
+
+// checkNamespaced checks what rsp composed for a namespaced composite in
+// namespace ns: every object is of a kind a namespaced composite may
+// compose (provider-aws's namespaced kinds, namespaced Usages, Secrets) and
+// lives in ns; no field anywhere names another namespace; no label names a
+// claim; every managed resource names a provider config by kind and has
+// no deletionPolicy; and no connection detail is returned for the
+// composite, whose connection details Crossplane would not write.
+func checkNamespaced(rsp *fnv1.RunFunctionResponse, ns string) []string {
+	var errs []string
+	for name, r := range rsp.GetDesired().GetResources() {
+		o := r.GetResource()
+		apiVersion, _ := pb.String(o, "apiVersion")
+		kind, _ := pb.String(o, "kind")
+		managed := strings.HasSuffix(strings.SplitN(apiVersion, "/", 2)[0], ".aws.m.upbound.io")
+		if !managed && apiVersion+" "+kind != "protection.crossplane.io/v1beta1 Usage" && apiVersion+" "+kind != "v1 Secret" {
+			errs = append(errs, fmt.Sprintf("%s: %s %s is no kind a namespaced composite composes", name, apiVersion, kind))
+		}
+		if got, _ := pb.String(o, "metadata", "namespace"); got != ns {
+			errs = append(errs, fmt.Sprintf("%s: metadata.namespace %q, want the composite's %q", name, got, ns))
+		}
+		for path, v := range namespaces(o, "", map[string]string{}) {
+			if v != ns {
+				errs = append(errs, fmt.Sprintf("%s: %s names namespace %q, not the composite's %q", name, path, v, ns))
+			}
+		}
+		if pb.Has(o, "metadata", "labels", compose.LabelClaimNamespace) || pb.Has(o, "metadata", "labels", compose.LabelClaimName) {
+			errs = append(errs, fmt.Sprintf("%s: labels %v name a claim", name, pb.Get(o, "metadata", "labels").AsInterface()))
+		}
+		if !managed {
+			continue
+		}
+		if k, _ := pb.String(o, "spec", "providerConfigRef", "kind"); k != "ClusterProviderConfig" && k != "ProviderConfig" {
+			errs = append(errs, fmt.Sprintf("%s: spec.providerConfigRef %v has no provider config kind", name, pb.Get(o, "spec", "providerConfigRef").AsInterface()))
+		}
+		if pb.Has(o, "spec", "deletionPolicy") {
+			errs = append(errs, fmt.Sprintf("%s: spec.deletionPolicy, which namespaced managed resources do not have", name))
+		}
+	}
+	if cd := rsp.GetDesired().GetComposite().GetConnectionDetails(); len(cd) > 0 {
+		errs = append(errs, fmt.Sprintf("the namespaced composite returns %d connection details, which Crossplane would not write", len(cd)))
+	}
+	return errs
 }

@@ -13,10 +13,15 @@ import (
 // apis/, and examples: messages, tests and the fuzz target derive from
 // Kinds.
 type Kind struct {
-	// Composite is the composite's kind, e.g. XDatabase.
+	// Composite is the legacy composite's kind (group Group), e.g.
+	// XDatabase.
 	Composite string
 	// Claim is the claim's kind, e.g. DatabaseClaim.
 	Claim string
+	// Namespaced is the kind of the namespaced composite (Crossplane v2,
+	// group NamespacedGroup) that Composer composes too, e.g. Database; ""
+	// when there is none. Its XRD and Composition are in apis/<kind>-v2.
+	Namespaced string
 	// Composer composes it.
 	Composer Composer
 	// Example is a valid spec (JSON) for tests and fuzz seeds.
@@ -28,18 +33,31 @@ type Kind struct {
 var Kinds = []Kind{
 	{Composite: database.Kind, Claim: "DatabaseClaim", Composer: database.Composer{},
 		Example: `{"engine": "postgresql", "size": "small"}`},
-	{Composite: bucket.Kind, Claim: "BucketClaim", Composer: bucket.Composer{},
+	{Composite: bucket.Kind, Claim: "BucketClaim", Namespaced: bucket.NamespacedKind, Composer: bucket.Composer{},
 		Example: `{"noncurrentVersionExpirationDays": 90}`},
 	{Composite: servicebundle.Kind, Claim: servicebundle.ClaimKind, Composer: servicebundle.Composer{},
 		Example: `{"description": "Orders API", "template": "node-service", "database": {"engine": "postgresql", "size": "small"}, "bucket": {}, "environments": ["staging", "production"]}`},
 }
 
-// kindNames lists the composite kinds for a message: "XA, XB and XC".
+// kindNames lists the composite kinds for a message: "group/v1alpha1 XA,
+// XB and XC, and namespaced group/v1alpha1 A and B".
 func kindNames() string {
-	names := make([]string, len(Kinds))
-	for i, k := range Kinds {
-		names[i] = k.Composite
+	var legacy, namespaced []string
+	for _, k := range Kinds {
+		legacy = append(legacy, k.Composite)
+		if k.Namespaced != "" {
+			namespaced = append(namespaced, k.Namespaced)
+		}
 	}
+	msg := Group + "/" + Version + " " + and(legacy)
+	if len(namespaced) > 0 {
+		msg += ", and namespaced " + NamespacedGroup + "/" + Version + " " + and(namespaced)
+	}
+	return msg
+}
+
+// and lists names for a message: "A, B and C".
+func and(names []string) string {
 	if len(names) == 1 {
 		return names[0]
 	}

@@ -29,7 +29,7 @@ func checkComposed(rsp *fnv1.RunFunctionResponse, xr *structpb.Struct) []string 
 			k8sNames = false
 		}
 	}
-	for _, p := range [][]string{{"spec", "claimRef", "namespace"}, {"metadata", "labels", "crossplane.io/claim-namespace"}} {
+	for _, p := range [][]string{{"spec", "claimRef", "namespace"}, {"metadata", "labels", "crossplane.io/claim-namespace"}, {"metadata", "namespace"}} {
 		if v, ok := pb.String(xr, p...); pb.Has(xr, p...) && (!ok || len(validation.IsDNS1123Label(v)) > 0) {
 			k8sNames = false
 		}
@@ -51,7 +51,7 @@ func checkComposed(rsp *fnv1.RunFunctionResponse, xr *structpb.Struct) []string 
 		for _, k := range []string{"name", "description", "identifier", "finalSnapshotIdentifier", "bucket"} {
 			// AWS's rules are for AWS's kinds; a GitHub repository's
 			// description is not one.
-			if !strings.HasSuffix(group, ".aws.upbound.io") {
+			if !strings.HasSuffix(awsrules.ClusterGroup(group), ".aws.upbound.io") {
 				break
 			}
 			if pb.Has(o, "spec", "forProvider", k) && !ruled["spec.forProvider."+k] {
@@ -117,10 +117,20 @@ func cloudNames(rsp *fnv1.RunFunctionResponse) map[*awsrules.Rule]string {
 // adversarialXR is a composite of kind for a claim the author named, in the
 // namespace they chose; the composite's name is the claim's (as a claim's
 // spec.resourceRef.name can make it).
+//
+// A namespaced composite (claimKind "") is what its author named, in the
+// namespace they chose.
 func adversarialXR(kind, claimKind, namespace, claim, uid string) *fnv1.Resource {
 	spec := `{}`
-	if kind == "XDatabase" {
+	if kind == "XDatabase" || kind == "Database" {
 		spec = `{"engine": "postgresql", "size": "small"}`
+	}
+	if claimKind == "" {
+		o := resource.MustStructJSON(`{"apiVersion": "paved.dev/v1alpha1", "kind": "` + kind + `", "spec": ` + spec + `}`)
+		pb.Set(o, pb.Str(claim), "metadata", "name")
+		pb.Set(o, pb.Str(namespace), "metadata", "namespace")
+		pb.Set(o, pb.Str(uid), "metadata", "uid")
+		return &fnv1.Resource{Resource: o}
 	}
 	o := resource.MustStructJSON(`{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "` + kind + `", "spec": ` + spec + `}`)
 	pb.Set(o, pb.Str(claim), "metadata", "name")
@@ -138,7 +148,9 @@ func adversarialXR(kind, claimKind, namespace, claim, uid string) *fnv1.Resource
 // -s3alias, an IP address), digits first, names that sanitise alike, and
 // Unicode, which Kubernetes would refuse in a name but the function must
 // cope with) — for every kind, and checks every composed value against
-// AWS's rules. No two composites get the same cloud name.
+// AWS's rules. No two composites get the same cloud name. The same holds
+// for the namespaced composites of every kind that has them, which their
+// authors name directly.
 func TestAdversarialClaimsComposeValidNames(t *testing.T) {
 	ns63 := strings.Repeat("n", 62) + "s"
 	names := []string{
@@ -153,7 +165,13 @@ func TestAdversarialClaimsComposeValidNames(t *testing.T) {
 	namespaces := []string{"orders", ns63}
 	seen := map[*awsrules.Rule]map[string]string{}
 	i := 0
-	for _, kind := range []struct{ xr, claim string }{{"XDatabase", "DatabaseClaim"}, {"XBucket", "BucketClaim"}} {
+	kinds := []struct{ xr, claim string }{{"XDatabase", "DatabaseClaim"}, {"XBucket", "BucketClaim"}}
+	for _, k := range Kinds {
+		if k.Namespaced != "" {
+			kinds = append(kinds, struct{ xr, claim string }{k.Namespaced, ""})
+		}
+	}
+	for _, kind := range kinds {
 		for _, ns := range namespaces {
 			for _, n := range names {
 				i++
@@ -187,8 +205,15 @@ func TestAdversarialClaimsComposeValidNames(t *testing.T) {
 		}
 	}
 	for _, r := range []*awsrules.Rule{awsrules.S3BucketName, awsrules.DBInstanceIdentifier, awsrules.DBSnapshotIdentifier, awsrules.DBSubnetGroupName, awsrules.SecurityGroupName} {
-		if len(seen[r]) != len(names)*len(namespaces) {
-			t.Errorf("%s: %d distinct names composed, want %d", r.What, len(seen[r]), len(names)*len(namespaces))
+		// Each kind composing the cloud object names one per composite.
+		want := 0
+		for _, k := range kinds {
+			if bucket := k.xr == "XBucket" || k.xr == "Bucket"; bucket == (r == awsrules.S3BucketName) {
+				want += len(names) * len(namespaces)
+			}
+		}
+		if len(seen[r]) != want {
+			t.Errorf("%s: %d distinct names composed, want %d", r.What, len(seen[r]), want)
 		}
 	}
 }

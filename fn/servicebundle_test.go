@@ -108,31 +108,48 @@ func TestServiceBundleRefusals(t *testing.T) {
 	})
 }
 
-// TestKinds runs every registered kind's example through RunFunction: it
-// composes without a result, and an empty spec is refused with every one
-// of the kind's conditions False.
+// TestKinds runs every registered kind's example through RunFunction, as
+// a claim's composite and, for a kind that has one, as a namespaced
+// composite: it composes without a result, and an empty spec is refused
+// with every one of the kind's conditions False.
 func TestKinds(t *testing.T) {
 	f := New(logging.NewNopLogger())
+	type variant struct {
+		kind    Kind
+		name    string // the composite's kind
+		example *fnv1.Resource
+		bad     string // apiVersion and metadata of a composite of the kind
+	}
+	var variants []variant
 	for _, k := range Kinds {
-		t.Run(k.Composite, func(t *testing.T) {
-			rsp, err := f.RunFunction(context.Background(), runReq(bundleInput, &fnv1.State{Composite: xr(k.Composite, k.Claim, "example", k.Example)}))
+		variants = append(variants, variant{k, k.Composite, xr(k.Composite, k.Claim, "example", k.Example),
+			`"apiVersion": "platform.paved.dev/v1alpha1", "kind": "` + k.Composite + `", "metadata": {"name": "x", "uid": "` + testUID + `"}`})
+		if k.Namespaced != "" {
+			variants = append(variants, variant{k, k.Namespaced, nsxr(k.Namespaced, "example", k.Example),
+				`"apiVersion": "paved.dev/v1alpha1", "kind": "` + k.Namespaced + `", "metadata": {"name": "x", "namespace": "team-orders", "uid": "` + testUID + `"}`})
+		}
+	}
+	for _, v := range variants {
+		k := v.kind
+		t.Run(v.name, func(t *testing.T) {
+			rsp, err := f.RunFunction(context.Background(), runReq(bundleInput, &fnv1.State{Composite: v.example}))
 			if err != nil {
 				t.Fatal(err)
 			}
 			for _, r := range rsp.GetResults() {
-				t.Errorf("example %s: unexpected result %s: %s", k.Composite, r.GetSeverity(), r.GetMessage())
+				t.Errorf("example %s: unexpected result %s: %s", v.name, r.GetSeverity(), r.GetMessage())
 			}
 			if len(rsp.GetDesired().GetResources()) == 0 {
-				t.Errorf("example %s composed nothing", k.Composite)
+				t.Errorf("example %s composed nothing", v.name)
 			}
 
-			bad := resource.MustStructJSON(`{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "` + k.Composite + `", "metadata": {"name": "x", "uid": "` + testUID + `"}, "spec": {"publicAccess": true, "publiclyAccessible": true}}`)
+			bad := resource.MustStructJSON(`{` + v.bad + `, "spec": {"publicAccess": true, "publiclyAccessible": true}}`)
 			rsp, err = f.RunFunction(context.Background(), runReq(bundleInput, &fnv1.State{Composite: &fnv1.Resource{Resource: bad}}))
 			if err != nil {
 				t.Fatal(err)
 			}
 			if len(rsp.GetDesired().GetResources()) != 0 {
-				t.Errorf("refused %s composed %d resources", k.Composite, len(rsp.GetDesired().GetResources()))
+				t.Errorf("refused %s composed %d resources", v.name, len(rsp.GetDesired().GetResources()))
 			}
 			got := map[string]string{}
 			for _, c := range rsp.GetConditions() {
@@ -143,7 +160,7 @@ func TestKinds(t *testing.T) {
 				want[c] = "STATUS_CONDITION_FALSE/InvalidClaim"
 			}
 			if diff := cmp.Diff(want, got); diff != "" {
-				t.Errorf("refused %s: conditions -want, +got:\n%s", k.Composite, diff)
+				t.Errorf("refused %s: conditions -want, +got:\n%s", v.name, diff)
 			}
 		})
 	}

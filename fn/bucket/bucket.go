@@ -1,6 +1,6 @@
-// Package bucket composes a BucketClaim (XBucket) into an S3 bucket that is
-// versioned, encrypted with KMS, closed to the public, owned by its account
-// and reachable over TLS only.
+// Package bucket composes a BucketClaim (XBucket), or a namespaced Bucket,
+// into an S3 bucket that is versioned, encrypted with KMS, closed to the
+// public, owned by its account and reachable over TLS only.
 package bucket
 
 import (
@@ -18,8 +18,12 @@ import (
 	"github.com/paved-dev/paved/fn/internal/pb"
 )
 
-// Kind is the composite kind this composer handles.
-const Kind = "XBucket"
+// Kind is the legacy composite kind this composer handles; NamespacedKind
+// the namespaced one (Crossplane v2), composed alike in its namespace.
+const (
+	Kind           = "XBucket"
+	NamespacedKind = "Bucket"
+)
 
 // Names of the composed resources in the pipeline.
 const (
@@ -64,7 +68,9 @@ func parse(spec *structpb.Struct) (*claim, error) {
 type Composer struct{}
 
 // Component is the app.kubernetes.io/component of what it composes.
-func (Composer) Component() string { return "bucket" }
+func (Composer) Component() string { return component }
+
+const component = "bucket"
 
 // ConditionType is the custom condition it reports on composite and claim.
 func (Composer) ConditionType() string { return "BucketReady" }
@@ -77,6 +83,15 @@ func (Composer) Compose(xr *compose.Composite, e *env.Environment, s *compose.Se
 	}
 	if err := e.RequireRegion(); err != nil {
 		return err
+	}
+	if xr.Namespaced() {
+		// A namespaced composite has no connection secret of its own:
+		// the details Status returns are composed as this Secret.
+		secret, err := xr.ConnectionSecretName(component)
+		if err != nil {
+			return err
+		}
+		s.ComposeConnectionSecret(secret)
 	}
 	// The bucket's name carries the composite's uid digest (package
 	// naming); an existing bucket keeps the name it has (Set.Keep).
@@ -221,9 +236,13 @@ func tlsOnlyPolicy(arn string) string {
 }
 
 // Status reads the bucket's name, ARN and region from what the provider
-// observed.
+// observed. A namespaced composite also reports the Secret they are
+// written to.
 func (Composer) Status(_ *compose.Composite, s *compose.Set) compose.Status {
 	st := compose.Status{Fields: pb.Fields{}, ConnectionDetails: map[string][]byte{}}
+	if n := s.ConnectionSecretName(); n != "" {
+		st.Fields["secretName"] = pb.Str(n)
+	}
 	obs := s.Observed(Bucket)
 	for k, path := range map[string]string{"bucketName": "id", "arn": "arn", "region": "region"} {
 		if v, ok := pb.String(obs, "status", "atProvider", path); ok && v != "" {
