@@ -22,9 +22,18 @@ rm -rf "$out" && mkdir -p "$out"
 . hack/lib/render-lib.sh
 start_function "$out"
 
-failed=0 n=0
+failed=0 n=0 skipped=0
 while read -r name xr comp flags; do
   case "$name" in ''|\#*) continue ;; esac
+  # Namespaced composites (an apiextensions.crossplane.io/v2 XRD) are left
+  # out: Crossplane v1.20 has neither v2 XRDs nor namespaced composites,
+  # and its render has no --xrd to tell it how to treat one; and what they
+  # compose (provider-aws v2's namespaced kinds) needs Crossplane v2
+  # anyway. hack/render.sh renders them with CLI v2.5.0 and core v2.4.0.
+  if grep -q '^apiVersion: apiextensions.crossplane.io/v2$' "$(dirname "$comp")/definition.yaml"; then
+    skipped=$((skipped + 1))
+    continue
+  fi
   n=$((n + 1))
   rc=0
   # shellcheck disable=SC2086 # flags are words by design
@@ -43,5 +52,5 @@ while read -r name xr comp flags; do
     fi
   done
 done <examples/render-cases.txt
-echo "render-compat: $n cases rendered with crossplane v1.20.1"
+echo "render-compat: $n cases rendered with crossplane v1.20.1, $skipped namespaced (Crossplane v2) cases left out"
 exit $failed

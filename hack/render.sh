@@ -62,12 +62,12 @@ if [ "$mode" = validate ]; then
   echo "validating $(ls "$resources" | wc -l) renders against: $(cd "$ext" && ls | tr '\n' ' ')"
   "$cli" resource validate "$ext" "$resources" --crossplane-image="" --error-on-missing-schemas || failed=1
 
-  # What users apply by hand: the claims against paved's XRDs, and the
-  # provider's resources against its generated CRDs.
+  # What users apply by hand: the claims and namespaced composites against
+  # paved's XRDs, and the provider's resources against its generated CRDs.
   mkdir -p "$out/xrds" "$out/claims"
   for d in apis/*/definition.yaml; do cp "$d" "$out/xrds/$(basename "$(dirname "$d")").yaml"; done
-  for c in examples/*/claim.yaml; do cp "$c" "$out/claims/$(basename "$(dirname "$c")").yaml"; done
-  echo "validating the example claims and provider resources"
+  for c in examples/*/claim.yaml examples/*/namespaced.yaml; do cp "$c" "$out/claims/$(basename "$(dirname "$c")")-$(basename "$c")"; done
+  echo "validating the example claims, namespaced composites and provider resources"
   "$cli" resource validate "$out/xrds" "$out/claims" --crossplane-image="" --error-on-missing-schemas || failed=1
   "$cli" resource validate package/crds examples/provider --crossplane-image="" --error-on-missing-schemas || failed=1
 fi

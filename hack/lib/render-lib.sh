@@ -48,9 +48,14 @@ render_failed() {
 #   paved         paved's provider CRDs (package/crds): Repository, ...
 #   argocd        Argo CD's CRDs (hack/tools.sh argocd-crds): Application
 #   provider-aws  provider-aws's CRDs of the kinds the renders compose
+#   provider-aws-namespaced
+#                 provider-aws v2.6.0's namespaced CRDs (*.aws.m.upbound.io)
+#                 of the kinds the namespaced renders compose, vendored in
+#                 test/crds/provider-aws-v2.6.0 (the module proxy does not
+#                 serve provider-aws v2; see the README there)
 #   crossplane    Crossplane core's own CRDs (hack/tools.sh crossplane-crds)
-#                 of the kinds the renders compose: ClusterUsage
-crd_sources="xrds paved argocd provider-aws crossplane"
+#                 of the kinds the renders compose: ClusterUsage, Usage
+crd_sources="xrds paved argocd provider-aws provider-aws-namespaced crossplane"
 
 # crds SOURCE DIR copies the CRDs of one source into DIR; provider-aws takes
 # the kinds of the renders in $resources.
@@ -69,6 +74,16 @@ crds() {
       while read -r group kind; do
         f=$(grep -l "^    kind: $kind\$" "$aws/$group.aws.upbound.io_"*.yaml | head -1)
         [ -n "$f" ] || { echo "no provider-aws CRD for $group $kind" >&2; return 1; }
+        cp "$f" "$2/"
+      done ;;
+    provider-aws-namespaced)
+      local vendored=test/crds/provider-aws-v2.6.0
+      # No namespaced render: nothing to copy (grep finds nothing).
+      { grep -h -A1 '^apiVersion: [a-z0-9]*\.aws\.m\.upbound\.io/' "$resources"/*.yaml || true; } | paste -d' ' - - - |
+        sed -n 's|^apiVersion: \([a-z0-9]*\)\.aws\.m\.upbound\.io/[a-z0-9]* kind: \([A-Za-z0-9]*\).*|\1 \2|p' | sort -u |
+      while read -r group kind; do
+        f=$(grep -l "^    kind: $kind\$" "$vendored/$group.aws.m.upbound.io_"*.yaml 2>/dev/null | head -1)
+        [ -n "$f" ] || { echo "no vendored provider-aws v2.6.0 CRD for $group.aws.m.upbound.io $kind in $vendored" >&2; return 1; }
         cp "$f" "$2/"
       done ;;
     crossplane)
