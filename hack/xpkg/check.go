@@ -57,6 +57,10 @@ type object struct {
 			Kind   string `yaml:"kind"`
 			Plural string `yaml:"plural"`
 		} `yaml:"names"`
+		// Set when present: a v2 XRD may have neither.
+		ClaimNames           any `yaml:"claimNames"`
+		ConnectionSecretKeys any `yaml:"connectionSecretKeys"`
+
 		Versions []struct {
 			Name          string         `yaml:"name"`
 			Served        bool           `yaml:"served"`
@@ -179,6 +183,23 @@ func checkDefinition(o object) []error {
 	}
 	if o.Kind == "CustomResourceDefinition" && s.Scope != "Namespaced" && s.Scope != "Cluster" {
 		errs = append(errs, fmt.Errorf("spec.scope %q: must be Namespaced or Cluster", s.Scope))
+	}
+	// An apiextensions.crossplane.io/v2 XRD is Namespaced unless it says
+	// otherwise, and the API server refuses one with claims or XR
+	// connection secrets (crossplane/apis v2.4.0 apiextensions/v2/
+	// xrd_types.go: "Claims aren't supported in apiextensions.crossplane.io/v2",
+	// "XR connection secrets aren't supported ..."): the package would
+	// build and fail only on install.
+	if o.gvk() == "apiextensions.crossplane.io/v2, Kind=CompositeResourceDefinition" {
+		if s.Scope != "" && s.Scope != "Namespaced" && s.Scope != "Cluster" && s.Scope != "LegacyCluster" {
+			errs = append(errs, fmt.Errorf("spec.scope %q: must be Namespaced, Cluster or LegacyCluster", s.Scope))
+		}
+		if s.ClaimNames != nil {
+			errs = append(errs, errors.New("spec.claimNames: an apiextensions.crossplane.io/v2 XRD has no claims (use apiextensions.crossplane.io/v1 for a claim)"))
+		}
+		if s.ConnectionSecretKeys != nil {
+			errs = append(errs, errors.New("spec.connectionSecretKeys: an apiextensions.crossplane.io/v2 XRD has no XR connection secrets (compose a Secret)"))
+		}
 	}
 	if len(s.Versions) == 0 {
 		return append(errs, errors.New("spec.versions: at least one version is required"))

@@ -84,6 +84,20 @@ spec:
       schema: {openAPIV3Schema: {type: object}}
 `
 
+// v2XRD is apis/bucket-v2/definition.yaml, a namespaced XRD, with old
+// replaced by new.
+func v2XRD(t *testing.T, old, new string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(repo, "apis", "bucket-v2", "definition.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), old) {
+		t.Fatalf("apis/bucket-v2/definition.yaml has no %q", old)
+	}
+	return strings.Replace(string(b), old, new, 1)
+}
+
 func TestCheckRoot(t *testing.T) {
 	function := with(sources(t, "package/input", "input"), "crossplane.yaml", "package/crossplane.yaml")
 	provider := with(sources(t, "package/crds", "crds"), "crossplane.yaml", "package/provider/crossplane.yaml")
@@ -125,6 +139,12 @@ func TestCheckRoot(t *testing.T) {
 			want: []string{`apis/extra/crd.yaml (document 1, CustomResourceDefinition "widgets.example.org"): apiVersion "apiextensions.k8s.io/v1", kind "CustomResourceDefinition": a Configuration package may only carry`}},
 		"CompositionOfUnknownXR": {kind: KindConfiguration, files: with(configuration, "apis/bucket/definition.yaml", ""),
 			want: []string{"spec.compositeTypeRef platform.paved.dev/v1alpha1, Kind=XBucket: no XRD in the package defines it"}},
+		"CompositionOfUnknownNamespacedXR": {kind: KindConfiguration, files: with(configuration, "apis/bucket-v2/definition.yaml", ""),
+			want: []string{"spec.compositeTypeRef paved.dev/v1alpha1, Kind=Bucket: no XRD in the package defines it"}},
+		"V2XRDWithClaimsAndSecrets": {kind: KindConfiguration, files: with(configuration, "apis/bucket-v2/definition.yaml", "="+v2XRD(t,
+			"  scope: Namespaced\n", "  scope: Global\n  claimNames: {kind: BucketClaim, plural: bucketclaims}\n  connectionSecretKeys: [arn]\n")),
+			want: []string{`spec.scope "Global": must be Namespaced, Cluster or LegacyCluster`, "spec.claimNames: an apiextensions.crossplane.io/v2 XRD has no claims",
+				"spec.connectionSecretKeys: an apiextensions.crossplane.io/v2 XRD has no XR connection secrets"}},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -121,6 +121,11 @@ func TestInstallPackages(t *testing.T) {
 	for _, xrd := range []string{"xdatabases.platform.paved.dev", "xbuckets.platform.paved.dev"} {
 		waitCondition(ctx, t, 2*time.Minute, "apiextensions.crossplane.io/v1", "CompositeResourceDefinition", "", xrd, "Offered", "True")
 	}
+	// The namespaced (apiextensions.crossplane.io/v2) XRDs have no claim
+	// to offer: established is all there is.
+	for _, xrd := range []string{"buckets.paved.dev"} {
+		waitCondition(ctx, t, 2*time.Minute, "apiextensions.crossplane.io/v2", "CompositeResourceDefinition", "", xrd, "Established", "True")
+	}
 
 	// A DatabaseClaim composes through the installed Composition and the
 	// function from the image.
