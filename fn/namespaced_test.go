@@ -293,7 +293,7 @@ func TestNamespacedPlacementPaths(t *testing.T) {
 	schemas := map[string]schema{}
 	files, _ := filepath.Glob(filepath.Join("..", "test", "crds", "provider-aws-v2.6.0", "*.yaml"))
 	for _, f := range files {
-		b, err := os.ReadFile(f) //nolint:gosec // the repository's own files.
+		b, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
 		}

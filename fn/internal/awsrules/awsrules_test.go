@@ -201,6 +201,7 @@ func TestCheckComposed(t *testing.T) {
 }
 
 func checkComposed(t *testing.T, scope string) {
+	t.Helper()
 	o := resource.MustStructJSON(`{
 		"apiVersion": "ec2.aws.` + scope + `upbound.io/v1beta1", "kind": "SecurityGroup",
 		"metadata": {"name": "x-security-group"},
