@@ -11,11 +11,11 @@ GO ?= go
 # the tag to push). Bump on release.
 VERSION ?= v0.1.0
 
-.PHONY: all build function provider generate generate-check provider-test-deps provider-backstage-test test unit fuzz bench render render-check golden validate tools clean
+.PHONY: all build function provider paved discover-render generate generate-check provider-test-deps provider-backstage-test test unit fuzz bench render render-check golden validate tools clean
 
 all: build
 
-build: function provider
+build: function provider paved
 
 # bin/function is built as it ships (hack/xpkg.sh, Dockerfile: static, no
 # symbol table or DWARF; only its --version says dev), so that the tests,
@@ -27,6 +27,11 @@ function:
 
 provider:
 	$(GO) build -trimpath -o bin/provider ./provider/cmd/provider
+
+# The platform team's command (README.md, "Install"): paved environment
+# discover.
+paved:
+	$(GO) build -trimpath -o bin/paved ./cmd/paved
 
 # Deepcopy, CRDs (package/crds) and managed-resource methods for the provider's
 # APIs, and the function input's deepcopy and CRD (package/input), from pinned
@@ -104,8 +109,19 @@ rss: function
 lint:
 	$$(hack/tools.sh golangci-lint) run ./...
 
+# bin/paved environment discover against the AWS stand-in, then every
+# example that renders rendered with the EnvironmentConfig it printed
+# (crossplane CLI, core and bin/function as make render runs them), and
+# that EnvironmentConfig validated against Crossplane's CRD
+# (cmd/paved/render_test.go).
+discover-render: function paved tools
+	PAVED_BIN=$(CURDIR)/bin/paved PAVED_FUNCTION=$(CURDIR)/bin/function \
+	PAVED_CROSSPLANE_CLI=$$(hack/tools.sh crossplane-cli) PAVED_CROSSPLANE_CORE=$$(hack/tools.sh crossplane-core) \
+	PAVED_CROSSPLANE_CRDS=$$(hack/tools.sh crossplane-crds) \
+	$(GO) test -count=1 -run '^TestDiscoveredEnvironmentRenders$$' -v ./cmd/paved/ | grep -E '^(=== RUN|--- |PASS|FAIL|ok)|figure:'; exit $${PIPESTATUS[0]}
+
 # The README's test command.
-test: generate-check lint unit fuzz render-check validate rss provider-backstage-test xpkg-test ci-example
+test: generate-check lint unit fuzz render-check validate rss provider-backstage-test xpkg-test ci-example discover-render
 
 # End-to-end tests on a real control plane on loopback (etcd, kube-apiserver,
 # kube-controller-manager, Crossplane core; see test/e2e), with function-paved,
