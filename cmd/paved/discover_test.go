@@ -148,6 +148,7 @@ func TestDiscover(t *testing.T) {
 		// golden is the file the output must equal; else the error
 		// must contain each of wantErr.
 		golden  string
+		wantOut []string
 		wantErr []string
 		calls   []string
 		// throttled is how many requests EC2 throttled.
@@ -178,6 +179,13 @@ func TestDiscover(t *testing.T) {
 			golden:    "three-azs.yaml",
 			calls:     calls(networkCalls, aliasCalls),
 			throttled: 1,
+		},
+		"AliasOfAnotherAccount": {
+			reason:  "Another account's alias ARN goes to DescribeKey as it is: ListAliases lists the caller's own aliases only.",
+			args:    []string{"--kms-key", "arn:aws:kms:eu-west-1:444455556666:alias/shared"},
+			answers: join(network, []awsstandin.Answer{describeKey("arn:aws:kms:eu-west-1:444455556666:alias/shared", "kms/describe-key-shared.json")}),
+			wantOut: []string{"kmsKeyId: arn:aws:kms:eu-west-1:444455556666:key/6a7b8c9d-6a7b-4c8d-9e0f-6a7b8c9d0e1f # --kms-key arn:aws:kms:eu-west-1:444455556666:alias/shared"},
+			calls:   calls(networkCalls, []string{"kms:DescribeKey"}),
 		},
 		"VPCNotFound": {
 			args: []string{"--vpc", "vpc-0123456789abcdef0"},
@@ -287,11 +295,18 @@ func TestDiscover(t *testing.T) {
 			t.Setenv("AWS_ENDPOINT_URL", s.URL)
 
 			out, stderr, code := paved(t, append([]string{"environment", "discover", "--region", region}, tc.args...)...)
-			if tc.golden != "" {
+			if tc.golden != "" || tc.wantOut != nil {
 				if code != 0 {
 					t.Fatalf("%s\nexit code %d: %s", tc.reason, code, stderr)
 				}
-				golden(t, tc.golden, out)
+				if tc.golden != "" {
+					golden(t, tc.golden, out)
+				}
+				for _, w := range tc.wantOut {
+					if !strings.Contains(out, w) {
+						t.Errorf("%s\nthe output does not hold %q:\n%s", tc.reason, w, out)
+					}
+				}
 			} else {
 				if code != 1 {
 					t.Errorf("%s\nexit code %d, want 1", tc.reason, code)
