@@ -76,7 +76,7 @@ func awsEnv(t *testing.T) string {
 		"AWS_MAX_ATTEMPTS", "AWS_RETRY_MODE", "AWS_CA_BUNDLE",
 	} {
 		t.Setenv(k, "")
-		os.Unsetenv(k) //nolint:errcheck // t.Setenv restores it.
+		os.Unsetenv(k) // t.Setenv restores it.
 	}
 	dir := t.TempDir()
 	for _, f := range []string{"config", "credentials"} {

@@ -101,7 +101,7 @@ func TestDiscoveredEnvironmentRenders(t *testing.T) {
 
 	rendered := 0
 	for _, c := range renderCases(t, root) {
-		if _, err := os.Stat(filepath.Join(root, "examples/golden", c.name+".yaml")); err != nil {
+		if _, err := os.Stat(filepath.Join(root, "examples", "golden", c.name+".yaml")); err != nil {
 			continue // An example that is refused whatever the environment.
 		}
 		t.Run(c.name, func(t *testing.T) {
@@ -143,7 +143,7 @@ type renderCase struct {
 // renderCases reads examples/render-cases.txt: NAME XR COMPOSITION [flags].
 func renderCases(t *testing.T, root string) []renderCase {
 	t.Helper()
-	f, err := os.Open(filepath.Join(root, "examples/render-cases.txt"))
+	f, err := os.Open(filepath.Join(root, "examples", "render-cases.txt"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -178,7 +178,7 @@ func startFunction(t *testing.T, root, bin, dir string) string {
 	for range 50 {
 		a := fmt.Sprintf("127.0.0.1:%d", 20000+rand.IntN(12000))
 		if l, err := net.Listen("tcp", a); err == nil {
-			l.Close() //nolint:errcheck,gosec // Only probing.
+			l.Close() // Only probing.
 			addr = a
 			break
 		}
@@ -195,12 +195,12 @@ func startFunction(t *testing.T, root, bin, dir string) string {
 	}
 	t.Cleanup(func() {
 		cancel()
-		fn.Wait() //nolint:errcheck,gosec // Killed.
+		fn.Wait() // Killed.
 	})
 	for i := 0; ; i++ {
 		c, err := net.Dial("tcp", addr)
 		if err == nil {
-			c.Close() //nolint:errcheck,gosec // Only probing.
+			c.Close() // Only probing.
 			break
 		}
 		if i == 100 {
@@ -208,12 +208,12 @@ func startFunction(t *testing.T, root, bin, dir string) string {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	b, err := os.ReadFile(filepath.Join(root, "examples/functions.yaml"))
+	b, err := os.ReadFile(filepath.Join(root, "examples", "functions.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	var lines []string
-	for _, l := range strings.Split(string(b), "\n") {
+	for l := range strings.SplitSeq(string(b), "\n") {
 		if k, _, ok := strings.Cut(l, "runtime-development-target:"); ok {
 			l = k + "runtime-development-target: " + addr
 		}

@@ -35,6 +35,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -193,10 +194,11 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 				st = http.StatusOK
 			}
 			w.WriteHeader(st)
-			w.Write(b) //nolint:errcheck // The client sees a broken answer.
+			_, _ = w.Write(b) // The client sees a broken answer.
 			return
 		}
-		status, code, msg = s.unknown(call, svc)
+		status = http.StatusBadRequest
+		code, msg = s.unknown(call, svc)
 	}
 	call.Refused = code + ": " + msg
 	s.record(call)
@@ -229,7 +231,7 @@ func (s *Server) match(c Call) *answer {
 
 // unknown is the service's refusal of a request it has no answer for: an
 // unknown action, or parameters the stand-in was not given an answer for.
-func (s *Server) unknown(c Call, svc service) (int, string, string) {
+func (s *Server) unknown(c Call, svc service) (code, msg string) {
 	s.mu.Lock()
 	known := false
 	for _, a := range s.answers {
@@ -238,13 +240,13 @@ func (s *Server) unknown(c Call, svc service) (int, string, string) {
 	s.mu.Unlock()
 	switch {
 	case !known && svc.errors == "json":
-		return http.StatusBadRequest, "UnknownOperationException", "no recorded answer for action " + c.Action
+		return "UnknownOperationException", "no recorded answer for action " + c.Action
 	case !known:
-		return http.StatusBadRequest, "InvalidAction", fmt.Sprintf("The action %s is not valid for this web service (no recorded answer).", c.Action)
+		return "InvalidAction", fmt.Sprintf("The action %s is not valid for this web service (no recorded answer).", c.Action)
 	case svc.errors == "json":
-		return http.StatusBadRequest, "ValidationException", "no recorded answer for these parameters"
+		return "ValidationException", "no recorded answer for these parameters"
 	}
-	return http.StatusBadRequest, "InvalidParameterValue", "no recorded answer for these parameters"
+	return "InvalidParameterValue", "no recorded answer for these parameters"
 }
 
 // parse checks the request's signature and protocol and returns the call;
@@ -333,11 +335,12 @@ func writeError(w http.ResponseWriter, svc service, status int, code, msg string
 	case "query":
 		fmt.Fprintf(&b, `<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type><Code>%s</Code><Message>%s</Message></Error><RequestId>7a62c49f-347e-4fc4-9331-6e8eEXAMPLE</RequestId></ErrorResponse>`, xmlEscape(code), xmlEscape(msg))
 	default:
-		json.NewEncoder(&b).Encode(map[string]string{"__type": code, "message": msg}) //nolint:errcheck,errchkjson // Strings only.
+		j, _ := json.Marshal(map[string]string{"__type": code, "message": msg}) //nolint:errchkjson // A map of strings always marshals.
+		b.Write(j)
 	}
 	w.Header().Set("Content-Type", svc.contentType)
 	w.WriteHeader(status)
-	w.Write(b.Bytes()) //nolint:errcheck // The client sees a broken answer.
+	_, _ = w.Write(b.Bytes()) // The client sees a broken answer.
 }
 
 func xmlEscape(s string) string {
@@ -359,7 +362,7 @@ func parseAuthorization(h string) (authorization, error) {
 	if !ok {
 		return a, fmt.Errorf("authorization header %q is not AWS4-HMAC-SHA256", h)
 	}
-	for _, part := range strings.Split(rest, ",") {
+	for part := range strings.SplitSeq(rest, ",") {
 		k, v, _ := strings.Cut(strings.TrimSpace(part), "=")
 		switch k {
 		case "Credential":
@@ -384,7 +387,7 @@ func parseAuthorization(h string) (authorization, error) {
 // request says it signed.
 func (a authorization) verify(r *http.Request, body []byte, secret string) bool {
 	amzDate := r.Header.Get("X-Amz-Date")
-	if !strings.HasPrefix(amzDate, a.date) || !contains(a.signedHeaders, "host") {
+	if !strings.HasPrefix(amzDate, a.date) || !slices.Contains(a.signedHeaders, "host") {
 		return false
 	}
 	headers := append([]string(nil), a.signedHeaders...)
@@ -422,13 +425,4 @@ func mac(key []byte, data string) []byte {
 	h := hmac.New(sha256.New, key)
 	h.Write([]byte(data))
 	return h.Sum(nil)
-}
-
-func contains(ss []string, s string) bool {
-	for _, x := range ss {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

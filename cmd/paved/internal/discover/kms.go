@@ -87,8 +87,7 @@ func key(ctx context.Context, c KMS, ref *keyRef, account, region string) (strin
 	}
 	out, err := c.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: aws.String(id)})
 	if err != nil {
-		var nf *types.NotFoundException
-		if errors.As(err, &nf) {
+		if _, ok := errors.AsType[*types.NotFoundException](err); ok {
 			return "", fmt.Errorf("--kms-key %s: no such KMS key in region %s (keys are regional: a key of another region is not found here): %w", ref.raw, region, err)
 		}
 		return "", err

@@ -16,7 +16,7 @@ import (
 	"github.com/paved-dev/paved/fn/envconfig"
 )
 
-// A VPC, as discovery reports it.
+// VPC is a VPC as discovery reports it.
 type VPC struct {
 	ID, Name string
 	Default  bool
@@ -24,7 +24,7 @@ type VPC struct {
 	CIDRs []string
 }
 
-// A Subnet, as discovery reports it.
+// Subnet is a subnet as discovery reports it.
 type Subnet struct {
 	ID, Name, AZ, CIDR string
 	// RouteTable is the route table the subnet uses, Main whether that

@@ -136,7 +136,7 @@ func azCount(s []Subnet) int {
 func wrap(text string, width int) []string {
 	var lines []string
 	line := ""
-	for _, w := range strings.Fields(text) {
+	for w := range strings.FieldsSeq(text) {
 		if line != "" && len(line)+1+len(w) > width {
 			lines = append(lines, line)
 			line = ""
