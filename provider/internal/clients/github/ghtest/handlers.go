@@ -27,6 +27,12 @@ func (s *Server) handle(ctx context.Context, r *http.Request, body []byte) respo
 	case m == http.MethodPost && len(parts) == 4 && parts[0] == "app" && parts[1] == "installations" && parts[3] == "access_tokens":
 		return s.installationToken(r, parts[2])
 	case m == http.MethodGet && len(parts) == 1 && parts[0] == "user":
+		if _, ok := s.tokenInstallation[tokenOf(r)]; ok {
+			// "Get the authenticated user" is for users' tokens; GitHub
+			// refuses an installation token (its answer as users report
+			// it, e.g. actions/create-github-app-token#258).
+			return reply(http.StatusForbidden, basicError(403, "Resource not accessible by integration"))
+		}
 		a := acctOf(ctx)
 		return reply(http.StatusOK, s.privateUser(a))
 	case m == http.MethodPost && len(parts) == 3 && parts[0] == "orgs" && parts[2] == "repos":

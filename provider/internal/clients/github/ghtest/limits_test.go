@@ -9,6 +9,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -161,6 +162,61 @@ func TestSecondaryLimitOnContentCreation(t *testing.T) {
 	time.Sleep(time.Second) // past the scaled hour
 	if rsp := put(); rsp.StatusCode != http.StatusOK {
 		t.Errorf("write after the hour: %d", rsp.StatusCode)
+	}
+}
+
+// TestSecondaryLimitPerUser: the tokens of one user share its
+// content-creation limit, as they share its primary limit; another user's
+// token does not.
+func TestSecondaryLimitPerUser(t *testing.T) {
+	s, _ := newServer(t)
+	s.SetSecondaryLimits(2, 100)
+	s.AddToken("ghp_same_user", "octo")
+	s.AddToken("ghp_someone", "hubot")
+	s.CreateOutOfBand("acme", "svc")
+	put := func(tok string) int {
+		return call(t, s, http.MethodPut, "/repos/acme/svc/topics", tok, nil, `{"names":["a"]}`).StatusCode
+	}
+	got := []int{put(token), put("ghp_same_user"), put("ghp_same_user"), put("ghp_someone")}
+	if want := []int{200, 200, 403, 200}; !slices.Equal(got, want) {
+		t.Errorf("writes of octo, octo's other token twice, hubot: %v, want %v", got, want)
+	}
+}
+
+// TestAuthenticatedUser: GET /user names a token's user (and is counted);
+// an installation token is refused, as GitHub refuses it ("Resource not
+// accessible by integration"; "Get the authenticated user" lists user
+// tokens only, https://docs.github.com/en/rest/users/users#get-the-authenticated-user).
+func TestAuthenticatedUser(t *testing.T) {
+	s, _ := newServer(t)
+	s.AddInstallationToken("ghs_installation", 70, "acme")
+	cases := map[string]struct {
+		tok    string
+		status int
+		id     int64
+	}{
+		"personal access token": {tok: token, status: 200, id: s.AccountID("octo")},
+		"installation token":    {tok: "ghs_installation", status: 403},
+	}
+	for name, tc := range cases {
+		before := s.Stats().Counted
+		r, _ := http.NewRequest(http.MethodGet, s.URL+"/user", nil)
+		r.Header.Set("Authorization", "Bearer "+tc.tok)
+		rsp, err := http.DefaultClient.Do(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var u struct {
+			ID int64 `json:"id"`
+		}
+		_ = json.NewDecoder(rsp.Body).Decode(&u)
+		_ = rsp.Body.Close()
+		if rsp.StatusCode != tc.status || u.ID != tc.id {
+			t.Errorf("%s: %d id %d, want %d id %d", name, rsp.StatusCode, u.ID, tc.status, tc.id)
+		}
+		if n := s.Stats().Counted - before; n != 1 {
+			t.Errorf("%s: %d counted, want 1", name, n)
+		}
 	}
 }
 

@@ -219,6 +219,29 @@ func (s *Server) AddToken(token, login string) {
 	s.tokens[token] = a
 }
 
+// AddInstallationToken registers token as an installation token of
+// installation id on the account login that never expires: a GitHub App
+// installation token given to a client as a plain token. Its requests count
+// against the installation.
+func (s *Server) AddInstallationToken(token string, id int64, login string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a, ok := s.accounts[lower(login)]
+	if !ok {
+		s.nextID++
+		a = account{login: login, id: s.nextID, kind: "Organization"}
+		s.accounts[lower(login)] = a
+	}
+	s.tokens[token], s.tokenInstallation[token] = a, id
+}
+
+// AccountID returns the id of the user or organisation login (0 if none).
+func (s *Server) AccountID(login string) int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.accounts[lower(login)].id
+}
+
 // DefaultGenerateLag is how many git-data requests to a repository
 // generated from a template are answered as if it were empty.
 const DefaultGenerateLag = 2
@@ -279,6 +302,11 @@ func (s *Server) Inject(f Fault) {
 		f.Times = 1
 	}
 	s.faults = append(s.faults, &f)
+}
+
+// tokenOf returns the token of r's Authorization header.
+func tokenOf(r *http.Request) string {
+	return strings.TrimSpace(strings.TrimPrefix(strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer "), "token "))
 }
 
 // Stats returns a copy of the counters.
@@ -609,7 +637,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.violations = append(s.violations, verr.Error())
 	}
 	// Authentication.
-	tok := strings.TrimSpace(strings.TrimPrefix(strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer "), "token "))
+	tok := tokenOf(r)
 	acct, authed := s.tokens[tok]
 	now := s.now()
 	if exp, ok := s.tokenExpiry[tok]; ok && !now.Before(exp) {
