@@ -58,12 +58,15 @@ func run(args []string) error {
 		writesPerHour    = fs.Int("github-content-writes-per-hour", ghclient.DefaultContentWritesPerHour, "Content-creating GitHub requests allowed per identity per hour; GitHub documents 500. Raise it only for a GitHub stand-in.")
 		serverPerMinute  = fs.Int("github-enterprise-server-content-writes-per-minute", 0, "Content-creating requests allowed per identity per minute on GitHub Enterprise Server; 0 (the default) does not pace, as GHES rate limits are off unless its administrator enables them.")
 		serverPerHour    = fs.Int("github-enterprise-server-content-writes-per-hour", 0, "Content-creating requests allowed per identity per hour on GitHub Enterprise Server; 0 (the default) does not pace.")
-		readBudget       = fs.Float64("github-read-budget", ghclient.DefaultReadBudget, "Share of each identity's GitHub primary rate limit that reads may spend per window; the rest is kept for writes and other users of the identity.")
+		requestBudget    = fs.Float64("github-request-budget", ghclient.DefaultRequestBudget, "Share of each identity's GitHub primary rate limit that the provider's requests, reads and writes alike, may spend per window; the rest is kept for other users of the identity.")
 		timeScale        = fs.Float64("github-rate-limit-time-scale", 1, "Compresses GitHub's minute and hour in write pacing, for a GitHub stand-in that does the same. Keep 1 for GitHub.")
 		allowHTTP        = fs.Bool("github-allow-http-loopback", false, "Allow http:// GitHub base URLs on a loopback address (a GitHub stand-in in tests). Without it credentials go only over https.")
 		_                = fs.String("kubeconfig", "", "Path to a kubeconfig; defaults to KUBECONFIG, then in-cluster configuration.")
 		printVersion     = fs.Bool("version", false, "Print the version and exit.")
 	)
+	// --github-read-budget was this flag's name when writes were not
+	// counted against the budget.
+	fs.Float64Var(requestBudget, "github-read-budget", ghclient.DefaultRequestBudget, "Deprecated: use --github-request-budget.")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -140,16 +143,16 @@ func run(args []string) error {
 	// Management policies are always on: Observe-only is how users adopt.
 	o.Features.Enable(feature.EnableBetaManagementPolicies)
 
-	if *serverPerMinute < 0 || *serverPerHour < 0 || *readBudget <= 0 || *readBudget > 1 || *timeScale <= 0 {
-		return errors.Errorf("--github-enterprise-server-content-writes-per-minute (%d) and -per-hour (%d) must not be negative, --github-read-budget (%v) must be in (0, 1], --github-rate-limit-time-scale (%v) positive",
-			*serverPerMinute, *serverPerHour, *readBudget, *timeScale)
+	if *serverPerMinute < 0 || *serverPerHour < 0 || *requestBudget <= 0 || *requestBudget > 1 || *timeScale <= 0 {
+		return errors.Errorf("--github-enterprise-server-content-writes-per-minute (%d) and -per-hour (%d) must not be negative, --github-request-budget (%v) must be in (0, 1], --github-rate-limit-time-scale (%v) positive",
+			*serverPerMinute, *serverPerHour, *requestBudget, *timeScale)
 	}
 	if *etagCacheBytes <= 0 || *writesPerMinute <= 0 || *writesPerHour <= 0 || *githubTimeout <= 0 {
 		return errors.Errorf("--github-etag-cache-bytes (%d), --github-content-writes-per-minute (%d), --github-content-writes-per-hour (%d) and --github-timeout (%v) must be positive",
 			*etagCacheBytes, *writesPerMinute, *writesPerHour, *githubTimeout)
 	}
 	gho := ghclient.Options{CacheMaxBytes: *etagCacheBytes, ContentWritesPerMinute: *writesPerMinute, ContentWritesPerHour: *writesPerHour, Timeout: *githubTimeout,
-		ServerContentWritesPerMinute: *serverPerMinute, ServerContentWritesPerHour: *serverPerHour, ReadBudget: *readBudget,
+		ServerContentWritesPerMinute: *serverPerMinute, ServerContentWritesPerHour: *serverPerHour, RequestBudget: *requestBudget,
 		RateLimitTimeScale: *timeScale, AllowHTTPLoopback: *allowHTTP}
 	if err := pcontroller.Setup(mgr, o, gho); err != nil {
 		return errors.Wrap(err, "cannot set up controllers")

@@ -17,13 +17,14 @@ import (
 
 // Setup adds every controller of the provider to mgr. GitHub controllers
 // share one client pool built with gho, so that resources using the same
-// GitHub identity (token or App installation), through whichever
-// ProviderConfig, share its ETag cache, rate-limit and pacing state and
-// GitHub App tokens.
+// GitHub identity (a user, whichever of its tokens, or an App
+// installation), through whichever ProviderConfig, share its ETag cache,
+// rate-limit and pacing state and GitHub App tokens; the ProviderConfig
+// controller tells the pool what deleted ProviderConfigs used.
 func Setup(mgr ctrl.Manager, o controller.Options, gho ghclient.Options) error {
 	gh := ghclient.NewPool(gho)
 	for _, setup := range []func(ctrl.Manager, controller.Options) error{
-		config.Setup,
+		func(m ctrl.Manager, o controller.Options) error { return config.Setup(m, o, gh) },
 		func(m ctrl.Manager, o controller.Options) error { return repository.Setup(m, o, gh) },
 		func(m ctrl.Manager, o controller.Options) error { return repositoryfile.Setup(m, o, gh) },
 		func(m ctrl.Manager, o controller.Options) error { return branch.Setup(m, o, gh) },

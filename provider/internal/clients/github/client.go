@@ -10,9 +10,11 @@ import (
 	"encoding/hex"
 	"net"
 	"net/http"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/bradleyfalzon/ghinstallation/v2"
@@ -29,10 +31,11 @@ const (
 	errInsecure      = "spec.github.baseURL %q is http://: GitHub credentials are only sent over https (http:// is allowed only for a stand-in on loopback with --github-allow-http-loopback)"
 )
 
-// DefaultReadBudget is the share of an identity's primary rate limit its
-// reads may spend per window: 80%, leaving a fifth of GitHub's 5,000 an
-// hour for writes and for people and tools using the same identity.
-const DefaultReadBudget = 0.8
+// DefaultRequestBudget is the share of an identity's primary rate limit
+// the provider's requests, reads and writes alike, may spend per window:
+// 80%, leaving a fifth of GitHub's 5,000 an hour for people and tools
+// using the same identity.
+const DefaultRequestBudget = 0.8
 
 // Credentials authenticate to GitHub: a token, or a GitHub App installation.
 type Credentials struct {
@@ -85,11 +88,14 @@ type Options struct {
 	// loopback address (a GitHub stand-in in tests); otherwise only https
 	// carries credentials.
 	AllowHTTPLoopback bool
-	// ReadBudget is the share of GitHub's primary limit (X-RateLimit-Limit)
-	// an identity's reads may spend in one window (default
-	// DefaultReadBudget); once spent, reads wait for the window's reset.
-	// The rest stays for writes and for anyone else using the identity.
-	ReadBudget float64
+	// RequestBudget is the share of GitHub's primary limit
+	// (X-RateLimit-Limit) an identity's requests may spend in one window
+	// (default DefaultRequestBudget): GitHub counts every request, read
+	// or write, against the same limit, so once the share is spent
+	// (X-RateLimit-Remaining says how much is, whoever spent it) reads
+	// and writes wait for the window's reset. The rest stays for anyone
+	// else using the identity.
+	RequestBudget float64
 	// RateLimitTimeScale compresses GitHub's minute and hour in the
 	// pacing of content writes, for a stand-in that compresses them too
 	// (default 1: GitHub's time).
@@ -99,21 +105,46 @@ type Options struct {
 	Sleep func(ctx context.Context, d time.Duration) error
 }
 
-// identity is what GitHub keeps rate limits for: a token, or a GitHub App
-// installation, on one GitHub. Its state is shared by every client of the
-// identity.
+// identity is what GitHub counts requests against
+// (https://docs.github.com/en/rest/using-the-rest-api/rate-limits-for-the-rest-api):
+// a user ("All of these requests count towards your personal rate limit of
+// 5,000 requests per hour", whichever of the user's tokens sends them), or
+// a GitHub App installation ("Primary rate limit for GitHub App
+// installations"), on one GitHub. Its state is shared by every client of
+// the identity. A token whose user the pool has not asked GitHub about
+// (see Pool) is an identity of its own until it is asked.
 type identity struct {
-	label  string
+	// name is the metric label; it changes once when a token's identity
+	// turns out to be its user's.
+	name   atomic.Pointer[string]
+	server bool
 	limits *limitState
 	cache  *etagStore
 }
 
-// A Pool keeps one client per GitHub identity and credentials, so the ETag
-// cache, the rate-limit and pacing state and GitHub App installation tokens
-// survive across reconciles and are shared by all ProviderConfigs that use
-// the same identity. A client no ProviderConfig uses any more (its
-// credentials were rotated) is dropped, and with the last client of an
-// identity the identity's state and metrics.
+func (id *identity) label() string { return *id.name.Load() }
+
+// A Pool keeps one client per GitHub credentials and one state per GitHub
+// identity, so the ETag cache, the rate-limit and pacing state and GitHub
+// App installation tokens survive across reconciles and are shared by all
+// ProviderConfigs and credentials GitHub counts against the same identity.
+//
+// GitHub counts the requests of every token of a user against that user's
+// limit, and neither a token nor GitHub's answers name the user (their
+// X-RateLimit headers, like the uncounted GET /rate_limit, say how much of
+// the budget is left, not whose it is). So the pool asks GitHub (GET
+// /user: one counted request, once per token, with that token's own
+// client), but only when it matters: when a second token is used on the
+// same GitHub (two ProviderConfigs, or a ProviderConfig whose token was
+// replaced). A lone token is keyed by itself at no cost: no other token of
+// the provider spends its user's budget, and GitHub's answers report what
+// anyone else spends of it. Tokens found to be one user's share one
+// identity; the state the first had (what GitHub's answers said, reserved
+// write slots) is the user's from then on.
+//
+// A client no ProviderConfig uses any more (its credentials were rotated,
+// or its ProviderConfig deleted: Forget) is dropped, and with the last
+// client of an identity the identity's state and metrics.
 type Pool struct {
 	opts Options
 
@@ -123,12 +154,35 @@ type Pool struct {
 	// inUse maps a ProviderConfig to the key of the client it last asked
 	// for.
 	inUse map[string]string
+	seq   uint64
 }
 
 type pooled struct {
+	key string
+	// seq orders clients by when they were built.
+	seq      uint64
 	client   *gh.Client
-	identity string
+	identity *identity
+	// cfg rebuilds the client onto another identity.
+	cfg Config
+	// root is the API root: tokens share an identity only on one GitHub.
+	// host labels its identities.
+	root, host string
+	// user is the GitHub user a token authenticates as, once GitHub said.
+	user int64
+	// settled: the user is known, or GitHub will not tell (the token is
+	// refused, or it is not a user's: an installation token answers 403);
+	// the pool does not ask again.
+	settled bool
+	// retryAt: GitHub could not answer (outage, rate limit); ask again
+	// no sooner.
+	retryAt time.Time
+	// asking is closed when the question under way is answered; nil when
+	// none is.
+	asking chan struct{}
 }
+
+func (c *pooled) token() bool { return c.cfg.Credentials.Token != "" }
 
 // NewPool returns an empty Pool.
 func NewPool(o Options) *Pool {
@@ -150,8 +204,8 @@ func NewPool(o Options) *Pool {
 	if o.ContentWritesPerHour == 0 {
 		o.ContentWritesPerHour = DefaultContentWritesPerHour
 	}
-	if o.ReadBudget == 0 {
-		o.ReadBudget = DefaultReadBudget
+	if o.RequestBudget == 0 {
+		o.RequestBudget = DefaultRequestBudget
 	}
 	if o.RateLimitTimeScale == 0 {
 		o.RateLimitTimeScale = 1
@@ -165,17 +219,25 @@ func NewPool(o Options) *Pool {
 	return &Pool{opts: o, clients: map[string]*pooled{}, identities: map[string]*identity{}, inUse: map[string]string{}}
 }
 
+// apiHost is the API host and path prefix that labels an identity.
+func apiHost(ep Endpoints) string {
+	return ep.API.Host + strings.TrimSuffix(ep.API.Path, "/")
+}
+
 // Identity returns the metric label of the GitHub identity cfg
-// authenticates as: "<API host>/app/<app id>/installation/<installation id>"
-// for a GitHub App installation, "<API host>/token/<first 12 hex digits of
-// the token's SHA-256>" for a token (never the token). It fails when the
-// base URL or the credentials are unusable.
+// authenticates as before the pool knows more:
+// "<API host>/app/<app id>/installation/<installation id>" for a GitHub
+// App installation, "<API host>/token/<first 12 hex digits of the token's
+// SHA-256>" for a token (never the token). Once GitHub has said which user
+// a token is (see Pool), the token's identity is "<API host>/user/<user
+// id>" (Pool.IdentityOf). It fails when the base URL or the credentials
+// are unusable.
 func Identity(cfg Config) (string, error) {
 	ep, err := EndpointsFor(cfg.BaseURL)
 	if err != nil {
 		return "", err
 	}
-	host := ep.API.Host + strings.TrimSuffix(ep.API.Path, "/")
+	host := apiHost(ep)
 	switch c := cfg.Credentials; {
 	case c.Token != "":
 		sum := sha256.Sum256([]byte(c.Token))
@@ -185,6 +247,12 @@ func Identity(cfg Config) (string, error) {
 	default:
 		return "", errors.New(errNoCredentials)
 	}
+}
+
+// userIdentity labels the identity of a GitHub user on the GitHub whose
+// API host is host.
+func userIdentity(host string, user int64) string {
+	return host + "/user/" + strconv.FormatInt(user, 10)
 }
 
 // refuseInsecure refuses an http:// API root unless it is a loopback stand-in
@@ -200,11 +268,11 @@ func (o Options) refuseInsecure(ep Endpoints) error {
 	return errors.Errorf(errInsecure, ep.API.Redacted())
 }
 
-// clientKey identifies a client: its identity and the exact credentials
+// clientKey identifies a client: its GitHub and its exact credentials
 // (two keys of one GitHub App are two clients of one identity).
-func clientKey(id string, c Credentials) string {
+func clientKey(root string, c Credentials) string {
 	h := sha256.New()
-	for _, s := range []string{id, c.Token, string(c.PrivateKey)} {
+	for _, s := range []string{root, c.Token, strconv.FormatInt(c.AppID, 10), strconv.FormatInt(c.InstallationID, 10), string(c.PrivateKey)} {
 		h.Write([]byte(s))
 		h.Write([]byte{0})
 	}
@@ -213,7 +281,14 @@ func clientKey(id string, c Credentials) string {
 
 // Client returns the client for cfg, building it on first use.
 func (p *Pool) Client(cfg Config) (*gh.Client, error) {
-	id, err := Identity(cfg)
+	return p.ClientContext(context.Background(), cfg)
+}
+
+// ClientContext returns the client for cfg, building it on first use. When
+// cfg's token is the second on its GitHub, it first asks GitHub which user
+// each of them is (see Pool), within ctx.
+func (p *Pool) ClientContext(ctx context.Context, cfg Config) (*gh.Client, error) {
+	label, err := Identity(cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -224,25 +299,240 @@ func (p *Pool) Client(cfg Config) (*gh.Client, error) {
 	if err := p.opts.refuseInsecure(ep); err != nil {
 		return nil, err
 	}
-	k := clientKey(id, cfg.Credentials)
+	root := ep.API.String()
+	k := clientKey(root, cfg.Credentials)
+	p.mu.Lock()
+	old := ""
+	if cfg.ProviderConfig != "" {
+		old = p.inUse[cfg.ProviderConfig]
+		p.inUse[cfg.ProviderConfig] = k
+	}
+	c, ok := p.clients[k]
+	if !ok {
+		id := p.identityLocked(label, ep.Server)
+		cl, err := p.newClient(cfg, id)
+		if err != nil {
+			p.dropIfUnusedLocked(id)
+			if old != "" && old != k {
+				p.evictLocked(old)
+			}
+			p.mu.Unlock()
+			return nil, err
+		}
+		p.seq++
+		c = &pooled{key: k, seq: p.seq, client: cl, identity: id, cfg: cfg, root: root, host: apiHost(ep)}
+		p.clients[k] = c
+	}
+	ask := p.toAskLocked(c)
+	// Asked about by this call or by another one under way: the client
+	// is returned once it is on its user's identity.
+	wait := c.asking
+	p.mu.Unlock()
+
+	// The client of a ProviderConfig's old credentials is dropped only
+	// after the new token was asked about: if both are one user's, the
+	// user's state (reserved write slots, what GitHub's answers said)
+	// stays with the new one.
+	if len(ask) > 0 {
+		p.ask(ctx, ask)
+	}
+	if wait != nil {
+		select {
+		case <-wait:
+		case <-ctx.Done():
+		}
+	}
+
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if cfg.ProviderConfig != "" {
-		old, ok := p.inUse[cfg.ProviderConfig]
-		p.inUse[cfg.ProviderConfig] = k
-		if ok && old != k {
-			p.evictLocked(old)
-		}
+	if old != "" && old != k {
+		p.evictLocked(old)
 	}
 	if c, ok := p.clients[k]; ok {
 		return c.client, nil
 	}
-	c, err := p.newClient(cfg, p.identityLocked(id, ep.Server))
-	if err != nil {
-		return nil, err
+	// Evicted meanwhile (the ProviderConfig moved on again): still a
+	// usable client of these credentials.
+	return c.client, nil
+}
+
+// lookupRetry is how long the pool waits before asking GitHub again which
+// user a token is, after GitHub could not answer.
+const lookupRetry = time.Minute
+
+// toAskLocked returns the token clients on c's GitHub whose user the pool
+// must ask GitHub about now, and marks them asked: none while c is the
+// only token client there (a lone token is its user's only budget here).
+func (p *Pool) toAskLocked(c *pooled) []*pooled {
+	if !c.token() {
+		return nil
 	}
-	p.clients[k] = &pooled{client: c, identity: id}
-	return c, nil
+	var same []*pooled
+	for _, o := range p.clients {
+		if o.token() && o.root == c.root {
+			same = append(same, o)
+		}
+	}
+	if len(same) < 2 {
+		return nil
+	}
+	now := p.opts.Now()
+	var ask []*pooled
+	for _, o := range same {
+		if o.settled || o.asking != nil || now.Before(o.retryAt) {
+			continue
+		}
+		o.asking = make(chan struct{})
+		ask = append(ask, o)
+	}
+	return ask
+}
+
+// answer is what GitHub said about a token's user.
+type answer struct {
+	c       *pooled
+	user    int64
+	settled bool
+	retryAt time.Time
+}
+
+// ask asks GitHub which user each token of cs is, each with its own
+// client (GET /user, through its identity's limits), and moves each onto
+// its user's identity.
+func (p *Pool) ask(ctx context.Context, cs []*pooled) {
+	// The question is not the resource's: it takes no slot of the
+	// reconcile's ticket and is not held against it.
+	ctx = WithTicket(ctx, nil)
+	answers := make([]answer, len(cs))
+	var wg sync.WaitGroup
+	for i, c := range cs {
+		wg.Go(func() { answers[i] = p.whoIs(ctx, c) })
+	}
+	wg.Wait()
+
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	// Clients older than this question first: the identity a user's
+	// state already lives in is the one that stays.
+	sort.Slice(answers, func(i, j int) bool { return answers[i].c.seq < answers[j].c.seq })
+	for _, a := range answers {
+		c := a.c
+		close(c.asking)
+		c.asking = nil
+		if p.clients[c.key] != c {
+			continue // evicted meanwhile
+		}
+		if a.user == 0 {
+			c.settled, c.retryAt = a.settled, a.retryAt
+			continue
+		}
+		c.user, c.settled = a.user, true
+		p.moveLocked(c, userIdentity(c.host, a.user))
+	}
+}
+
+// whoIs asks GitHub which user c's token is: "Get the authenticated user"
+// (https://docs.github.com/en/rest/users/users#get-the-authenticated-user),
+// which any personal access token, classic or fine-grained, may call, and
+// an installation token may not (GitHub answers 403 "Resource not
+// accessible by integration").
+func (p *Pool) whoIs(ctx context.Context, c *pooled) answer {
+	u, _, err := c.client.Users.Get(ctx, "")
+	if err == nil && u.GetID() != 0 {
+		return answer{c: c, user: u.GetID(), settled: true}
+	}
+	now := p.opts.Now()
+	var rl *RateLimitedError
+	var prim *gh.RateLimitError
+	var sec *gh.AbuseRateLimitError
+	switch {
+	case errors.As(err, &rl):
+		return answer{c: c, retryAt: rl.Until}
+	case errors.As(err, &prim):
+		return answer{c: c, retryAt: prim.Rate.Reset.Time}
+	case errors.As(err, &sec):
+		return answer{c: c, retryAt: now.Add(sec.GetRetryAfter())}
+	}
+	switch StatusCode(err) {
+	case http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound:
+		// The token is refused, or it is not a user's: it stays an
+		// identity of its own.
+		return answer{c: c, settled: true}
+	}
+	return answer{c: c, retryAt: now.Add(lookupRetry)}
+}
+
+// moveLocked makes label c's identity: c's own identity is renamed when
+// no identity has that label yet; otherwise c's state joins the one that
+// has it and c's client is rebuilt on it.
+func (p *Pool) moveLocked(c *pooled, label string) {
+	cur := c.identity
+	if cur.label() == label {
+		return
+	}
+	to, ok := p.identities[label]
+	if !ok && !p.sharedLocked(cur, c) {
+		old := cur.label()
+		delete(p.identities, old)
+		deleteMetrics(old)
+		cur.name.Store(&label)
+		p.identities[label] = cur
+		if n, _ := cur.limits.Remaining(); n >= 0 {
+			RateLimitRemaining.WithLabelValues(label).Set(float64(n))
+		}
+		b, _ := cur.cache.size()
+		CacheBytes.WithLabelValues(label).Set(float64(b))
+		return
+	}
+	if !ok {
+		to = p.identityLocked(label, cur.server)
+	}
+	to.limits.absorb(cur.limits)
+	cl, err := p.newClient(c.cfg, to)
+	if err != nil {
+		return // the credentials built a client before: cannot happen
+	}
+	c.client, c.identity = cl, to
+	p.dropIfUnusedLocked(cur)
+}
+
+// sharedLocked reports whether a client other than c uses id.
+func (p *Pool) sharedLocked(id *identity, c *pooled) bool {
+	for _, o := range p.clients {
+		if o != c && o.identity == id {
+			return true
+		}
+	}
+	return false
+}
+
+// IdentityOf returns the label of the identity cfg's client counts
+// against, if the pool holds that client.
+func (p *Pool) IdentityOf(cfg Config) (string, bool) {
+	ep, err := EndpointsFor(cfg.BaseURL)
+	if err != nil {
+		return "", false
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	c, ok := p.clients[clientKey(ep.API.String(), cfg.Credentials)]
+	if !ok {
+		return "", false
+	}
+	return c.identity.label(), true
+}
+
+// Forget drops what the ProviderConfig named pc used, once no other
+// ProviderConfig uses it: for a deleted ProviderConfig.
+func (p *Pool) Forget(pc string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	k, ok := p.inUse[pc]
+	if !ok {
+		return
+	}
+	delete(p.inUse, pc)
+	p.evictLocked(k)
 }
 
 // evictLocked drops the client k unless a ProviderConfig still uses it,
@@ -258,16 +548,28 @@ func (p *Pool) evictLocked(k string) {
 		return
 	}
 	delete(p.clients, k)
+	p.dropIfUnusedLocked(c.identity)
+}
+
+// dropIfUnusedLocked drops id, its state and its metrics when no client
+// uses it.
+func (p *Pool) dropIfUnusedLocked(id *identity) {
 	for _, o := range p.clients {
-		if o.identity == c.identity {
+		if o.identity == id {
 			return
 		}
 	}
-	delete(p.identities, c.identity)
-	RateLimitRemaining.DeleteLabelValues(c.identity)
-	CacheBytes.DeleteLabelValues(c.identity)
-	CacheEvictions.DeleteLabelValues(c.identity)
-	Requests.DeletePartialMatch(prometheus.Labels{"identity": c.identity})
+	if p.identities[id.label()] == id {
+		delete(p.identities, id.label())
+	}
+	deleteMetrics(id.label())
+}
+
+func deleteMetrics(label string) {
+	RateLimitRemaining.DeleteLabelValues(label)
+	CacheBytes.DeleteLabelValues(label)
+	CacheEvictions.DeleteLabelValues(label)
+	Requests.DeletePartialMatch(prometheus.Labels{"identity": label})
 }
 
 // Size returns how many clients and identities the pool holds.
@@ -282,31 +584,30 @@ func (p *Pool) identityLocked(label string, server bool) *identity {
 		return id
 	}
 	pc := pacing{perMinute: p.opts.ContentWritesPerMinute, perHour: p.opts.ContentWritesPerHour,
-		timeScale: p.opts.RateLimitTimeScale, readShare: p.opts.ReadBudget}
+		timeScale: p.opts.RateLimitTimeScale, budget: p.opts.RequestBudget}
 	if server {
 		pc.perMinute, pc.perHour = p.opts.ServerContentWritesPerMinute, p.opts.ServerContentWritesPerHour
 	}
-	id := &identity{
-		label:  label,
-		limits: newLimitState(pc),
-		cache: newETagStore(p.opts.CacheMaxBytes, func(b int64, evicted int) {
-			CacheBytes.WithLabelValues(label).Set(float64(b))
-			CacheEvictions.WithLabelValues(label).Add(float64(evicted))
-		}),
-	}
+	id := &identity{limits: newLimitState(pc), server: server}
+	id.name.Store(&label)
+	id.cache = newETagStore(p.opts.CacheMaxBytes, func(b int64, evicted int) {
+		l := id.label()
+		CacheBytes.WithLabelValues(l).Set(float64(b))
+		CacheEvictions.WithLabelValues(l).Add(float64(evicted))
+	})
 	p.identities[label] = id
 	return id
 }
 
 type counting struct {
 	next     http.RoundTripper
-	identity string
+	identity *identity
 }
 
 func (c *counting) RoundTrip(r *http.Request) (*http.Response, error) {
 	rsp, err := c.next.RoundTrip(r)
 	if err == nil {
-		Requests.WithLabelValues(c.identity, r.Method, strconv.FormatBool(rsp.StatusCode == http.StatusNotModified)).Inc()
+		Requests.WithLabelValues(c.identity.label(), r.Method, strconv.FormatBool(rsp.StatusCode == http.StatusNotModified)).Inc()
 	}
 	return rsp, err
 }
@@ -330,13 +631,13 @@ func (p *Pool) newClient(cfg Config, id *identity) (*gh.Client, error) {
 		return nil, errors.New(errNoCredentials)
 	}
 	rl := &rateLimiter{
-		next:          &counting{next: p.opts.Transport, identity: id.label},
+		next:          &counting{next: p.opts.Transport, identity: id},
 		state:         id.limits,
 		maxInlineWait: p.opts.MaxInlineWait,
 		now:           p.opts.Now,
 		sleep:         p.opts.Sleep,
 		observe: func(n int) {
-			RateLimitRemaining.WithLabelValues(id.label).Set(float64(n))
+			RateLimitRemaining.WithLabelValues(id.label()).Set(float64(n))
 		},
 	}
 	// The ETag cache sits below the authentication: it keys what it sends

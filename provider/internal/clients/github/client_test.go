@@ -12,24 +12,30 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
 	dto "github.com/prometheus/client_model/go"
 )
 
 // recorder is a GitHub-shaped test server that records request paths and
-// answers with the scripted status and headers.
+// answers with the scripted status and headers, and GET /user with the id
+// of the token's user in users.
 type recorder struct {
 	mu     sync.Mutex
 	paths  []string
 	status int
 	header map[string]string
+	users  map[string]int64
 }
 
 func (rc *recorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rc.mu.Lock()
 	rc.paths = append(rc.paths, r.Method+" "+r.URL.Path)
 	st, h := rc.status, rc.header
+	id, ok := rc.users[strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")]
 	rc.mu.Unlock()
+	if ok && r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/user") {
+		_, _ = fmt.Fprintf(w, `{"login":"u%d","id":%d}`, id, id)
+		return
+	}
 	for k, v := range h {
 		w.Header().Set(k, v)
 	}
@@ -64,7 +70,8 @@ func TestPoolUsesGHESPathsForAHostOnlyBaseURL(t *testing.T) {
 }
 
 func TestPoolSharesStatePerIdentityNotPerProviderConfig(t *testing.T) {
-	rc := &recorder{status: http.StatusForbidden, header: map[string]string{"Retry-After": "600", "X-RateLimit-Remaining": "17"}}
+	rc := &recorder{status: http.StatusForbidden, header: map[string]string{"Retry-After": "600", "X-RateLimit-Remaining": "17"},
+		users: map[string]int64{"same-token": 1, "other-token": 2}}
 	srv := httptest.NewServer(rc)
 	defer srv.Close()
 	p := NewPool(Options{AllowHTTPLoopback: true})
@@ -82,10 +89,15 @@ func TestPoolSharesStatePerIdentityNotPerProviderConfig(t *testing.T) {
 	if a != b {
 		t.Errorf("two ProviderConfigs with the same token got two clients")
 	}
+	// Another user's token: the pool asks GitHub which user each token
+	// is (GET /user, once per token).
 	other, err := p.Client(cfg("team-c", "other-token"))
 	if err != nil {
 		t.Fatal(err)
 	}
+	rc.mu.Lock()
+	rc.paths = nil
+	rc.mu.Unlock()
 	// team-a hits a secondary limit: team-b (same identity) waits too and
 	// sends nothing; team-c (another token) is not held back.
 	if _, _, err := a.Repositories.Get(context.Background(), "acme", "svc"); err == nil {
@@ -100,13 +112,11 @@ func TestPoolSharesStatePerIdentityNotPerProviderConfig(t *testing.T) {
 	if len(rc.paths) != 2 {
 		t.Errorf("%d requests reached GitHub, want 2 (team-a once, team-c once)", len(rc.paths))
 	}
-	// The remaining quota is exported per identity, never with the token.
-	id, err := Identity(cfg("team-a", "same-token"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if strings.Contains(id, "same-token") || !strings.HasPrefix(id, strings.TrimPrefix(srv.URL, "http://")+"/api/v3/token/") {
-		t.Errorf("identity label %q", id)
+	// The remaining quota is exported per identity (the token's user),
+	// never with the token.
+	id, _ := p.IdentityOf(cfg("team-a", "same-token"))
+	if want := strings.TrimPrefix(srv.URL, "http://") + "/api/v3/user/1"; id != want {
+		t.Errorf("identity label %q, want %q", id, want)
 	}
 	m := &dto.Metric{}
 	if err := RateLimitRemaining.WithLabelValues(id).Write(m); err != nil {
@@ -218,33 +228,5 @@ func TestPoolDoesNotPaceGHESUnlessConfigured(t *testing.T) {
 	opts.ServerContentWritesPerMinute = 2
 	if n := writes(opts); n != 2 {
 		t.Errorf("GHES paced at 2 a minute: %d of 5 writes sent, want 2", n)
-	}
-}
-
-func TestPoolEvictsWhatNoProviderConfigUses(t *testing.T) {
-	p := NewPool(Options{})
-	cfg := func(pc, token string) Config {
-		return Config{ProviderConfig: pc, BaseURL: "https://ghe.example.com", Credentials: Credentials{Token: token}}
-	}
-	type size struct{ Clients, Identities int }
-	steps := []struct {
-		cfg  Config
-		want size
-	}{
-		{cfg("a", "t1"), size{1, 1}},
-		{cfg("b", "t1"), size{1, 1}}, // the same identity
-		{cfg("a", "t2"), size{2, 2}}, // a rotated its token; b still uses t1
-		{cfg("b", "t3"), size{2, 2}}, // b rotated too: t1 is used by nobody
-		{cfg("a", "t3"), size{1, 1}}, // both on t3: t2 gone
-		{cfg("a", "t3"), size{1, 1}},
-	}
-	for i, s := range steps {
-		if _, err := p.Client(s.cfg); err != nil {
-			t.Fatal(err)
-		}
-		c, id := p.Size()
-		if diff := cmp.Diff(s.want, size{c, id}); diff != "" {
-			t.Errorf("step %d (%s, %s): -want +got:\n%s", i, s.cfg.ProviderConfig, s.cfg.Credentials.Token, diff)
-		}
 	}
 }

@@ -5,9 +5,10 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
 )
 
-// Metrics are labelled by GitHub identity (see Identity): GitHub keeps its
-// rate limits per token or GitHub App installation, and ProviderConfigs
-// with the same credentials share one identity.
+// Metrics are labelled by GitHub identity (see Identity and Pool): GitHub
+// keeps its rate limits per user (whichever of the user's tokens) or GitHub
+// App installation, and ProviderConfigs with the same credentials, or with
+// tokens of the same user, share one identity.
 var (
 	// RateLimitRemaining is GitHub's X-RateLimit-Remaining as last seen per
 	// identity.

@@ -140,6 +140,15 @@ func (p *pacer) retime(slot, now time.Time) bool {
 	return true
 }
 
+// absorb takes in the slots another pacer of the same identity gave.
+func (p *pacer) absorb(sent []time.Time) {
+	if len(sent) == 0 {
+		return
+	}
+	p.sent = append(p.sent, sent...)
+	sort.Slice(p.sent, func(i, j int) bool { return p.sent[i].Before(p.sent[j]) })
+}
+
 // fits reports whether one more slot at t keeps every window, wherever it
 // starts, within its limit, slots given for later included.
 func (p *pacer) fits(t time.Time) bool {

@@ -32,6 +32,6 @@ func (p *Pool) ClientFor(ctx context.Context, kube client.Client, mg resource.Le
 	if err != nil {
 		return nil, errors.Wrap(err, errConfig)
 	}
-	c, err := p.Client(ConfigOf(g))
+	c, err := p.ClientContext(ctx, ConfigOf(g))
 	return c, errors.Wrap(err, errClient)
 }

@@ -15,7 +15,7 @@ import (
 //     content-creation slot, reserved for it (the pacer hands slots out in
 //     order, so a resource that waits is not overtaken by later ones);
 //   - a request while the identity is blocked (primary limit exhausted,
-//     Retry-After, secondary limit) or over its read budget waits for the
+//     Retry-After, secondary limit) or over its request budget waits for the
 //     end of that.
 //
 // A controller's gate (package ghbudget) reads the ticket before a
@@ -58,7 +58,7 @@ func (t *Ticket) Refused() bool {
 
 // WaitUntil returns when the resource may next send a request to GitHub,
 // or the zero time if it may now: its reserved content-creation slot, the
-// end of its identity's block or of the read budget's window.
+// end of its identity's block or of the request budget's window.
 func (t *Ticket) WaitUntil(now time.Time) time.Time {
 	t.mu.Lock()
 	defer t.mu.Unlock()

@@ -80,7 +80,9 @@ func TestTicketReservesTheNextWriteSlot(t *testing.T) {
 	}
 }
 
-func TestReadBudget(t *testing.T) {
+// TestRequestBudget: once the identity's requests spent the budget's share
+// of GitHub's primary limit, reads and writes alike wait for the reset.
+func TestRequestBudget(t *testing.T) {
 	now := time.Unix(1_800_000_000, 0)
 	reset := now.Add(30 * time.Minute)
 	rc := &recorder{status: http.StatusOK, header: map[string]string{"X-RateLimit-Limit": "10", "X-RateLimit-Remaining": "2",
@@ -92,21 +94,32 @@ func TestReadBudget(t *testing.T) {
 	if _, _, err := c.Repositories.Get(context.Background(), "acme", "svc"); err != nil {
 		t.Fatal(err)
 	}
-	// 8 of 10 spent: the read budget (80%) is gone until the reset.
-	tk := &Ticket{}
-	var rl *RateLimitedError
-	if _, _, err := c.Repositories.Get(WithTicket(context.Background(), tk), "acme", "svc"); !errors.As(err, &rl) || !rl.Budget || !rl.Until.Equal(reset) {
-		t.Fatalf("read over budget: %v, want the budget's RateLimitedError until the reset", err)
+	// 8 of 10 spent: the budget (80%) is gone until the reset.
+	cases := map[string]func(ctx context.Context) error{
+		"read": func(ctx context.Context) error {
+			_, _, err := c.Repositories.Get(ctx, "acme", "svc")
+			return err
+		},
+		"write": func(ctx context.Context) error {
+			_, _, err := c.Repositories.ReplaceAllTopics(ctx, "acme", "svc", []string{"x"})
+			return err
+		},
 	}
-	if !tk.WaitUntil(now).Equal(reset) {
-		t.Errorf("ticket waits until %v, want %v", tk.WaitUntil(now), reset)
-	}
-	if _, _, err := c.Repositories.ReplaceAllTopics(context.Background(), "acme", "svc", []string{"x"}); err != nil {
-		t.Errorf("a write over the read budget: %v", err)
+	for name, send := range cases {
+		tk := &Ticket{}
+		var rl *RateLimitedError
+		if err := send(WithTicket(context.Background(), tk)); !errors.As(err, &rl) || !rl.Budget || !rl.Until.Equal(reset) {
+			t.Errorf("%s over budget: %v, want the budget's RateLimitedError until the reset", name, err)
+		}
+		if !tk.WaitUntil(now).Equal(reset) {
+			t.Errorf("%s: ticket waits until %v, want %v", name, tk.WaitUntil(now), reset)
+		}
 	}
 	now = reset
-	if _, _, err := c.Repositories.Get(context.Background(), "acme", "svc"); err != nil {
-		t.Errorf("a read after the reset: %v", err)
+	for name, send := range cases {
+		if err := send(context.Background()); err != nil {
+			t.Errorf("a %s after the reset: %v", name, err)
+		}
 	}
 	if n := len(rc.paths); n != 3 {
 		t.Errorf("%d requests reached GitHub, want 3", n)

@@ -42,14 +42,14 @@ type RateLimitedError struct {
 	// Pacing is true when GitHub has not refused anything yet and the
 	// request waits for GitHub's content-creation limit.
 	Pacing bool
-	// Budget is true when the identity spent its read budget (a share of
-	// GitHub's primary limit) in the current window.
+	// Budget is true when the identity spent its request budget (a share
+	// of GitHub's primary limit) in the current window.
 	Budget bool
 }
 
 func (e *RateLimitedError) Error() string {
 	if e.Budget {
-		return "read budget of this GitHub identity spent for the current rate-limit window: next read at " + e.Until.UTC().Format(time.RFC3339)
+		return "request budget of this GitHub identity spent for the current rate-limit window: next request at " + e.Until.UTC().Format(time.RFC3339)
 	}
 	if e.Pacing {
 		return "GitHub content-creation limit (80 per minute, 500 per hour) reached for this identity: next write at " + e.Until.UTC().Format(time.RFC3339)
@@ -63,9 +63,10 @@ func IsRateLimited(err error) bool {
 	return errors.As(err, &rl)
 }
 
-// limitState is the rate-limit state of one GitHub identity (a token, or a
+// limitState is the rate-limit state of one GitHub identity (a user, or a
 // GitHub App installation): GitHub keeps its limits per identity, so every
-// client of that identity, whatever ProviderConfig it serves, shares it.
+// client of that identity, whatever ProviderConfig and token it serves,
+// shares it.
 type limitState struct {
 	mu sync.Mutex
 	// until: no request is sent before (Retry-After, primary limit reset,
@@ -77,10 +78,10 @@ type limitState struct {
 	reset     time.Time
 	// limit is the last X-RateLimit-Limit (0 while unknown).
 	limit int
-	// readShare is the share of the primary limit reads may spend in a
-	// window (the read budget); the rest is kept for writes and for
-	// anyone else using the identity. 0 or 1: no budget.
-	readShare float64
+	// budget is the share of the primary limit requests may spend in a
+	// window; the rest is kept for anyone else using the identity. 0 or
+	// 1: no budget.
+	budget float64
 	// writes paces content-creating requests.
 	writes *pacer
 }
@@ -89,22 +90,49 @@ type limitState struct {
 type pacing struct {
 	perMinute, perHour int
 	timeScale          float64
-	readShare          float64
+	budget             float64
 }
 
 func newLimitState(p pacing) *limitState {
-	return &limitState{remaining: -1, readShare: p.readShare, writes: newPacer(p.perMinute, p.perHour, p.timeScale)}
+	return &limitState{remaining: -1, budget: p.budget, writes: newPacer(p.perMinute, p.perHour, p.timeScale)}
 }
 
-// overReadBudget returns the end of the window when reads spent their
-// share of the primary limit in it.
-func (s *limitState) overReadBudget(now time.Time) (time.Time, bool) {
+// overBudget returns the end of the window when the identity spent its
+// share of the primary limit in it. What is spent is what GitHub says
+// (X-RateLimit-Limit less X-RateLimit-Remaining): "All of these requests
+// count towards your personal rate limit"
+// (https://docs.github.com/en/rest/using-the-rest-api/rate-limits-for-the-rest-api),
+// reads and writes alike, this provider's and anyone else's on the
+// identity.
+func (s *limitState) overBudget(now time.Time) (time.Time, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.readShare <= 0 || s.readShare >= 1 || s.limit <= 0 || s.remaining < 0 || !now.Before(s.reset) {
+	if s.budget <= 0 || s.budget >= 1 || s.limit <= 0 || s.remaining < 0 || !now.Before(s.reset) {
 		return time.Time{}, false
 	}
-	return s.reset, float64(s.limit-s.remaining) >= s.readShare*float64(s.limit)
+	return s.reset, float64(s.limit-s.remaining) >= s.budget*float64(s.limit)
+}
+
+// absorb takes in the state of o, which turned out to be the same
+// identity (another token of the same user): the longer block, the
+// fresher account of the primary limit, and o's write slots.
+func (s *limitState) absorb(o *limitState) {
+	o.mu.Lock()
+	until, remaining, reset, limit := o.until, o.remaining, o.reset, o.limit
+	sent := append([]time.Time(nil), o.writes.sent...)
+	o.mu.Unlock()
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if until.After(s.until) {
+		s.until = until
+	}
+	// Within one window GitHub's remaining only goes down; a later
+	// reset is a later window.
+	if remaining >= 0 && (s.remaining < 0 || reset.After(s.reset) || (reset.Equal(s.reset) && remaining < s.remaining)) {
+		s.remaining, s.reset, s.limit = remaining, reset, limit
+	}
+	s.writes.absorb(sent)
 }
 
 func (s *limitState) retimeWrite(slot, now time.Time) bool {
@@ -229,10 +257,13 @@ func (l *rateLimiter) wait(r *http.Request) error {
 			}
 			continue
 		}
+		// The budget holds writes back too: GitHub counts them against
+		// the same primary limit as reads. A write's reserved slot
+		// stays with its ticket; the write is retimed when it is sent.
+		if u, over := l.state.overBudget(now); over {
+			return refuse(&RateLimitedError{Until: u, Budget: true}, time.Time{})
+		}
 		if !isContentWrite(r.Method) {
-			if u, over := l.state.overReadBudget(now); over {
-				return refuse(&RateLimitedError{Until: u, Budget: true}, time.Time{})
-			}
 			return nil
 		}
 		if t != nil {
@@ -298,8 +329,17 @@ func (l *rateLimiter) RoundTrip(r *http.Request) (*http.Response, error) {
 		if err != nil {
 			return nil, err
 		}
-		if n, ok := l.state.observe(rsp.Header); ok && l.observe != nil {
-			l.observe(n)
+		if n, ok := l.state.observe(rsp.Header); ok {
+			if l.observe != nil {
+				l.observe(n)
+			}
+			// None left until the reset: the next request would only
+			// be refused ("If you exceed your primary rate limit, you
+			// will receive a 403 or 429 response", same page), whoever
+			// of the identity sends it.
+			if _, reset := l.state.Remaining(); n == 0 && reset.After(l.now()) {
+				l.state.block(reset)
+			}
 		}
 		until, limited := l.limitedUntil(rsp)
 		if !limited {

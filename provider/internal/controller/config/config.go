@@ -1,11 +1,13 @@
 // Package config reconciles ProviderConfigs: it counts their users
-// (ProviderConfigUsages) and keeps a ProviderConfig in use from deletion.
+// (ProviderConfigUsages), keeps a ProviderConfig in use from deletion, and
+// tells the GitHub client pool to drop what a deleted ProviderConfig used.
 package config
 
 import (
 	"context"
 	"time"
 
+	kerrors "k8s.io/apimachinery/pkg/api/errors"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/event"
@@ -30,12 +32,19 @@ import (
 // global limit allowed.
 const UsageBatch = 2 * time.Second
 
+// A Forgetter drops the clients and GitHub identities a ProviderConfig
+// used, unless another ProviderConfig uses them (ghclient.Pool).
+type Forgetter interface {
+	Forget(providerConfig string)
+}
+
 // Setup adds a controller that reconciles ProviderConfigs by accounting for
 // their current usage. Usage changes are batched (UsageBatch), so the
 // controller reconciles a ProviderConfig at most about once per batch and
 // needs no share of the global rate limiter: it never calls an external
-// API.
-func Setup(mgr ctrl.Manager, o controller.Options) error {
+// API. What a ProviderConfig that is gone, or names no GitHub credentials
+// any more, used is forgotten by pool.
+func Setup(mgr ctrl.Manager, o controller.Options, pool Forgetter) error {
 	name := providerconfig.ControllerName(v1alpha1.ProviderConfigGroupKind)
 	of := resource.ProviderConfigKinds{
 		Config:    v1alpha1.ProviderConfigGroupVersionKind,
@@ -50,7 +59,29 @@ func Setup(mgr ctrl.Manager, o controller.Options) error {
 		WithOptions(o.ForControllerRuntime()).
 		For(&v1alpha1.ProviderConfig{}).
 		Watches(&v1alpha1.ProviderConfigUsage{}, EnqueueProviderConfigAfter(UsageBatch)).
-		Complete(r)
+		Complete(&Forgetting{Next: r, Kube: mgr.GetClient(), Pool: pool})
+}
+
+// Forgetting reconciles a ProviderConfig with Next, then tells Pool to
+// forget it once it is gone or has no spec.github: a ProviderConfig's
+// GitHub credentials are otherwise given up only when one of its
+// resources asks for a client with new ones, which a deleted
+// ProviderConfig's never do.
+type Forgetting struct {
+	Next reconcile.Reconciler
+	Kube client.Reader
+	Pool Forgetter
+}
+
+// Reconcile implements reconcile.Reconciler.
+func (f *Forgetting) Reconcile(ctx context.Context, req reconcile.Request) (reconcile.Result, error) {
+	res, err := f.Next.Reconcile(ctx, req)
+	pc := &v1alpha1.ProviderConfig{}
+	switch gerr := f.Kube.Get(ctx, req.NamespacedName, pc); {
+	case kerrors.IsNotFound(gerr), gerr == nil && pc.Spec.GitHub == nil:
+		f.Pool.Forget(req.Name)
+	}
+	return res, err
 }
 
 // EnqueueProviderConfigAfter enqueues the ProviderConfig a

@@ -127,3 +127,50 @@ func TestEnqueueProviderConfigAfter(t *testing.T) {
 		t.Errorf("enqueued at once: %v", q.added)
 	}
 }
+
+type forgetter struct{ forgot []string }
+
+func (f *forgetter) Forget(pc string) { f.forgot = append(f.forgot, pc) }
+
+type nop struct{ calls int }
+
+func (n *nop) Reconcile(context.Context, reconcile.Request) (reconcile.Result, error) {
+	n.calls++
+	return reconcile.Result{}, nil
+}
+
+// The GitHub client pool forgets a ProviderConfig that is gone, or that
+// names no GitHub credentials any more; a ProviderConfig with GitHub
+// credentials keeps what it uses.
+func TestForgettingDeletedProviderConfigs(t *testing.T) {
+	s := runtime.NewScheme()
+	if err := apis.AddToScheme(s); err != nil {
+		t.Fatal(err)
+	}
+	withGitHub := &v1alpha1.ProviderConfig{ObjectMeta: metav1.ObjectMeta{Name: "github"}, Spec: v1alpha1.ProviderConfigSpec{GitHub: &v1alpha1.GitHubConfig{}}}
+	backstageOnly := &v1alpha1.ProviderConfig{ObjectMeta: metav1.ObjectMeta{Name: "backstage"}, Spec: v1alpha1.ProviderConfigSpec{Backstage: &v1alpha1.BackstageConfig{}}}
+	kube := fake.NewClientBuilder().WithScheme(s).WithObjects(withGitHub, backstageOnly).Build()
+	cases := map[string]struct {
+		pc   string
+		want []string
+	}{
+		"GitHub credentials":    {pc: "github"},
+		"no GitHub credentials": {pc: "backstage", want: []string{"backstage"}},
+		"deleted":               {pc: "deleted", want: []string{"deleted"}},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			f, next := &forgetter{}, &nop{}
+			r := &Forgetting{Next: next, Kube: kube, Pool: f}
+			if _, err := r.Reconcile(context.Background(), reconcile.Request{NamespacedName: types.NamespacedName{Name: tc.pc}}); err != nil {
+				t.Fatal(err)
+			}
+			if next.calls != 1 {
+				t.Errorf("the ProviderConfig reconciler ran %d times, want 1", next.calls)
+			}
+			if diff := cmp.Diff(tc.want, f.forgot); diff != "" {
+				t.Errorf("forgotten -want +got:\n%s", diff)
+			}
+		})
+	}
+}
