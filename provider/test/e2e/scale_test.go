@@ -670,6 +670,18 @@ func diffRoutes(a, b map[string]int) map[string]int {
 // memory reads VmHWM and VmRSS (bytes) of the provider from /proc. The test
 // runs in a PID namespace of its own but sees the host's /proc, so the
 // provider's host PID is looked up by its PID in this namespace.
+// reconciles is the number of reconciles the GitHub controllers have run
+// (controller-runtime's controller_runtime_reconcile_total). It lives with
+// its only user: make lint builds without the scale tag.
+func (p *provider) reconciles(t *testing.T) int {
+	t.Helper()
+	n, err := p.Metric(context.Background(), "controller_runtime_reconcile_total", "github.paved.dev")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return int(n)
+}
+
 func (p *provider) memory(t *testing.T) (hwm, rss int64) {
 	t.Helper()
 	pid, err := hostPID(p.Pid())
