@@ -336,14 +336,21 @@ func (s *Set) useProviderConfig(r env.ProviderConfigRef) {
 	s.providerConfig = pb.Obj(pb.Fields{"kind": pb.Str(r.Kind), "name": pb.Str(r.Name)})
 }
 
-// providerConfigPins pin, for a namespaced composite, the provider config
-// its existing managed resources use: another provider config may hold
-// another account's credentials, where the resource does not exist and
-// would be created anew. Every resource that records a placement records
-// it.
-func providerConfigPins(pins []Pin) []Pin {
-	out := slices.Clone(pins)
+// NamespacedPlacement are the pins of a namespaced composite's resources
+// (see Pin), from the composer's pins for either dialect: the provider
+// config its existing managed resources use is pinned too (another
+// provider config may hold another AWS account's credentials, where the
+// resource does not exist and would be created anew; every resource that
+// records a placement records it), and the connection-secret namespace is
+// not (a namespaced composite's secrets are in its own namespace).
+func NamespacedPlacement(pins []Pin) []Pin {
+	out := make([]Pin, 0, len(pins)+2)
 	var seen []string
+	for _, p := range pins {
+		if p.Setting != env.ConnectionSecretNamespace {
+			out = append(out, p)
+		}
+	}
 	for _, p := range pins {
 		if slices.Contains(seen, p.Resource) {
 			continue

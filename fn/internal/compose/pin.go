@@ -74,11 +74,11 @@ func DescribeDrifts(ds []Drift) string {
 // late-initialised, is kept without a Drift.
 //
 // For a namespaced composite, the provider config of its managed resources
-// is a placement setting too (providerConfigPins), and the set composes
+// is a placement setting too (NamespacedPlacement), and the set composes
 // them with the returned environment's.
 func (s *Set) Pin(e *env.Environment, pins []Pin) (*env.Environment, []Drift) {
 	if s.xr.Namespaced() {
-		pins = providerConfigPins(pins)
+		pins = NamespacedPlacement(pins)
 		defer func() { s.useProviderConfig(e.AWSProviderConfigRef) }()
 	}
 	var done []string
