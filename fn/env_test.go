@@ -187,9 +187,10 @@ func TestMySQL(t *testing.T) {
 
 func TestDeterministic(t *testing.T) {
 	for name, xr := range map[string]*fnv1.Resource{
-		"Database":         xdatabase(`{"engine": "postgresql", "size": "large", "storageGB": 200}`),
-		"Bucket":           xbucket(`{"noncurrentVersionExpirationDays": 30}`),
-		"NamespacedBucket": nsbucket(`{"noncurrentVersionExpirationDays": 30}`),
+		"Database":           xdatabase(`{"engine": "postgresql", "size": "large", "storageGB": 200}`),
+		"Bucket":             xbucket(`{"noncurrentVersionExpirationDays": 30}`),
+		"NamespacedBucket":   nsbucket(`{"noncurrentVersionExpirationDays": 30}`),
+		"NamespacedDatabase": nsdatabase(`{"engine": "postgresql", "size": "large", "storageGB": 200}`),
 	} {
 		t.Run(name, func(t *testing.T) {
 			var first []byte

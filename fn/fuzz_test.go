@@ -75,6 +75,8 @@ func FuzzRunFunction(f *testing.F) {
 		`{"apiVersion": "paved.dev/v1alpha1", "kind": "Bucket", "metadata": {"name": "orders", "namespace": "team-orders", "uid": "u13"}, "spec": {"writeConnectionSecretToRef": {"name": "../x"}}}`,
 		`{"apiVersion": "paved.dev/v1alpha1", "kind": "Bucket", "metadata": {"name": "orders", "uid": "u14"}, "spec": {}}`,
 		`{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XBucket", "metadata": {"name": "orders", "namespace": "team-orders", "uid": "u15"}, "spec": {}}`,
+		`{"apiVersion": "paved.dev/v1alpha1", "kind": "Database", "metadata": {"name": "orders", "namespace": "team-orders", "uid": "u16"}, "spec": {"engine": "mysql", "size": "medium", "writeConnectionSecretToRef": {"name": "orders-instance-master-29881aad8730"}}}`,
+		`{"apiVersion": "paved.dev/v1alpha1", "kind": "Database", "metadata": {"name": "orders", "namespace": "team-orders", "uid": "u17", "labels": {"crossplane.io/claim-namespace": "team-payments"}}, "spec": {"engine": "postgresql", "size": "small", "writeConnectionSecretToRef": {"name": "orders-db", "namespace": "team-payments"}}}`,
 	) {
 		for _, o := range observedSeeds {
 			f.Add(seed, cidrSeeds[0], o, "team-mallory")
@@ -144,7 +146,7 @@ func FuzzRunFunction(f *testing.F) {
 		}
 		// What protects a database's or bucket's dependents; a
 		// ServiceBundle's own invariants are FuzzServiceBundle's.
-		if k, _ := pb.String(xr, "kind"); k == database.Kind || k == bucket.Kind || k == bucket.NamespacedKind {
+		if k, _ := pb.String(xr, "kind"); k == database.Kind || k == database.NamespacedKind || k == bucket.Kind || k == bucket.NamespacedKind {
 			checkProtected(t, rsp.GetDesired().GetResources())
 			if !fatal {
 				checkOtherTenant(t, fn, req, rsp, otherNamespace)

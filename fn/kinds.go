@@ -31,7 +31,7 @@ type Kind struct {
 // Kinds are the kinds function-paved composes, in the order messages name
 // them.
 var Kinds = []Kind{
-	{Composite: database.Kind, Claim: "DatabaseClaim", Composer: database.Composer{},
+	{Composite: database.Kind, Claim: "DatabaseClaim", Namespaced: database.NamespacedKind, Composer: database.Composer{},
 		Example: `{"engine": "postgresql", "size": "small"}`},
 	{Composite: bucket.Kind, Claim: "BucketClaim", Namespaced: bucket.NamespacedKind, Composer: bucket.Composer{},
 		Example: `{"noncurrentVersionExpirationDays": 90}`},

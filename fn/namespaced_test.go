@@ -14,6 +14,7 @@ import (
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 	"github.com/crossplane/function-sdk-go/resource"
 	"github.com/google/go-cmp/cmp"
+	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/testing/protocmp"
 	"google.golang.org/protobuf/types/known/structpb"
@@ -279,10 +280,10 @@ func TestNamespacedBucketKeepsPlacement(t *testing.T) {
 	}
 }
 
-// TestNamespacedPlacementPaths: every path where a composer reads the
-// placement of an existing resource (Placement) exists, as the set reads
-// it for a namespaced composite, in the schema of the namespaced kind it
-// composes there (the vendored provider-aws v2.6.0 CRDs): a path that
+// TestNamespacedPlacementPaths: every path where the set reads the
+// placement of a namespaced composite's existing resource (the composer's
+// Placement as NamespacedPlacement makes it) exists, as the set reads it,
+// in the schema of the namespaced kind it composes there (the vendored provider-aws v2.6.0 CRDs): a path that
 // does not would never find the setting, and an environment change would
 // move what exists.
 func TestNamespacedPlacementPaths(t *testing.T) {
@@ -326,7 +327,7 @@ func TestNamespacedPlacementPaths(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, p := range k.Composer.Placement() {
+		for _, p := range compose.NamespacedPlacement(k.Composer.Placement()) {
 			o := rsp.GetDesired().GetResources()[p.Resource].GetResource()
 			apiVersion, _ := pb.String(o, "apiVersion")
 			kind, _ := pb.String(o, "kind")
@@ -351,5 +352,162 @@ func TestNamespacedPlacementPaths(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// nsdatabase is a namespaced Database (Crossplane v2) in team-orders.
+func nsdatabase(spec string) *fnv1.Resource {
+	return nsxr("Database", "orders-db", spec)
+}
+
+// TestRunFunctionNamespacedDatabase: a namespaced Database composes what a
+// DatabaseClaim does, by the same composer, as provider-aws v2.6.0's
+// namespaced kinds in its namespace; its instance writes the team's
+// connection Secret there itself, and what the function returns holds no
+// connection detail.
+func TestRunFunctionNamespacedDatabase(t *testing.T) {
+	const identifier = "orders-db-" + testID
+	rsp, err := New(logging.NewNopLogger()).RunFunction(context.Background(), runReq(input, &fnv1.State{Composite: nsdatabase(`{"engine": "postgresql", "size": "small"}`)}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rsp.GetResults() {
+		t.Fatalf("result %s: %s", r.GetSeverity(), r.GetMessage())
+	}
+	kinds := map[string]string{}
+	for name, r := range rsp.GetDesired().GetResources() {
+		v, _ := pb.String(r.GetResource(), "apiVersion")
+		k, _ := pb.String(r.GetResource(), "kind")
+		kinds[name] = v + " " + k
+	}
+	want := map[string]string{
+		"subnet-group": "rds.aws.m.upbound.io/v1beta1 SubnetGroup", "security-group": "ec2.aws.m.upbound.io/v1beta1 SecurityGroup",
+		"security-group-rule": "ec2.aws.m.upbound.io/v1beta1 SecurityGroupRule", "parameter-group-postgres15": "rds.aws.m.upbound.io/v1beta1 ParameterGroup",
+		"instance": "rds.aws.m.upbound.io/v1beta1 Instance",
+	}
+	for _, n := range []string{"security-group", "security-group-rule", "subnet-group", "parameter-group"} {
+		want["protect-"+n] = "protection.crossplane.io/v1beta1 Usage"
+	}
+	if diff := cmp.Diff(want, kinds); diff != "" {
+		t.Errorf("composed kinds: -want, +got:\n%s", diff)
+	}
+	instance := proto.Clone(rsp.GetDesired().GetResources()["instance"].GetResource()).(*structpb.Struct)
+	got := resource.MustStructJSON(`{}`)
+	for _, p := range [][]string{
+		{"metadata", "namespace"}, {"spec", "writeConnectionSecretToRef"}, {"spec", "providerConfigRef"},
+		{"spec", "forProvider", "passwordSecretRef"}, {"spec", "forProvider", "identifier"}, {"spec", "forProvider", "deletionProtection"},
+		{"spec", "forProvider", "storageEncrypted"}, {"spec", "forProvider", "publiclyAccessible"}, {"spec", "forProvider", "parameterGroupNameSelector"},
+	} {
+		pb.Set(got, pb.Get(instance, p...), p...)
+	}
+	if diff := cmp.Diff(resource.MustStructJSON(`{
+		"metadata": {"namespace": "team-orders"},
+		"spec": {
+			"writeConnectionSecretToRef": {"name": "orders-db-database-connection"},
+			"providerConfigRef": {"kind": "ClusterProviderConfig", "name": "default"},
+			"forProvider": {
+				"passwordSecretRef": {"name": "orders-db-instance-master-`+testID+`", "key": "password"},
+				"identifier": "`+identifier+`",
+				"deletionProtection": true, "storageEncrypted": true, "publiclyAccessible": false,
+				"parameterGroupNameSelector": {"matchControllerRef": true, "matchLabels": {"app.kubernetes.io/name": "parameter-group-postgres15"}, "policy": {"resolve": "Always"}}
+			}
+		}
+	}`), got, protocmp.Transform()); diff != "" {
+		t.Errorf("instance: -want, +got:\n%s", diff)
+	}
+	if cd := rsp.GetDesired().GetComposite().GetConnectionDetails(); len(cd) != 0 {
+		t.Errorf("connection details %v: a namespaced composite has none", cd)
+	}
+	if n, _ := pb.String(rsp.GetDesired().GetComposite().GetResource(), "status", "secretName"); n != "orders-db-database-connection" {
+		t.Errorf("status.secretName %q, want the team's Secret", n)
+	}
+
+	// Ready: endpoint, port, secret and what a client needs to verify the
+	// server are in the status; nothing is read from the connection
+	// details Crossplane sends.
+	observed := map[string]*fnv1.Resource{}
+	for name, r := range rsp.GetDesired().GetResources() {
+		observed[name] = observedReady(name, `{}`, nil)
+		observed[name].Resource.Fields["metadata"] = r.GetResource().GetFields()["metadata"]
+		observed[name].Resource.Fields["apiVersion"] = r.GetResource().GetFields()["apiVersion"]
+		observed[name].Resource.Fields["kind"] = r.GetResource().GetFields()["kind"]
+	}
+	pb.Set(observed["instance"].GetResource(), pb.Obj(pb.Fields{"address": pb.Str("orders.abc.eu-west-1.rds.amazonaws.com"), "port": pb.Int(5432),
+		"engineVersionActual": pb.Str("15.7"), "parameterGroup": pb.List(pb.Obj(pb.Fields{"name": pb.Str("orders-db-" + testID + "-postgres15"), "parameterApplyStatus": pb.Str("in-sync")}))}),
+		"status", "atProvider")
+	observed["instance"].ConnectionDetails = map[string][]byte{"address": []byte("evil.example.com"), "username": []byte("root")}
+	rsp, err = New(logging.NewNopLogger()).RunFunction(context.Background(), runReq(input, &fnv1.State{Composite: nsdatabase(`{"engine": "postgresql", "size": "small"}`), Resources: observed}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := pb.Struct(rsp.GetDesired().GetComposite().GetResource(), "status")
+	if diff := cmp.Diff(resource.MustStructJSON(`{"endpoint": "orders.abc.eu-west-1.rds.amazonaws.com", "port": 5432, "secretName": "orders-db-database-connection",
+		"sslmode": "verify-full", "caCertIdentifier": "rds-ca-rsa2048-g1", "caBundleURL": "https://truststore.pki.rds.amazonaws.com/eu-west-1/eu-west-1-bundle.pem"}`), st, protocmp.Transform()); diff != "" {
+		t.Errorf("status: -want, +got:\n%s", diff)
+	}
+	if cd := rsp.GetDesired().GetComposite().GetConnectionDetails(); len(cd) != 0 {
+		t.Errorf("connection details %v: a namespaced composite has none", cd)
+	}
+	for _, c := range rsp.GetConditions() {
+		if c.GetType() == "DatabaseReady" && c.GetStatus() != fnv1.Status_STATUS_CONDITION_TRUE {
+			t.Errorf("DatabaseReady %v: %s", c.GetStatus(), c.GetMessage())
+		}
+	}
+}
+
+// TestNamespacedDatabaseSecretName: the team's Secret is the one it names,
+// in the composite's namespace, never the Secret that holds the generated
+// password; an existing instance keeps writing where it does.
+func TestNamespacedDatabaseSecretName(t *testing.T) {
+	master := "orders-db-instance-master-" + testID
+	cases := map[string]struct {
+		spec     string
+		observed string // the existing instance's writeConnectionSecretToRef.name
+		want     string
+		err      string
+	}{
+		"Default":  {spec: `{}`, want: "orders-db-database-connection"},
+		"Named":    {spec: `{"writeConnectionSecretToRef": {"name": "orders-db"}}`, want: "orders-db"},
+		"Existing": {spec: `{"writeConnectionSecretToRef": {"name": "renamed"}}`, observed: "orders-db", want: "orders-db"},
+		"Password": {spec: `{"writeConnectionSecretToRef": {"name": "` + master + `"}}`,
+			err: `invalid Database team-orders/orders-db: spec.writeConnectionSecretToRef.name: invalid value "` + master + `": not the Secret that holds the database's generated password`},
+		"NotAName": {spec: `{"writeConnectionSecretToRef": {"name": "Orders DB"}}`,
+			err: `invalid Database team-orders/orders-db: spec.writeConnectionSecretToRef.name: invalid value "Orders DB"`},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			spec := resource.MustStructJSON(tc.spec)
+			pb.Set(spec, pb.Str("postgresql"), "engine")
+			pb.Set(spec, pb.Str("small"), "size")
+			b, _ := protojson.Marshal(spec)
+			st := &fnv1.State{Composite: nsdatabase(string(b))}
+			if tc.observed != "" {
+				st.Resources = map[string]*fnv1.Resource{"instance": {Resource: resource.MustStructJSON(`{"apiVersion": "rds.aws.m.upbound.io/v1beta1", "kind": "Instance",
+					"spec": {"forProvider": {"engine": "postgres", "engineVersion": "15", "allocatedStorage": 20}, "writeConnectionSecretToRef": {"name": "` + tc.observed + `"}}}`)}}
+			}
+			rsp, err := New(logging.NewNopLogger()).RunFunction(context.Background(), runReq(input, st))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var msg string
+			for _, r := range rsp.GetResults() {
+				if r.GetSeverity() == fnv1.Severity_SEVERITY_FATAL {
+					msg = r.GetMessage()
+				}
+			}
+			if tc.err != "" {
+				if !strings.HasPrefix(msg, tc.err) {
+					t.Errorf("refusal %q, want %q", msg, tc.err)
+				}
+				return
+			}
+			if msg != "" {
+				t.Fatal(msg)
+			}
+			ref := pb.Struct(rsp.GetDesired().GetResources()["instance"].GetResource(), "spec", "writeConnectionSecretToRef")
+			if diff := cmp.Diff(resource.MustStructJSON(`{"name": "`+tc.want+`"}`), ref, protocmp.Transform()); diff != "" {
+				t.Errorf("writeConnectionSecretToRef: -want, +got:\n%s", diff)
+			}
+		})
 	}
 }

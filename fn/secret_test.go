@@ -42,7 +42,8 @@ func (r recorder) WithValues(kv ...any) xplogging.Logger {
 // else: not in a log line (at debug level too), result, event, condition,
 // status field, composed resource, or any other connection detail; neither
 // on a refusal, nor on a second reconcile, nor from a bundle
-// that observes its nested database's secret.
+// that observes its nested database's secret. A namespaced Database
+// returns it nowhere at all: its instance writes the team's Secret.
 func TestPasswordOnlyInConnectionDetails(t *testing.T) {
 	const password = "pw-KNOWN-7f3a9c-Secret"
 	leaks := []string{password, base64.StdEncoding.EncodeToString([]byte(password))}
@@ -88,6 +89,24 @@ func TestPasswordOnlyInConnectionDetails(t *testing.T) {
 		"InvalidClaim": {
 			req: runReq(input, &fnv1.State{Composite: xdatabase(`{"engine": "oracle", "size": "small"}`), Resources: withPassword(ready, "password")}),
 		},
+		// A namespaced Database's instance writes the team's Secret itself:
+		// the password Crossplane still sends goes nowhere, not even to
+		// connection details (which Crossplane would not write).
+		"NamespacedReady": {
+			req: runReq(input, &fnv1.State{Composite: nsdatabase(`{"engine": "postgresql", "size": "small"}`), Resources: withPassword(ready, "password")}),
+		},
+		"NamespacedAttributePassword": {
+			req: runReq(input, &fnv1.State{Composite: nsdatabase(`{"engine": "postgresql", "size": "small"}`), Resources: withPassword(ready, "attribute.password")}),
+		},
+		"NamespacedEnvironmentMoved": {
+			req: withRequired(runReq(inputWithEC, &fnv1.State{Composite: nsdatabase(`{"engine": "postgresql", "size": "small"}`), Resources: withPassword(ready, "password")}), ecResources(movedEnvironment)),
+		},
+		"NamespacedChangeRefused": {
+			req: runReq(input, &fnv1.State{Composite: nsdatabase(`{"engine": "postgresql", "size": "small", "storageGB": 50}`), Resources: withPassword(shrink, "password")}),
+		},
+		"NamespacedInvalid": {
+			req: runReq(input, &fnv1.State{Composite: nsdatabase(`{"engine": "oracle", "size": "small"}`), Resources: withPassword(ready, "password")}),
+		},
 		"BundleObservesNestedSecret": {
 			req: runReq(bundleInput, &fnv1.State{Composite: xr("XServiceBundle", "ServiceBundle", "orders-api", Kinds[2].Example),
 				Resources: withPassword(map[string]*fnv1.Resource{
@@ -115,7 +134,7 @@ func TestPasswordOnlyInConnectionDetails(t *testing.T) {
 						t.Errorf("run %d: connection detail %q holds the password", i, k)
 					}
 				}
-				if rsp.GetDesired().GetComposite() != nil {
+				if rsp.GetDesired().GetComposite() != nil && tc.wantPassword {
 					rsp.Desired.Composite.ConnectionDetails = nil
 				}
 				out := prototext.Format(rsp)
