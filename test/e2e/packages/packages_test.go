@@ -123,7 +123,7 @@ func TestInstallPackages(t *testing.T) {
 	}
 	// The namespaced (apiextensions.crossplane.io/v2) XRDs have no claim
 	// to offer: established is all there is.
-	for _, xrd := range []string{"buckets.paved.dev"} {
+	for _, xrd := range []string{"databases.paved.dev", "buckets.paved.dev"} {
 		waitCondition(ctx, t, 2*time.Minute, "apiextensions.crossplane.io/v2", "CompositeResourceDefinition", "", xrd, "Established", "True")
 	}
 
