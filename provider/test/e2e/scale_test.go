@@ -472,15 +472,13 @@ func forAll(t *testing.T, names []string, f func(string) error) {
 	errs := make(chan error, len(names))
 	var wg sync.WaitGroup
 	for range 16 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			for name := range work {
 				if err := f(name); err != nil {
 					errs <- fmt.Errorf("%s: %w", name, err)
 				}
 			}
-		}()
+		})
 	}
 	for _, name := range names {
 		work <- name
@@ -693,7 +691,7 @@ func (p *provider) memory(t *testing.T) (hwm, rss int64) {
 		t.Fatal(err)
 	}
 	kB := map[string]int64{}
-	for _, l := range strings.Split(string(b), "\n") {
+	for l := range strings.SplitSeq(string(b), "\n") {
 		k, v, ok := strings.Cut(l, ":")
 		if !ok || (k != "VmHWM" && k != "VmRSS" && k != "RssAnon" && k != "RssFile") {
 			continue
@@ -737,7 +735,7 @@ func hostPID(nsPID int) (int, error) {
 		if err != nil {
 			continue
 		}
-		for _, l := range strings.Split(string(b), "\n") {
+		for l := range strings.SplitSeq(string(b), "\n") {
 			if f := strings.Fields(l); len(f) > 1 && f[0] == "NSpid:" && f[len(f)-1] == strconv.Itoa(nsPID) {
 				return pid, nil
 			}
