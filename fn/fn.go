@@ -150,6 +150,15 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 	}
 	c := r.Composer
 	log := f.log.WithValues("xr-kind", xr.Kind, "xr-name", xr.Name, "tag", req.GetMeta().GetTag())
+	// A composite any claim could bind gets nothing: see compose.Bindable.
+	if xr.Bindable() {
+		err := &unboundError{fmt.Errorf("%s %s has no spec.claimRef, so any claim naming it in spec.resourceRef would bind it, "+
+			"take its connection secret and delete it with the claim; a composite made without a claim names itself in spec.claimRef: %s (docs/security.md)",
+			xr.Kind, xr.Name, compose.PlatformClaimRef(xr.APIVersion, xr.Kind, xr.Name))}
+		log.Info("Refusing to compose", "error", err.Error())
+		refuse(rsp, c, xr, err)
+		return rsp, nil
+	}
 
 	ec, ok := environmentConfig(req, rsp, in.EnvironmentConfigName)
 	if !ok {
@@ -208,7 +217,11 @@ func refuse(rsp *fnv1.RunFunctionResponse, c Composer, xr *compose.Composite, er
 	var changeErr *compose.ChangeError
 	var conflictErr *compose.ConflictError
 	var intErr *internalError
+	var unbound *unboundError
 	switch {
+	case errors.As(err, &unbound):
+		reason = "Unbound"
+		err = fmt.Errorf("refused %s, nothing was composed: %w", xr.Subject(), unbound.err)
 	case errors.As(err, &intErr):
 		reason = "InternalError"
 		err = fmt.Errorf("cannot compose %s: %w", xr.Subject(), intErr.err)
@@ -230,6 +243,13 @@ func refuse(rsp *fnv1.RunFunctionResponse, c Composer, xr *compose.Composite, er
 	}
 	fatalResult(rsp, err)
 }
+
+// An unboundError refuses a composite that any claim could bind
+// (compose.Bindable).
+type unboundError struct{ err error }
+
+func (e *unboundError) Error() string { return e.err.Error() }
+func (e *unboundError) Unwrap() error { return e.err }
 
 // An internalError is paved's fault, neither the claim's nor the
 // environment's.

@@ -650,8 +650,19 @@ func TestRunFunctionRejectsBadInput(t *testing.T) {
 		},
 		"CompositeWithoutClaim": {
 			req: runReq(input, &fnv1.State{Composite: &fnv1.Resource{Resource: resource.MustStructJSON(
-				`{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XDatabase", "metadata": {"name": "direct", "uid": "u"}, "spec": {"engine": "db2", "size": "small"}}`)}}),
+				`{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XDatabase", "metadata": {"name": "direct", "uid": "u"}, "spec": {"engine": "db2", "size": "small",
+					"claimRef": {"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XDatabase", "name": "direct", "namespace": ""}}}`)}}),
 			want: `invalid XDatabase direct: spec.engine: invalid value "db2": allowed values are "postgresql", "mysql"`,
+		},
+		// Any claim could bind it: it is refused whatever its spec, before
+		// the environment is required.
+		"CompositeWithoutClaimRef": {
+			req: runReq(input, &fnv1.State{Composite: &fnv1.Resource{Resource: resource.MustStructJSON(
+				`{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XDatabase", "metadata": {"name": "direct", "uid": "u",
+					"labels": {"crossplane.io/claim-name": "orders-db", "crossplane.io/claim-namespace": "orders"}}, "spec": {"engine": "postgresql", "size": "small"}}`)}}),
+			want: `refused claim orders/orders-db, nothing was composed: XDatabase direct has no spec.claimRef, so any claim naming it in spec.resourceRef would bind it, ` +
+				`take its connection secret and delete it with the claim; a composite made without a claim names itself in spec.claimRef: ` +
+				`{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XDatabase", "name": "direct", "namespace": ""} (docs/security.md)`,
 		},
 		"CompositeWithoutUID": {
 			req: runReq(input, &fnv1.State{Composite: &fnv1.Resource{Resource: resource.MustStructJSON(
@@ -672,6 +683,8 @@ func TestRunFunctionRejectsBadInput(t *testing.T) {
 				strings.HasPrefix(tc.want, "function-paved cannot compose"):
 			case strings.HasPrefix(tc.want, "invalid platform environment"):
 				want = refused(cond, "InvalidEnvironment", tc.want)
+			case strings.HasPrefix(tc.want, "refused "):
+				want = refused(cond, "Unbound", tc.want)
 			default:
 				want = refused(cond, "InvalidClaim", tc.want)
 			}

@@ -47,7 +47,9 @@ func FuzzRunFunction(f *testing.F) {
 	// has one, as a namespaced composite, so that a new kind is fuzzed too.
 	var kindSeeds, kindNames []string
 	for _, k := range Kinds {
-		kindSeeds = append(kindSeeds, `{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "`+k.Composite+`", "metadata": {"name": "example", "uid": "u-`+k.Composite+`", "labels": {"crossplane.io/claim-name": "example", "crossplane.io/claim-namespace": "team-orders"}}, "spec": `+k.Example+`}`)
+		// As Crossplane makes a claim's composite: claim labels and spec.claimRef.
+		spec := strings.TrimSuffix(k.Example, "}") + `, "claimRef": {"apiVersion": "platform.paved.dev/v1alpha1", "kind": "` + k.Claim + `", "name": "example", "namespace": "team-orders"}}`
+		kindSeeds = append(kindSeeds, `{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "`+k.Composite+`", "metadata": {"name": "example", "uid": "u-`+k.Composite+`", "labels": {"crossplane.io/claim-name": "example", "crossplane.io/claim-namespace": "team-orders"}}, "spec": `+spec+`}`)
 		kindNames = append(kindNames, k.Composite)
 		if k.Namespaced != "" {
 			kindSeeds = append(kindSeeds, `{"apiVersion": "paved.dev/v1alpha1", "kind": "`+k.Namespaced+`", "metadata": {"name": "example", "namespace": "team-orders", "uid": "u-`+k.Namespaced+`"}, "spec": `+k.Example+`}`)
@@ -55,13 +57,16 @@ func FuzzRunFunction(f *testing.F) {
 		}
 	}
 	for _, seed := range append(kindSeeds,
-		`{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XDatabase", "metadata": {"name": "a", "uid": "u1"}, "spec": {"engine": "postgresql", "size": "small"}}`,
-		`{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XDatabase", "metadata": {"name": "b-x", "uid": "u2"}, "spec": {"engine": "mysql", "size": "large", "version": "8.4", "storageGB": 4096, "publiclyAccessible": false}}`,
-		`{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XDatabase", "metadata": {"name": "c", "uid": "u3"}, "spec": {"engine": "postgresql", "size": "small", "publiclyAccessible": true, "storageEncrypted": false}}`,
+		// Made by the platform without a claim, bound to themselves
+		// (compose.PlatformClaimRef), or without a claim's namespace.
+		`{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XDatabase", "metadata": {"name": "a", "uid": "u1"}, "spec": {"engine": "postgresql", "size": "small", "claimRef": {"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XDatabase", "name": "a", "namespace": ""}}}`,
+		`{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XDatabase", "metadata": {"name": "b-x", "uid": "u2"}, "spec": {"engine": "mysql", "size": "large", "version": "8.4", "storageGB": 4096, "publiclyAccessible": false, "claimRef": {"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XDatabase", "name": "b-x", "namespace": ""}}}`,
+		`{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XDatabase", "metadata": {"name": "c", "uid": "u3"}, "spec": {"engine": "postgresql", "size": "small", "publiclyAccessible": true, "storageEncrypted": false, "claimRef": {"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XDatabase", "name": "c", "namespace": ""}}}`,
 		`{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XDatabase", "metadata": {"name": "sg-9.x", "uid": "u4"}, "spec": {"engine": "postgresql", "size": "small", "claimRef": {"name": "sg-9.x", "namespace": "données"}}}`,
-		`{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XBucket", "metadata": {"name": "9.Bucket..Name", "uid": "u5"}, "spec": {"noncurrentVersionExpirationDays": 30}}`,
-		`{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XBucket", "metadata": {"name": "xn--x-s3alias", "uid": "u6"}, "spec": {}}`,
+		`{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XBucket", "metadata": {"name": "9.Bucket..Name", "uid": "u5"}, "spec": {"noncurrentVersionExpirationDays": 30, "claimRef": {"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XBucket", "name": "9.Bucket..Name", "namespace": ""}}}`,
+		`{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XBucket", "metadata": {"name": "xn--x-s3alias", "uid": "u6"}, "spec": {"claimRef": {"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XBucket", "name": "xn--x-s3alias", "namespace": ""}}}`,
 		`{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XBucket", "metadata": {"name": "x", "uid": "u7"}, "spec": {"publicAccess": true}}`,
+		// No spec.claimRef: any claim could bind them (refused).
 		`{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XBucket", "metadata": {"name": "y", "uid": "u8", "labels": {"crossplane.io/claim-name": "c"}}, "spec": {"claimRef": 7}}`,
 		`{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XBucket", "metadata": {"name": "y"}, "spec": {}}`,
 		// A ServiceBundle's nested composites, bound to the bundle's claim.

@@ -9,6 +9,10 @@ import (
 	"github.com/crossplane/function-sdk-go/resource"
 	"github.com/google/go-cmp/cmp"
 	"google.golang.org/protobuf/testing/protocmp"
+	"google.golang.org/protobuf/types/known/structpb"
+
+	"github.com/paved-dev/paved/fn/internal/compose"
+	"github.com/paved-dev/paved/fn/internal/pb"
 )
 
 // bundleInput is the test input with the ServiceBundle's section.
@@ -119,14 +123,18 @@ func TestKinds(t *testing.T) {
 		name    string // the composite's kind
 		example *fnv1.Resource
 		bad     string // apiVersion and metadata of a composite of the kind
+		// claimRef of the bad composite: a legacy one made by the
+		// platform, bound to itself; none for a namespaced one.
+		claimRef string
 	}
 	var variants []variant
 	for _, k := range Kinds {
 		variants = append(variants, variant{k, k.Composite, xr(k.Composite, k.Claim, "example", k.Example),
-			`"apiVersion": "platform.paved.dev/v1alpha1", "kind": "` + k.Composite + `", "metadata": {"name": "x", "uid": "` + testUID + `"}`})
+			`"apiVersion": "platform.paved.dev/v1alpha1", "kind": "` + k.Composite + `", "metadata": {"name": "x", "uid": "` + testUID + `"}`,
+			compose.PlatformClaimRef("platform.paved.dev/v1alpha1", k.Composite, "x")})
 		if k.Namespaced != "" {
 			variants = append(variants, variant{k, k.Namespaced, nsxr(k.Namespaced, "example", k.Example),
-				`"apiVersion": "paved.dev/v1alpha1", "kind": "` + k.Namespaced + `", "metadata": {"name": "x", "namespace": "team-orders", "uid": "` + testUID + `"}`})
+				`"apiVersion": "paved.dev/v1alpha1", "kind": "` + k.Namespaced + `", "metadata": {"name": "x", "namespace": "team-orders", "uid": "` + testUID + `"}`, ""})
 		}
 	}
 	for _, v := range variants {
@@ -144,6 +152,9 @@ func TestKinds(t *testing.T) {
 			}
 
 			bad := resource.MustStructJSON(`{` + v.bad + `, "spec": {"publicAccess": true, "publiclyAccessible": true}}`)
+			if v.claimRef != "" {
+				pb.Set(bad, structpb.NewStructValue(resource.MustStructJSON(v.claimRef)), "spec", "claimRef")
+			}
 			rsp, err = f.RunFunction(context.Background(), runReq(bundleInput, &fnv1.State{Composite: &fnv1.Resource{Resource: bad}}))
 			if err != nil {
 				t.Fatal(err)

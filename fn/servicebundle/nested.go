@@ -78,10 +78,13 @@ func nestedComposite(xr *compose.Composite, s *service, kind, what string, spec 
 // (internal/controller/apiextensions/offered/watch.go,
 // EnqueueRequestForClaim); neither changes the nested composite.
 //
-// An admission policy refusing such a binding cannot ship with paved's
-// Configuration: a Configuration package may hold only XRDs, Compositions,
-// ManagedResourceActivationPolicies and Operations (crossplane-runtime
-// v2.4.0 pkg/xpkg/lint.go, NewConfigurationLinter).
+// paved's ValidatingAdmissionPolicy (apis/admission/policy.yaml) refuses a
+// claim that sets spec.resourceRef at all, unless Crossplane itself writes
+// it; it is an install manifest, not package content (a Configuration may
+// hold only XRDs, Compositions, ManagedResourceActivationPolicies and
+// Operations: crossplane-runtime v2.4.0 pkg/xpkg/lint.go,
+// NewConfigurationLinter), so a cluster may lack it. The claimRef holds
+// without it.
 func owner(xr *compose.Composite) *structpb.Value {
 	if xr.ClaimName == "" {
 		return pb.Obj(pb.Fields{

@@ -54,6 +54,9 @@ type Composite struct {
 	ClaimKind       string
 	ClaimName       string
 	ClaimNamespace  string
+	// Bound reports that a legacy composite has a spec.claimRef, so that
+	// Crossplane binds no claim but the one it names (see Bindable).
+	Bound bool
 
 	// names and namesUID remember Names (a digest of the uid) for the
 	// Name and UID they were made from.
@@ -128,6 +131,32 @@ func (c *Composite) Owner() string {
 	return c.Name
 }
 
+// Bindable reports whether any claim could bind the composite: a legacy
+// composite without spec.claimRef. Crossplane binds a claim to a composite
+// it names in spec.resourceRef unless the composite's spec.claimRef names
+// another claim: "we only check the claim ref if the XR has one - this
+// allows us to bind unbound claims" (crossplane v2.4.0
+// internal/controller/apiextensions/claim/reconciler.go, Reconcile); it then
+// applies the claim's spec onto the composite (claim/syncer_ssa.go), copies
+// the composite's connection secret into the claim's namespace
+// (claim/connection.go) and deletes the composite with the claim. A claim's
+// composite always has one (Crossplane sets it as it creates the
+// composite); a composite made without a claim must carry one too
+// (PlatformClaimRef), or function-paved composes nothing for it, so that
+// nothing it would compose, its connection secret above all, can be taken
+// by a claim. Namespaced composites have no claims.
+func (c *Composite) Bindable() bool { return !c.Namespaced() && !c.Bound }
+
+// PlatformClaimRef is the spec.claimRef of a composite made without a
+// claim: the composite itself, with namespace "". Claims are namespaced, so
+// a claim's reference never equals it and Crossplane binds no claim to the
+// composite; its claim is none (ObservedComposite). The nested composites
+// of a ServiceBundle made without a claim name that bundle the same way
+// (fn/servicebundle/nested.go, owner).
+func PlatformClaimRef(apiVersion, kind, name string) string {
+	return fmt.Sprintf(`{"apiVersion": %q, "kind": %q, "name": %q, "namespace": ""}`, apiVersion, kind, name)
+}
+
 // ObservedComposite reads the composite from the request.
 func ObservedComposite(req *fnv1.RunFunctionRequest) (*Composite, error) {
 	o := req.GetObserved().GetComposite().GetResource()
@@ -155,7 +184,13 @@ func ObservedComposite(req *fnv1.RunFunctionRequest) (*Composite, error) {
 		return c, nil
 	}
 	// Legacy composites record their claim in spec.claimRef; Crossplane also
-	// labels them with the claim's name and namespace.
+	// labels them with the claim's name and namespace. A claimRef without a
+	// namespace names no claim (claims are namespaced): the platform made
+	// the composite and bound it to itself (PlatformClaimRef).
+	c.Bound = pb.Struct(o, "spec", "claimRef") != nil
+	if ns, _ := pb.String(o, "spec", "claimRef", "namespace"); c.Bound && ns == "" {
+		return c, nil
+	}
 	c.ClaimAPIVersion, _ = pb.String(o, "spec", "claimRef", "apiVersion")
 	c.ClaimKind, _ = pb.String(o, "spec", "claimRef", "kind")
 	c.ClaimName, _ = pb.String(o, "spec", "claimRef", "name")

@@ -116,13 +116,15 @@ func TestParsed(t *testing.T) {
 
 // TestObservedCompositeClaim reads the claim a composite names: all of
 // spec.claimRef (its apiVersion and kind included, which a nested
-// composite's claim reference repeats), or Crossplane's labels.
+// composite's claim reference repeats), or Crossplane's labels; and whether
+// a claim could bind it (no spec.claimRef).
 func TestObservedCompositeClaim(t *testing.T) {
 	type claim struct{ APIVersion, Kind, Name, Namespace string }
 	cases := map[string]struct {
-		reason string
-		xr     string
-		want   claim
+		reason   string
+		xr       string
+		want     claim
+		bindable bool
 	}{
 		"ClaimRef": {
 			reason: "Crossplane records a claim's composite's claim in spec.claimRef.",
@@ -134,11 +136,23 @@ func TestObservedCompositeClaim(t *testing.T) {
 			reason: "Without spec.claimRef, Crossplane's claim labels name it; its apiVersion and kind are unknown.",
 			xr: `{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XDatabase", "metadata": {"name": "orders-db-x7k2p", "uid": "u",
 				"labels": {"crossplane.io/claim-name": "orders-db", "crossplane.io/claim-namespace": "orders"}}, "spec": {}}`,
-			want: claim{Name: "orders-db", Namespace: "orders"},
+			want:     claim{Name: "orders-db", Namespace: "orders"},
+			bindable: true,
 		},
 		"None": {
-			reason: "A composite made without a claim names none.",
-			xr:     `{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XDatabase", "metadata": {"name": "orders-db", "uid": "u"}, "spec": {}}`,
+			reason:   "A composite made without a claim names none, and any claim could bind it.",
+			xr:       `{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XDatabase", "metadata": {"name": "orders-db", "uid": "u"}, "spec": {}}`,
+			bindable: true,
+		},
+		"Platform": {
+			reason: "A composite made without a claim and bound to itself (PlatformClaimRef) names no claim, and no claim can bind it.",
+			xr: `{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XDatabase", "metadata": {"name": "orders-db", "uid": "u",
+				"labels": {"crossplane.io/claim-name": "orders-db", "crossplane.io/claim-namespace": "orders"}},
+				"spec": {"claimRef": ` + PlatformClaimRef("platform.paved.dev/v1alpha1", "XDatabase", "orders-db") + `}}`,
+		},
+		"NamespacedNone": {
+			reason: "A namespaced composite has no claim, and no claim can bind it.",
+			xr:     `{"apiVersion": "paved.dev/v1alpha1", "kind": "Bucket", "metadata": {"name": "orders", "namespace": "team-orders", "uid": "u"}, "spec": {}}`,
 		},
 	}
 	for name, tc := range cases {
@@ -150,6 +164,9 @@ func TestObservedCompositeClaim(t *testing.T) {
 			got := claim{c.ClaimAPIVersion, c.ClaimKind, c.ClaimName, c.ClaimNamespace}
 			if diff := cmp.Diff(tc.want, got); diff != "" {
 				t.Errorf("%s\nObservedComposite(...) claim: -want, +got:\n%s", tc.reason, diff)
+			}
+			if c.Bindable() != tc.bindable {
+				t.Errorf("%s\nObservedComposite(...).Bindable() = %v, want %v", tc.reason, c.Bindable(), tc.bindable)
 			}
 		})
 	}
