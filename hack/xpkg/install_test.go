@@ -20,7 +20,9 @@ import (
 // tells platform teams to `kubectl apply -f _output/xpkg/install/` with
 // the Configuration; without these files Crossplane cannot compose Argo CD
 // Applications (apis/servicebundle/rbac.yaml, see test/e2e
-// TestCrossplaneRBAC).
+// TestCrossplaneRBAC) and any tenant could bind a claim to a composite or
+// choose its Composition revision (apis/admission/policy.yaml, see test/e2e
+// TestClaimAdmission).
 func TestInstallManifests(t *testing.T) {
 	install := filepath.Join(xpkgDir(t), "install")
 	want := map[string][]byte{}
@@ -44,8 +46,10 @@ func TestInstallManifests(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := want["servicebundle-rbac.yaml"]; !ok {
-		t.Fatalf("apis/servicebundle/rbac.yaml is not an install manifest; found %v", sortedKeys(want))
+	for _, f := range []string{"servicebundle-rbac.yaml", "admission-policy.yaml"} {
+		if _, ok := want[f]; !ok {
+			t.Fatalf("apis/%s is not an install manifest; found %v", strings.Replace(f, "-", "/", 1), sortedKeys(want))
+		}
 	}
 	entries, err := os.ReadDir(install)
 	if err != nil {

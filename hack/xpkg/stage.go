@@ -11,10 +11,16 @@ import (
 // installManifests are the kinds a file under apis/ may hold that Crossplane
 // does not accept in a Configuration package but the Configuration needs:
 // RBAC that Crossplane's service account aggregates (e.g. the ClusterRole
-// that lets it compose Argo CD Applications, apis/servicebundle/rbac.yaml).
-// They go to a directory of install manifests the README tells users to
-// apply with the Configuration.
-var installManifests = []string{"rbac.authorization.k8s.io/v1, Kind=ClusterRole"}
+// that lets it compose Argo CD Applications, apis/servicebundle/rbac.yaml)
+// and the admission policy that keeps claims from binding composites or
+// choosing their Composition (apis/admission/policy.yaml). They go to a
+// directory of install manifests the README tells users to apply with the
+// Configuration.
+var installManifests = []string{
+	"rbac.authorization.k8s.io/v1, Kind=ClusterRole",
+	"admissionregistration.k8s.io/v1, Kind=ValidatingAdmissionPolicy",
+	"admissionregistration.k8s.io/v1, Kind=ValidatingAdmissionPolicyBinding",
+}
 
 // StageConfiguration copies every YAML file under src into root (package
 // content: XRDs and Compositions) or, when all of its objects are install
