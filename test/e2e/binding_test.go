@@ -29,7 +29,10 @@ import (
 // (fn/servicebundle/nested.go), so each attempt is refused with the claim's
 // Synced=False "not bound to this claim", the nested composites keep their
 // spec, labels and claim, no connection secret reaches the attacker, and
-// deleting the refused claims deletes nothing of the victim.
+// deleting the refused claims deletes nothing of the victim. paved's
+// admission policy refuses the claims first; they are made with
+// Crossplane's identity, which it exempts, to show the claimRef holds on
+// a cluster without the policy.
 func TestNestedCompositeBinding(t *testing.T) {
 	playsProvider(t)
 	requireServiceBundle(t)
@@ -93,10 +96,18 @@ func TestNestedCompositeBinding(t *testing.T) {
 		{"BucketClaim", attackerNS, "steal-bucket", "XBucket", map[string]any{"noncurrentVersionExpirationDays": int64(1)}},
 		{"DatabaseClaim", ns, "insider-db", "XDatabase", map[string]any{"engine": "postgresql", "size": "large"}},
 	}
+	// paved's admission policy refuses such a claim from anyone but
+	// Crossplane (TestClaimAdmission); Crossplane's identity gets past it,
+	// as anyone would on a cluster without the policy: the nested
+	// composites' spec.claimRef must hold on its own.
+	crossplane := clientFor(t, cp.CrossplaneConfig)
 	for _, a := range attacks {
 		a.spec["resourceRef"] = map[string]any{"apiVersion": claimVersion, "kind": a.target, "name": b.refs[a.target].Name}
 		a.spec["writeConnectionSecretToRef"] = map[string]any{"name": a.name}
-		if err := cp.Client.Create(ctx, newClaim(a.kind, a.ns, a.name, a.spec)); err != nil {
+		c := newClaim(a.kind, a.ns, a.name, a.spec)
+		refusedBy(t, fmt.Sprintf("the cluster admin's %s %s/%s naming %s", a.kind, a.ns, a.name, b.refs[a.target]),
+			cp.Client.Create(ctx, c.DeepCopy()), claimsPolicy, policyMessages(t, claimsPolicy)["spec.resourceRef"])
+		if err := crossplane.Create(ctx, c); err != nil {
 			t.Fatal(err)
 		}
 	}

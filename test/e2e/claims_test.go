@@ -34,6 +34,9 @@ type claimRun struct {
 	kind, namespace, name string
 	want                  []string // composed kinds
 	usages                int      // composed ClusterUsages
+	// client creates the claim: a tenant's (TestClaimAdmission), or
+	// cp.Client, the cluster admin, when nil.
+	client client.Client
 
 	created   time.Time
 	composed  time.Duration // claim created -> every composed resource exists
@@ -57,7 +60,11 @@ func newClaim(kind, namespace, name string, spec map[string]any) *unstructured.U
 func (r *claimRun) create(ctx context.Context, t *testing.T, claim *unstructured.Unstructured) {
 	t.Helper()
 	r.created = time.Now()
-	if err := cp.Client.Create(ctx, claim); err != nil {
+	c := r.client
+	if c == nil {
+		c = cp.Client
+	}
+	if err := c.Create(ctx, claim); err != nil {
 		t.Fatalf("create %s %s/%s: %v", r.kind, r.namespace, r.name, err)
 	}
 	r.composed = eventually(ctx, t, waitLimit, fmt.Sprintf("%s %s/%s composes %v", r.kind, r.namespace, r.name, r.want), func(ctx context.Context) error {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -15,6 +16,7 @@ import (
 	kerrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
 const (
@@ -142,6 +144,32 @@ func testInstall(t *testing.T) {
 		}
 		createAll(ctx, t, comp...)
 	}
+
+	// Every XRD enforces paved's Composition (apis/database/definition.yaml).
+	for _, a := range pavedAPIs {
+		xrd, err := get(ctx, xrdAPIVersion, "CompositeResourceDefinition", "", a.xrd)
+		if err != nil {
+			t.Fatal(err)
+		}
+		expect(t, a.xrd+" spec.enforcedCompositionRef", field(xrd, "spec", "enforcedCompositionRef"), field(xrd, "spec", "defaultCompositionRef"))
+	}
+
+	// paved's admission policy, as `make xpkg` ships it in
+	// _output/xpkg/install (the same bytes: hack/xpkg TestInstallManifests).
+	// The API server enforces a policy once it has compiled it: wait for
+	// the first refusal.
+	createAll(ctx, t, readObjects(t, filepath.Join(repoRoot, "apis", "admission", "policy.yaml"))...)
+	policyBegin := time.Now()
+	eventually(ctx, t, time.Minute, "the admission policy refuses a claim naming a composite", func(ctx context.Context) error {
+		probe := newClaim("DatabaseClaim", "default", "admission-probe", map[string]any{"engine": "postgresql", "size": "small",
+			"resourceRef": map[string]any{"apiVersion": claimVersion, "kind": "XDatabase", "name": "admission-probe"}})
+		err := cp.Client.Create(ctx, probe, client.DryRunAll)
+		if err == nil || !strings.Contains(err.Error(), claimsPolicy) {
+			return fmt.Errorf("dry-run create of a claim naming a composite: %v", err)
+		}
+		return nil
+	})
+	t.Logf("figure: admission policy enforced %.1fs after it was created", time.Since(policyBegin).Seconds())
 
 	t.Logf("figure: paved installed in %.1fs", time.Since(begin).Seconds())
 }

@@ -119,10 +119,21 @@ func BinariesFromEnv() (Binaries, error) {
 	return bins, nil
 }
 
+// CrossplaneUser is the user name Crossplane core has on the API server:
+// that of the service account Crossplane's Helm chart runs it as (crossplane
+// v2.4.0 cluster/charts/crossplane/templates/serviceaccount.yaml, default
+// values: the chart's name in the release namespace), which paved's
+// admission policy (apis/admission/policy.yaml) exempts. Core runs out of
+// cluster with a client certificate of that name, in system:masters.
+const CrossplaneUser = "system:serviceaccount:crossplane-system:crossplane"
+
 // ControlPlane is a running control plane.
 type ControlPlane struct {
 	// Config reaches the API server as cluster admin (system:masters).
 	Config *rest.Config
+	// CrossplaneConfig reaches it as Crossplane core does (CrossplaneUser,
+	// in system:masters).
+	CrossplaneConfig *rest.Config
 	// Client is a controller-runtime client on Config.
 	Client client.Client
 	// Kubeconfig is the path of an admin kubeconfig file.
@@ -194,6 +205,15 @@ func Start(ctx context.Context, o Options) (cp *ControlPlane, err error) {
 		return nil, err
 	}
 	admin, err := clusterCA.issue(leafSpec{cn: "paved-e2e-admin", orgs: []string{"system:masters"}, client: true})
+	if err != nil {
+		return nil, err
+	}
+	// Core's own identity: the admission policy tells its writes from
+	// everyone else's by user name (the x509 authenticator takes the user
+	// name from the certificate's CommonName and groups from its
+	// Organization: k8s.io/apiserver v0.35.3
+	// pkg/authentication/request/x509/x509.go, CommonNameUserConversion).
+	xpUser, err := clusterCA.issue(leafSpec{cn: CrossplaneUser, orgs: []string{"system:masters"}, client: true})
 	if err != nil {
 		return nil, err
 	}
@@ -305,6 +325,12 @@ func Start(ctx context.Context, o Options) (cp *ControlPlane, err error) {
 	if err := writeKubeconfig(cp.Kubeconfig, host, clusterCA.pem, admin); err != nil {
 		return nil, err
 	}
+	cp.CrossplaneConfig = rest.CopyConfig(cp.Config)
+	cp.CrossplaneConfig.CertData, cp.CrossplaneConfig.KeyData = xpUser.cert, xpUser.key
+	xpKubeconfig := filepath.Join(o.WorkDir, "crossplane.kubeconfig")
+	if err := writeKubeconfig(xpKubeconfig, host, clusterCA.pem, xpUser); err != nil {
+		return nil, err
+	}
 	scheme := runtime.NewScheme()
 	if err := clientgoscheme.AddToScheme(scheme); err != nil {
 		return nil, err
@@ -361,7 +387,7 @@ func Start(ctx context.Context, o Options) (cp *ControlPlane, err error) {
 			return nil, err
 		}
 	}
-	xpEnv := append([]string{"KUBECONFIG=" + cp.Kubeconfig, "POD_NAMESPACE=" + xpNamespace}, o.CoreEnv...)
+	xpEnv := append([]string{"KUBECONFIG=" + xpKubeconfig, "POD_NAMESPACE=" + xpNamespace}, o.CoreEnv...)
 	initBegin := time.Now()
 	for attempt := 1; ; attempt++ {
 		// The first run can fail with `no matches for kind "Lock"` right
