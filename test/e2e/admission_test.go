@@ -277,15 +277,25 @@ func TestClaimAdmission(t *testing.T) {
 		}
 		return u
 	}
+	// update reads the claim as the tenant, changes it and updates it,
+	// again while Crossplane's own updates of the claim come between.
+	update := func(change func(u *unstructured.Unstructured)) error {
+		for attempt := 1; ; attempt++ {
+			u := read()
+			change(u)
+			if err := tenant.Update(ctx, u); !kerrors.IsConflict(err) || attempt == 10 {
+				return err
+			}
+		}
+	}
 	c := read()
 	expect(t, "BucketClaim spec.resourceRef (Crossplane's)", field(c, "spec", "resourceRef", "name"), r.xr.GetName())
 	expect(t, "BucketClaim spec.compositionRef (Crossplane's, from the composite)", field(c, "spec", "compositionRef"), map[string]any{"name": "xbuckets.aws.platform.paved.dev"})
 
 	// The tenant's updates: what Crossplane wrote comes back unchanged.
-	if err := unstructured.SetNestedField(c.Object, int64(30), "spec", "noncurrentVersionExpirationDays"); err != nil {
-		t.Fatal(err)
-	}
-	if err := tenant.Update(ctx, c); err != nil {
+	if err := update(func(u *unstructured.Unstructured) {
+		_ = unstructured.SetNestedField(u.Object, int64(30), "spec", "noncurrentVersionExpirationDays")
+	}); err != nil {
 		t.Errorf("the tenant's update of its BucketClaim's own field: %v", err)
 	}
 	for _, tc := range []struct {
@@ -308,9 +318,7 @@ func TestClaimAdmission(t *testing.T) {
 			_ = unstructured.SetNestedField(u.Object, "another", "spec", "compositionRef", "name")
 		}},
 	} {
-		u := read()
-		tc.change(u)
-		refusedBy(t, "the tenant's update that "+tc.what, tenant.Update(ctx, u), claimsPolicy, msgs[tc.msg])
+		refusedBy(t, "the tenant's update that "+tc.what, update(tc.change), claimsPolicy, msgs[tc.msg])
 	}
 	expect(t, "BucketClaim spec.resourceRef after the refused updates", field(read(), "spec", "resourceRef", "name"), r.xr.GetName())
 	r.delete(ctx, t, "")
@@ -319,7 +327,7 @@ func TestClaimAdmission(t *testing.T) {
 	// under spec.crossplane.
 	xrd := readObjects(t, filepath.Join(repoRoot, "apis", "bucket-v2", "definition.yaml"))
 	createAll(ctx, t, xrd...)
-	waitCondition(ctx, t, 2*time.Minute, xrdAPIVersion, "CompositeResourceDefinition", "", xrd[0].GetName(), "Established", "True")
+	waitCondition(ctx, t, 2*time.Minute, xrd[0].GetAPIVersion(), "CompositeResourceDefinition", "", xrd[0].GetName(), "Established", "True")
 	nsMsgs := policyMessages(t, compositesPolicy)
 	nsBucket := func(crossplane map[string]any) *unstructured.Unstructured {
 		spec := map[string]any{}
