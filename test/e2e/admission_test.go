@@ -65,7 +65,7 @@ func tenantRole(ns string) []client.Object {
 			ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "paved-tenant"},
 			Rules: []rbacv1.PolicyRule{
 				{APIGroups: []string{group}, Resources: []string{"databaseclaims", "bucketclaims", "servicebundles"}, Verbs: verbs},
-				{APIGroups: []string{"paved.dev"}, Resources: []string{"buckets"}, Verbs: verbs},
+				{APIGroups: []string{"paved.dev"}, Resources: []string{"buckets", "databases"}, Verbs: verbs},
 			},
 		},
 		&rbacv1.RoleBinding{
@@ -120,8 +120,8 @@ func refusedBy(t *testing.T, what string, err error, policy, want string) {
 // spec.resourceRef and the enforced compositionRef back to it) and reaches
 // Ready; the tenant's updates that keep what Crossplane wrote pass, and
 // changing or removing spec.resourceRef or pinning a revision is refused.
-// The namespaced Bucket (paved.dev) refuses the same fields under
-// spec.crossplane.
+// The namespaced Bucket and Database (paved.dev) refuse the same fields
+// under spec.crossplane, and resourceRefs.
 func TestClaimAdmission(t *testing.T) {
 	requireInstalled(t)
 	ctx := context.Background()
@@ -323,40 +323,54 @@ func TestClaimAdmission(t *testing.T) {
 	expect(t, "BucketClaim spec.resourceRef after the refused updates", field(read(), "spec", "resourceRef", "name"), r.xr.GetName())
 	r.delete(ctx, t, "")
 
-	// The namespaced Bucket (Crossplane v2, no claim): the same fields
-	// under spec.crossplane.
-	xrd := readObjects(t, filepath.Join(repoRoot, "apis", "bucket-v2", "definition.yaml"))
-	createAll(ctx, t, xrd...)
-	waitCondition(ctx, t, 2*time.Minute, xrd[0].GetAPIVersion(), "CompositeResourceDefinition", "", xrd[0].GetName(), "Established", "True")
+	// The namespaced composites (Crossplane v2, no claim): the same fields
+	// under spec.crossplane, in dry runs.
+	requireNamespacedInstalled(t) // apis/bucket-v2
+	dbXRD := readObjects(t, filepath.Join(repoRoot, "apis", "database-v2", "definition.yaml"))
+	createAll(ctx, t, dbXRD...)
+	waitCondition(ctx, t, 2*time.Minute, dbXRD[0].GetAPIVersion(), "CompositeResourceDefinition", "", dbXRD[0].GetName(), "Established", "True")
 	nsMsgs := policyMessages(t, compositesPolicy)
-	nsBucket := func(crossplane map[string]any) *unstructured.Unstructured {
-		spec := map[string]any{}
-		if crossplane != nil {
-			spec["crossplane"] = crossplane
-		}
-		return &unstructured.Unstructured{Object: map[string]any{"apiVersion": "paved.dev/v1alpha1", "kind": "Bucket",
-			"metadata": map[string]any{"namespace": ns, "name": "ns-assets"}, "spec": spec}}
-	}
-	eventually(ctx, t, time.Minute, "the tenant may create a Bucket", func(ctx context.Context) error {
-		return tenant.Create(ctx, nsBucket(nil), client.DryRunAll)
-	})
-	for _, tc := range []struct {
-		field string
-		value any
+	for _, k := range []struct {
+		kind string
+		spec map[string]any
 	}{
-		{"compositionRef", map[string]any{"name": "buckets.aws.paved.dev"}},
-		{"compositionRevisionRef", map[string]any{"name": "buckets.aws.paved.dev-0000000"}},
-		{"compositionUpdatePolicy", "Manual"},
-		{"resourceRefs", []any{map[string]any{"apiVersion": "v1", "kind": "Secret", "name": "someone-elses"}}},
+		{"Bucket", map[string]any{}},
+		{"Database", map[string]any{"engine": "postgresql", "size": "small"}},
 	} {
-		refusedBy(t, "the tenant's Bucket with spec.crossplane."+tc.field, tenant.Create(ctx, nsBucket(map[string]any{tc.field: tc.value}), client.DryRunAll),
-			compositesPolicy, nsMsgs["spec.crossplane."+tc.field])
-	}
-	if err := tenant.Create(ctx, nsBucket(map[string]any{"compositionUpdatePolicy": "Automatic"}), client.DryRunAll); err != nil {
-		t.Errorf("the tenant's Bucket with compositionUpdatePolicy Automatic (the default): %v", err)
-	}
-	if err := crossplane.Create(ctx, nsBucket(map[string]any{"compositionUpdatePolicy": "Manual"}), client.DryRunAll); err != nil {
-		t.Errorf("Crossplane's identity, a Bucket with compositionUpdatePolicy Manual: %v", err)
+		composite := func(crossplane map[string]any) *unstructured.Unstructured {
+			spec := map[string]any{}
+			for f, v := range k.spec {
+				spec[f] = v
+			}
+			if crossplane != nil {
+				spec["crossplane"] = crossplane
+			}
+			return &unstructured.Unstructured{Object: map[string]any{"apiVersion": namespacedVersion, "kind": k.kind,
+				"metadata": map[string]any{"namespace": ns, "name": "ns-" + strings.ToLower(k.kind)}, "spec": spec}}
+		}
+		eventually(ctx, t, time.Minute, "the tenant may create a "+k.kind, func(ctx context.Context) error {
+			return tenant.Create(ctx, composite(nil), client.DryRunAll)
+		})
+		for _, tc := range []struct {
+			field string
+			value any
+		}{
+			{"compositionRef", map[string]any{"name": "another"}},
+			{"compositionSelector", map[string]any{"matchLabels": map[string]any{"channel": "old"}}},
+			{"compositionRevisionRef", map[string]any{"name": "another-0000000"}},
+			{"compositionRevisionSelector", map[string]any{"matchLabels": map[string]any{"channel": "old"}}},
+			{"compositionUpdatePolicy", "Manual"},
+			{"resourceRefs", []any{map[string]any{"apiVersion": "v1", "kind": "Secret", "name": "someone-elses"}}},
+		} {
+			refusedBy(t, "the tenant's "+k.kind+" with spec.crossplane."+tc.field, tenant.Create(ctx, composite(map[string]any{tc.field: tc.value}), client.DryRunAll),
+				compositesPolicy, nsMsgs["spec.crossplane."+tc.field])
+		}
+		if err := tenant.Create(ctx, composite(map[string]any{"compositionUpdatePolicy": "Automatic"}), client.DryRunAll); err != nil {
+			t.Errorf("the tenant's %s with compositionUpdatePolicy Automatic (the default): %v", k.kind, err)
+		}
+		if err := crossplane.Create(ctx, composite(map[string]any{"compositionUpdatePolicy": "Manual"}), client.DryRunAll); err != nil {
+			t.Errorf("Crossplane's identity, a %s with compositionUpdatePolicy Manual: %v", k.kind, err)
+		}
 	}
 
 	for _, xr := range []*unstructured.Unstructured{platform, unbound} {
