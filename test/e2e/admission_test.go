@@ -5,6 +5,7 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"maps"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -338,10 +339,7 @@ func TestClaimAdmission(t *testing.T) {
 		{"Database", map[string]any{"engine": "postgresql", "size": "small"}},
 	} {
 		composite := func(crossplane map[string]any) *unstructured.Unstructured {
-			spec := map[string]any{}
-			for f, v := range k.spec {
-				spec[f] = v
-			}
+			spec := maps.Clone(k.spec)
 			if crossplane != nil {
 				spec["crossplane"] = crossplane
 			}
