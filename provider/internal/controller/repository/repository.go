@@ -57,9 +57,29 @@ const (
 		"to manage the existing repository, set the crossplane.io/external-name annotation to its name"
 	errOwnerNotFound = "cannot create repository: owner is neither an organisation the credentials can see nor the authenticated user"
 
+	// errFmtGone refuses to re-create a repository this resource manages
+	// (it has its id) that GitHub no longer shows: a fresh one under its
+	// name would hide the loss of its contents.
+	errFmtGone = "repository %s/%s (GitHub id %d, annotation " + AnnotationRepositoryID + ") is gone: " +
+		"it was deleted on GitHub outside Crossplane, or moved where the credentials cannot see it; " +
+		"paved does not re-create it. " + restoreHint + "; to start anew, delete this Repository or remove its " +
+		AnnotationRepositoryID + " annotation"
 	errFmtOtherID = "repository %s/%s has GitHub id %d, but this resource manages the repository with id %d " +
-		"(annotation " + AnnotationRepositoryID + "): that repository was deleted or renamed and another one took its name; " +
-		"refusing to touch it. To manage this one instead, set the annotation to %d"
+		"(annotation " + AnnotationRepositoryID + "), which was deleted on GitHub outside Crossplane or moved where the credentials cannot see it, " +
+		"and another one took its name; paved neither adopts nor re-creates a repository. " + restoreHint +
+		"; to manage this one instead, set the annotation to %d"
+	errFmtOtherIDRenamed = "repository %s/%s has GitHub id %d, but this resource manages the repository with id %d " +
+		"(annotation " + AnnotationRepositoryID + "), which was renamed to %q on GitHub and another one took its old name; " +
+		"refusing to touch either. To follow it, set the crossplane.io/external-name annotation to %q"
+	msgLost = "the repository this resource manages is not where it was on GitHub: see the Synced condition"
+
+	// restoreHint is GitHub's way back for a deleted repository
+	// (https://docs.github.com/en/repositories/creating-and-managing-repositories/restoring-a-deleted-repository):
+	// usually possible within 90 days, for an organisation's repository by
+	// an organisation owner.
+	restoreHint = "An organisation owner can usually restore a deleted repository within 90 days " +
+		"(https://docs.github.com/en/repositories/creating-and-managing-repositories/restoring-a-deleted-repository), " +
+		"and this resource then manages it again"
 	errFmtBadID    = "annotation " + AnnotationRepositoryID + " is %q: want GitHub's numeric repository id"
 	errFmtInternal = "spec.forProvider.visibility: \"internal\" is not possible for %q, a user account: internal repositories exist only in organisations on GitHub Enterprise; use private or public"
 
@@ -67,6 +87,14 @@ const (
 	// when deciding whether a repository found after a failed or lost create
 	// request is the one this resource created.
 	createSkew = 2 * time.Minute
+
+	// creationGracePeriod is the managed reconciler's: for that long after
+	// a successful Create it waits, and never creates, when Observe
+	// reports no repository (crossplane-runtime v2.4.0
+	// pkg/reconciler/managed/reconciler.go, "we want to wait for that
+	// period to expire before we trust that the resource really doesn't
+	// exist"). Set explicitly because Observe relies on it.
+	creationGracePeriod = 30 * time.Second
 )
 
 // Annotations the controller records on a Repository.
@@ -130,6 +158,7 @@ func ReconcilerOptions(kube client.Client, pool *ghclient.Pool, o controller.Opt
 		// only way to adopt an existing repository.
 		managed.WithInitializers(),
 		managed.WithDeterministicExternalName(true),
+		managed.WithCreationGracePeriod(creationGracePeriod),
 	}
 }
 
@@ -247,6 +276,41 @@ func (e *External) find(ctx context.Context, owner, name string, id int64) (*gh.
 	return r, nil
 }
 
+// justCreated reports whether this resource's Create succeeded so recently
+// that GitHub may not show the repository yet. Half the managed
+// reconciler's creation grace period, so that the reconciler, which checks
+// its own period after Observe returns, still waits instead of creating.
+func justCreated(cr *v1alpha1.Repository) bool {
+	return meta.ExternalCreateSucceededDuring(cr, creationGracePeriod/2)
+}
+
+// lost reports that the repository this resource manages is not where it
+// was, for reason err: the resource is no longer Ready (the managed
+// reconciler persists the status Observe sets along with its error) and
+// Observe fails, so that nothing is created or changed.
+func lost(cr *v1alpha1.Repository, err error) (managed.ExternalObservation, error) {
+	cr.SetConditions(xpv2.Unavailable().WithMessage(msgLost))
+	return managed.ExternalObservation{}, err
+}
+
+// refuseOther explains why repository r, found under this resource's name
+// in owner, is not the one it manages (whose id is id): that one is gone,
+// renamed (the name's redirect ends when another repository takes it,
+// https://docs.github.com/en/repositories/creating-and-managing-repositories/renaming-a-repository),
+// or transferred. Either way r is never adopted.
+func (e *External) refuseOther(ctx context.Context, owner string, r *gh.Repository, id int64) error {
+	ours, _, err := e.Repos.GetByID(ctx, id)
+	switch {
+	case ghclient.IsNotFound(err):
+		return errors.Errorf(errFmtOtherID, owner, r.GetName(), r.GetID(), id, r.GetID())
+	case err != nil:
+		return wrap(err, errGetByID)
+	case !strings.EqualFold(ours.GetOwner().GetLogin(), owner):
+		return movedError{id: ours.GetID(), fullName: ours.GetFullName(), owner: owner}
+	}
+	return errors.Errorf(errFmtOtherIDRenamed, owner, r.GetName(), r.GetID(), id, ours.GetName(), ours.GetName())
+}
+
 // Observe reads the repository. Its GET is conditional: a 304 answer costs
 // no rate limit. It never writes to GitHub.
 func (e *External) Observe(ctx context.Context, cr *v1alpha1.Repository) (managed.ExternalObservation, error) {
@@ -258,11 +322,22 @@ func (e *External) Observe(ctx context.Context, cr *v1alpha1.Repository) (manage
 	}
 	r, err := e.find(ctx, owner, name, id)
 	deleting := meta.WasDeleted(cr)
+	if ghclient.IsNotFound(err) && id != 0 && !deleting && !justCreated(cr) {
+		// The repository this resource created or adopted is gone. Saying
+		// it does not exist would make the managed reconciler call Create,
+		// and a fresh repository under its name (from the template, if
+		// any) would hide the loss and put another repository where the
+		// old one was.
+		return lost(cr, errors.Wrapf(err, errFmtGone, owner, name, id))
+	}
 	if ghclient.IsNotFound(err) || deleting && isMoved(err) {
 		// A repository transferred to another owner is gone from this
 		// resource's point of view: deleting the resource must neither
 		// archive nor delete it in its new home.
 		return managed.ExternalObservation{ResourceExists: false}, nil
+	}
+	if isMoved(err) {
+		return lost(cr, err)
 	}
 	if err != nil {
 		return managed.ExternalObservation{}, err
@@ -273,7 +348,7 @@ func (e *External) Observe(ctx context.Context, cr *v1alpha1.Repository) (manage
 			// resource must not touch it.
 			return managed.ExternalObservation{ResourceExists: false}, nil
 		}
-		return managed.ExternalObservation{}, errors.Errorf(errFmtOtherID, owner, r.GetName(), r.GetID(), id, r.GetID())
+		return lost(cr, e.refuseOther(ctx, owner, r, id))
 	}
 	if deleting && archiveOnDelete(cr) && r.GetArchived() {
 		// Archived is what deletion means for this resource.
@@ -376,6 +451,15 @@ func observation(r *gh.Repository) v1alpha1.RepositoryObservation {
 func (e *External) Create(ctx context.Context, cr *v1alpha1.Repository) (managed.ExternalCreation, error) {
 	name, _ := repoName(cr)
 	p := cr.Spec.ForProvider
+	id, err := recordedID(cr)
+	if err != nil {
+		return managed.ExternalCreation{}, err
+	}
+	if id != 0 {
+		// Observe refuses a resource whose repository is gone; this keeps
+		// any other path to Create from making a second repository.
+		return managed.ExternalCreation{}, errors.Errorf(errFmtGone, p.Owner, name, id)
+	}
 	if p.Visibility == v1alpha1.VisibilityInternal {
 		// Refused before any write: GitHub would create the repository
 		// and then never let it become internal.
@@ -384,7 +468,6 @@ func (e *External) Create(ctx context.Context, cr *v1alpha1.Repository) (managed
 		}
 	}
 	var r *gh.Repository
-	var err error
 	if t := p.Template; t != nil {
 		// POST /repos/{template_owner}/{template_repo}/generate takes
 		// `private` only (default false: public); it has no `visibility`.
@@ -529,7 +612,7 @@ func (e *External) current(ctx context.Context, cr *v1alpha1.Repository) (*gh.Re
 		return nil, err
 	}
 	if id != 0 && r.GetID() != id {
-		return nil, errors.Errorf(errFmtOtherID, cr.Spec.ForProvider.Owner, r.GetName(), r.GetID(), id, r.GetID())
+		return nil, e.refuseOther(ctx, cr.Spec.ForProvider.Owner, r, id)
 	}
 	return r, nil
 }

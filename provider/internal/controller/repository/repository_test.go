@@ -218,23 +218,6 @@ func TestDriftIsCorrected(t *testing.T) {
 	}
 }
 
-func TestDeletedOutOfBandIsRecreated(t *testing.T) {
-	e := newEnv(t)
-	e.create("phoenix", func(r *v1alpha1.Repository) { r.Spec.ForProvider.AutoInit = ptr(true) })
-	e.converge("phoenix", 6)
-	old, _ := e.gh.Repo(testOrg, "phoenix")
-	e.age("phoenix")
-	e.gh.DeleteOutOfBand(testOrg, "phoenix")
-	e.converge("phoenix", 6)
-	st, ok := e.gh.Repo(testOrg, "phoenix")
-	if !ok || st.ID == old.ID {
-		t.Fatalf("repository not recreated: %+v", st)
-	}
-	if r := e.get("phoenix"); r.Status.AtProvider.ID != st.ID {
-		t.Errorf("status id %d, want %d", r.Status.AtProvider.ID, st.ID)
-	}
-}
-
 func deleteMR(t *testing.T, e *env, name string) {
 	t.Helper()
 	e.age(name)

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	gh "github.com/google/go-github/v85/github"
@@ -17,6 +18,7 @@ import (
 	"github.com/crossplane/crossplane-runtime/v2/pkg/reconciler/managed"
 
 	"github.com/paved-dev/paved/provider/apis/github/v1alpha1"
+	ghclient "github.com/paved-dev/paved/provider/internal/clients/github"
 )
 
 // fakeRepos implements RepositoriesAPI from a table of repositories; every
@@ -94,7 +96,36 @@ func TestObserve(t *testing.T) {
 		wantIs  func(error) bool
 	}{
 		"MissingIsNotExisting": {
-			cr:    mr("svc", "7", v1alpha1.RepositoryParameters{Owner: "acme"}),
+			cr:    mr("svc", "", v1alpha1.RepositoryParameters{Owner: "acme"}),
+			repos: &fakeRepos{},
+			want:  managed.ExternalObservation{ResourceExists: false},
+		},
+		// A repository this resource has the id of, gone from GitHub: an
+		// error, never "does not exist", which would make the managed
+		// reconciler create a new one.
+		"GoneIsRefused": {
+			cr:      mr("svc", "7", v1alpha1.RepositoryParameters{Owner: "acme"}),
+			repos:   &fakeRepos{},
+			wantErr: "repository acme/svc (GitHub id 7, annotation github.paved.dev/repository-id) is gone",
+			wantIs:  ghclient.IsNotFound,
+		},
+		// Just created, not shown by GitHub yet: the managed reconciler
+		// waits out its creation grace period instead of creating.
+		"JustCreatedNotShownYet": {
+			cr: func() *v1alpha1.Repository {
+				cr := mr("svc", "7", v1alpha1.RepositoryParameters{Owner: "acme"})
+				meta.SetExternalCreateSucceeded(cr, time.Now())
+				return cr
+			}(),
+			repos: &fakeRepos{},
+			want:  managed.ExternalObservation{ResourceExists: false},
+		},
+		"GoneWhileDeleting": {
+			cr: func() *v1alpha1.Repository {
+				cr := mr("svc", "7", v1alpha1.RepositoryParameters{Owner: "acme"})
+				cr.SetDeletionTimestamp(&metav1.Time{Time: time.Now()})
+				return cr
+			}(),
 			repos: &fakeRepos{},
 			want:  managed.ExternalObservation{ResourceExists: false},
 		},
@@ -107,7 +138,19 @@ func TestObserve(t *testing.T) {
 		"OtherIDRefused": {
 			cr:      mr("svc", "6", v1alpha1.RepositoryParameters{Owner: "acme"}),
 			repos:   &fakeRepos{byName: map[string]*gh.Repository{"acme/svc": repo}},
-			wantErr: "repository acme/svc has GitHub id 7, but this resource manages the repository with id 6",
+			wantErr: "repository acme/svc has GitHub id 7, but this resource manages the repository with id 6 (annotation github.paved.dev/repository-id), which was deleted",
+		},
+		"OtherIDRefusedOursRenamed": {
+			cr: mr("svc", "6", v1alpha1.RepositoryParameters{Owner: "acme"}),
+			repos: &fakeRepos{byName: map[string]*gh.Repository{"acme/svc": repo},
+				byID: map[int64]*gh.Repository{6: repository(6, "acme", "svc-old")}},
+			wantErr: `which was renamed to "svc-old" on GitHub and another one took its old name`,
+		},
+		"OtherIDRefusedOursTransferred": {
+			cr: mr("svc", "6", v1alpha1.RepositoryParameters{Owner: "acme"}),
+			repos: &fakeRepos{byName: map[string]*gh.Repository{"acme/svc": repo},
+				byID: map[int64]*gh.Repository{6: repository(6, "elsewhere", "svc")}},
+			wantErr: `repository id 6 is now "elsewhere/svc", not owned by "acme": it was transferred`,
 		},
 		"RenamedFoundByID": {
 			cr:    mr("svc-v2", "7", v1alpha1.RepositoryParameters{Owner: "acme"}),
@@ -135,6 +178,9 @@ func TestObserve(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			e := &External{Repos: tc.repos}
 			got, err := e.Observe(context.Background(), tc.cr)
+			if len(tc.repos.writes) != 0 {
+				t.Errorf("Observe wrote: %v", tc.repos.writes)
+			}
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 					t.Fatalf("Observe error = %v, want one containing %q", err, tc.wantErr)
@@ -149,9 +195,6 @@ func TestObserve(t *testing.T) {
 			}
 			if diff := cmp.Diff(tc.want, got); diff != "" {
 				t.Errorf("Observe (-want +got):\n%s", diff)
-			}
-			if len(tc.repos.writes) != 0 {
-				t.Errorf("Observe wrote: %v", tc.repos.writes)
 			}
 		})
 	}

@@ -80,6 +80,7 @@ func TestCreate(t *testing.T) {
 	tmpl := &v1alpha1.RepositoryTemplate{Owner: "acme", Repository: "tmpl"}
 	cases := map[string]struct {
 		p              v1alpha1.RepositoryParameters
+		id             string // recorded repository id
 		owner          *gh.User
 		wantCalls      []string
 		wantVisibility string
@@ -127,6 +128,14 @@ func TestCreate(t *testing.T) {
 			wantCalls:      []string{`POST acme {"name":"svc","private":true,"visibility":"internal"}`},
 			wantVisibility: "internal",
 		},
+		// A resource that has a repository's id created or adopted it
+		// before: never a second repository, whatever path leads here.
+		"RecordedIDRefusedBeforeAnyWrite": {
+			p:       v1alpha1.RepositoryParameters{Owner: "acme", Template: tmpl},
+			id:      "7",
+			owner:   org,
+			wantErr: "repository acme/svc (GitHub id 7, annotation github.paved.dev/repository-id) is gone",
+		},
 		"InternalForAUserRefusedBeforeAnyWrite": {
 			p:       v1alpha1.RepositoryParameters{Owner: "octo", Visibility: "internal"},
 			owner:   user,
@@ -137,7 +146,7 @@ func TestCreate(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			repos := &recordingRepos{users: []string{"octo"}}
 			e := &External{Repos: repos, Users: fakeUsers{user: tc.owner}}
-			cr := mr("", "", tc.p)
+			cr := mr("", tc.id, tc.p)
 			cr.Name = "svc"
 			_, err := e.Create(context.Background(), cr)
 			if tc.wantErr != "" {
