@@ -1,10 +1,12 @@
 // Command paved is the platform team's command: `paved environment
 // discover` reads an AWS account and writes the paved-environment
-// EnvironmentConfig that function-paved reads.
+// EnvironmentConfig that function-paved reads; `paved doctor` checks a
+// running control plane for what paved needs.
 package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -14,8 +16,12 @@ import (
 
 	"github.com/alecthomas/kong"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/paved-dev/paved/cmd/paved/internal/discover"
+	"github.com/paved-dev/paved/cmd/paved/internal/doctor"
 	"github.com/paved-dev/paved/fn/envconfig"
 	"github.com/paved-dev/paved/internal/version"
 )
@@ -27,6 +33,8 @@ type CLI struct {
 	Environment struct {
 		Discover discoverCmd `cmd:"" help:"Read an AWS account (read-only) and write the EnvironmentConfig paved's Compositions read: region, VPC, private subnets in two or more Availability Zones, the VPC's private CIDR blocks and, with --kms-key, the key's ARN."`
 	} `cmd:"" help:"The AWS environment paved composes into (the paved-environment EnvironmentConfig)."`
+
+	Doctor doctorCmd `cmd:"" help:"Check a running control plane for what paved needs (Crossplane, packages, EnvironmentConfig, ProviderConfigs, Argo CD, Backstage, GitHub): one line per check, ok, warn or fail; exits non-zero on any fail. Reads only."`
 }
 
 // io of one run, bound for the commands.
@@ -85,6 +93,44 @@ func (c *discoverCmd) Run(ctx context.Context, s streams) error {
 	}
 	fmt.Fprintf(s.err, "wrote EnvironmentConfig %q to %s: VPC %s, %d private subnets in %d Availability Zones\n",
 		c.Name, c.Output, r.VPC.ID, len(r.Private), r.AZs())
+	return nil
+}
+
+// newClient returns the client doctor reads the control plane with; tests
+// replace it.
+var newClient = func(cfg *rest.Config) (client.Client, error) { return client.New(cfg, client.Options{}) }
+
+type doctorCmd struct {
+	Kubeconfig string        `type:"path" placeholder:"FILE" help:"kubeconfig to use. Default: KUBECONFIG, then ~/.kube/config."`
+	Context    string        `help:"kubeconfig context to use. Default: its current context."`
+	Namespace  string        `default:"crossplane-system" help:"Crossplane's namespace."`
+	Name       string        `default:"${envName}" help:"metadata.name of paved's EnvironmentConfig."`
+	Timeout    time.Duration `default:"1m" help:"Give up after this long; each call to Backstage or GitHub gets at most 10s of it."`
+	GitHubAPI  string        `name:"github-api" default:"https://api.github.com" hidden:"" help:"github.com's REST API (for ProviderConfigs without a GitHub Enterprise Server baseURL)."`
+}
+
+// Run checks the control plane and prints one line per check.
+func (c *doctorCmd) Run(ctx context.Context, s streams) error {
+	ctx, cancel := context.WithTimeout(ctx, c.Timeout)
+	defer cancel()
+	rules := clientcmd.NewDefaultClientConfigLoadingRules()
+	rules.ExplicitPath = c.Kubeconfig
+	cfg, err := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, &clientcmd.ConfigOverrides{CurrentContext: c.Context}).ClientConfig()
+	if err != nil {
+		return fmt.Errorf("cannot load the kubeconfig: %w", err)
+	}
+	kube, err := newClient(cfg)
+	if err != nil {
+		return fmt.Errorf("cannot reach the control plane: %w", err)
+	}
+	d := &doctor.Doctor{Client: kube, Namespace: c.Namespace, EnvironmentConfig: c.Name, GitHubAPI: c.GitHubAPI}
+	failed, err := doctor.Print(s.out, d.Run(ctx))
+	if err != nil {
+		return err
+	}
+	if failed {
+		return errors.New("some checks failed")
+	}
 	return nil
 }
 

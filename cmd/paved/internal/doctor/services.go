@@ -1,0 +1,177 @@
+package doctor
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+)
+
+const (
+	whatBackstage = "backstage"
+	whatGitHub    = "github"
+)
+
+// maxBody bounds how much of an answer doctor reads.
+const maxBody = 1 << 20
+
+// get sends one GET with a bearer token and decodes a 200's JSON body into
+// out. It returns the status code and headers; a transport error is err.
+func (d *Doctor) get(ctx context.Context, u, token string, header http.Header, out any) (int, http.Header, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return 0, nil, err
+	}
+	for k, v := range header {
+		req.Header[k] = v
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := d.HTTP.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer resp.Body.Close() //nolint:errcheck // Read-only.
+	if resp.StatusCode != http.StatusOK {
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxBody))
+		return resp.StatusCode, resp.Header, nil
+	}
+	if err := json.NewDecoder(io.LimitReader(resp.Body, maxBody)).Decode(out); err != nil {
+		return resp.StatusCode, resp.Header, fmt.Errorf("cannot decode the answer of %s: %w", redact(u), err)
+	}
+	return resp.StatusCode, resp.Header, nil
+}
+
+// redact drops what a URL could carry besides scheme, host and path.
+func redact(u string) string {
+	p, err := url.Parse(u)
+	if err != nil {
+		return "(invalid URL)"
+	}
+	return p.Scheme + "://" + p.Host + p.Path
+}
+
+// backstage checks that the catalog of the ProviderConfig's Backstage
+// answers its token, and whether it holds Resource entities: a catalog
+// whose catalog.rules refuse Resource never does, and paved registers each
+// service's database and bucket as Resources (README, Install).
+//
+// It asks GET /api/catalog/entities/by-query?filter=kind=resource&limit=1,
+// whose answer is {items, totalItems, pageInfo} (Backstage
+// plugins/catalog-backend/src/schema/openapi.yaml, /entities/by-query),
+// with the static external-access token as a bearer token
+// (https://backstage.io/docs/auth/service-to-service-auth#static-tokens),
+// as provider-paved does (provider/internal/clients/backstage). Whether
+// the rules would accept a Resource cannot be asked without a location
+// Backstage can read, so an empty answer is a warning.
+func (d *Doctor) backstage(ctx context.Context, pc map[string]any, token string) Result {
+	base, _ := pc["baseURL"].(string)
+	u, err := url.Parse(strings.TrimSpace(base))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fail(whatBackstage, "spec.backstage.baseURL %q is no http(s) URL: set Backstage's base URL (https://backstage.example.com)", base)
+	}
+	u.Path = strings.TrimRight(u.Path, "/") + "/api/catalog/entities/by-query"
+	u.RawQuery = url.Values{"filter": {"kind=resource"}, "limit": {"1"}}.Encode()
+	var page struct {
+		TotalItems int `json:"totalItems"`
+	}
+	code, _, err := d.get(ctx, u.String(), token, nil, &page)
+	switch {
+	case err != nil && code == 0:
+		return warn(whatBackstage, "cannot reach %s from here (%v): check from inside the cluster that provider-paved reaches it", base, unwrapURL(err))
+	case err != nil:
+		return fail(whatBackstage, "%s: %v", base, err)
+	case code == http.StatusUnauthorized || code == http.StatusForbidden:
+		return fail(whatBackstage, "%s refuses the ProviderConfig's token (HTTP %d): give it a static external-access token of backend.auth.externalAccess (https://backstage.io/docs/auth/service-to-service-auth#static-tokens)", base, code)
+	case code != http.StatusOK:
+		return fail(whatBackstage, "%s answers the catalog query with HTTP %d: check that the catalog backend runs at this base URL", base, code)
+	case page.TotalItems == 0:
+		return warn(whatBackstage, "%s answers with the token, but its catalog holds no Resource entity yet, so whether catalog.rules allow Resource cannot be seen: make sure they include `- allow: [Resource]` (README, Install)", base)
+	}
+	return ok(whatBackstage, "%s answers with the token; its catalog holds Resource entities, so catalog.rules allow them", base)
+}
+
+// github checks the GitHub token of a Secret-sourced ProviderConfig: GET
+// /user must accept it (https://docs.github.com/en/rest/users/users#get-the-authenticated-user),
+// a classic token must have the repo scope, which creating private
+// repositories needs (its scopes are the X-OAuth-Scopes header:
+// https://docs.github.com/en/apps/oauth-apps/building-oauth-apps/scopes-for-oauth-apps),
+// and on github.com the organisation's plan must offer protected branches
+// on private repositories: not GitHub Free
+// (https://docs.github.com/en/repositories/configuring-branches-and-merges-in-your-repository/managing-protected-branches/about-protected-branches).
+// GET /orgs/{org} shows the plan only to the organisation's owners
+// (https://docs.github.com/en/rest/orgs/orgs#get-an-organization).
+func (d *Doctor) github(ctx context.Context, pc map[string]any, token, owner string) Result {
+	if src, _, _ := unstructured.NestedString(pc, "credentials", "source"); src != "Secret" {
+		return warn(whatGitHub, "the ProviderConfig signs in as a GitHub App, which doctor does not do: its private key Secret is readable; check that the App is installed on organisation %s", orNone(owner))
+	}
+	api := d.GitHubAPI
+	ghes := false
+	if b, _ := pc["baseURL"].(string); b != "" {
+		// GitHub Enterprise Server's REST API is under /api/v3
+		// (https://docs.github.com/en/enterprise-server@latest/rest/quickstart),
+		// as provider-paved adds it.
+		api, ghes = strings.TrimRight(b, "/")+"/api/v3", true
+	}
+	h := http.Header{"Accept": {"application/vnd.github+json"}, "X-Github-Api-Version": {"2022-11-28"}}
+	var user struct {
+		Login string `json:"login"`
+	}
+	code, hdr, err := d.get(ctx, api+"/user", token, h, &user)
+	switch {
+	case err != nil && code == 0:
+		return warn(whatGitHub, "cannot reach %s from here (%v): check from inside the cluster that provider-paved reaches it", api, unwrapURL(err))
+	case err != nil:
+		return fail(whatGitHub, "%v", err)
+	case code == http.StatusUnauthorized:
+		return fail(whatGitHub, "%s refuses the ProviderConfig's token (HTTP 401, bad credentials): renew it in its Secret", api)
+	case code != http.StatusOK:
+		return fail(whatGitHub, "%s/user answers HTTP %d to the ProviderConfig's token", api, code)
+	}
+	if s, classic := hdr["X-Oauth-Scopes"]; classic {
+		scopes := strings.Split(strings.Join(s, ","), ",")
+		for i := range scopes {
+			scopes[i] = strings.TrimSpace(scopes[i])
+		}
+		if !slices.Contains(scopes, "repo") {
+			return fail(whatGitHub, "the token of %s lacks the repo scope (has %q), which private repositories need: give it repo, or use a GitHub App", user.Login, strings.Join(s, ","))
+		}
+	}
+	if ghes || owner == "" {
+		return ok(whatGitHub, "%s accepts the token (%s)", api, user.Login)
+	}
+	var org struct {
+		Plan *struct {
+			Name string `json:"name"`
+		} `json:"plan"`
+	}
+	code, _, err = d.get(ctx, api+"/orgs/"+url.PathEscape(owner), token, h, &org)
+	switch {
+	case err != nil:
+		return warn(whatGitHub, "%s accepts the token (%s), but the organisation %s cannot be read: %v", api, user.Login, owner, unwrapURL(err))
+	case code == http.StatusNotFound:
+		return fail(whatGitHub, "%s accepts the token (%s), but it sees no organisation %q: fix serviceBundle.githubOwner or the token's access", api, user.Login, owner)
+	case code != http.StatusOK:
+		return warn(whatGitHub, "%s accepts the token (%s), but GET /orgs/%s answers HTTP %d", api, user.Login, owner, code)
+	case org.Plan == nil:
+		return warn(whatGitHub, "%s accepts the token (%s); the plan of %s is shown only to its owners, so whether it protects branches of private repositories (Team or Enterprise) cannot be seen", api, user.Login, owner)
+	case org.Plan.Name == "free":
+		return fail(whatGitHub, "organisation %s is on GitHub Free, which protects branches of public repositories only, and paved's repositories are private: move it to GitHub Team or Enterprise", owner)
+	}
+	return ok(whatGitHub, "%s accepts the token (%s); organisation %s is on plan %s", api, user.Login, owner, org.Plan.Name)
+}
+
+// unwrapURL drops *url.Error's method and URL from a transport error.
+func unwrapURL(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}
