@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -19,6 +20,7 @@ import (
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
+	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
 	"sigs.k8s.io/yaml"
 )
 
@@ -227,7 +229,30 @@ func (in install) client() client.Client {
 		s.AddKnownTypeWithName(gvk.GroupVersion().WithKind(gvk.Kind+"List"), &unstructured.UnstructuredList{})
 		m.Add(gvk, scope)
 	}
-	b := fake.NewClientBuilder().WithScheme(s).WithRESTMapper(m)
+	// The real client maps every object's kind to its resource with the
+	// RESTMapper, which refuses a kind the API server does not serve
+	// (controller-runtime pkg/client/client_rest_resources.go,
+	// getResource); the fake client does not, so do it here.
+	served := func(o runtime.Object) error {
+		gvk := o.GetObjectKind().GroupVersionKind()
+		gvk.Kind = strings.TrimSuffix(gvk.Kind, "List")
+		_, err := m.RESTMapping(gvk.GroupKind(), gvk.Version)
+		return err
+	}
+	b := fake.NewClientBuilder().WithScheme(s).WithRESTMapper(m).WithInterceptorFuncs(interceptor.Funcs{
+		Get: func(ctx context.Context, c client.WithWatch, key client.ObjectKey, o client.Object, opts ...client.GetOption) error {
+			if err := served(o); err != nil {
+				return err
+			}
+			return c.Get(ctx, key, o, opts...)
+		},
+		List: func(ctx context.Context, c client.WithWatch, l client.ObjectList, opts ...client.ListOption) error {
+			if err := served(l); err != nil {
+				return err
+			}
+			return c.List(ctx, l, opts...)
+		},
+	})
 	for _, o := range in.objs {
 		b = b.WithObjects(o.DeepCopy())
 	}
@@ -259,6 +284,8 @@ current-context: paved
 func TestDoctor(t *testing.T) {
 	bs := backstageStandIn(t, 2)
 	gh := githubStandIn(t, "repo, read:org", "team")
+	empty := backstageStandIn(t, 0)
+	closed := func() string { s := httptest.NewServer(nil); s.Close(); return s.URL }()
 	healthyLines := []string{
 		"ok crossplane version — Crossplane v2.4.0 (xpkg.crossplane.io/crossplane/crossplane:v2.4.0), paved needs >=v2.0.0",
 		"ok crossplane usage webhook — ValidatingWebhookConfiguration crossplane-no-usages sends deletions of objects in use to core (nousages.protection.crossplane.io), so Usages protect what paved's resources use",
@@ -291,6 +318,16 @@ func TestDoctor(t *testing.T) {
 		}
 		t.Fatalf("no healthy line of %q", what)
 		return nil
+	}
+
+	removeLine := func(lines []string, what string) []string {
+		var out []string
+		for _, l := range lines {
+			if !strings.Contains(l, " "+what+" — ") {
+				out = append(out, l)
+			}
+		}
+		return out
 	}
 
 	cases := map[string]struct {
@@ -335,6 +372,150 @@ func TestDoctor(t *testing.T) {
 			want: replace("environment paved-environment", "fail environment paved-environment — function-paved refuses it, so every database and bucket fails to compose: EnvironmentConfig \"paved-environment\" data.paved.allowedCidrs[0]: invalid value \"0.0.0.0/0\": a private range; paved never opens a database to the whole internet; fix the EnvironmentConfig (docs/environment.md)"),
 			code: 1,
 		},
+		"CrossplaneV1": {
+			breaks: func(in install) {
+				setContainer(in, "xpkg.crossplane.io/crossplane/crossplane:v1.20.1", "core", "start", "--circuit-breaker-burst", "1000")
+			},
+			want: replace("crossplane version", "fail crossplane version — Crossplane v1.20.1 (xpkg.crossplane.io/crossplane/crossplane:v1.20.1), paved needs >=v2.0.0 (crossplane.yaml): upgrade Crossplane (https://docs.crossplane.io/latest/software/upgrade/)"),
+			code: 1,
+		},
+		// Core out of a Deployment (as in make e2e): its version from the
+		// APIs it serves, its flags not visible.
+		"CoreWithoutDeployment": {
+			breaks: func(in install) {
+				delete(in.objs, "apps/Deployment/crossplane-system/crossplane")
+			},
+			want: replaceAll(healthyLines, map[string]string{
+				"crossplane version":               "ok crossplane version — Crossplane v2 (serves protection.crossplane.io/v1beta1 ClusterUsage, which v2.0 introduced), paved needs >=v2.0.0; the exact version is not visible without a core image tag",
+				"crossplane realtime compositions": "warn crossplane realtime compositions — cannot be seen from the API (no Deployment of core with `core start` args to read flags from): check that core runs without --enable-realtime-compositions=false",
+				"crossplane circuit breaker":       "warn crossplane circuit breaker — cannot be seen from the API (no Deployment of core with `core start` args to read flags from); platforms that create ServiceBundles should run core with --circuit-breaker-burst above its default 100 (docs/design.md)",
+			}),
+		},
+		"CrossplaneV1WithoutDeployment": {
+			breaks: func(in install) {
+				delete(in.objs, "apps/Deployment/crossplane-system/crossplane")
+				delete(in.served, schema.GroupVersionKind{Group: "protection.crossplane.io", Version: "v1beta1", Kind: "ClusterUsage"})
+			},
+			want: replaceAll(healthyLines, map[string]string{
+				"crossplane version":               "fail crossplane version — the API server does not serve protection.crossplane.io/v1beta1 ClusterUsage, which Crossplane v2.0 introduced: paved needs Crossplane >=v2.0.0 (crossplane.yaml); install or upgrade Crossplane (https://docs.crossplane.io/latest/software/upgrade/)",
+				"crossplane realtime compositions": "warn crossplane realtime compositions — cannot be seen from the API (no Deployment of core with `core start` args to read flags from): check that core runs without --enable-realtime-compositions=false",
+				"crossplane circuit breaker":       "warn crossplane circuit breaker — cannot be seen from the API (no Deployment of core with `core start` args to read flags from); platforms that create ServiceBundles should run core with --circuit-breaker-burst above its default 100 (docs/design.md)",
+			}),
+			code: 1,
+		},
+		"WebhooksOffByFlag": {
+			breaks: func(in install) {
+				setContainer(in, "xpkg.crossplane.io/crossplane/crossplane:v2.4.0", "core", "start", "--enable-webhooks=false", "--enable-realtime-compositions=false")
+			},
+			want: replaceAll(healthyLines, map[string]string{
+				"crossplane usage webhook":         "fail crossplane usage webhook — Deployment crossplane-system/crossplane runs core with webhooks off, so Usages do not stop deleting what paved's resources use: run Crossplane core with webhooks enabled (the Helm chart's webhooks.enabled=true, the default; not --enable-webhooks=false) and Usages enabled (not --enable-usages=false)",
+				"crossplane realtime compositions": "warn crossplane realtime compositions — Deployment crossplane-system/crossplane runs core with --enable-realtime-compositions=false: claims see their resources' progress only at each poll; remove the flag (on by default)",
+				"crossplane circuit breaker":       "ok crossplane circuit breaker — burst 100 (core's default, Deployment crossplane-system/crossplane); platforms that create many ServiceBundles raise --circuit-breaker-burst (docs/design.md)",
+			}),
+			code: 1,
+		},
+		"WebhookFailuresIgnored": {
+			breaks: func(in install) {
+				vwc := in.objs["admissionregistration.k8s.io/ValidatingWebhookConfiguration//crossplane-no-usages"]
+				hooks, _, _ := unstructured.NestedSlice(vwc.Object, "webhooks")
+				hooks[0].(map[string]any)["failurePolicy"] = "Ignore"
+				_ = unstructured.SetNestedSlice(vwc.Object, hooks, "webhooks")
+			},
+			want: replace("crossplane usage webhook", "warn crossplane usage webhook — ValidatingWebhookConfiguration crossplane-no-usages ignores failures of nousages.protection.crossplane.io: while core does not answer, a used object can be deleted; set its failurePolicy back to Fail (as Crossplane installs it)"),
+		},
+		"ProviderAWSOutOfRange": {
+			breaks: func(in install) {
+				p := in.objs["pkg.crossplane.io/Provider//upbound-provider-aws-rds"]
+				_ = unstructured.SetNestedField(p.Object, "xpkg.upbound.io/upbound/provider-aws-rds:v1.23.0", "spec", "package")
+			},
+			want: replace("package provider-aws-rds", "fail package provider-aws-rds — Provider upbound-provider-aws-rds (xpkg.upbound.io/upbound/provider-aws-rds:v1.23.0) is v1.23.0, paved needs >=v2.6.0, <v3.0.0 (crossplane.yaml dependsOn): change its spec.package to a version in range"),
+			code: 1,
+		},
+		"FunctionMissing": {
+			breaks: func(in install) {
+				delete(in.objs, "pkg.crossplane.io/Function//paved-dev-function-paved")
+			},
+			want: replace("package function-paved", "fail package function-paved — no Function of package function-paved: install the Configuration paved, which depends on it (README, Install)"),
+			code: 1,
+		},
+		"EnvironmentConfigMissing": {
+			breaks: func(in install) {
+				delete(in.objs, "apiextensions.crossplane.io/EnvironmentConfig//paved-environment")
+			},
+			// Without it: no serviceBundle section, and provider-aws's
+			// ClusterProviderConfig "default" (not there) is optional.
+			want: []string{
+				healthyLines[0], healthyLines[1], healthyLines[2], healthyLines[3], healthyLines[4], healthyLines[5], healthyLines[6], healthyLines[7], healthyLines[8],
+				`fail environment paved-environment — no EnvironmentConfig "paved-environment": claims compose with the Compositions' input alone, which names no VPC or subnets; write it with ` + "`paved environment discover`" + ` and apply it (docs/environment.md)`,
+				healthyLines[10],
+				`warn providerconfig aws ClusterProviderConfig default — no ClusterProviderConfig "default": create it as provider-aws's docs say (https://marketplace.upbound.io/providers/upbound/provider-family-aws/latest/docs/configuration) (needed only by namespaced Database and Bucket composites)`,
+				"ok providerconfig paved — no serviceBundle section in the EnvironmentConfig: ServiceBundles are not set up, so provider-paved's ProviderConfigs are not needed yet",
+				"ok argocd appproject — no serviceBundle section in the EnvironmentConfig: ServiceBundles are not set up, so no AppProject is needed yet",
+			},
+			code: 1,
+		},
+		"SecretMissing": {
+			breaks: func(in install) {
+				delete(in.objs, "/Secret/crossplane-system/backstage-token")
+			},
+			want: removeLine(replace("providerconfig backstage backstage-prod", "fail providerconfig backstage backstage-prod — its Secret: no Secret crossplane-system/backstage-token; provider-paved cannot authenticate"), "backstage"),
+			code: 1,
+		},
+		"SecretKeyMissing": {
+			breaks: func(in install) {
+				s := in.objs["/Secret/crossplane-system/aws-credentials"]
+				s.Object["data"] = map[string]any{"creds": "eA=="}
+			},
+			want: replace("providerconfig aws ProviderConfig default", "fail providerconfig aws ProviderConfig default — its credentials Secret: Secret crossplane-system/aws-credentials has no key credentials (or it is empty); provider-aws cannot authenticate to AWS"),
+			code: 1,
+		},
+		"ArgoCDNotInstalled": {
+			breaks: func(in install) {
+				delete(in.objs, "argoproj.io/AppProject/argocd/orders-apps")
+				delete(in.objs, "argoproj.io/AppProject/argocd/payments-pci")
+				delete(in.served, schema.GroupVersionKind{Group: "argoproj.io", Version: "v1alpha1", Kind: "AppProject"})
+			},
+			want: append(healthyLines[:len(healthyLines)-2:len(healthyLines)-2], "fail argocd appproject — the API server does not serve argoproj.io/v1alpha1 AppProject: install Argo CD, which ServiceBundles deliver with"),
+			code: 1,
+		},
+		"GitHubTokenRefused": {
+			breaks: func(in install) {
+				in.objs["/Secret/crossplane-system/github-token"] = secret(t, "github-token", "token", "ghp_revoked")
+			},
+			want: replace("github", "fail github — "+gh.URL+" refuses the ProviderConfig's token (HTTP 401, bad credentials): renew it in its Secret"),
+			code: 1,
+		},
+		"GitHubTokenWithoutRepoScope": {
+			github: githubStandIn(t, "public_repo, read:org", "team").URL,
+			want:   replace("github", "fail github — the token of paved-bot lacks the repo scope (has \"public_repo, read:org\"), which private repositories need: give it repo, or use a GitHub App"),
+			code:   1,
+		},
+		"GitHubFree": {
+			github: githubStandIn(t, "repo", "free").URL,
+			want:   replace("github", "fail github — organisation acme-prod is on GitHub Free, which protects branches of public repositories only, and paved's repositories are private: move it to GitHub Team or Enterprise"),
+			code:   1,
+		},
+		"BackstageTokenRefused": {
+			breaks: func(in install) {
+				in.objs["/Secret/crossplane-system/backstage-token"] = secret(t, "backstage-token", "token", "expired")
+			},
+			want: replace("backstage", "fail backstage — "+bs.URL+" refuses the ProviderConfig's token (HTTP 401): give it a static external-access token of backend.auth.externalAccess (https://backstage.io/docs/auth/service-to-service-auth#static-tokens)"),
+			code: 1,
+		},
+		"BackstageWithoutResources": {
+			breaks: func(in install) {
+				pc := in.objs["paved.dev/ProviderConfig//backstage-prod"]
+				_ = unstructured.SetNestedField(pc.Object, empty.URL, "spec", "backstage", "baseURL")
+			},
+			want: replace("backstage", "warn backstage — "+empty.URL+" answers with the token, but its catalog holds no Resource entity yet, so whether catalog.rules allow Resource cannot be seen: make sure they include `- allow: [Resource]` (README, Install)"),
+		},
+		"BackstageUnreachable": {
+			breaks: func(in install) {
+				pc := in.objs["paved.dev/ProviderConfig//backstage-prod"]
+				_ = unstructured.SetNestedField(pc.Object, closed, "spec", "backstage", "baseURL")
+			},
+			want: replace("backstage", "warn backstage — cannot reach "+closed+" from here (dial tcp "+strings.TrimPrefix(closed, "http://")+": connect: connection refused): check from inside the cluster that provider-paved reaches it"),
+		},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -355,4 +536,28 @@ func TestDoctor(t *testing.T) {
 			}
 		})
 	}
+}
+
+// setContainer replaces core's container in the install's Deployment.
+func setContainer(in install, image string, args ...string) {
+	dep := in.objs["apps/Deployment/crossplane-system/crossplane"]
+	a := make([]any, len(args))
+	for i := range args {
+		a[i] = args[i]
+	}
+	_ = unstructured.SetNestedSlice(dep.Object, []any{map[string]any{"name": "crossplane", "image": image, "args": a}}, "spec", "template", "spec", "containers")
+}
+
+// replaceAll returns lines with the line of each check in with replaced.
+func replaceAll(lines []string, with map[string]string) []string {
+	out := make([]string, len(lines))
+	for i, l := range lines {
+		out[i] = l
+		for what, line := range with {
+			if strings.Contains(l, " "+what+" — ") {
+				out[i] = line
+			}
+		}
+	}
+	return out
 }

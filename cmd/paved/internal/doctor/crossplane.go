@@ -135,7 +135,9 @@ func parseFlags(args []string) map[string]string {
 	return flags
 }
 
-func boolFlag(name string) bool { return strings.HasPrefix(name, "enable-") || name == "webhook-enabled" }
+func boolFlag(name string) bool {
+	return strings.HasPrefix(name, "enable-") || name == "webhook-enabled"
+}
 
 // version checks core's version: the image's tag where a Deployment runs
 // core, else the APIs only v2 serves.
