@@ -466,7 +466,7 @@ func TestDoctor(t *testing.T) {
 				s := in.objs["/Secret/crossplane-system/aws-credentials"]
 				s.Object["data"] = map[string]any{"creds": "eA=="}
 			},
-			want: replace("providerconfig aws ProviderConfig default", "fail providerconfig aws ProviderConfig default — its credentials Secret: Secret crossplane-system/aws-credentials has no key credentials (or it is empty); provider-aws cannot authenticate to AWS"),
+			want: replace("providerconfig aws ProviderConfig default", "fail providerconfig aws ProviderConfig default — its credentials Secret: no key credentials in Secret crossplane-system/aws-credentials, or it is empty; provider-aws cannot authenticate to AWS"),
 			code: 1,
 		},
 		"ArgoCDNotInstalled": {

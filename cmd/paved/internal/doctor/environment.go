@@ -2,7 +2,6 @@ package doctor
 
 import (
 	"context"
-	"encoding/json"
 	"sort"
 	"strings"
 
@@ -10,6 +9,7 @@ import (
 	kerrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -79,9 +79,8 @@ func (d *Doctor) environment(ctx context.Context) (*Environment, Result) {
 	}
 	env := &Environment{}
 	if data, found, _ := unstructured.NestedMap(ec.Object, "data", envconfig.DataKey); found {
-		b, _ := json.Marshal(data)
 		// Not strict: unknown keys are the validation's to report.
-		_ = json.Unmarshal(b, &env.Environment)
+		_ = runtime.DefaultUnstructuredConverter.FromUnstructured(data, &env.Environment)
 	}
 	if err := envconfig.ValidateForDatabases(s); err != nil {
 		return env, fail(what, "function-paved refuses it, so every database and bucket fails to compose: %v; fix the EnvironmentConfig (docs/environment.md)", err)

@@ -103,8 +103,8 @@ func checkPackage(p Package, items []unstructured.Unstructured) Result {
 // splitPackage splits an OCI reference into its repository and tag; the
 // tag is empty for a reference by digest.
 func splitPackage(ref string) (repo, tag string) {
-	if i := strings.IndexByte(ref, '@'); i >= 0 {
-		return ref[:i], ""
+	if repo, _, digest := strings.Cut(ref, "@"); digest {
+		return repo, ""
 	}
 	slash := strings.LastIndexByte(ref, '/')
 	if i := strings.LastIndexByte(ref, ':'); i > slash {

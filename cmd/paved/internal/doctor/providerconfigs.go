@@ -159,7 +159,7 @@ func (d *Doctor) secret(ctx context.Context, ref map[string]string) (string, err
 	enc, _, _ := unstructured.NestedString(s.Object, "data", key)
 	v, err := base64.StdEncoding.DecodeString(enc)
 	if err != nil || len(v) == 0 {
-		return "", fmt.Errorf("Secret %s/%s has no key %s (or it is empty)", ns, name, key)
+		return "", fmt.Errorf("no key %s in Secret %s/%s, or it is empty", key, ns, name)
 	}
 	return string(v), nil
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -29,9 +30,7 @@ func (d *Doctor) get(ctx context.Context, u, token string, header http.Header, o
 	if err != nil {
 		return 0, nil, err
 	}
-	for k, v := range header {
-		req.Header[k] = v
-	}
+	maps.Copy(req.Header, header)
 	req.Header.Set("Authorization", "Bearer "+token)
 	resp, err := d.HTTP.Do(req)
 	if err != nil {
@@ -169,8 +168,7 @@ func (d *Doctor) github(ctx context.Context, pc map[string]any, token, owner str
 
 // unwrapURL drops *url.Error's method and URL from a transport error.
 func unwrapURL(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
+	if ue, ok := errors.AsType[*url.Error](err); ok {
 		return ue.Err
 	}
 	return err
