@@ -121,7 +121,16 @@ discover-render: function paved tools
 	$(GO) test -count=1 -run '^TestDiscoveredEnvironmentRenders$$' -v ./cmd/paved/ | grep -E '^(=== RUN|--- |PASS|FAIL|ok)|figure:'; exit $${PIPESTATUS[0]}
 
 # The README's test command.
-test: generate-check lint unit fuzz render-check validate rss provider-backstage-test xpkg-test ci-example discover-render
+# paved doctor through a kubeconfig against a real kube-apiserver (envtest,
+# the e2e tools, built once and cached) holding Crossplane's, provider-paved's,
+# provider-aws's and Argo CD's CRDs and a healthy install
+# (cmd/paved/doctor_apiserver_test.go).
+.PHONY: doctor-apiserver
+doctor-apiserver:
+	for t in etcd kube-apiserver crossplane-crds provider-aws-crds argocd-crds; do hack/tools.sh $$t >/dev/null; done
+	$(GO) test -tags apiserver -count=1 -run '^TestDoctorAPIServer$$' ./cmd/paved/
+
+test: generate-check lint unit fuzz render-check validate rss provider-backstage-test xpkg-test ci-example discover-render doctor-apiserver
 
 # End-to-end tests on a real control plane on loopback (etcd, kube-apiserver,
 # kube-controller-manager, Crossplane core; see test/e2e), with function-paved,

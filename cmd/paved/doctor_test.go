@@ -115,6 +115,20 @@ func secret(t *testing.T, name, key, value string) *unstructured.Unstructured {
 		name, key, base64.StdEncoding.EncodeToString([]byte(value))))
 }
 
+// appProject is a team's AppProject as docs/operations.md asks for one:
+// the organisation's repositories, the team's namespace.
+func appProject(t *testing.T, name, namespace string) *unstructured.Unstructured {
+	t.Helper()
+	return obj(t, fmt.Sprintf(`
+apiVersion: argoproj.io/v1alpha1
+kind: AppProject
+metadata: {namespace: argocd, name: %s}
+spec:
+  sourceRepos: ["https://github.com/acme-prod/*"]
+  destinations: [{server: "https://kubernetes.default.svc", namespace: %s}]
+`, name, namespace))
+}
+
 func pkg(t *testing.T, kind, name, ref string) *unstructured.Unstructured {
 	t.Helper()
 	return obj(t, fmt.Sprintf(`
@@ -124,8 +138,8 @@ metadata: {name: %s}
 spec: {package: %q}
 status:
   conditions:
-  - {type: Healthy, status: "True", reason: HealthyPackageRevision}
-  - {type: Installed, status: "True", reason: ActivePackageRevision}
+  - {type: Healthy, status: "True", reason: HealthyPackageRevision, lastTransitionTime: "2026-01-01T00:00:00Z"}
+  - {type: Installed, status: "True", reason: ActivePackageRevision, lastTransitionTime: "2026-01-01T00:00:00Z"}
 `, kind, name, ref))
 }
 
@@ -146,7 +160,9 @@ apiVersion: apps/v1
 kind: Deployment
 metadata: {namespace: crossplane-system, name: crossplane}
 spec:
+  selector: {matchLabels: {app: crossplane}}
   template:
+    metadata: {labels: {app: crossplane}}
     spec:
       containers:
       - name: crossplane
@@ -162,6 +178,10 @@ webhooks:
 - name: nousages.protection.crossplane.io
   failurePolicy: Fail
   objectSelector: {matchLabels: {crossplane.io/in-use: "true"}}
+  clientConfig: {url: "https://127.0.0.1:1/validate-no-usages"}
+  sideEffects: None
+  admissionReviewVersions: [v1]
+  rules: [{apiGroups: ["*"], apiVersions: ["*"], operations: [DELETE], resources: ["*"]}]
 `),
 		pkg(t, "Function", "paved-dev-function-paved", "xpkg.paved.dev/paved-dev/function-paved:v0.1.0"),
 		pkg(t, "Provider", "paved-dev-provider-paved", "xpkg.paved.dev/paved-dev/provider-paved:v0.1.0"),
@@ -202,8 +222,8 @@ spec:
     tokenSecretRef: {namespace: crossplane-system, name: backstage-token, key: token}
 `, backstageURL)),
 		secret(t, "backstage-token", "token", backstageToken),
-		obj(t, `{apiVersion: argoproj.io/v1alpha1, kind: AppProject, metadata: {namespace: argocd, name: orders-apps}}`),
-		obj(t, `{apiVersion: argoproj.io/v1alpha1, kind: AppProject, metadata: {namespace: argocd, name: payments-pci}}`),
+		appProject(t, "orders-apps", "team-orders"),
+		appProject(t, "payments-pci", "team-payments"),
 	} {
 		in.objs[o.GroupVersionKind().Group+"/"+o.GetKind()+"/"+o.GetNamespace()+"/"+o.GetName()] = o
 		in.serve(o.GroupVersionKind(), o.GetNamespace() != "")
@@ -281,12 +301,10 @@ current-context: paved
 	return paved(t, "doctor", "--kubeconfig", kc, "--context", "paved", "--github-api", github)
 }
 
-func TestDoctor(t *testing.T) {
-	bs := backstageStandIn(t, 2)
-	gh := githubStandIn(t, "repo, read:org", "team")
-	empty := backstageStandIn(t, 0)
-	closed := func() string { s := httptest.NewServer(nil); s.Close(); return s.URL }()
-	healthyLines := []string{
+// healthyLines are what doctor prints for the healthy install, with
+// Backstage and GitHub at these URLs.
+func healthyLines(bs, gh string) []string {
+	return []string{
 		"ok crossplane version — Crossplane v2.4.0 (xpkg.crossplane.io/crossplane/crossplane:v2.4.0), paved needs >=v2.0.0",
 		"ok crossplane usage webhook — ValidatingWebhookConfiguration crossplane-no-usages sends deletions of objects in use to core (nousages.protection.crossplane.io), so Usages protect what paved's resources use",
 		"ok crossplane realtime compositions — on (core's default; Deployment crossplane-system/crossplane does not turn it off)",
@@ -300,12 +318,20 @@ func TestDoctor(t *testing.T) {
 		"ok providerconfig aws ProviderConfig default — exists, credentials Secret crossplane-system/aws-credentials key credentials readable",
 		"ok providerconfig aws ClusterProviderConfig aws-prod — exists, credentials from IRSA (no Secret to read)",
 		"ok providerconfig github default — exists, Secret crossplane-system/github-token key token readable",
-		"ok github — " + gh.URL + " accepts the token (paved-bot); organisation acme-prod is on plan team",
+		"ok github — " + gh + " accepts the token (paved-bot); organisation acme-prod is on plan team",
 		"ok providerconfig backstage backstage-prod — exists, Secret crossplane-system/backstage-token key token readable",
-		"ok backstage — " + bs.URL + " answers with the token; its catalog holds Resource entities, so catalog.rules allow them",
+		"ok backstage — " + bs + " answers with the token; its catalog holds Resource entities, so catalog.rules allow them",
 		"ok argocd appproject argocd/orders-apps — exists for namespace team-orders (team orders)",
 		"ok argocd appproject argocd/payments-pci — exists for namespace team-payments (team payments)",
 	}
+}
+
+func TestDoctor(t *testing.T) {
+	bs := backstageStandIn(t, 2)
+	gh := githubStandIn(t, "repo, read:org", "team")
+	empty := backstageStandIn(t, 0)
+	closed := func() string { s := httptest.NewServer(nil); s.Close(); return s.URL }()
+	healthyLines := healthyLines(bs.URL, gh.URL)
 	// replace returns the healthy lines with the line of what replaced by line.
 	replace := func(what, line string) []string {
 		out := make([]string, len(healthyLines))
