@@ -1,7 +1,6 @@
 package fn
 
 import (
-	"context"
 	"sync"
 	"testing"
 
@@ -24,7 +23,7 @@ func TestConcurrentRequests(t *testing.T) {
 			rs = append(rs, namespacedFirstReconciles(k, 5)...)
 		}
 		for _, r := range rs {
-			want, err := New(logging.NewNopLogger()).RunFunction(context.Background(), r)
+			want, err := run(New(logging.NewNopLogger()), r)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -37,7 +36,7 @@ func TestConcurrentRequests(t *testing.T) {
 		wg.Go(func() {
 			for i := range reqs {
 				ra := reqs[(i+g)%len(reqs)]
-				got, err := f.RunFunction(context.Background(), ra.req)
+				got, err := run(f, ra.req)
 				if err != nil {
 					t.Error(err)
 					return

@@ -1,7 +1,6 @@
 package fn
 
 import (
-	"context"
 	"testing"
 
 	"github.com/crossplane/function-sdk-go/logging"
@@ -86,10 +85,10 @@ func TestRunFunctionRefusesChanges(t *testing.T) {
 			f := New(logging.NewNopLogger())
 			// A first request with nothing observed comes first: the
 			// refusal must not depend on what the function saw before.
-			if _, err := f.RunFunction(context.Background(), runReq(input, &fnv1.State{Composite: xdatabase(tc.spec)})); err != nil {
+			if _, err := run(f, runReq(input, &fnv1.State{Composite: xdatabase(tc.spec)})); err != nil {
 				t.Fatal(err)
 			}
-			rsp, err := f.RunFunction(context.Background(), runReq(input, &fnv1.State{Composite: xdatabase(tc.spec), Resources: tc.observed}))
+			rsp, err := run(f, runReq(input, &fnv1.State{Composite: xdatabase(tc.spec), Resources: tc.observed}))
 			if err != nil {
 				t.Fatalf("%s\nRunFunction(...): unexpected error: %v", tc.reason, err)
 			}
@@ -185,7 +184,7 @@ func TestRunFunctionAcceptsChanges(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			rsp, err := New(logging.NewNopLogger()).RunFunction(context.Background(), runReq(input, &fnv1.State{Composite: xdatabase(tc.spec), Resources: tc.observed}))
+			rsp, err := run(New(logging.NewNopLogger()), runReq(input, &fnv1.State{Composite: xdatabase(tc.spec), Resources: tc.observed}))
 			if err != nil {
 				t.Fatalf("%s\nRunFunction(...): unexpected error: %v", tc.reason, err)
 			}
@@ -230,7 +229,7 @@ func TestRunFunctionStandardSupport(t *testing.T) {
 		}
 		for name, tc := range cases {
 			t.Run(name, func(t *testing.T) {
-				rsp, err := New(logging.NewNopLogger()).RunFunction(context.Background(), runReq(input, &fnv1.State{Composite: xdatabase(tc.spec)}))
+				rsp, err := run(New(logging.NewNopLogger()), runReq(input, &fnv1.State{Composite: xdatabase(tc.spec)}))
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -247,7 +246,7 @@ func TestRunFunctionStandardSupport(t *testing.T) {
 		bundleConditions := []string{"RepositoryReady", "CatalogRegistered", "DatabaseReady", "BucketReady", "DeliveryReady"}
 		spec := `{"description": "Orders API", "template": "node-service", "database": {"engine": "mysql", "size": "small", "version": "8.0"}}`
 		req := runReq(bundleInput, &fnv1.State{Composite: xr("XServiceBundle", "ServiceBundle", "orders-api", spec)})
-		rsp, err := New(logging.NewNopLogger()).RunFunction(context.Background(), req)
+		rsp, err := run(New(logging.NewNopLogger()), req)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -258,7 +257,7 @@ func TestRunFunctionStandardSupport(t *testing.T) {
 		}
 
 		req.Observed.Resources = map[string]*fnv1.Resource{"database": {Resource: resource.MustStructJSON(`{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XDatabase", "metadata": {"name": "orders-api-x7k2p-database"}}`)}}
-		rsp, err = New(logging.NewNopLogger()).RunFunction(context.Background(), req)
+		rsp, err = run(New(logging.NewNopLogger()), req)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -270,7 +269,7 @@ func TestRunFunctionStandardSupport(t *testing.T) {
 		}
 	})
 	t.Run("DefaultIsInStandardSupport", func(t *testing.T) {
-		rsp, err := New(logging.NewNopLogger()).RunFunction(context.Background(), runReq(input, &fnv1.State{Composite: xdatabase(`{"engine": "mysql", "size": "small"}`)}))
+		rsp, err := run(New(logging.NewNopLogger()), runReq(input, &fnv1.State{Composite: xdatabase(`{"engine": "mysql", "size": "small"}`)}))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -281,7 +280,7 @@ func TestRunFunctionStandardSupport(t *testing.T) {
 	t.Run("ExistingPastStandardSupport", func(t *testing.T) {
 		// An existing database past standard support is composed as it
 		// is (no surprise major upgrade), and the claim says what it costs.
-		rsp, err := New(logging.NewNopLogger()).RunFunction(context.Background(), runReq(input, &fnv1.State{
+		rsp, err := run(New(logging.NewNopLogger()), runReq(input, &fnv1.State{
 			Composite: xdatabase(`{"engine": "mysql", "size": "small", "version": "8.0"}`),
 			Resources: observedInstance(`{"engine": "mysql", "engineVersion": "8.0", "allocatedStorage": 20}`, `{"engineVersionActual": "8.0.39"}`),
 		}))

@@ -2,7 +2,6 @@ package fn
 
 import (
 	"bytes"
-	"context"
 	"strconv"
 	"testing"
 
@@ -78,7 +77,7 @@ func TestEnvironment(t *testing.T) {
 	paths := [][]string{fp("region"), fp("instanceClass"), fp("kmsKeyId"), fp("backupRetentionPeriod"), {"spec", "writeConnectionSecretToRef", "namespace"}}
 
 	t.Run("RequiresEnvironmentConfigFirst", func(t *testing.T) {
-		rsp, err := New(logging.NewNopLogger()).RunFunction(context.Background(), runReq(inputWithEC, &fnv1.State{Composite: db}))
+		rsp, err := New(logging.NewNopLogger()).RunFunction(t.Context(), runReq(inputWithEC, &fnv1.State{Composite: db}))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -119,14 +118,14 @@ func TestEnvironment(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			rsp, err := New(logging.NewNopLogger()).RunFunction(context.Background(), tc.req)
+			rsp, err := run(New(logging.NewNopLogger()), tc.req)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if len(rsp.GetResults()) > 0 {
 				t.Fatalf("%s\nunexpected results: %v", tc.reason, rsp.GetResults())
 			}
-			if diff := cmp.Diff(requirement, rsp.GetRequirements(), protocmp.Transform()); diff != "" {
+			if diff := cmp.Diff(requirement.GetResources()[EnvironmentRequirement], rsp.GetRequirements().GetResources()[EnvironmentRequirement], protocmp.Transform()); diff != "" {
 				t.Errorf("%s\nthe requirement must stay stable: -want, +got:\n%s", tc.reason, diff)
 			}
 			if diff := cmp.Diff(tc.want, get(rsp, "instance", paths...)); diff != "" {
@@ -150,7 +149,7 @@ func TestEnvironment(t *testing.T) {
 	}
 	for name, tc := range bad {
 		t.Run(name, func(t *testing.T) {
-			rsp, err := New(logging.NewNopLogger()).RunFunction(context.Background(),
+			rsp, err := run(New(logging.NewNopLogger()),
 				withRequired(runReq(inputWithEC, &fnv1.State{Composite: db}), ecResources(tc.data)))
 			if err != nil {
 				t.Fatal(err)
@@ -166,7 +165,7 @@ func TestEnvironment(t *testing.T) {
 
 func TestMySQL(t *testing.T) {
 	req := runReq(input, &fnv1.State{Composite: xdatabase(`{"engine": "mysql", "size": "medium", "version": "8.4.3", "storageGB": 100}`)})
-	rsp, err := New(logging.NewNopLogger()).RunFunction(context.Background(), req)
+	rsp, err := run(New(logging.NewNopLogger()), req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -195,7 +194,7 @@ func TestDeterministic(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			var first []byte
 			for i := range 20 {
-				rsp, err := New(logging.NewNopLogger()).RunFunction(context.Background(), runReq(input, &fnv1.State{Composite: xr}))
+				rsp, err := run(New(logging.NewNopLogger()), runReq(input, &fnv1.State{Composite: xr}))
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -266,11 +265,11 @@ func TestWarmAnswersAsFresh(t *testing.T) {
 	}
 	for round := range 2 {
 		for i, req := range requests {
-			got, err := warm.RunFunction(context.Background(), req)
+			got, err := run(warm, req)
 			if err != nil {
 				t.Fatal(err)
 			}
-			want, _ := New(logging.NewNopLogger()).RunFunction(context.Background(), req)
+			want, _ := run(New(logging.NewNopLogger()), req)
 			if diff := cmp.Diff(want, got, protocmp.Transform()); diff != "" {
 				t.Errorf("round %d, request %d: a warm function answers differently from a fresh one: -fresh, +warm:\n%s", round, i, diff)
 			}

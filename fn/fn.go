@@ -191,6 +191,17 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 		}
 		err = composeChecked(c, xr, e, set)
 	}
+	if err == nil {
+		// What this request would create is required by name first, and
+		// refused if it exists without being this composite's
+		// (compose.Set.Creates).
+		creates := set.Creates()
+		if !requireCreates(set, creates, req, rsp) {
+			log.Debug("Requiring the objects the composite would create")
+			return rsp, nil
+		}
+		err = set.Conflicts(creates)
+	}
 	if err != nil {
 		log.Info("Refusing to compose", "error", err.Error())
 		refuse(rsp, c, xr, err)
@@ -338,6 +349,23 @@ func addRequirement(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse,
 		r.Resources = map[string]*fnv1.ResourceSelector{}
 	}
 	r.Resources[name] = sel
+}
+
+// requireCreates asks Crossplane for the objects the composite would
+// create (compose.Set.Creates), under their names in the pipeline, and
+// reports whether Crossplane has fetched them all into this request. On
+// the request that finds them fetched, the requirements are the same as on
+// the one before, so Crossplane's requirement loop has stabilised and
+// takes that response.
+func requireCreates(set *compose.Set, creates map[string]compose.Required, req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse) bool {
+	fetched := true
+	for name, r := range creates {
+		addRequirement(req, rsp, name, r.Selector())
+		if _, ok := set.Required(name); !ok {
+			fetched = false
+		}
+	}
+	return fetched
 }
 
 // require asks Crossplane for the objects the composer must see before it

@@ -1,7 +1,6 @@
 package fn
 
 import (
-	"context"
 	"fmt"
 	"net/netip"
 	"strings"
@@ -104,7 +103,7 @@ func FuzzRunFunction(f *testing.F) {
 			f.Fatalf("kind seed %d: %v", i, err)
 		}
 		// What a ServiceBundle requires (its Applications) is fetched.
-		rsp, err := fn.RunFunction(context.Background(), runReq(bundleInput, &fnv1.State{Composite: &fnv1.Resource{Resource: xr}}))
+		rsp, err := run(fn, runReq(bundleInput, &fnv1.State{Composite: &fnv1.Resource{Resource: xr}}))
 		if err != nil || len(rsp.GetResults()) > 0 || len(rsp.GetDesired().GetResources()) == 0 {
 			f.Fatalf("the example of %s must compose: error %v, results %v, %d resources", kindNames[i], err, rsp.GetResults(), len(rsp.GetDesired().GetResources()))
 		}
@@ -127,11 +126,11 @@ func FuzzRunFunction(f *testing.F) {
 			observed["instance"] = &fnv1.Resource{Resource: &structpb.Struct{Fields: pb.Fields{"spec": pb.Obj(pb.Fields{"forProvider": structpb.NewStructValue(obs)})}}}
 		}
 		req := &fnv1.RunFunctionRequest{Input: in, Observed: &fnv1.State{Composite: &fnv1.Resource{Resource: xr}, Resources: observed}}
-		rsp, err := fn.RunFunction(context.Background(), req)
+		rsp, err := run(fn, req)
 		if err != nil {
 			t.Fatalf("RunFunction returned an error instead of a result: %v", err)
 		}
-		if fresh, _ := New(logging.NewNopLogger()).RunFunction(context.Background(), req); !proto.Equal(fresh, rsp) {
+		if fresh, _ := run(New(logging.NewNopLogger()), req); !proto.Equal(fresh, rsp) {
 			t.Fatalf("a function that has answered other requests answers differently from a fresh one:\nwarm:  %v\nfresh: %v", rsp, fresh)
 		}
 		fatal := false
@@ -330,7 +329,7 @@ func checkOtherTenant(t *testing.T, fn *Function, req *fnv1.RunFunctionRequest, 
 		"name": pb.Str(other.claim), "namespace": pb.Str(other.namespace)}), "spec", "claimRef")
 	otherReq := proto.Clone(req).(*fnv1.RunFunctionRequest)
 	otherReq.Observed = &fnv1.State{Composite: &fnv1.Resource{Resource: o}}
-	otherRsp, err := fn.RunFunction(context.Background(), otherReq)
+	otherRsp, err := run(fn, otherReq)
 	if err != nil {
 		t.Fatalf("RunFunction returned an error instead of a result: %v", err)
 	}
@@ -370,7 +369,7 @@ func checkOtherNamespace(t *testing.T, fn *Function, req *fnv1.RunFunctionReques
 	pb.Set(o, pb.Str(otherNamespace), "metadata", "namespace")
 	otherReq := proto.Clone(req).(*fnv1.RunFunctionRequest)
 	otherReq.Observed = &fnv1.State{Composite: &fnv1.Resource{Resource: o}}
-	otherRsp, err := fn.RunFunction(context.Background(), otherReq)
+	otherRsp, err := run(fn, otherReq)
 	if err != nil {
 		t.Fatalf("RunFunction returned an error instead of a result: %v", err)
 	}

@@ -1,7 +1,6 @@
 package fn
 
 import (
-	"context"
 	"encoding/base64"
 	"fmt"
 	"os"
@@ -158,11 +157,11 @@ func TestRunFunctionNamespacedBucket(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			rsp, err := New(logging.NewNopLogger()).RunFunction(context.Background(), tc.req)
+			rsp, err := run(New(logging.NewNopLogger()), tc.req)
 			if err != nil {
 				t.Fatalf("%s\nRunFunction(...): unexpected error: %v", tc.reason, err)
 			}
-			if diff := cmp.Diff(tc.want, rsp, protocmp.Transform()); diff != "" {
+			if diff := cmp.Diff(withCreates(tc.want, tc.req), rsp, protocmp.Transform()); diff != "" {
 				t.Errorf("%s\nRunFunction(...): -want, +got:\n%s", tc.reason, diff)
 			}
 		})
@@ -187,7 +186,7 @@ func TestNamespacedSecretName(t *testing.T) {
 			if tc.observed != "" {
 				st.Resources = map[string]*fnv1.Resource{"connection-secret": {Resource: resource.MustStructJSON(`{"metadata": {"name": "` + tc.observed + `", "namespace": "team-orders"}}`)}}
 			}
-			rsp, err := New(logging.NewNopLogger()).RunFunction(context.Background(), runReq(input, st))
+			rsp, err := run(New(logging.NewNopLogger()), runReq(input, st))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -207,7 +206,7 @@ func TestNamespacedSecretName(t *testing.T) {
 // composes; its team cannot.
 func TestNamespacedProviderConfig(t *testing.T) {
 	in := strings.Replace(input, `"region": "eu-west-1",`, `"region": "eu-west-1", "awsProviderConfigRef": {"kind": "ProviderConfig", "name": "aws"},`, 1)
-	rsp, err := New(logging.NewNopLogger()).RunFunction(context.Background(),
+	rsp, err := run(New(logging.NewNopLogger()),
 		runReq(in, &fnv1.State{Composite: nsbucket(`{"providerConfigRef": {"kind": "ClusterProviderConfig", "name": "tenant"}}`)}))
 	if err != nil {
 		t.Fatal(err)
@@ -259,7 +258,7 @@ func TestNamespacedBucketKeepsPlacement(t *testing.T) {
 			"spec": {"forProvider": {"rule": [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "aws:kms", "kmsMasterKeyId": "` + key + `"}}]}}}`)},
 	}
 	in := strings.Replace(input, `"region": "eu-west-1",`, `"region": "us-east-1", "kmsKeyId": "arn:aws:kms:us-east-1:111122223333:key/1a1b2c3d-0a1b-4a1b-8a1b-0a1b2c3d4e5f",`, 1)
-	rsp, err := New(logging.NewNopLogger()).RunFunction(context.Background(), runReq(in, &fnv1.State{Composite: nsbucket(`{}`), Resources: observed}))
+	rsp, err := run(New(logging.NewNopLogger()), runReq(in, &fnv1.State{Composite: nsbucket(`{}`), Resources: observed}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -323,7 +322,7 @@ func TestNamespacedPlacementPaths(t *testing.T) {
 		if k.Namespaced == "" {
 			continue
 		}
-		rsp, err := New(logging.NewNopLogger()).RunFunction(context.Background(), runReq(input, &fnv1.State{Composite: nsxr(k.Namespaced, "example", k.Example)}))
+		rsp, err := run(New(logging.NewNopLogger()), runReq(input, &fnv1.State{Composite: nsxr(k.Namespaced, "example", k.Example)}))
 		if err != nil {
 			t.Fatal(err)
 		}

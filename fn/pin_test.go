@@ -1,7 +1,6 @@
 package fn
 
 import (
-	"context"
 	"strings"
 	"testing"
 
@@ -112,7 +111,7 @@ func TestRunFunctionPinsPlacement(t *testing.T) {
 			// Both orders: the memo must not replay one for the other.
 			for _, obs := range []map[string]*fnv1.Resource{nil, tc.observed} {
 				req := withRequired(runReq(inputWithEC, &fnv1.State{Composite: xdatabase(`{"engine": "postgresql", "size": "small"}`), Resources: obs}), ecResources(movedEnvironment))
-				rsp, err := f.RunFunction(context.Background(), req)
+				rsp, err := run(f, req)
 				if err != nil {
 					t.Fatalf("%s\nRunFunction(...): unexpected error: %v", tc.reason, err)
 				}
@@ -152,7 +151,7 @@ func TestRunFunctionPinsBucket(t *testing.T) {
 			`{"forProvider": {"region": "cn-north-1", "rule": [{"applyServerSideEncryptionByDefault": [{"sseAlgorithm": "aws:kms", "kmsMasterKeyId": "arn:aws-cn:kms:cn-north-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"}]}]}}`),
 	}
 	req := withRequired(runReq(inputWithEC, &fnv1.State{Composite: xbucket(`{}`), Resources: existing}), ecResources(`{"region": "us-east-1", "kmsKeyId": "`+keyEast+`"}`))
-	rsp, err := New(logging.NewNopLogger()).RunFunction(context.Background(), req)
+	rsp, err := run(New(logging.NewNopLogger()), req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -213,7 +212,7 @@ func TestRunFunctionIPv6Ingress(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			rsp, err := New(logging.NewNopLogger()).RunFunction(context.Background(), runReq(tc.input, &fnv1.State{Composite: xdatabase(`{"engine": "postgresql", "size": "small"}`)}))
+			rsp, err := run(New(logging.NewNopLogger()), runReq(tc.input, &fnv1.State{Composite: xdatabase(`{"engine": "postgresql", "size": "small"}`)}))
 			if err != nil {
 				t.Fatal(err)
 			}

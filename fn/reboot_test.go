@@ -1,7 +1,6 @@
 package fn
 
 import (
-	"context"
 	"testing"
 
 	"github.com/crossplane/function-sdk-go/logging"
@@ -95,7 +94,7 @@ func TestRunFunctionTLSPendingReboot(t *testing.T) {
 			f := New(logging.NewNopLogger())
 			// Twice: the same request gives the same answer.
 			for range 2 {
-				rsp, err := f.RunFunction(context.Background(), runReq(input, &fnv1.State{
+				rsp, err := run(f, runReq(input, &fnv1.State{
 					Composite: xdatabase(`{"engine": "postgresql", "size": "small", "version": "` + tc.version + `"}`), Resources: tc.observed}))
 				if err != nil {
 					t.Fatal(err)

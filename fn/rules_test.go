@@ -1,7 +1,6 @@
 package fn
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -177,7 +176,7 @@ func TestAdversarialClaimsComposeValidNames(t *testing.T) {
 				i++
 				uid := fmt.Sprintf("00000000-0000-4000-8000-%012d", i)
 				req := runReq(input, &fnv1.State{Composite: adversarialXR(kind.xr, kind.claim, ns, n, uid)})
-				rsp, err := New(logging.NewNopLogger()).RunFunction(context.Background(), req)
+				rsp, err := run(New(logging.NewNopLogger()), req)
 				if err != nil {
 					t.Fatalf("%s %s/%q: %v", kind.claim, ns, n, err)
 				}
@@ -235,7 +234,7 @@ func TestRunFunctionKeepsExistingNames(t *testing.T) {
 				"writeConnectionSecretToRef": {"name": "orders-db-x7k2p-instance-connection", "namespace": "crossplane-system"}}}`)},
 	}
 	req := runReq(input, &fnv1.State{Composite: xdatabase(`{"engine": "postgresql", "size": "small"}`), Resources: observed})
-	rsp, err := New(logging.NewNopLogger()).RunFunction(context.Background(), req)
+	rsp, err := run(New(logging.NewNopLogger()), req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -269,7 +268,7 @@ func TestRunFunctionKeepsExistingNames(t *testing.T) {
 
 	// The same composite composed afresh (a new memo key) gets new names, and
 	// the old ones are not replayed for it.
-	fresh, err := New(logging.NewNopLogger()).RunFunction(context.Background(), runReq(input, &fnv1.State{Composite: xdatabase(`{"engine": "postgresql", "size": "small"}`)}))
+	fresh, err := run(New(logging.NewNopLogger()), runReq(input, &fnv1.State{Composite: xdatabase(`{"engine": "postgresql", "size": "small"}`)}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -282,7 +281,7 @@ func TestRunFunctionKeepsExistingNames(t *testing.T) {
 func TestRunFunctionMemoKeysOnUIDAndObservedNames(t *testing.T) {
 	f := New(logging.NewNopLogger())
 	id := func(xr *fnv1.Resource, observed map[string]*fnv1.Resource) string {
-		rsp, err := f.RunFunction(context.Background(), runReq(input, &fnv1.State{Composite: xr, Resources: observed}))
+		rsp, err := run(f, runReq(input, &fnv1.State{Composite: xr, Resources: observed}))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,7 +1,6 @@
 package fn
 
 import (
-	"context"
 	"encoding/base64"
 	"fmt"
 	"strings"
@@ -120,7 +119,7 @@ func TestPasswordOnlyInConnectionDetails(t *testing.T) {
 			f := New(log)
 			// Twice: a function that has seen the composite before.
 			for i := range 2 {
-				rsp, err := f.RunFunction(context.Background(), tc.req)
+				rsp, err := run(f, tc.req)
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -1,7 +1,6 @@
 package fn
 
 import (
-	"context"
 	"maps"
 	"slices"
 	"strings"
@@ -86,7 +85,7 @@ func FuzzServiceBundle(f *testing.F) {
 			observed[servicebundle.CatalogFile] = &fnv1.Resource{Resource: resource.MustStructJSON(ready)}
 		}
 		run := func(xr *structpb.Struct, observed map[string]*fnv1.Resource) *fnv1.RunFunctionResponse {
-			rsp, err := fn.RunFunction(context.Background(), runReq(bundleInput, &fnv1.State{Composite: &fnv1.Resource{Resource: xr}, Resources: observed}))
+			rsp, err := run(fn, runReq(bundleInput, &fnv1.State{Composite: &fnv1.Resource{Resource: xr}, Resources: observed}))
 			if err != nil {
 				t.Fatalf("RunFunction returned an error instead of a result: %v", err)
 			}

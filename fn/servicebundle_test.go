@@ -1,7 +1,6 @@
 package fn
 
 import (
-	"context"
 	"testing"
 
 	"github.com/crossplane/function-sdk-go/logging"
@@ -66,7 +65,7 @@ func TestServiceBundleRefusals(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			rsp, err := New(logging.NewNopLogger()).RunFunction(context.Background(), tc.req)
+			rsp, err := run(New(logging.NewNopLogger()), tc.req)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -80,7 +79,7 @@ func TestServiceBundleRefusals(t *testing.T) {
 		const badAWS = `{"apiVersion": "fn.paved.dev/v1alpha1", "kind": "Input", "environment": {"region": "Europe", "allowedCidrs": ["0.0.0.0/0"],
 			"serviceBundle": {"githubOwner": "acme"}}}`
 		f := New(logging.NewNopLogger())
-		rsp, err := f.RunFunction(context.Background(), runReq(badAWS, &fnv1.State{Composite: xr("XServiceBundle", "ServiceBundle", "orders-api",
+		rsp, err := run(f, runReq(badAWS, &fnv1.State{Composite: xr("XServiceBundle", "ServiceBundle", "orders-api",
 			`{"description": "Orders API", "owner": "orders", "template": "node-service", "database": {"engine": "postgresql", "size": "small"}}`)}))
 		if err != nil {
 			t.Fatal(err)
@@ -89,7 +88,7 @@ func TestServiceBundleRefusals(t *testing.T) {
 			t.Errorf("the bundle's nested database has its own Composition and environment; got %s: %s", r.GetSeverity(), r.GetMessage())
 		}
 		// The same settings refuse a DatabaseClaim, which uses them.
-		rsp, err = f.RunFunction(context.Background(), runReq(badAWS, &fnv1.State{Composite: xdatabase(`{"engine": "postgresql", "size": "small"}`)}))
+		rsp, err = run(f, runReq(badAWS, &fnv1.State{Composite: xdatabase(`{"engine": "postgresql", "size": "small"}`)}))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -99,7 +98,7 @@ func TestServiceBundleRefusals(t *testing.T) {
 	})
 
 	t.Run("BadArgoCDNamespaceDoesNotRefuseDatabases", func(t *testing.T) {
-		rsp, err := New(logging.NewNopLogger()).RunFunction(context.Background(), runReq(bad, &fnv1.State{Composite: xdatabase(`{"engine": "postgresql", "size": "small"}`)}))
+		rsp, err := run(New(logging.NewNopLogger()), runReq(bad, &fnv1.State{Composite: xdatabase(`{"engine": "postgresql", "size": "small"}`)}))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -140,7 +139,7 @@ func TestKinds(t *testing.T) {
 	for _, v := range variants {
 		k := v.kind
 		t.Run(v.name, func(t *testing.T) {
-			rsp, err := f.RunFunction(context.Background(), runReq(bundleInput, &fnv1.State{Composite: v.example}))
+			rsp, err := run(f, runReq(bundleInput, &fnv1.State{Composite: v.example}))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -155,7 +154,7 @@ func TestKinds(t *testing.T) {
 			if v.claimRef != "" {
 				pb.Set(bad, structpb.NewStructValue(resource.MustStructJSON(v.claimRef)), "spec", "claimRef")
 			}
-			rsp, err = f.RunFunction(context.Background(), runReq(bundleInput, &fnv1.State{Composite: &fnv1.Resource{Resource: bad}}))
+			rsp, err = run(f, runReq(bundleInput, &fnv1.State{Composite: &fnv1.Resource{Resource: bad}}))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -198,7 +197,7 @@ func TestServiceBundleObservedFacts(t *testing.T) {
 		{observed: map[string]*fnv1.Resource{"repository": {Resource: ready}, "catalog-info": {Resource: ready}}, want: true},
 		{observed: map[string]*fnv1.Resource{"repository": {Resource: ready}, "catalog-info": {Resource: ready}}, want: true},
 	} {
-		rsp, err := f.RunFunction(context.Background(), runReq(bundleInput, &fnv1.State{Composite: xr("XServiceBundle", "ServiceBundle", "orders-api", example), Resources: tc.observed}))
+		rsp, err := run(f, runReq(bundleInput, &fnv1.State{Composite: xr("XServiceBundle", "ServiceBundle", "orders-api", example), Resources: tc.observed}))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -221,11 +220,11 @@ func TestServiceBundleApplicationTaken(t *testing.T) {
 	}
 	ours := `, "ownerReferences": [{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XServiceBundle", "name": "orders-api-x7k2p", "uid": "` + testUID + `", "controller": true}]`
 	f := New(logging.NewNopLogger())
-	run := func(required map[string]*fnv1.Resources) *fnv1.RunFunctionResponse {
+	call := func(required map[string]*fnv1.Resources) *fnv1.RunFunctionResponse {
 		t.Helper()
 		req := runReq(bundleInput, &fnv1.State{Composite: xr("XServiceBundle", "ServiceBundle", "orders-api", spec)})
 		req.RequiredResources = required
-		rsp, err := f.RunFunction(context.Background(), req)
+		rsp, err := run(f, req)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -233,7 +232,12 @@ func TestServiceBundleApplicationTaken(t *testing.T) {
 	}
 
 	t.Run("RequiresApplicationsFirst", func(t *testing.T) {
-		rsp := run(nil)
+		req := runReq(bundleInput, &fnv1.State{Composite: xr("XServiceBundle", "ServiceBundle", "orders-api", spec)})
+		req.RequiredResources = nil
+		rsp, err := f.RunFunction(t.Context(), req)
+		if err != nil {
+			t.Fatal(err)
+		}
 		sel := func(name string) *fnv1.ResourceSelector {
 			ns := "argocd"
 			return &fnv1.ResourceSelector{ApiVersion: "argoproj.io/v1alpha1", Kind: "Application", Namespace: &ns,
@@ -249,7 +253,7 @@ func TestServiceBundleApplicationTaken(t *testing.T) {
 		}
 	})
 	t.Run("HandMadeRefused", func(t *testing.T) {
-		rsp := run(map[string]*fnv1.Resources{
+		rsp := call(map[string]*fnv1.Resources{
 			"application-staging":    app("orders--orders-api-staging", ""),
 			"application-production": {},
 		})
@@ -261,7 +265,7 @@ func TestServiceBundleApplicationTaken(t *testing.T) {
 		}
 	})
 	t.Run("OursComposed", func(t *testing.T) {
-		rsp := run(map[string]*fnv1.Resources{
+		rsp := call(map[string]*fnv1.Resources{
 			"application-staging":    app("orders--orders-api-staging", ours),
 			"application-production": {},
 		})

@@ -1,7 +1,10 @@
 package compose
 
 import (
+	"errors"
 	"fmt"
+	"sort"
+	"strings"
 
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 	"google.golang.org/protobuf/types/known/structpb"
@@ -96,3 +99,69 @@ type ConflictError struct{ Err error }
 
 func (e *ConflictError) Error() string { return e.Err.Error() }
 func (e *ConflictError) Unwrap() error { return e.Err }
+
+// Creates are the objects this request would create, by their names in the
+// pipeline: every desired composed resource that is not observed yet (and
+// a namespaced composite's connection Secret, ComposeConnectionSecret), as
+// a requirement on the name it will have. Crossplane applies a composed
+// resource with server-side apply and ForceOwnership, and takes over an
+// object of that name that has no controller reference (see Required): a
+// Repository, a nested composite or a managed resource someone made by
+// hand, or left behind with --cascade=orphan, would become this
+// composite's and be rewritten. Its names are predictable (a claim's
+// spec.resourceRef even chooses the composite's), so the function requires
+// each object it is about to create and refuses one this composite does
+// not control (Conflicts). An object that is observed is this composite's
+// already: Crossplane observes only what it composed.
+func (s *Set) Creates() map[string]Required {
+	out := make(map[string]Required, len(s.objects.names))
+	for _, name := range s.objects.names {
+		if s.observed[name] != nil {
+			continue
+		}
+		obj := s.desired[name].GetResource()
+		var r Required
+		r.Name, _ = pb.String(obj, "metadata", "name")
+		r.APIVersion, _ = pb.String(obj, "apiVersion")
+		r.Kind, _ = pb.String(obj, "kind")
+		r.Namespace, _ = pb.String(obj, "metadata", "namespace")
+		if r.Namespace == "" && s.xr.Namespaced() {
+			// A namespaced composite's resources are all in its namespace
+			// (Crossplane v2 composes nothing cluster-scoped for it).
+			r.Namespace = s.xr.Namespace
+		}
+		out[name] = r
+	}
+	if s.connectionSecret != "" && s.observed[ConnectionSecret] == nil {
+		out[ConnectionSecret] = Required{APIVersion: "v1", Kind: "Secret", Namespace: s.xr.Namespace, Name: s.connectionSecret}
+	}
+	return out
+}
+
+// Conflicts refuses, as a *ConflictError naming each, the objects of
+// creates (Creates) that exist and that this composite does not control.
+// Objects Crossplane has not fetched yet are not judged.
+func (s *Set) Conflicts(creates map[string]Required) error {
+	names := make([]string, 0, len(creates))
+	for name := range creates {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	var errs []string
+	for _, name := range names {
+		obj, _ := s.Required(name)
+		if obj == nil || ControlledBy(obj, s.xr.UID) {
+			continue
+		}
+		controller, _ := Controller(obj)
+		if controller == "" {
+			controller = "none"
+		}
+		errs = append(errs, fmt.Sprintf("%s, the %s this %s composes, exists and was not created by it (its controller: %s): paved never takes over or rewrites an object it did not create; the platform team can delete or rename that %s",
+			creates[name].Subject(), name, s.xr.Kind, controller, creates[name].Kind))
+	}
+	if len(errs) == 0 {
+		return nil
+	}
+	return &ConflictError{Err: errors.New(strings.Join(errs, "; "))}
+}
