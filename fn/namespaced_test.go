@@ -239,7 +239,7 @@ func namespacedFirstReconciles(k Kind, n int) []*fnv1.RunFunctionRequest {
 		req := runReq(bundleInput, &fnv1.State{Composite: nsxr(k.Namespaced, name, k.Example)})
 		pb.Set(req.GetObserved().GetComposite().GetResource(), pb.Str(fmt.Sprintf("00000000-0000-4000-8000-%012d", i)), "metadata", "uid")
 		req.Meta.Tag = k.Namespaced + "/" + name
-		reqs[i] = req
+		reqs[i] = fetched(req)
 	}
 	return reqs
 }
@@ -366,7 +366,7 @@ func nsdatabase(spec string) *fnv1.Resource {
 // connection detail.
 func TestRunFunctionNamespacedDatabase(t *testing.T) {
 	const identifier = "orders-db-" + testID
-	rsp, err := New(logging.NewNopLogger()).RunFunction(context.Background(), runReq(input, &fnv1.State{Composite: nsdatabase(`{"engine": "postgresql", "size": "small"}`)}))
+	rsp, err := run(New(logging.NewNopLogger()), runReq(input, &fnv1.State{Composite: nsdatabase(`{"engine": "postgresql", "size": "small"}`)}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -435,7 +435,7 @@ func TestRunFunctionNamespacedDatabase(t *testing.T) {
 		"engineVersionActual": pb.Str("15.7"), "parameterGroup": pb.List(pb.Obj(pb.Fields{"name": pb.Str("orders-db-" + testID + "-postgres15"), "parameterApplyStatus": pb.Str("in-sync")}))}),
 		"status", "atProvider")
 	observed["instance"].ConnectionDetails = map[string][]byte{"address": []byte("evil.example.com"), "username": []byte("root")}
-	rsp, err = New(logging.NewNopLogger()).RunFunction(context.Background(), runReq(input, &fnv1.State{Composite: nsdatabase(`{"engine": "postgresql", "size": "small"}`), Resources: observed}))
+	rsp, err = run(New(logging.NewNopLogger()), runReq(input, &fnv1.State{Composite: nsdatabase(`{"engine": "postgresql", "size": "small"}`), Resources: observed}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -484,7 +484,7 @@ func TestNamespacedDatabaseSecretName(t *testing.T) {
 				st.Resources = map[string]*fnv1.Resource{"instance": {Resource: resource.MustStructJSON(`{"apiVersion": "rds.aws.m.upbound.io/v1beta1", "kind": "Instance",
 					"spec": {"forProvider": {"engine": "postgres", "engineVersion": "15", "allocatedStorage": 20}, "writeConnectionSecretToRef": {"name": "` + tc.observed + `"}}}`)}}
 			}
-			rsp, err := New(logging.NewNopLogger()).RunFunction(context.Background(), runReq(input, st))
+			rsp, err := run(New(logging.NewNopLogger()), runReq(input, st))
 			if err != nil {
 				t.Fatal(err)
 			}

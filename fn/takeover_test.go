@@ -1,0 +1,128 @@
+package fn
+
+import (
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/crossplane/function-sdk-go/logging"
+	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
+	"github.com/crossplane/function-sdk-go/resource"
+	"github.com/google/go-cmp/cmp"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/testing/protocmp"
+
+	"github.com/paved-dev/paved/fn/internal/pb"
+)
+
+// TestTakeover: an object of the name a composite would create that
+// exists and is not the composite's (made by hand, left behind with
+// --cascade=orphan, or another composite's) is never taken over. Crossplane
+// would: it applies composed resources with server-side apply and
+// ForceOwnership and adds its controller reference to an object that has
+// none (crossplane v2.4.0 internal/controller/apiextensions/composite/
+// composition_functions.go). For every kind and dialect of the registry
+// and every resource it composes, such an object refuses the composite
+// with reason Conflict, naming it, and nothing is composed; one the
+// composite controls changes nothing.
+func TestTakeover(t *testing.T) {
+	type variant struct {
+		name string
+		xr   *fnv1.Resource
+	}
+	var variants []variant
+	for _, k := range Kinds {
+		variants = append(variants, variant{k.Claim, xr(k.Composite, k.Claim, "orders", k.Example)})
+		if k.Namespaced != "" {
+			variants = append(variants, variant{k.Namespaced, nsxr(k.Namespaced, "orders", k.Example)})
+		}
+	}
+	for _, v := range variants {
+		f := New(logging.NewNopLogger())
+		req := runReq(bundleInput, &fnv1.State{Composite: v.xr})
+		fresh, err := run(f, req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rs := fresh.GetResults(); len(rs) > 0 {
+			t.Fatalf("%s: unexpected results: %v", v.name, rs)
+		}
+		names := make([]string, 0, len(fresh.GetDesired().GetResources()))
+		for name := range fresh.GetDesired().GetResources() {
+			names = append(names, name)
+		}
+		sort.Strings(names)
+		if len(names) == 0 {
+			t.Fatalf("%s composes nothing", v.name)
+		}
+		for _, name := range names {
+			desired := fresh.GetDesired().GetResources()[name].GetResource()
+			// The existing object: the same kind and name, and whatever
+			// owner the case gives it.
+			existing := func(owners string) *fnv1.Resources {
+				obj := resource.MustStructJSON(`{"metadata": {` + owners + `}, "spec": {"forProvider": {"note": "made by someone else"}}}`)
+				for _, f := range []string{"apiVersion", "kind"} {
+					pb.Set(obj, desired.GetFields()[f], f)
+				}
+				for _, f := range []string{"name", "namespace"} {
+					if val := pb.Get(desired, "metadata", f); val != nil {
+						pb.Set(obj, val, "metadata", f)
+					}
+				}
+				return &fnv1.Resources{Items: []*fnv1.Resource{{Resource: obj}}}
+			}
+			with := func(rs *fnv1.Resources) *fnv1.RunFunctionRequest {
+				r := proto.Clone(req).(*fnv1.RunFunctionRequest)
+				r.RequiredResources[name] = rs
+				return r
+			}
+			subject, _ := pb.String(desired, "kind")
+			objName, _ := pb.String(desired, "metadata", "name")
+			t.Run(v.name+"/"+name, func(t *testing.T) {
+				for owner, controller := range map[string]string{
+					"HandMade":         "none",
+					"AnotherComposite": `XDatabase someone-else (uid 00000000-0000-4000-8000-000000000099)`,
+				} {
+					owners := ""
+					if owner == "AnotherComposite" {
+						owners = `"ownerReferences": [{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XDatabase", "name": "someone-else", "uid": "00000000-0000-4000-8000-000000000099", "controller": true}]`
+					}
+					rsp, err := run(f, with(existing(owners)))
+					if err != nil {
+						t.Fatal(err)
+					}
+					if n := len(rsp.GetDesired().GetResources()); n > 0 {
+						t.Errorf("%s: %d resources composed over a %s object", owner, n, subject)
+					}
+					var fatal, warning *fnv1.Result
+					for _, r := range rsp.GetResults() {
+						switch r.GetSeverity() {
+						case fnv1.Severity_SEVERITY_FATAL:
+							fatal = r
+						case fnv1.Severity_SEVERITY_WARNING:
+							warning = r
+						}
+					}
+					if fatal == nil || warning == nil || warning.GetReason() != "Conflict" {
+						t.Fatalf("%s: want a Fatal result and a Warning with reason Conflict, got %v", owner, rsp.GetResults())
+					}
+					for _, want := range []string{subject + " ", objName, "the " + name + " this ", "(its controller: " + controller + ")", "never takes over"} {
+						if !strings.Contains(fatal.GetMessage(), want) {
+							t.Errorf("%s: the refusal does not say %q: %s", owner, want, fatal.GetMessage())
+						}
+					}
+				}
+				// The composite's own object (Crossplane has not observed it
+				// yet: it was just created) changes nothing.
+				ours := `"ownerReferences": [{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "X", "name": "orders", "uid": "` + testUID + `", "controller": true}]`
+				rsp, err := run(f, with(existing(ours)))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if diff := cmp.Diff(fresh, rsp, protocmp.Transform()); diff != "" {
+					t.Errorf("the composite's own object: -fresh, +got:\n%s", diff)
+				}
+			})
+		}
+	}
+}
