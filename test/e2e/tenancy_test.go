@@ -128,3 +128,96 @@ func TestServiceBundleApplicationTaken(t *testing.T) {
 		}
 	}
 }
+
+// TestServiceBundleRepositoryTaken: a Repository object of the name a
+// bundle's repository gets (the service's name, which any tenant may
+// choose) exists before the bundle, made by hand or left behind by a
+// bundle deleted with --cascade=orphan. Crossplane would take it over as
+// it would the Application above, and the new bundle would own, rewrite and
+// on deletion archive someone else's repository. paved requires every
+// object it is about to create by name and refuses: the claim says
+// Conflict, naming the Repository, nothing is composed, and the Repository
+// keeps its spec, labels and owners.
+func TestServiceBundleRepositoryTaken(t *testing.T) {
+	requireServiceBundle(t)
+	ctx := context.Background()
+	const ns, name = "team-taken", "taken-api"
+	createNamespace(ctx, t, ns)
+
+	handMade := &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "github.paved.dev/v1alpha1",
+		"kind":       "Repository",
+		"metadata": map[string]any{
+			"name":   name,
+			"labels": map[string]any{"team": "someone-else", "made-by": "hand"},
+		},
+		"spec": map[string]any{
+			"deletionPolicy": "Orphan",
+			// A ProviderConfig that does not exist: the provider leaves
+			// GitHub alone, and the object stays as it was made.
+			"providerConfigRef": map[string]any{"name": "someone-elses-github"},
+			"forProvider": map[string]any{
+				"owner": "someone-else", "description": "not paved's", "visibility": "private",
+			},
+		},
+	}}
+	if err := cp.Client.Create(ctx, handMade); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := cp.Client.Delete(context.Background(), handMade); err != nil && !kerrors.IsNotFound(err) {
+			t.Errorf("delete the hand-made Repository: %v", err)
+		}
+	})
+	before, err := get(ctx, "github.paved.dev/v1alpha1", "Repository", "", name)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	claim := newClaim("ServiceBundle", ns, name, map[string]any{
+		"description": "Taken API", "template": "go-service", "environments": []any{"staging"},
+	})
+	if err := cp.Client.Create(ctx, claim); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := cp.Client.Delete(context.Background(), claim); err != nil && !kerrors.IsNotFound(err) {
+			t.Errorf("delete the claim: %v", err)
+		}
+	})
+
+	want := "Repository " + name + ", the repository this XServiceBundle composes, exists and was not created by it (its controller: none)"
+	var c *unstructured.Unstructured
+	eventually(ctx, t, waitLimit, "ServiceBundle "+ns+"/"+name+" refused with Conflict", func(ctx context.Context) error {
+		u, err := get(ctx, claimVersion, "ServiceBundle", ns, name)
+		if err != nil {
+			return err
+		}
+		if s, reason, msg := condition(u, "RepositoryReady"); s != "False" || reason != "Conflict" || !strings.Contains(msg, want) {
+			return fmt.Errorf("conditions: %s", conditionsString(u))
+		}
+		c = u
+		return nil
+	})
+	xrName, _, _ := unstructured.NestedString(c.Object, "spec", "resourceRef", "name")
+	if xrName != "" {
+		xr, err := get(ctx, claimVersion, "XServiceBundle", "", xrName)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if refs := resourceRefs(xr); len(refs) != 0 {
+			t.Errorf("the refused bundle composed %v", refs)
+		}
+	}
+	after, err := get(ctx, "github.paved.dev/v1alpha1", "Repository", "", name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range [][]string{
+		{"metadata", "labels"}, {"metadata", "annotations"}, {"metadata", "ownerReferences"}, {"spec"},
+	} {
+		if diff := cmp.Diff(field(before, path...), field(after, path...)); diff != "" {
+			t.Errorf("the hand-made Repository's %s changed: -before, +after:\n%s", strings.Join(path, "."), diff)
+		}
+	}
+}
