@@ -88,6 +88,9 @@ type bundleRun struct {
 	created   time.Time
 	milestone *milestones
 	events    *eventCounter
+	// breaker is core's circuit breaker counters just before the claim
+	// was created.
+	breaker map[string]breakerStats
 	// The simulated steps: when the test played provider-aws and Argo CD.
 	awsDone, argoDone time.Time
 }
@@ -111,6 +114,7 @@ func (b *bundleRun) componentRef() string { return "component:default/" + b.name
 func (b *bundleRun) create(ctx context.Context, t *testing.T, spec map[string]any) {
 	t.Helper()
 	b.events = countEvents(ctx, t)
+	b.breaker = readBreakers(ctx, t)
 	b.created = time.Now()
 	if err := cp.Client.Create(ctx, newClaim("ServiceBundle", b.ns, b.name, spec)); err != nil {
 		t.Fatal(err)
@@ -414,7 +418,78 @@ func (b *bundleRun) ready(ctx context.Context, t *testing.T) *unstructured.Unstr
 		t.Logf("figure: ServiceBundle: %d watch events of its composite and what it composes in the first %s (%s); Crossplane's circuit breaker lets %d through in that time",
 			n, w, by, 100+int(w.Seconds()))
 	}
+	n, composite, managedOnly := b.events.churn(b.xr.GetName(), b.created, b.created.Add(30*time.Second))
+	t.Logf("figure: servicebundle-events-30s %d (composite %d, of them %d that change nothing but managed fields)", n, composite, managedOnly)
+	b.events.dump(t, b.xr.GetName(), b.created, later(m.ready, b.created.Add(30*time.Second)).Add(time.Second))
+	after := readBreakers(ctx, t)
+	var breakers []string
+	for _, k := range breakerKinds {
+		d := after[k].minus(b.breaker[k])
+		breakers = append(breakers, fmt.Sprintf("%s: opened %d, events allowed %d, dropped %d, let through half-open %d",
+			k, int(d.opens), int(d.allowed), int(d.dropped), int(d.halfOpen)))
+	}
+	opens := int(after[breakerKinds[0]].opens - b.breaker[breakerKinds[0]].opens)
+	name := "servicebundle-ready-default-flags"
+	if slices.ContainsFunc(cp.CoreArgs, func(a string) bool { return strings.HasPrefix(a, "--circuit-breaker") }) {
+		name = "servicebundle-ready-core-args" // not core's defaults: another figure
+	}
+	t.Logf("figure: %s %.1f s, breaker opens %d (core flags beyond the harness's: %v; Crossplane core's circuit breakers from created to Ready: %s)",
+		name, total.Seconds(), opens, cp.CoreArgs, strings.Join(breakers, "; "))
 	return c
+}
+
+// breakerKinds are the composite controllers whose circuit breakers the
+// bundle's figures report: its own first, then the nested composites'.
+var breakerKinds = []string{"xservicebundles", "xdatabases", "xbuckets"}
+
+// breakerStats are Crossplane core's circuit breaker counters of one
+// composite controller (crossplane v2.4.0 internal/circuit/circuit_metrics.go:
+// circuit_breaker_opens_total and circuit_breaker_events_total by result,
+// labelled with the controller, "composite/<XRD name>"). They count for
+// every composite of the kind: a test that runs one bundle at a time reads
+// its own.
+type breakerStats struct{ opens, allowed, dropped, halfOpen float64 }
+
+func (a breakerStats) minus(b breakerStats) breakerStats {
+	return breakerStats{a.opens - b.opens, a.allowed - b.allowed, a.dropped - b.dropped, a.halfOpen - b.halfOpen}
+}
+
+// readBreakers reads core's circuit breaker counters of breakerKinds.
+func readBreakers(ctx context.Context, t *testing.T) map[string]breakerStats {
+	t.Helper()
+	out := map[string]breakerStats{}
+	for _, k := range breakerKinds {
+		st, err := readBreaker(ctx, k)
+		if err != nil {
+			t.Fatalf("Crossplane core's metrics: %v", err)
+		}
+		out[k] = st
+	}
+	return out
+}
+
+// readBreaker reads core's circuit breaker counters of the composite
+// controller of kind (its plural, e.g. xservicebundles).
+func readBreaker(ctx context.Context, kind string) (breakerStats, error) {
+	controller := `controller="composite/` + kind + `.platform.paved.dev"`
+	var st breakerStats
+	for _, m := range []struct {
+		v      *float64
+		name   string
+		labels []string
+	}{
+		{&st.opens, "circuit_breaker_opens_total", nil},
+		{&st.allowed, "circuit_breaker_events_total", []string{`result="Allowed"`}},
+		{&st.dropped, "circuit_breaker_events_total", []string{`result="Dropped"`}},
+		{&st.halfOpen, "circuit_breaker_events_total", []string{`result="HalfOpenAllowed"`}},
+	} {
+		v, err := cp.CoreMetric(ctx, m.name, append(m.labels, controller)...)
+		if err != nil {
+			return st, err
+		}
+		*m.v = v
+	}
+	return st, nil
 }
 
 func later(a, b time.Time) time.Time {
@@ -916,8 +991,16 @@ var bundleWatchKinds = [][2]string{
 // (internal/circuit/mapfunc.go records one per event it maps to the
 // composite).
 type eventCounter struct {
-	mu     sync.Mutex
-	events []watchEvent
+	mu      sync.Mutex
+	events  []watchEvent
+	breaker []breakerSample
+}
+
+// breakerSample is core's circuit breaker counters of the bundle's
+// controller at a time.
+type breakerSample struct {
+	at time.Time
+	breakerStats
 }
 
 type watchEvent struct {
@@ -925,6 +1008,7 @@ type watchEvent struct {
 	kind, name, xr string // xr: the XServiceBundle that controls the object
 	typ            watch.EventType
 	changed        []string // what changed since the object's previous event
+	detail         string   // the conditions and status fields that changed
 }
 
 // controller is the name of the XServiceBundle that controls u, if one
@@ -959,6 +1043,94 @@ func changedParts(prev, cur *unstructured.Unstructured) []string {
 	return out
 }
 
+// statusDetail names the conditions (type=status reason: message) and other
+// status fields that differ between two versions of an object, and the
+// managers of its managed fields when they changed.
+func statusDetail(prev, cur *unstructured.Unstructured) string {
+	if prev == nil {
+		return ""
+	}
+	conds := func(u *unstructured.Unstructured) map[string]string {
+		m := map[string]string{}
+		cs, _, _ := unstructured.NestedSlice(u.Object, "status", "conditions")
+		for _, c := range cs {
+			c, _ := c.(map[string]any)
+			m[fmt.Sprint(c["type"])] = fmt.Sprintf("%v %v: %v", c["status"], c["reason"], c["message"])
+		}
+		return m
+	}
+	var out []string
+	a, b := conds(prev), conds(cur)
+	for _, k := range slices.Sorted(maps.Keys(b)) {
+		if a[k] != b[k] {
+			out = append(out, fmt.Sprintf("[%s %s]", k, b[k]))
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(a)) {
+		if _, ok := b[k]; !ok {
+			out = append(out, "[-"+k+"]")
+		}
+	}
+	ps, _, _ := unstructured.NestedMap(prev.Object, "status")
+	cs, _, _ := unstructured.NestedMap(cur.Object, "status")
+	for _, k := range slices.Sorted(maps.Keys(cs)) {
+		if k != "conditions" && fmt.Sprint(ps[k]) != fmt.Sprint(cs[k]) {
+			out = append(out, "status."+k)
+		}
+	}
+	managers := func(u *unstructured.Unstructured) string {
+		var m []string
+		for _, f := range u.GetManagedFields() {
+			at := ""
+			if f.Time != nil {
+				at = f.Time.UTC().Format("15:04:05")
+			}
+			m = append(m, f.Manager+"/"+string(f.Operation)+"/"+f.Subresource+"@"+at)
+		}
+		return strings.Join(m, " ")
+	}
+	if a, b := managers(prev), managers(cur); a != b {
+		out = append(out, "managers {"+b+"}")
+	}
+	if d := diffPaths(prev.Object, cur.Object, ""); len(d) > 0 {
+		out = append(out, "paths {"+strings.Join(d, " ")+"}")
+	}
+	return strings.Join(out, " ")
+}
+
+// diffPaths lists the paths of the fields that differ between a and b
+// (lists compared whole; status.conditions, managedFields and
+// resourceVersion left out).
+func diffPaths(a, b map[string]any, prefix string) []string {
+	var out []string
+	for _, k := range slices.Sorted(maps.Keys(merged(a, b))) {
+		p := prefix + "." + k
+		switch p {
+		case ".metadata.managedFields", ".metadata.resourceVersion", ".status.conditions":
+			continue
+		}
+		am, aok := a[k].(map[string]any)
+		bm, bok := b[k].(map[string]any)
+		if aok && bok {
+			out = append(out, diffPaths(am, bm, p)...)
+			continue
+		}
+		if fmt.Sprint(a[k]) != fmt.Sprint(b[k]) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func merged(a, b map[string]any) map[string]any {
+	m := maps.Clone(a)
+	if m == nil {
+		m = map[string]any{}
+	}
+	maps.Copy(m, b)
+	return m
+}
+
 func countEvents(ctx context.Context, t *testing.T) *eventCounter {
 	t.Helper()
 	wc, err := client.NewWithWatch(cp.Config, client.Options{})
@@ -966,6 +1138,28 @@ func countEvents(ctx context.Context, t *testing.T) *eventCounter {
 		t.Fatal(err)
 	}
 	c := &eventCounter{}
+	// Core's circuit breaker counters of the bundle's controller, as they
+	// change: the dump shows them beside the events they counted.
+	go func() {
+		tick := time.NewTicker(100 * time.Millisecond)
+		defer tick.Stop()
+		var last breakerStats
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+			}
+			st, err := readBreaker(ctx, breakerKinds[0])
+			if err != nil || st == last {
+				continue
+			}
+			last = st
+			c.mu.Lock()
+			c.breaker = append(c.breaker, breakerSample{time.Now(), st})
+			c.mu.Unlock()
+		}
+	}()
 	for _, k := range bundleWatchKinds {
 		l := &unstructured.UnstructuredList{}
 		l.SetAPIVersion(k[0])
@@ -984,7 +1178,7 @@ func countEvents(ctx context.Context, t *testing.T) *eventCounter {
 				}
 				key := u.GetNamespace() + "/" + u.GetName()
 				e := watchEvent{at: time.Now(), kind: u.GetKind(), name: u.GetName(), xr: controller(u),
-					typ: ev.Type, changed: changedParts(last[key], u)}
+					typ: ev.Type, changed: changedParts(last[key], u), detail: statusDetail(last[key], u)}
 				last[key] = u
 				c.mu.Lock()
 				c.events = append(c.events, e)
@@ -1027,6 +1221,67 @@ func (c *eventCounter) summary(xr string, from, to time.Time) (int, string) {
 		parts = append(parts, fmt.Sprintf("%s %d on %d objects [%s]", k, by[k], len(objects[k]), strings.Join(w, " ")))
 	}
 	return n, strings.Join(parts, "; ")
+}
+
+// churn counts the events of xr and of what it composes in [from, to), and
+// of them the composite's own, and the composite's updates that changed
+// nothing but its managed fields (or resourceVersion).
+func (c *eventCounter) churn(xr string, from, to time.Time) (n, composite, managedOnly int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, e := range c.events {
+		if e.at.Before(from) || !e.at.Before(to) || e.typ == watch.Bookmark {
+			continue
+		}
+		switch {
+		case e.kind == "XServiceBundle" && e.name == xr:
+			n++
+			composite++
+			if slices.Equal(e.changed, []string{"nothing"}) {
+				managedOnly++
+			}
+		case e.xr == xr:
+			n++
+		}
+	}
+	return n, composite, managedOnly
+}
+
+// dump writes every event of xr and of what it composes in [from, to),
+// with what changed, to servicebundle-events-<xr>.log in the log directory.
+func (c *eventCounter) dump(t *testing.T, xr string, from, to time.Time) {
+	t.Helper()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var b strings.Builder
+	samples := slices.Clone(c.breaker)
+	writeSample := func(sm breakerSample) {
+		fmt.Fprintf(&b, "+%6.2fs BREAKER  opens %d, allowed %d, dropped %d, half-open %d\n", sm.at.Sub(from).Seconds(),
+			int(sm.opens), int(sm.allowed), int(sm.dropped), int(sm.halfOpen))
+	}
+	for _, e := range c.events {
+		if e.at.Before(from) || !e.at.Before(to) || e.typ == watch.Bookmark {
+			continue
+		}
+		for len(samples) > 0 && samples[0].at.Before(e.at) {
+			writeSample(samples[0])
+			samples = samples[1:]
+		}
+		if (e.kind == "XServiceBundle" && e.name == xr) || e.xr == xr {
+			fmt.Fprintf(&b, "+%6.2fs %-8s %s/%s %s %s\n", e.at.Sub(from).Seconds(), e.typ, e.kind, e.name, strings.Join(e.changed, ","), e.detail)
+		}
+	}
+	for _, sm := range samples {
+		if sm.at.Before(to) {
+			writeSample(sm)
+		}
+	}
+	p := filepath.Join(cp.LogDir, "servicebundle-events-"+xr+".log")
+	if err := os.WriteFile(p, []byte(b.String()), 0o644); err != nil {
+		t.Log(err)
+		return
+	}
+	t.Logf("the bundle's watch events are in %s", p)
 }
 
 // containsAll reports whether s contains every one of words.

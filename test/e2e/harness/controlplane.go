@@ -140,6 +140,13 @@ type ControlPlane struct {
 	Kubeconfig string
 	// LogDir holds one log file per process.
 	LogDir string
+	// CoreMetricsAddr is host:port of Crossplane core's Prometheus
+	// endpoint (/metrics).
+	CoreMetricsAddr string
+	// CoreArgs are the flags Crossplane core was started with beyond the
+	// harness's own (Options.CoreArgs): none means core's defaults, e.g.
+	// for its XR circuit breaker.
+	CoreArgs []string
 
 	dir   string
 	logf  func(string, ...any)
@@ -439,6 +446,7 @@ func Start(ctx context.Context, o Options) (cp *ControlPlane, err error) {
 	if err != nil {
 		return nil, err
 	}
+	cp.CoreMetricsAddr, cp.CoreArgs = hostPort(metricsPort), o.CoreArgs
 	if err := cp.ready(ctx, xp, "crossplane", httpOK(plain, "http://"+hostPort(healthPort)+"/readyz")); err != nil {
 		return nil, err
 	}
@@ -447,6 +455,13 @@ func Start(ctx context.Context, o Options) (cp *ControlPlane, err error) {
 	}
 	logf("control plane up in %.1fs", time.Since(begin).Seconds())
 	return cp, nil
+}
+
+// CoreMetric sums the samples of Crossplane core's Prometheus metric name
+// whose labels contain every string in labels, e.g.
+// CoreMetric(ctx, "circuit_breaker_opens_total", "composite/xservicebundles.platform.paved.dev").
+func (cp *ControlPlane) CoreMetric(ctx context.Context, name string, labels ...string) (float64, error) {
+	return metric(ctx, cp.CoreMetricsAddr, name, labels...)
 }
 
 func (cp *ControlPlane) start(name string, env []string, bin string, args ...string) (*Proc, error) {

@@ -164,7 +164,13 @@ func (p *Provider) Check() error {
 // contain every string in labels, e.g.
 // Metric(ctx, "controller_runtime_reconcile_total", "github.paved.dev").
 func (p *Provider) Metric(ctx context.Context, name string, labels ...string) (float64, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+p.MetricsAddr+"/metrics", nil)
+	return metric(ctx, p.MetricsAddr, name, labels...)
+}
+
+// metric sums the samples of the Prometheus metric name, served on addr's
+// /metrics, whose labels contain every string in labels.
+func metric(ctx context.Context, addr, name string, labels ...string) (float64, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+addr+"/metrics", nil)
 	if err != nil {
 		return 0, err
 	}
