@@ -42,9 +42,7 @@ const (
 // (docs/design.md, "Composed objects are structured maps"). TestProviderTypes decodes every object
 // built here strictly into the provider's Go type and back, so a field name
 // or type the provider does not have fails the tests as it would fail the
-// build. The settings left at their defaults are written out, false, as
-// the provider's types (converted by function-sdk-go's composed.From, which
-// writes every boolean) wrote them before.
+// build. A setting that is false is left out (dropFalse).
 const (
 	githubAPIVersion    = "github.paved.dev/v1alpha1"
 	backstageAPIVersion = "backstage.paved.dev/v1alpha1"
@@ -60,6 +58,7 @@ const (
 // providerObject is a managed resource of the provider: cluster-scoped,
 // named name, configured by the ProviderConfig called providerConfig.
 func providerObject(apiVersion, kind, name, providerConfig string, forProvider pb.Fields) *structpb.Struct {
+	dropFalse(forProvider)
 	return &structpb.Struct{Fields: pb.Fields{
 		"apiVersion": pb.Const(apiVersion),
 		"kind":       pb.Const(kind),
@@ -69,6 +68,30 @@ func providerObject(apiVersion, kind, name, providerConfig string, forProvider p
 			"providerConfigRef": pb.Obj(pb.Fields{"name": pb.Str(providerConfig)}),
 		}),
 	}}
+}
+
+// dropFalse removes every false boolean from fields, at any depth. The
+// provider's types leave a false boolean out (`json:",omitempty"` on its
+// bool fields, e.g. provider/apis/github/v1alpha1 repository_types.go
+// BranchProtection.EnforceAdmins), so each time the provider updates its
+// object (a finalizer, an annotation, a late-initialised field) it drops
+// them; Crossplane's next server-side apply of the composed object writes
+// them back, and the two take turns changing the object, each change a
+// watch event that Crossplane's circuit breaker counts against the
+// composite. Left out, they mean the same (false is the default) and
+// nobody rewrites them. Only fresh values are removed from: shared ones
+// (compose.Selector) hold no false.
+func dropFalse(fields pb.Fields) {
+	for k, v := range fields {
+		switch x := v.GetKind().(type) {
+		case *structpb.Value_BoolValue:
+			if !x.BoolValue {
+				delete(fields, k)
+			}
+		case *structpb.Value_StructValue:
+			dropFalse(x.StructValue.GetFields())
+		}
+	}
 }
 
 // repository is the service's GitHub repository, generated from the
