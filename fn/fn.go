@@ -211,6 +211,7 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 	st.ConditionType = c.ConditionType()
 	set.Write(rsp)
 	set.WriteStatus(rsp, st)
+	withTTL(rsp, set.Ready())
 	log.Debug("Composed", "ready", set.Ready(), "pending", len(set.Pending()))
 	return rsp, nil
 }

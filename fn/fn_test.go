@@ -108,6 +108,12 @@ func meta() *fnv1.ResponseMeta {
 	return &fnv1.ResponseMeta{Tag: "t", Ttl: durationpb.New(60e9)}
 }
 
+// pendingMeta is the response's meta while a composed resource is not
+// ready: a shorter TTL, the composite's requeue (pendingTTL).
+func pendingMeta() *fnv1.ResponseMeta {
+	return &fnv1.ResponseMeta{Tag: "t", Ttl: durationpb.New(10e9)}
+}
+
 func str(s string) *string { return &s }
 
 func labels(name, component, xr, claim string) string {
@@ -264,17 +270,17 @@ func TestRunFunction(t *testing.T) {
 			reason: "A new DatabaseClaim composes all four resources, none ready, and reports what it waits for.",
 			req:    runReq(input, &fnv1.State{Composite: xdatabase(`{"engine": "postgresql", "size": "small"}`)}),
 			want: want{rsp: &fnv1.RunFunctionResponse{
-				Meta: meta(),
+				Meta: pendingMeta(),
 				Desired: &fnv1.State{
 					Composite: &fnv1.Resource{Resource: resource.MustStructJSON(`{
 						"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XDatabase",
 						"status": {"secretName": "orders-db-x7k2p-instance-connection-` + testID + `"}
-					}`), ConnectionDetails: map[string][]byte{}},
+					}`), ConnectionDetails: map[string][]byte{}, Ready: fnv1.Ready_READY_FALSE},
 					Resources: desiredDatabase(fnv1.Ready_READY_FALSE),
 				},
 				Conditions: []*fnv1.Condition{{
 					Type: "DatabaseReady", Status: fnv1.Status_STATUS_CONDITION_FALSE, Reason: "Creating",
-					Message: str("waiting for subnet-group (not created yet), security-group (not created yet), security-group-rule (not created yet), parameter-group-postgres15 (not created yet), instance (not created yet), protect-security-group (not created yet), protect-security-group-rule (not created yet), protect-subnet-group (not created yet), protect-parameter-group (not created yet)"),
+					Message: str("waiting for subnet-group, security-group, security-group-rule, parameter-group-postgres15, instance, protect-security-group, protect-security-group-rule, protect-subnet-group, protect-parameter-group"),
 					Target:  fnv1.Target_TARGET_COMPOSITE_AND_CLAIM.Enum(),
 				}, deletion(dbDeletion, "protect-security-group", "protect-security-group-rule", "protect-subnet-group", "protect-parameter-group")},
 			}},
@@ -299,6 +305,7 @@ func TestRunFunction(t *testing.T) {
 							"caCertIdentifier": []byte("rds-ca-rsa2048-g1"),
 							"caBundleURL":      []byte("https://truststore.pki.rds.amazonaws.com/eu-west-1/eu-west-1-bundle.pem"),
 						},
+						Ready: fnv1.Ready_READY_TRUE,
 					},
 					Resources: desiredDatabase(fnv1.Ready_READY_TRUE),
 				},
@@ -390,15 +397,15 @@ func TestRunFunctionBucket(t *testing.T) {
 			reason: "An empty BucketClaim composes a versioned, KMS-encrypted, private, owner-enforced, TLS-only bucket.",
 			req:    runReq(input, &fnv1.State{Composite: xbucket(`{}`)}),
 			want: &fnv1.RunFunctionResponse{
-				Meta: meta(),
+				Meta: pendingMeta(),
 				Desired: &fnv1.State{
-					Composite: &fnv1.Resource{Resource: resource.MustStructJSON(`{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XBucket"}`), ConnectionDetails: map[string][]byte{}},
+					Composite: &fnv1.Resource{Resource: resource.MustStructJSON(`{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XBucket"}`), ConnectionDetails: map[string][]byte{}, Ready: fnv1.Ready_READY_FALSE},
 					Resources: desiredBucket(fnv1.Ready_READY_FALSE),
 				},
 				Conditions: []*fnv1.Condition{{
 					Type: "BucketReady", Status: fnv1.Status_STATUS_CONDITION_FALSE, Reason: "Creating",
-					Message: str("waiting for bucket (not created yet), versioning (not created yet), encryption (not created yet), public-access-block (not created yet), ownership-controls (not created yet), policy (not created yet), lifecycle (not created yet), " +
-						"protect-public-access-block (not created yet), protect-policy (not created yet), protect-encryption (not created yet), protect-ownership-controls (not created yet), protect-versioning (not created yet), protect-lifecycle (not created yet)"),
+					Message: str("waiting for bucket, versioning, encryption, public-access-block, ownership-controls, policy, lifecycle, " +
+						"protect-public-access-block, protect-policy, protect-encryption, protect-ownership-controls, protect-versioning, protect-lifecycle"),
 					Target: fnv1.Target_TARGET_COMPOSITE_AND_CLAIM.Enum(),
 				}, deletion(bucketDeletion, "protect-public-access-block", "protect-policy", "protect-encryption", "protect-ownership-controls", "protect-versioning", "protect-lifecycle")},
 			},
@@ -407,12 +414,13 @@ func TestRunFunctionBucket(t *testing.T) {
 			reason: "One composed resource that is not Ready keeps the bucket from being Ready; status is still reported.",
 			req:    runReq(input, &fnv1.State{Composite: xbucket(`{}`), Resources: notReady}),
 			want: &fnv1.RunFunctionResponse{
-				Meta: meta(),
+				Meta: pendingMeta(),
 				Desired: &fnv1.State{
 					Composite: &fnv1.Resource{
 						Resource: resource.MustStructJSON(`{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XBucket",
 							"status": {"bucketName": "` + bucketName + `", "arn": "arn:aws:s3:::` + bucketName + `", "region": "eu-west-1"}}`),
 						ConnectionDetails: map[string][]byte{"bucketName": []byte(bucketName), "arn": []byte("arn:aws:s3:::" + bucketName), "region": []byte("eu-west-1")},
+						Ready:             fnv1.Ready_READY_FALSE,
 					},
 					Resources: func() map[string]*fnv1.Resource {
 						d := desiredBucket(fnv1.Ready_READY_TRUE)
@@ -422,7 +430,7 @@ func TestRunFunctionBucket(t *testing.T) {
 				},
 				Conditions: []*fnv1.Condition{{
 					Type: "BucketReady", Status: fnv1.Status_STATUS_CONDITION_FALSE, Reason: "Creating",
-					Message: str("waiting for policy (Ready=False: Creating)"),
+					Message: str("waiting for policy"),
 					Target:  fnv1.Target_TARGET_COMPOSITE_AND_CLAIM.Enum(),
 				}, deletion(bucketDeletion)},
 			},
@@ -437,6 +445,7 @@ func TestRunFunctionBucket(t *testing.T) {
 						Resource: resource.MustStructJSON(`{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XBucket",
 							"status": {"bucketName": "` + bucketName + `", "arn": "arn:aws:s3:::` + bucketName + `", "region": "eu-west-1"}}`),
 						ConnectionDetails: map[string][]byte{"bucketName": []byte(bucketName), "arn": []byte("arn:aws:s3:::" + bucketName), "region": []byte("eu-west-1")},
+						Ready:             fnv1.Ready_READY_TRUE,
 					},
 					Resources: desiredBucket(fnv1.Ready_READY_TRUE),
 				},
@@ -457,6 +466,7 @@ func TestRunFunctionBucket(t *testing.T) {
 						Resource: resource.MustStructJSON(`{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XBucket",
 							"status": {"bucketName": "` + bucketName + `", "arn": "arn:aws:s3:::` + bucketName + `", "region": "eu-west-1"}}`),
 						ConnectionDetails: map[string][]byte{"bucketName": []byte(bucketName), "arn": []byte("arn:aws:s3:::" + bucketName), "region": []byte("eu-west-1")},
+						Ready:             fnv1.Ready_READY_TRUE,
 					},
 					Resources: desiredBucket(fnv1.Ready_READY_TRUE),
 				},

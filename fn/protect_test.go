@@ -70,8 +70,9 @@ const (
 	bucketDeletion = "deleting this claim waits for Bucket orders-assets-x7k2p-bucket, which S3 does not delete while it holds objects (paved never sets forceDestroy) until a platform operator empties it; until it is gone, ClusterUsages keep BucketPublicAccessBlock orders-assets-x7k2p-public-access-block, BucketPolicy orders-assets-x7k2p-policy, BucketServerSideEncryptionConfiguration orders-assets-x7k2p-encryption, BucketOwnershipControls orders-assets-x7k2p-ownership-controls, BucketVersioning orders-assets-x7k2p-versioning, BucketLifecycleConfiguration orders-assets-x7k2p-lifecycle (see paved's README, Decommission)"
 )
 
-// deletion is the DeletionProtected condition: in force, or waiting for
-// the ClusterUsages named in pending.
+// deletion is the DeletionProtected condition: in force, or not yet
+// (pending names the ClusterUsages that are not, which the message leaves
+// out).
 func deletion(msg string, pending ...string) *fnv1.Condition {
 	c := &fnv1.Condition{
 		Type: "DeletionProtected", Status: fnv1.Status_STATUS_CONDITION_TRUE, Reason: "InUse",
@@ -79,7 +80,7 @@ func deletion(msg string, pending ...string) *fnv1.Condition {
 	}
 	if len(pending) > 0 {
 		c.Status, c.Reason = fnv1.Status_STATUS_CONDITION_FALSE, "UsagePending"
-		c.Message = str("not yet in force: " + strings.Join(pending, ", ") + "; once they are, " + msg)
+		c.Message = str("not yet in force; once it is, " + msg)
 	}
 	return c
 }

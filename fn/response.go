@@ -16,8 +16,34 @@ import (
 // objects are structured maps"; figures in docs/performance.md).
 
 // responseTTL is how long Crossplane may cache the response, function-sdk-go's
-// response.DefaultTTL.
+// response.DefaultTTL, and, under realtime compositions (Crossplane v2's
+// default), when it reconciles a composite whose resources are all ready
+// again: core requeues the composite after the TTL of the response
+// (crossplane v2.4.0 internal/controller/apiextensions/composite/reconciler.go,
+// "The composer ... explicitly returned a TTL for the composition result.
+// Requeue after the TTL expires"), and otherwise only when a watch event
+// of the composite or of what it composes gets through its circuit
+// breaker.
 const responseTTL = time.Minute
+
+// pendingTTL is the TTL while a composed resource is not ready (see
+// withTTL). The composite's circuit breaker (internal/circuit: 100 events
+// per composite, refilled at one a second) drops the events of a
+// composite whose resources change often; the requeue is then the
+// composite's only way to see that its last resource became ready, and the
+// claim would report it up to responseTTL late. A composite that waits is
+// reconciled this often: the TTL bounds how late its claim says what
+// changed, at the cost of a function call that, while nothing changed,
+// writes nothing.
+const pendingTTL = 10 * time.Second
+
+// withTTL sets the response's TTL: pendingTTL while something the
+// composite composes is not ready, responseTTL once everything is.
+func withTTL(rsp *fnv1.RunFunctionResponse, ready bool) {
+	if !ready {
+		rsp.Meta.Ttl = durationpb.New(pendingTTL)
+	}
+}
 
 // newResponse is the response to req that passes on its desired state and
 // context unchanged, as function-sdk-go's response.To does.

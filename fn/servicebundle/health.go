@@ -81,7 +81,7 @@ func applicationReady(environment string) compose.Readiness {
 		health, _ := pb.String(obs, "status", "health", "status")
 		sync, _ := pb.String(obs, "status", "sync", "status")
 		if health == "" || sync == "" {
-			return false, "not yet reconciled by Argo CD"
+			return false, "" // not yet reconciled by Argo CD: on its way (compose.OnItsWay)
 		}
 		if sync != syncSynced && sync != syncOutOfSync {
 			return false, "health " + health + ", sync " + sync + ": Argo CD could not compare it with the repository"

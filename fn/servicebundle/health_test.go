@@ -78,7 +78,7 @@ func TestApplicationReady(t *testing.T) {
 		},
 		"NotReconciled": {
 			reason: "Nothing reported yet.", environment: "staging", observed: `{"spec": {}}`,
-			wantWhy: "not yet reconciled by Argo CD",
+			wantWhy: "", // not yet reconciled by Argo CD: on its way
 		},
 	}
 	for name, tc := range cases {

@@ -122,11 +122,11 @@ func (Composer) Compose(xr *compose.Composite, e *env.Environment, set *compose.
 	// the XRD's Foreground delete policy the bundle's claim stays until
 	// they are gone, and says why.
 	if s.database != nil {
-		set.AddObject(Database, nestedDatabase(xr, s), nil)
+		set.AddObject(Database, nestedDatabase(xr, s), nestedReady(ConditionDatabase))
 		set.ReportNested(Database)
 	}
 	if s.bucket != nil {
-		set.AddObject(Bucket, nestedBucket(xr, s), nil)
+		set.AddObject(Bucket, nestedBucket(xr, s), nestedReady(ConditionBucket))
 		set.ReportNested(Bucket)
 	}
 	for _, environment := range s.environments {

@@ -122,11 +122,11 @@ func TestComposeLifecycle(t *testing.T) {
 				Ready:  map[string]bool{Repository: false, ReleaseBranch: false, teamAccess: false, CatalogFile: false, Database: false, Bucket: false},
 				Fields: map[string]any{"applications": apps, "database": db, "bucket": bkt},
 				Conditions: []*fnv1.Condition{
-					cond(ConditionRepository, "False", "Creating", "waiting for repository (not created yet), catalog-info (not created yet), release-branch (not created yet), team-access-orders (not created yet)"),
-					cond(ConditionCatalog, "False", "Waiting", "registered in Backstage's catalog once the repository and its catalog-info.yaml are ready; waiting for repository (not created yet), catalog-info (not created yet), release-branch (not created yet), team-access-orders (not created yet)"),
-					cond(ConditionDatabase, "False", "Creating", "waiting for database (not created yet)"),
-					cond(ConditionBucket, "False", "Creating", "waiting for bucket (not created yet)"),
-					cond(ConditionDelivery, "False", "Waiting", "delivered by Argo CD once the repository exists; waiting for repository (not created yet)"),
+					cond(ConditionRepository, "False", "Creating", "waiting for repository, catalog-info, release-branch, team-access-orders"),
+					cond(ConditionCatalog, "False", "Waiting", "registered in Backstage's catalog once the repository and its catalog-info.yaml are ready; waiting for repository, catalog-info, release-branch, team-access-orders"),
+					cond(ConditionDatabase, "False", "Creating", "waiting for database"),
+					cond(ConditionBucket, "False", "Creating", "waiting for bucket"),
+					cond(ConditionDelivery, "False", "Waiting", "delivered by Argo CD once the repository exists; waiting for repository"),
 				},
 			},
 		},
@@ -137,11 +137,11 @@ func TestComposeLifecycle(t *testing.T) {
 				Ready:  map[string]bool{Repository: true, ReleaseBranch: true, teamAccess: true, CatalogFile: false, Database: false, Bucket: false, "application-staging": false, "application-production": false, stagingUsage: false, prodUsage: false},
 				Fields: map[string]any{"applications": apps, "database": db, "bucket": bkt, "repositoryURL": "https://github.com/acme/orders-api"},
 				Conditions: []*fnv1.Condition{
-					cond(ConditionRepository, "False", "Creating", "waiting for catalog-info (Ready=False: Creating)"),
-					cond(ConditionCatalog, "False", "Waiting", "registered in Backstage's catalog once the repository and its catalog-info.yaml are ready; waiting for catalog-info (Ready=False: Creating)"),
-					cond(ConditionDatabase, "False", "Creating", "waiting for database (not created yet)"),
-					cond(ConditionBucket, "False", "Creating", "waiting for bucket (not created yet)"),
-					cond(ConditionDelivery, "False", "Creating", "waiting for application-staging (not created yet), application-production (not created yet)"),
+					cond(ConditionRepository, "False", "Creating", "waiting for catalog-info"),
+					cond(ConditionCatalog, "False", "Waiting", "registered in Backstage's catalog once the repository and its catalog-info.yaml are ready; waiting for catalog-info"),
+					cond(ConditionDatabase, "False", "Creating", "waiting for database"),
+					cond(ConditionBucket, "False", "Creating", "waiting for bucket"),
+					cond(ConditionDelivery, "False", "Creating", "waiting for application-staging, application-production"),
 				},
 			},
 		},
@@ -155,9 +155,9 @@ func TestComposeLifecycle(t *testing.T) {
 				Conditions: []*fnv1.Condition{
 					cond(ConditionRepository, "False", "Creating", "waiting for catalog-info (Ready=False: PullRequestOpen)"),
 					cond(ConditionCatalog, "False", "Waiting", "registered in Backstage's catalog once the repository and its catalog-info.yaml are ready; waiting for catalog-info (Ready=False: PullRequestOpen)"),
-					cond(ConditionDatabase, "False", "Creating", "waiting for database (not created yet)"),
-					cond(ConditionBucket, "False", "Creating", "waiting for bucket (not created yet)"),
-					cond(ConditionDelivery, "False", "Creating", "waiting for application-staging (not created yet), application-production (not created yet)"),
+					cond(ConditionDatabase, "False", "Creating", "waiting for database"),
+					cond(ConditionBucket, "False", "Creating", "waiting for bucket"),
+					cond(ConditionDelivery, "False", "Creating", "waiting for application-staging, application-production"),
 				},
 			},
 		},
@@ -169,10 +169,10 @@ func TestComposeLifecycle(t *testing.T) {
 				Fields: map[string]any{"applications": apps, "database": db, "bucket": bkt, "repositoryURL": "https://github.com/acme/orders-api"},
 				Conditions: []*fnv1.Condition{
 					cond(ConditionRepository, "True", "Available", "all 4 composed resources are ready"),
-					cond(ConditionCatalog, "False", "Creating", "waiting for catalog-location (not created yet)"),
-					cond(ConditionDatabase, "False", "Creating", "waiting for database (not created yet)"),
-					cond(ConditionBucket, "False", "Creating", "waiting for bucket (not created yet)"),
-					cond(ConditionDelivery, "False", "Creating", "waiting for application-staging (not created yet), application-production (not created yet)"),
+					cond(ConditionCatalog, "False", "Creating", "waiting for catalog-location"),
+					cond(ConditionDatabase, "False", "Creating", "waiting for database"),
+					cond(ConditionBucket, "False", "Creating", "waiting for bucket"),
+					cond(ConditionDelivery, "False", "Creating", "waiting for application-staging, application-production"),
 				},
 			},
 		},
@@ -184,10 +184,10 @@ func TestComposeLifecycle(t *testing.T) {
 				Ready:  map[string]bool{Repository: false, ReleaseBranch: true, teamAccess: true, CatalogFile: true, CatalogLocation: false, usage: false, Database: false, Bucket: false, "application-staging": false, "application-production": false, stagingUsage: false, prodUsage: false},
 				Fields: map[string]any{"applications": apps, "database": db, "bucket": bkt},
 				Conditions: []*fnv1.Condition{
-					cond(ConditionRepository, "False", "Creating", "waiting for repository (Ready=False: Creating)"),
+					cond(ConditionRepository, "False", "Creating", "waiting for repository"),
 					cond(ConditionCatalog, "False", "Creating", "waiting for catalog-location (Backstage cannot process it: Policy check failed)"),
-					cond(ConditionDatabase, "False", "Creating", "waiting for database (not created yet)"),
-					cond(ConditionBucket, "False", "Creating", "waiting for bucket (not created yet)"),
+					cond(ConditionDatabase, "False", "Creating", "waiting for database"),
+					cond(ConditionBucket, "False", "Creating", "waiting for bucket"),
 					cond(ConditionDelivery, "False", "Creating", "waiting for application-staging (health Healthy, sync OutOfSync), application-production (health Degraded, sync Synced)"),
 				},
 			},
@@ -201,8 +201,8 @@ func TestComposeLifecycle(t *testing.T) {
 				Conditions: []*fnv1.Condition{
 					cond(ConditionRepository, "False", "SyncFailed", "the provider cannot apply repository "+githubDownWhy),
 					cond(ConditionCatalog, "False", "Waiting", "registered in Backstage's catalog once the repository and its catalog-info.yaml are ready; the provider cannot apply repository "+githubDownWhy),
-					cond(ConditionDatabase, "False", "Creating", "waiting for database (not created yet)"),
-					cond(ConditionBucket, "False", "Creating", "waiting for bucket (not created yet)"),
+					cond(ConditionDatabase, "False", "Creating", "waiting for database"),
+					cond(ConditionBucket, "False", "Creating", "waiting for bucket"),
 					cond(ConditionDelivery, "False", "Waiting", "delivered by Argo CD once the repository exists; the provider cannot apply repository "+githubDownWhy),
 				},
 			},
@@ -236,9 +236,9 @@ func TestComposeLifecycle(t *testing.T) {
 				Conditions: []*fnv1.Condition{
 					cond(ConditionRepository, "True", "Available", "all 4 composed resources are ready"),
 					cond(ConditionCatalog, "False", "SyncFailed", "the provider cannot apply catalog-location "+backstageRefusedWhy),
-					cond(ConditionDatabase, "False", "Creating", "waiting for database (not created yet)"),
-					cond(ConditionBucket, "False", "Creating", "waiting for bucket (not created yet)"),
-					cond(ConditionDelivery, "False", "Creating", "waiting for application-staging (not created yet), application-production (not created yet)"),
+					cond(ConditionDatabase, "False", "Creating", "waiting for database"),
+					cond(ConditionBucket, "False", "Creating", "waiting for bucket"),
+					cond(ConditionDelivery, "False", "Creating", "waiting for application-staging, application-production"),
 				},
 			},
 		},
@@ -391,5 +391,61 @@ func TestDeletionProtectedNamesArgoCD(t *testing.T) {
 		if !strings.Contains(msg, want) {
 			t.Errorf("DeletionProtected message:\n%s\nwant it to contain:\n%s", msg, want)
 		}
+	}
+}
+
+// TestConditionsWhileComposing: while its parts are on their way the
+// bundle's conditions name what they wait for, not the step each is at,
+// so that they change when a part becomes ready rather than at every step
+// (compose.OnItsWay); what a provider says is carried in its words.
+func TestConditionsWhileComposing(t *testing.T) {
+	const refWait = `{"status": {"conditions": [{"type": "Synced", "status": "False", "reason": "ReconcileError", "message": "cannot resolve references: mg.Spec.ForProvider.Repository: referenced field was empty (referenced resource may not yet be ready)"}]}}`
+	const refused = "the provider cannot apply instance (Synced=False: ReconcileError): create failed: InvalidParameterCombination: Cannot find version 15.99 for postgres"
+	nestedDB := func(reason, msg string) string {
+		return `{"status": {"conditions": [{"type": "Ready", "status": "False", "reason": "Creating"}, {"type": "DatabaseReady", "status": "False", "reason": "` + reason + `", "message": "` + msg + `"}]}}`
+	}
+	cases := map[string]struct {
+		reason   string
+		observed map[string]string
+		want     []*fnv1.Condition
+	}{
+		"FilesWaitForTheRepository": {
+			reason:   "The file, the branch and the team's access cannot resolve their reference to a repository being created: they wait for it, and RepositoryReady is Creating, not SyncFailed.",
+			observed: map[string]string{Repository: creatingMR, CatalogFile: refWait, ReleaseBranch: refWait, TeamAccessPrefix + "orders": refWait},
+			want: []*fnv1.Condition{
+				cond(ConditionRepository, "False", "Creating", "waiting for repository, catalog-info, release-branch, team-access-orders"),
+				cond(ConditionDatabase, "False", "Creating", "waiting for database"),
+			},
+		},
+		"NestedDatabaseCreating": {
+			reason:   "The nested database names what it waits for on its own condition; the bundle names the database only.",
+			observed: map[string]string{Repository: creatingMR, Database: nestedDB("Creating", "waiting for instance, parameter-group-postgres15")},
+			want: []*fnv1.Condition{
+				cond(ConditionRepository, "False", "Creating", "waiting for repository, catalog-info, release-branch, team-access-orders"),
+				cond(ConditionDatabase, "False", "Creating", "waiting for database"),
+			},
+		},
+		"NestedDatabaseRefused": {
+			reason:   "When the nested database's own condition says why it fails, the bundle repeats it, in the provider's words.",
+			observed: map[string]string{Repository: creatingMR, Database: nestedDB("SyncFailed", refused)},
+			want: []*fnv1.Condition{
+				cond(ConditionRepository, "False", "Creating", "waiting for repository, catalog-info, release-branch, team-access-orders"),
+				cond(ConditionDatabase, "False", "Creating", "waiting for database (DatabaseReady=False: SyncFailed: "+refused+")"),
+			},
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			_, r := compose1(t, fullSpec, tc.observed)
+			var got []*fnv1.Condition
+			for _, c := range r.Conditions {
+				if c.GetType() == ConditionRepository || c.GetType() == ConditionDatabase {
+					got = append(got, c)
+				}
+			}
+			if diff := cmp.Diff(tc.want, got, protocmp.Transform()); diff != "" {
+				t.Errorf("%s\n-want, +got:\n%s", tc.reason, diff)
+			}
+		})
 	}
 }

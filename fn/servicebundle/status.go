@@ -11,19 +11,24 @@ import (
 )
 
 // registered is the readiness of the catalog registration: Ready, and the
-// catalog has read the service's Component from it without errors.
+// catalog has read the service's Component from it without errors. While
+// it is only on its way (compose.OnItsWay) it is named, nothing more.
 func registered(ref string) compose.Readiness {
 	return func(obs *structpb.Struct) (bool, string) {
 		if errs := pb.Get(obs, "status", "atProvider", "processingErrors").GetListValue().GetValues(); len(errs) > 0 {
 			msg, _ := pb.String(errs[0].GetStructValue(), "message")
 			return false, "Backstage cannot process it: " + msg
 		}
-		status, reason, ok := pb.Condition(obs, "Ready")
-		if !ok || status != "True" {
-			if reason == "" {
-				reason = "no Ready condition yet"
+		c, ok := pb.ConditionOf(obs, "Ready")
+		if !ok || c.Status != "True" {
+			if !ok || compose.OnItsWay(c) {
+				return false, ""
 			}
-			return false, "Ready=" + status + ": " + reason
+			why := "Ready=" + c.Status + ": " + c.Reason
+			if c.Message != "" {
+				why += ": " + c.Message
+			}
+			return false, why
 		}
 		for _, v := range pb.Get(obs, "status", "atProvider", "entityRefs").GetListValue().GetValues() {
 			if v.GetStringValue() == ref {
@@ -103,6 +108,27 @@ func (Composer) Status(xr *compose.Composite, set *compose.Set) compose.Status {
 	}
 	st.Conditions = append(st.Conditions, delivery)
 	return st
+}
+
+// nestedReady is the readiness of a nested composite (the bundle's
+// XDatabase and XBucket): its Ready condition, which its composer states
+// without naming what it waits for (compose.Set.WriteStatus). While it is
+// being created the bundle names it; when its own condition of type t
+// (DatabaseReady, BucketReady) says something else (the provider cannot
+// apply a change, its claim is refused), the bundle repeats it, so that
+// the claim says why in the provider's words. Its progress, resource by
+// resource, stays on the nested composite: repeated, each step would
+// change the bundle's status too.
+func nestedReady(t string) compose.Readiness {
+	return func(obs *structpb.Struct) (bool, string) {
+		if c, ok := pb.ConditionOf(obs, "Ready"); ok && c.Status == "True" {
+			return true, ""
+		}
+		if c, ok := pb.ConditionOf(obs, t); ok && c.Status == "False" && c.Reason != "Creating" {
+			return false, t + "=False: " + c.Reason + ": " + c.Message
+		}
+		return false, ""
+	}
 }
 
 // waitingFor is the condition of type t of a part that is not composed yet

@@ -96,7 +96,16 @@ func normalizeYAML(in []byte) (string, error) {
 //   - what v2's reconciler adds to the XR's status besides the function's
 //     conditions: status.claimConditionTypes and its own Synced
 //     (ReconcileSuccess) and Responsive (WatchCircuitClosed) conditions;
-//     the remaining conditions are compared in type order.
+//     the remaining conditions are compared in type order;
+//   - the message of the XR's Ready condition: paved's function states the
+//     XR's readiness, which v1.20's reconciler and v2's honour (Creating
+//     without a message; crossplane v1.20.1
+//     internal/controller/apiextensions/composite/reconciler.go, "If the
+//     composer explicitly specified the XR's readiness it supersedes
+//     readiness derived from composed resources"), while v1.20's render
+//     derives it from the composed resources alone, naming them
+//     ("Unready resources: ...", cmd/crank/render/render.go). Status and
+//     reason agree.
 func drop(o map[string]any) {
 	if md, ok := o["metadata"].(map[string]any); ok && md["name"] != nil {
 		delete(md, "generateName")
@@ -114,8 +123,12 @@ func drop(o map[string]any) {
 	conds, _ := status["conditions"].([]any)
 	kept := []any{}
 	for _, c := range conds {
-		if m, ok := c.(map[string]any); ok && (m["type"] == "Synced" || m["type"] == "Responsive") {
+		m, ok := c.(map[string]any)
+		if ok && (m["type"] == "Synced" || m["type"] == "Responsive") {
 			continue
+		}
+		if ok && m["type"] == "Ready" {
+			delete(m, "message")
 		}
 		kept = append(kept, c)
 	}

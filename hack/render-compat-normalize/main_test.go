@@ -47,7 +47,7 @@ spec:
 status:
   conditions:
   - {type: DatabaseReady, status: "False", reason: Creating}
-  - {type: Ready, status: "False", reason: Creating}
+  - {type: Ready, status: "False", reason: Creating, message: "Unready resources: instance"}
 `
 
 // What the engines write differently by design normalizes away; what the
@@ -68,6 +68,7 @@ func TestNormalizeYAML(t *testing.T) {
 		"ComposedField":       {"publiclyAccessible: false", "publiclyAccessible: true"},
 		"FunctionCondition":   {"{type: DatabaseReady, status: \"False\"", "{type: DatabaseReady, status: \"True\""},
 		"ComposedNameChanged": {"  name: db-instance\nspec", "  name: db-other\nspec"},
+		"Readiness":           {"{type: Ready, status: \"False\", reason: Creating", "{type: Ready, status: \"True\", reason: Available"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			c, err := normalizeYAML([]byte(strings.Replace(v1, change[0], change[1], 1)))

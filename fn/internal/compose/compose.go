@@ -10,6 +10,7 @@ import (
 	"maps"
 	"math"
 	"sort"
+	"strings"
 	"sync"
 
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
@@ -227,9 +228,11 @@ type Set struct {
 	pending  []string
 	unsynced []string
 	// pendingOf and unsyncedOf name the resources pending and unsynced
-	// describe, in the same order.
+	// describe, in the same order; refWait says, in the same order as
+	// unsynced, which only wait for a reference (see waitsForReference).
 	pendingOf  []string
 	unsyncedOf []string
+	refWait    []bool
 	drifts     []Drift
 	// shared are the labels every composed resource has but its name
 	// (labels), made once: the objects share the values.
@@ -444,8 +447,10 @@ func (s *Set) addReady(name string, obj *structpb.Struct, ready Readiness) {
 	case ready != nil && obs != nil:
 		if ok, why := ready(obs); ok {
 			r = fnv1.Ready_READY_TRUE
+		} else if why = ProviderMessage(why); why == "" {
+			s.addPending(name, name)
 		} else {
-			s.addPending(name, name+" ("+ProviderMessage(why)+")")
+			s.addPending(name, name+" ("+why+")")
 		}
 	default:
 		if c, ok := pb.ConditionOf(obs, "Ready"); ok && c.Status == "True" {
@@ -457,6 +462,7 @@ func (s *Set) addReady(name string, obj *structpb.Struct, ready Readiness) {
 	if c, ok := pb.ConditionOf(s.observed[name].GetResource(), "Synced"); ok && c.Status == "False" {
 		s.unsynced = append(s.unsynced, describeUnsynced(name, c))
 		s.unsyncedOf = append(s.unsyncedOf, name)
+		s.refWait = append(s.refWait, waitsForReference(c))
 	}
 	s.desired[name] = &fnv1.Resource{Resource: obj, Ready: r}
 	s.objects.names = append(s.objects.names, name)
@@ -469,17 +475,52 @@ func (s *Set) addPending(name, desc string) {
 	s.pendingOf = append(s.pendingOf, name)
 }
 
-// describe says why a composed resource is not ready: it does not exist,
-// has no Ready condition yet, or its provider's Ready condition, with the
-// provider's reason and message (see ProviderMessage).
+// describe says why a composed resource is not ready: its provider's Ready
+// condition, with the provider's reason and message (see ProviderMessage),
+// or its name alone while it is only on its way (OnItsWay).
 func describe(name string, ready pb.Cond, found, exists bool) string {
-	switch {
-	case !exists:
-		return name + " (not created yet)"
-	case !found:
-		return name + " (no Ready condition yet)"
+	if !exists || !found || OnItsWay(ready) {
+		return name
 	}
 	return describeCondition(name, "Ready", ready)
+}
+
+// OnItsWay reports whether a Ready condition says no more than that the
+// resource is being created: False (or Unknown) with reason Creating, or
+// no reason, and no message, as crossplane-runtime's Creating() writes it
+// (crossplane-runtime v2.4.0 apis/common/condition.go). A resource that
+// does not exist yet, or has no Ready condition yet, is on its way too.
+//
+// A condition names such a resource, not the step it is at: the steps
+// follow one another within seconds, and each would change the
+// composite's status, and the claim's, for nothing a reader acts on; every
+// change of the composite is also a watch event that Crossplane core's
+// circuit breaker counts against it (crossplane v2.4.0 internal/circuit:
+// 100 events per composite, refilled at one a second), and once it opens
+// the composite waits for its requeue to see what happened. What a
+// provider does say (a reason other than Creating, a message) is carried
+// in its own words.
+func OnItsWay(ready pb.Cond) bool {
+	return ready.Status != "True" && ready.Message == "" && (ready.Reason == "" || ready.Reason == reasonCreating)
+}
+
+// reasonCreating is crossplane-runtime's reason of a Ready condition while
+// a resource is being created (apis/common/condition.go, ReasonCreating),
+// and Crossplane core's on a composite.
+const reasonCreating = "Creating"
+
+// waitsForReference reports whether a Synced=False condition only says
+// that the provider cannot resolve a reference yet: the selected resource
+// does not exist or has not the referenced field yet (crossplane-runtime
+// v2.4.0 pkg/reconciler/managed/api.go "cannot resolve references",
+// pkg/reference/reference.go "no resources matched selector" and
+// "referenced field was empty (referenced resource may not yet be
+// ready)"). While a sibling is not ready, that is what it waits for, not a
+// failure (see rollup).
+func waitsForReference(c pb.Cond) bool {
+	return strings.HasPrefix(c.Message, "cannot resolve references: ") &&
+		(strings.HasSuffix(c.Message, ": no resources matched selector") ||
+			strings.HasSuffix(c.Message, ": referenced field was empty (referenced resource may not yet be ready)"))
 }
 
 // describeUnsynced says why the provider could not apply a composed
@@ -610,6 +651,18 @@ func (s *Set) WriteStatus(rsp *fnv1.RunFunctionResponse, st Status) {
 		maps.Copy(dc.GetConnectionDetails(), st.ConnectionDetails)
 	}
 
+	// The composite's readiness, said explicitly: Crossplane core then
+	// writes its Ready condition without naming the composed resources it
+	// waits for (crossplane v2.4.0
+	// internal/controller/apiextensions/composite/reconciler.go: a
+	// readiness the composer specified supersedes the one derived from the
+	// composed resources, "Unready resources: a, b, and 3 more"), which
+	// changed each time one of them became ready; the composer's
+	// conditions say what it waits for.
+	dc.Ready = fnv1.Ready_READY_FALSE
+	if s.Ready() {
+		dc.Ready = fnv1.Ready_READY_TRUE
+	}
 	if st.ConditionType != "" {
 		rsp.Conditions = append(rsp.Conditions, s.rollup(st.ConditionType, s.objects.names, true))
 	}

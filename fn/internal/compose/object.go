@@ -55,6 +55,10 @@ func (s *Set) Condition(t string, names ...string) *fnv1.Condition {
 
 // rollup is the condition of type t about the composed resources called
 // names; withDrifts adds the environment drifts (see Pin).
+//
+// A resource whose provider cannot resolve a reference yet
+// (waitsForReference) is pending, not failing, while another resource of
+// the composite is not ready: it waits for that one.
 func (s *Set) rollup(t string, names []string, withDrifts bool) *fnv1.Condition {
 	var pending, unsynced []string
 	for i, n := range s.pendingOf {
@@ -63,9 +67,16 @@ func (s *Set) rollup(t string, names []string, withDrifts bool) *fnv1.Condition 
 		}
 	}
 	for i, n := range s.unsyncedOf {
-		if slices.Contains(names, n) {
-			unsynced = append(unsynced, s.unsynced[i])
+		if !slices.Contains(names, n) {
+			continue
 		}
+		if s.refWait[i] && slices.ContainsFunc(s.pendingOf, func(p string) bool { return p != n }) {
+			if !slices.Contains(s.pendingOf, n) {
+				pending = append(pending, n)
+			}
+			continue
+		}
+		unsynced = append(unsynced, s.unsynced[i])
 	}
 	added := 0
 	for _, n := range names {

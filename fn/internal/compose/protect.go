@@ -163,6 +163,15 @@ func (s *Set) ReportNested(names ...string) {
 // decommissionHint ends a DeletionProtected message.
 const decommissionHint = " (see paved's README, Decommission)"
 
+// notInForce starts a DeletionProtected message while some Usage, or some
+// nested composite's own protection, is not in force yet. It does not
+// name them: Crossplane puts a Usage in force within seconds, one after
+// the other, and each would otherwise change the composite's and the
+// claim's status (see OnItsWay); the Usages themselves say why, should
+// one stay pending. A nested composite's message is repeated without it
+// (ReportNested), so that it changes the bundle's once, with its status.
+const notInForce = "not yet in force; once it is, "
+
 // usageMeta is the metadata of the Usage called name, in namespace unless
 // it is a ClusterUsage ("").
 func (s *Set) usageMeta(name, namespace string) pb.Fields {
@@ -265,7 +274,8 @@ func (s *Set) deletionCondition() *fnv1.Condition {
 			pending = append(pending, d)
 			continue
 		}
-		held = append(held, fmt.Sprintf("%s waits for %s, whose %s says: %s", deleting, d, DeletionConditionType, strings.TrimSuffix(c.Message, decommissionHint)))
+		says := strings.TrimSuffix(strings.TrimPrefix(c.Message, notInForce), decommissionHint)
+		held = append(held, fmt.Sprintf("%s waits for %s, whose %s says: %s", deleting, d, DeletionConditionType, says))
 		if c.Status != "True" {
 			pending = append(pending, d)
 		}
@@ -280,7 +290,7 @@ func (s *Set) deletionCondition() *fnv1.Condition {
 	if len(pending) > 0 {
 		c.Status = fnv1.Status_STATUS_CONDITION_FALSE
 		c.Reason = ReasonUsagePending
-		msg = "not yet in force: " + strings.Join(pending, ", ") + "; once they are, " + msg
+		msg = notInForce + msg
 	}
 	c.Message = &msg
 	return c

@@ -23,19 +23,19 @@ func TestProtect(t *testing.T) {
 		want     *fnv1.Condition
 	}{
 		"NothingObserved": {
-			reason: "ClusterUsages that do not exist yet are named as not in force.",
+			reason: "ClusterUsages that do not exist yet: not in force yet.",
 			want: &fnv1.Condition{
 				Type: DeletionConditionType, Status: fnv1.Status_STATUS_CONDITION_FALSE, Reason: ReasonUsagePending,
-				Message: ptr("not yet in force: protect-guard, protect-gate; once they are, " + msg),
+				Message: ptr("not yet in force; once it is, " + msg),
 				Target:  fnv1.Target_TARGET_COMPOSITE_AND_CLAIM.Enum(),
 			},
 		},
 		"OneInForce": {
-			reason:   "Only the ClusterUsage that is not Ready is named.",
+			reason:   "One ClusterUsage in force, one not: the message does not change as they come into force one by one (which one lags is the Usage's to say).",
 			observed: map[string]*fnv1.Resource{"protect-guard": usageReady},
 			want: &fnv1.Condition{
 				Type: DeletionConditionType, Status: fnv1.Status_STATUS_CONDITION_FALSE, Reason: ReasonUsagePending,
-				Message: ptr("not yet in force: protect-gate; once they are, " + msg),
+				Message: ptr("not yet in force; once it is, " + msg),
 				Target:  fnv1.Target_TARGET_COMPOSITE_AND_CLAIM.Enum(),
 			},
 		},
@@ -149,9 +149,15 @@ func TestNoProtectionNoCondition(t *testing.T) {
 
 func TestReportNested(t *testing.T) {
 	xr := &Composite{APIVersion: "platform.paved.dev/v1alpha1", Kind: "XBundle", Name: "b-1"}
+	// A nested composite's condition as its composer writes it: while it
+	// is not in force, its message starts with notInForce.
 	nested := func(status string) *fnv1.Resource {
+		reason, prefix := "InUse", ""
+		if status != "True" {
+			reason, prefix = "UsagePending", "not yet in force; once it is, "
+		}
 		return &fnv1.Resource{Resource: resource.MustStructJSON(`{"status": {"conditions": [{"type": "DeletionProtected", "status": "` + status +
-			`", "reason": "InUse", "message": "deleting this claim waits for Instance i-1, which has deletion protection; until it is gone, ClusterUsages keep SubnetGroup s-1 (see paved's README, Decommission)"}]}}`)}
+			`", "reason": "` + reason + `", "message": "` + prefix + `deleting this claim waits for Instance i-1, which has deletion protection; until it is gone, ClusterUsages keep SubnetGroup s-1 (see paved's README, Decommission)"}]}}`)}
 	}
 	said := "deleting this claim waits for XDb b-1-db, whose DeletionProtected says: deleting this claim waits for Instance i-1, which has deletion protection; until it is gone, ClusterUsages keep SubnetGroup s-1"
 
@@ -161,19 +167,19 @@ func TestReportNested(t *testing.T) {
 		want     *fnv1.Condition
 	}{
 		"NotObserved": {
-			reason: "A nested composite that does not exist yet is named as not in force.",
+			reason: "A nested composite that does not exist yet: not in force yet.",
 			want: &fnv1.Condition{
 				Type: DeletionConditionType, Status: fnv1.Status_STATUS_CONDITION_FALSE, Reason: ReasonUsagePending,
-				Message: ptr("not yet in force: XDb b-1-db; once they are, deleting this claim waits for XDb b-1-db (see paved's README, Decommission)"),
+				Message: ptr("not yet in force; once it is, deleting this claim waits for XDb b-1-db (see paved's README, Decommission)"),
 				Target:  fnv1.Target_TARGET_COMPOSITE_AND_CLAIM.Enum(),
 			},
 		},
 		"NestedPending": {
-			reason:   "A nested composite whose own condition is not True is named as not in force, and what it says is repeated.",
+			reason:   "A nested composite whose own condition is not True: not in force yet, and what it says is repeated without its own not-in-force prefix, as it will say it once in force.",
 			observed: map[string]*fnv1.Resource{"db": nested("False")},
 			want: &fnv1.Condition{
 				Type: DeletionConditionType, Status: fnv1.Status_STATUS_CONDITION_FALSE, Reason: ReasonUsagePending,
-				Message: ptr("not yet in force: XDb b-1-db; once they are, " + said + " (see paved's README, Decommission)"),
+				Message: ptr("not yet in force; once it is, " + said + " (see paved's README, Decommission)"),
 				Target:  fnv1.Target_TARGET_COMPOSITE_AND_CLAIM.Enum(),
 			},
 		},
@@ -260,7 +266,7 @@ func TestProtectNamespacedUser(t *testing.T) {
 	if diff := cmp.Diff(want, rsp.GetDesired().GetResources()["protect-repo-deployed"].GetResource(), protocmp.Transform()); diff != "" {
 		t.Errorf("Protect(namespaced user): -want Usage, +got:\n%s", diff)
 	}
-	msg := "not yet in force: protect-repo-deployed; once they are, deleting this claim waits for Application t-1-app, which deploys from it; until it is gone, Usages keep Repo t-1-repo (see paved's README, Decommission)"
+	msg := "not yet in force; once it is, deleting this claim waits for Application t-1-app, which deploys from it; until it is gone, Usages keep Repo t-1-repo (see paved's README, Decommission)"
 	if got := s.deletionCondition().GetMessage(); got != msg {
 		t.Errorf("deletionCondition().Message:\n got %q\nwant %q", got, msg)
 	}

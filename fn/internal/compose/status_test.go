@@ -56,7 +56,37 @@ func TestWriteStatusCondition(t *testing.T) {
 		"Creating": {
 			reason:   "A resource not created yet: Creating.",
 			observed: map[string]string{"a": obs(ready, synced)},
-			want:     cond(fnv1.Status_STATUS_CONDITION_FALSE, "Creating", "waiting for b (not created yet)"),
+			want:     cond(fnv1.Status_STATUS_CONDITION_FALSE, "Creating", "waiting for b"),
+		},
+		"OnItsWay": {
+			reason:   "Resources being created, with nothing more said (no Ready condition yet, crossplane-runtime's Creating without a message): named, not the step each is at, so that the message does not change from one step to the next.",
+			observed: map[string]string{"a": obs(), "b": obs(`{"type": "Ready", "status": "False", "reason": "Creating"}`, synced)},
+			want:     cond(fnv1.Status_STATUS_CONDITION_FALSE, "Creating", "waiting for a, b"),
+		},
+		"ProviderSaysWhy": {
+			reason: "What a provider says of a resource not ready (a message, another reason) is carried in its words.",
+			observed: map[string]string{
+				"a": obs(`{"type": "Ready", "status": "False", "reason": "Creating", "message": "DB instance is being created"}`, synced),
+				"b": obs(`{"type": "Ready", "status": "False", "reason": "Unavailable"}`, synced),
+			},
+			want: cond(fnv1.Status_STATUS_CONDITION_FALSE, "Creating", "waiting for a (Ready=False: Creating): DB instance is being created, b (Ready=False: Unavailable)"),
+		},
+		"WaitsForReference": {
+			reason: "A resource whose provider cannot resolve its reference yet, while another is not ready, waits: Creating, named.",
+			observed: map[string]string{
+				"a": obs(`{"type": "Synced", "status": "False", "reason": "ReconcileError", "message": "cannot resolve references: mg.Spec.ForProvider.Repository: referenced field was empty (referenced resource may not yet be ready)"}`),
+				"b": obs(`{"type": "Ready", "status": "False", "reason": "Creating"}`, synced),
+			},
+			want: cond(fnv1.Status_STATUS_CONDITION_FALSE, "Creating", "waiting for a, b"),
+		},
+		"ReferenceNothingToWaitFor": {
+			reason: "A reference that does not resolve while everything else is ready is a failure, in the provider's words.",
+			observed: map[string]string{
+				"a": obs(ready, `{"type": "Synced", "status": "False", "reason": "ReconcileError", "message": "cannot resolve references: mg.Spec.ForProvider.Repository: no resources matched selector"}`),
+				"b": obs(ready, synced),
+			},
+			want: cond(fnv1.Status_STATUS_CONDITION_FALSE, "SyncFailed",
+				"the provider cannot apply a (Synced=False: ReconcileError): cannot resolve references: mg.Spec.ForProvider.Repository: no resources matched selector"),
 		},
 		"EnvironmentChanged": {
 			reason:   "Everything ready, but the environment asks for another region: True, EnvironmentChanged, naming the field and both values.",
@@ -68,7 +98,7 @@ func TestWriteStatusCondition(t *testing.T) {
 			reason:   "A drift is told even while a resource is being created.",
 			observed: map[string]string{"a": obs(ready, synced)},
 			region:   "eu-central-1",
-			want:     cond(fnv1.Status_STATUS_CONDITION_FALSE, "Creating", "waiting for b (not created yet)"+drift),
+			want:     cond(fnv1.Status_STATUS_CONDITION_FALSE, "Creating", "waiting for b"+drift),
 		},
 	}
 	for name, tc := range cases {
@@ -87,6 +117,37 @@ func TestWriteStatusCondition(t *testing.T) {
 			s.WriteStatus(rsp, Status{ConditionType: "DatabaseReady"})
 			if diff := cmp.Diff([]*fnv1.Condition{tc.want}, rsp.GetConditions(), protocmp.Transform()); diff != "" {
 				t.Errorf("%s\nWriteStatus(...): -want, +got:\n%s", tc.reason, diff)
+			}
+		})
+	}
+}
+
+// TestWriteStatusReadiness: the composite's readiness is said explicitly,
+// so that Crossplane core writes its Ready condition without the list of
+// composed resources it waits for, which changed as each became ready.
+func TestWriteStatusReadiness(t *testing.T) {
+	ready := `{"status": {"conditions": [{"type": "Ready", "status": "True", "reason": "Available"}]}}`
+	cases := map[string]struct {
+		observed map[string]string
+		want     fnv1.Ready
+	}{
+		"NothingObserved": {want: fnv1.Ready_READY_FALSE},
+		"OneReady":        {observed: map[string]string{"a": ready}, want: fnv1.Ready_READY_FALSE},
+		"AllReady":        {observed: map[string]string{"a": ready, "b": ready}, want: fnv1.Ready_READY_TRUE},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			o := map[string]*fnv1.Resource{}
+			for n, js := range tc.observed {
+				o[n] = &fnv1.Resource{Resource: resource.MustStructJSON(js)}
+			}
+			s := NewSet(&fnv1.RunFunctionRequest{Observed: &fnv1.State{Resources: o}}, &Composite{APIVersion: "v", Kind: "XDatabase", Name: "x"}, "database")
+			s.Add("a", "v1", "A", "x-a", pb.Fields{})
+			s.Add("b", "v1", "B", "x-b", pb.Fields{})
+			rsp := &fnv1.RunFunctionResponse{}
+			s.WriteStatus(rsp, Status{ConditionType: "DatabaseReady"})
+			if got := rsp.GetDesired().GetComposite().GetReady(); got != tc.want {
+				t.Errorf("desired composite ready: got %v, want %v", got, tc.want)
 			}
 		})
 	}
