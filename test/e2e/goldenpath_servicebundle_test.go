@@ -22,6 +22,8 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/watch"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/paved-dev/paved/test/e2e/harness"
 )
 
 // TestServiceBundle follows one ServiceBundle claim along the golden path
@@ -413,6 +415,14 @@ func (b *bundleRun) ready(ctx context.Context, t *testing.T) *unstructured.Unstr
 	}
 	t.Logf("figure: ServiceBundle claim conditions first True: %s; Ready +%.1f s; %s",
 		strings.Join(conds, ", "), s(b.created, m.ready), circuitBreakerOpens(b.xr.GetName()))
+	// The churn figures cover the bundle's first 30 s, which may end after
+	// it is Ready: the breaker may open after Ready too.
+	atReady := readBreakers(ctx, t)
+	if d := time.Until(b.created.Add(30 * time.Second)); d > 0 {
+		time.Sleep(d)
+	}
+	after := readBreakers(ctx, t)
+	b.events.stopSampling()
 	for _, w := range []time.Duration{10 * time.Second, 30 * time.Second} {
 		n, by := b.events.summary(b.xr.GetName(), b.created, b.created.Add(w))
 		t.Logf("figure: ServiceBundle: %d watch events of its composite and what it composes in the first %s (%s); Crossplane's circuit breaker lets %d through in that time",
@@ -421,20 +431,20 @@ func (b *bundleRun) ready(ctx context.Context, t *testing.T) *unstructured.Unstr
 	n, composite, managedOnly := b.events.churn(b.xr.GetName(), b.created, b.created.Add(30*time.Second))
 	t.Logf("figure: servicebundle-events-30s %d (composite %d, of them %d that change nothing but managed fields)", n, composite, managedOnly)
 	b.events.dump(t, b.xr.GetName(), b.created, later(m.ready, b.created.Add(30*time.Second)).Add(time.Second))
-	after := readBreakers(ctx, t)
 	var breakers []string
 	for _, k := range breakerKinds {
 		d := after[k].minus(b.breaker[k])
 		breakers = append(breakers, fmt.Sprintf("%s: opened %d, events allowed %d, dropped %d, let through half-open %d",
 			k, int(d.opens), int(d.allowed), int(d.dropped), int(d.halfOpen)))
 	}
-	opens := int(after[breakerKinds[0]].opens - b.breaker[breakerKinds[0]].opens)
+	k := breakerKinds[0]
 	name := "servicebundle-ready-default-flags"
 	if slices.ContainsFunc(cp.CoreArgs, func(a string) bool { return strings.HasPrefix(a, "--circuit-breaker") }) {
 		name = "servicebundle-ready-core-args" // not core's defaults: another figure
 	}
-	t.Logf("figure: %s %.1f s, breaker opens %d (core flags beyond the harness's: %v; Crossplane core's circuit breakers from created to Ready: %s)",
-		name, total.Seconds(), opens, cp.CoreArgs, strings.Join(breakers, "; "))
+	t.Logf("figure: %s %.1f s, breaker opens %d (%d of them by Ready; core flags beyond the harness's: %v; Crossplane core's circuit breakers from created to %s: %s)",
+		name, total.Seconds(), int(after[k].opens-b.breaker[k].opens), int(atReady[k].opens-b.breaker[k].opens), cp.CoreArgs,
+		"+"+later(m.ready, b.created.Add(30*time.Second)).Sub(b.created).Round(time.Second).String(), strings.Join(breakers, "; "))
 	return c
 }
 
@@ -457,9 +467,13 @@ func (a breakerStats) minus(b breakerStats) breakerStats {
 // readBreakers reads core's circuit breaker counters of breakerKinds.
 func readBreakers(ctx context.Context, t *testing.T) map[string]breakerStats {
 	t.Helper()
+	text, err := cp.CoreMetrics(ctx)
+	if err != nil {
+		t.Fatalf("Crossplane core's metrics: %v", err)
+	}
 	out := map[string]breakerStats{}
 	for _, k := range breakerKinds {
-		st, err := readBreaker(ctx, k)
+		st, err := breakerOf(text, k)
 		if err != nil {
 			t.Fatalf("Crossplane core's metrics: %v", err)
 		}
@@ -468,9 +482,9 @@ func readBreakers(ctx context.Context, t *testing.T) map[string]breakerStats {
 	return out
 }
 
-// readBreaker reads core's circuit breaker counters of the composite
-// controller of kind (its plural, e.g. xservicebundles).
-func readBreaker(ctx context.Context, kind string) (breakerStats, error) {
+// breakerOf reads, from core's metrics text, the circuit breaker counters
+// of the composite controller of kind (its plural, e.g. xservicebundles).
+func breakerOf(text, kind string) (breakerStats, error) {
 	controller := `controller="composite/` + kind + `.platform.paved.dev"`
 	var st breakerStats
 	for _, m := range []struct {
@@ -483,7 +497,7 @@ func readBreaker(ctx context.Context, kind string) (breakerStats, error) {
 		{&st.dropped, "circuit_breaker_events_total", []string{`result="Dropped"`}},
 		{&st.halfOpen, "circuit_breaker_events_total", []string{`result="HalfOpenAllowed"`}},
 	} {
-		v, err := cp.CoreMetric(ctx, m.name, append(m.labels, controller)...)
+		v, err := harness.MetricSum(text, m.name, append(m.labels, controller)...)
 		if err != nil {
 			return st, err
 		}
@@ -991,9 +1005,10 @@ var bundleWatchKinds = [][2]string{
 // (internal/circuit/mapfunc.go records one per event it maps to the
 // composite).
 type eventCounter struct {
-	mu      sync.Mutex
-	events  []watchEvent
-	breaker []breakerSample
+	mu           sync.Mutex
+	events       []watchEvent
+	breaker      []breakerSample
+	stopSampling context.CancelFunc
 }
 
 // breakerSample is core's circuit breaker counters of the bundle's
@@ -1139,18 +1154,26 @@ func countEvents(ctx context.Context, t *testing.T) *eventCounter {
 	}
 	c := &eventCounter{}
 	// Core's circuit breaker counters of the bundle's controller, as they
-	// change: the dump shows them beside the events they counted.
+	// change, until stopSampling: the dump shows them beside the events
+	// they counted. One read of core's metrics every 250 ms.
+	sctx, stop := context.WithCancel(ctx)
+	c.stopSampling = stop
+	t.Cleanup(stop)
 	go func() {
-		tick := time.NewTicker(100 * time.Millisecond)
+		tick := time.NewTicker(250 * time.Millisecond)
 		defer tick.Stop()
 		var last breakerStats
 		for {
 			select {
-			case <-ctx.Done():
+			case <-sctx.Done():
 				return
 			case <-tick.C:
 			}
-			st, err := readBreaker(ctx, breakerKinds[0])
+			text, err := cp.CoreMetrics(sctx)
+			if err != nil {
+				continue
+			}
+			st, err := breakerOf(text, breakerKinds[0])
 			if err != nil || st == last {
 				continue
 			}
@@ -1174,6 +1197,10 @@ func countEvents(ctx context.Context, t *testing.T) *eventCounter {
 			for ev := range w.ResultChan() {
 				u, ok := ev.Object.(*unstructured.Unstructured)
 				if !ok {
+					// A watch that fails says so in the dump.
+					c.mu.Lock()
+					c.events = append(c.events, watchEvent{at: time.Now(), kind: k[1], typ: ev.Type, detail: fmt.Sprint(ev.Object)})
+					c.mu.Unlock()
 					continue
 				}
 				key := u.GetNamespace() + "/" + u.GetName()
@@ -1267,7 +1294,7 @@ func (c *eventCounter) dump(t *testing.T, xr string, from, to time.Time) {
 			writeSample(samples[0])
 			samples = samples[1:]
 		}
-		if (e.kind == "XServiceBundle" && e.name == xr) || e.xr == xr {
+		if (e.kind == "XServiceBundle" && e.name == xr) || e.xr == xr || e.typ == watch.Error {
 			fmt.Fprintf(&b, "+%6.2fs %-8s %s/%s %s %s\n", e.at.Sub(from).Seconds(), e.typ, e.kind, e.name, strings.Join(e.changed, ","), e.detail)
 		}
 	}

@@ -464,6 +464,12 @@ func (cp *ControlPlane) CoreMetric(ctx context.Context, name string, labels ...s
 	return metric(ctx, cp.CoreMetricsAddr, name, labels...)
 }
 
+// CoreMetrics reads Crossplane core's metrics, in Prometheus' text format,
+// for MetricSum.
+func (cp *ControlPlane) CoreMetrics(ctx context.Context) (string, error) {
+	return metrics(ctx, cp.CoreMetricsAddr)
+}
+
 func (cp *ControlPlane) start(name string, env []string, bin string, args ...string) (*Proc, error) {
 	p, err := start(cp.LogDir, name, env, bin, args...)
 	if err != nil {

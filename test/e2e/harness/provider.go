@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -170,17 +171,33 @@ func (p *Provider) Metric(ctx context.Context, name string, labels ...string) (f
 // metric sums the samples of the Prometheus metric name, served on addr's
 // /metrics, whose labels contain every string in labels.
 func metric(ctx context.Context, addr, name string, labels ...string) (float64, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+addr+"/metrics", nil)
+	text, err := metrics(ctx, addr)
 	if err != nil {
 		return 0, err
+	}
+	return MetricSum(text, name, labels...)
+}
+
+// metrics reads addr's /metrics.
+func metrics(ctx context.Context, addr string) (string, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+addr+"/metrics", nil)
+	if err != nil {
+		return "", err
 	}
 	rsp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return 0, err
+		return "", err
 	}
 	defer rsp.Body.Close()
+	b, err := io.ReadAll(rsp.Body)
+	return string(b), err
+}
+
+// MetricSum sums the samples, in text (Prometheus' text format), of the
+// metric name whose labels contain every string in labels.
+func MetricSum(text, name string, labels ...string) (float64, error) {
 	var sum float64
-	sc := bufio.NewScanner(rsp.Body)
+	sc := bufio.NewScanner(strings.NewReader(text))
 	sc.Buffer(nil, 1<<20)
 	for sc.Scan() {
 		l := sc.Text()
