@@ -58,6 +58,11 @@ type Composite struct {
 	// Bound reports that a legacy composite has a spec.claimRef, so that
 	// Crossplane binds no claim but the one it names (see Bindable).
 	Bound bool
+	// Nested describes the composite's controller when another composite
+	// composed it (a bundle's XDatabase and XBucket: Crossplane sets the
+	// controller reference of what it composes), "" for a composite of its
+	// own (a claim's composite has no controller reference).
+	Nested string
 
 	// names and namesUID remember Names (a digest of the uid) for the
 	// Name and UID they were made from.
@@ -200,6 +205,7 @@ func ObservedComposite(req *fnv1.RunFunctionRequest) (*Composite, error) {
 		c.ClaimName, _ = pb.String(o, "metadata", "labels", "crossplane.io/claim-name")
 		c.ClaimNamespace, _ = pb.String(o, "metadata", "labels", "crossplane.io/claim-namespace")
 	}
+	c.Nested, _ = Controller(o)
 	return c, nil
 }
 

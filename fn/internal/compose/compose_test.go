@@ -171,3 +171,34 @@ func TestObservedCompositeClaim(t *testing.T) {
 		})
 	}
 }
+
+func TestObservedCompositeNested(t *testing.T) {
+	cases := map[string]struct {
+		reason string
+		refs   string
+		want   string
+	}{
+		"OwnComposite": {reason: "A claim's composite has no controller reference: not nested.", refs: `[]`},
+		"NotController": {
+			reason: "An owner that is not the controller does not make it nested.",
+			refs:   `[{"apiVersion": "v1", "kind": "ConfigMap", "name": "c", "uid": "c1"}]`,
+		},
+		"Composed": {
+			reason: "Crossplane's controller reference to the composite that composed it: nested.",
+			refs:   `[{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XServiceBundle", "name": "orders-api-x7k2p", "uid": "b1", "controller": true}]`,
+			want:   "XServiceBundle orders-api-x7k2p (uid b1)",
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			xr := `{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XDatabase", "metadata": {"name": "orders-api-x7k2p-database", "uid": "u", "ownerReferences": ` + tc.refs + `}, "spec": {}}`
+			c, err := ObservedComposite(&fnv1.RunFunctionRequest{Observed: &fnv1.State{Composite: &fnv1.Resource{Resource: resource.MustStructJSON(xr)}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.Nested != tc.want {
+				t.Errorf("%s\nObservedComposite(...).Nested = %q, want %q", tc.reason, c.Nested, tc.want)
+			}
+		})
+	}
+}

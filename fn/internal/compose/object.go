@@ -100,7 +100,7 @@ func (s *Set) rollup(t string, names []string, withDrifts bool) *fnv1.Condition 
 	case len(pending) > 0:
 		c.Status = fnv1.Status_STATUS_CONDITION_FALSE
 		c.Reason = "Creating"
-		msg = "waiting for " + strings.Join(pending, ", ")
+		msg = "waiting for " + strings.Join(s.reported(pending, names), ", ")
 	default:
 		if drifts {
 			c.Reason = ReasonEnvironmentChanged
@@ -115,6 +115,31 @@ func (s *Set) rollup(t string, names []string, withDrifts bool) *fnv1.Condition 
 	}
 	c.Message = &msg
 	return c
+}
+
+// reported is what a condition about the composed resources called names
+// says of those pending describes. A nested composite (Composite.Nested)
+// names only those whose provider says something (a description that is
+// more than the name, see OnItsWay), and otherwise that it waits for its
+// composed resources: nobody reads it but through the composite that
+// composed it, which names it as waiting, or repeats what it says when it
+// fails; and each name it dropped as a resource became ready would change
+// its status, an event that Crossplane core's circuit breaker counts
+// against that composite too.
+func (s *Set) reported(pending, names []string) []string {
+	if s.xr.Nested == "" {
+		return pending
+	}
+	var said []string
+	for _, d := range pending {
+		if !slices.Contains(names, d) {
+			said = append(said, d)
+		}
+	}
+	if len(said) == 0 {
+		return []string{"its composed resources"}
+	}
+	return said
 }
 
 // Names are the names of the objects in the order they were added.

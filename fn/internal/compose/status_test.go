@@ -34,6 +34,7 @@ func TestWriteStatusCondition(t *testing.T) {
 		reason   string
 		observed map[string]string
 		region   string
+		nested   bool
 		want     *fnv1.Condition
 	}{
 		"Available": {
@@ -88,6 +89,21 @@ func TestWriteStatusCondition(t *testing.T) {
 			want: cond(fnv1.Status_STATUS_CONDITION_FALSE, "SyncFailed",
 				"the provider cannot apply a (Synced=False: ReconcileError): cannot resolve references: mg.Spec.ForProvider.Repository: no resources matched selector"),
 		},
+		"NestedOnItsWay": {
+			reason:   "A nested composite whose resources are on their way says it waits for them without naming them: its name list would change as each became ready.",
+			observed: map[string]string{"a": obs(), "b": obs(`{"type": "Ready", "status": "False", "reason": "Creating"}`, synced)},
+			nested:   true,
+			want:     cond(fnv1.Status_STATUS_CONDITION_FALSE, "Creating", "waiting for its composed resources"),
+		},
+		"NestedProviderSaysWhy": {
+			reason: "A nested composite names the resources its provider says something about, in the provider's words.",
+			observed: map[string]string{
+				"a": obs(),
+				"b": obs(`{"type": "Ready", "status": "False", "reason": "Unavailable", "message": "DB instance is being modified"}`, synced),
+			},
+			nested: true,
+			want:   cond(fnv1.Status_STATUS_CONDITION_FALSE, "Creating", "waiting for b (Ready=False: Unavailable): DB instance is being modified"),
+		},
 		"EnvironmentChanged": {
 			reason:   "Everything ready, but the environment asks for another region: True, EnvironmentChanged, naming the field and both values.",
 			observed: map[string]string{"a": obs(ready, synced), "b": obs(ready, synced)},
@@ -107,7 +123,11 @@ func TestWriteStatusCondition(t *testing.T) {
 			for n, js := range tc.observed {
 				o[n] = &fnv1.Resource{Resource: resource.MustStructJSON(js)}
 			}
-			s := NewSet(&fnv1.RunFunctionRequest{Observed: &fnv1.State{Resources: o}}, &Composite{APIVersion: "v", Kind: "XDatabase", Name: "x"}, "database")
+			xr := &Composite{APIVersion: "v", Kind: "XDatabase", Name: "x"}
+			if tc.nested {
+				xr.Nested = "XServiceBundle b (uid u)"
+			}
+			s := NewSet(&fnv1.RunFunctionRequest{Observed: &fnv1.State{Resources: o}}, xr, "database")
 			if tc.region != "" {
 				s.Pin(&env.Environment{Region: tc.region}, []Pin{{Setting: env.Region, Resource: "a", Paths: [][]string{{"spec", "forProvider", "region"}}}})
 			}
