@@ -172,3 +172,55 @@ func TestWriteStatusReadiness(t *testing.T) {
 		})
 	}
 }
+
+// TestWriteStatusFieldsWaitForConditions: status fields do not change in a
+// reconcile whose conditions do; they keep what the composite has and
+// follow in the next reconcile (conditionsChange).
+func TestWriteStatusFieldsWaitForConditions(t *testing.T) {
+	ready := `{"status": {"conditions": [{"type": "Ready", "status": "True", "reason": "Available"}]}}`
+	// The conditions WriteStatus writes when a and b are Ready.
+	inForce := `[{"type": "Ready", "status": "True", "reason": "Available"},
+		{"type": "DatabaseReady", "status": "True", "reason": "Available", "message": "all 2 composed resources are ready"}]`
+	cases := map[string]struct {
+		reason string
+		xr     string
+		want   string
+	}{
+		"FirstReconcile": {
+			reason: "A composite without a Ready condition yet (its first reconcile: core has only marked its circuit breaker's condition) gets everything at once.",
+			xr:     `{"status": {"conditions": [{"type": "Responsive", "status": "True", "reason": "WatchCircuitClosed"}]}}`,
+			want:   `{"apiVersion": "v", "kind": "XDatabase", "status": {"endpoint": "new.example.org", "port": 5432}}`,
+		},
+		"ConditionsUnchanged": {
+			reason: "Conditions as the composite has them: the fields change.",
+			xr:     `{"status": {"endpoint": "old.example.org", "conditions": ` + inForce + `}}`,
+			want:   `{"apiVersion": "v", "kind": "XDatabase", "status": {"endpoint": "new.example.org", "port": 5432}}`,
+		},
+		"ConditionsChange": {
+			reason: "A condition changes (DatabaseReady becomes True): the fields keep what the composite has, a field it has not stays out.",
+			xr: `{"status": {"endpoint": "old.example.org", "conditions": [{"type": "Ready", "status": "False", "reason": "Creating"},
+				{"type": "DatabaseReady", "status": "False", "reason": "Creating", "message": "waiting for b"}]}}`,
+			want: `{"apiVersion": "v", "kind": "XDatabase", "status": {"endpoint": "old.example.org"}}`,
+		},
+		"ReadinessChanges": {
+			reason: "Only core's Ready condition changes, with the readiness stated: the fields wait too.",
+			xr: `{"status": {"endpoint": "old.example.org", "conditions": [{"type": "Ready", "status": "False", "reason": "Creating"},
+				{"type": "DatabaseReady", "status": "True", "reason": "Available", "message": "all 2 composed resources are ready"}]}}`,
+			want: `{"apiVersion": "v", "kind": "XDatabase", "status": {"endpoint": "old.example.org"}}`,
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			o := map[string]*fnv1.Resource{"a": {Resource: resource.MustStructJSON(ready)}, "b": {Resource: resource.MustStructJSON(ready)}}
+			xr := &Composite{Object: resource.MustStructJSON(tc.xr), APIVersion: "v", Kind: "XDatabase", Name: "x"}
+			s := NewSet(&fnv1.RunFunctionRequest{Observed: &fnv1.State{Resources: o}}, xr, "database")
+			s.Add("a", "v1", "A", "x-a", pb.Fields{})
+			s.Add("b", "v1", "B", "x-b", pb.Fields{})
+			rsp := &fnv1.RunFunctionResponse{}
+			s.WriteStatus(rsp, Status{ConditionType: "DatabaseReady", Fields: pb.Fields{"endpoint": pb.Str("new.example.org"), "port": pb.Num(5432)}})
+			if diff := cmp.Diff(resource.MustStructJSON(tc.want), rsp.GetDesired().GetComposite().GetResource(), protocmp.Transform()); diff != "" {
+				t.Errorf("%s\ndesired composite: -want, +got:\n%s", tc.reason, diff)
+			}
+		})
+	}
+}
