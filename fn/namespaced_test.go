@@ -122,17 +122,17 @@ func TestRunFunctionNamespacedBucket(t *testing.T) {
 			reason: "An empty Bucket composes a versioned, KMS-encrypted, private, owner-enforced, TLS-only bucket in its namespace, and an empty connection Secret.",
 			req:    runReq(input, &fnv1.State{Composite: nsbucket(`{}`)}),
 			want: &fnv1.RunFunctionResponse{
-				Meta: meta(),
+				Meta: pendingMeta(),
 				Desired: &fnv1.State{
 					Composite: &fnv1.Resource{Resource: resource.MustStructJSON(`{"apiVersion": "paved.dev/v1alpha1", "kind": "Bucket",
-						"status": {"secretName": "orders-assets-bucket-connection"}}`)},
+						"status": {"secretName": "orders-assets-bucket-connection"}}`), Ready: fnv1.Ready_READY_FALSE},
 					Resources: desiredNamespacedBucket(fnv1.Ready_READY_FALSE, `{}`),
 				},
 				Conditions: []*fnv1.Condition{{
 					Type: "BucketReady", Status: fnv1.Status_STATUS_CONDITION_FALSE, Reason: "Creating",
-					Message: str("waiting for bucket (not created yet), versioning (not created yet), encryption (not created yet), public-access-block (not created yet), ownership-controls (not created yet), policy (not created yet), lifecycle (not created yet), " +
-						"protect-public-access-block (not created yet), protect-policy (not created yet), protect-encryption (not created yet), protect-ownership-controls (not created yet), protect-versioning (not created yet), protect-lifecycle (not created yet), " +
-						"connection-secret (not created yet)"),
+					Message: str("waiting for bucket, versioning, encryption, public-access-block, ownership-controls, policy, lifecycle, " +
+						"protect-public-access-block, protect-policy, protect-encryption, protect-ownership-controls, protect-versioning, protect-lifecycle, " +
+						"connection-secret"),
 					Target: fnv1.Target_TARGET_COMPOSITE_AND_CLAIM.Enum(),
 				}, deletion(nsBucketDeletion, protects...)},
 			},
@@ -144,7 +144,7 @@ func TestRunFunctionNamespacedBucket(t *testing.T) {
 				Meta: meta(),
 				Desired: &fnv1.State{
 					Composite: &fnv1.Resource{Resource: resource.MustStructJSON(`{"apiVersion": "paved.dev/v1alpha1", "kind": "Bucket",
-						"status": {"bucketName": "` + nsBucketName + `", "arn": "arn:aws:s3:::` + nsBucketName + `", "region": "eu-west-1", "secretName": "orders-assets-bucket-connection"}}`)},
+						"status": {"bucketName": "` + nsBucketName + `", "arn": "arn:aws:s3:::` + nsBucketName + `", "region": "eu-west-1", "secretName": "orders-assets-bucket-connection"}}`), Ready: fnv1.Ready_READY_TRUE},
 					Resources: desiredNamespacedBucket(fnv1.Ready_READY_TRUE, details),
 				},
 				Conditions: []*fnv1.Condition{{
