@@ -679,7 +679,7 @@ func (s *Set) WriteStatus(rsp *fnv1.RunFunctionResponse, st Status) {
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		pb.Set(dc.Resource, fields[k], "status", k)
+		pb.Set(dc.GetResource(), fields[k], "status", k)
 	}
 }
 
