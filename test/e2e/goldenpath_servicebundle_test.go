@@ -1303,15 +1303,6 @@ func (c *eventCounter) dump(t *testing.T, xr string, from, to time.Time) {
 			writeSample(sm)
 		}
 	}
-	// Every event the watches saw, whatever controls it: a kind missing
-	// here was not watched.
-	all := map[string]int{}
-	for _, e := range c.events {
-		all[e.kind+" "+string(e.typ)]++
-	}
-	for _, k := range slices.Sorted(maps.Keys(all)) {
-		fmt.Fprintf(&b, "all events: %s %d\n", k, all[k])
-	}
 	p := filepath.Join(cp.LogDir, "servicebundle-events-"+xr+".log")
 	if err := os.WriteFile(p, []byte(b.String()), 0o644); err != nil {
 		t.Log(err)

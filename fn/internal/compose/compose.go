@@ -635,6 +635,14 @@ func (s *Set) WriteStatus(rsp *fnv1.RunFunctionResponse, st Status) {
 	}
 	pb.Set(dc.GetResource(), pb.Str(s.xr.APIVersion), "apiVersion")
 	pb.Set(dc.GetResource(), pb.Str(s.xr.Kind), "kind")
+	keys := make([]string, 0, len(st.Fields))
+	for k := range st.Fields {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		pb.Set(dc.GetResource(), st.Fields[k], "status", k)
+	}
 	switch {
 	case s.xr.Namespaced():
 		// Crossplane ignores a namespaced composite's connection details:
@@ -668,90 +676,6 @@ func (s *Set) WriteStatus(rsp *fnv1.RunFunctionResponse, st Status) {
 	if d := s.deletionCondition(); d != nil {
 		rsp.Conditions = append(rsp.Conditions, d)
 	}
-
-	fields := st.Fields
-	if s.conditionsChange(rsp) {
-		fields = s.observedFields(st.Fields)
-	}
-	keys := make([]string, 0, len(fields))
-	for k := range fields {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		pb.Set(dc.GetResource(), fields[k], "status", k)
-	}
-}
-
-// conditionsChange reports whether Crossplane core will write different
-// conditions to the observed composite than it has: one of the
-// response's, or its Ready condition (the readiness stated in the
-// response), differs from the observed one of its type. A composite
-// without a Ready condition yet is not considered: core writes Ready at the
-// end of its first reconcile, and that reconcile writes everything (as
-// `crossplane render` shows it).
-//
-// Crossplane core v2.4.0 writes a composite's status in two requests: a
-// server-side apply of the function's desired status together with the
-// conditions of the composite as read when the reconcile began, then an
-// update with the new conditions (internal/controller/apiextensions/
-// composite/composition_functions.go, FunctionComposer.Compose, "Include
-// any pending conditions so we don't lose them", and reconciler.go). When
-// both change, the next reconcile, queued by the first write, may read the
-// composite from the cache before the second arrives, and its own apply
-// writes the old conditions back before its update restores the new
-// ones: a cascade of status writes, each one a watch event the
-// composite's circuit breaker counts (crossplane/crossplane#7062, open;
-// crossplane/crossplane#7658 would apply conditions with server-side
-// apply too). So status fields do not change in a reconcile whose
-// conditions do (WriteStatus): they follow in the next, which the update
-// queues and which reads the composite as updated.
-func (s *Set) conditionsChange(rsp *fnv1.RunFunctionResponse) bool {
-	if _, ok := pb.ConditionOf(s.xr.Object, "Ready"); !ok {
-		return false
-	}
-	differs := func(t, status, reason, message string) bool {
-		c, ok := pb.ConditionOf(s.xr.Object, t)
-		return !ok || c.Status != status || c.Reason != reason || c.Message != message
-	}
-	for _, c := range rsp.GetConditions() {
-		if c.GetTarget() == fnv1.Target_TARGET_COMPOSITE || c.GetTarget() == fnv1.Target_TARGET_COMPOSITE_AND_CLAIM {
-			if differs(c.GetType(), conditionStatus(c.GetStatus()), c.GetReason(), c.GetMessage()) {
-				return true
-			}
-		}
-	}
-	// Core's Ready condition from the readiness stated (reasons and no
-	// message: crossplane-runtime's Available and Creating).
-	if rsp.GetDesired().GetComposite().GetReady() == fnv1.Ready_READY_TRUE {
-		return differs("Ready", "True", "Available", "")
-	}
-	return differs("Ready", "False", reasonCreating, "")
-}
-
-// conditionStatus is a condition status as Kubernetes writes it.
-func conditionStatus(s fnv1.Status) string {
-	switch s {
-	case fnv1.Status_STATUS_CONDITION_TRUE:
-		return "True"
-	case fnv1.Status_STATUS_CONDITION_FALSE:
-		return "False"
-	default:
-		return "Unknown"
-	}
-}
-
-// observedFields are the status fields of the observed composite that
-// fields names: what the composite has, so that writing them changes
-// nothing (see conditionsChange).
-func (s *Set) observedFields(fields pb.Fields) pb.Fields {
-	out := make(pb.Fields, len(fields))
-	for k := range fields {
-		if v := pb.Get(s.xr.Object, "status", k); v != nil {
-			out[k] = v
-		}
-	}
-	return out
 }
 
 // SecureSetting checks a boolean a claim may state only with its secure
