@@ -122,6 +122,13 @@ func (b *bundleRun) create(ctx context.Context, t *testing.T, spec map[string]an
 		t.Fatal(err)
 	}
 	b.milestone = b.watch(ctx, t)
+	b.waitComposed(ctx, t)
+}
+
+// waitComposed waits until the bundle's composite lists its repository,
+// file, branch and nested database and bucket, and keeps them in b.
+func (b *bundleRun) waitComposed(ctx context.Context, t *testing.T) {
+	t.Helper()
 	eventually(ctx, t, waitLimit, "ServiceBundle composes its XDatabase and XBucket", func(ctx context.Context) error {
 		c, err := get(ctx, claimVersion, "ServiceBundle", b.ns, b.name)
 		if err != nil {
