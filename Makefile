@@ -139,7 +139,7 @@ test: generate-check lint unit fuzz render-check validate rss provider-backstage
 # built once into PAVED_CACHE; logs of every process land in _output/e2e/.
 .PHONY: e2e
 E2E_TOOLS := etcd kube-apiserver kube-controller-manager crossplane-core provider-aws-crds
-e2e: function provider provider-test-deps
+e2e: function provider paved provider-test-deps
 	for t in $(E2E_TOOLS) argocd-crds; do hack/tools.sh $$t >/dev/null; done
 	hack/backstage-backend.sh >/dev/null
 	PAVED_GITHUB_OPENAPI=$$(hack/github-openapi.sh) $(GO) test -tags e2e -count=1 -timeout=20m -v ./test/e2e/

@@ -16,6 +16,7 @@ import (
 
 	"github.com/alecthomas/kong"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -96,9 +97,18 @@ func (c *discoverCmd) Run(ctx context.Context, s streams) error {
 	return nil
 }
 
-// newClient returns the client doctor reads the control plane with; tests
-// replace it.
-var newClient = func(cfg *rest.Config) (client.Client, error) { return client.New(cfg, client.Options{}) }
+// newClient returns the client doctor reads the control plane with, once
+// the API server answers; tests replace it.
+var newClient = func(cfg *rest.Config) (client.Client, error) {
+	dc, err := discovery.NewDiscoveryClientForConfig(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := dc.ServerVersion(); err != nil {
+		return nil, fmt.Errorf("the API server at %s does not answer: %w", cfg.Host, err)
+	}
+	return client.New(cfg, client.Options{})
+}
 
 type doctorCmd struct {
 	Kubeconfig string        `type:"path" placeholder:"FILE" help:"kubeconfig to use. Default: KUBECONFIG, then ~/.kube/config."`
