@@ -33,12 +33,11 @@ var Packages = []Package{
 }
 
 // packages checks that each package is installed, Installed and Healthy,
-// at a version its constraint admits. A package's conditions are
+// at a version its constraint admits. A package's conditions are those of
 // crossplane apis v2.4.0 pkg/v1/conditions.go (TypeInstalled,
-// TypeHealthy); constraints
-// are evaluated as Crossplane's package manager does, with
-// github.com/Masterminds/semver/v3 (internal/controller/pkg/revision/
-// dependency.go).
+// TypeHealthy); constraints are evaluated as Crossplane's package manager
+// evaluates dependsOn, with github.com/Masterminds/semver/v3 (crossplane
+// v2.4.0 internal/controller/pkg/revision/dependency.go).
 func (d *Doctor) packages(ctx context.Context) []Result {
 	lists := map[string][]unstructured.Unstructured{}
 	var out []Result
