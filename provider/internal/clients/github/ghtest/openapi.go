@@ -3,6 +3,7 @@ package ghtest
 import (
 	"bytes"
 	"context"
+	_ "embed" // the committed cut of the description
 	"encoding/json"
 	"fmt"
 	"io"
@@ -18,33 +19,22 @@ import (
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 
 	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
+
+	"github.com/paved-dev/paved/provider/internal/clients/github/ghtest/internal/openapicut"
 )
 
-// EnvOpenAPI names the environment variable holding the path of GitHub's
-// OpenAPI description (api.github.com.json from npm @octokit/openapi), as
-// printed by hack/github-openapi.sh.
+// EnvOpenAPI names the environment variable that may hold the path of
+// GitHub's full OpenAPI description (api.github.com.json from npm
+// @octokit/openapi, as printed by hack/github-openapi.sh). Without it the
+// stand-in validates with the committed cut of it (openAPI).
 const EnvOpenAPI = "PAVED_GITHUB_OPENAPI"
 
-// servedPaths are the GitHub REST paths the stand-in implements. The spec is
-// pruned to them before it is loaded, which keeps loading fast.
-var servedPaths = []string{
-	"/repos/{owner}/{repo}",
-	"/orgs/{org}/repos",
-	"/user/repos",
-	"/user",
-	"/users/{username}",
-	"/repos/{template_owner}/{template_repo}/generate",
-	"/repos/{owner}/{repo}/topics",
-	"/repos/{owner}/{repo}/branches/{branch}/protection",
-	"/repos/{owner}/{repo}/contents/{path}",
-	"/repos/{owner}/{repo}/git/ref/{ref}",
-	"/repos/{owner}/{repo}/git/refs",
-	"/repos/{owner}/{repo}/git/refs/{ref}",
-	"/orgs/{org}/teams/{team_slug}/repos/{owner}/{repo}",
-	"/repos/{owner}/{repo}/pulls",
-	"/rate_limit",
-	"/app/installations/{installation_id}/access_tokens",
-}
+// openAPI is the part of GitHub's OpenAPI description the stand-in uses
+// (openapicut.Cut), written by `make github-openapi` from the pinned npm
+// package and checked by `make generate-check`.
+//
+//go:embed testdata/api.github.com.json
+var openAPI []byte
 
 // A Validator checks HTTP exchanges against GitHub's OpenAPI description.
 type Validator struct {
@@ -58,42 +48,26 @@ var (
 	errLoad  error
 )
 
-// LoadValidator loads (once per process) the OpenAPI description named by
-// PAVED_GITHUB_OPENAPI. It is an error, not a skip, when it is missing: run
-// the tests through `make provider-test` or set the variable to the output of
-// hack/github-openapi.sh.
+// LoadValidator loads (once per process) GitHub's OpenAPI description: the
+// full one named by PAVED_GITHUB_OPENAPI if it is set, else the committed
+// cut. Either is cut to the served paths (openapicut.Cut) before it is loaded,
+// so both validate alike while the committed cut is current.
 func LoadValidator() (*Validator, error) {
 	loadOnce.Do(func() { loaded, errLoad = loadValidator(os.Getenv(EnvOpenAPI)) })
 	return loaded, errLoad
 }
 
 func loadValidator(path string) (*Validator, error) {
-	if path == "" {
-		return nil, errors.New(EnvOpenAPI + " is not set: run hack/github-openapi.sh (make provider-test-deps) and export its output")
-	}
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		return nil, errors.Wrap(err, "cannot read GitHub OpenAPI description")
-	}
-	var spec map[string]any
-	if err := json.Unmarshal(raw, &spec); err != nil {
-		return nil, errors.Wrap(err, "cannot parse GitHub OpenAPI description")
-	}
-	all, _ := spec["paths"].(map[string]any)
-	pruned := map[string]any{}
-	for _, p := range servedPaths {
-		v, ok := all[p]
-		if !ok {
-			return nil, errors.Errorf("GitHub OpenAPI description has no path %s", p)
+	raw := openAPI
+	if path != "" {
+		var err error
+		if raw, err = os.ReadFile(path); err != nil {
+			return nil, errors.Wrap(err, "cannot read GitHub OpenAPI description")
 		}
-		pruned[p] = v
 	}
-	spec["paths"] = pruned
-	// Route on paths only: the stand-in listens on 127.0.0.1.
-	spec["servers"] = []any{map[string]any{"url": "/"}}
-	data, err := json.Marshal(spec)
+	data, err := openapicut.Cut(raw)
 	if err != nil {
-		return nil, errors.Wrap(err, "cannot re-encode GitHub OpenAPI description")
+		return nil, err
 	}
 	l := openapi3.NewLoader()
 	doc, err := l.LoadFromData(data)
