@@ -9,8 +9,9 @@ import (
 	"github.com/paved-dev/paved/provider/internal/clients/github/ghtest"
 )
 
-// EnvOpenAPI names the environment variable holding the path of GitHub's
-// OpenAPI description (hack/github-openapi.sh prints it).
+// EnvOpenAPI names the environment variable that may hold the path of
+// GitHub's full OpenAPI description (hack/github-openapi.sh prints it);
+// without it the stand-in validates with the committed cut of it.
 const EnvOpenAPI = ghtest.EnvOpenAPI
 
 type (
@@ -29,7 +30,7 @@ type (
 	PullRequest = ghtest.PullRequest
 )
 
-// Start loads GitHub's OpenAPI description from EnvOpenAPI and starts a
+// Start loads GitHub's OpenAPI description (ghtest.LoadValidator) and starts a
 // stand-in on 127.0.0.1 that validates its traffic against it. Close it
 // when done.
 func Start() (*Server, error) {
