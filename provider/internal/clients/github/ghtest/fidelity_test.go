@@ -23,7 +23,7 @@ var validator *Validator
 func TestMain(m *testing.M) {
 	v, err := LoadValidator()
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "GitHub OpenAPI description unavailable (run `make provider-test-deps`):", err)
+		fmt.Fprintln(os.Stderr, "GitHub OpenAPI description unavailable:", err)
 		os.Exit(1)
 	}
 	validator = v
