@@ -65,8 +65,9 @@ func cut(full []byte, served []string) ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// servedPaths are the GitHub REST paths the stand-in implements, as GitHub's
-// description spells them (ghtest's handle dispatches them). The
+// servedPaths are the GitHub REST paths the stand-in validates traffic to,
+// as GitHub's description spells them: those ghtest's handle dispatches,
+// and /rate_limit, which it answers 404 (nothing asks for it). The
 // description is cut to them before it is loaded, which keeps loading fast
 // and the committed cut small.
 var servedPaths = []string{
