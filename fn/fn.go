@@ -181,15 +181,15 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 		err = c.Check(xr, set)
 	}
 	if err == nil {
-		var drifts []compose.Drift
-		e, drifts = set.Pin(e, c.Placement())
-		if len(drifts) > 0 {
+		e, _ = set.Pin(e, c.Placement())
+		err = composeChecked(c, xr, e, set)
+		// What the composer kept itself (compose.Set.KeepPlacement) too.
+		if drifts := set.Drifts(); len(drifts) > 0 {
 			// The change is not applied; say so where the platform team
 			// and the claim's owner look.
 			warningResult(rsp, fmt.Errorf("%s: %s", xr.Subject(), compose.DescribeDrifts(drifts)), compose.ReasonEnvironmentChanged)
 			log.Info("Keeping placement of existing resources", "drifts", compose.DescribeDrifts(drifts))
 		}
-		err = composeChecked(c, xr, e, set)
 	}
 	if err == nil {
 		// What this request would create is required by name first, and

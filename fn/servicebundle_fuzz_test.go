@@ -15,6 +15,7 @@ import (
 	"google.golang.org/protobuf/testing/protocmp"
 	"google.golang.org/protobuf/types/known/structpb"
 
+	"github.com/paved-dev/paved/fn/internal/env"
 	"github.com/paved-dev/paved/fn/internal/pb"
 	"github.com/paved-dev/paved/fn/servicebundle"
 )
@@ -24,7 +25,8 @@ import (
 // checks what must hold for every input: a refused bundle composes nothing;
 // otherwise the repository is private, protected and archived on delete,
 // every Application deploys only from this bundle's observed repository and
-// only into the claim's own namespace (no team reaches another's), in the
+// only into its environment's own namespace of the claim's namespace (no
+// team reaches another's, no environment another's), in the
 // namespace's Argo CD project with its team whatever spec.owner says, named
 // after the namespace, with a manual production, the repository outlives every Application (a Usage in
 // the Application's namespace keeps it), nested databases and
@@ -253,8 +255,13 @@ func FuzzServiceBundle(f *testing.F) {
 				if u, _ := pb.String(o, "spec", "source", "repoURL"); u != "https://github.com/acme/repo.git" {
 					t.Errorf("%s deploys from %q, want the observed clone URL of this bundle's repository", name, u)
 				}
-				if ns, _ := pb.String(o, "spec", "destination", "namespace"); ns != namespace {
-					t.Errorf("%s delivers into namespace %q, want only the claim's %q", name, ns, namespace)
+				// Into the environment's own namespace, as the platform's
+				// pattern (the default here) makes it for the claim's
+				// namespace and its team (the namespace: the input maps
+				// none): never another environment's or another team's.
+				environment := strings.TrimPrefix(name, servicebundle.ApplicationPrefix)
+				if ns, _ := pb.String(o, "spec", "destination", "namespace"); ns != env.DestinationNamespace(env.DefaultApplicationNamespace, namespace, namespace, environment) || !strings.HasSuffix(ns, "-"+environment) {
+					t.Errorf("%s delivers into namespace %q, want only the %s namespace of the claim's %q", name, ns, environment, namespace)
 				}
 				if ns, _ := pb.String(o, "metadata", "namespace"); ns != "argocd" {
 					t.Errorf("%s is in namespace %q, want Argo CD's", name, ns)

@@ -277,3 +277,62 @@ func TestServiceBundleApplicationTaken(t *testing.T) {
 		}
 	})
 }
+
+// TestServiceBundleDeliveryChanges: an existing Application keeps the
+// namespace it deploys into, with a Warning (EnvironmentChanged) naming the
+// environment's new one; dropping an environment whose Application exists
+// is refused (ChangeRefused), nothing composed.
+func TestServiceBundleDeliveryChanges(t *testing.T) {
+	bundleConditions := []string{"RepositoryReady", "CatalogRegistered", "DatabaseReady", "BucketReady", "DeliveryReady"}
+	ours := `"ownerReferences": [{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XServiceBundle", "name": "orders-api-x7k2p", "uid": "` + testUID + `", "controller": true}]`
+	// The staging Application as paved composed it before each environment
+	// had its own namespace: it deploys into the claim's namespace.
+	staging := resource.MustStructJSON(`{"apiVersion": "argoproj.io/v1alpha1", "kind": "Application",
+		"metadata": {"name": "orders--orders-api-staging", "namespace": "argocd", ` + ours + `},
+		"spec": {"project": "orders-project", "source": {"repoURL": "https://github.com/acme/orders-api.git"}, "destination": {"namespace": "orders"}},
+		"status": {"health": {"status": "Healthy"}, "sync": {"status": "Synced"}, "history": [{"id": 0}]}}`)
+	repo := resource.MustStructJSON(`{"status": {"atProvider": {"cloneURL": "https://github.com/acme/orders-api.git"}, "conditions": [{"type": "Ready", "status": "True"}]}}`)
+	call := func(spec string) *fnv1.RunFunctionResponse {
+		t.Helper()
+		req := runReq(bundleInput, &fnv1.State{
+			Composite: xr("XServiceBundle", "ServiceBundle", "orders-api", spec),
+			Resources: map[string]*fnv1.Resource{"repository": {Resource: repo}, "application-staging": {Resource: staging}},
+		})
+		req.RequiredResources["application-staging"] = &fnv1.Resources{Items: []*fnv1.Resource{{Resource: staging}}}
+		rsp, err := run(New(logging.NewNopLogger()), req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rsp
+	}
+
+	t.Run("KeepsDestination", func(t *testing.T) {
+		rsp := call(`{"description": "Orders API", "template": "node-service", "environments": ["staging", "production"]}`)
+		reason := compose.ReasonEnvironmentChanged
+		want := []*fnv1.Result{{
+			Severity: fnv1.Severity_SEVERITY_WARNING, Reason: &reason, Target: fnv1.Target_TARGET_COMPOSITE_AND_CLAIM.Enum(),
+			Message: `ServiceBundle orders/orders-api: environment changes not applied, existing resources cannot move: ` +
+				`serviceBundle.applicationNamespace stays "orders" as the existing application-staging has it; input environment.serviceBundle.applicationNamespace asks for "orders-staging"`,
+		}}
+		if diff := cmp.Diff(want, rsp.GetResults(), protocmp.Transform()); diff != "" {
+			t.Errorf("results: -want, +got:\n%s", diff)
+		}
+		got := map[string]string{}
+		for _, e := range []string{"staging", "production"} {
+			got[e], _ = pb.String(rsp.GetDesired().GetResources()["application-"+e].GetResource(), "spec", "destination", "namespace")
+		}
+		if diff := cmp.Diff(map[string]string{"staging": "orders", "production": "orders-production"}, got); diff != "" {
+			t.Errorf("destination namespaces: the existing staging keeps its own, the new production gets the pattern's: -want, +got:\n%s", diff)
+		}
+	})
+	t.Run("DropEnvironmentRefused", func(t *testing.T) {
+		rsp := call(`{"description": "Orders API", "template": "node-service", "environments": ["production"]}`)
+		want := refusedAll(bundleConditions, "ChangeRefused", `refused change of ServiceBundle orders/orders-api, nothing was changed: `+
+			`spec.environments: invalid value [production]: a list that keeps "staging": its Application orders--orders-api-staging exists, and removing the environment would delete it and, through Argo CD's resources finalizer, everything it deployed; `+
+			`to stop delivering to staging, the platform team deletes that Application first (docs/operations.md, "Removing an environment"), or delete the whole ServiceBundle to decommission the service`)
+		want.Requirements = rsp.GetRequirements()
+		if diff := cmp.Diff(want, rsp, protocmp.Transform()); diff != "" {
+			t.Errorf("-want, +got:\n%s", diff)
+		}
+	})
+}

@@ -5,6 +5,8 @@ import (
 
 	"google.golang.org/protobuf/types/known/structpb"
 
+	"github.com/paved-dev/paved/fn/internal/compose"
+	"github.com/paved-dev/paved/fn/internal/env"
 	"github.com/paved-dev/paved/fn/internal/pb"
 )
 
@@ -33,8 +35,31 @@ const (
 // a release branch that a person promotes to.
 var revisions = map[string]string{"staging": DefaultBranch, "production": "release"}
 
+// settingApplicationNamespace is the environment's setting of the
+// namespaces Applications deploy into, by its JSON name.
+const settingApplicationNamespace = env.ServiceBundleKey + ".applicationNamespace"
+
+// destination is the namespace the service's Application for environment
+// deploys into: the environment's own, as the platform's
+// applicationNamespace pattern makes it from the claim's namespace and
+// team (env.DestinationNamespace), never the claim's namespace itself nor
+// another environment's. Staging and production render objects of the
+// same names: in one namespace, staging's self-heal would overwrite
+// production's objects, and either's pruning delete the other's.
+//
+// An Application that exists keeps the namespace it deploys into
+// (compose.Set.KeepPlacement, a drift reported as EnvironmentChanged):
+// Argo CD would deploy everything anew into another and prune what is in
+// the old one, so neither a new pattern nor an upgrade of paved moves a
+// live service.
+func destination(set *compose.Set, e *env.Environment, s *service, environment string) string {
+	want := env.DestinationNamespace(e.ServiceBundle.ApplicationNamespace, s.team, s.namespace, environment)
+	return set.KeepPlacement(e, settingApplicationNamespace, ApplicationPrefix+environment, want, "spec", "destination", "namespace")
+}
+
 // application is the Argo CD Application called name that delivers the
-// service to one environment from source, the repository's clone URL.
+// service to one environment from source, the repository's clone URL, into
+// the namespace destination: the environment's own (destination).
 // Staging syncs itself (prune and self-heal); production only when a person
 // syncs it. Its project and team are the platform's tenant of the claim's
 // namespace (service.withTenant), never what the claim says: an
@@ -42,13 +67,19 @@ var revisions = map[string]string{"staging": DefaultBranch, "production": "relea
 // project is what limits what it may deploy, from where and to where
 // (https://argo-cd.readthedocs.io/en/stable/operator-manual/app-any-namespace/,
 // https://argo-cd.readthedocs.io/en/stable/user-guide/projects/).
-func application(s *service, st *settings, environment, name, repoURL string) *structpb.Struct {
+func application(s *service, st *settings, environment, name, repoURL, destination string) *structpb.Struct {
 	source := pb.Fields{
 		"repoURL":        pb.Str(repoURL),
 		"targetRevision": pb.Str(revisions[environment]),
 		"path":           pb.Str("k8s/overlays/" + environment),
 	}
-	syncOptions := []string{"PrunePropagationPolicy=foreground", "PruneLast=true", "ApplyOutOfSyncOnly=true"}
+	// FailOnSharedResource: a sync fails, rather than take over, when an
+	// object it would apply is already another Application's (Argo CD's
+	// tracking of which Application manages an object): one team's
+	// Application never overwrites, and never prunes later, what another
+	// Application deployed
+	// (https://argo-cd.readthedocs.io/en/stable/user-guide/sync-options/#fail-the-sync-if-a-shared-resource-is-found).
+	syncOptions := []string{"PrunePropagationPolicy=foreground", "PruneLast=true", "ApplyOutOfSyncOnly=true", "FailOnSharedResource=true"}
 	spec := pb.Fields{}
 	if environment == "staging" {
 		// The seed's ignoreDifferences: the replicas of staging's
@@ -64,8 +95,9 @@ func application(s *service, st *settings, environment, name, repoURL string) *s
 		syncOptions = append(syncOptions, "RespectIgnoreDifferences=true")
 	}
 	syncPolicy := pb.Fields{
-		// The seed's sync options, except CreateNamespace: the team's
-		// namespace exists (it holds the claim).
+		// The seed's sync options, except CreateNamespace: the platform
+		// creates each environment's namespace and allows it in the
+		// team's AppProject (docs/operations.md).
 		"syncOptions": pb.Strs(syncOptions),
 		"retry": pb.Obj(pb.Fields{
 			"limit":   pb.Int(3),
@@ -82,7 +114,7 @@ func application(s *service, st *settings, environment, name, repoURL string) *s
 	spec["source"] = pb.Obj(source)
 	spec["destination"] = pb.Obj(pb.Fields{
 		"server":    pb.Str(st.ArgoCDDestinationServer),
-		"namespace": pb.Str(s.namespace),
+		"namespace": pb.Str(destination),
 	})
 	spec["syncPolicy"] = pb.Obj(syncPolicy)
 	return &structpb.Struct{Fields: pb.Fields{

@@ -24,8 +24,8 @@ func TestValidateEnvironment(t *testing.T) {
 	}
 	defaults := env.ServiceBundle{
 		GitHubOwner: "acme", GitHubProviderConfig: "default", BackstageProviderConfig: "default",
-		ArgoCDNamespace: "argocd", ArgoCDProject: "{team}-project", ArgoCDDestinationServer: "https://kubernetes.default.svc",
-		NotifySyncSucceeded: "platform-deploys", NotifySyncFailed: "platform-alerts",
+		ArgoCDNamespace: "argocd", ArgoCDProject: "{team}-project", ApplicationNamespace: "{namespace}-{environment}",
+		ArgoCDDestinationServer: "https://kubernetes.default.svc", NotifySyncSucceeded: "platform-deploys", NotifySyncFailed: "platform-alerts",
 	}
 	cases := map[string]struct {
 		reason string
@@ -54,13 +54,14 @@ func TestValidateEnvironment(t *testing.T) {
 			reason: "Every bad setting is reported at once, naming where it was set.",
 			sb: &inputenv.ServiceBundleEnvironment{
 				GitHubOwner: "-acme", GitHubProviderConfig: "Default", ArgoCDNamespace: "argo_cd",
-				ArgoCDProject: "{owner}-project", ArgoCDDestinationServer: "http://cluster", NotifySyncFailed: "#alerts",
+				ArgoCDProject: "{owner}-project", ApplicationNamespace: "{namespace}", ArgoCDDestinationServer: "http://cluster", NotifySyncFailed: "#alerts",
 				GrafanaURL: "https://admin:secret@grafana.example.com",
 			},
 			want: want{err: `input environment.serviceBundle.githubOwner: invalid value "-acme": a GitHub organisation name: at most 39 letters, digits and single hyphens, not starting or ending with a hyphen; ` +
 				`input environment.serviceBundle.githubProviderConfig: invalid value "Default": the name of a provider-paved ProviderConfig; ` +
 				`input environment.serviceBundle.argoCDNamespace: invalid value "argo_cd": a Kubernetes namespace name; ` +
 				`input environment.serviceBundle.argoCDProject: invalid value "{owner}-project": an Argo CD project pattern without "{owner}": the claim's spec.owner is text the tenant types and cannot choose the project; use "{team}" (the namespace's team) or "{namespace}"; ` +
+				`input environment.serviceBundle.applicationNamespace: invalid value "{namespace}": a namespace pattern with "{environment}", so that staging and production never deploy into one namespace and overwrite or prune each other's objects (e.g. "{namespace}-{environment}"); ` +
 				`input environment.serviceBundle.argoCDDestinationServer: invalid value "http://cluster": the https URL of a cluster Argo CD knows, e.g. https://kubernetes.default.svc; ` +
 				`input environment.serviceBundle.notifySyncFailed: invalid value "#alerts": a Slack channel name: at most 80 lowercase letters, digits, hyphens and underscores; ` +
 				`input environment.serviceBundle.grafanaURL: invalid value "https://admin:xxxxx@grafana.example.com": the https base URL of Grafana, without credentials, query or fragment, e.g. https://grafana.example.com`},

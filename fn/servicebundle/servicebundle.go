@@ -9,6 +9,7 @@ package servicebundle
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/paved-dev/paved/fn/database"
@@ -132,7 +133,7 @@ func (Composer) Compose(xr *compose.Composite, e *env.Environment, set *compose.
 	for _, environment := range s.environments {
 		if src := obs.source(environment); src != "" {
 			app := ApplicationPrefix + environment
-			set.AddObject(app, application(s, st, environment, s.application(environment), src), applicationReady(environment))
+			set.AddObject(app, application(s, st, environment, s.application(environment), src, destination(set, e, s, environment)), applicationReady(environment))
 			// Deleting the bundle removes the Applications before the
 			// repository is archived: Argo CD deletes what an Application
 			// deployed (its resources finalizer) and must still read the
@@ -150,7 +151,9 @@ func (Composer) Compose(xr *compose.Composite, e *env.Environment, set *compose.
 
 // Check refuses dropping a database or bucket that exists: deleting the
 // nested composite would delete the data (a database's deletion protection
-// would leave it half-deleted). Claims that do not parse are left to
+// would leave it half-deleted); and dropping an environment whose
+// Application exists, which would delete what it deployed. Adding an
+// environment is allowed. Claims that do not parse are left to
 // Compose, which says what is wrong with them.
 func (Composer) Check(xr *compose.Composite, set *compose.Set) error {
 	s, err := compose.Parsed(xr, parse)
@@ -163,6 +166,21 @@ func (Composer) Check(xr *compose.Composite, set *compose.Set) error {
 	}
 	if s.bucket == nil && set.Observed(Bucket) != nil {
 		errs.Add(field.Required("spec.bucket", "the service's bucket exists and holds its data: it cannot be removed from the bundle; delete the whole ServiceBundle to decommission the service"))
+	}
+	for _, environment := range Environments {
+		app := set.Observed(ApplicationPrefix + environment)
+		if app == nil || slices.Contains(s.environments, environment) {
+			continue
+		}
+		// Deleting the Application deletes, through its resources
+		// finalizer, everything it deployed (delivery.go): leaving an
+		// environment out of the list must not be how a running service
+		// disappears from it.
+		name, _ := pb.String(app, "metadata", "name")
+		errs.Add(field.Invalid("spec.environments", pb.Get(xr.Spec(), "environments").AsInterface(), fmt.Sprintf(
+			"a list that keeps %q: its Application %s exists, and removing the environment would delete it and, through Argo CD's resources finalizer, everything it deployed; "+
+				"to stop delivering to %s, the platform team deletes that Application first (docs/operations.md, \"Removing an environment\"), or delete the whole ServiceBundle to decommission the service",
+			environment, name, environment)))
 	}
 	if err := errs.Err(); err != nil {
 		return &compose.ChangeError{Err: err}

@@ -303,6 +303,30 @@ func TestCheck(t *testing.T) {
 		"NewBundle":            {reason: "Nothing exists: nothing to refuse.", spec: `{"description": "d", "owner": "o", "template": "go-service"}`},
 		"KeepsDatabase":        {reason: "A bundle that keeps its database may change anything else.", spec: fullSpec, observed: map[string]string{Database: readyDB, Bucket: readyBucket}},
 		"InvalidLeftToCompose": {reason: "A claim that does not parse is reported by Compose.", spec: `{}`, observed: map[string]string{Database: readyDB}},
+		"AddsEnvironment": {
+			reason:   "Adding an environment is allowed.",
+			spec:     `{"description": "d", "template": "go-service", "environments": ["staging", "production"]}`,
+			observed: map[string]string{ApplicationPrefix + "staging": stagingSynced},
+		},
+		"DropsEnvironmentNotDelivered": {
+			reason:   "An environment whose Application does not exist yet may be dropped: nothing was deployed.",
+			spec:     `{"description": "d", "template": "go-service", "environments": ["staging"]}`,
+			observed: map[string]string{Repository: readyRepo},
+		},
+		"DropsEnvironment": {
+			reason:   "Dropping an environment whose Application exists would delete everything it deployed (its resources finalizer): refused, naming it and the way out.",
+			spec:     `{"description": "d", "template": "go-service", "environments": ["production"]}`,
+			observed: map[string]string{ApplicationPrefix + "staging": `{"metadata": {"name": "team-orders--orders-api-staging"}}`, ApplicationPrefix + "production": prodNever},
+			want: `spec.environments: invalid value [production]: a list that keeps "staging": its Application team-orders--orders-api-staging exists, and removing the environment would delete it and, through Argo CD's resources finalizer, everything it deployed; ` +
+				`to stop delivering to staging, the platform team deletes that Application first (docs/operations.md, "Removing an environment"), or delete the whole ServiceBundle to decommission the service`,
+		},
+		"DefaultDropsProduction": {
+			reason:   "A claim that leaves environments out delivers to staging only: production's existing Application is refused to go too.",
+			spec:     `{"description": "d", "template": "go-service"}`,
+			observed: map[string]string{ApplicationPrefix + "staging": stagingSynced, ApplicationPrefix + "production": `{"metadata": {"name": "team-orders--orders-api-production"}}`},
+			want: `spec.environments: invalid value (none): a list that keeps "production": its Application team-orders--orders-api-production exists, and removing the environment would delete it and, through Argo CD's resources finalizer, everything it deployed; ` +
+				`to stop delivering to production, the platform team deletes that Application first (docs/operations.md, "Removing an environment"), or delete the whole ServiceBundle to decommission the service`,
+		},
 		"DropsDatabaseAndBucket": {
 			reason:   "Dropping an existing database or bucket would delete its data: refused, naming both.",
 			spec:     `{"description": "d", "owner": "o", "template": "go-service"}`,
@@ -346,7 +370,7 @@ func TestValidateEnvironmentRefusesSection(t *testing.T) {
 	if _, ok := errors.AsType[*env.Error](err); !ok {
 		t.Fatalf("ValidateEnvironment: want the platform's *env.Error, got %v", err)
 	}
-	want := `EnvironmentConfig "paved-environment" data.paved.serviceBundle: cannot read settings (allowed keys: githubOwner, githubProviderConfig, backstageProviderConfig, argoCDNamespace, argoCDProject, argoCDDestinationServer, notifySyncSucceeded, notifySyncFailed, grafanaURL, namespaces): unknown field "argoCDNamepsace"`
+	want := `EnvironmentConfig "paved-environment" data.paved.serviceBundle: cannot read settings (allowed keys: githubOwner, githubProviderConfig, backstageProviderConfig, argoCDNamespace, argoCDProject, applicationNamespace, argoCDDestinationServer, notifySyncSucceeded, notifySyncFailed, grafanaURL, namespaces): unknown field "argoCDNamepsace"`
 	if diff := cmp.Diff(want, err.Error()); diff != "" {
 		t.Errorf("ValidateEnvironment: -want, +got:\n%s", diff)
 	}

@@ -34,7 +34,7 @@ var TemplateNames = []string{"node-service", "python-service", "go-service"}
 var Lifecycles = []string{"experimental", "production", "deprecated"}
 
 // Environments a service can be delivered to, in delivery order.
-var Environments = []string{"staging", "production"}
+var Environments = env.Environments
 
 // Defaults and bounds of the claim.
 const (

@@ -97,7 +97,9 @@ func (Composer) Status(xr *compose.Composite, set *compose.Set) compose.Status {
 		}
 	}
 	st.Fields["applications"] = pb.Strs(apps)
-	delivery := set.Condition(ConditionDelivery, names...)
+	// An Application that keeps its namespace against the environment's
+	// pattern (destination) says so.
+	delivery := set.ConditionWithDrifts(ConditionDelivery, names...)
 	if set.Desired(names[0]) == nil {
 		delivery = waitingFor(ConditionDelivery, "delivered by Argo CD once the repository exists",
 			set.Condition(ConditionRepository, Repository))

@@ -186,7 +186,7 @@ func TestComposeTenant(t *testing.T) {
 	}
 	want := map[string]string{
 		"name": "team-payments--orders-api-staging", "project": "payments", "team": "payments-team",
-		"destination": "team-payments", "owner": "group:default/payments-team",
+		"destination": "team-payments-staging", "owner": "group:default/payments-team",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("Compose: -want, +got:\n%s\ncatalog-info.yaml:\n%s", diff, content)

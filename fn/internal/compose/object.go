@@ -53,6 +53,13 @@ func (s *Set) Condition(t string, names ...string) *fnv1.Condition {
 	return s.rollup(t, names, false)
 }
 
+// ConditionWithDrifts is Condition with the environment drifts (see Pin
+// and KeepPlacement), as WriteStatus adds them to the composer's own
+// condition: for a composer whose placement is kept by one part.
+func (s *Set) ConditionWithDrifts(t string, names ...string) *fnv1.Condition {
+	return s.rollup(t, names, true)
+}
+
 // rollup is the condition of type t about the composed resources called
 // names; withDrifts adds the environment drifts (see Pin).
 //

@@ -9,6 +9,7 @@ import (
 	"google.golang.org/protobuf/types/known/structpb"
 
 	"github.com/paved-dev/paved/fn/internal/env"
+	"github.com/paved-dev/paved/fn/internal/pb"
 )
 
 // ReasonEnvironmentChanged is the reason of the Warning event and of the
@@ -129,6 +130,29 @@ func (s *Set) Pin(e *env.Environment, pins []Pin) (*env.Environment, []Drift) {
 	}
 	return e, s.drifts
 }
+
+// KeepPlacement is Pin for a placement that a composer derives itself
+// rather than reads from the environment as it is: it returns the value
+// the observed composed resource called name has at path, when it has one,
+// and else wanted, what the environment's setting makes of it. A kept
+// value other than wanted is a Drift of setting (its JSON name), reported
+// as Pin's are (Drifts, ConditionWithDrifts, a Warning event).
+func (s *Set) KeepPlacement(e *env.Environment, setting, name, wanted string, path ...string) string {
+	got, _ := pb.String(s.Observed(name), path...)
+	if got == "" {
+		return wanted
+	}
+	if got != wanted {
+		s.drifts = append(s.drifts, Drift{
+			Setting: setting, Resource: name,
+			Pinned: []string{got}, Wanted: []string{wanted}, Source: e.Source(setting),
+		})
+	}
+	return got
+}
+
+// Drifts are the environment changes not applied so far (Pin, KeepPlacement).
+func (s *Set) Drifts() []Drift { return s.drifts }
 
 // lookup returns the string, or the strings of the list, at path.
 func lookup(obj *structpb.Struct, path []string) []string {

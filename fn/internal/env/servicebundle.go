@@ -19,6 +19,7 @@ const (
 	DefaultProviderConfig          = "default"
 	DefaultArgoCDNamespace         = "argocd"
 	DefaultArgoCDProject           = "{team}-project"
+	DefaultApplicationNamespace    = "{namespace}-{environment}"
 	DefaultArgoCDDestinationServer = "https://kubernetes.default.svc"
 	DefaultNotifySyncSucceeded     = "platform-deploys"
 	DefaultNotifySyncFailed        = "platform-alerts"
@@ -34,6 +35,9 @@ type ServiceBundle struct {
 	BackstageProviderConfig string
 	ArgoCDNamespace         string
 	ArgoCDProject           string
+	// ApplicationNamespace is the pattern of the namespace each
+	// environment's Application deploys into (tenant.go).
+	ApplicationNamespace    string
 	ArgoCDDestinationServer string
 	NotifySyncSucceeded     string
 	NotifySyncFailed        string
@@ -54,6 +58,7 @@ func defaultServiceBundle() ServiceBundle {
 		BackstageProviderConfig: DefaultProviderConfig,
 		ArgoCDNamespace:         DefaultArgoCDNamespace,
 		ArgoCDProject:           DefaultArgoCDProject,
+		ApplicationNamespace:    DefaultApplicationNamespace,
 		ArgoCDDestinationServer: DefaultArgoCDDestinationServer,
 		NotifySyncSucceeded:     DefaultNotifySyncSucceeded,
 		NotifySyncFailed:        DefaultNotifySyncFailed,
@@ -76,6 +81,7 @@ func (e *Environment) applyServiceBundle(src *environment.ServiceBundleEnvironme
 		{"backstageProviderConfig", src.BackstageProviderConfig, &e.ServiceBundle.BackstageProviderConfig},
 		{"argoCDNamespace", src.ArgoCDNamespace, &e.ServiceBundle.ArgoCDNamespace},
 		{"argoCDProject", src.ArgoCDProject, &e.ServiceBundle.ArgoCDProject},
+		{"applicationNamespace", src.ApplicationNamespace, &e.ServiceBundle.ApplicationNamespace},
 		{"argoCDDestinationServer", src.ArgoCDDestinationServer, &e.ServiceBundle.ArgoCDDestinationServer},
 		{"notifySyncSucceeded", src.NotifySyncSucceeded, &e.ServiceBundle.NotifySyncSucceeded},
 		{"notifySyncFailed", src.NotifySyncFailed, &e.ServiceBundle.NotifySyncFailed},
@@ -117,7 +123,7 @@ func (e *Environment) splitServiceBundle(data *structpb.Struct, ecName string) *
 	}
 	where := fmt.Sprintf("EnvironmentConfig %q data.%s.%s", ecName, DataKey, ServiceBundleKey)
 	var src environment.ServiceBundleEnvironment
-	if err := decodeStrict(sec, &src, "githubOwner, githubProviderConfig, backstageProviderConfig, argoCDNamespace, argoCDProject, argoCDDestinationServer, notifySyncSucceeded, notifySyncFailed, grafanaURL, namespaces"); err != nil {
+	if err := decodeStrict(sec, &src, "githubOwner, githubProviderConfig, backstageProviderConfig, argoCDNamespace, argoCDProject, applicationNamespace, argoCDDestinationServer, notifySyncSucceeded, notifySyncFailed, grafanaURL, namespaces"); err != nil {
 		e.serviceBundleErr = &Error{fmt.Errorf("%s: %w", where, err)}
 		return rest
 	}

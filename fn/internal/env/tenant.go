@@ -95,8 +95,8 @@ func (sb *ServiceBundle) mappedProject(namespace string, t environment.Namespace
 	return Project(sb.ArgoCDProject, t.Team, namespace)
 }
 
-// ValidateTenancy reports what is wrong with the argoCDProject pattern and
-// the namespaces mapping, naming where each value was set. src names a
+// ValidateTenancy reports what is wrong with the argoCDProject and
+// applicationNamespace patterns and the namespaces mapping, naming where each value was set. src names a
 // field of the section by its JSON name.
 func (sb *ServiceBundle) ValidateTenancy(src func(name string) string) field.List {
 	var errs field.List
@@ -127,6 +127,7 @@ func (sb *ServiceBundle) ValidateTenancy(src func(name string) string) field.Lis
 			errs.Add(field.Invalid(at+".argoCDProject", t.ArgoCDProject, "the name of an Argo CD AppProject"))
 		}
 	}
+	errs.Add(sb.validateApplicationNamespace(src))
 	return errs
 }
 
@@ -152,27 +153,35 @@ func IsTeam(s string) bool {
 }
 
 // Project is the Argo CD project pattern with its placeholders replaced.
-// It replaces them in one pass, left to right, as strings.NewReplacer
-// would, without building a replacer on every request.
 func Project(pattern, team, namespace string) string {
+	return expand(pattern, [][2]string{{PlaceholderTeam, team}, {PlaceholderNamespace, namespace}})
+}
+
+// expand replaces the placeholders of pattern (each a pair of placeholder
+// and value) in one pass, left to right, as strings.NewReplacer would,
+// without building a replacer on every request.
+func expand(pattern string, placeholders [][2]string) string {
+	n := len(pattern)
+	for _, p := range placeholders {
+		n += len(p[1])
+	}
 	var b strings.Builder
-	b.Grow(len(pattern) + len(team) + len(namespace))
+	b.Grow(n)
+next:
 	for pattern != "" {
-		switch {
-		case strings.HasPrefix(pattern, PlaceholderTeam):
-			b.WriteString(team)
-			pattern = pattern[len(PlaceholderTeam):]
-		case strings.HasPrefix(pattern, PlaceholderNamespace):
-			b.WriteString(namespace)
-			pattern = pattern[len(PlaceholderNamespace):]
-		default:
-			i := strings.IndexByte(pattern[1:], '{') + 1
-			if i == 0 {
-				i = len(pattern)
+		for _, p := range placeholders {
+			if strings.HasPrefix(pattern, p[0]) {
+				b.WriteString(p[1])
+				pattern = pattern[len(p[0]):]
+				continue next
 			}
-			b.WriteString(pattern[:i])
-			pattern = pattern[i:]
 		}
+		i := strings.IndexByte(pattern[1:], '{') + 1
+		if i == 0 {
+			i = len(pattern)
+		}
+		b.WriteString(pattern[:i])
+		pattern = pattern[i:]
 	}
 	return b.String()
 }

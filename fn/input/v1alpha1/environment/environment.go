@@ -112,6 +112,19 @@ type ServiceBundleEnvironment struct {
 	// +optional
 	ArgoCDProject string `json:"argoCDProject,omitempty"`
 
+	// ApplicationNamespace is the namespace each environment's Argo CD
+	// Application deploys into: "{namespace}" stands for the claim's
+	// namespace, "{team}" for its team and "{environment}" for the
+	// environment (staging, production). It must contain "{environment}",
+	// so that no two environments share a namespace, and "{namespace}" or
+	// "{team}". A name longer than 45 characters keeps its beginning, a
+	// digest of the whole and the environment. The platform creates these
+	// namespaces and lets the team's AppProject deploy to them. An existing
+	// Application keeps the namespace it deploys into.
+	// Default "{namespace}-{environment}".
+	// +optional
+	ApplicationNamespace string `json:"applicationNamespace,omitempty"`
+
 	// Namespaces maps a claim's namespace to the team that owns what is
 	// composed for it (the Backstage owner, the "team" label) and,
 	// optionally, the Argo CD project of its Applications. The claim never
