@@ -21,6 +21,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/watch"
+	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/paved-dev/paved/test/e2e/harness"
@@ -67,6 +68,7 @@ func TestServiceBundle(t *testing.T) {
 	b.checkApplications(ctx, t)
 	b.checkClaim(ctx, t, c)
 	b.checkRefusedChanges(ctx, t, c)
+	b.checkEnvironmentKept(ctx, t)
 	if s := g.GitHub.Stats(); s.RepoCreates-ghBefore.RepoCreates != 1 {
 		t.Errorf("%d repositories created on GitHub, want 1", s.RepoCreates-ghBefore.RepoCreates)
 	}
@@ -626,7 +628,12 @@ func (b *bundleRun) checkApplications(ctx context.Context, t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		expect(t, e+" destination namespace", field(app, "spec", "destination", "namespace"), b.ns)
+		// Each environment its own namespace (the Composition's pattern
+		// {namespace}-{environment}): staging and production render the
+		// same object names and must never share one.
+		expect(t, e+" destination namespace", field(app, "spec", "destination", "namespace"), b.ns+"-"+e)
+		opts, _, _ := unstructured.NestedStringSlice(app.Object, "spec", "syncPolicy", "syncOptions")
+		expect(t, e+" fails on a shared resource", slices.Contains(opts, "FailOnSharedResource=true"), true)
 		expect(t, e+" source repoURL", field(app, "spec", "source", "repoURL"), "https://github.com/"+platformOwner+"/"+b.name+".git")
 		expect(t, e+" source targetRevision", field(app, "spec", "source", "targetRevision"), rev)
 		expect(t, e+" source path", field(app, "spec", "source", "path"), "k8s/overlays/"+e)
@@ -699,6 +706,58 @@ func (b *bundleRun) checkRefusedChanges(ctx context.Context, t *testing.T, c *un
 			t.Errorf("%s: got %v, want the API server to refuse it (%q)", what, err, tc.rule)
 		}
 	}
+}
+
+// checkEnvironmentKept drops production from the claim: its Application
+// exists, and deleting it would delete everything it deployed (Argo CD's
+// resources finalizer), so the function refuses the change (DeliveryReady
+// False, ChangeRefused, naming the environment and the way out) and the
+// Application stays as it is. Putting the environment back lifts the
+// refusal.
+func (b *bundleRun) checkEnvironmentKept(ctx context.Context, t *testing.T) {
+	t.Helper()
+	prod := appName(b.ns, b.name, "production")
+	before, err := get(ctx, appAPIVersion, "Application", "argocd", prod)
+	if err != nil {
+		t.Fatal(err)
+	}
+	setEnvironments := func(envs ...any) {
+		t.Helper()
+		if err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+			c, err := get(ctx, claimVersion, "ServiceBundle", b.ns, b.name)
+			if err != nil {
+				return err
+			}
+			if err := unstructured.SetNestedSlice(c.Object, envs, "spec", "environments"); err != nil {
+				return err
+			}
+			return cp.Client.Update(ctx, c)
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	setEnvironments("staging")
+	want := `a list that keeps "production": its Application ` + prod + ` exists, and removing the environment would delete it`
+	eventually(ctx, t, waitLimit, "ServiceBundle "+b.ns+"/"+b.name+" refuses dropping production (ChangeRefused)", func(ctx context.Context) error {
+		u, err := get(ctx, claimVersion, "ServiceBundle", b.ns, b.name)
+		if err != nil {
+			return err
+		}
+		if s, reason, msg := condition(u, "DeliveryReady"); s != "False" || reason != "ChangeRefused" || !strings.Contains(msg, want) {
+			return fmt.Errorf("conditions: %s", conditionsString(u))
+		}
+		return nil
+	})
+	after, err := get(ctx, appAPIVersion, "Application", "argocd", prod)
+	if err != nil {
+		t.Fatalf("production's Application after the refused change: %v", err)
+	}
+	if after.GetDeletionTimestamp() != nil {
+		t.Errorf("production's Application is being deleted (%v): the refused change must leave it", after.GetDeletionTimestamp())
+	}
+	expect(t, "production's Application spec after the refused change", field(after, "spec"), field(before, "spec"))
+	setEnvironments("staging", "production")
+	waitCondition(ctx, t, waitLimit, claimVersion, "ServiceBundle", b.ns, b.name, "DeliveryReady", "True")
 }
 
 // steadyState prints what the bundle costs on GitHub once nothing changes:
