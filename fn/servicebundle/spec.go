@@ -154,8 +154,9 @@ func parse(xr *compose.Composite) (*service, error) {
 			"the service's name: at most %d lowercase letters, digits and single hyphens, starting with a letter and not ending with a hyphen", MaxNameLength)))
 	}
 
-	// Crossplane names the claim's namespace; it is where Applications
-	// deliver to and secrets land, so it must be one.
+	// Crossplane names the claim's namespace; secrets land in it and the
+	// namespaces Applications deploy into are made from it, so it must be
+	// one.
 	if s.namespace != "" && (len(s.namespace) > 63 || !isDNSLabel(s.namespace)) {
 		errs.Add(field.Invalid("spec.claimRef.namespace", s.namespace, "a Kubernetes namespace name"))
 	}
@@ -177,7 +178,7 @@ func parse(xr *compose.Composite) (*service, error) {
 	}
 	if !s.claimed {
 		if s.owner == "" {
-			errs.Add(field.Required("spec.owner", "a composite made without a claim names its team's namespace, where its Applications deploy to, in spec.owner"))
+			errs.Add(field.Required("spec.owner", "a composite made without a claim names its team's namespace, whose environment namespaces its Applications deploy into, in spec.owner"))
 		}
 		s.namespace = s.owner
 	}

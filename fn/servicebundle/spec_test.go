@@ -140,7 +140,7 @@ func TestParse(t *testing.T) {
 				xr.ClaimName, xr.ClaimNamespace = "", ""
 				return xr
 			}(),
-			want: want{err: `spec.owner: invalid value (none): required; a composite made without a claim names its team's namespace, where its Applications deploy to, in spec.owner`},
+			want: want{err: `spec.owner: invalid value (none): required; a composite made without a claim names its team's namespace, whose environment namespaces its Applications deploy into, in spec.owner`},
 		},
 	}
 	for name, tc := range cases {
