@@ -58,10 +58,14 @@ type Tenant struct {
 // It assumes the section is valid (ValidateTenancy).
 func (sb *ServiceBundle) Tenant(namespace string) (Tenant, error) {
 	if t, ok := sb.teams()[namespace]; ok {
-		return Tenant{Namespace: namespace, Team: t.Team, ArgoCDProject: sb.mappedProject(namespace, t), Mapped: true}, nil
+		mapped := Tenant{Namespace: namespace, Team: t.Team, ArgoCDProject: sb.mappedProject(namespace, t), Mapped: true}
+		if err := sb.destinationsApart(mapped).Err(); err != nil {
+			return Tenant{}, &Error{err}
+		}
+		return mapped, nil
 	}
 	t := Tenant{Namespace: namespace, Team: namespace, ArgoCDProject: Project(sb.ArgoCDProject, namespace, namespace)}
-	var errs field.List
+	errs := sb.destinationsApart(t)
 	// The claim's namespace is not the platform's setting, but the fix is
 	// the platform's: map the namespace.
 	at := ServiceBundleKey + "." + NamespacesKey
@@ -84,6 +88,25 @@ func (sb *ServiceBundle) Tenant(namespace string) (Tenant, error) {
 		return Tenant{}, &Error{err}
 	}
 	return t, nil
+}
+
+// destinationsApart refuses a tenant whose Applications would deploy into
+// a namespace the platform maps to a team as its claims' namespace (the
+// applicationNamespace pattern makes "foo-staging" for namespace foo,
+// which may be another team's own): a team's AppProject that allows its
+// environments' namespaces would then let it deploy into that team's
+// namespace. Namespaces the platform did not map are not known here; the
+// AppProjects' destinations guard those (docs/security.md).
+func (sb *ServiceBundle) destinationsApart(t Tenant) field.List {
+	var errs field.List
+	for _, e := range Environments {
+		d := DestinationNamespace(sb.ApplicationNamespace, t.Team, t.Namespace, e)
+		if _, ok := sb.teams()[d]; ok {
+			errs.Add(field.Invalid(ServiceBundleKey+".applicationNamespace", sb.ApplicationNamespace,
+				fmt.Sprintf("a pattern that makes no claim namespace: for namespace %q it makes %q, the %s namespace, which namespaces maps to team %q as its claims' namespace", t.Namespace, d, e, sb.teams()[d].Team)))
+		}
+	}
+	return errs
 }
 
 // mappedProject is the project of a mapped namespace: its own, or the

@@ -40,6 +40,12 @@ func TestTenant(t *testing.T) {
 	teams := Teams{
 		"team-orders": {Team: "orders"},
 		"sandbox":     {Team: "platform", ArgoCDProject: ArgoCDDefaultProject},
+		// A team whose claims' namespace is what the default
+		// applicationNamespace makes of "shop" for staging.
+		"shop-staging": {Team: "shopping"},
+		"shop":         {Team: "shop"},
+		// ...and of "lab" for production.
+		"lab-production": {Team: "lab-prod"},
 	}
 	cases := map[string]struct {
 		reason    string
@@ -72,6 +78,16 @@ func TestTenant(t *testing.T) {
 			reason:  "An unmapped namespace named like a mapped team is refused: it must not share the team's privileges by its name.",
 			pattern: "{namespace}", namespace: "platform",
 			want: want{err: `serviceBundle.namespaces: invalid value "platform": a namespace that is mapped to a team: this one is not, and its default team "platform" is the team of namespace "sandbox"`},
+		},
+		"DestinationIsAClaimNamespace": {
+			reason:  "A mapped namespace whose staging namespace is another team's claims' namespace is refused: its AppProject would let it deploy there.",
+			pattern: DefaultArgoCDProject, namespace: "shop",
+			want: want{err: `serviceBundle.applicationNamespace: invalid value "{namespace}-{environment}": a pattern that makes no claim namespace: for namespace "shop" it makes "shop-staging", the staging namespace, which namespaces maps to team "shopping" as its claims' namespace`},
+		},
+		"UnmappedDestinationIsAClaimNamespace": {
+			reason:  "So is an unmapped one.",
+			pattern: DefaultArgoCDProject, namespace: "lab",
+			want: want{err: `serviceBundle.applicationNamespace: invalid value "{namespace}-{environment}": a pattern that makes no claim namespace: for namespace "lab" it makes "lab-production", the production namespace, which namespaces maps to team "lab-prod" as its claims' namespace`},
 		},
 		"UnmappedNotATeam": {
 			reason:  "A namespace whose name is no team name must be mapped.",
