@@ -23,6 +23,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/yaml"
 
 	"github.com/paved-dev/paved/test/e2e/harness"
 )
@@ -100,7 +101,12 @@ func TestInstallPackages(t *testing.T) {
 	// The provider's CRDs came from its package; run its binary.
 	provRev := revision(ctx, t, "ProviderRevision", "provider-paved")
 	playRuntime(ctx, t, "ProviderRevision", provRev)
-	waitCondition(ctx, t, 2*time.Minute, "apiextensions.k8s.io/v1", "CustomResourceDefinition", "", "repositories.github.paved.dev", "Established", "True")
+	// Every CRD of the package, not only the first: the provider indexes
+	// and watches each of its kinds as it starts and exits when one is not
+	// served yet (core creates them one by one).
+	for _, crd := range providerCRDs(t) {
+		waitCondition(ctx, t, 2*time.Minute, "apiextensions.k8s.io/v1", "CustomResourceDefinition", "", crd, "Established", "True")
+	}
 	if _, err := cp.StartProcess("provider-paved", []string{"KUBECONFIG=" + cp.Kubeconfig}, provBin,
 		"--metrics-bind-address=0", "--health-probe-bind-address=0", "--debug"); err != nil {
 		t.Fatal(err)
@@ -283,6 +289,33 @@ func pkg(kind, name, ref string, spec map[string]any) *unstructured.Unstructured
 }
 
 // revision waits for the active revision of a package and returns its name.
+// providerCRDs are the names of the CRDs provider-paved's package holds
+// (package/crds, as make xpkg packs them).
+func providerCRDs(t *testing.T) []string {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join("..", "..", "..", "package", "crds", "*.yaml"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("the provider's CRDs in package/crds: %v (%d files)", err, len(files))
+	}
+	names := make([]string, 0, len(files))
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var crd struct {
+			Metadata struct {
+				Name string `json:"name"`
+			} `json:"metadata"`
+		}
+		if err := yaml.Unmarshal(b, &crd); err != nil || crd.Metadata.Name == "" {
+			t.Fatalf("%s: no CRD name (%v)", f, err)
+		}
+		names = append(names, crd.Metadata.Name)
+	}
+	return names
+}
+
 func revision(ctx context.Context, t *testing.T, kind, pkgName string) string {
 	t.Helper()
 	var name string
