@@ -46,87 +46,9 @@ func TestServiceBundleApplicationTaken(t *testing.T) {
 			"destination": map[string]any{"server": "https://kubernetes.default.svc", "namespace": "someone-else"},
 		},
 	}}
-	if err := cp.Client.Create(ctx, handMade); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := cp.Client.Delete(context.Background(), handMade); err != nil && !kerrors.IsNotFound(err) {
-			t.Errorf("delete the hand-made Application: %v", err)
-		}
-	})
-	before, err := get(ctx, appAPIVersion, "Application", "argocd", app)
-	if err != nil {
-		t.Fatal(err)
-	}
-
-	claim := newClaim("ServiceBundle", ns, name, map[string]any{
-		"description": "Squat API", "template": "go-service", "environments": []any{"staging"},
-	})
-	if err := cp.Client.Create(ctx, claim); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := cp.Client.Delete(context.Background(), claim); err != nil && !kerrors.IsNotFound(err) {
-			t.Errorf("delete the claim: %v", err)
-		}
-	})
-
-	want := "Application argocd/" + app + ", the staging Application of this bundle, exists and was not created by it (its controller: none)"
-	var c *unstructured.Unstructured
-	eventually(ctx, t, waitLimit, "ServiceBundle "+ns+"/"+name+" refused with Conflict", func(ctx context.Context) error {
-		u, err := get(ctx, claimVersion, "ServiceBundle", ns, name)
-		if err != nil {
-			return err
-		}
-		if s, reason, msg := condition(u, "DeliveryReady"); s != "False" || reason != "Conflict" || !strings.Contains(msg, want) {
-			return fmt.Errorf("conditions: %s", conditionsString(u))
-		}
-		c = u
-		return nil
-	})
-	for _, typ := range []string{"RepositoryReady", "CatalogRegistered"} {
-		if s, reason, _ := condition(c, typ); s != "False" || reason != "Conflict" {
-			t.Errorf("claim %s=%s (%s), want False (Conflict): %s", typ, s, reason, conditionsString(c))
-		}
-	}
-	// Events are recorded asynchronously (client-go's event broadcaster),
-	// so the Warning may trail the condition: wait for it.
-	eventually(ctx, t, waitLimit, "a Warning event on the claim names the Application", func(ctx context.Context) error {
-		evs, err := events(ctx, ns, "ServiceBundle", name)
-		if err != nil {
-			return err
-		}
-		if !strings.Contains(strings.Join(evs, "\n"), want) {
-			return fmt.Errorf("no event names the Application; events: %v", evs)
-		}
-		return nil
-	})
-
-	// Nothing is composed: the refusal stops the pipeline before Crossplane
-	// applies anything.
-	xrName, _, _ := unstructured.NestedString(c.Object, "spec", "resourceRef", "name")
-	if xrName != "" {
-		xr, err := get(ctx, claimVersion, "XServiceBundle", "", xrName)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if refs := resourceRefs(xr); len(refs) != 0 {
-			t.Errorf("the refused bundle composed %v", refs)
-		}
-	}
-
-	after, err := get(ctx, appAPIVersion, "Application", "argocd", app)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, path := range [][]string{
-		{"metadata", "resourceVersion"}, {"metadata", "labels"}, {"metadata", "annotations"},
-		{"metadata", "ownerReferences"}, {"metadata", "finalizers"}, {"spec"},
-	} {
-		if diff := cmp.Diff(field(before, path...), field(after, path...)); diff != "" {
-			t.Errorf("the hand-made Application's %s changed: -before, +after:\n%s", strings.Join(path, "."), diff)
-		}
-	}
+	refusedOver(ctx, t, ns, name, handMade, "DeliveryReady",
+		"Application argocd/"+app+", the staging Application of this bundle, exists and was not created by it (its controller: none)",
+		[]string{"resourceVersion"}, []string{"finalizers"})
 }
 
 // TestServiceBundleRepositoryTaken: a Repository object of the name a
@@ -161,21 +83,36 @@ func TestServiceBundleRepositoryTaken(t *testing.T) {
 			},
 		},
 	}}
+	// The provider writes the status of what it cannot reach (Synced=False):
+	// the resourceVersion moves, what was made does not.
+	refusedOver(ctx, t, ns, name, handMade, "RepositoryReady",
+		"Repository "+name+", the repository this XServiceBundle composes, exists and was not created by it (its controller: none)")
+}
+
+// refusedOver creates handMade, then a ServiceBundle claim ns/name
+// ({"environments": ["staging"]}) that would compose an object of
+// handMade's name, and checks that paved refuses it: the claim's condition
+// typ, and every other condition of the bundle, is False with reason
+// Conflict, typ's message and a Warning event say want, the composite
+// composes nothing, and handMade keeps its labels, annotations, owner
+// references and spec, and the metadata fields named in keep too.
+func refusedOver(ctx context.Context, t *testing.T, ns, name string, handMade *unstructured.Unstructured, typ, want string, keep ...[]string) {
+	t.Helper()
 	if err := cp.Client.Create(ctx, handMade); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
 		if err := cp.Client.Delete(context.Background(), handMade); err != nil && !kerrors.IsNotFound(err) {
-			t.Errorf("delete the hand-made Repository: %v", err)
+			t.Errorf("delete the hand-made %s: %v", handMade.GetKind(), err)
 		}
 	})
-	before, err := get(ctx, "github.paved.dev/v1alpha1", "Repository", "", name)
+	before, err := get(ctx, handMade.GetAPIVersion(), handMade.GetKind(), handMade.GetNamespace(), handMade.GetName())
 	if err != nil {
 		t.Fatal(err)
 	}
 
 	claim := newClaim("ServiceBundle", ns, name, map[string]any{
-		"description": "Taken API", "template": "go-service", "environments": []any{"staging"},
+		"description": "Someone else's name", "template": "go-service", "environments": []any{"staging"},
 	})
 	if err := cp.Client.Create(ctx, claim); err != nil {
 		t.Fatal(err)
@@ -186,21 +123,39 @@ func TestServiceBundleRepositoryTaken(t *testing.T) {
 		}
 	})
 
-	want := "Repository " + name + ", the repository this XServiceBundle composes, exists and was not created by it (its controller: none)"
 	var c *unstructured.Unstructured
 	eventually(ctx, t, waitLimit, "ServiceBundle "+ns+"/"+name+" refused with Conflict", func(ctx context.Context) error {
 		u, err := get(ctx, claimVersion, "ServiceBundle", ns, name)
 		if err != nil {
 			return err
 		}
-		if s, reason, msg := condition(u, "RepositoryReady"); s != "False" || reason != "Conflict" || !strings.Contains(msg, want) {
+		if s, reason, msg := condition(u, typ); s != "False" || reason != "Conflict" || !strings.Contains(msg, want) {
 			return fmt.Errorf("conditions: %s", conditionsString(u))
 		}
 		c = u
 		return nil
 	})
-	xrName, _, _ := unstructured.NestedString(c.Object, "spec", "resourceRef", "name")
-	if xrName != "" {
+	for _, other := range []string{"RepositoryReady", "CatalogRegistered", "DeliveryReady"} {
+		if s, reason, _ := condition(c, other); s != "False" || reason != "Conflict" {
+			t.Errorf("claim %s=%s (%s), want False (Conflict): %s", other, s, reason, conditionsString(c))
+		}
+	}
+	// Events are recorded asynchronously (client-go's event broadcaster),
+	// so the Warning may trail the condition: wait for it.
+	eventually(ctx, t, waitLimit, "a Warning event on the claim names the "+handMade.GetKind(), func(ctx context.Context) error {
+		evs, err := events(ctx, ns, "ServiceBundle", name)
+		if err != nil {
+			return err
+		}
+		if !strings.Contains(strings.Join(evs, "\n"), want) {
+			return fmt.Errorf("no event names the %s; events: %v", handMade.GetKind(), evs)
+		}
+		return nil
+	})
+
+	// Nothing is composed: the refusal stops the pipeline before Crossplane
+	// applies anything.
+	if xrName, _, _ := unstructured.NestedString(c.Object, "spec", "resourceRef", "name"); xrName != "" {
 		xr, err := get(ctx, claimVersion, "XServiceBundle", "", xrName)
 		if err != nil {
 			t.Fatal(err)
@@ -209,15 +164,18 @@ func TestServiceBundleRepositoryTaken(t *testing.T) {
 			t.Errorf("the refused bundle composed %v", refs)
 		}
 	}
-	after, err := get(ctx, "github.paved.dev/v1alpha1", "Repository", "", name)
+
+	after, err := get(ctx, handMade.GetAPIVersion(), handMade.GetKind(), handMade.GetNamespace(), handMade.GetName())
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, path := range [][]string{
-		{"metadata", "labels"}, {"metadata", "annotations"}, {"metadata", "ownerReferences"}, {"spec"},
-	} {
+	paths := [][]string{{"metadata", "labels"}, {"metadata", "annotations"}, {"metadata", "ownerReferences"}, {"spec"}}
+	for _, k := range keep {
+		paths = append(paths, append([]string{"metadata"}, k...))
+	}
+	for _, path := range paths {
 		if diff := cmp.Diff(field(before, path...), field(after, path...)); diff != "" {
-			t.Errorf("the hand-made Repository's %s changed: -before, +after:\n%s", strings.Join(path, "."), diff)
+			t.Errorf("the hand-made %s's %s changed: -before, +after:\n%s", handMade.GetKind(), strings.Join(path, "."), diff)
 		}
 	}
 }
