@@ -31,7 +31,7 @@ func mustTenant(t *testing.T, xr *compose.Composite) *service {
 func testSettings(grafana string) *settings {
 	return &settings{env.ServiceBundle{
 		GitHubOwner: "acme", GitHubProviderConfig: "github", BackstageProviderConfig: "backstage",
-		ArgoCDNamespace: "argocd", ArgoCDProject: "{team}-project", ArgoCDDestinationServer: "https://kubernetes.default.svc",
+		ArgoCDNamespace: "argocd", ArgoCDProject: "{team}-project", ArgoCDDestinationServer: "https://kubernetes.default.svc", RepositoryName: "{service}",
 		NotifySyncSucceeded: "platform-deploys", NotifySyncFailed: "platform-alerts", GrafanaURL: grafana,
 		Namespaces: &env.Teams{"team-orders": {Team: "orders"}, "team-payments": {Team: "payments-team", ArgoCDProject: "payments"}},
 	}}

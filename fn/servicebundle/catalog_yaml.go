@@ -36,6 +36,9 @@ func appendEntity(b []byte, e entity) ([]byte, bool) {
 	w.key(0, "metadata")
 	m := e.Metadata
 	w.field(2, "name", m.Name)
+	if m.Title != "" {
+		w.field(2, "title", m.Title)
+	}
 	if m.Description != "" {
 		w.field(2, "description", m.Description)
 	}

@@ -31,7 +31,7 @@ func withString(s string) []entity {
 	c := entity{
 		APIVersion: backstageVersion, Kind: "Component",
 		Metadata: entityMetadata{
-			Name: "orders-api", Description: s,
+			Name: "orders-api", Title: s, Description: s,
 			Annotations: map[string]string{annotationProjectSlug: "acme/orders-api", annotationArgoCDApps: s, annotationTechDocs: techDocsRef},
 			Tags:        []string{"nodejs", s},
 			Links:       []entityLink{{URL: s, Title: s, Icon: grafanaLinkIcon}, {URL: "https://grafana.example.com/d/x"}},

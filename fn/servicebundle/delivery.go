@@ -126,7 +126,7 @@ func application(s *service, st *settings, environment, name, repoURL, destinati
 			"labels": pb.StrMap(map[string]string{
 				"team":            s.team,
 				"environment":     environment,
-				argoCDSelectLabel: s.name,
+				argoCDSelectLabel: s.repository,
 			}),
 			"annotations": pb.StrMap(map[string]string{
 				annotationNotifySucceeded: st.NotifySyncSucceeded,

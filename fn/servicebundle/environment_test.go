@@ -24,7 +24,7 @@ func TestValidateEnvironment(t *testing.T) {
 	}
 	defaults := env.ServiceBundle{
 		GitHubOwner: "acme", GitHubProviderConfig: "default", BackstageProviderConfig: "default",
-		ArgoCDNamespace: "argocd", ArgoCDProject: "{team}-project", ApplicationNamespace: "{namespace}-{environment}",
+		ArgoCDNamespace: "argocd", ArgoCDProject: "{team}-project", ApplicationNamespace: "{namespace}-{environment}", RepositoryName: "{service}",
 		ArgoCDDestinationServer: "https://kubernetes.default.svc", NotifySyncSucceeded: "platform-deploys", NotifySyncFailed: "platform-alerts",
 	}
 	cases := map[string]struct {
@@ -75,6 +75,35 @@ func TestValidateEnvironment(t *testing.T) {
 			reason: "A pattern that cannot make an AppProject's name is refused.",
 			sb:     &inputenv.ServiceBundleEnvironment{GitHubOwner: "acme", ArgoCDProject: "{team}_{x}"},
 			want:   want{err: `input environment.serviceBundle.argoCDProject: invalid value "{team}_{x}": an Argo CD project name, in which {team} stands for the claim's namespace's team and {namespace} for the namespace, e.g. "{team}-project"`},
+		},
+		"TeamRepositories": {
+			reason: "A repository name pattern with the team gives each team names no other can take.",
+			sb:     &inputenv.ServiceBundleEnvironment{GitHubOwner: "acme", RepositoryName: "{team}-{service}"},
+			want: want{st: func() *settings {
+				s := defaults
+				s.RepositoryName = "{team}-{service}"
+				return &settings{s}
+			}()},
+		},
+		"BadRepositoryNames": {
+			reason: "A repository name pattern must name the service, only with what the platform controls, and make a name.",
+			sb:     &inputenv.ServiceBundleEnvironment{GitHubOwner: "acme", RepositoryName: "{owner}-{service}"},
+			want:   want{err: `input environment.serviceBundle.repositoryName: invalid value "{owner}-{service}": a repository name pattern without "{owner}": the claim's spec.owner is text the tenant types; use "{team}" (the namespace's team) or "{namespace}"`},
+		},
+		"RepositoryNameWithoutService": {
+			reason: "Without the service's name every bundle of a team would want one repository.",
+			sb:     &inputenv.ServiceBundleEnvironment{GitHubOwner: "acme", RepositoryName: "{team}"},
+			want:   want{err: `input environment.serviceBundle.repositoryName: invalid value "{team}": a repository name pattern with "{service}" (the claim's name), e.g. "{service}" or "{team}-{service}"`},
+		},
+		"RepositoryNamePerEnvironment": {
+			reason: "One repository serves every environment.",
+			sb:     &inputenv.ServiceBundleEnvironment{GitHubOwner: "acme", RepositoryName: "{service}-{environment}"},
+			want:   want{err: `input environment.serviceBundle.repositoryName: invalid value "{service}-{environment}": a repository name pattern without "{environment}": one repository serves every environment`},
+		},
+		"RepositoryNameCharacters": {
+			reason: "A pattern whose own characters make no GitHub repository and Backstage entity name is refused.",
+			sb:     &inputenv.ServiceBundleEnvironment{GitHubOwner: "acme", RepositoryName: "{team}_{service}"},
+			want:   want{err: `input environment.serviceBundle.repositoryName: invalid value "{team}_{service}": a repository name pattern that makes a GitHub repository and Backstage entity name, lowercase letters, digits and single hyphens, in which {service} stands for the claim's name, {team} for its namespace's team and {namespace} for its namespace, e.g. "{team}-{service}"`},
 		},
 		"Namespaces": {
 			reason: "A mapping of namespaces to teams and projects; only here may a project be Argo CD's default.",

@@ -96,13 +96,13 @@ func dropFalse(fields pb.Fields) {
 
 // repository is the service's GitHub repository, generated from the
 // template's golden-path repository. Its GitHub name is its metadata.name,
-// the service's name: paved never sets crossplane.io/external-name, so a
+// the service's repository name (withRepository): paved never sets crossplane.io/external-name, so a
 // repository that already exists is never taken over (provider-paved's
 // no-silent-adoption rule, provider/README.md), and a second bundle of the
 // same name, in another namespace, is refused by Crossplane because the
 // Repository belongs to the first.
 func repository(s *service, st *settings) *structpb.Struct {
-	return providerObject(githubAPIVersion, kindRepository, s.name, st.GitHubProviderConfig, pb.Fields{
+	return providerObject(githubAPIVersion, kindRepository, s.repository, st.GitHubProviderConfig, pb.Fields{
 		"owner":       pb.Str(st.GitHubOwner),
 		"description": pb.Str(s.description),
 		"visibility":  pb.Str(visibilityPrivate),

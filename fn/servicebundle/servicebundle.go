@@ -93,6 +93,9 @@ func (Composer) Compose(xr *compose.Composite, e *env.Environment, set *compose.
 	if s, err = s.withTenant(st); err != nil {
 		return err
 	}
+	if err := s.withRepository(set, st); err != nil {
+		return err
+	}
 	obs := observe(set)
 	s.apps = obs.appName
 	content, err := catalogInfo(s, st)
@@ -110,7 +113,7 @@ func (Composer) Compose(xr *compose.Composite, e *env.Environment, set *compose.
 		set.AddObject(TeamAccessPrefix+s.team, teamAccess(xr, st, s.team), nil)
 	}
 	if obs.register() {
-		set.AddObject(CatalogLocation, catalogLocation(xr, s, st, obs.commit), registered(componentRef(s)))
+		set.AddObject(CatalogLocation, catalogLocation(xr, s, st, obs.commit), registered(componentRef(s.repository)))
 		// Deleting the bundle removes the registration before the
 		// repository is archived: a ClusterUsage keeps the Repository while
 		// the CatalogLocation exists (both are cluster-scoped; Crossplane's

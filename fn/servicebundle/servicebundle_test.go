@@ -370,7 +370,7 @@ func TestValidateEnvironmentRefusesSection(t *testing.T) {
 	if _, ok := errors.AsType[*env.Error](err); !ok {
 		t.Fatalf("ValidateEnvironment: want the platform's *env.Error, got %v", err)
 	}
-	want := `EnvironmentConfig "paved-environment" data.paved.serviceBundle: cannot read settings (allowed keys: githubOwner, githubProviderConfig, backstageProviderConfig, argoCDNamespace, argoCDProject, applicationNamespace, argoCDDestinationServer, notifySyncSucceeded, notifySyncFailed, grafanaURL, namespaces): unknown field "argoCDNamepsace"`
+	want := `EnvironmentConfig "paved-environment" data.paved.serviceBundle: cannot read settings (allowed keys: githubOwner, githubProviderConfig, backstageProviderConfig, argoCDNamespace, argoCDProject, applicationNamespace, repositoryName, argoCDDestinationServer, notifySyncSucceeded, notifySyncFailed, grafanaURL, namespaces): unknown field "argoCDNamepsace"`
 	if diff := cmp.Diff(want, err.Error()); diff != "" {
 		t.Errorf("ValidateEnvironment: -want, +got:\n%s", diff)
 	}

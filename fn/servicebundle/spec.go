@@ -123,6 +123,10 @@ type service struct {
 	// apps are the names of the Applications that exist, by environment
 	// (observed.appName), set by Compose.
 	apps map[string]string
+	// repository is the name of the service's GitHub repository and of
+	// its Backstage Component, its name across the platform: the one its
+	// Repository has, or the platform's pattern's (withRepository).
+	repository string
 }
 
 // application is the name of the service's Application for environment:
@@ -330,6 +334,9 @@ func (s *service) withTenant(st *settings) (*service, error) {
 	}
 	c := *s
 	c.team, c.project, c.mapped = t.Team, t.ArgoCDProject, t.Mapped
+	// The name a new repository gets (withRepository keeps an existing
+	// one's).
+	c.repository = env.RepositoryName(st.RepositoryName, c.name, c.team, c.namespace)
 	var errs field.List
 	if s.claimed && s.owner != "" && s.owner != t.Team {
 		errs.Add(field.Invalid("spec.owner", s.owner, fmt.Sprintf(
@@ -342,6 +349,25 @@ func (s *service) withTenant(st *settings) (*service, error) {
 		}
 	}
 	return &c, errs.Err()
+}
+
+// withRepository settles the service's repository name: the name its
+// Repository has if it exists (Crossplane keeps an existing composed
+// resource's name, and a repository's GitHub name is its Repository's, so
+// a change of the platform's pattern never renames one), or else the
+// platform's repositoryName pattern's (withTenant). A claim whose name
+// makes no repository name is refused, naming the pattern.
+func (s *service) withRepository(set *compose.Set, st *settings) error {
+	if n, _ := pb.String(set.Observed(Repository), "metadata", "name"); n != "" {
+		s.repository = n
+		return nil
+	}
+	if !env.ValidRepositoryName(s.repository) {
+		return field.Invalid("metadata.name", s.name, fmt.Sprintf(
+			"a shorter name: the platform names the service's repository and catalog entity %q, whose %q makes %q (%d characters), and they are at most %d characters",
+			env.ServiceBundleKey+".repositoryName", st.RepositoryName, s.repository, len(s.repository), env.MaxRepositoryName))
+	}
+	return nil
 }
 
 // applicationSeparator joins namespace and service in an Application's

@@ -57,7 +57,9 @@ func (Composer) Status(xr *compose.Composite, set *compose.Set) compose.Status {
 		st.Fields["catalogPullRequestURL"] = pb.Str(u)
 	}
 	if set.IsReady(CatalogLocation) {
-		st.Fields["catalogEntityRef"] = pb.Str(componentRef(s))
+		// The Component has the Repository's name (service.withRepository).
+		repository, _ := pb.String(set.Desired(Repository), "metadata", "name")
+		st.Fields["catalogEntityRef"] = pb.Str(componentRef(repository))
 	}
 
 	repository := set.Condition(ConditionRepository, repositoryParts(set)...)

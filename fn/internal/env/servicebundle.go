@@ -20,6 +20,7 @@ const (
 	DefaultArgoCDNamespace         = "argocd"
 	DefaultArgoCDProject           = "{team}-project"
 	DefaultApplicationNamespace    = "{namespace}-{environment}"
+	DefaultRepositoryName          = PlaceholderService
 	DefaultArgoCDDestinationServer = "https://kubernetes.default.svc"
 	DefaultNotifySyncSucceeded     = "platform-deploys"
 	DefaultNotifySyncFailed        = "platform-alerts"
@@ -37,7 +38,10 @@ type ServiceBundle struct {
 	ArgoCDProject           string
 	// ApplicationNamespace is the pattern of the namespace each
 	// environment's Application deploys into (tenant.go).
-	ApplicationNamespace    string
+	ApplicationNamespace string
+	// RepositoryName is the pattern of a new service's repository and
+	// catalog name (repository.go).
+	RepositoryName          string
 	ArgoCDDestinationServer string
 	NotifySyncSucceeded     string
 	NotifySyncFailed        string
@@ -59,6 +63,7 @@ func defaultServiceBundle() ServiceBundle {
 		ArgoCDNamespace:         DefaultArgoCDNamespace,
 		ArgoCDProject:           DefaultArgoCDProject,
 		ApplicationNamespace:    DefaultApplicationNamespace,
+		RepositoryName:          DefaultRepositoryName,
 		ArgoCDDestinationServer: DefaultArgoCDDestinationServer,
 		NotifySyncSucceeded:     DefaultNotifySyncSucceeded,
 		NotifySyncFailed:        DefaultNotifySyncFailed,
@@ -82,6 +87,7 @@ func (e *Environment) applyServiceBundle(src *environment.ServiceBundleEnvironme
 		{"argoCDNamespace", src.ArgoCDNamespace, &e.ServiceBundle.ArgoCDNamespace},
 		{"argoCDProject", src.ArgoCDProject, &e.ServiceBundle.ArgoCDProject},
 		{"applicationNamespace", src.ApplicationNamespace, &e.ServiceBundle.ApplicationNamespace},
+		{"repositoryName", src.RepositoryName, &e.ServiceBundle.RepositoryName},
 		{"argoCDDestinationServer", src.ArgoCDDestinationServer, &e.ServiceBundle.ArgoCDDestinationServer},
 		{"notifySyncSucceeded", src.NotifySyncSucceeded, &e.ServiceBundle.NotifySyncSucceeded},
 		{"notifySyncFailed", src.NotifySyncFailed, &e.ServiceBundle.NotifySyncFailed},
@@ -123,7 +129,7 @@ func (e *Environment) splitServiceBundle(data *structpb.Struct, ecName string) *
 	}
 	where := fmt.Sprintf("EnvironmentConfig %q data.%s.%s", ecName, DataKey, ServiceBundleKey)
 	var src environment.ServiceBundleEnvironment
-	if err := decodeStrict(sec, &src, "githubOwner, githubProviderConfig, backstageProviderConfig, argoCDNamespace, argoCDProject, applicationNamespace, argoCDDestinationServer, notifySyncSucceeded, notifySyncFailed, grafanaURL, namespaces"); err != nil {
+	if err := decodeStrict(sec, &src, "githubOwner, githubProviderConfig, backstageProviderConfig, argoCDNamespace, argoCDProject, applicationNamespace, repositoryName, argoCDDestinationServer, notifySyncSucceeded, notifySyncFailed, grafanaURL, namespaces"); err != nil {
 		e.serviceBundleErr = &Error{fmt.Errorf("%s: %w", where, err)}
 		return rest
 	}

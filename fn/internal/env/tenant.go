@@ -151,6 +151,7 @@ func (sb *ServiceBundle) ValidateTenancy(src func(name string) string) field.Lis
 		}
 	}
 	errs.Add(sb.validateApplicationNamespace(src))
+	errs.Add(sb.validateRepositoryName(src))
 	return errs
 }
 

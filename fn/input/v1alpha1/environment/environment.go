@@ -125,6 +125,18 @@ type ServiceBundleEnvironment struct {
 	// +optional
 	ApplicationNamespace string `json:"applicationNamespace,omitempty"`
 
+	// RepositoryName is the name of a new service's GitHub repository,
+	// which is also its Backstage Component's: "{service}" stands for the
+	// claim's name, "{team}" for its namespace's team and "{namespace}" for
+	// its namespace; it must contain "{service}". Repository names are
+	// first come, first served within the GitHub organisation, as entity
+	// names are in Backstage's catalog: with "{team}-{service}" each team
+	// has names no other team can take, and a prefix the platform can
+	// scope Argo CD's repository credentials to. A repository that exists
+	// keeps its name. Default "{service}".
+	// +optional
+	RepositoryName string `json:"repositoryName,omitempty"`
+
 	// Namespaces maps a claim's namespace to the team that owns what is
 	// composed for it (the Backstage owner, the "team" label) and,
 	// optionally, the Argo CD project of its Applications. The claim never
