@@ -89,7 +89,18 @@ unit: provider-test-deps
 fuzz:
 	hack/fuzz.sh
 
+# The function's CPU per gRPC round trip against the same-bytes floor, for
+# every kind (hack/bench-ratio.sh: figure lines, no assertion), and its
+# resident memory (make rss, which asserts the budget; PAVED_BENCH_RSS=0
+# leaves it out). .ci/run runs it with fewer rounds (BENCH_COUNT,
+# BENCH_ROUNDS). Every benchmark, in process too: bench-all.
+BENCH_COUNT ?= 5
+BENCH_ROUNDS ?= 3000
+.PHONY: bench bench-all
 bench:
+	hack/bench-ratio.sh $(BENCH_COUNT) $(BENCH_ROUNDS)
+
+bench-all:
 	$(GO) test -run='^$$' -bench=BenchmarkRunFunction -benchmem -count=5 ./fn/...
 
 # Integration tests of the CatalogLocation controller, and of the ServiceBundle's

@@ -215,7 +215,8 @@ type benchCase struct {
 // thousand requests of a kind and their answers take tens of MB):
 // <Claim>/NewName is, for every kind of the registry, a first reconcile of
 // a composite with a new name and uid each round (newNameRounds of them,
-// then again from the first); <Claim>/Replayed is the same composite each
+// then again from the first), and <Namespaced>/NewName the same of its
+// namespaced composite; <Claim>/Replayed is the same composite each
 // round (composed anew: paved keeps no composed objects between requests);
 // DatabaseClaimSteadyState is a DatabaseClaim once everything exists,
 // repeated.
@@ -225,6 +226,13 @@ func benchCases() []func() benchCase {
 		cases = append(cases,
 			func() benchCase { return benchCase{k.Claim + "/NewName", firstReconciles(k, newNameRounds)} },
 			func() benchCase { return benchCase{k.Claim + "/Replayed", firstReconciles(k, 1)} })
+		if k.Namespaced != "" {
+			// The same composer in the namespaced dialect (Crossplane
+			// v2): other kinds, a composed connection Secret.
+			cases = append(cases, func() benchCase {
+				return benchCase{k.Namespaced + "/NewName", namespacedFirstReconciles(k, newNameRounds)}
+			})
+		}
 	}
 	return append(cases, func() benchCase {
 		req := steadyState()
