@@ -10,6 +10,13 @@ import (
 	"github.com/paved-dev/paved/fn/internal/pb"
 )
 
+// TemplatePrefix starts the name of every golden-path template
+// repository: a service's repository is generated from
+// golden-path-<template> in the platform's GitHub owner. provider-paved's
+// platform metrics count repositories generated from one as golden-path
+// adoption (provider/internal/signals, GoldenPathTemplatePrefix).
+const TemplatePrefix = "golden-path-"
+
 // Names of the composed resources in the pipeline.
 const (
 	Repository      = "repository"
@@ -28,7 +35,6 @@ const (
 const (
 	DefaultBranch         = "main"
 	RequiredApprovals     = 1
-	templatePrefix        = "golden-path-"
 	topicMicroservice     = "microservice"
 	topicPlatformManaged  = "platform-managed"
 	catalogCommitTemplate = "Register %s in the software catalog"
@@ -108,7 +114,7 @@ func repository(s *service, st *settings) *structpb.Struct {
 		"visibility":  pb.Str(visibilityPrivate),
 		"template": pb.Obj(pb.Fields{
 			"owner":              pb.Str(st.GitHubOwner),
-			"repository":         pb.Str(templatePrefix + s.template),
+			"repository":         pb.Str(TemplatePrefix + s.template),
 			"includeAllBranches": pb.Boolean(false),
 		}),
 		"topics":        pb.Strs([]string{topicMicroservice, Templates[s.template], topicPlatformManaged}),

@@ -32,6 +32,7 @@ import (
 	"github.com/paved-dev/paved/provider/apis"
 	ghclient "github.com/paved-dev/paved/provider/internal/clients/github"
 	pcontroller "github.com/paved-dev/paved/provider/internal/controller"
+	"github.com/paved-dev/paved/provider/internal/signals"
 )
 
 func main() {
@@ -156,6 +157,12 @@ func run(args []string) error {
 		RateLimitTimeScale: *timeScale, AllowHTTPLoopback: *allowHTTP}
 	if err := pcontroller.Setup(mgr, o, gho); err != nil {
 		return errors.Wrap(err, "cannot set up controllers")
+	}
+	// The guide's platform metrics, derived from the cluster's state at
+	// scrape time and served with the ones above (provider/internal/signals
+	// says why this process).
+	if err := signals.Setup(mgr, log); err != nil {
+		return errors.Wrap(err, "cannot set up platform metrics")
 	}
 	return errors.Wrap(mgr.Start(ctrl.SetupSignalHandler()), "cannot start controller manager")
 }

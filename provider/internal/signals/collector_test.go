@@ -1,0 +1,314 @@
+package signals
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	"github.com/prometheus/common/expfmt"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/fake"
+
+	"github.com/crossplane/crossplane-runtime/v2/pkg/logging"
+
+	"github.com/paved-dev/paved/fn/servicebundle"
+	"github.com/paved-dev/paved/provider/apis"
+	ghv1alpha1 "github.com/paved-dev/paved/provider/apis/github/v1alpha1"
+)
+
+var t0 = time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+
+type composite struct {
+	gvk       schema.GroupVersionKind
+	name, ns  string
+	uid       types.UID
+	owner     types.UID // controller
+	claim     bool
+	template  string
+	readyIn   time.Duration // Ready=True this long after creation; 0: Ready=False
+	syncedOff bool          // Synced=False
+}
+
+func (c composite) object() *unstructured.Unstructured {
+	u := &unstructured.Unstructured{Object: map[string]any{"spec": map[string]any{}}}
+	u.SetGroupVersionKind(c.gvk)
+	u.SetName(c.name)
+	u.SetNamespace(c.ns)
+	u.SetUID(c.uid)
+	u.SetCreationTimestamp(metav1.NewTime(t0))
+	if c.owner != "" {
+		u.SetOwnerReferences([]metav1.OwnerReference{{APIVersion: XServiceBundle.GroupVersion().String(), Kind: XServiceBundle.Kind, Name: "owner", UID: c.owner, Controller: ptr(true)}})
+	}
+	if c.claim {
+		u.Object["spec"].(map[string]any)["claimRef"] = map[string]any{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "ServiceBundle", "name": c.name, "namespace": "team-a"}
+	}
+	if c.template != "" {
+		u.Object["spec"].(map[string]any)["template"] = c.template
+	}
+	ready := map[string]any{"type": "Ready", "status": "False", "reason": "Creating", "lastTransitionTime": t0.Format(time.RFC3339)}
+	if c.readyIn > 0 {
+		ready = map[string]any{"type": "Ready", "status": "True", "reason": "Available", "lastTransitionTime": t0.Add(c.readyIn).Format(time.RFC3339)}
+	}
+	synced := map[string]any{"type": "Synced", "status": "True", "reason": "ReconcileSuccess", "lastTransitionTime": t0.Format(time.RFC3339)}
+	if c.syncedOff {
+		synced["status"], synced["reason"] = "False", "ReconcileError"
+	}
+	u.Object["status"] = map[string]any{"conditions": []any{synced, ready}}
+	return u
+}
+
+func application(name string, owner types.UID, labels map[string]string, deleting bool) *unstructured.Unstructured {
+	u := &unstructured.Unstructured{Object: map[string]any{"spec": map[string]any{"project": "team-a"}}}
+	u.SetGroupVersionKind(Application)
+	u.SetName(name)
+	u.SetNamespace("argocd")
+	u.SetLabels(labels)
+	if owner != "" {
+		u.SetOwnerReferences([]metav1.OwnerReference{{APIVersion: XServiceBundle.GroupVersion().String(), Kind: XServiceBundle.Kind, Name: "owner", UID: owner, Controller: ptr(true)}})
+	}
+	if deleting {
+		// Argo CD's resources finalizer keeps a deleted Application
+		// until its resources are gone.
+		u.SetFinalizers([]string{"resources-finalizer.argocd.argoproj.io"})
+		u.SetDeletionTimestamp(ptr(metav1.NewTime(t0.Add(time.Hour))))
+	}
+	return u
+}
+
+func repository(name, template string) *ghv1alpha1.Repository {
+	r := &ghv1alpha1.Repository{ObjectMeta: metav1.ObjectMeta{Name: name}}
+	r.Spec.ForProvider.Owner = "acme"
+	if template != "" {
+		r.Spec.ForProvider.Template = &ghv1alpha1.RepositoryTemplate{Owner: "acme", Repository: template}
+	}
+	return r
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// objects is one platform's state: three ServiceBundles (one Ready with two
+// environments, one pending, one a platform team made that failed), the
+// nested and claimed databases, a bucket past the last bucket, a
+// namespaced Database, Applications of which only the bundle's count, and
+// three Repositories.
+func objects() []client.Object {
+	app := func(env string) map[string]string {
+		return map[string]string{"team": "payments", "environment": env, "paved.dev/service": "orders"}
+	}
+	return []client.Object{
+		composite{gvk: XServiceBundle, name: "orders-x1", uid: "b1", claim: true, template: "go-service", readyIn: 100 * time.Second}.object(),
+		composite{gvk: XServiceBundle, name: "cart-x2", uid: "b2", claim: true, template: "node-service"}.object(),
+		composite{gvk: XServiceBundle, name: "ops-x3", uid: "b3", template: "python-service", syncedOff: true}.object(),
+		composite{gvk: XDatabase, name: "orders-x1-db", uid: "d1", owner: "b1", readyIn: 700 * time.Second}.object(),
+		composite{gvk: XDatabase, name: "ledger-x4", uid: "d2", claim: true, readyIn: 20 * time.Second}.object(),
+		composite{gvk: XBucket, name: "archive", uid: "k1", readyIn: 2000 * time.Second}.object(),
+		composite{gvk: Database, name: "reports", ns: "team-b", uid: "n1", readyIn: 45 * time.Second}.object(),
+		application("team-a--orders-staging", "b1", app("staging"), false),
+		application("team-a--orders-production", "b1", app("production"), false),
+		application("team-a--orders-old", "b1", app("staging"), true),
+		// Not a bundle's: someone else's Application names no team.
+		application("hand-made", "", map[string]string{"team": "intruders", "environment": "staging", "paved.dev/service": "x"}, false),
+		application("other-owner", "d1", map[string]string{"team": "intruders", "environment": "staging", "paved.dev/service": "x"}, false),
+		repository("orders", "golden-path-go-service"),
+		repository("legacy", "old-template"),
+		repository("adopted", ""),
+	}
+}
+
+const want = `
+# HELP platform_active_services Services delivered to an environment: the Argo CD Applications ServiceBundles compose and that are not being deleted, by team and environment. Exact.
+# TYPE platform_active_services gauge
+platform_active_services{environment="production",team="payments"} 1
+platform_active_services{environment="staging",team="payments"} 1
+# HELP platform_golden_path_adoption_ratio Golden-path adoption: repositories generated from a golden-path template over all repositories provider-paved manages. Absent while it manages none.
+# TYPE platform_golden_path_adoption_ratio gauge
+platform_golden_path_adoption_ratio 0.3333333333333333
+# HELP platform_manual_provisions_total Composites that exist and that no tenant asked for (made directly by the platform team). Exact for composites that exist.
+# TYPE platform_manual_provisions_total counter
+platform_manual_provisions_total{resource_type="bucket"} 1
+platform_manual_provisions_total{resource_type="database"} 0
+platform_manual_provisions_total{resource_type="servicebundle"} 1
+# HELP platform_provisioning_duration_seconds Time from a composite's creation to its Ready condition's last transition, one observation per composite that is Ready now. Exact for a composite that became Ready once; one that lost and regained Ready counts until it regained it.
+# TYPE platform_provisioning_duration_seconds histogram
+platform_provisioning_duration_seconds_bucket{provider="aws",resource_type="bucket",le="30"} 0
+platform_provisioning_duration_seconds_bucket{provider="aws",resource_type="bucket",le="60"} 0
+platform_provisioning_duration_seconds_bucket{provider="aws",resource_type="bucket",le="120"} 0
+platform_provisioning_duration_seconds_bucket{provider="aws",resource_type="bucket",le="300"} 0
+platform_provisioning_duration_seconds_bucket{provider="aws",resource_type="bucket",le="600"} 0
+platform_provisioning_duration_seconds_bucket{provider="aws",resource_type="bucket",le="900"} 0
+platform_provisioning_duration_seconds_bucket{provider="aws",resource_type="bucket",le="1800"} 0
+platform_provisioning_duration_seconds_bucket{provider="aws",resource_type="bucket",le="+Inf"} 1
+platform_provisioning_duration_seconds_sum{provider="aws",resource_type="bucket"} 2000
+platform_provisioning_duration_seconds_count{provider="aws",resource_type="bucket"} 1
+platform_provisioning_duration_seconds_bucket{provider="aws",resource_type="database",le="30"} 1
+platform_provisioning_duration_seconds_bucket{provider="aws",resource_type="database",le="60"} 2
+platform_provisioning_duration_seconds_bucket{provider="aws",resource_type="database",le="120"} 2
+platform_provisioning_duration_seconds_bucket{provider="aws",resource_type="database",le="300"} 2
+platform_provisioning_duration_seconds_bucket{provider="aws",resource_type="database",le="600"} 2
+platform_provisioning_duration_seconds_bucket{provider="aws",resource_type="database",le="900"} 3
+platform_provisioning_duration_seconds_bucket{provider="aws",resource_type="database",le="1800"} 3
+platform_provisioning_duration_seconds_bucket{provider="aws",resource_type="database",le="+Inf"} 3
+platform_provisioning_duration_seconds_sum{provider="aws",resource_type="database"} 765
+platform_provisioning_duration_seconds_count{provider="aws",resource_type="database"} 3
+platform_provisioning_duration_seconds_bucket{provider="paved",resource_type="servicebundle",le="30"} 0
+platform_provisioning_duration_seconds_bucket{provider="paved",resource_type="servicebundle",le="60"} 0
+platform_provisioning_duration_seconds_bucket{provider="paved",resource_type="servicebundle",le="120"} 1
+platform_provisioning_duration_seconds_bucket{provider="paved",resource_type="servicebundle",le="300"} 1
+platform_provisioning_duration_seconds_bucket{provider="paved",resource_type="servicebundle",le="600"} 1
+platform_provisioning_duration_seconds_bucket{provider="paved",resource_type="servicebundle",le="900"} 1
+platform_provisioning_duration_seconds_bucket{provider="paved",resource_type="servicebundle",le="1800"} 1
+platform_provisioning_duration_seconds_bucket{provider="paved",resource_type="servicebundle",le="+Inf"} 1
+platform_provisioning_duration_seconds_sum{provider="paved",resource_type="servicebundle"} 100
+platform_provisioning_duration_seconds_count{provider="paved",resource_type="servicebundle"} 1
+# HELP platform_repositories GitHub repositories provider-paved manages (Repository objects), by origin: generated from a golden-path template, or other. Exact.
+# TYPE platform_repositories gauge
+platform_repositories{origin="golden-path"} 1
+platform_repositories{origin="other"} 2
+# HELP platform_self_service_provisions_total Composites that exist and that a tenant asked for: by a claim, in a namespace, or composed by such a composite. Exact for composites that exist; a deleted one leaves the count.
+# TYPE platform_self_service_provisions_total counter
+platform_self_service_provisions_total{resource_type="bucket"} 0
+platform_self_service_provisions_total{resource_type="database"} 3
+platform_self_service_provisions_total{resource_type="servicebundle"} 2
+# HELP platform_service_creations_total ServiceBundles that exist, by golden-path template, owning team (the platform's namespace mapping) and status (ready, pending, failed). Derived from the composites: exact for bundles that exist; a deleted bundle leaves the count.
+# TYPE platform_service_creations_total counter
+platform_service_creations_total{status="failed",team="unknown",template="python-service"} 1
+platform_service_creations_total{status="pending",team="unknown",template="node-service"} 1
+platform_service_creations_total{status="ready",team="payments",template="go-service"} 1
+# HELP platform_signals_source_available 1 when the kind's objects could be read for the platform metrics, 0 when its CRD is absent, its informer has not synced (or cannot list it: RBAC) or listing failed; the metrics leave its objects out.
+# TYPE platform_signals_source_available gauge
+platform_signals_source_available{kind="Application.argoproj.io"} 1
+platform_signals_source_available{kind="Bucket.paved.dev"} 0
+platform_signals_source_available{kind="Database.paved.dev"} 1
+platform_signals_source_available{kind="Repository.github.paved.dev"} 1
+platform_signals_source_available{kind="XBucket.platform.paved.dev"} 1
+platform_signals_source_available{kind="XDatabase.platform.paved.dev"} 1
+platform_signals_source_available{kind="XServiceBundle.platform.paved.dev"} 1
+`
+
+// synced is the kinds whose informers have synced.
+type synced map[schema.GroupVersionKind]bool
+
+func (s synced) Synced(gvk schema.GroupVersionKind) bool { return s[gvk] }
+
+func reader(t *testing.T, objs ...client.Object) client.Reader {
+	t.Helper()
+	s := runtime.NewScheme()
+	if err := apis.AddToScheme(s); err != nil {
+		t.Fatal(err)
+	}
+	return fake.NewClientBuilder().WithScheme(s).WithObjects(objs...).Build()
+}
+
+// allBut is every watched kind synced but those given.
+func allBut(gvks ...schema.GroupVersionKind) synced {
+	s := synced{}
+	for _, g := range Watched {
+		s[g] = true
+	}
+	for _, g := range gvks {
+		delete(s, g)
+	}
+	return s
+}
+
+func TestCollectorValues(t *testing.T) {
+	c := NewCollector(reader(t, objects()...), allBut(Bucket), logging.NewNopLogger())
+	if err := testutil.CollectAndCompare(c, strings.NewReader(want)); err != nil {
+		t.Error(err)
+	}
+	if problems, err := testutil.CollectAndLint(c); err != nil || len(problems) > 0 {
+		t.Errorf("CollectAndLint: %v %+v", err, problems)
+	}
+}
+
+// TestCollectorRestart: a provider that restarts computes its metrics anew
+// from the same objects, and reports the same values (nothing was counted
+// in memory).
+func TestCollectorRestart(t *testing.T) {
+	r := reader(t, objects()...)
+	before := scrape(t, NewCollector(r, allBut(Bucket), logging.NewNopLogger()))
+	after := scrape(t, NewCollector(r, allBut(Bucket), logging.NewNopLogger()))
+	if before != after {
+		t.Errorf("after a restart:\n%s\nbefore:\n%s", after, before)
+	}
+	if !strings.Contains(after, `platform_service_creations_total{status="ready",team="payments",template="go-service"} 1`) {
+		t.Errorf("scrape has no ready bundle:\n%s", after)
+	}
+}
+
+func scrape(t *testing.T, c prometheus.Collector) string {
+	t.Helper()
+	reg := prometheus.NewPedanticRegistry()
+	reg.MustRegister(c)
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	for _, mf := range mfs {
+		if _, err := expfmt.MetricFamilyToText(&b, mf); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return b.String()
+}
+
+// TestCollectorNothingAvailable: a cluster with none of the CRDs (Argo CD
+// and paved's Configuration not installed) still scrapes, saying so.
+func TestCollectorNothingAvailable(t *testing.T) {
+	c := NewCollector(reader(t), synced{}, logging.NewNopLogger())
+	want := `
+# HELP platform_repositories GitHub repositories provider-paved manages (Repository objects), by origin: generated from a golden-path template, or other. Exact.
+# TYPE platform_repositories gauge
+platform_repositories{origin="golden-path"} 0
+platform_repositories{origin="other"} 0
+# HELP platform_signals_source_available 1 when the kind's objects could be read for the platform metrics, 0 when its CRD is absent, its informer has not synced (or cannot list it: RBAC) or listing failed; the metrics leave its objects out.
+# TYPE platform_signals_source_available gauge
+platform_signals_source_available{kind="Application.argoproj.io"} 0
+platform_signals_source_available{kind="Bucket.paved.dev"} 0
+platform_signals_source_available{kind="Database.paved.dev"} 0
+platform_signals_source_available{kind="Repository.github.paved.dev"} 1
+platform_signals_source_available{kind="XBucket.platform.paved.dev"} 0
+platform_signals_source_available{kind="XDatabase.platform.paved.dev"} 0
+platform_signals_source_available{kind="XServiceBundle.platform.paved.dev"} 0
+`
+	if err := testutil.CollectAndCompare(c, strings.NewReader(want)); err != nil {
+		t.Error(err)
+	}
+}
+
+// TestLabelsBounded: a team or template that is not a label value the
+// platform's schemas allow is reported as unknown, never as given.
+func TestLabelsBounded(t *testing.T) {
+	for in, want := range map[string]string{
+		"payments":                 "payments",
+		"go-service":               "go-service",
+		"Payments Team":            Unknown,
+		"":                         Unknown,
+		"-x":                       Unknown,
+		strings.Repeat("a", 64):    Unknown,
+		strings.Repeat("a", 63):    strings.Repeat("a", 63),
+		"secret=hunter2":           Unknown,
+		"team-a\nplatform_x{} 999": Unknown,
+	} {
+		if got := bounded(in); got != want {
+			t.Errorf("bounded(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestGoldenPathPrefix: the prefix that makes a Repository golden-path is
+// the one function-paved generates every ServiceBundle's Repository from.
+func TestGoldenPathPrefix(t *testing.T) {
+	if GoldenPathTemplatePrefix != servicebundle.TemplatePrefix {
+		t.Errorf("GoldenPathTemplatePrefix = %q, function-paved's servicebundle.TemplatePrefix = %q", GoldenPathTemplatePrefix, servicebundle.TemplatePrefix)
+	}
+}

@@ -1,0 +1,135 @@
+package signals
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/metrics"
+
+	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/logging"
+)
+
+// Watched are the kinds the metrics are computed from, besides the
+// provider's own Repositories (always in its cache): paved's composites and
+// Argo CD's Applications. Their CRDs belong to paved's Configuration and to
+// Argo CD, so any of them may be absent.
+var Watched = []schema.GroupVersionKind{XServiceBundle, XDatabase, XBucket, Database, Bucket, Application}
+
+// Informers is what Sources needs of the manager's cache.
+type Informers interface {
+	GetInformer(ctx context.Context, obj client.Object, opts ...cache.InformerGetOption) (cache.Informer, error)
+}
+
+// Sources starts an informer for each Watched kind whose CRD is installed,
+// and says which have synced. It is a manager.Runnable that runs on every
+// replica (the metrics endpoint does): a kind whose CRD is absent is skipped
+// and logged, and looked up again every Interval, so that the provider
+// never fails to start because Argo CD or paved's Configuration is not
+// installed (yet), and picks the kind up once it is. A kind whose
+// informer cannot list it (no RBAC: the provider package's service account
+// gets only its own CRDs, docs/operations.md) never syncs and is reported
+// as unavailable, not waited for.
+type Sources struct {
+	informers Informers
+	mapper    meta.RESTMapper
+	log       logging.Logger
+	// Interval between look-ups of absent kinds.
+	Interval time.Duration
+
+	mu      sync.RWMutex
+	synced  map[schema.GroupVersionKind]func() bool
+	skipped map[schema.GroupVersionKind]bool
+}
+
+// NewSources returns Sources over a cache's informers and a REST mapper.
+func NewSources(i Informers, m meta.RESTMapper, log logging.Logger) *Sources {
+	return &Sources{informers: i, mapper: m, log: log, Interval: time.Minute,
+		synced: map[schema.GroupVersionKind]func() bool{}, skipped: map[schema.GroupVersionKind]bool{}}
+}
+
+// NeedLeaderElection is false: every replica serves metrics.
+func (s *Sources) NeedLeaderElection() bool { return false }
+
+// Start watches what it can until ctx is done.
+func (s *Sources) Start(ctx context.Context) error {
+	t := time.NewTicker(s.Interval)
+	defer t.Stop()
+	for {
+		if s.watch(ctx) {
+			<-ctx.Done()
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+// watch starts the informers not yet started; true when all are.
+func (s *Sources) watch(ctx context.Context) bool {
+	done := true
+	for _, gvk := range Watched {
+		s.mu.RLock()
+		_, started := s.synced[gvk]
+		s.mu.RUnlock()
+		if started {
+			continue
+		}
+		if _, err := s.mapper.RESTMapping(gvk.GroupKind(), gvk.Version); err != nil {
+			done = false
+			s.mu.Lock()
+			first := !s.skipped[gvk]
+			s.skipped[gvk] = true
+			s.mu.Unlock()
+			if first {
+				s.log.Info("Platform metrics skip a kind the API server does not serve; looking again every interval", "kind", gvk.String(), "interval", s.Interval.String(), "error", err.Error())
+			}
+			continue
+		}
+		u := &unstructured.Unstructured{}
+		u.SetGroupVersionKind(gvk)
+		// Not blocking: an informer that cannot list (RBAC) would
+		// otherwise hold up the others; Synced says when it has.
+		inf, err := s.informers.GetInformer(ctx, u, cache.BlockUntilSynced(false))
+		if err != nil {
+			done = false
+			s.log.Info("Platform metrics cannot watch a kind; looking again every interval", "kind", gvk.String(), "error", err.Error())
+			continue
+		}
+		s.mu.Lock()
+		s.synced[gvk] = inf.HasSynced
+		s.mu.Unlock()
+		s.log.Debug("Platform metrics watch a kind", "kind", gvk.String())
+	}
+	return done
+}
+
+// Synced says whether gvk's informer has started and synced: only then may
+// it be listed without blocking.
+func (s *Sources) Synced(gvk schema.GroupVersionKind) bool {
+	s.mu.RLock()
+	f, ok := s.synced[gvk]
+	s.mu.RUnlock()
+	return ok && f()
+}
+
+// Setup adds the Sources to mgr and registers their Collector with
+// controller-runtime's metrics registry, which the manager serves on
+// --metrics-bind-address. Objects are listed from mgr's informer cache.
+func Setup(mgr ctrl.Manager, log logging.Logger) error {
+	s := NewSources(mgr.GetCache(), mgr.GetRESTMapper(), log)
+	if err := mgr.Add(s); err != nil {
+		return errors.Wrap(err, "cannot add the platform metrics' sources")
+	}
+	return errors.Wrap(metrics.Registry.Register(NewCollector(mgr.GetCache(), s, log)), "cannot register the platform metrics")
+}
