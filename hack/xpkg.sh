@@ -4,7 +4,9 @@
 #   _output/xpkg/function-paved.xpkg  package/crossplane.yaml + package/input
 #   _output/xpkg/provider-paved.xpkg  package/provider/crossplane.yaml + package/crds
 #   _output/xpkg/paved.xpkg           crossplane.yaml + apis/ (the Configuration)
-#   _output/xpkg/install/             RBAC from apis/ to apply with it
+#   _output/xpkg/install/             RBAC from apis/ to apply with it, and
+#                                     package/provider/install/ as provider-*:
+#                                     the platform metrics' RBAC and dashboard
 #
 # The function and the provider embed a runtime image that hack/xpkg (Go,
 # go-containerregistry) assembles from the static binary: distroless-static-
@@ -90,6 +92,12 @@ stage "$croot" crossplane.yaml
 rm -rf "$out/install"
 "$xpkg" stage-configuration apis "$croot/apis" "$out/install"
 check "$croot" Configuration
+# provider-paved's install manifests: the read access its platform metrics
+# need, which a Crossplane v2 provider package cannot ask for, and their
+# Grafana dashboard (package/provider/install/*.yaml).
+for f in package/provider/install/*.yaml; do
+  cp "$f" "$out/install/provider-$(basename "$f")"
+done
 cex=$out/root/configuration-examples
 mkdir -p "$cex"
 for f in examples/*/claim*.yaml examples/environment/*.yaml; do

@@ -51,6 +51,37 @@ func TestInstallManifests(t *testing.T) {
 			t.Fatalf("apis/%s is not an install manifest; found %v", strings.Replace(f, "-", "/", 1), sortedKeys(want))
 		}
 	}
+	// provider-paved's: its platform metrics' read access (a Crossplane v2
+	// provider package cannot request it; provider/internal/signals
+	// TestRBACCoversSources checks its rules) and their Grafana dashboard
+	// (hack/dashboard's test parses its PromQL).
+	provider, err := filepath.Glob(filepath.Join(repo, "package", "provider", "install", "*.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range provider {
+		b, err := os.ReadFile(p) //nolint:gosec // the repo's own files.
+		if err != nil {
+			t.Fatal(err)
+		}
+		want["provider-"+filepath.Base(p)] = b
+	}
+	for _, f := range []string{"provider-platform-metrics-rbac.yaml", "provider-dashboard.yaml"} {
+		if _, ok := want[f]; !ok {
+			t.Fatalf("package/provider/install/%s is missing; found %v", strings.TrimPrefix(f, "provider-"), sortedKeys(want))
+		}
+	}
+	rbac, err := readObjects(filepath.Join(repo, "package", "provider", "install", "platform-metrics-rbac.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kinds []string
+	for _, o := range rbac {
+		kinds = append(kinds, o.gvk())
+	}
+	if diff := cmp.Diff([]string{"rbac.authorization.k8s.io/v1, Kind=ClusterRole", "rbac.authorization.k8s.io/v1, Kind=ClusterRoleBinding", "pkg.crossplane.io/v1beta1, Kind=DeploymentRuntimeConfig"}, kinds); diff != "" {
+		t.Errorf("package/provider/install/platform-metrics-rbac.yaml (-want +got):\n%s", diff)
+	}
 	entries, err := os.ReadDir(install)
 	if err != nil {
 		t.Fatalf("%s: %v", install, err)

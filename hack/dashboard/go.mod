@@ -1,0 +1,29 @@
+// Tests the Grafana dashboard provider-paved's install artefacts ship
+// (package/provider/install/dashboard.yaml) with Prometheus's own PromQL
+// parser. Its own module so that github.com/prometheus/prometheus, and the
+// newer client_golang it requires, never reach paved's go.mod or a binary
+// (make xpkg-test runs it).
+module github.com/paved-dev/paved/hack/dashboard
+
+go 1.26.7
+
+require (
+	github.com/prometheus/prometheus v0.316.0
+	go.yaml.in/yaml/v3 v3.0.6
+)
+
+require (
+	github.com/beorn7/perks v1.0.1 // indirect
+	github.com/cespare/xxhash/v2 v2.3.0 // indirect
+	github.com/dennwc/varint v1.0.0 // indirect
+	github.com/grafana/regexp v0.0.0-20250905093917-f7b3be9d1853 // indirect
+	github.com/munnerz/goautoneg v0.0.0-20191010083416-a7dc8b61c822 // indirect
+	github.com/prometheus/client_golang v1.25.0 // indirect
+	github.com/prometheus/client_model v0.6.3 // indirect
+	github.com/prometheus/common v0.72.1 // indirect
+	github.com/prometheus/procfs v0.22.0 // indirect
+	go.uber.org/atomic v1.12.0 // indirect
+	golang.org/x/sys v0.49.0 // indirect
+	golang.org/x/text v0.43.0 // indirect
+	google.golang.org/protobuf v1.36.12 // indirect
+)
