@@ -34,7 +34,7 @@ func TestDashboardMetricsExported(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close() //nolint:errcheck // read only.
+	defer f.Close()
 	want := map[string]string{}
 	s := bufio.NewScanner(f)
 	for s.Scan() {

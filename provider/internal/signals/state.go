@@ -292,11 +292,8 @@ func provisioned(u *unstructured.Unstructured) (time.Duration, bool) {
 	if !ok || c.status != "True" || c.lastTransition.IsZero() {
 		return 0, false
 	}
-	d := c.lastTransition.Sub(u.GetCreationTimestamp().Time)
-	if d < 0 {
-		d = 0
-	}
-	return d, true
+	// A clock skew between writers never makes a negative duration.
+	return max(c.lastTransition.Sub(u.GetCreationTimestamp().Time), 0), true
 }
 
 type cond struct {
