@@ -51,7 +51,7 @@ type Sources struct {
 
 // NewSources returns Sources over a cache's informers and a REST mapper.
 func NewSources(i Informers, m meta.RESTMapper, log logging.Logger) *Sources {
-	return &Sources{informers: i, mapper: m, log: log, Interval: time.Minute,
+	return &Sources{informers: i, mapper: m, log: log, Interval: 30 * time.Second,
 		synced: map[schema.GroupVersionKind]func() bool{}, skipped: map[schema.GroupVersionKind]bool{}}
 }
 
