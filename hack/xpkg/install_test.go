@@ -94,7 +94,7 @@ func TestInstallManifests(t *testing.T) {
 			t.Fatal(err)
 		}
 		if w, ok := want[e.Name()]; ok && !bytes.Equal(w, b) {
-			t.Errorf("%s differs from its source under apis/", filepath.Join(install, e.Name()))
+			t.Errorf("%s differs from its source (apis/ or package/provider/install/)", filepath.Join(install, e.Name()))
 		}
 	}
 	if diff := cmp.Diff(sortedKeys(want), got); diff != "" {
