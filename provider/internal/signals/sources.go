@@ -5,6 +5,7 @@ import (
 	"sync"
 	"time"
 
+	authorizationv1 "k8s.io/api/authorization/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -43,6 +44,9 @@ type Sources struct {
 	log       logging.Logger
 	// Interval between look-ups of absent kinds.
 	Interval time.Duration
+	// Allowed says whether the provider may list and watch a resource;
+	// nil allows all.
+	Allowed func(ctx context.Context, r schema.GroupVersionResource) (bool, error)
 
 	mu      sync.RWMutex
 	synced  map[schema.GroupVersionKind]func() bool
@@ -85,16 +89,25 @@ func (s *Sources) watch(ctx context.Context) bool {
 		if started {
 			continue
 		}
-		if _, err := s.mapper.RESTMapping(gvk.GroupKind(), gvk.Version); err != nil {
+		m, err := s.mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
+		if err != nil {
 			done = false
-			s.mu.Lock()
-			first := !s.skipped[gvk]
-			s.skipped[gvk] = true
-			s.mu.Unlock()
-			if first {
-				s.log.Info("Platform metrics skip a kind the API server does not serve; looking again every interval", "kind", gvk.String(), "interval", s.Interval.String(), "error", err.Error())
-			}
+			s.skip(gvk, "Platform metrics skip a kind the API server does not serve; looking again every interval", "error", err.Error())
 			continue
+		}
+		// An informer that may not list and watch retries forever, each
+		// failure logged by client-go's reflector: ask first.
+		if s.Allowed != nil {
+			ok, err := s.Allowed(ctx, m.Resource)
+			if err != nil || !ok {
+				done = false
+				why := "forbidden"
+				if err != nil {
+					why = err.Error()
+				}
+				s.skip(gvk, "Platform metrics skip a kind provider-paved may not list and watch (docs/operations.md, Platform metrics: RBAC); looking again every interval", "error", why)
+				continue
+			}
 		}
 		u := &unstructured.Unstructured{}
 		u.SetGroupVersionKind(gvk)
@@ -114,6 +127,17 @@ func (s *Sources) watch(ctx context.Context) bool {
 	return done
 }
 
+// skip logs, once per kind, why it is not watched yet.
+func (s *Sources) skip(gvk schema.GroupVersionKind, msg string, kv ...any) {
+	s.mu.Lock()
+	first := !s.skipped[gvk]
+	s.skipped[gvk] = true
+	s.mu.Unlock()
+	if first {
+		s.log.Info(msg, append([]any{"kind", gvk.String(), "interval", s.Interval.String()}, kv...)...)
+	}
+}
+
 // Synced says whether gvk's informer has started and synced: only then may
 // it be listed without blocking.
 func (s *Sources) Synced(gvk schema.GroupVersionKind) bool {
@@ -128,8 +152,33 @@ func (s *Sources) Synced(gvk schema.GroupVersionKind) bool {
 // --metrics-bind-address. Objects are listed from mgr's informer cache.
 func Setup(mgr ctrl.Manager, log logging.Logger) error {
 	s := NewSources(mgr.GetCache(), mgr.GetRESTMapper(), log)
+	s.Allowed = ListWatchAllowed(mgr.GetClient())
 	if err := mgr.Add(s); err != nil {
 		return errors.Wrap(err, "cannot add the platform metrics' sources")
 	}
 	return errors.Wrap(metrics.Registry.Register(NewCollector(mgr.GetCache(), s, log)), "cannot register the platform metrics")
+}
+
+// ListWatchAllowed asks the API server whether the provider's own identity
+// may list and watch a resource in every namespace (a
+// SelfSubjectAccessReview each;
+// https://kubernetes.io/docs/reference/access-authn-authz/authorization/#checking-api-access).
+// Every authenticated identity may create them: the default ClusterRole
+// system:basic-user, bound to system:authenticated
+// (https://kubernetes.io/docs/reference/access-authn-authz/rbac/#discovery-roles).
+func ListWatchAllowed(c client.Client) func(ctx context.Context, r schema.GroupVersionResource) (bool, error) {
+	return func(ctx context.Context, r schema.GroupVersionResource) (bool, error) {
+		for _, verb := range []string{"list", "watch"} {
+			review := &authorizationv1.SelfSubjectAccessReview{Spec: authorizationv1.SelfSubjectAccessReviewSpec{
+				ResourceAttributes: &authorizationv1.ResourceAttributes{Group: r.Group, Resource: r.Resource, Verb: verb},
+			}}
+			if err := c.Create(ctx, review); err != nil {
+				return false, errors.Wrapf(err, "cannot review access to %s %s", verb, r.GroupResource())
+			}
+			if !review.Status.Allowed {
+				return false, nil
+			}
+		}
+		return true, nil
+	}
 }

@@ -29,27 +29,38 @@ func TestSourcesSkipAbsentKinds(t *testing.T) {
 		XDatabase: &controllertest.FakeInformer{Synced: false},
 	}}
 	s := NewSources(informers, mapper, logging.NewNopLogger())
+	// The provider may not list Buckets (no ClusterRole for them yet).
+	forbidden := map[schema.GroupResource]bool{{Group: "paved.dev", Resource: "buckets"}: true}
+	s.Allowed = func(_ context.Context, r schema.GroupVersionResource) (bool, error) {
+		return !forbidden[r.GroupResource()], nil
+	}
 	ctx := context.Background()
 
 	if s.watch(ctx) {
 		t.Error("watch() = true with Application not served, want false")
 	}
-	for g, want := range map[schema.GroupVersionKind]bool{XServiceBundle: true, XBucket: true, Database: true, Bucket: true, XDatabase: false, Application: false} {
+	for g, want := range map[schema.GroupVersionKind]bool{XServiceBundle: true, XBucket: true, Database: true, Bucket: false, XDatabase: false, Application: false} {
 		if got := s.Synced(g); got != want {
 			t.Errorf("after the first look-up: Synced(%s) = %v, want %v", g.Kind, got, want)
 		}
 	}
-	if !s.skipped[Application] {
-		t.Error("Application was not recorded as skipped")
+	for _, g := range []schema.GroupVersionKind{Application, Bucket} {
+		if !s.skipped[g] {
+			t.Errorf("%s was not recorded as skipped", g.Kind)
+		}
+		if _, ok := informers.InformersByGVK[g]; ok {
+			t.Errorf("an informer was started for %s", g.Kind)
+		}
 	}
 
-	// Argo CD is installed later.
+	// Argo CD is installed later, and the ClusterRole applied.
 	mapper.Add(Application, meta.RESTScopeNamespace)
+	delete(forbidden, schema.GroupResource{Group: "paved.dev", Resource: "buckets"})
 	if !s.watch(ctx) {
 		t.Error("watch() = false with every kind served, want true")
 	}
-	if !s.Synced(Application) {
-		t.Error("Synced(Application) = false once it is served")
+	if !s.Synced(Application) || !s.Synced(Bucket) {
+		t.Errorf("Synced(Application) = %v, Synced(Bucket) = %v once served and allowed", s.Synced(Application), s.Synced(Bucket))
 	}
 	if _, ok := informers.InformersByGVK[Application]; !ok {
 		t.Error("no informer was started for Application")
