@@ -135,7 +135,7 @@ func observedNames(t *testing.T, set *compose.Set) (w struct {
 		}
 		return ""
 	}
-	component := strings.SplitN(content, "---", 2)[0]
+	component, _, _ := strings.Cut(content, "---")
 	w.Component = field(component, 2, "name")
 	w.Title = field(component, 2, "title")
 	w.Slug = field(component, 4, annotationProjectSlug)
