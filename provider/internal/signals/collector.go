@@ -24,6 +24,7 @@ const (
 	NameSelfService     = "platform_self_service_provisions_total"
 	NameManual          = "platform_manual_provisions_total"
 	NameActive          = "platform_active_services"
+	NameFirstDeploy     = "platform_time_to_first_deploy_seconds"
 	NameRepositories    = "platform_repositories"
 	NameAdoption        = "platform_golden_path_adoption_ratio"
 	NameSourceAvailable = "platform_signals_source_available"
@@ -45,6 +46,9 @@ var (
 	descActive = prometheus.NewDesc(NameActive,
 		"Services delivered to an environment: the Argo CD Applications ServiceBundles compose and that are not being deleted, by team and environment. Exact.",
 		[]string{"team", "environment"}, nil)
+	descFirstDeploy = prometheus.NewDesc(NameFirstDeploy,
+		"Time from a ServiceBundle's creation to its staging Application's first completed sync (Argo CD's history entry 0), by team, one observation per Application whose history still holds that entry. Exact; an Application whose first entry Argo CD has dropped is left out.",
+		[]string{"team"}, nil)
 	descRepositories = prometheus.NewDesc(NameRepositories,
 		"GitHub repositories provider-paved manages (Repository objects), by origin: generated from a golden-path template, or other. Exact.",
 		[]string{"origin"}, nil)
@@ -81,7 +85,7 @@ func NewCollector(r client.Reader, s Synced, log logging.Logger) *Collector {
 
 // Describe sends every descriptor of the Collector.
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descCreations, descProvisioning, descSelfService, descManual, descActive, descRepositories, descAdoption, descSource} {
+	for _, d := range []*prometheus.Desc{descCreations, descProvisioning, descSelfService, descManual, descActive, descFirstDeploy, descRepositories, descAdoption, descSource} {
 		ch <- d
 	}
 }
@@ -110,6 +114,10 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	}
 	for _, k := range sortedKeys(v.Active, func(a, b ActiveKey) bool { return a.Team+"/"+a.Environment < b.Team+"/"+b.Environment }) {
 		ch <- prometheus.MustNewConstMetric(descActive, prometheus.GaugeValue, float64(v.Active[k]), k.Team, k.Environment)
+	}
+	for _, team := range sortedKeys(v.FirstDeploy, func(a, b string) bool { return a < b }) {
+		h := v.FirstDeploy[team]
+		ch <- prometheus.MustNewConstHistogram(descFirstDeploy, h.Count, h.Sum, h.Buckets, team)
 	}
 	if s.RepositoriesAvailable {
 		for _, o := range []string{OriginGoldenPath, OriginOther} {

@@ -65,6 +65,17 @@ func (c composite) object() *unstructured.Unstructured {
 	return u
 }
 
+// deployed is an Application's status.history as Argo CD writes it: ids
+// counting up from first, each deployed after.
+func deployed(u *unstructured.Unstructured, first int64, after ...time.Duration) *unstructured.Unstructured {
+	hs := make([]any, 0, len(after))
+	for i, d := range after {
+		hs = append(hs, map[string]any{"id": first + int64(i), "revision": "0123abc", "deployedAt": t0.Add(d).Format(time.RFC3339)})
+	}
+	u.Object["status"] = map[string]any{"history": hs, "sync": map[string]any{"status": "Synced"}, "health": map[string]any{"status": "Healthy"}}
+	return u
+}
+
 func application(name string, owner types.UID, labels map[string]string, deleting bool) *unstructured.Unstructured {
 	u := &unstructured.Unstructured{Object: map[string]any{"spec": map[string]any{"project": "team-a"}}}
 	u.SetGroupVersionKind(Application)
@@ -111,9 +122,12 @@ func objects() []client.Object {
 		composite{gvk: XDatabase, name: "ledger-x4", uid: "d2", claim: true, readyIn: 20 * time.Second}.object(),
 		composite{gvk: XBucket, name: "archive", uid: "k1", readyIn: 2000 * time.Second}.object(),
 		composite{gvk: Database, name: "reports", ns: "team-b", uid: "n1", readyIn: 45 * time.Second}.object(),
-		application("team-a--orders-staging", "b1", app("staging"), false),
-		application("team-a--orders-production", "b1", app("production"), false),
-		application("team-a--orders-old", "b1", app("staging"), true),
+		// First deployed 400 s after the bundle was created.
+		deployed(application("team-a--orders-staging", "b1", app("staging"), false), 0, 400*time.Second, 900*time.Second),
+		// Production's first deploy is not the service's first.
+		deployed(application("team-a--orders-production", "b1", app("production"), false), 0, 2*time.Hour),
+		// Argo CD dropped its first entries: left out.
+		deployed(application("team-a--orders-old", "b1", app("staging"), true), 5, 100*time.Second),
 		// Not a bundle's: someone else's Application names no team.
 		application("hand-made", "", map[string]string{"team": "intruders", "environment": "staging", "paved.dev/service": "x"}, false),
 		application("other-owner", "d1", map[string]string{"team": "intruders", "environment": "staging", "paved.dev/service": "x"}, false),
@@ -168,6 +182,19 @@ platform_provisioning_duration_seconds_bucket{provider="paved",resource_type="se
 platform_provisioning_duration_seconds_bucket{provider="paved",resource_type="servicebundle",le="+Inf"} 1
 platform_provisioning_duration_seconds_sum{provider="paved",resource_type="servicebundle"} 100
 platform_provisioning_duration_seconds_count{provider="paved",resource_type="servicebundle"} 1
+# HELP platform_time_to_first_deploy_seconds Time from a ServiceBundle's creation to its staging Application's first completed sync (Argo CD's history entry 0), by team, one observation per Application whose history still holds that entry. Exact; an Application whose first entry Argo CD has dropped is left out.
+# TYPE platform_time_to_first_deploy_seconds histogram
+platform_time_to_first_deploy_seconds_bucket{team="payments",le="60"} 0
+platform_time_to_first_deploy_seconds_bucket{team="payments",le="300"} 0
+platform_time_to_first_deploy_seconds_bucket{team="payments",le="600"} 1
+platform_time_to_first_deploy_seconds_bucket{team="payments",le="1800"} 1
+platform_time_to_first_deploy_seconds_bucket{team="payments",le="3600"} 1
+platform_time_to_first_deploy_seconds_bucket{team="payments",le="7200"} 1
+platform_time_to_first_deploy_seconds_bucket{team="payments",le="14400"} 1
+platform_time_to_first_deploy_seconds_bucket{team="payments",le="86400"} 1
+platform_time_to_first_deploy_seconds_bucket{team="payments",le="+Inf"} 1
+platform_time_to_first_deploy_seconds_sum{team="payments"} 400
+platform_time_to_first_deploy_seconds_count{team="payments"} 1
 # HELP platform_repositories GitHub repositories provider-paved manages (Repository objects), by origin: generated from a golden-path template, or other. Exact.
 # TYPE platform_repositories gauge
 platform_repositories{origin="golden-path"} 1

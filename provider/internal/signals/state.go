@@ -1,7 +1,7 @@
 // Package signals derives the platform engineering guide's platform metrics
 // (platform_service_creations_total, platform_provisioning_duration_seconds,
-// platform_self_service_provisions_total, platform_active_services, and
-// golden-path adoption) from the cluster's state: paved has no platform API
+// platform_self_service_provisions_total, platform_active_services, time to
+// first deploy and golden-path adoption) from the cluster's state: paved has no platform API
 // to instrument, Crossplane's objects are the record.
 //
 // provider-paved exports them because it is the component of paved that
@@ -144,6 +144,71 @@ type Histogram struct {
 // 30 min).
 var Buckets = []float64{30, 60, 120, 300, 600, 900, 1800}
 
+// FirstDeployBuckets of platform_time_to_first_deploy_seconds: a minute
+// to a day (the guide gives none; a first deploy waits for a person's
+// first push as often as for the platform).
+var FirstDeployBuckets = []float64{60, 300, 600, 1800, 3600, 7200, 14400, 86400}
+
+// environmentFirstDeploy is the environment whose first deploy is a
+// service's first: staging, which follows main and syncs itself
+// (fn/servicebundle/delivery.go).
+const environmentFirstDeploy = "staging"
+
+func newHistogram(buckets []float64) *Histogram {
+	h := &Histogram{Buckets: map[float64]uint64{}}
+	for _, b := range buckets {
+		h.Buckets[b] = 0
+	}
+	return h
+}
+
+func (h *Histogram) observe(d time.Duration, buckets []float64) {
+	h.Count++
+	h.Sum += d.Seconds()
+	for _, b := range buckets {
+		if d.Seconds() <= b {
+			h.Buckets[b]++
+		}
+	}
+}
+
+// firstDeploy is how long after its bundle was created an Application
+// first deployed: the bundle's creationTimestamp to the deployedAt of the
+// Application's first sync. Argo CD numbers an Application's history from
+// 0 and keeps its last revisionHistoryLimit entries (argo-cd v3.1.0
+// controller/state.go, persistRevisionHistory; pkg/apis/application/
+// v1alpha1/types.go, RevisionHistory: deployedAt is when the sync
+// operation completed), so the first deploy is known exactly while entry 0
+// is kept, and not at all once it is dropped: such an Application is left
+// out rather than estimated.
+func firstDeploy(a, bundle *unstructured.Unstructured) (time.Duration, bool) {
+	if bundle == nil {
+		return 0, false
+	}
+	hs, _, _ := unstructured.NestedSlice(a.Object, "status", "history")
+	for _, h := range hs {
+		m, ok := h.(map[string]any)
+		if !ok {
+			continue
+		}
+		// JSON integers decode as int64 in unstructured objects
+		// (k8s.io/apimachinery/pkg/runtime.DefaultUnstructuredConverter).
+		if id, ok := m["id"].(int64); !ok || id != 0 {
+			continue
+		}
+		at, ok := m["deployedAt"].(string)
+		if !ok {
+			return 0, false
+		}
+		t, err := time.Parse(time.RFC3339, at)
+		if err != nil {
+			return 0, false
+		}
+		return max(t.Sub(bundle.GetCreationTimestamp().Time), 0), true
+	}
+	return 0, false
+}
+
 // Values are the metrics' values computed from a State.
 type Values struct {
 	Creations    map[CreationKey]int
@@ -151,7 +216,8 @@ type Values struct {
 	SelfService  map[string]int // per resource_type
 	Manual       map[string]int // per resource_type
 	Active       map[ActiveKey]int
-	Repositories map[string]int // per origin
+	FirstDeploy  map[string]*Histogram // per team
+	Repositories map[string]int        // per origin
 }
 
 // Compute derives the metrics' values from the objects in s.
@@ -162,6 +228,7 @@ func Compute(s State) Values {
 		SelfService:  map[string]int{},
 		Manual:       map[string]int{},
 		Active:       map[ActiveKey]int{},
+		FirstDeploy:  map[string]*Histogram{},
 		Repositories: map[string]int{},
 	}
 	bundles := map[types.UID]*unstructured.Unstructured{}
@@ -180,10 +247,19 @@ func Compute(s State) Values {
 		}
 		team := bounded(a.GetLabels()[labelTeam])
 		teams[owner] = team
+		env := bounded(a.GetLabels()[labelEnvironment])
+		if d, ok := firstDeploy(&a, bundles[owner]); ok && env == environmentFirstDeploy {
+			h := v.FirstDeploy[team]
+			if h == nil {
+				h = newHistogram(FirstDeployBuckets)
+				v.FirstDeploy[team] = h
+			}
+			h.observe(d, FirstDeployBuckets)
+		}
 		if a.GetDeletionTimestamp() != nil {
 			continue
 		}
-		v.Active[ActiveKey{Team: team, Environment: bounded(a.GetLabels()[labelEnvironment])}]++
+		v.Active[ActiveKey{Team: team, Environment: env}]++
 	}
 	for _, b := range bundles {
 		t, _, _ := unstructured.NestedString(b.Object, "spec", "template")
@@ -225,10 +301,7 @@ func Compute(s State) Values {
 		pk := ProvisioningKey{ResourceType: k.ResourceType, Provider: k.Provider}
 		h := v.Provisioning[pk]
 		if h == nil {
-			h = &Histogram{Buckets: map[float64]uint64{}}
-			for _, b := range Buckets {
-				h.Buckets[b] = 0
-			}
+			h = newHistogram(Buckets)
 			v.Provisioning[pk] = h
 		}
 		v.SelfService[k.ResourceType] += 0
@@ -241,13 +314,7 @@ func Compute(s State) Values {
 				v.Manual[k.ResourceType]++
 			}
 			if d, ok := provisioned(u); ok {
-				h.Count++
-				h.Sum += d.Seconds()
-				for _, b := range Buckets {
-					if d.Seconds() <= b {
-						h.Buckets[b]++
-					}
-				}
+				h.observe(d, Buckets)
 			}
 		}
 	}
