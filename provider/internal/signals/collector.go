@@ -130,7 +130,9 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 }
 
 // state lists every kind that can be listed, and reports for each whether
-// it could.
+// it could. The cache hands out its own objects, not copies
+// (client.UnsafeDisableDeepCopy): Compute only reads them, and a scrape
+// then costs no copy of every object the provider manages.
 func (c *Collector) state(ctx context.Context, ch chan<- prometheus.Metric) State {
 	s := State{Objects: map[schema.GroupVersionKind][]unstructured.Unstructured{}}
 	for _, gvk := range Watched {
@@ -138,7 +140,7 @@ func (c *Collector) state(ctx context.Context, ch chan<- prometheus.Metric) Stat
 		if ok {
 			l := &unstructured.UnstructuredList{}
 			l.SetGroupVersionKind(gvk.GroupVersion().WithKind(gvk.Kind + "List"))
-			if err := c.reader.List(ctx, l); err != nil {
+			if err := c.reader.List(ctx, l, client.UnsafeDisableDeepCopy); err != nil {
 				c.log.Info("Platform metrics cannot list a kind; leaving it out of this scrape", "kind", gvk.String(), "error", err.Error())
 				ok = false
 			} else {
@@ -148,7 +150,7 @@ func (c *Collector) state(ctx context.Context, ch chan<- prometheus.Metric) Stat
 		ch <- prometheus.MustNewConstMetric(descSource, prometheus.GaugeValue, gauge(ok), gvk.GroupKind().String())
 	}
 	rl := &ghv1alpha1.RepositoryList{}
-	if err := c.reader.List(ctx, rl); err != nil {
+	if err := c.reader.List(ctx, rl, client.UnsafeDisableDeepCopy); err != nil {
 		c.log.Info("Platform metrics cannot list Repositories; leaving them out of this scrape", "error", err.Error())
 	} else {
 		s.Repositories, s.RepositoriesAvailable = rl.Items, true
