@@ -398,6 +398,24 @@ func TestDoctor(t *testing.T) {
 			want: replace("environment paved-environment", "fail environment paved-environment — function-paved refuses it, so every database and bucket fails to compose: EnvironmentConfig \"paved-environment\" data.paved.allowedCidrs[0]: invalid value \"0.0.0.0/0\": a private range; paved never opens a database to the whole internet; fix the EnvironmentConfig (docs/environment.md)"),
 			code: 1,
 		},
+		// Which AppProject a namespace needs is function-paved's own rule
+		// (fn/envconfig): what the function refuses, doctor reports.
+		"ArgoCDProjectPatternRefused": {
+			breaks: func(in install) {
+				ec := in.objs["apiextensions.crossplane.io/EnvironmentConfig//paved-environment"]
+				_ = unstructured.SetNestedField(ec.Object, "{owner}-apps", "data", "paved", "serviceBundle", "argoCDProject")
+			},
+			want: append(healthyLines[:len(healthyLines)-2:len(healthyLines)-2], `fail argocd appproject — function-paved refuses the EnvironmentConfig's serviceBundle section, so every ServiceBundle fails to compose: EnvironmentConfig "paved-environment" data.paved.serviceBundle.argoCDProject: invalid value "{owner}-apps": an Argo CD project pattern without "{owner}": the claim's spec.owner is text the tenant types and cannot choose the project; use "{team}" (the namespace's team) or "{namespace}"; fix it (docs/environment.md)`),
+			code: 1,
+		},
+		"MappedNamespaceIsAnotherTeamsDestination": {
+			breaks: func(in install) {
+				ec := in.objs["apiextensions.crossplane.io/EnvironmentConfig//paved-environment"]
+				_ = unstructured.SetNestedField(ec.Object, map[string]any{"team": "qa"}, "data", "paved", "serviceBundle", "namespaces", "team-orders-staging")
+			},
+			want: append(healthyLines[:len(healthyLines)-2:len(healthyLines)-2], `fail argocd appproject — function-paved refuses claims in mapped namespaces: serviceBundle.applicationNamespace: invalid value "{namespace}-{environment}": a pattern that makes no claim namespace: for namespace "team-orders" it makes "team-orders-staging", the staging namespace, which namespaces maps to team "qa" as its claims' namespace; fix the EnvironmentConfig's serviceBundle (docs/environment.md)`),
+			code: 1,
+		},
 		"CrossplaneV1": {
 			breaks: func(in install) {
 				setContainer(in, "xpkg.crossplane.io/crossplane/crossplane:v1.20.1", "core", "start", "--circuit-breaker-burst", "1000")

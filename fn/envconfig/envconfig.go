@@ -57,3 +57,45 @@ func Private(block netip.Prefix) bool { return env.Private(block) }
 // the function resolves it, and false for a string that is no region the
 // function accepts.
 func Partition(region string) (string, bool) { return env.Partition(region) }
+
+// ServiceBundle is the EnvironmentConfig's serviceBundle section as
+// function-paved resolves it, each unset field its default. Its
+// MappedTenants lists the tenant of every namespace it maps by the
+// function's own rule (Tenant): the AppProjects a platform must provide.
+type ServiceBundle = env.ServiceBundle
+
+// A Tenant is who a claim namespace belongs to, as function-paved decides
+// it (env.ServiceBundle.Tenant): the team and the Argo CD AppProject of
+// its Applications.
+type Tenant = env.Tenant
+
+// ResolveServiceBundle resolves the serviceBundle section of the
+// EnvironmentConfig ec as function-paved does, over a function input that
+// sets nothing, and returns what of it the ServiceBundle composer refuses
+// before it resolves a claim's namespace: a section that does not decode,
+// an invalid argoCDProject or applicationNamespace pattern or namespaces
+// mapping (env.ServiceBundle.ValidateTenancy). The section is nil when ec
+// has none or it does not decode; otherwise it is returned with its error,
+// if any. It fails as the function does when the rest of data.paved does
+// not decode.
+func ResolveServiceBundle(ec *structpb.Struct) (*ServiceBundle, error) {
+	if pb.Struct(ec, "data", DataKey).GetFields()[env.ServiceBundleKey] == nil {
+		return nil, nil
+	}
+	name, _ := pb.String(ec, "metadata", "name")
+	e, err := env.Resolve(environment.Environment{}, name, ec)
+	if err != nil {
+		// The rest of data.paved does not decode, and the function
+		// refuses every kind for it, ServiceBundles too.
+		return nil, err
+	}
+	if err := e.ServiceBundleError(); err != nil {
+		return nil, err
+	}
+	sb := e.ServiceBundle
+	src := func(field string) string { return e.Source(env.ServiceBundleKey + "." + field) }
+	if errs := sb.ValidateTenancy(src); len(errs) > 0 {
+		return &sb, env.Wrap(errs)
+	}
+	return &sb, nil
+}

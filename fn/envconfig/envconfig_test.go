@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
 	"google.golang.org/protobuf/types/known/structpb"
 	"sigs.k8s.io/yaml"
 
@@ -81,6 +82,91 @@ data:
 				if !strings.Contains(err.Error(), w) {
 					t.Errorf("error %q does not name %q", err, w)
 				}
+			}
+		})
+	}
+}
+
+func TestResolveServiceBundle(t *testing.T) {
+	cases := map[string]struct {
+		yaml    string
+		none    bool
+		want    []string // substrings of the error; none: valid
+		tenants []envconfig.Tenant
+		argocd  string
+	}{
+		"NoSection": {yaml: `
+metadata: {name: paved-environment}
+data: {paved: {region: eu-west-1}}
+`, none: true},
+		"MappedWithDefaults": {yaml: `
+metadata: {name: paved-environment}
+data:
+  paved:
+    serviceBundle:
+      githubOwner: acme
+      namespaces:
+        team-orders: {team: orders}
+        sandbox: {team: platform, argoCDProject: default}
+`, argocd: "argocd", tenants: []envconfig.Tenant{
+			{Namespace: "sandbox", Team: "platform", ArgoCDProject: "default", Mapped: true},
+			{Namespace: "team-orders", Team: "orders", ArgoCDProject: "orders-project", Mapped: true},
+		}},
+		"OwnerPattern": {yaml: `
+metadata: {name: prod}
+data:
+  paved:
+    serviceBundle:
+      argoCDNamespace: gitops
+      argoCDProject: "{owner}"
+`, argocd: "gitops", want: []string{`EnvironmentConfig "prod" data.paved.serviceBundle.argoCDProject`, `without "{owner}"`}},
+		"Misspelt": {yaml: `
+metadata: {name: prod}
+data:
+  paved:
+    serviceBundle: {argoCDProjects: x}
+`, none: true, want: []string{`EnvironmentConfig "prod" data.paved.serviceBundle`, `unknown field "argoCDProjects"`}},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			j, err := yaml.YAMLToJSON([]byte(tc.yaml))
+			if err != nil {
+				t.Fatal(err)
+			}
+			ec := &structpb.Struct{}
+			if err := ec.UnmarshalJSON(j); err != nil {
+				t.Fatal(err)
+			}
+			sb, err := envconfig.ResolveServiceBundle(ec)
+			if (sb == nil) != tc.none {
+				t.Fatalf("ResolveServiceBundle: section %v, want none: %t", sb, tc.none)
+			}
+			if len(tc.want) == 0 && err != nil {
+				t.Fatalf("ResolveServiceBundle: %v", err)
+			}
+			if len(tc.want) > 0 && err == nil {
+				t.Fatalf("ResolveServiceBundle accepted it, want an error naming %q", tc.want)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not name %q", err, w)
+				}
+			}
+			if sb == nil {
+				return
+			}
+			if sb.ArgoCDNamespace != tc.argocd {
+				t.Errorf("argoCDNamespace %q, want %q", sb.ArgoCDNamespace, tc.argocd)
+			}
+			if err != nil {
+				return
+			}
+			got, err := sb.MappedTenants()
+			if err != nil {
+				t.Fatalf("MappedTenants: %v", err)
+			}
+			if diff := cmp.Diff(tc.tenants, got); diff != "" {
+				t.Errorf("MappedTenants: -want, +got:\n%s", diff)
 			}
 		})
 	}

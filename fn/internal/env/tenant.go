@@ -1,6 +1,7 @@
 package env
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -88,6 +89,26 @@ func (sb *ServiceBundle) Tenant(namespace string) (Tenant, error) {
 		return Tenant{}, &Error{err}
 	}
 	return t, nil
+}
+
+// MappedTenants returns the tenant of every namespace the section maps,
+// sorted by namespace, each as Tenant resolves it for a claim there; the
+// error joins what Tenant refuses of any of them. Programs other than the
+// function (paved doctor, through fn/envconfig) list the AppProjects a
+// platform must provide with it, by the function's own rule. It assumes
+// the section is valid (ValidateTenancy).
+func (sb *ServiceBundle) MappedTenants() ([]Tenant, error) {
+	out := make([]Tenant, 0, len(sb.teams()))
+	var errs []error
+	for _, ns := range sortedKeys(sb.teams()) {
+		t, err := sb.Tenant(ns)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		out = append(out, t)
+	}
+	return out, errors.Join(errs...)
 }
 
 // destinationsApart refuses a tenant whose Applications would deploy into

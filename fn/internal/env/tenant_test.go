@@ -140,3 +140,32 @@ func TestResolveNamespaces(t *testing.T) {
 		}
 	}
 }
+
+// MappedTenants is Tenant for every mapped namespace: the same teams and
+// projects, in namespace order, and Tenant's refusals joined.
+func TestMappedTenants(t *testing.T) {
+	sb := defaultServiceBundle()
+	sb.Namespaces = &Teams{
+		"team-orders":  {Team: "orders"},
+		"sandbox":      {Team: "platform", ArgoCDProject: ArgoCDDefaultProject},
+		"shop-staging": {Team: "shopping"},
+		"shop":         {Team: "shop"},
+	}
+	got, err := sb.MappedTenants()
+	want := []Tenant{
+		{Namespace: "sandbox", Team: "platform", ArgoCDProject: "default", Mapped: true},
+		{Namespace: "shop-staging", Team: "shopping", ArgoCDProject: "shopping-project", Mapped: true},
+		{Namespace: "team-orders", Team: "orders", ArgoCDProject: "orders-project", Mapped: true},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("MappedTenants: -want, +got:\n%s", diff)
+	}
+	if _, terr := sb.Tenant("shop"); err == nil || terr == nil || !strings.Contains(err.Error(), terr.Error()) {
+		t.Errorf("MappedTenants: error %v, want it to hold Tenant(shop)'s %v", err, terr)
+	}
+
+	sb.Namespaces = nil
+	if got, err := sb.MappedTenants(); len(got) != 0 || err != nil {
+		t.Errorf("MappedTenants without namespaces = %v, %v; want none", got, err)
+	}
+}

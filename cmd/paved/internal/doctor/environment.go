@@ -2,8 +2,6 @@ package doctor
 
 import (
 	"context"
-	"sort"
-	"strings"
 
 	"google.golang.org/protobuf/types/known/structpb"
 	kerrors "k8s.io/apimachinery/pkg/api/errors"
@@ -19,40 +17,15 @@ import (
 
 const whatEnvironment = "environment"
 
-// The ServiceBundle section's defaults, as its API documents them
-// (fn/input/v1alpha1/environment, ServiceBundleEnvironment) and the
-// shipped Composition's input sets them (apis/servicebundle/composition.yaml).
-const (
-	defaultProviderConfig  = "default"
-	defaultArgoCDNamespace = "argocd"
-	defaultArgoCDProject   = "{team}-project"
-)
-
 // Environment is what the other checks need of the EnvironmentConfig,
 // nil where it is missing or unreadable.
 type Environment struct {
 	environment.Environment
-}
-
-// serviceBundle returns the ServiceBundle section with its defaults.
-func (e *Environment) serviceBundle() environment.ServiceBundleEnvironment {
-	var sb environment.ServiceBundleEnvironment
-	if e != nil && e.ServiceBundle != nil {
-		sb = *e.ServiceBundle
-	}
-	if sb.GitHubProviderConfig == "" {
-		sb.GitHubProviderConfig = defaultProviderConfig
-	}
-	if sb.BackstageProviderConfig == "" {
-		sb.BackstageProviderConfig = defaultProviderConfig
-	}
-	if sb.ArgoCDNamespace == "" {
-		sb.ArgoCDNamespace = defaultArgoCDNamespace
-	}
-	if sb.ArgoCDProject == "" {
-		sb.ArgoCDProject = defaultArgoCDProject
-	}
-	return sb
+	// Bundle is the serviceBundle section as function-paved resolves it
+	// (defaults applied), nil where there is none or it cannot be read.
+	Bundle *envconfig.ServiceBundle
+	// BundleErr is what function-paved refuses of the section.
+	BundleErr error
 }
 
 var gvkEnvironmentConfig = schema.FromAPIVersionAndKind(envconfig.APIVersion, envconfig.Kind)
@@ -82,33 +55,9 @@ func (d *Doctor) environment(ctx context.Context) (*Environment, Result) {
 		// Not strict: unknown keys are the validation's to report.
 		_ = runtime.DefaultUnstructuredConverter.FromUnstructured(data, &env.Environment)
 	}
+	env.Bundle, env.BundleErr = envconfig.ResolveServiceBundle(s)
 	if err := envconfig.ValidateForDatabases(s); err != nil {
 		return env, fail(what, "function-paved refuses it, so every database and bucket fails to compose: %v; fix the EnvironmentConfig (docs/environment.md)", err)
 	}
 	return env, ok(what, "EnvironmentConfig %q is valid: region %s, VPC %s, %d subnets", d.EnvironmentConfig, env.Region, env.VPCID, len(env.SubnetIDs))
-}
-
-// A tenancy is a claim namespace the environment maps to an Argo CD
-// project.
-type tenancy struct {
-	Namespace, Team, Project string
-}
-
-// tenancies returns the namespaces the ServiceBundle section maps, each
-// with its project: its own argoCDProject, else the pattern with "{team}"
-// and "{namespace}" replaced. This is the rule of function-paved's
-// env.ServiceBundle.Tenant (fn/internal/env/tenant.go) for a mapped
-// namespace, which fn/envconfig does not export yet; unmapped namespaces
-// get their project only when a claim names them.
-func tenancies(sb environment.ServiceBundleEnvironment) []tenancy {
-	out := make([]tenancy, 0, len(sb.Namespaces))
-	for ns, t := range sb.Namespaces {
-		p := t.ArgoCDProject
-		if p == "" {
-			p = strings.NewReplacer("{team}", t.Team, "{namespace}", ns).Replace(sb.ArgoCDProject)
-		}
-		out = append(out, tenancy{Namespace: ns, Team: t.Team, Project: p})
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Namespace < out[j].Namespace })
-	return out
 }

@@ -47,10 +47,13 @@ func (d *Doctor) providerConfigs(ctx context.Context, env *Environment) []Result
 		out = append(out, warn("providerconfig aws "+ref.Name, "awsProviderConfigRef names a namespaced ProviderConfig, which each composite's namespace must hold: doctor does not check every namespace"))
 	}
 
-	if env == nil || env.ServiceBundle == nil {
+	switch {
+	case env == nil || (env.Bundle == nil && env.BundleErr == nil):
 		return append(out, ok("providerconfig paved", "no serviceBundle section in the EnvironmentConfig: ServiceBundles are not set up, so provider-paved's ProviderConfigs are not needed yet"))
+	case env.Bundle == nil:
+		return append(out, warn("providerconfig paved", "the EnvironmentConfig's serviceBundle section cannot be read (see argocd appproject), so which ProviderConfigs it names is unknown"))
 	}
-	sb := env.serviceBundle()
+	sb := env.Bundle
 	gh, token, res := d.pavedProviderConfig(ctx, "github", sb.GitHubProviderConfig)
 	out = append(out, res)
 	if gh != nil {
