@@ -74,13 +74,21 @@ func Install(t testing.TB) string {
 // its log and database live in the test's temporary directory.
 func Start(t testing.TB) *Backend {
 	t.Helper()
+	return StartWithConfig(t, "")
+}
+
+// StartWithConfig starts a backend as Start does, with config (YAML, when
+// not empty) merged over the directory's app-config.yaml: a value it sets
+// replaces the one there, a list whole (e.g. catalog.rules).
+func StartWithConfig(t testing.TB, config string) *Backend {
+	t.Helper()
 	dir := Install(t)
 	var b *Backend
 	var err error
 	// A free port found this way can be taken by another process before the
 	// backend binds it; try a few ports.
 	for attempt := 1; attempt <= 3; attempt++ {
-		b, err = start(t, dir)
+		b, err = start(t, dir, config)
 		if err == nil {
 			return b
 		}
@@ -90,11 +98,11 @@ func Start(t testing.TB) *Backend {
 	return nil
 }
 
-func start(t testing.TB, dir string) (*Backend, error) {
+func start(t testing.TB, dir, config string) (*Backend, error) {
 	t.Helper()
 	tmp := t.TempDir()
 	started := time.Now()
-	h, err := harness.StartBackstage(context.Background(), harness.BackstageOptions{Dir: dir, LogDir: tmp, WorkDir: tmp})
+	h, err := harness.StartBackstage(context.Background(), harness.BackstageOptions{Dir: dir, LogDir: tmp, WorkDir: tmp, Config: config})
 	if err != nil {
 		return nil, err
 	}
