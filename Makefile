@@ -116,6 +116,8 @@ provider-backstage-test:
 	$(GO) test -tags backstage -count=1 -timeout 20m -v ./provider/internal/controller/cataloglocation/ ./provider/test/backstage/backstagetest/
 	$(GO) vet -tags backstage ./fn/servicebundle/
 	$(GO) test -tags backstage -count=1 -timeout 10m -run TestCatalogInfoAgainstBackstage -v ./fn/servicebundle/
+	$(GO) vet -tags backstage ./cmd/paved/
+	$(GO) test -tags backstage -count=1 -timeout 10m -run TestDoctorBackstageRules -v ./cmd/paved/
 
 # The function binary as it ships (make function) holds its resident-memory
 # budget after 10,000 mixed first-reconcile requests (fn/rss_test.go, which

@@ -320,7 +320,8 @@ func healthyLines(bs, gh string) []string {
 		"ok providerconfig github default — exists, Secret crossplane-system/github-token key token readable",
 		"ok github — " + gh + " accepts the token (paved-bot); organisation acme-prod is on plan team",
 		"ok providerconfig backstage backstage-prod — exists, Secret crossplane-system/backstage-token key token readable",
-		"ok backstage — " + bs + " answers with the token; its catalog holds Resource entities, so catalog.rules allow them",
+		"ok backstage — " + bs + " answers the catalog with the token",
+		"ok backstage catalog rules — " + bs + " holds Resource entities, so its catalog.rules allow them from some location; no CatalogLocation of provider-paved's for ProviderConfig backstage-prod is registered yet to ask about paved's",
 		"ok argocd appproject argocd/orders-apps — exists for namespace team-orders (team orders)",
 		"ok argocd appproject argocd/payments-pci — exists for namespace team-payments (team payments)",
 	}
@@ -502,7 +503,7 @@ func TestDoctor(t *testing.T) {
 			breaks: func(in install) {
 				delete(in.objs, "/Secret/crossplane-system/backstage-token")
 			},
-			want: removeLine(replace("providerconfig backstage backstage-prod", "fail providerconfig backstage backstage-prod — its Secret: no Secret crossplane-system/backstage-token; provider-paved cannot authenticate"), "backstage"),
+			want: removeLine(removeLine(replace("providerconfig backstage backstage-prod", "fail providerconfig backstage backstage-prod — its Secret: no Secret crossplane-system/backstage-token; provider-paved cannot authenticate"), "backstage"), "backstage catalog rules"),
 			code: 1,
 		},
 		"SecretKeyMissing": {
@@ -543,7 +544,7 @@ func TestDoctor(t *testing.T) {
 			breaks: func(in install) {
 				in.objs["/Secret/crossplane-system/backstage-token"] = secret(t, "backstage-token", "token", "expired")
 			},
-			want: replace("backstage", "fail backstage — "+bs.URL+" refuses the ProviderConfig's token (HTTP 401): give it a static external-access token of backend.auth.externalAccess (https://backstage.io/docs/auth/service-to-service-auth#static-tokens)"),
+			want: removeLine(replace("backstage", "fail backstage — "+bs.URL+" refuses the ProviderConfig's token (HTTP 401): give it a static external-access token of backend.auth.externalAccess (https://backstage.io/docs/auth/service-to-service-auth#static-tokens)"), "backstage catalog rules"),
 			code: 1,
 		},
 		"BackstageWithoutResources": {
@@ -551,14 +552,17 @@ func TestDoctor(t *testing.T) {
 				pc := in.objs["paved.dev/ProviderConfig//backstage-prod"]
 				_ = unstructured.SetNestedField(pc.Object, empty.URL, "spec", "backstage", "baseURL")
 			},
-			want: replace("backstage", "warn backstage — "+empty.URL+" answers with the token, but its catalog holds no Resource entity yet, so whether catalog.rules allow Resource cannot be seen: make sure they include `- allow: [Resource]` (README, Install)"),
+			want: replaceAll(healthyLines, map[string]string{
+				"backstage":               "ok backstage — " + empty.URL + " answers the catalog with the token",
+				"backstage catalog rules": "warn backstage catalog rules — whether " + empty.URL + " accepts Resource entities cannot be asked: no CatalogLocation of provider-paved's for ProviderConfig backstage-prod is registered yet, and its catalog holds none; make sure catalog.rules allow Resource: `catalog: {rules: [{allow: [Component, API, Location]}, {allow: [Resource]}]}` (README, Install)",
+			}),
 		},
 		"BackstageUnreachable": {
 			breaks: func(in install) {
 				pc := in.objs["paved.dev/ProviderConfig//backstage-prod"]
 				_ = unstructured.SetNestedField(pc.Object, closed, "spec", "backstage", "baseURL")
 			},
-			want: replace("backstage", "warn backstage — cannot reach "+closed+" from here (dial tcp "+strings.TrimPrefix(closed, "http://")+": connect: connection refused): check from inside the cluster that provider-paved reaches it"),
+			want: removeLine(replace("backstage", "warn backstage — cannot reach "+closed+" from here (dial tcp "+strings.TrimPrefix(closed, "http://")+": connect: connection refused): check from inside the cluster that provider-paved reaches it"), "backstage catalog rules"),
 		},
 	}
 	for name, tc := range cases {

@@ -62,7 +62,7 @@ func (d *Doctor) providerConfigs(ctx context.Context, env *Environment) []Result
 	bs, token, res := d.pavedProviderConfig(ctx, "backstage", sb.BackstageProviderConfig)
 	out = append(out, res)
 	if bs != nil {
-		out = append(out, d.backstage(ctx, bs, token))
+		out = append(out, d.backstage(ctx, bs, token, sb.BackstageProviderConfig)...)
 	}
 	return out
 }

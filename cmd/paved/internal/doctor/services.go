@@ -1,6 +1,7 @@
 package doctor
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -15,10 +16,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
 
-const (
-	whatBackstage = "backstage"
-	whatGitHub    = "github"
-)
+const whatGitHub = "github"
 
 // maxBody bounds how much of an answer doctor reads.
 const maxBody = 1 << 20
@@ -26,25 +24,45 @@ const maxBody = 1 << 20
 // get sends one GET with a bearer token and decodes a 200's JSON body into
 // out. It returns the status code and headers; a transport error is err.
 func (d *Doctor) get(ctx context.Context, u, token string, header http.Header, out any) (int, http.Header, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	code, hdr, _, err := d.call(ctx, http.MethodGet, u, token, header, nil, out)
+	return code, hdr, err
+}
+
+// call sends one request with a bearer token and, when in is not nil, in
+// as its JSON body. A 2xx answer's JSON body is decoded into out; any
+// other's body is returned (at most maxBody) for its message. It returns
+// the status code and headers; a transport error is err, with code 0.
+func (d *Doctor) call(ctx context.Context, method, u, token string, header http.Header, in, out any) (int, http.Header, []byte, error) {
+	var body io.Reader
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return 0, nil, nil, err
+		}
+		body = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u, body)
 	if err != nil {
-		return 0, nil, err
+		return 0, nil, nil, err
 	}
 	maps.Copy(req.Header, header)
+	if in != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	req.Header.Set("Authorization", "Bearer "+token)
 	resp, err := d.HTTP.Do(req)
 	if err != nil {
-		return 0, nil, err
+		return 0, nil, nil, err
 	}
 	defer resp.Body.Close() //nolint:errcheck // Read-only.
-	if resp.StatusCode != http.StatusOK {
-		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxBody))
-		return resp.StatusCode, resp.Header, nil
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+		return resp.StatusCode, resp.Header, b, nil
 	}
 	if err := json.NewDecoder(io.LimitReader(resp.Body, maxBody)).Decode(out); err != nil {
-		return resp.StatusCode, resp.Header, fmt.Errorf("cannot decode the answer of %s: %w", redact(u), err)
+		return resp.StatusCode, resp.Header, nil, fmt.Errorf("cannot decode the answer of %s: %w", redact(u), err)
 	}
-	return resp.StatusCode, resp.Header, nil
+	return resp.StatusCode, resp.Header, nil, nil
 }
 
 // redact drops what a URL could carry besides scheme, host and path.
@@ -54,46 +72,6 @@ func redact(u string) string {
 		return "(invalid URL)"
 	}
 	return p.Scheme + "://" + p.Host + p.Path
-}
-
-// backstage checks that the catalog of the ProviderConfig's Backstage
-// answers its token, and whether it holds Resource entities: a catalog
-// whose catalog.rules refuse Resource never does, and paved registers each
-// service's database and bucket as Resources (README, Install).
-//
-// It asks GET /api/catalog/entities/by-query?filter=kind=resource&limit=1,
-// whose answer is {items, totalItems, pageInfo} (Backstage
-// plugins/catalog-backend/src/schema/openapi.yaml, /entities/by-query),
-// with the static external-access token as a bearer token
-// (https://backstage.io/docs/auth/service-to-service-auth#static-tokens),
-// as provider-paved does (provider/internal/clients/backstage). Whether
-// the rules would accept a Resource cannot be asked without a location
-// Backstage can read, so an empty answer is a warning.
-func (d *Doctor) backstage(ctx context.Context, pc map[string]any, token string) Result {
-	base, _ := pc["baseURL"].(string)
-	u, err := url.Parse(strings.TrimSpace(base))
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fail(whatBackstage, "spec.backstage.baseURL %q is no http(s) URL: set Backstage's base URL (https://backstage.example.com)", base)
-	}
-	u.Path = strings.TrimRight(u.Path, "/") + "/api/catalog/entities/by-query"
-	u.RawQuery = url.Values{"filter": {"kind=resource"}, "limit": {"1"}}.Encode()
-	var page struct {
-		TotalItems int `json:"totalItems"`
-	}
-	code, _, err := d.get(ctx, u.String(), token, nil, &page)
-	switch {
-	case err != nil && code == 0:
-		return warn(whatBackstage, "cannot reach %s from here (%v): check from inside the cluster that provider-paved reaches it", base, unwrapURL(err))
-	case err != nil:
-		return fail(whatBackstage, "%s: %v", base, err)
-	case code == http.StatusUnauthorized || code == http.StatusForbidden:
-		return fail(whatBackstage, "%s refuses the ProviderConfig's token (HTTP %d): give it a static external-access token of backend.auth.externalAccess (https://backstage.io/docs/auth/service-to-service-auth#static-tokens)", base, code)
-	case code != http.StatusOK:
-		return fail(whatBackstage, "%s answers the catalog query with HTTP %d: check that the catalog backend runs at this base URL", base, code)
-	case page.TotalItems == 0:
-		return warn(whatBackstage, "%s answers with the token, but its catalog holds no Resource entity yet, so whether catalog.rules allow Resource cannot be seen: make sure they include `- allow: [Resource]` (README, Install)", base)
-	}
-	return ok(whatBackstage, "%s answers with the token; its catalog holds Resource entities, so catalog.rules allow them", base)
 }
 
 // github checks the GitHub token of a Secret-sourced ProviderConfig: GET
