@@ -26,6 +26,8 @@ func (s *Server) handle(ctx context.Context, r *http.Request, body []byte) respo
 	switch {
 	case m == http.MethodPost && len(parts) == 4 && parts[0] == "app" && parts[1] == "installations" && parts[3] == "access_tokens":
 		return s.installationToken(r, parts[2])
+	case m == http.MethodGet && len(parts) == 3 && parts[0] == "app" && parts[1] == "installations":
+		return s.getInstallation(r, parts[2])
 	case m == http.MethodGet && len(parts) == 1 && parts[0] == "user":
 		if _, ok := s.tokenInstallation[tokenOf(r)]; ok {
 			// "Get the authenticated user" is for users' tokens; GitHub

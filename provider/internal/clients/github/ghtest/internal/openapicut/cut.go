@@ -87,6 +87,7 @@ var servedPaths = []string{
 	"/repos/{owner}/{repo}/pulls",
 	"/rate_limit",
 	"/app/installations/{installation_id}/access_tokens",
+	"/app/installations/{installation_id}",
 }
 
 // dropExamples removes the examples of every media type (an entry of a
