@@ -57,7 +57,9 @@ func (d *Doctor) providerConfigs(ctx context.Context, env *Environment) []Result
 	gh, token, res := d.pavedProviderConfig(ctx, "github", sb.GitHubProviderConfig)
 	out = append(out, res)
 	if gh != nil {
-		out = append(out, d.github(ctx, gh, token, sb.GitHubOwner))
+		// A mapped namespace's ServiceBundles give its team access to
+		// their repositories (fn/servicebundle teamAccess).
+		out = append(out, d.github(ctx, gh, token, sb.GitHubOwner, sb.Namespaces != nil && len(*sb.Namespaces) > 0))
 	}
 	bs, token, res := d.pavedProviderConfig(ctx, "backstage", sb.BackstageProviderConfig)
 	out = append(out, res)

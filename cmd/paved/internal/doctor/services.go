@@ -18,6 +18,11 @@ import (
 
 const whatGitHub = "github"
 
+// githubHeader is what every request to GitHub's REST API sends: its media
+// type and the API version provider-paved speaks
+// (https://docs.github.com/en/rest/about-the-rest-api/api-versions).
+var githubHeader = http.Header{"Accept": {"application/vnd.github+json"}, "X-Github-Api-Version": {"2022-11-28"}}
+
 // maxBody bounds how much of an answer doctor reads.
 const maxBody = 1 << 20
 
@@ -33,6 +38,12 @@ func (d *Doctor) get(ctx context.Context, u, token string, header http.Header, o
 // other's body is returned (at most maxBody) for its message. It returns
 // the status code and headers; a transport error is err, with code 0.
 func (d *Doctor) call(ctx context.Context, method, u, token string, header http.Header, in, out any) (int, http.Header, []byte, error) {
+	return call(ctx, d.HTTP, method, u, token, header, in, out)
+}
+
+// call is Doctor.call with client c; without a token it sends no
+// Authorization header (c's transport may add its own).
+func call(ctx context.Context, c *http.Client, method, u, token string, header http.Header, in, out any) (int, http.Header, []byte, error) {
 	var body io.Reader
 	if in != nil {
 		b, err := json.Marshal(in)
@@ -49,8 +60,10 @@ func (d *Doctor) call(ctx context.Context, method, u, token string, header http.
 	if in != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := d.HTTP.Do(req)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := c.Do(req)
 	if err != nil {
 		return 0, nil, nil, err
 	}
@@ -84,10 +97,12 @@ func redact(u string) string {
 // (https://docs.github.com/en/repositories/configuring-branches-and-merges-in-your-repository/managing-protected-branches/about-protected-branches).
 // GET /orgs/{org} shows the plan only to the organisation's owners
 // (https://docs.github.com/en/rest/orgs/orgs#get-an-organization).
-func (d *Doctor) github(ctx context.Context, pc map[string]any, token, owner string) Result {
-	if src, _, _ := unstructured.NestedString(pc, "credentials", "source"); src != "Secret" {
-		return warn(whatGitHub, "the ProviderConfig signs in as a GitHub App, which doctor does not do: its private key Secret is readable; check that the App is installed on organisation %s", orNone(owner))
-	}
+//
+// A GitHubApp-sourced ProviderConfig's installation is checked by
+// githubApp instead; secret is then the App's private key. teamAccess says
+// the environment maps namespaces to teams, whose GitHub teams
+// provider-paved gives access to the repositories.
+func (d *Doctor) github(ctx context.Context, pc map[string]any, secret, owner string, teamAccess bool) Result {
 	api := d.GitHubAPI
 	ghes := false
 	if b, _ := pc["baseURL"].(string); b != "" {
@@ -96,11 +111,14 @@ func (d *Doctor) github(ctx context.Context, pc map[string]any, token, owner str
 		// as provider-paved adds it.
 		api, ghes = strings.TrimRight(b, "/")+"/api/v3", true
 	}
-	h := http.Header{"Accept": {"application/vnd.github+json"}, "X-Github-Api-Version": {"2022-11-28"}}
+	if src, _, _ := unstructured.NestedString(pc, "credentials", "source"); src != "Secret" {
+		return d.githubApp(ctx, pc, secret, api, owner, teamAccess)
+	}
+	token := secret
 	var user struct {
 		Login string `json:"login"`
 	}
-	code, hdr, err := d.get(ctx, api+"/user", token, h, &user)
+	code, hdr, err := d.get(ctx, api+"/user", token, githubHeader, &user)
 	switch {
 	case err != nil && code == 0:
 		return warn(whatGitHub, "cannot reach %s from here (%v): check from inside the cluster that provider-paved reaches it", api, unwrapURL(err))
@@ -128,7 +146,7 @@ func (d *Doctor) github(ctx context.Context, pc map[string]any, token, owner str
 			Name string `json:"name"`
 		} `json:"plan"`
 	}
-	code, _, err = d.get(ctx, api+"/orgs/"+url.PathEscape(owner), token, h, &org)
+	code, _, err = d.get(ctx, api+"/orgs/"+url.PathEscape(owner), token, githubHeader, &org)
 	switch {
 	case err != nil:
 		return warn(whatGitHub, "%s accepts the token (%s), but the organisation %s cannot be read: %v", api, user.Login, owner, unwrapURL(err))
