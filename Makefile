@@ -29,9 +29,10 @@ provider:
 	$(GO) build -trimpath -o bin/provider ./provider/cmd/provider
 
 # The platform team's command (README.md, "Install"): paved environment
-# discover.
+# discover, paved doctor. Built as it ships next to the packages (hack/xpkg.sh;
+# hack/xpkg's TestPavedCommand checks both).
 paved:
-	$(GO) build -trimpath -o bin/paved ./cmd/paved
+	CGO_ENABLED=0 $(GO) build -trimpath -buildvcs=false -ldflags "-s -w" -o bin/paved ./cmd/paved
 
 # Deepcopy, CRDs (package/crds) and managed-resource methods for the provider's
 # APIs, and the function input's deepcopy and CRD (package/input), from pinned
@@ -194,7 +195,8 @@ clean:
 
 # paved's Crossplane packages, no Docker engine: _output/xpkg/function-paved.xpkg,
 # provider-paved.xpkg (runtime images assembled in Go, hack/xpkg) and paved.xpkg
-# (the Configuration). See hack/xpkg.sh and README.md, "Install".
+# (the Configuration), with the paved command, paved-<os>-<arch>. See
+# hack/xpkg.sh and README.md, "Install".
 .PHONY: xpkg xpkg-test
 xpkg:
 	VERSION=$(VERSION) hack/xpkg.sh

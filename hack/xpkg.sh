@@ -7,6 +7,7 @@
 #   _output/xpkg/install/             RBAC from apis/ to apply with it, and
 #                                     package/provider/install/ as provider-*:
 #                                     the platform metrics' RBAC and dashboard
+#   _output/xpkg/paved-<os>-<arch>    the paved command (cmd/paved)
 #
 # The function and the provider embed a runtime image that hack/xpkg (Go,
 # go-containerregistry) assembles from the static binary: distroless-static-
@@ -107,6 +108,16 @@ done
 
 runtime function-paved ./fn/cmd/function /function 9443/tcp
 runtime provider-paved ./provider/cmd/provider /provider
+# paved, the platform team's command (cmd/paved), shipped next to the
+# packages for this machine's platform (or GOOS's and GOARCH's), built as the
+# runtimes' binaries are: static, trimmed paths, no symbol table or DWARF,
+# the version stamped.
+paved_os=${GOOS:-$(go env GOOS)}
+CGO_ENABLED=0 GOOS=$paved_os GOARCH=$arch go build -trimpath -buildvcs=false \
+  -ldflags "-s -w -X github.com/paved-dev/paved/internal/version.Version=$version" \
+  -o "$out/paved-$paved_os-$arch" ./cmd/paved
+echo "paved command $out/paved-$paved_os-$arch"
+
 build function-paved "$froot" "$empty" "$out/images/function-paved.tar"
 build provider-paved "$proot" examples/provider "$out/images/provider-paved.tar"
 build paved "$croot" "$cex"
