@@ -105,7 +105,7 @@ spec: {forProvider: {}, providerConfigRef: {name: backstage-prod}}
 			if err != nil {
 				t.Fatal(err)
 			}
-			defer resp.Body.Close() //nolint:errcheck // Read-only.
+			defer resp.Body.Close()
 			var locations []any
 			if err := json.NewDecoder(resp.Body).Decode(&locations); err != nil || resp.StatusCode != http.StatusOK {
 				t.Fatalf("GET /api/catalog/locations: HTTP %d, %v", resp.StatusCode, err)
