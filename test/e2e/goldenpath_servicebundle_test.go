@@ -53,6 +53,7 @@ func TestServiceBundle(t *testing.T) {
 
 	b := &bundleRun{g: g, ns: ns, name: name}
 	ghBefore := g.GitHub.Stats()
+	metricsBefore := scrapePlatform(ctx, t, g.Provider)
 	b.create(ctx, t, map[string]any{
 		"description": "Orders API", "template": "node-service",
 		"database":     map[string]any{"engine": "postgresql", "size": "small"},
@@ -73,6 +74,7 @@ func TestServiceBundle(t *testing.T) {
 		t.Errorf("%d repositories created on GitHub, want 1", s.RepoCreates-ghBefore.RepoCreates)
 	}
 	b.steadyState(ctx, t)
+	b.checkPlatformMetrics(ctx, t, metricsBefore, "node-service")
 
 	b.delete(ctx, t)
 	if err := g.check(); err != nil {

@@ -220,3 +220,8 @@ func MetricSum(text, name string, labels ...string) (float64, error) {
 	}
 	return sum, sc.Err()
 }
+
+// MetricsText reads the provider's /metrics (Prometheus' text format).
+func (p *Provider) MetricsText(ctx context.Context) (string, error) {
+	return metrics(ctx, p.MetricsAddr)
+}
