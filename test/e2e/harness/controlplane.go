@@ -172,8 +172,8 @@ type Options struct {
 }
 
 // Start starts etcd, kube-apiserver, kube-controller-manager and Crossplane
-// core, in that order, each once the one before is ready. On error it stops
-// whatever it started.
+// core, in that order, each once the one before is ready: one function per
+// component, whose errors name it. On error it stops whatever it started.
 func Start(ctx context.Context, o Options) (cp *ControlPlane, err error) {
 	for _, d := range []string{o.LogDir, o.WorkDir} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
@@ -192,17 +192,56 @@ func Start(ctx context.Context, o Options) (cp *ControlPlane, err error) {
 		}
 	}()
 	begin := time.Now()
-
-	// Certificates.
-	pki := filepath.Join(o.WorkDir, "pki")
-	if err := os.MkdirAll(pki, 0o700); err != nil {
-		return nil, err
-	}
-	clusterCA, err := newAuthority("paved-e2e-cluster-ca")
+	certs, err := cp.certificates(o.WorkDir)
 	if err != nil {
+		return nil, fmt.Errorf("certificates: %w", err)
+	}
+	etcdURL, err := cp.startEtcd(ctx, o)
+	if err != nil {
+		return nil, fmt.Errorf("etcd: %w", err)
+	}
+	if err := cp.startAPIServer(ctx, o, certs, etcdURL); err != nil {
+		return nil, fmt.Errorf("kube-apiserver: %w", err)
+	}
+	if err := cp.startControllerManager(ctx, o, certs); err != nil {
+		return nil, fmt.Errorf("kube-controller-manager: %w", err)
+	}
+	if err := cp.startCrossplane(ctx, o, certs); err != nil {
+		return nil, fmt.Errorf("crossplane: %w", err)
+	}
+	logf("control plane up in %.1fs", time.Since(begin).Seconds())
+	return cp, nil
+}
+
+// controlPlaneCerts are the control plane's certificates and keys.
+type controlPlaneCerts struct {
+	// dir holds the API server's CA, serving certificate and key and the
+	// service account keys.
+	dir string
+	// ca is the cluster's CA: it signs the API server's and the webhook's
+	// serving certificates and the clients' certificates.
+	ca *authority
+	// admin is system:masters; xpUser is Crossplane core's identity
+	// (CrossplaneUser, in system:masters).
+	admin, xpUser *leaf
+	// saKey and saPub are the service account signing key pair's files.
+	saKey, saPub string
+	// xpClientTLS holds core's client certificate for functions (from the
+	// functions' CA, cp.fnCA); xpServerTLS its webhook serving certificate.
+	xpClientTLS, xpServerTLS string
+}
+
+// certificates makes every certificate the control plane needs, in dir.
+func (cp *ControlPlane) certificates(dir string) (*controlPlaneCerts, error) {
+	c := &controlPlaneCerts{dir: filepath.Join(dir, "pki")}
+	if err := os.MkdirAll(c.dir, 0o700); err != nil {
 		return nil, err
 	}
-	serving, err := clusterCA.issue(leafSpec{
+	var err error
+	if c.ca, err = newAuthority("paved-e2e-cluster-ca"); err != nil {
+		return nil, err
+	}
+	serving, err := c.ca.issue(leafSpec{
 		cn:     "kube-apiserver",
 		ips:    []net.IP{net.IPv4(127, 0, 0, 1), net.IPv4(10, 0, 0, 1)},
 		dns:    []string{"localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc", "kubernetes.default.svc.cluster.local"},
@@ -211,8 +250,7 @@ func Start(ctx context.Context, o Options) (cp *ControlPlane, err error) {
 	if err != nil {
 		return nil, err
 	}
-	admin, err := clusterCA.issue(leafSpec{cn: "paved-e2e-admin", orgs: []string{"system:masters"}, client: true})
-	if err != nil {
+	if c.admin, err = c.ca.issue(leafSpec{cn: "paved-e2e-admin", orgs: []string{"system:masters"}, client: true}); err != nil {
 		return nil, err
 	}
 	// Core's own identity: the admission policy tells its writes from
@@ -220,18 +258,16 @@ func Start(ctx context.Context, o Options) (cp *ControlPlane, err error) {
 	// name from the certificate's CommonName and groups from its
 	// Organization: k8s.io/apiserver v0.35.3
 	// pkg/authentication/request/x509/x509.go, CommonNameUserConversion).
-	xpUser, err := clusterCA.issue(leafSpec{cn: CrossplaneUser, orgs: []string{"system:masters"}, client: true})
-	if err != nil {
+	if c.xpUser, err = c.ca.issue(leafSpec{cn: CrossplaneUser, orgs: []string{"system:masters"}, client: true}); err != nil {
 		return nil, err
 	}
-	files := map[string][]byte{"ca.crt": clusterCA.pem, "apiserver.crt": serving.cert, "apiserver.key": serving.key}
+	files := map[string][]byte{"ca.crt": c.ca.pem, "apiserver.crt": serving.cert, "apiserver.key": serving.key}
 	for name, b := range files {
-		if err := os.WriteFile(filepath.Join(pki, name), b, 0o600); err != nil {
+		if err := os.WriteFile(filepath.Join(c.dir, name), b, 0o600); err != nil {
 			return nil, err
 		}
 	}
-	saKey, saPub, err := serviceAccountKeys(pki)
-	if err != nil {
+	if c.saKey, c.saPub, err = serviceAccountKeys(c.dir); err != nil {
 		return nil, err
 	}
 	// Functions get their own CA: core presents a client certificate from
@@ -243,29 +279,32 @@ func Start(ctx context.Context, o Options) (cp *ControlPlane, err error) {
 	if err != nil {
 		return nil, err
 	}
-	xpTLS := filepath.Join(o.WorkDir, "crossplane-tls-client")
-	if err := writeTLSDir(xpTLS, xpClient, cp.fnCA); err != nil {
+	c.xpClientTLS = filepath.Join(dir, "crossplane-tls-client")
+	if err := writeTLSDir(c.xpClientTLS, xpClient, cp.fnCA); err != nil {
 		return nil, err
 	}
 	// Crossplane's webhook server (Usages): the API server calls it on
 	// 127.0.0.1 and trusts the cluster CA (webhooks.go).
-	xpServing, err := clusterCA.issue(leafSpec{cn: "crossplane-webhook", ips: []net.IP{net.IPv4(127, 0, 0, 1)}, server: true})
+	xpServing, err := c.ca.issue(leafSpec{cn: "crossplane-webhook", ips: []net.IP{net.IPv4(127, 0, 0, 1)}, server: true})
 	if err != nil {
 		return nil, err
 	}
-	xpServerTLS := filepath.Join(o.WorkDir, "crossplane-tls-server")
-	if err := writeTLSDir(xpServerTLS, xpServing, clusterCA); err != nil {
+	c.xpServerTLS = filepath.Join(dir, "crossplane-tls-server")
+	if err := writeTLSDir(c.xpServerTLS, xpServing, c.ca); err != nil {
 		return nil, err
 	}
+	return c, nil
+}
 
-	// etcd.
+// startEtcd starts etcd and returns its client URL once it is healthy.
+func (cp *ControlPlane) startEtcd(ctx context.Context, o Options) (string, error) {
 	etcdClient, err := freePort()
 	if err != nil {
-		return nil, err
+		return "", err
 	}
 	etcdPeer, err := freePort()
 	if err != nil {
-		return nil, err
+		return "", err
 	}
 	etcdURL := "http://" + hostPort(etcdClient)
 	peerURL := "http://" + hostPort(etcdPeer)
@@ -279,89 +318,87 @@ func Start(ctx context.Context, o Options) (cp *ControlPlane, err error) {
 		"--log-level=warn",
 	)
 	if err != nil {
-		return nil, err
+		return "", err
 	}
 	plain := &http.Client{Timeout: 2 * time.Second}
-	if err := cp.ready(ctx, etcd, "etcd", httpOK(plain, etcdURL+"/health")); err != nil {
-		return nil, err
-	}
+	return etcdURL, cp.ready(ctx, etcd, "etcd", httpOK(plain, etcdURL+"/health"))
+}
 
-	// kube-apiserver.
+// startAPIServer starts kube-apiserver on etcdURL and, once it is ready,
+// sets cp's Config, CrossplaneConfig, Kubeconfig and Client.
+func (cp *ControlPlane) startAPIServer(ctx context.Context, o Options, c *controlPlaneCerts, etcdURL string) error {
 	apiPort, err := freePort()
 	if err != nil {
-		return nil, err
+		return err
 	}
 	apiserver, err := cp.start("kube-apiserver", nil, o.Binaries.KubeAPIServer,
 		"--etcd-servers="+etcdURL,
 		"--bind-address=127.0.0.1", "--advertise-address=127.0.0.1",
 		"--secure-port="+strconv.Itoa(apiPort),
-		"--cert-dir="+pki,
-		"--tls-cert-file="+filepath.Join(pki, "apiserver.crt"),
-		"--tls-private-key-file="+filepath.Join(pki, "apiserver.key"),
-		"--client-ca-file="+filepath.Join(pki, "ca.crt"),
+		"--cert-dir="+c.dir,
+		"--tls-cert-file="+filepath.Join(c.dir, "apiserver.crt"),
+		"--tls-private-key-file="+filepath.Join(c.dir, "apiserver.key"),
+		"--client-ca-file="+filepath.Join(c.dir, "ca.crt"),
 		"--service-account-issuer=https://kubernetes.default.svc",
-		"--service-account-key-file="+saPub,
-		"--service-account-signing-key-file="+saKey,
+		"--service-account-key-file="+c.saPub,
+		"--service-account-signing-key-file="+c.saKey,
 		"--service-cluster-ip-range=10.0.0.0/24",
 		"--authorization-mode=RBAC",
 		"--profiling=false",
 	)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	host := "https://" + hostPort(apiPort)
-	adminPair, err := tls.X509KeyPair(admin.cert, admin.key)
+	adminPair, err := tls.X509KeyPair(c.admin.cert, c.admin.key)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	roots := x509.NewCertPool()
-	roots.AddCert(clusterCA.cert)
+	roots.AddCert(c.ca.cert)
 	adminHTTP := &http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{
 		TLSClientConfig: &tls.Config{RootCAs: roots, Certificates: []tls.Certificate{adminPair}, MinVersion: tls.VersionTLS12},
 	}}
 	if err := cp.ready(ctx, apiserver, "kube-apiserver", httpOK(adminHTTP, host+"/readyz")); err != nil {
-		return nil, err
+		return err
 	}
 	cp.Config = &rest.Config{
 		Host:            host,
-		TLSClientConfig: rest.TLSClientConfig{CAData: clusterCA.pem, CertData: admin.cert, KeyData: admin.key},
+		TLSClientConfig: rest.TLSClientConfig{CAData: c.ca.pem, CertData: c.admin.cert, KeyData: c.admin.key},
 		QPS:             50,
 		Burst:           100,
 	}
 	cp.Kubeconfig = filepath.Join(o.WorkDir, "admin.kubeconfig")
-	if err := writeKubeconfig(cp.Kubeconfig, host, clusterCA.pem, admin); err != nil {
-		return nil, err
+	if err := writeKubeconfig(cp.Kubeconfig, host, c.ca.pem, c.admin); err != nil {
+		return err
 	}
 	cp.CrossplaneConfig = rest.CopyConfig(cp.Config)
-	cp.CrossplaneConfig.CertData, cp.CrossplaneConfig.KeyData = xpUser.cert, xpUser.key
-	xpKubeconfig := filepath.Join(o.WorkDir, "crossplane.kubeconfig")
-	if err := writeKubeconfig(xpKubeconfig, host, clusterCA.pem, xpUser); err != nil {
-		return nil, err
-	}
+	cp.CrossplaneConfig.CertData, cp.CrossplaneConfig.KeyData = c.xpUser.cert, c.xpUser.key
 	scheme := runtime.NewScheme()
 	if err := clientgoscheme.AddToScheme(scheme); err != nil {
-		return nil, err
+		return err
 	}
-	if cp.Client, err = client.New(cp.Config, client.Options{Scheme: scheme}); err != nil {
-		return nil, err
-	}
+	cp.Client, err = client.New(cp.Config, client.Options{Scheme: scheme})
+	return err
+}
 
-	// kube-controller-manager: Crossplane leaves deleting composed
-	// resources to the garbage collector; Crossplane's ClusterRole
-	// aggregates what packages and platform teams grant it (its Helm
-	// chart's aggregationRule), which the clusterrole-aggregation
-	// controller does.
+// startControllerManager starts kube-controller-manager: Crossplane leaves
+// deleting composed resources to the garbage collector; Crossplane's
+// ClusterRole aggregates what packages and platform teams grant it (its
+// Helm chart's aggregationRule), which the clusterrole-aggregation
+// controller does.
+func (cp *ControlPlane) startControllerManager(ctx context.Context, o Options, c *controlPlaneCerts) error {
 	kcmPort, err := freePort()
 	if err != nil {
-		return nil, err
+		return err
 	}
 	kcm, err := cp.start("kube-controller-manager", nil, o.Binaries.KubeControllerManager,
 		"--kubeconfig="+cp.Kubeconfig,
 		"--authentication-kubeconfig="+cp.Kubeconfig,
 		"--authorization-kubeconfig="+cp.Kubeconfig,
 		"--controllers=garbagecollector,namespace,serviceaccount,serviceaccount-token,clusterrole-aggregation-controller",
-		"--service-account-private-key-file="+saKey,
-		"--root-ca-file="+filepath.Join(pki, "ca.crt"),
+		"--service-account-private-key-file="+c.saKey,
+		"--root-ca-file="+filepath.Join(c.dir, "ca.crt"),
 		"--leader-elect=false",
 		"--bind-address=127.0.0.1",
 		"--secure-port="+strconv.Itoa(kcmPort),
@@ -369,21 +406,26 @@ func Start(ctx context.Context, o Options) (cp *ControlPlane, err error) {
 		"--profiling=false",
 	)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	insecureLocal := &http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{
 		// Its self-signed serving certificate, on loopback in a private
 		// namespace; only its health is read.
 		TLSClientConfig: &tls.Config{InsecureSkipVerify: true, MinVersion: tls.VersionTLS12},
 	}}
-	if err := cp.ready(ctx, kcm, "kube-controller-manager", httpOK(insecureLocal, "https://"+hostPort(kcmPort)+"/healthz")); err != nil {
-		return nil, err
-	}
+	return cp.ready(ctx, kcm, "kube-controller-manager", httpOK(insecureLocal, "https://"+hostPort(kcmPort)+"/healthz"))
+}
 
-	// Crossplane core, out of cluster.
+// startCrossplane initialises Crossplane core (its CRDs) and starts it
+// out of cluster, as CrossplaneUser, with its webhooks on loopback.
+func (cp *ControlPlane) startCrossplane(ctx context.Context, o Options, c *controlPlaneCerts) error {
 	const xpNamespace = "crossplane-system"
 	if err := cp.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: xpNamespace}}); err != nil && !kerrors.IsAlreadyExists(err) {
-		return nil, err
+		return err
+	}
+	xpKubeconfig := filepath.Join(o.WorkDir, "crossplane.kubeconfig")
+	if err := writeKubeconfig(xpKubeconfig, cp.Config.Host, c.ca.pem, c.xpUser); err != nil {
+		return err
 	}
 	// Core writes fetched packages and function images here (an emptyDir
 	// in a pod); a missing directory fails every package fetch with
@@ -391,10 +433,49 @@ func Start(ctx context.Context, o Options) (cp *ControlPlane, err error) {
 	// v2.4.0 pkg/xpkg/client.go closes the pipe the parser reads through).
 	for _, d := range []string{"xpkg-cache", "xfn-cache"} {
 		if err := os.MkdirAll(filepath.Join(o.WorkDir, d), 0o700); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	xpEnv := append([]string{"KUBECONFIG=" + xpKubeconfig, "POD_NAMESPACE=" + xpNamespace}, o.CoreEnv...)
+	if err := cp.initCrossplane(ctx, o, xpEnv); err != nil {
+		return err
+	}
+	var ports [3]int
+	for i := range ports {
+		p, err := freePort()
+		if err != nil {
+			return err
+		}
+		ports[i] = p
+	}
+	metricsPort, healthPort, webhookPort := ports[0], ports[1], ports[2]
+	xpArgs := append([]string{"core", "start",
+		"--webhook-enabled=true",
+		"--webhook-port=" + strconv.Itoa(webhookPort),
+		"--tls-server-certs-dir=" + c.xpServerTLS,
+		"--package-runtime=External",
+		"--tls-client-certs-dir=" + c.xpClientTLS,
+		"--xpkg-cache-dir=" + filepath.Join(o.WorkDir, "xpkg-cache"),
+		"--xfn-cache-dir=" + filepath.Join(o.WorkDir, "xfn-cache"),
+		"--metrics-port=" + strconv.Itoa(metricsPort),
+		"--health-probe-port=" + strconv.Itoa(healthPort),
+		"--debug",
+	}, o.CoreArgs...)
+	xp, err := cp.start("crossplane", xpEnv, o.Binaries.Crossplane, xpArgs...)
+	if err != nil {
+		return err
+	}
+	cp.CoreMetricsAddr, cp.CoreArgs = hostPort(metricsPort), o.CoreArgs
+	plain := &http.Client{Timeout: 2 * time.Second}
+	if err := cp.ready(ctx, xp, "crossplane", httpOK(plain, "http://"+hostPort(healthPort)+"/readyz")); err != nil {
+		return err
+	}
+	return cp.installWebhooks(ctx, o.Binaries.CrossplaneCRDs, "https://"+hostPort(webhookPort), c.ca.pem)
+}
+
+// initCrossplane runs `crossplane core init`, which installs core's CRDs,
+// until it succeeds (at most five times).
+func (cp *ControlPlane) initCrossplane(ctx context.Context, o Options, xpEnv []string) error {
 	initBegin := time.Now()
 	for attempt := 1; ; attempt++ {
 		// The first run can fail with `no matches for kind "Lock"` right
@@ -402,7 +483,7 @@ func Start(ctx context.Context, o Options) (cp *ControlPlane, err error) {
 		// Without webhooks init needs no webhook Service (there is
 		// none); the harness installs the webhook configurations itself,
 		// pointed at loopback, once core serves them.
-		err = run(ctx, o.LogDir, "crossplane-init", xpEnv, o.Binaries.Crossplane, "core", "init",
+		err := run(ctx, o.LogDir, "crossplane-init", xpEnv, o.Binaries.Crossplane, "core", "init",
 			"--cr-ds-path="+o.Binaries.CrossplaneCRDs,
 			"--webhook-enabled=false",
 			"--tlsca-secret-name=crossplane-root-ca",
@@ -412,49 +493,13 @@ func Start(ctx context.Context, o Options) (cp *ControlPlane, err error) {
 			break
 		}
 		if attempt == 5 || ctx.Err() != nil {
-			return nil, err
+			return fmt.Errorf("core init: %w", err)
 		}
-		logf("crossplane core init attempt %d failed, retrying: %v", attempt, firstLine(err.Error()))
+		cp.logf("crossplane core init attempt %d failed, retrying: %v", attempt, firstLine(err.Error()))
 		time.Sleep(time.Second)
 	}
-	logf("crossplane core init done in %.1fs", time.Since(initBegin).Seconds())
-	metricsPort, err := freePort()
-	if err != nil {
-		return nil, err
-	}
-	healthPort, err := freePort()
-	if err != nil {
-		return nil, err
-	}
-	webhookPort, err := freePort()
-	if err != nil {
-		return nil, err
-	}
-	xpArgs := append([]string{"core", "start",
-		"--webhook-enabled=true",
-		"--webhook-port=" + strconv.Itoa(webhookPort),
-		"--tls-server-certs-dir=" + xpServerTLS,
-		"--package-runtime=External",
-		"--tls-client-certs-dir=" + xpTLS,
-		"--xpkg-cache-dir=" + filepath.Join(o.WorkDir, "xpkg-cache"),
-		"--xfn-cache-dir=" + filepath.Join(o.WorkDir, "xfn-cache"),
-		"--metrics-port=" + strconv.Itoa(metricsPort),
-		"--health-probe-port=" + strconv.Itoa(healthPort),
-		"--debug",
-	}, o.CoreArgs...)
-	xp, err := cp.start("crossplane", xpEnv, o.Binaries.Crossplane, xpArgs...)
-	if err != nil {
-		return nil, err
-	}
-	cp.CoreMetricsAddr, cp.CoreArgs = hostPort(metricsPort), o.CoreArgs
-	if err := cp.ready(ctx, xp, "crossplane", httpOK(plain, "http://"+hostPort(healthPort)+"/readyz")); err != nil {
-		return nil, err
-	}
-	if err := cp.installWebhooks(ctx, o.Binaries.CrossplaneCRDs, "https://"+hostPort(webhookPort), clusterCA.pem); err != nil {
-		return nil, err
-	}
-	logf("control plane up in %.1fs", time.Since(begin).Seconds())
-	return cp, nil
+	cp.logf("crossplane core init done in %.1fs", time.Since(initBegin).Seconds())
+	return nil
 }
 
 // CoreMetric sums the samples of Crossplane core's Prometheus metric name
