@@ -71,15 +71,9 @@ func (s *Server) SetInstallationPermissions(appID, installationID int64, permiss
 // else the installation (the description's installation schema) with its
 // account and permissions. s.mu is held.
 func (s *Server) getInstallation(r *http.Request, idStr string) response {
-	jwt := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
-	a, ok := s.verifyJWT(jwt)
-	if !ok {
-		return reply(http.StatusUnauthorized, basicError(401, "A JSON web token could not be decoded"))
-	}
-	id, _ := strconv.ParseInt(idStr, 10, 64)
-	in, ok := a.installations[id]
-	if !ok {
-		return reply(http.StatusNotFound, basicError(404, "Not Found"))
+	a, id, in, refused := s.appInstallation(r, idStr)
+	if refused != nil {
+		return *refused
 	}
 	acct := s.installationAccount(in.login)
 	created := in.created.Format(time.RFC3339)
@@ -148,18 +142,32 @@ func (s *Server) verifyJWT(token string) (*app, bool) {
 	return a, true
 }
 
-// installationToken implements POST /app/installations/{id}/access_tokens.
-// s.mu is held.
-func (s *Server) installationToken(r *http.Request, idStr string) response {
+// appInstallation is the App that the request's JWT authenticates and its
+// installation idStr, as GitHub answers the installation endpoints: 401
+// without a valid JWT, 404 for an installation of another App. s.mu is
+// held.
+func (s *Server) appInstallation(r *http.Request, idStr string) (*app, int64, *installation, *response) {
 	jwt := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
 	a, ok := s.verifyJWT(jwt)
 	if !ok {
-		return reply(http.StatusUnauthorized, basicError(401, "A JSON web token could not be decoded"))
+		rsp := reply(http.StatusUnauthorized, basicError(401, "A JSON web token could not be decoded"))
+		return nil, 0, nil, &rsp
 	}
 	id, _ := strconv.ParseInt(idStr, 10, 64)
 	in, ok := a.installations[id]
 	if !ok {
-		return reply(http.StatusNotFound, basicError(404, "Not Found"))
+		rsp := reply(http.StatusNotFound, basicError(404, "Not Found"))
+		return nil, 0, nil, &rsp
+	}
+	return a, id, in, nil
+}
+
+// installationToken implements POST /app/installations/{id}/access_tokens.
+// s.mu is held.
+func (s *Server) installationToken(r *http.Request, idStr string) response {
+	_, id, in, refused := s.appInstallation(r, idStr)
+	if refused != nil {
+		return *refused
 	}
 	b := make([]byte, 16)
 	_, _ = rand.Read(b)
