@@ -5,20 +5,15 @@ import (
 	"github.com/crossplane/crossplane-runtime/v2/pkg/resource"
 )
 
-type fullNamer interface {
-	observedFullName() string
-}
-
-func (r *Repository) observedFullName() string { return r.Status.AtProvider.FullName }
-
-// RepositoryFullName extracts owner/name of a referenced Repository from its
-// status, so that references resolve only once the repository exists.
+// RepositoryFullName extracts owner/name of a referenced Repository (of
+// either scope) from its status, so that references resolve only once the
+// repository exists.
 func RepositoryFullName() reference.ExtractValueFn {
 	return func(mg resource.Managed) string {
-		r, ok := mg.(fullNamer)
+		r, ok := mg.(interface{ Observation() *RepositoryObservation })
 		if !ok {
 			return ""
 		}
-		return r.observedFullName()
+		return r.Observation().FullName
 	}
 }
