@@ -15,8 +15,12 @@ import (
 	"github.com/paved-dev/paved/provider/internal/controller/teamrepository"
 )
 
-// Setup adds every controller of the provider to mgr. GitHub controllers
-// share one client pool built with gho, so that resources using the same
+// Setup adds every controller of the provider to mgr: each kind's one
+// controller implementation is set up for both scopes (the cluster-scoped
+// github.paved.dev and backstage.paved.dev kinds and the namespaced
+// github.m.paved.dev and backstage.m.paved.dev ones, package scoped), and
+// the ProviderConfig controller for every ProviderConfig kind. GitHub
+// controllers share one client pool built with gho, so that resources using the same
 // GitHub identity (a user, whichever of its tokens, or an App
 // installation), through whichever ProviderConfig, share its ETag cache,
 // rate-limit and pacing state and GitHub App tokens; the ProviderConfig

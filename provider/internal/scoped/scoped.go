@@ -11,6 +11,7 @@ package scoped
 import (
 	"context"
 
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/crossplane/crossplane-runtime/v2/pkg/resource"
@@ -75,3 +76,102 @@ var (
 	_ resource.ModernManaged = &ghmv1alpha1.TeamRepository{}
 	_ resource.ModernManaged = &bsmv1alpha1.CatalogLocation{}
 )
+
+// A Kind is one scope's API kind of a controller's kind T: what setting up
+// its controller needs.
+type Kind[T resource.Managed] struct {
+	// GroupKind names the kind's controller (managed.ControllerName).
+	GroupKind string
+	// GroupVersionKind is what the managed reconciler reconciles.
+	GroupVersionKind schema.GroupVersionKind
+	// New returns an empty resource of the kind.
+	New func() T
+	// NewList returns an empty list of the kind.
+	NewList func() resource.ManagedList
+}
+
+// A Scope is every kind of one scope.
+type Scope struct {
+	// Name is "cluster" or "namespaced".
+	Name            string
+	Repository      Kind[Repository]
+	RepositoryFile  Kind[RepositoryFile]
+	Branch          Kind[Branch]
+	TeamRepository  Kind[TeamRepository]
+	CatalogLocation Kind[CatalogLocation]
+}
+
+// Cluster is the cluster-scoped kinds: github.paved.dev and
+// backstage.paved.dev.
+var Cluster = Scope{
+	Name: "cluster",
+	Repository: Kind[Repository]{
+		GroupKind: ghv1alpha1.RepositoryGroupKind, GroupVersionKind: ghv1alpha1.RepositoryGroupVersionKind,
+		New:     func() Repository { return &ghv1alpha1.Repository{} },
+		NewList: func() resource.ManagedList { return &ghv1alpha1.RepositoryList{} },
+	},
+	RepositoryFile: Kind[RepositoryFile]{
+		GroupKind: ghv1alpha1.RepositoryFileGroupKind, GroupVersionKind: ghv1alpha1.RepositoryFileGroupVersionKind,
+		New:     func() RepositoryFile { return &ghv1alpha1.RepositoryFile{} },
+		NewList: func() resource.ManagedList { return &ghv1alpha1.RepositoryFileList{} },
+	},
+	Branch: Kind[Branch]{
+		GroupKind: ghv1alpha1.BranchGroupKind, GroupVersionKind: ghv1alpha1.BranchGroupVersionKind,
+		New:     func() Branch { return &ghv1alpha1.Branch{} },
+		NewList: func() resource.ManagedList { return &ghv1alpha1.BranchList{} },
+	},
+	TeamRepository: Kind[TeamRepository]{
+		GroupKind: ghv1alpha1.TeamRepositoryGroupKind, GroupVersionKind: ghv1alpha1.TeamRepositoryGroupVersionKind,
+		New:     func() TeamRepository { return &ghv1alpha1.TeamRepository{} },
+		NewList: func() resource.ManagedList { return &ghv1alpha1.TeamRepositoryList{} },
+	},
+	CatalogLocation: Kind[CatalogLocation]{
+		GroupKind: bsv1alpha1.CatalogLocationGroupKind, GroupVersionKind: bsv1alpha1.CatalogLocationGroupVersionKind,
+		New:     func() CatalogLocation { return &bsv1alpha1.CatalogLocation{} },
+		NewList: func() resource.ManagedList { return &bsv1alpha1.CatalogLocationList{} },
+	},
+}
+
+// Namespaced is the namespaced kinds: github.m.paved.dev and
+// backstage.m.paved.dev.
+var Namespaced = Scope{
+	Name: "namespaced",
+	Repository: Kind[Repository]{
+		GroupKind: ghmv1alpha1.RepositoryGroupKind, GroupVersionKind: ghmv1alpha1.RepositoryGroupVersionKind,
+		New:     func() Repository { return &ghmv1alpha1.Repository{} },
+		NewList: func() resource.ManagedList { return &ghmv1alpha1.RepositoryList{} },
+	},
+	RepositoryFile: Kind[RepositoryFile]{
+		GroupKind: ghmv1alpha1.RepositoryFileGroupKind, GroupVersionKind: ghmv1alpha1.RepositoryFileGroupVersionKind,
+		New:     func() RepositoryFile { return &ghmv1alpha1.RepositoryFile{} },
+		NewList: func() resource.ManagedList { return &ghmv1alpha1.RepositoryFileList{} },
+	},
+	Branch: Kind[Branch]{
+		GroupKind: ghmv1alpha1.BranchGroupKind, GroupVersionKind: ghmv1alpha1.BranchGroupVersionKind,
+		New:     func() Branch { return &ghmv1alpha1.Branch{} },
+		NewList: func() resource.ManagedList { return &ghmv1alpha1.BranchList{} },
+	},
+	TeamRepository: Kind[TeamRepository]{
+		GroupKind: ghmv1alpha1.TeamRepositoryGroupKind, GroupVersionKind: ghmv1alpha1.TeamRepositoryGroupVersionKind,
+		New:     func() TeamRepository { return &ghmv1alpha1.TeamRepository{} },
+		NewList: func() resource.ManagedList { return &ghmv1alpha1.TeamRepositoryList{} },
+	},
+	CatalogLocation: Kind[CatalogLocation]{
+		GroupKind: bsmv1alpha1.CatalogLocationGroupKind, GroupVersionKind: bsmv1alpha1.CatalogLocationGroupVersionKind,
+		New:     func() CatalogLocation { return &bsmv1alpha1.CatalogLocation{} },
+		NewList: func() resource.ManagedList { return &bsmv1alpha1.CatalogLocationList{} },
+	},
+}
+
+// Scopes are both scopes, cluster first: each controller is set up for
+// each.
+var Scopes = []Scope{Cluster, Namespaced}
+
+// Of is the scope of mg: namespaced for crossplane-runtime's modern managed
+// resources (a providerConfigRef with a kind), cluster otherwise.
+func Of(mg resource.Managed) Scope {
+	if _, ok := mg.(resource.ModernManaged); ok {
+		return Namespaced
+	}
+	return Cluster
+}

@@ -27,7 +27,7 @@ func ConfigOf(g providerconfig.GitHub) Config {
 // ClientFor returns the pooled GitHub client of the ProviderConfig that mg
 // refers to (resolved by providerconfig.Resolver, which also records the
 // usage): what every GitHub controller's Connect does.
-func (p *Pool) ClientFor(ctx context.Context, kube client.Client, mg resource.LegacyManaged) (*gh.Client, error) { //nolint:staticcheck // the provider's kinds are cluster-scoped, crossplane-runtime's legacy managed resources, until their namespaced kinds land
+func (p *Pool) ClientFor(ctx context.Context, kube client.Client, mg resource.Managed) (*gh.Client, error) {
 	g, err := providerconfig.NewResolver(kube).GitHub(ctx, mg)
 	if err != nil {
 		return nil, errors.Wrap(err, errConfig)

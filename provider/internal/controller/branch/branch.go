@@ -46,6 +46,7 @@ import (
 	"github.com/paved-dev/paved/provider/internal/controller/ghbudget"
 	"github.com/paved-dev/paved/provider/internal/controller/refwait"
 	"github.com/paved-dev/paved/provider/internal/controller/repository"
+	"github.com/paved-dev/paved/provider/internal/scoped"
 )
 
 const (
@@ -88,26 +89,36 @@ const (
 	AnnotationAdopted = "github.paved.dev/branch-adopted"
 )
 
-// Setup adds a controller that reconciles Branches.
+// Setup adds a controller that reconciles Branches, for each scope.
 func Setup(mgr ctrl.Manager, o controller.Options, pool *ghclient.Pool) error {
-	name := managed.ControllerName(v1alpha1.BranchGroupKind)
-	opts := append(ReconcilerOptions(mgr.GetClient(), pool, o),
+	for _, s := range scoped.Scopes {
+		if err := setup(mgr, o, pool, s); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func setup(mgr ctrl.Manager, o controller.Options, pool *ghclient.Pool, s scoped.Scope) error {
+	refKind := refKindOf(s)
+	name := managed.ControllerName(s.Branch.GroupKind)
+	opts := append(ReconcilerOptions(mgr.GetClient(), pool, o, s),
 		managed.WithRecorder(event.NewAPIRecorder(mgr.GetEventRecorderFor(name)))) //nolint:staticcheck // crossplane-runtime records through a record.EventRecorder.
 	if o.MetricOptions != nil {
 		opts = append(opts, managed.WithMetricRecorder(o.MetricOptions.MRMetrics))
 		if o.MetricOptions.MRStateMetrics != nil {
 			sr := statemetrics.NewMRStateRecorder(mgr.GetClient(), o.Logger, o.MetricOptions.MRStateMetrics,
-				&v1alpha1.BranchList{}, o.MetricOptions.PollStateMetricInterval)
+				s.Branch.NewList(), o.MetricOptions.PollStateMetricInterval)
 			if err := mgr.Add(sr); err != nil {
 				return errors.Wrap(err, errStateMetrics)
 			}
 		}
 	}
-	r := managed.NewReconciler(mgr, resource.ManagedKind(v1alpha1.BranchGroupVersionKind), opts...)
+	r := managed.NewReconciler(mgr, resource.ManagedKind(s.Branch.GroupVersionKind), opts...)
 	if err := refKind.Index(context.Background(), mgr.GetFieldIndexer()); err != nil {
 		return err
 	}
-	gate := &refwait.Gate[*v1alpha1.Branch]{
+	gate := &refwait.Gate[scoped.Branch]{
 		Kind:   refKind,
 		Kube:   mgr.GetClient(),
 		Record: event.NewAPIRecorder(mgr.GetEventRecorderFor(name)), //nolint:staticcheck // as above.
@@ -119,27 +130,27 @@ func Setup(mgr ctrl.Manager, o controller.Options, pool *ghclient.Pool) error {
 	return ctrl.NewControllerManagedBy(mgr).
 		Named(name).
 		WithOptions(o.ForControllerRuntime()).
-		For(&v1alpha1.Branch{}, builder.WithPredicates(resource.DesiredStateChanged())).
-		Watches(&v1alpha1.Repository{}, handler.EnqueueRequestsFromMapFunc(refKind.Referencing(mgr.GetClient())),
+		For(s.Branch.New(), builder.WithPredicates(resource.DesiredStateChanged())).
+		Watches(s.Repository.New(), handler.EnqueueRequestsFromMapFunc(refKind.Referencing(mgr.GetClient())),
 			builder.WithPredicates(refwait.ValueChanged(v1alpha1.RepositoryFullName()))).
 		Complete(gate)
 }
 
 // ReconcilerOptions are the managed reconciler options of the Branch
 // controller, less the event recorder and metrics.
-func ReconcilerOptions(kube client.Client, pool *ghclient.Pool, o controller.Options) []managed.ReconcilerOption {
-	return append(reconcilerOptions(&connector{kube: kube, pool: pool}, o),
+func ReconcilerOptions(kube client.Client, pool *ghclient.Pool, o controller.Options, s scoped.Scope) []managed.ReconcilerOption {
+	return append(reconcilerOptions(&connector{kube: kube, pool: pool}, o, s.Branch.GroupKind),
 		// spec.forProvider.repository follows the referenced Repository's
 		// current owner/name (see refwait.Follower).
-		managed.WithReferenceResolver(refwait.Follower[*v1alpha1.Branch]{
-			Kind: refKind, Kube: kube, Reset: func(cr *v1alpha1.Branch) { cr.Spec.ForProvider.Repository = nil },
+		managed.WithReferenceResolver(refwait.Follower[scoped.Branch]{
+			Kind: refKindOf(s), Kube: kube, Reset: func(cr scoped.Branch) { cr.Parameters().Repository = nil },
 		}))
 }
 
-func reconcilerOptions(c managed.TypedExternalConnector[*v1alpha1.Branch], o controller.Options) []managed.ReconcilerOption {
-	name := managed.ControllerName(v1alpha1.BranchGroupKind)
+func reconcilerOptions(c managed.TypedExternalConnector[scoped.Branch], o controller.Options, groupKind string) []managed.ReconcilerOption {
+	name := managed.ControllerName(groupKind)
 	return []managed.ReconcilerOption{
-		managed.WithTypedExternalConnector[*v1alpha1.Branch](c),
+		managed.WithTypedExternalConnector[scoped.Branch](c),
 		managed.WithLogger(o.Logger.WithValues("controller", name)),
 		managed.WithPollInterval(o.PollInterval),
 		managed.WithManagementPolicies(),
@@ -154,12 +165,12 @@ type connector struct {
 	pool *ghclient.Pool
 }
 
-func (c *connector) Connect(ctx context.Context, cr *v1alpha1.Branch) (managed.TypedExternalClient[*v1alpha1.Branch], error) {
+func (c *connector) Connect(ctx context.Context, cr scoped.Branch) (managed.TypedExternalClient[scoped.Branch], error) {
 	g, err := c.pool.ClientFor(ctx, c.kube, cr)
 	if err != nil {
 		return nil, err
 	}
-	want, err := repository.ReferencedID(ctx, c.kube, cr.Spec.ForProvider.RepositoryRef)
+	want, err := repository.ReferencedID(ctx, c.kube, cr, cr.Parameters().RepositoryRef)
 	if err != nil {
 		return nil, err
 	}
@@ -187,8 +198,8 @@ type target struct {
 
 func (t target) fullName() string { return t.owner + "/" + t.repo }
 
-func targetOf(cr *v1alpha1.Branch) (target, error) {
-	p := cr.Spec.ForProvider
+func targetOf(cr scoped.Branch) (target, error) {
+	p := *cr.Parameters()
 	if p.Repository == nil || *p.Repository == "" {
 		return target{}, errors.New(errNoRepository)
 	}
@@ -233,7 +244,7 @@ type ownership struct {
 	sha              string // the commit a created branch was created at
 }
 
-func ownershipOf(cr *v1alpha1.Branch) ownership {
+func ownershipOf(cr scoped.Branch) ownership {
 	a := cr.GetAnnotations()
 	if id, sha, ok := strings.Cut(a[AnnotationCreated], ":"); ok {
 		if n, err := strconv.ParseInt(id, 10, 64); err == nil {
@@ -248,17 +259,17 @@ func ownershipOf(cr *v1alpha1.Branch) ownership {
 
 func (o ownership) owned() bool { return o.created || o.adopted }
 
-func setCreated(cr *v1alpha1.Branch, repoID int64, sha string) {
+func setCreated(cr scoped.Branch, repoID int64, sha string) {
 	meta.AddAnnotations(cr, map[string]string{AnnotationCreated: strconv.FormatInt(repoID, 10) + ":" + sha})
 }
 
-func setAdopted(cr *v1alpha1.Branch, repoID int64) {
+func setAdopted(cr scoped.Branch, repoID int64) {
 	meta.AddAnnotations(cr, map[string]string{AnnotationAdopted: strconv.FormatInt(repoID, 10)})
 }
 
 // observeOnly reports whether the management policies are exactly
 // [Observe]: the branch is read, never owned, written or deleted.
-func observeOnly(cr *v1alpha1.Branch) bool {
+func observeOnly(cr scoped.Branch) bool {
 	p := cr.GetManagementPolicies()
 	return len(p) == 1 && p[0] == xpv2.ManagementActionObserve
 }
@@ -266,7 +277,7 @@ func observeOnly(cr *v1alpha1.Branch) bool {
 // createUnconfirmed reports whether a create was attempted and never
 // recorded as succeeded: its answer may have been lost after GitHub
 // created the branch.
-func createUnconfirmed(cr *v1alpha1.Branch) bool {
+func createUnconfirmed(cr scoped.Branch) bool {
 	pending := meta.GetExternalCreatePending(cr)
 	return !pending.IsZero() && pending.After(meta.GetExternalCreateSucceeded(cr))
 }
@@ -288,9 +299,9 @@ func (e *external) repository(ctx context.Context, t target) (*gh.Repository, er
 
 // sourceHead is the commit a new branch starts at: the head of
 // sourceBranch, or of the repository's default branch.
-func (e *external) sourceHead(ctx context.Context, cr *v1alpha1.Branch, t target, r *gh.Repository) (string, error) {
+func (e *external) sourceHead(ctx context.Context, cr scoped.Branch, t target, r *gh.Repository) (string, error) {
 	src := r.GetDefaultBranch()
-	if s := cr.Spec.ForProvider.SourceBranch; s != nil {
+	if s := cr.Parameters().SourceBranch; s != nil {
 		src = *s
 	}
 	sha, err := e.gh.GetBranchHead(ctx, t.owner, t.repo, src)
@@ -320,7 +331,7 @@ func (e *external) readProtection(ctx context.Context, t target) (*gh.Protection
 // manages it, the branch's protection. It writes nothing to GitHub; it
 // records an adoption (adoptExisting) or a create whose answer was lost
 // in annotations, persisted as a late initialisation.
-func (e *external) Observe(ctx context.Context, cr *v1alpha1.Branch) (managed.ExternalObservation, error) {
+func (e *external) Observe(ctx context.Context, cr scoped.Branch) (managed.ExternalObservation, error) {
 	t, err := targetOf(cr)
 	if err != nil {
 		return managed.ExternalObservation{}, err
@@ -351,7 +362,7 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.Branch) (managed.Ex
 	if err != nil && !noCommits(err) {
 		return managed.ExternalObservation{}, wrap(err, errGetHead)
 	}
-	cr.Status.AtProvider.HeadSHA = head
+	cr.Observation().HeadSHA = head
 	if head == "" {
 		// Create makes it (again: a branch someone deleted is desired
 		// state); a deletion has nothing left to do.
@@ -364,7 +375,7 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.Branch) (managed.Ex
 	case deleting:
 		// Never ours: deleting this resource must not touch it.
 		return managed.ExternalObservation{ResourceExists: false}, nil
-	case cr.Spec.ForProvider.AdoptExisting:
+	case cr.Parameters().AdoptExisting:
 		setAdopted(cr, r.GetID())
 		o, lateInit = ownershipOf(cr), true
 	case createUnconfirmed(cr):
@@ -390,7 +401,7 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.Branch) (managed.Ex
 		return managed.ExternalObservation{ResourceExists: o.created && head == o.sha, ResourceUpToDate: true}, nil
 	}
 	cr.SetConditions(xpv2.Available())
-	bp := cr.Spec.ForProvider.Protection
+	bp := cr.Parameters().Protection
 	if bp == nil {
 		return managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: true, ResourceLateInitialized: lateInit}, nil
 	}
@@ -398,7 +409,7 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.Branch) (managed.Ex
 	if err != nil {
 		return managed.ExternalObservation{}, err
 	}
-	cr.Status.AtProvider.Protected = e.protection != nil
+	cr.Observation().Protected = e.protection != nil
 	upToDate := repository.ProtectionMatches(*bp, e.protection)
 	d := ""
 	if !upToDate {
@@ -410,7 +421,7 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.Branch) (managed.Ex
 // Create creates the branch at the head of its source and protects it in
 // the same reconcile, so that the branch is unprotected for as short a
 // time as GitHub allows (a branch must exist before it can be protected).
-func (e *external) Create(ctx context.Context, cr *v1alpha1.Branch) (managed.ExternalCreation, error) {
+func (e *external) Create(ctx context.Context, cr scoped.Branch) (managed.ExternalCreation, error) {
 	t, err := targetOf(cr)
 	if err != nil {
 		return managed.ExternalCreation{}, err
@@ -430,7 +441,7 @@ func (e *external) Create(ctx context.Context, cr *v1alpha1.Branch) (managed.Ext
 		return managed.ExternalCreation{}, wrap(err, errCreate)
 	}
 	setCreated(cr, r.GetID(), sha)
-	if bp := cr.Spec.ForProvider.Protection; bp != nil {
+	if bp := cr.Parameters().Protection; bp != nil {
 		// Annotations are persisted even when this fails; the next
 		// reconcile finds the branch ours and unprotected, and Update
 		// protects it.
@@ -443,12 +454,12 @@ func (e *external) Create(ctx context.Context, cr *v1alpha1.Branch) (managed.Ext
 
 // Update puts the protection the spec names back, keeping every setting it
 // does not name as GitHub has it.
-func (e *external) Update(ctx context.Context, cr *v1alpha1.Branch) (managed.ExternalUpdate, error) {
+func (e *external) Update(ctx context.Context, cr scoped.Branch) (managed.ExternalUpdate, error) {
 	t, err := targetOf(cr)
 	if err != nil {
 		return managed.ExternalUpdate{}, err
 	}
-	bp := cr.Spec.ForProvider.Protection
+	bp := cr.Parameters().Protection
 	if bp == nil {
 		return managed.ExternalUpdate{}, nil
 	}
@@ -461,7 +472,7 @@ func (e *external) Update(ctx context.Context, cr *v1alpha1.Branch) (managed.Ext
 	if err := e.gh.UpdateProtection(ctx, t.owner, t.repo, t.branch, repository.ProtectionRequest(*bp, cur)); err != nil {
 		return managed.ExternalUpdate{}, wrap(err, errProtection)
 	}
-	cr.Status.AtProvider.Protected = true
+	cr.Observation().Protected = true
 	return managed.ExternalUpdate{}, nil
 }
 
@@ -470,7 +481,7 @@ func (e *external) Update(ctx context.Context, cr *v1alpha1.Branch) (managed.Ext
 // absent). Its protection goes first: GitHub refuses to delete a protected
 // branch unless the protection allows deletions
 // (https://docs.github.com/en/repositories/configuring-branches-and-merges-in-your-repository/managing-protected-branches/about-protected-branches#allow-deletions).
-func (e *external) Delete(ctx context.Context, cr *v1alpha1.Branch) (managed.ExternalDelete, error) {
+func (e *external) Delete(ctx context.Context, cr scoped.Branch) (managed.ExternalDelete, error) {
 	cr.SetConditions(xpv2.Deleting())
 	t, err := targetOf(cr)
 	if err != nil {

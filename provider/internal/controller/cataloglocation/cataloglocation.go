@@ -87,10 +87,10 @@ import (
 	"github.com/crossplane/crossplane-runtime/v2/pkg/statemetrics"
 
 	"github.com/paved-dev/paved/provider/apis/backstage/v1alpha1"
-	ghv1alpha1 "github.com/paved-dev/paved/provider/apis/github/v1alpha1"
 	"github.com/paved-dev/paved/provider/internal/clients/backstage"
 	"github.com/paved-dev/paved/provider/internal/clients/providerconfig"
 	"github.com/paved-dev/paved/provider/internal/controller/refwait"
+	"github.com/paved-dev/paved/provider/internal/scoped"
 )
 
 // Error messages and condition messages. Messages ending in a verb phrase
@@ -146,13 +146,23 @@ const creationGracePeriod = 5 * time.Second
 // processingErrorLevel is the status item level of processing errors.
 const processingErrorLevel = "error"
 
-// Setup adds a controller that reconciles CatalogLocations.
+// Setup adds a controller that reconciles CatalogLocations, for each scope.
 func Setup(mgr ctrl.Manager, o controller.Options) error {
-	name := managed.ControllerName(v1alpha1.CatalogLocationGroupKind)
-	r := NewReconciler(mgr, o, &Connector{Kube: mgr.GetClient()})
+	for _, s := range scoped.Scopes {
+		if err := setup(mgr, o, s); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func setup(mgr ctrl.Manager, o controller.Options, s scoped.Scope) error {
+	refKind := refKindOf(s)
+	name := managed.ControllerName(s.CatalogLocation.GroupKind)
+	r := NewReconciler(mgr, o, &Connector{Kube: mgr.GetClient()}, s)
 	if o.MetricOptions != nil && o.MetricOptions.MRStateMetrics != nil {
 		sr := statemetrics.NewMRStateRecorder(mgr.GetClient(), o.Logger, o.MetricOptions.MRStateMetrics,
-			&v1alpha1.CatalogLocationList{}, o.MetricOptions.PollStateMetricInterval)
+			s.CatalogLocation.NewList(), o.MetricOptions.PollStateMetricInterval)
 		if err := mgr.Add(sr); err != nil {
 			return errors.Wrap(err, errStateMetrics)
 		}
@@ -160,7 +170,7 @@ func Setup(mgr ctrl.Manager, o controller.Options) error {
 	if err := refKind.Index(context.Background(), mgr.GetFieldIndexer()); err != nil {
 		return err
 	}
-	gate := &refwait.Gate[*v1alpha1.CatalogLocation]{
+	gate := &refwait.Gate[scoped.CatalogLocation]{
 		Kind:   refKind,
 		Kube:   mgr.GetClient(),
 		Record: event.NewAPIRecorder(mgr.GetEventRecorderFor(name)), //nolint:staticcheck // crossplane-runtime records through a record.EventRecorder.
@@ -170,26 +180,26 @@ func Setup(mgr ctrl.Manager, o controller.Options) error {
 	return ctrl.NewControllerManagedBy(mgr).
 		Named(name).
 		WithOptions(o.ForControllerRuntime()).
-		For(&v1alpha1.CatalogLocation{}, builder.WithPredicates(resource.DesiredStateChanged())).
+		For(s.CatalogLocation.New(), builder.WithPredicates(resource.DesiredStateChanged())).
 		// See refwait.go: a CatalogLocation waiting for its Repository is
 		// woken when the Repository's htmlURL and defaultBranch appear.
-		Watches(&ghv1alpha1.Repository{}, handler.EnqueueRequestsFromMapFunc(refKind.Referencing(mgr.GetClient())),
+		Watches(s.Repository.New(), handler.EnqueueRequestsFromMapFunc(refKind.Referencing(mgr.GetClient())),
 			builder.WithPredicates(refwait.ValueChanged(v1alpha1.RepositoryBlobURL()))).
 		Complete(gate)
 }
 
-// NewReconciler returns the managed reconciler of CatalogLocations, connecting
-// through c. It uses mgr's client, scheme and event recorder.
-func NewReconciler(mgr ctrl.Manager, o controller.Options, c *Connector) *managed.Reconciler {
-	name := managed.ControllerName(v1alpha1.CatalogLocationGroupKind)
+// NewReconciler returns the managed reconciler of scope s's CatalogLocations,
+// connecting through c. It uses mgr's client, scheme and event recorder.
+func NewReconciler(mgr ctrl.Manager, o controller.Options, c *Connector, s scoped.Scope) *managed.Reconciler {
+	name := managed.ControllerName(s.CatalogLocation.GroupKind)
 	opts := []managed.ReconcilerOption{
-		managed.WithTypedExternalConnector[*v1alpha1.CatalogLocation](c),
+		managed.WithTypedExternalConnector[scoped.CatalogLocation](c),
 		// The external name is the catalog's location id, assigned by
 		// Create; it must not default to metadata.name.
 		managed.WithInitializers(),
 		// spec.forProvider.repositoryURL follows the referenced
 		// Repository's current htmlURL and default branch (a rename).
-		managed.WithReferenceResolver(follower(mgr.GetClient())),
+		managed.WithReferenceResolver(follower(mgr.GetClient(), s)),
 		managed.WithPollInterval(o.PollInterval),
 		// Backstage stores locations in its database: a location it
 		// registered is found by id at once. The default 30 s grace period
@@ -205,7 +215,7 @@ func NewReconciler(mgr ctrl.Manager, o controller.Options, c *Connector) *manage
 	if o.MetricOptions != nil {
 		opts = append(opts, managed.WithMetricRecorder(o.MetricOptions.MRMetrics))
 	}
-	return managed.NewReconciler(mgr, resource.ManagedKind(v1alpha1.CatalogLocationGroupVersionKind), opts...)
+	return managed.NewReconciler(mgr, resource.ManagedKind(s.CatalogLocation.GroupVersionKind), opts...)
 }
 
 // A Connector produces an External client for a CatalogLocation from its
@@ -219,7 +229,7 @@ type Connector struct {
 
 // Connect resolves the ProviderConfig's spec.backstage (recording the usage)
 // and returns a client of the configured Backstage catalog.
-func (c *Connector) Connect(ctx context.Context, cr *v1alpha1.CatalogLocation) (managed.TypedExternalClient[*v1alpha1.CatalogLocation], error) {
+func (c *Connector) Connect(ctx context.Context, cr scoped.CatalogLocation) (managed.TypedExternalClient[scoped.CatalogLocation], error) {
 	if cr == nil {
 		return nil, errors.New(errNotCatalogLocation)
 	}
@@ -267,7 +277,7 @@ func apiError(err error, msg string) error {
 
 // Observe reports whether the location exists and what the catalog read from
 // it.
-func (e *External) Observe(ctx context.Context, cr *v1alpha1.CatalogLocation) (managed.ExternalObservation, error) {
+func (e *External) Observe(ctx context.Context, cr scoped.CatalogLocation) (managed.ExternalObservation, error) {
 	id := meta.GetExternalName(cr)
 	if id == "" {
 		return managed.ExternalObservation{ResourceExists: false}, nil
@@ -301,11 +311,11 @@ func (e *External) Observe(ctx context.Context, cr *v1alpha1.CatalogLocation) (m
 	if err != nil {
 		return managed.ExternalObservation{}, err
 	}
-	obs.RefreshedKey = cr.Status.AtProvider.RefreshedKey
+	obs.RefreshedKey = cr.Observation().RefreshedKey
 	if obs.RefreshedKey == "" && registered(cr) {
 		obs.RefreshedKey = cr.GetAnnotations()[AnnotationRegisteredRefreshKey]
 	}
-	cr.Status.AtProvider = obs
+	*cr.Observation() = obs
 
 	switch {
 	case len(obs.ProcessingErrors) > 0:
@@ -332,7 +342,7 @@ func (e *External) Observe(ctx context.Context, cr *v1alpha1.CatalogLocation) (m
 }
 
 // replaced returns the ids AnnotationReplaced lists.
-func replaced(cr *v1alpha1.CatalogLocation) []string {
+func replaced(cr scoped.CatalogLocation) []string {
 	var ids []string
 	for id := range strings.SplitSeq(cr.GetAnnotations()[AnnotationReplaced], ",") {
 		if id = strings.TrimSpace(id); id != "" && id != meta.GetExternalName(cr) {
@@ -344,7 +354,7 @@ func replaced(cr *v1alpha1.CatalogLocation) []string {
 
 // staleLocations returns the ids of the replaced locations of ours that are
 // still in the catalog. Backstage's location ids are never reused (UUIDs).
-func (e *External) staleLocations(ctx context.Context, cr *v1alpha1.CatalogLocation) ([]string, error) {
+func (e *External) staleLocations(ctx context.Context, cr scoped.CatalogLocation) ([]string, error) {
 	var stale []string
 	for _, id := range replaced(cr) {
 		_, err := e.Catalog.GetLocation(ctx, id)
@@ -433,8 +443,8 @@ func summarize(pes []v1alpha1.ProcessingError) string {
 // locationMatches reports whether loc is registered with the desired type and
 // target. While the desired target is not known (an unresolved reference)
 // nothing is compared.
-func locationMatches(cr *v1alpha1.CatalogLocation, loc *backstage.Location) bool {
-	p := &cr.Spec.ForProvider
+func locationMatches(cr scoped.CatalogLocation, loc *backstage.Location) bool {
+	p := cr.Parameters()
 	target := p.LocationTarget()
 	if target == "" {
 		return true
@@ -443,13 +453,13 @@ func locationMatches(cr *v1alpha1.CatalogLocation, loc *backstage.Location) bool
 }
 
 // refreshed reports whether the current refreshKey was acted on.
-func refreshed(cr *v1alpha1.CatalogLocation) bool {
-	k := cr.Spec.ForProvider.RefreshKey
-	return k == nil || *k == cr.Status.AtProvider.RefreshedKey
+func refreshed(cr scoped.CatalogLocation) bool {
+	k := cr.Parameters().RefreshKey
+	return k == nil || *k == cr.Observation().RefreshedKey
 }
 
-func refreshKey(cr *v1alpha1.CatalogLocation) string {
-	if k := cr.Spec.ForProvider.RefreshKey; k != nil {
+func refreshKey(cr scoped.CatalogLocation) string {
+	if k := cr.Parameters().RefreshKey; k != nil {
 		return *k
 	}
 	return ""
@@ -457,8 +467,8 @@ func refreshKey(cr *v1alpha1.CatalogLocation) string {
 
 // Create validates the location with a dry run, then registers it (or adopts
 // an existing registration that is exactly ours).
-func (e *External) Create(ctx context.Context, cr *v1alpha1.CatalogLocation) (managed.ExternalCreation, error) {
-	p := &cr.Spec.ForProvider
+func (e *External) Create(ctx context.Context, cr scoped.CatalogLocation) (managed.ExternalCreation, error) {
+	p := cr.Parameters()
 	req := backstage.AddLocationRequest{Type: p.LocationType(), Target: p.LocationTarget()}
 	if req.Target == "" {
 		return managed.ExternalCreation{}, errors.New(errNoTarget)
@@ -510,7 +520,7 @@ func (e *External) Create(ctx context.Context, cr *v1alpha1.CatalogLocation) (ma
 
 // registered reports whether the location the external name names is the
 // one this CatalogLocation registered.
-func registered(cr *v1alpha1.CatalogLocation) bool {
+func registered(cr scoped.CatalogLocation) bool {
 	id := meta.GetExternalName(cr)
 	return id != "" && cr.GetAnnotations()[AnnotationRegistered] == id
 }
@@ -518,7 +528,7 @@ func registered(cr *v1alpha1.CatalogLocation) bool {
 // adopt returns the id of the registered location with req's target when
 // spec.forProvider.adoptExisting allows adopting it. It reads the catalog's
 // GET /locations: a cache could miss a registration made a moment ago.
-func (e *External) adopt(ctx context.Context, cr *v1alpha1.CatalogLocation, req backstage.AddLocationRequest) (string, error) {
+func (e *External) adopt(ctx context.Context, cr scoped.CatalogLocation, req backstage.AddLocationRequest) (string, error) {
 	locs, err := e.Catalog.ListLocations(ctx)
 	if err != nil {
 		return "", apiError(err, errListLocations)
@@ -538,7 +548,7 @@ func (e *External) adopt(ctx context.Context, cr *v1alpha1.CatalogLocation, req 
 		return "", errors.New(errConflictGone)
 	case found.Type != req.Type:
 		return "", errors.Errorf(errAdoptType, found.Type, found.ID, req.Type)
-	case !cr.Spec.ForProvider.AdoptExisting:
+	case !cr.Parameters().AdoptExisting:
 		return "", errors.Errorf(errAdoptRefused, found.ID)
 	}
 	return found.ID, nil
@@ -548,7 +558,7 @@ func (e *External) adopt(ctx context.Context, cr *v1alpha1.CatalogLocation, req 
 // new registration replaced (see Create) once the catalog has read it.
 // An adopted location whose type or target is not the desired one is
 // refused: it is not ours to replace.
-func (e *External) Update(ctx context.Context, cr *v1alpha1.CatalogLocation) (managed.ExternalUpdate, error) {
+func (e *External) Update(ctx context.Context, cr scoped.CatalogLocation) (managed.ExternalUpdate, error) {
 	id := meta.GetExternalName(cr)
 	loc, err := e.Catalog.GetLocation(ctx, id)
 	if err != nil {
@@ -561,7 +571,7 @@ func (e *External) Update(ctx context.Context, cr *v1alpha1.CatalogLocation) (ma
 		return managed.ExternalUpdate{}, nil // Create replaces it
 	}
 	ref := backstage.EntityRef("Location", backstage.DefaultNamespace, backstage.LocationEntityName(loc.Type, loc.Target))
-	if cr.Status.AtProvider.LocationEntityRef != "" && len(e.stale) > 0 {
+	if cr.Observation().LocationEntityRef != "" && len(e.stale) > 0 {
 		if err := e.removeStale(ctx, e.stale); err != nil {
 			return managed.ExternalUpdate{}, err
 		}
@@ -576,7 +586,7 @@ func (e *External) Update(ctx context.Context, cr *v1alpha1.CatalogLocation) (ma
 		if err := e.Catalog.Refresh(ctx, ref); err != nil {
 			return managed.ExternalUpdate{}, apiError(err, errRefresh)
 		}
-		cr.Status.AtProvider.RefreshedKey = refreshKey(cr)
+		cr.Observation().RefreshedKey = refreshKey(cr)
 	}
 	return managed.ExternalUpdate{}, nil
 }
@@ -584,7 +594,7 @@ func (e *External) Update(ctx context.Context, cr *v1alpha1.CatalogLocation) (ma
 // Delete removes the location when this CatalogLocation registered it (the
 // catalog removes the entities read from it); an adopted location, or one
 // named by hand, is left in the catalog.
-func (e *External) Delete(ctx context.Context, cr *v1alpha1.CatalogLocation) (managed.ExternalDelete, error) {
+func (e *External) Delete(ctx context.Context, cr scoped.CatalogLocation) (managed.ExternalDelete, error) {
 	cr.SetConditions(xpv2.Deleting())
 	if err := e.removeStale(ctx, replaced(cr)); err != nil {
 		return managed.ExternalDelete{}, err

@@ -44,6 +44,7 @@ import (
 	githubv1alpha1 "github.com/paved-dev/paved/provider/apis/github/v1alpha1"
 	apisv1alpha1 "github.com/paved-dev/paved/provider/apis/v1alpha1"
 	"github.com/paved-dev/paved/provider/internal/clients/backstage"
+	"github.com/paved-dev/paved/provider/internal/scoped"
 	"github.com/paved-dev/paved/provider/test/backstage/backstagetest"
 )
 
@@ -123,7 +124,7 @@ func newEnv(t *testing.T, b *backstagetest.Backend, files *backstagetest.FileSer
 		Build()
 	rec := record.NewFakeRecorder(1024)
 	mgr := &fakeManager{kube: kube, scheme: s, recorder: rec}
-	r := NewReconciler(mgr, controller.Options{PollInterval: time.Second}, &Connector{Kube: kube})
+	r := NewReconciler(mgr, controller.Options{PollInterval: time.Second}, &Connector{Kube: kube}, scoped.Cluster)
 	catalog, err := backstage.New(b.URL, b.Token)
 	if err != nil {
 		t.Fatal(err)

@@ -5,10 +5,8 @@ import (
 
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
 
-	"github.com/crossplane/crossplane-runtime/v2/pkg/resource"
-
-	"github.com/paved-dev/paved/provider/apis/backstage/v1alpha1"
 	"github.com/paved-dev/paved/provider/internal/controller/refwait"
+	"github.com/paved-dev/paved/provider/internal/scoped"
 )
 
 // A CatalogLocation that names its Repository by spec.forProvider.repositoryRef
@@ -20,23 +18,25 @@ import (
 // CatalogLocation whose reference does not resolve yet is reported without
 // a token of the global rate limiter.
 
-// refKind is the CatalogLocation's reference to its Repository, as
-// refwait waits on it.
-var refKind = refwait.Kind[*v1alpha1.CatalogLocation]{
-	Name:    "CatalogLocation",
-	New:     func() *v1alpha1.CatalogLocation { return &v1alpha1.CatalogLocation{} },
-	NewList: func() resource.ManagedList { return &v1alpha1.CatalogLocationList{} },
-	Ref:     func(l *v1alpha1.CatalogLocation) *xpv2.Reference { return l.Spec.ForProvider.RepositoryRef },
-	Resolved: func(l *v1alpha1.CatalogLocation) bool {
-		return l.Spec.ForProvider.RepositoryURL != nil && *l.Spec.ForProvider.RepositoryURL != ""
-	},
+// refKindOf is the CatalogLocation kind of scope s and its reference to a
+// Repository of that scope, as refwait waits on it.
+func refKindOf(s scoped.Scope) refwait.Kind[scoped.CatalogLocation] {
+	return refwait.Kind[scoped.CatalogLocation]{
+		Name:    "CatalogLocation",
+		New:     s.CatalogLocation.New,
+		NewList: s.CatalogLocation.NewList,
+		Ref:     func(l scoped.CatalogLocation) *xpv2.Reference { return l.Parameters().RepositoryRef },
+		Resolved: func(l scoped.CatalogLocation) bool {
+			return l.Parameters().RepositoryURL != nil && *l.Parameters().RepositoryURL != ""
+		},
+	}
 }
 
 // follower resolves spec.forProvider.repositoryURL anew on every
 // reconcile, so that the location's target follows a renamed Repository
 // (see refwait.Follower).
-func follower(kube client.Client) refwait.Follower[*v1alpha1.CatalogLocation] {
-	return refwait.Follower[*v1alpha1.CatalogLocation]{
-		Kind: refKind, Kube: kube, Reset: func(l *v1alpha1.CatalogLocation) { l.Spec.ForProvider.RepositoryURL = nil },
+func follower(kube client.Client, s scoped.Scope) refwait.Follower[scoped.CatalogLocation] {
+	return refwait.Follower[scoped.CatalogLocation]{
+		Kind: refKindOf(s), Kube: kube, Reset: func(l scoped.CatalogLocation) { l.Parameters().RepositoryURL = nil },
 	}
 }

@@ -25,6 +25,7 @@ import (
 	"github.com/paved-dev/paved/provider/apis/backstage/v1alpha1"
 	ghv1alpha1 "github.com/paved-dev/paved/provider/apis/github/v1alpha1"
 	"github.com/paved-dev/paved/provider/internal/controller/refwait"
+	"github.com/paved-dev/paved/provider/internal/scoped"
 )
 
 func refLocation(name, repo string, fn ...func(*v1alpha1.CatalogLocation)) *v1alpha1.CatalogLocation {
@@ -72,8 +73,8 @@ func (e *events) WithAnnotations(...string) xpevent.Recorder { return e }
 
 // gate returns the gate of the CatalogLocation controller over kube, with
 // a next reconciler that counts the requests passed on.
-func gate(kube client.Client, rec xpevent.Recorder, passed *int) *refwait.Gate[*v1alpha1.CatalogLocation] {
-	return &refwait.Gate[*v1alpha1.CatalogLocation]{Kind: refKind, Kube: kube, Record: rec, Poll: time.Minute,
+func gate(kube client.Client, rec xpevent.Recorder, passed *int) *refwait.Gate[scoped.CatalogLocation] {
+	return &refwait.Gate[scoped.CatalogLocation]{Kind: refKind, Kube: kube, Record: rec, Poll: time.Minute,
 		Next: reconcile.Func(func(context.Context, reconcile.Request) (reconcile.Result, error) {
 			*passed++
 			return reconcile.Result{}, nil
@@ -257,7 +258,7 @@ func TestRepositoryURLFollowsARename(t *testing.T) {
 	if err := kube.Get(context.Background(), client.ObjectKeyFromObject(l), l); err != nil {
 		t.Fatal(err)
 	}
-	if err := follower(kube).ResolveReferences(context.Background(), l); err != nil {
+	if err := follower(kube, scoped.Cluster).ResolveReferences(context.Background(), l); err != nil {
 		t.Fatal(err)
 	}
 	got := &v1alpha1.CatalogLocation{}

@@ -102,7 +102,7 @@ func (q *recordingQueue) AddAfter(r reconcile.Request, d time.Duration) {
 // at once, so that a burst of new managed resources is counted by one
 // reconcile; objects that are not usages enqueue nothing.
 func TestEnqueueProviderConfigAfter(t *testing.T) {
-	h := EnqueueProviderConfigAfter(UsageBatch)
+	h := EnqueueProviderConfigAfter(Legacy, UsageBatch)
 	q := &recordingQueue{after: map[reconcile.Request][]time.Duration{}}
 	ctx := context.Background()
 	usage := func(pc string) *v1alpha1.ProviderConfigUsage {
@@ -161,7 +161,7 @@ func TestForgettingDeletedProviderConfigs(t *testing.T) {
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			f, next := &forgetter{}, &nop{}
-			r := &Forgetting{Next: next, Kube: kube, Pool: f}
+			r := &Forgetting{Next: next, Kube: kube, Pool: f, Kind: Legacy}
 			if _, err := r.Reconcile(context.Background(), reconcile.Request{NamespacedName: types.NamespacedName{Name: tc.pc}}); err != nil {
 				t.Fatal(err)
 			}

@@ -39,8 +39,10 @@ import (
 )
 
 const (
-	// IndexRef indexes the resources of a Kind by the name in the
-	// reference the Kind waits on.
+	// IndexRef indexes the resources of a Kind by the namespace and name
+	// of the object the reference the Kind waits on names: a reference
+	// names an object of the resource's own namespace (none for a
+	// cluster-scoped resource), see provider/apis/scope.
 	IndexRef = "refwait.referenceName"
 
 	// errResolveReferences is crossplane-runtime's message for a failed
@@ -92,10 +94,13 @@ func (k Kind[T]) IndexValues(o client.Object) []string {
 		return nil
 	}
 	if n := k.refName(t); n != "" {
-		return []string{n}
+		return []string{indexKey(t.GetNamespace(), n)}
 	}
 	return nil
 }
+
+// indexKey is the IndexRef value of a reference to name in namespace.
+func indexKey(namespace, name string) string { return namespace + "/" + name }
 
 // Index adds IndexRef for the kind to fi.
 func (k Kind[T]) Index(ctx context.Context, fi client.FieldIndexer) error {
@@ -111,11 +116,11 @@ func (k Kind[T]) Awaits(o T) bool {
 }
 
 // Referencing maps a referenced object to reconcile requests for the
-// resources of the kind that reference it by name.
+// resources of the kind that reference it by name, from its namespace.
 func (k Kind[T]) Referencing(kube client.Reader) handler.MapFunc {
 	return func(ctx context.Context, o client.Object) []reconcile.Request {
 		l := k.NewList()
-		if err := kube.List(ctx, l, client.MatchingFields{IndexRef: o.GetName()}); err != nil {
+		if err := kube.List(ctx, l, client.MatchingFields{IndexRef: indexKey(o.GetNamespace(), o.GetName())}); err != nil {
 			// Nothing to report it to: the resources' own polls still
 			// come.
 			return nil

@@ -82,7 +82,7 @@ func TestIndexValues(t *testing.T) {
 		t.Errorf("no reference: %v, want none", got)
 	}
 	f.Spec.ForProvider.RepositoryRef = &xpv2.Reference{Name: "svc"}
-	if got := fileKind.IndexValues(f); len(got) != 1 || got[0] != "svc" {
+	if got := fileKind.IndexValues(f); len(got) != 1 || got[0] != "/svc" {
 		t.Errorf("by name: %v, want [svc]", got)
 	}
 	if got := fileKind.IndexValues(&corev1.ConfigMap{}); got != nil {

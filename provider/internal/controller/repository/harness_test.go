@@ -140,7 +140,7 @@ func newEnv(t testing.TB, opts ...envOption) *env {
 	}
 	pool := ghclient.NewPool(o)
 	rec := &recorder{}
-	ropts := append(ReconcilerOptions(kube, pool, controller.Options{Logger: logging.NewNopLogger(), PollInterval: time.Minute}),
+	ropts := append(ReconcilerOptions(kube, pool, controller.Options{Logger: logging.NewNopLogger(), PollInterval: time.Minute}, v1alpha1.RepositoryGroupKind),
 		managed.WithRecorder(rec))
 	r := managed.NewReconciler(&xpfake.Manager{Client: kube, Scheme: s}, resource.ManagedKind(v1alpha1.RepositoryGroupVersionKind), ropts...)
 	e := &env{t: t, gh: srv, kube: kube, r: r, rec: rec, clock: clk, pool: pool}

@@ -10,8 +10,9 @@ import (
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
 
 	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/resource"
 
-	"github.com/paved-dev/paved/provider/apis/github/v1alpha1"
+	"github.com/paved-dev/paved/provider/internal/scoped"
 )
 
 const errGetReferenced = "cannot get the referenced Repository"
@@ -24,17 +25,20 @@ const errGetReferenced = "cannot get the referenced Repository"
 // https://docs.github.com/en/repositories/creating-and-managing-repositories/renaming-a-repository):
 // the kinds that name their repository by reference check it before they
 // write.
-func ReferencedID(ctx context.Context, kube client.Reader, ref *xpv2.Reference) (int64, error) {
+//
+// The Repository is of from's scope and, for a namespaced from, of its
+// namespace: where from's reference resolves (provider/apis/scope).
+func ReferencedID(ctx context.Context, kube client.Reader, from resource.Managed, ref *xpv2.Reference) (int64, error) {
 	if ref == nil || ref.Name == "" {
 		return 0, nil
 	}
-	r := &v1alpha1.Repository{}
-	err := kube.Get(ctx, types.NamespacedName{Name: ref.Name}, r)
+	r := scoped.Of(from).Repository.New()
+	err := kube.Get(ctx, types.NamespacedName{Namespace: from.GetNamespace(), Name: ref.Name}, r)
 	if kerrors.IsNotFound(err) {
 		return 0, nil
 	}
 	if err != nil {
 		return 0, errors.Wrap(err, errGetReferenced)
 	}
-	return r.Status.AtProvider.ID, nil
+	return r.Observation().ID, nil
 }

@@ -26,6 +26,7 @@ import (
 	"github.com/paved-dev/paved/provider/apis/github/v1alpha1"
 	ghclient "github.com/paved-dev/paved/provider/internal/clients/github"
 	"github.com/paved-dev/paved/provider/internal/controller/ghbudget"
+	"github.com/paved-dev/paved/provider/internal/scoped"
 )
 
 const (
@@ -115,10 +116,19 @@ const (
 	AnnotationRepositoryID = "github.paved.dev/repository-id"
 )
 
-// Setup adds a controller that reconciles Repositories.
+// Setup adds a controller that reconciles Repositories, for each scope.
 func Setup(mgr ctrl.Manager, o controller.Options, pool *ghclient.Pool) error {
-	name := managed.ControllerName(v1alpha1.RepositoryGroupKind)
-	opts := append(ReconcilerOptions(mgr.GetClient(), pool, o),
+	for _, s := range scoped.Scopes {
+		if err := setup(mgr, o, pool, s.Repository); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func setup(mgr ctrl.Manager, o controller.Options, pool *ghclient.Pool, k scoped.Kind[scoped.Repository]) error {
+	name := managed.ControllerName(k.GroupKind)
+	opts := append(ReconcilerOptions(mgr.GetClient(), pool, o, k.GroupKind),
 		managed.WithRecorder(event.NewAPIRecorder(mgr.GetEventRecorderFor(name)))) //nolint:staticcheck // crossplane-runtime records through a record.EventRecorder.
 	if o.MetricOptions != nil {
 		opts = append(opts, managed.WithMetricRecorder(o.MetricOptions.MRMetrics))
@@ -126,18 +136,18 @@ func Setup(mgr ctrl.Manager, o controller.Options, pool *ghclient.Pool) error {
 		// records its Objects.
 		if o.MetricOptions.MRStateMetrics != nil {
 			sr := statemetrics.NewMRStateRecorder(mgr.GetClient(), o.Logger, o.MetricOptions.MRStateMetrics,
-				&v1alpha1.RepositoryList{}, o.MetricOptions.PollStateMetricInterval)
+				k.NewList(), o.MetricOptions.PollStateMetricInterval)
 			if err := mgr.Add(sr); err != nil {
 				return errors.Wrap(err, errStateMetrics)
 			}
 		}
 	}
-	r := managed.NewReconciler(mgr, resource.ManagedKind(v1alpha1.RepositoryGroupVersionKind), opts...)
+	r := managed.NewReconciler(mgr, resource.ManagedKind(k.GroupVersionKind), opts...)
 	return ctrl.NewControllerManagedBy(mgr).
 		Named(name).
 		WithOptions(o.ForControllerRuntime()).
 		WithEventFilter(resource.DesiredStateChanged()).
-		For(&v1alpha1.Repository{}).
+		For(k.New()).
 		// A Repository whose GitHub identity cannot take its requests yet
 		// (write pacing, limits) is requeued for when it can, in front of
 		// the global rate limiter (package ghbudget).
@@ -145,11 +155,12 @@ func Setup(mgr ctrl.Manager, o controller.Options, pool *ghclient.Pool) error {
 }
 
 // ReconcilerOptions are the managed reconciler options of the Repository
-// controller, less the event recorder and metrics.
-func ReconcilerOptions(kube client.Client, pool *ghclient.Pool, o controller.Options) []managed.ReconcilerOption {
-	name := managed.ControllerName(v1alpha1.RepositoryGroupKind)
+// controller of the kind groupKind (either scope's), less the event
+// recorder and metrics.
+func ReconcilerOptions(kube client.Client, pool *ghclient.Pool, o controller.Options, groupKind string) []managed.ReconcilerOption {
+	name := managed.ControllerName(groupKind)
 	return []managed.ReconcilerOption{
-		managed.WithTypedExternalConnector[*v1alpha1.Repository](&Connector{Kube: kube, Pool: pool}),
+		managed.WithTypedExternalConnector[scoped.Repository](&Connector{Kube: kube, Pool: pool}),
 		managed.WithLogger(o.Logger.WithValues("controller", name)),
 		managed.WithPollInterval(o.PollInterval),
 		managed.WithManagementPolicies(),
@@ -169,7 +180,7 @@ type Connector struct {
 }
 
 // Connect resolves the ProviderConfig's credentials and returns a client.
-func (c *Connector) Connect(ctx context.Context, cr *v1alpha1.Repository) (managed.TypedExternalClient[*v1alpha1.Repository], error) {
+func (c *Connector) Connect(ctx context.Context, cr scoped.Repository) (managed.TypedExternalClient[scoped.Repository], error) {
 	g, err := c.Pool.ClientFor(ctx, c.Kube, cr)
 	if err != nil {
 		return nil, err
@@ -187,30 +198,30 @@ type External struct {
 	observed *gh.Repository
 }
 
-var _ managed.TypedExternalClient[*v1alpha1.Repository] = (*External)(nil)
+var _ managed.TypedExternalClient[scoped.Repository] = (*External)(nil)
 
-func repoName(cr *v1alpha1.Repository) (string, bool) {
+func repoName(cr scoped.Repository) (string, bool) {
 	if n := meta.GetExternalName(cr); n != "" {
 		return n, true
 	}
 	return cr.GetName(), false
 }
 
-func archiveOnDelete(cr *v1alpha1.Repository) bool {
-	return cr.Spec.ForProvider.ArchiveOnDelete == nil || *cr.Spec.ForProvider.ArchiveOnDelete
+func archiveOnDelete(cr scoped.Repository) bool {
+	return cr.Parameters().ArchiveOnDelete == nil || *cr.Parameters().ArchiveOnDelete
 }
 
 // observeOnly reports whether the management policies are exactly
 // [Observe], the only policies that may take over an existing repository
 // without the external-name annotation (they never change it).
-func observeOnly(cr *v1alpha1.Repository) bool {
+func observeOnly(cr scoped.Repository) bool {
 	p := cr.GetManagementPolicies()
 	return len(p) == 1 && p[0] == xpv2.ManagementActionObserve
 }
 
 // lateInitPolicy reports whether the management policies include
 // LateInitialize (no policies means the default, *).
-func lateInitPolicy(cr *v1alpha1.Repository) bool {
+func lateInitPolicy(cr scoped.Repository) bool {
 	p := cr.GetManagementPolicies()
 	return len(p) == 0 || slices.Contains(p, xpv2.ManagementActionAll) || slices.Contains(p, xpv2.ManagementActionLateInitialize)
 }
@@ -218,7 +229,7 @@ func lateInitPolicy(cr *v1alpha1.Repository) bool {
 // createdByUs reports whether repository r is the one this resource asked
 // GitHub to create in a request whose answer was lost (timeout, 5xx after
 // the change): GitHub created it after we started creating.
-func createdByUs(cr *v1alpha1.Repository, r *gh.Repository) bool {
+func createdByUs(cr scoped.Repository, r *gh.Repository) bool {
 	pending := meta.GetExternalCreatePending(cr)
 	if pending.IsZero() || r.CreatedAt == nil {
 		return false
@@ -233,12 +244,12 @@ func createdByUs(cr *v1alpha1.Repository, r *gh.Repository) bool {
 // createdHere reports whether this resource created repository r: its
 // create succeeded (crossplane-runtime records that time after Create), or
 // its answer was lost and r was created since.
-func createdHere(cr *v1alpha1.Repository, r *gh.Repository) bool {
+func createdHere(cr scoped.Repository, r *gh.Repository) bool {
 	return !meta.GetExternalCreateSucceeded(cr).IsZero() || createdByUs(cr, r)
 }
 
 // recordedID returns the repository id recorded on cr, 0 if none.
-func recordedID(cr *v1alpha1.Repository) (int64, error) {
+func recordedID(cr scoped.Repository) (int64, error) {
 	v, ok := cr.GetAnnotations()[AnnotationRepositoryID]
 	if !ok || v == "" {
 		return 0, nil
@@ -250,7 +261,7 @@ func recordedID(cr *v1alpha1.Repository) (int64, error) {
 	return id, nil
 }
 
-func recordID(cr *v1alpha1.Repository, id int64) {
+func recordID(cr scoped.Repository, id int64) {
 	meta.AddAnnotations(cr, map[string]string{AnnotationRepositoryID: strconv.FormatInt(id, 10)})
 }
 
@@ -280,7 +291,7 @@ func (e *External) find(ctx context.Context, owner, name string, id int64) (*gh.
 // that GitHub may not show the repository yet. Half the managed
 // reconciler's creation grace period, so that the reconciler, which checks
 // its own period after Observe returns, still waits instead of creating.
-func justCreated(cr *v1alpha1.Repository) bool {
+func justCreated(cr scoped.Repository) bool {
 	return meta.ExternalCreateSucceededDuring(cr, creationGracePeriod/2)
 }
 
@@ -288,7 +299,7 @@ func justCreated(cr *v1alpha1.Repository) bool {
 // was, for reason err: the resource is no longer Ready (the managed
 // reconciler persists the status Observe sets along with its error) and
 // Observe fails, so that nothing is created or changed.
-func lost(cr *v1alpha1.Repository, err error) (managed.ExternalObservation, error) {
+func lost(cr scoped.Repository, err error) (managed.ExternalObservation, error) {
 	cr.SetConditions(xpv2.Unavailable().WithMessage(msgLost))
 	return managed.ExternalObservation{}, err
 }
@@ -313,9 +324,9 @@ func (e *External) refuseOther(ctx context.Context, owner string, r *gh.Reposito
 
 // Observe reads the repository. Its GET is conditional: a 304 answer costs
 // no rate limit. It never writes to GitHub.
-func (e *External) Observe(ctx context.Context, cr *v1alpha1.Repository) (managed.ExternalObservation, error) {
+func (e *External) Observe(ctx context.Context, cr scoped.Repository) (managed.ExternalObservation, error) {
 	name, explicit := repoName(cr)
-	owner := cr.Spec.ForProvider.Owner
+	owner := cr.Parameters().Owner
 	id, err := recordedID(cr)
 	if err != nil {
 		return managed.ExternalObservation{}, err
@@ -372,7 +383,7 @@ func (e *External) Observe(ctx context.Context, cr *v1alpha1.Repository) (manage
 		lateInit = true
 	}
 	e.observed = r
-	cr.Status.AtProvider = observation(r)
+	*cr.Observation() = observation(r)
 	cr.SetConditions(xpv2.Available())
 	if deleting {
 		// Delete needs nothing more; in particular no branch-protection
@@ -380,24 +391,24 @@ func (e *External) Observe(ctx context.Context, cr *v1alpha1.Repository) (manage
 		// deletion.
 		return managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: true}, nil
 	}
-	if cr.Spec.ForProvider.Visibility == v1alpha1.VisibilityInternal && r.GetOwner().GetType() == "User" {
+	if cr.Parameters().Visibility == v1alpha1.VisibilityInternal && r.GetOwner().GetType() == "User" {
 		return managed.ExternalObservation{}, errors.Errorf(errFmtInternal, r.GetOwner().GetLogin())
 	}
 	// Only with LateInitialize in the policies: the managed reconciler
 	// persists the whole object on other occasions too (adding its
 	// finalizer), which would otherwise late-initialise regardless.
-	if lateInitPolicy(cr) && lateInitialize(&cr.Spec.ForProvider, r, createdHere(cr, r)) {
+	if lateInitPolicy(cr) && lateInitialize(cr.Parameters(), r, createdHere(cr, r)) {
 		lateInit = true
 	}
 
 	var prot *gh.Protection
-	if cr.Spec.ForProvider.BranchProtection != nil && !readOnly(cr.Spec.ForProvider, r) {
+	if cr.Parameters().BranchProtection != nil && !readOnly(*cr.Parameters(), r) {
 		prot, err = e.protection(ctx, r)
 		if err != nil {
 			return managed.ExternalObservation{}, err
 		}
 	}
-	d := diff(cr.Spec.ForProvider, name, r, prot)
+	d := diff(*cr.Parameters(), name, r, prot)
 	return managed.ExternalObservation{
 		ResourceExists:          true,
 		ResourceUpToDate:        len(d) == 0,
@@ -448,9 +459,9 @@ func observation(r *gh.Repository) v1alpha1.RepositoryObservation {
 // except visibility: a new repository is private unless the spec says
 // otherwise. Topics, default branch and protection follow in Update. A
 // taken name is an error, never an adoption.
-func (e *External) Create(ctx context.Context, cr *v1alpha1.Repository) (managed.ExternalCreation, error) {
+func (e *External) Create(ctx context.Context, cr scoped.Repository) (managed.ExternalCreation, error) {
 	name, _ := repoName(cr)
-	p := cr.Spec.ForProvider
+	p := *cr.Parameters()
 	id, err := recordedID(cr)
 	if err != nil {
 		return managed.ExternalCreation{}, err
@@ -517,7 +528,7 @@ func (e *External) Create(ctx context.Context, cr *v1alpha1.Repository) (managed
 		// `visibility`, fluxcd/go-git-providers#44) answers with a public
 		// repository, and recording that would make the leak the desired
 		// state (lateInitialize, created).
-		lateInitialize(&cr.Spec.ForProvider, r, true)
+		lateInitialize(cr.Parameters(), r, true)
 	}
 	return managed.ExternalCreation{}, nil
 }
@@ -598,7 +609,7 @@ func (e *External) create(ctx context.Context, p v1alpha1.RepositoryParameters, 
 
 // current returns the repository Observe found, or finds it (Update called
 // without Observe, in tests).
-func (e *External) current(ctx context.Context, cr *v1alpha1.Repository) (*gh.Repository, error) {
+func (e *External) current(ctx context.Context, cr scoped.Repository) (*gh.Repository, error) {
 	if e.observed != nil {
 		return e.observed, nil
 	}
@@ -607,12 +618,12 @@ func (e *External) current(ctx context.Context, cr *v1alpha1.Repository) (*gh.Re
 	if err != nil {
 		return nil, err
 	}
-	r, err := e.find(ctx, cr.Spec.ForProvider.Owner, name, id)
+	r, err := e.find(ctx, cr.Parameters().Owner, name, id)
 	if err != nil {
 		return nil, err
 	}
 	if id != 0 && r.GetID() != id {
-		return nil, e.refuseOther(ctx, cr.Spec.ForProvider.Owner, r, id)
+		return nil, e.refuseOther(ctx, cr.Parameters().Owner, r, id)
 	}
 	return r, nil
 }
@@ -620,13 +631,13 @@ func (e *External) current(ctx context.Context, cr *v1alpha1.Repository) (*gh.Re
 // Update puts what the spec names back: name (a rename), archived state,
 // settings, topics and branch protection. Fields the spec leaves unset are
 // not touched.
-func (e *External) Update(ctx context.Context, cr *v1alpha1.Repository) (managed.ExternalUpdate, error) {
+func (e *External) Update(ctx context.Context, cr scoped.Repository) (managed.ExternalUpdate, error) {
 	r, err := e.current(ctx, cr)
 	if err != nil {
 		return managed.ExternalUpdate{}, err
 	}
 	name, _ := repoName(cr)
-	p := cr.Spec.ForProvider
+	p := *cr.Parameters()
 	owner := r.GetOwner().GetLogin()
 	if !strings.EqualFold(r.GetName(), name) {
 		// The external name changed, or someone renamed the repository on
@@ -652,7 +663,7 @@ func (e *External) Update(ctx context.Context, cr *v1alpha1.Repository) (managed
 			return managed.ExternalUpdate{}, wrap(err, errArchive)
 		}
 	}
-	cr.Status.AtProvider = observation(r)
+	*cr.Observation() = observation(r)
 	return managed.ExternalUpdate{}, nil
 }
 
@@ -694,7 +705,7 @@ func (e *External) updateWritable(ctx context.Context, p v1alpha1.RepositoryPara
 
 // Delete archives the repository (the default) or deletes it when
 // archiveOnDelete is false.
-func (e *External) Delete(ctx context.Context, cr *v1alpha1.Repository) (managed.ExternalDelete, error) {
+func (e *External) Delete(ctx context.Context, cr scoped.Repository) (managed.ExternalDelete, error) {
 	cr.SetConditions(xpv2.Deleting())
 	r, err := e.current(ctx, cr)
 	if ghclient.IsNotFound(err) || isMoved(err) {

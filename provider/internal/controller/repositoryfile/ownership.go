@@ -12,7 +12,7 @@ import (
 
 	"github.com/crossplane/crossplane-runtime/v2/pkg/meta"
 
-	"github.com/paved-dev/paved/provider/apis/github/v1alpha1"
+	"github.com/paved-dev/paved/provider/internal/scoped"
 )
 
 // Annotations a RepositoryFile's Create records. The managed reconciler
@@ -54,7 +54,7 @@ type ownership struct {
 // succeeded before ownership was recorded (external-create-succeeded, no
 // owner annotation) created its file: this provider's Create always
 // records the owner together with that annotation.
-func ownershipOf(cr *v1alpha1.RepositoryFile) ownership {
+func ownershipOf(cr scoped.RepositoryFile) ownership {
 	a := cr.GetAnnotations()
 	if a[AnnotationOwner] == "" {
 		return ownership{owned: !meta.GetExternalCreateSucceeded(cr).IsZero()}
@@ -75,27 +75,27 @@ func (o ownership) coversBranch(t target) bool { return o.owned && (!o.known || 
 // repository with id.
 func (o ownership) coversRepository(id int64) bool { return o.owned && (!o.known || o.repoID == id) }
 
-func setOwner(cr *v1alpha1.RepositoryFile, how string, repoID int64, t target) {
+func setOwner(cr scoped.RepositoryFile, how string, repoID int64, t target) {
 	meta.AddAnnotations(cr, map[string]string{
 		AnnotationOwner:     how,
 		AnnotationOwnedFile: strconv.FormatInt(repoID, 10) + ":" + t.branch,
 	})
 }
 
-func setCreated(cr *v1alpha1.RepositoryFile, commit, blob string) {
+func setCreated(cr scoped.RepositoryFile, commit, blob string) {
 	meta.AddAnnotations(cr, map[string]string{AnnotationCommit: commit, AnnotationBlob: blob})
-	cr.Status.AtProvider.CommitSHA, cr.Status.AtProvider.BlobSHA = commit, blob
+	cr.Observation().CommitSHA, cr.Observation().BlobSHA = commit, blob
 }
 
 // commitOf is the commit that produced blob, as far as this RepositoryFile
 // knows: the one Create recorded if it committed this blob, else the one
 // the last Update recorded in status (persisted after Update).
-func commitOf(cr *v1alpha1.RepositoryFile, blob string) string {
+func commitOf(cr scoped.RepositoryFile, blob string) string {
 	a := cr.GetAnnotations()
 	if c := a[AnnotationCommit]; c != "" && a[AnnotationBlob] == blob {
 		return c
 	}
-	return cr.Status.AtProvider.CommitSHA
+	return cr.Observation().CommitSHA
 }
 
 // createUnconfirmed reports whether a create was attempted and never
@@ -103,14 +103,14 @@ func commitOf(cr *v1alpha1.RepositoryFile, blob string) string {
 // committed. A file found then that holds exactly this RepositoryFile's
 // content is taken for that commit. (The file did not exist, or was ours
 // to overwrite, when Observe let Create run.)
-func createUnconfirmed(cr *v1alpha1.RepositoryFile) bool {
+func createUnconfirmed(cr scoped.RepositoryFile) bool {
 	pending := meta.GetExternalCreatePending(cr)
 	return !pending.IsZero() && pending.After(meta.GetExternalCreateSucceeded(cr))
 }
 
 // observeOnly reports whether the management policies are exactly
 // [Observe]: the file is read, never owned, written or deleted.
-func observeOnly(cr *v1alpha1.RepositoryFile) bool {
+func observeOnly(cr scoped.RepositoryFile) bool {
 	p := cr.GetManagementPolicies()
 	return len(p) > 0 && !slices.ContainsFunc(p, func(a xpv2.ManagementAction) bool { return a != xpv2.ManagementActionObserve })
 }

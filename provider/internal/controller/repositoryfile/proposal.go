@@ -16,8 +16,8 @@ import (
 
 	gh "github.com/google/go-github/v85/github"
 
-	"github.com/paved-dev/paved/provider/apis/github/v1alpha1"
 	ghclient "github.com/paved-dev/paved/provider/internal/clients/github"
+	"github.com/paved-dev/paved/provider/internal/scoped"
 )
 
 // Protected branches.
@@ -57,7 +57,7 @@ type proposal struct {
 }
 
 // proposalBranch is the branch a RepositoryFile proposes changes from.
-func proposalBranch(cr *v1alpha1.RepositoryFile) string { return "paved/" + cr.GetName() }
+func proposalBranch(cr scoped.RepositoryFile) string { return "paved/" + cr.GetName() }
 
 // isProtected reports whether GitHub refused a content write because the
 // branch's protection requires pull requests (409 with GitHub's
@@ -100,7 +100,7 @@ func (e *external) baseBranch(ctx context.Context, t target) (string, error) {
 
 // findProposal returns the newest pull request from the RepositoryFile's
 // branch into its target branch, with the file on that branch, or nil.
-func (e *external) findProposal(ctx context.Context, cr *v1alpha1.RepositoryFile, t target) (*proposal, error) {
+func (e *external) findProposal(ctx context.Context, cr scoped.RepositoryFile, t target) (*proposal, error) {
 	base, err := e.baseBranch(ctx, t)
 	if err != nil {
 		return nil, err
@@ -139,7 +139,7 @@ func (e *external) findProposal(ctx context.Context, cr *v1alpha1.RepositoryFile
 // earlier commits stay reachable from their pull request
 // (refs/pull/<number>/head). The branch of an open pull request is
 // committed to as it is: that pull request is the proposal a reviewer sees.
-func (e *external) propose(ctx context.Context, cr *v1alpha1.RepositoryFile, t target) (*proposal, error) {
+func (e *external) propose(ctx context.Context, cr scoped.RepositoryFile, t target) (*proposal, error) {
 	base, err := e.baseBranch(ctx, t)
 	if err != nil {
 		return nil, err
@@ -181,7 +181,7 @@ func (e *external) propose(ctx context.Context, cr *v1alpha1.RepositoryFile, t t
 	title := message(cr)
 	var want *string
 	if !meta.WasDeleted(cr) {
-		want = &cr.Spec.ForProvider.Content
+		want = &cr.Parameters().Content
 	} else {
 		title = "Remove " + t.path
 	}

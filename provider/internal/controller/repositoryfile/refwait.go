@@ -3,10 +3,8 @@ package repositoryfile
 import (
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
 
-	"github.com/crossplane/crossplane-runtime/v2/pkg/resource"
-
-	"github.com/paved-dev/paved/provider/apis/github/v1alpha1"
 	"github.com/paved-dev/paved/provider/internal/controller/refwait"
+	"github.com/paved-dev/paved/provider/internal/scoped"
 )
 
 // A RepositoryFile that names its Repository by spec.forProvider.repositoryRef
@@ -18,14 +16,16 @@ import (
 // reference does not resolve yet is reported without a token of the global
 // rate limiter.
 
-// refKind is the RepositoryFile's reference to its Repository, as
-// refwait waits on it.
-var refKind = refwait.Kind[*v1alpha1.RepositoryFile]{
-	Name:    "RepositoryFile",
-	New:     func() *v1alpha1.RepositoryFile { return &v1alpha1.RepositoryFile{} },
-	NewList: func() resource.ManagedList { return &v1alpha1.RepositoryFileList{} },
-	Ref:     func(f *v1alpha1.RepositoryFile) *xpv2.Reference { return f.Spec.ForProvider.RepositoryRef },
-	Resolved: func(f *v1alpha1.RepositoryFile) bool {
-		return f.Spec.ForProvider.Repository != nil && *f.Spec.ForProvider.Repository != ""
-	},
+// refKindOf is the RepositoryFile kind of scope s and its reference to a
+// Repository of that scope, as refwait waits on it.
+func refKindOf(s scoped.Scope) refwait.Kind[scoped.RepositoryFile] {
+	return refwait.Kind[scoped.RepositoryFile]{
+		Name:    "RepositoryFile",
+		New:     s.RepositoryFile.New,
+		NewList: s.RepositoryFile.NewList,
+		Ref:     func(f scoped.RepositoryFile) *xpv2.Reference { return f.Parameters().RepositoryRef },
+		Resolved: func(f scoped.RepositoryFile) bool {
+			return f.Parameters().Repository != nil && *f.Parameters().Repository != ""
+		},
+	}
 }

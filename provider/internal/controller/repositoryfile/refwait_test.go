@@ -24,6 +24,7 @@ import (
 	"github.com/paved-dev/paved/provider/apis"
 	"github.com/paved-dev/paved/provider/apis/github/v1alpha1"
 	"github.com/paved-dev/paved/provider/internal/controller/refwait"
+	"github.com/paved-dev/paved/provider/internal/scoped"
 )
 
 func refFile(name, repo string, fn ...func(*v1alpha1.RepositoryFile)) *v1alpha1.RepositoryFile {
@@ -118,7 +119,7 @@ func TestRefGate(t *testing.T) {
 			kube := refKube(t, tc.objs...)
 			passed := 0
 			rec := &events{}
-			g := &refwait.Gate[*v1alpha1.RepositoryFile]{Kind: refKind, Kube: kube, Record: rec, Poll: time.Minute, Next: reconcile.Func(func(context.Context, reconcile.Request) (reconcile.Result, error) {
+			g := &refwait.Gate[scoped.RepositoryFile]{Kind: refKind, Kube: kube, Record: rec, Poll: time.Minute, Next: reconcile.Func(func(context.Context, reconcile.Request) (reconcile.Result, error) {
 				passed++
 				return reconcile.Result{}, nil
 			})}
@@ -160,7 +161,7 @@ func TestRefGate(t *testing.T) {
 func TestRefGatePassesOnceObserved(t *testing.T) {
 	kube := refKube(t, refFile("f", "svc"), repository("svc", ""))
 	passed := 0
-	g := &refwait.Gate[*v1alpha1.RepositoryFile]{Kind: refKind, Kube: kube, Record: &events{}, Poll: time.Minute, Next: reconcile.Func(func(context.Context, reconcile.Request) (reconcile.Result, error) {
+	g := &refwait.Gate[scoped.RepositoryFile]{Kind: refKind, Kube: kube, Record: &events{}, Poll: time.Minute, Next: reconcile.Func(func(context.Context, reconcile.Request) (reconcile.Result, error) {
 		passed++
 		return reconcile.Result{}, nil
 	})}

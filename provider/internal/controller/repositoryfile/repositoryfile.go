@@ -19,8 +19,6 @@ import (
 	"net/http"
 	"strings"
 
-	kerrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -43,13 +41,14 @@ import (
 	ghclient "github.com/paved-dev/paved/provider/internal/clients/github"
 	"github.com/paved-dev/paved/provider/internal/controller/ghbudget"
 	"github.com/paved-dev/paved/provider/internal/controller/refwait"
+	repoctl "github.com/paved-dev/paved/provider/internal/controller/repository"
+	"github.com/paved-dev/paved/provider/internal/scoped"
 )
 
 const (
 	errNoRepository  = "spec.forProvider.repository is not set (owner/name), and no repositoryRef or repositorySelector resolved"
 	errBadRepository = "spec.forProvider.repository must be owner/name"
 	errGetRepo       = "cannot get repository from GitHub"
-	errGetRef        = "cannot get the referenced Repository"
 	errWriteLock     = "cannot wait for the other writes to the repository"
 	errGet           = "cannot get file from GitHub"
 	errNotFileType   = "path exists on GitHub but is not a file"
@@ -72,26 +71,36 @@ const (
 	errFmtClosed = "pull request %s proposing this content to branch %s was closed without being merged: change spec.forProvider.content or reopen the pull request"
 )
 
-// Setup adds a controller that reconciles RepositoryFiles.
+// Setup adds a controller that reconciles RepositoryFiles, for each scope.
 func Setup(mgr ctrl.Manager, o controller.Options, pool *ghclient.Pool) error {
-	name := managed.ControllerName(v1alpha1.RepositoryFileGroupKind)
-	opts := append(ReconcilerOptions(mgr.GetClient(), pool, o),
+	for _, s := range scoped.Scopes {
+		if err := setup(mgr, o, pool, s); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func setup(mgr ctrl.Manager, o controller.Options, pool *ghclient.Pool, s scoped.Scope) error {
+	refKind := refKindOf(s)
+	name := managed.ControllerName(s.RepositoryFile.GroupKind)
+	opts := append(ReconcilerOptions(mgr.GetClient(), pool, o, s),
 		managed.WithRecorder(event.NewAPIRecorder(mgr.GetEventRecorderFor(name)))) //nolint:staticcheck // crossplane-runtime records through a record.EventRecorder.
 	if o.MetricOptions != nil {
 		opts = append(opts, managed.WithMetricRecorder(o.MetricOptions.MRMetrics))
 		if o.MetricOptions.MRStateMetrics != nil {
 			sr := statemetrics.NewMRStateRecorder(mgr.GetClient(), o.Logger, o.MetricOptions.MRStateMetrics,
-				&v1alpha1.RepositoryFileList{}, o.MetricOptions.PollStateMetricInterval)
+				s.RepositoryFile.NewList(), o.MetricOptions.PollStateMetricInterval)
 			if err := mgr.Add(sr); err != nil {
 				return errors.Wrap(err, errStateMetrics)
 			}
 		}
 	}
-	r := managed.NewReconciler(mgr, resource.ManagedKind(v1alpha1.RepositoryFileGroupVersionKind), opts...)
+	r := managed.NewReconciler(mgr, resource.ManagedKind(s.RepositoryFile.GroupVersionKind), opts...)
 	if err := refKind.Index(context.Background(), mgr.GetFieldIndexer()); err != nil {
 		return err
 	}
-	gate := &refwait.Gate[*v1alpha1.RepositoryFile]{
+	gate := &refwait.Gate[scoped.RepositoryFile]{
 		Kind:   refKind,
 		Kube:   mgr.GetClient(),
 		Record: event.NewAPIRecorder(mgr.GetEventRecorderFor(name)), //nolint:staticcheck // as above.
@@ -103,29 +112,29 @@ func Setup(mgr ctrl.Manager, o controller.Options, pool *ghclient.Pool) error {
 	return ctrl.NewControllerManagedBy(mgr).
 		Named(name).
 		WithOptions(o.ForControllerRuntime()).
-		For(&v1alpha1.RepositoryFile{}, builder.WithPredicates(resource.DesiredStateChanged())).
+		For(s.RepositoryFile.New(), builder.WithPredicates(resource.DesiredStateChanged())).
 		// See refwait.go: a RepositoryFile waiting for its Repository is
 		// woken when the Repository's full name appears.
-		Watches(&v1alpha1.Repository{}, handler.EnqueueRequestsFromMapFunc(refKind.Referencing(mgr.GetClient())),
+		Watches(s.Repository.New(), handler.EnqueueRequestsFromMapFunc(refKind.Referencing(mgr.GetClient())),
 			builder.WithPredicates(refwait.ValueChanged(v1alpha1.RepositoryFullName()))).
 		Complete(gate)
 }
 
 // ReconcilerOptions are the managed reconciler options of the
 // RepositoryFile controller, less the event recorder and metrics.
-func ReconcilerOptions(kube client.Client, pool *ghclient.Pool, o controller.Options) []managed.ReconcilerOption {
-	return append(reconcilerOptions(&connector{kube: kube, pool: pool, locks: newWriteLocks()}, o),
+func ReconcilerOptions(kube client.Client, pool *ghclient.Pool, o controller.Options, s scoped.Scope) []managed.ReconcilerOption {
+	return append(reconcilerOptions(&connector{kube: kube, pool: pool, locks: newWriteLocks()}, o, s.RepositoryFile.GroupKind),
 		// spec.forProvider.repository follows the referenced Repository's
 		// current owner/name (see refwait.Follower).
-		managed.WithReferenceResolver(refwait.Follower[*v1alpha1.RepositoryFile]{
-			Kind: refKind, Kube: kube, Reset: func(f *v1alpha1.RepositoryFile) { f.Spec.ForProvider.Repository = nil },
+		managed.WithReferenceResolver(refwait.Follower[scoped.RepositoryFile]{
+			Kind: refKindOf(s), Kube: kube, Reset: func(f scoped.RepositoryFile) { f.Parameters().Repository = nil },
 		}))
 }
 
-func reconcilerOptions(c managed.TypedExternalConnector[*v1alpha1.RepositoryFile], o controller.Options) []managed.ReconcilerOption {
-	name := managed.ControllerName(v1alpha1.RepositoryFileGroupKind)
+func reconcilerOptions(c managed.TypedExternalConnector[scoped.RepositoryFile], o controller.Options, groupKind string) []managed.ReconcilerOption {
+	name := managed.ControllerName(groupKind)
 	return []managed.ReconcilerOption{
-		managed.WithTypedExternalConnector[*v1alpha1.RepositoryFile](c),
+		managed.WithTypedExternalConnector[scoped.RepositoryFile](c),
 		managed.WithLogger(o.Logger.WithValues("controller", name)),
 		managed.WithPollInterval(o.PollInterval),
 		managed.WithManagementPolicies(),
@@ -143,7 +152,7 @@ type connector struct {
 	locks *writeLocks // shared by every reconcile: see serial.go
 }
 
-func (c *connector) Connect(ctx context.Context, cr *v1alpha1.RepositoryFile) (managed.TypedExternalClient[*v1alpha1.RepositoryFile], error) {
+func (c *connector) Connect(ctx context.Context, cr scoped.RepositoryFile) (managed.TypedExternalClient[scoped.RepositoryFile], error) {
 	g, err := c.pool.ClientFor(ctx, c.kube, cr)
 	if err != nil {
 		return nil, err
@@ -170,20 +179,8 @@ func (c *connector) Connect(ctx context.Context, cr *v1alpha1.RepositoryFile) (m
 // not GET /repositories/{id}, which GitHub does not document (go-github
 // RepositoriesService.GetByID: "uses the undocumented GitHub API
 // endpoint"); the name to write to follows the Repository (refwait.Follower).
-func referencedID(ctx context.Context, kube client.Reader, cr *v1alpha1.RepositoryFile) (int64, error) {
-	ref := cr.Spec.ForProvider.RepositoryRef
-	if ref == nil || ref.Name == "" {
-		return 0, nil
-	}
-	r := &v1alpha1.Repository{}
-	err := kube.Get(ctx, types.NamespacedName{Name: ref.Name}, r)
-	if kerrors.IsNotFound(err) {
-		return 0, nil
-	}
-	if err != nil {
-		return 0, errors.Wrap(err, errGetRef)
-	}
-	return r.Status.AtProvider.ID, nil
+func referencedID(ctx context.Context, kube client.Reader, cr scoped.RepositoryFile) (int64, error) {
+	return repoctl.ReferencedID(ctx, kube, cr, cr.Parameters().RepositoryRef)
 }
 
 // A file is what GitHub holds at a path on a branch.
@@ -263,8 +260,8 @@ type target struct {
 	path        string
 }
 
-func targetOf(cr *v1alpha1.RepositoryFile) (target, error) {
-	p := cr.Spec.ForProvider
+func targetOf(cr scoped.RepositoryFile) (target, error) {
+	p := *cr.Parameters()
 	if p.Repository == nil || *p.Repository == "" {
 		return target{}, errors.New(errNoRepository)
 	}
@@ -279,8 +276,8 @@ func targetOf(cr *v1alpha1.RepositoryFile) (target, error) {
 	return t, nil
 }
 
-func message(cr *v1alpha1.RepositoryFile) string {
-	if m := cr.Spec.ForProvider.CommitMessage; m != "" {
+func message(cr scoped.RepositoryFile) string {
+	if m := cr.Parameters().CommitMessage; m != "" {
 		return m
 	}
 	return "Managed by paved"
@@ -318,7 +315,7 @@ func (e *external) read(ctx context.Context, t target, branch string) (*file, er
 
 // Observe reads the file and decides, without writing anything, whether
 // this RepositoryFile owns it and whether it holds the desired content.
-func (e *external) Observe(ctx context.Context, cr *v1alpha1.RepositoryFile) (managed.ExternalObservation, error) {
+func (e *external) Observe(ctx context.Context, cr scoped.RepositoryFile) (managed.ExternalObservation, error) {
 	t, err := targetOf(cr)
 	if err != nil {
 		return managed.ExternalObservation{}, err
@@ -345,7 +342,7 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.RepositoryFile) (ma
 		return managed.ExternalObservation{}, err
 	}
 	e.seen = &seen{file: cur}
-	st := &cr.Status.AtProvider
+	st := cr.Observation()
 	st.BlobSHA = ""
 	if cur != nil {
 		st.BlobSHA = cur.sha
@@ -355,7 +352,7 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.RepositoryFile) (ma
 		if cur != nil {
 			cr.SetConditions(xpv2.Available())
 		}
-		return managed.ExternalObservation{ResourceExists: cur != nil, ResourceUpToDate: matches(cur, &cr.Spec.ForProvider.Content)}, nil
+		return managed.ExternalObservation{ResourceExists: cur != nil, ResourceUpToDate: matches(cur, &cr.Parameters().Content)}, nil
 	}
 	owned, err := e.owns(ctx, cr, t, cur, deleting)
 	if err != nil {
@@ -367,10 +364,10 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.RepositoryFile) (ma
 			// Nothing of ours exists: create it, or finish deleting
 			// without touching someone else's file.
 			return managed.ExternalObservation{ResourceExists: false}, nil
-		case createUnconfirmed(cr) && cur.sha == blobSHA(cr.Spec.ForProvider.Content):
+		case createUnconfirmed(cr) && cur.sha == blobSHA(cr.Parameters().Content):
 			e.seen.recovered = true
 			return managed.ExternalObservation{ResourceExists: false}, nil
-		case cr.Spec.ForProvider.OverwriteOnCreate:
+		case cr.Parameters().OverwriteOnCreate:
 			return managed.ExternalObservation{ResourceExists: false}, nil
 		}
 		return managed.ExternalObservation{}, e.refuseExisting(ctx, t, cur)
@@ -378,7 +375,7 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.RepositoryFile) (ma
 
 	var want *string
 	if !deleting {
-		want = &cr.Spec.ForProvider.Content
+		want = &cr.Parameters().Content
 	}
 	if matches(cur, want) {
 		st.PullRequestURL, st.PullRequestNumber = "", 0
@@ -415,12 +412,12 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.RepositoryFile) (ma
 // The repository's id is compared only before a write or delete could
 // follow (the file differs from the spec, or the resource is being
 // deleted), so a steady-state reconcile reads nothing more.
-func (e *external) owns(ctx context.Context, cr *v1alpha1.RepositoryFile, t target, cur *file, deleting bool) (bool, error) {
+func (e *external) owns(ctx context.Context, cr scoped.RepositoryFile, t target, cur *file, deleting bool) (bool, error) {
 	o := ownershipOf(cr)
 	if !o.coversBranch(t) {
 		return false, nil
 	}
-	if !o.known || (!deleting && matches(cur, &cr.Spec.ForProvider.Content)) {
+	if !o.known || (!deleting && matches(cur, &cr.Parameters().Content)) {
 		return o.owned, nil
 	}
 	r, err := e.repository(ctx, t)
@@ -456,7 +453,7 @@ func matches(f *file, want *string) bool {
 
 // observed is what Observe saw in this reconcile, or a fresh read when
 // Create, Update or Delete is called on its own.
-func (e *external) observed(ctx context.Context, _ *v1alpha1.RepositoryFile, t target) (*seen, error) {
+func (e *external) observed(ctx context.Context, _ scoped.RepositoryFile, t target) (*seen, error) {
 	if e.seen != nil {
 		return e.seen, nil
 	}
@@ -470,10 +467,10 @@ func (e *external) observed(ctx context.Context, _ *v1alpha1.RepositoryFile, t t
 
 // write commits content to t.path on branch over the blob prev (nil: the
 // file does not exist there).
-func (e *external) write(ctx context.Context, cr *v1alpha1.RepositoryFile, t target, branch string, prev *file) (*gh.RepositoryContentResponse, error) {
+func (e *external) write(ctx context.Context, cr scoped.RepositoryFile, t target, branch string, prev *file) (*gh.RepositoryContentResponse, error) {
 	opts := &gh.RepositoryContentFileOptions{
 		Message: gh.Ptr(message(cr)),
-		Content: []byte(cr.Spec.ForProvider.Content),
+		Content: []byte(cr.Parameters().Content),
 	}
 	if prev != nil {
 		opts.SHA = gh.Ptr(prev.sha)
@@ -487,7 +484,7 @@ func (e *external) write(ctx context.Context, cr *v1alpha1.RepositoryFile, t tar
 // Create commits the file, over an existing one only when
 // overwriteOnCreate allows it, and records that this RepositoryFile owns
 // it. A branch that requires pull requests gets a pull request instead.
-func (e *external) Create(ctx context.Context, cr *v1alpha1.RepositoryFile) (managed.ExternalCreation, error) {
+func (e *external) Create(ctx context.Context, cr scoped.RepositoryFile) (managed.ExternalCreation, error) {
 	t, err := targetOf(cr)
 	if err != nil {
 		return managed.ExternalCreation{}, err
@@ -508,7 +505,7 @@ func (e *external) Create(ctx context.Context, cr *v1alpha1.RepositoryFile) (man
 	}
 	own := ownerCreated
 	if s.file != nil {
-		if !cr.Spec.ForProvider.OverwriteOnCreate {
+		if !cr.Parameters().OverwriteOnCreate {
 			return managed.ExternalCreation{}, e.refuseExisting(ctx, t, s.file)
 		}
 		own = ownerOverwritten
@@ -520,7 +517,7 @@ func (e *external) Create(ctx context.Context, cr *v1alpha1.RepositoryFile) (man
 			return managed.ExternalCreation{}, perr
 		}
 		setOwner(cr, own, r.GetID(), t)
-		setCreated(cr, p.commit, blobSHA(cr.Spec.ForProvider.Content))
+		setCreated(cr, p.commit, blobSHA(cr.Parameters().Content))
 		return managed.ExternalCreation{}, nil
 	}
 	if err != nil {
@@ -534,7 +531,7 @@ func (e *external) Create(ctx context.Context, cr *v1alpha1.RepositoryFile) (man
 // Update commits the desired content over the blob Observe saw (GitHub
 // requires it: https://docs.github.com/en/rest/repos/contents#create-or-update-file-contents),
 // or proposes it in a pull request when the branch requires one.
-func (e *external) Update(ctx context.Context, cr *v1alpha1.RepositoryFile) (managed.ExternalUpdate, error) {
+func (e *external) Update(ctx context.Context, cr scoped.RepositoryFile) (managed.ExternalUpdate, error) {
 	t, err := targetOf(cr)
 	if err != nil {
 		return managed.ExternalUpdate{}, err
@@ -548,7 +545,7 @@ func (e *external) Update(ctx context.Context, cr *v1alpha1.RepositoryFile) (man
 		return managed.ExternalUpdate{}, err
 	}
 	defer unlock()
-	st := &cr.Status.AtProvider
+	st := cr.Observation()
 	rsp, err := e.write(ctx, cr, t, t.branch, s.file)
 	if isProtected(err) {
 		p, perr := e.propose(ctx, cr, t)
@@ -570,7 +567,7 @@ func (e *external) Update(ctx context.Context, cr *v1alpha1.RepositoryFile) (man
 // Delete commits the removal of a file this RepositoryFile owns (Observe
 // reports any other file as absent), or proposes it in a pull request
 // when the branch requires one.
-func (e *external) Delete(ctx context.Context, cr *v1alpha1.RepositoryFile) (managed.ExternalDelete, error) {
+func (e *external) Delete(ctx context.Context, cr scoped.RepositoryFile) (managed.ExternalDelete, error) {
 	cr.SetConditions(xpv2.Deleting())
 	t, err := targetOf(cr)
 	if err != nil {
@@ -599,7 +596,7 @@ func (e *external) Delete(ctx context.Context, cr *v1alpha1.RepositoryFile) (man
 		if perr != nil {
 			return managed.ExternalDelete{}, perr
 		}
-		cr.Status.AtProvider.PullRequestURL, cr.Status.AtProvider.PullRequestNumber = p.url, p.number
+		cr.Observation().PullRequestURL, cr.Observation().PullRequestNumber = p.url, p.number
 		return managed.ExternalDelete{}, nil
 	case err != nil && ghclient.StatusCode(err) != http.StatusNotFound:
 		return managed.ExternalDelete{}, wrap(err, errDelete)

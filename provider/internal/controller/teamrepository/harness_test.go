@@ -29,6 +29,7 @@ import (
 	pcv1alpha1 "github.com/paved-dev/paved/provider/apis/v1alpha1"
 	ghclient "github.com/paved-dev/paved/provider/internal/clients/github"
 	"github.com/paved-dev/paved/provider/internal/clients/github/ghtest"
+	"github.com/paved-dev/paved/provider/internal/scoped"
 )
 
 const (
@@ -95,7 +96,7 @@ func newEnv(t *testing.T) *env {
 		).Build()
 	pool := ghclient.NewPool(ghclient.Options{AllowHTTPLoopback: true, Timeout: 2 * time.Second})
 	r := managed.NewReconciler(&xpfake.Manager{Client: kube, Scheme: s}, resource.ManagedKind(v1alpha1.TeamRepositoryGroupVersionKind),
-		ReconcilerOptions(kube, pool, controller.Options{Logger: logging.NewNopLogger(), PollInterval: time.Minute})...)
+		ReconcilerOptions(kube, pool, controller.Options{Logger: logging.NewNopLogger(), PollInterval: time.Minute}, scoped.Cluster)...)
 	t.Cleanup(func() {
 		for _, v := range srv.Violations() {
 			t.Errorf("OpenAPI: %s", v)

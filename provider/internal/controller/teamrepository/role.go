@@ -4,6 +4,7 @@ import (
 	gh "github.com/google/go-github/v85/github"
 
 	"github.com/paved-dev/paved/provider/apis/github/v1alpha1"
+	"github.com/paved-dev/paved/provider/internal/scoped"
 )
 
 // GitHub names a permission one way when it is granted (PUT ...: pull,
@@ -22,8 +23,8 @@ var roleOf = map[string]string{
 
 // permission is the permission a TeamRepository grants: push unless set
 // (the CRD's default).
-func permission(cr *v1alpha1.TeamRepository) string {
-	if p := cr.Spec.ForProvider.Permission; p != "" {
+func permission(cr scoped.TeamRepository) string {
+	if p := cr.Parameters().Permission; p != "" {
 		return p
 	}
 	return v1alpha1.PermissionPush

@@ -38,6 +38,7 @@ import (
 	"github.com/paved-dev/paved/provider/internal/controller/ghbudget"
 	"github.com/paved-dev/paved/provider/internal/controller/refwait"
 	"github.com/paved-dev/paved/provider/internal/controller/repository"
+	"github.com/paved-dev/paved/provider/internal/scoped"
 )
 
 const (
@@ -72,26 +73,36 @@ const (
 	AnnotationAdopted = "github.paved.dev/access-adopted"
 )
 
-// Setup adds a controller that reconciles TeamRepositories.
+// Setup adds a controller that reconciles TeamRepositories, for each scope.
 func Setup(mgr ctrl.Manager, o controller.Options, pool *ghclient.Pool) error {
-	name := managed.ControllerName(v1alpha1.TeamRepositoryGroupKind)
-	opts := append(ReconcilerOptions(mgr.GetClient(), pool, o),
+	for _, s := range scoped.Scopes {
+		if err := setup(mgr, o, pool, s); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func setup(mgr ctrl.Manager, o controller.Options, pool *ghclient.Pool, s scoped.Scope) error {
+	refKind := refKindOf(s)
+	name := managed.ControllerName(s.TeamRepository.GroupKind)
+	opts := append(ReconcilerOptions(mgr.GetClient(), pool, o, s),
 		managed.WithRecorder(event.NewAPIRecorder(mgr.GetEventRecorderFor(name)))) //nolint:staticcheck // crossplane-runtime records through a record.EventRecorder.
 	if o.MetricOptions != nil {
 		opts = append(opts, managed.WithMetricRecorder(o.MetricOptions.MRMetrics))
 		if o.MetricOptions.MRStateMetrics != nil {
 			sr := statemetrics.NewMRStateRecorder(mgr.GetClient(), o.Logger, o.MetricOptions.MRStateMetrics,
-				&v1alpha1.TeamRepositoryList{}, o.MetricOptions.PollStateMetricInterval)
+				s.TeamRepository.NewList(), o.MetricOptions.PollStateMetricInterval)
 			if err := mgr.Add(sr); err != nil {
 				return errors.Wrap(err, errStateMetrics)
 			}
 		}
 	}
-	r := managed.NewReconciler(mgr, resource.ManagedKind(v1alpha1.TeamRepositoryGroupVersionKind), opts...)
+	r := managed.NewReconciler(mgr, resource.ManagedKind(s.TeamRepository.GroupVersionKind), opts...)
 	if err := refKind.Index(context.Background(), mgr.GetFieldIndexer()); err != nil {
 		return err
 	}
-	gate := &refwait.Gate[*v1alpha1.TeamRepository]{
+	gate := &refwait.Gate[scoped.TeamRepository]{
 		Kind:   refKind,
 		Kube:   mgr.GetClient(),
 		Record: event.NewAPIRecorder(mgr.GetEventRecorderFor(name)), //nolint:staticcheck // as above.
@@ -103,27 +114,27 @@ func Setup(mgr ctrl.Manager, o controller.Options, pool *ghclient.Pool) error {
 	return ctrl.NewControllerManagedBy(mgr).
 		Named(name).
 		WithOptions(o.ForControllerRuntime()).
-		For(&v1alpha1.TeamRepository{}, builder.WithPredicates(resource.DesiredStateChanged())).
-		Watches(&v1alpha1.Repository{}, handler.EnqueueRequestsFromMapFunc(refKind.Referencing(mgr.GetClient())),
+		For(s.TeamRepository.New(), builder.WithPredicates(resource.DesiredStateChanged())).
+		Watches(s.Repository.New(), handler.EnqueueRequestsFromMapFunc(refKind.Referencing(mgr.GetClient())),
 			builder.WithPredicates(refwait.ValueChanged(v1alpha1.RepositoryFullName()))).
 		Complete(gate)
 }
 
 // ReconcilerOptions are the managed reconciler options of the
 // TeamRepository controller, less the event recorder and metrics.
-func ReconcilerOptions(kube client.Client, pool *ghclient.Pool, o controller.Options) []managed.ReconcilerOption {
-	return append(reconcilerOptions(&connector{kube: kube, pool: pool}, o),
+func ReconcilerOptions(kube client.Client, pool *ghclient.Pool, o controller.Options, s scoped.Scope) []managed.ReconcilerOption {
+	return append(reconcilerOptions(&connector{kube: kube, pool: pool}, o, s.TeamRepository.GroupKind),
 		// spec.forProvider.repository follows the referenced Repository's
 		// current owner/name (see refwait.Follower).
-		managed.WithReferenceResolver(refwait.Follower[*v1alpha1.TeamRepository]{
-			Kind: refKind, Kube: kube, Reset: func(cr *v1alpha1.TeamRepository) { cr.Spec.ForProvider.Repository = nil },
+		managed.WithReferenceResolver(refwait.Follower[scoped.TeamRepository]{
+			Kind: refKindOf(s), Kube: kube, Reset: func(cr scoped.TeamRepository) { cr.Parameters().Repository = nil },
 		}))
 }
 
-func reconcilerOptions(c managed.TypedExternalConnector[*v1alpha1.TeamRepository], o controller.Options) []managed.ReconcilerOption {
-	name := managed.ControllerName(v1alpha1.TeamRepositoryGroupKind)
+func reconcilerOptions(c managed.TypedExternalConnector[scoped.TeamRepository], o controller.Options, groupKind string) []managed.ReconcilerOption {
+	name := managed.ControllerName(groupKind)
 	return []managed.ReconcilerOption{
-		managed.WithTypedExternalConnector[*v1alpha1.TeamRepository](c),
+		managed.WithTypedExternalConnector[scoped.TeamRepository](c),
 		managed.WithLogger(o.Logger.WithValues("controller", name)),
 		managed.WithPollInterval(o.PollInterval),
 		managed.WithManagementPolicies(),
@@ -138,12 +149,12 @@ type connector struct {
 	pool *ghclient.Pool
 }
 
-func (c *connector) Connect(ctx context.Context, cr *v1alpha1.TeamRepository) (managed.TypedExternalClient[*v1alpha1.TeamRepository], error) {
+func (c *connector) Connect(ctx context.Context, cr scoped.TeamRepository) (managed.TypedExternalClient[scoped.TeamRepository], error) {
 	g, err := c.pool.ClientFor(ctx, c.kube, cr)
 	if err != nil {
 		return nil, err
 	}
-	want, err := repository.ReferencedID(ctx, c.kube, cr.Spec.ForProvider.RepositoryRef)
+	want, err := repository.ReferencedID(ctx, c.kube, cr, cr.Parameters().RepositoryRef)
 	if err != nil {
 		return nil, err
 	}
@@ -162,8 +173,8 @@ type external struct {
 
 type target struct{ owner, repo, team string }
 
-func targetOf(cr *v1alpha1.TeamRepository) (target, error) {
-	p := cr.Spec.ForProvider
+func targetOf(cr scoped.TeamRepository) (target, error) {
+	p := *cr.Parameters()
 	if p.Repository == nil || *p.Repository == "" {
 		return target{}, errors.New(errNoRepository)
 	}
@@ -198,7 +209,7 @@ type ownership struct {
 	repoID           int64
 }
 
-func ownershipOf(cr *v1alpha1.TeamRepository) ownership {
+func ownershipOf(cr scoped.TeamRepository) ownership {
 	a := cr.GetAnnotations()
 	if n, err := strconv.ParseInt(a[AnnotationGranted], 10, 64); err == nil {
 		return ownership{granted: true, repoID: n}
@@ -211,16 +222,16 @@ func ownershipOf(cr *v1alpha1.TeamRepository) ownership {
 
 func (o ownership) owned() bool { return o.granted || o.adopted }
 
-func record(cr *v1alpha1.TeamRepository, annotation string, repoID int64) {
+func record(cr scoped.TeamRepository, annotation string, repoID int64) {
 	meta.AddAnnotations(cr, map[string]string{annotation: strconv.FormatInt(repoID, 10)})
 }
 
-func observeOnly(cr *v1alpha1.TeamRepository) bool {
+func observeOnly(cr scoped.TeamRepository) bool {
 	p := cr.GetManagementPolicies()
 	return len(p) == 1 && p[0] == xpv2.ManagementActionObserve
 }
 
-func createUnconfirmed(cr *v1alpha1.TeamRepository) bool {
+func createUnconfirmed(cr scoped.TeamRepository) bool {
 	pending := meta.GetExternalCreatePending(cr)
 	return !pending.IsZero() && pending.After(meta.GetExternalCreateSucceeded(cr))
 }
@@ -244,7 +255,7 @@ func (e *external) repository(ctx context.Context, t target) (*gh.Repository, er
 // nothing to GitHub; it records an adoption (adoptExisting) or a grant
 // whose answer was lost in annotations, persisted as a late
 // initialisation.
-func (e *external) Observe(ctx context.Context, cr *v1alpha1.TeamRepository) (managed.ExternalObservation, error) {
+func (e *external) Observe(ctx context.Context, cr scoped.TeamRepository) (managed.ExternalObservation, error) {
 	t, err := targetOf(cr)
 	if err != nil {
 		return managed.ExternalObservation{}, err
@@ -277,14 +288,14 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.TeamRepository) (ma
 	if ghclient.IsNotFound(err) {
 		// No access (or no such team, which the grant reports): Create
 		// grants it, again if someone removed it.
-		cr.Status.AtProvider.RoleName = ""
+		cr.Observation().RoleName = ""
 		return managed.ExternalObservation{ResourceExists: false}, nil
 	}
 	if err != nil {
 		return managed.ExternalObservation{}, wrap(err, errGetAccess)
 	}
 	role := observedRole(access)
-	cr.Status.AtProvider.RoleName = role
+	cr.Observation().RoleName = role
 	want := roleOf[permission(cr)]
 
 	lateInit := false
@@ -293,7 +304,7 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.TeamRepository) (ma
 	case deleting:
 		// Not granted by this resource: never removed.
 		return managed.ExternalObservation{ResourceExists: false}, nil
-	case cr.Spec.ForProvider.AdoptExisting:
+	case cr.Parameters().AdoptExisting:
 		record(cr, AnnotationAdopted, r.GetID())
 		o, lateInit = ownershipOf(cr), true
 	case createUnconfirmed(cr) && role == want:
@@ -316,7 +327,7 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.TeamRepository) (ma
 }
 
 // grant puts the team's permission on the repository.
-func (e *external) grant(ctx context.Context, cr *v1alpha1.TeamRepository) (*gh.Repository, error) {
+func (e *external) grant(ctx context.Context, cr scoped.TeamRepository) (*gh.Repository, error) {
 	t, err := targetOf(cr)
 	if err != nil {
 		return nil, err
@@ -334,7 +345,7 @@ func (e *external) grant(ctx context.Context, cr *v1alpha1.TeamRepository) (*gh.
 
 // Create grants the team access and records that this resource granted
 // it.
-func (e *external) Create(ctx context.Context, cr *v1alpha1.TeamRepository) (managed.ExternalCreation, error) {
+func (e *external) Create(ctx context.Context, cr scoped.TeamRepository) (managed.ExternalCreation, error) {
 	r, err := e.grant(ctx, cr)
 	if err != nil {
 		return managed.ExternalCreation{}, err
@@ -344,14 +355,14 @@ func (e *external) Create(ctx context.Context, cr *v1alpha1.TeamRepository) (man
 }
 
 // Update puts the spec's permission back.
-func (e *external) Update(ctx context.Context, cr *v1alpha1.TeamRepository) (managed.ExternalUpdate, error) {
+func (e *external) Update(ctx context.Context, cr scoped.TeamRepository) (managed.ExternalUpdate, error) {
 	_, err := e.grant(ctx, cr)
 	return managed.ExternalUpdate{}, err
 }
 
 // Delete removes access this resource granted (Observe reports any other
 // access as absent).
-func (e *external) Delete(ctx context.Context, cr *v1alpha1.TeamRepository) (managed.ExternalDelete, error) {
+func (e *external) Delete(ctx context.Context, cr scoped.TeamRepository) (managed.ExternalDelete, error) {
 	cr.SetConditions(xpv2.Deleting())
 	t, err := targetOf(cr)
 	if err != nil {
