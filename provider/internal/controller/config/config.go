@@ -17,6 +17,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/manager"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	"github.com/crossplane/crossplane-runtime/v2/pkg/controller"
@@ -166,7 +167,7 @@ func Setup(mgr ctrl.Manager, o controller.Options, pool Forgetter) error {
 
 func setup(mgr ctrl.Manager, o controller.Options, pool Forgetter, k Kind) error {
 	name := providerconfig.ControllerName(k.GroupKind)
-	r := providerconfig.NewReconciler(mgr, k.Kinds,
+	r := providerconfig.NewReconciler(Kinded(mgr), k.Kinds,
 		providerconfig.WithLogger(o.Logger.WithValues("controller", name)),
 		providerconfig.WithRecorder(xpevent.NewAPIRecorder(mgr.GetEventRecorderFor(name)))) //nolint:staticcheck // crossplane-runtime v2's event.NewAPIRecorder takes the record.EventRecorder this returns
 	return ctrl.NewControllerManagedBy(mgr).
@@ -221,3 +222,35 @@ func EnqueueProviderConfigAfter(k Kind, d time.Duration) handler.EventHandler {
 }
 
 type queue = resource.RateLimitingInterface
+
+// Kinded is mgr with a client that sets the kind of the typed objects it
+// reads. crossplane-runtime's providerconfig.Reconciler counts an
+// m.paved.dev config's usages by the kind label matching the config's
+// TypeMeta kind (pkg/reconciler/providerconfig/reconciler.go): what
+// controller-runtime's cache sets on a read
+// (pkg/cache/internal/cache_reader.go), but a direct or fake client's read
+// leaves empty, and then no usage would be counted.
+func Kinded(mgr manager.Manager) manager.Manager {
+	return kindedManager{Manager: mgr, c: kindedClient{Client: mgr.GetClient()}}
+}
+
+type kindedManager struct {
+	manager.Manager
+	c client.Client
+}
+
+func (m kindedManager) GetClient() client.Client { return m.c }
+
+type kindedClient struct{ client.Client }
+
+func (c kindedClient) Get(ctx context.Context, key client.ObjectKey, obj client.Object, opts ...client.GetOption) error {
+	if err := c.Client.Get(ctx, key, obj, opts...); err != nil {
+		return err
+	}
+	gvk, err := c.GroupVersionKindFor(obj)
+	if err != nil {
+		return err
+	}
+	obj.GetObjectKind().SetGroupVersionKind(gvk)
+	return nil
+}
