@@ -20,8 +20,8 @@ import (
 // github.paved.dev and backstage.paved.dev kinds and the namespaced
 // github.m.paved.dev and backstage.m.paved.dev ones, package scoped), and
 // the ProviderConfig controller for every ProviderConfig kind. GitHub
-// controllers share one client pool built with gho, so that resources using the same
-// GitHub identity (a user, whichever of its tokens, or an App
+// controllers share one client pool built with gho, so that resources using
+// the same GitHub identity (a user, whichever of its tokens, or an App
 // installation), through whichever ProviderConfig, share its ETag cache,
 // rate-limit and pacing state and GitHub App tokens; the ProviderConfig
 // controller tells the pool what deleted ProviderConfigs used.
