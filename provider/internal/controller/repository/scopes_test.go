@@ -49,12 +49,11 @@ func scopeSpec(url, ns string) pcv1alpha1.ProviderConfigSpec {
 // ProviderConfig is not created.
 func TestRepositoryScopes(t *testing.T) {
 	type want struct {
-		ready   bool
-		atProv  v1alpha1.RepositoryObservation
-		onGH    bool
-		usage   string // namespace/name of the usage and the config it names
-		synced  string // substring of the Synced message when not ready
-		private bool
+		ready  bool
+		atProv v1alpha1.RepositoryObservation
+		onGH   bool
+		usage  string // namespace/name of the usage and the config it names
+		synced string // substring of the Synced message when not ready
 	}
 	namespaced := func(kind, name string) scoped.Repository {
 		r := &ghmv1alpha1.Repository{ObjectMeta: metav1.ObjectMeta{Namespace: "team-a", Name: "payments", UID: "uid-payments"}}
