@@ -1,5 +1,8 @@
 // Command provider runs paved's Crossplane provider: GitHub repositories and
-// files, and Backstage catalog registrations, as managed resources.
+// files, and Backstage catalog registrations, as managed resources, both
+// cluster-scoped (github.paved.dev, backstage.paved.dev) and namespaced
+// (github.m.paved.dev, backstage.m.paved.dev; provider/README.md), each
+// kind's one controller set up for both scopes.
 //
 // It runs in-cluster, or out of cluster with --kubeconfig or KUBECONFIG.
 package main
