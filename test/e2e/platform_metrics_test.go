@@ -34,7 +34,7 @@ func platformSeries(team, template string) []struct{ name, labels string } {
 
 // platformSources are the kinds the golden path installs, which the
 // metrics must read.
-var platformSources = []string{"XServiceBundle.platform.paved.dev", "XDatabase.platform.paved.dev", "XBucket.platform.paved.dev", "Application.argoproj.io", "Repository.github.paved.dev"}
+var platformSources = []string{"XServiceBundle.platform.paved.dev", "XDatabase.platform.paved.dev", "XBucket.platform.paved.dev", "Application.argoproj.io", "Repository.github.paved.dev", "Repository.github.m.paved.dev"}
 
 // scrapePlatform reads bin/provider's /metrics once every source the
 // golden path installs is read (the provider looks for a kind installed

@@ -13,6 +13,7 @@ import (
 	"github.com/crossplane/crossplane-runtime/v2/pkg/logging"
 
 	ghv1alpha1 "github.com/paved-dev/paved/provider/apis/github/v1alpha1"
+	nsghv1alpha1 "github.com/paved-dev/paved/provider/apis/namespaced/github/v1alpha1"
 )
 
 // Metric names: the guide's ("Custom Prometheus Metrics"), and paved's own
@@ -50,10 +51,10 @@ var (
 		"Time from a ServiceBundle's creation to its staging Application's first completed sync (Argo CD's history entry 0), by team, one observation per Application whose history still holds that entry. Exact; an Application whose first entry Argo CD has dropped is left out.",
 		[]string{"team"}, nil)
 	descRepositories = prometheus.NewDesc(NameRepositories,
-		"GitHub repositories provider-paved manages (Repository objects), by origin: generated from a golden-path template, or other. Exact.",
+		"GitHub repositories provider-paved manages (Repository objects, cluster-scoped and namespaced), by origin: generated from a golden-path template, or other. Exact for the kinds platform_signals_source_available reports read.",
 		[]string{"origin"}, nil)
 	descAdoption = prometheus.NewDesc(NameAdoption,
-		"Golden-path adoption: repositories generated from a golden-path template over all repositories provider-paved manages. Absent while it manages none.",
+		"Golden-path adoption: repositories generated from a golden-path template over all repositories provider-paved manages, cluster-scoped and namespaced. Absent while it manages none.",
 		nil, nil)
 	descSource = prometheus.NewDesc(NameSourceAvailable,
 		"1 when the kind's objects could be read for the platform metrics, 0 when its CRD is absent, its informer has not synced (or cannot list it: RBAC) or listing failed; the metrics leave its objects out.",
@@ -119,7 +120,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 		h := v.FirstDeploy[team]
 		ch <- prometheus.MustNewConstHistogram(descFirstDeploy, h.Count, h.Sum, h.Buckets, team)
 	}
-	if s.RepositoriesAvailable {
+	if s.RepositoriesAvailable || s.NamespacedRepositoriesAvailable {
 		for _, o := range []string{OriginGoldenPath, OriginOther} {
 			ch <- prometheus.MustNewConstMetric(descRepositories, prometheus.GaugeValue, float64(v.Repositories[o]), o)
 		}
@@ -156,6 +157,13 @@ func (c *Collector) state(ctx context.Context, ch chan<- prometheus.Metric) Stat
 		s.Repositories, s.RepositoriesAvailable = rl.Items, true
 	}
 	ch <- prometheus.MustNewConstMetric(descSource, prometheus.GaugeValue, gauge(s.RepositoriesAvailable), Repository.GroupKind().String())
+	nl := &nsghv1alpha1.RepositoryList{}
+	if err := c.reader.List(ctx, nl, client.UnsafeDisableDeepCopy); err != nil {
+		c.log.Info("Platform metrics cannot list namespaced Repositories; leaving them out of this scrape", "error", err.Error())
+	} else {
+		s.NamespacedRepositories, s.NamespacedRepositoriesAvailable = nl.Items, true
+	}
+	ch <- prometheus.MustNewConstMetric(descSource, prometheus.GaugeValue, gauge(s.NamespacedRepositoriesAvailable), NamespacedRepository.GroupKind().String())
 	return s
 }
 

@@ -2,6 +2,9 @@ package signals
 
 import (
 	"bytes"
+	"context"
+	"errors"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -16,12 +19,14 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
+	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
 
 	"github.com/crossplane/crossplane-runtime/v2/pkg/logging"
 
 	"github.com/paved-dev/paved/fn/servicebundle"
 	"github.com/paved-dev/paved/provider/apis"
 	ghv1alpha1 "github.com/paved-dev/paved/provider/apis/github/v1alpha1"
+	nsghv1alpha1 "github.com/paved-dev/paved/provider/apis/namespaced/github/v1alpha1"
 )
 
 var t0 = time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
@@ -103,13 +108,23 @@ func repository(name, template string) *ghv1alpha1.Repository {
 	return r
 }
 
+// namespacedRepository is a github.m.paved.dev Repository in ns.
+func namespacedRepository(ns, name, template string) *nsghv1alpha1.Repository {
+	r := &nsghv1alpha1.Repository{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}}
+	r.Spec.ForProvider.Owner = "acme"
+	if template != "" {
+		r.Spec.ForProvider.Template = &ghv1alpha1.RepositoryTemplate{Owner: "acme", Repository: template}
+	}
+	return r
+}
+
 func ptr[T any](v T) *T { return &v }
 
 // objects is one platform's state: three ServiceBundles (one Ready with two
 // environments, one pending, one a platform team made that failed), the
 // nested and claimed databases, a bucket past the last bucket, a
 // namespaced Database, Applications of which only the bundle's count, and
-// three Repositories.
+// three cluster-scoped and two namespaced Repositories.
 func objects() []client.Object {
 	app := func(env string) map[string]string {
 		return map[string]string{"team": "payments", "environment": env, "paved.dev/service": "orders"}
@@ -134,6 +149,8 @@ func objects() []client.Object {
 		repository("orders", "golden-path-go-service"),
 		repository("legacy", "old-template"),
 		repository("adopted", ""),
+		namespacedRepository("team-b", "billing", "golden-path-go-service"),
+		namespacedRepository("team-b", "scratch", ""),
 	}
 }
 
@@ -142,9 +159,9 @@ const want = `
 # TYPE platform_active_services gauge
 platform_active_services{environment="production",team="payments"} 1
 platform_active_services{environment="staging",team="payments"} 1
-# HELP platform_golden_path_adoption_ratio Golden-path adoption: repositories generated from a golden-path template over all repositories provider-paved manages. Absent while it manages none.
+# HELP platform_golden_path_adoption_ratio Golden-path adoption: repositories generated from a golden-path template over all repositories provider-paved manages, cluster-scoped and namespaced. Absent while it manages none.
 # TYPE platform_golden_path_adoption_ratio gauge
-platform_golden_path_adoption_ratio 0.3333333333333333
+platform_golden_path_adoption_ratio 0.4
 # HELP platform_manual_provisions_total Composites that exist and that no tenant asked for (made directly by the platform team). Exact for composites that exist.
 # TYPE platform_manual_provisions_total counter
 platform_manual_provisions_total{resource_type="bucket"} 1
@@ -195,10 +212,10 @@ platform_time_to_first_deploy_seconds_bucket{team="payments",le="86400"} 1
 platform_time_to_first_deploy_seconds_bucket{team="payments",le="+Inf"} 1
 platform_time_to_first_deploy_seconds_sum{team="payments"} 400
 platform_time_to_first_deploy_seconds_count{team="payments"} 1
-# HELP platform_repositories GitHub repositories provider-paved manages (Repository objects), by origin: generated from a golden-path template, or other. Exact.
+# HELP platform_repositories GitHub repositories provider-paved manages (Repository objects, cluster-scoped and namespaced), by origin: generated from a golden-path template, or other. Exact for the kinds platform_signals_source_available reports read.
 # TYPE platform_repositories gauge
-platform_repositories{origin="golden-path"} 1
-platform_repositories{origin="other"} 2
+platform_repositories{origin="golden-path"} 2
+platform_repositories{origin="other"} 3
 # HELP platform_self_service_provisions_total Composites that exist and that a tenant asked for: by a claim, in a namespace, or composed by such a composite. Exact for composites that exist; a deleted one leaves the count.
 # TYPE platform_self_service_provisions_total counter
 platform_self_service_provisions_total{resource_type="bucket"} 0
@@ -214,6 +231,7 @@ platform_service_creations_total{status="ready",team="payments",template="go-ser
 platform_signals_source_available{kind="Application.argoproj.io"} 1
 platform_signals_source_available{kind="Bucket.paved.dev"} 0
 platform_signals_source_available{kind="Database.paved.dev"} 1
+platform_signals_source_available{kind="Repository.github.m.paved.dev"} 1
 platform_signals_source_available{kind="Repository.github.paved.dev"} 1
 platform_signals_source_available{kind="XBucket.platform.paved.dev"} 1
 platform_signals_source_available{kind="XDatabase.platform.paved.dev"} 1
@@ -293,7 +311,7 @@ func scrape(t *testing.T, c prometheus.Collector) string {
 func TestCollectorNothingAvailable(t *testing.T) {
 	c := NewCollector(reader(t), synced{}, logging.NewNopLogger())
 	want := `
-# HELP platform_repositories GitHub repositories provider-paved manages (Repository objects), by origin: generated from a golden-path template, or other. Exact.
+# HELP platform_repositories GitHub repositories provider-paved manages (Repository objects, cluster-scoped and namespaced), by origin: generated from a golden-path template, or other. Exact for the kinds platform_signals_source_available reports read.
 # TYPE platform_repositories gauge
 platform_repositories{origin="golden-path"} 0
 platform_repositories{origin="other"} 0
@@ -302,6 +320,7 @@ platform_repositories{origin="other"} 0
 platform_signals_source_available{kind="Application.argoproj.io"} 0
 platform_signals_source_available{kind="Bucket.paved.dev"} 0
 platform_signals_source_available{kind="Database.paved.dev"} 0
+platform_signals_source_available{kind="Repository.github.m.paved.dev"} 1
 platform_signals_source_available{kind="Repository.github.paved.dev"} 1
 platform_signals_source_available{kind="XBucket.platform.paved.dev"} 0
 platform_signals_source_available{kind="XDatabase.platform.paved.dev"} 0
@@ -337,5 +356,64 @@ func TestLabelsBounded(t *testing.T) {
 func TestGoldenPathPrefix(t *testing.T) {
 	if GoldenPathTemplatePrefix != servicebundle.TemplatePrefix {
 		t.Errorf("GoldenPathTemplatePrefix = %q, function-paved's servicebundle.TemplatePrefix = %q", GoldenPathTemplatePrefix, servicebundle.TemplatePrefix)
+	}
+}
+
+// TestCollectorRepositoryScopes: namespaced Repositories count as the
+// cluster-scoped ones do; a scope that cannot be listed is left out and
+// said so, and the other still counts.
+func TestCollectorRepositoryScopes(t *testing.T) {
+	objs := []client.Object{
+		repository("orders", "golden-path-go-service"),
+		repository("adopted", ""),
+		namespacedRepository("team-b", "billing", "golden-path-go-service"),
+		namespacedRepository("team-c", "reports", "golden-path-python-service"),
+	}
+	cases := map[string]struct {
+		fail  client.ObjectList
+		lines []string
+	}{
+		"BothScopes": {lines: []string{
+			`platform_repositories{origin="golden-path"} 3`,
+			`platform_repositories{origin="other"} 1`,
+			`platform_golden_path_adoption_ratio 0.75`,
+			`platform_signals_source_available{kind="Repository.github.m.paved.dev"} 1`,
+		}},
+		"NamespacedUnavailable": {fail: &nsghv1alpha1.RepositoryList{}, lines: []string{
+			`platform_repositories{origin="golden-path"} 1`,
+			`platform_repositories{origin="other"} 1`,
+			`platform_golden_path_adoption_ratio 0.5`,
+			`platform_signals_source_available{kind="Repository.github.m.paved.dev"} 0`,
+			`platform_signals_source_available{kind="Repository.github.paved.dev"} 1`,
+		}},
+		"ClusterUnavailable": {fail: &ghv1alpha1.RepositoryList{}, lines: []string{
+			`platform_repositories{origin="golden-path"} 2`,
+			`platform_repositories{origin="other"} 0`,
+			`platform_golden_path_adoption_ratio 1`,
+			`platform_signals_source_available{kind="Repository.github.m.paved.dev"} 1`,
+			`platform_signals_source_available{kind="Repository.github.paved.dev"} 0`,
+		}},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			s := runtime.NewScheme()
+			if err := apis.AddToScheme(s); err != nil {
+				t.Fatal(err)
+			}
+			r := fake.NewClientBuilder().WithScheme(s).WithObjects(objs...).WithInterceptorFuncs(interceptor.Funcs{
+				List: func(ctx context.Context, c client.WithWatch, l client.ObjectList, o ...client.ListOption) error {
+					if tc.fail != nil && reflect.TypeOf(l) == reflect.TypeOf(tc.fail) {
+						return errors.New("the cache is gone")
+					}
+					return c.List(ctx, l, o...)
+				},
+			}).Build()
+			got := scrape(t, NewCollector(r, synced{}, logging.NewNopLogger()))
+			for _, l := range tc.lines {
+				if !strings.Contains(got, l+"\n") {
+					t.Errorf("scrape has no %q:\n%s", l, got)
+				}
+			}
+		})
 	}
 }

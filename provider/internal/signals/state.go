@@ -29,6 +29,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 
 	ghv1alpha1 "github.com/paved-dev/paved/provider/apis/github/v1alpha1"
+	nsghv1alpha1 "github.com/paved-dev/paved/provider/apis/namespaced/github/v1alpha1"
 )
 
 // The composites paved's Configuration defines (apis/*/definition.yaml) and
@@ -43,8 +44,13 @@ var (
 	// Application is Argo CD's (argo-cd v3.1.0
 	// pkg/apis/application/v1alpha1/types.go).
 	Application = schema.GroupVersionKind{Group: "argoproj.io", Version: "v1alpha1", Kind: "Application"}
-	// Repository is provider-paved's own managed resource.
-	Repository = ghv1alpha1.RepositoryGroupVersionKind
+	// Repository is provider-paved's own managed resource, cluster-scoped
+	// (github.paved.dev) and namespaced (github.m.paved.dev): one
+	// controller serves both (provider/internal/controller/repository), so
+	// both are in the provider's cache and both count as repositories the
+	// provider manages.
+	Repository           = ghv1alpha1.RepositoryGroupVersionKind
+	NamespacedRepository = nsghv1alpha1.RepositoryGroupVersionKind
 )
 
 // Composites are the kinds whose provisioning is measured, with their
@@ -121,6 +127,11 @@ type State struct {
 	// RepositoriesAvailable is false when the Repositories could not be
 	// listed.
 	RepositoriesAvailable bool
+	// NamespacedRepositories are the github.m.paved.dev Repositories;
+	// NamespacedRepositoriesAvailable is false when they could not be
+	// listed.
+	NamespacedRepositories          []nsghv1alpha1.Repository
+	NamespacedRepositoriesAvailable bool
 }
 
 // CreationKey labels platform_service_creations_total.
@@ -319,11 +330,18 @@ func Compute(s State) Values {
 		}
 	}
 
-	if s.RepositoriesAvailable {
+	if s.RepositoriesAvailable || s.NamespacedRepositoriesAvailable {
 		v.Repositories[OriginGoldenPath] += 0
 		v.Repositories[OriginOther] += 0
+	}
+	if s.RepositoriesAvailable {
 		for i := range s.Repositories {
-			v.Repositories[origin(&s.Repositories[i])]++
+			v.Repositories[origin(&s.Repositories[i].Spec.ForProvider)]++
+		}
+	}
+	if s.NamespacedRepositoriesAvailable {
+		for i := range s.NamespacedRepositories {
+			v.Repositories[origin(&s.NamespacedRepositories[i].Spec.ForProvider)]++
 		}
 	}
 	return v
@@ -331,9 +349,9 @@ func Compute(s State) Values {
 
 // origin says whether a Repository was generated from a golden-path
 // template (the template repository's name; a ServiceBundle's always is,
-// fn/servicebundle/repository.go).
-func origin(r *ghv1alpha1.Repository) string {
-	if t := r.Spec.ForProvider.Template; t != nil && strings.HasPrefix(t.Repository, GoldenPathTemplatePrefix) {
+// fn/servicebundle/repository.go), whatever its scope.
+func origin(p *ghv1alpha1.RepositoryParameters) string {
+	if t := p.Template; t != nil && strings.HasPrefix(t.Repository, GoldenPathTemplatePrefix) {
 		return OriginGoldenPath
 	}
 	return OriginOther
