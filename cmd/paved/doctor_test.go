@@ -154,7 +154,7 @@ func healthy(t *testing.T, backstageURL string) install {
 		t.Fatal(err)
 	}
 	in := install{objs: map[string]*unstructured.Unstructured{}, served: map[schema.GroupVersionKind]meta.RESTScope{}}
-	for _, o := range []*unstructured.Unstructured{
+	for _, o := range append([]*unstructured.Unstructured{
 		obj(t, `
 apiVersion: apps/v1
 kind: Deployment
@@ -184,7 +184,7 @@ webhooks:
   rules: [{apiGroups: ["*"], apiVersions: ["*"], operations: [DELETE], resources: ["*"]}]
 `),
 		pkg(t, "Function", "paved-dev-function-paved", "xpkg.paved.dev/paved-dev/function-paved:v0.1.0"),
-		pkg(t, "Provider", "paved-dev-provider-paved", "xpkg.paved.dev/paved-dev/provider-paved:v0.1.0"),
+		runsAs(pkg(t, "Provider", "paved-dev-provider-paved", "xpkg.paved.dev/paved-dev/provider-paved:v0.1.0"), "provider-paved"),
 		pkg(t, "Provider", "upbound-provider-aws-rds", "xpkg.upbound.io/upbound/provider-aws-rds:v2.6.0"),
 		pkg(t, "Provider", "upbound-provider-aws-ec2", "xpkg.upbound.io/upbound/provider-aws-ec2:v2.6.0"),
 		pkg(t, "Provider", "upbound-provider-aws-s3", "xpkg.upbound.io/upbound/provider-aws-s3:v2.6.0"),
@@ -224,12 +224,37 @@ spec:
 		secret(t, "backstage-token", "token", backstageToken),
 		appProject(t, "orders-apps", "team-orders"),
 		appProject(t, "payments-pci", "team-payments"),
-	} {
+	}, installed(t, "platform-metrics-rbac.yaml")...) {
 		in.objs[o.GroupVersionKind().Group+"/"+o.GetKind()+"/"+o.GetNamespace()+"/"+o.GetName()] = o
 		in.serve(o.GroupVersionKind(), o.GetNamespace() != "")
 	}
 	in.serve(schema.GroupVersionKind{Group: "protection.crossplane.io", Version: "v1beta1", Kind: "ClusterUsage"}, false)
 	return in
+}
+
+// installed are the objects of one of provider-paved's install artefacts
+// (package/provider/install, shipped by make xpkg), as a platform applies
+// them.
+func installed(t *testing.T, file string) []*unstructured.Unstructured {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "..", "package", "provider", "install", file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []*unstructured.Unstructured
+	for doc := range strings.SplitSeq(string(b), "\n---\n") {
+		if o := obj(t, doc); len(o.Object) > 0 {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+// runsAs points a Provider at a DeploymentRuntimeConfig, as
+// docs/operations.md asks for provider-paved.
+func runsAs(p *unstructured.Unstructured, runtimeConfig string) *unstructured.Unstructured {
+	_ = unstructured.SetNestedField(p.Object, runtimeConfig, "spec", "runtimeConfigRef", "name")
+	return p
 }
 
 func (in install) serve(gvk schema.GroupVersionKind, namespaced bool) {
@@ -314,6 +339,7 @@ func healthyLines(bs, gh string) []string {
 		"ok package provider-aws-rds — Provider upbound-provider-aws-rds (xpkg.upbound.io/upbound/provider-aws-rds:v2.6.0) Installed and Healthy, v2.6.0 within >=v2.6.0, <v3.0.0",
 		"ok package provider-aws-ec2 — Provider upbound-provider-aws-ec2 (xpkg.upbound.io/upbound/provider-aws-ec2:v2.6.0) Installed and Healthy, v2.6.0 within >=v2.6.0, <v3.0.0",
 		"ok package provider-aws-s3 — Provider upbound-provider-aws-s3 (xpkg.upbound.io/upbound/provider-aws-s3:v2.6.0) Installed and Healthy, v2.6.0 within >=v2.6.0, <v3.0.0",
+		"ok provider-paved platform metrics — Provider paved-dev-provider-paved runs as service account crossplane-system/provider-paved (DeploymentRuntimeConfig provider-paved), which ClusterRoleBinding paved:provider-paved:platform-metrics lets read composites and Applications",
 		`ok environment paved-environment — EnvironmentConfig "paved-environment" is valid: region us-east-1, VPC vpc-0f1e2d3c4b5a69788, 2 subnets`,
 		"ok providerconfig aws ProviderConfig default — exists, credentials Secret crossplane-system/aws-credentials key credentials readable",
 		"ok providerconfig aws ClusterProviderConfig aws-prod — exists, credentials from IRSA (no Secret to read)",
@@ -383,6 +409,28 @@ func TestDoctor(t *testing.T) {
 			},
 			want: replace("package provider-paved", "fail package provider-paved — Provider paved-dev-provider-paved (xpkg.paved.dev/paved-dev/provider-paved:v0.1.0) is not Healthy (UnhealthyPackageRevision: cannot resolve package dependencies: incompatible dependencies: [xpkg.upbound.io/crossplane-contrib/provider-kubernetes]): fix what the condition says; `kubectl describe provider paved-dev-provider-paved` shows its revisions' conditions too"),
 			code: 1,
+		},
+		// Crossplane gives a Provider without runtimeConfigRef the
+		// DeploymentRuntimeConfig "default", which Crossplane creates.
+		"ProviderOnDefaultRuntimeConfig": {
+			breaks: func(in install) {
+				unstructured.RemoveNestedField(in.objs["pkg.crossplane.io/Provider//paved-dev-provider-paved"].Object, "spec", "runtimeConfigRef")
+				d := obj(t, `{apiVersion: pkg.crossplane.io/v1beta1, kind: DeploymentRuntimeConfig, metadata: {name: default}, spec: {}}`)
+				in.objs["pkg.crossplane.io/DeploymentRuntimeConfig//default"] = d
+			},
+			want: replace("provider-paved platform metrics", `warn provider-paved platform metrics — Provider paved-dev-provider-paved runs with DeploymentRuntimeConfig default (service account one Crossplane names per package revision), but ClusterRoleBinding paved:provider-paved:platform-metrics lets crossplane-system/provider-paved read composites and Applications, so the platform metrics report them unavailable; point the Provider at the install's DeploymentRuntimeConfig: kubectl patch provider.pkg.crossplane.io paved-dev-provider-paved --type merge -p '{"spec":{"runtimeConfigRef":{"name":"provider-paved"}}}'`),
+		},
+		"MetricsRBACNotApplied": {
+			breaks: func(in install) {
+				delete(in.objs, "rbac.authorization.k8s.io/ClusterRoleBinding//paved:provider-paved:platform-metrics")
+			},
+			want: replace("provider-paved platform metrics", "warn provider-paved platform metrics — no ClusterRoleBinding paved:provider-paved:platform-metrics, so the platform metrics report composites and Applications unavailable; apply _output/xpkg/install/provider-platform-metrics-rbac.yaml and point the Provider at its DeploymentRuntimeConfig (docs/operations.md, Platform metrics)"),
+		},
+		"RuntimeConfigMissing": {
+			breaks: func(in install) {
+				delete(in.objs, "pkg.crossplane.io/DeploymentRuntimeConfig//provider-paved")
+			},
+			want: replace("provider-paved platform metrics", `warn provider-paved platform metrics — Provider paved-dev-provider-paved names DeploymentRuntimeConfig provider-paved, which does not exist; apply _output/xpkg/install/provider-platform-metrics-rbac.yaml and point the Provider at it: kubectl patch provider.pkg.crossplane.io paved-dev-provider-paved --type merge -p '{"spec":{"runtimeConfigRef":{"name":"provider-paved"}}}'`),
 		},
 		"AppProjectMissing": {
 			breaks: func(in install) {
@@ -490,9 +538,9 @@ func TestDoctor(t *testing.T) {
 			// Without it: no serviceBundle section, and provider-aws's
 			// ClusterProviderConfig "default" (not there) is optional.
 			want: []string{
-				healthyLines[0], healthyLines[1], healthyLines[2], healthyLines[3], healthyLines[4], healthyLines[5], healthyLines[6], healthyLines[7], healthyLines[8],
+				healthyLines[0], healthyLines[1], healthyLines[2], healthyLines[3], healthyLines[4], healthyLines[5], healthyLines[6], healthyLines[7], healthyLines[8], healthyLines[9],
 				`fail environment paved-environment — no EnvironmentConfig "paved-environment": claims compose with the Compositions' input alone, which names no VPC or subnets; write it with ` + "`paved environment discover`" + ` and apply it (docs/environment.md)`,
-				healthyLines[10],
+				healthyLines[11],
 				`warn providerconfig aws ClusterProviderConfig default — no ClusterProviderConfig "default": create it as provider-aws's docs say (https://marketplace.upbound.io/providers/upbound/provider-family-aws/latest/docs/configuration) (needed only by namespaced Database and Bucket composites)`,
 				"ok providerconfig paved — no serviceBundle section in the EnvironmentConfig: ServiceBundles are not set up, so provider-paved's ProviderConfigs are not needed yet",
 				"ok argocd appproject — no serviceBundle section in the EnvironmentConfig: ServiceBundles are not set up, so no AppProject is needed yet",

@@ -78,6 +78,7 @@ func (d *Doctor) Run(ctx context.Context) []Result {
 	var out []Result
 	out = append(out, d.crossplane(ctx)...)
 	out = append(out, d.packages(ctx)...)
+	out = append(out, d.runtimeConfig(ctx))
 	env, res := d.environment(ctx)
 	out = append(out, res)
 	out = append(out, d.providerConfigs(ctx, env)...)
