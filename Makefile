@@ -44,9 +44,9 @@ generate:
 # (the paths it serves and the components they reference), cut from the
 # pinned npm @octokit/openapi and committed, so that `go test ./...` needs
 # Go alone. Tests use it unless PAVED_GITHUB_OPENAPI names the full one.
-GITHUB_OPENAPI_CUT := provider/internal/clients/github/ghtest/testdata/api.github.com.json
+GITHUB_OPENAPI_CUT := test/ghtest/testdata/api.github.com.json
 github-openapi:
-	full=$$(hack/github-openapi.sh); $(GO) run ./provider/internal/clients/github/ghtest/cmd/github-openapi-cut -in "$$full" -out $(GITHUB_OPENAPI_CUT)
+	full=$$(hack/github-openapi.sh); $(GO) run ./test/ghtest/cmd/github-openapi-cut -in "$$full" -out $(GITHUB_OPENAPI_CUT)
 
 # Fails when the committed generated files differ from what generate and
 # github-openapi write.
@@ -114,7 +114,7 @@ provider-backstage-test:
 	hack/tools.sh etcd >/dev/null
 	hack/tools.sh kube-apiserver >/dev/null
 	$(GO) vet -tags backstage ./provider/...
-	$(GO) test -tags backstage -count=1 -timeout 20m -v ./provider/internal/controller/cataloglocation/ ./provider/test/backstage/backstagetest/
+	$(GO) test -tags backstage -count=1 -timeout 20m -v ./provider/internal/controller/cataloglocation/ ./test/backstagetest/
 	$(GO) vet -tags backstage ./fn/servicebundle/
 	$(GO) test -tags backstage -count=1 -timeout 10m -run TestCatalogInfoAgainstBackstage -v ./fn/servicebundle/
 	$(GO) vet -tags backstage ./cmd/paved/
@@ -169,7 +169,7 @@ e2e: function provider paved provider-test-deps
 	hack/backstage-backend.sh >/dev/null
 	PAVED_GITHUB_OPENAPI=$$(hack/github-openapi.sh) $(GO) test -tags e2e -count=1 -timeout=20m -v ./test/e2e/
 
-# bin/provider against a real kube-apiserver (test/e2e/harness, private
+# bin/provider against a real kube-apiserver (test/harness, private
 # network namespace, needs root), the OpenAPI-validated GitHub stand-in and,
 # for CatalogLocations, the real Backstage catalog backend.
 .PHONY: provider-e2e

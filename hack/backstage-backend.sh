@@ -1,17 +1,17 @@
 #!/usr/bin/env bash
 # Installs the real Backstage catalog backend that the provider's integration
-# tests start (provider/test/backstage), and prints that directory.
+# tests start (test/backstage), and prints that directory.
 #
 # The node_modules tree is installed once with `npm ci` from the committed
 # package-lock.json and cached outside the repo, keyed by the hash of
 # package.json and package-lock.json:
 #   ${PAVED_CACHE:-$HOME/.cache/paved}/backstage/<hash>/node_modules
-# provider/test/backstage/node_modules (gitignored) is a symlink to it.
+# test/backstage/node_modules (gitignored) is a symlink to it.
 # A cold install takes about 5 minutes (better-sqlite3 compiles from source).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
-src=$root/provider/test/backstage
+src=$root/test/backstage
 cache=${PAVED_CACHE:-$HOME/.cache/paved}/backstage
 
 hash=$(cat "$src/package.json" "$src/package-lock.json" | sha256sum | cut -c1-16)

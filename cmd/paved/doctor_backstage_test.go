@@ -13,7 +13,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/paved-dev/paved/cmd/paved/internal/doctor"
-	"github.com/paved-dev/paved/provider/test/backstage/backstagetest"
+	"github.com/paved-dev/paved/test/backstagetest"
 )
 
 // serviceCatalog is a service's catalog-info.yaml as paved writes it: the
@@ -30,7 +30,7 @@ spec: {type: database, owner: group:default/orders}
 `
 
 // TestDoctorBackstageRules asks the real Backstage catalog backend
-// (provider/test/backstage) whether its catalog.rules accept the Resource
+// (test/backstage) whether its catalog.rules accept the Resource
 // of a location provider-paved registered, by a dry run: with Backstage's
 // default rules (set explicitly: a second configuration cannot unset
 // catalog.rules) doctor prints the fail line with the fix, with the rules

@@ -11,7 +11,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/paved-dev/paved/provider/test/ghstandin"
+	"github.com/paved-dev/paved/test/ghtest"
 )
 
 // The App of TestDoctorGitHubApp.
@@ -29,7 +29,7 @@ func pemOf(t *testing.T, key *rsa.PrivateKey) string {
 }
 
 // TestDoctorGitHubApp checks a GitHubApp-sourced ProviderConfig against
-// the provider's GitHub stand-in (provider/internal/clients/github/ghtest,
+// the provider's GitHub stand-in (test/ghtest,
 // every request and answer held to GitHub's OpenAPI description): doctor
 // signs in as the App and reads its installation, and says what is wrong
 // with it.
@@ -42,7 +42,7 @@ func TestDoctorGitHubApp(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	gh, err := ghstandin.Start()
+	gh, err := ghtest.Start()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,12 +15,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/paved-dev/paved/provider/test/backstage/backstagetest"
+	"github.com/paved-dev/paved/test/backstagetest"
 )
 
 // TestCatalogInfoAgainstBackstage registers generated catalog-info.yaml
 // files, served on loopback, with a real Backstage catalog backend (the
-// provider's harness, provider/test/backstage): the dry run Backstage offers
+// provider's harness, test/backstage): the dry run Backstage offers
 // must accept them and return the Component and its Resources, and after a
 // real registration the catalog must have processed them without errors,
 // with the Component depending on its Resources. Run by make

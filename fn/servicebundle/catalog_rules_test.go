@@ -75,7 +75,7 @@ var readmeRules = regexp.MustCompile("(?s)<!-- catalog-rules:[^>]*-->\\s*```yaml
 // platform teams to add: Backstage's default restated first, then only
 // what admits the Resource entities catalogInfo writes, and nothing more;
 // and that the Backstage the golden path and the provider's tests run
-// (provider/test/backstage/app-config.yaml) has exactly those rules.
+// (test/backstage/app-config.yaml) has exactly those rules.
 func TestCatalogRulesAsDocumented(t *testing.T) {
 	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
 	if err != nil {
@@ -119,15 +119,15 @@ func TestCatalogRulesAsDocumented(t *testing.T) {
 		}
 	}
 
-	cfg, err := os.ReadFile(filepath.Join("..", "..", "provider", "test", "backstage", "app-config.yaml"))
+	cfg, err := os.ReadFile(filepath.Join("..", "..", "test", "backstage", "app-config.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	var tested catalogRules
 	if err := yaml.Unmarshal(cfg, &tested); err != nil {
-		t.Fatalf("provider/test/backstage/app-config.yaml: %v", err)
+		t.Fatalf("test/backstage/app-config.yaml: %v", err)
 	}
 	if diff := cmp.Diff(documented, tested); diff != "" {
-		t.Errorf("the tests' Backstage (provider/test/backstage/app-config.yaml) must run with exactly the README's catalog.rules: -README, +app-config.yaml:\n%s", diff)
+		t.Errorf("the tests' Backstage (test/backstage/app-config.yaml) must run with exactly the README's catalog.rules: -README, +app-config.yaml:\n%s", diff)
 	}
 }

@@ -18,7 +18,7 @@ import (
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/paved-dev/paved/test/e2e/harness"
+	"github.com/paved-dev/paved/test/harness"
 )
 
 // The policies of apis/admission/policy.yaml.

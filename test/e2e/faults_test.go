@@ -12,7 +12,7 @@ import (
 
 	kerrors "k8s.io/apimachinery/pkg/api/errors"
 
-	"github.com/paved-dev/paved/provider/test/ghstandin"
+	"github.com/paved-dev/paved/test/ghtest"
 )
 
 // Faults on the golden path (docs/servicebundle.md, "Faults on the path"): how long each
@@ -59,7 +59,7 @@ func TestServiceBundleFaults(t *testing.T) {
 	ghBefore := g.GitHub.Stats()
 
 	// GitHub unavailable from before the claim exists.
-	g.GitHub.StartFaultWindow(ghstandin.FaultWindow{Name: "outage", Status: http.StatusServiceUnavailable})
+	g.GitHub.StartFaultWindow(ghtest.FaultWindow{Name: "outage", Status: http.StatusServiceUnavailable})
 	outageBegin := time.Now()
 	b.create(ctx, t, map[string]any{
 		"description": "Payments API", "template": "go-service",
@@ -76,7 +76,7 @@ func TestServiceBundleFaults(t *testing.T) {
 
 	// Then GitHub throttles writes: reads succeed, creating the repository
 	// is answered 429 with Retry-After.
-	g.GitHub.StartFaultWindow(ghstandin.FaultWindow{Name: "throttle", Status: http.StatusTooManyRequests, RetryAfter: throttleRetry, WritesOnly: true})
+	g.GitHub.StartFaultWindow(ghtest.FaultWindow{Name: "throttle", Status: http.StatusTooManyRequests, RetryAfter: throttleRetry, WritesOnly: true})
 	throttleBegin := time.Now()
 	b.waitsFor(ctx, t, "GitHub throttling writes", "RepositoryReady", "SyncFailed", "rate limit")
 	time.Sleep(time.Until(throttleBegin.Add(githubThrottle)))

@@ -24,7 +24,7 @@ import (
 	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/paved-dev/paved/test/e2e/harness"
+	"github.com/paved-dev/paved/test/harness"
 )
 
 // TestServiceBundle follows one ServiceBundle claim along the golden path

@@ -20,8 +20,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
-	"github.com/paved-dev/paved/provider/test/ghstandin"
-	"github.com/paved-dev/paved/test/e2e/harness"
+	"github.com/paved-dev/paved/test/ghtest"
+	"github.com/paved-dev/paved/test/harness"
 )
 
 // The golden path's real processes besides the control plane and
@@ -57,7 +57,7 @@ func goldenPathEnv(ctx context.Context, root string) ([]string, error) {
 // goldenPath is what a ServiceBundle reaches besides the cluster, each a
 // handle a test may act on (TestServiceBundleFaults stops Backstage and
 // injects GitHub faults through them):
-//   - GitHub: the stand-in (provider/internal/clients/github/ghtest),
+//   - GitHub: the stand-in (test/ghtest),
 //     served by this process on loopback; every request and response is
 //     validated against GitHub's OpenAPI description. It holds the
 //     platform's organisation with the golden-path-<template> template
@@ -68,7 +68,7 @@ func goldenPathEnv(ctx context.Context, root string) ([]string, error) {
 //   - Provider: bin/provider out of cluster, with the ProviderConfig
 //     "default" for both.
 type goldenPath struct {
-	GitHub    *ghstandin.Server
+	GitHub    *ghtest.Server
 	Backstage *harness.Backstage
 	Provider  *harness.Provider
 
@@ -112,7 +112,7 @@ func startGoldenPath(ctx context.Context) (g *goldenPath, err error) {
 	logDir := cp.LogDir
 	workDir := filepath.Join(filepath.Dir(cp.LogDir), "work")
 
-	if g.GitHub, err = ghstandin.Start(); err != nil {
+	if g.GitHub, err = ghtest.Start(); err != nil {
 		return g, fmt.Errorf("GitHub stand-in: %w", err)
 	}
 	providerToken, backstageToken := "ghp_"+randomString(18), "ghp_"+randomString(18)
@@ -182,9 +182,9 @@ func startGoldenPath(ctx context.Context) (g *goldenPath, err error) {
 // organisation: the skeleton every service starts from, with its own
 // catalog-info.yaml (which the generated one replaces) and the kustomize
 // overlays the Applications deploy.
-func addTemplate(gh *ghstandin.Server, name string, files map[string]string) {
+func addTemplate(gh *ghtest.Server, name string, files map[string]string) {
 	gh.CreateOutOfBand(platformOwner, name)
-	gh.Mutate(platformOwner, name, func(r *ghstandin.RepoState) {
+	gh.Mutate(platformOwner, name, func(r *ghtest.RepoState) {
 		r.IsTemplate = true
 		r.Description = "Golden path template"
 	})

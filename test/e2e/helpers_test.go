@@ -15,11 +15,11 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/paved-dev/paved/test/e2e/harness"
+	"github.com/paved-dev/paved/test/harness"
 )
 
 // The helpers below keep the tests' short signatures (failing t where the
-// harness returns an error); the mechanics are test/e2e/harness's.
+// harness returns an error); the mechanics are test/harness's.
 
 // readObjects reads every object of a multi-document YAML file.
 func readObjects(t *testing.T, path string) []*unstructured.Unstructured {

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/paved-dev/paved/test/e2e/harness"
+	"github.com/paved-dev/paved/test/harness"
 )
 
 // platformSeries are the platform metrics' series one golden-path

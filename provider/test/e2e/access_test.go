@@ -15,8 +15,8 @@ import (
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
 
 	ghv1alpha1 "github.com/paved-dev/paved/provider/apis/github/v1alpha1"
-	"github.com/paved-dev/paved/provider/internal/clients/github/ghtest"
 	"github.com/paved-dev/paved/provider/internal/controller/branch"
+	"github.com/paved-dev/paved/test/ghtest"
 )
 
 // checkBranchesAndTeamAccess runs Branches and a TeamRepository of the

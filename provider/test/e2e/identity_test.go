@@ -26,8 +26,8 @@ import (
 	ghv1alpha1 "github.com/paved-dev/paved/provider/apis/github/v1alpha1"
 	pcv1alpha1 "github.com/paved-dev/paved/provider/apis/v1alpha1"
 	"github.com/paved-dev/paved/provider/internal/clients/backstage"
-	"github.com/paved-dev/paved/provider/internal/clients/github/ghtest"
-	"github.com/paved-dev/paved/test/e2e/harness"
+	"github.com/paved-dev/paved/test/ghtest"
+	"github.com/paved-dev/paved/test/harness"
 )
 
 // A Repository renamed through its external name keeps its RepositoryFile

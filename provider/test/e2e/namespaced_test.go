@@ -27,8 +27,8 @@ import (
 	ghmv1alpha1 "github.com/paved-dev/paved/provider/apis/namespaced/github/v1alpha1"
 	mv1alpha1 "github.com/paved-dev/paved/provider/apis/namespaced/v1alpha1"
 	pcv1alpha1 "github.com/paved-dev/paved/provider/apis/v1alpha1"
-	"github.com/paved-dev/paved/provider/internal/clients/github/ghtest"
-	"github.com/paved-dev/paved/test/e2e/harness"
+	"github.com/paved-dev/paved/test/ghtest"
+	"github.com/paved-dev/paved/test/harness"
 )
 
 // Namespaced managed resources (github.m.paved.dev, backstage.m.paved.dev)

@@ -2,7 +2,7 @@
 
 // Package e2e runs bin/provider against a real API server (etcd,
 // kube-apiserver, kube-controller-manager and Crossplane core from
-// test/e2e/harness, in private network and PID namespaces) and the GitHub
+// test/harness, in private network and PID namespaces) and the GitHub
 // stand-in: CRDs from package/crds are installed for real (CEL rules
 // included), the provider reconciles through a real client (server-side
 // apply of resolved references, status subresources, finalizers).
@@ -38,9 +38,9 @@ import (
 	ghv1alpha1 "github.com/paved-dev/paved/provider/apis/github/v1alpha1"
 	pcv1alpha1 "github.com/paved-dev/paved/provider/apis/v1alpha1"
 	ghclient "github.com/paved-dev/paved/provider/internal/clients/github"
-	"github.com/paved-dev/paved/provider/internal/clients/github/ghtest"
 	"github.com/paved-dev/paved/provider/internal/controller/repositoryfile"
-	"github.com/paved-dev/paved/test/e2e/harness"
+	"github.com/paved-dev/paved/test/ghtest"
+	"github.com/paved-dev/paved/test/harness"
 )
 
 const token = "ghp_e2e-token-0123456789"

@@ -59,9 +59,9 @@ import (
 	"github.com/paved-dev/paved/provider/apis"
 	ghv1alpha1 "github.com/paved-dev/paved/provider/apis/github/v1alpha1"
 	pcv1alpha1 "github.com/paved-dev/paved/provider/apis/v1alpha1"
-	"github.com/paved-dev/paved/provider/internal/clients/github/ghtest"
 	"github.com/paved-dev/paved/provider/internal/controller/repository"
-	"github.com/paved-dev/paved/test/e2e/harness"
+	"github.com/paved-dev/paved/test/ghtest"
+	"github.com/paved-dev/paved/test/harness"
 )
 
 const (

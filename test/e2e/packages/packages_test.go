@@ -25,7 +25,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
 
-	"github.com/paved-dev/paved/test/e2e/harness"
+	"github.com/paved-dev/paved/test/harness"
 )
 
 const pkgAPIVersion = "pkg.crossplane.io/v1"

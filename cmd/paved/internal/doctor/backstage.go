@@ -88,7 +88,7 @@ func (d *Doctor) backstage(ctx context.Context, pc map[string]any, token, pcName
 // src/ingestion/CatalogRules.ts), and a refusal is a 400 InputError
 // whose message says "is not of an allowed kind for that location".
 // Verified against @backstage/plugin-catalog-backend 4.0.5, the version
-// provider/test/backstage pins, in TestDoctorBackstageRules.
+// test/backstage pins, in TestDoctorBackstageRules.
 //
 // The location asked about is one of provider-paved's CatalogLocations
 // for this ProviderConfig (the URL of a service's catalog-info.yaml,

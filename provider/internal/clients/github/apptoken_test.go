@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/paved-dev/paved/provider/internal/clients/github/ghtest"
+	"github.com/paved-dev/paved/test/ghtest"
 )
 
 // TestSteadyStateWithRotatingAppTokens: with GitHub App credentials the

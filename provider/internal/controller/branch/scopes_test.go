@@ -29,8 +29,8 @@ import (
 	mv1alpha1 "github.com/paved-dev/paved/provider/apis/namespaced/v1alpha1"
 	pcv1alpha1 "github.com/paved-dev/paved/provider/apis/v1alpha1"
 	ghclient "github.com/paved-dev/paved/provider/internal/clients/github"
-	"github.com/paved-dev/paved/provider/internal/clients/github/ghtest"
 	"github.com/paved-dev/paved/provider/internal/scoped"
+	"github.com/paved-dev/paved/test/ghtest"
 )
 
 // The one Branch controller serves both scopes; a namespaced Branch's

@@ -36,7 +36,7 @@ import (
 	"github.com/paved-dev/paved/provider/apis/backstage/v1alpha1"
 	githubv1alpha1 "github.com/paved-dev/paved/provider/apis/github/v1alpha1"
 	"github.com/paved-dev/paved/provider/internal/clients/backstage"
-	"github.com/paved-dev/paved/provider/test/backstage/backstagetest"
+	"github.com/paved-dev/paved/test/backstagetest"
 )
 
 // moduleRoot returns the directory holding go.mod.

@@ -1,7 +1,7 @@
 //go:build backstage
 
 // Integration tests of the CatalogLocation controller against a real Backstage
-// catalog backend (provider/test/backstage) started on 127.0.0.1. The real
+// catalog backend (test/backstage) started on 127.0.0.1. The real
 // crossplane-runtime managed reconciler runs against a controller-runtime fake
 // API server client. Run with:
 //
@@ -45,7 +45,7 @@ import (
 	apisv1alpha1 "github.com/paved-dev/paved/provider/apis/v1alpha1"
 	"github.com/paved-dev/paved/provider/internal/clients/backstage"
 	"github.com/paved-dev/paved/provider/internal/scoped"
-	"github.com/paved-dev/paved/provider/test/backstage/backstagetest"
+	"github.com/paved-dev/paved/test/backstagetest"
 )
 
 const (

@@ -7,7 +7,7 @@ import (
 
 	"github.com/paved-dev/paved/provider/apis/github/v1alpha1"
 	ghclient "github.com/paved-dev/paved/provider/internal/clients/github"
-	"github.com/paved-dev/paved/provider/internal/clients/github/ghtest"
+	"github.com/paved-dev/paved/test/ghtest"
 )
 
 // Every fault scenario must converge to exactly one repository, never

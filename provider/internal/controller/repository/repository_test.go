@@ -12,7 +12,7 @@ import (
 	"github.com/crossplane/crossplane-runtime/v2/pkg/reconciler/managed"
 
 	"github.com/paved-dev/paved/provider/apis/github/v1alpha1"
-	"github.com/paved-dev/paved/provider/internal/clients/github/ghtest"
+	"github.com/paved-dev/paved/test/ghtest"
 )
 
 func ptr[T any](v T) *T { return &v }

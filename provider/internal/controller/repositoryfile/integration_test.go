@@ -10,7 +10,7 @@ import (
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
 
 	"github.com/paved-dev/paved/provider/apis/github/v1alpha1"
-	"github.com/paved-dev/paved/provider/internal/clients/github/ghtest"
+	"github.com/paved-dev/paved/test/ghtest"
 )
 
 // These tests run the real managed reconciler against the GitHub stand-in.

@@ -11,7 +11,7 @@ import (
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
 
 	"github.com/paved-dev/paved/provider/apis/github/v1alpha1"
-	"github.com/paved-dev/paved/provider/internal/clients/github/ghtest"
+	"github.com/paved-dev/paved/test/ghtest"
 )
 
 // A TeamRepository grants the team its permission, reports GitHub's role,

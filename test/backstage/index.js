@@ -1,6 +1,6 @@
 // A Backstage backend with only the catalog plugin, for paved's provider
 // integration tests. Started by the Go test harness
-// (provider/test/backstage/backstagetest) as
+// (test/backstagetest) as
 //
 //   node index.js --config app-config.yaml
 //

@@ -10,7 +10,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/paved-dev/paved/provider/internal/clients/github/ghtest/internal/openapicut"
+	"github.com/paved-dev/paved/test/ghtest/internal/openapicut"
 )
 
 // TestCommittedOpenAPICurrent: with PAVED_GITHUB_OPENAPI naming the full

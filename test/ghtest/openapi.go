@@ -20,7 +20,7 @@ import (
 
 	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
 
-	"github.com/paved-dev/paved/provider/internal/clients/github/ghtest/internal/openapicut"
+	"github.com/paved-dev/paved/test/ghtest/internal/openapicut"
 )
 
 // EnvOpenAPI names the environment variable that may hold the path of

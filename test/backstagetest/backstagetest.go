@@ -1,9 +1,9 @@
 // Package backstagetest starts a real Backstage catalog backend (the npm
-// packages pinned in provider/test/backstage) on 127.0.0.1 for integration
+// packages pinned in test/backstage) on 127.0.0.1 for integration
 // tests, and serves catalog files to it from a local HTTP server.
 //
 // Start installs the backend with hack/backstage-backend.sh when needed
-// (cached outside the repository), starts it with test/e2e/harness's
+// (cached outside the repository), starts it with test/harness's
 // StartBackstage (`node index.js` on a free port with a 1 s processing
 // interval, a random static token and a SQLite database in files, here in a
 // directory of the test's), and stops it (its whole process group) when the
@@ -22,7 +22,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/paved-dev/paved/test/e2e/harness"
+	"github.com/paved-dev/paved/test/harness"
 )
 
 // installTimeout bounds installing the backend's npm packages: an upper
@@ -30,7 +30,7 @@ import (
 const installTimeout = 15 * time.Minute
 
 // A Backend is a running Backstage catalog backend: the process is
-// test/e2e/harness's Backstage (one home for starting, stopping and
+// test/harness's Backstage (one home for starting, stopping and
 // restarting it), bound to a test's lifetime.
 type Backend struct {
 	// URL is the backend's base URL, http://127.0.0.1:<port>.

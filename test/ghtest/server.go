@@ -181,6 +181,17 @@ type Server struct {
 	notAdmin map[string]bool
 }
 
+// Start loads GitHub's OpenAPI description (LoadValidator) and starts a
+// stand-in on 127.0.0.1 that validates its traffic against it. Close it
+// when done.
+func Start() (*Server, error) {
+	v, err := LoadValidator()
+	if err != nil {
+		return nil, err
+	}
+	return NewServer(v), nil
+}
+
 // NewServer starts a stand-in on 127.0.0.1 that validates traffic with v.
 func NewServer(v *Validator) *Server {
 	s := &Server{

@@ -13,7 +13,7 @@ import (
 	"time"
 )
 
-// EnvBackstage is the Backstage backend's directory, provider/test/backstage
+// EnvBackstage is the Backstage backend's directory, test/backstage
 // with its node_modules installed.
 const EnvBackstage = "PAVED_E2E_BACKSTAGE"
 
@@ -26,7 +26,7 @@ func BackstageEnv(ctx context.Context, root string) (string, error) {
 
 // BackstageOptions configure StartBackstage.
 type BackstageOptions struct {
-	// Dir is the backend's directory, provider/test/backstage, with its
+	// Dir is the backend's directory, test/backstage, with its
 	// node_modules installed (hack/backstage-backend.sh installs them,
 	// cached, and prints the directory).
 	Dir string
@@ -45,7 +45,7 @@ type BackstageOptions struct {
 }
 
 // Backstage is a real Backstage catalog backend (the npm packages pinned in
-// provider/test/backstage: @backstage/backend-defaults and
+// test/backstage: @backstage/backend-defaults and
 // @backstage/plugin-catalog-backend) running `node index.js` on 127.0.0.1,
 // with its catalog in SQLite files, a 1 s processing interval, a random
 // static external-access token and Backstage's default catalog.rules plus
