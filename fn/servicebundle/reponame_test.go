@@ -33,6 +33,7 @@ func TestRepositoryName(t *testing.T) {
 		reason    string
 		pattern   string
 		namespace string
+		service   string
 		observed  string
 		want      want
 	}{
@@ -69,6 +70,33 @@ func TestRepositoryName(t *testing.T) {
 			want: want{Repository: "orders-api", Component: "orders-api", Slug: "acme/orders-api", Grafana: "service=orders-api",
 				Selector: "paved.dev/service=orders-api", AppLabel: "orders-api", Database: "resource:default/orders-api-database"},
 		},
+		"PrefixOfAnotherTeamsName": {
+			reason:  "Team orders' service eu-api would make orders-eu-api, which is team orders-eu's service api: refused, so that orders cannot hold orders-eu's name.",
+			pattern: "{team}-{service}", namespace: "team-orders", service: "eu-api",
+			want: want{Err: `metadata.name: invalid value "eu-api": another name: the platform's "serviceBundle.repositoryName", "{team}-{service}", makes "orders-eu-api", which is also the name of service "api" of team "orders-eu" (namespace "team-orders-eu"), whose team name is the longer part of it; that name is theirs`},
+		},
+		"LongerTeamHasItsName": {
+			reason:  "Team orders-eu's service api makes orders-eu-api: the name is the team's whose name is its longer part.",
+			pattern: "{team}-{service}", namespace: "team-orders-eu", service: "api",
+			want: want{Repository: "orders-eu-api", Component: "orders-eu-api", Title: "api", Slug: "acme/orders-eu-api",
+				Grafana: "service=orders-eu-api", Selector: "paved.dev/service=orders-eu-api", AppLabel: "orders-eu-api",
+				Database: "resource:default/orders-eu-api-database"},
+		},
+		"SameTeamTwoNamespaces": {
+			reason:  "Two namespaces of one team share its names: neither is refused for the other's.",
+			pattern: "{team}-{service}", namespace: "team-orders-batch", service: "api",
+			want: want{Repository: "orders-api", Component: "orders-api", Title: "api", Slug: "acme/orders-api",
+				Grafana: "service=orders-api", Selector: "paved.dev/service=orders-api", AppLabel: "orders-api",
+				Database: "resource:default/orders-api-database"},
+		},
+		"ExistingPrefixNameKept": {
+			reason:  "A repository that exists keeps its name, even one the rule would refuse today: refusing it would be taking it away.",
+			pattern: "{team}-{service}", namespace: "team-orders", service: "eu-api",
+			observed: `{"metadata": {"name": "orders-eu-api"}, "status": {"atProvider": {"cloneURL": "https://github.com/acme/orders-eu-api.git"}}}`,
+			want: want{Repository: "orders-eu-api", Component: "orders-eu-api", Title: "eu-api", Slug: "acme/orders-eu-api",
+				Grafana: "service=orders-eu-api", Selector: "paved.dev/service=orders-eu-api", AppLabel: "orders-eu-api",
+				Database: "resource:default/orders-eu-api-database"},
+		},
 		"TooLong": {
 			reason:  "A name the pattern makes too long for a Backstage entity is refused, naming the pattern and the limit.",
 			pattern: "{team}-{service}", namespace: "team-long",
@@ -80,11 +108,12 @@ func TestRepositoryName(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			xr := bundle(spec)
 			xr.ClaimNamespace = tc.namespace
-			if name == "TooLong" {
-				xr.ClaimName = "orders-api"
+			if tc.service != "" {
+				xr.ClaimName = tc.service
 			}
 			e := environment(t)
-			teams := env.Teams{"team-orders": {Team: "orders"}, "team-payments": {Team: "payments-team"}, "team-long": {Team: long}}
+			teams := env.Teams{"team-orders": {Team: "orders"}, "team-payments": {Team: "payments-team"}, "team-long": {Team: long},
+				"team-orders-eu": {Team: "orders-eu"}, "team-orders-batch": {Team: "orders"}}
 			e.ServiceBundle.Namespaces = &teams
 			e.ServiceBundle.RepositoryName = tc.pattern
 			compose1 := func(observed map[string]*fnv1.Resource) (*compose.Set, error) {

@@ -367,6 +367,12 @@ func (s *service) withRepository(set *compose.Set, st *settings) error {
 			"a shorter name: the platform names the service's repository and catalog entity %q, whose %q makes %q (%d characters), and they are at most %d characters",
 			env.ServiceBundleKey+".repositoryName", st.RepositoryName, s.repository, len(s.repository), env.MaxRepositoryName))
 	}
+	tenant := env.Tenant{Namespace: s.namespace, Team: s.team}
+	if other, service, ok := st.RepositoryNameOf(s.repository, s.name, tenant); ok {
+		return field.Invalid("metadata.name", s.name, fmt.Sprintf(
+			"another name: the platform's %q, %q, makes %q, which is also the name of service %q of team %q (namespace %q), whose team name is the longer part of it; that name is theirs",
+			env.ServiceBundleKey+".repositoryName", st.RepositoryName, s.repository, service, other.Team, other.Namespace))
+	}
 	return nil
 }
 

@@ -62,3 +62,53 @@ func (sb *ServiceBundle) validateRepositoryName(src func(name string) string) *f
 	}
 	return nil
 }
+
+// RepositoryNameOf returns another tenant the repositoryName pattern could
+// make name for, and its service, when that service's name is shorter than
+// service: name is then that tenant's, not the claim's. Team and
+// namespace names share the service names' hyphens, so with
+// "{team}-{service}" team orders' service eu-api and team orders-eu's
+// service api both make orders-eu-api. Repository names are first come,
+// first served (validateRepositoryName), and paved refuses to take over
+// one that exists (compose.Set.Creates): without this rule team orders
+// could hold a name that team orders-eu's service api needs. The name
+// belongs to the tenant whose pattern reads the longest literal part, the
+// shortest service, from it. Only the namespaces the platform maps are
+// known. Two namespaces of one team share its names: the pattern reads the
+// same service from a name for both.
+func (sb *ServiceBundle) RepositoryNameOf(name, service string, t Tenant) (Tenant, string, bool) {
+	p := sb.RepositoryName
+	if !strings.Contains(p, PlaceholderTeam) && !strings.Contains(p, PlaceholderNamespace) {
+		return Tenant{}, "", false
+	}
+	for _, ns := range sortedKeys(sb.teams()) {
+		other := Tenant{Namespace: ns, Team: sb.teams()[ns].Team, Mapped: true}
+		if ns == t.Namespace {
+			continue
+		}
+		if s, ok := serviceOf(p, name, other); ok && len(s) < len(service) {
+			return other, s, true
+		}
+	}
+	return Tenant{}, "", false
+}
+
+// serviceOf returns the service for which the pattern makes name for the
+// tenant, if there is one. Every "{service}" of the pattern stands for the
+// same name, so its length follows from the pattern's other parts.
+func serviceOf(pattern, name string, t Tenant) (string, bool) {
+	parts := strings.Split(RepositoryName(pattern, "\x00", t.Team, t.Namespace), "\x00")
+	k := len(parts) - 1
+	rest := len(name)
+	for _, l := range parts {
+		rest -= len(l)
+	}
+	if k == 0 || rest <= 0 || rest%k != 0 || !strings.HasPrefix(name, parts[0]) {
+		return "", false
+	}
+	s := name[len(parts[0]) : len(parts[0])+rest/k]
+	if !IsTeam(s) || RepositoryName(pattern, s, t.Team, t.Namespace) != name {
+		return "", false
+	}
+	return s, true
+}
