@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/crossplane/function-sdk-go/logging"
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
@@ -91,6 +92,16 @@ type Function struct {
 	// memo").
 	inputs       memo[*functionInput]
 	environments memo[resolved]
+
+	// now is the clock of the day-two checks (nil: time.Now).
+	now func() time.Time
+}
+
+func (f *Function) clock() time.Time {
+	if f.now != nil {
+		return f.now()
+	}
+	return time.Now()
 }
 
 // registered is a composer and the dialect of the kind it is registered
@@ -116,8 +127,13 @@ func New(log logging.Logger) *Function {
 	return f
 }
 
-// RunFunction composes the observed composite resource.
+// RunFunction composes the observed composite resource or, for an input of
+// kind DayTwoKind (an Operation's pipeline step), runs the day-two checks
+// (operation.go).
 func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) (*fnv1.RunFunctionResponse, error) {
+	if isDayTwo(req) {
+		return f.operate(req), nil
+	}
 	rsp := newResponse(req)
 
 	in, inKey, err := f.input(req)

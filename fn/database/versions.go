@@ -7,54 +7,8 @@ import (
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 )
 
-// The RDS support calendar of every major version a claim may ask for: the
-// last day of RDS standard support and of RDS Extended Support.
-//
-// After the end of standard support RDS enrols a database in RDS Extended
-// Support and bills it from the next day; a database created on a major
-// version past the end of standard support is enrolled (and billed) from
-// the start; at the end of Extended Support RDS upgrades the major version
-// itself (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/extended-support.html,
-// https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/extended-support-overview.html,
-// https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/extended-support-charges.html).
-//
-// paved does not set the Instance's engineLifecycleSupport (provider-aws
-// has it in spec.forProvider): AWS takes it only when a database is
-// created or restored, and its one alternative to the default,
-// open-source-rds-extended-support-disabled, makes RDS upgrade the major
-// version by itself once standard support ends
-// (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstance.html,
-// EngineLifecycleSupport): a surprise major upgrade is no better default
-// than a bill. Instead a new database on a version past standard support is
-// refused, and an existing one says on its claim that it is billed
-// (supportCondition).
-//
-// Dates: PostgreSQL from
-// https://docs.aws.amazon.com/AmazonRDS/latest/PostgreSQLReleaseNotes/postgresql-release-calendar.html,
-// MySQL from
-// https://docs.aws.amazon.com/AmazonRDS/latest/MySQLReleaseNotes/mysql-release-calendars.html
-// (`aws rds describe-db-major-engine-versions` reports the same as
-// SupportedEngineLifecycles). Adding a version to an engine's pattern takes
-// a row here (TestSupportCalendar).
-var supportCalendar = map[string]map[string]support{
-	"postgres": {
-		"13": {standardEnd: "2026-02-28", extendedEnd: "2029-02-28"},
-		"14": {standardEnd: "2027-02-28", extendedEnd: "2030-02-28"},
-		"15": {standardEnd: "2028-02-29", extendedEnd: "2031-02-28"},
-		"16": {standardEnd: "2029-02-28", extendedEnd: "2032-02-29"},
-		"17": {standardEnd: "2030-02-28", extendedEnd: "2033-02-28"},
-	},
-	"mysql": {
-		"8.0": {standardEnd: "2026-07-31", extendedEnd: "2029-07-31"},
-		"8.4": {standardEnd: "2029-07-31", extendedEnd: "2032-07-31"},
-	},
-}
-
-// support is the RDS support calendar of one major version (dates
-// YYYY-MM-DD, the last day of each).
-type support struct {
-	standardEnd, extendedEnd string
-}
+// The support calendar (supportCalendar, support) is in calendar.go, with
+// every other date paved relies on from AWS.
 
 // now is the clock the support calendar is read with (tests set it).
 var now = time.Now
