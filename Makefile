@@ -11,7 +11,7 @@ GO ?= go
 # the tag to push). Bump on release.
 VERSION ?= v0.1.0
 
-.PHONY: all build function provider paved discover-render generate generate-check github-openapi provider-test-deps provider-backstage-test test unit fuzz bench render render-check golden validate tools clean
+.PHONY: all build function provider paved discover-render generate generate-check github-openapi provider-test-deps provider-backstage-test test unit fuzz bench render render-check golden validate operation-render tools clean
 
 all: build
 
@@ -77,6 +77,14 @@ render-check: function tools
 # Re-write the golden files after an intended change (review the diff!).
 golden: function tools
 	hack/render.sh update
+
+# The day-two checks' CronOperation rendered with the crossplane CLI's
+# `operation render` and core's Operation engine, the function in-process
+# with its clock on a day a database's CA expires in 20 days
+# (fn/operation_render_test.go).
+operation-render: tools
+	PAVED_CROSSPLANE_CLI=$$(hack/tools.sh crossplane-cli) PAVED_CROSSPLANE_CORE=$$(hack/tools.sh crossplane-core) \
+	$(GO) test -count=1 -run '^TestDayTwoOperationRender$$' -v ./fn/ | grep -E '^(=== RUN|--- |PASS|FAIL|ok)|rendered'; exit $${PIPESTATUS[0]}
 
 # Validate every render output against the real CRDs of what it holds
 # (provider-aws, paved's provider and XRDs, Argo CD: hack/render.sh).

@@ -6,7 +6,9 @@
 #   _output/xpkg/paved.xpkg           crossplane.yaml + apis/ (the Configuration)
 #   _output/xpkg/install/             RBAC from apis/ to apply with it, and
 #                                     package/provider/install/ as provider-*:
-#                                     the platform metrics' RBAC and dashboard
+#                                     the platform metrics' RBAC and dashboard,
+#                                     and package/operations/ as operation-*:
+#                                     the day-two checks' CronOperation (opt-in)
 #   _output/xpkg/paved-<os>-<arch>    the paved command (cmd/paved)
 #
 # The function and the provider embed a runtime image that hack/xpkg (Go,
@@ -98,6 +100,11 @@ check "$croot" Configuration
 # Grafana dashboard (package/provider/install/*.yaml).
 for f in package/provider/install/*.yaml; do
   cp "$f" "$out/install/provider-$(basename "$f")"
+done
+# The day-two checks' CronOperation (package/operations): Operations are
+# alpha (core --enable-operations), so it is an opt-in install manifest.
+for f in package/operations/*.yaml; do
+  cp "$f" "$out/install/operation-$(basename "$f")"
 done
 cex=$out/root/configuration-examples
 mkdir -p "$cex"

@@ -66,6 +66,18 @@ func TestInstallManifests(t *testing.T) {
 		}
 		want["provider-"+filepath.Base(p)] = b
 	}
+	// The day-two checks' CronOperation (package/operations), opt-in.
+	ops, err := filepath.Glob(filepath.Join(repo, "package", "operations", "*.yaml"))
+	if err != nil || len(ops) == 0 {
+		t.Fatalf("package/operations: %v %v", ops, err)
+	}
+	for _, p := range ops {
+		b, err := os.ReadFile(p) //nolint:gosec // the repo's own files.
+		if err != nil {
+			t.Fatal(err)
+		}
+		want["operation-"+filepath.Base(p)] = b
+	}
 	for _, f := range []string{"provider-platform-metrics-rbac.yaml", "provider-dashboard.yaml"} {
 		if _, ok := want[f]; !ok {
 			t.Fatalf("package/provider/install/%s is missing; found %v", strings.TrimPrefix(f, "provider-"), sortedKeys(want))
@@ -94,7 +106,7 @@ func TestInstallManifests(t *testing.T) {
 			t.Fatal(err)
 		}
 		if w, ok := want[e.Name()]; ok && !bytes.Equal(w, b) {
-			t.Errorf("%s differs from its source (apis/ or package/provider/install/)", filepath.Join(install, e.Name()))
+			t.Errorf("%s differs from its source (apis/, package/provider/install/ or package/operations/)", filepath.Join(install, e.Name()))
 		}
 	}
 	if diff := cmp.Diff(sortedKeys(want), got); diff != "" {
