@@ -10,26 +10,20 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
 
 	"github.com/crossplane/crossplane-runtime/v2/pkg/controller"
-	"github.com/crossplane/crossplane-runtime/v2/pkg/logging"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/meta"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/reconciler/managed"
-	"github.com/crossplane/crossplane-runtime/v2/pkg/resource"
-	xpfake "github.com/crossplane/crossplane-runtime/v2/pkg/resource/fake"
 
-	"github.com/paved-dev/paved/provider/apis"
 	"github.com/paved-dev/paved/provider/apis/github/v1alpha1"
-	pcv1alpha1 "github.com/paved-dev/paved/provider/apis/v1alpha1"
 	ghclient "github.com/paved-dev/paved/provider/internal/clients/github"
 	"github.com/paved-dev/paved/provider/internal/scoped"
+	"github.com/paved-dev/paved/provider/internal/scoped/scopedtest"
 	"github.com/paved-dev/paved/test/ghtest"
 )
 
@@ -62,45 +56,11 @@ type env struct {
 // (auto-initialised, default branch main) and a reconciler of Branches.
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	srv := ghtest.NewServer(validator)
-	t.Cleanup(srv.Close)
-	srv.AddOrg(testOrg)
-	srv.AddToken(testToken, "octo")
+	srv := scopedtest.GitHub(t, validator, testOrg, testToken, "octo")
 	srv.CreateOutOfBand(testOrg, testRepo)
-
-	s := runtime.NewScheme()
-	if err := apis.AddToScheme(s); err != nil {
-		t.Fatal(err)
-	}
-	if err := corev1.AddToScheme(s); err != nil {
-		t.Fatal(err)
-	}
-	pc := &pcv1alpha1.ProviderConfig{
-		ObjectMeta: metav1.ObjectMeta{Name: "default"},
-		Spec: pcv1alpha1.ProviderConfigSpec{GitHub: &pcv1alpha1.GitHubConfig{
-			BaseURL: srv.URL,
-			Credentials: pcv1alpha1.GitHubCredentials{
-				Source: pcv1alpha1.GitHubCredentialsSecret,
-				SecretRef: &xpv2.SecretKeySelector{
-					SecretReference: xpv2.SecretReference{Namespace: "crossplane-system", Name: "gh"}, Key: "token",
-				},
-			},
-		}},
-	}
-	kube := fake.NewClientBuilder().WithScheme(s).
-		WithStatusSubresource(&v1alpha1.Branch{}).
-		WithObjects(
-			&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: "crossplane-system", Name: "gh"}, Data: map[string][]byte{"token": []byte(testToken)}},
-			pc,
-		).Build()
-	pool := ghclient.NewPool(ghclient.Options{AllowHTTPLoopback: true, Timeout: 2 * time.Second})
-	r := managed.NewReconciler(&xpfake.Manager{Client: kube, Scheme: s}, resource.ManagedKind(v1alpha1.BranchGroupVersionKind),
-		ReconcilerOptions(kube, pool, controller.Options{Logger: logging.NewNopLogger(), PollInterval: time.Minute}, scoped.Cluster)...)
-	t.Cleanup(func() {
-		for _, v := range srv.Violations() {
-			t.Errorf("OpenAPI: %s", v)
-		}
-	})
+	kube, r := scopedtest.NewReconciler(t, scoped.Cluster.Branch, func(kube client.Client, pool *ghclient.Pool, o controller.Options) []managed.ReconcilerOption {
+		return ReconcilerOptions(kube, pool, o, scoped.Cluster)
+	}, scopedtest.Defaults(srv.URL, testToken)...)
 	return &env{t: t, gh: srv, kube: kube, r: r}
 }
 

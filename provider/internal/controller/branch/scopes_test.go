@@ -1,36 +1,22 @@
 package branch
 
 import (
-	"context"
-	"strings"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
-	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/client/fake"
-	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
 
 	"github.com/crossplane/crossplane-runtime/v2/pkg/controller"
-	"github.com/crossplane/crossplane-runtime/v2/pkg/logging"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/reconciler/managed"
-	"github.com/crossplane/crossplane-runtime/v2/pkg/resource"
-	xpfake "github.com/crossplane/crossplane-runtime/v2/pkg/resource/fake"
 
-	"github.com/paved-dev/paved/provider/apis"
 	"github.com/paved-dev/paved/provider/apis/github/v1alpha1"
 	ghmv1alpha1 "github.com/paved-dev/paved/provider/apis/namespaced/github/v1alpha1"
-	mv1alpha1 "github.com/paved-dev/paved/provider/apis/namespaced/v1alpha1"
-	pcv1alpha1 "github.com/paved-dev/paved/provider/apis/v1alpha1"
 	ghclient "github.com/paved-dev/paved/provider/internal/clients/github"
 	"github.com/paved-dev/paved/provider/internal/scoped"
-	"github.com/paved-dev/paved/test/ghtest"
+	"github.com/paved-dev/paved/provider/internal/scoped/scopedtest"
 )
 
 // The one Branch controller serves both scopes; a namespaced Branch's
@@ -89,16 +75,8 @@ func TestBranchScopes(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			srv := ghtest.NewServer(validator)
-			t.Cleanup(srv.Close)
-			srv.AddOrg(testOrg)
-			srv.AddToken(testToken, "octo")
+			srv := scopedtest.GitHub(t, validator, testOrg, testToken, "octo")
 			srv.CreateOutOfBand(testOrg, testRepo)
-			t.Cleanup(func() {
-				for _, v := range srv.Violations() {
-					t.Errorf("OpenAPI: %s", v)
-				}
-			})
 			st, _ := srv.Repo(testOrg, testRepo)
 			observed := v1alpha1.RepositoryObservation{ID: st.ID, FullName: testOrg + "/" + testRepo, DefaultBranch: "main"}
 			if tc.otherID {
@@ -114,43 +92,11 @@ func TestBranchScopes(t *testing.T) {
 				r.Status.AtProvider = observed
 				repo = r
 			}
-			s := runtime.NewScheme()
-			if err := apis.AddToScheme(s); err != nil {
-				t.Fatal(err)
-			}
-			if err := corev1.AddToScheme(s); err != nil {
-				t.Fatal(err)
-			}
-			spec := pcv1alpha1.ProviderConfigSpec{GitHub: &pcv1alpha1.GitHubConfig{BaseURL: srv.URL, Credentials: pcv1alpha1.GitHubCredentials{
-				Source:    pcv1alpha1.GitHubCredentialsSecret,
-				SecretRef: &xpv2.SecretKeySelector{SecretReference: xpv2.SecretReference{Namespace: "crossplane-system", Name: "gh"}, Key: "token"},
-			}}}
-			kube := fake.NewClientBuilder().WithScheme(s).
-				WithStatusSubresource(&v1alpha1.Branch{}, &ghmv1alpha1.Branch{}).
-				WithObjects(
-					&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: "crossplane-system", Name: "gh"}, Data: map[string][]byte{"token": []byte(testToken)}},
-					&pcv1alpha1.ProviderConfig{ObjectMeta: metav1.ObjectMeta{Name: "default"}, Spec: spec},
-					&mv1alpha1.ClusterProviderConfig{ObjectMeta: metav1.ObjectMeta{Name: "default"}, Spec: spec},
-					repo, tc.b,
-				).Build()
-			pool := ghclient.NewPool(ghclient.Options{AllowHTTPLoopback: true, Timeout: 2 * time.Second})
-			r := managed.NewReconciler(&xpfake.Manager{Client: kube, Scheme: s}, resource.ManagedKind(tc.scope.Branch.GroupVersionKind),
-				ReconcilerOptions(kube, pool, controller.Options{Logger: logging.NewNopLogger(), PollInterval: time.Minute}, tc.scope)...)
-			key := types.NamespacedName{Namespace: tc.b.GetNamespace(), Name: tc.b.GetName()}
-			for range 3 {
-				_, _ = r.Reconcile(context.Background(), reconcile.Request{NamespacedName: key})
-			}
-			got := tc.scope.Branch.New()
-			if err := kube.Get(context.Background(), key, got); err != nil {
-				t.Fatal(err)
-			}
-			ready := got.GetCondition(xpv2.TypeReady).Status == corev1.ConditionTrue && got.GetCondition(xpv2.TypeSynced).Status == corev1.ConditionTrue
-			if ready != tc.want.ready {
-				t.Fatalf("ready = %v, want %v; Synced %+v", ready, tc.want.ready, got.GetCondition(xpv2.TypeSynced))
-			}
-			if msg := got.GetCondition(xpv2.TypeSynced).Message; !strings.Contains(msg, tc.want.synced) {
-				t.Errorf("Synced message %q does not contain %q", msg, tc.want.synced)
-			}
+			kube, r := scopedtest.NewReconciler(t, tc.scope.Branch, func(kube client.Client, pool *ghclient.Pool, o controller.Options) []managed.ReconcilerOption {
+				return ReconcilerOptions(kube, pool, o, tc.scope)
+			}, append(scopedtest.Defaults(srv.URL, testToken), repo, tc.b)...)
+			got := scopedtest.Reconcile(t, kube, r, tc.scope.Branch, tc.b)
+			scopedtest.ExpectConditions(t, got, tc.want.ready, tc.want.synced)
 			if diff := cmp.Diff(tc.want.branches, srv.Branches(testOrg, testRepo)); diff != "" {
 				t.Errorf("branches on GitHub: -want +got:\n%s", diff)
 			}

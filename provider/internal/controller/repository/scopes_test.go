@@ -2,44 +2,25 @@ package repository
 
 import (
 	"context"
-	"strings"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
-	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/client/fake"
-	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
 
 	"github.com/crossplane/crossplane-runtime/v2/pkg/controller"
-	"github.com/crossplane/crossplane-runtime/v2/pkg/logging"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/reconciler/managed"
-	"github.com/crossplane/crossplane-runtime/v2/pkg/resource"
-	xpfake "github.com/crossplane/crossplane-runtime/v2/pkg/resource/fake"
 
-	"github.com/paved-dev/paved/provider/apis"
 	"github.com/paved-dev/paved/provider/apis/github/v1alpha1"
 	ghmv1alpha1 "github.com/paved-dev/paved/provider/apis/namespaced/github/v1alpha1"
 	mv1alpha1 "github.com/paved-dev/paved/provider/apis/namespaced/v1alpha1"
 	pcv1alpha1 "github.com/paved-dev/paved/provider/apis/v1alpha1"
 	ghclient "github.com/paved-dev/paved/provider/internal/clients/github"
 	"github.com/paved-dev/paved/provider/internal/scoped"
-	"github.com/paved-dev/paved/test/ghtest"
+	"github.com/paved-dev/paved/provider/internal/scoped/scopedtest"
 )
-
-// scopeSpec is a GitHub spec.github whose token is the Secret ns/gh.
-func scopeSpec(url, ns string) pcv1alpha1.ProviderConfigSpec {
-	return pcv1alpha1.ProviderConfigSpec{GitHub: &pcv1alpha1.GitHubConfig{BaseURL: url, Credentials: pcv1alpha1.GitHubCredentials{
-		Source:    pcv1alpha1.GitHubCredentialsSecret,
-		SecretRef: &xpv2.SecretKeySelector{SecretReference: xpv2.SecretReference{Namespace: ns, Name: "gh"}, Key: "token"},
-	}}}
-}
 
 // The one Repository controller serves both scopes: a github.paved.dev
 // Repository through a paved.dev ProviderConfig, and a github.m.paved.dev
@@ -99,57 +80,20 @@ func TestRepositoryScopes(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			srv := ghtest.NewServer(validator)
-			t.Cleanup(srv.Close)
-			srv.AddOrg(testOrg)
-			srv.AddToken(testToken, testUser)
-			t.Cleanup(func() {
-				for _, v := range srv.Violations() {
-					t.Errorf("OpenAPI: %s", v)
-				}
-			})
-			s := runtime.NewScheme()
-			if err := apis.AddToScheme(s); err != nil {
-				t.Fatal(err)
-			}
-			if err := corev1.AddToScheme(s); err != nil {
-				t.Fatal(err)
-			}
-			secret := func(ns, token string) *corev1.Secret {
-				return &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "gh"}, Data: map[string][]byte{"token": []byte(token)}}
-			}
-			kube := fake.NewClientBuilder().WithScheme(s).
-				WithStatusSubresource(&v1alpha1.Repository{}, &ghmv1alpha1.Repository{}).
-				WithObjects(
-					secret("crossplane-system", testToken), secret("team-a", testToken), secret("team-b", testToken),
-					&pcv1alpha1.ProviderConfig{ObjectMeta: metav1.ObjectMeta{Name: "default"}, Spec: scopeSpec(srv.URL, "crossplane-system")},
-					&mv1alpha1.ClusterProviderConfig{ObjectMeta: metav1.ObjectMeta{Name: "default"}, Spec: scopeSpec(srv.URL, "crossplane-system")},
-					&mv1alpha1.ProviderConfig{ObjectMeta: metav1.ObjectMeta{Namespace: "team-a", Name: "own"}, Spec: scopeSpec(srv.URL, "team-a")},
-					&mv1alpha1.ProviderConfig{ObjectMeta: metav1.ObjectMeta{Namespace: "team-b", Name: "team-b-only"}, Spec: scopeSpec(srv.URL, "team-b")},
-					&mv1alpha1.ProviderConfig{ObjectMeta: metav1.ObjectMeta{Namespace: "team-a", Name: "reaches-into-b"}, Spec: scopeSpec(srv.URL, "team-b")},
-					tc.mr,
-				).Build()
-			pool := ghclient.NewPool(ghclient.Options{AllowHTTPLoopback: true, Timeout: 2 * time.Second})
-			r := managed.NewReconciler(&xpfake.Manager{Client: kube, Scheme: s}, resource.ManagedKind(tc.scope.Repository.GroupVersionKind),
-				ReconcilerOptions(kube, pool, controller.Options{Logger: logging.NewNopLogger(), PollInterval: time.Minute}, tc.scope.Repository.GroupKind)...)
-			key := types.NamespacedName{Namespace: tc.mr.GetNamespace(), Name: tc.mr.GetName()}
-			for range 3 {
-				_, _ = r.Reconcile(context.Background(), reconcile.Request{NamespacedName: key})
-			}
-
-			got := tc.scope.Repository.New()
-			if err := kube.Get(context.Background(), key, got); err != nil {
-				t.Fatal(err)
-			}
-			ready := got.GetCondition(xpv2.TypeReady).Status == corev1.ConditionTrue && got.GetCondition(xpv2.TypeSynced).Status == corev1.ConditionTrue
-			if ready != tc.want.ready {
-				t.Fatalf("ready = %v, want %v; conditions %+v", ready, tc.want.ready, got.GetCondition(xpv2.TypeSynced))
-			}
-			if tc.want.synced != "" {
-				if msg := got.GetCondition(xpv2.TypeSynced).Message; !strings.Contains(msg, tc.want.synced) {
-					t.Errorf("Synced message %q does not contain %q", msg, tc.want.synced)
-				}
-			}
+			srv := scopedtest.GitHub(t, validator, testOrg, testToken, testUser)
+			kube, r := scopedtest.NewReconciler(t, tc.scope.Repository, func(kube client.Client, pool *ghclient.Pool, o controller.Options) []managed.ReconcilerOption {
+				return ReconcilerOptions(kube, pool, o, tc.scope.Repository.GroupKind)
+			},
+				scopedtest.Secret(scopedtest.SecretNamespace, testToken), scopedtest.Secret("team-a", testToken), scopedtest.Secret("team-b", testToken),
+				&pcv1alpha1.ProviderConfig{ObjectMeta: metav1.ObjectMeta{Name: "default"}, Spec: scopedtest.ConfigSpec(srv.URL, scopedtest.SecretNamespace)},
+				&mv1alpha1.ClusterProviderConfig{ObjectMeta: metav1.ObjectMeta{Name: "default"}, Spec: scopedtest.ConfigSpec(srv.URL, scopedtest.SecretNamespace)},
+				&mv1alpha1.ProviderConfig{ObjectMeta: metav1.ObjectMeta{Namespace: "team-a", Name: "own"}, Spec: scopedtest.ConfigSpec(srv.URL, "team-a")},
+				&mv1alpha1.ProviderConfig{ObjectMeta: metav1.ObjectMeta{Namespace: "team-b", Name: "team-b-only"}, Spec: scopedtest.ConfigSpec(srv.URL, "team-b")},
+				&mv1alpha1.ProviderConfig{ObjectMeta: metav1.ObjectMeta{Namespace: "team-a", Name: "reaches-into-b"}, Spec: scopedtest.ConfigSpec(srv.URL, "team-b")},
+				tc.mr,
+			)
+			got := scopedtest.Reconcile(t, kube, r, tc.scope.Repository, tc.mr)
+			scopedtest.ExpectConditions(t, got, tc.want.ready, tc.want.synced)
 			obs := *got.Observation()
 			obs.ID, obs.HTMLURL, obs.CloneURL, obs.SSHURL = 0, "", "", ""
 			if diff := cmp.Diff(tc.want.atProv, obs); diff != "" {

@@ -2,12 +2,9 @@ package repositoryfile
 
 import (
 	"context"
-	"strings"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
-	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
@@ -18,20 +15,15 @@ import (
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
 
 	"github.com/crossplane/crossplane-runtime/v2/pkg/controller"
-	"github.com/crossplane/crossplane-runtime/v2/pkg/logging"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/reconciler/managed"
-	"github.com/crossplane/crossplane-runtime/v2/pkg/resource"
-	xpfake "github.com/crossplane/crossplane-runtime/v2/pkg/resource/fake"
 
 	"github.com/paved-dev/paved/provider/apis"
 	"github.com/paved-dev/paved/provider/apis/github/v1alpha1"
 	ghmv1alpha1 "github.com/paved-dev/paved/provider/apis/namespaced/github/v1alpha1"
-	mv1alpha1 "github.com/paved-dev/paved/provider/apis/namespaced/v1alpha1"
-	pcv1alpha1 "github.com/paved-dev/paved/provider/apis/v1alpha1"
 	ghclient "github.com/paved-dev/paved/provider/internal/clients/github"
 	"github.com/paved-dev/paved/provider/internal/controller/refwait"
 	"github.com/paved-dev/paved/provider/internal/scoped"
-	"github.com/paved-dev/paved/test/ghtest"
+	"github.com/paved-dev/paved/provider/internal/scoped/scopedtest"
 )
 
 // The one RepositoryFile controller serves both scopes, and a namespaced
@@ -97,55 +89,13 @@ func TestRepositoryFileScopes(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			srv := ghtest.NewServer(validator)
-			t.Cleanup(srv.Close)
-			srv.AddOrg(testOrg)
-			srv.AddToken(testToken, "octo")
+			srv := scopedtest.GitHub(t, validator, testOrg, testToken, "octo")
 			srv.CreateOutOfBand(testOrg, "svc")
-			t.Cleanup(func() {
-				for _, v := range srv.Violations() {
-					t.Errorf("OpenAPI: %s", v)
-				}
-			})
-			s := runtime.NewScheme()
-			if err := apis.AddToScheme(s); err != nil {
-				t.Fatal(err)
-			}
-			if err := corev1.AddToScheme(s); err != nil {
-				t.Fatal(err)
-			}
-			spec := pcv1alpha1.ProviderConfigSpec{GitHub: &pcv1alpha1.GitHubConfig{BaseURL: srv.URL, Credentials: pcv1alpha1.GitHubCredentials{
-				Source:    pcv1alpha1.GitHubCredentialsSecret,
-				SecretRef: &xpv2.SecretKeySelector{SecretReference: xpv2.SecretReference{Namespace: "crossplane-system", Name: "gh"}, Key: "token"},
-			}}}
-			objs := append([]client.Object{
-				&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: "crossplane-system", Name: "gh"}, Data: map[string][]byte{"token": []byte(testToken)}},
-				&pcv1alpha1.ProviderConfig{ObjectMeta: metav1.ObjectMeta{Name: "default"}, Spec: spec},
-				&mv1alpha1.ClusterProviderConfig{ObjectMeta: metav1.ObjectMeta{Name: "default"}, Spec: spec},
-				tc.file,
-			}, tc.repos...)
-			kube := fake.NewClientBuilder().WithScheme(s).
-				WithStatusSubresource(&v1alpha1.RepositoryFile{}, &ghmv1alpha1.RepositoryFile{}).
-				WithObjects(objs...).Build()
-			pool := ghclient.NewPool(ghclient.Options{AllowHTTPLoopback: true, Timeout: 2 * time.Second})
-			r := managed.NewReconciler(&xpfake.Manager{Client: kube, Scheme: s}, resource.ManagedKind(tc.scope.RepositoryFile.GroupVersionKind),
-				ReconcilerOptions(kube, pool, controller.Options{Logger: logging.NewNopLogger(), PollInterval: time.Minute}, tc.scope)...)
-			key := types.NamespacedName{Namespace: tc.file.GetNamespace(), Name: tc.file.GetName()}
-			for range 3 {
-				_, _ = r.Reconcile(context.Background(), reconcile.Request{NamespacedName: key})
-			}
-
-			got := tc.scope.RepositoryFile.New()
-			if err := kube.Get(context.Background(), key, got); err != nil {
-				t.Fatal(err)
-			}
-			ready := got.GetCondition(xpv2.TypeReady).Status == corev1.ConditionTrue && got.GetCondition(xpv2.TypeSynced).Status == corev1.ConditionTrue
-			if ready != tc.want.ready {
-				t.Fatalf("ready = %v, want %v; Synced %+v", ready, tc.want.ready, got.GetCondition(xpv2.TypeSynced))
-			}
-			if msg := got.GetCondition(xpv2.TypeSynced).Message; !strings.Contains(msg, tc.want.synced) {
-				t.Errorf("Synced message %q does not contain %q", msg, tc.want.synced)
-			}
+			kube, r := scopedtest.NewReconciler(t, tc.scope.RepositoryFile, func(kube client.Client, pool *ghclient.Pool, o controller.Options) []managed.ReconcilerOption {
+				return ReconcilerOptions(kube, pool, o, tc.scope)
+			}, append(append(scopedtest.Defaults(srv.URL, testToken), tc.file), tc.repos...)...)
+			got := scopedtest.Reconcile(t, kube, r, tc.scope.RepositoryFile, tc.file)
+			scopedtest.ExpectConditions(t, got, tc.want.ready, tc.want.synced)
 			if diff := cmp.Diff(tc.want.repository, got.Parameters().Repository); diff != "" {
 				t.Errorf("spec.forProvider.repository: -want +got:\n%s", diff)
 			}
