@@ -29,6 +29,8 @@ const (
 	NameRepositories    = "platform_repositories"
 	NameAdoption        = "platform_golden_path_adoption_ratio"
 	NameSourceAvailable = "platform_signals_source_available"
+	NameDayTwo          = "platform_database_checks_findings"
+	NameDayTwoAt        = "platform_database_checks_last_success_timestamp_seconds"
 )
 
 var (
@@ -55,6 +57,12 @@ var (
 		[]string{"origin"}, nil)
 	descAdoption = prometheus.NewDesc(NameAdoption,
 		"Golden-path adoption: repositories generated from a golden-path template over all repositories provider-paved manages, cluster-scoped and namespaced. Absent while it manages none.",
+		nil, nil)
+	descDayTwo = prometheus.NewDesc(NameDayTwo,
+		"Databases with a finding of the day-two check (function-paved's CronOperation paved-database-checks) in its newest successful run, by check. Exact for that run; absent while no run has succeeded.",
+		[]string{"check"}, nil)
+	descDayTwoAt = prometheus.NewDesc(NameDayTwoAt,
+		"When the newest successful run of the day-two checks finished (its Succeeded condition's last transition).",
 		nil, nil)
 	descSource = prometheus.NewDesc(NameSourceAvailable,
 		"1 when the kind's objects could be read for the platform metrics, 0 when its CRD is absent, its informer has not synced (or cannot list it: RBAC) or listing failed; the metrics leave its objects out.",
@@ -86,7 +94,7 @@ func NewCollector(r client.Reader, s Synced, log logging.Logger) *Collector {
 
 // Describe sends every descriptor of the Collector.
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descCreations, descProvisioning, descSelfService, descManual, descActive, descFirstDeploy, descRepositories, descAdoption, descSource} {
+	for _, d := range []*prometheus.Desc{descCreations, descProvisioning, descSelfService, descManual, descActive, descFirstDeploy, descRepositories, descAdoption, descDayTwo, descDayTwoAt, descSource} {
 		ch <- d
 	}
 }
@@ -119,6 +127,12 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	for _, team := range sortedKeys(v.FirstDeploy, func(a, b string) bool { return a < b }) {
 		h := v.FirstDeploy[team]
 		ch <- prometheus.MustNewConstHistogram(descFirstDeploy, h.Count, h.Sum, h.Buckets, team)
+	}
+	if v.DayTwo != nil {
+		for _, c := range DayTwoChecks {
+			ch <- prometheus.MustNewConstMetric(descDayTwo, prometheus.GaugeValue, float64(v.DayTwo[c]), c)
+		}
+		ch <- prometheus.MustNewConstMetric(descDayTwoAt, prometheus.GaugeValue, float64(v.DayTwoAt.Unix()))
 	}
 	if s.RepositoriesAvailable || s.NamespacedRepositoriesAvailable {
 		for _, o := range []string{OriginGoldenPath, OriginOther} {

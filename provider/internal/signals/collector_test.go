@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -23,6 +24,7 @@ import (
 
 	"github.com/crossplane/crossplane-runtime/v2/pkg/logging"
 
+	"github.com/paved-dev/paved/fn/database"
 	"github.com/paved-dev/paved/fn/servicebundle"
 	"github.com/paved-dev/paved/provider/apis"
 	ghv1alpha1 "github.com/paved-dev/paved/provider/apis/github/v1alpha1"
@@ -231,6 +233,7 @@ platform_service_creations_total{status="ready",team="payments",template="go-ser
 platform_signals_source_available{kind="Application.argoproj.io"} 1
 platform_signals_source_available{kind="Bucket.paved.dev"} 0
 platform_signals_source_available{kind="Database.paved.dev"} 1
+platform_signals_source_available{kind="Operation.ops.crossplane.io"} 1
 platform_signals_source_available{kind="Repository.github.m.paved.dev"} 1
 platform_signals_source_available{kind="Repository.github.paved.dev"} 1
 platform_signals_source_available{kind="XBucket.platform.paved.dev"} 1
@@ -320,6 +323,7 @@ platform_repositories{origin="other"} 0
 platform_signals_source_available{kind="Application.argoproj.io"} 0
 platform_signals_source_available{kind="Bucket.paved.dev"} 0
 platform_signals_source_available{kind="Database.paved.dev"} 0
+platform_signals_source_available{kind="Operation.ops.crossplane.io"} 0
 platform_signals_source_available{kind="Repository.github.m.paved.dev"} 1
 platform_signals_source_available{kind="Repository.github.paved.dev"} 1
 platform_signals_source_available{kind="XBucket.platform.paved.dev"} 0
@@ -415,5 +419,67 @@ func TestCollectorRepositoryScopes(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// operation is a run of a CronOperation, finished at t, whose pipeline's
+// one step output lists databases with the findings' checks.
+func operation(name, cron string, succeeded bool, t time.Time, dbs ...[]string) *unstructured.Unstructured {
+	u := &unstructured.Unstructured{Object: map[string]any{}}
+	u.SetGroupVersionKind(Operation)
+	u.SetName(name)
+	u.SetLabels(map[string]string{"ops.crossplane.io/cronoperation": cron})
+	out := []any{}
+	for _, checks := range dbs {
+		fs := []any{}
+		for _, c := range checks {
+			fs = append(fs, map[string]any{"check": c, "message": "m"})
+		}
+		out = append(out, map[string]any{"subject": map[string]any{"name": "db"}, "findings": fs})
+	}
+	status := "True"
+	if !succeeded {
+		status = "False"
+	}
+	u.Object["status"] = map[string]any{
+		"conditions": []any{map[string]any{"type": "Succeeded", "status": status, "lastTransitionTime": t.Format(time.RFC3339)}},
+		"pipeline":   []any{map[string]any{"step": "database-checks", "output": map[string]any{"checked": int64(3), "databases": out}}},
+	}
+	return u
+}
+
+// TestCollectorDayTwo: the findings of the newest successful run of the
+// day-two checks, per check, counted once per database; older runs, failed
+// runs and other CronOperations' runs are not read.
+func TestCollectorDayTwo(t *testing.T) {
+	objs := []client.Object{
+		operation("paved-database-checks-1", DayTwoCronOperation, true, t0, []string{"StorageNearLimit"}, []string{"StorageNearLimit"}),
+		operation("paved-database-checks-2", DayTwoCronOperation, true, t0.Add(time.Hour),
+			[]string{"CACertificateExpiry", "StandardSupportEnd"}, []string{"CACertificateExpiry"}, []string{"VersionDrift", "VersionDrift"}),
+		operation("paved-database-checks-3", DayTwoCronOperation, false, t0.Add(2*time.Hour), []string{"StorageNearLimit"}),
+		operation("someone-elses-1", "someone-else", true, t0.Add(3*time.Hour), []string{"StorageNearLimit"}),
+	}
+	got := scrape(t, NewCollector(reader(t, objs...), synced{Operation: true}, logging.NewNopLogger()))
+	for _, l := range []string{
+		`platform_database_checks_findings{check="CACertificateExpiry"} 2`,
+		`platform_database_checks_findings{check="StandardSupportEnd"} 1`,
+		`platform_database_checks_findings{check="StorageNearLimit"} 0`,
+		`platform_database_checks_findings{check="VersionDrift"} 1`,
+		`platform_database_checks_last_success_timestamp_seconds 1.7936136e+09`,
+	} {
+		if !strings.Contains(got, l+"\n") {
+			t.Errorf("scrape has no %q:\n%s", l, got)
+		}
+	}
+	// No run yet: no findings reported, not zeros.
+	if got := scrape(t, NewCollector(reader(t), synced{Operation: true}, logging.NewNopLogger())); strings.Contains(got, "platform_database_checks") {
+		t.Errorf("scrape without runs has day-two metrics:\n%s", got)
+	}
+}
+
+// TestDayTwoChecksNamed: the checks counted are function-paved's.
+func TestDayTwoChecksNamed(t *testing.T) {
+	if !slices.Equal(DayTwoChecks, database.Checks) {
+		t.Errorf("DayTwoChecks %v, function-paved's database.Checks %v", DayTwoChecks, database.Checks)
 	}
 }

@@ -19,7 +19,9 @@ const rbacFile = "../../../package/provider/install/platform-metrics-rbac.yaml"
 // manifests/crds/application-crd.yaml, spec.names.plural).
 func plurals(t *testing.T) map[schema.GroupKind]string {
 	t.Helper()
-	p := map[schema.GroupKind]string{Application.GroupKind(): "applications"}
+	// Crossplane's Operation: crossplane v2.4.0
+	// cluster/crds/ops.crossplane.io_operations.yaml, spec.names.plural.
+	p := map[schema.GroupKind]string{Application.GroupKind(): "applications", Operation.GroupKind(): "operations"}
 	defs, err := filepath.Glob("../../../apis/*/definition.yaml")
 	if err != nil || len(defs) == 0 {
 		t.Fatalf("no XRDs under apis/: %v", err)

@@ -44,6 +44,10 @@ var (
 	// Application is Argo CD's (argo-cd v3.1.0
 	// pkg/apis/application/v1alpha1/types.go).
 	Application = schema.GroupVersionKind{Group: "argoproj.io", Version: "v1alpha1", Kind: "Application"}
+	// Operation is Crossplane's (alpha, ops.crossplane.io/v1alpha1): the
+	// runs of the day-two checks' CronOperation
+	// (package/operations/daytwo.yaml) hold their findings.
+	Operation = schema.GroupVersionKind{Group: "ops.crossplane.io", Version: "v1alpha1", Kind: "Operation"}
 	// Repository is provider-paved's own managed resource, cluster-scoped
 	// (github.paved.dev) and namespaced (github.m.paved.dev): one
 	// controller serves both (provider/internal/controller/repository), so
@@ -220,6 +224,66 @@ func firstDeploy(a, bundle *unstructured.Unstructured) (time.Duration, bool) {
 	return 0, false
 }
 
+// DayTwoCronOperation names the day-two checks' CronOperation
+// (package/operations/daytwo.yaml); Crossplane labels each Operation it
+// creates with it (crossplane v2.4.0 apis/ops/v1alpha1/cronoperation_types.go,
+// LabelCronOperationName).
+const (
+	DayTwoCronOperation = "paved-database-checks"
+	labelCronOperation  = "ops.crossplane.io/cronoperation"
+)
+
+// DayTwoChecks are the checks function-paved runs
+// (fn/database.Checks; TestDayTwoChecksNamed keeps the two equal).
+var DayTwoChecks = []string{"CACertificateExpiry", "StandardSupportEnd", "VersionDrift", "StorageNearLimit"}
+
+// dayTwo reads the newest run of the day-two checks that succeeded
+// (condition Succeeded=True, crossplane v2.4.0 apis/ops/v1alpha1/
+// conditions.go) and counts, per check, the databases with a finding in
+// its output (fn/operation.go, dayTwoOutput). ok is false when no run has
+// succeeded.
+func dayTwo(ops []unstructured.Unstructured) (map[string]int, time.Time, bool) {
+	var newest *unstructured.Unstructured
+	var at time.Time
+	for i := range ops {
+		o := &ops[i]
+		if o.GetLabels()[labelCronOperation] != DayTwoCronOperation {
+			continue
+		}
+		c, ok := condition(o, "Succeeded")
+		if !ok || c.status != "True" || (newest != nil && !c.lastTransition.After(at)) {
+			continue
+		}
+		newest, at = o, c.lastTransition
+	}
+	if newest == nil {
+		return nil, time.Time{}, false
+	}
+	counts := map[string]int{}
+	for _, c := range DayTwoChecks {
+		counts[c] = 0
+	}
+	steps, _, _ := unstructured.NestedSlice(newest.Object, "status", "pipeline")
+	for _, st := range steps {
+		m, _ := st.(map[string]any)
+		dbs, _, _ := unstructured.NestedSlice(m, "output", "databases")
+		for _, db := range dbs {
+			d, _ := db.(map[string]any)
+			fs, _, _ := unstructured.NestedSlice(d, "findings")
+			seen := map[string]bool{}
+			for _, f := range fs {
+				fm, _ := f.(map[string]any)
+				c, _ := fm["check"].(string)
+				if _, known := counts[c]; known && !seen[c] {
+					seen[c] = true
+					counts[c]++
+				}
+			}
+		}
+	}
+	return counts, at, true
+}
+
 // Values are the metrics' values computed from a State.
 type Values struct {
 	Creations    map[CreationKey]int
@@ -229,6 +293,11 @@ type Values struct {
 	Active       map[ActiveKey]int
 	FirstDeploy  map[string]*Histogram // per team
 	Repositories map[string]int        // per origin
+	// DayTwo counts databases with a finding per check in the newest
+	// successful run of the day-two checks, which finished at DayTwoAt;
+	// nil when none succeeded (or Operations cannot be read).
+	DayTwo   map[string]int
+	DayTwoAt time.Time
 }
 
 // Compute derives the metrics' values from the objects in s.
@@ -328,6 +397,10 @@ func Compute(s State) Values {
 				h.observe(d, Buckets)
 			}
 		}
+	}
+
+	if counts, at, ok := dayTwo(s.Objects[Operation]); ok {
+		v.DayTwo, v.DayTwoAt = counts, at
 	}
 
 	if s.RepositoriesAvailable || s.NamespacedRepositoriesAvailable {
