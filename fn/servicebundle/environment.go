@@ -3,6 +3,7 @@ package servicebundle
 import (
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/paved-dev/paved/fn/internal/env"
@@ -59,6 +60,9 @@ func validateEnvironment(e *env.Environment) error {
 		if len(f[1]) > 253 || !reDNSSubdomain.MatchString(f[1]) {
 			errs.Add(field.Invalid(src(f[0]), f[1], "the name of a provider-paved ProviderConfig"))
 		}
+	}
+	if !slices.Contains(env.ProviderConfigKinds, sb.ProviderConfigKind) {
+		errs.Add(field.OneOf(src("providerConfigKind"), sb.ProviderConfigKind, env.ProviderConfigKinds...))
 	}
 	if len(sb.ArgoCDNamespace) > 63 || !isDNSLabel(sb.ArgoCDNamespace) {
 		errs.Add(field.Invalid(src("argoCDNamespace"), sb.ArgoCDNamespace, "a Kubernetes namespace name"))

@@ -23,7 +23,7 @@ func TestValidateEnvironment(t *testing.T) {
 		return e
 	}
 	defaults := env.ServiceBundle{
-		GitHubOwner: "acme", GitHubProviderConfig: "default", BackstageProviderConfig: "default",
+		GitHubOwner: "acme", GitHubProviderConfig: "default", BackstageProviderConfig: "default", ProviderConfigKind: "ClusterProviderConfig",
 		ArgoCDNamespace: "argocd", ArgoCDProject: "{team}-project", ApplicationNamespace: "{namespace}-{environment}", RepositoryName: "{service}",
 		ArgoCDDestinationServer: "https://kubernetes.default.svc", NotifySyncSucceeded: "platform-deploys", NotifySyncFailed: "platform-alerts",
 	}
@@ -53,12 +53,13 @@ func TestValidateEnvironment(t *testing.T) {
 		"EverythingWrong": {
 			reason: "Every bad setting is reported at once, naming where it was set.",
 			sb: &inputenv.ServiceBundleEnvironment{
-				GitHubOwner: "-acme", GitHubProviderConfig: "Default", ArgoCDNamespace: "argo_cd",
+				GitHubOwner: "-acme", GitHubProviderConfig: "Default", ProviderConfigKind: "Secret", ArgoCDNamespace: "argo_cd",
 				ArgoCDProject: "{owner}-project", ApplicationNamespace: "{namespace}", ArgoCDDestinationServer: "http://cluster", NotifySyncFailed: "#alerts",
 				GrafanaURL: "https://admin:secret@grafana.example.com",
 			},
 			want: want{err: `input environment.serviceBundle.githubOwner: invalid value "-acme": a GitHub organisation name: at most 39 letters, digits and single hyphens, not starting or ending with a hyphen; ` +
 				`input environment.serviceBundle.githubProviderConfig: invalid value "Default": the name of a provider-paved ProviderConfig; ` +
+				`input environment.serviceBundle.providerConfigKind: invalid value "Secret": allowed values are "ClusterProviderConfig", "ProviderConfig"; ` +
 				`input environment.serviceBundle.argoCDNamespace: invalid value "argo_cd": a Kubernetes namespace name; ` +
 				`input environment.serviceBundle.argoCDProject: invalid value "{owner}-project": an Argo CD project pattern without "{owner}": the claim's spec.owner is text the tenant types and cannot choose the project; use "{team}" (the namespace's team) or "{namespace}"; ` +
 				`input environment.serviceBundle.applicationNamespace: invalid value "{namespace}": a namespace pattern with "{environment}", so that staging and production never deploy into one namespace and overwrite or prune each other's objects (e.g. "{namespace}-{environment}"); ` +

@@ -72,13 +72,22 @@ type result struct {
 
 func compose1(t *testing.T, spec string, observed map[string]string) (*compose.Set, result) {
 	t.Helper()
+	return composeXR(t, bundle(spec), environment(t), observed)
+}
+
+// composeXR composes xr, with what its environment e says, from observed
+// objects given as JSON, as the function does: the set pinned first,
+// which also settles the provider configs of a namespaced composite
+// (compose.Set.Pin).
+func composeXR(t *testing.T, xr *compose.Composite, e *env.Environment, observed map[string]string) (*compose.Set, result) {
+	t.Helper()
 	obs := map[string]*fnv1.Resource{}
 	for n, js := range observed {
 		obs[n] = &fnv1.Resource{Resource: resource.MustStructJSON(js)}
 	}
-	xr := bundle(spec)
 	set := compose.NewSet(&fnv1.RunFunctionRequest{Observed: &fnv1.State{Resources: obs}}, xr, Composer{}.Component())
-	if err := (Composer{}).Compose(xr, environment(t), set); err != nil {
+	e, _ = set.Pin(e, Composer{}.Placement())
+	if err := (Composer{}).Compose(xr, e, set); err != nil {
 		t.Fatalf("Compose: %v", err)
 	}
 	rsp := &fnv1.RunFunctionResponse{}
@@ -370,7 +379,7 @@ func TestValidateEnvironmentRefusesSection(t *testing.T) {
 	if _, ok := errors.AsType[*env.Error](err); !ok {
 		t.Fatalf("ValidateEnvironment: want the platform's *env.Error, got %v", err)
 	}
-	want := `EnvironmentConfig "paved-environment" data.paved.serviceBundle: cannot read settings (allowed keys: githubOwner, githubProviderConfig, backstageProviderConfig, argoCDNamespace, argoCDProject, applicationNamespace, repositoryName, argoCDDestinationServer, notifySyncSucceeded, notifySyncFailed, grafanaURL, namespaces): unknown field "argoCDNamepsace"`
+	want := `EnvironmentConfig "paved-environment" data.paved.serviceBundle: cannot read settings (allowed keys: githubOwner, githubProviderConfig, backstageProviderConfig, providerConfigKind, argoCDNamespace, argoCDProject, applicationNamespace, repositoryName, argoCDDestinationServer, notifySyncSucceeded, notifySyncFailed, grafanaURL, namespaces): unknown field "argoCDNamepsace"`
 	if diff := cmp.Diff(want, err.Error()); diff != "" {
 		t.Errorf("ValidateEnvironment: -want, +got:\n%s", diff)
 	}

@@ -59,9 +59,11 @@ type Composite struct {
 	// Crossplane binds no claim but the one it names (see Bindable).
 	Bound bool
 	// Nested describes the composite's controller when another composite
-	// composed it (a bundle's XDatabase and XBucket: Crossplane sets the
-	// controller reference of what it composes), "" for a composite of its
-	// own (a claim's composite has no controller reference).
+	// composed it (a bundle's XDatabase and XBucket, or a namespaced
+	// bundle's Database and Bucket: Crossplane sets the controller
+	// reference of what it composes), "" for a composite of its own (a
+	// claim's composite, or one a team applied, has no controller
+	// reference).
 	Nested string
 
 	// names and namesUID remember Names (a digest of the uid) for the
@@ -186,6 +188,7 @@ func ObservedComposite(req *fnv1.RunFunctionRequest) (*Composite, error) {
 	// read (a claim label would put another namespace's claim on what it
 	// composes).
 	c.Namespace, _ = pb.String(o, "metadata", "namespace")
+	c.Nested, _ = Controller(o)
 	if c.Namespaced() {
 		return c, nil
 	}
@@ -205,7 +208,6 @@ func ObservedComposite(req *fnv1.RunFunctionRequest) (*Composite, error) {
 		c.ClaimName, _ = pb.String(o, "metadata", "labels", "crossplane.io/claim-name")
 		c.ClaimNamespace, _ = pb.String(o, "metadata", "labels", "crossplane.io/claim-namespace")
 	}
-	c.Nested, _ = Controller(o)
 	return c, nil
 }
 
@@ -250,6 +252,9 @@ type Set struct {
 	namespace        *structpb.Value
 	providerConfig   *structpb.Value
 	connectionSecret string
+	// pavedConfigKind is the kind of the provider configs of its
+	// provider-paved managed resources (pavedProviderConfigRef).
+	pavedConfigKind string
 }
 
 // NewSet starts the desired resources of xr for the composer of component

@@ -69,6 +69,55 @@ var namespacedKinds = map[string]namespacedKindOf{
 	"ec2.aws.upbound.io/v1beta1 SecurityGroupRule":           {apiVersion: "ec2.aws.m.upbound.io/v1beta1"},
 }
 
+// pavedNamespacedKinds maps the apiVersion and kind of every
+// provider-paved kind paved composes (a ServiceBundle's repository, its
+// catalog-info.yaml, release branch, team access and catalog
+// registration) to the apiVersion of its namespaced kind: the same kind
+// and parameters in the group with ".m." (provider/apis/namespaced, whose
+// types embed the cluster-scoped kinds' parameter structs;
+// package/crds/{github,backstage}.m.paved.dev_*.yaml). Their provider
+// config is provider-paved's, not provider-aws's: the name the composer
+// gave (the environment's githubProviderConfig or
+// backstageProviderConfig) with the kind the environment's
+// serviceBundle.providerConfigKind says (namespacedSpec).
+// TestPavedNamespacedKindsServed checks them against package/crds.
+var pavedNamespacedKinds = map[string]string{
+	"github.paved.dev/v1alpha1 Repository":         "github.m.paved.dev/v1alpha1",
+	"github.paved.dev/v1alpha1 RepositoryFile":     "github.m.paved.dev/v1alpha1",
+	"github.paved.dev/v1alpha1 Branch":             "github.m.paved.dev/v1alpha1",
+	"github.paved.dev/v1alpha1 TeamRepository":     "github.m.paved.dev/v1alpha1",
+	"backstage.paved.dev/v1alpha1 CatalogLocation": "backstage.m.paved.dev/v1alpha1",
+}
+
+// pavedServed are the namespaced provider-paved kinds, by apiVersion and
+// kind: namespacedKind allows them.
+var pavedServed = func() map[string]bool {
+	m := make(map[string]bool, len(pavedNamespacedKinds))
+	for from, to := range pavedNamespacedKinds {
+		_, kind, _ := strings.Cut(from, " ")
+		m[to+" "+kind] = true
+	}
+	return m
+}()
+
+// NamespacedCompositeAPIVersion is the apiVersion of paved's namespaced
+// composites (apis/*-v2), which a namespaced ServiceBundle composes as
+// its database and bucket, in its own namespace.
+const NamespacedCompositeAPIVersion = "paved.dev/v1alpha1"
+
+// NamespacedComposites are the kinds of paved's namespaced composites
+// another namespaced composite may compose (a ServiceBundle's Database and
+// Bucket). fn's TestNamespacedComposites holds it to the kind registry.
+var NamespacedComposites = []string{"Database", "Bucket"}
+
+// Argo CD's Application is namespaced: with Argo CD's "applications in
+// any namespace" a namespaced ServiceBundle's Applications live in its own
+// namespace (https://argo-cd.readthedocs.io/en/stable/operator-manual/app-any-namespace/).
+const (
+	applicationAPIVersion = "argoproj.io/v1alpha1"
+	applicationKind       = "Application"
+)
+
 // A namespacedKindOf is the namespaced kind of a cluster-scoped
 // provider-aws kind: its apiVersion (the group gains ".m." and versions
 // restart at v1beta1, the only version these CRDs serve) and the
@@ -124,13 +173,20 @@ const ConnectionSecretType = "connection.crossplane.io/v1alpha1"
 var orphanPolicies = pb.Strs([]string{"Observe", "Create", "Update", "LateInitialize"})
 
 // namespacedKind reports whether paved may compose a kind for a namespaced
-// composite: namespaced provider-aws kinds, namespaced Usages and Secrets.
-// Anything else may be cluster-scoped, which Crossplane refuses, or a kind
-// paved never tested in the namespaced dialect.
+// composite: namespaced provider-aws and provider-paved kinds, paved's
+// namespaced composites, Argo CD Applications, namespaced Usages and
+// Secrets. Anything else may be cluster-scoped, which Crossplane refuses,
+// or a kind paved never tested in the namespaced dialect.
 func namespacedKind(apiVersion, kind string) bool {
 	group, _, _ := strings.Cut(apiVersion, "/")
 	switch {
 	case strings.HasSuffix(group, namespacedManagedSuffix):
+		return true
+	case pavedServed[apiVersion+" "+kind]:
+		return true
+	case apiVersion == NamespacedCompositeAPIVersion && slices.Contains(NamespacedComposites, kind):
+		return true
+	case apiVersion == applicationAPIVersion && kind == applicationKind:
 		return true
 	case apiVersion == UsageAPIVersion && kind == NamespacedUsage:
 		return true
@@ -151,6 +207,11 @@ func (s *Set) namespaced(name string, obj *structpb.Struct) {
 		apiVersion = to.apiVersion
 		obj.Fields["apiVersion"] = pb.Const(to.apiVersion)
 	}
+	paved, isPaved := pavedNamespacedKinds[apiVersion+" "+kind]
+	if isPaved {
+		apiVersion = paved
+		obj.Fields["apiVersion"] = pb.Const(paved)
+	}
 	if !namespacedKind(apiVersion, kind) {
 		s.objects.dialect = append(s.objects.dialect, fmt.Sprintf("%s (%s %s): paved composes no such kind for a namespaced composite (it may be cluster-scoped, which Crossplane refuses)", name, apiVersion, kind))
 	}
@@ -162,8 +223,13 @@ func (s *Set) namespaced(name string, obj *structpb.Struct) {
 		s.namespace = pb.Str(s.xr.Namespace)
 	}
 	md.Fields["namespace"] = s.namespace
-	if managed {
-		spec, err := s.namespacedSpec(pb.Struct(obj, "spec"), to.embedded)
+	if managed || isPaved {
+		composed := pb.Struct(obj, "spec")
+		ref := s.providerConfigRef()
+		if isPaved {
+			ref = s.pavedProviderConfigRef(composed)
+		}
+		spec, err := s.namespacedSpec(composed, ref, to.embedded)
 		if err != nil {
 			s.objects.dialect = append(s.objects.dialect, fmt.Sprintf("%s (%s %s): %v", name, apiVersion, kind, err))
 		}
@@ -172,10 +238,10 @@ func (s *Set) namespaced(name string, obj *structpb.Struct) {
 }
 
 // namespacedSpec is a managed resource's spec in the namespaced dialect: a
-// copy with the platform's providerConfigRef, local secret references,
-// management policies for deletionPolicy, and the parameters of embedded
-// as objects.
-func (s *Set) namespacedSpec(spec *structpb.Struct, embedded [][]string) (pb.Fields, error) {
+// copy with the platform's providerConfigRef (ref), local secret
+// references, management policies for deletionPolicy, and the parameters
+// of embedded as objects.
+func (s *Set) namespacedSpec(spec *structpb.Struct, ref *structpb.Value, embedded [][]string) (pb.Fields, error) {
 	out := make(pb.Fields, len(spec.GetFields())+1)
 	maps.Copy(out, spec.GetFields())
 	// Namespaced managed resources name their provider config with its
@@ -183,7 +249,7 @@ func (s *Set) namespacedSpec(spec *structpb.Struct, embedded [][]string) (pb.Fie
 	// (crossplane/apis v2.4.0 core/v2/resource_namespace.go,
 	// ProviderConfigReference). The platform's environment chooses it,
 	// never the composite's author.
-	out["providerConfigRef"] = s.providerConfigRef()
+	out["providerConfigRef"] = ref
 	if p, ok := pb.String(spec, "deletionPolicy"); ok {
 		delete(out, "deletionPolicy")
 		if p == "Orphan" {
@@ -334,6 +400,23 @@ func (s *Set) providerConfigRef() *structpb.Value {
 
 func (s *Set) useProviderConfig(r env.ProviderConfigRef) {
 	s.providerConfig = pb.Obj(pb.Fields{"kind": pb.Str(r.Kind), "name": pb.Str(r.Name)})
+}
+
+// pavedProviderConfigRef is the providerConfigRef of a namespaced
+// provider-paved managed resource whose spec the composer wrote: the
+// provider config it names (the environment's githubProviderConfig or
+// backstageProviderConfig, never the composite's author's), of the kind
+// the environment's serviceBundle.providerConfigKind says (Pin), or
+// provider-paved's default kind when the set was not pinned (its
+// namespaced CRDs default spec.providerConfigRef to the
+// ClusterProviderConfig "default", package/crds/github.m.paved.dev_*.yaml).
+func (s *Set) pavedProviderConfigRef(spec *structpb.Struct) *structpb.Value {
+	kind := s.pavedConfigKind
+	if kind == "" {
+		kind = env.DefaultProviderConfigKind
+	}
+	name, _ := pb.String(spec, "providerConfigRef", "name")
+	return pb.Obj(pb.Fields{"kind": pb.Str(kind), "name": pb.Str(name)})
 }
 
 // NamespacedPlacement are the pins of a namespaced composite's resources

@@ -485,3 +485,115 @@ func TestNamespacedPath(t *testing.T) {
 		})
 	}
 }
+
+// TestPavedNamespacedKindsServed: every provider-paved kind paved composes
+// for a namespaced composite becomes a kind the provider serves as a
+// namespaced CRD (package/crds), whose spec takes what namespacedSpec
+// writes: a providerConfigRef with a kind and managementPolicies.
+func TestPavedNamespacedKindsServed(t *testing.T) {
+	dir := filepath.Join("..", "..", "..", "package", "crds")
+	type schema struct {
+		Properties map[string]schema `json:"properties"`
+	}
+	served := map[string]schema{}
+	files, err := filepath.Glob(filepath.Join(dir, "*.yaml"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no CRDs in %s: %v", dir, err)
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var crd struct {
+			Spec struct {
+				Group string `json:"group"`
+				Scope string `json:"scope"`
+				Names struct {
+					Kind string `json:"kind"`
+				} `json:"names"`
+				Versions []struct {
+					Name   string `json:"name"`
+					Served bool   `json:"served"`
+					Schema struct {
+						OpenAPIV3Schema schema `json:"openAPIV3Schema"`
+					} `json:"schema"`
+				} `json:"versions"`
+			} `json:"spec"`
+		}
+		if err := yaml.Unmarshal(b, &crd); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		for _, v := range crd.Spec.Versions {
+			if v.Served && crd.Spec.Scope == "Namespaced" {
+				served[crd.Spec.Group+"/"+v.Name+" "+crd.Spec.Names.Kind] = v.Schema.OpenAPIV3Schema
+			}
+		}
+	}
+	for from, to := range pavedNamespacedKinds {
+		_, kind, _ := strings.Cut(from, " ")
+		sch, ok := served[to+" "+kind]
+		if !ok {
+			t.Errorf("%s becomes %s %s, which no namespaced CRD in %s serves", from, to, kind, dir)
+			continue
+		}
+		if !namespacedKind(to, kind) {
+			t.Errorf("%s becomes %s %s, which namespacedKind refuses", from, to, kind)
+		}
+		spec := sch.Properties["spec"]
+		if _, ok := spec.Properties["providerConfigRef"].Properties["kind"]; !ok {
+			t.Errorf("%s %s: spec.providerConfigRef has no kind", to, kind)
+		}
+		if _, ok := spec.Properties["managementPolicies"]; !ok {
+			t.Errorf("%s %s: spec has no managementPolicies", to, kind)
+		}
+		if _, ok := spec.Properties["deletionPolicy"]; ok {
+			t.Errorf("%s %s: spec has a deletionPolicy, which namespaced managed resources do not", to, kind)
+		}
+	}
+}
+
+// TestDialectPavedKinds: a provider-paved managed resource a namespaced
+// composite composes becomes its namespaced kind in the composite's
+// namespace, with the provider config the composer named, of the kind the
+// platform's environment says (never the composite's author), and
+// deletionPolicy Orphan becomes the management policies without Delete;
+// a legacy composite's is left as it is.
+func TestDialectPavedKinds(t *testing.T) {
+	obj := `{"apiVersion": "github.paved.dev/v1alpha1", "kind": "RepositoryFile", "metadata": {"name": "orders-file"},
+		"spec": {"forProvider": {"path": "catalog-info.yaml"}, "providerConfigRef": {"name": "github"}, "deletionPolicy": "Orphan"}}`
+	cases := map[string]struct {
+		reason string
+		kind   string // the environment's serviceBundle.providerConfigKind; "": not pinned
+		want   string
+	}{
+		"ProviderConfig": {reason: "The environment names a ProviderConfig in the composite's namespace.", kind: "ProviderConfig",
+			want: `{"apiVersion": "github.m.paved.dev/v1alpha1", "kind": "RepositoryFile", "metadata": {"name": "orders-file", "namespace": "team-orders"},
+				"spec": {"forProvider": {"path": "catalog-info.yaml"}, "providerConfigRef": {"kind": "ProviderConfig", "name": "github"},
+					"managementPolicies": ["Observe", "Create", "Update", "LateInitialize"]}}`},
+		"Default": {reason: "Without a pinned environment, provider-paved's default kind.",
+			want: `{"apiVersion": "github.m.paved.dev/v1alpha1", "kind": "RepositoryFile", "metadata": {"name": "orders-file", "namespace": "team-orders"},
+				"spec": {"forProvider": {"path": "catalog-info.yaml"}, "providerConfigRef": {"kind": "ClusterProviderConfig", "name": "github"},
+					"managementPolicies": ["Observe", "Create", "Update", "LateInitialize"]}}`},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			s := NewSet(&fnv1.RunFunctionRequest{}, namespacedXR(), "service")
+			if tc.kind != "" {
+				s.Pin(&env.Environment{ServiceBundle: env.ServiceBundle{ProviderConfigKind: tc.kind}}, nil)
+			}
+			s.add("file", resource.MustStructJSON(obj))
+			if err := s.Objects().CheckDialect(); err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(resource.MustStructJSON(tc.want), s.Desired("file"), protocmp.Transform()); diff != "" {
+				t.Errorf("%s\n-want, +got:\n%s", tc.reason, diff)
+			}
+		})
+	}
+	legacy := NewSet(&fnv1.RunFunctionRequest{}, legacyXR(), "service")
+	legacy.add("file", resource.MustStructJSON(obj))
+	if diff := cmp.Diff(resource.MustStructJSON(obj), legacy.Desired("file"), protocmp.Transform()); diff != "" {
+		t.Errorf("legacy composite: -want, +got:\n%s", diff)
+	}
+}

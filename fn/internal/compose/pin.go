@@ -80,7 +80,10 @@ func DescribeDrifts(ds []Drift) string {
 func (s *Set) Pin(e *env.Environment, pins []Pin) (*env.Environment, []Drift) {
 	if s.xr.Namespaced() {
 		pins = NamespacedPlacement(pins)
-		defer func() { s.useProviderConfig(e.AWSProviderConfigRef) }()
+		defer func() {
+			s.useProviderConfig(e.AWSProviderConfigRef)
+			s.pavedConfigKind = e.ServiceBundle.ProviderConfigKind
+		}()
 	}
 	var done []string
 	copied := false

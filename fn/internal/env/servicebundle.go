@@ -34,8 +34,13 @@ type ServiceBundle struct {
 	GitHubOwner             string
 	GitHubProviderConfig    string
 	BackstageProviderConfig string
-	ArgoCDNamespace         string
-	ArgoCDProject           string
+	// ProviderConfigKind is the kind of both provider configs for the
+	// namespaced managed resources of a namespaced ServiceBundle
+	// (ProviderConfigKinds); legacy bundles name cluster-scoped
+	// ProviderConfigs, which have no kind to choose.
+	ProviderConfigKind string
+	ArgoCDNamespace    string
+	ArgoCDProject      string
 	// ApplicationNamespace is the pattern of the namespace each
 	// environment's Application deploys into (tenant.go).
 	ApplicationNamespace string
@@ -60,6 +65,7 @@ func defaultServiceBundle() ServiceBundle {
 	return ServiceBundle{
 		GitHubProviderConfig:    DefaultProviderConfig,
 		BackstageProviderConfig: DefaultProviderConfig,
+		ProviderConfigKind:      DefaultProviderConfigKind,
 		ArgoCDNamespace:         DefaultArgoCDNamespace,
 		ArgoCDProject:           DefaultArgoCDProject,
 		ApplicationNamespace:    DefaultApplicationNamespace,
@@ -84,6 +90,7 @@ func (e *Environment) applyServiceBundle(src *environment.ServiceBundleEnvironme
 		{"githubOwner", src.GitHubOwner, &e.ServiceBundle.GitHubOwner},
 		{"githubProviderConfig", src.GitHubProviderConfig, &e.ServiceBundle.GitHubProviderConfig},
 		{"backstageProviderConfig", src.BackstageProviderConfig, &e.ServiceBundle.BackstageProviderConfig},
+		{"providerConfigKind", src.ProviderConfigKind, &e.ServiceBundle.ProviderConfigKind},
 		{"argoCDNamespace", src.ArgoCDNamespace, &e.ServiceBundle.ArgoCDNamespace},
 		{"argoCDProject", src.ArgoCDProject, &e.ServiceBundle.ArgoCDProject},
 		{"applicationNamespace", src.ApplicationNamespace, &e.ServiceBundle.ApplicationNamespace},
@@ -129,7 +136,7 @@ func (e *Environment) splitServiceBundle(data *structpb.Struct, ecName string) *
 	}
 	where := fmt.Sprintf("EnvironmentConfig %q data.%s.%s", ecName, DataKey, ServiceBundleKey)
 	var src environment.ServiceBundleEnvironment
-	if err := decodeStrict(sec, &src, "githubOwner, githubProviderConfig, backstageProviderConfig, argoCDNamespace, argoCDProject, applicationNamespace, repositoryName, argoCDDestinationServer, notifySyncSucceeded, notifySyncFailed, grafanaURL, namespaces"); err != nil {
+	if err := decodeStrict(sec, &src, "githubOwner, githubProviderConfig, backstageProviderConfig, providerConfigKind, argoCDNamespace, argoCDProject, applicationNamespace, repositoryName, argoCDDestinationServer, notifySyncSucceeded, notifySyncFailed, grafanaURL, namespaces"); err != nil {
 		e.serviceBundleErr = &Error{fmt.Errorf("%s: %w", where, err)}
 		return rest
 	}

@@ -66,7 +66,7 @@ func TestResolveServiceBundle(t *testing.T) {
 			want: want{
 				section: defaults,
 				sources: map[string]string{"region": `EnvironmentConfig "env" data.paved.region`},
-				secErr:  `EnvironmentConfig "env" data.paved.serviceBundle: cannot read settings (allowed keys: githubOwner, githubProviderConfig, backstageProviderConfig, argoCDNamespace, argoCDProject, applicationNamespace, repositoryName, argoCDDestinationServer, notifySyncSucceeded, notifySyncFailed, grafanaURL, namespaces): unknown field "githubOrg"`,
+				secErr:  `EnvironmentConfig "env" data.paved.serviceBundle: cannot read settings (allowed keys: githubOwner, githubProviderConfig, backstageProviderConfig, providerConfigKind, argoCDNamespace, argoCDProject, applicationNamespace, repositoryName, argoCDDestinationServer, notifySyncSucceeded, notifySyncFailed, grafanaURL, namespaces): unknown field "githubOrg"`,
 			},
 		},
 		"BadAWSSettingStillFails": {

@@ -98,6 +98,16 @@ type ServiceBundleEnvironment struct {
 	// +optional
 	BackstageProviderConfig string `json:"backstageProviderConfig,omitempty"`
 
+	// ProviderConfigKind is the kind of githubProviderConfig and
+	// backstageProviderConfig for namespaced ServiceBundles (Crossplane
+	// v2), whose managed resources are provider-paved's namespaced kinds:
+	// a ClusterProviderConfig, or a ProviderConfig, which each bundle's
+	// namespace must then hold. Default ClusterProviderConfig. Claims'
+	// resources use the cluster-scoped ProviderConfigs, as before.
+	// +optional
+	// +kubebuilder:validation:Enum=ClusterProviderConfig;ProviderConfig
+	ProviderConfigKind string `json:"providerConfigKind,omitempty"`
+
 	// ArgoCDNamespace is the namespace Argo CD watches for Applications.
 	// Default "argocd".
 	// +optional
