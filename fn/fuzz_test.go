@@ -165,6 +165,10 @@ func FuzzRunFunction(f *testing.F) {
 		for name, r := range rsp.GetDesired().GetResources() {
 			o := r.GetResource()
 			kind, _ := pb.String(o, "kind")
+			if v, _ := pb.String(o, "apiVersion"); !strings.Contains(v, ".aws.") {
+				// A bundle's nested Bucket is paved's, not S3's.
+				continue
+			}
 			must := map[string]map[string]bool{
 				"Instance":                {"storageEncrypted": true, "publiclyAccessible": false, "deletionProtection": true, "skipFinalSnapshot": false, "multiAz": true},
 				"BucketPublicAccessBlock": {"blockPublicAcls": true, "blockPublicPolicy": true, "ignorePublicAcls": true, "restrictPublicBuckets": true},
@@ -394,9 +398,18 @@ func checkNamespaced(rsp *fnv1.RunFunctionResponse, ns string) []string {
 		o := r.GetResource()
 		apiVersion, _ := pb.String(o, "apiVersion")
 		kind, _ := pb.String(o, "kind")
-		managed := strings.HasSuffix(strings.SplitN(apiVersion, "/", 2)[0], ".aws.m.upbound.io")
-		if !managed && apiVersion+" "+kind != "protection.crossplane.io/v1beta1 Usage" && apiVersion+" "+kind != "v1 Secret" {
-			errs = append(errs, fmt.Sprintf("%s: %s %s is no kind a namespaced composite composes", name, apiVersion, kind))
+		group, _, _ := strings.Cut(apiVersion, "/")
+		// provider-aws's and provider-paved's namespaced managed resources.
+		managed := strings.HasSuffix(group, ".aws.m.upbound.io") || group == "github.m.paved.dev" || group == "backstage.m.paved.dev"
+		switch apiVersion + " " + kind {
+		case "protection.crossplane.io/v1beta1 Usage", "v1 Secret",
+			// A namespaced ServiceBundle's database, bucket and
+			// Applications.
+			"paved.dev/v1alpha1 Database", "paved.dev/v1alpha1 Bucket", "argoproj.io/v1alpha1 Application":
+		default:
+			if !managed {
+				errs = append(errs, fmt.Sprintf("%s: %s %s is no kind a namespaced composite composes", name, apiVersion, kind))
+			}
 		}
 		if got, _ := pb.String(o, "metadata", "namespace"); got != ns {
 			errs = append(errs, fmt.Sprintf("%s: metadata.namespace %q, want the composite's %q", name, got, ns))

@@ -35,7 +35,7 @@ var Kinds = []Kind{
 		Example: `{"engine": "postgresql", "size": "small"}`},
 	{Composite: bucket.Kind, Claim: "BucketClaim", Namespaced: bucket.NamespacedKind, Composer: bucket.Composer{},
 		Example: `{"noncurrentVersionExpirationDays": 90}`},
-	{Composite: servicebundle.Kind, Claim: servicebundle.ClaimKind, Composer: servicebundle.Composer{},
+	{Composite: servicebundle.Kind, Claim: servicebundle.ClaimKind, Namespaced: servicebundle.NamespacedKind, Composer: servicebundle.Composer{},
 		Example: `{"description": "Orders API", "template": "node-service", "database": {"engine": "postgresql", "size": "small"}, "bucket": {}, "environments": ["staging", "production"]}`},
 }
 

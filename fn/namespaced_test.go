@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -508,5 +509,19 @@ func TestNamespacedDatabaseSecretName(t *testing.T) {
 				t.Errorf("writeConnectionSecretToRef: -want, +got:\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestNamespacedComposites: the namespaced composites the compose dialect
+// lets a namespaced composite compose (a ServiceBundle's Database and
+// Bucket) are kinds of the registry, in its namespaced group.
+func TestNamespacedComposites(t *testing.T) {
+	if want := NamespacedGroup + "/" + Version; compose.NamespacedCompositeAPIVersion != want {
+		t.Errorf("compose.NamespacedCompositeAPIVersion %q, want %q", compose.NamespacedCompositeAPIVersion, want)
+	}
+	for _, n := range compose.NamespacedComposites {
+		if !slices.ContainsFunc(Kinds, func(k Kind) bool { return k.Namespaced == n }) {
+			t.Errorf("compose.NamespacedComposites names %s, which is no namespaced kind of the registry", n)
+		}
 	}
 }

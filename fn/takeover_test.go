@@ -13,6 +13,7 @@ import (
 	"google.golang.org/protobuf/testing/protocmp"
 
 	"github.com/paved-dev/paved/fn/internal/pb"
+	"github.com/paved-dev/paved/fn/servicebundle"
 )
 
 // TestTakeover: an object of the name a composite would create that
@@ -24,22 +25,37 @@ import (
 // composition_functions.go). For every kind and dialect of the registry
 // and every resource it composes, such an object refuses the composite
 // with reason Conflict, naming it, and nothing is composed; one the
-// composite controls changes nothing.
+// composite controls changes nothing. A ServiceBundle is also taken
+// where its repository and catalog file are ready, when it composes its
+// catalog registration, Applications and the Usages that keep the
+// repository for them.
 func TestTakeover(t *testing.T) {
 	type variant struct {
-		name string
-		xr   *fnv1.Resource
+		name     string
+		xr       *fnv1.Resource
+		observed map[string]*fnv1.Resource
+	}
+	// What a bundle's provider reports once its repository and catalog
+	// file exist (the legacy and namespaced kinds alike).
+	registered := map[string]*fnv1.Resource{
+		servicebundle.Repository: {Resource: resource.MustStructJSON(`{"status": {"atProvider": {"htmlURL": "https://github.com/acme/orders", "cloneURL": "https://github.com/acme/orders.git"},
+			"conditions": [{"type": "Ready", "status": "True", "reason": "Available"}]}}`)},
+		servicebundle.CatalogFile: {Resource: resource.MustStructJSON(`{"status": {"atProvider": {"commitSHA": "0123abcd"}, "conditions": [{"type": "Ready", "status": "True", "reason": "Available"}]}}`)},
 	}
 	var variants []variant
 	for _, k := range Kinds {
-		variants = append(variants, variant{k.Claim, xr(k.Composite, k.Claim, "orders", k.Example)})
+		variants = append(variants, variant{name: k.Claim, xr: xr(k.Composite, k.Claim, "orders", k.Example)})
 		if k.Namespaced != "" {
-			variants = append(variants, variant{k.Namespaced, nsxr(k.Namespaced, "orders", k.Example)})
+			variants = append(variants, variant{name: "Namespaced" + k.Namespaced, xr: nsxr(k.Namespaced, "orders", k.Example)})
+		}
+		if k.Composite == servicebundle.Kind {
+			variants = append(variants, variant{k.Claim + "Registered", xr(k.Composite, k.Claim, "orders", k.Example), registered},
+				variant{"Namespaced" + k.Namespaced + "Registered", nsxr(k.Namespaced, "orders", k.Example), registered})
 		}
 	}
 	for _, v := range variants {
 		f := New(logging.NewNopLogger())
-		req := runReq(bundleInput, &fnv1.State{Composite: v.xr})
+		req := runReq(bundleInput, &fnv1.State{Composite: v.xr, Resources: v.observed})
 		fresh, err := run(f, req)
 		if err != nil {
 			t.Fatal(err)
@@ -49,7 +65,10 @@ func TestTakeover(t *testing.T) {
 		}
 		names := make([]string, 0, len(fresh.GetDesired().GetResources()))
 		for name := range fresh.GetDesired().GetResources() {
-			names = append(names, name)
+			// What exists is the composite's (Crossplane observed it).
+			if v.observed[name] == nil {
+				names = append(names, name)
+			}
 		}
 		sort.Strings(names)
 		if len(names) == 0 {
@@ -106,7 +125,13 @@ func TestTakeover(t *testing.T) {
 					if fatal == nil || warning == nil || warning.GetReason() != "Conflict" {
 						t.Fatalf("%s: want a Fatal result and a Warning with reason Conflict, got %v", owner, rsp.GetResults())
 					}
-					for _, want := range []string{subject + " ", objName, "the " + name + " this ", "(its controller: " + controller + ")", "never takes over"} {
+					which := "the " + name + " this "
+					if environment, ok := strings.CutPrefix(name, servicebundle.ApplicationPrefix); ok {
+						// Refused before anything is composed
+						// (servicebundle's Check).
+						which = "the " + environment + " Application of this bundle"
+					}
+					for _, want := range []string{subject + " ", objName, which, "(its controller: " + controller + ")", "never takes over"} {
 						if !strings.Contains(fatal.GetMessage(), want) {
 							t.Errorf("%s: the refusal does not say %q: %s", owner, want, fatal.GetMessage())
 						}

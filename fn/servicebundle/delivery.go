@@ -67,7 +67,7 @@ func destination(set *compose.Set, e *env.Environment, s *service, environment s
 // project is what limits what it may deploy, from where and to where
 // (https://argo-cd.readthedocs.io/en/stable/operator-manual/app-any-namespace/,
 // https://argo-cd.readthedocs.io/en/stable/user-guide/projects/).
-func application(s *service, st *settings, environment, name, repoURL, destination string) *structpb.Struct {
+func application(xr *compose.Composite, s *service, st *settings, environment, name, repoURL, destination string) *structpb.Struct {
 	source := pb.Fields{
 		"repoURL":        pb.Str(repoURL),
 		"targetRevision": pb.Str(revisions[environment]),
@@ -122,7 +122,7 @@ func application(s *service, st *settings, environment, name, repoURL, destinati
 		"kind":       pb.Const(ApplicationKind),
 		"metadata": pb.Obj(pb.Fields{
 			"name":      pb.Str(name),
-			"namespace": pb.Str(st.ArgoCDNamespace),
+			"namespace": pb.Str(applicationNamespace(xr, st)),
 			"labels": pb.StrMap(map[string]string{
 				"team":            s.team,
 				"environment":     environment,
@@ -136,6 +136,25 @@ func application(s *service, st *settings, environment, name, repoURL, destinati
 		}),
 		"spec": pb.Obj(spec),
 	}}
+}
+
+// applicationNamespace is the namespace of the bundle's Applications: Argo
+// CD's own (argoCDNamespace) for a legacy bundle, and the bundle's own
+// namespace for a namespaced one, which composes nothing outside it
+// (compose dialect). Argo CD reconciles an Application outside its own
+// namespace only when the namespace is among its controller's and API
+// server's application namespaces (application.namespaces), and only if
+// the Application's AppProject lists the namespace in
+// spec.sourceNamespaces; otherwise it refuses to work on it
+// (https://argo-cd.readthedocs.io/en/stable/operator-manual/app-any-namespace/).
+// The project stays the platform's mapping of the namespace
+// (service.withTenant), so a tenant's Application can use only a project
+// the platform lets its namespace use.
+func applicationNamespace(xr *compose.Composite, st *settings) string {
+	if xr.Namespaced() {
+		return xr.Namespace
+	}
+	return st.ArgoCDNamespace
 }
 
 // replicaPatch is the kustomize patch that sets the production replica

@@ -30,20 +30,34 @@ var (
 // re-implements that), and Crossplane writes its connection secret into
 // the team's namespace, next to the claim, as <service>-<what>. It is
 // bound to the bundle's claim (owner) so that no other claim can bind it.
-func nestedComposite(xr *compose.Composite, s *service, kind, what string, spec *structpb.Struct, known []string) *structpb.Struct {
+//
+// A namespaced bundle's is the namespaced Database or Bucket (namespaced
+// kind nsKind, apis/database-v2 and apis/bucket-v2) in the bundle's
+// namespace, where the compose dialect puts it: it composes its
+// connection Secret <service>-<what> there itself, as any namespaced
+// Database or Bucket does (its spec.writeConnectionSecretToRef names only
+// a Secret of its own namespace), and has no claim to bind, so no
+// claimRef.
+func nestedComposite(xr *compose.Composite, s *service, kind, nsKind, what string, spec *structpb.Struct, known []string) *structpb.Struct {
 	fields := make(pb.Fields, len(known)+2)
 	for _, k := range known {
 		if v, ok := spec.GetFields()[k]; ok {
 			fields[k] = v
 		}
 	}
-	fields["writeConnectionSecretToRef"] = pb.Obj(pb.Fields{
-		"name":      pb.Str(connectionSecret(s, what)),
-		"namespace": pb.Str(s.namespace),
-	})
-	fields["claimRef"] = owner(xr)
+	apiVersion := compositeAPIVersion
+	if xr.Namespaced() {
+		apiVersion, kind = compose.NamespacedCompositeAPIVersion, nsKind
+		fields["writeConnectionSecretToRef"] = pb.Obj(pb.Fields{"name": pb.Str(connectionSecret(s, what))})
+	} else {
+		fields["writeConnectionSecretToRef"] = pb.Obj(pb.Fields{
+			"name":      pb.Str(connectionSecret(s, what)),
+			"namespace": pb.Str(s.namespace),
+		})
+		fields["claimRef"] = owner(xr)
+	}
 	return &structpb.Struct{Fields: pb.Fields{
-		"apiVersion": pb.Const(compositeAPIVersion),
+		"apiVersion": pb.Const(apiVersion),
 		"kind":       pb.Const(kind),
 		"metadata":   pb.Obj(pb.Fields{"name": pb.Str(naming.Object(xr.Name, what))}),
 		"spec":       pb.Obj(fields),
@@ -119,9 +133,9 @@ func connectionSecret(s *service, what string) string {
 }
 
 func nestedDatabase(xr *compose.Composite, s *service) *structpb.Struct {
-	return nestedComposite(xr, s, database.Kind, Database, s.database, databaseFields)
+	return nestedComposite(xr, s, database.Kind, database.NamespacedKind, Database, s.database, databaseFields)
 }
 
 func nestedBucket(xr *compose.Composite, s *service) *structpb.Struct {
-	return nestedComposite(xr, s, bucket.Kind, Bucket, s.bucket, bucketFields)
+	return nestedComposite(xr, s, bucket.Kind, bucket.NamespacedKind, Bucket, s.bucket, bucketFields)
 }

@@ -4,6 +4,12 @@
 // registration in Backstage's catalog, the database and bucket the service
 // asked for (as nested XDatabase and XBucket composites, composed by their
 // own Compositions), and one Argo CD Application per environment.
+//
+// The same composer composes a namespaced ServiceBundle (Crossplane v2):
+// the compose dialect turns the provider-paved kinds into their namespaced
+// kinds in the bundle's namespace; the nested composites are the
+// namespaced Database and Bucket there (nested.go) and the Applications
+// live there too (delivery.go, applicationNamespace).
 package servicebundle
 
 import (
@@ -19,8 +25,14 @@ import (
 	"github.com/paved-dev/paved/fn/internal/pb"
 )
 
-// Kind is the composite kind this composer handles.
+// Kind is the legacy composite kind this composer handles.
 const Kind = "XServiceBundle"
+
+// NamespacedKind is the namespaced composite kind (Crossplane v2, group
+// paved.dev: apis/servicebundle-v2) this composer handles too. It has the
+// legacy claim's kind name in another group, so both can be installed
+// together.
+const NamespacedKind = "ServiceBundle"
 
 // usageRegistered names the ClusterUsage that keeps the Repository while
 // the catalog registration exists (protect-repository-registered), and
@@ -117,7 +129,8 @@ func (Composer) Compose(xr *compose.Composite, e *env.Environment, set *compose.
 		// Deleting the bundle removes the registration before the
 		// repository is archived: a ClusterUsage keeps the Repository while
 		// the CatalogLocation exists (both are cluster-scoped; Crossplane's
-		// webhook enforces it).
+		// webhook enforces it), or, for a namespaced bundle, a Usage in its
+		// namespace, where both are (compose.Protect).
 		set.Protect(CatalogLocation, "registers the repository's "+CatalogPath+" in Backstage's catalog and is removed first",
 			compose.Kept{Name: Repository, Usage: usageRegistered})
 	}
@@ -136,13 +149,14 @@ func (Composer) Compose(xr *compose.Composite, e *env.Environment, set *compose.
 	for _, environment := range s.environments {
 		if src := obs.source(environment); src != "" {
 			app := ApplicationPrefix + environment
-			set.AddObject(app, application(s, st, environment, s.application(environment), src, destination(set, e, s, environment)), applicationReady(environment))
+			set.AddObject(app, application(xr, s, st, environment, s.application(environment), src, destination(set, e, s, environment)), applicationReady(environment))
 			// Deleting the bundle removes the Applications before the
 			// repository is archived: Argo CD deletes what an Application
 			// deployed (its resources finalizer) and must still read the
 			// repository meanwhile. The Application is namespaced, so a
-			// namespaced Usage in Argo CD's namespace keeps the
-			// cluster-scoped Repository (compose.Protect). Argo CD may be
+			// namespaced Usage in its namespace (Argo CD's, or a namespaced
+			// bundle's own) keeps the Repository, cluster-scoped or in the
+			// bundle's namespace (compose.Protect). Argo CD may be
 			// unable to finish (its AppProject is gone): the claim says so
 			// (deletionBlocked).
 			set.ProtectBlocked(app, "Argo CD deletes once it has deleted what it deployed from the repository", deletionBlocked,
@@ -192,7 +206,8 @@ func (Composer) Check(xr *compose.Composite, set *compose.Set) error {
 }
 
 // Requirements are the Applications the bundle composes, by the names they
-// have or will have in Argo CD's namespace: the function sees whether they
+// have or will have in their namespace (applicationNamespace: Argo CD's,
+// or a namespaced bundle's own): the function sees whether they
 // exist before it composes them (compose.Required), and Check refuses one
 // this composite does not control. They are required from the first
 // request on, before the repository they wait for exists, so that a taken
@@ -206,7 +221,7 @@ func (Composer) Requirements(xr *compose.Composite, e *env.Environment, set *com
 	for _, environment := range s.environments {
 		reqs[ApplicationPrefix+environment] = compose.Required{
 			APIVersion: ApplicationAPIVersion, Kind: ApplicationKind,
-			Namespace: e.ServiceBundle.ArgoCDNamespace, Name: appName(set, s, environment),
+			Namespace: applicationNamespace(xr, settingsOf(e)), Name: appName(set, s, environment),
 		}
 	}
 	return reqs, nil
@@ -214,7 +229,8 @@ func (Composer) Requirements(xr *compose.Composite, e *env.Environment, set *com
 
 // checkApplications refuses an Application of the bundle's name that this
 // composite does not control: one made by hand or by anything else in
-// Argo CD's shared namespace, which Crossplane's server-side apply would
+// Argo CD's shared namespace (or the bundle's own), which Crossplane's
+// server-side apply would
 // otherwise take over and rewrite (compose.Required). It is never changed.
 func checkApplications(xr *compose.Composite, s *service, set *compose.Set) error {
 	var errs []string

@@ -108,7 +108,8 @@ type service struct {
 	bucket       *structpb.Struct // nil: none
 	environments []string
 	replicaCount int
-	// claimed: the composite has a claim, whose namespace is the tenant's.
+	// claimed: the composite has a claim, or is a namespaced composite;
+	// either's namespace is the tenant's.
 	claimed bool
 
 	// team and project are the namespace's tenant as the platform maps it
@@ -148,8 +149,13 @@ func parse(xr *compose.Composite) (*service, error) {
 	s := &service{lifecycle: DefaultLifecycle, replicaCount: DefaultReplicaCount, environments: []string{"staging"}}
 
 	// The claim's name is the service's name; a composite made without a
-	// claim names it itself.
+	// claim names it itself. A namespaced ServiceBundle (Crossplane v2) is
+	// what its team applied in its own namespace: it is the claim, and its
+	// namespace the team's.
 	s.name, s.namespace = xr.ClaimName, xr.ClaimNamespace
+	if xr.Namespaced() {
+		s.name, s.namespace = xr.Name, xr.Namespace
+	}
 	if s.name == "" {
 		s.name = xr.Name
 	}
