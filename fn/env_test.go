@@ -184,17 +184,22 @@ func TestMySQL(t *testing.T) {
 	}
 }
 
+// TestDeterministic: every registered kind's example, as a claim's
+// composite and as a namespaced composite, composes the same bytes on
+// every run of a fresh function.
 func TestDeterministic(t *testing.T) {
-	for name, xr := range map[string]*fnv1.Resource{
-		"Database":           xdatabase(`{"engine": "postgresql", "size": "large", "storageGB": 200}`),
-		"Bucket":             xbucket(`{"noncurrentVersionExpirationDays": 30}`),
-		"NamespacedBucket":   nsbucket(`{"noncurrentVersionExpirationDays": 30}`),
-		"NamespacedDatabase": nsdatabase(`{"engine": "postgresql", "size": "large", "storageGB": 200}`),
-	} {
+	composites := map[string]*fnv1.Resource{}
+	for _, k := range Kinds {
+		composites[k.Composite] = xr(k.Composite, k.Claim, "example", k.Example)
+		if k.Namespaced != "" {
+			composites[k.Namespaced] = nsxr(k.Namespaced, "example", k.Example)
+		}
+	}
+	for name, xr := range composites {
 		t.Run(name, func(t *testing.T) {
 			var first []byte
 			for i := range 20 {
-				rsp, err := run(New(logging.NewNopLogger()), runReq(input, &fnv1.State{Composite: xr}))
+				rsp, err := run(New(logging.NewNopLogger()), runReq(bundleInput, &fnv1.State{Composite: xr}))
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -203,6 +208,9 @@ func TestDeterministic(t *testing.T) {
 					t.Fatal(err)
 				}
 				if i == 0 {
+					if len(rsp.GetDesired().GetResources()) == 0 || len(rsp.GetResults()) > 0 {
+						t.Fatalf("the example composes nothing or has results: %v", rsp.GetResults())
+					}
 					first = b
 					continue
 				}

@@ -10,8 +10,10 @@ import (
 
 // A Kind is one kind of composite resource function-paved composes. Adding
 // a kind is adding it here, with its composer, an XRD and a Composition in
-// apis/, and examples: messages, tests and the fuzz target derive from
-// Kinds.
+// apis/<Dir> (and apis/<Dir>-v2 for its namespaced composite), and examples
+// in examples/<Dir>: messages, the function's description, tests, the fuzz
+// target and the end-to-end install derive from Kinds, and TestRegistry
+// checks apis/, examples/ and both packages' metadata against it.
 type Kind struct {
 	// Composite is the legacy composite's kind (group Group), e.g.
 	// XDatabase.
@@ -26,17 +28,47 @@ type Kind struct {
 	Composer Composer
 	// Example is a valid spec (JSON) for tests and fuzz seeds.
 	Example string
+	// Dir names its folders: apis/<Dir> holds its XRD and Composition,
+	// apis/<Dir>-v2 those of its namespaced composite, examples/<Dir> its
+	// examples.
+	Dir string
+	// NameRule is true when its composer refuses names and namespaces
+	// outside rules of its own (a ServiceBundle's name becomes its
+	// repository's and its Applications', its namespace its team's),
+	// rather than deriving valid cloud names from any name Kubernetes
+	// allows.
+	NameRule bool
+	// Summary says what it composes, for the packages' descriptions
+	// (Description): "<claims> into <what>".
+	Summary string
 }
 
 // Kinds are the kinds function-paved composes, in the order messages name
 // them.
 var Kinds = []Kind{
 	{Composite: database.Kind, Claim: "DatabaseClaim", Namespaced: database.NamespacedKind, Composer: database.Composer{},
-		Example: `{"engine": "postgresql", "size": "small"}`},
+		Example: `{"engine": "postgresql", "size": "small"}`,
+		Dir:     "database", Summary: "DatabaseClaims into private, encrypted, backed-up RDS databases"},
 	{Composite: bucket.Kind, Claim: "BucketClaim", Namespaced: bucket.NamespacedKind, Composer: bucket.Composer{},
-		Example: `{"noncurrentVersionExpirationDays": 90}`},
+		Example: `{"noncurrentVersionExpirationDays": 90}`,
+		Dir:     "bucket", Summary: "BucketClaims into private, encrypted, versioned S3 buckets"},
 	{Composite: servicebundle.Kind, Claim: servicebundle.ClaimKind, Namespaced: servicebundle.NamespacedKind, Composer: servicebundle.Composer{},
-		Example: `{"description": "Orders API", "template": "node-service", "database": {"engine": "postgresql", "size": "small"}, "bucket": {}, "environments": ["staging", "production"]}`},
+		Example: `{"description": "Orders API", "template": "node-service", "database": {"engine": "postgresql", "size": "small"}, "bucket": {}, "environments": ["staging", "production"]}`,
+		Dir:     "servicebundle", NameRule: true, Summary: "ServiceBundles into a GitHub repository, its Backstage registration, a database and bucket, and Argo CD Applications"},
+}
+
+// Description says what function-paved composes, from every kind's
+// Summary: the function's --help and its package's description
+// (package/crossplane.yaml, which TestRegistry checks).
+func Description() string {
+	s := make([]string, len(Kinds))
+	for i, k := range Kinds {
+		s[i] = k.Summary
+	}
+	if len(s) > 1 {
+		s[len(s)-1] = "and " + s[len(s)-1]
+	}
+	return "Composes " + strings.Join(s, "; ") + "."
 }
 
 // kindNames lists the composite kinds for a message: "group/v1alpha1 XA,

@@ -2,6 +2,7 @@ package fn
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -119,11 +120,7 @@ func cloudNames(rsp *fnv1.RunFunctionResponse) map[*awsrules.Rule]string {
 //
 // A namespaced composite (claimKind "") is what its author named, in the
 // namespace they chose.
-func adversarialXR(kind, claimKind, namespace, claim, uid string) *fnv1.Resource {
-	spec := `{}`
-	if kind == "XDatabase" || kind == "Database" {
-		spec = `{"engine": "postgresql", "size": "small"}`
-	}
+func adversarialXR(kind, claimKind, spec, namespace, claim, uid string) *fnv1.Resource {
 	if claimKind == "" {
 		o := resource.MustStructJSON(`{"apiVersion": "paved.dev/v1alpha1", "kind": "` + kind + `", "spec": ` + spec + `}`)
 		pb.Set(o, pb.Str(claim), "metadata", "name")
@@ -164,36 +161,60 @@ func TestAdversarialClaimsComposeValidNames(t *testing.T) {
 	namespaces := []string{"orders", ns63}
 	seen := map[*awsrules.Rule]map[string]string{}
 	i := 0
-	kinds := []struct{ xr, claim string }{{"XDatabase", "DatabaseClaim"}, {"XBucket", "BucketClaim"}}
+	type kind struct {
+		xr, claim, spec string
+		nameRule        bool
+	}
+	var kinds []kind
 	for _, k := range Kinds {
-		// The kinds that compose cloud resources (and pin their
-		// placement); a ServiceBundle's are its nested composites'.
-		if k.Namespaced != "" && len(k.Composer.Placement()) > 0 {
-			kinds = append(kinds, struct{ xr, claim string }{k.Namespaced, ""})
+		kinds = append(kinds, kind{k.Composite, k.Claim, k.Example, k.NameRule})
+		if k.Namespaced != "" {
+			kinds = append(kinds, kind{k.Namespaced, "", k.Example, k.NameRule})
 		}
 	}
+	// rulesOf are the AWS rules of the names each kind composes, the same
+	// for every name.
+	rulesOf := map[string][]string{}
+	composed := map[string]int{} // kind -> composites composed
 	for _, kind := range kinds {
 		for _, ns := range namespaces {
 			for _, n := range names {
 				i++
 				uid := fmt.Sprintf("00000000-0000-4000-8000-%012d", i)
-				req := runReq(input, &fnv1.State{Composite: adversarialXR(kind.xr, kind.claim, ns, n, uid)})
+				req := runReq(bundleInput, &fnv1.State{Composite: adversarialXR(kind.xr, kind.claim, kind.spec, ns, n, uid)})
 				rsp, err := run(New(logging.NewNopLogger()), req)
 				if err != nil {
 					t.Fatalf("%s %s/%q: %v", kind.claim, ns, n, err)
 				}
+				refused := false
 				for _, r := range rsp.GetResults() {
-					if r.GetSeverity() == fnv1.Severity_SEVERITY_FATAL {
-						t.Fatalf("%s %s/%q refused: %s", kind.claim, ns, n, r.GetMessage())
+					if r.GetSeverity() != fnv1.Severity_SEVERITY_FATAL {
+						continue
 					}
+					// A kind with name rules of its own refuses a name or
+					// namespace outside them as an invalid claim, and
+					// composes nothing.
+					if !kind.nameRule || !strings.Contains(r.GetMessage(), ": invalid value ") {
+						t.Fatalf("%s %s/%q refused: %s", kind.xr, ns, n, r.GetMessage())
+					}
+					refused = true
+				}
+				if refused {
+					if len(rsp.GetDesired().GetResources()) != 0 {
+						t.Errorf("%s %s/%q refused but composed %d resources", kind.xr, ns, n, len(rsp.GetDesired().GetResources()))
+					}
+					continue
 				}
 				if len(rsp.GetDesired().GetResources()) == 0 {
-					t.Fatalf("%s %s/%q composed nothing", kind.claim, ns, n)
+					t.Fatalf("%s %s/%q composed nothing", kind.xr, ns, n)
 				}
+				composed[kind.xr]++
 				for _, e := range checkComposed(rsp, req.GetObserved().GetComposite().GetResource()) {
 					t.Errorf("%s %s/%q: %s", kind.claim, ns, n, e)
 				}
+				var rules []string
 				for rule, v := range cloudNames(rsp) {
+					rules = append(rules, rule.What)
 					if seen[rule] == nil {
 						seen[rule] = map[string]string{}
 					}
@@ -202,20 +223,35 @@ func TestAdversarialClaimsComposeValidNames(t *testing.T) {
 					}
 					seen[rule][v] = ns + "/" + n
 				}
+				slices.Sort(rules)
+				if want, ok := rulesOf[kind.xr]; !ok {
+					rulesOf[kind.xr] = rules
+				} else if !slices.Equal(rules, want) {
+					t.Errorf("%s %s/%q composes names of %v, other names of the kind %v", kind.xr, ns, n, rules, want)
+				}
 			}
 		}
 	}
-	for _, r := range []*awsrules.Rule{awsrules.S3BucketName, awsrules.DBInstanceIdentifier, awsrules.DBSnapshotIdentifier, awsrules.DBSubnetGroupName, awsrules.SecurityGroupName} {
-		// Each kind composing the cloud object names one per composite.
+	// Each kind that composes a cloud object names one per composite: as
+	// many distinct names as composites composed it.
+	for rule, vs := range seen {
 		want := 0
 		for _, k := range kinds {
-			if bucket := k.xr == "XBucket" || k.xr == "Bucket"; bucket == (r == awsrules.S3BucketName) {
-				want += len(names) * len(namespaces)
+			if slices.Contains(rulesOf[k.xr], rule.What) {
+				want += composed[k.xr]
 			}
 		}
-		if len(seen[r]) != want {
-			t.Errorf("%s: %d distinct names composed, want %d", r.What, len(seen[r]), want)
+		if len(vs) != want {
+			t.Errorf("%s: %d distinct names composed, want %d", rule.What, len(vs), want)
 		}
+	}
+	for _, k := range kinds {
+		if composed[k.xr] == 0 || !k.nameRule && composed[k.xr] != len(names)*len(namespaces) {
+			t.Errorf("%s: %d of %d composites composed", k.xr, composed[k.xr], len(names)*len(namespaces))
+		}
+	}
+	if len(seen) == 0 {
+		t.Fatal("no composite composed a cloud name")
 	}
 }
 

@@ -17,6 +17,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/paved-dev/paved/fn"
 )
 
 const (
@@ -64,12 +66,26 @@ func serveStorageVersionOnly(t *testing.T, crd *unstructured.Unstructured) {
 	}
 }
 
-// pavedAPIs are paved's XRDs and the claims they offer.
-var pavedAPIs = []struct {
+// pavedAPI is one of paved's XRDs and the claim it offers.
+type pavedAPI struct {
 	dir, xrd, claimKind, claimPlural string
-}{
-	{"database", "xdatabases." + group, "DatabaseClaim", "databaseclaims"},
-	{"bucket", "xbuckets." + group, "BucketClaim", "bucketclaims"},
+}
+
+// pavedAPIs are the XRDs of every kind function-paved composes (the
+// registry, fn.Kinds: apis/<Dir>), as their definition.yaml names them.
+func pavedAPIs(t *testing.T) []pavedAPI {
+	t.Helper()
+	var apis []pavedAPI
+	for _, k := range fn.Kinds {
+		objs := readObjects(t, filepath.Join(repoRoot, "apis", k.Dir, "definition.yaml"))
+		if len(objs) != 1 {
+			t.Fatalf("apis/%s/definition.yaml: %d objects, want its XRD", k.Dir, len(objs))
+		}
+		claimKind, _, _ := unstructured.NestedString(objs[0].Object, "spec", "claimNames", "kind")
+		claimPlural, _, _ := unstructured.NestedString(objs[0].Object, "spec", "claimNames", "plural")
+		apis = append(apis, pavedAPI{k.Dir, objs[0].GetName(), claimKind, claimPlural})
+	}
+	return apis
 }
 
 var (
@@ -89,7 +105,8 @@ func requireInstalled(t *testing.T) {
 
 // TestInstall installs the provider-aws CRDs paved composes, paved's XRDs
 // and Compositions from apis/ and the platform environment, and checks that
-// the XRDs become Established and offer DatabaseClaim and BucketClaim.
+// the XRDs of every registered kind (fn.Kinds) become Established and
+// offer their claims.
 func TestInstall(t *testing.T) { requireInstalled(t) }
 
 func testInstall(t *testing.T) {
@@ -109,11 +126,12 @@ func testInstall(t *testing.T) {
 	}
 	t.Logf("figure: %d provider-aws CRDs Established in %.1fs", len(providerCRDs), time.Since(begin).Seconds())
 
-	for _, a := range pavedAPIs {
+	apis := pavedAPIs(t)
+	for _, a := range apis {
 		xrd := readObjects(t, filepath.Join(repoRoot, "apis", a.dir, "definition.yaml"))
 		createAll(ctx, t, xrd...)
 	}
-	for _, a := range pavedAPIs {
+	for _, a := range apis {
 		xrdBegin := time.Now()
 		got, _ := waitCondition(ctx, t, 2*time.Minute, xrdAPIVersion, "CompositeResourceDefinition", "", a.xrd, "Established", "True")
 		waitCondition(ctx, t, 2*time.Minute, xrdAPIVersion, "CompositeResourceDefinition", "", a.xrd, "Offered", "True")
@@ -130,7 +148,7 @@ func testInstall(t *testing.T) {
 		waitCondition(ctx, t, time.Minute, crdAPIVersion, "CustomResourceDefinition", "", crd.GetName(), "Established", "True")
 	}
 
-	for _, a := range pavedAPIs {
+	for _, a := range apis {
 		comp := readObjects(t, filepath.Join(repoRoot, "apis", a.dir, "composition.yaml"))
 		for _, c := range comp {
 			if c.GetKind() != "Composition" {
@@ -138,15 +156,15 @@ func testInstall(t *testing.T) {
 			}
 			steps, _ := field(c, "spec", "pipeline").([]any)
 			for _, s := range steps {
-				fn, _ := s.(map[string]any)["functionRef"].(map[string]any)
-				expect(t, c.GetName()+" pipeline functionRef.name", fn["name"], FunctionName)
+				ref, _ := s.(map[string]any)["functionRef"].(map[string]any)
+				expect(t, c.GetName()+" pipeline functionRef.name", ref["name"], FunctionName)
 			}
 		}
 		createAll(ctx, t, comp...)
 	}
 
 	// Every XRD enforces paved's Composition (apis/database/definition.yaml).
-	for _, a := range pavedAPIs {
+	for _, a := range apis {
 		xrd, err := get(ctx, xrdAPIVersion, "CompositeResourceDefinition", "", a.xrd)
 		if err != nil {
 			t.Fatal(err)

@@ -22,8 +22,11 @@ var (
 
 // requireServiceBundle installs what a ServiceBundle composes besides
 // paved's other kinds: Argo CD's CRDs (Argo CD itself does not run: the
-// test plays it), paved's provider CRDs (package/crds; the provider does not
-// run: the test plays it) and the ServiceBundle's XRD and Composition.
+// test plays it) and paved's provider CRDs (package/crds; the provider does
+// not run: the test plays it). Its XRD and Composition are installed with
+// every kind's (TestInstall); a real API server accepts the XRD there (its
+// CEL rules are compiled, and their cost estimated, when Crossplane
+// creates the claim's and the composite's CRDs).
 func requireServiceBundle(t *testing.T) {
 	t.Helper()
 	requireInstalled(t)
@@ -46,16 +49,8 @@ func testInstallServiceBundle(t *testing.T) {
 	for _, c := range crds {
 		waitCondition(ctx, t, time.Minute, crdAPIVersion, "CustomResourceDefinition", "", c.GetName(), "Established", "True")
 	}
-	// The XRD must be accepted by a real API server: its CEL rules are
-	// compiled, and their cost estimated, when Crossplane creates the
-	// claim's and the composite's CRDs.
-	createAll(ctx, t, readObjects(t, filepath.Join(repoRoot, "apis", "servicebundle", "definition.yaml"))...)
-	const xrd = "xservicebundles." + group
-	waitCondition(ctx, t, 2*time.Minute, xrdAPIVersion, "CompositeResourceDefinition", "", xrd, "Established", "True")
-	waitCondition(ctx, t, 2*time.Minute, xrdAPIVersion, "CompositeResourceDefinition", "", xrd, "Offered", "True")
-	createAll(ctx, t, readObjects(t, filepath.Join(repoRoot, "apis", "servicebundle", "composition.yaml"))...)
 	createNamespace(ctx, t, "argocd")
-	t.Logf("figure: %d CRDs and the ServiceBundle XRD installed in %.1fs", len(crds), time.Since(begin).Seconds())
+	t.Logf("figure: %d CRDs for the ServiceBundle installed in %.1fs", len(crds), time.Since(begin).Seconds())
 }
 
 // waitComposed waits until the claim's composite lists exactly the kinds

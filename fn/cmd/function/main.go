@@ -59,7 +59,7 @@ func main() {
 	if _, ok := os.LookupEnv("GOMEMLIMIT"); !ok {
 		debug.SetMemoryLimit(defaultMemoryLimit)
 	}
-	ctx := kong.Parse(&CLI{}, kong.Description("function-paved: secure DatabaseClaims and BucketClaims for Crossplane."),
+	ctx := kong.Parse(&CLI{}, kong.Description("function-paved, a Crossplane composition function. "+fn.Description()),
 		kong.Vars{"version": version.Version})
 	ctx.FatalIfErrorf(ctx.Run())
 }
