@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"time"
 )
 
 // head is the commit id at the tip of a branch. The stand-in does not keep
@@ -23,6 +24,54 @@ func (r *repo) head(branch string) string {
 		fmt.Fprintf(h, "%s\x00%s\x00", p, fs[p].sha)
 	}
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// commitAt records that the head of branch was committed at t, unless
+// that commit is known already (a head that returns to an earlier tree is
+// that earlier commit here).
+func (r *repo) commitAt(branch string, t time.Time) {
+	if r.dated == nil {
+		r.dated = map[string]time.Time{}
+	}
+	if h := r.head(branch); r.dated[h].IsZero() {
+		r.dated[h] = t
+	}
+}
+
+// commitOp answers GET /repos/{owner}/{repo}/commits/{ref}
+// (https://docs.github.com/en/rest/commits/commits#get-a-commit) for a
+// commit sha or a branch: the commit with its author and committer dates.
+// An unknown sha is 422 "No commit found for SHA: <ref>", as GitHub answers
+// it (the operation's documented 422; GitHub's message).
+func (s *Server) commitOp(owner, name, ref string) response {
+	rp, ok := s.repos[lower(owner+"/"+name)]
+	if !ok {
+		return reply(http.StatusNotFound, basicError(404, "Not Found"))
+	}
+	if gitEmpty(rp) {
+		return reply(http.StatusConflict, basicError(409, "Git Repository is empty."))
+	}
+	sha := ref
+	if rp.branches[ref] {
+		sha = rp.head(ref)
+	}
+	at, ok := rp.dated[sha]
+	if !ok {
+		return reply(http.StatusUnprocessableEntity, basicError(422, "No commit found for SHA: "+ref))
+	}
+	api := apiHost + "/repos/" + rp.owner.login + "/" + rp.name
+	html := "https://github.com/" + rp.owner.login + "/" + rp.name + "/commit/" + sha
+	person := map[string]any{"date": ts(at), "name": "paved", "email": "paved@example.com"}
+	return reply(http.StatusOK, map[string]any{
+		"url": api + "/commits/" + sha, "sha": sha, "node_id": "C_" + sha[:10], "html_url": html,
+		"comments_url": api + "/commits/" + sha + "/comments",
+		"commit": map[string]any{
+			"url": api + "/git/commits/" + sha, "author": person, "committer": person, "message": "commit " + sha[:7],
+			"comment_count": 0, "tree": map[string]any{"sha": sha, "url": api + "/git/trees/" + sha},
+			"verification": map[string]any{"verified": false, "reason": "unsigned", "signature": nil, "payload": nil, "verified_at": nil},
+		},
+		"author": nil, "committer": nil, "parents": []any{},
+	})
 }
 
 // refuseProtected answers a content write to a protected branch as GitHub
@@ -358,6 +407,7 @@ func (s *Server) MergePullRequest(owner, name string, number int) bool {
 		}
 	}
 	rp.commits++
+	rp.commitAt(p.base, s.now())
 	p.state, p.merged, p.updated = "closed", true, ts(s.now())
 	if rp.deleteBranchOnMerge {
 		delete(rp.branches, p.head)

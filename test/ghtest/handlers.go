@@ -90,6 +90,8 @@ func (s *Server) handle(ctx context.Context, r *http.Request, body []byte) respo
 		return s.createRef(parts[1], parts[2], body)
 	case len(parts) == 4 && parts[0] == "repos" && parts[3] == "pulls":
 		return s.pullsOp(ctx, r, parts[1], parts[2], body)
+	case len(parts) == 5 && parts[0] == "repos" && parts[3] == "commits" && m == http.MethodGet:
+		return s.commitOp(parts[1], parts[2], parts[4])
 	case len(parts) >= 5 && parts[0] == "repos" && parts[3] == "contents":
 		return s.contentsOp(ctx, r, parts[1], parts[2], strings.Join(parts[4:], "/"), body)
 	}
@@ -240,6 +242,7 @@ func (s *Server) generate(tOwner, tRepo string, body []byte) response {
 		maps.Copy(files, t.files[t.defaultBranch])
 		if len(files) > 0 {
 			rp.files[rp.defaultBranch] = files
+			rp.commitAt(rp.defaultBranch, s.now())
 		}
 		rp.gitPending = s.generateLag
 	}
@@ -574,6 +577,7 @@ func (s *Server) contentsOp(ctx context.Context, r *http.Request, owner, name, p
 		nf := &file{content: content, sha: blobSHA(content)}
 		rp.files[branch][path] = nf
 		rp.commits++
+		rp.commitAt(branch, s.now())
 		return reply(status, s.fileCommit(rp, path, branch, nf, q.Message))
 	case http.MethodDelete:
 		if f == nil {
@@ -590,6 +594,7 @@ func (s *Server) contentsOp(ctx context.Context, r *http.Request, owner, name, p
 		}
 		delete(files, path)
 		rp.commits++
+		rp.commitAt(branch, s.now())
 		return reply(http.StatusOK, s.fileCommit(rp, path, branch, nil, q.Message))
 	}
 	return reply(http.StatusNotFound, basicError(404, "Not Found"))

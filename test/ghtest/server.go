@@ -72,9 +72,12 @@ type repo struct {
 	protection                                             map[string]*protection
 	files                                                  map[string]map[string]*file // branch -> path -> file
 	commits                                                int
-	pulls                                                  []*pull
-	forkPoints                                             map[string]map[string]*file // branch -> base files when it was created
-	isTemplate                                             bool
+	// dated is when each commit (a head, see head) was made: what GET
+	// /repos/{owner}/{repo}/commits/{ref} answers as its date.
+	dated      map[string]time.Time
+	pulls      []*pull
+	forkPoints map[string]map[string]*file // branch -> base files when it was created
+	isTemplate bool
 	// checkSetBy is the GitHub App that recently set each check context.
 	checkSetBy map[string]int64
 	// gitPending counts the git-data requests (contents, branch
@@ -540,6 +543,7 @@ func (s *Server) newRepo(owner account, name, visibility, description string, au
 		r.branches["main"] = true
 		r.files["main"] = map[string]*file{"README.md": {content: []byte("# " + name + "\n"), sha: blobSHA([]byte("# " + name + "\n"))}}
 		r.commits = 1
+		r.commitAt("main", now)
 	}
 	s.repos[lower(owner.login+"/"+name)] = r
 	delete(s.redirects, lower(owner.login+"/"+name))
@@ -925,5 +929,6 @@ func (s *Server) SetFile(owner, name, branch, path, content string) bool {
 	}
 	r.files[branch][path] = &file{content: []byte(content), sha: blobSHA([]byte(content))}
 	r.commits++
+	r.commitAt(branch, s.now())
 	return true
 }

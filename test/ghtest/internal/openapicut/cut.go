@@ -85,6 +85,7 @@ var servedPaths = []string{
 	"/repos/{owner}/{repo}/git/refs/{ref}",
 	"/orgs/{org}/teams/{team_slug}/repos/{owner}/{repo}",
 	"/repos/{owner}/{repo}/pulls",
+	"/repos/{owner}/{repo}/commits/{ref}",
 	"/rate_limit",
 	"/app/installations/{installation_id}/access_tokens",
 	"/app/installations/{installation_id}",
