@@ -18,6 +18,8 @@ import (
 	"path/filepath"
 	"testing"
 
+	"sigs.k8s.io/yaml"
+
 	"github.com/paved-dev/paved/test/harness"
 )
 
@@ -42,15 +44,44 @@ func TestMain(m *testing.M) {
 		Name:    "e2e",
 		Output:  "e2e",
 		Outside: outside,
-		Prepare: func(*harness.Run, *harness.Options) (func(), error) { return stopGoldenPath, nil },
+		Prepare: func(_ *harness.Run, o *harness.Options) (func(), error) {
+			// Operations are alpha: the day-two checks' need the flag
+			// (TestDatabaseOperation).
+			o.CoreArgs = append(o.CoreArgs, "--enable-operations")
+			return stopGoldenPath, nil
+		},
 		Started: func(ctx context.Context, r *harness.Run) error {
 			cp, repoRoot = r.ControlPlane, r.Root
+			caps, err := functionCapabilities(r.Root)
+			if err != nil {
+				return err
+			}
+			cp.FunctionCapabilities = caps
 			if _, err := cp.StartFunction(ctx, FunctionName, os.Getenv(envFunction), "--debug"); err != nil {
 				return fmt.Errorf("starting %s: %w", FunctionName, err)
 			}
 			return nil
 		},
 	}))
+}
+
+// functionCapabilities are those function-paved's package metadata
+// declares (package/crossplane.yaml spec.capabilities), which Crossplane's
+// package manager writes into its FunctionRevision's status.
+func functionCapabilities(root string) ([]string, error) {
+	b, err := os.ReadFile(filepath.Join(root, "package", "crossplane.yaml")) //nolint:gosec // the repo's own file.
+	if err != nil {
+		return nil, err
+	}
+	var meta struct {
+		Spec struct {
+			Capabilities []string `json:"capabilities"`
+		} `json:"spec"`
+	}
+	if err := yaml.Unmarshal(b, &meta); err != nil {
+		return nil, fmt.Errorf("package/crossplane.yaml: %w", err)
+	}
+	return meta.Spec.Capabilities, nil
 }
 
 // outside resolves what the tests need besides the control plane:

@@ -147,6 +147,11 @@ type ControlPlane struct {
 	// harness's own (Options.CoreArgs): none means core's defaults, e.g.
 	// for its XR circuit breaker.
 	CoreArgs []string
+	// FunctionCapabilities are what SetFunctionEndpoint writes into a
+	// FunctionRevision's status.capabilities, as Crossplane's package
+	// manager copies them from the function's package metadata
+	// (spec.capabilities); nil means ["composition"].
+	FunctionCapabilities []string
 
 	dir   string
 	logf  func(string, ...any)

@@ -99,9 +99,16 @@ func (cp *ControlPlane) ServeFunction(ctx context.Context, name, bin string, arg
 func (cp *ControlPlane) SetFunctionEndpoint(ctx context.Context, rev, endpoint string) error {
 	status := unstructuredFor("pkg.crossplane.io/v1", "FunctionRevision")
 	status.SetName(rev)
+	caps := []any{"composition"}
+	if len(cp.FunctionCapabilities) > 0 {
+		caps = caps[:0]
+		for _, c := range cp.FunctionCapabilities {
+			caps = append(caps, c)
+		}
+	}
 	status.Object["status"] = map[string]any{
 		"endpoint":     endpoint,
-		"capabilities": []any{"composition"},
+		"capabilities": caps,
 	}
 	if err := cp.Client.Status().Patch(ctx, status, client.Merge); err != nil {
 		return err
