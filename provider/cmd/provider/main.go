@@ -158,13 +158,16 @@ func run(args []string) error {
 	gho := ghclient.Options{CacheMaxBytes: *etagCacheBytes, ContentWritesPerMinute: *writesPerMinute, ContentWritesPerHour: *writesPerHour, Timeout: *githubTimeout,
 		ServerContentWritesPerMinute: *serverPerMinute, ServerContentWritesPerHour: *serverPerHour, RequestBudget: *requestBudget,
 		RateLimitTimeScale: *timeScale, AllowHTTPLoopback: *allowHTTP}
-	if err := pcontroller.Setup(mgr, o, gho); err != nil {
+	// One pool: the platform metrics' GitHub requests (lead time) count
+	// against the same identities' budgets as the controllers'.
+	gh := ghclient.NewPool(gho)
+	if err := pcontroller.Setup(mgr, o, gh); err != nil {
 		return errors.Wrap(err, "cannot set up controllers")
 	}
 	// The guide's platform metrics, derived from the cluster's state at
 	// scrape time and served with the ones above (provider/internal/signals
 	// says why this process).
-	if err := signals.Setup(mgr, log); err != nil {
+	if err := signals.Setup(mgr, log, gh); err != nil {
 		return errors.Wrap(err, "cannot set up platform metrics")
 	}
 	return errors.Wrap(mgr.Start(ctrl.SetupSignalHandler()), "cannot start controller manager")

@@ -20,13 +20,12 @@ import (
 // github.paved.dev and backstage.paved.dev kinds and the namespaced
 // github.m.paved.dev and backstage.m.paved.dev ones, package scoped), and
 // the ProviderConfig controller for every ProviderConfig kind. GitHub
-// controllers share one client pool built with gho, so that resources using
+// controllers share the one client pool gh (ghclient.NewPool), so that resources using
 // the same GitHub identity (a user, whichever of its tokens, or an App
 // installation), through whichever ProviderConfig, share its ETag cache,
 // rate-limit and pacing state and GitHub App tokens; the ProviderConfig
 // controller tells the pool what deleted ProviderConfigs used.
-func Setup(mgr ctrl.Manager, o controller.Options, gho ghclient.Options) error {
-	gh := ghclient.NewPool(gho)
+func Setup(mgr ctrl.Manager, o controller.Options, gh *ghclient.Pool) error {
 	for _, setup := range []func(ctrl.Manager, controller.Options) error{
 		func(m ctrl.Manager, o controller.Options) error { return config.Setup(m, o, gh) },
 		func(m ctrl.Manager, o controller.Options) error { return repository.Setup(m, o, gh) },

@@ -29,6 +29,7 @@ const (
 	NameRepositories    = "platform_repositories"
 	NameAdoption        = "platform_golden_path_adoption_ratio"
 	NameSourceAvailable = "platform_signals_source_available"
+	NameLeadTime        = "platform_lead_time_seconds"
 	NameDayTwo          = "platform_database_checks_findings"
 	NameDayTwoAt        = "platform_database_checks_last_success_timestamp_seconds"
 )
@@ -58,6 +59,9 @@ var (
 	descAdoption = prometheus.NewDesc(NameAdoption,
 		"Golden-path adoption: repositories generated from a golden-path template over all repositories provider-paved manages, cluster-scoped and namespaced. Absent while it manages none.",
 		nil, nil)
+	descLeadTime = prometheus.NewDesc(NameLeadTime,
+		"Time from the commit of a deployed revision (its committer date on GitHub: an estimate, the committer's clock) to its production deploy (Argo CD's history deployedAt: exact), one observation per production deploy of a ServiceBundle's Application that Argo CD's history still holds and whose commit time provider-paved has read, by team and service.",
+		[]string{"team", "service"}, nil)
 	descDayTwo = prometheus.NewDesc(NameDayTwo,
 		"Databases with a finding of the day-two check (function-paved's CronOperation paved-database-checks) in its newest successful run, by check. Exact for that run; absent while no run has succeeded.",
 		[]string{"check"}, nil)
@@ -82,6 +86,9 @@ type Collector struct {
 	reader  client.Reader
 	sources Synced
 	log     logging.Logger
+	// Commits, when set, knows the commit times of deployed revisions
+	// (platform_lead_time_seconds).
+	Commits *CommitTimes
 	// Timeout bounds one scrape's listing.
 	Timeout time.Duration
 }
@@ -94,7 +101,7 @@ func NewCollector(r client.Reader, s Synced, log logging.Logger) *Collector {
 
 // Describe sends every descriptor of the Collector.
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descCreations, descProvisioning, descSelfService, descManual, descActive, descFirstDeploy, descRepositories, descAdoption, descDayTwo, descDayTwoAt, descSource} {
+	for _, d := range []*prometheus.Desc{descCreations, descProvisioning, descSelfService, descManual, descActive, descFirstDeploy, descRepositories, descAdoption, descLeadTime, descDayTwo, descDayTwoAt, descSource} {
 		ch <- d
 	}
 }
@@ -128,6 +135,10 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 		h := v.FirstDeploy[team]
 		ch <- prometheus.MustNewConstHistogram(descFirstDeploy, h.Count, h.Sum, h.Buckets, team)
 	}
+	for _, k := range sortedKeys(v.LeadTime, func(a, b LeadKey) bool { return a.Team+"/"+a.Service < b.Team+"/"+b.Service }) {
+		h := v.LeadTime[k]
+		ch <- prometheus.MustNewConstHistogram(descLeadTime, h.Count, h.Sum, h.Buckets, k.Team, k.Service)
+	}
 	if v.DayTwo != nil {
 		for _, c := range DayTwoChecks {
 			ch <- prometheus.MustNewConstMetric(descDayTwo, prometheus.GaugeValue, float64(v.DayTwo[c]), c)
@@ -150,6 +161,9 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 // then costs no copy of every object the provider manages.
 func (c *Collector) state(ctx context.Context, ch chan<- prometheus.Metric) State {
 	s := State{Objects: map[schema.GroupVersionKind][]unstructured.Unstructured{}}
+	if c.Commits != nil {
+		s.CommitTime = c.Commits.Get
+	}
 	for _, gvk := range Watched {
 		ok := c.sources.Synced(gvk)
 		if ok {

@@ -16,6 +16,8 @@ import (
 
 	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/logging"
+
+	ghclient "github.com/paved-dev/paved/provider/internal/clients/github"
 )
 
 // Watched are the kinds the metrics are computed from, besides the
@@ -151,13 +153,24 @@ func (s *Sources) Synced(gvk schema.GroupVersionKind) bool {
 // Setup adds the Sources to mgr and registers their Collector with
 // controller-runtime's metrics registry, which the manager serves on
 // --metrics-bind-address. Objects are listed from mgr's informer cache.
-func Setup(mgr ctrl.Manager, log logging.Logger) error {
+//
+// With a GitHub client pool (the controllers' own), the commit times of
+// production deploys are read from GitHub in the background
+// (CommitTimes) for platform_lead_time_seconds.
+func Setup(mgr ctrl.Manager, log logging.Logger, gh *ghclient.Pool) error {
 	s := NewSources(mgr.GetCache(), mgr.GetRESTMapper(), log)
 	s.Allowed = ListWatchAllowed(mgr.GetClient())
 	if err := mgr.Add(s); err != nil {
 		return errors.Wrap(err, "cannot add the platform metrics' sources")
 	}
-	return errors.Wrap(metrics.Registry.Register(NewCollector(mgr.GetCache(), s, log)), "cannot register the platform metrics")
+	c := NewCollector(mgr.GetCache(), s, log)
+	if gh != nil {
+		c.Commits = NewCommitTimes(mgr.GetCache(), s, GitHubCommitTime(mgr.GetClient(), gh), log)
+		if err := mgr.Add(c.Commits); err != nil {
+			return errors.Wrap(err, "cannot add the lead time's commit times")
+		}
+	}
+	return errors.Wrap(metrics.Registry.Register(c), "cannot register the platform metrics")
 }
 
 // ListWatchAllowed asks the API server whether the provider's own identity

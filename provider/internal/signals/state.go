@@ -1,7 +1,7 @@
 // Package signals derives the platform engineering guide's platform metrics
 // (platform_service_creations_total, platform_provisioning_duration_seconds,
 // platform_self_service_provisions_total, platform_active_services, time to
-// first deploy and golden-path adoption) from the cluster's state: paved has no platform API
+// first deploy, lead time and golden-path adoption) from the cluster's state: paved has no platform API
 // to instrument, Crossplane's objects are the record.
 //
 // provider-paved exports them because it is the component of paved that
@@ -136,6 +136,9 @@ type State struct {
 	// listed.
 	NamespacedRepositories          []nsghv1alpha1.Repository
 	NamespacedRepositoriesAvailable bool
+	// CommitTime returns the commit time of a deployed revision, if
+	// known (CommitTimes.Get); nil leaves lead times out.
+	CommitTime func(Commit) (time.Time, bool)
 }
 
 // CreationKey labels platform_service_creations_total.
@@ -298,6 +301,7 @@ type Values struct {
 	// nil when none succeeded (or Operations cannot be read).
 	DayTwo   map[string]int
 	DayTwoAt time.Time
+	LeadTime map[LeadKey]*Histogram
 }
 
 // Compute derives the metrics' values from the objects in s.
@@ -310,6 +314,7 @@ func Compute(s State) Values {
 		Active:       map[ActiveKey]int{},
 		FirstDeploy:  map[string]*Histogram{},
 		Repositories: map[string]int{},
+		LeadTime:     map[LeadKey]*Histogram{},
 	}
 	bundles := map[types.UID]*unstructured.Unstructured{}
 	for i := range s.Objects[XServiceBundle] {
@@ -399,6 +404,7 @@ func Compute(s State) Values {
 		}
 	}
 
+	leadTimes(s, &v)
 	if counts, at, ok := dayTwo(s.Objects[Operation]); ok {
 		v.DayTwo, v.DayTwoAt = counts, at
 	}
