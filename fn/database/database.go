@@ -356,7 +356,7 @@ func (Composer) Compose(xr *compose.Composite, e *env.Environment, s *compose.Se
 		fp["kmsKeyId"] = pb.Str(e.KMSKeyID)
 	}
 	var opts []compose.Option
-	if g := pendingReboot(s, obs, c.engine.rds, pgCloudName); g != "" {
+	if g := pendingReboot(&s.ObservedState, obs, c.engine.rds, pgCloudName); g != "" {
 		opts = append(opts, withAnnotation(AnnotationTLSPendingReboot, g))
 	}
 	// For a namespaced composite both Secret references become local

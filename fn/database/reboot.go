@@ -53,7 +53,7 @@ func boundGroup(obs *structpb.Struct) string {
 // pavedGroup reports whether group is the cloud name of one of the
 // composite's own parameter groups, which all require TLS: one per family
 // the engine can have.
-func pavedGroup(s *compose.Set, rdsEngine, group string) bool {
+func pavedGroup(s *compose.ObservedState, rdsEngine, group string) bool {
 	for major := range supportCalendar[rdsEngine] {
 		o := s.Observed(ParameterGroupPrefix + familySlug(family(rdsEngine, major)))
 		if o != nil && awsrules.ExternalName(o) == group {
@@ -66,7 +66,7 @@ func pavedGroup(s *compose.Set, rdsEngine, group string) bool {
 // pendingReboot is the parameter group (cloud name) that waits for the
 // existing instance obs to reboot before TLS is enforced, or "". group is
 // the group paved binds now.
-func pendingReboot(s *compose.Set, obs *structpb.Struct, rdsEngine, group string) string {
+func pendingReboot(s *compose.ObservedState, obs *structpb.Struct, rdsEngine, group string) string {
 	if obs == nil {
 		return ""
 	}

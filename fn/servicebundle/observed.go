@@ -30,7 +30,7 @@ type observed struct {
 	appName map[string]string
 }
 
-func observe(set *compose.Set) observed {
+func observe(set *compose.ObservedState) observed {
 	ready := func(name string) bool {
 		status, _, ok := pb.Condition(set.Observed(name), "Ready")
 		return ok && status == "True"
@@ -55,7 +55,7 @@ func observe(set *compose.Set) observed {
 
 // appName is the name of the service's Application for environment: the
 // one it has if it exists (see observed.appName), or else applicationName's.
-func appName(set *compose.Set, s *service, environment string) string {
+func appName(set *compose.ObservedState, s *service, environment string) string {
 	if n, _ := pb.String(set.Observed(ApplicationPrefix+environment), "metadata", "name"); n != "" {
 		return n
 	}

@@ -44,8 +44,7 @@ func TestObserve(t *testing.T) {
 			for n, js := range tc.observed {
 				obs[n] = &fnv1.Resource{Resource: resource.MustStructJSON(js)}
 			}
-			set := compose.NewSet(&fnv1.RunFunctionRequest{Observed: &fnv1.State{Resources: obs}}, bundle(fullSpec), "service")
-			o := observe(set)
+			o := observe(new(compose.NewObservedState(&fnv1.RunFunctionRequest{Observed: &fnv1.State{Resources: obs}})))
 			got := []string{strconv.FormatBool(o.register()), o.cloneURL, o.commit}
 			for _, e := range Environments {
 				got = append(got, o.source(e), o.appName[e])

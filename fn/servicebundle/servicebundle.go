@@ -108,7 +108,7 @@ func (Composer) Compose(xr *compose.Composite, e *env.Environment, set *compose.
 	if err := s.withRepository(set, st); err != nil {
 		return err
 	}
-	obs := observe(set)
+	obs := observe(&set.ObservedState)
 	s.apps = obs.appName
 	content, err := catalogInfo(s, st)
 	if err != nil {
@@ -221,7 +221,7 @@ func (Composer) Requirements(xr *compose.Composite, e *env.Environment, set *com
 	for _, environment := range s.environments {
 		reqs[ApplicationPrefix+environment] = compose.Required{
 			APIVersion: ApplicationAPIVersion, Kind: ApplicationKind,
-			Namespace: applicationNamespace(xr, settingsOf(e)), Name: appName(set, s, environment),
+			Namespace: applicationNamespace(xr, settingsOf(e)), Name: appName(&set.ObservedState, s, environment),
 		}
 	}
 	return reqs, nil

@@ -92,10 +92,10 @@ func (Composer) Status(xr *compose.Composite, set *compose.Set) compose.Status {
 	names := make([]string, 0, len(s.environments))
 	var waiting []string
 	for _, e := range s.environments {
-		apps = append(apps, appName(set, s, e))
+		apps = append(apps, appName(&set.ObservedState, s, e))
 		names = append(names, ApplicationPrefix+e)
 		if e == "production" && waitsForFirstSync(set.Observed(ApplicationPrefix+e)) {
-			waiting = append(waiting, appName(set, s, e))
+			waiting = append(waiting, appName(&set.ObservedState, s, e))
 		}
 	}
 	st.Fields["applications"] = pb.Strs(apps)

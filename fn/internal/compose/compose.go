@@ -9,8 +9,6 @@ import (
 	"fmt"
 	"maps"
 	"math"
-	"sort"
-	"strings"
 	"sync"
 
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
@@ -222,26 +220,18 @@ type Objects struct {
 	dialect     []string // what a namespaced composite cannot compose (CheckDialect)
 }
 
-// Set is the desired composed resources of one composite.
+// Set is the desired composed resources of one composite: what a composer
+// builds (Add, AddObject, Keep and the rest of this file, dialect.go,
+// object.go, pin.go, protect.go, required.go) from what Crossplane observed
+// (ObservedState, observed.go), and what the composite's conditions and
+// status say of them (Report, and the Set's reporting: report.go).
 type Set struct {
+	ObservedState
+	Report
 	xr        *Composite
 	component string
-	observed  map[string]*fnv1.Resource
-	// required and extra are what Crossplane fetched for the function's
-	// requirements (Crossplane v2 and v1; see Required).
-	required map[string]*fnv1.Resources
-	extra    map[string]*fnv1.Resources
-	objects  Objects
-	desired  map[string]*fnv1.Resource
-	pending  []string
-	unsynced []string
-	// pendingOf and unsyncedOf name the resources pending and unsynced
-	// describe, in the same order; refWait says, in the same order as
-	// unsynced, which only wait for a reference (see waitsForReference).
-	pendingOf  []string
-	unsyncedOf []string
-	refWait    []bool
-	drifts     []Drift
+	objects   Objects
+	desired   map[string]*fnv1.Resource
 	// shared are the labels every composed resource has but its name
 	// (labels), made once: the objects share the values.
 	shared pb.Fields
@@ -261,12 +251,10 @@ type Set struct {
 // (e.g. "database"), reading readiness from what req observed.
 func NewSet(req *fnv1.RunFunctionRequest, xr *Composite, component string) *Set {
 	s := &Set{
-		xr:        xr,
-		component: component,
-		observed:  req.GetObserved().GetResources(),
-		required:  req.GetRequiredResources(),
-		extra:     req.GetExtraResources(), //nolint:staticcheck // Crossplane v1 support.
-		desired:   make(map[string]*fnv1.Resource, composedHint),
+		ObservedState: NewObservedState(req),
+		xr:            xr,
+		component:     component,
+		desired:       make(map[string]*fnv1.Resource, composedHint),
 	}
 	s.objects.names = make([]string, 0, composedHint)
 	s.objects.objs = make([]*structpb.Struct, 0, composedHint)
@@ -471,9 +459,7 @@ func (s *Set) addReady(name string, obj *structpb.Struct, ready Readiness) {
 		}
 	}
 	if c, ok := pb.ConditionOf(s.observed[name].GetResource(), "Synced"); ok && c.Status == "False" {
-		s.unsynced = append(s.unsynced, describeUnsynced(name, c))
-		s.unsyncedOf = append(s.unsyncedOf, name)
-		s.refWait = append(s.refWait, waitsForReference(c))
+		s.addUnsynced(name, c)
 	}
 	s.desired[name] = &fnv1.Resource{Resource: obj, Ready: r}
 	s.objects.names = append(s.objects.names, name)
@@ -481,110 +467,11 @@ func (s *Set) addReady(name string, obj *structpb.Struct, ready Readiness) {
 	s.objects.ready = append(s.objects.ready, ready)
 }
 
-func (s *Set) addPending(name, desc string) {
-	s.pending = append(s.pending, desc)
-	s.pendingOf = append(s.pendingOf, name)
-}
-
-// describe says why a composed resource is not ready: its provider's Ready
-// condition, with the provider's reason and message (see ProviderMessage),
-// or its name alone while it is only on its way (OnItsWay).
-func describe(name string, ready pb.Cond, found, exists bool) string {
-	if !exists || !found || OnItsWay(ready) {
-		return name
-	}
-	return describeCondition(name, "Ready", ready)
-}
-
-// OnItsWay reports whether a Ready condition says no more than that the
-// resource is being created: False (or Unknown) with reason Creating, or
-// no reason, and no message, as crossplane-runtime's Creating() writes it
-// (crossplane-runtime v2.4.0 apis/common/condition.go). A resource that
-// does not exist yet, or has no Ready condition yet, is on its way too.
-//
-// A condition names such a resource, not the step it is at: the steps
-// follow one another within seconds, and each would change the
-// composite's status, and the claim's, for nothing a reader acts on; every
-// change of the composite is also a watch event that Crossplane core's
-// circuit breaker counts against it (crossplane v2.4.0 internal/circuit:
-// 100 events per composite, refilled at one a second), and once it opens
-// the composite waits for its requeue to see what happened. What a
-// provider does say (a reason other than Creating, a message) is carried
-// in its own words.
-func OnItsWay(ready pb.Cond) bool {
-	return ready.Status != "True" && ready.Message == "" && (ready.Reason == "" || ready.Reason == reasonCreating)
-}
-
-// reasonCreating is crossplane-runtime's reason of a Ready condition while
-// a resource is being created (apis/common/condition.go, ReasonCreating),
-// and Crossplane core's on a composite.
-const reasonCreating = "Creating"
-
-// waitsForReference reports whether a Synced=False condition only says
-// that the provider cannot resolve a reference yet: the selected resource
-// does not exist or has not the referenced field yet (crossplane-runtime
-// v2.4.0 pkg/reconciler/managed/api.go "cannot resolve references",
-// pkg/reference/reference.go "no resources matched selector" and
-// "referenced field was empty (referenced resource may not yet be
-// ready)"). While a sibling is not ready, that is what it waits for, not a
-// failure (see rollup).
-func waitsForReference(c pb.Cond) bool {
-	return strings.HasPrefix(c.Message, "cannot resolve references: ") &&
-		(strings.HasSuffix(c.Message, ": no resources matched selector") ||
-			strings.HasSuffix(c.Message, ": referenced field was empty (referenced resource may not yet be ready)"))
-}
-
-// describeUnsynced says why the provider could not apply a composed
-// resource, in its own words: a resource can stay Ready while a change to it
-// is refused, and a provider that cannot reach its API reports it here
-// (crossplane-runtime sets Synced=False with reason ReconcileError and the
-// error as message).
-func describeUnsynced(name string, c pb.Cond) string {
-	return describeCondition(name, "Synced", c)
-}
-
-// describeCondition is "name (Type=Status: Reason): message", leaving out
-// what the provider did not say.
-func describeCondition(name, t string, c pb.Cond) string {
-	d := name + " (" + t + "=" + c.Status
-	if c.Reason != "" {
-		d += ": " + c.Reason
-	}
-	d += ")"
-	if m := ProviderMessage(c.Message); m != "" {
-		d += ": " + m
-	}
-	return d
-}
-
-// Observed returns the observed object of the composed resource called
-// name, or nil if it does not exist yet.
-func (s *Set) Observed(name string) *structpb.Struct {
-	return s.observed[name].GetResource()
-}
-
 // Desired returns the desired object of the composed resource called name,
 // as added to the set, or nil. It is shared: never modify it.
 func (s *Set) Desired(name string) *structpb.Struct {
 	return s.desired[name].GetResource()
 }
-
-// ObservedConnectionDetails returns the connection details Crossplane read
-// from the composed resource's connection secret.
-func (s *Set) ObservedConnectionDetails(name string) map[string][]byte {
-	return s.observed[name].GetConnectionDetails()
-}
-
-// Ready reports whether every composed resource exists and is ready.
-func (s *Set) Ready() bool { return len(s.pending) == 0 }
-
-// Pending describes the composed resources that are not ready, in the order
-// they were added.
-func (s *Set) Pending() []string { return s.pending }
-
-// Unsynced describes the composed resources whose last change the provider
-// could not apply (Synced=False), with the provider's message.
-func (s *Set) Unsynced() []string { return s.unsynced }
 
 // Write adds the desired composed resources to rsp, keeping any that earlier
 // pipeline steps desired.
@@ -596,91 +483,6 @@ func (s *Set) Write(rsp *fnv1.RunFunctionResponse) {
 		rsp.Desired.Resources = make(map[string]*fnv1.Resource, len(s.desired))
 	}
 	maps.Copy(rsp.GetDesired().GetResources(), s.desired)
-}
-
-// Status is what a composer writes back to the composite.
-type Status struct {
-	// Fields of the composite's status (only those that are known).
-	Fields pb.Fields
-	// ConnectionDetails for the composite's connection secret.
-	ConnectionDetails map[string][]byte
-	// ConditionType is the composer's own condition, e.g. DatabaseReady,
-	// about all composed resources (see WriteStatus). Empty: none.
-	ConditionType string
-	// Conditions are further conditions of the composer, e.g. one per part
-	// of what it composes (see Set.Condition).
-	Conditions []*fnv1.Condition
-}
-
-// WriteStatus writes status fields, connection details (for a namespaced
-// composite, as the Secret of ComposeConnectionSecret, if any) and the
-// composer's condition to rsp. The condition is, in this order of precedence:
-//   - False with reason SyncFailed when the provider could not apply a
-//     composed resource (Synced=False), with the provider's message: what is
-//     in the cloud is not what was asked for, even if it is Ready;
-//   - False with reason Creating, naming the resources it waits for, when a
-//     composed resource is not ready;
-//   - True with reason EnvironmentChanged when everything is ready but the
-//     environment asks for a placement the existing resources cannot follow
-//     (see Pin), naming each field, its pinned and its new value;
-//   - True with reason Available otherwise.
-//
-// It never carries connection details. If the composer protected
-// resources (Protect), the DeletionProtected condition follows it.
-func (s *Set) WriteStatus(rsp *fnv1.RunFunctionResponse, st Status) {
-	if rsp.GetDesired() == nil {
-		rsp.Desired = &fnv1.State{}
-	}
-	if rsp.GetDesired().GetComposite() == nil {
-		rsp.Desired.Composite = &fnv1.Resource{}
-	}
-	dc := rsp.GetDesired().GetComposite()
-	if dc.GetResource() == nil {
-		dc.Resource = &structpb.Struct{Fields: pb.Fields{}}
-	}
-	pb.Set(dc.GetResource(), pb.Str(s.xr.APIVersion), "apiVersion")
-	pb.Set(dc.GetResource(), pb.Str(s.xr.Kind), "kind")
-	keys := make([]string, 0, len(st.Fields))
-	for k := range st.Fields {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		pb.Set(dc.GetResource(), st.Fields[k], "status", k)
-	}
-	switch {
-	case s.xr.Namespaced():
-		// Crossplane ignores a namespaced composite's connection details:
-		// they are composed as a Secret, if at all (dialect.go).
-		if s.connectionSecret != "" {
-			s.writeConnectionSecret(rsp, st.ConnectionDetails)
-		}
-	case len(st.ConnectionDetails) > 0:
-		if dc.ConnectionDetails == nil {
-			dc.ConnectionDetails = make(map[string][]byte, len(st.ConnectionDetails))
-		}
-		maps.Copy(dc.GetConnectionDetails(), st.ConnectionDetails)
-	}
-
-	// The composite's readiness, said explicitly: Crossplane core then
-	// writes its Ready condition without naming the composed resources it
-	// waits for (crossplane v2.4.0
-	// internal/controller/apiextensions/composite/reconciler.go: a
-	// readiness the composer specified supersedes the one derived from the
-	// composed resources, "Unready resources: a, b, and 3 more"), which
-	// changed each time one of them became ready; the composer's
-	// conditions say what it waits for.
-	dc.Ready = fnv1.Ready_READY_FALSE
-	if s.Ready() {
-		dc.Ready = fnv1.Ready_READY_TRUE
-	}
-	if st.ConditionType != "" {
-		rsp.Conditions = append(rsp.Conditions, s.rollup(st.ConditionType, s.objects.names, true))
-	}
-	rsp.Conditions = append(rsp.Conditions, st.Conditions...)
-	if d := s.deletionCondition(); d != nil {
-		rsp.Conditions = append(rsp.Conditions, d)
-	}
 }
 
 // SecureSetting checks a boolean a claim may state only with its secure
@@ -714,11 +516,3 @@ type ChangeError struct{ Err error }
 
 func (e *ChangeError) Error() string { return e.Err.Error() }
 func (e *ChangeError) Unwrap() error { return e.Err }
-
-func (s *Set) condition(name string) (status, reason string, ok bool) {
-	o := s.observed[name]
-	if o == nil {
-		return "", "", false
-	}
-	return pb.Condition(o.GetResource(), "Ready")
-}

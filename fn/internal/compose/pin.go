@@ -154,9 +154,6 @@ func (s *Set) KeepPlacement(e *env.Environment, setting, name, wanted string, pa
 	return got
 }
 
-// Drifts are the environment changes not applied so far (Pin, KeepPlacement).
-func (s *Set) Drifts() []Drift { return s.drifts }
-
 // lookup returns the string, or the strings of the list, at path.
 func lookup(obj *structpb.Struct, path []string) []string {
 	if len(path) == 0 {

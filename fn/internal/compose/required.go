@@ -53,23 +53,6 @@ func (r Required) Subject() string {
 	return r.Kind + " " + r.Namespace + "/" + r.Name
 }
 
-// Required returns what Crossplane fetched for the requirement called name:
-// the object (nil when it does not exist), and whether Crossplane has
-// fetched it at all (false until it has been asked to).
-func (s *Set) Required(name string) (*structpb.Struct, bool) {
-	rs, ok := s.required[name]
-	if !ok {
-		rs, ok = s.extra[name]
-	}
-	if !ok {
-		return nil, false
-	}
-	for _, item := range rs.GetItems() {
-		return item.GetResource(), true
-	}
-	return nil, true
-}
-
 // Controller describes the controller reference of obj (metadata.ownerReferences
 // with controller: true): its kind, name and uid, or "" if it has none.
 func Controller(obj *structpb.Struct) (desc, uid string) {

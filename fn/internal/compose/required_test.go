@@ -3,36 +3,8 @@ package compose
 import (
 	"testing"
 
-	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 	"github.com/crossplane/function-sdk-go/resource"
-	"github.com/google/go-cmp/cmp"
-	"google.golang.org/protobuf/testing/protocmp"
-	"google.golang.org/protobuf/types/known/structpb"
 )
-
-func TestRequired(t *testing.T) {
-	app := resource.MustStructJSON(`{"metadata": {"name": "a"}}`)
-	req := &fnv1.RunFunctionRequest{
-		RequiredResources: map[string]*fnv1.Resources{"exists": {Items: []*fnv1.Resource{{Resource: app}}}, "none": {}},
-		ExtraResources:    map[string]*fnv1.Resources{"v1": {Items: []*fnv1.Resource{{Resource: app}}}}, //nolint:staticcheck // Crossplane v1's field, what this case is about
-	}
-	s := NewSet(req, &Composite{Name: "x"}, "c")
-	type got struct {
-		Obj     *structpb.Struct
-		Fetched bool
-	}
-	for name, want := range map[string]got{
-		"exists":      {app, true},
-		"none":        {nil, true},
-		"v1":          {app, true},
-		"not-fetched": {nil, false},
-	} {
-		o, f := s.Required(name)
-		if diff := cmp.Diff(want, got{o, f}, protocmp.Transform()); diff != "" {
-			t.Errorf("Required(%q): -want, +got:\n%s", name, diff)
-		}
-	}
-}
 
 func TestControlledBy(t *testing.T) {
 	cases := map[string]struct {

@@ -172,3 +172,35 @@ func TestWriteStatusReadiness(t *testing.T) {
 		})
 	}
 }
+
+// A Report keeps, in the order they were recorded, the resources not ready
+// and those whose provider could not apply them, with what the provider
+// said; it is ready when nothing is pending, whatever is unsynced.
+func TestReport(t *testing.T) {
+	var r Report
+	if !r.Ready() {
+		t.Error("an empty report is not ready")
+	}
+	r.addPending("db", "db (Ready=False: Unavailable): storage full")
+	r.addUnsynced("sg", pb.Cond{Status: "False", Reason: "ReconcileError", Message: "cannot resolve references: spec.forProvider.vpcId: no resources matched selector"})
+	r.addUnsynced("bucket", pb.Cond{Status: "False", Reason: "ReconcileError", Message: "AccessDenied"})
+	r.addPending("subnets", "subnets")
+	type view struct {
+		Ready                bool
+		Pending, PendingOf   []string
+		Unsynced, UnsyncedOf []string
+		WaitsForReference    []bool
+	}
+	want := view{
+		Ready:             false,
+		Pending:           []string{"db (Ready=False: Unavailable): storage full", "subnets"},
+		PendingOf:         []string{"db", "subnets"},
+		Unsynced:          []string{"sg (Synced=False: ReconcileError): cannot resolve references: spec.forProvider.vpcId: no resources matched selector", "bucket (Synced=False: ReconcileError): AccessDenied"},
+		UnsyncedOf:        []string{"sg", "bucket"},
+		WaitsForReference: []bool{true, false},
+	}
+	got := view{r.Ready(), r.Pending(), r.pendingOf, r.Unsynced(), r.unsyncedOf, r.refWait}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("-want, +got:\n%s", diff)
+	}
+}

@@ -1,0 +1,318 @@
+package compose
+
+import (
+	"maps"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+
+	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
+	"google.golang.org/protobuf/types/known/structpb"
+
+	"github.com/paved-dev/paved/fn/internal/pb"
+)
+
+// Report is what a composite's conditions say of its composed resources:
+// those not ready and those whose provider could not apply them, each
+// with what its provider says, and the placement settings the existing
+// resources keep against the environment (Drift). A Set records it as it
+// builds; the composite's conditions and status (Condition, WriteStatus)
+// are written from it.
+type Report struct {
+	pending  []string
+	unsynced []string
+	// pendingOf and unsyncedOf name the resources pending and unsynced
+	// describe, in the same order; refWait says, in the same order as
+	// unsynced, which only wait for a reference (see waitsForReference).
+	pendingOf  []string
+	unsyncedOf []string
+	refWait    []bool
+	drifts     []Drift
+}
+
+// Ready reports whether every composed resource exists and is ready.
+func (r *Report) Ready() bool { return len(r.pending) == 0 }
+
+// Pending describes the composed resources that are not ready, in the order
+// they were added.
+func (r *Report) Pending() []string { return r.pending }
+
+// Unsynced describes the composed resources whose last change the provider
+// could not apply (Synced=False), with the provider's message.
+func (r *Report) Unsynced() []string { return r.unsynced }
+
+// Drifts are the environment changes not applied so far (Pin, KeepPlacement).
+func (r *Report) Drifts() []Drift { return r.drifts }
+
+func (r *Report) addPending(name, desc string) {
+	r.pending = append(r.pending, desc)
+	r.pendingOf = append(r.pendingOf, name)
+}
+
+// addUnsynced records the composed resource called name, whose provider
+// could not apply it (its Synced=False condition c).
+func (r *Report) addUnsynced(name string, c pb.Cond) {
+	r.unsynced = append(r.unsynced, describeUnsynced(name, c))
+	r.unsyncedOf = append(r.unsyncedOf, name)
+	r.refWait = append(r.refWait, waitsForReference(c))
+}
+
+// describe says why a composed resource is not ready: its provider's Ready
+// condition, with the provider's reason and message (see ProviderMessage),
+// or its name alone while it is only on its way (OnItsWay).
+func describe(name string, ready pb.Cond, found, exists bool) string {
+	if !exists || !found || OnItsWay(ready) {
+		return name
+	}
+	return describeCondition(name, "Ready", ready)
+}
+
+// OnItsWay reports whether a Ready condition says no more than that the
+// resource is being created: False (or Unknown) with reason Creating, or
+// no reason, and no message, as crossplane-runtime's Creating() writes it
+// (crossplane-runtime v2.4.0 apis/common/condition.go). A resource that
+// does not exist yet, or has no Ready condition yet, is on its way too.
+//
+// A condition names such a resource, not the step it is at: the steps
+// follow one another within seconds, and each would change the
+// composite's status, and the claim's, for nothing a reader acts on; every
+// change of the composite is also a watch event that Crossplane core's
+// circuit breaker counts against it (crossplane v2.4.0 internal/circuit:
+// 100 events per composite, refilled at one a second), and once it opens
+// the composite waits for its requeue to see what happened. What a
+// provider does say (a reason other than Creating, a message) is carried
+// in its own words.
+func OnItsWay(ready pb.Cond) bool {
+	return ready.Status != "True" && ready.Message == "" && (ready.Reason == "" || ready.Reason == reasonCreating)
+}
+
+// reasonCreating is crossplane-runtime's reason of a Ready condition while
+// a resource is being created (apis/common/condition.go, ReasonCreating),
+// and Crossplane core's on a composite.
+const reasonCreating = "Creating"
+
+// waitsForReference reports whether a Synced=False condition only says
+// that the provider cannot resolve a reference yet: the selected resource
+// does not exist or has not the referenced field yet (crossplane-runtime
+// v2.4.0 pkg/reconciler/managed/api.go "cannot resolve references",
+// pkg/reference/reference.go "no resources matched selector" and
+// "referenced field was empty (referenced resource may not yet be
+// ready)"). While a sibling is not ready, that is what it waits for, not a
+// failure (see rollup).
+func waitsForReference(c pb.Cond) bool {
+	return strings.HasPrefix(c.Message, "cannot resolve references: ") &&
+		(strings.HasSuffix(c.Message, ": no resources matched selector") ||
+			strings.HasSuffix(c.Message, ": referenced field was empty (referenced resource may not yet be ready)"))
+}
+
+// describeUnsynced says why the provider could not apply a composed
+// resource, in its own words: a resource can stay Ready while a change to it
+// is refused, and a provider that cannot reach its API reports it here
+// (crossplane-runtime sets Synced=False with reason ReconcileError and the
+// error as message).
+func describeUnsynced(name string, c pb.Cond) string {
+	return describeCondition(name, "Synced", c)
+}
+
+// describeCondition is "name (Type=Status: Reason): message", leaving out
+// what the provider did not say.
+func describeCondition(name, t string, c pb.Cond) string {
+	d := name + " (" + t + "=" + c.Status
+	if c.Reason != "" {
+		d += ": " + c.Reason
+	}
+	d += ")"
+	if m := ProviderMessage(c.Message); m != "" {
+		d += ": " + m
+	}
+	return d
+}
+
+// Status is what a composer writes back to the composite.
+type Status struct {
+	// Fields of the composite's status (only those that are known).
+	Fields pb.Fields
+	// ConnectionDetails for the composite's connection secret.
+	ConnectionDetails map[string][]byte
+	// ConditionType is the composer's own condition, e.g. DatabaseReady,
+	// about all composed resources (see WriteStatus). Empty: none.
+	ConditionType string
+	// Conditions are further conditions of the composer, e.g. one per part
+	// of what it composes (see Set.Condition).
+	Conditions []*fnv1.Condition
+}
+
+// WriteStatus writes status fields, connection details (for a namespaced
+// composite, as the Secret of ComposeConnectionSecret, if any) and the
+// composer's condition to rsp. The condition is, in this order of precedence:
+//   - False with reason SyncFailed when the provider could not apply a
+//     composed resource (Synced=False), with the provider's message: what is
+//     in the cloud is not what was asked for, even if it is Ready;
+//   - False with reason Creating, naming the resources it waits for, when a
+//     composed resource is not ready;
+//   - True with reason EnvironmentChanged when everything is ready but the
+//     environment asks for a placement the existing resources cannot follow
+//     (see Pin), naming each field, its pinned and its new value;
+//   - True with reason Available otherwise.
+//
+// It never carries connection details. If the composer protected
+// resources (Protect), the DeletionProtected condition follows it.
+func (s *Set) WriteStatus(rsp *fnv1.RunFunctionResponse, st Status) {
+	if rsp.GetDesired() == nil {
+		rsp.Desired = &fnv1.State{}
+	}
+	if rsp.GetDesired().GetComposite() == nil {
+		rsp.Desired.Composite = &fnv1.Resource{}
+	}
+	dc := rsp.GetDesired().GetComposite()
+	if dc.GetResource() == nil {
+		dc.Resource = &structpb.Struct{Fields: pb.Fields{}}
+	}
+	pb.Set(dc.GetResource(), pb.Str(s.xr.APIVersion), "apiVersion")
+	pb.Set(dc.GetResource(), pb.Str(s.xr.Kind), "kind")
+	keys := make([]string, 0, len(st.Fields))
+	for k := range st.Fields {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		pb.Set(dc.GetResource(), st.Fields[k], "status", k)
+	}
+	switch {
+	case s.xr.Namespaced():
+		// Crossplane ignores a namespaced composite's connection details:
+		// they are composed as a Secret, if at all (dialect.go).
+		if s.connectionSecret != "" {
+			s.writeConnectionSecret(rsp, st.ConnectionDetails)
+		}
+	case len(st.ConnectionDetails) > 0:
+		if dc.ConnectionDetails == nil {
+			dc.ConnectionDetails = make(map[string][]byte, len(st.ConnectionDetails))
+		}
+		maps.Copy(dc.GetConnectionDetails(), st.ConnectionDetails)
+	}
+
+	// The composite's readiness, said explicitly: Crossplane core then
+	// writes its Ready condition without naming the composed resources it
+	// waits for (crossplane v2.4.0
+	// internal/controller/apiextensions/composite/reconciler.go: a
+	// readiness the composer specified supersedes the one derived from the
+	// composed resources, "Unready resources: a, b, and 3 more"), which
+	// changed each time one of them became ready; the composer's
+	// conditions say what it waits for.
+	dc.Ready = fnv1.Ready_READY_FALSE
+	if s.Ready() {
+		dc.Ready = fnv1.Ready_READY_TRUE
+	}
+	if st.ConditionType != "" {
+		rsp.Conditions = append(rsp.Conditions, s.rollup(st.ConditionType, s.objects.names, true))
+	}
+	rsp.Conditions = append(rsp.Conditions, st.Conditions...)
+	if d := s.deletionCondition(); d != nil {
+		rsp.Conditions = append(rsp.Conditions, d)
+	}
+}
+
+// Condition is a condition of type t about the composed resources called
+// names only (those that were not added are left out), with the precedence
+// of WriteStatus: SyncFailed, Creating, Available.
+func (s *Set) Condition(t string, names ...string) *fnv1.Condition {
+	return s.rollup(t, names, false)
+}
+
+// ConditionWithDrifts is Condition with the environment drifts (see Pin
+// and KeepPlacement), as WriteStatus adds them to the composer's own
+// condition: for a composer whose placement is kept by one part.
+func (s *Set) ConditionWithDrifts(t string, names ...string) *fnv1.Condition {
+	return s.rollup(t, names, true)
+}
+
+// rollup is the condition of type t about the composed resources called
+// names; withDrifts adds the environment drifts (see Pin).
+//
+// A resource whose provider cannot resolve a reference yet
+// (waitsForReference) is pending, not failing, while another resource of
+// the composite is not ready: it waits for that one.
+func (s *Set) rollup(t string, names []string, withDrifts bool) *fnv1.Condition {
+	var pending, unsynced []string
+	for i, n := range s.pendingOf {
+		if slices.Contains(names, n) {
+			pending = append(pending, s.pending[i])
+		}
+	}
+	for i, n := range s.unsyncedOf {
+		if !slices.Contains(names, n) {
+			continue
+		}
+		if s.refWait[i] && slices.ContainsFunc(s.pendingOf, func(p string) bool { return p != n }) {
+			if !slices.Contains(s.pendingOf, n) {
+				pending = append(pending, n)
+			}
+			continue
+		}
+		unsynced = append(unsynced, s.unsynced[i])
+	}
+	added := 0
+	for _, n := range names {
+		if _, ok := s.desired[n]; ok {
+			added++
+		}
+	}
+	c := &fnv1.Condition{
+		Type:   t,
+		Status: fnv1.Status_STATUS_CONDITION_TRUE,
+		Reason: "Available",
+		Target: fnv1.Target_TARGET_COMPOSITE_AND_CLAIM.Enum(),
+	}
+	var msg string
+	drifts := withDrifts && len(s.drifts) > 0
+	switch {
+	case len(unsynced) > 0:
+		c.Status = fnv1.Status_STATUS_CONDITION_FALSE
+		c.Reason = "SyncFailed"
+		msg = "the provider cannot apply " + strings.Join(unsynced, "; ")
+	case len(pending) > 0:
+		c.Status = fnv1.Status_STATUS_CONDITION_FALSE
+		c.Reason = "Creating"
+		msg = "waiting for " + strings.Join(s.reported(pending, names), ", ")
+	default:
+		if drifts {
+			c.Reason = ReasonEnvironmentChanged
+		}
+		msg = "all " + strconv.Itoa(added) + " composed resources are ready"
+		if added == 1 {
+			msg = "the composed resource is ready"
+		}
+	}
+	if drifts {
+		msg += "; " + DescribeDrifts(s.drifts)
+	}
+	c.Message = &msg
+	return c
+}
+
+// reported is what a condition about the composed resources called names
+// says of those pending describes. A nested composite (Composite.Nested)
+// names only those whose provider says something (a description that is
+// more than the name, see OnItsWay), and otherwise that it waits for its
+// composed resources: nobody reads it but through the composite that
+// composed it, which names it as waiting, or repeats what it says when it
+// fails; and each name it dropped as a resource became ready would change
+// its status, an event that Crossplane core's circuit breaker counts
+// against that composite too.
+func (s *Set) reported(pending, names []string) []string {
+	if s.xr.Nested == "" {
+		return pending
+	}
+	var said []string
+	for _, d := range pending {
+		if !slices.Contains(names, d) {
+			said = append(said, d)
+		}
+	}
+	if len(said) == 0 {
+		return []string{"its composed resources"}
+	}
+	return said
+}
