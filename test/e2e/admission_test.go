@@ -66,7 +66,7 @@ func tenantRole(ns string) []client.Object {
 			ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "paved-tenant"},
 			Rules: []rbacv1.PolicyRule{
 				{APIGroups: []string{group}, Resources: []string{"databaseclaims", "bucketclaims", "servicebundles"}, Verbs: verbs},
-				{APIGroups: []string{"paved.dev"}, Resources: []string{"buckets", "databases"}, Verbs: verbs},
+				{APIGroups: []string{"paved.dev"}, Resources: []string{"buckets", "databases", "servicebundles"}, Verbs: verbs},
 			},
 		},
 		&rbacv1.RoleBinding{
@@ -327,9 +327,11 @@ func TestClaimAdmission(t *testing.T) {
 	// The namespaced composites (Crossplane v2, no claim): the same fields
 	// under spec.crossplane, in dry runs.
 	requireNamespacedInstalled(t) // apis/bucket-v2
-	dbXRD := readObjects(t, filepath.Join(repoRoot, "apis", "database-v2", "definition.yaml"))
-	createAll(ctx, t, dbXRD...)
-	waitCondition(ctx, t, 2*time.Minute, dbXRD[0].GetAPIVersion(), "CompositeResourceDefinition", "", dbXRD[0].GetName(), "Established", "True")
+	for _, dir := range []string{"database-v2", "servicebundle-v2"} {
+		xrd := readObjects(t, filepath.Join(repoRoot, "apis", dir, "definition.yaml"))
+		createAll(ctx, t, xrd...)
+		waitCondition(ctx, t, 2*time.Minute, xrd[0].GetAPIVersion(), "CompositeResourceDefinition", "", xrd[0].GetName(), "Established", "True")
+	}
 	nsMsgs := policyMessages(t, compositesPolicy)
 	for _, k := range []struct {
 		kind string
@@ -337,6 +339,7 @@ func TestClaimAdmission(t *testing.T) {
 	}{
 		{"Bucket", map[string]any{}},
 		{"Database", map[string]any{"engine": "postgresql", "size": "small"}},
+		{"ServiceBundle", map[string]any{"description": "d", "template": "go-service"}},
 	} {
 		composite := func(crossplane map[string]any) *unstructured.Unstructured {
 			spec := maps.Clone(k.spec)
