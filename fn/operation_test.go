@@ -216,3 +216,39 @@ func TestDayTwoOperationInput(t *testing.T) {
 		}
 	}
 }
+
+// TestDayTwoOperationNamespaced: a namespaced Database (no claim) gets its
+// findings itself, the Event in its namespace with its uid; here the
+// version drift of an instance autoMinorVersionUpgrade moved ahead.
+func TestDayTwoOperationNamespaced(t *testing.T) {
+	f := New(logging.NewNopLogger())
+	f.now = func() time.Time { return aug2 }
+	r := func(j string) *fnv1.Resource { return &fnv1.Resource{Resource: resource.MustStructJSON(j)} }
+	req := operationRequest(`{"apiVersion": "fn.paved.dev/v1alpha1", "kind": "DayTwoChecks"}`)
+	req.RequiredResources = map[string]*fnv1.Resources{
+		RequirementInstances: {Items: []*fnv1.Resource{r(`{"apiVersion": "rds.aws.m.upbound.io/v1beta1", "kind": "Instance",
+			"metadata": {"name": "reports-k2j4h-instance", "namespace": "team-b", "labels": {"crossplane.io/composite": "reports"}},
+			"spec": {"forProvider": {"region": "eu-west-1", "engine": "mysql", "engineVersion": "8.0.39", "caCertIdentifier": "rds-ca-rsa2048-g1"}},
+			"status": {"atProvider": {"engineVersionActual": "8.0.39", "allocatedStorage": 20}}}`)}},
+		RequirementComposites: {Items: []*fnv1.Resource{r(`{"apiVersion": "paved.dev/v1alpha1", "kind": "Database",
+			"metadata": {"name": "reports", "namespace": "team-b", "uid": "d-9"}, "spec": {"engine": "mysql", "version": "8.0.35"}}`)}},
+	}
+	rsp, err := f.RunFunction(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	evs := rsp.GetDesired().GetResources()
+	if len(evs) != 1 {
+		t.Fatalf("desired %v, want one Event", evs)
+	}
+	for _, e := range evs {
+		for path, want := range map[string]string{
+			"kind": "Event", "metadata.namespace": "team-b", "reason": database.CheckVersionDrift,
+			"involvedObject.kind": "Database", "involvedObject.name": "reports", "involvedObject.namespace": "team-b", "involvedObject.uid": "d-9",
+		} {
+			if got, _ := pb.String(e.GetResource(), strings.Split(path, ".")...); got != want {
+				t.Errorf("Event %s = %q, want %q", path, got, want)
+			}
+		}
+	}
+}

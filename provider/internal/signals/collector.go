@@ -63,10 +63,10 @@ var (
 		"Time from the commit of a deployed revision (its committer date on GitHub: an estimate, the committer's clock) to its production deploy (Argo CD's history deployedAt: exact), one observation per production deploy of a ServiceBundle's Application that Argo CD's history still holds and whose commit time provider-paved has read, by team and service.",
 		[]string{"team", "service"}, nil)
 	descDayTwo = prometheus.NewDesc(NameDayTwo,
-		"Databases with a finding of the day-two check (function-paved's CronOperation paved-database-checks) in its newest successful run, by check. Exact for that run; absent while no run has succeeded.",
+		"Databases with a finding of the day-two check (function-paved's CronOperations paved-database-checks and paved-database-checks-namespaced) in the newest successful run of each, by check. Exact for those runs; absent while no run has succeeded.",
 		[]string{"check"}, nil)
 	descDayTwoAt = prometheus.NewDesc(NameDayTwoAt,
-		"When the newest successful run of the day-two checks finished (its Succeeded condition's last transition).",
+		"When the least recent of the runs platform_database_checks_findings reads finished (its Succeeded condition's last transition).",
 		nil, nil)
 	descSource = prometheus.NewDesc(NameSourceAvailable,
 		"1 when the kind's objects could be read for the platform metrics, 0 when its CRD is absent, its informer has not synced (or cannot list it: RBAC) or listing failed; the metrics leave its objects out.",

@@ -448,24 +448,28 @@ func operation(name, cron string, succeeded bool, t time.Time, dbs ...[]string) 
 	return u
 }
 
-// TestCollectorDayTwo: the findings of the newest successful run of the
-// day-two checks, per check, counted once per database; older runs, failed
-// runs and other CronOperations' runs are not read.
+// TestCollectorDayTwo: the findings of the newest successful run of each
+// day-two CronOperation, per check, counted once per database; older runs,
+// failed runs and other CronOperations' runs are not read.
 func TestCollectorDayTwo(t *testing.T) {
 	objs := []client.Object{
-		operation("paved-database-checks-1", DayTwoCronOperation, true, t0, []string{"StorageNearLimit"}, []string{"StorageNearLimit"}),
-		operation("paved-database-checks-2", DayTwoCronOperation, true, t0.Add(time.Hour),
+		operation("paved-database-checks-1", "paved-database-checks", true, t0, []string{"StorageNearLimit"}, []string{"StorageNearLimit"}),
+		operation("paved-database-checks-2", "paved-database-checks", true, t0.Add(time.Hour),
 			[]string{"CACertificateExpiry", "StandardSupportEnd"}, []string{"CACertificateExpiry"}, []string{"VersionDrift", "VersionDrift"}),
-		operation("paved-database-checks-3", DayTwoCronOperation, false, t0.Add(2*time.Hour), []string{"StorageNearLimit"}),
+		operation("paved-database-checks-3", "paved-database-checks", false, t0.Add(2*time.Hour), []string{"StorageNearLimit"}),
 		operation("someone-elses-1", "someone-else", true, t0.Add(3*time.Hour), []string{"StorageNearLimit"}),
+		// The namespaced databases' CronOperation: its newest success,
+		// finished before the other's, adds its databases and sets the
+		// time.
+		operation("paved-database-checks-namespaced-1", "paved-database-checks-namespaced", true, t0.Add(30*time.Minute), []string{"StorageNearLimit"}),
 	}
 	got := scrape(t, NewCollector(reader(t, objs...), synced{Operation: true}, logging.NewNopLogger()))
 	for _, l := range []string{
 		`platform_database_checks_findings{check="CACertificateExpiry"} 2`,
 		`platform_database_checks_findings{check="StandardSupportEnd"} 1`,
-		`platform_database_checks_findings{check="StorageNearLimit"} 0`,
+		`platform_database_checks_findings{check="StorageNearLimit"} 1`,
 		`platform_database_checks_findings{check="VersionDrift"} 1`,
-		`platform_database_checks_last_success_timestamp_seconds 1.7936136e+09`,
+		`platform_database_checks_last_success_timestamp_seconds 1.7936118e+09`,
 	} {
 		if !strings.Contains(got, l+"\n") {
 			t.Errorf("scrape has no %q:\n%s", l, got)

@@ -21,6 +21,7 @@ package signals
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -227,59 +228,65 @@ func firstDeploy(a, bundle *unstructured.Unstructured) (time.Duration, bool) {
 	return 0, false
 }
 
-// DayTwoCronOperation names the day-two checks' CronOperation
-// (package/operations/daytwo.yaml); Crossplane labels each Operation it
-// creates with it (crossplane v2.4.0 apis/ops/v1alpha1/cronoperation_types.go,
+// DayTwoCronOperations name the day-two checks' CronOperations, of legacy
+// and of namespaced databases (package/operations/daytwo*.yaml); Crossplane
+// labels each Operation it creates with its CronOperation's name
+// (crossplane v2.4.0 apis/ops/v1alpha1/cronoperation_types.go,
 // LabelCronOperationName).
-const (
-	DayTwoCronOperation = "paved-database-checks"
-	labelCronOperation  = "ops.crossplane.io/cronoperation"
-)
+var DayTwoCronOperations = []string{"paved-database-checks", "paved-database-checks-namespaced"}
+
+const labelCronOperation = "ops.crossplane.io/cronoperation"
 
 // DayTwoChecks are the checks function-paved runs
 // (fn/database.Checks; TestDayTwoChecksNamed keeps the two equal).
 var DayTwoChecks = []string{"CACertificateExpiry", "StandardSupportEnd", "VersionDrift", "StorageNearLimit"}
 
-// dayTwo reads the newest run of the day-two checks that succeeded
-// (condition Succeeded=True, crossplane v2.4.0 apis/ops/v1alpha1/
-// conditions.go) and counts, per check, the databases with a finding in
-// its output (fn/operation.go, dayTwoOutput). ok is false when no run has
-// succeeded.
-func dayTwo(ops []unstructured.Unstructured) (map[string]int, time.Time, bool) {
-	var newest *unstructured.Unstructured
-	var at time.Time
+// dayTwo reads, of each day-two CronOperation, its newest run that
+// succeeded (condition Succeeded=True, crossplane v2.4.0 apis/ops/
+// v1alpha1/conditions.go), and counts per check the databases with a
+// finding in their outputs (fn/operation.go, dayTwoOutput). at is when the
+// least recent of those runs finished; ok is false when none succeeded.
+func dayTwo(ops []unstructured.Unstructured) (counts map[string]int, at time.Time, ok bool) {
+	newest := map[string]*unstructured.Unstructured{}
+	when := map[string]time.Time{}
 	for i := range ops {
 		o := &ops[i]
-		if o.GetLabels()[labelCronOperation] != DayTwoCronOperation {
+		cron := o.GetLabels()[labelCronOperation]
+		if !slices.Contains(DayTwoCronOperations, cron) {
 			continue
 		}
-		c, ok := condition(o, "Succeeded")
-		if !ok || c.status != "True" || (newest != nil && !c.lastTransition.After(at)) {
+		c, found := condition(o, "Succeeded")
+		if !found || c.status != "True" || (newest[cron] != nil && !c.lastTransition.After(when[cron])) {
 			continue
 		}
-		newest, at = o, c.lastTransition
+		newest[cron], when[cron] = o, c.lastTransition
 	}
-	if newest == nil {
+	if len(newest) == 0 {
 		return nil, time.Time{}, false
 	}
-	counts := map[string]int{}
+	counts = map[string]int{}
 	for _, c := range DayTwoChecks {
 		counts[c] = 0
 	}
-	steps, _, _ := unstructured.NestedSlice(newest.Object, "status", "pipeline")
-	for _, st := range steps {
-		m, _ := st.(map[string]any)
-		dbs, _, _ := unstructured.NestedSlice(m, "output", "databases")
-		for _, db := range dbs {
-			d, _ := db.(map[string]any)
-			fs, _, _ := unstructured.NestedSlice(d, "findings")
-			seen := map[string]bool{}
-			for _, f := range fs {
-				fm, _ := f.(map[string]any)
-				c, _ := fm["check"].(string)
-				if _, known := counts[c]; known && !seen[c] {
-					seen[c] = true
-					counts[c]++
+	for cron, o := range newest {
+		if at.IsZero() || when[cron].Before(at) {
+			at = when[cron]
+		}
+		steps, _, _ := unstructured.NestedSlice(o.Object, "status", "pipeline")
+		for _, st := range steps {
+			m, _ := st.(map[string]any)
+			dbs, _, _ := unstructured.NestedSlice(m, "output", "databases")
+			for _, db := range dbs {
+				d, _ := db.(map[string]any)
+				fs, _, _ := unstructured.NestedSlice(d, "findings")
+				seen := map[string]bool{}
+				for _, f := range fs {
+					fm, _ := f.(map[string]any)
+					c, _ := fm["check"].(string)
+					if _, known := counts[c]; known && !seen[c] {
+						seen[c] = true
+						counts[c]++
+					}
 				}
 			}
 		}
