@@ -391,6 +391,30 @@ func (b *bundleRun) playArgoCD(ctx context.Context, t *testing.T) {
 	b.argoDone = time.Now()
 }
 
+// playProductionDeploy plays a person's first sync of the production
+// Application to revision, as Argo CD records it (history entry 0,
+// deployedAt when the sync completed), and returns when.
+func (b *bundleRun) playProductionDeploy(ctx context.Context, t *testing.T, revision string) time.Time {
+	t.Helper()
+	app := appName(b.ns, b.name, "production")
+	var at time.Time
+	eventually(ctx, t, waitLimit, "Application argocd/"+app+" reports a production sync", func(ctx context.Context) error {
+		u, err := get(ctx, appAPIVersion, "Application", "argocd", app)
+		if err != nil {
+			return err
+		}
+		at = time.Now().UTC()
+		u.Object["status"] = map[string]any{
+			"health": map[string]any{"status": "Healthy"},
+			"sync":   map[string]any{"status": "Synced", "revision": revision},
+			"history": []any{map[string]any{"id": int64(0), "revision": revision,
+				"deployedAt": at.Format(time.RFC3339), "source": field(u, "spec", "source")}},
+		}
+		return cp.Client.Update(ctx, u)
+	})
+	return at
+}
+
 // ready waits for the claim to be Ready and prints the figures of the path.
 func (b *bundleRun) ready(ctx context.Context, t *testing.T) *unstructured.Unstructured {
 	t.Helper()

@@ -80,7 +80,9 @@ func sample(t *testing.T, lines []string, name, labels string) float64 {
 // bundle's within the time the test measured; its time to first deploy,
 // within the time after which the test played Argo CD's first sync; a
 // golden-path repository;
-// and the adoption ratio of the repositories. Then it restarts the
+// the adoption ratio of the repositories; and, once the test played a
+// production sync of the repository's head, its lead time: the deploy
+// minus the commit's time on GitHub. Then it restarts the
 // provider and checks that the values are the same (they are derived from
 // the objects, never counted in memory).
 func (b *bundleRun) checkPlatformMetrics(ctx context.Context, t *testing.T, before []string, template string) {
@@ -106,6 +108,29 @@ func (b *bundleRun) checkPlatformMetrics(ctx context.Context, t *testing.T, befo
 	if played := b.argoDone.Sub(b.created).Seconds(); first < 0 || first > played+1 {
 		t.Errorf("the bundle's time to first deploy %.0f s, want within the %.1f s after which the test played Argo CD's first sync", first, played)
 	}
+	// Lead time: the test plays Argo CD's first production sync of the
+	// repository's head; provider-paved reads the commit's time from
+	// GitHub (the stand-in) and observes deploy minus commit.
+	sha, committed, ok := b.g.GitHub.HeadCommit(platformOwner, b.name, "main")
+	if !ok {
+		t.Fatalf("no head of %s/%s main on GitHub", platformOwner, b.name)
+	}
+	deployed := b.playProductionDeploy(ctx, t, sha)
+	leadLabels := `service="` + b.name + `",team="` + b.ns + `"`
+	eventually(ctx, t, waitLimit, "platform_lead_time_seconds observes the production deploy", func(ctx context.Context) error {
+		after = scrapePlatform(ctx, t, b.g.Provider)
+		if n := sample(t, after, "platform_lead_time_seconds_count", leadLabels) - sample(t, before, "platform_lead_time_seconds_count", leadLabels); n != 1 {
+			return fmt.Errorf("platform_lead_time_seconds_count{%s} grew by %v, want 1", leadLabels, n)
+		}
+		return nil
+	})
+	lead := sample(t, after, "platform_lead_time_seconds_sum", leadLabels) - sample(t, before, "platform_lead_time_seconds_sum", leadLabels)
+	// Whole seconds (RFC 3339 in Argo CD's history and GitHub's dates).
+	if want := deployed.Truncate(time.Second).Sub(committed).Seconds(); lead < want-1 || lead > want+1 {
+		t.Errorf("lead time %.0f s, want %.0f s: the deploy at %s minus the commit at %s", lead, want, deployed, committed)
+	}
+	t.Logf("figure: lead time of the played production deploy %.0f s (commit %s at %s)", lead, sha[:7], committed.Format(time.RFC3339))
+
 	golden, other := sample(t, after, "platform_repositories", `origin="golden-path"`), sample(t, after, "platform_repositories", `origin="other"`)
 	if ratio := sample(t, after, "platform_golden_path_adoption_ratio", ""); ratio != golden/(golden+other) {
 		t.Errorf("platform_golden_path_adoption_ratio %v, want %v golden-path of %v repositories", ratio, golden, golden+other)

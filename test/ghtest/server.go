@@ -377,6 +377,21 @@ func (s *Server) Repo(owner, name string) (RepoState, bool) {
 	return r.state(), true
 }
 
+// HeadCommit returns the commit at the tip of a repository's branch and
+// when it was committed, as GET /repos/{owner}/{repo}/commits/{branch}
+// answers.
+func (s *Server) HeadCommit(owner, name, branch string) (sha string, committed time.Time, ok bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, ok := s.repos[lower(owner+"/"+name)]
+	if !ok || !r.branches[branch] {
+		return "", time.Time{}, false
+	}
+	sha = r.head(branch)
+	committed, ok = r.dated[sha]
+	return sha, committed, ok
+}
+
 // RepoByID returns the state of the repository with this id, if it exists.
 func (s *Server) RepoByID(id int64) (RepoState, bool) {
 	s.mu.Lock()
