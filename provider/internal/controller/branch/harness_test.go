@@ -2,8 +2,6 @@ package branch
 
 import (
 	"context"
-	"fmt"
-	"os"
 	"slices"
 	"testing"
 	"time"
@@ -33,18 +31,6 @@ const (
 	testRepo  = "svc"
 )
 
-var validator *ghtest.Validator
-
-func TestMain(m *testing.M) {
-	v, err := ghtest.LoadValidator()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "GitHub OpenAPI description unavailable (run `make provider-test-deps`):", err)
-		os.Exit(1)
-	}
-	validator = v
-	os.Exit(m.Run())
-}
-
 type env struct {
 	t    *testing.T
 	gh   *ghtest.Server
@@ -56,7 +42,7 @@ type env struct {
 // (auto-initialised, default branch main) and a reconciler of Branches.
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	srv := scopedtest.GitHub(t, validator, testOrg, testToken, "octo")
+	srv := scopedtest.GitHub(t, testOrg, testToken, "octo")
 	srv.CreateOutOfBand(testOrg, testRepo)
 	kube, r := scopedtest.NewReconciler(t, scoped.Cluster.Branch, func(kube client.Client, pool *ghclient.Pool, o controller.Options) []managed.ReconcilerOption {
 		return ReconcilerOptions(kube, pool, o, scoped.Cluster)

@@ -75,23 +75,14 @@ func TestBranchScopes(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			srv := scopedtest.GitHub(t, validator, testOrg, testToken, "octo")
+			srv := scopedtest.GitHub(t, testOrg, testToken, "octo")
 			srv.CreateOutOfBand(testOrg, testRepo)
 			st, _ := srv.Repo(testOrg, testRepo)
 			observed := v1alpha1.RepositoryObservation{ID: st.ID, FullName: testOrg + "/" + testRepo, DefaultBranch: "main"}
 			if tc.otherID {
 				observed.ID += 1000
 			}
-			var repo client.Object
-			if tc.repoNS == "" {
-				r := &v1alpha1.Repository{ObjectMeta: metav1.ObjectMeta{Name: testRepo}}
-				r.Status.AtProvider = observed
-				repo = r
-			} else {
-				r := &ghmv1alpha1.Repository{ObjectMeta: metav1.ObjectMeta{Namespace: tc.repoNS, Name: testRepo}}
-				r.Status.AtProvider = observed
-				repo = r
-			}
+			repo := scopedtest.Repository(tc.repoNS, testRepo, observed)
 			kube, r := scopedtest.NewReconciler(t, tc.scope.Branch, func(kube client.Client, pool *ghclient.Pool, o controller.Options) []managed.ReconcilerOption {
 				return ReconcilerOptions(kube, pool, o, tc.scope)
 			}, append(scopedtest.Defaults(srv.URL, testToken), repo, tc.b)...)

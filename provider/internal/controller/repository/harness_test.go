@@ -2,8 +2,6 @@ package repository
 
 import (
 	"context"
-	"fmt"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -31,6 +29,7 @@ import (
 	"github.com/paved-dev/paved/provider/apis/github/v1alpha1"
 	pcv1alpha1 "github.com/paved-dev/paved/provider/apis/v1alpha1"
 	ghclient "github.com/paved-dev/paved/provider/internal/clients/github"
+	"github.com/paved-dev/paved/provider/internal/scoped/scopedtest"
 	"github.com/paved-dev/paved/test/ghtest"
 )
 
@@ -39,18 +38,6 @@ const (
 	testOrg   = "acme"
 	testUser  = "octo"
 )
-
-var validator *ghtest.Validator
-
-func TestMain(m *testing.M) {
-	v, err := ghtest.LoadValidator()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "GitHub OpenAPI description unavailable (run `make provider-test-deps`):", err)
-		os.Exit(1)
-	}
-	validator = v
-	os.Exit(m.Run())
-}
 
 // recorder captures events so tests can check they carry no secret.
 type recorder struct {
@@ -98,7 +85,7 @@ type envOption func(*ghclient.Options)
 
 func newEnv(t testing.TB, opts ...envOption) *env {
 	t.Helper()
-	srv := ghtest.NewServer(validator)
+	srv := ghtest.NewServer(scopedtest.Validator(t))
 	t.Cleanup(srv.Close)
 	srv.AddOrg(testOrg)
 	srv.AddToken(testToken, testUser)

@@ -80,7 +80,7 @@ func TestRepositoryScopes(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			srv := scopedtest.GitHub(t, validator, testOrg, testToken, testUser)
+			srv := scopedtest.GitHub(t, testOrg, testToken, testUser)
 			kube, r := scopedtest.NewReconciler(t, tc.scope.Repository, func(kube client.Client, pool *ghclient.Pool, o controller.Options) []managed.ReconcilerOption {
 				return ReconcilerOptions(kube, pool, o, tc.scope.Repository.GroupKind)
 			},

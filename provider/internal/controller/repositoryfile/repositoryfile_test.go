@@ -2,8 +2,6 @@ package repositoryfile
 
 import (
 	"context"
-	"fmt"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -30,6 +28,7 @@ import (
 	pcv1alpha1 "github.com/paved-dev/paved/provider/apis/v1alpha1"
 	ghclient "github.com/paved-dev/paved/provider/internal/clients/github"
 	"github.com/paved-dev/paved/provider/internal/scoped"
+	"github.com/paved-dev/paved/provider/internal/scoped/scopedtest"
 	"github.com/paved-dev/paved/test/ghtest"
 )
 
@@ -37,18 +36,6 @@ const (
 	testToken = "ghp_test-token-never-logged-0123456789"
 	testOrg   = "acme"
 )
-
-var validator *ghtest.Validator
-
-func TestMain(m *testing.M) {
-	v, err := ghtest.LoadValidator()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "GitHub OpenAPI description unavailable (run `make provider-test-deps`):", err)
-		os.Exit(1)
-	}
-	validator = v
-	os.Exit(m.Run())
-}
 
 type env struct {
 	t    *testing.T
@@ -59,7 +46,7 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	srv := ghtest.NewServer(validator)
+	srv := ghtest.NewServer(scopedtest.Validator(t))
 	t.Cleanup(srv.Close)
 	srv.AddOrg(testOrg)
 	srv.AddToken(testToken, "octo")

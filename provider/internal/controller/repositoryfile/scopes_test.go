@@ -89,7 +89,7 @@ func TestRepositoryFileScopes(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			srv := scopedtest.GitHub(t, validator, testOrg, testToken, "octo")
+			srv := scopedtest.GitHub(t, testOrg, testToken, "octo")
 			srv.CreateOutOfBand(testOrg, "svc")
 			kube, r := scopedtest.NewReconciler(t, tc.scope.RepositoryFile, func(kube client.Client, pool *ghclient.Pool, o controller.Options) []managed.ReconcilerOption {
 				return ReconcilerOptions(kube, pool, o, tc.scope)

@@ -2,8 +2,6 @@ package teamrepository
 
 import (
 	"context"
-	"fmt"
-	"os"
 	"testing"
 	"time"
 
@@ -33,18 +31,6 @@ const (
 	testTeam  = "payments"
 )
 
-var validator *ghtest.Validator
-
-func TestMain(m *testing.M) {
-	v, err := ghtest.LoadValidator()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "GitHub OpenAPI description unavailable (run `make provider-test-deps`):", err)
-		os.Exit(1)
-	}
-	validator = v
-	os.Exit(m.Run())
-}
-
 type env struct {
 	t    *testing.T
 	gh   *ghtest.Server
@@ -56,7 +42,7 @@ type env struct {
 // team payments, and a reconciler of TeamRepositories.
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	srv := scopedtest.GitHub(t, validator, testOrg, testToken, "octo")
+	srv := scopedtest.GitHub(t, testOrg, testToken, "octo")
 	srv.CreateOutOfBand(testOrg, testRepo)
 	srv.AddTeam(testOrg, testTeam)
 	kube, r := scopedtest.NewReconciler(t, scoped.Cluster.TeamRepository, func(kube client.Client, pool *ghclient.Pool, o controller.Options) []managed.ReconcilerOption {

@@ -8,6 +8,7 @@ package scopedtest
 import (
 	"context"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -28,6 +29,8 @@ import (
 	xpfake "github.com/crossplane/crossplane-runtime/v2/pkg/resource/fake"
 
 	"github.com/paved-dev/paved/provider/apis"
+	ghv1alpha1 "github.com/paved-dev/paved/provider/apis/github/v1alpha1"
+	ghmv1alpha1 "github.com/paved-dev/paved/provider/apis/namespaced/github/v1alpha1"
 	mv1alpha1 "github.com/paved-dev/paved/provider/apis/namespaced/v1alpha1"
 	pcv1alpha1 "github.com/paved-dev/paved/provider/apis/v1alpha1"
 	ghclient "github.com/paved-dev/paved/provider/internal/clients/github"
@@ -45,12 +48,27 @@ const (
 	DefaultConfig = "default"
 )
 
-// GitHub starts a stand-in that validates with v, with organisation org
-// and token of user login. It closes when the test ends, failing it for
-// every request or response that broke GitHub's OpenAPI description.
-func GitHub(t testing.TB, v *ghtest.Validator, org, token, login string) *ghtest.Server {
+// validator is GitHub's OpenAPI description, loaded once per test binary.
+var validator = sync.OnceValues(ghtest.LoadValidator)
+
+// Validator returns GitHub's OpenAPI description (ghtest.LoadValidator),
+// loaded once for every test of the package.
+func Validator(t testing.TB) *ghtest.Validator {
 	t.Helper()
-	srv := ghtest.NewServer(v)
+	v, err := validator()
+	if err != nil {
+		t.Fatalf("GitHub OpenAPI description unavailable (run `make provider-test-deps`): %v", err)
+	}
+	return v
+}
+
+// GitHub starts a stand-in that validates with Validator, with
+// organisation org and token of user login. It closes when the test ends,
+// failing it for every request or response that broke GitHub's OpenAPI
+// description.
+func GitHub(t testing.TB, org, token, login string) *ghtest.Server {
+	t.Helper()
+	srv := ghtest.NewServer(Validator(t))
 	srv.AddOrg(org)
 	srv.AddToken(token, login)
 	t.Cleanup(func() {
@@ -87,6 +105,20 @@ func Defaults(url, token string) []client.Object {
 		&pcv1alpha1.ProviderConfig{ObjectMeta: metav1.ObjectMeta{Name: DefaultConfig}, Spec: spec},
 		&mv1alpha1.ClusterProviderConfig{ObjectMeta: metav1.ObjectMeta{Name: DefaultConfig}, Spec: spec},
 	}
+}
+
+// Repository is a Repository name of namespace ns (cluster-scoped when ns
+// is "") that the provider observed as observed: what a Branch,
+// RepositoryFile or TeamRepository referencing it reads.
+func Repository(ns, name string, observed ghv1alpha1.RepositoryObservation) client.Object {
+	if ns == "" {
+		r := &ghv1alpha1.Repository{ObjectMeta: metav1.ObjectMeta{Name: name}}
+		r.Status.AtProvider = observed
+		return r
+	}
+	r := &ghmv1alpha1.Repository{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}}
+	r.Status.AtProvider = observed
+	return r
 }
 
 // Scheme holds the provider's APIs and core/v1.
