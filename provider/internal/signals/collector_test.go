@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"reflect"
 	"slices"
 	"strings"
@@ -23,6 +24,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
 
 	"github.com/crossplane/crossplane-runtime/v2/pkg/logging"
+	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
 
 	"github.com/paved-dev/paved/fn/database"
 	"github.com/paved-dev/paved/fn/servicebundle"
@@ -236,6 +238,7 @@ platform_signals_source_available{kind="Database.paved.dev"} 1
 platform_signals_source_available{kind="Operation.ops.crossplane.io"} 1
 platform_signals_source_available{kind="Repository.github.m.paved.dev"} 1
 platform_signals_source_available{kind="Repository.github.paved.dev"} 1
+platform_signals_source_available{kind="ServiceBundle.paved.dev"} 1
 platform_signals_source_available{kind="XBucket.platform.paved.dev"} 1
 platform_signals_source_available{kind="XDatabase.platform.paved.dev"} 1
 platform_signals_source_available{kind="XServiceBundle.platform.paved.dev"} 1
@@ -326,6 +329,7 @@ platform_signals_source_available{kind="Database.paved.dev"} 0
 platform_signals_source_available{kind="Operation.ops.crossplane.io"} 0
 platform_signals_source_available{kind="Repository.github.m.paved.dev"} 1
 platform_signals_source_available{kind="Repository.github.paved.dev"} 1
+platform_signals_source_available{kind="ServiceBundle.paved.dev"} 0
 platform_signals_source_available{kind="XBucket.platform.paved.dev"} 0
 platform_signals_source_available{kind="XDatabase.platform.paved.dev"} 0
 platform_signals_source_available{kind="XServiceBundle.platform.paved.dev"} 0
@@ -485,5 +489,152 @@ func TestCollectorDayTwo(t *testing.T) {
 func TestDayTwoChecksNamed(t *testing.T) {
 	if !slices.Equal(DayTwoChecks, database.Checks) {
 		t.Errorf("DayTwoChecks %v, function-paved's database.Checks %v", DayTwoChecks, database.Checks)
+	}
+}
+
+// A bundleDialect is how one dialect's ServiceBundle and what it composes
+// look (fn/internal/compose/dialect.go; test/e2e
+// TestNamespacedServiceBundle for a real one): a legacy XServiceBundle is
+// a claim's, cluster-scoped, and controls its XDatabase, a cluster-scoped
+// Repository and Applications in Argo CD's namespace; a namespaced
+// ServiceBundle has no claim and controls its Database, its
+// github.m.paved.dev Repository and its Applications, all in its own
+// namespace.
+type bundleDialect struct {
+	bundle, database schema.GroupVersionKind
+	ns, appNS        string
+	claim            bool
+}
+
+var dialects = map[string]bundleDialect{
+	"Legacy":     {bundle: XServiceBundle, database: XDatabase, appNS: "argocd", claim: true},
+	"Namespaced": {bundle: ServiceBundle, database: Database, ns: "team-a", appNS: "team-a"},
+}
+
+// controlledBy makes o controlled by the bundle of kind gvk, name and uid.
+func controlledBy[T metav1.Object](o T, gvk schema.GroupVersionKind, name string, uid types.UID) T {
+	o.SetOwnerReferences([]metav1.OwnerReference{{APIVersion: gvk.GroupVersion().String(), Kind: gvk.Kind, Name: name, UID: uid, Controller: ptr(true)}})
+	return o
+}
+
+// objects are one bundle of the dialect, named orders-<id>: Ready 100 s
+// after its creation, its database 700 s after; its staging Application
+// first deployed 400 s after the bundle's creation, its production
+// Application deployed revision aaa 5 min after t0; its golden-path
+// Repository, which GitHub named acme/orders-<id>. Beside it, in its
+// Applications' namespace, an Application no bundle controls.
+func (d bundleDialect) objects(id string) []client.Object {
+	name, uid := "orders-"+id, types.UID("b-"+id)
+	labels := func(env string) map[string]string {
+		return map[string]string{"team": "payments", "environment": env, "paved.dev/service": name}
+	}
+	app := func(env string) *unstructured.Unstructured {
+		a := application(name+"-"+env, uid, labels(env), false)
+		a.SetNamespace(d.appNS)
+		return controlledBy(a, d.bundle, name, uid)
+	}
+	var repo client.Object
+	if d.ns == "" {
+		r := bundleRepository(name, uid, "acme/"+name)
+		repo = controlledBy(r, d.bundle, name, uid)
+	} else {
+		r := namespacedRepository(d.ns, name, "golden-path-go-service")
+		r.SetUID("r-" + uid)
+		r.Spec.ProviderConfigReference = &xpv2.ProviderConfigReference{Kind: "ClusterProviderConfig", Name: "default"}
+		r.Status.AtProvider.FullName = "acme/" + name
+		repo = controlledBy(r, d.bundle, name, uid)
+	}
+	intruder := application(name+"-hand-made", "", map[string]string{"team": "intruders", "environment": "production", "paved.dev/service": "x"}, false)
+	intruder.SetNamespace(d.appNS)
+	return []client.Object{
+		composite{gvk: d.bundle, name: name, ns: d.ns, uid: uid, claim: d.claim, template: "go-service", readyIn: 100 * time.Second}.object(),
+		controlledBy(composite{gvk: d.database, name: name + "-db", ns: d.ns, uid: "d-" + uid, readyIn: 700 * time.Second}.object(), d.bundle, name, uid),
+		deployed(app("staging"), 0, 400*time.Second),
+		history(app("production"), "aaa", t0.Add(5*time.Minute)),
+		repo,
+		history(intruder, "aaa", t0.Add(time.Minute)),
+	}
+}
+
+// TestCollectorServiceBundleDialects: every metric derived from
+// ServiceBundles counts a namespaced ServiceBundle and what it controls
+// exactly as a legacy one: creations (the team from its Applications'
+// label, the platform's namespace mapping), provisioning, self-service,
+// active services, time to first deploy and lead time (its
+// github.m.paved.dev Repository). A platform without the namespaced XRD
+// still counts its legacy bundles.
+func TestCollectorServiceBundleDialects(t *testing.T) {
+	// lines are the series of bundles counted, and of databases and
+	// Repositories present (whichever bundle kind can be read).
+	lines := func(bundles, present int) []string {
+		return []string{
+			fmt.Sprintf(`platform_service_creations_total{status="ready",team="payments",template="go-service"} %d`, bundles),
+			fmt.Sprintf(`platform_provisioning_duration_seconds_count{provider="paved",resource_type="servicebundle"} %d`, bundles),
+			fmt.Sprintf(`platform_provisioning_duration_seconds_sum{provider="paved",resource_type="servicebundle"} %d`, 100*bundles),
+			fmt.Sprintf(`platform_provisioning_duration_seconds_count{provider="aws",resource_type="database"} %d`, present),
+			fmt.Sprintf(`platform_self_service_provisions_total{resource_type="servicebundle"} %d`, bundles),
+			fmt.Sprintf(`platform_self_service_provisions_total{resource_type="database"} %d`, present),
+			`platform_manual_provisions_total{resource_type="servicebundle"} 0`,
+			`platform_manual_provisions_total{resource_type="database"} 0`,
+			fmt.Sprintf(`platform_active_services{environment="staging",team="payments"} %d`, bundles),
+			fmt.Sprintf(`platform_active_services{environment="production",team="payments"} %d`, bundles),
+			fmt.Sprintf(`platform_time_to_first_deploy_seconds_count{team="payments"} %d`, bundles),
+			fmt.Sprintf(`platform_time_to_first_deploy_seconds_sum{team="payments"} %d`, 400*bundles),
+			fmt.Sprintf(`platform_repositories{origin="golden-path"} %d`, present),
+		}
+	}
+	cases := map[string]struct {
+		dialects []string
+		synced   synced
+		want     []string
+		// leads are the services with one lead time observation.
+		leads []string
+	}{
+		"Legacy": {dialects: []string{"Legacy"}, synced: allBut(),
+			want: append(lines(1, 1), `platform_signals_source_available{kind="XServiceBundle.platform.paved.dev"} 1`), leads: []string{"orders-l"}},
+		"Namespaced": {dialects: []string{"Namespaced"}, synced: allBut(),
+			want: append(lines(1, 1), `platform_signals_source_available{kind="ServiceBundle.paved.dev"} 1`), leads: []string{"orders-n"}},
+		"Both": {dialects: []string{"Legacy", "Namespaced"}, synced: allBut(),
+			want: lines(2, 2), leads: []string{"orders-l", "orders-n"}},
+		// The namespaced XRD is not installed (or not readable): its
+		// kind is skipped, the legacy bundles still count, and nothing
+		// is counted of a bundle that cannot be read.
+		"NamespacedKindAbsent": {dialects: []string{"Legacy", "Namespaced"}, synced: allBut(ServiceBundle),
+			want: append(lines(1, 2), `platform_signals_source_available{kind="ServiceBundle.paved.dev"} 0`), leads: []string{"orders-l"}},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			var objs []client.Object
+			known := map[Commit]time.Time{}
+			for _, d := range tc.dialects {
+				id := strings.ToLower(d[:1])
+				objs = append(objs, dialects[d].objects(id)...)
+				known[Commit{Repo: "acme/orders-" + id, SHA: "aaa"}] = t0
+			}
+			c := NewCollector(reader(t, objs...), tc.synced, logging.NewNopLogger())
+			c.Commits = &CommitTimes{known: known}
+			got := scrape(t, c)
+			for _, l := range tc.want {
+				if !strings.Contains(got, l+"\n") {
+					t.Errorf("scrape has no %q:\n%s", l, got)
+				}
+			}
+			for _, s := range tc.leads {
+				for _, l := range []string{
+					`platform_lead_time_seconds_sum{service="` + s + `",team="payments"} 300`,
+					`platform_lead_time_seconds_count{service="` + s + `",team="payments"} 1`,
+				} {
+					if !strings.Contains(got, l+"\n") {
+						t.Errorf("scrape has no %q:\n%s", l, got)
+					}
+				}
+			}
+			if n := strings.Count(got, "platform_lead_time_seconds_count{"); n != len(tc.leads) {
+				t.Errorf("%d services have a lead time, want %d:\n%s", n, len(tc.leads), got)
+			}
+			if strings.Contains(got, "intruders") {
+				t.Errorf("an Application no bundle controls is counted:\n%s", got)
+			}
+		})
 	}
 }

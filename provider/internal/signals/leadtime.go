@@ -17,7 +17,9 @@ import (
 	"github.com/crossplane/crossplane-runtime/v2/pkg/resource"
 
 	ghv1alpha1 "github.com/paved-dev/paved/provider/apis/github/v1alpha1"
+	nsghv1alpha1 "github.com/paved-dev/paved/provider/apis/namespaced/github/v1alpha1"
 	ghclient "github.com/paved-dev/paved/provider/internal/clients/github"
+	"github.com/paved-dev/paved/provider/internal/scoped"
 )
 
 // The guide's platform_lead_time_seconds{team,service}: for each
@@ -37,7 +39,9 @@ import (
 //     on github.com); a rebase or amend moves it to when that was done.
 //
 // Commit times come from GitHub through provider-paved's own client pool,
-// as the Repository's ProviderConfig names it (ghclient.Pool.ClientFor):
+// as the Repository's ProviderConfig names it (ghclient.Pool.ClientFor;
+// a github.m.paved.dev Repository's ProviderConfig in its namespace or the
+// ClusterProviderConfig it names, providerconfig.Resolver):
 // every request counts against that identity's request budget and honours
 // its rate limits like the controllers' (package github), and a commit's
 // time never changes, so each is asked once per process (CommitTimes). A
@@ -62,27 +66,34 @@ type deployment struct {
 	key        LeadKey
 	commit     Commit
 	deployedAt time.Time
-	repo       *ghv1alpha1.Repository
+	repo       scoped.Repository
 }
 
 // deployments lists the production deploys that Argo CD's history holds of
 // the Applications ServiceBundles control, each with the bundle's
 // Repository (the one the bundle controls that GitHub has named:
-// status.atProvider.fullName). Only legacy ServiceBundles compose
-// cluster-scoped Repositories and are read.
+// status.atProvider.fullName). A legacy bundle composes a cluster-scoped
+// Repository, a namespaced one a github.m.paved.dev Repository in its
+// namespace (fn/internal/compose/dialect.go, pavedNamespacedKinds); either
+// is read, whichever bundle controls it.
 func deployments(s State) []deployment {
-	bundles := map[types.UID]bool{}
-	for i := range s.Objects[XServiceBundle] {
-		bundles[s.Objects[XServiceBundle][i].GetUID()] = true
-	}
-	repos := map[types.UID]*ghv1alpha1.Repository{}
-	for i := range s.Repositories {
-		r := &s.Repositories[i]
+	bundles := bundlesOf(s)
+	repos := map[types.UID]scoped.Repository{}
+	controlled := func(r scoped.Repository) {
+		if r.Observation().FullName == "" {
+			return
+		}
 		for _, o := range r.GetOwnerReferences() {
-			if o.Controller != nil && *o.Controller && bundles[o.UID] && r.Status.AtProvider.FullName != "" {
+			if _, ok := bundles[o.UID]; ok && o.Controller != nil && *o.Controller {
 				repos[o.UID] = r
 			}
 		}
+	}
+	for i := range s.Repositories {
+		controlled(&s.Repositories[i])
+	}
+	for i := range s.NamespacedRepositories {
+		controlled(&s.NamespacedRepositories[i])
 	}
 	var out []deployment
 	for i := range s.Objects[Application] {
@@ -105,7 +116,7 @@ func deployments(s State) []deployment {
 			if rev == "" || err != nil {
 				continue
 			}
-			out = append(out, deployment{key: key, commit: Commit{Repo: repo.Status.AtProvider.FullName, SHA: rev}, deployedAt: t, repo: repo})
+			out = append(out, deployment{key: key, commit: Commit{Repo: repo.Observation().FullName, SHA: rev}, deployedAt: t, repo: repo})
 		}
 	}
 	return out
@@ -210,26 +221,49 @@ func (c *CommitTimes) Start(ctx context.Context) error {
 	}
 }
 
-// Resolve asks GitHub for the commit times not known yet, at most
-// MaxPerRun, and returns how many requests it made.
-func (c *CommitTimes) Resolve(ctx context.Context) int {
+// state lists what deployments reads: the Applications, the bundles of
+// each dialect whose kind has synced (a platform may have either XRD, or
+// both), and the Repositories of each scope that can be listed. ok is
+// false when the Applications or no bundle kind can be listed.
+func (c *CommitTimes) state(ctx context.Context) (State, bool) {
 	s := State{Objects: map[schema.GroupVersionKind][]unstructured.Unstructured{}}
-	for _, gvk := range []schema.GroupVersionKind{XServiceBundle, Application} {
+	list := func(gvk schema.GroupVersionKind) bool {
 		if !c.sources.Synced(gvk) {
-			return 0
+			return false
 		}
 		l := &unstructured.UnstructuredList{}
 		l.SetGroupVersionKind(gvk.GroupVersion().WithKind(gvk.Kind + "List"))
 		if err := c.reader.List(ctx, l, client.UnsafeDisableDeepCopy); err != nil {
-			return 0
+			return false
 		}
 		s.Objects[gvk] = l.Items
+		return true
+	}
+	if !list(Application) {
+		return s, false
+	}
+	bundles := false
+	for _, gvk := range ServiceBundles {
+		bundles = list(gvk) || bundles
 	}
 	rl := &ghv1alpha1.RepositoryList{}
-	if err := c.reader.List(ctx, rl, client.UnsafeDisableDeepCopy); err != nil {
+	if err := c.reader.List(ctx, rl, client.UnsafeDisableDeepCopy); err == nil {
+		s.Repositories, s.RepositoriesAvailable = rl.Items, true
+	}
+	nl := &nsghv1alpha1.RepositoryList{}
+	if err := c.reader.List(ctx, nl, client.UnsafeDisableDeepCopy); err == nil {
+		s.NamespacedRepositories, s.NamespacedRepositoriesAvailable = nl.Items, true
+	}
+	return s, bundles && (s.RepositoriesAvailable || s.NamespacedRepositoriesAvailable)
+}
+
+// Resolve asks GitHub for the commit times not known yet, at most
+// MaxPerRun, and returns how many requests it made.
+func (c *CommitTimes) Resolve(ctx context.Context) int {
+	s, ok := c.state(ctx)
+	if !ok {
 		return 0
 	}
-	s.Repositories = rl.Items
 	asked := 0
 	for _, d := range deployments(s) {
 		c.mu.RLock()
@@ -242,10 +276,14 @@ func (c *CommitTimes) Resolve(ctx context.Context) int {
 		if asked >= c.MaxPerRun {
 			break
 		}
+		// The Repository is the cache's: the client pool is given a
+		// copy (of either scope, a managed resource like the original).
+		repo, ok := d.repo.DeepCopyObject().(resource.Managed)
+		if !ok {
+			continue
+		}
 		asked++
-		// The Repository is the cache's: the client pool reads its
-		// ProviderConfig reference only.
-		t, err := c.fetch(ctx, d.repo.DeepCopy(), d.commit)
+		t, err := c.fetch(ctx, repo, d.commit)
 		switch code := ghclient.StatusCode(err); {
 		case err == nil:
 			c.mu.Lock()

@@ -23,9 +23,10 @@ import (
 // Watched are the kinds the metrics are computed from, besides the
 // provider's own Repositories (always in its cache): paved's composites and
 // Argo CD's Applications, and Crossplane's Operations (the day-two checks'
-// runs). Their CRDs belong to paved's Configuration, Argo CD and Crossplane
+// runs). Both dialects' ServiceBundles are watched: a platform may have
+// either XRD installed, or both. Their CRDs belong to paved's Configuration, Argo CD and Crossplane
 // (alpha), so any of them may be absent.
-var Watched = []schema.GroupVersionKind{XServiceBundle, XDatabase, XBucket, Database, Bucket, Application, Operation}
+var Watched = []schema.GroupVersionKind{XServiceBundle, ServiceBundle, XDatabase, XBucket, Database, Bucket, Application, Operation}
 
 // Informers is what Sources needs of the manager's cache.
 type Informers interface {

@@ -38,10 +38,15 @@ import (
 // (fn/servicebundle/delivery.go).
 var (
 	XServiceBundle = schema.GroupVersionKind{Group: "platform.paved.dev", Version: "v1alpha1", Kind: "XServiceBundle"}
-	XDatabase      = schema.GroupVersionKind{Group: "platform.paved.dev", Version: "v1alpha1", Kind: "XDatabase"}
-	XBucket        = schema.GroupVersionKind{Group: "platform.paved.dev", Version: "v1alpha1", Kind: "XBucket"}
-	Database       = schema.GroupVersionKind{Group: "paved.dev", Version: "v1alpha1", Kind: "Database"}
-	Bucket         = schema.GroupVersionKind{Group: "paved.dev", Version: "v1alpha1", Kind: "Bucket"}
+	// ServiceBundle is the namespaced dialect's (apis/servicebundle-v2):
+	// it composes its Applications, Repository, Database and Bucket in
+	// its own namespace and is their controller, as an XServiceBundle is
+	// of its own (fn/internal/compose/dialect.go).
+	ServiceBundle = schema.GroupVersionKind{Group: "paved.dev", Version: "v1alpha1", Kind: "ServiceBundle"}
+	XDatabase     = schema.GroupVersionKind{Group: "platform.paved.dev", Version: "v1alpha1", Kind: "XDatabase"}
+	XBucket       = schema.GroupVersionKind{Group: "platform.paved.dev", Version: "v1alpha1", Kind: "XBucket"}
+	Database      = schema.GroupVersionKind{Group: "paved.dev", Version: "v1alpha1", Kind: "Database"}
+	Bucket        = schema.GroupVersionKind{Group: "paved.dev", Version: "v1alpha1", Kind: "Bucket"}
 	// Application is Argo CD's (argo-cd v3.1.0
 	// pkg/apis/application/v1alpha1/types.go).
 	Application = schema.GroupVersionKind{Group: "argoproj.io", Version: "v1alpha1", Kind: "Application"}
@@ -67,6 +72,7 @@ var (
 // service bundle).
 var Composites = []Kind{
 	{GVK: XServiceBundle, ResourceType: "servicebundle", Provider: "paved"},
+	{GVK: ServiceBundle, ResourceType: "servicebundle", Provider: "paved"},
 	{GVK: XDatabase, ResourceType: "database", Provider: "aws"},
 	{GVK: XBucket, ResourceType: "bucket", Provider: "aws"},
 	{GVK: Database, ResourceType: "database", Provider: "aws"},
@@ -294,6 +300,23 @@ func dayTwo(ops []unstructured.Unstructured) (counts map[string]int, at time.Tim
 	return counts, at, true
 }
 
+// ServiceBundles are the kinds of service bundle, legacy and namespaced:
+// every metric of a bundle counts both alike.
+var ServiceBundles = []schema.GroupVersionKind{XServiceBundle, ServiceBundle}
+
+// bundlesOf indexes the bundles of both dialects in s by UID, the
+// controller UID of what each composes.
+func bundlesOf(s State) map[types.UID]*unstructured.Unstructured {
+	bundles := map[types.UID]*unstructured.Unstructured{}
+	for _, gvk := range ServiceBundles {
+		for i := range s.Objects[gvk] {
+			b := &s.Objects[gvk][i]
+			bundles[b.GetUID()] = b
+		}
+	}
+	return bundles
+}
+
 // Values are the metrics' values computed from a State.
 type Values struct {
 	Creations    map[CreationKey]int
@@ -323,11 +346,7 @@ func Compute(s State) Values {
 		Repositories: map[string]int{},
 		LeadTime:     map[LeadKey]*Histogram{},
 	}
-	bundles := map[types.UID]*unstructured.Unstructured{}
-	for i := range s.Objects[XServiceBundle] {
-		b := &s.Objects[XServiceBundle][i]
-		bundles[b.GetUID()] = b
-	}
+	bundles := bundlesOf(s)
 	// The team and environments of each bundle, from the Applications it
 	// controls: only those, so that no Application anyone else made is
 	// counted or names a team.
