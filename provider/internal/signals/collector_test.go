@@ -520,10 +520,10 @@ func controlledBy[T metav1.Object](o T, gvk schema.GroupVersionKind, name string
 // objects are one bundle of the dialect, named orders-<id>: Ready 100 s
 // after its creation, its database 700 s after; its staging Application
 // first deployed 400 s after the bundle's creation, its production
-// Application deployed revision aaa 5 min after t0; its golden-path
+// Application deployed revision rev 5 min after t0; its golden-path
 // Repository, which GitHub named acme/orders-<id>. Beside it, in its
 // Applications' namespace, an Application no bundle controls.
-func (d bundleDialect) objects(id string) []client.Object {
+func (d bundleDialect) objects(id, rev string) []client.Object {
 	name, uid := "orders-"+id, types.UID("b-"+id)
 	labels := func(env string) map[string]string {
 		return map[string]string{"team": "payments", "environment": env, "paved.dev/service": name}
@@ -550,9 +550,9 @@ func (d bundleDialect) objects(id string) []client.Object {
 		composite{gvk: d.bundle, name: name, ns: d.ns, uid: uid, claim: d.claim, template: "go-service", readyIn: 100 * time.Second}.object(),
 		controlledBy(composite{gvk: d.database, name: name + "-db", ns: d.ns, uid: "d-" + uid, readyIn: 700 * time.Second}.object(), d.bundle, name, uid),
 		deployed(app("staging"), 0, 400*time.Second),
-		history(app("production"), "aaa", t0.Add(5*time.Minute)),
+		history(app("production"), rev, t0.Add(5*time.Minute)),
 		repo,
-		history(intruder, "aaa", t0.Add(time.Minute)),
+		history(intruder, rev, t0.Add(time.Minute)),
 	}
 }
 
@@ -608,7 +608,7 @@ func TestCollectorServiceBundleDialects(t *testing.T) {
 			known := map[Commit]time.Time{}
 			for _, d := range tc.dialects {
 				id := strings.ToLower(d[:1])
-				objs = append(objs, dialects[d].objects(id)...)
+				objs = append(objs, dialects[d].objects(id, "aaa")...)
 				known[Commit{Repo: "acme/orders-" + id, SHA: "aaa"}] = t0
 			}
 			c := NewCollector(reader(t, objs...), tc.synced, logging.NewNopLogger())

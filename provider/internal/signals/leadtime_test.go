@@ -2,6 +2,7 @@ package signals
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -19,8 +20,11 @@ import (
 
 	"github.com/paved-dev/paved/provider/apis"
 	ghv1alpha1 "github.com/paved-dev/paved/provider/apis/github/v1alpha1"
+	nsghv1alpha1 "github.com/paved-dev/paved/provider/apis/namespaced/github/v1alpha1"
+	mpcv1alpha1 "github.com/paved-dev/paved/provider/apis/namespaced/v1alpha1"
 	pcv1alpha1 "github.com/paved-dev/paved/provider/apis/v1alpha1"
 	ghclient "github.com/paved-dev/paved/provider/internal/clients/github"
+	"github.com/paved-dev/paved/provider/internal/scoped/scopedtest"
 	"github.com/paved-dev/paved/test/ghtest"
 )
 
@@ -173,5 +177,127 @@ func TestCommitTimesFromGitHub(t *testing.T) {
 		if !strings.Contains(got, l+"\n") {
 			t.Errorf("scrape has no %q:\n%s", l, got)
 		}
+	}
+}
+
+// TestCommitTimesProviderConfigScopes: the commit times of a namespaced
+// bundle's deploys are read with its github.m.paved.dev Repository's
+// ProviderConfig, as those of a legacy bundle with its Repository's: a
+// ProviderConfig in the Repository's namespace or the
+// ClusterProviderConfig it names (providerconfig.Resolver). One that
+// names a ProviderConfig only another namespace holds reaches no
+// identity and asks GitHub nothing; with the namespaced kind unavailable
+// the legacy bundles' commits are still read.
+func TestCommitTimesProviderConfigScopes(t *testing.T) {
+	const token = "ghp_lead-time-scopes-0123456789"
+	srv := ghtest.NewServer(scopedtest.Validator(t))
+	t.Cleanup(srv.Close)
+	t.Cleanup(func() {
+		for _, v := range srv.Violations() {
+			t.Errorf("OpenAPI: %s", v)
+		}
+	})
+	srv.AddOrg("acme")
+	srv.AddToken(token, "octo")
+	heads := map[string]string{}
+	committed := map[string]time.Time{}
+	for _, id := range []string{"l", "n"} {
+		name := "orders-" + id
+		srv.CreateOutOfBand("acme", name)
+		if !srv.SetFile("acme", name, "main", "main.go", "package main\n") {
+			t.Fatal("SetFile refused")
+		}
+	}
+	pool := ghclient.NewPool(ghclient.Options{AllowHTTPLoopback: true, Timeout: 2 * time.Second})
+	gc, err := pool.Client(ghclient.Config{BaseURL: srv.URL, Credentials: ghclient.Credentials{Token: token}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"l", "n"} {
+		head, _, err := gc.Repositories.GetCommit(context.Background(), "acme", "orders-"+id, "main", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		heads[id], committed[id] = head.GetSHA(), head.GetCommit().GetCommitter().GetDate().UTC()
+	}
+
+	// The platform's identity, as each kind of ProviderConfig names it:
+	// a namespaced ProviderConfig's Secret is in its own namespace.
+	spec := func(ns string) pcv1alpha1.ProviderConfigSpec {
+		return pcv1alpha1.ProviderConfigSpec{GitHub: &pcv1alpha1.GitHubConfig{
+			BaseURL: srv.URL,
+			Credentials: pcv1alpha1.GitHubCredentials{Source: pcv1alpha1.GitHubCredentialsSecret, SecretRef: &xpv2.SecretKeySelector{
+				SecretReference: xpv2.SecretReference{Namespace: ns, Name: "gh"}, Key: "token"}},
+		}}
+	}
+	secret := func(ns string) *corev1.Secret {
+		return &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "gh"}, Data: map[string][]byte{"token": []byte(token)}}
+	}
+	config := []client.Object{
+		&pcv1alpha1.ProviderConfig{ObjectMeta: metav1.ObjectMeta{Name: "default"}, Spec: spec("crossplane-system")},
+		&mpcv1alpha1.ClusterProviderConfig{ObjectMeta: metav1.ObjectMeta{Name: "default"}, Spec: spec("crossplane-system")},
+		secret("crossplane-system"),
+	}
+
+	cases := map[string]struct {
+		dialects []string
+		// kind of the namespaced Repository's providerConfigRef.
+		kind string
+		// pcNS holds the namespaced ProviderConfig "default".
+		pcNS   string
+		synced synced
+		// read are the bundles whose commit time is read.
+		read []string
+	}{
+		"Legacy":                            {dialects: []string{"Legacy"}, synced: allBut(), read: []string{"l"}},
+		"NamespacedClusterProviderConfig":   {dialects: []string{"Namespaced"}, kind: "ClusterProviderConfig", synced: allBut(), read: []string{"n"}},
+		"NamespacedProviderConfig":          {dialects: []string{"Namespaced"}, kind: "ProviderConfig", pcNS: "team-a", synced: allBut(), read: []string{"n"}},
+		"NamespacedProviderConfigElsewhere": {dialects: []string{"Namespaced"}, kind: "ProviderConfig", pcNS: "team-b", synced: allBut()},
+		"BothDialects":                      {dialects: []string{"Legacy", "Namespaced"}, kind: "ClusterProviderConfig", synced: allBut(), read: []string{"l", "n"}},
+		"NamespacedKindAbsent":              {dialects: []string{"Legacy", "Namespaced"}, kind: "ClusterProviderConfig", synced: allBut(ServiceBundle), read: []string{"l"}},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			objs := []client.Object{}
+			for _, d := range tc.dialects {
+				id := strings.ToLower(d[:1])
+				for _, o := range dialects[d].objects(id, heads[id]) {
+					if r, ok := o.(*nsghv1alpha1.Repository); ok {
+						r.Spec.ProviderConfigReference.Kind = tc.kind
+					}
+					objs = append(objs, o)
+				}
+			}
+			kubeObjs := append([]client.Object{}, config...)
+			if tc.pcNS != "" {
+				kubeObjs = append(kubeObjs, &mpcv1alpha1.ProviderConfig{ObjectMeta: metav1.ObjectMeta{Namespace: tc.pcNS, Name: "default"}, Spec: spec(tc.pcNS)}, secret(tc.pcNS))
+			}
+			s := runtime.NewScheme()
+			if err := apis.AddToScheme(s); err != nil {
+				t.Fatal(err)
+			}
+			if err := corev1.AddToScheme(s); err != nil {
+				t.Fatal(err)
+			}
+			kube := fake.NewClientBuilder().WithScheme(s).WithObjects(kubeObjs...).Build()
+
+			// A pool of its own: the shared one would answer from its
+			// conditional requests' cache, which GitHub does not count.
+			pool := ghclient.NewPool(ghclient.Options{AllowHTTPLoopback: true, Timeout: 2 * time.Second})
+			r := reader(t, objs...)
+			ct := NewCommitTimes(r, tc.synced, GitHubCommitTime(kube, pool), logging.NewNopLogger())
+			before := srv.Stats().Counted
+			ct.Resolve(context.Background())
+			if counted := srv.Stats().Counted - before; counted != len(tc.read) {
+				t.Errorf("GitHub counted %d requests, want %d", counted, len(tc.read))
+			}
+			for _, d := range tc.dialects {
+				id := strings.ToLower(d[:1])
+				got, ok := ct.Get(Commit{Repo: "acme/orders-" + id, SHA: heads[id]})
+				if want := slices.Contains(tc.read, id); ok != want || (ok && !got.Equal(committed[id])) {
+					t.Errorf("%s bundle's commit time %v (%v), want read %v, GitHub's %v", d, got, ok, want, committed[id])
+				}
+			}
+		})
 	}
 }
