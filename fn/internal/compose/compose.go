@@ -256,6 +256,7 @@ func NewSet(req *fnv1.RunFunctionRequest, xr *Composite, component string) *Set 
 		component:     component,
 		desired:       make(map[string]*fnv1.Resource, composedHint),
 	}
+	s.adopt()
 	s.objects.names = make([]string, 0, composedHint)
 	s.objects.objs = make([]*structpb.Struct, 0, composedHint)
 	s.objects.ready = make([]Readiness, 0, composedHint)

@@ -11,7 +11,11 @@ import (
 // composed resources as they are, and what it fetched for the function's
 // requirements. Composers read observed state through it alone.
 type ObservedState struct {
+	// observed are the composed resources as the set reads them: those
+	// Crossplane observed, and those it adopts (Set.adopt). listed are
+	// those Crossplane observed, which alone it does not create.
 	observed map[string]*fnv1.Resource
+	listed   map[string]*fnv1.Resource
 	// required and extra are what Crossplane fetched for the function's
 	// requirements (Crossplane v2 and v1; see Required).
 	required map[string]*fnv1.Resources
@@ -22,6 +26,7 @@ type ObservedState struct {
 func NewObservedState(req *fnv1.RunFunctionRequest) ObservedState {
 	return ObservedState{
 		observed: req.GetObserved().GetResources(),
+		listed:   req.GetObserved().GetResources(),
 		required: req.GetRequiredResources(),
 		extra:    req.GetExtraResources(), //nolint:staticcheck // Crossplane v1 support.
 	}

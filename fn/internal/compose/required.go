@@ -3,6 +3,7 @@ package compose
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"sort"
 	"strings"
 
@@ -99,7 +100,7 @@ func (e *ConflictError) Unwrap() error { return e.Err }
 func (s *Set) Creates() map[string]Required {
 	out := make(map[string]Required, len(s.objects.names))
 	for _, name := range s.objects.names {
-		if s.observed[name] != nil {
+		if s.listed[name] != nil {
 			continue
 		}
 		obj := s.desired[name].GetResource()
@@ -115,7 +116,7 @@ func (s *Set) Creates() map[string]Required {
 		}
 		out[name] = r
 	}
-	if s.connectionSecret != "" && s.observed[ConnectionSecret] == nil {
+	if s.connectionSecret != "" && s.listed[ConnectionSecret] == nil {
 		out[ConnectionSecret] = Required{APIVersion: "v1", Kind: "Secret", Namespace: s.xr.Namespace, Name: s.connectionSecret}
 	}
 	return out
@@ -147,4 +148,62 @@ func (s *Set) Conflicts(creates map[string]Required) error {
 		return nil
 	}
 	return &ConflictError{Err: errors.New(strings.Join(errs, "; "))}
+}
+
+// adopt reads, for a namespaced composite, a namespaced managed resource
+// that the composite controls but Crossplane has not observed yet as
+// observed: its names and placement are kept (Keep, KeepExternalName,
+// Pin) as those of any existing composed resource are. This is how `paved
+// migrate` (cmd/paved/internal/migrate) moves a claim's cloud resources to
+// a namespaced composite without creating or replacing any: it creates
+// the composite paused, then its managed resources, controlled by it,
+// named as the composers name them and carrying the legacy resources'
+// external names and parameters, and only then lets Crossplane compose.
+//
+// Crossplane observes only what the composite's spec.crossplane.resourceRefs
+// lists (crossplane v2.4.0
+// internal/controller/apiextensions/composite/composition_functions.go,
+// ExistingComposedResourceObserver), which only Crossplane may write
+// (apis/admission/policy.yaml). The function sees such an object only
+// because it requires, by name, every object it would create (Creates),
+// and Crossplane applies the desired resource over it (the same controller
+// reference: server-side apply merges it) and lists it from then on.
+//
+// Who can make such an object: only who may create namespaced managed
+// resources in the composite's namespace, with the composite's uid as
+// controller. That is the platform team (docs/security.md: a tenant is
+// granted paved's kinds, never managed resources; a tenant who could
+// create managed resources could adopt any cloud object by external name
+// without paved). A tenant's own composite never adopts anything else: a
+// hand-made object without this composite's controller reference is
+// refused as before (Conflicts), and objects of other kinds (a Secret, a
+// Usage, which a tenant may be able to create) are never adopted.
+// Creates still requires an adopted object, so that the requirements are
+// the same on every request until Crossplane lists it.
+func (s *Set) adopt() {
+	if !s.xr.Namespaced() {
+		return
+	}
+	copied := false
+	for _, rs := range []map[string]*fnv1.Resources{s.required, s.extra} {
+		for name, r := range rs {
+			if s.observed[name] != nil || len(r.GetItems()) != 1 {
+				continue
+			}
+			obj := r.GetItems()[0].GetResource()
+			apiVersion, _ := pb.String(obj, "apiVersion")
+			group, _, _ := strings.Cut(apiVersion, "/")
+			ns, _ := pb.String(obj, "metadata", "namespace")
+			if !strings.HasSuffix(group, namespacedManagedSuffix) || ns != s.xr.Namespace || !ControlledBy(obj, s.xr.UID) {
+				continue
+			}
+			if !copied {
+				s.observed, copied = maps.Clone(s.listed), true
+				if s.observed == nil {
+					s.observed = map[string]*fnv1.Resource{}
+				}
+			}
+			s.observed[name] = &fnv1.Resource{Resource: obj}
+		}
+	}
 }

@@ -1,0 +1,113 @@
+package fn
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/crossplane/function-sdk-go/logging"
+	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
+	"github.com/crossplane/function-sdk-go/resource"
+	"google.golang.org/protobuf/types/known/structpb"
+
+	"github.com/paved-dev/paved/fn/internal/pb"
+)
+
+// TestAdopt: a namespaced managed resource that the namespaced composite
+// controls but Crossplane has not listed yet (what `paved migrate`
+// creates before it lets the composite compose) is read as observed: the
+// composite keeps its external name and identifying parameters instead of
+// naming a new cloud object after its own uid. A legacy composite adopts
+// nothing (Crossplane observes every resource it composed); one the
+// composite does not control is refused (TestTakeover).
+func TestAdopt(t *testing.T) {
+	controlled := func(uid string) string {
+		return `"ownerReferences": [{"apiVersion": "paved.dev/v1alpha1", "kind": "X", "name": "orders", "uid": "` + uid + `", "controller": true}]`
+	}
+	obj := func(apiVersion, kind, ns, name, meta, spec string) *fnv1.Resources {
+		nsField := ""
+		if ns != "" {
+			nsField = `"namespace": "` + ns + `", `
+		}
+		o := resource.MustStructJSON(`{"apiVersion": "` + apiVersion + `", "kind": "` + kind + `", "metadata": {` + nsField + `"name": "` + name + `", ` + meta + `}, "spec": ` + spec + `}`)
+		return &fnv1.Resources{Items: []*fnv1.Resource{{Resource: o}}}
+	}
+	desired := func(t *testing.T, composite *fnv1.Resource, required map[string]*fnv1.Resources) map[string]*structpb.Struct {
+		t.Helper()
+		req := runReq(bundleInput, &fnv1.State{Composite: composite})
+		for k, v := range required {
+			req.RequiredResources[k] = v
+		}
+		rsp, err := run(New(logging.NewNopLogger()), req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range rsp.GetResults() {
+			if r.GetSeverity() == fnv1.Severity_SEVERITY_FATAL {
+				t.Fatalf("refused: %s", r.GetMessage())
+			}
+		}
+		out := map[string]*structpb.Struct{}
+		for k, v := range rsp.GetDesired().GetResources() {
+			out[k] = v.GetResource()
+		}
+		return out
+	}
+	extName := func(o *structpb.Struct) string {
+		v, _ := pb.String(o, "metadata", "annotations", "crossplane.io/external-name")
+		return v
+	}
+
+	t.Run("Bucket", func(t *testing.T) {
+		const legacy = "orders-x7k2p-0123456789ab"
+		got := desired(t, nsxr("Bucket", "orders", `{}`), map[string]*fnv1.Resources{
+			"bucket": obj("s3.aws.m.upbound.io/v1beta1", "Bucket", "team-orders", "orders-bucket",
+				`"annotations": {"crossplane.io/external-name": "`+legacy+`"}, `+controlled(testUID),
+				`{"forProvider": {"region": "us-east-2"}, "managementPolicies": ["Observe"]}`),
+		})
+		if n := extName(got["bucket"]); n != legacy {
+			t.Errorf("bucket external name %q, want the adopted %q", n, legacy)
+		}
+		if r, _ := pb.String(got["bucket"], "spec", "forProvider", "region"); r != "us-east-2" {
+			t.Errorf("bucket region %q, want the adopted bucket's us-east-2", r)
+		}
+		if p, _ := pb.String(got["policy"], "spec", "forProvider", "policy"); !strings.Contains(p, "arn:aws:s3:::"+legacy) {
+			t.Errorf("the bucket policy does not name the adopted bucket: %s", p)
+		}
+	})
+
+	t.Run("Database", func(t *testing.T) {
+		got := desired(t, nsxr("Database", "orders", `{"engine": "postgresql", "size": "small"}`), map[string]*fnv1.Resources{
+			"instance": obj("rds.aws.m.upbound.io/v1beta1", "Instance", "team-orders", "orders-instance",
+				`"annotations": {"crossplane.io/external-name": "db-ABCDEF"}, `+controlled(testUID),
+				`{"forProvider": {"region": "eu-west-1", "identifier": "orders-x7k2p-0123456789ab", "finalSnapshotIdentifier": "orders-x7k2p-0123456789ab-final", "passwordSecretRef": {"name": "orders-x7k2p-instance-master-0123456789ab", "key": "password"}}}`),
+			"security-group": obj("ec2.aws.m.upbound.io/v1beta1", "SecurityGroup", "team-orders", "orders-security-group",
+				`"annotations": {"crossplane.io/external-name": "sg-0a1b2c"}, `+controlled(testUID),
+				`{"forProvider": {"region": "eu-west-1", "name": "orders-x7k2p-0123456789ab", "description": "paved database security group for orders/orders", "vpcId": "vpc-legacy"}}`),
+		})
+		for path, want := range map[string]string{
+			"identifier":              "orders-x7k2p-0123456789ab",
+			"finalSnapshotIdentifier": "orders-x7k2p-0123456789ab-final",
+			"passwordSecretRef.name":  "orders-x7k2p-instance-master-0123456789ab",
+		} {
+			if v, _ := pb.String(got["instance"], append([]string{"spec", "forProvider"}, strings.Split(path, ".")...)...); v != want {
+				t.Errorf("instance %s %q, want the adopted %q", path, v, want)
+			}
+		}
+		for path, want := range map[string]string{"name": "orders-x7k2p-0123456789ab", "description": "paved database security group for orders/orders", "vpcId": "vpc-legacy"} {
+			if v, _ := pb.String(got["security-group"], "spec", "forProvider", path); v != want {
+				t.Errorf("security group %s %q, want the adopted %q", path, v, want)
+			}
+		}
+	})
+
+	t.Run("NotLegacy", func(t *testing.T) {
+		got := desired(t, xr("XBucket", "BucketClaim", "orders", `{}`), map[string]*fnv1.Resources{
+			"bucket": obj("s3.aws.upbound.io/v1beta1", "Bucket", "", "orders-x7k2p-bucket",
+				`"annotations": {"crossplane.io/external-name": "someone-elses"}, `+controlled(testUID), `{"forProvider": {}}`),
+		})
+		if n := extName(got["bucket"]); n == "someone-elses" {
+			t.Errorf("a legacy composite adopted an object Crossplane does not observe: %q", n)
+		}
+	})
+
+}
