@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/alecthomas/kong"
@@ -23,6 +24,7 @@ import (
 
 	"github.com/paved-dev/paved/cmd/paved/internal/discover"
 	"github.com/paved-dev/paved/cmd/paved/internal/doctor"
+	"github.com/paved-dev/paved/cmd/paved/internal/migrate"
 	"github.com/paved-dev/paved/fn/envconfig"
 	"github.com/paved-dev/paved/internal/version"
 )
@@ -36,6 +38,8 @@ type CLI struct {
 	} `cmd:"" help:"The AWS environment paved composes into (the paved-environment EnvironmentConfig)."`
 
 	Doctor doctorCmd `cmd:"" help:"Check a running control plane for what paved needs (Crossplane, packages, EnvironmentConfig, ProviderConfigs, Argo CD, Backstage, GitHub): one line per check, ok, warn or fail; exits non-zero on any fail. Reads only."`
+
+	Migrate migrateCmd `cmd:"" help:"Move one DatabaseClaim or BucketClaim to its namespaced composite (Database, Bucket) without deleting, creating or replacing any cloud resource. Prints the plan; --apply acts. Resumable: run it again after an interruption."`
 }
 
 // io of one run, bound for the commands.
@@ -142,6 +146,40 @@ func (c *doctorCmd) Run(ctx context.Context, s streams) error {
 		return errors.New("some checks failed")
 	}
 	return nil
+}
+
+type migrateCmd struct {
+	Kind       string        `arg:"" enum:"DatabaseClaim,BucketClaim" help:"The claim's kind: DatabaseClaim or BucketClaim."`
+	Claim      string        `arg:"" placeholder:"NAMESPACE/NAME" help:"The claim; the namespaced composite gets the same namespace and name."`
+	Apply      bool          `help:"Act. Without it, print the plan and change nothing."`
+	StopAfter  string        `name:"stop-after" placeholder:"STEP" enum:",pause,orphan,create,adopt,secret,compose,manage,remove" default:"" help:"Stop after this step (run again to resume)."`
+	Kubeconfig string        `type:"path" placeholder:"FILE" help:"kubeconfig to use. Default: KUBECONFIG, then ~/.kube/config."`
+	Context    string        `help:"kubeconfig context to use. Default: its current context."`
+	Timeout    time.Duration `default:"10m" help:"Give up waiting for Crossplane or the provider after this long (run again to resume)."`
+}
+
+// Run migrates the claim.
+func (c *migrateCmd) Run(ctx context.Context, s streams) error {
+	ns, name, ok := strings.Cut(c.Claim, "/")
+	if !ok || ns == "" || name == "" {
+		return fmt.Errorf("the claim is NAMESPACE/NAME, not %q", c.Claim)
+	}
+	rules := clientcmd.NewDefaultClientConfigLoadingRules()
+	rules.ExplicitPath = c.Kubeconfig
+	cfg, err := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, &clientcmd.ConfigOverrides{CurrentContext: c.Context}).ClientConfig()
+	if err != nil {
+		return fmt.Errorf("cannot load the kubeconfig: %w", err)
+	}
+	kube, err := newClient(cfg)
+	if err != nil {
+		return fmt.Errorf("cannot reach the control plane: %w", err)
+	}
+	err = migrate.Run(ctx, migrate.Options{Client: kube, Kind: migrate.Kinds[c.Kind], Namespace: ns, Name: name,
+		Apply: c.Apply, StopAfter: c.StopAfter, Out: s.out, Timeout: c.Timeout})
+	if errors.Is(err, migrate.ErrStopped) {
+		return nil
+	}
+	return err
 }
 
 // writeFile replaces path whole or not at all: a half-written file could

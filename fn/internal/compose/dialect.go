@@ -522,3 +522,37 @@ func (s *Set) writeConnectionSecret(rsp *fnv1.RunFunctionResponse, details map[s
 	}
 	rsp.Desired.Resources[ConnectionSecret] = s.desired[ConnectionSecret]
 }
+
+// NamespacedKind returns the apiVersion of the namespaced kind of a
+// cluster-scoped provider-aws kind paved composes (same kind name), and
+// whether there is one (namespacedKinds).
+func NamespacedKind(apiVersion, kind string) (string, bool) {
+	to, ok := namespacedKinds[apiVersion+" "+kind]
+	return to.apiVersion, ok
+}
+
+// NamespacedParameters is a cluster-scoped managed resource's parameters
+// (spec.forProvider or spec.initProvider of the legacy kind apiVersion
+// and kind) as its namespaced kind takes them: the same translation the
+// composers' objects get (namespacedSpec), local secret references and
+// the lists of one as objects. paved migrate carries a legacy managed
+// resource's parameters over with it.
+func NamespacedParameters(apiVersion, kind string, params *structpb.Struct) (*structpb.Value, error) {
+	to, ok := namespacedKinds[apiVersion+" "+kind]
+	if !ok {
+		return nil, fmt.Errorf("%s %s has no namespaced kind paved composes", apiVersion, kind)
+	}
+	out := pb.Obj(params.GetFields())
+	if local := localSecretRefs(params); local != nil {
+		out = pb.Obj(local)
+	}
+	var errs []error
+	for _, path := range to.embedded {
+		v, err := embed(out, path)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", strings.Join(path, "."), err))
+		}
+		out = v
+	}
+	return out, errors.Join(errs...)
+}

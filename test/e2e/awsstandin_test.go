@@ -1,0 +1,356 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	kerrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+)
+
+// awsStandIn plays provider-aws for the managed resources of a set of
+// team namespaces (legacy ones labelled with the claim's namespace, and
+// namespaced ones in it), against a cloud of its own that records every
+// create and delete. It follows crossplane-runtime v2.4.0's managed
+// reconciler (pkg/reconciler/managed/reconciler.go) as provider-aws runs
+// it:
+//
+//   - a paused managed resource (crossplane.io/paused) is left alone;
+//   - its finalizer (finalizer.managedresource.crossplane.io) is added
+//     first;
+//   - a deleted one deletes its cloud object only when its policies say
+//     so (policies.go: LegacyManagementPoliciesResolver.ShouldDelete for
+//     the cluster-scoped kinds, which read deletionPolicy too, and
+//     ManagementPoliciesResolver.ShouldDelete for the namespaced ones,
+//     which have management policies only), then loses its finalizer;
+//   - otherwise the external name (crossplane.io/external-name) names the
+//     cloud object: one that exists is observed (Ready, atProvider), one
+//     that does not is created, if the policies allow Create, under that
+//     name or, for kinds whose identifier AWS assigns, a new one (an RDS
+//     instance's resource id db-..., a security group's sg-..., a rule's
+//     sgr-...; provider-aws v1.23.0 config: IdentifierFromProvider), or
+//     the bucket's name for the bucket's sub-resources. An observe-only
+//     managed resource whose object does not exist is not Ready.
+//
+// An RDS instance created writes its generated password to the Secret its
+// passwordSecretRef names when that Secret holds none (provider-aws
+// config/common.PasswordGenerator).
+type awsStandIn struct {
+	namespaces []string
+	mu         sync.Mutex
+	cloud      map[string]cloudObject // by kind "/" external name
+	creates    []string
+	deletes    []string
+}
+
+type cloudObject struct {
+	identifier string // an RDS instance's identifier
+	region     string
+}
+
+const managedFinalizer = "finalizer.managedresource.crossplane.io"
+
+// standInKinds are the kinds paved composes, cluster-scoped and
+// namespaced, by apiVersion.
+var standInKinds = map[string][]string{
+	"s3.aws.upbound.io/v1beta1":    {"Bucket", "BucketVersioning", "BucketServerSideEncryptionConfiguration", "BucketPublicAccessBlock", "BucketOwnershipControls", "BucketPolicy", "BucketLifecycleConfiguration"},
+	"s3.aws.m.upbound.io/v1beta1":  {"Bucket", "BucketVersioning", "BucketServerSideEncryptionConfiguration", "BucketPublicAccessBlock", "BucketOwnershipControls", "BucketPolicy", "BucketLifecycleConfiguration"},
+	"rds.aws.upbound.io/v1beta1":   {"SubnetGroup", "ParameterGroup"},
+	"rds.aws.upbound.io/v1beta2":   {"Instance"},
+	"rds.aws.m.upbound.io/v1beta1": {"SubnetGroup", "ParameterGroup", "Instance"},
+	"ec2.aws.upbound.io/v1beta1":   {"SecurityGroup", "SecurityGroupRule"},
+	"ec2.aws.m.upbound.io/v1beta1": {"SecurityGroup", "SecurityGroupRule"},
+}
+
+// startAWSStandIn plays provider-aws until ctx ends. Only the kinds whose
+// CRDs are installed are played.
+func startAWSStandIn(ctx context.Context, namespaces ...string) *awsStandIn {
+	s := &awsStandIn{namespaces: namespaces, cloud: map[string]cloudObject{}}
+	go func() {
+		for ctx.Err() == nil {
+			s.round(ctx)
+			select {
+			case <-ctx.Done():
+			case <-time.After(time.Second):
+			}
+		}
+	}()
+	return s
+}
+
+// counts returns how many creates and deletes the cloud has seen.
+func (s *awsStandIn) counts() (creates, deletes int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.creates), len(s.deletes)
+}
+
+// since returns the creates and deletes after the first c and d.
+func (s *awsStandIn) since(c, d int) (creates, deletes []string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.creates[c:]), slices.Clone(s.deletes[d:])
+}
+
+// exists reports whether the cloud holds kind's object named external.
+func (s *awsStandIn) exists(kind, external string) (cloudObject, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	o, ok := s.cloud[kind+"/"+external]
+	return o, ok
+}
+
+func (s *awsStandIn) round(ctx context.Context) {
+	for apiVersion, kinds := range standInKinds {
+		namespaced := strings.Contains(apiVersion, ".m.upbound.io/")
+		for _, kind := range kinds {
+			for _, ns := range s.namespaces {
+				l := &unstructured.UnstructuredList{}
+				l.SetGroupVersionKind(schema.FromAPIVersionAndKind(apiVersion, kind+"List"))
+				opts := []client.ListOption{client.InNamespace(ns)}
+				if !namespaced {
+					opts = []client.ListOption{client.MatchingLabels{"crossplane.io/claim-namespace": ns}}
+				}
+				if err := cp.Client.List(ctx, l, opts...); err != nil {
+					continue // the CRD is not installed
+				}
+				for i := range l.Items {
+					_ = s.reconcile(ctx, &l.Items[i], namespaced)
+				}
+			}
+		}
+	}
+}
+
+func policies(u *unstructured.Unstructured) []string {
+	p, ok, _ := unstructured.NestedStringSlice(u.Object, "spec", "managementPolicies")
+	if !ok {
+		return []string{"*"}
+	}
+	return p
+}
+
+func has(p []string, actions ...string) bool {
+	return slices.ContainsFunc(p, func(a string) bool { return slices.Contains(actions, a) })
+}
+
+// shouldDelete is crossplane-runtime v2.4.0's ShouldDelete for the
+// resource's scope (management policies enabled, as provider-aws runs).
+func shouldDelete(u *unstructured.Unstructured, namespaced bool) bool {
+	p := policies(u)
+	if namespaced {
+		return has(p, "Delete", "*")
+	}
+	dp, _, _ := unstructured.NestedString(u.Object, "spec", "deletionPolicy")
+	if dp == "" {
+		dp = "Delete"
+	}
+	if dp == "Delete" && has(p, "Delete", "*") {
+		return true
+	}
+	return !(len(p) == 1 && p[0] == "*") && has(p, "Delete")
+}
+
+func (s *awsStandIn) reconcile(ctx context.Context, u *unstructured.Unstructured, namespaced bool) error {
+	if u.GetAnnotations()["crossplane.io/paused"] == "true" {
+		return nil
+	}
+	kind, ext := u.GetKind(), u.GetAnnotations()["crossplane.io/external-name"]
+	if u.GetDeletionTimestamp() != nil {
+		if !slices.Contains(u.GetFinalizers(), managedFinalizer) {
+			return nil
+		}
+		if shouldDelete(u, namespaced) && ext != "" {
+			s.mu.Lock()
+			if _, ok := s.cloud[kind+"/"+ext]; ok {
+				delete(s.cloud, kind+"/"+ext)
+				s.deletes = append(s.deletes, fmt.Sprintf("%s %s (%s %s)", kind, ext, u.GetAPIVersion(), u.GetName()))
+			}
+			s.mu.Unlock()
+		}
+		return patchObject(ctx, u, map[string]any{"metadata": map[string]any{
+			"finalizers": without(u.GetFinalizers(), managedFinalizer), "resourceVersion": u.GetResourceVersion()}})
+	}
+	if !slices.Contains(u.GetFinalizers(), managedFinalizer) {
+		if err := patchObject(ctx, u, map[string]any{"metadata": map[string]any{
+			"finalizers": append(u.GetFinalizers(), managedFinalizer), "resourceVersion": u.GetResourceVersion()}}); err != nil {
+			return err
+		}
+	}
+	fp, _, _ := unstructured.NestedMap(u.Object, "spec", "forProvider")
+	region, _ := fp["region"].(string)
+	s.mu.Lock()
+	obj, exists := s.cloud[kind+"/"+ext]
+	s.mu.Unlock()
+	if ext == "" || !exists {
+		if !has(policies(u), "Create", "*") {
+			return setNotReady(ctx, u, "the external resource does not exist and the management policies do not allow Create")
+		}
+		name := ext
+		switch kind {
+		case "Instance":
+			name = "db-" + strings.ToUpper(randomHex(10))
+		case "SecurityGroup":
+			name = "sg-" + randomHex(8)
+		case "SecurityGroupRule":
+			name = "sgr-" + randomHex(8)
+		case "Bucket", "SubnetGroup", "ParameterGroup":
+			if name == "" {
+				name = u.GetName()
+			}
+		default: // the bucket's sub-resources: the bucket's name
+			bucket, err := s.selectedBucket(ctx, u, fp)
+			if err != nil || bucket == "" {
+				return err
+			}
+			name = bucket
+		}
+		identifier, _ := fp["identifier"].(string)
+		s.mu.Lock()
+		if _, taken := s.cloud[kind+"/"+name]; !taken {
+			s.cloud[kind+"/"+name] = cloudObject{identifier: identifier, region: region}
+			s.creates = append(s.creates, fmt.Sprintf("%s %s (%s %s)", kind, name, u.GetAPIVersion(), u.GetName()))
+		}
+		obj = s.cloud[kind+"/"+name]
+		s.mu.Unlock()
+		if kind == "Instance" {
+			if err := generatePassword(ctx, u, namespaced); err != nil {
+				return err
+			}
+		}
+		if name != ext {
+			if err := patchObject(ctx, u, map[string]any{"metadata": map[string]any{"annotations": map[string]any{"crossplane.io/external-name": name}}}); err != nil {
+				return err
+			}
+		}
+		ext = name
+	}
+	if s, _, _ := condition(u, "Ready"); s == "True" {
+		return nil
+	}
+	at := map[string]any{"id": ext}
+	switch kind {
+	case "Instance":
+		at = map[string]any{"id": ext, "address": obj.identifier + ".rds.example", "port": int64(5432), "engineVersionActual": "16.4"}
+	case "Bucket":
+		at = map[string]any{"id": ext, "arn": "arn:aws:s3:::" + ext, "region": obj.region}
+	}
+	now := time.Now().UTC().Format(time.RFC3339)
+	st := &unstructured.Unstructured{}
+	st.SetGroupVersionKind(u.GroupVersionKind())
+	st.SetNamespace(u.GetNamespace())
+	st.SetName(u.GetName())
+	st.Object["status"] = map[string]any{"atProvider": at, "conditions": []any{
+		map[string]any{"type": "Synced", "status": "True", "reason": "ReconcileSuccess", "lastTransitionTime": now},
+		map[string]any{"type": "Ready", "status": "True", "reason": "Available", "lastTransitionTime": now},
+	}}
+	return cp.Client.Status().Patch(ctx, st, client.Merge)
+}
+
+// selectedBucket resolves a bucket sub-resource's bucket: spec.forProvider.bucket,
+// or the Bucket its bucketSelector selects (same controller, label),
+// as crossplane-runtime's reference resolver does; "" until it has a name.
+func (s *awsStandIn) selectedBucket(ctx context.Context, u *unstructured.Unstructured, fp map[string]any) (string, error) {
+	if b, _ := fp["bucket"].(string); b != "" {
+		return b, nil
+	}
+	sel, _ := fp["bucketSelector"].(map[string]any)
+	labels, _ := sel["matchLabels"].(map[string]any)
+	l := &unstructured.UnstructuredList{}
+	l.SetGroupVersionKind(schema.FromAPIVersionAndKind(u.GetAPIVersion(), "BucketList"))
+	ml := client.MatchingLabels{}
+	for k, v := range labels {
+		ml[k] = fmt.Sprint(v)
+	}
+	opts := []client.ListOption{ml}
+	if u.GetNamespace() != "" {
+		opts = append(opts, client.InNamespace(u.GetNamespace()))
+	}
+	if err := cp.Client.List(ctx, l, opts...); err != nil {
+		return "", err
+	}
+	for _, b := range l.Items {
+		if c := metav1.GetControllerOf(&b); c != nil && metav1.GetControllerOf(u) != nil && c.UID == metav1.GetControllerOf(u).UID {
+			return b.GetAnnotations()["crossplane.io/external-name"], nil
+		}
+	}
+	return "", nil
+}
+
+// generatePassword writes a password to the Secret an instance's
+// passwordSecretRef names, unless it holds one.
+func generatePassword(ctx context.Context, u *unstructured.Unstructured, namespaced bool) error {
+	ref, _, _ := unstructured.NestedStringMap(u.Object, "spec", "forProvider", "passwordSecretRef")
+	ns := ref["namespace"]
+	if namespaced {
+		ns = u.GetNamespace()
+	}
+	if ref["name"] == "" || ns == "" {
+		return nil
+	}
+	sec := &corev1.Secret{}
+	err := cp.Client.Get(ctx, types.NamespacedName{Namespace: ns, Name: ref["name"]}, sec)
+	switch {
+	case kerrors.IsNotFound(err):
+		sec.Namespace, sec.Name = ns, ref["name"]
+		sec.Data = map[string][]byte{ref["key"]: []byte(randomHex(16))}
+		return cp.Client.Create(ctx, sec)
+	case err != nil:
+		return err
+	case len(sec.Data[ref["key"]]) == 0:
+		if sec.Data == nil {
+			sec.Data = map[string][]byte{}
+		}
+		sec.Data[ref["key"]] = []byte(randomHex(16))
+		return cp.Client.Update(ctx, sec)
+	}
+	return nil
+}
+
+func setNotReady(ctx context.Context, u *unstructured.Unstructured, msg string) error {
+	if _, _, m := condition(u, "Ready"); m == msg {
+		return nil
+	}
+	now := time.Now().UTC().Format(time.RFC3339)
+	st := &unstructured.Unstructured{}
+	st.SetGroupVersionKind(u.GroupVersionKind())
+	st.SetNamespace(u.GetNamespace())
+	st.SetName(u.GetName())
+	st.Object["status"] = map[string]any{"conditions": []any{
+		map[string]any{"type": "Synced", "status": "False", "reason": "ReconcileError", "message": msg, "lastTransitionTime": now},
+		map[string]any{"type": "Ready", "status": "False", "reason": "Unavailable", "message": msg, "lastTransitionTime": now},
+	}}
+	return cp.Client.Status().Patch(ctx, st, client.Merge)
+}
+
+func patchObject(ctx context.Context, u *unstructured.Unstructured, p map[string]any) error {
+	b, err := json.Marshal(p)
+	if err != nil {
+		return err
+	}
+	return cp.Client.Patch(ctx, u, client.RawPatch(types.MergePatchType, b))
+}
+
+func without(l []string, s string) []string {
+	return slices.DeleteFunc(slices.Clone(l), func(e string) bool { return e == s })
+}
+
+func randomHex(n int) string {
+	b := make([]byte, (n+1)/2)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)[:n]
+}
