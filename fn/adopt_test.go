@@ -1,6 +1,7 @@
 package fn
 
 import (
+	"maps"
 	"strings"
 	"testing"
 
@@ -34,9 +35,7 @@ func TestAdopt(t *testing.T) {
 	desired := func(t *testing.T, composite *fnv1.Resource, required map[string]*fnv1.Resources) map[string]*structpb.Struct {
 		t.Helper()
 		req := runReq(bundleInput, &fnv1.State{Composite: composite})
-		for k, v := range required {
-			req.RequiredResources[k] = v
-		}
+		maps.Copy(req.RequiredResources, required)
 		rsp, err := run(New(logging.NewNopLogger()), req)
 		if err != nil {
 			t.Fatal(err)

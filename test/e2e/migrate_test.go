@@ -5,6 +5,7 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -76,8 +77,7 @@ func TestMigrate(t *testing.T) {
 	if _, err := os.Stat(bin); err != nil {
 		t.Fatalf("bin/paved: %v (run `make paved`)", err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
+	ctx := t.Context()
 	const dbNS, bucketNS = "team-migrate-db", "team-migrate-bucket"
 	createNamespace(ctx, t, dbNS)
 	createNamespace(ctx, t, bucketNS)
@@ -136,6 +136,10 @@ func TestMigrate(t *testing.T) {
 			}
 
 			creates0, deletes0 := aws.counts()
+			// The stand-in counts: it created the claim's cloud objects.
+			if creates0 < len(legacy) {
+				t.Fatalf("the stand-in recorded %d creates for the claims so far, want at least the %d of this one", creates0, len(legacy))
+			}
 			begin := time.Now()
 			out = runPaved(ctx, t, bin, 0, "migrate", tc.kind, tc.ns+"/"+tc.name, "--apply", "--stop-after", tc.stopAfter, "--kubeconfig", cp.Kubeconfig)
 			if !strings.Contains(out, "stopped after "+tc.stopAfter) {
@@ -258,7 +262,7 @@ func runPaved(ctx context.Context, t *testing.T, bin string, code int, args ...s
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
 	got := 0
-	if exit, ok := err.(*exec.ExitError); ok {
+	if exit, ok := errors.AsType[*exec.ExitError](err); ok {
 		got = exit.ExitCode()
 	} else if err != nil {
 		t.Fatalf("paved %s: %v", strings.Join(args, " "), err)

@@ -231,7 +231,7 @@ func (o Options) load(ctx context.Context) (*migration, error) {
 			m.done = max(m.done, stepIndex(u.GetAnnotations()[AnnotationStep]))
 		}
 	}
-	composite := ""
+	var composite string
 	switch {
 	case m.claim != nil:
 		composite, _, _ = unstructured.NestedString(m.claim.Object, "spec", "resourceRef", "name")
@@ -346,7 +346,7 @@ func Run(ctx context.Context, o Options) error {
 func (m *migration) precheck(ctx context.Context) error {
 	o := m.o
 	if m.done < 0 && m.claim != nil {
-		if s, _ := condition(m.claim, "Ready"); s != "True" {
+		if condition(m.claim, "Ready") != "True" {
 			return refuse("%s is not Ready: migrate only a claim whose resources all exist", o.subject())
 		}
 	}
@@ -800,8 +800,7 @@ func (m *migration) manage(ctx context.Context) error {
 		if err != nil || t == nil {
 			return false, err
 		}
-		s, _ := condition(t, "Ready")
-		return s == "True", nil
+		return condition(t, "Ready") == "True", nil
 	})
 }
 
@@ -886,18 +885,17 @@ func controlledBy(u *unstructured.Unstructured, uid types.UID) bool {
 	return c != nil && c.UID == uid
 }
 
-// condition returns a condition's status and reason.
-func condition(u *unstructured.Unstructured, typ string) (status, reason string) {
+// condition returns a condition's status.
+func condition(u *unstructured.Unstructured, typ string) string {
 	conds, _, _ := unstructured.NestedSlice(u.Object, "status", "conditions")
 	for _, c := range conds {
 		m, _ := c.(map[string]any)
 		if m["type"] == typ {
 			s, _ := m["status"].(string)
-			r, _ := m["reason"].(string)
-			return s, r
+			return s
 		}
 	}
-	return "", ""
+	return ""
 }
 
 func conditions(u *unstructured.Unstructured) string {

@@ -43,9 +43,9 @@ func obj(apiVersion, kind, namespace, name string, fields map[string]any) *unstr
 func world() []client.Object {
 	claim := obj("platform.paved.dev/v1alpha1", "BucketClaim", ns, claimName, map[string]any{
 		"spec": map[string]any{
-			"resourceRef":                map[string]any{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XBucket", "name": xrName},
-			"compositionRef":             map[string]any{"name": "xbuckets.aws.platform.paved.dev"},
-			"writeConnectionSecretToRef": map[string]any{"name": "media-conn"},
+			"resourceRef":                     map[string]any{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XBucket", "name": xrName},
+			"compositionRef":                  map[string]any{"name": "xbuckets.aws.platform.paved.dev"},
+			"writeConnectionSecretToRef":      map[string]any{"name": "media-conn"},
 			"noncurrentVersionExpirationDays": int64(30),
 		},
 		"status": map[string]any{"conditions": []any{map[string]any{"type": "Ready", "status": "True"}}},
@@ -227,8 +227,7 @@ func TestStepsUntilSecret(t *testing.T) {
 	}
 	o.StopAfter = StepCompose
 	err := Run(context.Background(), o)
-	var r *Refusal
-	if !errors.As(err, &r) {
+	if _, ok := errors.AsType[*Refusal](err); !ok {
 		t.Fatalf("Run: %v, want a refusal", err)
 	}
 	for _, want := range []string{"BucketServerSideEncryptionConfiguration media-encryption: region us-east-1, the legacy media-x7k2p-encryption has eu-west-1", "paused again"} {
@@ -269,8 +268,7 @@ func TestRefusals(t *testing.T) {
 			o := options(c, &out)
 			o.Apply = true
 			err := Run(context.Background(), o)
-			var r *Refusal
-			if !errors.As(err, &r) || !strings.Contains(err.Error(), tc.want) {
+			if _, ok := errors.AsType[*Refusal](err); !ok || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("Run: %v, want a refusal saying %q", err, tc.want)
 			}
 			if a := read(t, c, "platform.paved.dev/v1alpha1", "BucketClaim", ns, claimName).GetAnnotations(); len(a) > 0 {
