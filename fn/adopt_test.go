@@ -51,10 +51,6 @@ func TestAdopt(t *testing.T) {
 		}
 		return out
 	}
-	extName := func(o *structpb.Struct) string {
-		v, _ := pb.String(o, "metadata", "annotations", "crossplane.io/external-name")
-		return v
-	}
 
 	t.Run("Bucket", func(t *testing.T) {
 		const legacy = "orders-x7k2p-0123456789ab"
@@ -109,4 +105,71 @@ func TestAdopt(t *testing.T) {
 		}
 	})
 
+}
+
+// TestAdoptOnly: a namespaced composite annotated paved.dev/adopt-only
+// (paved migrate, while it adopts) composes only if every managed
+// resource it composes exists; otherwise it is refused, reason Conflict,
+// naming each it would create, and composes nothing.
+func TestAdoptOnly(t *testing.T) {
+	composite := nsxr("Bucket", "orders", `{}`)
+	pb.Set(composite.GetResource(), pb.Str("true"), "metadata", "annotations", "paved.dev/adopt-only")
+	own := `"ownerReferences": [{"apiVersion": "paved.dev/v1alpha1", "kind": "Bucket", "name": "orders", "uid": "` + testUID + `", "controller": true}]`
+	managed := map[string]string{
+		"bucket": "Bucket", "versioning": "BucketVersioning", "encryption": "BucketServerSideEncryptionConfiguration",
+		"public-access-block": "BucketPublicAccessBlock", "ownership-controls": "BucketOwnershipControls",
+		"policy": "BucketPolicy", "lifecycle": "BucketLifecycleConfiguration",
+	}
+	run1 := func(t *testing.T, adopted map[string]string) *fnv1.RunFunctionResponse {
+		t.Helper()
+		req := runReq(bundleInput, &fnv1.State{Composite: composite})
+		for name, kind := range adopted {
+			o := resource.MustStructJSON(`{"apiVersion": "s3.aws.m.upbound.io/v1beta1", "kind": "` + kind + `", "metadata": {"namespace": "team-orders", "name": "orders-` + name + `",
+				"annotations": {"crossplane.io/external-name": "orders-legacy-0123456789ab"}, ` + own + `}, "spec": {"forProvider": {"region": "eu-west-1"}}}`)
+			req.RequiredResources[name] = &fnv1.Resources{Items: []*fnv1.Resource{{Resource: o}}}
+		}
+		rsp, err := run(New(logging.NewNopLogger()), req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rsp
+	}
+	fatal := func(rsp *fnv1.RunFunctionResponse) string {
+		for _, r := range rsp.GetResults() {
+			if r.GetSeverity() == fnv1.Severity_SEVERITY_FATAL {
+				return r.GetMessage()
+			}
+		}
+		return ""
+	}
+
+	partial := maps.Clone(managed)
+	delete(partial, "lifecycle")
+	delete(partial, "policy")
+	rsp := run1(t, partial)
+	msg := fatal(rsp)
+	for _, want := range []string{"may only adopt", "BucketLifecycleConfiguration team-orders/orders-lifecycle", "BucketPolicy team-orders/orders-policy"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("the refusal does not say %q: %q", want, msg)
+		}
+	}
+	if strings.Contains(msg, "orders-bucket") {
+		t.Errorf("the refusal names an adopted resource: %q", msg)
+	}
+	if n := len(rsp.GetDesired().GetResources()); n > 0 {
+		t.Errorf("%d resources composed", n)
+	}
+
+	rsp = run1(t, managed)
+	if msg := fatal(rsp); msg != "" {
+		t.Fatalf("every managed resource adopted, refused: %s", msg)
+	}
+	if n := extName(rsp.GetDesired().GetResources()["bucket"].GetResource()); n != "orders-legacy-0123456789ab" {
+		t.Errorf("bucket external name %q", n)
+	}
+}
+
+func extName(o *structpb.Struct) string {
+	v, _ := pb.String(o, "metadata", "annotations", "crossplane.io/external-name")
+	return v
 }

@@ -63,6 +63,10 @@ type Composite struct {
 	// claim's composite, or one a team applied, has no controller
 	// reference).
 	Nested string
+	// AdoptOnly reports that a namespaced composite carries
+	// AnnotationAdoptOnly: it may compose only managed resources that
+	// exist (see Set.WouldCreateManaged).
+	AdoptOnly bool
 
 	// names and namesUID remember Names (a digest of the uid) for the
 	// Name and UID they were made from.
@@ -188,6 +192,8 @@ func ObservedComposite(req *fnv1.RunFunctionRequest) (*Composite, error) {
 	c.Namespace, _ = pb.String(o, "metadata", "namespace")
 	c.Nested, _ = Controller(o)
 	if c.Namespaced() {
+		v, _ := pb.String(o, "metadata", "annotations", AnnotationAdoptOnly)
+		c.AdoptOnly = v == "true"
 		return c, nil
 	}
 	// Legacy composites record their claim in spec.claimRef; Crossplane also

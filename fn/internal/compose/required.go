@@ -207,3 +207,30 @@ func (s *Set) adopt() {
 		}
 	}
 }
+
+// AnnotationAdoptOnly, "true" on a namespaced composite, restricts it to
+// adopting: paved migrate sets it while it moves a claim's cloud objects
+// to the composite (cmd/paved/internal/migrate), so that the composite
+// composes nothing that would create a cloud object, whatever the
+// function would otherwise add. Anyone who may edit the composite may set
+// it: it only ever makes the function refuse more.
+const AnnotationAdoptOnly = "paved.dev/adopt-only"
+
+// WouldCreateManaged returns the names in the pipeline of the managed
+// resources among creates (Creates) that do not exist: for a composite
+// that may only adopt (Composite.AdoptOnly), each would be a new cloud
+// object. Objects Crossplane has not fetched yet count as not existing.
+func (s *Set) WouldCreateManaged(creates map[string]Required) []string {
+	var out []string
+	for name, r := range creates {
+		group, _, _ := strings.Cut(r.APIVersion, "/")
+		if !strings.HasSuffix(group, namespacedManagedSuffix) {
+			continue
+		}
+		if obj, _ := s.Required(name); obj == nil {
+			out = append(out, r.Subject())
+		}
+	}
+	sort.Strings(out)
+	return out
+}

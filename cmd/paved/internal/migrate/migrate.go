@@ -74,6 +74,12 @@ const (
 	// internal/controller/apiextensions/composite/composition_functions.go,
 	// AnnotationKeyCompositionResourceName).
 	annotationResourceName = "crossplane.io/composition-resource-name"
+	// annotationAdoptOnly restricts the new composite to adopting: the
+	// function refuses it while it would create any managed resource
+	// that does not exist (fn/internal/compose, AnnotationAdoptOnly), so
+	// nothing the claim's composite did not have is created. Set from
+	// step create to step manage.
+	annotationAdoptOnly = "paved.dev/adopt-only"
 	// labelName selects siblings (fn/internal/compose, Selector).
 	labelName = "app.kubernetes.io/name"
 
@@ -485,6 +491,7 @@ func (m *migration) create(ctx context.Context) error {
 	// its managed resources exist (step compose).
 	t.SetAnnotations(map[string]string{
 		annotationPaused:        "true",
+		annotationAdoptOnly:     "true",
 		AnnotationFrom:          fmt.Sprintf("%s %s/%s", m.o.Kind.Claim, m.o.Namespace, m.o.Name),
 		AnnotationFromComposite: m.composite.GetName(),
 		AnnotationStep:          StepPause,
@@ -794,6 +801,9 @@ func (m *migration) manage(ctx context.Context) error {
 		if err := patch(ctx, o.Client, u, map[string]any{"spec": map[string]any{"managementPolicies": []any{"*"}}}); err != nil {
 			return err
 		}
+	}
+	if err := annotate(ctx, o.Client, m.target, map[string]any{annotationAdoptOnly: nil}); err != nil {
+		return err
 	}
 	return m.wait(ctx, o.targetSubject()+" to be Ready", func(ctx context.Context) (bool, error) {
 		t, err := get(ctx, o.Client, o.targetGVK(), o.Namespace, o.Name)

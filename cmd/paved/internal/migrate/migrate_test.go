@@ -164,7 +164,7 @@ func TestStepsUntilSecret(t *testing.T) {
 	if target == nil {
 		t.Fatal("no Bucket")
 	}
-	if a := target.GetAnnotations(); a[annotationPaused] != "true" || a[AnnotationFrom] != "BucketClaim team-a/media" || a[AnnotationFromComposite] != xrName {
+	if a := target.GetAnnotations(); a[annotationPaused] != "true" || a[annotationAdoptOnly] != "true" || a[AnnotationFrom] != "BucketClaim team-a/media" || a[AnnotationFromComposite] != xrName {
 		t.Errorf("Bucket annotations %v", a)
 	}
 	spec, _, _ := unstructured.NestedMap(target.Object, "spec")
