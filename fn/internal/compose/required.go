@@ -208,8 +208,8 @@ func (s *Set) adopt() {
 	}
 }
 
-// AnnotationAdoptOnly, "true" on a namespaced composite, restricts it to
-// adopting: paved migrate sets it while it moves a claim's cloud objects
+// AnnotationAdoptOnly restricts a namespaced composite on which it is
+// "true" to adopting: paved migrate sets it while it moves a claim's cloud objects
 // to the composite (cmd/paved/internal/migrate), so that the composite
 // composes nothing that would create a cloud object, whatever the
 // function would otherwise add. Anyone who may edit the composite may set
