@@ -112,6 +112,10 @@ func nsRefs(xr *unstructured.Unstructured) []ref {
 	return out
 }
 
+// namespacedMetricSources are the namespaced kinds the platform metrics
+// read once the namespaced XRDs are installed.
+var namespacedMetricSources = []string{"ServiceBundle.paved.dev", "Database.paved.dev", "Bucket.paved.dev"}
+
 // TestNamespacedServiceBundle follows a namespaced ServiceBundle (Crossplane
 // v2, no claim) along the golden path with the real provider serving its
 // namespaced kinds, the GitHub stand-in and the real Backstage catalog (the
@@ -120,12 +124,16 @@ func nsRefs(xr *unstructured.Unstructured) []ref {
 // Branch and CatalogLocation, the namespaced Database and Bucket, the
 // Applications and the Usages — lives in its namespace, controlled by it,
 // with the platform's ClusterProviderConfig; the repository is generated on
-// GitHub, registered in Backstage, and the ServiceBundle becomes Ready.
+// GitHub, registered in Backstage, and the ServiceBundle becomes Ready;
+// provider-paved's platform metrics count it as a legacy bundle.
 func TestNamespacedServiceBundle(t *testing.T) {
 	g := requireNamespacedServiceBundle(t)
 	ctx := context.Background()
 	const ns, name = "team-billing", "billing-api"
 	createNamespace(ctx, t, ns)
+	// provider-paved's platform metrics, once they read the namespaced
+	// kinds (installed after the provider started).
+	metricsBefore := scrapePlatform(ctx, t, g.Provider, namespacedMetricSources...)
 	ghBefore := g.GitHub.Stats()
 	created := time.Now()
 	createAll(ctx, t, &unstructured.Unstructured{Object: map[string]any{
@@ -283,6 +291,18 @@ func TestNamespacedServiceBundle(t *testing.T) {
 	if _, err := get(ctx, appAPIVersion, "Application", "argocd", appName(ns, name, "staging")); err == nil {
 		t.Error("an Application of the namespaced bundle is in Argo CD's namespace")
 	}
+
+	// The platform metrics count it as they count a legacy bundle: the
+	// same series, for its namespace's team, each grown by one.
+	eventually(ctx, t, waitLimit, "the platform metrics count the namespaced ServiceBundle", func(ctx context.Context) error {
+		after := scrapePlatform(ctx, t, g.Provider, namespacedMetricSources...)
+		for _, s := range platformSeries(ns, "go-service") {
+			if d := sample(t, after, s.name, s.labels) - sample(t, metricsBefore, s.name, s.labels); d != 1 {
+				return fmt.Errorf("%s{%s} grew by %v while the test created one namespaced ServiceBundle, want 1", s.name, s.labels, d)
+			}
+		}
+		return nil
+	})
 
 	// On GitHub and in Backstage.
 	if s := g.GitHub.Stats(); s.RepoCreates-ghBefore.RepoCreates != 1 {

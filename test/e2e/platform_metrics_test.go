@@ -37,9 +37,10 @@ func platformSeries(team, template string) []struct{ name, labels string } {
 var platformSources = []string{"XServiceBundle.platform.paved.dev", "XDatabase.platform.paved.dev", "XBucket.platform.paved.dev", "Application.argoproj.io", "Repository.github.paved.dev", "Repository.github.m.paved.dev"}
 
 // scrapePlatform reads bin/provider's /metrics once every source the
-// golden path installs is read (the provider looks for a kind installed
-// after it started every 30 s), and returns its platform_ lines.
-func scrapePlatform(ctx context.Context, t *testing.T, p *harness.Provider) []string {
+// golden path installs, and the kinds also names, is read (the provider
+// looks for a kind installed after it started every 30 s), and returns its
+// platform_ lines.
+func scrapePlatform(ctx context.Context, t *testing.T, p *harness.Provider, also ...string) []string {
 	t.Helper()
 	var lines []string
 	eventually(ctx, t, waitLimit, "the platform metrics read every source", func(ctx context.Context) error {
@@ -47,7 +48,7 @@ func scrapePlatform(ctx context.Context, t *testing.T, p *harness.Provider) []st
 		if err != nil {
 			return err
 		}
-		for _, k := range platformSources {
+		for _, k := range slices.Concat(platformSources, also) {
 			if v, err := harness.MetricSum(text, "platform_signals_source_available", `kind="`+k+`"`); err != nil || v != 1 {
 				return fmt.Errorf("platform_signals_source_available{kind=%q} = %v (%v)", k, v, err)
 			}
