@@ -21,10 +21,11 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 )
 
-// namespacedDatabaseKinds are the provider-aws v2.6.0 namespaced kinds a
-// namespaced Database composes, as files of namespacedCRDDir.
-var namespacedDatabaseKinds = []string{
-	"rds.aws.m.upbound.io_instances.yaml", "rds.aws.m.upbound.io_parametergroups.yaml", "rds.aws.m.upbound.io_subnetgroups.yaml",
+// namespacedDatabaseCRDs are the provider-aws v2.6.0 namespaced kinds a
+// namespaced Database composes, as files of namespacedCRDDir (a namespaced
+// Bucket's are namespacedBucketKinds).
+var namespacedDatabaseCRDs = []string{
+	"rds.aws.m.upbound.io_subnetgroups.yaml", "rds.aws.m.upbound.io_parametergroups.yaml", "rds.aws.m.upbound.io_instances.yaml",
 	"ec2.aws.m.upbound.io_securitygroups.yaml", "ec2.aws.m.upbound.io_securitygrouprules.yaml",
 }
 
@@ -35,14 +36,15 @@ var (
 
 // requireNamespacedDatabaseInstalled installs, once, the namespaced
 // Bucket (requireNamespacedInstalled) and Database APIs: provider-aws
-// v2.6.0's namespaced rds and ec2 CRDs and apis/database-v2.
+// v2.6.0's namespaced rds and ec2 CRDs and apis/database-v2 (a namespaced
+// ServiceBundle composes a Database too: requireNamespacedServiceBundle).
 func requireNamespacedDatabaseInstalled(t *testing.T) {
 	t.Helper()
 	requireNamespacedInstalled(t)
 	namespacedDatabaseOnce.Do(func() {
 		namespacedDatabaseInstalled = t.Run("install-namespaced-database", func(t *testing.T) {
 			ctx := context.Background()
-			for _, f := range namespacedDatabaseKinds {
+			for _, f := range namespacedDatabaseCRDs {
 				objs := readObjects(t, filepath.Join(repoRoot, namespacedCRDDir, f))
 				createAll(ctx, t, objs...)
 				for _, o := range objs {
@@ -52,6 +54,11 @@ func requireNamespacedDatabaseInstalled(t *testing.T) {
 			xrd := readObjects(t, filepath.Join(repoRoot, "apis", "database-v2", "definition.yaml"))
 			createAll(ctx, t, xrd...)
 			waitCondition(ctx, t, 2*time.Minute, "apiextensions.crossplane.io/v2", "CompositeResourceDefinition", "", "databases.paved.dev", "Established", "True")
+			crd, err := get(ctx, crdAPIVersion, "CustomResourceDefinition", "", "databases.paved.dev")
+			if err != nil {
+				t.Fatal(err)
+			}
+			expect(t, "databases.paved.dev spec.scope", field(crd, "spec", "scope"), "Namespaced")
 			waitCondition(ctx, t, time.Minute, crdAPIVersion, "CustomResourceDefinition", "", "databases.paved.dev", "Established", "True")
 			createAll(ctx, t, readObjects(t, filepath.Join(repoRoot, "apis", "database-v2", "composition.yaml"))...)
 		})

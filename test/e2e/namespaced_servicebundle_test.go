@@ -17,13 +17,6 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
 
-// The namespaced kinds a namespaced Database composes, as files of
-// namespacedCRDDir (a namespaced Bucket's are namespacedBucketKinds).
-var namespacedDatabaseCRDs = []string{
-	"rds.aws.m.upbound.io_subnetgroups.yaml", "rds.aws.m.upbound.io_parametergroups.yaml", "rds.aws.m.upbound.io_instances.yaml",
-	"ec2.aws.m.upbound.io_securitygroups.yaml", "ec2.aws.m.upbound.io_securitygrouprules.yaml",
-}
-
 var (
 	nsBundleOnce      sync.Once
 	nsBundleInstalled bool
@@ -32,7 +25,7 @@ var (
 // requireNamespacedServiceBundle installs, once, what a namespaced
 // ServiceBundle needs besides the golden path (which installs
 // provider-paved's CRDs of both scopes and Argo CD's) and the namespaced
-// Bucket: provider-aws v2.6.0's namespaced rds and ec2 CRDs, apis/database-v2
+// Bucket: the namespaced Database (requireNamespacedDatabaseInstalled)
 // and apis/servicebundle-v2, and provider-paved's ClusterProviderConfig
 // "default" (m.paved.dev), the one the Composition's input names by
 // default, with the golden path's GitHub stand-in and Backstage.
@@ -53,34 +46,23 @@ func testInstallNamespacedServiceBundle(t *testing.T, g *goldenPath) {
 	t.Helper()
 	ctx := context.Background()
 	begin := time.Now()
-	for _, f := range namespacedDatabaseCRDs {
-		objs := readObjects(t, filepath.Join(repoRoot, namespacedCRDDir, f))
-		createAll(ctx, t, objs...)
-		for _, o := range objs {
-			waitCondition(ctx, t, time.Minute, crdAPIVersion, "CustomResourceDefinition", "", o.GetName(), "Established", "True")
-		}
+	requireNamespacedDatabaseInstalled(t)
+	createAll(ctx, t, readObjects(t, filepath.Join(repoRoot, "apis", "servicebundle-v2", "definition.yaml"))...)
+	const xrd = "servicebundles.paved.dev"
+	waitCondition(ctx, t, 2*time.Minute, "apiextensions.crossplane.io/v2", "CompositeResourceDefinition", "", xrd, "Established", "True")
+	crd, err := get(ctx, crdAPIVersion, "CustomResourceDefinition", "", xrd)
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, dir := range []string{"database-v2", "servicebundle-v2"} {
-		createAll(ctx, t, readObjects(t, filepath.Join(repoRoot, "apis", dir, "definition.yaml"))...)
-	}
-	for _, xrd := range []string{"databases.paved.dev", "servicebundles.paved.dev"} {
-		waitCondition(ctx, t, 2*time.Minute, "apiextensions.crossplane.io/v2", "CompositeResourceDefinition", "", xrd, "Established", "True")
-		crd, err := get(ctx, crdAPIVersion, "CustomResourceDefinition", "", xrd)
-		if err != nil {
-			t.Fatal(err)
-		}
-		expect(t, xrd+" spec.scope", field(crd, "spec", "scope"), "Namespaced")
-		waitCondition(ctx, t, time.Minute, crdAPIVersion, "CustomResourceDefinition", "", xrd, "Established", "True")
-	}
-	for _, dir := range []string{"database-v2", "servicebundle-v2"} {
-		createAll(ctx, t, readObjects(t, filepath.Join(repoRoot, "apis", dir, "composition.yaml"))...)
-	}
+	expect(t, xrd+" spec.scope", field(crd, "spec", "scope"), "Namespaced")
+	waitCondition(ctx, t, time.Minute, crdAPIVersion, "CustomResourceDefinition", "", xrd, "Established", "True")
+	createAll(ctx, t, readObjects(t, filepath.Join(repoRoot, "apis", "servicebundle-v2", "composition.yaml"))...)
 	createAll(ctx, t, &unstructured.Unstructured{Object: map[string]any{
 		"apiVersion": "m.paved.dev/v1alpha1", "kind": "ClusterProviderConfig",
 		"metadata": map[string]any{"name": "default"},
 		"spec":     providerConfigSpec(g, secretNamespace),
 	}})
-	t.Logf("figure: namespaced Database and ServiceBundle APIs installed in %.1fs", time.Since(begin).Seconds())
+	t.Logf("figure: namespaced ServiceBundle API installed in %.1fs", time.Since(begin).Seconds())
 }
 
 // providerConfigSpec is the spec of a provider-paved config for the golden
