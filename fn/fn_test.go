@@ -282,6 +282,10 @@ func TestRunFunction(t *testing.T) {
 					Type: "DatabaseReady", Status: fnv1.Status_STATUS_CONDITION_FALSE, Reason: "Creating",
 					Message: str("waiting for subnet-group, security-group, security-group-rule, parameter-group-postgres15, instance, protect-security-group, protect-security-group-rule, protect-subnet-group, protect-parameter-group"),
 					Target:  fnv1.Target_TARGET_COMPOSITE_AND_CLAIM.Enum(),
+				}, {
+					Type: "StandardSupport", Status: fnv1.Status_STATUS_CONDITION_TRUE, Reason: "InStandardSupport",
+					Message: str("PostgreSQL 15 is in RDS standard support until 2028-02-29"),
+					Target:  fnv1.Target_TARGET_COMPOSITE_AND_CLAIM.Enum(),
 				}, deletion(dbDeletion, "protect-security-group", "protect-security-group-rule", "protect-subnet-group", "protect-parameter-group")},
 			}},
 		},
@@ -312,6 +316,10 @@ func TestRunFunction(t *testing.T) {
 				Conditions: []*fnv1.Condition{{
 					Type: "DatabaseReady", Status: fnv1.Status_STATUS_CONDITION_TRUE, Reason: "Available",
 					Message: str("all 9 composed resources are ready"),
+					Target:  fnv1.Target_TARGET_COMPOSITE_AND_CLAIM.Enum(),
+				}, {
+					Type: "StandardSupport", Status: fnv1.Status_STATUS_CONDITION_TRUE, Reason: "InStandardSupport",
+					Message: str("PostgreSQL 15 is in RDS standard support until 2028-02-29"),
 					Target:  fnv1.Target_TARGET_COMPOSITE_AND_CLAIM.Enum(),
 				}, deletion(dbDeletion)},
 			}},

@@ -418,8 +418,17 @@ func (Composer) Status(xr *compose.Composite, s *compose.Set) compose.Status {
 	}
 
 	// An existing database says whether RDS bills it for Extended
-	// Support; a new one is refused on a version past standard support.
-	if version := runningVersion(obs); version != "" {
+	// Support; a new one is refused on a version past standard support
+	// (ValidateNew), so the version it asks for is in standard support,
+	// and it says so from its first reconcile, with its other conditions:
+	// a condition that appeared only once the instance was observed was a
+	// status write of its own, a watch event of the composite (and of the
+	// bundle that composes it) that Crossplane's circuit breaker counts.
+	version := runningVersion(obs)
+	if version == "" {
+		version, _ = pb.String(s.Desired(Instance), "spec", "forProvider", "engineVersion")
+	}
+	if version != "" {
 		rdsEngine, _ := pb.String(s.Desired(Instance), "spec", "forProvider", "engine")
 		if c := supportCondition(rdsEngine, version, now()); c != nil {
 			st.Conditions = append(st.Conditions, c)
@@ -469,6 +478,20 @@ func (Composer) Status(xr *compose.Composite, s *compose.Set) compose.Status {
 			break
 		}
 	}
-	st.ConnectionDetails = cd
+	// The details are returned once the password is known: the provider
+	// writes it to the instance's connection secret with the address and
+	// port (provider-aws's Instance connection details), and nothing here
+	// is of use to a client without it. Crossplane core publishes a composite's connection
+	// details whenever they change and records when in its status
+	// (internal/controller/apiextensions/composite/reconciler.go,
+	// SetConnectionDetailsLastPublishedTime), a status write of the
+	// composite of its own: the TLS settings once the instance was
+	// observed, then its endpoint and password, were two writes, watch
+	// events of the bundle that composes the database too, which core's
+	// circuit breaker counts. Once known the password stays so (the
+	// provider keeps the instance's connection secret).
+	if len(cd["password"]) > 0 {
+		st.ConnectionDetails = cd
+	}
 	return st
 }
