@@ -290,7 +290,12 @@ func FuzzServiceBundle(f *testing.F) {
 				if ns, _ := pb.String(o, "spec", "writeConnectionSecretToRef", "namespace"); ns != namespace {
 					t.Errorf("%s writes its secret into namespace %q, want the claim's %q", name, ns, namespace)
 				}
-				for _, k := range []string{"compositionRef", "compositionSelector", "resourceRef", "publiclyAccessible", "publicAccess"} {
+				// The Composition its XRD enforces, never the claim's choice.
+				enforced := map[string]string{"XDatabase": "xdatabases.aws.platform.paved.dev", "XBucket": "xbuckets.aws.platform.paved.dev"}[kind]
+				if c, _ := pb.String(o, "spec", "compositionRef", "name"); c != enforced {
+					t.Errorf("%s names Composition %q, want the enforced %q", name, c, enforced)
+				}
+				for _, k := range []string{"compositionSelector", "compositionRevisionRef", "resourceRef", "publiclyAccessible", "publicAccess"} {
 					if v := pb.Get(o, "spec", k); v != nil && k != "publiclyAccessible" && k != "publicAccess" {
 						t.Errorf("%s passes on spec.%s", name, k)
 					} else if b, ok := pb.Bool(o, "spec", k); ok && b {

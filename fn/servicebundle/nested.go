@@ -19,7 +19,7 @@ const ClaimKind = "ServiceBundle"
 // Fields of a DatabaseClaim's and a BucketClaim's spec that a bundle's
 // spec.database and spec.bucket pass on (apis/database and apis/bucket
 // definition.yaml). Nothing else reaches the nested composite: not its
-// composition, nor where its secret goes.
+// composition (the one its XRD enforces, below), nor where its secret goes.
 var (
 	databaseFields = []string{"engine", "size", "version", "storageGB", "publiclyAccessible", "storageEncrypted", "deletionProtection"}
 	bucketFields   = []string{"noncurrentVersionExpirationDays", "publicAccess", "encrypted"}
@@ -38,8 +38,11 @@ var (
 // Database or Bucket does (its spec.writeConnectionSecretToRef names only
 // a Secret of its own namespace), and has no claim to bind, so no
 // claimRef.
-func nestedComposite(xr *compose.Composite, s *service, kind, nsKind, what string, spec *structpb.Struct, known []string) *structpb.Struct {
-	fields := make(pb.Fields, len(known)+2)
+//
+// A cluster-scoped one names the Composition its XRD enforces
+// (composition; see databaseComposition).
+func nestedComposite(xr *compose.Composite, s *service, kind, nsKind, what, composition string, spec *structpb.Struct, known []string) *structpb.Struct {
+	fields := make(pb.Fields, len(known)+3)
 	for _, k := range known {
 		if v, ok := spec.GetFields()[k]; ok {
 			fields[k] = v
@@ -55,6 +58,7 @@ func nestedComposite(xr *compose.Composite, s *service, kind, nsKind, what strin
 			"namespace": pb.Str(s.namespace),
 		})
 		fields["claimRef"] = owner(xr)
+		fields["compositionRef"] = pb.Obj(pb.Fields{"name": pb.Str(composition)})
 	}
 	return &structpb.Struct{Fields: pb.Fields{
 		"apiVersion": pb.Const(apiVersion),
@@ -132,10 +136,25 @@ func connectionSecret(s *service, what string) string {
 	return naming.Object(s.name, what)
 }
 
+// The Compositions the cluster-scoped nested composites' XRDs enforce
+// (enforcedCompositionRef in apis/database and apis/bucket
+// definition.yaml; TestNestedCompositions holds them equal). The bundle
+// composes its XDatabase and XBucket with it: Crossplane core v2.4.0 sets
+// a composite's spec.compositionRef to the enforced Composition with an
+// update of its own unless it already names it
+// (internal/controller/apiextensions/composite/api.go,
+// EnforcedCompositionSelector), a watch event of the nested composite and
+// so of the bundle, which core's circuit breaker counts. It is the one
+// Composition core would choose; the claim never chooses it.
+const (
+	databaseComposition = "xdatabases.aws.platform.paved.dev"
+	bucketComposition   = "xbuckets.aws.platform.paved.dev"
+)
+
 func nestedDatabase(xr *compose.Composite, s *service) *structpb.Struct {
-	return nestedComposite(xr, s, database.Kind, database.NamespacedKind, Database, s.database, databaseFields)
+	return nestedComposite(xr, s, database.Kind, database.NamespacedKind, Database, databaseComposition, s.database, databaseFields)
 }
 
 func nestedBucket(xr *compose.Composite, s *service) *structpb.Struct {
-	return nestedComposite(xr, s, bucket.Kind, bucket.NamespacedKind, Bucket, s.bucket, bucketFields)
+	return nestedComposite(xr, s, bucket.Kind, bucket.NamespacedKind, Bucket, bucketComposition, s.bucket, bucketFields)
 }

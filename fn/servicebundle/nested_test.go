@@ -1,10 +1,12 @@
 package servicebundle
 
 import (
+	"os"
 	"testing"
 
 	"github.com/crossplane/function-sdk-go/resource"
 	"github.com/google/go-cmp/cmp"
+	"sigs.k8s.io/yaml"
 
 	"github.com/paved-dev/paved/fn/internal/compose"
 )
@@ -60,5 +62,30 @@ func TestNestedOwner(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestNestedCompositions: the Composition the bundle names on its nested
+// XDatabase and XBucket is the one their XRDs enforce.
+func TestNestedCompositions(t *testing.T) {
+	for file, want := range map[string]string{
+		"../../apis/database/definition.yaml": databaseComposition,
+		"../../apis/bucket/definition.yaml":   bucketComposition,
+	} {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var xrd struct {
+			Spec struct {
+				EnforcedCompositionRef struct{ Name string } `json:"enforcedCompositionRef"`
+			} `json:"spec"`
+		}
+		if err := yaml.Unmarshal(b, &xrd); err != nil {
+			t.Fatal(err)
+		}
+		if got := xrd.Spec.EnforcedCompositionRef.Name; got != want {
+			t.Errorf("%s enforces %q, the bundle names %q", file, got, want)
+		}
 	}
 }

@@ -1,6 +1,8 @@
 package servicebundle
 
 import (
+	"strings"
+
 	"github.com/paved-dev/paved/fn/internal/compose"
 	"github.com/paved-dev/paved/fn/internal/pb"
 )
@@ -15,7 +17,12 @@ type observed struct {
 	fileReady       bool
 	registered      bool // the CatalogLocation exists
 	cloneURL        string
-	commit          string
+	// blobURL is the base URL of the files on the repository's default
+	// branch, as the provider resolves a CatalogLocation's repositoryURL
+	// from the Repository's status (provider/apis/backstage/v1alpha1,
+	// RepositoryBlobURL): <htmlURL>/blob/<defaultBranch>.
+	blobURL string
+	commit  string
 	// appSource is the repoURL of each environment's Application that
 	// exists.
 	appSource map[string]string
@@ -41,6 +48,11 @@ func observe(set *compose.ObservedState) observed {
 		registered:      set.Observed(CatalogLocation) != nil,
 	}
 	o.cloneURL, _ = pb.String(set.Observed(Repository), "status", "atProvider", "cloneURL")
+	html, _ := pb.String(set.Observed(Repository), "status", "atProvider", "htmlURL")
+	branch, _ := pb.String(set.Observed(Repository), "status", "atProvider", "defaultBranch")
+	if html != "" && branch != "" {
+		o.blobURL = strings.TrimRight(html, "/") + "/blob/" + branch
+	}
 	o.commit, _ = pb.String(set.Observed(CatalogFile), "status", "atProvider", "commitSHA")
 	o.appSource = map[string]string{}
 	o.appName = map[string]string{}

@@ -159,8 +159,11 @@ func catalogFile(xr *compose.Composite, s *service, st *settings, content []byte
 
 // catalogLocation registers the catalog file in Backstage. commit is the
 // commit the provider last made to the file, once observed: a new commit
-// asks Backstage to read the file again at once.
-func catalogLocation(xr *compose.Composite, _ *service, st *settings, commit string) *structpb.Struct {
+// asks Backstage to read the file again at once. blobURL is what the
+// provider resolves the location's repositoryURL to from this bundle's
+// observed Repository, called repository (observed.blobURL), known since
+// the registration waits for the repository.
+func catalogLocation(xr *compose.Composite, st *settings, commit, repository, blobURL string) *structpb.Struct {
 	p := pb.Fields{
 		// Selected by controller reference, as the file's.
 		"repositorySelector": compose.Selector(Repository),
@@ -170,6 +173,19 @@ func catalogLocation(xr *compose.Composite, _ *service, st *settings, commit str
 	}
 	if commit != "" {
 		p["refreshKey"] = pb.Str(commit)
+	}
+	if blobURL != "" {
+		// The reference and the URL the provider would resolve from the
+		// selector, composed with the location: resolving them then
+		// changes nothing, where the provider's writing them was a watch
+		// event of the bundle, which Crossplane core's circuit breaker
+		// counts (crossplane-runtime v2.4.0 pkg/reference/reference.go:
+		// a set reference is resolved instead of the selector; the
+		// provider resolves the URL anew on every reconcile, refwait.go).
+		// The Repository is this bundle's own, as observed: the one the
+		// selector picks by controller reference.
+		p["repositoryRef"] = pb.Obj(pb.Fields{"name": pb.Str(repository)})
+		p["repositoryURL"] = pb.Str(blobURL)
 	}
 	return providerObject(backstageAPIVersion, kindCatalogLocation, naming.Object(xr.Name, CatalogLocation), st.BackstageProviderConfig, p)
 }

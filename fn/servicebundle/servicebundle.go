@@ -125,7 +125,8 @@ func (Composer) Compose(xr *compose.Composite, e *env.Environment, set *compose.
 		set.AddObject(TeamAccessPrefix+s.team, teamAccess(xr, st, s.team), nil)
 	}
 	if obs.register() {
-		set.AddObject(CatalogLocation, catalogLocation(xr, s, st, obs.commit), registered(componentRef(s.repository)))
+		repo, _ := pb.String(set.Desired(Repository), "metadata", "name")
+		set.AddObject(CatalogLocation, catalogLocation(xr, st, obs.commit, repo, obs.blobURL), registered(componentRef(s.repository)))
 		// Deleting the bundle removes the registration before the
 		// repository is archived: a ClusterUsage keeps the Repository while
 		// the CatalogLocation exists (both are cluster-scoped; Crossplane's
