@@ -459,9 +459,9 @@ func (b *bundleRun) ready(ctx context.Context, t *testing.T) *unstructured.Unstr
 	after := readBreakers(ctx, t)
 	b.events.stopSampling()
 	for _, w := range []time.Duration{10 * time.Second, 30 * time.Second} {
-		n, by := b.events.summary(b.xr.GetName(), b.created, b.created.Add(w))
-		t.Logf("figure: ServiceBundle: %d watch events of its composite and what it composes in the first %s (%s); Crossplane's circuit breaker lets %d through in that time",
-			n, w, by, 100+int(w.Seconds()))
+		n, tokens, by := b.events.summary(b.xr.GetName(), b.created, b.created.Add(w))
+		t.Logf("figure: ServiceBundle: %d watch events of its composite and what it composes in the first %s (%s); Crossplane's circuit breaker takes %d tokens for them (two for an update) and has %d in that time",
+			n, w, by, tokens, 100+int(w.Seconds()))
 	}
 	n, composite, managedOnly := b.events.churn(b.xr.GetName(), b.created, b.created.Add(30*time.Second))
 	t.Logf("figure: servicebundle-events-30s %d (composite %d, of them %d that change nothing but managed fields)", n, composite, managedOnly)
@@ -1310,17 +1310,17 @@ func countEvents(ctx context.Context, t *testing.T) *eventCounter {
 
 // summary counts the events of xr and of what it composes in [from, to),
 // by kind.
-func (c *eventCounter) summary(xr string, from, to time.Time) (int, string) {
+func (c *eventCounter) summary(xr string, from, to time.Time) (n, tokens int, by string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	by, objects, what := map[string]int{}, map[string]map[string]bool{}, map[string]map[string]int{}
-	n := 0
+	kinds, objects, what := map[string]int{}, map[string]map[string]bool{}, map[string]map[string]int{}
 	for _, e := range c.events {
 		if e.at.Before(from) || !e.at.Before(to) || e.typ == watch.Bookmark {
 			continue
 		}
 		if (e.kind == "XServiceBundle" && e.name == xr) || (e.xr == xr && e.name != xr) {
-			by[e.kind]++
+			kinds[e.kind]++
+			tokens += breakerTokens(e.typ)
 			if objects[e.kind] == nil {
 				objects[e.kind], what[e.kind] = map[string]bool{}, map[string]int{}
 			}
@@ -1332,14 +1332,27 @@ func (c *eventCounter) summary(xr string, from, to time.Time) (int, string) {
 		}
 	}
 	var parts []string
-	for _, k := range slices.Sorted(maps.Keys(by)) {
+	for _, k := range slices.Sorted(maps.Keys(kinds)) {
 		var w []string
 		for _, c := range slices.Sorted(maps.Keys(what[k])) {
 			w = append(w, fmt.Sprintf("%s %d", c, what[k][c]))
 		}
-		parts = append(parts, fmt.Sprintf("%s %d on %d objects [%s]", k, by[k], len(objects[k]), strings.Join(w, " ")))
+		parts = append(parts, fmt.Sprintf("%s %d on %d objects [%s]", k, kinds[k], len(objects[k]), strings.Join(w, " ")))
 	}
-	return n, strings.Join(parts, "; ")
+	return n, tokens, strings.Join(parts, "; ")
+}
+
+// breakerTokens is how many of its tokens core's circuit breaker takes for
+// a watch event of a composite or of what it composes: one for an added or
+// deleted object, two for an update, whose old and new object
+// controller-runtime maps to the composite one after the other
+// (controller-runtime v0.23 pkg/handler/enqueue_mapped.go, Update), and
+// crossplane v2.4.0 internal/circuit/mapfunc.go records every mapping.
+func breakerTokens(t watch.EventType) int {
+	if t == watch.Modified {
+		return 2
+	}
+	return 1
 }
 
 // churn counts the events of xr and of what it composes in [from, to), and
