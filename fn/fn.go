@@ -232,7 +232,7 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 	st.ConditionType = c.ConditionType()
 	set.Write(rsp)
 	set.WriteStatus(rsp, st)
-	withTTL(rsp, set.Ready())
+	withTTL(rsp, set.Ready(), circuitOpen(xr.Object))
 	log.Debug("Composed", "ready", set.Ready(), "pending", len(set.Pending()))
 	return rsp, nil
 }

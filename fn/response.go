@@ -5,6 +5,9 @@ import (
 
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 	"google.golang.org/protobuf/types/known/durationpb"
+	"google.golang.org/protobuf/types/known/structpb"
+
+	"github.com/paved-dev/paved/fn/internal/pb"
 )
 
 // The response is built on function-sdk-go's proto types directly, as its
@@ -37,12 +40,39 @@ const responseTTL = time.Minute
 // writes nothing.
 const pendingTTL = 10 * time.Second
 
+// openTTL is the TTL while a composed resource is not ready and the
+// composite's circuit breaker is open. Open, the breaker drops the
+// composite's watch events and lets one through every 30 s, for the
+// breaker's cooldown (core's defaults, internal/circuit/token_bucket.go):
+// the requeue is then how the composite sees each of its parts become
+// ready, and with pendingTTL every step of its creation waited up to that
+// long. The composite is reconciled this often only while it waits and
+// the breaker is open; a reconcile that finds nothing changed writes
+// nothing, and so feeds no breaker.
+const openTTL = 3 * time.Second
+
 // withTTL sets the response's TTL: pendingTTL while something the
-// composite composes is not ready, responseTTL once everything is.
-func withTTL(rsp *fnv1.RunFunctionResponse, ready bool) {
-	if !ready {
+// composite composes is not ready (openTTL while the composite's circuit
+// breaker is open, circuitOpen), responseTTL once everything is.
+func withTTL(rsp *fnv1.RunFunctionResponse, ready, circuitOpen bool) {
+	switch {
+	case ready:
+	case circuitOpen:
+		rsp.Meta.Ttl = durationpb.New(openTTL)
+	default:
 		rsp.Meta.Ttl = durationpb.New(pendingTTL)
 	}
+}
+
+// circuitOpen reports whether the composite's circuit breaker was open
+// when core began the reconcile: core marks its Responsive condition False
+// with reason WatchCircuitOpen on the composite it sends the function, True
+// (WatchCircuitClosed) otherwise (crossplane v2.4.0
+// internal/controller/apiextensions/composite/reconciler.go, Reconcile;
+// apis/apiextensions/v1/conditions.go).
+func circuitOpen(xr *structpb.Struct) bool {
+	c, ok := pb.ConditionOf(xr, "Responsive")
+	return ok && c.Status == "False" && c.Reason == "WatchCircuitOpen"
 }
 
 // newResponse is the response to req that passes on its desired state and
