@@ -50,7 +50,8 @@ func TestNestedCompositeBinding(t *testing.T) {
 	}
 	xr := waitComposed(ctx, t, ns, name, []string{"Branch", "Repository", "RepositoryFile", "XDatabase", "XBucket"})
 	b.xr, b.refs = xr, kinds(resourceRefs(xr))
-	// The golden path's provider, started by later tests, leaves this
+	// The golden path's provider, running after this test (started by a
+	// later test, or restarted by playsProvider's cleanup), leaves this
 	// bundle's repository alone: the managed reconciler skips a paused
 	// resource (crossplane-runtime v2.4.0 pkg/reconciler/managed/reconciler.go).
 	for _, k := range []string{"Repository", "RepositoryFile", "Branch"} {
