@@ -25,6 +25,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
 
+	"github.com/paved-dev/paved/fn"
 	"github.com/paved-dev/paved/test/harness"
 )
 
@@ -123,14 +124,18 @@ func TestInstallPackages(t *testing.T) {
 	}
 	t.Logf("figure: packages installed and Healthy %.1fs after the package objects were created", time.Since(begin).Seconds())
 
-	// The Configuration installed paved's XRDs and Compositions.
-	for _, xrd := range []string{"xdatabases.platform.paved.dev", "xbuckets.platform.paved.dev"} {
+	// The Configuration installed the XRD of every registered kind
+	// (fn.Kinds: apis/<Dir>, and apis/<Dir>-v2 for its namespaced
+	// composite), as their definition.yaml names them. The namespaced
+	// (apiextensions.crossplane.io/v2) XRDs have no claim to offer:
+	// established is all there is.
+	for _, k := range fn.Kinds {
+		xrd := xrdName(t, filepath.Join(repoRoot, "apis", k.Dir, "definition.yaml"))
 		waitCondition(ctx, t, 2*time.Minute, "apiextensions.crossplane.io/v1", "CompositeResourceDefinition", "", xrd, "Offered", "True")
-	}
-	// The namespaced (apiextensions.crossplane.io/v2) XRDs have no claim
-	// to offer: established is all there is.
-	for _, xrd := range []string{"databases.paved.dev", "buckets.paved.dev"} {
-		waitCondition(ctx, t, 2*time.Minute, "apiextensions.crossplane.io/v2", "CompositeResourceDefinition", "", xrd, "Established", "True")
+		if k.Namespaced != "" {
+			xrd := xrdName(t, filepath.Join(repoRoot, "apis", k.Dir+"-v2", "definition.yaml"))
+			waitCondition(ctx, t, 2*time.Minute, "apiextensions.crossplane.io/v2", "CompositeResourceDefinition", "", xrd, "Established", "True")
+		}
 	}
 
 	// A DatabaseClaim composes through the installed Composition and the
@@ -367,4 +372,23 @@ func createFile(ctx context.Context, t *testing.T, path string) {
 	if err := cp.CreateAll(ctx, objs...); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// xrdName is the name of the XRD in an apis/ definition.yaml.
+func xrdName(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var xrd struct {
+		Kind     string `json:"kind"`
+		Metadata struct {
+			Name string `json:"name"`
+		} `json:"metadata"`
+	}
+	if err := yaml.Unmarshal(b, &xrd); err != nil || xrd.Kind != "CompositeResourceDefinition" || xrd.Metadata.Name == "" {
+		t.Fatalf("%s: want one CompositeResourceDefinition, got kind %q (%v)", path, xrd.Kind, err)
+	}
+	return xrd.Metadata.Name
 }
