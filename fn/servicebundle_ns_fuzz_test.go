@@ -66,6 +66,7 @@ func FuzzNamespacedServiceBundle(f *testing.F) {
 		}
 	}
 	run := func(t testing.TB, spec *structpb.Struct, name, namespace string, observed map[string]*fnv1.Resource) *fnv1.RunFunctionResponse {
+		t.Helper()
 		xr := &structpb.Struct{Fields: pb.Fields{
 			"apiVersion": pb.Str(NamespacedGroup + "/" + Version), "kind": pb.Str(servicebundle.NamespacedKind),
 			"metadata": pb.Obj(pb.Fields{"name": pb.Str(name), "namespace": pb.Str(namespace), "uid": pb.Str(testUID + "-" + namespace)}),
