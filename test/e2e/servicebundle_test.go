@@ -51,6 +51,49 @@ func testInstallServiceBundle(t *testing.T) {
 	}
 	createNamespace(ctx, t, "argocd")
 	t.Logf("figure: %d CRDs for the ServiceBundle installed in %.1fs", len(crds), time.Since(begin).Seconds())
+	waitGarbageCollectorMaps(ctx, t)
+}
+
+// waitGarbageCollectorMaps waits until kube-controller-manager's garbage
+// collector maps Argo CD's Application kind, installed just before: a
+// bundle's Usages are owned by its Applications (core's usage controller
+// sets the owner reference to the "by" resource), and the collector
+// learns new kinds only when it next syncs with discovery (every 30 s,
+// kubernetes cmd/kube-controller-manager garbagecollector.go,
+// garbageCollector.Sync). Until then each item whose owner is an
+// Application fails ("unable to get REST mapping") and is requeued with
+// the work queue's exponential backoff, so a bundle deleted in that
+// window has its Repository's deletion attempted minutes late. The probe:
+// a ConfigMap owned by an Application that is deleted; the collector
+// deletes the ConfigMap once it can map the owner.
+func waitGarbageCollectorMaps(ctx context.Context, t *testing.T) {
+	t.Helper()
+	app := &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": applicationAPIVersion, "kind": "Application",
+		"metadata": map[string]any{"namespace": argoCDNamespace, "name": "gc-probe"},
+		"spec": map[string]any{"project": "default",
+			"destination": map[string]any{"server": "https://kubernetes.default.svc", "namespace": "gc-probe"},
+			"source":      map[string]any{"repoURL": "https://github.com/acme/gc-probe.git", "path": "."}},
+	}}
+	if err := cp.Client.Create(ctx, app); err != nil {
+		t.Fatalf("create the garbage collector's probe Application: %v", err)
+	}
+	cm := &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "v1", "kind": "ConfigMap",
+		"metadata": map[string]any{"namespace": argoCDNamespace, "name": "gc-probe", "ownerReferences": []any{map[string]any{
+			"apiVersion": applicationAPIVersion, "kind": "Application", "name": app.GetName(), "uid": string(app.GetUID())}}},
+	}}
+	if err := cp.Client.Create(ctx, cm); err != nil {
+		t.Fatalf("create the garbage collector's probe ConfigMap: %v", err)
+	}
+	begin := time.Now()
+	if err := cp.Client.Delete(ctx, app); err != nil {
+		t.Fatalf("delete the garbage collector's probe Application: %v", err)
+	}
+	eventually(ctx, t, 3*time.Minute, "the garbage collector deletes a ConfigMap owned by a deleted Application", func(ctx context.Context) error {
+		return absent(ctx, "v1", "ConfigMap", argoCDNamespace, cm.GetName())
+	})
+	t.Logf("figure: the garbage collector mapped Application %.1fs after the probe's owner was deleted", time.Since(begin).Seconds())
 }
 
 // waitComposed waits until the claim's composite lists exactly the kinds
