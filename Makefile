@@ -84,7 +84,7 @@ golden: function tools
 # (fn/operation_render_test.go).
 operation-render: tools
 	PAVED_CROSSPLANE_CLI=$$(hack/tools.sh crossplane-cli) PAVED_CROSSPLANE_CORE=$$(hack/tools.sh crossplane-core) \
-	$(GO) test -count=1 -run '^TestDayTwoOperationRender$$' -v ./fn/ | grep -E '^(=== RUN|--- |PASS|FAIL|ok)|rendered'; exit $${PIPESTATUS[0]}
+	$(GO) test -tags operationrender -count=1 -run '^TestDayTwoOperationRender$$' -v ./fn/ | grep -E '^(=== RUN|--- |PASS|FAIL|ok)|rendered'; exit $${PIPESTATUS[0]}
 
 # Validate every render output against the real CRDs of what it holds
 # (provider-aws, paved's provider and XRDs, Argo CD: hack/render.sh).
@@ -163,7 +163,7 @@ doctor-apiserver:
 	for t in etcd kube-apiserver crossplane-crds provider-aws-crds argocd-crds; do hack/tools.sh $$t >/dev/null; done
 	$(GO) test -tags apiserver -count=1 -run '^TestDoctorAPIServer$$' ./cmd/paved/
 
-test: generate-check lint unit fuzz render-check validate rss provider-backstage-test xpkg-test ci-example discover-render doctor-apiserver
+test: generate-check lint unit fuzz render-check validate operation-render rss provider-backstage-test xpkg-test ci-example discover-render doctor-apiserver
 
 # End-to-end tests on a real control plane on loopback (etcd, kube-apiserver,
 # kube-controller-manager, Crossplane core; see test/e2e), with function-paved,
