@@ -7,60 +7,20 @@ import (
 
 	"google.golang.org/protobuf/types/known/structpb"
 
-	"github.com/paved-dev/paved/fn/internal/compose"
-	"github.com/paved-dev/paved/fn/internal/env"
 	"github.com/paved-dev/paved/fn/internal/field"
 	"github.com/paved-dev/paved/fn/internal/pb"
 )
 
-// Placement says where an existing database records its placement, so that
-// an environment change never moves it (see compose.Set.Pin). Spec paths
-// come first: provider-aws late-initialises them from what AWS reports.
-func (Composer) Placement() []compose.Pin { return placement }
-
-var placement = func() []compose.Pin {
-	fp := func(f ...string) []string { return append([]string{"spec", "forProvider"}, f...) }
-	at := func(f ...string) []string { return append([]string{"status", "atProvider"}, f...) }
-	return []compose.Pin{
-		{Setting: env.Region, Resource: Instance, Paths: [][]string{fp("region")}},
-		{Setting: env.Region, Resource: SubnetGroup, Paths: [][]string{fp("region")}},
-		{Setting: env.Region, Resource: SecurityGroup, Paths: [][]string{fp("region")}},
-		{Setting: env.VPCID, Resource: SecurityGroup, Paths: [][]string{fp("vpcId"), at("vpcId")}},
-		{Setting: env.SubnetIDs, Resource: SubnetGroup, Paths: [][]string{fp("subnetIds"), at("subnetIds")}},
-		{Setting: env.KMSKeyID, Resource: Instance, Paths: [][]string{fp("kmsKeyId"), at("kmsKeyId")}},
-		{Setting: env.ConnectionSecretNamespace, Resource: Instance, Paths: [][]string{
-			{"spec", "writeConnectionSecretToRef", "namespace"}, fp("passwordSecretRef", "namespace"),
-		}},
-	}
-}()
-
-// Check refuses a claim change that the existing instance cannot make, by
-// comparing the claim with the instance provider-aws observed. Claims that
-// do not parse are left to Compose, which says what is wrong with them.
-func (Composer) Check(xr *compose.Composite, s *compose.Set) error {
-	obs := s.Observed(Instance)
-	if obs == nil {
-		return nil
-	}
-	c, err := parse(xr.Spec())
-	if err != nil {
-		return nil //nolint:nilerr // Compose reports it.
-	}
+// check refuses a claim change that the existing instance obs cannot
+// make.
+func (c *rdsClaim) check(obs *structpb.Struct) field.List {
 	running := c.onExisting(obs)
 	var errs field.List
 
-	// The engine of a DB instance cannot be changed: ModifyDBInstance has
-	// no Engine parameter for RDS for PostgreSQL or MySQL
-	// (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_ModifyDBInstance.html,
-	// "Engine": only for converting RDS Custom for Oracle or Db2).
-	current, _ := pb.String(obs, "spec", "forProvider", "engine")
-	if current == "" {
-		current, _ = pb.String(obs, "status", "atProvider", "engine")
-	}
-	if current != "" && current != c.engine.rds {
-		errs.Add(field.Invalid("spec.engine", c.name, fmt.Sprintf(
-			"%q, the engine the existing database runs: an RDS instance cannot change its engine; create a new claim and migrate the data", claimEngine(current))))
-		return &compose.ChangeError{Err: errs}
+	// The engine of a DB instance cannot be changed (rdsFamily.immutable).
+	if current := rdsFamily.engineOf(obs); current != "" && current != c.name {
+		errs.Add(engineChange(c.name, current, rdsFamily.immutable))
+		return errs
 	}
 
 	// Allocated storage can grow, never shrink
@@ -87,10 +47,7 @@ func (Composer) Check(xr *compose.Composite, s *compose.Set) error {
 			"%s or later, the major version the existing database runs (%s): RDS cannot downgrade a database",
 			majorVersion(c.engine.rds, running), running)))
 	}
-	if err := errs.Err(); err != nil {
-		return &compose.ChangeError{Err: err}
-	}
-	return nil
+	return errs
 }
 
 // claimEngine is the claim's name of an RDS engine.
@@ -139,7 +96,7 @@ func runningVersion(obs *structpb.Struct) string {
 // returns the version it runs. A claim that names no version asks for the
 // running major version, not the default: a new default (MySQL 8.0 to 8.4)
 // must not upgrade databases that exist.
-func (c *claim) onExisting(obs *structpb.Struct) string {
+func (c *rdsClaim) onExisting(obs *structpb.Struct) string {
 	running := runningVersion(obs)
 	if running != "" && !c.versionSet {
 		c.version = majorVersion(c.engine.rds, running)

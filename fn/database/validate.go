@@ -2,8 +2,6 @@ package database
 
 import (
 	"google.golang.org/protobuf/types/known/structpb"
-
-	"github.com/paved-dev/paved/fn/internal/field"
 )
 
 // Validate checks a DatabaseClaim spec the way Compose does, so that a
@@ -15,17 +13,12 @@ func Validate(spec *structpb.Struct) error {
 }
 
 // ValidateNew is Validate for a database that does not exist yet: it also
-// refuses what Compose refuses for a new instance, a version past RDS
-// standard support (newVersionPastSupport).
+// refuses what Compose refuses for a new database (engineClaim.prepare):
+// for RDS, a version past standard support (newVersionPastSupport).
 func ValidateNew(spec *structpb.Struct) error {
 	c, err := parse(spec)
 	if err != nil {
 		return err
 	}
-	if why := newVersionPastSupport(c.engine, c.version, now()); why != "" {
-		var errs field.List
-		errs.Add(field.Invalid("spec.version", c.version, why))
-		return errs.Err()
-	}
-	return nil
+	return c.prepare(nil)
 }
