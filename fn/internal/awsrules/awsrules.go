@@ -255,9 +255,13 @@ var (
 	}
 
 	// RDSDescription is what paved holds the descriptions of RDS subnet and
-	// parameter groups to. RDS documents no character set or length for them
+	// parameter groups to, and of DocumentDB's, which share RDS's API. RDS
+	// documents no character set or length for them
 	// (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBSubnetGroup.html,
-	// DBSubnetGroupDescription); paved keeps to the strictest description rule
+	// DBSubnetGroupDescription), nor does DocumentDB
+	// (https://docs.aws.amazon.com/documentdb/latest/developerguide/API_CreateDBSubnetGroup.html,
+	// https://docs.aws.amazon.com/documentdb/latest/developerguide/API_CreateDBClusterParameterGroup.html);
+	// paved keeps to the strictest description rule
 	// it composes, the security group's, so one constructor serves all.
 	RDSDescription = &Rule{
 		What:    "an RDS subnet or parameter group description (held to the EC2 description rule)",
@@ -267,6 +271,48 @@ var (
 		Allowed: ec2RuleText,
 		Charset: "a-z, A-Z, 0-9, spaces and ._-:/()#,@[]+=;{}!$*",
 	}
+
+	// DocDBClusterIdentifier: 1 to 63 letters, numbers or hyphens; first
+	// character a letter; no trailing hyphen and no two consecutive
+	// hyphens; stored in lowercase
+	// (https://docs.aws.amazon.com/documentdb/latest/developerguide/API_CreateDBCluster.html,
+	// DBClusterIdentifier). It is unique across the account's RDS, Neptune
+	// and DocumentDB clusters in a region
+	// (https://docs.aws.amazon.com/documentdb/latest/developerguide/limits.html#limits-naming_constraints):
+	// paved's names carry the composite's uid digest. Lowercase only.
+	DocDBClusterIdentifier = like(DBInstanceIdentifier, "an Amazon DocumentDB cluster identifier",
+		"https://docs.aws.amazon.com/documentdb/latest/developerguide/API_CreateDBCluster.html")
+
+	// DocDBInstanceIdentifier: the same rule for an instance of a cluster
+	// (https://docs.aws.amazon.com/documentdb/latest/developerguide/API_CreateDBInstance.html,
+	// DBInstanceIdentifier).
+	DocDBInstanceIdentifier = like(DBInstanceIdentifier, "an Amazon DocumentDB instance identifier",
+		"https://docs.aws.amazon.com/documentdb/latest/developerguide/API_CreateDBInstance.html")
+
+	// DocDBSnapshotIdentifier (the final snapshot of a deleted cluster): 1
+	// to 255 letters, numbers or hyphens; first character a letter; no
+	// trailing hyphen and no two consecutive hyphens
+	// (https://docs.aws.amazon.com/documentdb/latest/developerguide/API_DeleteDBCluster.html,
+	// FinalDBSnapshotIdentifier). Lowercase only.
+	DocDBSnapshotIdentifier = like(DBSnapshotIdentifier, "an Amazon DocumentDB cluster snapshot identifier",
+		"https://docs.aws.amazon.com/documentdb/latest/developerguide/API_DeleteDBCluster.html")
+
+	// DocDBClusterParameterGroupName: 1 to 255 alphanumeric characters
+	// (and hyphens); first character a letter; no trailing hyphen and no
+	// two consecutive hyphens
+	// (https://docs.aws.amazon.com/documentdb/latest/developerguide/limits.html#limits-naming_constraints,
+	// "Cluster parameter group name"). Names beginning with "default."
+	// belong to DocumentDB; a hyphen-only name can never be one.
+	DocDBClusterParameterGroupName = like(DBParameterGroupName, "an Amazon DocumentDB cluster parameter group name",
+		"https://docs.aws.amazon.com/documentdb/latest/developerguide/limits.html#limits-naming_constraints")
+
+	// DocDBSubnetGroupName: no more than 255 letters, numbers, periods,
+	// underscores, spaces or hyphens; must not be "default"
+	// (https://docs.aws.amazon.com/documentdb/latest/developerguide/API_CreateDBSubnetGroup.html,
+	// DBSubnetGroupName). paved composes lowercase letters, digits and
+	// single hyphens, beginning with a letter.
+	DocDBSubnetGroupName = like(DBSubnetGroupName, "an Amazon DocumentDB subnet group name",
+		"https://docs.aws.amazon.com/documentdb/latest/developerguide/API_CreateDBSubnetGroup.html")
 
 	// S3BucketName: 3 to 63 lowercase letters, numbers, dots and hyphens;
 	// begins and ends with a letter or number; not formatted as an IP
@@ -313,6 +359,14 @@ var (
 		Charset: "letters, numbers, spaces and _ . : / = + - @",
 	}
 )
+
+// like is a copy of r for another service that documents the same
+// constraints: what it is and where that is documented differ.
+func like(r *Rule, what, source string) *Rule {
+	c := *r
+	c.What, c.Source = what, source
+	return &c
+}
 
 // MaxTags is the most tags a resource can have
 // (https://docs.aws.amazon.com/tag-editor/latest/userguide/tagging.html#tag-conventions).

@@ -37,6 +37,19 @@ func TestRules(t *testing.T) {
 		"SubnetGroupDefault":    {DBSubnetGroupName, "default", `is the reserved name "default"`},
 		"SubnetGroupOK":         {DBSubnetGroupName, "orders-db-0123", ""},
 		"ParameterGroupDigit":   {DBParameterGroupName, "1pg", "does not begin with a letter"},
+		"DocDBClusterOK":        {DocDBClusterIdentifier, "orders-db-1a2b", ""},
+		"DocDBClusterDigit":     {DocDBClusterIdentifier, "1orders", "does not begin with a letter"},
+		"DocDBClusterLong":      {DocDBClusterIdentifier, long(64), "longer than 63 characters"},
+		"DocDBClusterMax":       {DocDBClusterIdentifier, long(63), ""},
+		"DocDBClusterUpper":     {DocDBClusterIdentifier, "Orders", `contains 'O'; allowed are lowercase letters, digits and hyphens`},
+		"DocDBInstanceHyphens":  {DocDBInstanceIdentifier, "a--1", "contains two consecutive hyphens"},
+		"DocDBInstanceTrailing": {DocDBInstanceIdentifier, "a-1-", "ends with a hyphen"},
+		"DocDBSnapshotMax":      {DocDBSnapshotIdentifier, long(255), ""},
+		"DocDBSnapshotLong":     {DocDBSnapshotIdentifier, long(256), "longer than 255 characters"},
+		"DocDBParamGroupDot":    {DocDBClusterParameterGroupName, "docdb5.0", `contains '.'; allowed are lowercase letters, digits and hyphens`},
+		"DocDBParamGroupOK":     {DocDBClusterParameterGroupName, "orders-1a2b-docdb5-0", ""},
+		"DocDBSubnetDefault":    {DocDBSubnetGroupName, "default", `is the reserved name "default"`},
+		"DocDBSubnetLong":       {DocDBSubnetGroupName, long(256), "longer than 255 characters"},
 		"BucketOK":              {S3BucketName, "9orders-assets", ""},
 		"BucketShort":           {S3BucketName, "ab", "shorter than 3 characters"},
 		"BucketLong":            {S3BucketName, long(64), "longer than 63 characters"},
@@ -220,6 +233,32 @@ func checkComposed(t *testing.T, scope string) {
 	for i, w := range want {
 		if !strings.HasPrefix(errs[i].Error(), w) {
 			t.Errorf("error %d = %q, want prefix %q", i, errs[i], w)
+		}
+	}
+
+	// DocumentDB's cloud names are external names (provider-aws
+	// ParameterAsIdentifier and NameAsIdentifier), its final snapshot a
+	// forProvider field.
+	d := resource.MustStructJSON(`{"apiVersion": "docdb.aws.` + scope + `upbound.io/v1beta1", "kind": "Cluster",
+		"metadata": {"name": "x-cluster", "annotations": {"crossplane.io/external-name": "9-x"}},
+		"spec": {"forProvider": {"finalSnapshotIdentifier": "x--final"}}}`)
+	want = []string{
+		`Cluster x-cluster: metadata.annotations[crossplane.io/external-name]: invalid value "9-x": an Amazon DocumentDB cluster identifier: does not begin with a letter`,
+		`Cluster x-cluster: spec.forProvider.finalSnapshotIdentifier: invalid value "x--final": an Amazon DocumentDB cluster snapshot identifier: contains two consecutive hyphens`,
+	}
+	if errs := CheckComposed(d); len(errs) != len(want) {
+		t.Errorf("CheckComposed(docdb Cluster): got %v, want %d errors", errs, len(want))
+	} else {
+		for i, w := range want {
+			if !strings.HasPrefix(errs[i].Error(), w) {
+				t.Errorf("error %d = %q, want prefix %q", i, errs[i], w)
+			}
+		}
+	}
+	for kind, name := range map[string]string{"ClusterInstance": "x-", "ClusterParameterGroup": "x.y", "SubnetGroup": "default"} {
+		o := resource.MustStructJSON(`{"apiVersion": "docdb.aws.` + scope + `upbound.io/v1beta1", "kind": "` + kind + `", "metadata": {"name": "` + name + `"}}`)
+		if errs := CheckComposed(o); len(errs) != 1 || !strings.Contains(errs[0].Error(), "Amazon DocumentDB") {
+			t.Errorf("docdb %s named %q: %v, want the DocumentDB name rule's error", kind, name, errs)
 		}
 	}
 

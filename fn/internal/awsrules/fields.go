@@ -48,6 +48,11 @@ func forProvider(name string) []string { return []string{"spec", "forProvider", 
 // aws_db_parameter_group are NameAsIdentifier, so their cloud name is the
 // external name; aws_db_instance and aws_security_group are
 // IdentifierFromProvider, so their names are forProvider fields.
+// aws_docdb_cluster is ParameterAsIdentifier("cluster_identifier") and
+// aws_docdb_cluster_instance ParameterAsIdentifier("identifier"), so the
+// external name is the identifier (neither has the field in
+// spec.forProvider), and aws_docdb_subnet_group and
+// aws_docdb_cluster_parameter_group are NameAsIdentifier.
 var Fields = []Field{
 	{"ec2.aws.upbound.io", "SecurityGroup", forProvider("name"), SecurityGroupName},
 	{"ec2.aws.upbound.io", "SecurityGroup", forProvider("description"), SecurityGroupDescription},
@@ -60,6 +65,13 @@ var Fields = []Field{
 	{"rds.aws.upbound.io", "ParameterGroup", nil, DBParameterGroupName},
 	{"rds.aws.upbound.io", "ParameterGroup", forProvider("description"), RDSDescription},
 	{"s3.aws.upbound.io", "Bucket", nil, S3BucketName},
+	{"docdb.aws.upbound.io", "Cluster", nil, DocDBClusterIdentifier},
+	{"docdb.aws.upbound.io", "Cluster", forProvider("finalSnapshotIdentifier"), DocDBSnapshotIdentifier},
+	{"docdb.aws.upbound.io", "ClusterInstance", nil, DocDBInstanceIdentifier},
+	{"docdb.aws.upbound.io", "ClusterParameterGroup", nil, DocDBClusterParameterGroupName},
+	{"docdb.aws.upbound.io", "ClusterParameterGroup", forProvider("description"), RDSDescription},
+	{"docdb.aws.upbound.io", "SubnetGroup", nil, DocDBSubnetGroupName},
+	{"docdb.aws.upbound.io", "SubnetGroup", forProvider("description"), RDSDescription},
 }
 
 // FieldsOf returns the constrained fields of a kind, of either scope: a
