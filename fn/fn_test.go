@@ -616,7 +616,7 @@ func TestRunFunctionRejectsBadInput(t *testing.T) {
 				`input environment.allowedCidrs[3]: invalid value "10.0.0.0/7": a CIDR block wholly inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16 (RFC 1918), or fc00::/7 (RFC 4193); paved never opens a database to public addresses`,
 		},
 		"BadEnvironmentValues": {
-			req: runReq(withEnv(`{"region": "Europe", "vpcId": "vpc-xyz", "subnetIds": ["sn-1"], "kmsKeyId": "my-key", "instanceClasses": {"small": "t3.micro", "tiny": "db.t3.micro"}, "backupRetentionDays": 1, "connectionSecretNamespace": "Not_A_Namespace"}`),
+			req: runReq(withEnv(`{"region": "Europe", "vpcId": "vpc-xyz", "subnetIds": ["sn-1"], "kmsKeyId": "my-key", "instanceClasses": {"small": "t3.micro", "tiny": "db.t3.micro"}, "documentDBInstanceClasses": {"medium": "r6g.large", "huge": "db.r6g.16xlarge"}, "backupRetentionDays": 1, "connectionSecretNamespace": "Not_A_Namespace"}`),
 				&fnv1.State{Composite: xbucket(`{}`)}),
 			want: "invalid platform environment for BucketClaim orders/orders-assets: " +
 				`input environment.region: invalid value "Europe": an AWS region such as eu-west-1; ` +
@@ -625,6 +625,8 @@ func TestRunFunctionRejectsBadInput(t *testing.T) {
 				`input environment.kmsKeyId: invalid value "my-key": a KMS key ARN such as arn:aws:kms:eu-west-1:111122223333:key/<key id> (multi-Region keys: key/mrk-<32 hex digits>); ` +
 				`input environment.instanceClasses.small: invalid value "t3.micro": an RDS instance class such as db.t3.medium; ` +
 				`input environment.instanceClasses.tiny: invalid value "tiny": allowed values are "small", "medium", "large"; ` +
+				`input environment.documentDBInstanceClasses.huge: invalid value "huge": allowed values are "small", "medium", "large"; ` +
+				`input environment.documentDBInstanceClasses.medium: invalid value "r6g.large": an Amazon DocumentDB instance class such as db.r6g.large; ` +
 				`input environment.backupRetentionDays: invalid value 1: between 7 and 35 days; ` +
 				`input environment.connectionSecretNamespace: invalid value "Not_A_Namespace": a Kubernetes namespace name`,
 		},

@@ -55,12 +55,15 @@ const DataKey = "paved"
 // Environment is the resolved environment. Source names, per field, where
 // its value came from, so that an error names the place to fix.
 type Environment struct {
-	Region                    string
-	VPCID                     string
-	SubnetIDs                 []string
-	AllowedCIDRs              []string
-	KMSKeyID                  string
-	InstanceClasses           map[string]string
+	Region          string
+	VPCID           string
+	SubnetIDs       []string
+	AllowedCIDRs    []string
+	KMSKeyID        string
+	InstanceClasses map[string]string
+	// DocumentDBInstanceClasses are the classes of a DocumentDB cluster's
+	// instances by size, where the platform overrides them.
+	DocumentDBInstanceClasses map[string]string
 	BackupRetentionDays       int64
 	ConnectionSecretNamespace string
 	// AWSProviderConfigRef is the provider config of the provider-aws
@@ -125,7 +128,7 @@ func (e *Environment) ValidateAWS() error {
 
 func decode(s *structpb.Struct) (environment.Environment, error) {
 	var out environment.Environment
-	err := decodeStrict(structpb.NewStructValue(s), &out, "region, vpcId, subnetIds, allowedCidrs, kmsKeyId, instanceClasses, backupRetentionDays, connectionSecretNamespace, awsProviderConfigRef, serviceBundle")
+	err := decodeStrict(structpb.NewStructValue(s), &out, "region, vpcId, subnetIds, allowedCidrs, kmsKeyId, instanceClasses, documentDBInstanceClasses, backupRetentionDays, connectionSecretNamespace, awsProviderConfigRef, serviceBundle")
 	return out, err
 }
 
@@ -170,15 +173,8 @@ func (e *Environment) apply(src environment.Environment, prefix string) {
 		e.KMSKeyID = src.KMSKeyID
 		set("kmsKeyId")
 	}
-	if len(src.InstanceClasses) > 0 {
-		merged := make(map[string]string, len(e.InstanceClasses)+len(src.InstanceClasses))
-		maps.Copy(merged, e.InstanceClasses)
-		for k, v := range src.InstanceClasses {
-			merged[k] = v
-			e.source["instanceClasses."+k] = prefix + "instanceClasses." + k
-		}
-		e.InstanceClasses = merged
-	}
+	e.InstanceClasses = mergeClasses(e.InstanceClasses, src.InstanceClasses, "instanceClasses", prefix, e.source)
+	e.DocumentDBInstanceClasses = mergeClasses(e.DocumentDBInstanceClasses, src.DocumentDBInstanceClasses, "documentDBInstanceClasses", prefix, e.source)
 	if src.BackupRetentionDays != nil {
 		e.BackupRetentionDays = *src.BackupRetentionDays
 		set("backupRetentionDays")
@@ -229,21 +225,8 @@ func (e *Environment) validate() error {
 	if e.KMSKeyID != "" {
 		errs.Add(checkKMSKey(e.Source("kmsKeyId"), e.KMSKeyID, e.Region))
 	}
-	keys := make([]string, 0, len(e.InstanceClasses))
-	for k := range e.InstanceClasses {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		src := e.Source("instanceClasses." + k)
-		if !contains(Sizes, k) {
-			errs.Add(field.OneOf(src, k, Sizes...))
-			continue
-		}
-		if v := e.InstanceClasses[k]; !reClass.MatchString(v) {
-			errs.Add(field.Invalid(src, v, "an RDS instance class such as db.t3.medium"))
-		}
-	}
+	errs = append(errs, checkClasses(e, "instanceClasses", e.InstanceClasses, "an RDS instance class such as db.t3.medium")...)
+	errs = append(errs, checkClasses(e, "documentDBInstanceClasses", e.DocumentDBInstanceClasses, "an Amazon DocumentDB instance class such as db.r6g.large")...)
 	if d := e.BackupRetentionDays; d < MinBackupRetentionDays || d > MaxBackupRetentionDays {
 		errs.Add(field.Invalid(e.Source("backupRetentionDays"), float64(d), fmt.Sprintf("between %d and %d days", MinBackupRetentionDays, MaxBackupRetentionDays)))
 	}
@@ -257,6 +240,44 @@ func (e *Environment) validate() error {
 		errs.Add(field.Invalid(e.Source(ProviderConfigName), e.AWSProviderConfigRef.Name, "the name of a provider-aws ProviderConfig or ClusterProviderConfig"))
 	}
 	return errs.Err()
+}
+
+// mergeClasses is classes overridden by src's, whose sources it records
+// under name.<size>.
+func mergeClasses(classes, src map[string]string, name, prefix string, source map[string]string) map[string]string {
+	if len(src) == 0 {
+		return classes
+	}
+	merged := make(map[string]string, len(classes)+len(src))
+	maps.Copy(merged, classes)
+	for k, v := range src {
+		merged[k] = v
+		source[name+"."+k] = prefix + name + "." + k
+	}
+	return merged
+}
+
+// checkClasses reports the sizes of classes (the setting called name)
+// that are no size, and the classes that are no instance class (what
+// says what is allowed).
+func checkClasses(e *Environment, name string, classes map[string]string, what string) field.List {
+	var errs field.List
+	keys := make([]string, 0, len(classes))
+	for k := range classes {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		src := e.Source(name + "." + k)
+		if !contains(Sizes, k) {
+			errs.Add(field.OneOf(src, k, Sizes...))
+			continue
+		}
+		if v := classes[k]; !reClass.MatchString(v) {
+			errs.Add(field.Invalid(src, v, what))
+		}
+	}
+	return errs
 }
 
 // RequireNetwork reports the settings a database needs that are not set.

@@ -39,7 +39,15 @@ type Environment struct {
 	// +optional
 	InstanceClasses map[string]string `json:"instanceClasses,omitempty"`
 
-	// BackupRetentionDays of automated RDS backups, 7 to 35. Default 7.
+	// DocumentDBInstanceClasses overrides the instance class of a
+	// mongodb database size (an Amazon DocumentDB cluster's instances).
+	// Keys are sizes (small, medium, large); values DocumentDB classes
+	// (db.*), which are not all RDS's.
+	// +optional
+	DocumentDBInstanceClasses map[string]string `json:"documentDBInstanceClasses,omitempty"`
+
+	// BackupRetentionDays of automated RDS and DocumentDB backups, 7 to
+	// 35. Default 7.
 	// +optional
 	BackupRetentionDays *int64 `json:"backupRetentionDays,omitempty"`
 

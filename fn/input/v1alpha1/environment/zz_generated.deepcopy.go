@@ -32,6 +32,13 @@ func (in *Environment) DeepCopyInto(out *Environment) {
 			(*out)[key] = val
 		}
 	}
+	if in.DocumentDBInstanceClasses != nil {
+		in, out := &in.DocumentDBInstanceClasses, &out.DocumentDBInstanceClasses
+		*out = make(map[string]string, len(*in))
+		for key, val := range *in {
+			(*out)[key] = val
+		}
+	}
 	if in.BackupRetentionDays != nil {
 		in, out := &in.BackupRetentionDays, &out.BackupRetentionDays
 		*out = new(int64)
