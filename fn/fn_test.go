@@ -541,11 +541,11 @@ func TestRunFunctionRejectsBadInput(t *testing.T) {
 	}{
 		"UnknownEngine": {
 			req:  runReq(input, &fnv1.State{Composite: xdatabase(`{"engine": "oracle", "size": "small"}`)}),
-			want: db + `spec.engine: invalid value "oracle": allowed values are "postgresql", "mysql"`,
+			want: db + `spec.engine: invalid value "oracle": allowed values are "postgresql", "mysql", "mongodb"`,
 		},
 		"RDSEngineName": {
 			req:  runReq(input, &fnv1.State{Composite: xdatabase(`{"engine": "postgres", "size": "small"}`)}),
-			want: db + `spec.engine: invalid value "postgres": allowed values are "postgresql", "mysql"`,
+			want: db + `spec.engine: invalid value "postgres": allowed values are "postgresql", "mysql", "mongodb"`,
 		},
 		"UnknownSize": {
 			req:  runReq(input, &fnv1.State{Composite: xdatabase(`{"engine": "postgresql", "size": "huge"}`)}),
@@ -553,7 +553,7 @@ func TestRunFunctionRejectsBadInput(t *testing.T) {
 		},
 		"MissingEngineAndSize": {
 			req:  runReq(input, &fnv1.State{Composite: xdatabase(`{"version": "15"}`)}),
-			want: db + `spec.engine: invalid value (none): required; allowed values are "postgresql", "mysql"; spec.size: invalid value (none): required; allowed values are "small", "medium", "large"`,
+			want: db + `spec.engine: invalid value (none): required; allowed values are "postgresql", "mysql", "mongodb"; spec.size: invalid value (none): required; allowed values are "small", "medium", "large"`,
 		},
 		"PostgresVersion": {
 			req:  runReq(input, &fnv1.State{Composite: xdatabase(`{"engine": "postgresql", "size": "small", "version": "9.6"}`)}),
@@ -674,7 +674,7 @@ func TestRunFunctionRejectsBadInput(t *testing.T) {
 			req: runReq(input, &fnv1.State{Composite: &fnv1.Resource{Resource: resource.MustStructJSON(
 				`{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XDatabase", "metadata": {"name": "direct", "uid": "u"}, "spec": {"engine": "db2", "size": "small",
 					"claimRef": {"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XDatabase", "name": "direct", "namespace": ""}}}`)}}),
-			want: `invalid XDatabase direct: spec.engine: invalid value "db2": allowed values are "postgresql", "mysql"`,
+			want: `invalid XDatabase direct: spec.engine: invalid value "db2": allowed values are "postgresql", "mysql", "mongodb"`,
 		},
 		// Any claim could bind it: it is refused whatever its spec, before
 		// the environment is required.

@@ -20,6 +20,7 @@ import (
 	"google.golang.org/protobuf/types/known/structpb"
 	"sigs.k8s.io/yaml"
 
+	"github.com/paved-dev/paved/fn/database"
 	"github.com/paved-dev/paved/fn/internal/compose"
 	"github.com/paved-dev/paved/fn/internal/pb"
 )
@@ -323,31 +324,50 @@ func TestNamespacedPlacementPaths(t *testing.T) {
 		if k.Namespaced == "" {
 			continue
 		}
-		rsp, err := run(New(logging.NewNopLogger()), runReq(input, &fnv1.State{Composite: nsxr(k.Namespaced, "example", k.Example)}))
-		if err != nil {
-			t.Fatal(err)
+		// A database's pins are every engine family's: each is read on
+		// the resources of the family that composes it.
+		specs := []string{k.Example}
+		if k.Composite == database.Kind {
+			specs = nil
+			for _, e := range database.Engines {
+				specs = append(specs, `{"engine": "`+e+`", "size": "small"}`)
+			}
+		}
+		composed := map[string][]*structpb.Struct{}
+		for _, spec := range specs {
+			rsp, err := run(New(logging.NewNopLogger()), runReq(input, &fnv1.State{Composite: nsxr(k.Namespaced, "example", spec)}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for name, r := range rsp.GetDesired().GetResources() {
+				composed[name] = append(composed[name], r.GetResource())
+			}
 		}
 		for _, p := range compose.NamespacedPlacement(k.Composer.Placement()) {
-			o := rsp.GetDesired().GetResources()[p.Resource].GetResource()
-			apiVersion, _ := pb.String(o, "apiVersion")
-			kind, _ := pb.String(o, "kind")
-			s, ok := schemas[apiVersion+" "+kind]
-			if !ok {
-				t.Errorf("%s: pin of %s on %s: no schema for %s %s", k.Namespaced, p.Setting, p.Resource, apiVersion, kind)
-				continue
+			if len(composed[p.Resource]) == 0 {
+				t.Errorf("%s: pin of %s on %s, which no engine composes", k.Namespaced, p.Setting, p.Resource)
 			}
-			for _, path := range p.Paths {
-				at := s
-				for _, seg := range compose.NamespacedPath(o, path) {
-					if _, err := strconv.Atoi(seg); err == nil && at.Items != nil {
-						at = *at.Items
-						continue
-					}
-					var found bool
-					if at, found = at.Properties[seg]; !found {
-						t.Errorf("%s: pin of %s on %s (%s %s): %s is not in the namespaced kind's schema (read as %s)", k.Namespaced, p.Setting, p.Resource,
-							apiVersion, kind, strings.Join(path, "."), strings.Join(compose.NamespacedPath(o, path), "."))
-						break
+			for _, o := range composed[p.Resource] {
+				apiVersion, _ := pb.String(o, "apiVersion")
+				kind, _ := pb.String(o, "kind")
+				s, ok := schemas[apiVersion+" "+kind]
+				if !ok {
+					t.Errorf("%s: pin of %s on %s: no schema for %s %s", k.Namespaced, p.Setting, p.Resource, apiVersion, kind)
+					continue
+				}
+				for _, path := range p.Paths {
+					at := s
+					for _, seg := range compose.NamespacedPath(o, path) {
+						if _, err := strconv.Atoi(seg); err == nil && at.Items != nil {
+							at = *at.Items
+							continue
+						}
+						var found bool
+						if at, found = at.Properties[seg]; !found {
+							t.Errorf("%s: pin of %s on %s (%s %s): %s is not in the namespaced kind's schema (read as %s)", k.Namespaced, p.Setting, p.Resource,
+								apiVersion, kind, strings.Join(path, "."), strings.Join(compose.NamespacedPath(o, path), "."))
+							break
+						}
 					}
 				}
 			}

@@ -54,7 +54,7 @@ func TestServiceBundleRefusals(t *testing.T) {
 			reason: "The seed's redis is refused with a Fatal result naming spec.database.engine and the allowed values; every condition says why; nothing is composed.",
 			req: runReq(bundleInput, &fnv1.State{Composite: xr("XServiceBundle", "ServiceBundle", "orders-api",
 				`{"description": "Orders API", "owner": "orders", "template": "node-service", "database": {"engine": "redis", "size": "small"}}`)}),
-			want: refusedAll(bundleConditions, "InvalidClaim", `invalid ServiceBundle orders/orders-api: spec.database.engine: invalid value "redis": allowed values are "postgresql", "mysql" (redis and mongodb are not offered yet)`),
+			want: refusedAll(bundleConditions, "InvalidClaim", `invalid ServiceBundle orders/orders-api: spec.database.engine: invalid value "redis": allowed values are "postgresql", "mysql" (redis and mongodb are not offered in a ServiceBundle yet)`),
 		},
 		"BadArgoCDNamespace": {
 			reason: "A bad Argo CD setting refuses ServiceBundles, as the platform's fault.",

@@ -54,7 +54,7 @@ type engineClaim interface {
 }
 
 // familyList are the families, in the order their pins apply.
-var familyList = []*engineFamily{&rdsFamily}
+var familyList = []*engineFamily{&rdsFamily, &docdbFamily}
 
 // families are the families by the claim's engine name.
 var families = func() map[string]*engineFamily {

@@ -59,9 +59,13 @@ const (
 	MaxDescriptionLength = 350
 )
 
-// unbuiltEngines are database engines the seed's template offers that paved
-// does not compose yet.
+// unbuiltEngines are database engines the seed's template offers that a
+// ServiceBundle does not compose yet (a DatabaseClaim may offer them:
+// database.Engines).
 var unbuiltEngines = []string{"redis", "mongodb"}
+
+// bundleEngines are the engines a ServiceBundle's database may have.
+var bundleEngines = slices.DeleteFunc(slices.Clone(database.Engines), func(e string) bool { return slices.Contains(unbuiltEngines, e) })
 
 // The name rules of a claim, written out rather than as regular
 // expressions (TestNameRules holds them to the expressions in their
@@ -219,7 +223,7 @@ func parse(xr *compose.Composite) (*service, error) {
 	s.database = nested(spec, "database", databaseFields, &errs)
 	if s.database != nil {
 		if e, _ := pb.String(s.database, "engine"); slices.Contains(unbuiltEngines, e) {
-			errs.Add(field.Invalid("spec.database.engine", e, allowed(database.Engines)+" (redis and mongodb are not offered yet)"))
+			errs.Add(field.Invalid("spec.database.engine", e, allowed(bundleEngines)+" (redis and mongodb are not offered in a ServiceBundle yet)"))
 		} else {
 			addNested(&errs, "spec.database", database.Validate(s.database))
 		}
