@@ -3,6 +3,7 @@ package fn
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"strings"
 	"testing"
 
@@ -40,6 +41,9 @@ func FuzzRunFunction(f *testing.F) {
 		`{"engine": "postgres", "engineVersion": "16", "allocatedStorage": 100, "region": "us-east-1"}`,
 		`{"engine": "mysql", "engineVersion": "8.0", "allocatedStorage": 20, "kmsKeyId": "arn:aws:kms:eu-west-1:111122223333:key/mrk-1234abcd12ab34cd56ef1234567890ab"}`,
 		`{"region": "us-east-1", "kmsKeyId": "arn:aws:kms:eu-west-1:111122223333:key/mrk-1234abcd12ab34cd56ef1234567890ab"}`,
+		// A DocumentDB cluster (observed as the cluster of a mongodb
+		// database): 8.0, pinned to its region and key.
+		`{"engine": "docdb", "engineVersion": "8.0.0", "region": "us-east-1", "kmsKeyId": "arn:aws:kms:eu-west-1:111122223333:key/mrk-1234abcd12ab34cd56ef1234567890ab"}`,
 	}
 	cidrSeeds := []string{"10.20.0.0/16", "10.0.0.0/7", "fd00::/8,192.168.0.0/24", "0.0.0.0/0", "11.0.0.0/8,172.16.0.0/11"}
 	// Every registered kind's example, from a claim and, for a kind that
@@ -61,6 +65,10 @@ func FuzzRunFunction(f *testing.F) {
 		`{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XDatabase", "metadata": {"name": "a", "uid": "u1"}, "spec": {"engine": "postgresql", "size": "small", "claimRef": {"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XDatabase", "name": "a", "namespace": ""}}}`,
 		`{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XDatabase", "metadata": {"name": "b-x", "uid": "u2"}, "spec": {"engine": "mysql", "size": "large", "version": "8.4", "storageGB": 4096, "publiclyAccessible": false, "claimRef": {"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XDatabase", "name": "b-x", "namespace": ""}}}`,
 		`{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XDatabase", "metadata": {"name": "c", "uid": "u3"}, "spec": {"engine": "postgresql", "size": "small", "publiclyAccessible": true, "storageEncrypted": false, "claimRef": {"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XDatabase", "name": "c", "namespace": ""}}}`,
+		// mongodb: an Amazon DocumentDB cluster, of each size and dialect.
+		`{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XDatabase", "metadata": {"name": "catalog-db-m4q8r", "uid": "u18", "labels": {"crossplane.io/claim-name": "catalog-db", "crossplane.io/claim-namespace": "catalog"}}, "spec": {"engine": "mongodb", "size": "medium", "claimRef": {"apiVersion": "platform.paved.dev/v1alpha1", "kind": "DatabaseClaim", "name": "catalog-db", "namespace": "catalog"}}}`,
+		`{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XDatabase", "metadata": {"name": "9.Mongo--db", "uid": "u19"}, "spec": {"engine": "mongodb", "size": "small", "version": "5.0", "storageEncrypted": false, "claimRef": {"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XDatabase", "name": "9.Mongo--db", "namespace": ""}}}`,
+		`{"apiVersion": "paved.dev/v1alpha1", "kind": "Database", "metadata": {"name": "catalog", "namespace": "team-catalog", "uid": "u20"}, "spec": {"engine": "mongodb", "size": "large", "version": "8.0", "writeConnectionSecretToRef": {"name": "catalog-db"}}}`,
 		`{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XDatabase", "metadata": {"name": "sg-9.x", "uid": "u4"}, "spec": {"engine": "postgresql", "size": "small", "claimRef": {"name": "sg-9.x", "namespace": "données"}}}`,
 		`{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XBucket", "metadata": {"name": "9.Bucket..Name", "uid": "u5"}, "spec": {"noncurrentVersionExpirationDays": 30, "claimRef": {"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XBucket", "name": "9.Bucket..Name", "namespace": ""}}}`,
 		`{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XBucket", "metadata": {"name": "xn--x-s3alias", "uid": "u6"}, "spec": {"claimRef": {"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XBucket", "name": "xn--x-s3alias", "namespace": ""}}}`,
@@ -122,8 +130,14 @@ func FuzzRunFunction(f *testing.F) {
 		}
 		pb.Set(in, structpb.NewListValue(&structpb.ListValue{Values: blocks}), "environment", "allowedCidrs")
 		observed := map[string]*fnv1.Resource{}
+		// What holds a database's data: an RDS instance, or a mongodb
+		// database's DocumentDB cluster.
+		primary := database.Instance
+		if e, _ := pb.String(xr, "spec", "engine"); e == "mongodb" {
+			primary = database.Cluster
+		}
 		if obs := (&structpb.Struct{}); observedInstance != "" && protojson.Unmarshal([]byte(observedInstance), obs) == nil {
-			observed["instance"] = &fnv1.Resource{Resource: &structpb.Struct{Fields: pb.Fields{"spec": pb.Obj(pb.Fields{"forProvider": structpb.NewStructValue(obs)})}}}
+			observed[primary] = &fnv1.Resource{Resource: &structpb.Struct{Fields: pb.Fields{"spec": pb.Obj(pb.Fields{"forProvider": structpb.NewStructValue(obs)})}}}
 		}
 		req := &fnv1.RunFunctionRequest{Input: in, Observed: &fnv1.State{Composite: &fnv1.Resource{Resource: xr}, Resources: observed}}
 		rsp, err := run(fn, req)
@@ -169,8 +183,14 @@ func FuzzRunFunction(f *testing.F) {
 				// A bundle's nested Bucket is paved's, not S3's.
 				continue
 			}
+			// A DocumentDB cluster and its instances are reachable from
+			// their VPC only: DocumentDB has no public access to turn on
+			// (https://docs.aws.amazon.com/documentdb/latest/developerguide/security.html;
+			// the docdb ClusterInstance has no publiclyAccessible
+			// parameter), so the security group rule is what keeps it private.
 			must := map[string]map[string]bool{
 				"Instance":                {"storageEncrypted": true, "publiclyAccessible": false, "deletionProtection": true, "skipFinalSnapshot": false, "multiAz": true},
+				"Cluster":                 {"storageEncrypted": true, "deletionProtection": true, "skipFinalSnapshot": false, "autoGeneratePassword": true},
 				"BucketPublicAccessBlock": {"blockPublicAcls": true, "blockPublicPolicy": true, "ignorePublicAcls": true, "restrictPublicBuckets": true},
 				"Bucket":                  {"forceDestroy": false},
 			}[kind]
@@ -193,6 +213,33 @@ func FuzzRunFunction(f *testing.F) {
 							t.Errorf("%s: spec.forProvider.%s = %q, want %q as the existing instance has it", name, f, got, want)
 						}
 					}
+				}
+			case "Cluster":
+				fp := pb.Struct(o, "spec", "forProvider")
+				if d, _ := pb.Number(fp, "backupRetentionPeriod"); d < 7 || d > 35 {
+					t.Errorf("%s: backupRetentionPeriod %v, want 7 to 35 days", name, d)
+				}
+				if s, _ := pb.String(fp, "finalSnapshotIdentifier"); s == "" {
+					t.Errorf("%s: no finalSnapshotIdentifier", name)
+				}
+				if pb.Has(fp, "masterPassword") || pb.Has(fp, "masterPasswordWo") {
+					t.Errorf("%s: a password in the spec: %v", name, fp.AsMap())
+				}
+				checkDocDBTLS(t, rsp, o)
+				for _, f := range []string{"region", "kmsKeyId"} {
+					if want, _ := pb.String(observed[database.Cluster].GetResource(), "spec", "forProvider", f); want != "" {
+						if got, _ := pb.String(fp, f); got != want {
+							t.Errorf("%s: spec.forProvider.%s = %q, want %q as the existing cluster has it", name, f, got, want)
+						}
+					}
+				}
+			case "ClusterInstance":
+				sel := pb.Struct(o, "spec", "forProvider", "clusterIdentifierSelector")
+				if c, _ := pb.Bool(sel, "matchControllerRef"); !c || pb.Has(o, "spec", "forProvider", "clusterIdentifier") {
+					t.Errorf("%s: binds its cluster other than by controller reference: %v", name, pb.Get(o, "spec", "forProvider").AsInterface())
+				}
+				if l, _ := pb.String(sel, "matchLabels", compose.LabelName); l != database.Cluster {
+					t.Errorf("%s: selects %q, not its composite's cluster", name, l)
 				}
 			case "SecurityGroupRule":
 				for _, field := range []string{"cidrBlocks", "ipv6CidrBlocks"} {
@@ -245,6 +292,36 @@ func checkTLSBound(t *testing.T, rsp *fnv1.RunFunctionResponse, instance *struct
 	t.Errorf("parameter group %q (%s) does not set %s=1", name, family, want)
 }
 
+// checkDocDBTLS checks that a DocumentDB cluster selects, among the
+// resources of its own composite, a cluster parameter group of its
+// engine's family that enforces TLS (tls=enabled).
+func checkDocDBTLS(t *testing.T, rsp *fnv1.RunFunctionResponse, cluster *structpb.Struct) {
+	t.Helper()
+	sel := pb.Struct(cluster, "spec", "forProvider", "dbClusterParameterGroupNameSelector")
+	if ctrl, _ := pb.Bool(sel, "matchControllerRef"); !ctrl || pb.Has(cluster, "spec", "forProvider", "dbClusterParameterGroupName") {
+		t.Fatalf("cluster: binds its parameter group other than by controller reference: %v", sel)
+	}
+	name, _ := pb.String(sel, "matchLabels", compose.LabelName)
+	pg := rsp.GetDesired().GetResources()[name].GetResource()
+	if kind, _ := pb.String(pg, "kind"); kind != "ClusterParameterGroup" {
+		t.Fatalf("cluster: dbClusterParameterGroupNameSelector selects %q, which is no composed ClusterParameterGroup", name)
+	}
+	version, _ := pb.String(cluster, "spec", "forProvider", "engineVersion")
+	parts := append(strings.SplitN(version, ".", 3), "0")
+	major := parts[0] + "." + parts[1]
+	if family, _ := pb.String(pg, "spec", "forProvider", "family"); family != "docdb"+major {
+		t.Errorf("cluster %s is bound to family %q, want %q", version, family, "docdb"+major)
+	}
+	for _, p := range pb.Get(pg, "spec", "forProvider", "parameter").GetListValue().GetValues() {
+		if n, _ := pb.String(p.GetStructValue(), "name"); n == "tls" {
+			if v, _ := pb.String(p.GetStructValue(), "value"); v == "enabled" {
+				return
+			}
+		}
+	}
+	t.Errorf("cluster parameter group %q does not set tls=enabled", name)
+}
+
 // checkProtected fails unless every composed resource other than the
 // database or bucket itself (and a namespaced composite's connection
 // Secret) is the "of" of a ClusterUsage, or a namespaced composite's
@@ -263,8 +340,9 @@ func checkProtected(t *testing.T, desired map[string]*fnv1.Resource) {
 		return ref{a, k, n}
 	}
 	var user *ref
-	kept := map[ref]ref{} // of -> by
-	var dependents []ref
+	kept := map[ref][]ref{} // of -> by
+	usages := 0
+	var dependents, instances []ref
 	for _, r := range desired {
 		o := r.GetResource()
 		switch id := refOf(o); id.kind {
@@ -275,9 +353,15 @@ func checkProtected(t *testing.T, desired map[string]*fnv1.Resource) {
 			if replay, _ := pb.Bool(o, "spec", "replayDeletion"); !replay {
 				t.Errorf("%s %s: spec.replayDeletion is not true", id.kind, id.name)
 			}
-			kept[refOf(o, "spec", "of")] = refOf(o, "spec", "by")
-		case "Instance", "Bucket":
+			of := refOf(o, "spec", "of")
+			kept[of] = append(kept[of], refOf(o, "spec", "by"))
+			usages++
+		case "Instance", "Bucket", "Cluster":
 			user = &id
+		case "ClusterInstance":
+			// DocumentDB deletes a cluster only once its instances are
+			// gone: each keeps the cluster, not the other way round.
+			instances = append(instances, id)
 		case "Secret":
 			// A namespaced composite's connection details: nothing the
 			// cloud resources depend on.
@@ -286,20 +370,34 @@ func checkProtected(t *testing.T, desired map[string]*fnv1.Resource) {
 		}
 	}
 	if len(desired) > 0 && user == nil {
-		t.Fatalf("composed %d resources but no Instance or Bucket", len(desired))
+		t.Fatalf("composed %d resources but no Instance, Bucket or Cluster", len(desired))
+	}
+	if user == nil {
+		return // refused: nothing composed
 	}
 	for _, d := range dependents {
-		by, ok := kept[d]
-		if !ok {
+		by := kept[d]
+		if len(by) == 0 {
 			t.Errorf("%s %s is kept by no Usage", d.kind, d.name)
 			continue
 		}
-		if by != *user {
+		if len(by) != 1 || by[0] != *user {
 			t.Errorf("%s %s is kept by %v, want the composed %v", d.kind, d.name, by, *user)
 		}
 	}
-	if len(kept) != len(dependents) {
-		t.Errorf("%d Usages for %d dependent resources", len(kept), len(dependents))
+	if len(instances) > 0 && user.kind != "Cluster" {
+		t.Errorf("%d ClusterInstances without a Cluster", len(instances))
+	}
+	for _, i := range instances {
+		if !slices.Contains(kept[*user], i) {
+			t.Errorf("%s %s keeps no Usage of the cluster %s (kept by %v)", i.kind, i.name, user.name, kept[*user])
+		}
+	}
+	if len(kept[*user]) != len(instances) {
+		t.Errorf("the %s %s is kept by %v, want its %d ClusterInstances", user.kind, user.name, kept[*user], len(instances))
+	}
+	if usages != len(dependents)+len(instances) {
+		t.Errorf("%d Usages for %d dependent resources and %d instances", usages, len(dependents), len(instances))
 	}
 }
 

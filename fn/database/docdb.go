@@ -130,6 +130,8 @@ type docdbClaim struct {
 	// default of a new cluster, or the running major version of an
 	// existing one (see prepare).
 	versionSet bool
+	// running is the version the existing cluster runs ("" for none).
+	running string
 }
 
 func parseDocDB(spec *structpb.Struct, base *claim, errs *field.List) engineClaim {
@@ -154,13 +156,24 @@ func parseDocDB(spec *structpb.Struct, base *claim, errs *field.List) engineClai
 }
 
 // docdbMajor is the major version of a DocumentDB engine version: "5.0"
-// of "5.0.0".
+// of "5.0.0" (and of "5").
 func docdbMajor(version string) string {
 	parts := strings.SplitN(version, ".", 3)
 	if len(parts) < 2 {
-		return version
+		return version + ".0"
 	}
 	return parts[0] + "." + parts[1]
+}
+
+// docdbEngineVersion is the cluster's spec.forProvider.engineVersion for
+// a claim asking for major while running runs: the version it runs
+// within that major version (DocumentDB's patches are its own, "5.0.0"
+// throughout), else the major version's first, "<major>.0".
+func docdbEngineVersion(major, running string) string {
+	if running != "" && docdbMajor(running) == major {
+		return running
+	}
+	return major + ".0"
 }
 
 // docdbRunning is the engine version the existing cluster obs runs, as
@@ -177,8 +190,9 @@ func docdbRunning(obs *structpb.Struct) string {
 // existing cluster runs, not the default, so that a new default never
 // upgrades a cluster that exists.
 func (c *docdbClaim) prepare(obs *structpb.Struct) error {
-	if r := docdbRunning(obs); r != "" && !c.versionSet {
-		c.version = docdbMajor(r)
+	c.running = docdbRunning(obs)
+	if c.running != "" && !c.versionSet {
+		c.version = docdbMajor(c.running)
 	}
 	return nil
 }
@@ -272,7 +286,7 @@ func (c *docdbClaim) compose(b *build) error {
 	fp := pb.Fields{
 		"region":                region,
 		"engine":                pb.Str("docdb"),
-		"engineVersion":         pb.Str(c.version + ".0"),
+		"engineVersion":         pb.Str(docdbEngineVersion(c.version, c.running)),
 		"storageEncrypted":      pb.Boolean(true),
 		"deletionProtection":    pb.Boolean(true),
 		"backupRetentionPeriod": pb.Int(int(e.BackupRetentionDays)),
