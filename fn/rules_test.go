@@ -101,7 +101,7 @@ func cloudNames(rsp *fnv1.RunFunctionResponse) map[*awsrules.Rule]string {
 		kind, _ := pb.String(o, "kind")
 		group, _, _ := strings.Cut(apiVersion, "/")
 		for _, f := range awsrules.FieldsOf(group, kind) {
-			if strings.Contains(f.Rule.What, "description") {
+			if strings.Contains(f.Rule.What, "description") || !f.Applies(o) {
 				continue
 			}
 			v := awsrules.ExternalName(o)

@@ -45,6 +45,9 @@ type Rule struct {
 	Reserved []string
 	// NotIP: the value must not look like an IPv4 address.
 	NotIP bool
+	// Suffix, when set, must end every value; its characters need not be
+	// Allowed (a FIFO queue's ".fifo") and it counts towards Max.
+	Suffix string
 }
 
 // Check returns why v breaks the rule, or "" if it does not.
@@ -59,7 +62,14 @@ func (r *Rule) Check(v string) string {
 	case n > r.Max:
 		return fmt.Sprintf("longer than %d characters", r.Max)
 	}
-	for _, c := range v {
+	body := v
+	if r.Suffix != "" {
+		var ok bool
+		if body, ok = strings.CutSuffix(v, r.Suffix); !ok {
+			return fmt.Sprintf("does not end with %q", r.Suffix)
+		}
+	}
+	for _, c := range body {
 		if !r.Allowed(c) {
 			return fmt.Sprintf("contains %q; allowed are %s", c, r.Charset)
 		}
@@ -119,10 +129,18 @@ func (r *Rule) Validate(path, v string) *field.Error {
 func isLower(c rune) bool { return c >= 'a' && c <= 'z' }
 func isDigit(c rune) bool { return c >= '0' && c <= '9' }
 
+// sqsName allows the characters of an SQS queue name: letters, digits,
+// hyphens and underscores.
+func sqsName(c rune) bool {
+	return isLower(c) || isDigit(c) || (c >= 'A' && c <= 'Z') || c == '-' || c == '_'
+}
+
 // dnsish allows lowercase letters, digits and hyphens.
 func dnsish(c rune) bool { return isLower(c) || isDigit(c) || c == '-' }
 
 const dnsishCharset = "lowercase letters, digits and hyphens"
+
+const sqsNameCharset = "letters, digits, hyphens and underscores"
 
 // ec2Text is the character set of EC2-VPC security group names and
 // descriptions: a-z, A-Z, 0-9, spaces, and ._-:/()#,@[]+=&;{}!$*
@@ -335,6 +353,34 @@ var (
 		ReservedSuffixes: []string{"-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"},
 	}
 
+	// SQSQueueName (a standard queue): up to 80 characters, alphanumeric
+	// characters, hyphens and underscores; queue names are case-sensitive
+	// (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_CreateQueue.html,
+	// QueueName). paved composes lowercase letters, digits and single
+	// hyphens, a subset.
+	SQSQueueName = &Rule{
+		What:    "an SQS queue name",
+		Source:  "https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_CreateQueue.html",
+		Min:     1,
+		Max:     80,
+		Allowed: sqsName,
+		Charset: sqsNameCharset,
+	}
+
+	// SQSFIFOQueueName: a FIFO queue's name "must end with the .fifo
+	// suffix", within the same 80 characters
+	// (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_CreateQueue.html,
+	// QueueName; https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/FIFO-queues-understanding-logic.html).
+	SQSFIFOQueueName = &Rule{
+		What:    "an SQS FIFO queue name",
+		Source:  "https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_CreateQueue.html",
+		Min:     len(".fifo") + 1,
+		Max:     80,
+		Allowed: sqsName,
+		Charset: sqsNameCharset + " (then .fifo)",
+		Suffix:  ".fifo",
+	}
+
 	// TagKey: 1 to 128 Unicode characters of the tag set; the aws: prefix is
 	// reserved for AWS
 	// (https://docs.aws.amazon.com/tag-editor/latest/userguide/tagging.html#tag-conventions).
@@ -466,13 +512,13 @@ const fixPrefix = "paved"
 
 // Name returns a valid name of the rule (one of the name rules, whose
 // characters are lowercase letters, digits and hyphens) made of a readable
-// part derived from base and the given id: "<base>-<id>". id must be
-// lowercase letters and digits in hyphen-separated words; it is kept whole
-// at the end, and base is shortened to make room. Names with ids of equal
+// part derived from base and the given id: "<base>-<id>", then the rule's
+// Suffix if it has one. id must be lowercase letters and digits in
+// hyphen-separated words; it is kept whole before the suffix, and base is shortened to make room. Names with ids of equal
 // length that differ are therefore always different, whatever their bases.
 // It panics if id cannot end a valid name: that is a programming error.
 func (r *Rule) Name(base, id string) string {
-	if Sanitize(id) != id || id == "" || len(id)+2 > r.Max {
+	if Sanitize(id) != id || id == "" || len(id)+2+len(r.Suffix) > r.Max {
 		panic(fmt.Sprintf("awsrules: %q is not a valid name id for %s", id, r.What))
 	}
 	// The readable part as it is, or, when the name would then begin in a
@@ -481,10 +527,10 @@ func (r *Rule) Name(base, id string) string {
 	b := Sanitize(base)
 	for _, c := range []string{b, fixPrefix + "-" + b} {
 		c = strings.Trim(c, "-")
-		if room := r.Max - len(id) - 1; len(c) > room {
+		if room := r.Max - len(id) - 1 - len(r.Suffix); len(c) > room {
 			c = strings.TrimRight(c[:room], "-")
 		}
-		if v := c + "-" + id; r.Check(v) == "" {
+		if v := c + "-" + id + r.Suffix; r.Check(v) == "" {
 			return v
 		}
 	}

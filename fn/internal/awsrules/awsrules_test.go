@@ -7,6 +7,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/crossplane/function-sdk-go/resource"
+
+	"github.com/paved-dev/paved/fn/internal/pb"
 )
 
 func TestRules(t *testing.T) {
@@ -63,6 +65,18 @@ func TestRules(t *testing.T) {
 		"BucketTable":           {S3BucketName, "abc--table-s3", `ends with the reserved suffix "--table-s3"`},
 		"BucketHyphenEnd":       {S3BucketName, "abc-", "does not end with a letter or digit"},
 		"BucketHyphenStart":     {S3BucketName, "-abc", "does not begin with a letter or digit"},
+		"QueueOK":               {SQSQueueName, "Orders_events-1", ""},
+		"QueueMax":              {SQSQueueName, long(80), ""},
+		"QueueLong":             {SQSQueueName, long(81), "longer than 80 characters"},
+		"QueueEmpty":            {SQSQueueName, "", "shorter than 1 characters"},
+		"QueueDot":              {SQSQueueName, "orders.fifo", `contains '.'; allowed are letters, digits, hyphens and underscores`},
+		"QueueSpace":            {SQSQueueName, "orders events", `contains ' '; allowed are letters, digits, hyphens and underscores`},
+		"FIFOQueueOK":           {SQSFIFOQueueName, "Orders_events-1.fifo", ""},
+		"FIFOQueueMax":          {SQSFIFOQueueName, long(75) + ".fifo", ""},
+		"FIFOQueueLong":         {SQSFIFOQueueName, long(76) + ".fifo", "longer than 80 characters"},
+		"FIFOQueueNoSuffix":     {SQSFIFOQueueName, "orders", `does not end with ".fifo"`},
+		"FIFOQueueOnlySuffix":   {SQSFIFOQueueName, ".fifo", "shorter than 6 characters"},
+		"FIFOQueueDotInName":    {SQSFIFOQueueName, "a.b.fifo", `contains '.'; allowed are letters, digits, hyphens and underscores (then .fifo)`},
 		"TagKeyAWS":             {TagKey, "aws:cloudformation:stack", `begins with the reserved prefix "aws:"`},
 		"TagKeyOK":              {TagKey, "paved.dev/claim", ""},
 		"TagKeyLong":            {TagKey, long(129), "longer than 128 characters"},
@@ -98,7 +112,7 @@ var adversarial = []string{
 	strings.Repeat("ns", 31) + "x/" + strings.Repeat("n", 253),
 }
 
-var nameRules = []*Rule{SecurityGroupName, DBInstanceIdentifier, DBSnapshotIdentifier, DBSubnetGroupName, DBParameterGroupName, S3BucketName}
+var nameRules = []*Rule{SecurityGroupName, DBInstanceIdentifier, DBSnapshotIdentifier, DBSubnetGroupName, DBParameterGroupName, S3BucketName, SQSQueueName, SQSFIFOQueueName}
 
 func TestNameIsValidAndKeepsID(t *testing.T) {
 	for _, r := range nameRules {
@@ -109,7 +123,7 @@ func TestNameIsValidAndKeepsID(t *testing.T) {
 				if why := r.Check(n); why != "" {
 					t.Errorf("%s: Name(%q, %q) = %q: %s", r.What, base, id, n, why)
 				}
-				if !strings.HasSuffix(n, "-"+id) {
+				if !strings.HasSuffix(n, "-"+id+r.Suffix) {
 					t.Errorf("%s: Name(%q, %q) = %q does not end with the id", r.What, base, id, n)
 				}
 				if again := r.Name(base, id); again != n {
@@ -145,6 +159,9 @@ func TestNameReadable(t *testing.T) {
 		"PrefixOfReserved":  {S3BucketName, "sthree", "0123456789ab", "paved-sthree-0123456789ab"},
 		"SGPrefixTruncated": {SecurityGroupName, "sg", "0123456789ab", "paved-sg-0123456789ab"},
 		"Unicode":           {DBInstanceIdentifier, "données", "0123456789ab", "donn-es-0123456789ab"},
+		"Queue":             {SQSQueueName, "orders-events-x7k2p", "0123456789ab", "orders-events-x7k2p-0123456789ab"},
+		"FIFOQueue":         {SQSFIFOQueueName, "orders.events", "0123456789ab-dlq", "orders-events-0123456789ab-dlq.fifo"},
+		"FIFOQueueLong":     {SQSFIFOQueueName, strings.Repeat("a", 90), "0123456789ab", strings.Repeat("a", 62) + "-0123456789ab.fifo"},
 		"LongIsShortened":   {S3BucketName, strings.Repeat("ab-", 40), "0123456789ab", "ab-ab-ab-ab-ab-ab-ab-ab-ab-ab-ab-ab-ab-ab-ab-ab-ab-0123456789ab"},
 	}
 	for name, tc := range cases {
@@ -269,5 +286,34 @@ func checkComposed(t *testing.T, scope string) {
 	b = resource.MustStructJSON(`{"apiVersion": "s3.aws.` + scope + `upbound.io/v1beta1", "kind": "Bucket", "metadata": {"name": "Has.Dots", "annotations": {"crossplane.io/external-name": "fine-name"}}}`)
 	if errs := CheckComposed(b); len(errs) != 0 {
 		t.Errorf("the external name annotation is the bucket name: %v", errs)
+	}
+
+	// An SQS queue's name rule depends on whether it is a FIFO queue.
+	queue := func(name string, fifo bool) []string {
+		q := resource.MustStructJSON(`{"apiVersion": "sqs.aws.` + scope + `upbound.io/v1beta1", "kind": "Queue", "metadata": {"name": "q"}, "spec": {"forProvider": {}}}`)
+		pb.Set(q, pb.Str(name), "spec", "forProvider", "name")
+		if fifo {
+			pb.Set(q, pb.Boolean(true), "spec", "forProvider", "fifoQueue")
+		}
+		var out []string
+		for _, e := range CheckComposed(q) {
+			out = append(out, e.Error())
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		name string
+		fifo bool
+		want string // "" valid, else part of the one error
+	}{
+		{"orders-0123", false, ""},
+		{"orders-0123.fifo", true, ""},
+		{"orders-0123.fifo", false, `an SQS queue name: contains '.'`},
+		{"orders-0123", true, `an SQS FIFO queue name: does not end with ".fifo"`},
+	} {
+		errs := queue(tc.name, tc.fifo)
+		if tc.want == "" && len(errs) != 0 || tc.want != "" && (len(errs) != 1 || !strings.Contains(errs[0], tc.want)) {
+			t.Errorf("Queue %q (fifo %t): errors %q, want %q", tc.name, tc.fifo, errs, tc.want)
+		}
 	}
 }

@@ -44,7 +44,7 @@ func forProvider(name string) []string { return []string{"spec", "forProvider", 
 // Fields are every constrained field of every kind paved composes: the one
 // table that says which rule applies where. The external names follow
 // provider-aws v1.23.0 config/externalname.go: aws_s3_bucket is
-// ParameterAsIdentifier("bucket") and aws_db_subnet_group and
+// ParameterAsIdentifier("bucket"), aws_sqs_queue IdentifierFromProvider and aws_db_subnet_group and
 // aws_db_parameter_group are NameAsIdentifier, so their cloud name is the
 // external name; aws_db_instance and aws_security_group are
 // IdentifierFromProvider, so their names are forProvider fields.
@@ -72,6 +72,32 @@ var Fields = []Field{
 	{"docdb.aws.upbound.io", "ClusterParameterGroup", forProvider("description"), RDSDescription},
 	{"docdb.aws.upbound.io", "SubnetGroup", nil, DocDBSubnetGroupName},
 	{"docdb.aws.upbound.io", "SubnetGroup", forProvider("description"), RDSDescription},
+	// aws_sqs_queue is IdentifierFromProvider (its external name is the
+	// queue URL), so the name is spec.forProvider.name; which rule applies
+	// depends on fifoQueue (Applies).
+	{"sqs.aws.upbound.io", "Queue", forProvider("name"), SQSQueueName},
+	{"sqs.aws.upbound.io", "Queue", forProvider("name"), SQSFIFOQueueName},
+}
+
+// applies are the rules that apply to some objects of their kind only: an
+// SQS queue's name rule depends on whether it is a FIFO queue.
+var applies = map[*Rule]func(o *structpb.Struct) bool{
+	SQSQueueName:     func(o *structpb.Struct) bool { return !fifo(o) },
+	SQSFIFOQueueName: fifo,
+}
+
+// Applies reports whether the field's rule applies to the composed object o.
+func (f Field) Applies(o *structpb.Struct) bool {
+	if a := applies[f.Rule]; a != nil {
+		return a(o)
+	}
+	return true
+}
+
+// fifo reports whether a composed SQS Queue is a FIFO queue.
+func fifo(o *structpb.Struct) bool {
+	v, _ := pb.Bool(o, "spec", "forProvider", "fifoQueue")
+	return v
 }
 
 // FieldsOf returns the constrained fields of a kind, of either scope: a
@@ -124,7 +150,7 @@ func CheckComposed(o *structpb.Struct) field.List {
 	// paved composes is checked, on every composition.
 	at := func(path string) string { return fmt.Sprintf("%s %s: %s", kind, name, path) }
 	for _, f := range Fields {
-		if f.Group != group || f.Kind != kind {
+		if f.Group != group || f.Kind != kind || !f.Applies(o) {
 			continue
 		}
 		var v string
