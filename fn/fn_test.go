@@ -632,13 +632,13 @@ func TestRunFunctionRejectsBadInput(t *testing.T) {
 		},
 		"UnknownKind": {
 			req: runReq(input, &fnv1.State{Composite: &fnv1.Resource{Resource: resource.MustStructJSON(
-				`{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XQueue", "metadata": {"name": "q", "uid": "u"}, "spec": {}}`)}}),
-			want: "function-paved cannot compose platform.paved.dev/v1alpha1 XQueue: it composes platform.paved.dev/v1alpha1 XDatabase, XBucket and XServiceBundle, and namespaced paved.dev/v1alpha1 Database, Bucket and ServiceBundle",
+				`{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XWidget", "metadata": {"name": "q", "uid": "u"}, "spec": {}}`)}}),
+			want: "function-paved cannot compose platform.paved.dev/v1alpha1 XWidget: it composes platform.paved.dev/v1alpha1 XDatabase, XBucket, XQueue and XServiceBundle, and namespaced paved.dev/v1alpha1 Database, Bucket, Queue and ServiceBundle",
 		},
 		"LegacyKindInNamespacedGroup": {
 			req: runReq(input, &fnv1.State{Composite: &fnv1.Resource{Resource: resource.MustStructJSON(
 				`{"apiVersion": "paved.dev/v1alpha1", "kind": "XBucket", "metadata": {"name": "q", "namespace": "team-orders", "uid": "u"}, "spec": {}}`)}}),
-			want: "function-paved cannot compose paved.dev/v1alpha1 XBucket: it composes platform.paved.dev/v1alpha1 XDatabase, XBucket and XServiceBundle, and namespaced paved.dev/v1alpha1 Database, Bucket and ServiceBundle",
+			want: "function-paved cannot compose paved.dev/v1alpha1 XBucket: it composes platform.paved.dev/v1alpha1 XDatabase, XBucket, XQueue and XServiceBundle, and namespaced paved.dev/v1alpha1 Database, Bucket, Queue and ServiceBundle",
 		},
 		"NamespacedWithoutNamespace": {
 			req: runReq(input, &fnv1.State{Composite: &fnv1.Resource{Resource: resource.MustStructJSON(

@@ -19,6 +19,7 @@ import (
 	"github.com/paved-dev/paved/fn/internal/env"
 	"github.com/paved-dev/paved/fn/internal/naming"
 	"github.com/paved-dev/paved/fn/internal/pb"
+	"github.com/paved-dev/paved/fn/queue"
 )
 
 // FuzzRunFunction feeds arbitrary composite resources, allowed CIDR blocks
@@ -44,6 +45,10 @@ func FuzzRunFunction(f *testing.F) {
 		// A DocumentDB cluster (observed as the cluster of a mongodb
 		// database): 8.0, pinned to its region and key.
 		`{"engine": "docdb", "engineVersion": "8.0.0", "region": "us-east-1", "kmsKeyId": "arn:aws:kms:eu-west-1:111122223333:key/mrk-1234abcd12ab34cd56ef1234567890ab"}`,
+		// An existing dead-letter queue: the queue and its policies are
+		// composed against the account its ARN names.
+		`{"region": "eu-west-1", "arn": "arn:aws:sqs:eu-west-1:111122223333:example-dlq", "fifoQueue": false}`,
+		`{"arn": "arn:aws-cn:sqs:cn-north-1:111122223333:x-dlq.fifo", "fifoQueue": true, "kmsMasterKeyId": "arn:aws-cn:kms:cn-north-1:111122223333:key/mrk-1234abcd12ab34cd56ef1234567890ab"}`,
 	}
 	cidrSeeds := []string{"10.20.0.0/16", "10.0.0.0/7", "fd00::/8,192.168.0.0/24", "0.0.0.0/0", "11.0.0.0/8,172.16.0.0/11"}
 	// Every registered kind's example, from a claim and, for a kind that
@@ -138,6 +143,12 @@ func FuzzRunFunction(f *testing.F) {
 		}
 		if obs := (&structpb.Struct{}); observedInstance != "" && protojson.Unmarshal([]byte(observedInstance), obs) == nil {
 			observed[primary] = &fnv1.Resource{Resource: &structpb.Struct{Fields: pb.Fields{"spec": pb.Obj(pb.Fields{"forProvider": structpb.NewStructValue(obs)})}}}
+			// The same facts as what provider-aws reports of a queue's
+			// dead-letter queue.
+			observed[queue.DeadLetterQueue] = &fnv1.Resource{Resource: &structpb.Struct{Fields: pb.Fields{
+				"spec":   pb.Obj(pb.Fields{"forProvider": structpb.NewStructValue(obs)}),
+				"status": pb.Obj(pb.Fields{"atProvider": structpb.NewStructValue(obs)}),
+			}}}
 		}
 		req := &fnv1.RunFunctionRequest{Input: in, Observed: &fnv1.State{Composite: &fnv1.Resource{Resource: xr}, Resources: observed}}
 		rsp, err := run(fn, req)
@@ -164,7 +175,8 @@ func FuzzRunFunction(f *testing.F) {
 		}
 		// What protects a database's or bucket's dependents; a
 		// ServiceBundle's own invariants are FuzzServiceBundle's.
-		if k, _ := pb.String(xr, "kind"); k == database.Kind || k == database.NamespacedKind || k == bucket.Kind || k == bucket.NamespacedKind {
+		if k, _ := pb.String(xr, "kind"); k == database.Kind || k == database.NamespacedKind || k == bucket.Kind || k == bucket.NamespacedKind ||
+			k == queue.Kind || k == queue.NamespacedKind {
 			checkProtected(t, rsp.GetDesired().GetResources())
 			if !fatal {
 				checkOtherTenant(t, fn, req, rsp, otherNamespace)
@@ -200,6 +212,8 @@ func FuzzRunFunction(f *testing.F) {
 				}
 			}
 			switch kind {
+			case "Queue", "QueuePolicy":
+				checkQueue(t, name, o)
 			case "Instance":
 				if d, _ := pb.Number(o, "spec", "forProvider", "backupRetentionPeriod"); d < 7 {
 					t.Errorf("%s: backupRetentionPeriod %v < 7", name, d)
@@ -253,6 +267,51 @@ func FuzzRunFunction(f *testing.F) {
 			}
 		}
 	})
+}
+
+// checkQueue checks an SQS queue or queue policy: whatever the claim, a
+// queue is encrypted at rest (the platform's key or SQS's) and a FIFO
+// queue's name ends with .fifo; a policy denies requests without TLS and
+// from other accounts; and deleting the claim deletes neither (deletion
+// policy Orphan, or a namespaced managed resource's management policies
+// without Delete).
+func checkQueue(t *testing.T, name string, o *structpb.Struct) {
+	t.Helper()
+	if p, ok := pb.String(o, "spec", "deletionPolicy"); ok && p != "Orphan" || !ok && !orphaned(o) {
+		t.Errorf("%s: deleting the claim would delete it: deletionPolicy %q, managementPolicies %v", name, p, pb.Get(o, "spec", "managementPolicies").AsInterface())
+	}
+	kind, _ := pb.String(o, "kind")
+	if kind == "QueuePolicy" {
+		doc, _ := pb.String(o, "spec", "forProvider", "policy")
+		for _, cond := range []string{`"Bool":{"aws:SecureTransport":"false"}`, `"StringNotEquals":{"aws:PrincipalAccount":`} {
+			if !strings.Contains(doc, `"Effect":"Deny"`) || !strings.Contains(doc, cond) {
+				t.Errorf("%s: policy %s lacks the Deny on %s", name, doc, cond)
+			}
+		}
+		return
+	}
+	kms, _ := pb.String(o, "spec", "forProvider", "kmsMasterKeyId")
+	sse, _ := pb.Bool(o, "spec", "forProvider", "sqsManagedSseEnabled")
+	if kms == "" && !sse {
+		t.Errorf("%s: queue not encrypted at rest", name)
+	}
+	if fifo, _ := pb.Bool(o, "spec", "forProvider", "fifoQueue"); fifo {
+		if n, _ := pb.String(o, "spec", "forProvider", "name"); !strings.HasSuffix(n, ".fifo") {
+			t.Errorf("%s: FIFO queue named %q", name, n)
+		}
+	}
+}
+
+// orphaned reports whether a namespaced managed resource's management
+// policies leave out Delete.
+func orphaned(o *structpb.Struct) bool {
+	ps := pb.Get(o, "spec", "managementPolicies").GetListValue().GetValues()
+	for _, p := range ps {
+		if v := p.GetStringValue(); v == "Delete" || v == "*" {
+			return false
+		}
+	}
+	return len(ps) > 0
 }
 
 // checkTLSBound checks that an instance selects, among the resources of its
@@ -362,6 +421,13 @@ func checkProtected(t *testing.T, desired map[string]*fnv1.Resource) {
 			// DocumentDB deletes a cluster only once its instances are
 			// gone: each keeps the cluster, not the other way round.
 			instances = append(instances, id)
+		case "Queue":
+			// The queue keeps its dead-letter queue.
+			if l, _ := pb.String(o, "metadata", "labels", compose.LabelName); l == queue.Queue {
+				user = &id
+			} else {
+				dependents = append(dependents, id)
+			}
 		case "Secret":
 			// A namespaced composite's connection details: nothing the
 			// cloud resources depend on.
@@ -370,7 +436,10 @@ func checkProtected(t *testing.T, desired map[string]*fnv1.Resource) {
 		}
 	}
 	if len(desired) > 0 && user == nil {
-		t.Fatalf("composed %d resources but no Instance, Bucket or Cluster", len(desired))
+		if len(kept) == 0 && len(dependents) == 1 && dependents[0].kind == "Queue" {
+			return // A dead-letter queue alone, before the queue is composed.
+		}
+		t.Fatalf("composed %d resources but no Instance, Bucket, Cluster or queue", len(desired))
 	}
 	if user == nil {
 		return // refused: nothing composed

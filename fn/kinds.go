@@ -5,6 +5,7 @@ import (
 
 	"github.com/paved-dev/paved/fn/bucket"
 	"github.com/paved-dev/paved/fn/database"
+	"github.com/paved-dev/paved/fn/queue"
 	"github.com/paved-dev/paved/fn/servicebundle"
 )
 
@@ -52,6 +53,9 @@ var Kinds = []Kind{
 	{Composite: bucket.Kind, Claim: "BucketClaim", Namespaced: bucket.NamespacedKind, Composer: bucket.Composer{},
 		Example: `{"noncurrentVersionExpirationDays": 90}`,
 		Dir:     "bucket", Summary: "BucketClaims into private, encrypted, versioned S3 buckets"},
+	{Composite: queue.Kind, Claim: "QueueClaim", Namespaced: queue.NamespacedKind, Composer: queue.Composer{},
+		Example: `{"visibilityTimeoutSeconds": 60, "maxReceiveCount": 5}`,
+		Dir:     "queue", Summary: "QueueClaims into encrypted SQS queues with a dead-letter queue, open over TLS to their own account only"},
 	{Composite: servicebundle.Kind, Claim: servicebundle.ClaimKind, Namespaced: servicebundle.NamespacedKind, Composer: servicebundle.Composer{},
 		Example: `{"description": "Orders API", "template": "node-service", "database": {"engine": "postgresql", "size": "small"}, "bucket": {}, "environments": ["staging", "production"]}`,
 		Dir:     "servicebundle", NameRule: true, Summary: "ServiceBundles into a GitHub repository, its Backstage registration, a database and bucket, and Argo CD Applications"},

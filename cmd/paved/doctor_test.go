@@ -188,6 +188,7 @@ webhooks:
 		pkg(t, "Provider", "upbound-provider-aws-rds", "xpkg.upbound.io/upbound/provider-aws-rds:v2.6.0"),
 		pkg(t, "Provider", "upbound-provider-aws-ec2", "xpkg.upbound.io/upbound/provider-aws-ec2:v2.6.0"),
 		pkg(t, "Provider", "upbound-provider-aws-s3", "xpkg.upbound.io/upbound/provider-aws-s3:v2.6.0"),
+		pkg(t, "Provider", "upbound-provider-aws-sqs", "xpkg.upbound.io/upbound/provider-aws-sqs:v2.6.0"),
 		pkg(t, "Provider", "upbound-provider-family-aws", "xpkg.upbound.io/upbound/provider-family-aws:v2.6.0"),
 		obj(t, string(ec)),
 		obj(t, `
@@ -339,6 +340,7 @@ func healthyLines(bs, gh string) []string {
 		"ok package provider-aws-rds — Provider upbound-provider-aws-rds (xpkg.upbound.io/upbound/provider-aws-rds:v2.6.0) Installed and Healthy, v2.6.0 within >=v2.6.0, <v3.0.0",
 		"ok package provider-aws-ec2 — Provider upbound-provider-aws-ec2 (xpkg.upbound.io/upbound/provider-aws-ec2:v2.6.0) Installed and Healthy, v2.6.0 within >=v2.6.0, <v3.0.0",
 		"ok package provider-aws-s3 — Provider upbound-provider-aws-s3 (xpkg.upbound.io/upbound/provider-aws-s3:v2.6.0) Installed and Healthy, v2.6.0 within >=v2.6.0, <v3.0.0",
+		"ok package provider-aws-sqs — Provider upbound-provider-aws-sqs (xpkg.upbound.io/upbound/provider-aws-sqs:v2.6.0) Installed and Healthy, v2.6.0 within >=v2.6.0, <v3.0.0",
 		"ok provider-paved platform metrics — Provider paved-dev-provider-paved runs as service account crossplane-system/provider-paved (DeploymentRuntimeConfig provider-paved), which ClusterRoleBinding paved:provider-paved:platform-metrics lets read composites and Applications",
 		`ok environment paved-environment — EnvironmentConfig "paved-environment" is valid: region us-east-1, VPC vpc-0f1e2d3c4b5a69788, 2 subnets`,
 		"ok providerconfig aws ProviderConfig default — exists, credentials Secret crossplane-system/aws-credentials key credentials readable",
@@ -538,9 +540,9 @@ func TestDoctor(t *testing.T) {
 			// Without it: no serviceBundle section, and provider-aws's
 			// ClusterProviderConfig "default" (not there) is optional.
 			want: []string{
-				healthyLines[0], healthyLines[1], healthyLines[2], healthyLines[3], healthyLines[4], healthyLines[5], healthyLines[6], healthyLines[7], healthyLines[8], healthyLines[9],
+				healthyLines[0], healthyLines[1], healthyLines[2], healthyLines[3], healthyLines[4], healthyLines[5], healthyLines[6], healthyLines[7], healthyLines[8], healthyLines[9], healthyLines[10],
 				`fail environment paved-environment — no EnvironmentConfig "paved-environment": claims compose with the Compositions' input alone, which names no VPC or subnets; write it with ` + "`paved environment discover`" + ` and apply it (docs/environment.md)`,
-				healthyLines[11],
+				healthyLines[12],
 				`warn providerconfig aws ClusterProviderConfig default — no ClusterProviderConfig "default": create it as provider-aws's docs say (https://marketplace.upbound.io/providers/upbound/provider-family-aws/latest/docs/configuration) (needed only by namespaced Database and Bucket composites)`,
 				"ok providerconfig paved — no serviceBundle section in the EnvironmentConfig: ServiceBundles are not set up, so provider-paved's ProviderConfigs are not needed yet",
 				"ok argocd appproject — no serviceBundle section in the EnvironmentConfig: ServiceBundles are not set up, so no AppProject is needed yet",

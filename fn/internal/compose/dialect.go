@@ -72,6 +72,8 @@ var namespacedKinds = map[string]namespacedKindOf{
 	"docdb.aws.upbound.io/v1beta1 ClusterInstance":       {apiVersion: "docdb.aws.m.upbound.io/v1beta1"},
 	"docdb.aws.upbound.io/v1beta1 ClusterParameterGroup": {apiVersion: "docdb.aws.m.upbound.io/v1beta1"},
 	"docdb.aws.upbound.io/v1beta1 SubnetGroup":           {apiVersion: "docdb.aws.m.upbound.io/v1beta1"},
+	"sqs.aws.upbound.io/v1beta1 Queue":                   {apiVersion: "sqs.aws.m.upbound.io/v1beta1"},
+	"sqs.aws.upbound.io/v1beta1 QueuePolicy":             {apiVersion: "sqs.aws.m.upbound.io/v1beta1"},
 }
 
 // pavedNamespacedKinds maps the apiVersion and kind of every

@@ -29,6 +29,8 @@ type Report struct {
 	unsyncedOf []string
 	refWait    []bool
 	drifts     []Drift
+	// awaited name the resources a composer does not compose yet (Await).
+	awaited []string
 }
 
 // Ready reports whether every composed resource exists and is ready.
@@ -48,6 +50,20 @@ func (r *Report) Drifts() []Drift { return r.drifts }
 func (r *Report) addPending(name, desc string) {
 	r.pending = append(r.pending, desc)
 	r.pendingOf = append(r.pendingOf, name)
+}
+
+// Await records that the composed resource called name is not composed
+// yet: it needs a value only another composed resource, once it exists,
+// can give (an SQS queue's redrive policy names its dead-letter queue's
+// ARN, which AWS assigns). Until it is composed the composite is not
+// ready, and its condition names it, with why when why is set.
+func (r *Report) Await(name, why string) {
+	desc := name
+	if why != "" {
+		desc += " (" + why + ")"
+	}
+	r.addPending(name, desc)
+	r.awaited = append(r.awaited, name)
 }
 
 // addUnsynced records the composed resource called name, whose provider
@@ -206,7 +222,7 @@ func (s *Set) WriteStatus(rsp *fnv1.RunFunctionResponse, st Status) {
 		dc.Ready = fnv1.Ready_READY_TRUE
 	}
 	if st.ConditionType != "" {
-		rsp.Conditions = append(rsp.Conditions, s.rollup(st.ConditionType, s.objects.names, true))
+		rsp.Conditions = append(rsp.Conditions, s.rollup(st.ConditionType, append(slices.Clip(s.objects.names), s.awaited...), true))
 	}
 	rsp.Conditions = append(rsp.Conditions, st.Conditions...)
 	if d := s.deletionCondition(); d != nil {
