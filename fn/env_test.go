@@ -144,7 +144,7 @@ func TestEnvironment(t *testing.T) {
 		},
 		"UnknownKey": {
 			data: `{"vpcID": "vpc-0a1b2c3d"}`,
-			want: `invalid platform environment for DatabaseClaim orders/orders-db: EnvironmentConfig "paved-environment" data.paved: cannot read settings (allowed keys: region, vpcId, subnetIds, allowedCidrs, kmsKeyId, instanceClasses, documentDBInstanceClasses, backupRetentionDays, connectionSecretNamespace, awsProviderConfigRef, serviceBundle): unknown field "vpcID"`,
+			want: `invalid platform environment for DatabaseClaim orders/orders-db: EnvironmentConfig "paved-environment" data.paved: cannot read settings (allowed keys: region, vpcId, subnetIds, allowedCidrs, kmsKeyId, instanceClasses, documentDBInstanceClasses, cacheNodeTypes, backupRetentionDays, connectionSecretNamespace, awsProviderConfigRef, serviceBundle): unknown field "vpcID"`,
 		},
 	}
 	for name, tc := range bad {

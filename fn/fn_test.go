@@ -541,11 +541,11 @@ func TestRunFunctionRejectsBadInput(t *testing.T) {
 	}{
 		"UnknownEngine": {
 			req:  runReq(input, &fnv1.State{Composite: xdatabase(`{"engine": "oracle", "size": "small"}`)}),
-			want: db + `spec.engine: invalid value "oracle": allowed values are "postgresql", "mysql", "mongodb"`,
+			want: db + `spec.engine: invalid value "oracle": allowed values are "postgresql", "mysql", "redis", "mongodb"`,
 		},
 		"RDSEngineName": {
 			req:  runReq(input, &fnv1.State{Composite: xdatabase(`{"engine": "postgres", "size": "small"}`)}),
-			want: db + `spec.engine: invalid value "postgres": allowed values are "postgresql", "mysql", "mongodb"`,
+			want: db + `spec.engine: invalid value "postgres": allowed values are "postgresql", "mysql", "redis", "mongodb"`,
 		},
 		"UnknownSize": {
 			req:  runReq(input, &fnv1.State{Composite: xdatabase(`{"engine": "postgresql", "size": "huge"}`)}),
@@ -553,7 +553,7 @@ func TestRunFunctionRejectsBadInput(t *testing.T) {
 		},
 		"MissingEngineAndSize": {
 			req:  runReq(input, &fnv1.State{Composite: xdatabase(`{"version": "15"}`)}),
-			want: db + `spec.engine: invalid value (none): required; allowed values are "postgresql", "mysql", "mongodb"; spec.size: invalid value (none): required; allowed values are "small", "medium", "large"`,
+			want: db + `spec.engine: invalid value (none): required; allowed values are "postgresql", "mysql", "redis", "mongodb"; spec.size: invalid value (none): required; allowed values are "small", "medium", "large"`,
 		},
 		"PostgresVersion": {
 			req:  runReq(input, &fnv1.State{Composite: xdatabase(`{"engine": "postgresql", "size": "small", "version": "9.6"}`)}),
@@ -616,7 +616,7 @@ func TestRunFunctionRejectsBadInput(t *testing.T) {
 				`input environment.allowedCidrs[3]: invalid value "10.0.0.0/7": a CIDR block wholly inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16 (RFC 1918), or fc00::/7 (RFC 4193); paved never opens a database to public addresses`,
 		},
 		"BadEnvironmentValues": {
-			req: runReq(withEnv(`{"region": "Europe", "vpcId": "vpc-xyz", "subnetIds": ["sn-1"], "kmsKeyId": "my-key", "instanceClasses": {"small": "t3.micro", "tiny": "db.t3.micro"}, "documentDBInstanceClasses": {"medium": "r6g.large", "huge": "db.r6g.16xlarge"}, "backupRetentionDays": 1, "connectionSecretNamespace": "Not_A_Namespace"}`),
+			req: runReq(withEnv(`{"region": "Europe", "vpcId": "vpc-xyz", "subnetIds": ["sn-1"], "kmsKeyId": "my-key", "instanceClasses": {"small": "t3.micro", "tiny": "db.t3.micro"}, "documentDBInstanceClasses": {"medium": "r6g.large", "huge": "db.r6g.16xlarge"}, "cacheNodeTypes": {"small": "cache.t2.small", "medium": "db.r6g.large", "large": "cache.r7g.xlarge"}, "backupRetentionDays": 1, "connectionSecretNamespace": "Not_A_Namespace"}`),
 				&fnv1.State{Composite: xbucket(`{}`)}),
 			want: "invalid platform environment for BucketClaim orders/orders-assets: " +
 				`input environment.region: invalid value "Europe": an AWS region such as eu-west-1; ` +
@@ -627,6 +627,8 @@ func TestRunFunctionRejectsBadInput(t *testing.T) {
 				`input environment.instanceClasses.tiny: invalid value "tiny": allowed values are "small", "medium", "large"; ` +
 				`input environment.documentDBInstanceClasses.huge: invalid value "huge": allowed values are "small", "medium", "large"; ` +
 				`input environment.documentDBInstanceClasses.medium: invalid value "r6g.large": an Amazon DocumentDB instance class such as db.r6g.large; ` +
+				`input environment.cacheNodeTypes.medium: invalid value "db.r6g.large": a current-generation ElastiCache node type such as cache.t4g.medium (not T1 or T2); ` +
+				`input environment.cacheNodeTypes.small: invalid value "cache.t2.small": a current-generation ElastiCache node type such as cache.t4g.medium (not T1 or T2); ` +
 				`input environment.backupRetentionDays: invalid value 1: between 7 and 35 days; ` +
 				`input environment.connectionSecretNamespace: invalid value "Not_A_Namespace": a Kubernetes namespace name`,
 		},
@@ -674,7 +676,7 @@ func TestRunFunctionRejectsBadInput(t *testing.T) {
 			req: runReq(input, &fnv1.State{Composite: &fnv1.Resource{Resource: resource.MustStructJSON(
 				`{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XDatabase", "metadata": {"name": "direct", "uid": "u"}, "spec": {"engine": "db2", "size": "small",
 					"claimRef": {"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XDatabase", "name": "direct", "namespace": ""}}}`)}}),
-			want: `invalid XDatabase direct: spec.engine: invalid value "db2": allowed values are "postgresql", "mysql", "mongodb"`,
+			want: `invalid XDatabase direct: spec.engine: invalid value "db2": allowed values are "postgresql", "mysql", "redis", "mongodb"`,
 		},
 		// Any claim could bind it: it is refused whatever its spec, before
 		// the environment is required.

@@ -49,19 +49,24 @@ func FuzzRunFunction(f *testing.F) {
 		// composed against the account its ARN names.
 		`{"region": "eu-west-1", "arn": "arn:aws:sqs:eu-west-1:111122223333:example-dlq", "fifoQueue": false}`,
 		`{"arn": "arn:aws-cn:sqs:cn-north-1:111122223333:x-dlq.fifo", "fifoQueue": true, "kmsMasterKeyId": "arn:aws-cn:kms:cn-north-1:111122223333:key/mrk-1234abcd12ab34cd56ef1234567890ab"}`,
+		// A redis database's replication group.
+		`{"engine": "valkey", "engineVersion": "8.2", "region": "us-east-1", "nodeType": "cache.r6g.xlarge"}`,
 	}
 	cidrSeeds := []string{"10.20.0.0/16", "10.0.0.0/7", "fd00::/8,192.168.0.0/24", "0.0.0.0/0", "11.0.0.0/8,172.16.0.0/11"}
 	// Every registered kind's example, from a claim and, for a kind that
 	// has one, as a namespaced composite, so that a new kind is fuzzed too.
 	var kindSeeds, kindNames []string
+	// (A database's examples are one of each engine.)
 	for _, k := range Kinds {
-		// As Crossplane makes a claim's composite: claim labels and spec.claimRef.
-		spec := strings.TrimSuffix(k.Example, "}") + `, "claimRef": {"apiVersion": "platform.paved.dev/v1alpha1", "kind": "` + k.Claim + `", "name": "example", "namespace": "team-orders"}}`
-		kindSeeds = append(kindSeeds, `{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "`+k.Composite+`", "metadata": {"name": "example", "uid": "u-`+k.Composite+`", "labels": {"crossplane.io/claim-name": "example", "crossplane.io/claim-namespace": "team-orders"}}, "spec": `+spec+`}`)
-		kindNames = append(kindNames, k.Composite)
-		if k.Namespaced != "" {
-			kindSeeds = append(kindSeeds, `{"apiVersion": "paved.dev/v1alpha1", "kind": "`+k.Namespaced+`", "metadata": {"name": "example", "namespace": "team-orders", "uid": "u-`+k.Namespaced+`"}, "spec": `+k.Example+`}`)
-			kindNames = append(kindNames, k.Namespaced)
+		for _, ex := range kindExamples(k) {
+			// As Crossplane makes a claim's composite: claim labels and spec.claimRef.
+			spec := strings.TrimSuffix(ex, "}") + `, "claimRef": {"apiVersion": "platform.paved.dev/v1alpha1", "kind": "` + k.Claim + `", "name": "example", "namespace": "team-orders"}}`
+			kindSeeds = append(kindSeeds, `{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "`+k.Composite+`", "metadata": {"name": "example", "uid": "u-`+k.Composite+`", "labels": {"crossplane.io/claim-name": "example", "crossplane.io/claim-namespace": "team-orders"}}, "spec": `+spec+`}`)
+			kindNames = append(kindNames, k.Composite+" "+ex)
+			if k.Namespaced != "" {
+				kindSeeds = append(kindSeeds, `{"apiVersion": "paved.dev/v1alpha1", "kind": "`+k.Namespaced+`", "metadata": {"name": "example", "namespace": "team-orders", "uid": "u-`+k.Namespaced+`"}, "spec": `+ex+`}`)
+				kindNames = append(kindNames, k.Namespaced+" "+ex)
+			}
 		}
 	}
 	for _, seed := range append(kindSeeds,
@@ -93,6 +98,8 @@ func FuzzRunFunction(f *testing.F) {
 		`{"apiVersion": "paved.dev/v1alpha1", "kind": "Bucket", "metadata": {"name": "orders", "uid": "u14"}, "spec": {}}`,
 		`{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XBucket", "metadata": {"name": "orders", "namespace": "team-orders", "uid": "u15"}, "spec": {}}`,
 		`{"apiVersion": "paved.dev/v1alpha1", "kind": "Database", "metadata": {"name": "orders", "namespace": "team-orders", "uid": "u16"}, "spec": {"engine": "mysql", "size": "medium", "writeConnectionSecretToRef": {"name": "orders-instance-master-29881aad8730"}}}`,
+		`{"apiVersion": "paved.dev/v1alpha1", "kind": "Database", "metadata": {"name": "cart", "namespace": "team-orders", "uid": "u18"}, "spec": {"engine": "redis", "size": "large", "version": "7.2", "storageGB": 20, "writeConnectionSecretToRef": {"name": "cart-replication-group-auth-token-a9c4d6b54a8b"}}}`,
+		`{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XDatabase", "metadata": {"name": "9--Cache.", "uid": "u19"}, "spec": {"engine": "redis", "size": "medium", "publiclyAccessible": true, "claimRef": {"apiVersion": "platform.paved.dev/v1alpha1", "kind": "DatabaseClaim", "name": "9--Cache.", "namespace": "team-orders"}}}`,
 		`{"apiVersion": "paved.dev/v1alpha1", "kind": "Database", "metadata": {"name": "orders", "namespace": "team-orders", "uid": "u17", "labels": {"crossplane.io/claim-namespace": "team-payments"}}, "spec": {"engine": "postgresql", "size": "small", "writeConnectionSecretToRef": {"name": "orders-db", "namespace": "team-payments"}}}`,
 	) {
 		for _, o := range observedSeeds {
@@ -135,10 +142,14 @@ func FuzzRunFunction(f *testing.F) {
 		}
 		pb.Set(in, structpb.NewListValue(&structpb.ListValue{Values: blocks}), "environment", "allowedCidrs")
 		observed := map[string]*fnv1.Resource{}
-		// What holds a database's data: an RDS instance, or a mongodb
-		// database's DocumentDB cluster.
+		// What holds a database's data: an RDS instance, a redis
+		// database's replication group, or a mongodb database's DocumentDB
+		// cluster.
 		primary := database.Instance
-		if e, _ := pb.String(xr, "spec", "engine"); e == "mongodb" {
+		switch e, _ := pb.String(xr, "spec", "engine"); e {
+		case "redis":
+			primary = database.ReplicationGroup
+		case "mongodb":
 			primary = database.Cluster
 		}
 		if obs := (&structpb.Struct{}); observedInstance != "" && protojson.Unmarshal([]byte(observedInstance), obs) == nil {
@@ -205,6 +216,9 @@ func FuzzRunFunction(f *testing.F) {
 				"Cluster":                 {"storageEncrypted": true, "deletionProtection": true, "skipFinalSnapshot": false, "autoGeneratePassword": true},
 				"BucketPublicAccessBlock": {"blockPublicAcls": true, "blockPublicPolicy": true, "ignorePublicAcls": true, "restrictPublicBuckets": true},
 				"Bucket":                  {"forceDestroy": false},
+				// Multi-AZ with failover, TLS, and a token the provider
+				// generates.
+				"ReplicationGroup": {"multiAzEnabled": true, "automaticFailoverEnabled": true, "transitEncryptionEnabled": true, "autoGenerateAuthToken": true},
 			}[kind]
 			for field, want := range must {
 				if got, ok := pb.Bool(o, "spec", "forProvider", field); !ok || got != want {
@@ -214,6 +228,8 @@ func FuzzRunFunction(f *testing.F) {
 			switch kind {
 			case "Queue", "QueuePolicy":
 				checkQueue(t, name, o)
+			case "ReplicationGroup":
+				checkReplicationGroup(t, name, o, observed[primary].GetResource())
 			case "Instance":
 				if d, _ := pb.Number(o, "spec", "forProvider", "backupRetentionPeriod"); d < 7 {
 					t.Errorf("%s: backupRetentionPeriod %v < 7", name, d)
@@ -314,6 +330,43 @@ func orphaned(o *structpb.Struct) bool {
 	return len(ps) > 0
 }
 
+// checkReplicationGroup checks what makes a redis database's replication
+// group private, encrypted, backed up and kept: TLS required, encryption
+// at rest, an AUTH token only the provider knows (generated into a Secret,
+// never in the spec), two nodes, snapshots kept at least 7 days, a final
+// snapshot, and the placement the observed group obs records.
+func checkReplicationGroup(t *testing.T, name string, o, obs *structpb.Struct) {
+	t.Helper()
+	fp := pb.Struct(o, "spec", "forProvider")
+	for field, want := range map[string]string{"transitEncryptionMode": "required", "atRestEncryptionEnabled": "true", "engine": "valkey", "clusterMode": "disabled"} {
+		if got, _ := pb.String(fp, field); got != want {
+			t.Errorf("%s: spec.forProvider.%s = %q, want %q", name, field, got, want)
+		}
+	}
+	if pb.Has(fp, "authToken") {
+		t.Errorf("%s: spec.forProvider carries an auth token", name)
+	}
+	if n, _ := pb.String(fp, "authTokenSecretRef", "name"); n == "" {
+		t.Errorf("%s: no authTokenSecretRef: the provider generates the token into no Secret", name)
+	}
+	if n, _ := pb.Number(fp, "numCacheClusters"); n < 2 {
+		t.Errorf("%s: numCacheClusters %v < 2: no replica to fail over to", name, n)
+	}
+	if d, _ := pb.Number(fp, "snapshotRetentionLimit"); d < 7 {
+		t.Errorf("%s: snapshotRetentionLimit %v < 7", name, d)
+	}
+	if f, _ := pb.String(fp, "finalSnapshotIdentifier"); f == "" {
+		t.Errorf("%s: no finalSnapshotIdentifier", name)
+	}
+	for _, f := range []string{"region", "kmsKeyId"} {
+		if want, _ := pb.String(obs, "spec", "forProvider", f); want != "" {
+			if got, _ := pb.String(fp, f); got != want {
+				t.Errorf("%s: spec.forProvider.%s = %q, want %q as the existing group has it", name, f, got, want)
+			}
+		}
+	}
+}
+
 // checkTLSBound checks that an instance selects, among the resources of its
 // own composite, a parameter group of its engine family that requires TLS.
 func checkTLSBound(t *testing.T, rsp *fnv1.RunFunctionResponse, instance *structpb.Struct) {
@@ -384,7 +437,7 @@ func checkDocDBTLS(t *testing.T, rsp *fnv1.RunFunctionResponse, cluster *structp
 // checkProtected fails unless every composed resource other than the
 // database or bucket itself (and a namespaced composite's connection
 // Secret) is the "of" of a ClusterUsage, or a namespaced composite's
-// Usage, "by" the composed Instance or Bucket, both referenced by their
+// Usage, "by" the composed Instance, ReplicationGroup or Bucket, both referenced by their
 // exact names.
 func checkProtected(t *testing.T, desired map[string]*fnv1.Resource) {
 	t.Helper()
@@ -415,7 +468,7 @@ func checkProtected(t *testing.T, desired map[string]*fnv1.Resource) {
 			of := refOf(o, "spec", "of")
 			kept[of] = append(kept[of], refOf(o, "spec", "by"))
 			usages++
-		case "Instance", "Bucket", "Cluster":
+		case "Instance", "Bucket", "Cluster", "ReplicationGroup":
 			user = &id
 		case "ClusterInstance":
 			// DocumentDB deletes a cluster only once its instances are
@@ -439,7 +492,7 @@ func checkProtected(t *testing.T, desired map[string]*fnv1.Resource) {
 		if len(kept) == 0 && len(dependents) == 1 && dependents[0].kind == "Queue" {
 			return // A dead-letter queue alone, before the queue is composed.
 		}
-		t.Fatalf("composed %d resources but no Instance, Bucket, Cluster or queue", len(desired))
+		t.Fatalf("composed %d resources but no Instance, Bucket, Cluster, ReplicationGroup or queue", len(desired))
 	}
 	if user == nil {
 		return // refused: nothing composed

@@ -49,7 +49,7 @@ type Kind struct {
 var Kinds = []Kind{
 	{Composite: database.Kind, Claim: "DatabaseClaim", Namespaced: database.NamespacedKind, Composer: database.Composer{},
 		Example: `{"engine": "postgresql", "size": "small"}`,
-		Dir:     "database", Summary: "DatabaseClaims into private, encrypted, backed-up RDS databases"},
+		Dir:     "database", Summary: "DatabaseClaims into private, encrypted, backed-up RDS and ElastiCache databases"},
 	{Composite: bucket.Kind, Claim: "BucketClaim", Namespaced: bucket.NamespacedKind, Composer: bucket.Composer{},
 		Example: `{"noncurrentVersionExpirationDays": 90}`,
 		Dir:     "bucket", Summary: "BucketClaims into private, encrypted, versioned S3 buckets"},

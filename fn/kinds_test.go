@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"sigs.k8s.io/yaml"
 
+	"github.com/paved-dev/paved/fn/database"
 	"github.com/paved-dev/paved/fn/internal/pb"
 )
 
@@ -166,4 +167,17 @@ func providedBy(group string) (pkg string, ok bool) {
 		}
 	}
 	return "", false
+}
+
+// kindExamples are valid specs of kind k for tests: its Example and, for
+// a database, one of each engine, so that every engine family's
+// resources are composed.
+func kindExamples(k Kind) []string {
+	ex := []string{k.Example}
+	if k.Composite == database.Kind {
+		for _, e := range database.Engines {
+			ex = append(ex, `{"engine": "`+e+`", "size": "small"}`)
+		}
+	}
+	return ex
 }

@@ -101,13 +101,18 @@ func (Composer) Check(xr *compose.Composite, s *compose.Set) error {
 
 // Placement says where an existing database records its placement, so that
 // an environment change never moves it (see compose.Set.Pin): every
-// family's pins, of which only those of the resources that exist apply.
-// Spec paths come first: provider-aws late-initialises them from what AWS
-// reports.
+// family's, of which only those of the resources that exist apply. The
+// region of the resource that holds the data comes first, then the
+// network's, then the family's own. Spec paths come first: provider-aws
+// late-initialises them from what AWS reports.
 func (Composer) Placement() []compose.Pin { return placement }
 
 var placement = func() []compose.Pin {
 	var pins []compose.Pin
+	for _, f := range familyList {
+		pins = append(pins, compose.Pin{Setting: env.Region, Resource: f.primary, Paths: [][]string{pinFor("region")}})
+	}
+	pins = append(pins, networkPins...)
 	for _, f := range familyList {
 		pins = append(pins, f.placement...)
 	}

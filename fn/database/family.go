@@ -36,8 +36,8 @@ type engineFamily struct {
 	engineOf func(obs *structpb.Struct) string
 	// status reads the composite's status from what is observed.
 	status func(xr *compose.Composite, s *compose.Set) compose.Status
-	// placement says where its resources record their placement: its
-	// primary's pins and networkPins.
+	// placement says where its primary records its placement but the
+	// region (Placement pins that, and the network's).
 	placement []compose.Pin
 }
 
@@ -54,7 +54,7 @@ type engineClaim interface {
 }
 
 // familyList are the families, in the order their pins apply.
-var familyList = []*engineFamily{&rdsFamily, &docdbFamily}
+var familyList = []*engineFamily{&rdsFamily, &redisFamily, &docdbFamily}
 
 // families are the families by the claim's engine name.
 var families = func() map[string]*engineFamily {

@@ -3,7 +3,6 @@ package database
 import (
 	"fmt"
 	"regexp"
-	"slices"
 	"strconv"
 
 	"google.golang.org/protobuf/types/known/structpb"
@@ -35,15 +34,12 @@ var rdsFamily = engineFamily{
 		return claimEngine(current)
 	},
 	status: rdsStatus,
-	placement: slices.Concat(
-		[]compose.Pin{{Setting: env.Region, Resource: Instance, Paths: [][]string{pinFor("region")}}},
-		networkPins,
-		[]compose.Pin{
-			{Setting: env.KMSKeyID, Resource: Instance, Paths: [][]string{pinFor("kmsKeyId"), pinAt("kmsKeyId")}},
-			{Setting: env.ConnectionSecretNamespace, Resource: Instance, Paths: [][]string{
-				{"spec", "writeConnectionSecretToRef", "namespace"}, pinFor("passwordSecretRef", "namespace"),
-			}},
-		}),
+	placement: []compose.Pin{
+		{Setting: env.KMSKeyID, Resource: Instance, Paths: [][]string{pinFor("kmsKeyId"), pinAt("kmsKeyId")}},
+		{Setting: env.ConnectionSecretNamespace, Resource: Instance, Paths: [][]string{
+			{"spec", "writeConnectionSecretToRef", "namespace"}, pinFor("passwordSecretRef", "namespace"),
+		}},
+	},
 }
 
 // Names of the RDS family's composed resources in the pipeline.

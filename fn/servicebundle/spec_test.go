@@ -62,7 +62,7 @@ func TestParse(t *testing.T) {
 		"NestedDatabaseValidation": {
 			reason: "The database is validated by the database composer's own rules, reported under spec.database.",
 			xr:     bundle(`{"description": "d", "owner": "orders", "template": "node-service", "database": {"engine": "postgres", "size": "huge", "storageGB": 10, "publiclyAccessible": true}}`),
-			want: want{err: `spec.database.engine: invalid value "postgres": allowed values are "postgresql", "mysql", "mongodb"; ` +
+			want: want{err: `spec.database.engine: invalid value "postgres": allowed values are "postgresql", "mysql"; ` +
 				`spec.database.size: invalid value "huge": allowed values are "small", "medium", "large"; ` +
 				`spec.database.storageGB: invalid value 10: a whole number of GiB from 20 to 4096; ` +
 				`spec.database.publiclyAccessible: invalid value true: only false is allowed: paved databases are reachable only from the platform's private networks`},

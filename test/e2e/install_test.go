@@ -35,6 +35,8 @@ var providerCRDs = []string{
 	"rds.aws.upbound.io_subnetgroups.yaml",
 	"rds.aws.upbound.io_instances.yaml",
 	"rds.aws.upbound.io_parametergroups.yaml",
+	"elasticache.aws.upbound.io_subnetgroups.yaml",
+	"elasticache.aws.upbound.io_replicationgroups.yaml",
 	"ec2.aws.upbound.io_securitygroups.yaml",
 	"ec2.aws.upbound.io_securitygrouprules.yaml",
 	"s3.aws.upbound.io_buckets.yaml",

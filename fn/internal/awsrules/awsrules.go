@@ -332,6 +332,60 @@ var (
 	DocDBSubnetGroupName = like(DBSubnetGroupName, "an Amazon DocumentDB subnet group name",
 		"https://docs.aws.amazon.com/documentdb/latest/developerguide/API_CreateDBSubnetGroup.html")
 
+	// ReplicationGroupID: 1 to 40 alphanumeric characters or hyphens; the
+	// first character a letter; no trailing hyphen and no two consecutive
+	// hyphens
+	// (https://docs.aws.amazon.com/AmazonElastiCache/latest/APIReference/API_CreateReplicationGroup.html,
+	// ReplicationGroupId). ElastiCache stores it in lowercase, so paved
+	// composes lowercase only. The final snapshot of a deleted group
+	// (DeleteReplicationGroup FinalSnapshotIdentifier, whose length and
+	// characters AWS does not document) is named by the same rule.
+	ReplicationGroupID = &Rule{
+		What:           "an ElastiCache replication group id",
+		Source:         "https://docs.aws.amazon.com/AmazonElastiCache/latest/APIReference/API_CreateReplicationGroup.html",
+		Min:            1,
+		Max:            40,
+		Allowed:        dnsish,
+		Charset:        dnsishCharset,
+		LetterFirst:    true,
+		NoHyphenEnd:    true,
+		NoDoubleHyphen: true,
+	}
+	// CacheSubnetGroupName: no more than 255 alphanumeric characters or
+	// hyphens
+	// (https://docs.aws.amazon.com/AmazonElastiCache/latest/APIReference/API_CreateCacheSubnetGroup.html,
+	// CacheSubnetGroupName). ElastiCache stores it in lowercase; paved
+	// composes lowercase letters, digits and single hyphens, beginning with
+	// a letter, and never "default", ElastiCache's own group.
+	CacheSubnetGroupName = &Rule{
+		What:           "an ElastiCache cache subnet group name",
+		Source:         "https://docs.aws.amazon.com/AmazonElastiCache/latest/APIReference/API_CreateCacheSubnetGroup.html",
+		Min:            1,
+		Max:            255,
+		Allowed:        dnsish,
+		Charset:        dnsishCharset,
+		LetterFirst:    true,
+		NoHyphenEnd:    true,
+		NoDoubleHyphen: true,
+		Reserved:       []string{"default"},
+	}
+	// ElastiCacheDescription is what paved holds the descriptions of a
+	// replication group and its subnet group to. ElastiCache documents no
+	// character set or length for them beyond being required
+	// (API_CreateReplicationGroup.html ReplicationGroupDescription,
+	// API_CreateCacheSubnetGroup.html CacheSubnetGroupDescription);
+	// provider-aws v1.23.0 refuses an empty one
+	// (package/crds/elasticache.aws.upbound.io_replicationgroups.yaml:
+	// "Must not be empty"). paved keeps to the EC2 description rule, as for
+	// RDS.
+	ElastiCacheDescription = &Rule{
+		What:    "an ElastiCache replication group or subnet group description (held to the EC2 description rule)",
+		Source:  "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateSecurityGroup.html",
+		Min:     1,
+		Max:     255,
+		Allowed: ec2RuleText,
+		Charset: "a-z, A-Z, 0-9, spaces and ._-:/()#,@[]+=;{}!$*",
+	}
 	// S3BucketName: 3 to 63 lowercase letters, numbers, dots and hyphens;
 	// begins and ends with a letter or number; not formatted as an IP
 	// address; not beginning with xn--, sthree- or amzn-s3-demo-; not ending

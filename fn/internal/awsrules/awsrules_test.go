@@ -52,6 +52,17 @@ func TestRules(t *testing.T) {
 		"DocDBParamGroupOK":     {DocDBClusterParameterGroupName, "orders-1a2b-docdb5-0", ""},
 		"DocDBSubnetDefault":    {DocDBSubnetGroupName, "default", `is the reserved name "default"`},
 		"DocDBSubnetLong":       {DocDBSubnetGroupName, long(256), "longer than 255 characters"},
+		"RGOK":                  {ReplicationGroupID, "orders-cache-0123456789ab", ""},
+		"RGMax":                 {ReplicationGroupID, long(40), ""},
+		"RGLong":                {ReplicationGroupID, long(41), "longer than 40 characters"},
+		"RGDigitFirst":          {ReplicationGroupID, "9lives", "does not begin with a letter"},
+		"RGDoubleHyphen":        {ReplicationGroupID, "a--b", "contains two consecutive hyphens"},
+		"RGTrailingHyphen":      {ReplicationGroupID, "a-", "ends with a hyphen"},
+		"RGUpper":               {ReplicationGroupID, "Orders", `contains 'O'; allowed are lowercase letters, digits and hyphens`},
+		"CacheSubnetDefault":    {CacheSubnetGroupName, "default", `is the reserved name "default"`},
+		"CacheSubnetLong":       {CacheSubnetGroupName, long(256), "longer than 255 characters"},
+		"CacheSubnetUnderscore": {CacheSubnetGroupName, "a_b", `contains '_'; allowed are lowercase letters, digits and hyphens`},
+		"CacheDescEmpty":        {ElastiCacheDescription, "", "shorter than 1 characters"},
 		"BucketOK":              {S3BucketName, "9orders-assets", ""},
 		"BucketShort":           {S3BucketName, "ab", "shorter than 3 characters"},
 		"BucketLong":            {S3BucketName, long(64), "longer than 63 characters"},
@@ -112,7 +123,7 @@ var adversarial = []string{
 	strings.Repeat("ns", 31) + "x/" + strings.Repeat("n", 253),
 }
 
-var nameRules = []*Rule{SecurityGroupName, DBInstanceIdentifier, DBSnapshotIdentifier, DBSubnetGroupName, DBParameterGroupName, S3BucketName, SQSQueueName, SQSFIFOQueueName}
+var nameRules = []*Rule{SecurityGroupName, DBInstanceIdentifier, DBSnapshotIdentifier, DBSubnetGroupName, DBParameterGroupName, S3BucketName, SQSQueueName, SQSFIFOQueueName, ReplicationGroupID, CacheSubnetGroupName}
 
 func TestNameIsValidAndKeepsID(t *testing.T) {
 	for _, r := range nameRules {

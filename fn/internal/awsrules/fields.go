@@ -48,6 +48,9 @@ func forProvider(name string) []string { return []string{"spec", "forProvider", 
 // aws_db_parameter_group are NameAsIdentifier, so their cloud name is the
 // external name; aws_db_instance and aws_security_group are
 // IdentifierFromProvider, so their names are forProvider fields.
+// aws_elasticache_replication_group is ParameterAsIdentifier
+// ("replication_group_id") and aws_elasticache_subnet_group
+// NameAsIdentifier, so both are named by their external name.
 // aws_docdb_cluster is ParameterAsIdentifier("cluster_identifier") and
 // aws_docdb_cluster_instance ParameterAsIdentifier("identifier"), so the
 // external name is the identifier (neither has the field in
@@ -72,6 +75,11 @@ var Fields = []Field{
 	{"docdb.aws.upbound.io", "ClusterParameterGroup", forProvider("description"), RDSDescription},
 	{"docdb.aws.upbound.io", "SubnetGroup", nil, DocDBSubnetGroupName},
 	{"docdb.aws.upbound.io", "SubnetGroup", forProvider("description"), RDSDescription},
+	{"elasticache.aws.upbound.io", "ReplicationGroup", nil, ReplicationGroupID},
+	{"elasticache.aws.upbound.io", "ReplicationGroup", forProvider("description"), ElastiCacheDescription},
+	{"elasticache.aws.upbound.io", "ReplicationGroup", forProvider("finalSnapshotIdentifier"), ReplicationGroupID},
+	{"elasticache.aws.upbound.io", "SubnetGroup", nil, CacheSubnetGroupName},
+	{"elasticache.aws.upbound.io", "SubnetGroup", forProvider("description"), ElastiCacheDescription},
 	// aws_sqs_queue is IdentifierFromProvider (its external name is the
 	// queue URL), so the name is spec.forProvider.name; which rule applies
 	// depends on fifoQueue (Applies).

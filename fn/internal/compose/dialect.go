@@ -68,12 +68,14 @@ var namespacedKinds = map[string]namespacedKindOf{
 	"ec2.aws.upbound.io/v1beta1 SecurityGroup":               {apiVersion: "ec2.aws.m.upbound.io/v1beta1"},
 	"ec2.aws.upbound.io/v1beta1 SecurityGroupRule":           {apiVersion: "ec2.aws.m.upbound.io/v1beta1"},
 	// DocumentDB: none of the parameters paved sets is a list of one.
-	"docdb.aws.upbound.io/v1beta1 Cluster":               {apiVersion: "docdb.aws.m.upbound.io/v1beta1"},
-	"docdb.aws.upbound.io/v1beta1 ClusterInstance":       {apiVersion: "docdb.aws.m.upbound.io/v1beta1"},
-	"docdb.aws.upbound.io/v1beta1 ClusterParameterGroup": {apiVersion: "docdb.aws.m.upbound.io/v1beta1"},
-	"docdb.aws.upbound.io/v1beta1 SubnetGroup":           {apiVersion: "docdb.aws.m.upbound.io/v1beta1"},
-	"sqs.aws.upbound.io/v1beta1 Queue":                   {apiVersion: "sqs.aws.m.upbound.io/v1beta1"},
-	"sqs.aws.upbound.io/v1beta1 QueuePolicy":             {apiVersion: "sqs.aws.m.upbound.io/v1beta1"},
+	"docdb.aws.upbound.io/v1beta1 Cluster":                {apiVersion: "docdb.aws.m.upbound.io/v1beta1"},
+	"docdb.aws.upbound.io/v1beta1 ClusterInstance":        {apiVersion: "docdb.aws.m.upbound.io/v1beta1"},
+	"docdb.aws.upbound.io/v1beta1 ClusterParameterGroup":  {apiVersion: "docdb.aws.m.upbound.io/v1beta1"},
+	"docdb.aws.upbound.io/v1beta1 SubnetGroup":            {apiVersion: "docdb.aws.m.upbound.io/v1beta1"},
+	"elasticache.aws.upbound.io/v1beta1 SubnetGroup":      {apiVersion: "elasticache.aws.m.upbound.io/v1beta1"},
+	"elasticache.aws.upbound.io/v1beta2 ReplicationGroup": {apiVersion: "elasticache.aws.m.upbound.io/v1beta1"},
+	"sqs.aws.upbound.io/v1beta1 Queue":                    {apiVersion: "sqs.aws.m.upbound.io/v1beta1"},
+	"sqs.aws.upbound.io/v1beta1 QueuePolicy":              {apiVersion: "sqs.aws.m.upbound.io/v1beta1"},
 }
 
 // pavedNamespacedKinds maps the apiVersion and kind of every

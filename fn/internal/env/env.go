@@ -64,6 +64,9 @@ type Environment struct {
 	// DocumentDBInstanceClasses are the classes of a DocumentDB cluster's
 	// instances by size, where the platform overrides them.
 	DocumentDBInstanceClasses map[string]string
+	// CacheNodeTypes are the node types of a redis database's ElastiCache
+	// replication group by size, where the platform overrides them.
+	CacheNodeTypes            map[string]string
 	BackupRetentionDays       int64
 	ConnectionSecretNamespace string
 	// AWSProviderConfigRef is the provider config of the provider-aws
@@ -128,7 +131,7 @@ func (e *Environment) ValidateAWS() error {
 
 func decode(s *structpb.Struct) (environment.Environment, error) {
 	var out environment.Environment
-	err := decodeStrict(structpb.NewStructValue(s), &out, "region, vpcId, subnetIds, allowedCidrs, kmsKeyId, instanceClasses, documentDBInstanceClasses, backupRetentionDays, connectionSecretNamespace, awsProviderConfigRef, serviceBundle")
+	err := decodeStrict(structpb.NewStructValue(s), &out, "region, vpcId, subnetIds, allowedCidrs, kmsKeyId, instanceClasses, documentDBInstanceClasses, cacheNodeTypes, backupRetentionDays, connectionSecretNamespace, awsProviderConfigRef, serviceBundle")
 	return out, err
 }
 
@@ -175,6 +178,7 @@ func (e *Environment) apply(src environment.Environment, prefix string) {
 	}
 	e.InstanceClasses = mergeClasses(e.InstanceClasses, src.InstanceClasses, "instanceClasses", prefix, e.source)
 	e.DocumentDBInstanceClasses = mergeClasses(e.DocumentDBInstanceClasses, src.DocumentDBInstanceClasses, "documentDBInstanceClasses", prefix, e.source)
+	e.CacheNodeTypes = mergeClasses(e.CacheNodeTypes, src.CacheNodeTypes, "cacheNodeTypes", prefix, e.source)
 	if src.BackupRetentionDays != nil {
 		e.BackupRetentionDays = *src.BackupRetentionDays
 		set("backupRetentionDays")
@@ -197,9 +201,15 @@ func (e *Environment) apply(src environment.Environment, prefix string) {
 }
 
 var (
-	reVPC       = regexp.MustCompile(`^vpc-[0-9a-f]{8}([0-9a-f]{9})?$`)
-	reSubnet    = regexp.MustCompile(`^subnet-[0-9a-f]{8}([0-9a-f]{9})?$`)
-	reClass     = regexp.MustCompile(`^db\.[a-z0-9]+\.[a-z0-9]+$`)
+	reVPC    = regexp.MustCompile(`^vpc-[0-9a-f]{8}([0-9a-f]{9})?$`)
+	reSubnet = regexp.MustCompile(`^subnet-[0-9a-f]{8}([0-9a-f]{9})?$`)
+	reClass  = regexp.MustCompile(`^db\.[a-z0-9]+\.[a-z0-9]+$`)
+	// A current-generation ElastiCache node type. T2 nodes can no longer
+	// be created and T1 is a previous generation
+	// (https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/CacheNodes.SupportedTypes.html);
+	// every other family takes Multi-AZ with automatic failover and
+	// automatic backups, which every paved redis database has.
+	reCacheNode = regexp.MustCompile(`^cache\.([a-z0-9]+)\.[a-z0-9]+$`)
 	reNamespace = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$`)
 )
 
@@ -225,8 +235,9 @@ func (e *Environment) validate() error {
 	if e.KMSKeyID != "" {
 		errs.Add(checkKMSKey(e.Source("kmsKeyId"), e.KMSKeyID, e.Region))
 	}
-	errs = append(errs, checkClasses(e, "instanceClasses", e.InstanceClasses, "an RDS instance class such as db.t3.medium")...)
-	errs = append(errs, checkClasses(e, "documentDBInstanceClasses", e.DocumentDBInstanceClasses, "an Amazon DocumentDB instance class such as db.r6g.large")...)
+	errs = append(errs, checkClasses(e, "instanceClasses", e.InstanceClasses, "an RDS instance class such as db.t3.medium", reClass.MatchString)...)
+	errs = append(errs, checkClasses(e, "documentDBInstanceClasses", e.DocumentDBInstanceClasses, "an Amazon DocumentDB instance class such as db.r6g.large", reClass.MatchString)...)
+	errs = append(errs, checkClasses(e, "cacheNodeTypes", e.CacheNodeTypes, "a current-generation ElastiCache node type such as cache.t4g.medium (not T1 or T2)", currentCacheNode)...)
 	if d := e.BackupRetentionDays; d < MinBackupRetentionDays || d > MaxBackupRetentionDays {
 		errs.Add(field.Invalid(e.Source("backupRetentionDays"), float64(d), fmt.Sprintf("between %d and %d days", MinBackupRetentionDays, MaxBackupRetentionDays)))
 	}
@@ -258,9 +269,9 @@ func mergeClasses(classes, src map[string]string, name, prefix string, source ma
 }
 
 // checkClasses reports the sizes of classes (the setting called name)
-// that are no size, and the classes that are no instance class (what
-// says what is allowed).
-func checkClasses(e *Environment, name string, classes map[string]string, what string) field.List {
+// that are no size, and the classes valid refuses (what says what is
+// allowed).
+func checkClasses(e *Environment, name string, classes map[string]string, what string, valid func(string) bool) field.List {
 	var errs field.List
 	keys := make([]string, 0, len(classes))
 	for k := range classes {
@@ -273,11 +284,18 @@ func checkClasses(e *Environment, name string, classes map[string]string, what s
 			errs.Add(field.OneOf(src, k, Sizes...))
 			continue
 		}
-		if v := classes[k]; !reClass.MatchString(v) {
+		if v := classes[k]; !valid(v) {
 			errs.Add(field.Invalid(src, v, what))
 		}
 	}
 	return errs
+}
+
+// currentCacheNode reports whether v is a current-generation ElastiCache
+// node type (reCacheNode): not T1 or T2.
+func currentCacheNode(v string) bool {
+	m := reCacheNode.FindStringSubmatch(v)
+	return len(m) == 2 && m[1] != "t1" && m[1] != "t2"
 }
 
 // RequireNetwork reports the settings a database needs that are not set.

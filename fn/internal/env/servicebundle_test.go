@@ -75,7 +75,7 @@ func TestResolveServiceBundle(t *testing.T) {
 				"regoin":        "eu-west-1",
 				"serviceBundle": map[string]any{"githubOwner": "acme"},
 			}}},
-			want: want{err: `EnvironmentConfig "env" data.paved: cannot read settings (allowed keys: region, vpcId, subnetIds, allowedCidrs, kmsKeyId, instanceClasses, documentDBInstanceClasses, backupRetentionDays, connectionSecretNamespace, awsProviderConfigRef, serviceBundle): unknown field "regoin"`},
+			want: want{err: `EnvironmentConfig "env" data.paved: cannot read settings (allowed keys: region, vpcId, subnetIds, allowedCidrs, kmsKeyId, instanceClasses, documentDBInstanceClasses, cacheNodeTypes, backupRetentionDays, connectionSecretNamespace, awsProviderConfigRef, serviceBundle): unknown field "regoin"`},
 		},
 	}
 	for name, tc := range cases {

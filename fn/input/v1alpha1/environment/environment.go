@@ -46,8 +46,14 @@ type Environment struct {
 	// +optional
 	DocumentDBInstanceClasses map[string]string `json:"documentDBInstanceClasses,omitempty"`
 
-	// BackupRetentionDays of automated RDS and DocumentDB backups, 7 to
-	// 35. Default 7.
+	// CacheNodeTypes overrides the node type of a redis database size.
+	// Keys are sizes (small, medium, large); values ElastiCache node types
+	// (cache.*) of a current generation: not T1 or T2.
+	// +optional
+	CacheNodeTypes map[string]string `json:"cacheNodeTypes,omitempty"`
+
+	// BackupRetentionDays of automated RDS and DocumentDB backups and
+	// ElastiCache snapshots, 7 to 35. Default 7.
 	// +optional
 	BackupRetentionDays *int64 `json:"backupRetentionDays,omitempty"`
 

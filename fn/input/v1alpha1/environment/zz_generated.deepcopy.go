@@ -39,6 +39,13 @@ func (in *Environment) DeepCopyInto(out *Environment) {
 			(*out)[key] = val
 		}
 	}
+	if in.CacheNodeTypes != nil {
+		in, out := &in.CacheNodeTypes, &out.CacheNodeTypes
+		*out = make(map[string]string, len(*in))
+		for key, val := range *in {
+			(*out)[key] = val
+		}
+	}
 	if in.BackupRetentionDays != nil {
 		in, out := &in.BackupRetentionDays, &out.BackupRetentionDays
 		*out = new(int64)
