@@ -49,17 +49,32 @@ import (
 // An RDS instance created writes its generated password to the Secret its
 // passwordSecretRef names when that Secret holds none (provider-aws
 // config/common.PasswordGenerator).
+//
+// The docdb kinds (playDocDB) are played as provider-aws v1.23.0 and AWS
+// behave: every name is the external name (config/externalname.go:
+// ParameterAsIdentifier for Cluster and ClusterInstance, NameAsIdentifier
+// for the groups); a Cluster generates its master password into the
+// Secret masterPasswordSecretRef names and, created only once its subnet
+// group exists (DBSubnetGroupNotFoundFault otherwise), writes endpoint,
+// arn and password to its connection Secret (config/docdb/config.go,
+// AdditionalConnectionDetailsFn); a ClusterInstance resolves its cluster
+// by clusterIdentifierSelector (same controller, labels), and is created
+// only in a cluster that exists; a Cluster is deleted only without
+// deletion protection and without instances, and leaves its final
+// snapshot.
 type awsStandIn struct {
 	namespaces []string
 	mu         sync.Mutex
 	cloud      map[string]cloudObject // by kind "/" external name
 	creates    []string
 	deletes    []string
+	snapshots  []string // final snapshots of deleted DocumentDB clusters
 }
 
 type cloudObject struct {
-	identifier string // an RDS instance's identifier
+	identifier string // an RDS instance's or DocumentDB object's identifier
 	region     string
+	cluster    string // a DocumentDB instance's cluster
 }
 
 const managedFinalizer = "finalizer.managedresource.crossplane.io"
@@ -67,13 +82,15 @@ const managedFinalizer = "finalizer.managedresource.crossplane.io"
 // standInKinds are the kinds paved composes, cluster-scoped and
 // namespaced, by apiVersion.
 var standInKinds = map[string][]string{
-	"s3.aws.upbound.io/v1beta1":    {"Bucket", "BucketVersioning", "BucketServerSideEncryptionConfiguration", "BucketPublicAccessBlock", "BucketOwnershipControls", "BucketPolicy", "BucketLifecycleConfiguration"},
-	"s3.aws.m.upbound.io/v1beta1":  {"Bucket", "BucketVersioning", "BucketServerSideEncryptionConfiguration", "BucketPublicAccessBlock", "BucketOwnershipControls", "BucketPolicy", "BucketLifecycleConfiguration"},
-	"rds.aws.upbound.io/v1beta1":   {"SubnetGroup", "ParameterGroup"},
-	"rds.aws.upbound.io/v1beta2":   {"Instance"},
-	"rds.aws.m.upbound.io/v1beta1": {"SubnetGroup", "ParameterGroup", "Instance"},
-	"ec2.aws.upbound.io/v1beta1":   {"SecurityGroup", "SecurityGroupRule"},
-	"ec2.aws.m.upbound.io/v1beta1": {"SecurityGroup", "SecurityGroupRule"},
+	"s3.aws.upbound.io/v1beta1":      {"Bucket", "BucketVersioning", "BucketServerSideEncryptionConfiguration", "BucketPublicAccessBlock", "BucketOwnershipControls", "BucketPolicy", "BucketLifecycleConfiguration"},
+	"s3.aws.m.upbound.io/v1beta1":    {"Bucket", "BucketVersioning", "BucketServerSideEncryptionConfiguration", "BucketPublicAccessBlock", "BucketOwnershipControls", "BucketPolicy", "BucketLifecycleConfiguration"},
+	"rds.aws.upbound.io/v1beta1":     {"SubnetGroup", "ParameterGroup"},
+	"rds.aws.upbound.io/v1beta2":     {"Instance"},
+	"rds.aws.m.upbound.io/v1beta1":   {"SubnetGroup", "ParameterGroup", "Instance"},
+	"ec2.aws.upbound.io/v1beta1":     {"SecurityGroup", "SecurityGroupRule"},
+	"ec2.aws.m.upbound.io/v1beta1":   {"SecurityGroup", "SecurityGroupRule"},
+	"docdb.aws.upbound.io/v1beta1":   {"SubnetGroup", "ClusterParameterGroup", "Cluster", "ClusterInstance"},
+	"docdb.aws.m.upbound.io/v1beta1": {"SubnetGroup", "ClusterParameterGroup", "Cluster", "ClusterInstance"},
 }
 
 // startAWSStandIn plays provider-aws until ctx ends. Only the kinds whose
@@ -168,6 +185,9 @@ func shouldDelete(u *unstructured.Unstructured, namespaced bool) bool {
 func (s *awsStandIn) reconcile(ctx context.Context, u *unstructured.Unstructured, namespaced bool) error {
 	if u.GetAnnotations()["crossplane.io/paused"] == "true" {
 		return nil
+	}
+	if strings.HasPrefix(u.GetAPIVersion(), "docdb.") {
+		return s.playDocDB(ctx, u, namespaced)
 	}
 	kind, ext := u.GetKind(), u.GetAnnotations()["crossplane.io/external-name"]
 	if u.GetDeletionTimestamp() != nil {
@@ -294,7 +314,14 @@ func (s *awsStandIn) selectedBucket(ctx context.Context, u *unstructured.Unstruc
 // generatePassword writes a password to the Secret an instance's
 // passwordSecretRef names, unless it holds one.
 func generatePassword(ctx context.Context, u *unstructured.Unstructured, namespaced bool) error {
-	ref, _, _ := unstructured.NestedStringMap(u.Object, "spec", "forProvider", "passwordSecretRef")
+	return generateSecretPassword(ctx, u, namespaced, "passwordSecretRef")
+}
+
+// generateSecretPassword writes a password to the Secret the managed
+// resource's spec.forProvider.<field> names, unless it holds one
+// (provider-aws config/common.PasswordGenerator).
+func generateSecretPassword(ctx context.Context, u *unstructured.Unstructured, namespaced bool, field string) error {
+	ref, _, _ := unstructured.NestedStringMap(u.Object, "spec", "forProvider", field)
 	ns := ref["namespace"]
 	if namespaced {
 		ns = u.GetNamespace()

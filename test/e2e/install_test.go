@@ -46,6 +46,10 @@ var providerCRDs = []string{
 	"s3.aws.upbound.io_bucketownershipcontrols.yaml",
 	"s3.aws.upbound.io_bucketpolicies.yaml",
 	"s3.aws.upbound.io_bucketlifecycleconfigurations.yaml",
+	"docdb.aws.upbound.io_subnetgroups.yaml",
+	"docdb.aws.upbound.io_clusterparametergroups.yaml",
+	"docdb.aws.upbound.io_clusters.yaml",
+	"docdb.aws.upbound.io_clusterinstances.yaml",
 }
 
 // serveStorageVersionOnly stops serving every version of a provider-aws CRD

@@ -1,0 +1,165 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+)
+
+// TestMongoDBClaim: a DatabaseClaim of engine mongodb composes an Amazon
+// DocumentDB cluster (encrypted, deletion-protected, with a final
+// snapshot and a generated password), its instance, TLS-enforcing
+// cluster parameter group, subnet group, security group and ingress rule
+// on 27017. With provider-aws and AWS played by the stand-in
+// (awsstandin_docdb_test.go), the claim becomes Ready with endpoint and
+// port in its status and a connection secret with endpoint, port,
+// username and the generated password. Deleting the claim follows the
+// decommission rules: the instance goes, the cluster stays (DocumentDB
+// refuses to delete it while protected) and keeps what protects and
+// reaches it, until a platform operator lifts deletion protection; then
+// DocumentDB takes the final snapshot and everything goes.
+func TestMongoDBClaim(t *testing.T) {
+	requireInstalled(t)
+	ctx := context.Background()
+	const ns, name, secret = "team-catalog", "catalog-db", "catalog-db-conn"
+	createNamespace(ctx, t, ns)
+	sctx, stop := context.WithCancel(ctx)
+	defer stop()
+	aws := startAWSStandIn(sctx, ns)
+
+	r := &claimRun{kind: "DatabaseClaim", namespace: ns, name: name,
+		want: []string{"SubnetGroup", "SecurityGroup", "SecurityGroupRule", "ClusterParameterGroup", "Cluster", "ClusterInstance"}, usages: 5}
+	r.create(ctx, t, newClaim(r.kind, ns, name, map[string]any{
+		"engine":                     "mongodb",
+		"size":                       "small",
+		"writeConnectionSecretToRef": map[string]any{"name": secret},
+	}))
+	r.checkOwnership(ctx, t)
+
+	// The secure settings, as the API server stored them.
+	cluster := r.composedResource(ctx, t, "Cluster")
+	fp := func(k string) any { return field(cluster, "spec", "forProvider", k) }
+	for k, want := range map[string]any{
+		"engine":               "docdb",
+		"engineVersion":        "5.0.0",
+		"storageEncrypted":     true,
+		"deletionProtection":   true,
+		"skipFinalSnapshot":    false,
+		"autoGeneratePassword": true,
+		"masterUsername":       "paved",
+		"port":                 27017,
+	} {
+		expect(t, "Cluster spec.forProvider."+k, fp(k), want)
+	}
+	if n, _ := fp("backupRetentionPeriod").(int64); n < 7 || n > 35 {
+		t.Errorf("Cluster spec.forProvider.backupRetentionPeriod = %v, want 7 to 35 days", fp("backupRetentionPeriod"))
+	}
+	if fp("masterPassword") != nil {
+		t.Errorf("Cluster spec.forProvider carries a password: %v", fp("masterPassword"))
+	}
+	id := uidDigest(r.xr)
+	identifier := r.xr.GetName() + "-" + id
+	expect(t, "Cluster external name (its identifier)", cluster.GetAnnotations()["crossplane.io/external-name"], identifier)
+	expect(t, "Cluster finalSnapshotIdentifier", fp("finalSnapshotIdentifier"), identifier+"-final")
+	expect(t, "Cluster dbSubnetGroupName", fp("dbSubnetGroupName"), identifier)
+	r.checkSelects(ctx, t, cluster, "vpcSecurityGroupIdSelector", "SecurityGroup")
+	r.checkSelects(ctx, t, cluster, "dbClusterParameterGroupNameSelector", "ClusterParameterGroup")
+	pg := r.composedResource(ctx, t, "ClusterParameterGroup")
+	expect(t, "ClusterParameterGroup family", field(pg, "spec", "forProvider", "family"), "docdb5.0")
+	params, _ := field(pg, "spec", "forProvider", "parameter").([]any)
+	if !slices.ContainsFunc(params, func(p any) bool {
+		m, _ := p.(map[string]any)
+		return m["name"] == "tls" && m["value"] == "enabled"
+	}) {
+		t.Errorf("ClusterParameterGroup does not enforce TLS: %v", params)
+	}
+	inst := r.composedResource(ctx, t, "ClusterInstance")
+	expect(t, "ClusterInstance external name", inst.GetAnnotations()["crossplane.io/external-name"], identifier+"-1")
+	expect(t, "ClusterInstance instanceClass", field(inst, "spec", "forProvider", "instanceClass"), "db.t4g.medium")
+	r.checkSelects(ctx, t, inst, "clusterIdentifierSelector", "Cluster")
+	rule := r.composedResource(ctx, t, "SecurityGroupRule")
+	expect(t, "SecurityGroupRule fromPort", field(rule, "spec", "forProvider", "fromPort"), 27017)
+	expect(t, "SecurityGroupRule toPort", field(rule, "spec", "forProvider", "toPort"), 27017)
+	cidrs, _ := field(rule, "spec", "forProvider", "cidrBlocks").([]any)
+	for _, c := range cidrs {
+		if c == "0.0.0.0/0" {
+			t.Errorf("SecurityGroupRule opens the database to the internet")
+		}
+	}
+
+	// The stand-in creates the subnet group, then the cluster (which needs
+	// it), then the instance (which needs the cluster).
+	providerBegin := time.Now()
+	claim := r.ready(ctx, t, time.Now(), 0)
+	t.Logf("figure: DatabaseClaim %s/%s (mongodb): Ready %.2fs after the stand-in began", ns, name, time.Since(providerBegin).Seconds())
+	endpoint := identifier + ".cluster-c9akciq32.eu-west-1.docdb.amazonaws.com"
+	expect(t, "DatabaseClaim status.endpoint", field(claim, "status", "endpoint"), endpoint)
+	expect(t, "DatabaseClaim status.port", field(claim, "status", "port"), 27017)
+
+	// The claim's Secret has the password provider-aws generated.
+	masterRef, _, _ := unstructured.NestedStringMap(cluster.Object, "spec", "forProvider", "masterPasswordSecretRef")
+	master := &corev1.Secret{}
+	if err := cp.Client.Get(ctx, types.NamespacedName{Namespace: masterRef["namespace"], Name: masterRef["name"]}, master); err != nil {
+		t.Fatalf("the generated password's Secret: %v", err)
+	}
+	got := &corev1.Secret{}
+	eventually(ctx, t, waitLimit, "the claim's connection secret", func(ctx context.Context) error {
+		if err := cp.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: secret}, got); err != nil {
+			return err
+		}
+		if len(got.Data["password"]) == 0 {
+			return fmt.Errorf("keys %v, no password yet", keys(got.Data))
+		}
+		return nil
+	})
+	for k, want := range map[string]string{
+		"endpoint": endpoint, "port": "27017", "username": "paved", "password": string(master.Data[masterRef["key"]]),
+		"caCertIdentifier": "rds-ca-rsa2048-g1",
+		"caBundleURL":      "https://truststore.pki.rds.amazonaws.com/eu-west-1/eu-west-1-bundle.pem",
+	} {
+		expect(t, "claim connection secret "+k, string(got.Data[k]), want)
+	}
+
+	// Deleting the claim: the instance goes (DocumentDB deletes an
+	// instance of a protected cluster, the data stays in the cluster), the
+	// cluster is refused while deletion protection is on, and nothing that
+	// protects or reaches it goes. The operator lifts deletion protection;
+	// then DocumentDB deletes the cluster with its final snapshot and
+	// everything else follows.
+	creates, deletes := aws.counts()
+	r.deleteProtected(ctx, t, "Cluster", []string{"SecurityGroup", "SecurityGroupRule", "SubnetGroup", "ClusterParameterGroup"},
+		deletionRefusal{message: docdbDeleteProtected(identifier)},
+		func(ctx context.Context) error {
+			// README, Decommission: lift deletion protection on the
+			// Cluster (the composite being deleted no longer puts it
+			// back).
+			if _, ok := aws.exists("docdb.ClusterInstance", identifier+"-1"); ok {
+				return fmt.Errorf("the instance is still in the cloud while the claim waits for the cluster")
+			}
+			u := &unstructured.Unstructured{}
+			u.SetGroupVersionKind(cluster.GroupVersionKind())
+			u.SetName(cluster.GetName())
+			return cp.Client.Patch(ctx, u, client.RawPatch(types.MergePatchType, []byte(`{"spec":{"forProvider":{"deletionProtection":false}}}`)))
+		}, secret)
+	_, deleted := aws.since(creates, deletes)
+	if !slices.Contains(aws.finalSnapshots(), identifier+"-final") {
+		t.Errorf("final snapshots %v, want %s-final", aws.finalSnapshots(), identifier)
+	}
+	// The instance went first, the cluster before what it kept.
+	order := strings.Join(deleted, "; ")
+	ci, cl := strings.Index(order, "ClusterInstance "+identifier+"-1 "), strings.Index(order, "Cluster "+identifier+" ")
+	sg := strings.Index(order, "SubnetGroup "+identifier+" ")
+	if ci < 0 || cl < 0 || sg < 0 || ci > cl || cl > sg {
+		t.Errorf("cloud deletions %q: want the instance, then the cluster, then its subnet group", order)
+	}
+}
