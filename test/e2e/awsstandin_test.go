@@ -42,9 +42,20 @@ import (
 //     that does not is created, if the policies allow Create, under that
 //     name or, for kinds whose identifier AWS assigns, a new one (an RDS
 //     instance's resource id db-..., a security group's sg-..., a rule's
-//     sgr-...; provider-aws v1.23.0 config: IdentifierFromProvider), or
-//     the bucket's name for the bucket's sub-resources. An observe-only
-//     managed resource whose object does not exist is not Ready.
+//     sgr-..., an SQS queue's URL; provider-aws v1.23.0 config:
+//     IdentifierFromProvider), or the bucket's name for the bucket's
+//     sub-resources, the queue's URL for a queue policy (its queue,
+//     resolved from queueUrlSelector as crossplane-runtime's resolver
+//     does: nothing is created until the queue has its URL). An
+//     observe-only managed resource whose object does not exist is not
+//     Ready.
+//
+// A queue is created in account standInAccount: its URL is
+// https://sqs.<region>.amazonaws.com/<account>/<name> and its ARN
+// arn:aws:sqs:<region>:<account>:<name>, as SQS reports them
+// (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_GetQueueUrl.html,
+// GetQueueAttributes QueueArn); provider-aws reports both, and the name,
+// in atProvider (package/crds/sqs.aws.upbound.io_queues.yaml).
 //
 // An RDS instance created writes its generated password to the Secret its
 // passwordSecretRef names when that Secret holds none (provider-aws
@@ -91,7 +102,12 @@ var standInKinds = map[string][]string{
 	"ec2.aws.m.upbound.io/v1beta1":   {"SecurityGroup", "SecurityGroupRule"},
 	"docdb.aws.upbound.io/v1beta1":   {"SubnetGroup", "ClusterParameterGroup", "Cluster", "ClusterInstance"},
 	"docdb.aws.m.upbound.io/v1beta1": {"SubnetGroup", "ClusterParameterGroup", "Cluster", "ClusterInstance"},
+	"sqs.aws.upbound.io/v1beta1":     {"Queue", "QueuePolicy"},
+	"sqs.aws.m.upbound.io/v1beta1":   {"Queue", "QueuePolicy"},
 }
+
+// standInAccount is the AWS account of the stand-in's cloud.
+const standInAccount = "111122223333"
 
 // startAWSStandIn plays provider-aws until ctx ends. Only the kinds whose
 // CRDs are installed are played.
@@ -232,8 +248,17 @@ func (s *awsStandIn) reconcile(ctx context.Context, u *unstructured.Unstructured
 			if name == "" {
 				name = u.GetName()
 			}
+		case "Queue":
+			qn, _ := fp["name"].(string)
+			name = "https://sqs." + region + ".amazonaws.com/" + standInAccount + "/" + qn
+		case "QueuePolicy": // the queue's URL
+			url, err := s.selected(ctx, u, fp, "queueUrl", "Queue")
+			if err != nil || url == "" {
+				return err
+			}
+			name = url
 		default: // the bucket's sub-resources: the bucket's name
-			bucket, err := s.selectedBucket(ctx, u, fp)
+			bucket, err := s.selected(ctx, u, fp, "bucket", "Bucket")
 			if err != nil || bucket == "" {
 				return err
 			}
@@ -268,6 +293,13 @@ func (s *awsStandIn) reconcile(ctx context.Context, u *unstructured.Unstructured
 		at = map[string]any{"id": ext, "address": obj.identifier + ".rds.example", "port": int64(5432), "engineVersionActual": "16.4"}
 	case "Bucket":
 		at = map[string]any{"id": ext, "arn": "arn:aws:s3:::" + ext, "region": obj.region}
+	case "Queue":
+		qn := ext[strings.LastIndex(ext, "/")+1:]
+		fifo, _ := fp["fifoQueue"].(bool)
+		at = map[string]any{"id": ext, "url": ext, "name": qn, "fifoQueue": fifo,
+			"arn": "arn:aws:sqs:" + obj.region + ":" + standInAccount + ":" + qn}
+	case "QueuePolicy":
+		at = map[string]any{"id": ext, "queueUrl": ext}
 	}
 	now := time.Now().UTC().Format(time.RFC3339)
 	st := &unstructured.Unstructured{}
@@ -281,17 +313,19 @@ func (s *awsStandIn) reconcile(ctx context.Context, u *unstructured.Unstructured
 	return cp.Client.Status().Patch(ctx, st, client.Merge)
 }
 
-// selectedBucket resolves a bucket sub-resource's bucket: spec.forProvider.bucket,
-// or the Bucket its bucketSelector selects (same controller, label),
-// as crossplane-runtime's reference resolver does; "" until it has a name.
-func (s *awsStandIn) selectedBucket(ctx context.Context, u *unstructured.Unstructured, fp map[string]any) (string, error) {
-	if b, _ := fp["bucket"].(string); b != "" {
+// selected resolves a reference field of u (a bucket sub-resource's
+// bucket, a queue policy's queueUrl): spec.forProvider.<field>, or the
+// external name of the object of kind its <field>Selector selects (same
+// controller, label), as crossplane-runtime's reference resolver does; ""
+// until it has one.
+func (s *awsStandIn) selected(ctx context.Context, u *unstructured.Unstructured, fp map[string]any, field, kind string) (string, error) {
+	if b, _ := fp[field].(string); b != "" {
 		return b, nil
 	}
-	sel, _ := fp["bucketSelector"].(map[string]any)
+	sel, _ := fp[field+"Selector"].(map[string]any)
 	labels, _ := sel["matchLabels"].(map[string]any)
 	l := &unstructured.UnstructuredList{}
-	l.SetGroupVersionKind(schema.FromAPIVersionAndKind(u.GetAPIVersion(), "BucketList"))
+	l.SetGroupVersionKind(schema.FromAPIVersionAndKind(u.GetAPIVersion(), kind+"List"))
 	ml := client.MatchingLabels{}
 	for k, v := range labels {
 		ml[k] = fmt.Sprint(v)

@@ -50,6 +50,8 @@ var providerCRDs = []string{
 	"docdb.aws.upbound.io_clusterparametergroups.yaml",
 	"docdb.aws.upbound.io_clusters.yaml",
 	"docdb.aws.upbound.io_clusterinstances.yaml",
+	"sqs.aws.upbound.io_queues.yaml",
+	"sqs.aws.upbound.io_queuepolicies.yaml",
 }
 
 // serveStorageVersionOnly stops serving every version of a provider-aws CRD
