@@ -625,7 +625,7 @@ func checkNamespaced(rsp *fnv1.RunFunctionResponse, ns string) []string {
 		case "protection.crossplane.io/v1beta1 Usage", "v1 Secret",
 			// A namespaced ServiceBundle's database, bucket and
 			// Applications.
-			"paved.dev/v1alpha1 Database", "paved.dev/v1alpha1 Bucket", "argoproj.io/v1alpha1 Application":
+			"paved.dev/v1alpha1 Database", "paved.dev/v1alpha1 Bucket", "paved.dev/v1alpha1 Queue", "argoproj.io/v1alpha1 Application":
 		default:
 			if !managed {
 				errs = append(errs, fmt.Sprintf("%s: %s %s is no kind a namespaced composite composes", name, apiVersion, kind))

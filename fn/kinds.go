@@ -57,8 +57,8 @@ var Kinds = []Kind{
 		Example: `{"visibilityTimeoutSeconds": 60, "maxReceiveCount": 5}`,
 		Dir:     "queue", Summary: "QueueClaims into encrypted SQS queues with a dead-letter queue, open over TLS to their own account only"},
 	{Composite: servicebundle.Kind, Claim: servicebundle.ClaimKind, Namespaced: servicebundle.NamespacedKind, Composer: servicebundle.Composer{},
-		Example: `{"description": "Orders API", "template": "node-service", "database": {"engine": "postgresql", "size": "small"}, "bucket": {}, "environments": ["staging", "production"]}`,
-		Dir:     "servicebundle", NameRule: true, Summary: "ServiceBundles into a GitHub repository, its Backstage registration, a database and bucket, and Argo CD Applications"},
+		Example: `{"description": "Orders API", "template": "node-service", "database": {"engine": "postgresql", "size": "small"}, "bucket": {}, "queue": {}, "environments": ["staging", "production"]}`,
+		Dir:     "servicebundle", NameRule: true, Summary: "ServiceBundles into a GitHub repository, its Backstage registration, a database, bucket and queue, and Argo CD Applications"},
 }
 
 // Description says what function-paved composes, from every kind's

@@ -195,3 +195,59 @@ func keys(m map[string]*fnv1.Resource) []string {
 	}
 	return out
 }
+
+// TestServiceBundleQueue: a bundle's queue: {} (the guide's needsQueue)
+// composes a nested XQueue bound to the bundle's claim, with the
+// Composition its XRD enforces and its secret in the claim's namespace;
+// catalog-info.yaml lists it as a Resource the Component depends on; a
+// bad queue is refused naming spec.queue.<field>; and a queue that exists
+// cannot be dropped from the bundle.
+func TestServiceBundleQueue(t *testing.T) {
+	f := New(logging.NewNopLogger())
+	bundle := func(spec string) *fnv1.Resource { return xr("XServiceBundle", "ServiceBundle", "orders-api", spec) }
+	rsp, err := run(f, runReq(bundleInput, &fnv1.State{Composite: bundle(`{"description": "Orders API", "template": "node-service", "queue": {"maxReceiveCount": 3}}`)}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rsp.GetResults() {
+		t.Errorf("unexpected result %s: %s", r.GetSeverity(), r.GetMessage())
+	}
+	q := rsp.GetDesired().GetResources()["queue"].GetResource()
+	for path, want := range map[string]any{
+		"kind":                                      "XQueue",
+		"spec.maxReceiveCount":                      float64(3),
+		"spec.compositionRef.name":                  "xqueues.aws.platform.paved.dev",
+		"spec.claimRef.kind":                        "ServiceBundle",
+		"spec.claimRef.name":                        "orders-api",
+		"spec.writeConnectionSecretToRef.name":      "orders-api-queue",
+		"spec.writeConnectionSecretToRef.namespace": "orders",
+	} {
+		if got := pb.Get(q, strings.Split(path, ".")...).AsInterface(); got != want {
+			t.Errorf("nested queue %s = %v, want %v", path, got, want)
+		}
+	}
+	file := rsp.GetDesired().GetResources()["catalog-info"].GetResource()
+	content, _ := pb.String(file, "spec", "forProvider", "content")
+	for _, want := range []string{"- resource:default/orders-api-queue", "kind: Resource", "type: sqs-queue"} {
+		if !strings.Contains(content, want) {
+			t.Errorf("catalog-info.yaml lacks %q:\n%s", want, content)
+		}
+	}
+
+	rsp, err = run(f, runReq(bundleInput, &fnv1.State{Composite: bundle(`{"description": "Orders API", "template": "node-service", "queue": {"engine": "rabbitmq"}}`)}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := condition(rsp, "QueueReady"); c == nil || !strings.Contains(c.GetMessage(), `spec.queue.engine: invalid value "rabbitmq"`) || len(rsp.GetDesired().GetResources()) != 0 {
+		t.Errorf("a bundle asking for rabbitmq: QueueReady %v, %d resources; want refused naming spec.queue.engine", c, len(rsp.GetDesired().GetResources()))
+	}
+
+	rsp, err = run(f, runReq(bundleInput, &fnv1.State{Composite: bundle(`{"description": "Orders API", "template": "node-service"}`),
+		Resources: map[string]*fnv1.Resource{"queue": {Resource: q}}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := condition(rsp, "RepositoryReady"); c == nil || c.GetReason() != "ChangeRefused" || !strings.Contains(c.GetMessage(), "spec.queue: ") || !strings.Contains(c.GetMessage(), "the service's queue exists") {
+		t.Errorf("dropping an existing queue: %v, want ChangeRefused naming spec.queue", c)
+	}
+}

@@ -29,15 +29,15 @@ import (
 // team reaches another's, no environment another's), in the
 // namespace's Argo CD project with its team whatever spec.owner says, named
 // after the namespace, with a manual production, the repository outlives every Application (a Usage in
-// the Application's namespace keeps it), nested databases and
-// buckets put their secrets only into the claim's namespace, and the
+// the Application's namespace keeps it), nested databases,
+// buckets and queues put their secrets only into the claim's namespace, and the
 // catalog is registered only once repository and file are Ready.
 //
 // A hostile second tenant (otherClaim in otherNamespace: another
 // namespace, or the same claim name elsewhere, or another name in the same
 // namespace) composes its own bundle, and hostile bits put binding
-// attempts into the first tenant's observed state: its nested XDatabase
-// and XBucket observed bound to the other tenant's claims (spec.claimRef,
+// attempts into the first tenant's observed state: its nested XDatabase,
+// XBucket and XQueue (bits 1, 2 and 8) observed bound to the other tenant's claims (spec.claimRef,
 // their spec and secret as a force-applied claim would leave them), and
 // the composite labelled with the other's claim. For both tenants the
 // tenant boundary holds (checkTenantBoundary): every nested composite is
@@ -61,8 +61,10 @@ func FuzzServiceBundle(f *testing.F) {
 		{`{"description": "d", "template": "python-service", "bucket": {"noncurrentVersionExpirationDays": 3, "writeConnectionSecretToRef": {"namespace": "kube-system"}}}`, "x", "y", "x-bucket", "y"},
 		{`{"description": "d", "template": "node-service", "database": {"engine": "mysql", "size": "large", "claimRef": {"kind": "DatabaseClaim", "name": "steal", "namespace": "mallory"}}}`, "x", "y", "steal", "mallory"},
 		{`{"description": "d", "template": "node-service", "environments": ["production", "production"], "replicaCount": 11}`, "Bad--Name-", "ns", "Bad--Name-", "ns2"},
+		{`{"description": "d", "template": "go-service", "queue": {"fifo": true, "maxReceiveCount": 3, "writeConnectionSecretToRef": {"name": "s", "namespace": "kube-system"}}}`, "jobs", "team-jobs", "jobs-queue", "team-jobs"},
+		{`{"description": "d", "template": "go-service", "queue": {"engine": "kafka", "publicAccess": true}}`, "jobs", "team-jobs", "jobs", "team-mallory"},
 	} {
-		for _, hostile := range []uint8{0, 7} {
+		for _, hostile := range []uint8{0, 15} {
 			f.Add(seed.spec, seed.name, seed.ns, true, seed.otherName, seed.otherNS, hostile)
 			f.Add(seed.spec, seed.name, seed.ns, false, seed.otherName, seed.otherNS, hostile)
 		}
@@ -100,8 +102,8 @@ func FuzzServiceBundle(f *testing.F) {
 		// its binding attempts in the first tenant's observed state.
 		otherRsp := run(bundleXR(proto.Clone(spec).(*structpb.Struct), "bundle-q4w8z", testUID+"-other", other), nil)
 		hostileObserved, hostileXR := maps.Clone(observed), proto.Clone(xr).(*structpb.Struct)
-		for i, n := range []string{servicebundle.Database, servicebundle.Bucket} {
-			if hostile&(1<<i) == 0 || desired[n] == nil {
+		for n, bit := range map[string]uint8{servicebundle.Database: 1, servicebundle.Bucket: 2, servicebundle.Queue: 8} {
+			if hostile&bit == 0 || desired[n] == nil {
 				continue
 			}
 			// What a claim of the other tenant that bound the nested
@@ -120,7 +122,7 @@ func FuzzServiceBundle(f *testing.F) {
 			pb.Set(hostileXR, pb.Obj(pb.Fields{"crossplane.io/claim-name": pb.Str(other.claim), "crossplane.io/claim-namespace": pb.Str(other.namespace)}), "metadata", "labels")
 		}
 		hostileDesired := run(hostileXR, hostileObserved).GetDesired().GetResources()
-		for _, n := range []string{servicebundle.Database, servicebundle.Bucket} {
+		for _, n := range []string{servicebundle.Database, servicebundle.Bucket, servicebundle.Queue} {
 			if diff := cmp.Diff(desired[n].GetResource(), hostileDesired[n].GetResource(), protocmp.Transform()); diff != "" {
 				t.Errorf("the other tenant's binding attempts (hostile %03b) changed the nested %s: -without, +with:\n%s", hostile, n, diff)
 			}
@@ -286,12 +288,12 @@ func FuzzServiceBundle(f *testing.F) {
 				if l, _ := fins.([]any); !slices.Contains(l, any("resources-finalizer.argocd.argoproj.io")) {
 					t.Errorf("%s has finalizers %v, want Argo CD's resources finalizer", name, fins)
 				}
-			case "XDatabase", "XBucket":
+			case "XDatabase", "XBucket", "XQueue":
 				if ns, _ := pb.String(o, "spec", "writeConnectionSecretToRef", "namespace"); ns != namespace {
 					t.Errorf("%s writes its secret into namespace %q, want the claim's %q", name, ns, namespace)
 				}
 				// The Composition its XRD enforces, never the claim's choice.
-				enforced := map[string]string{"XDatabase": "xdatabases.aws.platform.paved.dev", "XBucket": "xbuckets.aws.platform.paved.dev"}[kind]
+				enforced := map[string]string{"XDatabase": "xdatabases.aws.platform.paved.dev", "XBucket": "xbuckets.aws.platform.paved.dev", "XQueue": "xqueues.aws.platform.paved.dev"}[kind]
 				if c, _ := pb.String(o, "spec", "compositionRef", "name"); c != enforced {
 					t.Errorf("%s names Composition %q, want the enforced %q", name, c, enforced)
 				}

@@ -50,6 +50,7 @@ func FuzzNamespacedServiceBundle(f *testing.F) {
 		{`{"description": "d", "template": "python-service", "bucket": {"writeConnectionSecretToRef": {"name": "s", "namespace": "kube-system"}}}`, "x", "y", "z"},
 		{`{"description": "d", "template": "node-service", "database": {"engine": "mysql", "size": "large", "claimRef": {"name": "steal", "namespace": "mallory"}}}`, "x", "y", "mallory"},
 		{`{"description": "d", "template": "node-service", "environments": ["production", "production"], "owner": "mallory"}`, "Bad--Name-", "ns", "ns2"},
+		{`{"description": "d", "template": "go-service", "queue": {"fifo": true, "writeConnectionSecretToRef": {"name": "s", "namespace": "kube-system"}}}`, "jobs", "team-jobs", "team-mallory"},
 	} {
 		f.Add(seed.spec, seed.name, seed.ns, true, seed.otherNS)
 		f.Add(seed.spec, seed.name, seed.ns, false, seed.otherNS)
@@ -152,7 +153,7 @@ func FuzzNamespacedServiceBundle(f *testing.F) {
 				if environment == "production" && pb.Has(o, "spec", "syncPolicy", "automated") {
 					t.Error("production syncs by itself; it must wait for a person")
 				}
-			case "Database", "Bucket":
+			case "Database", "Bucket", "Queue":
 				if av, _ := pb.String(o, "apiVersion"); av != NamespacedGroup+"/"+Version {
 					t.Errorf("%s is %s %s, want paved's namespaced composite", n, av, kind)
 				}

@@ -41,7 +41,7 @@ func refusedAll(conditions []string, reason, msg string) *fnv1.RunFunctionRespon
 }
 
 func TestServiceBundleRefusals(t *testing.T) {
-	bundleConditions := []string{"RepositoryReady", "CatalogRegistered", "DatabaseReady", "BucketReady", "DeliveryReady"}
+	bundleConditions := []string{"RepositoryReady", "CatalogRegistered", "DatabaseReady", "BucketReady", "QueueReady", "DeliveryReady"}
 	const bad = `{"apiVersion": "fn.paved.dev/v1alpha1", "kind": "Input", "environment": {"region": "eu-west-1", "vpcId": "vpc-0a1b2c3d4e5f60718",
 		"subnetIds": ["subnet-0a1b2c3d4e5f60001", "subnet-0a1b2c3d4e5f60002"], "allowedCidrs": ["10.20.0.0/16"],
 		"serviceBundle": {"githubOwner": "acme", "argoCDNamespace": "Argo CD"}}}`
@@ -212,7 +212,7 @@ func TestServiceBundleObservedFacts(t *testing.T) {
 // every condition, an Application of that name this composite does not
 // control; nothing is composed.
 func TestServiceBundleApplicationTaken(t *testing.T) {
-	bundleConditions := []string{"RepositoryReady", "CatalogRegistered", "DatabaseReady", "BucketReady", "DeliveryReady"}
+	bundleConditions := []string{"RepositoryReady", "CatalogRegistered", "DatabaseReady", "BucketReady", "QueueReady", "DeliveryReady"}
 	const spec = `{"description": "Orders API", "template": "node-service", "environments": ["staging", "production"]}`
 	app := func(name, owners string) *fnv1.Resources {
 		return &fnv1.Resources{Items: []*fnv1.Resource{{Resource: resource.MustStructJSON(`{"apiVersion": "argoproj.io/v1alpha1", "kind": "Application",
@@ -283,7 +283,7 @@ func TestServiceBundleApplicationTaken(t *testing.T) {
 // environment's new one; dropping an environment whose Application exists
 // is refused (ChangeRefused), nothing composed.
 func TestServiceBundleDeliveryChanges(t *testing.T) {
-	bundleConditions := []string{"RepositoryReady", "CatalogRegistered", "DatabaseReady", "BucketReady", "DeliveryReady"}
+	bundleConditions := []string{"RepositoryReady", "CatalogRegistered", "DatabaseReady", "BucketReady", "QueueReady", "DeliveryReady"}
 	ours := `"ownerReferences": [{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XServiceBundle", "name": "orders-api-x7k2p", "uid": "` + testUID + `", "controller": true}]`
 	// The staging Application as paved composed it before each environment
 	// had its own namespace: it deploys into the claim's namespace.

@@ -49,7 +49,7 @@ var platformNamespaces = map[string]bool{env.DefaultArgoCDNamespace: true, env.D
 
 // nestedKinds are the composites a ServiceBundle composes, each with the
 // kind of claim that could bind it.
-var nestedKinds = map[string]string{"XDatabase": "DatabaseClaim", "XBucket": "BucketClaim"}
+var nestedKinds = map[string]string{"XDatabase": "DatabaseClaim", "XBucket": "BucketClaim", "XQueue": "QueueClaim"}
 
 // checkTenantBoundary checks what rsp composed for the tenant own against
 // the other tenant other (in another namespace, or in the same with

@@ -19,8 +19,10 @@ const (
 	componentType     = "service"
 	databaseEntity    = "database"
 	bucketEntity      = "bucket"
+	queueEntity       = "queue"
 	databaseType      = "database"
 	bucketType        = "s3-bucket"
+	queueType         = "sqs-queue"
 	grafanaLinkTitle  = "Grafana Dashboard"
 	grafanaLinkIcon   = "dashboard"
 	techDocsRef       = "dir:."
@@ -100,7 +102,10 @@ func title(s *service) string {
 }
 
 // catalogInfo is the catalog-info.yaml of a service: its Component and, for
-// a database and a bucket, Resource entities the Component depends on. The
+// a database, a bucket and a queue, Resource entities the Component depends
+// on (a Resource's spec.type is free text, a Component's spec.dependsOn
+// entity references:
+// https://backstage.io/docs/features/software-catalog/descriptor-format#kind-resource). The
 // same service always yields the same bytes.
 func catalogInfo(s *service, st *settings) ([]byte, error) {
 	// The owner is the platform's team of the claim's namespace
@@ -123,6 +128,9 @@ func catalogInfo(s *service, st *settings) ([]byte, error) {
 	}
 	if s.bucket != nil {
 		add(bucketEntity, bucketType, "The S3 bucket of "+s.name+", managed by paved")
+	}
+	if s.queue != nil {
+		add(queueEntity, queueType, "The SQS queue of "+s.name+", with its dead-letter queue, managed by paved")
 	}
 
 	annotations := map[string]string{

@@ -8,6 +8,7 @@ import (
 	"github.com/paved-dev/paved/fn/internal/compose"
 	"github.com/paved-dev/paved/fn/internal/naming"
 	"github.com/paved-dev/paved/fn/internal/pb"
+	"github.com/paved-dev/paved/fn/queue"
 )
 
 // compositeAPIVersion of paved's composites.
@@ -23,6 +24,7 @@ const ClaimKind = "ServiceBundle"
 var (
 	databaseFields = []string{"engine", "size", "version", "storageGB", "publiclyAccessible", "storageEncrypted", "deletionProtection"}
 	bucketFields   = []string{"noncurrentVersionExpirationDays", "publicAccess", "encrypted"}
+	queueFields    = []string{"engine", "fifo", "messageRetentionSeconds", "visibilityTimeoutSeconds", "maxReceiveCount", "publicAccess", "encrypted"}
 )
 
 // nestedComposite is an XDatabase or XBucket with the spec the claim asked
@@ -149,6 +151,7 @@ func connectionSecret(s *service, what string) string {
 const (
 	databaseComposition = "xdatabases.aws.platform.paved.dev"
 	bucketComposition   = "xbuckets.aws.platform.paved.dev"
+	queueComposition    = "xqueues.aws.platform.paved.dev"
 )
 
 func nestedDatabase(xr *compose.Composite, s *service) *structpb.Struct {
@@ -157,4 +160,8 @@ func nestedDatabase(xr *compose.Composite, s *service) *structpb.Struct {
 
 func nestedBucket(xr *compose.Composite, s *service) *structpb.Struct {
 	return nestedComposite(xr, s, bucket.Kind, bucket.NamespacedKind, Bucket, bucketComposition, s.bucket, bucketFields)
+}
+
+func nestedQueue(xr *compose.Composite, s *service) *structpb.Struct {
+	return nestedComposite(xr, s, queue.Kind, queue.NamespacedKind, Queue, queueComposition, s.queue, queueFields)
 }

@@ -24,6 +24,7 @@ const (
 	CatalogLocation = "catalog-location"
 	Database        = "database"
 	Bucket          = "bucket"
+	Queue           = "queue"
 	// ApplicationPrefix starts the name of an environment's Application
 	// (application-staging).
 	ApplicationPrefix = "application-"

@@ -49,6 +49,7 @@ const (
 	ConditionCatalog    = "CatalogRegistered"
 	ConditionDatabase   = "DatabaseReady"
 	ConditionBucket     = "BucketReady"
+	ConditionQueue      = "QueueReady"
 	ConditionDelivery   = "DeliveryReady"
 )
 
@@ -65,7 +66,7 @@ func (Composer) ConditionType() string { return "" }
 // ConditionTypes are the conditions the bundle reports; a refused claim has
 // each of them False with the reason.
 func (Composer) ConditionTypes() []string {
-	return []string{ConditionRepository, ConditionCatalog, ConditionDatabase, ConditionBucket, ConditionDelivery}
+	return []string{ConditionRepository, ConditionCatalog, ConditionDatabase, ConditionBucket, ConditionQueue, ConditionDelivery}
 }
 
 // ValidateEnvironment checks the ServiceBundle's section of the
@@ -147,6 +148,10 @@ func (Composer) Compose(xr *compose.Composite, e *env.Environment, set *compose.
 		set.AddObject(Bucket, nestedBucket(xr, s), nestedReady(ConditionBucket))
 		set.ReportNested(Bucket)
 	}
+	if s.queue != nil {
+		set.AddObject(Queue, nestedQueue(xr, s), nestedReady(ConditionQueue))
+		set.ReportNested(Queue)
+	}
 	for _, environment := range s.environments {
 		if src := obs.source(environment); src != "" {
 			app := ApplicationPrefix + environment
@@ -167,7 +172,7 @@ func (Composer) Compose(xr *compose.Composite, e *env.Environment, set *compose.
 	return nil
 }
 
-// Check refuses dropping a database or bucket that exists: deleting the
+// Check refuses dropping a database, bucket or queue that exists: deleting the
 // nested composite would delete the data (a database's deletion protection
 // would leave it half-deleted); and dropping an environment whose
 // Application exists, which would delete what it deployed. Adding an
@@ -184,6 +189,9 @@ func (Composer) Check(xr *compose.Composite, set *compose.Set) error {
 	}
 	if s.bucket == nil && set.Observed(Bucket) != nil {
 		errs.Add(field.Required("spec.bucket", "the service's bucket exists and holds its data: it cannot be removed from the bundle; delete the whole ServiceBundle to decommission the service"))
+	}
+	if s.queue == nil && set.Observed(Queue) != nil {
+		errs.Add(field.Required("spec.queue", "the service's queue exists and may hold messages: it cannot be removed from the bundle; delete the whole ServiceBundle to decommission the service"))
 	}
 	for _, environment := range Environments {
 		app := set.Observed(ApplicationPrefix + environment)

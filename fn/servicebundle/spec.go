@@ -15,6 +15,7 @@ import (
 	"github.com/paved-dev/paved/fn/internal/field"
 	"github.com/paved-dev/paved/fn/internal/naming"
 	"github.com/paved-dev/paved/fn/internal/pb"
+	"github.com/paved-dev/paved/fn/queue"
 )
 
 // Templates a service is generated from, with the language topic and
@@ -123,12 +124,15 @@ type service struct {
 	description string
 	// owner is what the claim says of its owner, if anything; the team
 	// that owns the service is the platform's (team).
-	owner        string
-	template     string
-	system       string
-	lifecycle    string
-	database     *structpb.Struct // nil: none
-	bucket       *structpb.Struct // nil: none
+	owner     string
+	template  string
+	system    string
+	lifecycle string
+	database  *structpb.Struct // nil: none
+	bucket    *structpb.Struct // nil: none
+	// queue is the guide's needsQueue, spelled as database and bucket
+	// are: an object ({} for the defaults), or none.
+	queue        *structpb.Struct // nil: none
 	environments []string
 	replicaCount int
 	// claimed: the composite has a claim, or is a namespaced composite;
@@ -251,6 +255,10 @@ func parse(xr *compose.Composite) (*service, error) {
 	if s.bucket != nil {
 		addNested(&errs, "spec.bucket", bucket.Validate(s.bucket))
 	}
+	s.queue = nested(spec, "queue", queueFields, &errs)
+	if s.queue != nil {
+		addNested(&errs, "spec.queue", queue.Validate(s.queue))
+	}
 
 	if pb.Has(spec, "environments") {
 		s.environments = nil
@@ -318,7 +326,7 @@ func stringField(spec *structpb.Struct, name string, errs *field.List) (string, 
 	return v, ok
 }
 
-// nested reads an optional object, a database or bucket asked for, with
+// nested reads an optional object, a database, bucket or queue asked for, with
 // only the known fields.
 func nested(spec *structpb.Struct, name string, known []string, errs *field.List) *structpb.Struct {
 	if !pb.Has(spec, name) {

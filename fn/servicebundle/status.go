@@ -87,6 +87,14 @@ func (Composer) Status(xr *compose.Composite, set *compose.Set) compose.Status {
 		st.Fields["bucket"] = pb.Obj(b)
 		st.Conditions = append(st.Conditions, set.Condition(ConditionBucket, Bucket))
 	}
+	if s.queue != nil {
+		q := pb.Fields{"secretName": pb.Str(connectionSecret(s, Queue))}
+		if u, _ := pb.String(set.Observed(Queue), "status", "queueUrl"); u != "" {
+			q["queueUrl"] = pb.Str(u)
+		}
+		st.Fields["queue"] = pb.Obj(q)
+		st.Conditions = append(st.Conditions, set.Condition(ConditionQueue, Queue))
+	}
 
 	apps := make([]string, 0, len(s.environments))
 	names := make([]string, 0, len(s.environments))

@@ -117,7 +117,7 @@ const NamespacedCompositeAPIVersion = "paved.dev/v1alpha1"
 // NamespacedComposites are the kinds of paved's namespaced composites
 // another namespaced composite may compose (a ServiceBundle's Database and
 // Bucket). fn's TestNamespacedComposites holds it to the kind registry.
-var NamespacedComposites = []string{"Database", "Bucket"}
+var NamespacedComposites = []string{"Database", "Bucket", "Queue"}
 
 // Argo CD's Application is namespaced: with Argo CD's "applications in
 // any namespace" a namespaced ServiceBundle's Applications live in its own
