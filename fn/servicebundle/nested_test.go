@@ -71,6 +71,7 @@ func TestNestedCompositions(t *testing.T) {
 	for file, want := range map[string]string{
 		"../../apis/database/definition.yaml": databaseComposition,
 		"../../apis/bucket/definition.yaml":   bucketComposition,
+		"../../apis/queue/definition.yaml":    queueComposition,
 	} {
 		b, err := os.ReadFile(file)
 		if err != nil {
