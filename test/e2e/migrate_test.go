@@ -27,6 +27,8 @@ import (
 var namespacedDatabaseCRDs = []string{
 	"rds.aws.m.upbound.io_subnetgroups.yaml", "rds.aws.m.upbound.io_parametergroups.yaml", "rds.aws.m.upbound.io_instances.yaml",
 	"ec2.aws.m.upbound.io_securitygroups.yaml", "ec2.aws.m.upbound.io_securitygrouprules.yaml",
+	"docdb.aws.m.upbound.io_subnetgroups.yaml", "docdb.aws.m.upbound.io_clusterparametergroups.yaml",
+	"docdb.aws.m.upbound.io_clusters.yaml", "docdb.aws.m.upbound.io_clusterinstances.yaml",
 }
 
 var (

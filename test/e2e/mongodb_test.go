@@ -163,3 +163,119 @@ func TestMongoDBClaim(t *testing.T) {
 		t.Errorf("cloud deletions %q: want the instance, then the cluster, then its subnet group", order)
 	}
 }
+
+// TestNamespacedMongoDB: a namespaced Database of engine mongodb composes
+// provider-aws v2.6.0's namespaced docdb kinds in its own namespace; with
+// the stand-in playing them it becomes Ready with endpoint, port and
+// username in its status, and provider-aws (played) writes endpoint, arn
+// and the generated password to the team's Secret in that namespace: the
+// function never returns the password. Deleting it: the instance goes,
+// the cluster stays while protected and keeps what it uses, until an
+// operator lifts deletion protection.
+func TestNamespacedMongoDB(t *testing.T) {
+	requireNamespacedDatabaseInstalled(t)
+	ctx := context.Background()
+	const ns, name, secret = "team-docs", "docs-db", "docs-db-connection"
+	createNamespace(ctx, t, ns)
+	sctx, stop := context.WithCancel(ctx)
+	defer stop()
+	aws := startAWSStandIn(sctx, ns)
+
+	db := &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": namespacedVersion, "kind": "Database",
+		"metadata": map[string]any{"name": name, "namespace": ns},
+		"spec":     map[string]any{"engine": "mongodb", "size": "small", "writeConnectionSecretToRef": map[string]any{"name": secret}},
+	}}
+	created := time.Now()
+	if err := cp.Client.Create(ctx, db); err != nil {
+		t.Fatalf("create Database %s/%s: %v", ns, name, err)
+	}
+	xr, _ := waitCondition(ctx, t, waitLimit, namespacedVersion, "Database", ns, name, "Ready", "True")
+	t.Logf("figure: namespaced Database %s/%s (mongodb): Ready %.2fs after it was created, the stand-in playing provider-aws throughout", ns, name, time.Since(created).Seconds())
+	expect(t, "Database status.port", field(xr, "status", "port"), 27017)
+	expect(t, "Database status.username", field(xr, "status", "username"), "paved")
+	expect(t, "Database status.secretName", field(xr, "status", "secretName"), secret)
+
+	const docdb = "docdb.aws.m.upbound.io/v1beta1"
+	cluster, err := get(ctx, docdb, "Cluster", ns, name+"-cluster")
+	if err != nil {
+		t.Fatal(err)
+	}
+	identifier := cluster.GetAnnotations()["crossplane.io/external-name"]
+	expect(t, "Database status.endpoint", field(xr, "status", "endpoint"), identifier+".cluster-c9akciq32.eu-west-1.docdb.amazonaws.com")
+	for k, want := range map[string]any{"deletionProtection": true, "storageEncrypted": true, "skipFinalSnapshot": false} {
+		expect(t, "Cluster spec.forProvider."+k, field(cluster, "spec", "forProvider", k), want)
+	}
+	expect(t, "Cluster providerConfigRef.kind", field(cluster, "spec", "providerConfigRef", "kind"), "ClusterProviderConfig")
+	masterRef, _, _ := unstructured.NestedStringMap(cluster.Object, "spec", "forProvider", "masterPasswordSecretRef")
+	if masterRef["namespace"] != "" {
+		t.Errorf("the namespaced Cluster's masterPasswordSecretRef names a namespace: %v", masterRef)
+	}
+	master := &corev1.Secret{}
+	if err := cp.Client.Get(ctx, types.NamespacedName{Namespace: ns, Name: masterRef["name"]}, master); err != nil {
+		t.Fatalf("the generated password's Secret in %s: %v", ns, err)
+	}
+	got := &corev1.Secret{}
+	eventually(ctx, t, waitLimit, "the team's connection Secret", func(ctx context.Context) error {
+		return cp.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: secret}, got)
+	})
+	expect(t, "team Secret password", string(got.Data["password"]), string(master.Data[masterRef["key"]]))
+	expect(t, "team Secret endpoint", string(got.Data["endpoint"]), identifier+".cluster-c9akciq32.eu-west-1.docdb.amazonaws.com")
+
+	// Deleting it: the instance goes, the cluster is refused while
+	// protected and keeps the rest.
+	if err := cp.Client.Delete(ctx, xr); err != nil {
+		t.Fatal(err)
+	}
+	eventually(ctx, t, waitLimit, "the instance deleted and the cluster refused", func(ctx context.Context) error {
+		if _, ok := aws.exists("docdb.ClusterInstance", identifier+"-1"); ok {
+			return fmt.Errorf("the instance is still in the cloud")
+		}
+		c, err := get(ctx, docdb, "Cluster", ns, name+"-cluster")
+		if err != nil {
+			return err
+		}
+		if s, _, msg := condition(c, "Synced"); c.GetDeletionTimestamp() == nil || s != "False" || msg != docdbDeleteProtected(identifier) {
+			return fmt.Errorf("cluster not refused yet: %s", conditionsString(c))
+		}
+		return nil
+	})
+	for _, k := range []struct{ apiVersion, kind, name string }{
+		{"ec2.aws.m.upbound.io/v1beta1", "SecurityGroup", name + "-security-group"},
+		{"ec2.aws.m.upbound.io/v1beta1", "SecurityGroupRule", name + "-security-group-rule"},
+		{docdb, "SubnetGroup", name + "-subnet-group"},
+		{docdb, "ClusterParameterGroup", name + "-cluster-parameter-group-docdb5-0"},
+	} {
+		u, err := get(ctx, k.apiVersion, k.kind, ns, k.name)
+		if err != nil {
+			t.Errorf("%s %s: %v: deleting the Database stripped what its cluster uses", k.kind, k.name, err)
+			continue
+		}
+		if u.GetDeletionTimestamp() != nil {
+			t.Errorf("%s %s is being deleted while the cluster exists", k.kind, k.name)
+		}
+	}
+
+	// The operator lifts deletion protection; everything goes.
+	released := time.Now()
+	u := &unstructured.Unstructured{}
+	u.SetGroupVersionKind(cluster.GroupVersionKind())
+	u.SetNamespace(ns)
+	u.SetName(cluster.GetName())
+	if err := cp.Client.Patch(ctx, u, client.RawPatch(types.MergePatchType, []byte(`{"spec":{"forProvider":{"deletionProtection":false}}}`))); err != nil {
+		t.Fatal(err)
+	}
+	eventually(ctx, t, waitLimit, "the Database and what it composed deleted", func(ctx context.Context) error {
+		if _, err := get(ctx, namespacedVersion, "Database", ns, name); err == nil {
+			return fmt.Errorf("the Database is still there")
+		}
+		if _, ok := aws.exists("docdb.Cluster", identifier); ok {
+			return fmt.Errorf("the cluster is still in the cloud")
+		}
+		return nil
+	})
+	t.Logf("figure: namespaced Database %s/%s (mongodb): gone %.2fs after the operator's decommission step", ns, name, time.Since(released).Seconds())
+	if !slices.Contains(aws.finalSnapshots(), identifier+"-final") {
+		t.Errorf("final snapshots %v, want %s-final", aws.finalSnapshots(), identifier)
+	}
+}
