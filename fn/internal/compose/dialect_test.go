@@ -192,7 +192,8 @@ func TestDialectUsages(t *testing.T) {
 	got := proto.Clone(s.Desired("protect-policy")).(*structpb.Struct)
 	delete(pb.Struct(got, "metadata").GetFields(), "labels")
 	want := resource.MustStructJSON(`{"apiVersion": "protection.crossplane.io/v1beta1", "kind": "Usage",
-		"metadata": {"name": "orders-protect-policy", "namespace": "team-orders"},
+		"metadata": {"name": "orders-protect-policy", "namespace": "team-orders",
+			"annotations": {"crossplane.io/usage-details": "Bucket/orders-bucket uses BucketPolicy/orders-policy in namespace team-orders"}},
 		"spec": {"replayDeletion": true,
 			"of": {"apiVersion": "s3.aws.m.upbound.io/v1beta1", "kind": "BucketPolicy", "resourceRef": {"name": "orders-policy", "namespace": "team-orders"}},
 			"by": {"apiVersion": "s3.aws.m.upbound.io/v1beta1", "kind": "Bucket", "resourceRef": {"name": "orders-bucket"}}}}`)

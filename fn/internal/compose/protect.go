@@ -116,10 +116,12 @@ func (s *Set) Protect(by, why string, of ...Kept) {
 			name = "protect-" + k.Usage
 		}
 		p.of = append(p.of, o)
+		meta := s.usageMeta(name, namespace)
+		meta["annotations"] = pb.Obj(pb.Fields{usageDetailsAnnotation: pb.Str(s.usageDetails(by, o))})
 		s.add(name, &structpb.Struct{Fields: pb.Fields{
 			"apiVersion": pb.Const(UsageAPIVersion),
 			"kind":       pb.Const(p.usageKind),
-			"metadata":   pb.Obj(s.usageMeta(name, namespace)),
+			"metadata":   pb.Obj(meta),
 			"spec": pb.Obj(pb.Fields{
 				"of": s.ref(o, namespace != ""),
 				"by": user,
@@ -171,6 +173,28 @@ const decommissionHint = " (see paved's README, Decommission)"
 // one stay pending. A nested composite's message is repeated without it
 // (ReportNested), so that it changes the bundle's once, with its status.
 const notInForce = "not yet in force; once it is, "
+
+// usageDetailsAnnotation is the annotation Crossplane core writes on a
+// Usage to say what it is about (crossplane v2.4.0
+// internal/controller/protection/usage/reconciler.go, detailsAnnotationKey).
+const usageDetailsAnnotation = "crossplane.io/usage-details"
+
+// usageDetails is the text core writes to usageDetailsAnnotation on a
+// Usage of of by by: "<by kind>/<by name> uses <of kind>/<of name>"
+// (detailsAnnotation in the same file; the "in namespace" suffix is for an
+// of with a namespace, and paved's namespaced Usages keep cluster-scoped
+// resources: ref). Composed with the Usage, it is already there when core
+// reconciles the Usage, which then does not update it: one watch event
+// fewer of the composite's, for each Usage.
+func (s *Set) usageDetails(by, of string) string {
+	kind := func(n string) string { k, _ := pb.String(s.object(n), "kind"); return k }
+	name := func(n string) string { m, _ := pb.String(s.object(n), "metadata", "name"); return m }
+	d := kind(by) + "/" + name(by) + " uses " + kind(of) + "/" + name(of)
+	if ns, _ := pb.String(s.object(of), "metadata", "namespace"); ns != "" {
+		d += " in namespace " + ns
+	}
+	return d
+}
 
 // usageMeta is the metadata of the Usage called name, in namespace unless
 // it is a ClusterUsage ("").

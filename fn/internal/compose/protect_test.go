@@ -65,7 +65,8 @@ func TestProtect(t *testing.T) {
 				"metadata": {"name": "t-1-protect-gate", "labels": {
 					"app.kubernetes.io/name": "protect-gate", "app.kubernetes.io/instance": "t-1",
 					"app.kubernetes.io/component": "thing", "app.kubernetes.io/part-of": "t-1",
-					"app.kubernetes.io/managed-by": "paved"}},
+					"app.kubernetes.io/managed-by": "paved"},
+					"annotations": {"crossplane.io/usage-details": "Thing/t-1-thing uses Gate/t-1-gate"}},
 				"spec": {
 					"of": {"apiVersion": "other.example.org/v1beta1", "kind": "Gate", "resourceRef": {"name": "t-1-gate"}},
 					"by": {"apiVersion": "example.org/v1", "kind": "Thing", "resourceRef": {"name": "t-1-thing"}},
@@ -256,7 +257,8 @@ func TestProtectNamespacedUser(t *testing.T) {
 		"metadata": {"name": "t-1-protect-repo-deployed", "namespace": "argocd", "labels": {
 			"app.kubernetes.io/name": "protect-repo-deployed", "app.kubernetes.io/instance": "t-1",
 			"app.kubernetes.io/component": "thing", "app.kubernetes.io/part-of": "t-1",
-			"app.kubernetes.io/managed-by": "paved"}},
+			"app.kubernetes.io/managed-by": "paved"},
+			"annotations": {"crossplane.io/usage-details": "Application/t-1-app uses Repo/t-1-repo"}},
 		"spec": {
 			"of": {"apiVersion": "example.org/v1", "kind": "Repo", "resourceRef": {"name": "t-1-repo", "namespace": ""}},
 			"by": {"apiVersion": "argoproj.io/v1alpha1", "kind": "Application", "resourceRef": {"name": "t-1-app"}},
