@@ -113,6 +113,10 @@ func TestNamespacedDialect(t *testing.T) {
 				pb.Set(want, pb.Str(strings.Replace(v, ".paved.dev/", ".m.paved.dev/", 1)), "spec", ref, "apiVersion")
 			}
 			pb.Set(want, pb.Str("team-orders"), "spec", "of", "resourceRef", "namespace")
+			// Core's usage-details text names the namespace of an "of"
+			// that has one (compose.usageDetails).
+			d, _ := pb.String(want, "metadata", "annotations", "crossplane.io/usage-details")
+			pb.Set(want, pb.Str(d+" in namespace team-orders"), "metadata", "annotations", "crossplane.io/usage-details")
 		default:
 			t.Errorf("%s: %s %s, which the test does not know", name, apiVersion, kind)
 		}
