@@ -59,7 +59,12 @@ func checkComposed(rsp *fnv1.RunFunctionResponse, xr *structpb.Struct) []string 
 			}
 		}
 		for k, v := range pb.Struct(o, "spec", "forProvider").GetFields() {
-			if (strings.HasSuffix(k, "Ref") || strings.HasSuffix(k, "Refs")) && !strings.HasSuffix(k, "SecretRef") {
+			// A reference is the resolution of a selector by controller
+			// reference, composed with it once the sibling it picks was
+			// observed (servicebundle's repositoryOf); the fuzz tests
+			// check it names that sibling.
+			resolves := pb.Has(o, "spec", "forProvider", strings.TrimSuffix(k, "Ref")+"Selector")
+			if (strings.HasSuffix(k, "Ref") || strings.HasSuffix(k, "Refs")) && !strings.HasSuffix(k, "SecretRef") && !resolves {
 				errs = append(errs, fmt.Sprintf("%s: spec.forProvider.%s binds a sibling by name", name, k))
 			}
 			if strings.HasSuffix(k, "Selector") {

@@ -84,8 +84,10 @@ func FuzzServiceBundle(f *testing.F) {
 		xr := bundleXR(spec, "bundle-x7k2p", testUID, own)
 		observed := map[string]*fnv1.Resource{}
 		if observedReady {
-			observed[servicebundle.Repository] = &fnv1.Resource{Resource: resource.MustStructJSON(
-				`{"status": {"atProvider": {"cloneURL": "https://github.com/acme/repo.git"}, "conditions": [{"type": "Ready", "status": "True"}]}}`)}
+			repo := resource.MustStructJSON(
+				`{"status": {"atProvider": {"fullName": "acme/repo", "cloneURL": "https://github.com/acme/repo.git"}, "conditions": [{"type": "Ready", "status": "True"}]}}`)
+			pb.Set(repo, pb.Str(claim), "metadata", "name")
+			observed[servicebundle.Repository] = &fnv1.Resource{Resource: repo}
 			observed[servicebundle.CatalogFile] = &fnv1.Resource{Resource: resource.MustStructJSON(ready)}
 		}
 		run := func(xr *structpb.Struct, observed map[string]*fnv1.Resource) *fnv1.RunFunctionResponse {
@@ -192,25 +194,35 @@ func FuzzServiceBundle(f *testing.F) {
 		}
 		// Production deploys from release: it exists, protected with a
 		// review enforced on administrators, in this bundle's repository
-		// (by controller reference), never adopted.
+		// (by controller reference, and once the provider observed it by
+		// the reference and full name it resolves to), never adopted. It
+		// is composed once the repository is observed.
 		release := desired[servicebundle.ReleaseBranch].GetResource()
-		if release == nil {
-			t.Fatal("no release branch composed")
+		if (release != nil) != observedReady {
+			t.Fatalf("release branch composed = %t with the repository observed = %t", release != nil, observedReady)
 		}
-		if b, _ := pb.String(release, "spec", "forProvider", "branch"); b != "release" {
-			t.Errorf("release branch is %q, want release", b)
-		}
-		if n, _ := pb.Number(release, "spec", "forProvider", "protection", "requiredApprovingReviewCount"); n < 1 {
-			t.Errorf("release needs %v approving reviews, want at least 1", n)
-		}
-		if a, _ := pb.Bool(release, "spec", "forProvider", "protection", "enforceAdmins"); !a {
-			t.Error("release's protection does not apply to administrators")
-		}
-		if a, _ := pb.Bool(release, "spec", "forProvider", "adoptExisting"); a {
-			t.Error("the release Branch adopts an existing branch")
-		}
-		if m, _ := pb.Bool(release, "spec", "forProvider", "repositorySelector", "matchControllerRef"); !m {
-			t.Error("the release Branch does not select its Repository by controller reference")
+		if release != nil {
+			if r, _ := pb.String(release, "spec", "forProvider", "repository"); r != "acme/repo" {
+				t.Errorf("the release Branch names repository %q, want the observed acme/repo", r)
+			}
+			if r, _ := pb.String(release, "spec", "forProvider", "repositoryRef", "name"); r != claim {
+				t.Errorf("the release Branch references Repository %q, want this bundle's %q", r, claim)
+			}
+			if b, _ := pb.String(release, "spec", "forProvider", "branch"); b != "release" {
+				t.Errorf("release branch is %q, want release", b)
+			}
+			if n, _ := pb.Number(release, "spec", "forProvider", "protection", "requiredApprovingReviewCount"); n < 1 {
+				t.Errorf("release needs %v approving reviews, want at least 1", n)
+			}
+			if a, _ := pb.Bool(release, "spec", "forProvider", "protection", "enforceAdmins"); !a {
+				t.Error("release's protection does not apply to administrators")
+			}
+			if a, _ := pb.Bool(release, "spec", "forProvider", "adoptExisting"); a {
+				t.Error("the release Branch adopts an existing branch")
+			}
+			if m, _ := pb.Bool(release, "spec", "forProvider", "repositorySelector", "matchControllerRef"); !m {
+				t.Error("the release Branch does not select its Repository by controller reference")
+			}
 		}
 		// The fuzzed environment maps no namespace: no team, whatever
 		// spec.owner says, gets access to the repository.

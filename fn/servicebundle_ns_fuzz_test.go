@@ -62,7 +62,7 @@ func FuzzNamespacedServiceBundle(f *testing.F) {
 		}
 		return map[string]*fnv1.Resource{
 			servicebundle.Repository: {Resource: resource.MustStructJSON(
-				`{"status": {"atProvider": {"cloneURL": "https://github.com/acme/repo.git"}, "conditions": [{"type": "Ready", "status": "True"}]}}`)},
+				`{"status": {"atProvider": {"fullName": "acme/repo", "cloneURL": "https://github.com/acme/repo.git"}, "conditions": [{"type": "Ready", "status": "True"}]}}`)},
 			servicebundle.CatalogFile: {Resource: resource.MustStructJSON(`{"status": {"conditions": [{"type": "Ready", "status": "True"}]}}`)},
 		}
 	}

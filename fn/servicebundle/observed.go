@@ -17,6 +17,12 @@ type observed struct {
 	fileReady       bool
 	registered      bool // the CatalogLocation exists
 	cloneURL        string
+	// repository is the observed Repository's name, and fullName its
+	// owner/name as the provider observed it: what the provider resolves
+	// the file's, the branch's and the team access's repositorySelector to
+	// (provider/apis/github/v1alpha1 RepositoryFullName). Empty until the
+	// provider observed the Repository.
+	repository, fullName string
 	// blobURL is the base URL of the files on the repository's default
 	// branch, as the provider resolves a CatalogLocation's repositoryURL
 	// from the Repository's status (provider/apis/backstage/v1alpha1,
@@ -48,6 +54,10 @@ func observe(set *compose.ObservedState) observed {
 		registered:      set.Observed(CatalogLocation) != nil,
 	}
 	o.cloneURL, _ = pb.String(set.Observed(Repository), "status", "atProvider", "cloneURL")
+	o.repository, _ = pb.String(set.Observed(Repository), "metadata", "name")
+	if o.repository != "" {
+		o.fullName, _ = pb.String(set.Observed(Repository), "status", "atProvider", "fullName")
+	}
 	html, _ := pb.String(set.Observed(Repository), "status", "atProvider", "htmlURL")
 	branch, _ := pb.String(set.Observed(Repository), "status", "atProvider", "defaultBranch")
 	if html != "" && branch != "" {
@@ -85,6 +95,20 @@ func (o observed) source(environment string) string {
 		return o.cloneURL
 	}
 	return o.appSource[environment]
+}
+
+// composeOnRepository reports whether a resource of the repository that
+// names it by reference (the catalog file, the release branch, the team's
+// access), called name, is composed: once the provider observed the
+// Repository, so that it is composed with the reference resolved
+// (repositoryOf), and for as long as it exists (a composed resource left
+// out would be deleted). Composed before, the provider's reference
+// resolution failed until the Repository existed (Synced=False, then
+// retried after its backoff) and then wrote the resolved reference: two
+// watch events of each, which Crossplane core's circuit breaker counts
+// against the bundle, and the release branch waited for the backoff.
+func (o observed) composeOnRepository(set *compose.ObservedState, name string) bool {
+	return o.fullName != "" || set.Observed(name) != nil
 }
 
 // register reports whether the catalog registration is composed: once the

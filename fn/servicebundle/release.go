@@ -32,13 +32,10 @@ const (
 // existing branch (adoptExisting false) and, with deletionPolicy Orphan,
 // never deletes it: deleting the bundle archives the repository with all
 // its branches, as it keeps catalog-info.yaml (catalogFile).
-func releaseBranch(xr *compose.Composite, st *settings) *structpb.Struct {
-	b := providerObject(githubAPIVersion, kindBranch, naming.Object(xr.Name, ReleaseBranch), st.GitHubProviderConfig, pb.Fields{
-		// The Repository of this bundle, selected by controller reference
-		// (as the catalog file's).
-		"repositorySelector": compose.Selector(Repository),
-		"branch":             pb.Str(releaseBranchName),
-		"sourceBranch":       pb.Str(DefaultBranch),
+func releaseBranch(xr *compose.Composite, st *settings, obs observed) *structpb.Struct {
+	b := providerObject(githubAPIVersion, kindBranch, naming.Object(xr.Name, ReleaseBranch), st.GitHubProviderConfig, repositoryOf(obs, pb.Fields{
+		"branch":       pb.Str(releaseBranchName),
+		"sourceBranch": pb.Str(DefaultBranch),
 		"protection": pb.Obj(pb.Fields{
 			"requiredApprovingReviewCount": pb.Int(releaseApprovals),
 			"dismissStaleReviews":          pb.Boolean(releaseDismissStale),
@@ -46,7 +43,7 @@ func releaseBranch(xr *compose.Composite, st *settings) *structpb.Struct {
 			"enforceAdmins":                pb.Boolean(releaseEnforceAdmins),
 		}),
 		"adoptExisting": pb.Boolean(false),
-	})
+	}))
 	b.GetFields()["spec"].GetStructValue().GetFields()["deletionPolicy"] = pb.Str(deletionOrphan)
 	return b
 }

@@ -133,7 +133,7 @@ func TestRepositoryName(t *testing.T) {
 				got.Err = err.Error()
 			} else {
 				created, _ := pb.String(set.Desired(Repository), "metadata", "name")
-				observed[Repository] = &fnv1.Resource{Resource: resource.MustStructJSON(`{"metadata": {"name": "` + created + `"}, "status": {"atProvider": {"cloneURL": "https://github.com/acme/` + created + `.git"}}}`)}
+				observed[Repository] = &fnv1.Resource{Resource: resource.MustStructJSON(`{"metadata": {"name": "` + created + `"}, "status": {"atProvider": {"fullName": "acme/` + created + `", "cloneURL": "https://github.com/acme/` + created + `.git"}}}`)}
 				if set, err = compose1(observed); err != nil {
 					t.Fatal(err)
 				}

@@ -139,23 +139,41 @@ func repository(s *service, st *settings) *structpb.Struct {
 // never deletes it (crossplane-runtime v2.4.0
 // pkg/reconciler/managed/reconciler.go calls the external Delete only when
 // the policy says Delete).
-func catalogFile(xr *compose.Composite, s *service, st *settings, content []byte) *structpb.Struct {
-	f := providerObject(githubAPIVersion, kindRepositoryFile, naming.Object(xr.Name, CatalogFile), st.GitHubProviderConfig, pb.Fields{
-		// The Repository of this bundle, selected by controller reference:
-		// a name could resolve to another team's Repository of the same
-		// name and commit into it.
-		"repositorySelector": compose.Selector(Repository),
-		"path":               pb.Str(CatalogPath),
-		"content":            pb.Str(string(content)),
-		"commitMessage":      pb.Str(fmt.Sprintf(catalogCommitTemplate, s.name)),
+func catalogFile(xr *compose.Composite, s *service, st *settings, content []byte, obs observed) *structpb.Struct {
+	f := providerObject(githubAPIVersion, kindRepositoryFile, naming.Object(xr.Name, CatalogFile), st.GitHubProviderConfig, repositoryOf(obs, pb.Fields{
+		"path":          pb.Str(CatalogPath),
+		"content":       pb.Str(string(content)),
+		"commitMessage": pb.Str(fmt.Sprintf(catalogCommitTemplate, s.name)),
 		// The repository is one this bundle created (a Repository never
 		// takes over an existing one), from the platform's own golden-path
 		// template, whose skeleton may carry a catalog-info.yaml: the
 		// generated one replaces it.
 		"overwriteOnCreate": pb.Boolean(true),
-	})
+	}))
 	f.GetFields()["spec"].GetStructValue().GetFields()["deletionPolicy"] = pb.Str(deletionOrphan)
 	return f
+}
+
+// repositoryOf adds to the forProvider fields p of a provider object that
+// acts on the bundle's repository (the catalog file, the release branch,
+// the team's access) how it names the Repository: the Repository of this
+// bundle, selected by controller reference (a name could resolve to
+// another team's Repository of the same name, and commit into it); and,
+// once the provider observed it (obs), the reference and the repository's
+// full name the provider would resolve that selector to. A set reference
+// and value are kept as they are: resolving them then changes nothing
+// (crossplane-runtime v2.4.0 pkg/reference/reference.go,
+// ResolutionRequest.IsNoOp: a current value is kept unless the policy is
+// Always), where the provider's writing them was a watch event of the
+// bundle. The Repository is this bundle's own, as observed, by the name
+// it has: the one the selector picks.
+func repositoryOf(obs observed, p pb.Fields) pb.Fields {
+	p["repositorySelector"] = compose.Selector(Repository)
+	if obs.fullName != "" {
+		p["repositoryRef"] = pb.Obj(pb.Fields{"name": pb.Str(obs.repository)})
+		p["repository"] = pb.Str(obs.fullName)
+	}
+	return p
 }
 
 // catalogLocation registers the catalog file in Backstage. commit is the

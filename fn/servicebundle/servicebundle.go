@@ -116,14 +116,21 @@ func (Composer) Compose(xr *compose.Composite, e *env.Environment, set *compose.
 		return err
 	}
 	set.AddObject(Repository, repository(s, st), nil)
-	set.AddObject(CatalogFile, catalogFile(xr, s, st, content), nil)
-	set.AddObject(ReleaseBranch, releaseBranch(xr, st), nil)
-	if s.mapped {
+	// What acts on the repository names it by reference, resolved: it is
+	// composed once the provider observed the Repository
+	// (composeOnRepository).
+	if obs.composeOnRepository(&set.ObservedState, CatalogFile) {
+		set.AddObject(CatalogFile, catalogFile(xr, s, st, content, obs), nil)
+	}
+	if obs.composeOnRepository(&set.ObservedState, ReleaseBranch) {
+		set.AddObject(ReleaseBranch, releaseBranch(xr, st, obs), nil)
+	}
+	if s.mapped && obs.composeOnRepository(&set.ObservedState, TeamAccessPrefix+s.team) {
 		// The team the platform maps the namespace to writes to its
 		// repository. A namespace the platform did not map has no team
 		// paved could vouch for: its default team is only the namespace's
 		// name, which may well be another GitHub team's slug.
-		set.AddObject(TeamAccessPrefix+s.team, teamAccess(xr, st, s.team), nil)
+		set.AddObject(TeamAccessPrefix+s.team, teamAccess(xr, s, st, obs), nil)
 	}
 	if obs.register() {
 		repo, _ := pb.String(set.Desired(Repository), "metadata", "name")

@@ -22,7 +22,7 @@ const fullSpec = `{"description": "Orders API", "owner": "orders", "template": "
 const (
 	readyMR       = `{"status": {"conditions": [{"type": "Ready", "status": "True", "reason": "Available"}, {"type": "Synced", "status": "True"}]}}`
 	creatingMR    = `{"status": {"conditions": [{"type": "Ready", "status": "False", "reason": "Creating"}]}}`
-	readyRepo     = `{"status": {"atProvider": {"htmlURL": "https://github.com/acme/orders-api", "cloneURL": "https://github.com/acme/orders-api.git"}, "conditions": [{"type": "Ready", "status": "True", "reason": "Available"}]}}`
+	readyRepo     = `{"metadata": {"name": "orders-api"}, "status": {"atProvider": {"fullName": "acme/orders-api", "htmlURL": "https://github.com/acme/orders-api", "cloneURL": "https://github.com/acme/orders-api.git"}, "conditions": [{"type": "Ready", "status": "True", "reason": "Available"}]}}`
 	readyFile     = `{"status": {"atProvider": {"commitSHA": "0123abcd"}, "conditions": [{"type": "Ready", "status": "True", "reason": "Available"}]}}`
 	registeredLoc = `{"status": {"atProvider": {"entityRefs": ["component:default/orders-api", "resource:default/orders-api-bucket", "resource:default/orders-api-database"]}, "conditions": [{"type": "Ready", "status": "True", "reason": "Available"}]}}`
 	fileInReview  = `{"status": {"atProvider": {"pullRequestURL": "https://github.com/acme/orders-api/pull/1", "pullRequestNumber": 1}, "conditions": [{"type": "Ready", "status": "False", "reason": "PullRequestOpen"}]}}`
@@ -128,11 +128,13 @@ func TestComposeLifecycle(t *testing.T) {
 			reason:   "Nothing exists: the catalog registration waits for the repository and its file, the Applications for the repository's clone URL.",
 			observed: map[string]string{},
 			want: result{
-				Ready:  map[string]bool{Repository: false, ReleaseBranch: false, teamAccess: false, CatalogFile: false, Database: false, Bucket: false},
+				// What acts on the repository is composed once the
+				// provider observed it (composeOnRepository).
+				Ready:  map[string]bool{Repository: false, Database: false, Bucket: false},
 				Fields: map[string]any{"applications": apps, "database": db, "bucket": bkt},
 				Conditions: []*fnv1.Condition{
-					cond(ConditionRepository, "False", "Creating", "waiting for repository, catalog-info, release-branch, team-access-orders"),
-					cond(ConditionCatalog, "False", "Waiting", "registered in Backstage's catalog once the repository and its catalog-info.yaml are ready; waiting for repository, catalog-info, release-branch, team-access-orders"),
+					cond(ConditionRepository, "False", "Creating", "waiting for repository"),
+					cond(ConditionCatalog, "False", "Waiting", "registered in Backstage's catalog once the repository and its catalog-info.yaml are ready; waiting for repository"),
 					cond(ConditionDatabase, "False", "Creating", "waiting for database"),
 					cond(ConditionBucket, "False", "Creating", "waiting for bucket"),
 					cond(ConditionDelivery, "False", "Waiting", "delivered by Argo CD once the repository exists; waiting for repository"),
@@ -205,7 +207,9 @@ func TestComposeLifecycle(t *testing.T) {
 			reason:   "GitHub answers 503 before the repository exists: RepositoryReady is False with the provider's reason and message, and the registration and the Applications say they wait for it, in the same words.",
 			observed: map[string]string{Repository: githubDown, CatalogFile: `{}`},
 			want: result{
-				Ready:  map[string]bool{Repository: false, ReleaseBranch: false, teamAccess: false, CatalogFile: false, Database: false, Bucket: false},
+				// The file exists, so it stays composed; the branch and
+				// the team's access wait for the repository.
+				Ready:  map[string]bool{Repository: false, CatalogFile: false, Database: false, Bucket: false},
 				Fields: map[string]any{"applications": apps, "database": db, "bucket": bkt},
 				Conditions: []*fnv1.Condition{
 					cond(ConditionRepository, "False", "SyncFailed", "the provider cannot apply repository "+githubDownWhy),
@@ -454,7 +458,7 @@ func TestConditionsWhileComposing(t *testing.T) {
 			reason:   "The nested database names what it waits for on its own condition; the bundle names the database only.",
 			observed: map[string]string{Repository: creatingMR, Database: nestedDB("Creating", "waiting for instance, parameter-group-postgres15")},
 			want: []*fnv1.Condition{
-				cond(ConditionRepository, "False", "Creating", "waiting for repository, catalog-info, release-branch, team-access-orders"),
+				cond(ConditionRepository, "False", "Creating", "waiting for repository"),
 				cond(ConditionDatabase, "False", "Creating", "waiting for database"),
 			},
 		},
@@ -462,7 +466,7 @@ func TestConditionsWhileComposing(t *testing.T) {
 			reason:   "When the nested database's own condition says why it fails, the bundle repeats it, in the provider's words.",
 			observed: map[string]string{Repository: creatingMR, Database: nestedDB("SyncFailed", refused)},
 			want: []*fnv1.Condition{
-				cond(ConditionRepository, "False", "Creating", "waiting for repository, catalog-info, release-branch, team-access-orders"),
+				cond(ConditionRepository, "False", "Creating", "waiting for repository"),
 				cond(ConditionDatabase, "False", "Creating", "waiting for database (DatabaseReady=False: SyncFailed: "+refused+")"),
 			},
 		},

@@ -24,7 +24,7 @@ const (
 	teamPermission = "push"
 )
 
-// teamAccess gives team, the namespace's team as the platform maps it
+// teamAccess gives s.team, the namespace's team as the platform maps it
 // (never what the claim says), write access to the bundle's repository.
 // The team is named by its GitHub slug: Backstage's GitHub organisation
 // provider names each team's Group after its slug
@@ -35,13 +35,10 @@ const (
 // false) and, with the default deletion policy, deleting the bundle (or
 // mapping the namespace to another team) removes only the access this
 // granted.
-func teamAccess(xr *compose.Composite, st *settings, team string) *structpb.Struct {
-	return providerObject(githubAPIVersion, kindTeamRepository, naming.Object(xr.Name, TeamAccessPrefix+team), st.GitHubProviderConfig, pb.Fields{
-		// The Repository of this bundle, selected by controller reference
-		// (as the catalog file's).
-		"repositorySelector": compose.Selector(Repository),
-		"team":               pb.Str(team),
-		"permission":         pb.Str(teamPermission),
-		"adoptExisting":      pb.Boolean(false),
-	})
+func teamAccess(xr *compose.Composite, s *service, st *settings, obs observed) *structpb.Struct {
+	return providerObject(githubAPIVersion, kindTeamRepository, naming.Object(xr.Name, TeamAccessPrefix+s.team), st.GitHubProviderConfig, repositoryOf(obs, pb.Fields{
+		"team":          pb.Str(s.team),
+		"permission":    pb.Str(teamPermission),
+		"adoptExisting": pb.Boolean(false),
+	}))
 }

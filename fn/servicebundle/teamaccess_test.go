@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
+	"github.com/crossplane/function-sdk-go/resource"
 	"github.com/google/go-cmp/cmp"
 
 	inputenv "github.com/paved-dev/paved/fn/input/v1alpha1/environment"
@@ -49,7 +50,9 @@ func TestTeamAccess(t *testing.T) {
 			}
 			// spec.owner left out: the claim does not say who owns it.
 			xr := bundle(strings.Replace(fullSpec, `"owner": "orders", `, "", 1))
-			set := compose.NewSet(&fnv1.RunFunctionRequest{}, xr, Composer{}.Component())
+			// Once the provider observed the repository (composeOnRepository).
+			observed := &fnv1.State{Resources: map[string]*fnv1.Resource{Repository: {Resource: resource.MustStructJSON(readyRepo)}}}
+			set := compose.NewSet(&fnv1.RunFunctionRequest{Observed: observed}, xr, Composer{}.Component())
 			if err := (Composer{}).Compose(xr, e, set); err != nil {
 				t.Fatalf("Compose: %v", err)
 			}
