@@ -44,7 +44,7 @@ func TestDestination(t *testing.T) {
 			observed: map[string]string{Repository: readyRepo},
 			want: want{
 				destinations: map[string]string{"staging": "team-orders-staging", "production": "team-orders-production"},
-				delivery:     cond(ConditionDelivery, "False", "Creating", "waiting for application-staging, application-production"),
+				delivery:     cond(ConditionDelivery, "False", "Creating", delivering),
 			},
 		},
 		"TeamPattern": {
@@ -53,7 +53,7 @@ func TestDestination(t *testing.T) {
 			observed: map[string]string{Repository: readyRepo},
 			want: want{
 				destinations: map[string]string{"staging": "orders-staging", "production": "orders-production"},
-				delivery:     cond(ConditionDelivery, "False", "Creating", "waiting for application-staging, application-production"),
+				delivery:     cond(ConditionDelivery, "False", "Creating", delivering),
 			},
 		},
 		"ExistingKeepsItsOwn": {
@@ -88,7 +88,7 @@ func TestDestination(t *testing.T) {
 				drifts: []compose.Drift{
 					{Setting: "serviceBundle.applicationNamespace", Resource: "application-staging", Pinned: []string{"team-orders-staging"}, Wanted: []string{"orders-staging"}, Source: "input environment.serviceBundle.applicationNamespace"},
 				},
-				delivery: cond(ConditionDelivery, "False", "Creating", "waiting for application-production; environment changes not applied, existing resources cannot move: "+
+				delivery: cond(ConditionDelivery, "False", "Creating", delivering+"; environment changes not applied, existing resources cannot move: "+
 					`serviceBundle.applicationNamespace stays "team-orders-staging" as the existing application-staging has it; input environment.serviceBundle.applicationNamespace asks for "orders-staging"`),
 			},
 		},

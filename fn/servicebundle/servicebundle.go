@@ -111,6 +111,10 @@ func (Composer) Compose(xr *compose.Composite, e *env.Environment, set *compose.
 	}
 	obs := observe(&set.ObservedState)
 	s.apps = obs.appName
+	// Its Usages come in stages, with the parts they protect, and the
+	// nested composites report their own protection as it comes into
+	// force.
+	set.ProtectInStages()
 	content, err := catalogInfo(s, st)
 	if err != nil {
 		return err

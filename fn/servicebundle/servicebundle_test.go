@@ -133,11 +133,11 @@ func TestComposeLifecycle(t *testing.T) {
 				Ready:  map[string]bool{Repository: false, Database: false, Bucket: false},
 				Fields: map[string]any{"applications": apps, "database": db, "bucket": bkt},
 				Conditions: []*fnv1.Condition{
-					cond(ConditionRepository, "False", "Creating", "waiting for repository"),
-					cond(ConditionCatalog, "False", "Waiting", "registered in Backstage's catalog once the repository and its catalog-info.yaml are ready; waiting for repository"),
+					cond(ConditionRepository, "False", "Creating", creatingRepository),
+					cond(ConditionCatalog, "False", "Creating", registering),
 					cond(ConditionDatabase, "False", "Creating", "waiting for database"),
 					cond(ConditionBucket, "False", "Creating", "waiting for bucket"),
-					cond(ConditionDelivery, "False", "Waiting", "delivered by Argo CD once the repository exists; waiting for repository"),
+					cond(ConditionDelivery, "False", "Creating", delivering),
 				},
 			},
 		},
@@ -148,11 +148,11 @@ func TestComposeLifecycle(t *testing.T) {
 				Ready:  map[string]bool{Repository: true, ReleaseBranch: true, teamAccess: true, CatalogFile: false, Database: false, Bucket: false, "application-staging": false, "application-production": false, stagingUsage: false, prodUsage: false},
 				Fields: map[string]any{"applications": apps, "database": db, "bucket": bkt, "repositoryURL": "https://github.com/acme/orders-api"},
 				Conditions: []*fnv1.Condition{
-					cond(ConditionRepository, "False", "Creating", "waiting for catalog-info"),
-					cond(ConditionCatalog, "False", "Waiting", "registered in Backstage's catalog once the repository and its catalog-info.yaml are ready; waiting for catalog-info"),
+					cond(ConditionRepository, "False", "Creating", creatingRepository),
+					cond(ConditionCatalog, "False", "Creating", registering),
 					cond(ConditionDatabase, "False", "Creating", "waiting for database"),
 					cond(ConditionBucket, "False", "Creating", "waiting for bucket"),
-					cond(ConditionDelivery, "False", "Creating", "waiting for application-staging, application-production"),
+					cond(ConditionDelivery, "False", "Creating", delivering),
 				},
 			},
 		},
@@ -168,7 +168,7 @@ func TestComposeLifecycle(t *testing.T) {
 					cond(ConditionCatalog, "False", "Waiting", "registered in Backstage's catalog once the repository and its catalog-info.yaml are ready; waiting for catalog-info (Ready=False: PullRequestOpen)"),
 					cond(ConditionDatabase, "False", "Creating", "waiting for database"),
 					cond(ConditionBucket, "False", "Creating", "waiting for bucket"),
-					cond(ConditionDelivery, "False", "Creating", "waiting for application-staging, application-production"),
+					cond(ConditionDelivery, "False", "Creating", delivering),
 				},
 			},
 		},
@@ -180,10 +180,10 @@ func TestComposeLifecycle(t *testing.T) {
 				Fields: map[string]any{"applications": apps, "database": db, "bucket": bkt, "repositoryURL": "https://github.com/acme/orders-api"},
 				Conditions: []*fnv1.Condition{
 					cond(ConditionRepository, "True", "Available", "all 4 composed resources are ready"),
-					cond(ConditionCatalog, "False", "Creating", "waiting for catalog-location"),
+					cond(ConditionCatalog, "False", "Creating", registering),
 					cond(ConditionDatabase, "False", "Creating", "waiting for database"),
 					cond(ConditionBucket, "False", "Creating", "waiting for bucket"),
-					cond(ConditionDelivery, "False", "Creating", "waiting for application-staging, application-production"),
+					cond(ConditionDelivery, "False", "Creating", delivering),
 				},
 			},
 		},
@@ -195,7 +195,7 @@ func TestComposeLifecycle(t *testing.T) {
 				Ready:  map[string]bool{Repository: false, ReleaseBranch: true, teamAccess: true, CatalogFile: true, CatalogLocation: false, usage: false, Database: false, Bucket: false, "application-staging": false, "application-production": false, stagingUsage: false, prodUsage: false},
 				Fields: map[string]any{"applications": apps, "database": db, "bucket": bkt},
 				Conditions: []*fnv1.Condition{
-					cond(ConditionRepository, "False", "Creating", "waiting for repository"),
+					cond(ConditionRepository, "False", "Creating", creatingRepository),
 					cond(ConditionCatalog, "False", "Creating", "waiting for catalog-location (Backstage cannot process it: Policy check failed)"),
 					cond(ConditionDatabase, "False", "Creating", "waiting for database"),
 					cond(ConditionBucket, "False", "Creating", "waiting for bucket"),
@@ -216,7 +216,7 @@ func TestComposeLifecycle(t *testing.T) {
 					cond(ConditionCatalog, "False", "Waiting", "registered in Backstage's catalog once the repository and its catalog-info.yaml are ready; the provider cannot apply repository "+githubDownWhy),
 					cond(ConditionDatabase, "False", "Creating", "waiting for database"),
 					cond(ConditionBucket, "False", "Creating", "waiting for bucket"),
-					cond(ConditionDelivery, "False", "Waiting", "delivered by Argo CD once the repository exists; the provider cannot apply repository "+githubDownWhy),
+					cond(ConditionDelivery, "False", "Waiting", delivering+"; the provider cannot apply repository "+githubDownWhy),
 				},
 			},
 		},
@@ -251,7 +251,7 @@ func TestComposeLifecycle(t *testing.T) {
 					cond(ConditionCatalog, "False", "SyncFailed", "the provider cannot apply catalog-location "+backstageRefusedWhy),
 					cond(ConditionDatabase, "False", "Creating", "waiting for database"),
 					cond(ConditionBucket, "False", "Creating", "waiting for bucket"),
-					cond(ConditionDelivery, "False", "Creating", "waiting for application-staging, application-production"),
+					cond(ConditionDelivery, "False", "Creating", delivering),
 				},
 			},
 		},
@@ -399,34 +399,58 @@ func TestDeletionProtectedNamesArgoCD(t *testing.T) {
 	withSource := func(js string) string {
 		return `{"spec": {"source": {"repoURL": "https://github.com/acme/orders-api.git"}}, ` + js[1:]
 	}
-	observed := map[string]string{Repository: readyRepo, CatalogFile: readyFile, CatalogLocation: registeredLoc, usage: readyMR,
-		Database: readyDB, Bucket: readyBucket, stagingUsage: readyMR, prodUsage: readyMR,
-		"application-staging": withSource(noProject), "application-production": prodNever}
-	obs := map[string]*fnv1.Resource{}
-	for n, js := range observed {
-		obs[n] = &fnv1.Resource{Resource: resource.MustStructJSON(js)}
+	// The nested composites' own protection in force.
+	inForce := func(js string) string {
+		return strings.Replace(js, `"conditions": [`, `"conditions": [{"type": "DeletionProtected", "status": "True", "reason": "InUse", "message": "kept"}, `, 1)
 	}
-	xr := bundle(fullSpec)
-	set := compose.NewSet(&fnv1.RunFunctionRequest{Observed: &fnv1.State{Resources: obs}}, xr, Composer{}.Component())
-	if err := (Composer{}).Compose(xr, environment(t), set); err != nil {
-		t.Fatalf("Compose: %v", err)
-	}
-	rsp := &fnv1.RunFunctionResponse{}
-	set.WriteStatus(rsp, Composer{}.Status(xr, set))
-	var msg string
-	for _, c := range rsp.GetConditions() {
-		if c.GetType() == compose.DeletionConditionType {
-			msg = c.GetMessage()
-		}
-	}
-	for _, want := range []string{
-		"deleting this claim waits for Application team-orders--orders-api-staging, which Argo CD deletes once it has deleted what it deployed from the repository " +
-			"(now Argo CD reports InvalidSpecError: Application referencing project orders-project which does not exist; until that is fixed Argo CD cannot delete what it deployed, " +
-			"nor remove its resources-finalizer.argocd.argoproj.io, and a deletion of this claim waits for it; a platform operator who has checked what it deployed may remove that finalizer)",
-		"deleting this claim waits for Application team-orders--orders-api-production, which Argo CD deletes once it has deleted what it deployed from the repository; until it is gone",
+	stuck := "deleting this claim waits for Application team-orders--orders-api-staging, which Argo CD deletes once it has deleted what it deployed from the repository " +
+		"(now Argo CD reports InvalidSpecError: Application referencing project orders-project which does not exist; until that is fixed Argo CD cannot delete what it deployed, " +
+		"nor remove its resources-finalizer.argocd.argoproj.io, and a deletion of this claim waits for it; a platform operator who has checked what it deployed may remove that finalizer)"
+	production := "deleting this claim waits for Application team-orders--orders-api-production, which Argo CD deletes once it has deleted what it deployed from the repository; until it is gone"
+	for name, tc := range map[string]struct {
+		pending       bool
+		want, wantNot []string
+	}{
+		// Everything in force: each protection named, Argo CD's words on
+		// the one it cannot delete.
+		"InForce": {want: []string{stuck, production}},
+		// The production Usage not in force yet: the protections are
+		// named once all are, but what keeps a deletion from finishing is
+		// said at once.
+		"Pending": {pending: true, want: []string{stuck}, wantNot: []string{production}},
 	} {
-		if !strings.Contains(msg, want) {
-			t.Errorf("DeletionProtected message:\n%s\nwant it to contain:\n%s", msg, want)
+		observed := map[string]string{Repository: readyRepo, CatalogFile: readyFile, CatalogLocation: registeredLoc, usage: readyMR,
+			Database: inForce(readyDB), Bucket: inForce(readyBucket), stagingUsage: readyMR, prodUsage: readyMR,
+			"application-staging": withSource(noProject), "application-production": prodNever}
+		if tc.pending {
+			delete(observed, prodUsage)
+		}
+		obs := map[string]*fnv1.Resource{}
+		for n, js := range observed {
+			obs[n] = &fnv1.Resource{Resource: resource.MustStructJSON(js)}
+		}
+		xr := bundle(fullSpec)
+		set := compose.NewSet(&fnv1.RunFunctionRequest{Observed: &fnv1.State{Resources: obs}}, xr, Composer{}.Component())
+		if err := (Composer{}).Compose(xr, environment(t), set); err != nil {
+			t.Fatalf("Compose: %v", err)
+		}
+		rsp := &fnv1.RunFunctionResponse{}
+		set.WriteStatus(rsp, Composer{}.Status(xr, set))
+		var msg string
+		for _, c := range rsp.GetConditions() {
+			if c.GetType() == compose.DeletionConditionType {
+				msg = c.GetMessage()
+			}
+		}
+		for _, want := range tc.want {
+			if !strings.Contains(msg, want) {
+				t.Errorf("%s: DeletionProtected message:\n%s\nwant it to contain:\n%s", name, msg, want)
+			}
+		}
+		for _, not := range tc.wantNot {
+			if strings.Contains(msg, not) {
+				t.Errorf("%s: DeletionProtected message:\n%s\nwant it not to contain:\n%s", name, msg, not)
+			}
 		}
 	}
 }
@@ -450,7 +474,7 @@ func TestConditionsWhileComposing(t *testing.T) {
 			reason:   "The file, the branch and the team's access cannot resolve their reference to a repository being created: they wait for it, and RepositoryReady is Creating, not SyncFailed.",
 			observed: map[string]string{Repository: creatingMR, CatalogFile: refWait, ReleaseBranch: refWait, TeamAccessPrefix + "orders": refWait},
 			want: []*fnv1.Condition{
-				cond(ConditionRepository, "False", "Creating", "waiting for repository, catalog-info, release-branch, team-access-orders"),
+				cond(ConditionRepository, "False", "Creating", creatingRepository),
 				cond(ConditionDatabase, "False", "Creating", "waiting for database"),
 			},
 		},
@@ -458,7 +482,7 @@ func TestConditionsWhileComposing(t *testing.T) {
 			reason:   "The nested database names what it waits for on its own condition; the bundle names the database only.",
 			observed: map[string]string{Repository: creatingMR, Database: nestedDB("Creating", "waiting for instance, parameter-group-postgres15")},
 			want: []*fnv1.Condition{
-				cond(ConditionRepository, "False", "Creating", "waiting for repository"),
+				cond(ConditionRepository, "False", "Creating", creatingRepository),
 				cond(ConditionDatabase, "False", "Creating", "waiting for database"),
 			},
 		},
@@ -466,7 +490,7 @@ func TestConditionsWhileComposing(t *testing.T) {
 			reason:   "When the nested database's own condition says why it fails, the bundle repeats it, in the provider's words.",
 			observed: map[string]string{Repository: creatingMR, Database: nestedDB("SyncFailed", refused)},
 			want: []*fnv1.Condition{
-				cond(ConditionRepository, "False", "Creating", "waiting for repository"),
+				cond(ConditionRepository, "False", "Creating", creatingRepository),
 				cond(ConditionDatabase, "False", "Creating", "waiting for database (DatabaseReady=False: SyncFailed: "+refused+")"),
 			},
 		},

@@ -62,14 +62,17 @@ func (Composer) Status(xr *compose.Composite, set *compose.Set) compose.Status {
 		st.Fields["catalogEntityRef"] = pb.Str(componentRef(repository))
 	}
 
-	repository := set.Condition(ConditionRepository, repositoryParts(set)...)
+	// While its parts are on their way, each condition says what it
+	// creates in the same words until it is ready (PartCondition); what a
+	// provider says is named, and a part composed once another is ready
+	// repeats why that one is not (waitingFor).
+	repository := set.PartCondition(ConditionRepository, creatingRepository, repositoryParts(set)...)
 	st.Conditions = append(st.Conditions, repository)
-	if set.Desired(CatalogLocation) == nil {
-		st.Conditions = append(st.Conditions, waitingFor(ConditionCatalog,
-			"registered in Backstage's catalog once the repository and its "+CatalogPath+" are ready", repository))
-	} else {
-		st.Conditions = append(st.Conditions, set.Condition(ConditionCatalog, CatalogLocation))
+	catalog := set.PartCondition(ConditionCatalog, registering, CatalogLocation)
+	if set.Desired(CatalogLocation) == nil && saysWhy(repository, creatingRepository) {
+		catalog = waitingFor(ConditionCatalog, registering, repository)
 	}
+	st.Conditions = append(st.Conditions, catalog)
 
 	if s.database != nil {
 		db := pb.Fields{"secretName": pb.Str(connectionSecret(s, Database))}
@@ -109,10 +112,9 @@ func (Composer) Status(xr *compose.Composite, set *compose.Set) compose.Status {
 	st.Fields["applications"] = pb.Strs(apps)
 	// An Application that keeps its namespace against the environment's
 	// pattern (destination) says so.
-	delivery := set.ConditionWithDrifts(ConditionDelivery, names...)
-	if set.Desired(names[0]) == nil {
-		delivery = waitingFor(ConditionDelivery, "delivered by Argo CD once the repository exists",
-			set.Condition(ConditionRepository, Repository))
+	delivery := set.PartConditionWithDrifts(ConditionDelivery, delivering, names...)
+	if on := set.PartCondition(ConditionRepository, creatingRepository, Repository); set.Desired(names[0]) == nil && saysWhy(on, creatingRepository) {
+		delivery = waitingFor(ConditionDelivery, delivering, on)
 	}
 	if len(waiting) > 0 && delivery.GetStatus() == fnv1.Status_STATUS_CONDITION_TRUE {
 		msg := delivery.GetMessage() + "; " + strings.Join(waiting, ", ") + " waits for its first manual sync"
@@ -143,11 +145,26 @@ func nestedReady(t string) compose.Readiness {
 	}
 }
 
+// What RepositoryReady, CatalogRegistered and DeliveryReady say while
+// their parts are on their way (compose.Set.PartCondition).
+const (
+	creatingRepository = "creating the repository with its " + CatalogPath + " and release branch"
+	registering        = "registered in Backstage's catalog once the repository and its " + CatalogPath + " are ready"
+	delivering         = "creating an Argo CD Application per environment once the repository exists"
+)
+
+// saysWhy reports whether c, a PartCondition whose parts on their way make
+// it say creating, says why a part is not ready in its provider's words.
+func saysWhy(c *fnv1.Condition, creating string) bool {
+	return c.GetStatus() != fnv1.Status_STATUS_CONDITION_TRUE && c.GetMessage() != creating
+}
+
 // waitingFor is the condition of type t of a part that is not composed yet
-// because it waits for another (on is that part's condition): False, reason
-// Waiting, saying what it waits for and, in the provider's words, why that
-// part is not ready yet (e.g. GitHub answering 503), so that the claim
-// tells why it waits without looking at managed resources.
+// because it waits for another (on is that part's condition, which says
+// why in its provider's words: saysWhy): False, reason Waiting, saying what
+// it waits for and, in the provider's words, why that part is not ready
+// yet (e.g. GitHub answering 503), so that the claim tells why it waits
+// without looking at managed resources.
 func waitingFor(t, what string, on *fnv1.Condition) *fnv1.Condition {
 	msg := what
 	if on.GetStatus() != fnv1.Status_STATUS_CONDITION_TRUE {

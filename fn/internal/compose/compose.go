@@ -223,7 +223,10 @@ type Objects struct {
 	ready       []Readiness
 	protections []protection
 	nested      []string // names of composites whose DeletionProtected is repeated (ReportNested)
-	dialect     []string // what a namespaced composite cannot compose (CheckDialect)
+	// inStages: DeletionProtected names the protections once all are in
+	// force (ProtectInStages).
+	inStages bool
+	dialect  []string // what a namespaced composite cannot compose (CheckDialect)
 }
 
 // Set is the desired composed resources of one composite: what a composer

@@ -162,6 +162,20 @@ func (s *Set) ReportNested(names ...string) {
 	s.objects.nested = append(s.objects.nested, names...)
 }
 
+// ProtectInStages says that the composer protects its parts in stages, as
+// it composes them (a bundle's Applications once its repository exists, its
+// registration once its file is committed), or repeats nested composites'
+// protection (ReportNested), which come into force one by one: until every
+// protection is in force, DeletionProtected then says so in the same words,
+// naming only what may keep a deletion from finishing (ProtectBlocked), and
+// names each protection once all are. Naming them as they were composed
+// and came into force changed the composite's status, and the claim's, at
+// each step, within seconds and for nothing a reader acts on; every such
+// change is two updates of the composite (core applies the function's
+// status, then updates its conditions) that Crossplane core's circuit
+// breaker counts against it (see PartCondition).
+func (s *Set) ProtectInStages() { s.objects.inStages = true }
+
 // decommissionHint ends a DeletionProtected message.
 const decommissionHint = " (see paved's README, Decommission)"
 
@@ -170,8 +184,7 @@ const decommissionHint = " (see paved's README, Decommission)"
 // name them: Crossplane puts a Usage in force within seconds, one after
 // the other, and each would otherwise change the composite's and the
 // claim's status (see OnItsWay); the Usages themselves say why, should
-// one stay pending. A nested composite's message is repeated without it
-// (ReportNested), so that it changes the bundle's once, with its status.
+// one stay pending.
 const notInForce = "not yet in force; once it is, "
 
 // usageDetailsAnnotation is the annotation Crossplane core writes on a
@@ -270,20 +283,25 @@ func (s *Set) deletionCondition() *fnv1.Condition {
 	if s.xr.Namespaced() {
 		deleting = "deleting this " + s.xr.Kind
 	}
-	var held, pending []string
+	var held, pending, blocked []string
 	for _, p := range s.objects.protections {
 		kept := make([]string, 0, len(p.of))
 		for _, o := range p.of {
 			kept = append(kept, s.describeObject(o))
 		}
-		why := p.why
+		why, stuck := p.why, ""
 		if p.blocked != nil {
-			if b := p.blocked(s.observed[p.by].GetResource()); b != "" {
-				why += " (now " + b + ")"
+			stuck = p.blocked(s.observed[p.by].GetResource())
+			if stuck != "" {
+				why += " (now " + stuck + ")"
 			}
 		}
-		held = append(held, fmt.Sprintf("%s waits for %s, which %s; until it is gone, %ss keep %s",
-			deleting, s.describeObject(p.by), why, p.usageKind, strings.Join(kept, ", ")))
+		h := fmt.Sprintf("%s waits for %s, which %s; until it is gone, %ss keep %s",
+			deleting, s.describeObject(p.by), why, p.usageKind, strings.Join(kept, ", "))
+		held = append(held, h)
+		if stuck != "" {
+			blocked = append(blocked, h)
+		}
 		for _, u := range p.uses {
 			if status, _, ok := s.condition(u); !ok || status != "True" {
 				pending = append(pending, u)
@@ -315,6 +333,11 @@ func (s *Set) deletionCondition() *fnv1.Condition {
 		c.Status = fnv1.Status_STATUS_CONDITION_FALSE
 		c.Reason = ReasonUsagePending
 		msg = notInForce + msg
+		if s.objects.inStages {
+			// The same words whatever is composed and in force so far;
+			// what may keep a deletion from finishing is said at once.
+			msg = notInForce + strings.Join(append([]string{deleting + " waits for what its Usages keep, named here once they are all in force"}, blocked...), "; ") + decommissionHint
+		}
 	}
 	c.Message = &msg
 	return c

@@ -273,3 +273,61 @@ func TestProtectNamespacedUser(t *testing.T) {
 		t.Errorf("deletionCondition().Message:\n got %q\nwant %q", got, msg)
 	}
 }
+
+// A composer that protects in stages (ProtectInStages) says, until every
+// protection is in force, the same words whatever is composed and in force
+// so far, naming only what may keep a deletion from finishing.
+func TestProtectInStages(t *testing.T) {
+	xr := &Composite{APIVersion: "platform.paved.dev/v1alpha1", Kind: "XBundle", Name: "b-1"}
+	ready := &fnv1.Resource{Resource: resource.MustStructJSON(`{"status": {"conditions": [{"type": "Ready", "status": "True", "reason": "Available"}]}}`)}
+	stuck := &fnv1.Resource{Resource: resource.MustStructJSON(`{"status": {"stuck": "its project is gone"}}`)}
+	blocked := func(o *structpb.Struct) string { s, _ := pb.String(o, "status", "stuck"); return s }
+	pending := "not yet in force; once it is, deleting this claim waits for what its Usages keep, named here once they are all in force (see paved's README, Decommission)"
+	cases := map[string]struct {
+		reason   string
+		observed map[string]*fnv1.Resource
+		stage2   bool
+		want     string
+	}{
+		"FirstStage": {
+			reason: "The first stage's Usage not in force yet.",
+			want:   pending,
+		},
+		"SecondStage": {
+			reason:   "The second stage composed, the first's Usage in force: the same words.",
+			observed: map[string]*fnv1.Resource{"protect-repo": ready},
+			stage2:   true,
+			want:     pending,
+		},
+		"Blocked": {
+			reason:   "What keeps a deletion from finishing is said at once.",
+			observed: map[string]*fnv1.Resource{"protect-repo": ready, "app": stuck},
+			stage2:   true,
+			want: "not yet in force; once it is, deleting this claim waits for what its Usages keep, named here once they are all in force; " +
+				"deleting this claim waits for App b-1-app, which deploys it (now its project is gone); until it is gone, ClusterUsages keep Repo b-1-repo (see paved's README, Decommission)",
+		},
+		"InForce": {
+			reason:   "Everything in force: each protection named.",
+			observed: map[string]*fnv1.Resource{"protect-repo": ready, "protect-repo-deployed": ready},
+			stage2:   true,
+			want: "deleting this claim waits for Thing b-1-thing, which keeps it; until it is gone, ClusterUsages keep Repo b-1-repo; " +
+				"deleting this claim waits for App b-1-app, which deploys it; until it is gone, ClusterUsages keep Repo b-1-repo (see paved's README, Decommission)",
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			s := NewSet(&fnv1.RunFunctionRequest{Observed: &fnv1.State{Resources: tc.observed}}, xr, "bundle")
+			s.ProtectInStages()
+			s.Add("repo", "example.org/v1", "Repo", "b-1-repo", pb.Fields{})
+			s.Add("thing", "example.org/v1", "Thing", "b-1-thing", pb.Fields{})
+			s.Protect("thing", "keeps it", Keep("repo")...)
+			if tc.stage2 {
+				s.Add("app", "example.org/v1", "App", "b-1-app", pb.Fields{})
+				s.ProtectBlocked("app", "deploys it", blocked, Kept{Name: "repo", Usage: "repo-deployed"})
+			}
+			if got := s.deletionCondition().GetMessage(); got != tc.want {
+				t.Errorf("%s\ndeletionCondition().Message:\n got %q\nwant %q", tc.reason, got, tc.want)
+			}
+		})
+	}
+}

@@ -244,6 +244,51 @@ func (s *Set) ConditionWithDrifts(t string, names ...string) *fnv1.Condition {
 	return s.rollup(t, names, true)
 }
 
+// PartCondition is Condition for a part of the composite made of several
+// composed resources, called parts whether they are composed yet or not (a
+// ServiceBundle's RepositoryReady: its repository, its catalog file, its
+// release branch): while none of them says anything (each that is not
+// ready is only on its way, see OnItsWay, or not composed yet), it is
+// False with reason Creating and the message creating, the same until the
+// part is ready. Naming the resources still pending instead changed the
+// composite's status, and the claim's, each time one of them was composed
+// or became ready, within seconds of each other and for nothing a reader
+// acts on; every such change is a watch event, two updates of the
+// composite in fact (core applies the function's status, then updates its
+// conditions), that Crossplane core's circuit breaker counts against it.
+// What a provider says is reported as Condition reports it.
+func (s *Set) PartCondition(t, creating string, parts ...string) *fnv1.Condition {
+	return s.part(t, creating, parts, false)
+}
+
+// PartConditionWithDrifts is PartCondition with the environment drifts, as
+// ConditionWithDrifts.
+func (s *Set) PartConditionWithDrifts(t, creating string, parts ...string) *fnv1.Condition {
+	return s.part(t, creating, parts, true)
+}
+
+func (s *Set) part(t, creating string, parts []string, withDrifts bool) *fnv1.Condition {
+	c := s.rollup(t, parts, withDrifts)
+	composed := !slices.ContainsFunc(parts, func(n string) bool { _, ok := s.desired[n]; return !ok })
+	if (c.GetStatus() == fnv1.Status_STATUS_CONDITION_TRUE && composed) || c.GetReason() == "SyncFailed" {
+		return c
+	}
+	for i, n := range s.pendingOf {
+		if slices.Contains(parts, n) && s.pending[i] != n {
+			// Its provider says something: named with its words.
+			return c
+		}
+	}
+	msg := creating
+	if withDrifts && len(s.drifts) > 0 {
+		msg += "; " + DescribeDrifts(s.drifts)
+	}
+	c.Status = fnv1.Status_STATUS_CONDITION_FALSE
+	c.Reason = reasonCreating
+	c.Message = &msg
+	return c
+}
+
 // rollup is the condition of type t about the composed resources called
 // names; withDrifts adds the environment drifts (see Pin).
 //

@@ -204,3 +204,68 @@ func TestReport(t *testing.T) {
 		t.Errorf("-want, +got:\n%s", diff)
 	}
 }
+
+// A part of a composite made of several composed resources says it creates
+// them, in the same words, while none says anything, whether composed yet or
+// not; what a provider says is named as Condition names it.
+func TestPartCondition(t *testing.T) {
+	const creating = "creating a and b"
+	ready := `{"status": {"conditions": [{"type": "Ready", "status": "True", "reason": "Available"}]}}`
+	onItsWay := `{"status": {"conditions": [{"type": "Ready", "status": "False", "reason": "Creating"}]}}`
+	says := `{"status": {"conditions": [{"type": "Ready", "status": "False", "reason": "PullRequestOpen", "message": "waiting for review"}]}}`
+	refused := `{"status": {"conditions": [{"type": "Synced", "status": "False", "reason": "ReconcileError", "message": "403 Forbidden"}]}}`
+	cond := func(status fnv1.Status, reason, msg string) *fnv1.Condition {
+		return &fnv1.Condition{Type: "PartReady", Status: status, Reason: reason, Message: &msg, Target: fnv1.Target_TARGET_COMPOSITE_AND_CLAIM.Enum()}
+	}
+	cases := map[string]struct {
+		reason   string
+		composed []string // of a and b
+		observed map[string]string
+		want     *fnv1.Condition
+	}{
+		"NothingComposed": {
+			reason: "Neither part composed yet: creating.",
+			want:   cond(fnv1.Status_STATUS_CONDITION_FALSE, "Creating", creating),
+		},
+		"OneReadyOneNotComposed": {
+			reason:   "The part composed first is ready, the other is not composed yet: still creating, in the same words, not True.",
+			composed: []string{"a"}, observed: map[string]string{"a": ready},
+			want: cond(fnv1.Status_STATUS_CONDITION_FALSE, "Creating", creating),
+		},
+		"OnTheirWay": {
+			reason:   "Both composed, one ready, one being created: the same words.",
+			composed: []string{"a", "b"}, observed: map[string]string{"a": ready, "b": onItsWay},
+			want: cond(fnv1.Status_STATUS_CONDITION_FALSE, "Creating", creating),
+		},
+		"ProviderSays": {
+			reason:   "A part whose provider says why it is not ready is named with its words.",
+			composed: []string{"a", "b"}, observed: map[string]string{"a": onItsWay, "b": says},
+			want: cond(fnv1.Status_STATUS_CONDITION_FALSE, "Creating", "waiting for a, b (Ready=False: PullRequestOpen): waiting for review"),
+		},
+		"Refused": {
+			reason:   "A part the provider cannot apply: SyncFailed, in its words.",
+			composed: []string{"a", "b"}, observed: map[string]string{"a": ready, "b": refused},
+			want: cond(fnv1.Status_STATUS_CONDITION_FALSE, "SyncFailed", "the provider cannot apply b (Synced=False: ReconcileError): 403 Forbidden"),
+		},
+		"Ready": {
+			reason:   "Both composed and ready: True.",
+			composed: []string{"a", "b"}, observed: map[string]string{"a": ready, "b": ready},
+			want: cond(fnv1.Status_STATUS_CONDITION_TRUE, "Available", "all 2 composed resources are ready"),
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			observed := map[string]*fnv1.Resource{}
+			for n, o := range tc.observed {
+				observed[n] = &fnv1.Resource{Resource: resource.MustStructJSON(o)}
+			}
+			s := NewSet(&fnv1.RunFunctionRequest{Observed: &fnv1.State{Resources: observed}}, &Composite{Name: "x"}, "thing")
+			for _, n := range tc.composed {
+				s.Add(n, "example.org/v1", "Thing", "x-"+n, pb.Fields{})
+			}
+			if diff := cmp.Diff(tc.want, s.PartCondition("PartReady", creating, "a", "b"), protocmp.Transform()); diff != "" {
+				t.Errorf("%s\nPartCondition: -want, +got:\n%s", tc.reason, diff)
+			}
+		})
+	}
+}
