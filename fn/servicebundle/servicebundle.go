@@ -39,6 +39,7 @@ const NamespacedKind = "ServiceBundle"
 // usageDeployedPrefix+<environment> the Usage that keeps it while that
 // environment's Application exists (protect-repository-deployed-staging).
 const (
+	inUseLabel          = "crossplane.io/in-use"
 	usageRegistered     = "repository-registered"
 	usageDeployedPrefix = "repository-deployed-"
 )
@@ -119,7 +120,17 @@ func (Composer) Compose(xr *compose.Composite, e *env.Environment, set *compose.
 	if err != nil {
 		return err
 	}
-	set.AddObject(Repository, repository(s, st), nil)
+	repo := repository(s, st)
+	// The Usages of the bundle keep its Repository (below): it carries the
+	// label core's usage controller puts on what a Usage keeps (crossplane
+	// v2.4.0 internal/controller/protection/usage/reconciler.go,
+	// inUseLabelKey), which routes its deletion to core's webhook. Composed
+	// with it, core does not update the Repository for it, one watch event
+	// of the bundle fewer. Core removes it as the last Usage goes, when the
+	// bundle is deleted; before a Usage exists, the webhook finds none and
+	// lets a deletion through, as without it.
+	pb.Set(repo, pb.Str("true"), "metadata", "labels", inUseLabel)
+	set.AddObject(Repository, repo, nil)
 	// What acts on the repository names it by reference, resolved: it is
 	// composed once the provider observed the Repository
 	// (composeOnRepository).
