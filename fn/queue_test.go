@@ -205,7 +205,11 @@ func keys(m map[string]*fnv1.Resource) []string {
 func TestServiceBundleQueue(t *testing.T) {
 	f := New(logging.NewNopLogger())
 	bundle := func(spec string) *fnv1.Resource { return xr("XServiceBundle", "ServiceBundle", "orders-api", spec) }
-	rsp, err := run(f, runReq(bundleInput, &fnv1.State{Composite: bundle(`{"description": "Orders API", "template": "node-service", "queue": {"maxReceiveCount": 3}}`)}))
+	// The repository observed: catalog-info.yaml is composed once it is
+	// (servicebundle's composeOnRepository).
+	repo := map[string]*fnv1.Resource{"repository": {Resource: resource.MustStructJSON(
+		`{"metadata": {"name": "orders-api"}, "status": {"atProvider": {"fullName": "acme/orders-api", "cloneURL": "https://github.com/acme/orders-api.git"}}}`)}}
+	rsp, err := run(f, runReq(bundleInput, &fnv1.State{Composite: bundle(`{"description": "Orders API", "template": "node-service", "queue": {"maxReceiveCount": 3}}`), Resources: repo}))
 	if err != nil {
 		t.Fatal(err)
 	}
