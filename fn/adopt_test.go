@@ -11,6 +11,7 @@ import (
 	"google.golang.org/protobuf/types/known/structpb"
 
 	"github.com/paved-dev/paved/fn/internal/pb"
+	"github.com/paved-dev/paved/fn/servicebundle"
 )
 
 // TestAdopt: a namespaced managed resource that the namespaced composite
@@ -172,4 +173,102 @@ func TestAdoptOnly(t *testing.T) {
 func extName(o *structpb.Struct) string {
 	v, _ := pb.String(o, "metadata", "annotations", "crossplane.io/external-name")
 	return v
+}
+
+// TestAdoptBundle: a namespaced ServiceBundle adopts provider-paved's
+// namespaced kinds it controls, as it adopts provider-aws's: the catalog
+// registration is composed from the adopted repository and file as from
+// observed ones. An Application it controls is adopted only while the
+// bundle may only adopt (paved migrate moving a claim's Applications): it
+// keeps the Application's destination; otherwise the environment's
+// pattern decides. With every managed resource adopted, an adopt-only
+// bundle composes.
+func TestAdoptBundle(t *testing.T) {
+	const own = `"ownerReferences": [{"apiVersion": "paved.dev/v1alpha1", "kind": "ServiceBundle", "name": "orders-api", "uid": "` + testUID + `", "controller": true}]`
+	item := func(o *structpb.Struct) *fnv1.Resources {
+		return &fnv1.Resources{Items: []*fnv1.Resource{{Resource: o}}}
+	}
+	ready := func(apiVersion, kind, name string) *structpb.Struct {
+		return resource.MustStructJSON(`{"apiVersion": "` + apiVersion + `", "kind": "` + kind + `", "metadata": {"namespace": "team-orders", "name": "` + name + `",
+			"annotations": {"crossplane.io/external-name": "` + name + `"}, ` + own + `}, "spec": {"forProvider": {}},
+			"status": {"atProvider": {"cloneURL": "https://github.com/acme/orders-api.git", "htmlURL": "https://github.com/acme/orders-api", "defaultBranch": "main", "commitSHA": "abc"},
+			"conditions": [{"type": "Ready", "status": "True"}]}}`)
+	}
+	app := resource.MustStructJSON(`{"apiVersion": "argoproj.io/v1alpha1", "kind": "Application", "metadata": {"namespace": "team-orders", "name": "team-orders--orders-api-staging", ` + own + `},
+		"spec": {"project": "team-orders-project", "source": {"repoURL": "https://github.com/acme/orders-api.git"}, "destination": {"server": "https://kubernetes.default.svc", "namespace": "orders-legacy"}}}`)
+	compose := func(t *testing.T, adoptOnly bool, required map[string]*fnv1.Resources) (map[string]*structpb.Struct, string) {
+		t.Helper()
+		composite := nsxr("ServiceBundle", "orders-api", `{"description": "Orders API", "template": "go-service", "environments": ["staging"]}`)
+		if adoptOnly {
+			pb.Set(composite.GetResource(), pb.Str("true"), "metadata", "annotations", "paved.dev/adopt-only")
+		}
+		req := runReq(bundleInput, &fnv1.State{Composite: composite})
+		maps.Copy(req.RequiredResources, required)
+		rsp, err := run(New(logging.NewNopLogger()), req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fatal := ""
+		for _, r := range rsp.GetResults() {
+			if r.GetSeverity() == fnv1.Severity_SEVERITY_FATAL {
+				fatal = r.GetMessage()
+			}
+		}
+		out := map[string]*structpb.Struct{}
+		for k, v := range rsp.GetDesired().GetResources() {
+			out[k] = v.GetResource()
+		}
+		return out, fatal
+	}
+	destination := func(o *structpb.Struct) string {
+		v, _ := pb.String(o, "spec", "destination", "namespace")
+		return v
+	}
+
+	adopted := map[string]*fnv1.Resources{
+		"repository":   item(ready("github.m.paved.dev/v1alpha1", "Repository", "orders-api")),
+		"catalog-info": item(ready("github.m.paved.dev/v1alpha1", "RepositoryFile", "orders-api-catalog-info")),
+	}
+	got, fatal := compose(t, false, adopted)
+	if fatal != "" {
+		t.Fatalf("refused: %s", fatal)
+	}
+	if got["catalog-location"] == nil {
+		t.Fatal("the catalog registration is not composed from the adopted repository and file")
+	}
+
+	withApp := maps.Clone(adopted)
+	withApp[servicebundle.ApplicationPrefix+"staging"] = item(app)
+	got, fatal = compose(t, false, withApp)
+	if fatal != "" {
+		t.Fatalf("refused: %s", fatal)
+	}
+	if d := destination(got[servicebundle.ApplicationPrefix+"staging"]); d == "orders-legacy" || d == "" {
+		t.Errorf("a bundle that may compose anything adopted its Application's destination %q", d)
+	}
+
+	// Adopt-only: refused while a managed resource it composes does not
+	// exist, composed once each does, keeping the Application's
+	// destination.
+	_, fatal = compose(t, true, withApp)
+	if !strings.Contains(fatal, "may only adopt") || !strings.Contains(fatal, "CatalogLocation") {
+		t.Errorf("an adopt-only bundle without its catalog registration: refusal %q, want one naming the CatalogLocation it would create", fatal)
+	}
+	all := maps.Clone(withApp)
+	for name, o := range got {
+		apiVersion, _ := pb.String(o, "apiVersion")
+		if all[name] != nil || !strings.HasSuffix(strings.Split(apiVersion, "/")[0], ".m.paved.dev") && !strings.Contains(apiVersion, ".aws.m.upbound.io/") {
+			continue
+		}
+		kind, _ := pb.String(o, "kind")
+		n, _ := pb.String(o, "metadata", "name")
+		all[name] = item(ready(apiVersion, kind, n))
+	}
+	got, fatal = compose(t, true, all)
+	if fatal != "" {
+		t.Fatalf("every managed resource adopted, refused: %s", fatal)
+	}
+	if d := destination(got[servicebundle.ApplicationPrefix+"staging"]); d != "orders-legacy" {
+		t.Errorf("the adopt-only bundle's Application deploys into %q, want the adopted Application's orders-legacy", d)
+	}
 }

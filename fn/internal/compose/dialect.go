@@ -533,9 +533,13 @@ func (s *Set) writeConnectionSecret(rsp *fnv1.RunFunctionResponse, details map[s
 }
 
 // NamespacedKind returns the apiVersion of the namespaced kind of a
-// cluster-scoped provider-aws kind paved composes (same kind name), and
-// whether there is one (namespacedKinds).
+// cluster-scoped provider-aws or provider-paved kind paved composes (same
+// kind name), and whether there is one (namespacedKinds,
+// pavedNamespacedKinds).
 func NamespacedKind(apiVersion, kind string) (string, bool) {
+	if to, ok := pavedNamespacedKinds[apiVersion+" "+kind]; ok {
+		return to, true
+	}
 	to, ok := namespacedKinds[apiVersion+" "+kind]
 	return to.apiVersion, ok
 }

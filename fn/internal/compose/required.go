@@ -177,7 +177,8 @@ func (s *Set) Conflicts(creates map[string]Required) error {
 // without paved). A tenant's own composite never adopts anything else: a
 // hand-made object without this composite's controller reference is
 // refused as before (Conflicts), and objects of other kinds (a Secret, a
-// Usage, which a tenant may be able to create) are never adopted.
+// Usage, which a tenant may be able to create) are never adopted; an
+// Application only by a composite that may only adopt (adoptable).
 // Creates still requires an adopted object, so that the requirements are
 // the same on every request until Crossplane lists it.
 func (s *Set) adopt() {
@@ -192,9 +193,9 @@ func (s *Set) adopt() {
 			}
 			obj := r.GetItems()[0].GetResource()
 			apiVersion, _ := pb.String(obj, "apiVersion")
-			group, _, _ := strings.Cut(apiVersion, "/")
+			kind, _ := pb.String(obj, "kind")
 			ns, _ := pb.String(obj, "metadata", "namespace")
-			if !strings.HasSuffix(group, namespacedManagedSuffix) || ns != s.xr.Namespace || !ControlledBy(obj, s.xr.UID) {
+			if !s.adoptable(apiVersion, kind) || ns != s.xr.Namespace || !ControlledBy(obj, s.xr.UID) {
 				continue
 			}
 			if !copied {
@@ -208,6 +209,30 @@ func (s *Set) adopt() {
 	}
 }
 
+// adoptable reports whether the composite may adopt an object of kind
+// (Set.adopt): a namespaced managed resource, provider-aws's or
+// provider-paved's (a ServiceBundle's repository, its files and branch,
+// its catalog registration: managed resources too, which no tenant is
+// granted either), and, only while the composite may adopt nothing else
+// (AnnotationAdoptOnly), an Argo CD Application: paved migrate moves a
+// bundle's Applications to its namespace, and the composite must keep
+// their names, sources and destinations (KeepPlacement) rather than point
+// them at another namespace, which would make Argo CD deploy anew there
+// and prune the old one. A tenant who can create an Application in its
+// namespace gains nothing by having it adopted: what it may deploy, from
+// where and to where, is its AppProject's to say, and the function sets
+// the project.
+func (s *Set) adoptable(apiVersion, kind string) bool {
+	group, _, _ := strings.Cut(apiVersion, "/")
+	switch {
+	case strings.HasSuffix(group, namespacedManagedSuffix), pavedServed[apiVersion+" "+kind]:
+		return true
+	case apiVersion == applicationAPIVersion && kind == applicationKind:
+		return s.xr.AdoptOnly
+	}
+	return false
+}
+
 // AnnotationAdoptOnly restricts a namespaced composite on which it is
 // "true" to adopting: paved migrate sets it while it moves a claim's cloud objects
 // to the composite (cmd/paved/internal/migrate), so that the composite
@@ -217,14 +242,15 @@ func (s *Set) adopt() {
 const AnnotationAdoptOnly = "paved.dev/adopt-only"
 
 // WouldCreateManaged returns the names in the pipeline of the managed
-// resources among creates (Creates) that do not exist: for a composite
+// resources among creates (Creates), provider-aws's and provider-paved's,
+// that do not exist: for a composite
 // that may only adopt (Composite.AdoptOnly), each would be a new cloud
 // object. Objects Crossplane has not fetched yet count as not existing.
 func (s *Set) WouldCreateManaged(creates map[string]Required) []string {
 	var out []string
 	for name, r := range creates {
 		group, _, _ := strings.Cut(r.APIVersion, "/")
-		if !strings.HasSuffix(group, namespacedManagedSuffix) {
+		if !strings.HasSuffix(group, namespacedManagedSuffix) && !pavedServed[r.APIVersion+" "+r.Kind] {
 			continue
 		}
 		if obj, _ := s.Required(name); obj == nil {
