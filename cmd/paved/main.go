@@ -39,7 +39,7 @@ type CLI struct {
 
 	Doctor doctorCmd `cmd:"" help:"Check a running control plane for what paved needs (Crossplane, packages, EnvironmentConfig, ProviderConfigs, Argo CD, Backstage, GitHub): one line per check, ok, warn or fail; exits non-zero on any fail. Reads only."`
 
-	Migrate migrateCmd `cmd:"" help:"Move one DatabaseClaim or BucketClaim to its namespaced composite (Database, Bucket) without deleting, creating or replacing any cloud resource. Prints the plan; --apply acts. Resumable: run it again after an interruption."`
+	Migrate migrateCmd `cmd:"" help:"Move one DatabaseClaim, BucketClaim or ServiceBundle claim to its namespaced composite (Database, Bucket, ServiceBundle) without deleting, creating or replacing any cloud, GitHub or Backstage resource. Prints the plan; --apply acts. Resumable: run it again after an interruption."`
 }
 
 // io of one run, bound for the commands.
@@ -149,7 +149,7 @@ func (c *doctorCmd) Run(ctx context.Context, s streams) error {
 }
 
 type migrateCmd struct {
-	Kind       string        `arg:"" enum:"DatabaseClaim,BucketClaim" help:"The claim's kind: DatabaseClaim or BucketClaim."`
+	Kind       string        `arg:"" enum:"DatabaseClaim,BucketClaim,ServiceBundle" help:"The claim's kind: DatabaseClaim, BucketClaim or ServiceBundle (the claim, platform.paved.dev)."`
 	Claim      string        `arg:"" placeholder:"NAMESPACE/NAME" help:"The claim; the namespaced composite gets the same namespace and name."`
 	Apply      bool          `help:"Act. Without it, print the plan and change nothing."`
 	StopAfter  string        `name:"stop-after" placeholder:"STEP" enum:",pause,orphan,create,adopt,secret,compose,manage,remove" default:"" help:"Stop after this step (run again to resume)."`

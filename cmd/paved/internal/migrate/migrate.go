@@ -1,10 +1,15 @@
-// Package migrate moves one legacy claim (DatabaseClaim, BucketClaim) to
-// its namespaced Crossplane v2 composite (Database, Bucket) without
-// deleting, creating or replacing any cloud resource: the legacy managed
-// resources are orphaned, the namespaced composite's managed resources
-// adopt the same cloud objects by external name, what it composes is
+// Package migrate moves one legacy claim (DatabaseClaim, BucketClaim,
+// ServiceBundle) to its namespaced Crossplane v2 composite (Database,
+// Bucket, ServiceBundle) without deleting, creating or replacing any
+// cloud, GitHub or Backstage resource: the legacy managed resources are
+// orphaned, the namespaced composite's managed resources adopt the same
+// objects by external name (and provider-paved's by the ids it keeps:
+// GitHub's repository id, Backstage's location id), what it composes is
 // verified against what exists, and only then are the legacy objects
-// removed.
+// removed. A bundle's nested XDatabase and XBucket move the same way to
+// the namespaced Database and Bucket it composes, and its Argo CD
+// Applications move from Argo CD's namespace to the bundle's without
+// deleting what they deployed (bundle.go).
 //
 // No Crossplane tool does this yet (crossplane/crossplane#6726); the
 // manual recipe is crossplane/docs#1017: orphan the managed resources
@@ -98,7 +103,14 @@ type Kind struct {
 var Kinds = map[string]Kind{
 	"DatabaseClaim": {Claim: "DatabaseClaim", Composite: "XDatabase", Target: "Database", ClaimGroup: "platform.paved.dev", TargetGroup: "paved.dev"},
 	"BucketClaim":   {Claim: "BucketClaim", Composite: "XBucket", Target: "Bucket", ClaimGroup: "platform.paved.dev", TargetGroup: "paved.dev"},
+	"ServiceBundle": {Claim: "ServiceBundle", Composite: "XServiceBundle", Target: "ServiceBundle", ClaimGroup: "platform.paved.dev", TargetGroup: "paved.dev"},
 }
+
+// nestedKinds are the composites a legacy composite composes (a
+// bundle's XDatabase and XBucket), by kind: each moves to the namespaced
+// composite its namespaced parent composes in their place (a Database,
+// a Bucket), the way the claim of that kind would.
+var nestedKinds = map[string]string{"XDatabase": "DatabaseClaim", "XBucket": "BucketClaim"}
 
 const version = "v1alpha1"
 
@@ -117,9 +129,9 @@ const (
 // Steps in order, each with what it does.
 var Steps = []struct{ Name, Does string }{
 	{StepPause, "pause the claim and its composite (crossplane.io/paused), so that nothing composes the legacy managed resources again"},
-	{StepOrphan, "set every legacy managed resource to deletionPolicy Orphan and managementPolicies [Observe]: from now on it neither changes nor deletes its cloud object"},
-	{StepCreate, "create the namespaced composite, paused, in the claim's namespace, with the claim's spec"},
-	{StepAdopt, "create its managed resources, controlled by it, named as the function names them, with the legacy external names and parameters, observe-only"},
+	{StepOrphan, "set every legacy managed resource to deletionPolicy Orphan and managementPolicies [Observe]: from now on it neither changes nor deletes its cloud object; remove Argo CD's resources finalizer from the legacy Applications"},
+	{StepCreate, "create the namespaced composite, paused, in the claim's namespace, with the claim's spec (and the nested composites it composes, paused)"},
+	{StepAdopt, "create its managed resources, controlled by it, named as the function names them, with the legacy external names and parameters, observe-only; move the Applications to the claim's namespace"},
 	{StepSecret, "hand the claim's connection Secret over to the namespaced composite (a database's to its provider)"},
 	{StepCompose, "let the namespaced composite compose, then verify that it composed exactly the adopted resources with the same external names and identifiers; refuse otherwise"},
 	{StepManage, "let the namespaced managed resources manage their cloud objects (managementPolicies [*]) and wait until the composite is Ready"},
@@ -177,11 +189,49 @@ type legacyMR struct {
 // migration is the state migrate reads before each step.
 type migration struct {
 	o         Options
-	claim     *unstructured.Unstructured // nil once deleted
+	claim     *unstructured.Unstructured // nil once deleted, and for a nested one
 	composite *unstructured.Unstructured // nil once deleted
 	target    *unstructured.Unstructured // nil until created
 	mrs       []legacyMR
 	done      int // index of the last step done, -1 for none
+
+	// nested are the migrations of the composites the legacy composite
+	// composes (a bundle's XDatabase and XBucket), each to the namespaced
+	// composite named o.Name in the new one's namespace; parent is the
+	// migration of the composite that composes this one, and pipeline
+	// its name in that composite's pipeline.
+	nested   []*migration
+	parent   *migration
+	pipeline string
+	// apps are the Argo CD Applications the legacy composite composes.
+	apps []legacyApp
+}
+
+// root is the top migration: the claim's.
+func (m *migration) root() *migration {
+	for m.parent != nil {
+		m = m.parent
+	}
+	return m
+}
+
+// all is m and every migration nested in it, parents first.
+func (m *migration) all() []*migration {
+	out := []*migration{m}
+	for _, n := range m.nested {
+		out = append(out, n.all()...)
+	}
+	return out
+}
+
+// from is what AnnotationFrom says on the composite and on the objects
+// migrate made for m: the claim, or for a nested migration the legacy
+// composite.
+func (m *migration) from() string {
+	if m.parent != nil {
+		return m.o.Kind.Composite + " " + m.composite.GetName()
+	}
+	return fmt.Sprintf("%s %s/%s", m.o.Kind.Claim, m.o.Namespace, m.o.Name)
 }
 
 func (o Options) claimGVK() schema.GroupVersionKind {
@@ -227,7 +277,7 @@ func (o Options) load(ctx context.Context) (*migration, error) {
 	if m.target, err = get(ctx, o.Client, o.targetGVK(), o.Namespace, o.Name); err != nil {
 		return nil, err
 	}
-	from := fmt.Sprintf("%s %s/%s", o.Kind.Claim, o.Namespace, o.Name)
+	from := m.from()
 	if m.target != nil && m.target.GetAnnotations()[AnnotationFrom] != from {
 		return nil, refuse("%s exists and was not made by paved migrate from %s (its %s is %q): migrate never takes over a composite",
 			o.targetSubject(), o.subject(), AnnotationFrom, m.target.GetAnnotations()[AnnotationFrom])
@@ -258,6 +308,46 @@ func (o Options) load(ctx context.Context) (*migration, error) {
 	if m.claim == nil && m.done < stepIndex(StepRemove)-1 {
 		return nil, refuse("%s is gone but the migration had only done %q", o.subject(), Steps[max(m.done, 0)].Name)
 	}
+	if err := m.loadResources(ctx); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// loadNested reads the legacy composite called name, which m's composite
+// composes as pipeline, and what it moves to.
+func (m *migration) loadNested(ctx context.Context, kind Kind, pipeline, name string) (*migration, error) {
+	o := m.o
+	o.Kind = kind
+	o.Name = dialect.ObjectName(m.o.Name, pipeline)
+	n := &migration{o: o, done: m.done, parent: m, pipeline: pipeline}
+	var err error
+	if n.composite, err = get(ctx, o.Client, o.compositeGVK(), "", name); err != nil {
+		return nil, err
+	}
+	if n.composite == nil {
+		return nil, refuse("composite %s lists %s %s, which does not exist", m.composite.GetName(), kind.Composite, name)
+	}
+	if n.target, err = get(ctx, o.Client, o.targetGVK(), o.Namespace, o.Name); err != nil {
+		return nil, err
+	}
+	if n.target != nil && n.target.GetAnnotations()[AnnotationFrom] != n.from() {
+		return nil, refuse("%s exists and was not made by paved migrate from %s (its %s is %q): migrate never takes over a composite",
+			o.targetSubject(), n.from(), AnnotationFrom, n.target.GetAnnotations()[AnnotationFrom])
+	}
+	if err := n.loadResources(ctx); err != nil {
+		return nil, err
+	}
+	return n, nil
+}
+
+// loadResources reads what m's legacy composite composes: its managed
+// resources (provider-aws's and provider-paved's), the composites it
+// composes (loadNested) and its Argo CD Applications. Usages go with the
+// composite.
+func (m *migration) loadResources(ctx context.Context) error {
+	o := m.o
+	composite := m.composite.GetName()
 	refs, _, _ := unstructured.NestedSlice(m.composite.Object, "spec", "resourceRefs")
 	for _, r := range refs {
 		ref, _ := r.(map[string]any)
@@ -265,40 +355,99 @@ func (o Options) load(ctx context.Context) (*migration, error) {
 		kind, _ := ref["kind"].(string)
 		name, _ := ref["name"].(string)
 		group, _, _ := strings.Cut(apiVersion, "/")
-		if !strings.HasSuffix(group, ".aws.upbound.io") {
+		switch {
+		case apiVersion == applicationAPIVersion && kind == applicationKind:
+			app, err := m.loadApp(ctx, ref)
+			if err != nil {
+				return err
+			}
+			m.apps = append(m.apps, app)
+			continue
+		case group == o.Kind.ClaimGroup && nestedKinds[kind] != "":
+			pipeline, err := m.pipelineOf(ctx, apiVersion, kind, name)
+			if err != nil {
+				return err
+			}
+			n, err := m.loadNested(ctx, Kinds[nestedKinds[kind]], pipeline, name)
+			if err != nil {
+				return err
+			}
+			m.nested = append(m.nested, n)
+			continue
+		case !strings.HasSuffix(group, ".aws.upbound.io") && !pavedManaged(group):
 			continue // Usages: they go with the composite.
 		}
 		gv, err := schema.ParseGroupVersion(apiVersion)
 		if err != nil {
-			return nil, fmt.Errorf("composite %s lists %s: %w", composite, apiVersion, err)
+			return fmt.Errorf("composite %s lists %s: %w", composite, apiVersion, err)
 		}
 		u, err := get(ctx, o.Client, gv.WithKind(kind), "", name)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if u == nil {
-			return nil, refuse("composite %s lists %s %s, which does not exist", composite, kind, name)
+			return refuse("composite %s lists %s %s, which does not exist", composite, kind, name)
 		}
 		targetAPIVersion, ok := dialect.NamespacedKind(apiVersion, kind)
 		if !ok {
-			return nil, refuse("%s %s has no namespaced kind paved composes", kind, name)
+			return refuse("%s %s has no namespaced kind paved composes", kind, name)
 		}
 		pipeline := u.GetAnnotations()[annotationResourceName]
 		external := u.GetAnnotations()[annotationExternalName]
 		if pipeline == "" {
-			return nil, refuse("%s %s has no %s annotation", kind, name, annotationResourceName)
+			return refuse("%s %s has no %s annotation", kind, name, annotationResourceName)
 		}
-		if external == "" {
-			return nil, refuse("%s %s has no external name yet: its cloud object may not exist; migrate only a Ready claim", kind, name)
+		if external == "" && !byParameters[kind] {
+			return refuse("%s %s has no external name yet: its cloud object may not exist; migrate only a Ready claim", kind, name)
+		}
+		// The function names a managed resource after its composite
+		// (naming.Object), or, some of a bundle's, after the service alike
+		// in both dialects (fn/servicebundle, providerObject).
+		targetName := name
+		if name == dialect.ObjectName(composite, pipeline) {
+			targetName = dialect.ObjectName(o.Name, pipeline)
 		}
 		m.mrs = append(m.mrs, legacyMR{obj: u, pipeline: pipeline, external: external,
-			targetAPIVersion: targetAPIVersion, targetName: dialect.ObjectName(o.Name, pipeline)})
+			targetAPIVersion: targetAPIVersion, targetName: targetName})
 	}
 	sort.Slice(m.mrs, func(i, j int) bool { return m.mrs[i].pipeline < m.mrs[j].pipeline })
-	if len(m.mrs) == 0 {
-		return nil, refuse("composite %s lists no managed resources", composite)
+	sort.Slice(m.nested, func(i, j int) bool { return m.nested[i].pipeline < m.nested[j].pipeline })
+	sort.Slice(m.apps, func(i, j int) bool { return m.apps[i].name < m.apps[j].name })
+	if len(m.mrs) == 0 && len(m.nested) == 0 {
+		return refuse("composite %s lists no managed resources", composite)
 	}
-	return m, nil
+	return nil
+}
+
+// byParameters are provider-paved's kinds whose GitHub object is named by
+// their parameters (a file's repository and path, a branch's repository
+// and name, a team's access to a repository), not an external name: the
+// provider sets none (provider/internal/controller, branch,
+// repositoryfile, teamrepository), and verify holds those parameters
+// equal (identifying).
+var byParameters = map[string]bool{"RepositoryFile": true, "Branch": true, "TeamRepository": true}
+
+// pavedManaged reports whether group is one of provider-paved's
+// cluster-scoped groups (github.paved.dev, backstage.paved.dev), whose
+// namespaced kinds are in the same group with ".m." (provider/apis).
+func pavedManaged(group string) bool {
+	return group == "github.paved.dev" || group == "backstage.paved.dev"
+}
+
+// pipelineOf is the name in the pipeline of a composed object.
+func (m *migration) pipelineOf(ctx context.Context, apiVersion, kind, name string) (string, error) {
+	u, err := get(ctx, m.o.Client, gvk(apiVersion, kind), "", name)
+	if err != nil {
+		return "", err
+	}
+	if u == nil {
+		return "", refuse("composite %s lists %s %s, which does not exist", m.composite.GetName(), kind, name)
+	}
+	p := u.GetAnnotations()[annotationResourceName]
+	if p == "" {
+		return "", refuse("%s %s has no %s annotation", kind, name, annotationResourceName)
+	}
+	return p, nil
 }
 
 // Run plans, and with Apply makes, the migration.
@@ -350,12 +499,21 @@ func Run(ctx context.Context, o Options) error {
 // precheck refuses, before any step, what would make the migration take
 // over or replace something.
 func (m *migration) precheck(ctx context.Context) error {
-	o := m.o
 	if m.done < 0 && m.claim != nil {
 		if condition(m.claim, "Ready") != "True" {
-			return refuse("%s is not Ready: migrate only a claim whose resources all exist", o.subject())
+			return refuse("%s is not Ready: migrate only a claim whose resources all exist", m.o.subject())
 		}
 	}
+	for _, n := range m.all() {
+		if err := n.precheckOne(ctx); err != nil {
+			return err
+		}
+	}
+	return m.precheckApps(ctx)
+}
+
+func (m *migration) precheckOne(ctx context.Context) error {
+	o := m.o
 	for _, mr := range m.mrs {
 		u, err := get(ctx, o.Client, gvk(mr.targetAPIVersion, mr.obj.GetKind()), o.Namespace, mr.targetName)
 		if err != nil {
@@ -383,9 +541,18 @@ func (m *migration) printPlan() {
 		}
 		fmt.Fprintf(m.o.Out, "  %d %-8s %-5s  %s\n", i+1, s.Name, state, s.Does)
 	}
-	for _, mr := range m.mrs {
-		fmt.Fprintf(m.o.Out, "    %s %s (external name %s) -> %s %s/%s\n", mr.obj.GetKind(), mr.obj.GetName(), mr.external,
-			strings.Split(mr.targetAPIVersion, "/")[0], m.o.Namespace, mr.targetName)
+	for _, n := range m.all() {
+		if n.parent != nil && n.composite != nil {
+			fmt.Fprintf(m.o.Out, "    %s %s -> %s\n", n.o.Kind.Composite, n.composite.GetName(), n.o.targetSubject())
+		}
+		for _, mr := range n.mrs {
+			fmt.Fprintf(m.o.Out, "    %s %s (external name %s) -> %s %s/%s\n", mr.obj.GetKind(), mr.obj.GetName(), mr.external,
+				strings.Split(mr.targetAPIVersion, "/")[0], n.o.Namespace, mr.targetName)
+		}
+	}
+	for _, a := range m.apps {
+		fmt.Fprintf(m.o.Out, "    Application %s/%s -> %s/%s (without %s: its deletion leaves what it deployed)\n",
+			a.legacyNamespace, a.name, m.o.Namespace, a.name, resourcesFinalizer)
 	}
 }
 
@@ -429,7 +596,12 @@ func (m *migration) pause(ctx context.Context) error {
 	if err := annotate(ctx, m.o.Client, m.claim, map[string]any{annotationPaused: "true"}); err != nil {
 		return err
 	}
-	return annotate(ctx, m.o.Client, m.composite, map[string]any{annotationPaused: "true", AnnotationTo: m.o.targetSubject()})
+	for _, n := range m.all() {
+		if err := annotate(ctx, m.o.Client, n.composite, map[string]any{annotationPaused: "true", AnnotationTo: n.o.targetSubject()}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // orphanPolicies are the legacy managed resources' policies from step
@@ -445,21 +617,27 @@ func (m *migration) pause(ctx context.Context) error {
 var orphanPolicies = []any{"Observe"}
 
 func (m *migration) orphan(ctx context.Context) error {
-	for _, mr := range m.mrs {
-		p := map[string]any{"spec": map[string]any{"deletionPolicy": "Orphan", "managementPolicies": orphanPolicies}}
-		if err := patch(ctx, m.o.Client, mr.obj, p); err != nil {
-			return err
+	for _, n := range m.all() {
+		for _, mr := range n.mrs {
+			p := map[string]any{"spec": map[string]any{"deletionPolicy": "Orphan", "managementPolicies": orphanPolicies}}
+			if err := patch(ctx, m.o.Client, mr.obj, p); err != nil {
+				return err
+			}
 		}
 	}
-	return nil
+	return m.releaseApps(ctx)
 }
 
 // orphaned reports whether a legacy managed resource can no longer
 // delete or change its cloud object.
 func orphaned(u *unstructured.Unstructured) bool {
 	dp, _, _ := unstructured.NestedString(u.Object, "spec", "deletionPolicy")
+	return dp == "Orphan" && reflect.DeepEqual(policiesOf(u), orphanPolicies)
+}
+
+func policiesOf(u *unstructured.Unstructured) []any {
 	mp, _, _ := unstructured.NestedSlice(u.Object, "spec", "managementPolicies")
-	return dp == "Orphan" && reflect.DeepEqual(mp, orphanPolicies)
+	return mp
 }
 
 // claimOnlyFields are a claim's spec fields the namespaced composite has
@@ -469,6 +647,18 @@ var claimOnlyFields = []string{"resourceRef", "compositionRef", "compositionSele
 	"compositionRevisionSelector", "compositionUpdatePolicy", "compositeDeletePolicy", "publishConnectionDetailsTo", "writeConnectionSecretToRef"}
 
 func (m *migration) create(ctx context.Context) error {
+	if err := m.createRoot(ctx); err != nil {
+		return err
+	}
+	for _, n := range m.all()[1:] {
+		if err := n.createNested(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (m *migration) createRoot(ctx context.Context) error {
 	if m.target != nil {
 		return nil
 	}
@@ -492,7 +682,7 @@ func (m *migration) create(ctx context.Context) error {
 	t.SetAnnotations(map[string]string{
 		annotationPaused:        "true",
 		annotationAdoptOnly:     "true",
-		AnnotationFrom:          fmt.Sprintf("%s %s/%s", m.o.Kind.Claim, m.o.Namespace, m.o.Name),
+		AnnotationFrom:          m.from(),
 		AnnotationFromComposite: m.composite.GetName(),
 		AnnotationStep:          StepPause,
 	})
@@ -513,10 +703,25 @@ func namespacedParameters(mr legacyMR) (map[string]any, error) {
 			delete(fp, k)
 		}
 	}
+	if group, _, _ := strings.Cut(mr.obj.GetAPIVersion(), "/"); pavedManaged(group) {
+		// provider-paved's namespaced kinds take the cluster-scoped
+		// kinds' parameters as they are (provider/apis/namespaced: their
+		// types embed the same parameter structs).
+		return fp, nil
+	}
 	return dialect.Parameters(mr.obj.GetAPIVersion(), mr.obj.GetKind(), fp)
 }
 
 func (m *migration) adopt(ctx context.Context) error {
+	for _, n := range m.all() {
+		if err := n.adoptManaged(ctx); err != nil {
+			return err
+		}
+	}
+	return m.moveApps(ctx)
+}
+
+func (m *migration) adoptManaged(ctx context.Context) error {
 	o := m.o
 	controller := true
 	owner := metav1.OwnerReference{APIVersion: m.target.GetAPIVersion(), Kind: m.target.GetKind(), Name: m.target.GetName(),
@@ -546,11 +751,11 @@ func (m *migration) adopt(ctx context.Context) error {
 		u.SetKind(mr.obj.GetKind())
 		u.SetNamespace(o.Namespace)
 		u.SetName(mr.targetName)
-		u.SetAnnotations(map[string]string{
+		u.SetAnnotations(providerAnnotations(mr.obj, map[string]string{
 			annotationExternalName: mr.external,
 			annotationResourceName: mr.pipeline,
 			AnnotationFrom:         mr.obj.GetKind() + " " + mr.obj.GetName(),
-		})
+		}))
 		u.SetLabels(map[string]string{labelName: mr.pipeline})
 		u.SetOwnerReferences([]metav1.OwnerReference{owner})
 		existing, err := get(ctx, o.Client, u.GroupVersionKind(), o.Namespace, u.GetName())
@@ -615,6 +820,18 @@ func (m *migration) copyPassword(ctx context.Context, mr legacyMR) error {
 // database's is written by its Instance: it is left without a controller,
 // which the provider then takes.
 func (m *migration) secret(ctx context.Context) error {
+	if err := m.claimSecret(ctx); err != nil {
+		return err
+	}
+	for _, n := range m.all()[1:] {
+		if err := n.releaseSecrets(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (m *migration) claimSecret(ctx context.Context) error {
 	name, _, _ := unstructured.NestedString(m.claim.Object, "spec", "writeConnectionSecretToRef", "name")
 	if name == "" {
 		return nil
@@ -667,25 +884,26 @@ func (m *migration) compose(ctx context.Context) error {
 			_ = annotate(ctx, o.Client, t, map[string]any{annotationPaused: "true"})
 			return false, refuse("the function refused %s (the composite is paused again; nothing was changed): %s", o.targetSubject(), msg)
 		}
-		for _, mr := range m.mrs {
-			key := mr.targetAPIVersion + " " + mr.obj.GetKind() + " " + mr.targetName
+		for _, c := range m.composed() {
+			key := c.apiVersion + " " + c.kind + " " + c.name
 			if !listed[key] {
 				return false, nil
 			}
 			delete(listed, key)
-			u, err := get(ctx, o.Client, gvk(mr.targetAPIVersion, mr.obj.GetKind()), o.Namespace, mr.targetName)
+			u, err := get(ctx, o.Client, gvk(c.apiVersion, c.kind), o.Namespace, c.name)
 			if err != nil || u == nil {
 				return false, err
 			}
-			// Crossplane labels what it applied with its composite
+			// Crossplane labels what it applied with its composite, a
+			// nested composite's with the top composite's label
 			// (crossplane v2.4.0 composite/composition_functions.go,
 			// RenderComposedResourceMetadata).
-			if u.GetLabels()["crossplane.io/composite"] != o.Name {
+			if u.GetLabels()["crossplane.io/composite"] != m.root().o.Name {
 				return false, nil
 			}
 		}
 		for key := range listed {
-			if strings.Contains(strings.SplitN(key, "/", 2)[0], ".aws.m.upbound.io") {
+			if wouldCreate(key) {
 				_ = annotate(ctx, o.Client, t, map[string]any{annotationPaused: "true"})
 				return false, refuse("%s composed %s, which the claim's composite did not: it would be created; the composite is paused again", o.targetSubject(), key)
 			}
@@ -695,7 +913,57 @@ func (m *migration) compose(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("%w (%s)", err, why)
 	}
-	return m.verify(ctx)
+	// The nested composites compose once theirs lists them: each moves
+	// the way its claim would.
+	for _, n := range m.nested {
+		if err := n.compose(ctx); err != nil {
+			return fmt.Errorf("%s: %w", n.o.targetSubject(), err)
+		}
+	}
+	if err := m.verify(ctx); err != nil {
+		return err
+	}
+	return m.verifyApps(ctx)
+}
+
+// A composedRef is an object the namespaced composite must list once it
+// composed what migrate made for it.
+type composedRef struct{ apiVersion, kind, name string }
+
+// composed is what m's namespaced composite must list: the managed
+// resources, nested composites and Applications migrate made for it.
+func (m *migration) composed() []composedRef {
+	var out []composedRef
+	for _, mr := range m.mrs {
+		out = append(out, composedRef{mr.targetAPIVersion, mr.obj.GetKind(), mr.targetName})
+	}
+	for _, n := range m.nested {
+		out = append(out, composedRef{n.o.targetGVK().GroupVersion().String(), n.o.Kind.Target, n.o.Name})
+	}
+	for _, a := range m.apps {
+		out = append(out, composedRef{applicationAPIVersion, applicationKind, a.name})
+	}
+	return out
+}
+
+// wouldCreate reports whether a composed object ("apiVersion kind name")
+// that migrate did not make stands for something new outside the
+// cluster: a namespaced managed resource (a cloud, GitHub or Backstage
+// object), a composite composing those, or an Application (what Argo CD
+// deploys).
+func wouldCreate(key string) bool {
+	apiVersion, rest, _ := strings.Cut(key, " ")
+	kind, _, _ := strings.Cut(rest, " ")
+	group, _, _ := strings.Cut(apiVersion, "/")
+	switch {
+	case strings.HasSuffix(group, ".aws.m.upbound.io"), group == "github.m.paved.dev", group == "backstage.m.paved.dev":
+		return true
+	case apiVersion == applicationAPIVersion && kind == applicationKind:
+		return true
+	case group == "paved.dev":
+		return true
+	}
+	return false
 }
 
 // identifying are, per kind, the parameters whose change makes the
@@ -719,6 +987,15 @@ var identifying = map[string][]string{
 	"BucketOwnershipControls":                 {"bucket"},
 	"BucketPolicy":                            {"bucket"},
 	"BucketLifecycleConfiguration":            {"bucket"},
+	// provider-paved's kinds (provider/apis): a repository is its owner's
+	// and is identified by GitHub's id (the annotation verify compares);
+	// a file, branch or team's access is its repository's; a catalog
+	// location is its type and target in the catalog.
+	"Repository":      {"owner"},
+	"RepositoryFile":  {"repository", "path", "branch"},
+	"Branch":          {"repository", "branch"},
+	"TeamRepository":  {"repository", "team"},
+	"CatalogLocation": {"type", "target"},
 }
 
 // verify compares each namespaced managed resource, as Crossplane applied
@@ -740,6 +1017,11 @@ func (m *migration) verify(ctx context.Context) error {
 		}
 		if ext := u.GetAnnotations()[annotationExternalName]; ext != mr.external {
 			diffs = append(diffs, fmt.Sprintf("%s %s: external name %q, the legacy %s has %q", u.GetKind(), u.GetName(), ext, mr.obj.GetName(), mr.external))
+		}
+		for _, k := range identityAnnotations {
+			if want := mr.obj.GetAnnotations()[k]; want != "" && u.GetAnnotations()[k] != want {
+				diffs = append(diffs, fmt.Sprintf("%s %s: %s %q, the legacy %s has %q", u.GetKind(), u.GetName(), k, u.GetAnnotations()[k], mr.obj.GetName(), want))
+			}
 		}
 		legacy, err := namespacedParameters(mr)
 		if err != nil {
@@ -790,6 +1072,11 @@ func normalise(v any) any {
 // composite to be Ready.
 func (m *migration) manage(ctx context.Context) error {
 	o := m.o
+	for _, n := range m.nested {
+		if err := n.manage(ctx); err != nil {
+			return fmt.Errorf("%s: %w", n.o.targetSubject(), err)
+		}
+	}
 	for _, mr := range m.mrs {
 		u, err := get(ctx, o.Client, gvk(mr.targetAPIVersion, mr.obj.GetKind()), o.Namespace, mr.targetName)
 		if err != nil {
@@ -797,6 +1084,12 @@ func (m *migration) manage(ctx context.Context) error {
 		}
 		if u == nil {
 			return refuse("%s %s/%s is gone", mr.obj.GetKind(), o.Namespace, mr.targetName)
+		}
+		// Policies the function composes (a bundle's catalog file and
+		// release branch are orphaned on deletion), which Crossplane
+		// applied over migrate's, stay.
+		if !reflect.DeepEqual(policiesOf(u), orphanPolicies) {
+			continue
 		}
 		if err := patch(ctx, o.Client, u, map[string]any{"spec": map[string]any{"managementPolicies": []any{"*"}}}); err != nil {
 			return err
@@ -824,16 +1117,28 @@ func (m *migration) manage(ctx context.Context) error {
 // gone; the composed Usages then release it (replayDeletion).
 func (m *migration) remove(ctx context.Context) error {
 	o := m.o
-	for _, mr := range m.mrs {
-		u, err := get(ctx, o.Client, mr.obj.GroupVersionKind(), "", mr.obj.GetName())
-		if err != nil {
-			return err
-		}
-		if u != nil && !orphaned(u) {
-			return refuse("%s %s is no longer orphaned (deletionPolicy Orphan, managementPolicies [Observe]): deleting it could delete its cloud object", u.GetKind(), u.GetName())
+	all := m.all()
+	for _, n := range all {
+		for _, mr := range n.mrs {
+			u, err := get(ctx, o.Client, mr.obj.GroupVersionKind(), "", mr.obj.GetName())
+			if err != nil {
+				return err
+			}
+			if u != nil && !orphaned(u) {
+				return refuse("%s %s is no longer orphaned (deletionPolicy Orphan, managementPolicies [Observe]): deleting it could delete its cloud object", u.GetKind(), u.GetName())
+			}
 		}
 	}
-	for _, u := range []*unstructured.Unstructured{m.composite, m.claim} {
+	if err := m.appsReleased(ctx); err != nil {
+		return err
+	}
+	// Nested composites first, then the claim's: each is deleted while
+	// paused and unpaused after (see above).
+	var del []*unstructured.Unstructured
+	for i := len(all) - 1; i >= 0; i-- {
+		del = append(del, all[i].composite)
+	}
+	for _, u := range append(del, m.claim) {
 		if u == nil {
 			continue
 		}
@@ -848,13 +1153,20 @@ func (m *migration) remove(ctx context.Context) error {
 		if u, err := get(ctx, o.Client, o.claimGVK(), o.Namespace, o.Name); err != nil || u != nil {
 			return false, err
 		}
-		if m.composite != nil {
-			if u, err := get(ctx, o.Client, o.compositeGVK(), "", m.composite.GetName()); err != nil || u != nil {
-				return false, err
+		for _, n := range all {
+			if n.composite != nil {
+				if u, err := get(ctx, o.Client, n.o.compositeGVK(), "", n.composite.GetName()); err != nil || u != nil {
+					return false, err
+				}
+			}
+			for _, mr := range n.mrs {
+				if u, err := get(ctx, o.Client, mr.obj.GroupVersionKind(), "", mr.obj.GetName()); err != nil || u != nil {
+					return false, err
+				}
 			}
 		}
-		for _, mr := range m.mrs {
-			if u, err := get(ctx, o.Client, mr.obj.GroupVersionKind(), "", mr.obj.GetName()); err != nil || u != nil {
+		for _, a := range m.apps {
+			if u, err := get(ctx, o.Client, gvk(applicationAPIVersion, applicationKind), a.legacyNamespace, a.name); err != nil || u != nil {
 				return false, err
 			}
 		}

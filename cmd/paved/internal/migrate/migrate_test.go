@@ -73,23 +73,30 @@ func world() []client.Object {
 	return []client.Object{claim, xr, bucket, enc, secret}
 }
 
-func fakeClient(objs ...client.Object) client.Client {
+// A fakeKind is a kind the fake client serves.
+type fakeKind struct {
+	apiVersion, kind string
+	namespaced       bool
+}
+
+var bucketKinds = []fakeKind{
+	{"platform.paved.dev/v1alpha1", "BucketClaim", true},
+	{"platform.paved.dev/v1alpha1", "XBucket", false},
+	{"paved.dev/v1alpha1", "Bucket", true},
+	{"s3.aws.upbound.io/v1beta1", "Bucket", false},
+	{"s3.aws.upbound.io/v1beta1", "BucketServerSideEncryptionConfiguration", false},
+	{"s3.aws.m.upbound.io/v1beta1", "Bucket", true},
+	{"s3.aws.m.upbound.io/v1beta1", "BucketServerSideEncryptionConfiguration", true},
+}
+
+func fakeClient(objs ...client.Object) client.Client { return fakeClientOf(bucketKinds, objs...) }
+
+func fakeClientOf(kinds []fakeKind, objs ...client.Object) client.Client {
 	s := runtime.NewScheme()
 	_ = clientgoscheme.AddToScheme(s)
 	m := meta.NewDefaultRESTMapper(nil)
 	m.Add(corev1.SchemeGroupVersion.WithKind("Secret"), meta.RESTScopeNamespace)
-	for _, k := range []struct {
-		apiVersion, kind string
-		namespaced       bool
-	}{
-		{"platform.paved.dev/v1alpha1", "BucketClaim", true},
-		{"platform.paved.dev/v1alpha1", "XBucket", false},
-		{"paved.dev/v1alpha1", "Bucket", true},
-		{"s3.aws.upbound.io/v1beta1", "Bucket", false},
-		{"s3.aws.upbound.io/v1beta1", "BucketServerSideEncryptionConfiguration", false},
-		{"s3.aws.m.upbound.io/v1beta1", "Bucket", true},
-		{"s3.aws.m.upbound.io/v1beta1", "BucketServerSideEncryptionConfiguration", true},
-	} {
+	for _, k := range kinds {
 		gvk := schema.FromAPIVersionAndKind(k.apiVersion, k.kind)
 		s.AddKnownTypeWithName(gvk, &unstructured.Unstructured{})
 		s.AddKnownTypeWithName(gvk.GroupVersion().WithKind(k.kind+"List"), &unstructured.UnstructuredList{})
