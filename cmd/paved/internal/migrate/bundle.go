@@ -211,7 +211,7 @@ func (m *migration) moveApps(ctx context.Context) error {
 		}
 		spec, err := json.Marshal(movedSpec(a.legacy))
 		if err != nil {
-			return fmt.Errorf("Application %s/%s: %w", a.legacyNamespace, a.name, err)
+			return fmt.Errorf("cannot record what Application %s/%s deploys: %w", a.legacyNamespace, a.name, err)
 		}
 		u := &unstructured.Unstructured{Object: map[string]any{}}
 		if sp, ok, _ := unstructured.NestedFieldCopy(a.legacy.Object, "spec"); ok {
@@ -369,10 +369,10 @@ func (m *migration) createNested(ctx context.Context) error {
 // releaseSecrets leaves the connection Secrets that a nested legacy
 // composite and its managed resources write into the namespace (a
 // bundle's database's: the XDatabase's, or its Instance's) without their
-// controller: the legacy object is the Secret's owner, and the garbage
-// collector would delete the Secret with it (step remove), while the
-// team's apps read it. The namespaced object writing the same Secret
-// takes it, as for a database claim's (see secret).
+// legacy controller: it is the Secret's owner, and the garbage collector
+// would delete the Secret with it (step remove), while the team's apps
+// read it. As for a claim's (see secret), a bucket's becomes the
+// namespaced Bucket's, a database's is left for its provider to take.
 func (m *migration) releaseSecrets(ctx context.Context) error {
 	writers := []*unstructured.Unstructured{m.composite}
 	for _, mr := range m.mrs {
@@ -393,7 +393,14 @@ func (m *migration) releaseSecrets(ctx context.Context) error {
 		owners := slices.DeleteFunc(slices.Clone(s.OwnerReferences), func(r metav1.OwnerReference) bool {
 			return slices.ContainsFunc(writers, func(u *unstructured.Unstructured) bool { return u.GetUID() == r.UID })
 		})
-		if len(owners) == len(s.OwnerReferences) {
+		if w == m.composite && m.o.Kind.Target == "Bucket" {
+			// A namespaced Bucket composes its connection Secret and
+			// refuses one it does not control (see secret).
+			controller := true
+			owners = append(owners, metav1.OwnerReference{APIVersion: m.target.GetAPIVersion(), Kind: m.target.GetKind(), Name: m.target.GetName(),
+				UID: m.target.GetUID(), Controller: &controller, BlockOwnerDeletion: &controller})
+		}
+		if slices.Equal(owners, s.OwnerReferences) {
 			continue
 		}
 		s.OwnerReferences = owners

@@ -61,10 +61,8 @@ func bundleWorld() []client.Object {
 	app.SetAnnotations(map[string]string{annotationResourceName: "application-staging", "notifications.argoproj.io/subscribe.on-sync-failed.slack": "team-a"})
 	app.SetLabels(map[string]string{"team": "team-a", "environment": "staging"})
 	app.SetFinalizers([]string{resourcesFinalizer})
-	out := []client.Object{claim, xr, repo, app}
-	for _, o := range world()[1:4] { // the XBucket, its bucket and encryption
-		out = append(out, o)
-	}
+	// The XBucket, its bucket and encryption.
+	out := append([]client.Object{claim, xr, repo, app}, world()[1:4]...)
 	nested := out[4].(*unstructured.Unstructured)
 	nested.SetAnnotations(map[string]string{annotationResourceName: "bucket"})
 	_ = unstructured.SetNestedField(nested.Object, "eu-west-1", "spec", "region")
@@ -253,10 +251,10 @@ func TestBundleAppFinalizerBack(t *testing.T) {
 	}
 }
 
-// TestBundleSecretReleased: step secret leaves the connection Secret a
-// nested composite publishes in the team's namespace without its legacy
-// controller, so that the garbage collector does not delete it with the
-// composite (step remove).
+// TestBundleSecretReleased: step secret hands the connection Secret a
+// nested XBucket publishes in the team's namespace from it to the
+// namespaced Bucket, so that the garbage collector does not delete it with
+// the legacy composite (step remove) and the Bucket composes it.
 func TestBundleSecretReleased(t *testing.T) {
 	c := fakeClientOf(bundleKinds, bundleWorld()...)
 	var out bytes.Buffer
@@ -279,8 +277,9 @@ func TestBundleSecretReleased(t *testing.T) {
 	if err := c.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: "media-bucket"}, &s); err != nil {
 		t.Fatal(err)
 	}
-	if len(s.OwnerReferences) != 0 {
-		t.Errorf("after step secret: owners %v, want none", s.OwnerReferences)
+	bucket := read(t, c, "paved.dev/v1alpha1", "Bucket", ns, "media-bucket")
+	if o := metav1.GetControllerOf(&s); len(s.OwnerReferences) != 1 || o == nil || o.UID != bucket.GetUID() {
+		t.Errorf("after step secret: owners %v, want the namespaced Bucket alone", s.OwnerReferences)
 	}
 }
 

@@ -1135,8 +1135,8 @@ func (m *migration) remove(ctx context.Context) error {
 	// Nested composites first, then the claim's: each is deleted while
 	// paused and unpaused after (see above).
 	var del []*unstructured.Unstructured
-	for i := len(all) - 1; i >= 0; i-- {
-		del = append(del, all[i].composite)
+	for _, n := range slices.Backward(all) {
+		del = append(del, n.composite)
 	}
 	for _, u := range append(del, m.claim) {
 		if u == nil {
