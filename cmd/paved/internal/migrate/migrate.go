@@ -546,7 +546,11 @@ func (m *migration) printPlan() {
 			fmt.Fprintf(m.o.Out, "    %s %s -> %s\n", n.o.Kind.Composite, n.composite.GetName(), n.o.targetSubject())
 		}
 		for _, mr := range n.mrs {
-			fmt.Fprintf(m.o.Out, "    %s %s (external name %s) -> %s %s/%s\n", mr.obj.GetKind(), mr.obj.GetName(), mr.external,
+			ext := "external name " + mr.external
+			if mr.external == "" {
+				ext = "named by its parameters"
+			}
+			fmt.Fprintf(m.o.Out, "    %s %s (%s) -> %s %s/%s\n", mr.obj.GetKind(), mr.obj.GetName(), ext,
 				strings.Split(mr.targetAPIVersion, "/")[0], n.o.Namespace, mr.targetName)
 		}
 	}
