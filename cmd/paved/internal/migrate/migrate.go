@@ -374,6 +374,8 @@ func (m *migration) loadResources(ctx context.Context) error {
 			}
 			m.nested = append(m.nested, n)
 			continue
+		case group == o.Kind.ClaimGroup:
+			return refuse("composite %s composes %s %s, which paved migrate does not move", composite, kind, name)
 		case !strings.HasSuffix(group, ".aws.upbound.io") && !pavedManaged(group):
 			continue // Usages: they go with the composite.
 		}
