@@ -185,8 +185,13 @@ func (m *migration) appsReleased(ctx context.Context) error {
 // the namespace, controlled by the namespaced composite, which adopts it
 // while it may only adopt (fn/internal/compose, Set.adopt) and so keeps
 // its source and destination. Argo CD then finds what it deployed in
-// place. The legacy one goes first so that no two Applications ever
-// deploy the same objects.
+// place. The moved one is created before the legacy one is deleted, so
+// that an interruption between the two loses neither (the legacy one's
+// spec is recorded nowhere else); for that moment both name the same
+// objects, and FailOnSharedResource=true makes a sync of the moved one
+// fail rather than take them over
+// (https://argo-cd.readthedocs.io/en/stable/user-guide/sync-options/#fail-the-sync-if-a-shared-resource-is-found);
+// neither prunes what the other deployed.
 func (m *migration) moveApps(ctx context.Context) error {
 	o := m.o
 	controller := true
@@ -240,11 +245,11 @@ func (m *migration) moveApps(ctx context.Context) error {
 		u.SetFinalizers([]string{resourcesFinalizer})
 		u.SetOwnerReferences([]metav1.OwnerReference{{APIVersion: m.target.GetAPIVersion(), Kind: m.target.GetKind(), Name: m.target.GetName(),
 			UID: m.target.GetUID(), Controller: &controller, BlockOwnerDeletion: &controller}})
-		if err := m.deleteLegacyApp(ctx, a); err != nil {
-			return err
-		}
 		if err := o.Client.Create(ctx, u, client.FieldOwner(FieldManager)); err != nil {
 			return fmt.Errorf("cannot create Application %s/%s: %w", o.Namespace, a.name, err)
+		}
+		if err := m.deleteLegacyApp(ctx, a); err != nil {
+			return err
 		}
 		m.apps[i].legacy = nil
 	}
