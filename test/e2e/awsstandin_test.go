@@ -73,6 +73,21 @@ import (
 // only in a cluster that exists; a Cluster is deleted only without
 // deletion protection and without instances, and leaves its final
 // snapshot.
+//
+// An ElastiCache replication group generates its AUTH token as an RDS
+// instance its password (authTokenSecretRef, autoGenerateAuthToken:
+// provider-aws v1.23.0 config/elasticache/config.go), and publishes its
+// connection details as provider-aws does to the Secret its
+// writeConnectionSecretToRef names: primary_endpoint_address,
+// reader_endpoint_address and port (that file's
+// AdditionalConnectionDetailsFn) and the token as attribute.auth_token
+// (upjet's connection detail of a sensitive attribute).
+//
+// Kinds in deleteDenied play an IAM Deny of their delete action on the
+// provider's identity: AWS refuses the delete, so provider-aws keeps its
+// finalizer and reports Synced=False with the error, until the object is
+// gone from the cloud some other way (an operator, deleteAsOperator);
+// then it finds nothing to delete and lets the managed resource go.
 type awsStandIn struct {
 	namespaces []string
 	mu         sync.Mutex
@@ -80,6 +95,8 @@ type awsStandIn struct {
 	creates    []string
 	deletes    []string
 	snapshots  []string // final snapshots of deleted DocumentDB clusters
+	// deleteDenied: the kinds whose delete AWS refuses with the message.
+	deleteDenied map[string]string
 }
 
 type cloudObject struct {
@@ -93,17 +110,20 @@ const managedFinalizer = "finalizer.managedresource.crossplane.io"
 // standInKinds are the kinds paved composes, cluster-scoped and
 // namespaced, by apiVersion.
 var standInKinds = map[string][]string{
-	"s3.aws.upbound.io/v1beta1":      {"Bucket", "BucketVersioning", "BucketServerSideEncryptionConfiguration", "BucketPublicAccessBlock", "BucketOwnershipControls", "BucketPolicy", "BucketLifecycleConfiguration"},
-	"s3.aws.m.upbound.io/v1beta1":    {"Bucket", "BucketVersioning", "BucketServerSideEncryptionConfiguration", "BucketPublicAccessBlock", "BucketOwnershipControls", "BucketPolicy", "BucketLifecycleConfiguration"},
-	"rds.aws.upbound.io/v1beta1":     {"SubnetGroup", "ParameterGroup"},
-	"rds.aws.upbound.io/v1beta2":     {"Instance"},
-	"rds.aws.m.upbound.io/v1beta1":   {"SubnetGroup", "ParameterGroup", "Instance"},
-	"ec2.aws.upbound.io/v1beta1":     {"SecurityGroup", "SecurityGroupRule"},
-	"ec2.aws.m.upbound.io/v1beta1":   {"SecurityGroup", "SecurityGroupRule"},
-	"docdb.aws.upbound.io/v1beta1":   {"SubnetGroup", "ClusterParameterGroup", "Cluster", "ClusterInstance"},
-	"docdb.aws.m.upbound.io/v1beta1": {"SubnetGroup", "ClusterParameterGroup", "Cluster", "ClusterInstance"},
-	"sqs.aws.upbound.io/v1beta1":     {"Queue", "QueuePolicy"},
-	"sqs.aws.m.upbound.io/v1beta1":   {"Queue", "QueuePolicy"},
+	"s3.aws.upbound.io/v1beta1":            {"Bucket", "BucketVersioning", "BucketServerSideEncryptionConfiguration", "BucketPublicAccessBlock", "BucketOwnershipControls", "BucketPolicy", "BucketLifecycleConfiguration"},
+	"s3.aws.m.upbound.io/v1beta1":          {"Bucket", "BucketVersioning", "BucketServerSideEncryptionConfiguration", "BucketPublicAccessBlock", "BucketOwnershipControls", "BucketPolicy", "BucketLifecycleConfiguration"},
+	"rds.aws.upbound.io/v1beta1":           {"SubnetGroup", "ParameterGroup"},
+	"rds.aws.upbound.io/v1beta2":           {"Instance"},
+	"rds.aws.m.upbound.io/v1beta1":         {"SubnetGroup", "ParameterGroup", "Instance"},
+	"ec2.aws.upbound.io/v1beta1":           {"SecurityGroup", "SecurityGroupRule"},
+	"ec2.aws.m.upbound.io/v1beta1":         {"SecurityGroup", "SecurityGroupRule"},
+	"docdb.aws.upbound.io/v1beta1":         {"SubnetGroup", "ClusterParameterGroup", "Cluster", "ClusterInstance"},
+	"docdb.aws.m.upbound.io/v1beta1":       {"SubnetGroup", "ClusterParameterGroup", "Cluster", "ClusterInstance"},
+	"sqs.aws.upbound.io/v1beta1":           {"Queue", "QueuePolicy"},
+	"sqs.aws.m.upbound.io/v1beta1":         {"Queue", "QueuePolicy"},
+	"elasticache.aws.upbound.io/v1beta1":   {"SubnetGroup"},
+	"elasticache.aws.upbound.io/v1beta2":   {"ReplicationGroup"},
+	"elasticache.aws.m.upbound.io/v1beta1": {"SubnetGroup", "ReplicationGroup"},
 }
 
 // standInAccount is the AWS account of the stand-in's cloud.
@@ -137,6 +157,30 @@ func (s *awsStandIn) since(c, d int) (creates, deletes []string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return slices.Clone(s.creates[c:]), slices.Clone(s.deletes[d:])
+}
+
+// denyDelete makes AWS refuse deleting kind's objects with message, as an
+// IAM Deny on the provider's identity does.
+func (s *awsStandIn) denyDelete(kind, message string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.deleteDenied == nil {
+		s.deleteDenied = map[string]string{}
+	}
+	s.deleteDenied[kind] = message
+}
+
+// deleteAsOperator deletes kind's object named external from the cloud,
+// as a platform operator does with credentials of their own.
+func (s *awsStandIn) deleteAsOperator(kind, external string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.cloud[kind+"/"+external]; !ok {
+		return false
+	}
+	delete(s.cloud, kind+"/"+external)
+	s.deletes = append(s.deletes, fmt.Sprintf("%s %s (by an operator)", kind, external))
+	return true
 }
 
 // exists reports whether the cloud holds kind's object named external.
@@ -212,7 +256,12 @@ func (s *awsStandIn) reconcile(ctx context.Context, u *unstructured.Unstructured
 		}
 		if shouldDelete(u, namespaced) && ext != "" {
 			s.mu.Lock()
-			if _, ok := s.cloud[kind+"/"+ext]; ok {
+			_, exists := s.cloud[kind+"/"+ext]
+			if denied := s.deleteDenied[kind]; exists && denied != "" {
+				s.mu.Unlock()
+				return setDeleteRefused(ctx, u, denied)
+			}
+			if exists {
 				delete(s.cloud, kind+"/"+ext)
 				s.deletes = append(s.deletes, fmt.Sprintf("%s %s (%s %s)", kind, ext, u.GetAPIVersion(), u.GetName()))
 			}
@@ -244,7 +293,7 @@ func (s *awsStandIn) reconcile(ctx context.Context, u *unstructured.Unstructured
 			name = "sg-" + randomHex(8)
 		case "SecurityGroupRule":
 			name = "sgr-" + randomHex(8)
-		case "Bucket", "SubnetGroup", "ParameterGroup":
+		case "Bucket", "SubnetGroup", "ParameterGroup", "ReplicationGroup":
 			if name == "" {
 				name = u.GetName()
 			}
@@ -272,8 +321,13 @@ func (s *awsStandIn) reconcile(ctx context.Context, u *unstructured.Unstructured
 		}
 		obj = s.cloud[kind+"/"+name]
 		s.mu.Unlock()
-		if kind == "Instance" {
+		switch kind {
+		case "Instance":
 			if err := generatePassword(ctx, u, namespaced); err != nil {
+				return err
+			}
+		case "ReplicationGroup":
+			if err := generateSecretPassword(ctx, u, namespaced, "authTokenSecretRef"); err != nil {
 				return err
 			}
 		}
@@ -300,6 +354,14 @@ func (s *awsStandIn) reconcile(ctx context.Context, u *unstructured.Unstructured
 			"arn": "arn:aws:sqs:" + obj.region + ":" + standInAccount + ":" + qn}
 	case "QueuePolicy":
 		at = map[string]any{"id": ext, "queueUrl": ext}
+	case "ReplicationGroup":
+		version, _ := fp["engineVersion"].(string)
+		at = map[string]any{"id": ext, "engine": fp["engine"], "engineVersionActual": version + ".1", "port": int64(6379),
+			"primaryEndpointAddress": "master." + ext + ".abc123." + obj.region + ".cache.amazonaws.com",
+			"readerEndpointAddress":  "replica." + ext + ".abc123." + obj.region + ".cache.amazonaws.com"}
+		if err := publishReplicationGroup(ctx, u, namespaced, at); err != nil {
+			return err
+		}
 	}
 	now := time.Now().UTC().Format(time.RFC3339)
 	st := &unstructured.Unstructured{}
@@ -380,6 +442,53 @@ func generateSecretPassword(ctx context.Context, u *unstructured.Unstructured, n
 		return cp.Client.Update(ctx, sec)
 	}
 	return nil
+}
+
+// publishReplicationGroup writes a replication group's connection details
+// to the Secret its writeConnectionSecretToRef names (in its own namespace
+// for a namespaced one): its endpoints and port from at, and its AUTH
+// token, read from the Secret the provider generated it into.
+func publishReplicationGroup(ctx context.Context, u *unstructured.Unstructured, namespaced bool, at map[string]any) error {
+	conn, _, _ := unstructured.NestedStringMap(u.Object, "spec", "writeConnectionSecretToRef")
+	tokenRef, _, _ := unstructured.NestedStringMap(u.Object, "spec", "forProvider", "authTokenSecretRef")
+	if namespaced {
+		conn["namespace"], tokenRef["namespace"] = u.GetNamespace(), u.GetNamespace()
+	}
+	if conn["name"] == "" {
+		return nil
+	}
+	token := &corev1.Secret{}
+	if err := cp.Client.Get(ctx, types.NamespacedName{Namespace: tokenRef["namespace"], Name: tokenRef["name"]}, token); err != nil {
+		return err
+	}
+	return writeSecret(ctx, conn["namespace"], conn["name"], map[string]string{
+		"primary_endpoint_address": fmt.Sprint(at["primaryEndpointAddress"]),
+		"reader_endpoint_address":  fmt.Sprint(at["readerEndpointAddress"]),
+		"port":                     fmt.Sprint(at["port"]),
+		"attribute.auth_token":     string(token.Data[tokenRef["key"]]),
+	})
+}
+
+// setDeleteRefused reports, as provider-aws does when AWS refuses the
+// delete, Synced=False with AWS's error, keeping the other conditions.
+func setDeleteRefused(ctx context.Context, u *unstructured.Unstructured, msg string) error {
+	if s, _, m := condition(u, "Synced"); s == "False" && m == msg {
+		return nil
+	}
+	conds, _, _ := unstructured.NestedSlice(u.Object, "status", "conditions")
+	out := []any{map[string]any{"type": "Synced", "status": "False", "reason": "ReconcileError", "message": msg,
+		"lastTransitionTime": time.Now().UTC().Format(time.RFC3339)}}
+	for _, c := range conds {
+		if m, _ := c.(map[string]any); m["type"] != "Synced" {
+			out = append(out, c)
+		}
+	}
+	st := &unstructured.Unstructured{}
+	st.SetGroupVersionKind(u.GroupVersionKind())
+	st.SetNamespace(u.GetNamespace())
+	st.SetName(u.GetName())
+	st.Object["status"] = map[string]any{"conditions": out}
+	return cp.Client.Status().Patch(ctx, st, client.Merge)
 }
 
 func setNotReady(ctx context.Context, u *unstructured.Unstructured, msg string) error {
