@@ -142,7 +142,9 @@ func TestServiceBundleDeletionOrder(t *testing.T) {
 	if err := cp.Client.Create(ctx, claim); err != nil {
 		t.Fatal(err)
 	}
-	xr := waitComposed(ctx, t, ns, name, []string{"Branch", "Repository", "RepositoryFile"})
+	// The file and the branch are composed once the provider observed the
+	// Repository (fn/servicebundle, composeOnRepository).
+	xr := waitComposed(ctx, t, ns, name, []string{"Repository"})
 	repo := kinds(resourceRefs(xr))["Repository"]
 	// Play the provider: it keeps its finalizer on what it manages, and the
 	// repository reports its clone URL.
@@ -317,7 +319,9 @@ func TestServiceBundleDeletionArgoCDBlocked(t *testing.T) {
 	if err := cp.Client.Create(ctx, claim); err != nil {
 		t.Fatal(err)
 	}
-	xr := waitComposed(ctx, t, ns, name, []string{"Branch", "Repository", "RepositoryFile"})
+	// The file and the branch are composed once the provider observed the
+	// Repository (fn/servicebundle, composeOnRepository).
+	xr := waitComposed(ctx, t, ns, name, []string{"Repository"})
 	repo := kinds(resourceRefs(xr))["Repository"]
 	addProviderFinalizer(ctx, t, repo)
 	if err := markReady(ctx, repo, map[string]any{
