@@ -51,7 +51,10 @@ func TestMigrateServiceBundle(t *testing.T) {
 	})); err != nil {
 		t.Fatal(err)
 	}
-	xr := waitComposed(ctx, t, ns, name, []string{"Repository", "RepositoryFile", "Branch", "XDatabase", "XBucket"})
+	// The file and the branch come once the provider observed the
+	// Repository, with the Applications (fn/servicebundle,
+	// composeOnRepository).
+	xr := waitComposedAtLeast(ctx, t, ns, name, []string{"Repository", "RepositoryFile", "Branch", "XDatabase", "XBucket"})
 	refs := kinds(resourceRefs(xr))
 	db := waitNested(ctx, t, refs["XDatabase"], databaseKinds)
 	bkt := waitNested(ctx, t, refs["XBucket"], bucketKinds)
