@@ -90,7 +90,9 @@ func TestServiceBundleFaults(t *testing.T) {
 	githubCleared := time.Now()
 	ghDuring := g.GitHub.Stats()
 
-	file := b.refs["RepositoryFile"]
+	// Composed once the provider observed the Repository, after GitHub
+	// recovered.
+	file := b.waitRef(ctx, t, "RepositoryFile")
 	eventually(ctx, t, waitLimit, "catalog-info.yaml committed once GitHub recovered", func(ctx context.Context) error {
 		u, err := get(ctx, file.APIVersion, file.Kind, "", file.Name)
 		if err != nil {

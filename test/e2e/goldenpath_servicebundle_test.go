@@ -129,8 +129,8 @@ func (b *bundleRun) create(ctx context.Context, t *testing.T, spec map[string]an
 	b.waitComposed(ctx, t)
 }
 
-// waitComposed waits until the bundle's composite lists its repository,
-// file, branch and nested database and bucket, and keeps them in b.
+// waitComposed waits until the bundle's composite lists its repository
+// and nested database and bucket, and keeps them in b.
 func (b *bundleRun) waitComposed(ctx context.Context, t *testing.T) {
 	t.Helper()
 	eventually(ctx, t, waitLimit, "ServiceBundle composes its XDatabase and XBucket", func(ctx context.Context) error {
@@ -147,7 +147,10 @@ func (b *bundleRun) waitComposed(ctx context.Context, t *testing.T) {
 			return err
 		}
 		refs := kinds(resourceRefs(xr))
-		for _, k := range []string{"Repository", "RepositoryFile", "Branch", "XDatabase", "XBucket"} {
+		// The file and the branch come once the provider observed the
+		// Repository (fn/servicebundle, composeOnRepository): a test that
+		// needs them waits for them (waitRef).
+		for _, k := range []string{"Repository", "XDatabase", "XBucket"} {
 			if _, ok := refs[k]; !ok {
 				return fmt.Errorf("composite lists %v; conditions: %s", refs, conditionsString(xr))
 			}
@@ -265,6 +268,25 @@ func (b *bundleRun) watch(ctx context.Context, t *testing.T) *milestones {
 		}
 	}()
 	return m
+}
+
+// waitRef waits until the bundle's composite lists a resource of kind and
+// returns its reference (b.refs follows).
+func (b *bundleRun) waitRef(ctx context.Context, t *testing.T, kind string) ref {
+	t.Helper()
+	eventually(ctx, t, waitLimit, "ServiceBundle composes its "+kind, func(ctx context.Context) error {
+		xr := b.composite(ctx)
+		if xr == nil {
+			return fmt.Errorf("no composite")
+		}
+		refs := kinds(resourceRefs(xr))
+		if _, ok := refs[kind]; !ok {
+			return fmt.Errorf("composite lists %v; conditions: %s", refs, conditionsString(xr))
+		}
+		b.xr, b.refs = xr, refs
+		return nil
+	})
+	return b.refs[kind]
 }
 
 func (b *bundleRun) composite(ctx context.Context) *unstructured.Unstructured {
