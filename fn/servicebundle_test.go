@@ -50,11 +50,11 @@ func TestServiceBundleRefusals(t *testing.T) {
 		req    *fnv1.RunFunctionRequest
 		want   *fnv1.RunFunctionResponse
 	}{
-		"Redis": {
-			reason: "The seed's redis is refused with a Fatal result naming spec.database.engine and the allowed values; every condition says why; nothing is composed.",
+		"UnknownEngine": {
+			reason: "An engine no DatabaseClaim offers is refused with a Fatal result naming spec.database.engine and the allowed values; every condition says why; nothing is composed.",
 			req: runReq(bundleInput, &fnv1.State{Composite: xr("XServiceBundle", "ServiceBundle", "orders-api",
-				`{"description": "Orders API", "owner": "orders", "template": "node-service", "database": {"engine": "redis", "size": "small"}}`)}),
-			want: refusedAll(bundleConditions, "InvalidClaim", `invalid ServiceBundle orders/orders-api: spec.database.engine: invalid value "redis": allowed values are "postgresql", "mysql" (redis and mongodb are not offered in a ServiceBundle yet)`),
+				`{"description": "Orders API", "owner": "orders", "template": "node-service", "database": {"engine": "cassandra", "size": "small"}}`)}),
+			want: refusedAll(bundleConditions, "InvalidClaim", `invalid ServiceBundle orders/orders-api: spec.database.engine: invalid value "cassandra": allowed values are "postgresql", "mysql", "redis", "mongodb"`),
 		},
 		"BadArgoCDNamespace": {
 			reason: "A bad Argo CD setting refuses ServiceBundles, as the platform's fault.",

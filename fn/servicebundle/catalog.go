@@ -20,7 +20,9 @@ const (
 	databaseEntity    = "database"
 	bucketEntity      = "bucket"
 	queueEntity       = "queue"
-	databaseType      = "database"
+	databaseType      = "database" // an RDS database's (postgresql, mysql)
+	redisType         = "elasticache-valkey"
+	mongodbType       = "documentdb-cluster"
 	bucketType        = "s3-bucket"
 	queueType         = "sqs-queue"
 	grafanaLinkTitle  = "Grafana Dashboard"
@@ -124,7 +126,8 @@ func catalogInfo(s *service, st *settings) ([]byte, error) {
 		})
 	}
 	if s.database != nil {
-		add(databaseEntity, databaseType, "The "+engineOf(s)+" database of "+s.name+", managed by paved")
+		typ, name := databaseKind(s)
+		add(databaseEntity, typ, "The "+name+" database of "+s.name+", managed by paved")
 	}
 	if s.bucket != nil {
 		add(bucketEntity, bucketType, "The S3 bucket of "+s.name+", managed by paved")
@@ -179,13 +182,24 @@ func catalogInfo(s *service, st *settings) ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-func engineOf(s *service) string {
+// databaseKind is the Resource spec.type of the service's database and the
+// name of its engine. An RDS database keeps "database", the type
+// Backstage's descriptor format gives as its example
+// (https://backstage.io/docs/features/software-catalog/descriptor-format#kind-resource);
+// redis and mongodb name the AWS service that runs them, as s3-bucket and
+// sqs-queue do, since neither is the engine its name says (Valkey,
+// fn/database/redis.go; DocumentDB, fn/database/docdb.go).
+func databaseKind(s *service) (typ, name string) {
 	e := s.database.GetFields()["engine"].GetStringValue()
 	switch e {
 	case "postgresql":
-		return "PostgreSQL"
+		return databaseType, "PostgreSQL"
 	case "mysql":
-		return "MySQL"
+		return databaseType, "MySQL"
+	case "redis":
+		return redisType, "ElastiCache for Valkey (Redis compatible)"
+	case "mongodb":
+		return mongodbType, "Amazon DocumentDB (MongoDB compatible)"
 	}
-	return e
+	return databaseType, e
 }

@@ -101,7 +101,7 @@ func TestCatalogRulesAsDocumented(t *testing.T) {
 	}
 
 	// Every kind catalogInfo writes is admitted.
-	written := [][2]string{{"Component", componentType}, {"Resource", databaseType}, {"Resource", bucketType}}
+	written := [][2]string{{"Component", componentType}, {"Resource", databaseType}, {"Resource", redisType}, {"Resource", mongodbType}, {"Resource", bucketType}, {"Resource", queueType}}
 	for _, k := range written {
 		if !documented.allows(k[0], k[1]) {
 			t.Errorf("README.md's catalog.rules refuse a %s of spec.type %s, which paved writes to catalog-info.yaml", k[0], k[1])

@@ -1,10 +1,12 @@
 package servicebundle
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/paved-dev/paved/fn/database"
 	"github.com/paved-dev/paved/fn/internal/compose"
 	"github.com/paved-dev/paved/fn/internal/env"
 )
@@ -127,6 +129,35 @@ spec:
 			}
 			if diff := cmp.Diff(tc.want, string(got)); diff != "" {
 				t.Errorf("%s\ncatalogInfo(...): -want, +got:\n%s", tc.reason, diff)
+			}
+		})
+	}
+}
+
+// TestCatalogDatabaseResource: every engine a bundle's database may have
+// (database.Engines) is a Resource whose type and description name what
+// runs it.
+func TestCatalogDatabaseResource(t *testing.T) {
+	want := map[string][2]string{
+		"postgresql": {"database", "The PostgreSQL database of orders-api, managed by paved"},
+		"mysql":      {"database", "The MySQL database of orders-api, managed by paved"},
+		"redis":      {"elasticache-valkey", "The ElastiCache for Valkey (Redis compatible) database of orders-api, managed by paved"},
+		"mongodb":    {"documentdb-cluster", "The Amazon DocumentDB (MongoDB compatible) database of orders-api, managed by paved"},
+	}
+	for _, engine := range database.Engines {
+		t.Run(engine, func(t *testing.T) {
+			w, ok := want[engine]
+			if !ok {
+				t.Fatalf("engine %q has no catalog Resource type here: say what it is", engine)
+			}
+			got, err := catalogInfo(mustParse(t, `{"description": "d", "template": "go-service", "database": {"engine": "`+engine+`", "size": "small"}}`), testSettings(""))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, line := range []string{"  type: " + w[0] + "\n", "  description: " + w[1] + "\n"} {
+				if !strings.Contains(string(got), line) {
+					t.Errorf("catalog-info.yaml of a %s database lacks %q:\n%s", engine, line, got)
+				}
 			}
 		})
 	}

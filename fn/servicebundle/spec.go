@@ -60,33 +60,6 @@ const (
 	MaxDescriptionLength = 350
 )
 
-// unbuiltEngines are database engines the seed's template offers that a
-// ServiceBundle does not compose yet (a DatabaseClaim may offer them:
-// database.Engines).
-var unbuiltEngines = []string{"redis", "mongodb"}
-
-// bundleEngines are the engines a ServiceBundle's database may have.
-var bundleEngines = slices.DeleteFunc(slices.Clone(database.Engines), func(e string) bool { return slices.Contains(unbuiltEngines, e) })
-
-// bundleEngine says of a database's engine error what a ServiceBundle
-// offers, not what a DatabaseClaim does.
-func bundleEngine(err error) error {
-	l, ok := err.(field.List) //nolint:errorlint // database.Validate returns a List as it is, never wrapped
-	if !ok {
-		return err
-	}
-	out := make(field.List, len(l))
-	for i, e := range l {
-		out[i] = e
-		if e.Field == "spec.engine" {
-			c := *e
-			c.Allowed = strings.Replace(c.Allowed, allowed(database.Engines), allowed(bundleEngines), 1)
-			out[i] = &c
-		}
-	}
-	return out
-}
-
 // The name rules of a claim, written out rather than as regular
 // expressions (TestNameRules holds them to the expressions in their
 // comments): the claim is parsed by Check, Compose and Status on every
@@ -245,11 +218,9 @@ func parse(xr *compose.Composite) (*service, error) {
 
 	s.database = nested(spec, "database", databaseFields, &errs)
 	if s.database != nil {
-		if e, _ := pb.String(s.database, "engine"); slices.Contains(unbuiltEngines, e) {
-			errs.Add(field.Invalid("spec.database.engine", e, allowed(bundleEngines)+" (redis and mongodb are not offered in a ServiceBundle yet)"))
-		} else {
-			addNested(&errs, "spec.database", bundleEngine(database.Validate(s.database)))
-		}
+		// Every engine a DatabaseClaim offers (database.Engines), with its
+		// rules: the nested database is composed as that claim is.
+		addNested(&errs, "spec.database", database.Validate(s.database))
 	}
 	s.bucket = nested(spec, "bucket", bucketFields, &errs)
 	if s.bucket != nil {

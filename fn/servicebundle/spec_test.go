@@ -55,14 +55,39 @@ func TestParse(t *testing.T) {
 			}},
 		},
 		"Redis": {
-			reason: "The seed's template offers redis: it is refused naming the field, the value and the allowed values.",
-			xr:     bundle(`{"description": "d", "owner": "orders", "template": "node-service", "database": {"engine": "redis", "size": "small"}}`),
-			want:   want{err: `spec.database.engine: invalid value "redis": allowed values are "postgresql", "mysql" (redis and mongodb are not offered in a ServiceBundle yet)`},
+			reason: "The seed's template offers redis: a bundle's database takes it as a DatabaseClaim does.",
+			xr:     bundle(`{"description": "d", "template": "node-service", "database": {"engine": "redis", "size": "medium"}}`),
+			want: want{s: &service{
+				name: "orders-api", namespace: "team-orders", description: "d",
+				template: "node-service", lifecycle: "experimental",
+				database:     resource.MustStructJSON(`{"engine": "redis", "size": "medium"}`),
+				environments: []string{"staging"}, replicaCount: 3, claimed: true,
+			}},
+		},
+		"MongoDB": {
+			reason: "The seed's template offers mongodb: a bundle's database takes it as a DatabaseClaim does.",
+			xr:     bundle(`{"description": "d", "template": "node-service", "database": {"engine": "mongodb", "size": "large", "version": "8.0"}}`),
+			want: want{s: &service{
+				name: "orders-api", namespace: "team-orders", description: "d",
+				template: "node-service", lifecycle: "experimental",
+				database:     resource.MustStructJSON(`{"engine": "mongodb", "size": "large", "version": "8.0"}`),
+				environments: []string{"staging"}, replicaCount: 3, claimed: true,
+			}},
+		},
+		"UnknownEngine": {
+			reason: "An engine no DatabaseClaim offers is refused naming the field, the value and every engine database.Engines offers.",
+			xr:     bundle(`{"description": "d", "owner": "orders", "template": "node-service", "database": {"engine": "cassandra", "size": "small"}}`),
+			want:   want{err: `spec.database.engine: invalid value "cassandra": allowed values are "postgresql", "mysql", "redis", "mongodb"`},
+		},
+		"RedisRules": {
+			reason: "A redis database keeps the redis family's rules, reported under spec.database.",
+			xr:     bundle(`{"description": "d", "owner": "orders", "template": "node-service", "database": {"engine": "redis", "size": "small", "storageGB": 50}}`),
+			want:   want{err: `spec.database.storageGB: invalid value 50: not set for engine redis: its memory is its size's node type's`},
 		},
 		"NestedDatabaseValidation": {
 			reason: "The database is validated by the database composer's own rules, reported under spec.database.",
 			xr:     bundle(`{"description": "d", "owner": "orders", "template": "node-service", "database": {"engine": "postgres", "size": "huge", "storageGB": 10, "publiclyAccessible": true}}`),
-			want: want{err: `spec.database.engine: invalid value "postgres": allowed values are "postgresql", "mysql"; ` +
+			want: want{err: `spec.database.engine: invalid value "postgres": allowed values are "postgresql", "mysql", "redis", "mongodb"; ` +
 				`spec.database.size: invalid value "huge": allowed values are "small", "medium", "large"; ` +
 				`spec.database.storageGB: invalid value 10: a whole number of GiB from 20 to 4096; ` +
 				`spec.database.publiclyAccessible: invalid value true: only false is allowed: paved databases are reachable only from the platform's private networks`},
