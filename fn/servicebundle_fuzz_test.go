@@ -1,6 +1,7 @@
 package fn
 
 import (
+	"fmt"
 	"maps"
 	"slices"
 	"strings"
@@ -15,6 +16,7 @@ import (
 	"google.golang.org/protobuf/testing/protocmp"
 	"google.golang.org/protobuf/types/known/structpb"
 
+	"github.com/paved-dev/paved/fn/database"
 	"github.com/paved-dev/paved/fn/internal/env"
 	"github.com/paved-dev/paved/fn/internal/pb"
 	"github.com/paved-dev/paved/fn/servicebundle"
@@ -30,7 +32,9 @@ import (
 // namespace's Argo CD project with its team whatever spec.owner says, named
 // after the namespace, with a manual production, the repository outlives every Application (a Usage in
 // the Application's namespace keeps it), nested databases,
-// buckets and queues put their secrets only into the claim's namespace, and the
+// buckets and queues put their secrets only into the claim's namespace, a
+// nested database is a valid DatabaseClaim of the bundle's engine and size
+// (any of database.Engines: checkNestedDatabase), and the
 // catalog is registered only once repository and file are Ready.
 //
 // A hostile second tenant (otherClaim in otherNamespace: another
@@ -58,6 +62,9 @@ func FuzzServiceBundle(f *testing.F) {
 		{example, "orders-api", "team-orders", "bundle-x7k2p-database", "team-mallory"},
 		{`{"description": "d", "template": "go-service"}`, "a", "b", "a", "argocd"},
 		{`{"description": "d", "template": "go-service", "database": {"engine": "redis", "size": "small"}}`, "cache", "team", "cache", "team2"},
+		{`{"description": "d", "template": "go-service", "database": {"engine": "redis", "size": "large", "version": "8.2", "storageGB": 50}}`, "cache", "team-cache", "cache-database", "team-cache"},
+		{`{"description": "d", "template": "node-service", "database": {"engine": "mongodb", "size": "medium", "version": "8.0", "claimRef": {"name": "steal", "namespace": "mallory"}}}`, "docs", "team-docs", "steal", "mallory"},
+		{`{"description": "d", "template": "node-service", "database": {"engine": "cassandra", "size": "small"}}`, "x", "y", "x", "z"},
 		{`{"description": "d", "template": "python-service", "bucket": {"noncurrentVersionExpirationDays": 3, "writeConnectionSecretToRef": {"namespace": "kube-system"}}}`, "x", "y", "x-bucket", "y"},
 		{`{"description": "d", "template": "node-service", "database": {"engine": "mysql", "size": "large", "claimRef": {"kind": "DatabaseClaim", "name": "steal", "namespace": "mallory"}}}`, "x", "y", "steal", "mallory"},
 		{`{"description": "d", "template": "node-service", "environments": ["production", "production"], "replicaCount": 11}`, "Bad--Name-", "ns", "Bad--Name-", "ns2"},
@@ -168,6 +175,9 @@ func FuzzServiceBundle(f *testing.F) {
 		// What holds for every kind: valid names and labels, siblings
 		// bound by controller reference only.
 		for _, e := range checkComposed(rsp, xr) {
+			t.Error(e)
+		}
+		for _, e := range checkNestedDatabase(spec, desired[servicebundle.Database].GetResource()) {
 			t.Error(e)
 		}
 		if claim == "" || namespace == "" {
@@ -344,4 +354,31 @@ func boundaryIDs(o *structpb.Struct) []string {
 	sn, _ := pb.String(o, "spec", "writeConnectionSecretToRef", "name")
 	sns, _ := pb.String(o, "spec", "writeConnectionSecretToRef", "namespace")
 	return []string{kind + " " + name, "Secret " + sns + "/" + sn}
+}
+
+// checkNestedDatabase checks a bundle's nested database (nil: none
+// composed) against the bundle's spec: it is composed exactly when the
+// bundle asks for one, with the bundle's engine and size, and its spec is
+// one database.Validate accepts, so the nested composite's own Composition
+// composes it as a DatabaseClaim of that engine (redis and mongodb too).
+func checkNestedDatabase(spec, nested *structpb.Struct) []string {
+	asked := pb.Struct(spec, "database")
+	switch {
+	case asked == nil && nested == nil:
+		return nil
+	case asked == nil:
+		return []string{"a nested database is composed, but the bundle asks for none"}
+	case nested == nil:
+		return []string{"the bundle asks for a database, but none is composed"}
+	}
+	var errs []string
+	for _, f := range []string{"engine", "size"} {
+		if want, got := pb.Get(asked, f).AsInterface(), pb.Get(nested, "spec", f).AsInterface(); want != got {
+			errs = append(errs, fmt.Sprintf("the nested database's spec.%s is %v, want the bundle's %v", f, got, want))
+		}
+	}
+	if err := database.Validate(pb.Struct(nested, "spec")); err != nil {
+		errs = append(errs, fmt.Sprintf("the nested database is not a valid DatabaseClaim: %v", err))
+	}
+	return errs
 }

@@ -31,7 +31,8 @@ import (
 // environment's own namespace of the bundle's namespace, in the
 // namespace's project with its team, production by hand; the nested
 // Database and Bucket are paved's namespaced composites and write their
-// Secrets into the bundle's namespace only; and no Application of one
+// Secrets into the bundle's namespace only, the Database a valid one of the
+// bundle's engine and size (checkNestedDatabase); and no Application of one
 // tenant deploys where the other's does.
 func FuzzNamespacedServiceBundle(f *testing.F) {
 	var example string
@@ -49,6 +50,8 @@ func FuzzNamespacedServiceBundle(f *testing.F) {
 		{`{"description": "d", "template": "go-service", "providerConfigRef": {"kind": "ProviderConfig", "name": "mallory"}}`, "a", "b", "c"},
 		{`{"description": "d", "template": "python-service", "bucket": {"writeConnectionSecretToRef": {"name": "s", "namespace": "kube-system"}}}`, "x", "y", "z"},
 		{`{"description": "d", "template": "node-service", "database": {"engine": "mysql", "size": "large", "claimRef": {"name": "steal", "namespace": "mallory"}}}`, "x", "y", "mallory"},
+		{`{"description": "d", "template": "go-service", "database": {"engine": "redis", "size": "medium"}}`, "cache", "team-cache", "team-mallory"},
+		{`{"description": "d", "template": "node-service", "database": {"engine": "mongodb", "size": "large", "version": "5.0", "writeConnectionSecretToRef": {"name": "s", "namespace": "kube-system"}}}`, "docs", "team-docs", "team-docs-staging"},
 		{`{"description": "d", "template": "node-service", "environments": ["production", "production"], "owner": "mallory"}`, "Bad--Name-", "ns", "ns2"},
 		{`{"description": "d", "template": "go-service", "queue": {"fifo": true, "writeConnectionSecretToRef": {"name": "s", "namespace": "kube-system"}}}`, "jobs", "team-jobs", "team-mallory"},
 	} {
@@ -112,6 +115,9 @@ func FuzzNamespacedServiceBundle(f *testing.F) {
 			}
 		}
 		for _, e := range checkNamespaced(rsp, namespace) {
+			t.Error(e)
+		}
+		for _, e := range checkNestedDatabase(spec, desired[servicebundle.Database].GetResource()) {
 			t.Error(e)
 		}
 		destinations := map[string]string{}
