@@ -7,6 +7,7 @@ package database
 
 import (
 	"fmt"
+	"strconv"
 
 	"google.golang.org/protobuf/types/known/structpb"
 
@@ -194,6 +195,23 @@ func (b *build) securityGroup(engine string, port int) {
 	})
 }
 
+// subnetGroup composes the family's subnet group, of kind SubnetGroup at
+// apiVersion, over the environment's subnets, and returns its cloud name:
+// the one it has (its external name, Keep), or a new one that rule names.
+// description is the family's rule for a description AWS accepts.
+func (b *build) subnetGroup(apiVersion string, rule, description *awsrules.Rule) string {
+	name := b.s.KeepExternalName(SubnetGroup, rule.Valid, b.names.Cloud(rule, ""))
+	b.s.Add(SubnetGroup, apiVersion, "SubnetGroup", b.names.Object(SubnetGroup), pb.Fields{
+		"forProvider": pb.Obj(pb.Fields{
+			"region":      b.region,
+			"description": pb.Str(description.Text("paved database subnet group for " + b.xr.Owner())),
+			"subnetIds":   pb.Strs(b.e.SubnetIDs),
+			"tags":        b.tags,
+		}),
+	}, compose.WithExternalName(name))
+	return name
+}
+
 // connectionSecret is the Secret the provider writes the connection
 // details of the family's resource called primary to: the one an existing
 // resource writes to, or a new one. A claim's is in the platform's
@@ -256,4 +274,93 @@ func connectionDetails(st *compose.Status, cd map[string][]byte) {
 	if len(cd["password"]) > 0 {
 		st.ConnectionDetails = cd
 	}
+}
+
+// primaryStatus is what a family's status reads of its primary: the
+// status it reports and the connection details a claim gets.
+type primaryStatus struct {
+	namespaced bool
+	// obs and desired are the primary as observed (nil: not yet) and as
+	// composed.
+	obs, desired *structpb.Struct
+	// conn are the primary's observed connection details; nil for a
+	// namespaced composite, whose connection details the provider writes
+	// to the team's Secret itself and the function never reads.
+	conn map[string][]byte
+	st   compose.Status
+	// cd are the connection details a claim gets (see finish).
+	cd map[string][]byte
+}
+
+// readPrimary starts the status of the composite xr from its primary: the
+// connection secret the primary writes to, and its endpoint, read from the
+// observed status.atProvider field endpointField or, before the provider
+// reports it there, the connection detail endpointKey.
+func readPrimary(xr *compose.Composite, s *compose.Set, primary, endpointField, endpointKey string) *primaryStatus {
+	p := &primaryStatus{
+		namespaced: xr.Namespaced(),
+		obs:        s.Observed(primary),
+		desired:    s.Desired(primary),
+		cd:         map[string][]byte{},
+	}
+	p.st = compose.Status{
+		Fields: pb.Fields{"secretName": pb.Get(p.desired, "spec", "writeConnectionSecretToRef", "name")},
+	}
+	if !p.namespaced {
+		p.conn = s.ObservedConnectionDetails(primary)
+	}
+	endpoint, _ := pb.String(p.obs, "status", "atProvider", endpointField)
+	if endpoint == "" {
+		endpoint = string(p.conn[endpointKey])
+	}
+	if endpoint != "" {
+		p.st.Fields["endpoint"] = pb.Str(endpoint)
+		p.cd["endpoint"] = []byte(endpoint)
+	}
+	return p
+}
+
+// readPort reports the primary's port from its observed status.atProvider
+// port or, before the provider reports it there, its "port" connection
+// detail; nothing while neither has a positive one.
+func (p *primaryStatus) readPort() {
+	port, ok := pb.Number(p.obs, "status", "atProvider", "port")
+	if !ok {
+		if n, err := strconv.Atoi(string(p.conn["port"])); err == nil {
+			port, ok = float64(n), true
+		}
+	}
+	if ok && port > 0 {
+		p.setPort(port)
+	}
+}
+
+// setPort reports port in the status and the connection details.
+func (p *primaryStatus) setPort(port float64) {
+	p.st.Fields["port"] = pb.Num(port)
+	p.cd["port"] = []byte(strconv.Itoa(int(port)))
+}
+
+// finish returns the status. A namespaced composite's reports those of
+// fields that were read as connection details (its own are the team's
+// Secret, which the provider writes). A claim's gets the connection
+// details, with the database's secret as "password": the first of the
+// primary's connection details passwordKeys that is set (connectionDetails).
+func (p *primaryStatus) finish(fields []string, passwordKeys ...string) compose.Status {
+	if p.namespaced {
+		for _, k := range fields {
+			if v, ok := p.cd[k]; ok {
+				p.st.Fields[k] = pb.Str(string(v))
+			}
+		}
+		return p.st
+	}
+	for _, k := range passwordKeys {
+		if v := p.conn[k]; len(v) > 0 {
+			p.cd["password"] = v
+			break
+		}
+	}
+	connectionDetails(&p.st, p.cd)
+	return p.st
 }

@@ -247,21 +247,12 @@ func (c *docdbClaim) compose(b *build) error {
 	clusterID := s.KeepExternalName(Cluster, awsrules.DocDBClusterIdentifier.Valid, names.Cloud(awsrules.DocDBClusterIdentifier, ""))
 	finalSnapshot := s.Keep(Cluster, awsrules.DocDBSnapshotIdentifier.Valid, names.Cloud(awsrules.DocDBSnapshotIdentifier, "final"), "spec", "forProvider", "finalSnapshotIdentifier")
 	masterSecret := s.Keep(Cluster, naming.ValidObject, names.Secret(Cluster+"-master"), "spec", "forProvider", "masterPasswordSecretRef", "name")
-	subnetGroupName := s.KeepExternalName(SubnetGroup, awsrules.DocDBSubnetGroupName.Valid, names.Cloud(awsrules.DocDBSubnetGroupName, ""))
 	connSecret, err := b.connectionSecret(Cluster, masterSecret)
 	if err != nil {
 		return err
 	}
 
-	s.Add(SubnetGroup, "docdb.aws.upbound.io/v1beta1", "SubnetGroup", names.Object(SubnetGroup), pb.Fields{
-		"forProvider": pb.Obj(pb.Fields{
-			"region":      region,
-			"description": pb.Str(awsrules.RDSDescription.Text("paved database subnet group for " + xr.Owner())),
-			"subnetIds":   pb.Strs(e.SubnetIDs),
-			"tags":        tags,
-		}),
-	}, compose.WithExternalName(subnetGroupName))
-
+	subnetGroupName := b.subnetGroup("docdb.aws.upbound.io/v1beta1", awsrules.DocDBSubnetGroupName, awsrules.RDSDescription)
 	b.securityGroup(c.name, DocDBPort)
 
 	// The cluster parameter group enforces TLS. As an RDS parameter group
@@ -379,32 +370,15 @@ func (c *docdbClaim) compose(b *build) error {
 // them to the team's Secret itself, and the rest a client needs (port,
 // username, certificate authority) is reported in the status.
 func docdbStatus(xr *compose.Composite, s *compose.Set) compose.Status {
-	desired := s.Desired(Cluster)
-	st := compose.Status{
-		Fields: pb.Fields{"secretName": pb.Get(desired, "spec", "writeConnectionSecretToRef", "name")},
-	}
-	obs := s.Observed(Cluster)
-	var conn map[string][]byte
-	if !xr.Namespaced() {
-		conn = s.ObservedConnectionDetails(Cluster)
-	}
-	cd := map[string][]byte{}
-	endpoint, _ := pb.String(obs, "status", "atProvider", "endpoint")
-	if endpoint == "" {
-		endpoint = string(conn["endpoint"])
-	}
-	if endpoint != "" {
-		st.Fields["endpoint"] = pb.Str(endpoint)
-		cd["endpoint"] = []byte(endpoint)
-	}
-	if obs != nil {
+	p := readPrimary(xr, s, Cluster, "endpoint", "endpoint")
+	cd := p.cd
+	if obs := p.obs; obs != nil {
 		port, ok := pb.Number(obs, "status", "atProvider", "port")
 		if !ok || port <= 0 {
 			port = DocDBPort
 		}
-		region, _ := pb.String(desired, "spec", "forProvider", "region")
-		st.Fields["port"] = pb.Num(port)
-		cd["port"] = []byte(strconv.Itoa(int(port)))
+		region, _ := pb.String(p.desired, "spec", "forProvider", "region")
+		p.setPort(port)
 		cd["username"] = []byte(MasterUsername)
 		// DocumentDB's server certificates are signed by the RDS
 		// certificate authorities, whose bundles clients verify with
@@ -414,20 +388,5 @@ func docdbStatus(xr *compose.Composite, s *compose.Set) compose.Status {
 			cd["caBundleURL"] = []byte(u)
 		}
 	}
-	if xr.Namespaced() {
-		for _, k := range []string{"username", "caCertIdentifier", "caBundleURL"} {
-			if v, ok := cd[k]; ok {
-				st.Fields[k] = pb.Str(string(v))
-			}
-		}
-		return st
-	}
-	for _, k := range []string{"password", "attribute.master_password"} {
-		if p := conn[k]; len(p) > 0 {
-			cd["password"] = p
-			break
-		}
-	}
-	connectionDetails(&st, cd)
-	return st
+	return p.finish([]string{"username", "caCertIdentifier", "caBundleURL"}, "password", "attribute.master_password")
 }

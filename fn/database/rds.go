@@ -3,7 +3,6 @@ package database
 import (
 	"fmt"
 	"regexp"
-	"strconv"
 
 	"google.golang.org/protobuf/types/known/structpb"
 
@@ -175,21 +174,12 @@ func (c *rdsClaim) compose(b *build) error {
 	identifier := s.Keep(Instance, awsrules.DBInstanceIdentifier.Valid, names.Cloud(awsrules.DBInstanceIdentifier, ""), "spec", "forProvider", "identifier")
 	finalSnapshot := s.Keep(Instance, awsrules.DBSnapshotIdentifier.Valid, names.Cloud(awsrules.DBSnapshotIdentifier, "final"), "spec", "forProvider", "finalSnapshotIdentifier")
 	masterSecret := s.Keep(Instance, naming.ValidObject, names.Secret(Instance+"-master"), "spec", "forProvider", "passwordSecretRef", "name")
-	subnetGroupName := s.KeepExternalName(SubnetGroup, awsrules.DBSubnetGroupName.Valid, names.Cloud(awsrules.DBSubnetGroupName, ""))
 	connSecret, err := b.connectionSecret(Instance, masterSecret)
 	if err != nil {
 		return err
 	}
 
-	s.Add(SubnetGroup, "rds.aws.upbound.io/v1beta1", "SubnetGroup", names.Object(SubnetGroup), pb.Fields{
-		"forProvider": pb.Obj(pb.Fields{
-			"region":      region,
-			"description": pb.Str(awsrules.RDSDescription.Text("paved database subnet group for " + xr.Owner())),
-			"subnetIds":   pb.Strs(e.SubnetIDs),
-			"tags":        tags,
-		}),
-	}, compose.WithExternalName(subnetGroupName))
-
+	b.subnetGroup("rds.aws.upbound.io/v1beta1", awsrules.DBSubnetGroupName, awsrules.RDSDescription)
 	b.securityGroup(c.name, c.engine.port)
 
 	// The parameter group enforces TLS. Its name (the external name is the
@@ -299,35 +289,9 @@ func (c *rdsClaim) compose(b *build) error {
 // them to the team's Secret itself (see Compose), and what a client needs
 // to verify the server is reported in the status instead.
 func rdsStatus(xr *compose.Composite, s *compose.Set) compose.Status {
-	st := compose.Status{
-		Fields: pb.Fields{"secretName": pb.Get(s.Desired(Instance), "spec", "writeConnectionSecretToRef", "name")},
-	}
-	obs := s.Observed(Instance)
-	var conn map[string][]byte
-	if !xr.Namespaced() {
-		conn = s.ObservedConnectionDetails(Instance)
-	}
-	cd := map[string][]byte{}
-
-	endpoint, _ := pb.String(obs, "status", "atProvider", "address")
-	if endpoint == "" {
-		endpoint = string(conn["address"])
-	}
-	if endpoint != "" {
-		st.Fields["endpoint"] = pb.Str(endpoint)
-		cd["endpoint"] = []byte(endpoint)
-	}
-
-	port, ok := pb.Number(obs, "status", "atProvider", "port")
-	if !ok {
-		if p, err := strconv.Atoi(string(conn["port"])); err == nil {
-			port, ok = float64(p), true
-		}
-	}
-	if ok && port > 0 {
-		st.Fields["port"] = pb.Num(port)
-		cd["port"] = []byte(strconv.Itoa(int(port)))
-	}
+	p := readPrimary(xr, s, Instance, "address", "address")
+	p.readPort()
+	obs, desired, cd := p.obs, p.desired, p.cd
 
 	// An existing database says whether RDS bills it for Extended
 	// Support; a new one is refused on a version past standard support
@@ -338,25 +302,25 @@ func rdsStatus(xr *compose.Composite, s *compose.Set) compose.Status {
 	// bundle that composes it) that Crossplane's circuit breaker counts.
 	version := runningVersion(obs)
 	if version == "" {
-		version, _ = pb.String(s.Desired(Instance), "spec", "forProvider", "engineVersion")
+		version, _ = pb.String(desired, "spec", "forProvider", "engineVersion")
 	}
 	if version != "" {
-		rdsEngine, _ := pb.String(s.Desired(Instance), "spec", "forProvider", "engine")
+		rdsEngine, _ := pb.String(desired, "spec", "forProvider", "engine")
 		if c := supportCondition(rdsEngine, version, now()); c != nil {
-			st.Conditions = append(st.Conditions, c)
+			p.st.Conditions = append(p.st.Conditions, c)
 		}
 	}
 
-	if c := tlsCondition(obs, s.Desired(Instance)); c != nil {
-		st.Conditions = append(st.Conditions, c)
+	if c := tlsCondition(obs, desired); c != nil {
+		p.st.Conditions = append(p.st.Conditions, c)
 	}
 
 	if obs != nil {
 		// What a client needs to verify the server: the certificate
 		// authority, where to get its certificates, and the SSL mode that
 		// checks both chain and host name.
-		engine, _ := pb.String(s.Desired(Instance), "spec", "forProvider", "engine")
-		region, _ := pb.String(s.Desired(Instance), "spec", "forProvider", "region")
+		engine, _ := pb.String(desired, "spec", "forProvider", "engine")
+		region, _ := pb.String(desired, "spec", "forProvider", "region")
 		if m := sslModes[engine]; m != "" {
 			cd["sslmode"] = []byte(m)
 		}
@@ -365,24 +329,9 @@ func rdsStatus(xr *compose.Composite, s *compose.Set) compose.Status {
 			cd["caBundleURL"] = []byte(u)
 		}
 		cd["username"] = []byte(MasterUsername)
-		if u := conn["username"]; len(u) > 0 {
+		if u := p.conn["username"]; len(u) > 0 {
 			cd["username"] = u
 		}
 	}
-	if xr.Namespaced() {
-		for _, k := range []string{"sslmode", "caCertIdentifier", "caBundleURL"} {
-			if v, ok := cd[k]; ok {
-				st.Fields[k] = pb.Str(string(v))
-			}
-		}
-		return st
-	}
-	for _, k := range []string{"password", "attribute.password"} {
-		if p := conn[k]; len(p) > 0 {
-			cd["password"] = p
-			break
-		}
-	}
-	connectionDetails(&st, cd)
-	return st
+	return p.finish([]string{"sslmode", "caCertIdentifier", "caBundleURL"}, "password", "attribute.password")
 }

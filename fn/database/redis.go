@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 
 	"google.golang.org/protobuf/types/known/structpb"
@@ -171,21 +170,12 @@ func (c *redisClaim) compose(b *build) error {
 	groupID := s.KeepExternalName(ReplicationGroup, awsrules.ReplicationGroupID.Valid, names.Cloud(awsrules.ReplicationGroupID, ""))
 	finalSnapshot := s.Keep(ReplicationGroup, awsrules.ReplicationGroupID.Valid, names.Cloud(awsrules.ReplicationGroupID, "final"), "spec", "forProvider", "finalSnapshotIdentifier")
 	tokenSecret := s.Keep(ReplicationGroup, naming.ValidObject, names.Secret(ReplicationGroup+"-auth-token"), "spec", "forProvider", "authTokenSecretRef", "name")
-	subnetGroupName := s.KeepExternalName(SubnetGroup, awsrules.CacheSubnetGroupName.Valid, names.Cloud(awsrules.CacheSubnetGroupName, ""))
 	connSecret, err := b.connectionSecret(ReplicationGroup, tokenSecret)
 	if err != nil {
 		return err
 	}
 
-	s.Add(SubnetGroup, "elasticache.aws.upbound.io/v1beta1", "SubnetGroup", names.Object(SubnetGroup), pb.Fields{
-		"forProvider": pb.Obj(pb.Fields{
-			"region":      b.region,
-			"description": pb.Str(awsrules.ElastiCacheDescription.Text("paved database subnet group for " + xr.Owner())),
-			"subnetIds":   pb.Strs(e.SubnetIDs),
-			"tags":        b.tags,
-		}),
-	}, compose.WithExternalName(subnetGroupName))
-
+	b.subnetGroup("elasticache.aws.upbound.io/v1beta1", awsrules.CacheSubnetGroupName, awsrules.ElastiCacheDescription)
 	b.securityGroup("redis", RedisPort)
 
 	// No parameter group: TLS is the replication group's own setting
@@ -291,42 +281,10 @@ func (c *redisClaim) check(obs *structpb.Struct) field.List {
 // password). For a namespaced composite provider-aws writes them to the
 // team's Secret itself (see compose), and the function reads none.
 func redisStatus(xr *compose.Composite, s *compose.Set) compose.Status {
-	st := compose.Status{
-		Fields: pb.Fields{"secretName": pb.Get(s.Desired(ReplicationGroup), "spec", "writeConnectionSecretToRef", "name")},
-	}
-	obs := s.Observed(ReplicationGroup)
-	var conn map[string][]byte
-	if !xr.Namespaced() {
-		conn = s.ObservedConnectionDetails(ReplicationGroup)
-	}
-	cd := map[string][]byte{}
-	endpoint, _ := pb.String(obs, "status", "atProvider", "primaryEndpointAddress")
-	if endpoint == "" {
-		endpoint = string(conn["primary_endpoint_address"])
-	}
-	if endpoint != "" {
-		st.Fields["endpoint"] = pb.Str(endpoint)
-		cd["endpoint"] = []byte(endpoint)
-	}
-	port, ok := pb.Number(obs, "status", "atProvider", "port")
-	if !ok {
-		if p, err := strconv.Atoi(string(conn["port"])); err == nil {
-			port, ok = float64(p), true
-		}
-	}
-	if ok && port > 0 {
-		st.Fields["port"] = pb.Num(port)
-		cd["port"] = []byte(strconv.Itoa(int(port)))
-	}
+	p := readPrimary(xr, s, ReplicationGroup, "primaryEndpointAddress", "primary_endpoint_address")
+	p.readPort()
 	// Clients must connect with TLS (transitEncryptionMode required).
-	st.Fields["tls"] = pb.Boolean(true)
-	if xr.Namespaced() {
-		return st
-	}
-	cd["tls"] = []byte("true")
-	if t := conn["attribute.auth_token"]; len(t) > 0 {
-		cd["password"] = t
-	}
-	connectionDetails(&st, cd)
-	return st
+	p.st.Fields["tls"] = pb.Boolean(true)
+	p.cd["tls"] = []byte("true")
+	return p.finish(nil, "attribute.auth_token")
 }
