@@ -212,6 +212,43 @@ func (b *build) subnetGroup(apiVersion string, rule, description *awsrules.Rule)
 	return name
 }
 
+// parameterGroup composes the family's parameter group that enforces TLS,
+// of kind at apiVersion, for the parameter group family fam (postgres15,
+// docdb5.0) with parameters, and returns its pipeline name (prefix and
+// fam's slug) and its cloud name, which is its external name, as rule
+// names it. Both names carry fam, so a major upgrade composes the new
+// family's group next to the old one; the primary selects its group by
+// that name (groupSelector). Its description cannot change without
+// replacing the group: an existing one is kept.
+func (b *build) parameterGroup(prefix, apiVersion, kind string, rule *awsrules.Rule, fam string, parameters *structpb.Value) (name, cloudName string) {
+	s, names := b.s, b.names
+	name = prefix + familySlug(fam)
+	cloudName = s.KeepExternalName(name, rule.Valid, names.Cloud(rule, familySlug(fam)))
+	description := s.Keep(name, awsrules.RDSDescription.Valid,
+		awsrules.RDSDescription.Text("paved "+fam+" parameters, TLS required, for "+b.xr.Owner()), "spec", "forProvider", "description")
+	s.Add(name, apiVersion, kind, names.Object(name), pb.Fields{
+		"forProvider": pb.Obj(pb.Fields{
+			"region":      b.region,
+			"family":      pb.Str(fam),
+			"description": pb.Str(description),
+			"parameter":   parameters,
+			"tags":        b.tags,
+		}),
+	}, compose.WithExternalName(cloudName))
+	return name, cloudName
+}
+
+// groupSelector selects the parameter group called name of the same
+// composite (compose.Selector), resolved on every reconcile, so that the
+// primary moves to a new family's group with its new version.
+func groupSelector(name string) *structpb.Value {
+	return pb.Obj(pb.Fields{
+		"matchControllerRef": pb.Boolean(true),
+		"matchLabels":        pb.StrMap(map[string]string{compose.LabelName: name}),
+		"policy":             pb.Obj(pb.Fields{"resolve": pb.Str("Always")}),
+	})
+}
+
 // connectionSecret is the Secret the provider writes the connection
 // details of the family's resource called primary to: the one an existing
 // resource writes to, or a new one. A claim's is in the platform's

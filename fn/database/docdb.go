@@ -232,7 +232,7 @@ func ClusterInstance(i int) string { return ClusterInstancePrefix + strconv.Itoa
 // compose adds the cluster, its instances, subnet group and parameter
 // group.
 func (c *docdbClaim) compose(b *build) error {
-	xr, e, s, names, tags, region := b.xr, b.e, b.s, b.names, b.tags, b.region
+	e, s, names, tags, region := b.e, b.s, b.names, b.tags, b.region
 	size := DocDBSizes[c.size]
 	class := size.class
 	if o, ok := e.DocumentDBInstanceClasses[c.size]; ok {
@@ -259,20 +259,8 @@ func (c *docdbClaim) compose(b *build) error {
 	// (rds.go), its name carries its family, so that a major upgrade
 	// composes the new family's group, which the cluster selects with the
 	// family's label; its description cannot change without replacing it.
-	fam := c.family()
-	pgName := ClusterParameterGroupPrefix + familySlug(fam)
-	pgCloudName := s.KeepExternalName(pgName, awsrules.DocDBClusterParameterGroupName.Valid, names.Cloud(awsrules.DocDBClusterParameterGroupName, familySlug(fam)))
-	pgDescription := s.Keep(pgName, awsrules.RDSDescription.Valid,
-		awsrules.RDSDescription.Text("paved "+fam+" parameters, TLS required, for "+xr.Owner()), "spec", "forProvider", "description")
-	s.Add(pgName, "docdb.aws.upbound.io/v1beta1", "ClusterParameterGroup", names.Object(pgName), pb.Fields{
-		"forProvider": pb.Obj(pb.Fields{
-			"region":      region,
-			"family":      pb.Str(fam),
-			"description": pb.Str(pgDescription),
-			"parameter":   docdbParameters,
-			"tags":        tags,
-		}),
-	}, compose.WithExternalName(pgCloudName))
+	pgName, _ := b.parameterGroup(ClusterParameterGroupPrefix, "docdb.aws.upbound.io/v1beta1", "ClusterParameterGroup",
+		awsrules.DocDBClusterParameterGroupName, c.family(), docdbParameters)
 
 	fp := pb.Fields{
 		"region":                region,
@@ -309,14 +297,10 @@ func (c *docdbClaim) compose(b *build) error {
 		// (neither v1.23.0 nor v2.6.0: dbSubnetGroupName is a string),
 		// so the cluster names the group composed above; until AWS has
 		// it, the provider reports the cluster Synced=False and retries.
-		"dbSubnetGroupName":          pb.Str(subnetGroupName),
-		"vpcSecurityGroupIdSelector": compose.Selector(SecurityGroup),
-		"dbClusterParameterGroupNameSelector": pb.Obj(pb.Fields{
-			"matchControllerRef": pb.Boolean(true),
-			"matchLabels":        pb.StrMap(map[string]string{compose.LabelName: pgName}),
-			"policy":             pb.Obj(pb.Fields{"resolve": pb.Str("Always")}),
-		}),
-		"tags": tags,
+		"dbSubnetGroupName":                   pb.Str(subnetGroupName),
+		"vpcSecurityGroupIdSelector":          compose.Selector(SecurityGroup),
+		"dbClusterParameterGroupNameSelector": groupSelector(pgName),
+		"tags":                                tags,
 	}
 	if e.KMSKeyID != "" {
 		// "When specifying kms_key_id, storage_encrypted needs to be set

@@ -160,7 +160,7 @@ func (c *rdsClaim) prepare(obs *structpb.Struct) error {
 
 // compose adds the RDS instance, its subnet group and parameter group.
 func (c *rdsClaim) compose(b *build) error {
-	xr, e, s, names, tags, region := b.xr, b.e, b.s, b.names, b.tags, b.region
+	e, s, names, tags, region := b.e, b.s, b.names, b.tags, b.region
 	obs := s.Observed(Instance)
 	running := c.running
 	class := DefaultInstanceClasses[c.size]
@@ -194,20 +194,8 @@ func (c *rdsClaim) compose(b *build) error {
 	// ParameterGroup at v1beta1 only; it has no name field, so the external
 	// name is the group's name
 	// (package/crds/rds.aws.upbound.io_parametergroups.yaml).
-	fam := family(c.engine.rds, c.version)
-	pgName := ParameterGroupPrefix + familySlug(fam)
-	pgCloudName := s.KeepExternalName(pgName, awsrules.DBParameterGroupName.Valid, names.Cloud(awsrules.DBParameterGroupName, familySlug(fam)))
-	pgDescription := s.Keep(pgName, awsrules.RDSDescription.Valid,
-		awsrules.RDSDescription.Text("paved "+fam+" parameters, TLS required, for "+xr.Owner()), "spec", "forProvider", "description")
-	s.Add(pgName, "rds.aws.upbound.io/v1beta1", "ParameterGroup", names.Object(pgName), pb.Fields{
-		"forProvider": pb.Obj(pb.Fields{
-			"region":      region,
-			"family":      pb.Str(fam),
-			"description": pb.Str(pgDescription),
-			"parameter":   tlsParameterList[c.engine.rds],
-			"tags":        tags,
-		}),
-	}, compose.WithExternalName(pgCloudName))
+	pgName, pgCloudName := b.parameterGroup(ParameterGroupPrefix, "rds.aws.upbound.io/v1beta1", "ParameterGroup",
+		awsrules.DBParameterGroupName, family(c.engine.rds, c.version), tlsParameterList[c.engine.rds])
 
 	fp := pb.Fields{
 		"region":                  region,
@@ -247,12 +235,8 @@ func (c *rdsClaim) compose(b *build) error {
 		"enabledCloudwatchLogsExports": pb.Strs(c.engine.logs),
 		"dbSubnetGroupNameSelector":    compose.Selector(SubnetGroup),
 		"vpcSecurityGroupIdSelector":   compose.Selector(SecurityGroup),
-		"parameterGroupNameSelector": pb.Obj(pb.Fields{
-			"matchControllerRef": pb.Boolean(true),
-			"matchLabels":        pb.StrMap(map[string]string{compose.LabelName: pgName}),
-			"policy":             pb.Obj(pb.Fields{"resolve": pb.Str("Always")}),
-		}),
-		"tags": tags,
+		"parameterGroupNameSelector":   groupSelector(pgName),
+		"tags":                         tags,
 	}
 	if e.KMSKeyID != "" {
 		fp["kmsKeyId"] = pb.Str(e.KMSKeyID)
