@@ -139,6 +139,18 @@ var networkPins = []compose.Pin{
 	{Setting: env.SubnetIDs, Resource: SubnetGroup, Paths: [][]string{pinFor("subnetIds"), pinAt("subnetIds")}},
 }
 
+// primaryPins are the pins of the family's resource called primary: its KMS
+// key, and the namespace of its connection Secret and of the Secret its
+// generated password or token is in (spec.forProvider.<generatedRef>).
+func primaryPins(primary, generatedRef string) []compose.Pin {
+	return []compose.Pin{
+		{Setting: env.KMSKeyID, Resource: primary, Paths: [][]string{pinFor("kmsKeyId"), pinAt("kmsKeyId")}},
+		{Setting: env.ConnectionSecretNamespace, Resource: primary, Paths: [][]string{
+			{"spec", "writeConnectionSecretToRef", "namespace"}, pinFor(generatedRef, "namespace"),
+		}},
+	}
+}
+
 // build is what a family composes with: the composite, its environment
 // and set, and the mechanics every family shares.
 type build struct {

@@ -36,12 +36,7 @@ var docdbFamily = engineFamily{
 	placement: slices.Concat(
 		[]compose.Pin{{Setting: env.Region, Resource: Cluster, Paths: [][]string{pinFor("region")}}},
 		networkPins,
-		[]compose.Pin{
-			{Setting: env.KMSKeyID, Resource: Cluster, Paths: [][]string{pinFor("kmsKeyId"), pinAt("kmsKeyId")}},
-			{Setting: env.ConnectionSecretNamespace, Resource: Cluster, Paths: [][]string{
-				{"spec", "writeConnectionSecretToRef", "namespace"}, pinFor("masterPasswordSecretRef", "namespace"),
-			}},
-		}),
+		primaryPins(Cluster, "masterPasswordSecretRef")),
 }
 
 // Names of the DocumentDB family's composed resources in the pipeline.

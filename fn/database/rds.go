@@ -8,7 +8,6 @@ import (
 
 	"github.com/paved-dev/paved/fn/internal/awsrules"
 	"github.com/paved-dev/paved/fn/internal/compose"
-	"github.com/paved-dev/paved/fn/internal/env"
 	"github.com/paved-dev/paved/fn/internal/field"
 	"github.com/paved-dev/paved/fn/internal/naming"
 	"github.com/paved-dev/paved/fn/internal/pb"
@@ -32,13 +31,8 @@ var rdsFamily = engineFamily{
 		}
 		return claimEngine(current)
 	},
-	status: rdsStatus,
-	placement: []compose.Pin{
-		{Setting: env.KMSKeyID, Resource: Instance, Paths: [][]string{pinFor("kmsKeyId"), pinAt("kmsKeyId")}},
-		{Setting: env.ConnectionSecretNamespace, Resource: Instance, Paths: [][]string{
-			{"spec", "writeConnectionSecretToRef", "namespace"}, pinFor("passwordSecretRef", "namespace"),
-		}},
-	},
+	status:    rdsStatus,
+	placement: primaryPins(Instance, "passwordSecretRef"),
 }
 
 // Names of the RDS family's composed resources in the pipeline.

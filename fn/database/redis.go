@@ -40,12 +40,7 @@ var redisFamily = engineFamily{
 	parse:     parseRedis,
 	engineOf:  func(*structpb.Struct) string { return "redis" },
 	status:    redisStatus,
-	placement: []compose.Pin{
-		{Setting: env.KMSKeyID, Resource: ReplicationGroup, Paths: [][]string{pinFor("kmsKeyId"), pinAt("kmsKeyId")}},
-		{Setting: env.ConnectionSecretNamespace, Resource: ReplicationGroup, Paths: [][]string{
-			{"spec", "writeConnectionSecretToRef", "namespace"}, pinFor("authTokenSecretRef", "namespace"),
-		}},
-	},
+	placement: primaryPins(ReplicationGroup, "authTokenSecretRef"),
 }
 
 // ReplicationGroup is the pipeline name of a redis database's ElastiCache
