@@ -172,14 +172,10 @@ func (Composer) Compose(xr *compose.Composite, e *env.Environment, s *compose.Se
 	if err := e.RequireRegion(); err != nil {
 		return err
 	}
-	if xr.Namespaced() {
-		// A namespaced composite has no connection secret of its own:
-		// the details Status returns are composed as this Secret.
-		secret, err := xr.ConnectionSecretName(component)
-		if err != nil {
-			return err
-		}
-		s.ComposeConnectionSecret(secret)
+	// A namespaced composite has no connection secret of its own: the
+	// details Status returns are composed as a Secret.
+	if err := s.ComposeConnectionSecret(component); err != nil {
+		return err
 	}
 	// Every queue name carries the composite's uid digest (package
 	// naming): no tenant chooses it. An existing queue keeps the name it

@@ -485,10 +485,11 @@ func (c *Composite) ConnectionSecretName(component string) (string, error) {
 }
 
 // ComposeConnectionSecret composes, for a namespaced composite, the
-// connection details the composer returns in its Status as a Secret called
-// objName in the composite's namespace: Crossplane writes the connection
-// details a function returns only for legacy composites, and v2's way is
-// to compose the Secret
+// connection details the composer returns in its Status as a Secret in the
+// composite's namespace, named for the composer's component
+// (Composite.ConnectionSecretName, whose error it returns): Crossplane
+// writes the connection details a function returns only for legacy
+// composites, and v2's way is to compose the Secret
 // (https://docs.crossplane.io/latest/guides/connection-details-composition/,
 // crossplane/docs content/master/guides/connection-details-composition.md).
 // An existing Secret keeps its name (Crossplane keeps the name of every
@@ -498,14 +499,19 @@ func (c *Composite) ConnectionSecretName(component string) (string, error) {
 // Only composers whose connection details hold no secret use it: a
 // database's password never passes through the function in the namespaced
 // dialect (the provider writes it; see package database).
-func (s *Set) ComposeConnectionSecret(objName string) {
+func (s *Set) ComposeConnectionSecret(component string) error {
 	if !s.xr.Namespaced() {
-		return
+		return nil
+	}
+	objName, err := s.xr.ConnectionSecretName(component)
+	if err != nil {
+		return err
 	}
 	if n, _ := pb.String(s.Observed(ConnectionSecret), "metadata", "name"); n != "" {
 		objName = n
 	}
 	s.connectionSecret = objName
+	return nil
 }
 
 // ConnectionSecretName returns the name of the Secret ComposeConnectionSecret

@@ -279,7 +279,7 @@ func TestConnectionSecret(t *testing.T) {
 		"NamespacedNew": {reason: "A namespaced composite composes its Secret, not ready until it exists.",
 			xr: namespacedXR(), wantReady: fnv1.Ready_READY_FALSE,
 			wantSecret: `{"apiVersion": "v1", "kind": "Secret", "type": "connection.crossplane.io/v1alpha1",
-				"metadata": {"name": "orders-secret", "namespace": "team-orders"},
+				"metadata": {"name": "orders-bucket-connection", "namespace": "team-orders"},
 				"data": {"bucketName": "b3JkZXJzLTdjNjI=", "region": "ZXUtd2VzdC0x"}}`},
 		"NamespacedExisting": {reason: "An existing Secret keeps its name, and is ready.",
 			xr: namespacedXR(), observed: `{"metadata": {"name": "kept"}}`, wantReady: fnv1.Ready_READY_TRUE,
@@ -294,7 +294,9 @@ func TestConnectionSecret(t *testing.T) {
 				req.Observed.Resources[ConnectionSecret] = &fnv1.Resource{Resource: resource.MustStructJSON(tc.observed)}
 			}
 			s := NewSet(req, tc.xr, "bucket")
-			s.ComposeConnectionSecret("orders-secret")
+			if err := s.ComposeConnectionSecret("bucket"); err != nil {
+				t.Fatal(err)
+			}
 			rsp := &fnv1.RunFunctionResponse{}
 			s.Write(rsp)
 			s.WriteStatus(rsp, Status{ConnectionDetails: details})
