@@ -261,8 +261,13 @@ func groupSelector(name string) *structpb.Value {
 	})
 }
 
-// connectionSecret is the Secret the provider writes the connection
-// details of the family's resource called primary to: the one an existing
+// secrets are the Secrets of the family's resource called primary: the
+// one the provider generates its password or token into, which
+// spec.forProvider.<generatedRef> names (the one it has, or a new one,
+// <primary>-<suffix>), and its connection secret.
+//
+// The connection secret is the Secret the provider writes the connection
+// details of primary to: the one an existing
 // resource writes to, or a new one. A claim's is in the platform's
 // namespace (see naming.Names.Secret) and Crossplane copies what the
 // function returns from it to the claim's Secret. A namespaced composite
@@ -273,21 +278,21 @@ func groupSelector(name string) *structpb.Value {
 // is never generated, the Secret that holds the database's generated
 // password or token, which the provider would then overwrite with
 // connection details, nor could it hold it for the team alone.
-func (b *build) connectionSecret(primary, generated string) (string, error) {
+func (b *build) secrets(primary, suffix, generatedRef string) (generated, conn string, err error) {
+	generated = b.s.Keep(primary, naming.ValidObject, b.names.Secret(primary+"-"+suffix), "spec", "forProvider", generatedRef, "name")
 	fresh := b.names.Secret(primary + "-connection")
 	if b.xr.Namespaced() {
-		var err error
 		if fresh, err = b.xr.ConnectionSecretName(component); err != nil {
-			return "", err
+			return "", "", err
 		}
 	}
-	name := b.s.Keep(primary, naming.ValidObject, fresh, "spec", "writeConnectionSecretToRef", "name")
-	if name == generated {
+	conn = b.s.Keep(primary, naming.ValidObject, fresh, "spec", "writeConnectionSecretToRef", "name")
+	if conn == generated {
 		var errs field.List
-		errs.Add(field.Invalid("spec.writeConnectionSecretToRef.name", name, "not the Secret that holds the database's generated password"))
-		return "", errs.Err()
+		errs.Add(field.Invalid("spec.writeConnectionSecretToRef.name", conn, "not the Secret that holds the database's generated password"))
+		return "", "", errs.Err()
 	}
-	return name, nil
+	return generated, conn, nil
 }
 
 // protect keeps the network the family's resource called primary lives in,

@@ -13,7 +13,6 @@ import (
 	"github.com/paved-dev/paved/fn/internal/compose"
 	"github.com/paved-dev/paved/fn/internal/env"
 	"github.com/paved-dev/paved/fn/internal/field"
-	"github.com/paved-dev/paved/fn/internal/naming"
 	"github.com/paved-dev/paved/fn/internal/pb"
 )
 
@@ -241,8 +240,7 @@ func (c *docdbClaim) compose(b *build) error {
 	// aws_docdb_cluster_instance are ParameterAsIdentifier).
 	clusterID := s.KeepExternalName(Cluster, awsrules.DocDBClusterIdentifier.Valid, names.Cloud(awsrules.DocDBClusterIdentifier, ""))
 	finalSnapshot := s.Keep(Cluster, awsrules.DocDBSnapshotIdentifier.Valid, names.Cloud(awsrules.DocDBSnapshotIdentifier, "final"), "spec", "forProvider", "finalSnapshotIdentifier")
-	masterSecret := s.Keep(Cluster, naming.ValidObject, names.Secret(Cluster+"-master"), "spec", "forProvider", "masterPasswordSecretRef", "name")
-	connSecret, err := b.connectionSecret(Cluster, masterSecret)
+	masterSecret, connSecret, err := b.secrets(Cluster, "master", "masterPasswordSecretRef")
 	if err != nil {
 		return err
 	}

@@ -9,7 +9,6 @@ import (
 	"github.com/paved-dev/paved/fn/internal/awsrules"
 	"github.com/paved-dev/paved/fn/internal/compose"
 	"github.com/paved-dev/paved/fn/internal/field"
-	"github.com/paved-dev/paved/fn/internal/naming"
 	"github.com/paved-dev/paved/fn/internal/pb"
 )
 
@@ -167,8 +166,7 @@ func (c *rdsClaim) compose(b *build) error {
 	instance := names.Object(Instance)
 	identifier := s.Keep(Instance, awsrules.DBInstanceIdentifier.Valid, names.Cloud(awsrules.DBInstanceIdentifier, ""), "spec", "forProvider", "identifier")
 	finalSnapshot := s.Keep(Instance, awsrules.DBSnapshotIdentifier.Valid, names.Cloud(awsrules.DBSnapshotIdentifier, "final"), "spec", "forProvider", "finalSnapshotIdentifier")
-	masterSecret := s.Keep(Instance, naming.ValidObject, names.Secret(Instance+"-master"), "spec", "forProvider", "passwordSecretRef", "name")
-	connSecret, err := b.connectionSecret(Instance, masterSecret)
+	masterSecret, connSecret, err := b.secrets(Instance, "master", "passwordSecretRef")
 	if err != nil {
 		return err
 	}

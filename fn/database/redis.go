@@ -12,7 +12,6 @@ import (
 	"github.com/paved-dev/paved/fn/internal/compose"
 	"github.com/paved-dev/paved/fn/internal/env"
 	"github.com/paved-dev/paved/fn/internal/field"
-	"github.com/paved-dev/paved/fn/internal/naming"
 	"github.com/paved-dev/paved/fn/internal/pb"
 )
 
@@ -164,8 +163,7 @@ func (c *redisClaim) compose(b *build) error {
 	// ParameterAsIdentifier("replication_group_id"), NameAsIdentifier).
 	groupID := s.KeepExternalName(ReplicationGroup, awsrules.ReplicationGroupID.Valid, names.Cloud(awsrules.ReplicationGroupID, ""))
 	finalSnapshot := s.Keep(ReplicationGroup, awsrules.ReplicationGroupID.Valid, names.Cloud(awsrules.ReplicationGroupID, "final"), "spec", "forProvider", "finalSnapshotIdentifier")
-	tokenSecret := s.Keep(ReplicationGroup, naming.ValidObject, names.Secret(ReplicationGroup+"-auth-token"), "spec", "forProvider", "authTokenSecretRef", "name")
-	connSecret, err := b.connectionSecret(ReplicationGroup, tokenSecret)
+	tokenSecret, connSecret, err := b.secrets(ReplicationGroup, "auth-token", "authTokenSecretRef")
 	if err != nil {
 		return err
 	}
