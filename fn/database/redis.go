@@ -135,13 +135,11 @@ func (c *redisClaim) onExisting(obs *structpb.Struct) string {
 }
 
 // redisRunning is the major.minor version the replication group obs runs,
-// as provider-aws observed it (engineVersionActual, e.g. "8.2.1"), or as
+// as provider-aws observed it (runningVersion: engineVersionActual, e.g.
+// "8.2.1"), or as
 // asked for before it has; "" for none.
 func redisRunning(obs *structpb.Struct) string {
-	v, _ := pb.String(obs, "status", "atProvider", "engineVersionActual")
-	if v == "" {
-		v, _ = pb.String(obs, "spec", "forProvider", "engineVersion")
-	}
+	v := runningVersion(obs)
 	if parts := strings.Split(v, "."); len(parts) > 2 {
 		v = parts[0] + "." + parts[1]
 	}
