@@ -136,8 +136,7 @@ func (c *redisClaim) onExisting(obs *structpb.Struct) string {
 
 // redisRunning is the major.minor version the replication group obs runs,
 // as provider-aws observed it (runningVersion: engineVersionActual, e.g.
-// "8.2.1"), or as
-// asked for before it has; "" for none.
+// "8.2.1"), or as asked for before it has; "" for none.
 func redisRunning(obs *structpb.Struct) string {
 	v := runningVersion(obs)
 	if parts := strings.Split(v, "."); len(parts) > 2 {
