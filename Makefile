@@ -170,12 +170,14 @@ test: generate-check lint unit fuzz render-check validate operation-render rss p
 # bin/provider, the GitHub stand-in and the real Backstage catalog backend
 # (hack/backstage-backend.sh, cached) on the golden path. The binaries are
 # built once into PAVED_CACHE; logs of every process land in _output/e2e/.
+# The suite takes ~20 min on two cores since the redis, mongodb, queue and
+# bundle-migration tests joined it: -timeout leaves room for a loaded machine.
 .PHONY: e2e
 E2E_TOOLS := etcd kube-apiserver kube-controller-manager crossplane-core provider-aws-crds
 e2e: function provider paved provider-test-deps
 	for t in $(E2E_TOOLS) argocd-crds; do hack/tools.sh $$t >/dev/null; done
 	hack/backstage-backend.sh >/dev/null
-	PAVED_GITHUB_OPENAPI=$$(hack/github-openapi.sh) $(GO) test -tags e2e -count=1 -timeout=20m -v ./test/e2e/
+	PAVED_GITHUB_OPENAPI=$$(hack/github-openapi.sh) $(GO) test -tags e2e -count=1 -timeout=35m -v ./test/e2e/
 
 # bin/provider against a real kube-apiserver (test/harness, private
 # network namespace, needs root), the OpenAPI-validated GitHub stand-in and,
