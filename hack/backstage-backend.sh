@@ -39,7 +39,9 @@ if [ ! -f "$dir/.complete" ]; then
 fi
 
 link=$src/node_modules
-if [ -L "$link" ] || [ ! -e "$link" ]; then
+if [ -L "$link" ] && [ "$(readlink "$link")" = "$dir/node_modules" ]; then
+  : # already linked: suites started side by side (.ci/run) leave it alone
+elif [ -L "$link" ] || [ ! -e "$link" ]; then
   ln -sfn "$dir/node_modules" "$link"
 else
   echo "$link is a real directory; using it as it is" >&2
