@@ -173,6 +173,11 @@ test: generate-check lint unit fuzz render-check validate operation-render rss p
 # built once into PAVED_CACHE; logs of every process land in _output/e2e/.
 # The suite takes ~20 min on two cores since the redis, mongodb, queue and
 # bundle-migration tests joined it: -timeout leaves room for a loaded machine.
+# Every control-plane suite (e2e, provider-e2e, provider-scale, e2e-packages)
+# runs its own control plane in private network and PID namespaces
+# (test/harness) and owns _output/<suite>, so .ci/run starts them side by
+# side with make test; only provider-e2e and provider-scale share
+# _output/provider-e2e (one binary, ./provider/test/e2e) and run in turn.
 .PHONY: e2e
 E2E_TOOLS := etcd kube-apiserver kube-controller-manager crossplane-core provider-aws-crds
 e2e: function provider paved provider-test-deps
@@ -192,7 +197,8 @@ provider-e2e: provider provider-test-deps
 # bin/provider at scale on the same control plane and stand-in: SCALE
 # Repositories and a RepositoryFile each, then 20% injected faults (see
 # provider/test/e2e/scale_test.go). Prints figure: lines. Not part of
-# `make test`; .ci/run runs a reduced SCALE. RATE sets the provider's
+# `make test`; .ci/run runs a reduced SCALE after provider-e2e (same
+# _output/provider-e2e). RATE sets the provider's
 # --max-reconcile-rate (default: the provider's own).
 .PHONY: provider-scale
 SCALE ?= 1000
@@ -231,7 +237,8 @@ ci-example: function tools
 # with `crossplane xpkg push` to a TLS registry on loopback, then Function,
 # Provider and Configuration objects that core fetches and unpacks; the
 # binaries from the images run (External runtime) and a DatabaseClaim
-# composes through the installed Composition.
+# composes through the installed Composition. .ci/run runs it right after
+# make test with `make -o xpkg`: the packages make test just built.
 .PHONY: e2e-packages
 e2e-packages: xpkg
 	for t in $(E2E_TOOLS) crossplane-cli; do hack/tools.sh $$t >/dev/null; done
