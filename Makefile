@@ -90,7 +90,8 @@ operation-render: tools
 	PAVED_CROSSPLANE_CLI=$$(hack/tools.sh crossplane-cli) PAVED_CROSSPLANE_CORE=$$(hack/tools.sh crossplane-core) \
 	$(GO) test -tags operationrender -count=1 -run '^TestDayTwoOperationRender$$' -v ./fn/ | grep -E '^(=== RUN|--- |PASS|FAIL|ok)|rendered'; exit $${PIPESTATUS[0]}
 
-# Validate every render output against the real CRDs of what it holds
+# Render every example, compare with the golden files (as render-check),
+# and validate every render output against the real CRDs of what it holds
 # (provider-aws, paved's provider and XRDs, Argo CD: hack/render.sh).
 validate: function tools
 	hack/render.sh validate
@@ -157,7 +158,6 @@ discover-render: function paved tools
 	PAVED_CROSSPLANE_CRDS=$$(hack/tools.sh crossplane-crds) \
 	$(GO) test -count=1 -run '^TestDiscoveredEnvironmentRenders$$' -v ./cmd/paved/ | grep -E '^(=== RUN|--- |PASS|FAIL|ok)|figure:'; exit $${PIPESTATUS[0]}
 
-# The README's test command.
 # paved doctor through a kubeconfig against a real kube-apiserver (envtest,
 # the e2e tools, built once and cached) holding Crossplane's, provider-paved's,
 # provider-aws's and Argo CD's CRDs and a healthy install
@@ -167,7 +167,10 @@ doctor-apiserver:
 	for t in etcd kube-apiserver crossplane-crds provider-aws-crds argocd-crds; do hack/tools.sh $$t >/dev/null; done
 	$(GO) test -tags apiserver -count=1 -run '^TestDoctorAPIServer$$' ./cmd/paved/
 
-test: generate-check lint unit fuzz render-check validate operation-render rss provider-backstage-test xpkg-test ci-example discover-render doctor-apiserver
+# The README's test command. render-check is not among its steps: validate
+# renders every example and compares it with examples/golden as render-check
+# does (hack/render.sh, "check|validate"), then validates the renders.
+test: generate-check lint unit fuzz validate operation-render rss provider-backstage-test xpkg-test ci-example discover-render doctor-apiserver
 
 # End-to-end tests on a real control plane on loopback (etcd, kube-apiserver,
 # kube-controller-manager, Crossplane core; see test/e2e), with function-paved,
