@@ -142,10 +142,12 @@ rss: function
 
 # golangci-lint, pinned (hack/tools.sh golangci-lint), with .golangci.yml:
 # every linter on, each one off says why; every //nolint names its linter
-# and reason.
+# and reason. --allow-serial-runners: a second run on the machine (another
+# checkout's make test) waits for the first instead of failing with
+# "parallel golangci-lint is running".
 .PHONY: lint
 lint:
-	$$(hack/tools.sh golangci-lint) run ./...
+	$$(hack/tools.sh golangci-lint) run --allow-serial-runners ./...
 
 # bin/paved environment discover against the AWS stand-in, then every
 # example that renders rendered with the EnvironmentConfig it printed
