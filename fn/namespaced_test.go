@@ -86,7 +86,7 @@ func desiredNamespacedBucket(ready fnv1.Ready, secret string) map[string]*fnv1.R
 	for name, kind := range kinds {
 		d["protect-"+name] = &fnv1.Resource{Ready: ready, Resource: resource.MustStructJSON(`{
 			"apiVersion": "protection.crossplane.io/v1beta1", "kind": "Usage",
-			"metadata": {"name": "orders-assets-protect-` + name + `", "namespace": "team-orders", "labels": ` + l("protect-"+name) + `,
+			"metadata": {"name": "orders-assets-protect-` + name + `", "namespace": "team-orders", "finalizers": ["usage.apiextensions.crossplane.io"], "labels": ` + l("protect-"+name) + `,
 				"annotations": {"crossplane.io/usage-details": "Bucket/orders-assets-bucket uses ` + kind + `/orders-assets-` + name + ` in namespace team-orders"}},
 			"spec": {"replayDeletion": true,
 				"of": {"apiVersion": "s3.aws.m.upbound.io/v1beta1", "kind": "` + kind + `", "resourceRef": {"name": "orders-assets-` + name + `", "namespace": "team-orders"}},

@@ -25,7 +25,7 @@ func withUsages(desired map[string]*fnv1.Resource, ready fnv1.Ready, component, 
 		desired[name] = &fnv1.Resource{Ready: ready, Resource: resource.MustStructJSON(`{
 			"apiVersion": "protection.crossplane.io/v1beta1",
 			"kind": "ClusterUsage",
-			"metadata": {"name": "` + xr + `-` + name + `", "labels": ` + labels(name, component, xr, claim) + `,
+			"metadata": {"name": "` + xr + `-` + name + `", "finalizers": ["usage.apiextensions.crossplane.io"], "labels": ` + labels(name, component, xr, claim) + `,
 				"annotations": {"crossplane.io/usage-details": "` + by.kind + `/` + by.object + ` uses ` + o.kind + `/` + o.object + `"}},
 			"spec": {"of": ` + ref(o) + `, "by": ` + ref(by) + `, "replayDeletion": true}
 		}`)}

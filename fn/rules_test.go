@@ -22,6 +22,8 @@ import (
 // name, only by a matchControllerRef selector. When the composite's and its
 // claim's names are ones Kubernetes allows (the API server refuses any
 // other), what it composes must have valid Kubernetes names and labels too.
+// Every composed object whose controller paved names carries that
+// controller's finalizer (controllerFinalizerOf).
 func checkComposed(rsp *fnv1.RunFunctionResponse, xr *structpb.Struct) []string {
 	k8sNames := true
 	for _, p := range [][]string{{"metadata", "name"}, {"spec", "claimRef", "name"}, {"metadata", "labels", "crossplane.io/claim-name"}} {
@@ -57,6 +59,10 @@ func checkComposed(rsp *fnv1.RunFunctionResponse, xr *structpb.Struct) []string 
 			if pb.Has(o, "spec", "forProvider", k) && !ruled["spec.forProvider."+k] {
 				errs = append(errs, fmt.Sprintf("%s: %s spec.forProvider.%s has no rule in awsrules.Fields", name, kind, k))
 			}
+		}
+		if want := controllerFinalizerOf[group]; want != "" && !slices.ContainsFunc(pb.Get(o, "metadata", "finalizers").GetListValue().GetValues(),
+			func(v *structpb.Value) bool { return v.GetStringValue() == want }) {
+			errs = append(errs, fmt.Sprintf("%s: %s %s composed without its controller's finalizer %s", name, apiVersion, kind, want))
 		}
 		for k, v := range pb.Struct(o, "spec", "forProvider").GetFields() {
 			// A reference is the resolution of a selector by controller
@@ -95,6 +101,24 @@ func checkComposed(rsp *fnv1.RunFunctionResponse, xr *structpb.Struct) []string 
 		}
 	}
 	return errs
+}
+
+// controllerFinalizerOf is the finalizer each controller adds first to
+// what it controls, by API group, which paved composes with it
+// (fn/internal/compose, withControllerFinalizer): crossplane-runtime
+// v2.4.0's managed reconciler's (pkg/reconciler/managed/reconciler.go,
+// FinalizerName) for provider-paved's kinds, core v2.4.0's composite
+// reconciler's (internal/controller/apiextensions/composite/reconciler.go)
+// for paved's nested composites and its usage reconciler's
+// (internal/controller/protection/usage/reconciler.go) for Usages.
+var controllerFinalizerOf = map[string]string{
+	"github.paved.dev":         "finalizer.managedresource.crossplane.io",
+	"github.m.paved.dev":       "finalizer.managedresource.crossplane.io",
+	"backstage.paved.dev":      "finalizer.managedresource.crossplane.io",
+	"backstage.m.paved.dev":    "finalizer.managedresource.crossplane.io",
+	"platform.paved.dev":       "composite.apiextensions.crossplane.io",
+	"paved.dev":                "composite.apiextensions.crossplane.io",
+	"protection.crossplane.io": "usage.apiextensions.crossplane.io",
 }
 
 // cloudNames are the cloud names composed, by the rule that governs them.

@@ -451,6 +451,7 @@ func (s *Set) addReady(name string, obj *structpb.Struct, ready Readiness) {
 	if s.xr.Namespaced() {
 		s.namespaced(name, obj)
 	}
+	withControllerFinalizer(obj)
 	r := fnv1.Ready_READY_FALSE
 	switch obs := s.observed[name].GetResource(); {
 	case ready != nil && obs != nil:

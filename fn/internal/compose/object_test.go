@@ -33,7 +33,7 @@ func TestAddObject(t *testing.T) {
 		"app": {Ready: fnv1.Ready_READY_FALSE, Resource: resource.MustStructJSON(`{"apiVersion": "argoproj.io/v1alpha1", "kind": "Application",
 			"metadata": {"name": "orders-api-staging", "namespace": "argocd", "labels": {"environment": "staging", ` + labels(`, "app.kubernetes.io/name": "kept"`) + `}}}`)},
 		"repo": {Ready: fnv1.Ready_READY_TRUE, Resource: resource.MustStructJSON(`{"apiVersion": "github.paved.dev/v1alpha1", "kind": "Repository",
-			"metadata": {"name": "orders-api", "labels": {` + labels(`, "app.kubernetes.io/name": "repo"`) + `}},
+			"metadata": {"name": "orders-api", "finalizers": ["finalizer.managedresource.crossplane.io"], "labels": {` + labels(`, "app.kubernetes.io/name": "repo"`) + `}},
 			"spec": {"forProvider": {"owner": "acme"}}}`)},
 	}
 	rsp := &fnv1.RunFunctionResponse{}

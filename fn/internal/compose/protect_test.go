@@ -62,7 +62,7 @@ func TestProtect(t *testing.T) {
 			wantUsage := resource.MustStructJSON(`{
 				"apiVersion": "protection.crossplane.io/v1beta1",
 				"kind": "ClusterUsage",
-				"metadata": {"name": "t-1-protect-gate", "labels": {
+				"metadata": {"name": "t-1-protect-gate", "finalizers": ["usage.apiextensions.crossplane.io"], "labels": {
 					"app.kubernetes.io/name": "protect-gate", "app.kubernetes.io/instance": "t-1",
 					"app.kubernetes.io/component": "thing", "app.kubernetes.io/part-of": "t-1",
 					"app.kubernetes.io/managed-by": "paved"},
@@ -254,7 +254,7 @@ func TestProtectNamespacedUser(t *testing.T) {
 	want := resource.MustStructJSON(`{
 		"apiVersion": "protection.crossplane.io/v1beta1",
 		"kind": "Usage",
-		"metadata": {"name": "t-1-protect-repo-deployed", "namespace": "argocd", "labels": {
+		"metadata": {"name": "t-1-protect-repo-deployed", "namespace": "argocd", "finalizers": ["usage.apiextensions.crossplane.io"], "labels": {
 			"app.kubernetes.io/name": "protect-repo-deployed", "app.kubernetes.io/instance": "t-1",
 			"app.kubernetes.io/component": "thing", "app.kubernetes.io/part-of": "t-1",
 			"app.kubernetes.io/managed-by": "paved"},
