@@ -209,6 +209,7 @@ func TestServiceBundleDeletionOrder(t *testing.T) {
 	pctx, cancel := context.WithTimeout(ctx, 3*waitLimit)
 	defer cancel()
 	archived := watchRepositoryDeletion(pctx, repo, name)
+	orphans := playProviderOrphans(pctx, xr)
 
 	deleted := time.Now()
 	if err := cp.Client.Delete(ctx, c); err != nil {
@@ -276,6 +277,7 @@ func TestServiceBundleDeletionOrder(t *testing.T) {
 		t.Fatalf("%s never deleted after its last Application went", repo)
 	}
 	t.Logf("figure: ServiceBundle %s/%s: Repository deleted %.2fs after its last Application went", ns, name, time.Since(released).Seconds())
+	waitOrphans(t, orphans)
 	eventually(ctx, t, waitLimit, "claim, composite, Repository and Usages gone", func(ctx context.Context) error {
 		if err := absent(ctx, claimVersion, "ServiceBundle", ns, name); err != nil {
 			return err
@@ -376,6 +378,7 @@ func TestServiceBundleDeletionArgoCDBlocked(t *testing.T) {
 	pctx, cancel := context.WithTimeout(ctx, 3*waitLimit)
 	defer cancel()
 	archived := watchRepositoryDeletion(pctx, repo, name)
+	orphans := playProviderOrphans(pctx, xr)
 	if err := cp.Client.Delete(ctx, c); err != nil {
 		t.Fatal(err)
 	}
@@ -425,6 +428,7 @@ func TestServiceBundleDeletionArgoCDBlocked(t *testing.T) {
 	case <-pctx.Done():
 		t.Fatalf("%s never deleted after Application %s went", repo, app)
 	}
+	waitOrphans(t, orphans)
 	eventually(ctx, t, waitLimit, "claim, composite and Repository gone", func(ctx context.Context) error {
 		if err := absent(ctx, claimVersion, "ServiceBundle", ns, name); err != nil {
 			return err
@@ -434,6 +438,34 @@ func TestServiceBundleDeletionArgoCDBlocked(t *testing.T) {
 		}
 		return absent(ctx, repo.APIVersion, repo.Kind, "", repo.Name)
 	})
+}
+
+// playProviderOrphans plays the provider for the bundle's catalog file and
+// release branch once they are being deleted: composed with its finalizer
+// (fn/internal/compose, withControllerFinalizer) and orphaned
+// (deletionPolicy Orphan, fn/servicebundle), each is let go without a
+// request to GitHub, as crossplane-runtime's managed reconciler does with
+// a deleted resource whose policy does not delete (it removes its
+// finalizer: crossplane-runtime v2.4.0 pkg/reconciler/managed/reconciler.go).
+func playProviderOrphans(ctx context.Context, xr *unstructured.Unstructured) []<-chan error {
+	refs := kinds(resourceRefs(xr))
+	var played []<-chan error
+	for _, k := range []string{"RepositoryFile", "Branch"} {
+		if rf, ok := refs[k]; ok {
+			played = append(played, playProviderDeletion(ctx, rf, deletionRefusal{canDelete: func(*unstructured.Unstructured) bool { return true }}))
+		}
+	}
+	return played
+}
+
+// waitOrphans waits until playProviderOrphans let every one go.
+func waitOrphans(t *testing.T, played []<-chan error) {
+	t.Helper()
+	for _, ch := range played {
+		if err := <-ch; err != nil {
+			t.Fatalf("provider, letting an orphaned resource go: %v", err)
+		}
+	}
 }
 
 // archive is what the provider, played by watchRepositoryDeletion, saw
