@@ -3,9 +3,15 @@ package v1alpha1
 import (
 	"strings"
 
+	corev1 "k8s.io/api/core/v1"
+
+	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
+
 	"github.com/crossplane/crossplane-runtime/v2/pkg/fieldpath"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/reference"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/resource"
+
+	ghv1alpha1 "github.com/paved-dev/paved/provider/apis/github/v1alpha1"
 )
 
 // Field paths of a github.paved.dev Repository read by RepositoryBlobURL.
@@ -64,4 +70,28 @@ func (p *CatalogLocationParameters) LocationTarget() string {
 		return ""
 	}
 	return strings.TrimRight(*p.RepositoryURL, "/") + "/" + strings.TrimLeft(p.LocationPath(), "/")
+}
+
+// RepositoryFileCommit extracts, from a github.paved.dev RepositoryFile
+// (of either scope), the commit that put its desired content on its
+// branch: status.atProvider.commitSHA (the git blob SHA when the provider
+// made no commit, the content being there already) once the RepositoryFile
+// is Ready, which the provider reports only when the file on the branch
+// holds the desired content (provider/internal/controller/repositoryfile,
+// Observe). It returns "" before, so that reference resolution reports the
+// file as not ready: a pull request that proposes the file is not a
+// committed file.
+func RepositoryFileCommit() reference.ExtractValueFn {
+	return func(mg resource.Managed) string {
+		f, ok := mg.(interface {
+			Observation() *ghv1alpha1.RepositoryFileObservation
+		})
+		if !ok || mg.GetCondition(xpv2.TypeReady).Status != corev1.ConditionTrue {
+			return ""
+		}
+		if o := f.Observation(); o.CommitSHA != "" {
+			return o.CommitSHA
+		}
+		return f.Observation().BlobSHA
+	}
 }

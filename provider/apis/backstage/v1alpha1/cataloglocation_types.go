@@ -87,10 +87,35 @@ type CatalogLocationParameters struct {
 	// value changes (for example, compose a RepositoryFile's
 	// status.atProvider.commitSHA into it so that a new catalog file is
 	// picked up at once rather than at the catalog's next processing
-	// cycle).
+	// cycle). With fileRef or fileSelector it is resolved from that
+	// RepositoryFile instead: the commit that put the file's desired content
+	// on its branch, followed on every reconcile.
+	// +crossplane:generate:reference:type=github.com/paved-dev/paved/provider/apis/github/v1alpha1.RepositoryFile
+	// +crossplane:generate:reference:extractor=RepositoryFileCommit()
+	// +crossplane:generate:reference:refFieldName=FileRef
+	// +crossplane:generate:reference:selectorFieldName=FileSelector
 	// +kubebuilder:validation:MaxLength=256
 	// +optional
 	RefreshKey *string `json:"refreshKey,omitempty"`
+
+	// FileRef references the github.paved.dev RepositoryFile that commits
+	// the catalog file this location registers (at path, on the
+	// repository's default branch). The location is registered only once
+	// that file is committed (the RepositoryFile is Ready): until then the
+	// CatalogLocation waits, Synced=False, without asking the catalog
+	// anything: the catalog's dry run refuses a target it cannot read
+	// (400 InputError, "Unable to read url, NotFoundError": POST
+	// /locations?dryRun=true,
+	// https://backstage.io/docs/features/software-catalog/software-catalog-api#locations),
+	// which would fail the CatalogLocation and retry it with backoff. The
+	// file's commits become the refreshKey.
+	// +optional
+	FileRef *xpv2.Reference `json:"fileRef,omitempty"`
+
+	// FileSelector selects the github.paved.dev RepositoryFile that commits
+	// the catalog file, as fileRef.
+	// +optional
+	FileSelector *xpv2.Selector `json:"fileSelector,omitempty"`
 }
 
 // A ProcessingError is an error the catalog reported while processing the

@@ -40,5 +40,22 @@ func (mg *CatalogLocation) ResolveReferences(ctx context.Context, c client.Reade
 	mg.Spec.ForProvider.RepositoryURL = reference.ToPtrValue(rsp.ResolvedValue)
 	mg.Spec.ForProvider.RepositoryRef = rsp.ResolvedReference
 
+	rsp, err = r.Resolve(ctx, reference.ResolutionRequest{
+		CurrentValue: reference.FromPtrValue(mg.Spec.ForProvider.RefreshKey),
+		Extract:      RepositoryFileCommit(),
+		Namespace:    mg.GetNamespace(),
+		Reference:    mg.Spec.ForProvider.FileRef,
+		Selector:     mg.Spec.ForProvider.FileSelector,
+		To: reference.To{
+			List:    &v1alpha1.RepositoryFileList{},
+			Managed: &v1alpha1.RepositoryFile{},
+		},
+	})
+	if err != nil {
+		return errors.Wrap(err, "mg.Spec.ForProvider.RefreshKey")
+	}
+	mg.Spec.ForProvider.RefreshKey = reference.ToPtrValue(rsp.ResolvedValue)
+	mg.Spec.ForProvider.FileRef = rsp.ResolvedReference
+
 	return nil
 }

@@ -276,6 +276,52 @@ func TestCatalogLocationWithRealAPIServer(t *testing.T) {
 		}
 		waitFor("from-repo", "deleted", gone)
 
+		// A CatalogLocation composed with the RepositoryFile that commits
+		// its catalog file (a ServiceBundle's) waits for the commit
+		// (refwait.go) without asking the catalog anything: the file is not
+		// served yet, and the catalog's dry run would refuse it. Once the
+		// file is committed (and served), it registers it, with the commit
+		// as its refreshKey.
+		fileRepo := &githubv1alpha1.Repository{ObjectMeta: metav1.ObjectMeta{Name: "with-file"}}
+		fileRepo.Spec.ForProvider.Owner = "acme"
+		if err := kube.Create(ctx, fileRepo); err != nil {
+			t.Fatal(err)
+		}
+		fileRepo.Status.AtProvider = githubv1alpha1.RepositoryObservation{FullName: "acme/with-file", HTMLURL: files.URL("/with-file"), DefaultBranch: "main"}
+		if err := kube.Status().Update(ctx, fileRepo); err != nil {
+			t.Fatal(err)
+		}
+		file := &githubv1alpha1.RepositoryFile{ObjectMeta: metav1.ObjectMeta{Name: "with-file-catalog-info"}}
+		file.Spec.ForProvider.Path = "catalog-info.yaml"
+		file.Spec.ForProvider.RepositoryRef = &xpv2.Reference{Name: "with-file"}
+		if err := kube.Create(ctx, file); err != nil {
+			t.Fatal(err)
+		}
+		fromFile := &v1alpha1.CatalogLocation{ObjectMeta: metav1.ObjectMeta{Name: "from-file"}}
+		fromFile.Spec.ForProvider.RepositoryRef = &xpv2.Reference{Name: "with-file"}
+		fromFile.Spec.ForProvider.FileRef = &xpv2.Reference{Name: "with-file-catalog-info"}
+		if err := kube.Create(ctx, fromFile); err != nil {
+			t.Fatal(err)
+		}
+		fromFile = waitFor("from-file", "reported its file not committed", unresolved("mg.Spec.ForProvider.RefreshKey: referenced field was empty"))
+		if id := meta.GetExternalName(fromFile); id != "" {
+			t.Errorf("from-file: external name %q while its file is not committed, want none", id)
+		}
+		files.Set("/with-file/blob/main/catalog-info.yaml", backstagetest.ComponentYAML("with-file-apiserver"))
+		file.Status.AtProvider.CommitSHA = "0123456789abcdef0123456789abcdef01234567"
+		file.SetConditions(xpv2.Available())
+		if err := kube.Status().Update(ctx, file); err != nil {
+			t.Fatal(err)
+		}
+		fromFile = waitFor("from-file", "Ready with its entity", readyWith("component:default/with-file-apiserver"))
+		if got := ptrValue(fromFile.Spec.ForProvider.RefreshKey); got != file.Status.AtProvider.CommitSHA {
+			t.Errorf("from-file: refreshKey %q, want the file's commit %q", got, file.Status.AtProvider.CommitSHA)
+		}
+		if err := kube.Delete(ctx, fromFile); err != nil {
+			t.Fatal(err)
+		}
+		waitFor("from-file", "deleted", gone)
+
 		// No event the controller recorded carries the token.
 		evs := &corev1.EventList{}
 		if err := kube.List(ctx, evs); err != nil {

@@ -29,6 +29,11 @@
 //     A registration whose answer was lost (a timeout after the catalog
 //     acted) cannot be told apart from someone else's and is refused too;
 //     the condition says how to adopt it.
+//   - A location that names the RepositoryFile committing its catalog file
+//     (spec.forProvider.fileRef) is registered only once that file is
+//     committed: until then it waits at a gate in front of the managed
+//     reconciler (refwait.go), reporting Synced=False once, and the catalog
+//     is not asked anything. Its refreshKey follows the file's commits.
 //   - Observe reports the location id, type, target, the entities read from
 //     it (the entities whose backstage.io/managed-by-origin-location is the
 //     location) and the processing errors the catalog attached to them
@@ -167,24 +172,34 @@ func setup(mgr ctrl.Manager, o controller.Options, s scoped.Scope) error {
 			return errors.Wrap(err, errStateMetrics)
 		}
 	}
-	if err := refKind.Index(context.Background(), mgr.GetFieldIndexer()); err != nil {
-		return err
+	fileKind := fileKindOf(s)
+	for _, k := range []refwait.Kind[scoped.CatalogLocation]{refKind, fileKind} {
+		if err := k.Index(context.Background(), mgr.GetFieldIndexer()); err != nil {
+			return err
+		}
 	}
+	rec := event.NewAPIRecorder(mgr.GetEventRecorderFor(name)) //nolint:staticcheck // crossplane-runtime records through a record.EventRecorder.
+	// A CatalogLocation waits for its Repository, then for its file, each
+	// at a gate of its own (refwait.go).
 	gate := &refwait.Gate[scoped.CatalogLocation]{
-		Kind:   refKind,
-		Kube:   mgr.GetClient(),
-		Record: event.NewAPIRecorder(mgr.GetEventRecorderFor(name)), //nolint:staticcheck // crossplane-runtime records through a record.EventRecorder.
-		Next:   ratelimiter.NewReconciler(name, r, o.GlobalRateLimiter),
-		Poll:   o.PollInterval,
+		Kind: refKind, Kube: mgr.GetClient(), Record: rec, Poll: o.PollInterval,
+		Next: &refwait.Gate[scoped.CatalogLocation]{
+			Kind: fileKind, Kube: mgr.GetClient(), Record: rec, Poll: o.PollInterval,
+			Next: ratelimiter.NewReconciler(name, r, o.GlobalRateLimiter),
+		},
 	}
 	return ctrl.NewControllerManagedBy(mgr).
 		Named(name).
 		WithOptions(o.ForControllerRuntime()).
 		For(s.CatalogLocation.New(), builder.WithPredicates(resource.DesiredStateChanged())).
 		// See refwait.go: a CatalogLocation waiting for its Repository is
-		// woken when the Repository's htmlURL and defaultBranch appear.
+		// woken when the Repository's htmlURL and defaultBranch appear,
+		// and one waiting for its file when the file is committed (and at
+		// every commit after, which its refreshKey follows).
 		Watches(s.Repository.New(), handler.EnqueueRequestsFromMapFunc(refKind.Referencing(mgr.GetClient())),
 			builder.WithPredicates(refwait.ValueChanged(v1alpha1.RepositoryBlobURL()))).
+		Watches(s.RepositoryFile.New(), handler.EnqueueRequestsFromMapFunc(fileKind.Referencing(mgr.GetClient())),
+			builder.WithPredicates(refwait.ValueChanged(v1alpha1.RepositoryFileCommit()))).
 		Complete(gate)
 }
 

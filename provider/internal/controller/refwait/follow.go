@@ -31,8 +31,27 @@ const errPatchResolved = "cannot persist the value resolved from the %s's refere
 type Follower[T Referencer] struct {
 	Kind Kind[T]
 	Kube client.Client
-	// Reset unsets the value the reference resolves to.
+	// Reset unsets the values that follow their references.
 	Reset func(T)
+	// Follows reports whether a resource has a value that follows its
+	// reference (Reset applies to it). When nil: the Kind's reference names
+	// an object.
+	Follows func(T) bool
+	// Keep, when set, puts back into a resource whose resolution failed
+	// after Reset, from existing (the resource as it was), the values that
+	// may stay as they are while their referenced object cannot say (a
+	// CatalogLocation's refreshKey while its RepositoryFile has a change
+	// pending review), and resolution is tried once more: only a value that
+	// must follow then fails it.
+	Keep func(existing, o T)
+}
+
+// follows reports whether Reset applies to o.
+func (f Follower[T]) follows(o T) bool {
+	if f.Follows != nil {
+		return f.Follows(o)
+	}
+	return f.Kind.refName(o) != ""
 }
 
 // ResolveReferences implements managed.ReferenceResolver.
@@ -45,10 +64,16 @@ func (f Follower[T]) ResolveReferences(ctx context.Context, mg resource.Managed)
 	if !ok {
 		return nil
 	}
-	if !meta.WasDeleted(o) && f.Kind.refName(o) != "" {
+	reset := !meta.WasDeleted(o) && f.follows(o)
+	if reset {
 		f.Reset(o)
 	}
-	if err := o.ResolveReferences(ctx, f.Kube); err != nil {
+	err := o.ResolveReferences(ctx, f.Kube)
+	if err != nil && reset && f.Keep != nil {
+		f.Keep(existing, o)
+		err = o.ResolveReferences(ctx, f.Kube)
+	}
+	if err != nil {
 		return errors.Wrap(err, errResolveReferences)
 	}
 	if equality.Semantic.DeepEqual(existing, o) {

@@ -77,6 +77,19 @@ type Kind[T Referencer] struct {
 	Ref func(T) *xpv2.Reference
 	// Resolved reports whether the field the reference resolves to is set.
 	Resolved func(T) bool
+	// IndexName is the name of the field index of the kind's resources by the
+	// object the reference names: IndexRef when empty. A kind that waits
+	// on two references (a CatalogLocation's Repository and RepositoryFile)
+	// has a Kind, and an index, for each.
+	IndexName string
+}
+
+// index is the name of k's field index.
+func (k Kind[T]) index() string {
+	if k.IndexName != "" {
+		return k.IndexName
+	}
+	return IndexRef
 }
 
 // refName returns the name in o's reference, "" when there is none.
@@ -87,7 +100,7 @@ func (k Kind[T]) refName(o T) string {
 	return ""
 }
 
-// IndexValues is the field index function of IndexRef.
+// IndexValues is the field index function of the kind's index.
 func (k Kind[T]) IndexValues(o client.Object) []string {
 	t, ok := o.(T)
 	if !ok {
@@ -102,9 +115,9 @@ func (k Kind[T]) IndexValues(o client.Object) []string {
 // indexKey is the IndexRef value of a reference to name in namespace.
 func indexKey(namespace, name string) string { return namespace + "/" + name }
 
-// Index adds IndexRef for the kind to fi.
+// Index adds the kind's index to fi.
 func (k Kind[T]) Index(ctx context.Context, fi client.FieldIndexer) error {
-	return errors.Wrapf(fi.IndexField(ctx, k.New(), IndexRef, k.IndexValues), errIndex, k.Name)
+	return errors.Wrapf(fi.IndexField(ctx, k.New(), k.index(), k.IndexValues), errIndex, k.Name)
 }
 
 // Awaits reports whether o's reference is still to be resolved and can be
@@ -120,7 +133,7 @@ func (k Kind[T]) Awaits(o T) bool {
 func (k Kind[T]) Referencing(kube client.Reader) handler.MapFunc {
 	return func(ctx context.Context, o client.Object) []reconcile.Request {
 		l := k.NewList()
-		if err := kube.List(ctx, l, client.MatchingFields{IndexRef: indexKey(o.GetNamespace(), o.GetName())}); err != nil {
+		if err := kube.List(ctx, l, client.MatchingFields{k.index(): indexKey(o.GetNamespace(), o.GetName())}); err != nil {
 			// Nothing to report it to: the resources' own polls still
 			// come.
 			return nil

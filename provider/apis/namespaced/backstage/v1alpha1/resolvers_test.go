@@ -53,3 +53,43 @@ func TestResolveReferencesStayInNamespace(t *testing.T) {
 		})
 	}
 }
+
+// Its refreshKey comes from the committed RepositoryFile of its own
+// namespace only.
+func TestResolveFileInNamespace(t *testing.T) {
+	s := runtime.NewScheme()
+	for _, add := range []func(*runtime.Scheme) error{AddToScheme, ghmv1alpha1.AddToScheme} {
+		if err := add(s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	file := func(ns, commit string) *ghmv1alpha1.RepositoryFile {
+		f := &ghmv1alpha1.RepositoryFile{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "svc-catalog-info"}}
+		f.Status.AtProvider.CommitSHA = commit
+		f.SetConditions(xpv2.Available())
+		return f
+	}
+	cases := map[string]struct {
+		ns      string
+		want    *string
+		wantErr bool
+	}{
+		"OwnNamespace":   {ns: "team-a", want: ptr.To("abc")},
+		"OtherNamespace": {ns: "team-c", wantErr: true},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			kube := fake.NewClientBuilder().WithScheme(s).WithObjects(file("team-a", "abc"), file("team-b", "def")).Build()
+			l := &CatalogLocation{ObjectMeta: metav1.ObjectMeta{Namespace: tc.ns, Name: "svc"}}
+			l.Spec.ForProvider.Target = ptr.To("https://github.com/acme/svc/blob/main/catalog-info.yaml")
+			l.Spec.ForProvider.FileRef = &xpv2.Reference{Name: "svc-catalog-info"}
+			err := l.ResolveReferences(context.Background(), kube)
+			if (err != nil) != tc.wantErr {
+				t.Fatalf("ResolveReferences(): %v, want error %v", err, tc.wantErr)
+			}
+			if diff := cmp.Diff(tc.want, l.Spec.ForProvider.RefreshKey); diff != "" {
+				t.Errorf("spec.forProvider.refreshKey: -want +got:\n%s", diff)
+			}
+		})
+	}
+}
