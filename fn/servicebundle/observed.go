@@ -8,15 +8,12 @@ import (
 )
 
 // observed is everything of the observed composed resources that what the
-// bundle composes depends on (readiness and status aside): the catalog
-// registration waits for the repository and its file, keeps the commit it
-// asks Backstage to refresh for, and Applications wait for and clone the
+// bundle composes depends on (readiness and status aside): what acts on
+// the repository, the catalog registration among them, waits for the
+// provider to observe it, and Applications wait for and clone the
 // repository's observed URL (or keep the one they have).
 type observed struct {
-	repositoryReady bool
-	fileReady       bool
-	registered      bool // the CatalogLocation exists
-	cloneURL        string
+	cloneURL string
 	// repository is the observed Repository's name, and fullName its
 	// owner/name as the provider observed it: what the provider resolves
 	// the file's, the branch's and the team access's repositorySelector to
@@ -28,7 +25,6 @@ type observed struct {
 	// from the Repository's status (provider/apis/backstage/v1alpha1,
 	// RepositoryBlobURL): <htmlURL>/blob/<defaultBranch>.
 	blobURL string
-	commit  string
 	// appSource is the repoURL of each environment's Application that
 	// exists.
 	appSource map[string]string
@@ -44,15 +40,7 @@ type observed struct {
 }
 
 func observe(set *compose.ObservedState) observed {
-	ready := func(name string) bool {
-		status, _, ok := pb.Condition(set.Observed(name), "Ready")
-		return ok && status == "True"
-	}
-	o := observed{
-		repositoryReady: ready(Repository),
-		fileReady:       ready(CatalogFile),
-		registered:      set.Observed(CatalogLocation) != nil,
-	}
+	var o observed
 	o.cloneURL, _ = pb.String(set.Observed(Repository), "status", "atProvider", "cloneURL")
 	o.repository, _ = pb.String(set.Observed(Repository), "metadata", "name")
 	if o.repository != "" {
@@ -63,7 +51,6 @@ func observe(set *compose.ObservedState) observed {
 	if html != "" && branch != "" {
 		o.blobURL = strings.TrimRight(html, "/") + "/blob/" + branch
 	}
-	o.commit, _ = pb.String(set.Observed(CatalogFile), "status", "atProvider", "commitSHA")
 	o.appSource = map[string]string{}
 	o.appName = map[string]string{}
 	for _, e := range Environments {
@@ -111,8 +98,19 @@ func (o observed) composeOnRepository(set *compose.ObservedState, name string) b
 	return o.fullName != "" || set.Observed(name) != nil
 }
 
-// register reports whether the catalog registration is composed: once the
-// repository and the file are Ready (a registration before the file exists
-// fails in Backstage), and for as long as it exists (a composed resource
-// left out would be deleted).
-func (o observed) register() bool { return (o.repositoryReady && o.fileReady) || o.registered }
+// register reports whether the catalog registration is composed: with the
+// catalog file, once the provider observed the Repository
+// (composeOnRepository, which reports its blob URL with its full name),
+// and for as long as it exists. Composed then,
+// the CatalogLocation waits in provider-paved, without registering
+// anything, until the RepositoryFile it names (fileRef) has committed the
+// file: the catalog's dry run refuses a target it cannot read yet
+// (provider/apis/backstage/v1alpha1 CatalogLocationParameters.FileRef).
+// Composed only once the file was Ready, it took a composition stage of its
+// own: a spec.resourceRefs update of the composite, which bumps its
+// generation, and core's status update to the new observedGeneration,
+// watch events that Crossplane core's circuit breaker counts against the
+// bundle.
+func (o observed) register(set *compose.ObservedState) bool {
+	return o.composeOnRepository(set, CatalogLocation)
+}

@@ -16,26 +16,26 @@ func TestObserve(t *testing.T) {
 	cases := map[string]struct {
 		reason   string
 		observed map[string]string
-		want     []string // register, clone URL, commit, then source and name of staging's and production's Application
+		want     []string // register, clone URL, then source and name of staging's and production's Application
 	}{
 		"Nothing": {
 			reason: "Nothing observed: no registration, no source for Applications.",
-			want:   []string{"false", "", "", "", "", "", ""},
+			want:   []string{"false", "", "", "", "", ""},
 		},
-		"RepositoryReadyFileNot": {
-			reason:   "The registration waits for the file; the Applications have the clone URL.",
+		"RepositoryCreating": {
+			reason:   "The registration waits for the provider to observe the repository, as the file does.",
+			observed: map[string]string{Repository: creatingMR},
+			want:     []string{"false", "", "", "", "", ""},
+		},
+		"RepositoryObservedFileNot": {
+			reason:   "The registration is composed with the file, which the provider waits for; the Applications have the clone URL.",
 			observed: map[string]string{Repository: readyRepo, CatalogFile: creatingMR},
-			want:     []string{"false", "https://github.com/acme/orders-api.git", "", "https://github.com/acme/orders-api.git", "", "https://github.com/acme/orders-api.git", ""},
-		},
-		"BothReady": {
-			reason:   "Repository and file Ready: register, refreshing for the file's commit.",
-			observed: map[string]string{Repository: readyRepo, CatalogFile: readyFile},
-			want:     []string{"true", "https://github.com/acme/orders-api.git", "0123abcd", "https://github.com/acme/orders-api.git", "", "https://github.com/acme/orders-api.git", ""},
+			want:     []string{"true", "https://github.com/acme/orders-api.git", "https://github.com/acme/orders-api.git", "", "https://github.com/acme/orders-api.git", ""},
 		},
 		"KeepWhatExists": {
 			reason:   "A registration and an Application that exist are kept while the repository reports nothing, the Application with the name it has.",
 			observed: map[string]string{CatalogLocation: brokenLoc, ApplicationPrefix + "staging": app},
-			want:     []string{"true", "", "", "https://github.com/acme/kept.git", "orders-api-staging", "", ""},
+			want:     []string{"true", "", "https://github.com/acme/kept.git", "orders-api-staging", "", ""},
 		},
 	}
 	for name, tc := range cases {
@@ -44,8 +44,9 @@ func TestObserve(t *testing.T) {
 			for n, js := range tc.observed {
 				obs[n] = &fnv1.Resource{Resource: resource.MustStructJSON(js)}
 			}
-			o := observe(new(compose.NewObservedState(&fnv1.RunFunctionRequest{Observed: &fnv1.State{Resources: obs}})))
-			got := []string{strconv.FormatBool(o.register()), o.cloneURL, o.commit}
+			set := new(compose.NewObservedState(&fnv1.RunFunctionRequest{Observed: &fnv1.State{Resources: obs}}))
+			o := observe(set)
+			got := []string{strconv.FormatBool(o.register(set)), o.cloneURL}
 			for _, e := range Environments {
 				got = append(got, o.source(e), o.appName[e])
 			}

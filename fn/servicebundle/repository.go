@@ -176,22 +176,26 @@ func repositoryOf(obs observed, p pb.Fields) pb.Fields {
 	return p
 }
 
-// catalogLocation registers the catalog file in Backstage. commit is the
-// commit the provider last made to the file, once observed: a new commit
-// asks Backstage to read the file again at once. blobURL is what the
-// provider resolves the location's repositoryURL to from this bundle's
-// observed Repository, called repository (observed.blobURL), known since
-// the registration waits for the repository.
-func catalogLocation(xr *compose.Composite, st *settings, commit, repository, blobURL string) *structpb.Struct {
+// catalogLocation registers the catalog file in Backstage, once the
+// RepositoryFile called file has committed it: the provider waits for it
+// and resolves the location's refreshKey from the file's commit, following
+// it (a new commit asks Backstage to read the file again at once).
+// blobURL is what the provider resolves the location's repositoryURL to
+// from this bundle's observed Repository, called repository
+// (observed.blobURL), known since the registration waits for the
+// repository.
+func catalogLocation(xr *compose.Composite, st *settings, file, repository, blobURL string) *structpb.Struct {
 	p := pb.Fields{
 		// Selected by controller reference, as the file's.
 		"repositorySelector": compose.Selector(Repository),
 		"path":               pb.Str(CatalogPath),
 		// Never take over a registration someone else made.
 		"adoptExisting": pb.Boolean(false),
-	}
-	if commit != "" {
-		p["refreshKey"] = pb.Str(commit)
+		// The file is this bundle's own, named as it is composed (or as
+		// it exists); the refreshKey is the provider's to resolve from it,
+		// so that neither the composition nor the provider rewrites what
+		// the other wrote.
+		"fileRef": pb.Obj(pb.Fields{"name": pb.Str(file)}),
 	}
 	if blobURL != "" {
 		// The reference and the URL the provider would resolve from the
@@ -207,4 +211,16 @@ func catalogLocation(xr *compose.Composite, st *settings, commit, repository, bl
 		p["repositoryURL"] = pb.Str(blobURL)
 	}
 	return providerObject(backstageAPIVersion, kindCatalogLocation, naming.Object(xr.Name, CatalogLocation), st.BackstageProviderConfig, p)
+}
+
+// fileName is the name of the bundle's RepositoryFile of catalog-info.yaml:
+// the one it has if it exists (Crossplane keeps an existing composed
+// resource's name, see observed.appName), or else the one it is composed
+// with.
+func fileName(set *compose.Set) string {
+	if n, _ := pb.String(set.Observed(CatalogFile), "metadata", "name"); n != "" {
+		return n
+	}
+	n, _ := pb.String(set.Desired(CatalogFile), "metadata", "name")
+	return n
 }

@@ -147,9 +147,9 @@ func (Composer) Compose(xr *compose.Composite, e *env.Environment, set *compose.
 		// name, which may well be another GitHub team's slug.
 		set.AddObject(TeamAccessPrefix+s.team, teamAccess(xr, s, st, obs), nil)
 	}
-	if obs.register() {
+	if obs.register(&set.ObservedState) {
 		repo, _ := pb.String(set.Desired(Repository), "metadata", "name")
-		set.AddObject(CatalogLocation, catalogLocation(xr, st, obs.commit, repo, obs.blobURL), registered(componentRef(s.repository)))
+		set.AddObject(CatalogLocation, catalogLocation(xr, st, fileName(set), repo, obs.blobURL), registered(componentRef(s.repository)))
 		// Deleting the bundle removes the registration before the
 		// repository is archived: a ClusterUsage keeps the Repository while
 		// the CatalogLocation exists (both are cluster-scoped; Crossplane's

@@ -25,6 +25,8 @@ const (
 	readyRepo     = `{"metadata": {"name": "orders-api"}, "status": {"atProvider": {"fullName": "acme/orders-api", "htmlURL": "https://github.com/acme/orders-api", "cloneURL": "https://github.com/acme/orders-api.git"}, "conditions": [{"type": "Ready", "status": "True", "reason": "Available"}]}}`
 	readyFile     = `{"status": {"atProvider": {"commitSHA": "0123abcd"}, "conditions": [{"type": "Ready", "status": "True", "reason": "Available"}]}}`
 	registeredLoc = `{"status": {"atProvider": {"entityRefs": ["component:default/orders-api", "resource:default/orders-api-bucket", "resource:default/orders-api-database"]}, "conditions": [{"type": "Ready", "status": "True", "reason": "Available"}]}}`
+	waitingLoc    = `{"status": {"conditions": [{"type": "Synced", "status": "False", "reason": "ReconcileError", "message": "cannot resolve references: mg.Spec.ForProvider.RefreshKey: referenced field was empty (referenced resource may not yet be ready)"}]}}`
+	dryRunRefused = `{"status": {"conditions": [{"type": "Synced", "status": "False", "reason": "ReconcileError", "message": "cannot validate the location with the catalog's dry run: Backstage answered 503"}]}}`
 	fileInReview  = `{"status": {"atProvider": {"pullRequestURL": "https://github.com/acme/orders-api/pull/1", "pullRequestNumber": 1}, "conditions": [{"type": "Ready", "status": "False", "reason": "PullRequestOpen"}]}}`
 	brokenLoc     = `{"status": {"atProvider": {"processingErrors": [{"entityRef": "location:default/generated-1", "name": "InputError", "message": "Policy check failed"}]}, "conditions": [{"type": "Ready", "status": "True", "reason": "Available"}]}}`
 	readyDB       = `{"status": {"endpoint": "orders.abc.eu-west-1.rds.amazonaws.com", "conditions": [{"type": "Ready", "status": "True", "reason": "Available"}]}}`
@@ -142,10 +144,10 @@ func TestComposeLifecycle(t *testing.T) {
 			},
 		},
 		"RepositoryReadyFileNot": {
-			reason:   "The registration still waits while the file is not committed.",
+			reason:   "The registration is composed with the file, and waits in the provider while the file is not committed.",
 			observed: map[string]string{Repository: readyRepo, ReleaseBranch: readyMR, teamAccess: readyMR, CatalogFile: creatingMR},
 			want: result{
-				Ready:  map[string]bool{Repository: true, ReleaseBranch: true, teamAccess: true, CatalogFile: false, Database: false, Bucket: false, "application-staging": false, "application-production": false, stagingUsage: false, prodUsage: false},
+				Ready:  map[string]bool{Repository: true, ReleaseBranch: true, teamAccess: true, CatalogFile: false, CatalogLocation: false, usage: false, Database: false, Bucket: false, "application-staging": false, "application-production": false, stagingUsage: false, prodUsage: false},
 				Fields: map[string]any{"applications": apps, "database": db, "bucket": bkt, "repositoryURL": "https://github.com/acme/orders-api"},
 				Conditions: []*fnv1.Condition{
 					cond(ConditionRepository, "False", "Creating", creatingRepository),
@@ -157,10 +159,10 @@ func TestComposeLifecycle(t *testing.T) {
 			},
 		},
 		"FileInReview": {
-			reason:   "On a protected branch catalog-info.yaml arrives by pull request: the status names it and the registration waits for the merge.",
-			observed: map[string]string{Repository: readyRepo, ReleaseBranch: readyMR, teamAccess: readyMR, CatalogFile: fileInReview},
+			reason:   "On a protected branch catalog-info.yaml arrives by pull request: the status names it and the registration, waiting in the provider for the merge, says why.",
+			observed: map[string]string{Repository: readyRepo, ReleaseBranch: readyMR, teamAccess: readyMR, CatalogFile: fileInReview, CatalogLocation: waitingLoc},
 			want: result{
-				Ready: map[string]bool{Repository: true, ReleaseBranch: true, teamAccess: true, CatalogFile: false, Database: false, Bucket: false, "application-staging": false, "application-production": false, stagingUsage: false, prodUsage: false},
+				Ready: map[string]bool{Repository: true, ReleaseBranch: true, teamAccess: true, CatalogFile: false, CatalogLocation: false, usage: false, Database: false, Bucket: false, "application-staging": false, "application-production": false, stagingUsage: false, prodUsage: false},
 				Fields: map[string]any{"applications": apps, "database": db, "bucket": bkt, "repositoryURL": "https://github.com/acme/orders-api",
 					"catalogPullRequestURL": "https://github.com/acme/orders-api/pull/1"},
 				Conditions: []*fnv1.Condition{
@@ -181,6 +183,41 @@ func TestComposeLifecycle(t *testing.T) {
 				Conditions: []*fnv1.Condition{
 					cond(ConditionRepository, "True", "Available", "all 4 composed resources are ready"),
 					cond(ConditionCatalog, "False", "Creating", registering),
+					cond(ConditionDatabase, "False", "Creating", "waiting for database"),
+					cond(ConditionBucket, "False", "Creating", "waiting for bucket"),
+					cond(ConditionDelivery, "False", "Creating", delivering),
+				},
+			},
+		},
+		"FileCommittedLocationStillWaits": {
+			reason: "The file was just committed and the provider has not woken the registration yet, everything else ready: the registration is on its way, not failing.",
+			observed: map[string]string{Repository: readyRepo, ReleaseBranch: readyMR, teamAccess: readyMR, CatalogFile: readyFile, CatalogLocation: waitingLoc, usage: readyMR, Database: readyDB, Bucket: readyBucket,
+				"application-staging": stagingSynced, "application-production": prodNever, stagingUsage: readyMR, prodUsage: readyMR},
+			want: result{
+				Ready: map[string]bool{Repository: true, ReleaseBranch: true, teamAccess: true, CatalogFile: true, CatalogLocation: false, usage: true, Database: true, Bucket: true, "application-staging": true, "application-production": true, stagingUsage: true, prodUsage: true},
+				Fields: map[string]any{
+					"applications": apps, "repositoryURL": "https://github.com/acme/orders-api",
+					"database": map[string]any{"secretName": "orders-api-database", "endpoint": "orders.abc.eu-west-1.rds.amazonaws.com"},
+					"bucket":   map[string]any{"secretName": "orders-api-bucket", "bucketName": "orders-api-bucket-x7k2p"},
+				},
+				Conditions: []*fnv1.Condition{
+					cond(ConditionRepository, "True", "Available", "all 4 composed resources are ready"),
+					cond(ConditionCatalog, "False", "Creating", registering),
+					cond(ConditionDatabase, "True", "Available", "the composed resource is ready"),
+					cond(ConditionBucket, "True", "Available", "the composed resource is ready"),
+					cond(ConditionDelivery, "True", "Available", "all 2 composed resources are ready; team-orders--orders-api-production waits for its first manual sync"),
+				},
+			},
+		},
+		"DryRunRefused": {
+			reason: "Past its wait, the registration the catalog refuses says why in the provider's words.",
+			observed: map[string]string{Repository: readyRepo, ReleaseBranch: readyMR, teamAccess: readyMR, CatalogFile: readyFile, CatalogLocation: dryRunRefused},
+			want: result{
+				Ready:  map[string]bool{Repository: true, ReleaseBranch: true, teamAccess: true, CatalogFile: true, CatalogLocation: false, usage: false, Database: false, Bucket: false, "application-staging": false, "application-production": false, stagingUsage: false, prodUsage: false},
+				Fields: map[string]any{"applications": apps, "database": db, "bucket": bkt, "repositoryURL": "https://github.com/acme/orders-api"},
+				Conditions: []*fnv1.Condition{
+					cond(ConditionRepository, "True", "Available", "all 4 composed resources are ready"),
+					cond(ConditionCatalog, "False", "SyncFailed", "the provider cannot apply catalog-location (Synced=False: ReconcileError): cannot validate the location with the catalog's dry run: Backstage answered 503"),
 					cond(ConditionDatabase, "False", "Creating", "waiting for database"),
 					cond(ConditionBucket, "False", "Creating", "waiting for bucket"),
 					cond(ConditionDelivery, "False", "Creating", delivering),

@@ -69,8 +69,14 @@ func (Composer) Status(xr *compose.Composite, set *compose.Set) compose.Status {
 	repository := set.PartCondition(ConditionRepository, creatingRepository, repositoryParts(set)...)
 	st.Conditions = append(st.Conditions, repository)
 	catalog := set.PartCondition(ConditionCatalog, registering, CatalogLocation)
-	if set.Desired(CatalogLocation) == nil && saysWhy(repository, creatingRepository) {
-		catalog = waitingFor(ConditionCatalog, registering, repository)
+	if waitsForFile(set) {
+		// Until the file is committed the registration says what it
+		// waits for, and why in the provider's words when the repository
+		// part says why; its own Synced=False only says that it waits.
+		catalog = creatingPart(ConditionCatalog, registering)
+		if !set.IsReady(CatalogFile) && saysWhy(repository, creatingRepository) {
+			catalog = waitingFor(ConditionCatalog, registering, repository)
+		}
 	}
 	st.Conditions = append(st.Conditions, catalog)
 
@@ -152,6 +158,43 @@ const (
 	registering        = "registered in Backstage's catalog once the repository and its " + CatalogPath + " are ready"
 	delivering         = "creating an Argo CD Application per environment once the repository exists"
 )
+
+// waitsForFile reports whether the catalog registration waits for its
+// file: not composed yet, or composed and not registered, its provider
+// saying nothing but that a reference does not resolve yet (it waits for
+// the committed file, provider-paved's refwait) or nothing at all. The
+// first time the composite is reconciled after the file is committed, its
+// CatalogLocation may still say so: the registration is then on its way,
+// not failing.
+func waitsForFile(set *compose.Set) bool {
+	if set.Desired(CatalogLocation) == nil {
+		return true
+	}
+	obs := set.Observed(CatalogLocation)
+	if name, _ := pb.String(obs, "metadata", "annotations", externalName); name != "" ||
+		len(pb.Get(obs, "status", "atProvider").GetStructValue().GetFields()) > 0 || set.IsReady(CatalogLocation) {
+		// Registered: the location's id is its external name, set by
+		// Create, and what the catalog read from it is observed
+		// (provider/internal/controller/cataloglocation).
+		return false
+	}
+	c, ok := pb.ConditionOf(obs, "Synced")
+	return !ok || c.Status != "False" || strings.HasPrefix(c.Message, "cannot resolve references: ")
+}
+
+// externalName is crossplane-runtime's external-name annotation
+// (pkg/meta/meta.go, AnnotationKeyExternalName).
+const externalName = "crossplane.io/external-name"
+
+// creatingPart is the condition of type t of a part on its way, as
+// compose.Set.PartCondition says it while no provider says anything:
+// False, reason Creating, the message creating.
+func creatingPart(t, creating string) *fnv1.Condition {
+	return &fnv1.Condition{
+		Type: t, Status: fnv1.Status_STATUS_CONDITION_FALSE, Reason: "Creating",
+		Message: &creating, Target: fnv1.Target_TARGET_COMPOSITE_AND_CLAIM.Enum(),
+	}
+}
 
 // saysWhy reports whether c, a PartCondition whose parts on their way make
 // it say creating, says why a part is not ready in its provider's words.
