@@ -210,7 +210,7 @@ func TestComposeLifecycle(t *testing.T) {
 			},
 		},
 		"DryRunRefused": {
-			reason: "Past its wait, the registration the catalog refuses says why in the provider's words.",
+			reason:   "Past its wait, the registration the catalog refuses says why in the provider's words.",
 			observed: map[string]string{Repository: readyRepo, ReleaseBranch: readyMR, teamAccess: readyMR, CatalogFile: readyFile, CatalogLocation: dryRunRefused},
 			want: result{
 				Ready:  map[string]bool{Repository: true, ReleaseBranch: true, teamAccess: true, CatalogFile: true, CatalogLocation: false, usage: false, Database: false, Bucket: false, "application-staging": false, "application-production": false, stagingUsage: false, prodUsage: false},
