@@ -191,11 +191,14 @@ func catalogLocation(xr *compose.Composite, st *settings, file, repository, blob
 		"path":               pb.Str(CatalogPath),
 		// Never take over a registration someone else made.
 		"adoptExisting": pb.Boolean(false),
-		// The file is this bundle's own, named as it is composed (or as
-		// it exists); the refreshKey is the provider's to resolve from it,
-		// so that neither the composition nor the provider rewrites what
-		// the other wrote.
-		"fileRef": pb.Obj(pb.Fields{"name": pb.Str(file)}),
+		// The file is this bundle's own: selected by controller
+		// reference, and named as it is composed (or as it exists), what
+		// the selector picks, so that the provider has no reference to
+		// write. The refreshKey is the provider's to resolve from it, so
+		// that neither the composition nor the provider rewrites what the
+		// other wrote.
+		"fileSelector": compose.Selector(CatalogFile),
+		"fileRef":      pb.Obj(pb.Fields{"name": pb.Str(file)}),
 	}
 	if blobURL != "" {
 		// The reference and the URL the provider would resolve from the
