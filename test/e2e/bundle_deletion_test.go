@@ -126,9 +126,10 @@ func TestNamespacedUsageOfClusterScoped(t *testing.T) {
 // Application exists; the first Application's departure is not enough;
 // after the last one the Usage replays the deletion.
 //
-// The catalog registration is left out (the file is never committed, so
-// no CatalogLocation and its ClusterUsage): only the Applications keep the
-// Repository here.
+// The catalog registration is composed with the file and its ClusterUsage
+// with it, but the file is never committed: the CatalogLocation registers
+// nothing and holds no finalizer (no provider plays it), so only the
+// Applications keep the Repository here.
 func TestServiceBundleDeletionOrder(t *testing.T) {
 	playsProvider(t)
 	requireServiceBundle(t)
@@ -142,8 +143,9 @@ func TestServiceBundleDeletionOrder(t *testing.T) {
 	if err := cp.Client.Create(ctx, claim); err != nil {
 		t.Fatal(err)
 	}
-	// The file and the branch are composed once the provider observed the
-	// Repository (fn/servicebundle, composeOnRepository).
+	// The file, its registration and the branch are composed once the
+	// provider observed the Repository (fn/servicebundle,
+	// composeOnRepository).
 	xr := waitComposed(ctx, t, ns, name, []string{"Repository"})
 	repo := kinds(resourceRefs(xr))["Repository"]
 	// Play the provider: it keeps its finalizer on what it manages, and the
@@ -155,7 +157,7 @@ func TestServiceBundleDeletionOrder(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	xr = waitComposed(ctx, t, ns, name, []string{"Branch", "Repository", "RepositoryFile", "Application", "Application", "Usage", "Usage"})
+	xr = waitComposed(ctx, t, ns, name, []string{"Branch", "CatalogLocation", "ClusterUsage", "Repository", "RepositoryFile", "Application", "Application", "Usage", "Usage"})
 	apps := []string{appName(ns, name, "staging"), appName(ns, name, "production")}
 	var usages []string
 	for _, r := range resourceRefs(xr) {
@@ -321,8 +323,9 @@ func TestServiceBundleDeletionArgoCDBlocked(t *testing.T) {
 	if err := cp.Client.Create(ctx, claim); err != nil {
 		t.Fatal(err)
 	}
-	// The file and the branch are composed once the provider observed the
-	// Repository (fn/servicebundle, composeOnRepository).
+	// The file, its registration and the branch are composed once the
+	// provider observed the Repository (fn/servicebundle,
+	// composeOnRepository).
 	xr := waitComposed(ctx, t, ns, name, []string{"Repository"})
 	repo := kinds(resourceRefs(xr))["Repository"]
 	addProviderFinalizer(ctx, t, repo)
@@ -332,7 +335,7 @@ func TestServiceBundleDeletionArgoCDBlocked(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	xr = waitComposed(ctx, t, ns, name, []string{"Branch", "Repository", "RepositoryFile", "Application", "Usage"})
+	xr = waitComposed(ctx, t, ns, name, []string{"Branch", "CatalogLocation", "ClusterUsage", "Repository", "RepositoryFile", "Application", "Usage"})
 	var app string
 	for _, r := range resourceRefs(xr) {
 		if r.Kind == "Application" {
