@@ -66,8 +66,43 @@ func testInstallServiceBundle(t *testing.T) {
 // window has its Repository's deletion attempted minutes late. The probe:
 // a ConfigMap owned by an Application that is deleted; the collector
 // deletes the ConfigMap once it can map the owner.
+//
+// The collector must also watch paved's provider kinds, installed in the
+// same breath: it deletes only dependents of kinds it monitors, and one
+// discovery sync can see Argo CD's kind served and github.paved.dev not yet
+// (seen: a bundle deleted 6 s later kept its Repository until the next
+// sync). So a paused Repository and a paused CatalogLocation, owned by a
+// ClusterRole that is deleted, must go too. Paused, no provider acts on
+// them or adds its finalizer (crossplane-runtime
+// pkg/reconciler/managed/reconciler.go returns early for a paused
+// resource).
 func waitGarbageCollectorMaps(ctx context.Context, t *testing.T) {
 	t.Helper()
+	owner := &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
+		"metadata": map[string]any{"name": "paved-gc-probe"},
+	}}
+	if err := cp.Client.Create(ctx, owner); err != nil {
+		t.Fatalf("create the garbage collector's probe ClusterRole: %v", err)
+	}
+	ownerRef := []any{map[string]any{"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "name": owner.GetName(), "uid": string(owner.GetUID())}}
+	paused := map[string]any{"crossplane.io/paused": "true"}
+	dependents := []*unstructured.Unstructured{
+		{Object: map[string]any{
+			"apiVersion": "github.paved.dev/v1alpha1", "kind": "Repository",
+			"metadata": map[string]any{"name": "paved-gc-probe", "annotations": paused, "ownerReferences": ownerRef},
+			"spec":     map[string]any{"forProvider": map[string]any{"owner": "acme"}},
+		}},
+		{Object: map[string]any{
+			"apiVersion": "backstage.paved.dev/v1alpha1", "kind": "CatalogLocation",
+			"metadata": map[string]any{"name": "paved-gc-probe", "annotations": paused, "ownerReferences": ownerRef},
+			"spec":     map[string]any{"forProvider": map[string]any{"target": "https://github.com/acme/gc-probe/blob/main/catalog-info.yaml"}},
+		}},
+	}
+	createAll(ctx, t, dependents...)
+	if err := cp.Client.Delete(ctx, owner); err != nil {
+		t.Fatalf("delete the garbage collector's probe ClusterRole: %v", err)
+	}
 	app := &unstructured.Unstructured{Object: map[string]any{
 		"apiVersion": applicationAPIVersion, "kind": "Application",
 		"metadata": map[string]any{"namespace": argoCDNamespace, "name": "gc-probe"},
@@ -94,6 +129,12 @@ func waitGarbageCollectorMaps(ctx context.Context, t *testing.T) {
 		return absent(ctx, "v1", "ConfigMap", argoCDNamespace, cm.GetName())
 	})
 	t.Logf("figure: the garbage collector mapped Application %.1fs after the probe's owner was deleted", time.Since(begin).Seconds())
+	for _, d := range dependents {
+		eventually(ctx, t, 3*time.Minute, "the garbage collector deletes a "+d.GetKind()+" owned by a deleted ClusterRole", func(ctx context.Context) error {
+			return absent(ctx, d.GetAPIVersion(), d.GetKind(), "", d.GetName())
+		})
+	}
+	t.Logf("figure: the garbage collector watches paved's provider kinds %.1fs after the probe's owner was deleted", time.Since(begin).Seconds())
 }
 
 // waitComposed waits until the claim's composite lists exactly the kinds
