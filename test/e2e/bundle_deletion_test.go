@@ -443,8 +443,9 @@ func TestServiceBundleDeletionArgoCDBlocked(t *testing.T) {
 	})
 }
 
-// playProviderOrphans plays the provider for the bundle's catalog file and
-// release branch once they are being deleted: composed with its finalizer
+// playProviderOrphans plays the provider for the bundle's catalog file,
+// release branch and unregistered catalog location once they are being
+// deleted: composed with its finalizer
 // (fn/internal/compose, withControllerFinalizer) and orphaned
 // (deletionPolicy Orphan, fn/servicebundle), each is let go without a
 // request to GitHub, as crossplane-runtime's managed reconciler does with
@@ -453,7 +454,11 @@ func TestServiceBundleDeletionArgoCDBlocked(t *testing.T) {
 func playProviderOrphans(ctx context.Context, xr *unstructured.Unstructured) []<-chan error {
 	refs := kinds(resourceRefs(xr))
 	var played []<-chan error
-	for _, k := range []string{"RepositoryFile", "Branch"} {
+	// The CatalogLocation too, composed with the file: it waits for a
+	// commit that never comes here, registered nothing, and the provider
+	// lets it go without a request to Backstage (its Observe finds no
+	// external name: provider/internal/controller/cataloglocation).
+	for _, k := range []string{"RepositoryFile", "Branch", "CatalogLocation"} {
 		if rf, ok := refs[k]; ok {
 			played = append(played, playProviderDeletion(ctx, rf, deletionRefusal{canDelete: func(*unstructured.Unstructured) bool { return true }}))
 		}
