@@ -285,7 +285,7 @@ func TestServiceBundleDeletionOrder(t *testing.T) {
 			return err
 		}
 		if err := absent(ctx, claimVersion, "XServiceBundle", "", xr.GetName()); err != nil {
-			return err
+			return fmt.Errorf("%w; what it composed that still exists: %s", err, stillComposed(ctx, xr))
 		}
 		if err := absent(ctx, repo.APIVersion, repo.Kind, "", repo.Name); err != nil {
 			return err
@@ -609,4 +609,25 @@ func coreLogged(offset int64, parts ...string) error {
 		return err
 	}
 	return fmt.Errorf("no line in %s holds %q yet", coreLog(), parts)
+}
+
+// stillComposed lists what the composite xr composed that still exists,
+// with its finalizers and whether it is being deleted: what a foreground
+// deletion of xr still waits for.
+func stillComposed(ctx context.Context, xr *unstructured.Unstructured) string {
+	cur, err := get(ctx, xr.GetAPIVersion(), xr.GetKind(), "", xr.GetName())
+	if err != nil {
+		return err.Error()
+	}
+	var left []string
+	for _, r := range resourceRefs(cur) {
+		for _, ns := range []string{"", argoCDNamespace} {
+			u, err := get(ctx, r.APIVersion, r.Kind, ns, r.Name)
+			if err != nil {
+				continue
+			}
+			left = append(left, fmt.Sprintf("%s (finalizers %v, deleting %t)", r, u.GetFinalizers(), u.GetDeletionTimestamp() != nil))
+		}
+	}
+	return fmt.Sprintf("composite finalizers %v; %v", cur.GetFinalizers(), left)
 }

@@ -747,9 +747,21 @@ func (b *bundleRun) checkRefusedChanges(ctx context.Context, t *testing.T, c *un
 		"removing the database": {func(spec map[string]any) { delete(spec, "database") }, "the database cannot be removed"},
 		"an engine change":      {func(spec map[string]any) { spec["database"].(map[string]any)["engine"] = "mysql" }, "engine is immutable"},
 	} {
-		u := c.DeepCopy()
-		tc.change(u.Object["spec"].(map[string]any))
-		err := cp.Client.Update(ctx, u)
+		// The claim read earlier has moved on (core writes its status), and
+		// the API server answers a stale resourceVersion with a Conflict
+		// before it evaluates the XRD's rules: each change is made to the
+		// claim as it is now, again while the answer is a Conflict.
+		var err error
+		for range 10 {
+			u, gerr := get(ctx, c.GetAPIVersion(), c.GetKind(), c.GetNamespace(), c.GetName())
+			if gerr != nil {
+				t.Fatalf("%s: read the claim: %v", what, gerr)
+			}
+			tc.change(u.Object["spec"].(map[string]any))
+			if err = cp.Client.Update(ctx, u); !kerrors.IsConflict(err) {
+				break
+			}
+		}
 		if err == nil || !strings.Contains(err.Error(), tc.rule) {
 			t.Errorf("%s: got %v, want the API server to refuse it (%q)", what, err, tc.rule)
 		}
