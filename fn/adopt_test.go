@@ -191,7 +191,7 @@ func TestAdoptBundle(t *testing.T) {
 	ready := func(apiVersion, kind, name string) *structpb.Struct {
 		return resource.MustStructJSON(`{"apiVersion": "` + apiVersion + `", "kind": "` + kind + `", "metadata": {"namespace": "team-orders", "name": "` + name + `",
 			"annotations": {"crossplane.io/external-name": "` + name + `"}, ` + own + `}, "spec": {"forProvider": {}},
-			"status": {"atProvider": {"cloneURL": "https://github.com/acme/orders-api.git", "htmlURL": "https://github.com/acme/orders-api", "defaultBranch": "main", "commitSHA": "abc"},
+			"status": {"atProvider": {"fullName": "acme/orders-api", "cloneURL": "https://github.com/acme/orders-api.git", "htmlURL": "https://github.com/acme/orders-api", "defaultBranch": "main", "commitSHA": "abc"},
 			"conditions": [{"type": "Ready", "status": "True"}]}}`)
 	}
 	app := resource.MustStructJSON(`{"apiVersion": "argoproj.io/v1alpha1", "kind": "Application", "metadata": {"namespace": "team-orders", "name": "team-orders--orders-api-staging", ` + own + `},

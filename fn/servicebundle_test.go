@@ -178,7 +178,8 @@ func TestKinds(t *testing.T) {
 
 // TestServiceBundleObservedFacts checks that one function composes a
 // bundle from the observed facts of each request: the catalog registration
-// appears once the repository and its file are Ready.
+// appears, with the file, once the provider observed the repository (its
+// full name, as provider-paved reports it in status.atProvider).
 func TestServiceBundleObservedFacts(t *testing.T) {
 	f := New(logging.NewNopLogger())
 	var example string
@@ -187,7 +188,7 @@ func TestServiceBundleObservedFacts(t *testing.T) {
 			example = k.Example
 		}
 	}
-	ready := resource.MustStructJSON(`{"status": {"atProvider": {"cloneURL": "https://github.com/acme/orders-api.git", "commitSHA": "abc"}, "conditions": [{"type": "Ready", "status": "True"}]}}`)
+	ready := resource.MustStructJSON(`{"metadata": {"name": "orders-api"}, "status": {"atProvider": {"fullName": "acme/orders-api", "cloneURL": "https://github.com/acme/orders-api.git", "htmlURL": "https://github.com/acme/orders-api", "defaultBranch": "main", "commitSHA": "abc"}, "conditions": [{"type": "Ready", "status": "True"}]}}`)
 	for i, tc := range []struct {
 		observed map[string]*fnv1.Resource
 		want     bool
