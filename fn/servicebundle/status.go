@@ -6,6 +6,7 @@ import (
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 	"google.golang.org/protobuf/types/known/structpb"
 
+	"github.com/paved-dev/paved/fn/internal/awsrules"
 	"github.com/paved-dev/paved/fn/internal/compose"
 	"github.com/paved-dev/paved/fn/internal/pb"
 )
@@ -171,7 +172,7 @@ func waitsForFile(set *compose.Set) bool {
 		return true
 	}
 	obs := set.Observed(CatalogLocation)
-	if name, _ := pb.String(obs, "metadata", "annotations", externalName); name != "" ||
+	if name, _ := pb.String(obs, "metadata", "annotations", awsrules.ExternalNameAnnotation); name != "" ||
 		len(pb.Get(obs, "status", "atProvider").GetStructValue().GetFields()) > 0 || set.IsReady(CatalogLocation) {
 		// Registered: the location's id is its external name, set by
 		// Create, and what the catalog read from it is observed
@@ -181,10 +182,6 @@ func waitsForFile(set *compose.Set) bool {
 	c, ok := pb.ConditionOf(obs, "Synced")
 	return !ok || c.Status != "False" || strings.HasPrefix(c.Message, "cannot resolve references: ")
 }
-
-// externalName is crossplane-runtime's external-name annotation
-// (pkg/meta/meta.go, AnnotationKeyExternalName).
-const externalName = "crossplane.io/external-name"
 
 // creatingPart is the condition of type t of a part on its way, as
 // compose.Set.PartCondition says it while no provider says anything:
