@@ -88,7 +88,7 @@ golden: function tools
 # (fn/operation_render_test.go).
 operation-render: tools
 	PAVED_CROSSPLANE_CLI=$$(hack/tools.sh crossplane-cli) PAVED_CROSSPLANE_CORE=$$(hack/tools.sh crossplane-core) \
-	$(GO) test -tags operationrender -count=1 -run '^TestDayTwoOperationRender$$' -v ./fn/ | grep -E '^(=== RUN|--- |PASS|FAIL|ok)|rendered'; exit $${PIPESTATUS[0]}
+	$(GO) test -tags operationrender -count=1 -run '^TestDayTwoOperationRender$$' -v ./fn/ | grep -E '^(=== RUN|--- |PASS|FAIL|ok|    )|rendered'; exit $${PIPESTATUS[0]}
 
 # Render every example, compare with the golden files (as render-check),
 # and validate every render output against the real CRDs of what it holds
@@ -138,7 +138,7 @@ provider-backstage-test:
 # prints its figure: lines). A budget, not a timing: it may fail a run.
 .PHONY: rss
 rss: function
-	PAVED_RSS_FUNCTION=$(CURDIR)/bin/function $(GO) test -tags rss -run='^TestRSSAfterMixedRequests$$' -count=1 -v ./fn/ | grep -E '^(=== RUN|--- |PASS|FAIL|ok)|figure:|budget'; exit $${PIPESTATUS[0]}
+	PAVED_RSS_FUNCTION=$(CURDIR)/bin/function $(GO) test -tags rss -run='^TestRSSAfterMixedRequests$$' -count=1 -v ./fn/ | grep -E '^(=== RUN|--- |PASS|FAIL|ok|    )|figure:|budget'; exit $${PIPESTATUS[0]}
 
 # golangci-lint, pinned (hack/tools.sh golangci-lint), with .golangci.yml:
 # every linter on, each one off says why; every //nolint names its linter
@@ -158,7 +158,7 @@ discover-render: function paved tools
 	PAVED_BIN=$(CURDIR)/bin/paved PAVED_FUNCTION=$(CURDIR)/bin/function \
 	PAVED_CROSSPLANE_CLI=$$(hack/tools.sh crossplane-cli) PAVED_CROSSPLANE_CORE=$$(hack/tools.sh crossplane-core) \
 	PAVED_CROSSPLANE_CRDS=$$(hack/tools.sh crossplane-crds) \
-	$(GO) test -count=1 -run '^TestDiscoveredEnvironmentRenders$$' -v ./cmd/paved/ | grep -E '^(=== RUN|--- |PASS|FAIL|ok)|figure:'; exit $${PIPESTATUS[0]}
+	$(GO) test -count=1 -run '^TestDiscoveredEnvironmentRenders$$' -v ./cmd/paved/ | grep -E '^(=== RUN|--- |PASS|FAIL|ok|    )|figure:'; exit $${PIPESTATUS[0]}
 
 # paved doctor through a kubeconfig against a real kube-apiserver (envtest,
 # the e2e tools, built once and cached) holding Crossplane's, provider-paved's,
@@ -232,7 +232,7 @@ xpkg:
 # Prometheus's PromQL parser (hack/dashboard, a module of its own).
 xpkg-test: xpkg
 	cd hack/xpkg && $(GO) vet ./... && PAVED_XPKG_DIR=$(CURDIR)/_output/xpkg PAVED_XPKG_VERSION=$(VERSION) $(GO) test -race -count=1 ./...
-	cd hack/dashboard && $(GO) vet ./... && PAVED_XPKG_DIR=$(CURDIR)/_output/xpkg $(GO) test -count=1 -v ./... | grep -E '^(=== RUN|--- |PASS|FAIL|ok)|panels'; exit $${PIPESTATUS[0]}
+	cd hack/dashboard && $(GO) vet ./... && PAVED_XPKG_DIR=$(CURDIR)/_output/xpkg $(GO) test -count=1 -v ./... | grep -E '^(=== RUN|--- |PASS|FAIL|ok|    )|panels'; exit $${PIPESTATUS[0]}
 
 # examples/ci/render-claims.sh, the CI step users copy, on paved's own example
 # claims (all render and validate), and on an invalid one (must fail).
