@@ -243,7 +243,7 @@ func TestRunFunctionStandardSupport(t *testing.T) {
 		// A ServiceBundle refuses its new database's version up front,
 		// before it creates its repository; one that exists is the nested
 		// composite's to judge (composed as it is, with its condition).
-		bundleConditions := []string{"RepositoryReady", "CatalogRegistered", "DatabaseReady", "BucketReady", "QueueReady", "DeliveryReady"}
+		bundleConditions := []string{"RepositoryReady", "CatalogRegistered", "DatabaseReady", "DeliveryReady"}
 		spec := `{"description": "Orders API", "template": "node-service", "database": {"engine": "mysql", "size": "small", "version": "8.0"}}`
 		req := runReq(bundleInput, &fnv1.State{Composite: xr("XServiceBundle", "ServiceBundle", "orders-api", spec)})
 		rsp, err := run(New(logging.NewNopLogger()), req)

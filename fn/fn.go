@@ -51,7 +51,10 @@ type Composer interface {
 	// ConditionType is the composer's own condition on composite and claim,
 	// about all it composes. A composer that reports several conditions
 	// instead returns "" and has a method ConditionTypes() []string naming
-	// them; a refusal sets each False.
+	// them; a refusal sets each False (refusedConditionTypes), except one
+	// about a part the composite neither asks for nor reports, named by an
+	// optional method PartConditions() map[string]string (condition type
+	// to the spec field that asks for the part).
 	ConditionType() string
 	// Compose validates the composite and adds its desired resources to s.
 	// It runs on every request: it may read anything observed in s.
@@ -271,7 +274,7 @@ func refuse(rsp *fnv1.RunFunctionResponse, c Composer, xr *compose.Composite, er
 		err = fmt.Errorf("invalid %s: %w", xr.Subject(), err)
 	}
 	warningResult(rsp, err, reason)
-	for _, t := range conditionTypes(c) {
+	for _, t := range refusedConditionTypes(c, xr) {
 		falseCondition(rsp, t, reason, err.Error())
 	}
 	fatalResult(rsp, err)

@@ -3,6 +3,9 @@ package fn
 import (
 	"strings"
 
+	"github.com/paved-dev/paved/fn/internal/compose"
+	"github.com/paved-dev/paved/fn/internal/pb"
+
 	"github.com/paved-dev/paved/fn/bucket"
 	"github.com/paved-dev/paved/fn/database"
 	"github.com/paved-dev/paved/fn/queue"
@@ -100,11 +103,39 @@ func and(names []string) string {
 	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
 }
 
-// conditionTypes are the conditions a composer reports, each of which a
-// refusal sets False: its own, or one per part of what it composes.
+// conditionTypes are the conditions a composer reports: its own, or one
+// per part of what it composes.
 func conditionTypes(c Composer) []string {
 	if m, ok := c.(interface{ ConditionTypes() []string }); ok {
 		return m.ConditionTypes()
 	}
 	return []string{c.ConditionType()}
+}
+
+// refusedConditionTypes are the conditions a refusal of xr sets False: the
+// composer's, except a condition about a part the composite neither asks
+// for (its spec field, PartConditions) nor already reports. Core keeps a
+// condition a function stops returning (crossplane v2.4.0
+// internal/controller/apiextensions/composite/reconciler.go,
+// handleCommonCompositionResult sets each returned condition on the
+// composite and removes none; after a Fatal result it marks those not
+// returned Unknown), so a QueueReady=False set by one refusal of a bundle
+// without a queue would stay on it and its claim for good.
+func refusedConditionTypes(c Composer, xr *compose.Composite) []string {
+	types := conditionTypes(c)
+	m, ok := c.(interface{ PartConditions() map[string]string })
+	if !ok {
+		return types
+	}
+	parts := m.PartConditions()
+	out := make([]string, 0, len(types))
+	for _, t := range types {
+		if field, part := parts[t]; part && pb.Get(xr.Object, "spec", field) == nil {
+			if _, reported := pb.ConditionOf(xr.Object, t); !reported {
+				continue
+			}
+		}
+		out = append(out, t)
+	}
+	return out
 }

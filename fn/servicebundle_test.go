@@ -41,7 +41,16 @@ func refusedAll(conditions []string, reason, msg string) *fnv1.RunFunctionRespon
 }
 
 func TestServiceBundleRefusals(t *testing.T) {
-	bundleConditions := []string{"RepositoryReady", "CatalogRegistered", "DatabaseReady", "BucketReady", "QueueReady", "DeliveryReady"}
+	// A refusal sets False the conditions of the parts the bundle always
+	// has, and of those its spec asks for or its status already reports.
+	bundleConditions := []string{"RepositoryReady", "CatalogRegistered", "DeliveryReady"}
+	withDatabase := []string{"RepositoryReady", "CatalogRegistered", "DatabaseReady", "DeliveryReady"}
+	// A bundle that reported QueueReady (its queue was composed) and is
+	// refused on a later change.
+	reported := xr("XServiceBundle", "ServiceBundle", "orders-api", `{"description": "Orders API", "owner": "orders", "template": "node-service"}`)
+	pb.Set(reported.GetResource(), structpb.NewListValue(&structpb.ListValue{Values: []*structpb.Value{
+		structpb.NewStructValue(resource.MustStructJSON(`{"type": "QueueReady", "status": "True", "reason": "Available"}`)),
+	}}), "status", "conditions")
 	const bad = `{"apiVersion": "fn.paved.dev/v1alpha1", "kind": "Input", "environment": {"region": "eu-west-1", "vpcId": "vpc-0a1b2c3d4e5f60718",
 		"subnetIds": ["subnet-0a1b2c3d4e5f60001", "subnet-0a1b2c3d4e5f60002"], "allowedCidrs": ["10.20.0.0/16"],
 		"serviceBundle": {"githubOwner": "acme", "argoCDNamespace": "Argo CD"}}}`
@@ -54,13 +63,19 @@ func TestServiceBundleRefusals(t *testing.T) {
 			reason: "An engine no DatabaseClaim offers is refused with a Fatal result naming spec.database.engine and the allowed values; every condition says why; nothing is composed.",
 			req: runReq(bundleInput, &fnv1.State{Composite: xr("XServiceBundle", "ServiceBundle", "orders-api",
 				`{"description": "Orders API", "owner": "orders", "template": "node-service", "database": {"engine": "cassandra", "size": "small"}}`)}),
-			want: refusedAll(bundleConditions, "InvalidClaim", `invalid ServiceBundle orders/orders-api: spec.database.engine: invalid value "cassandra": allowed values are "postgresql", "mysql", "redis", "mongodb"`),
+			want: refusedAll(withDatabase, "InvalidClaim", `invalid ServiceBundle orders/orders-api: spec.database.engine: invalid value "cassandra": allowed values are "postgresql", "mysql", "redis", "mongodb"`),
 		},
 		"BadArgoCDNamespace": {
 			reason: "A bad Argo CD setting refuses ServiceBundles, as the platform's fault.",
 			req: runReq(bad, &fnv1.State{Composite: xr("XServiceBundle", "ServiceBundle", "orders-api",
 				`{"description": "Orders API", "owner": "orders", "template": "node-service"}`)}),
 			want: refusedAll(bundleConditions, "InvalidEnvironment", `invalid platform environment for ServiceBundle orders/orders-api: input environment.serviceBundle.argoCDNamespace: invalid value "Argo CD": a Kubernetes namespace name`),
+		},
+		"ReportedPartRefused": {
+			reason: "A bundle whose status reports a part it no longer asks for has that condition False too: core keeps a condition the function stops returning.",
+			req:    runReq(bad, &fnv1.State{Composite: reported}),
+			want: refusedAll([]string{"RepositoryReady", "CatalogRegistered", "QueueReady", "DeliveryReady"}, "InvalidEnvironment",
+				`invalid platform environment for ServiceBundle orders/orders-api: input environment.serviceBundle.argoCDNamespace: invalid value "Argo CD": a Kubernetes namespace name`),
 		},
 	}
 	for name, tc := range cases {
@@ -167,6 +182,11 @@ func TestKinds(t *testing.T) {
 			}
 			want := map[string]string{}
 			for _, c := range conditionTypes(k.Composer) {
+				if p, ok := k.Composer.(interface{ PartConditions() map[string]string }); ok {
+					if _, part := p.PartConditions()[c]; part {
+						continue // the bad spec asks for no part
+					}
+				}
 				want[c] = "STATUS_CONDITION_FALSE/InvalidClaim"
 			}
 			if diff := cmp.Diff(want, got); diff != "" {
@@ -213,7 +233,8 @@ func TestServiceBundleObservedFacts(t *testing.T) {
 // every condition, an Application of that name this composite does not
 // control; nothing is composed.
 func TestServiceBundleApplicationTaken(t *testing.T) {
-	bundleConditions := []string{"RepositoryReady", "CatalogRegistered", "DatabaseReady", "BucketReady", "QueueReady", "DeliveryReady"}
+	// The spec asks for no database, bucket or queue: no condition of theirs.
+	bundleConditions := []string{"RepositoryReady", "CatalogRegistered", "DeliveryReady"}
 	const spec = `{"description": "Orders API", "template": "node-service", "environments": ["staging", "production"]}`
 	app := func(name, owners string) *fnv1.Resources {
 		return &fnv1.Resources{Items: []*fnv1.Resource{{Resource: resource.MustStructJSON(`{"apiVersion": "argoproj.io/v1alpha1", "kind": "Application",
@@ -284,7 +305,8 @@ func TestServiceBundleApplicationTaken(t *testing.T) {
 // environment's new one; dropping an environment whose Application exists
 // is refused (ChangeRefused), nothing composed.
 func TestServiceBundleDeliveryChanges(t *testing.T) {
-	bundleConditions := []string{"RepositoryReady", "CatalogRegistered", "DatabaseReady", "BucketReady", "QueueReady", "DeliveryReady"}
+	// The spec asks for no database, bucket or queue: no condition of theirs.
+	bundleConditions := []string{"RepositoryReady", "CatalogRegistered", "DeliveryReady"}
 	ours := `"ownerReferences": [{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XServiceBundle", "name": "orders-api-x7k2p", "uid": "` + testUID + `", "controller": true}]`
 	// The staging Application as paved composed it before each environment
 	// had its own namespace: it deploys into the claim's namespace.

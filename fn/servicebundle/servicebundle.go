@@ -65,10 +65,17 @@ func (Composer) Component() string { return "service" }
 func (Composer) ConditionType() string { return "" }
 
 // ConditionTypes are the conditions the bundle reports; a refused claim has
-// each of them False with the reason.
+// each of them False with the reason, but for the parts it does not ask
+// for (PartConditions).
 func (Composer) ConditionTypes() []string {
 	return []string{ConditionRepository, ConditionCatalog, ConditionDatabase, ConditionBucket, ConditionQueue, ConditionDelivery}
 }
+
+// PartConditions are the conditions the bundle reports only when its spec
+// asks for the part (Status), each with the spec field that asks.
+func (Composer) PartConditions() map[string]string { return partConditions }
+
+var partConditions = map[string]string{ConditionDatabase: "database", ConditionBucket: "bucket", ConditionQueue: "queue"}
 
 // ValidateEnvironment checks the ServiceBundle's section of the
 // environment. The AWS settings are not the bundle's: the nested database
