@@ -65,7 +65,9 @@ func readYAML(t *testing.T, path string, out any) {
 // the registered claim (or none for a namespaced composite), and every
 // registered kind has them and examples; both packages describe what the
 // registry says the function composes; and the Configuration depends on a
-// package for every group the kinds' examples compose.
+// package for every group the kinds' examples compose, a database's with
+// each engine (kindExamples): a family missing from dependsOn is a
+// provider the install never gets, and claims of that engine fail.
 func TestRegistry(t *testing.T) {
 	want := map[string]string{} // apis/ folder -> "kind/claim"
 	for _, k := range Kinds {
@@ -119,9 +121,12 @@ func TestRegistry(t *testing.T) {
 	}
 	f := New(logging.NewNopLogger())
 	for _, k := range Kinds {
-		composites := []*fnv1.Resource{xr(k.Composite, k.Claim, "example", k.Example)}
-		if k.Namespaced != "" {
-			composites = append(composites, nsxr(k.Namespaced, "example", k.Example))
+		var composites []*fnv1.Resource
+		for _, ex := range kindExamples(k) {
+			composites = append(composites, xr(k.Composite, k.Claim, "example", ex))
+			if k.Namespaced != "" {
+				composites = append(composites, nsxr(k.Namespaced, "example", ex))
+			}
 		}
 		for _, c := range composites {
 			rsp, err := run(f, runReq(bundleInput, &fnv1.State{Composite: c}))

@@ -216,6 +216,8 @@ func TestConfigurationDependencies(t *testing.T) {
 		"Provider xpkg.upbound.io/upbound/provider-aws-ec2",
 		"Provider xpkg.upbound.io/upbound/provider-aws-s3",
 		"Provider xpkg.upbound.io/upbound/provider-aws-sqs",
+		"Provider xpkg.upbound.io/upbound/provider-aws-elasticache",
+		"Provider xpkg.upbound.io/upbound/provider-aws-docdb",
 	} {
 		if v, ok := got[want]; !ok || !strings.HasPrefix(v, ">=v") {
 			t.Errorf("dependsOn %s: version %q (present %v), want a constraint >=v...", want, v, ok)

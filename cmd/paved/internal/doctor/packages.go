@@ -31,6 +31,8 @@ var Packages = []Package{
 	{Kind: "Provider", Name: "provider-aws-ec2", Constraint: ">=v2.6.0, <v3.0.0"},
 	{Kind: "Provider", Name: "provider-aws-s3", Constraint: ">=v2.6.0, <v3.0.0"},
 	{Kind: "Provider", Name: "provider-aws-sqs", Constraint: ">=v2.6.0, <v3.0.0"},
+	{Kind: "Provider", Name: "provider-aws-elasticache", Constraint: ">=v2.6.0, <v3.0.0"},
+	{Kind: "Provider", Name: "provider-aws-docdb", Constraint: ">=v2.6.0, <v3.0.0"},
 }
 
 // packages checks that each package is installed, Installed and Healthy,
