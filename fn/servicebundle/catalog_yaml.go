@@ -100,22 +100,20 @@ func (w *yamlWriter) key(indent int, key string) {
 
 // field writes "key: value".
 func (w *yamlWriter) field(indent int, key, value string) {
-	start := len(w.b)
 	w.indent(indent)
 	w.b = append(w.b, key...)
 	w.b = append(w.b, ": "...)
-	w.value(start, value)
+	w.value(value)
 }
 
 // itemField writes "- key: value", the first field of a mapping in a
 // sequence; its other fields are indented by 2 more.
 func (w *yamlWriter) itemField(indent int, key, value string) {
-	start := len(w.b)
 	w.indent(indent)
 	w.b = append(w.b, "- "...)
 	w.b = append(w.b, key...)
 	w.b = append(w.b, ": "...)
-	w.value(start, value)
+	w.value(value)
 }
 
 // list writes "key:" and its strings as "- value", unless it is empty
@@ -126,10 +124,9 @@ func (w *yamlWriter) list(indent int, key string, values []string) {
 	}
 	w.key(indent, key)
 	for _, v := range values {
-		start := len(w.b)
 		w.indent(indent + 2)
 		w.b = append(w.b, "- "...)
-		w.value(start, v)
+		w.value(v)
 	}
 }
 
@@ -139,12 +136,15 @@ func (w *yamlWriter) indent(n int) {
 	}
 }
 
-// value ends the line that starts at start with value. yaml.v3 folds a
-// plain scalar at a space past column 80 (its best_width,
-// yaml_emitter_write_plain), so a longer line with a space in its value
-// is not written here.
-func (w *yamlWriter) value(start int, value string) {
-	if !plain(value) || len(w.b)-start+len(value) > 80 && strings.IndexByte(value, ' ') >= 0 {
+// value ends the line with value. yaml.v3's Encoder never folds a long
+// plain scalar: its emitter starts with best_width -1, which
+// yaml_emitter_emit_stream_start makes unlimited, and only SetWidth (which
+// catalogInfo does not call) sets another (go.yaml.in/yaml/v3 v3.0.4
+// apic.go yaml_emitter_initialize, emitterc.go
+// yaml_emitter_emit_stream_start and yaml_emitter_write_plain_scalar). So
+// a line of any length is written here, as the queue's description is.
+func (w *yamlWriter) value(value string) {
+	if !plain(value) {
 		w.ok = false
 	}
 	w.b = append(w.b, value...)

@@ -63,12 +63,15 @@ func TestAppendEntityIsYAMLv3(t *testing.T) {
 		"Orders API", "orders-api", "group:default/orders", "https://grafana.example.com/d/orders-api",
 		"paved.dev/service=orders-api", "dir:.", "The PostgreSQL database of orders-api, managed by paved",
 		"Orders (v2) API for the shop_front/back-end + admin", strings.Repeat("a", 90),
+		// Lines past 80 columns with spaces: yaml.v3 does not fold them.
+		"The SQS queue of orders-api, with its dead-letter queue, managed by paved",
+		strings.Repeat("word ", 20) + "end", strings.Repeat("word ", 60) + "end",
 	}
 	left := []string{
 		"", " Orders", "Orders ", "a  b", "Payments: \"the\" API", "key: value", "trailing:", "# comment", "a #b",
 		"true", "False", "NULL", "yes", "No", "on", "OFF", "y", "N", "123", "1e3", "0x1F", "-", "- a", "*ref", "&anchor",
 		"!tag", "'quoted'", "\"quoted\"", "line\nbreak", "tab\there", "Ünïcode", "[list]", "{map}", "50%",
-		strings.Repeat("word ", 20), strings.Repeat("word ", 20) + "end",
+		strings.Repeat("word ", 20),
 	}
 	for _, s := range written {
 		for i, e := range withString(s) {
@@ -92,7 +95,7 @@ func TestAppendEntityIsYAMLv3(t *testing.T) {
 	wrote := 0
 	for range 20000 {
 		var b strings.Builder
-		for range r.IntN(90) {
+		for range r.IntN(150) {
 			// Mostly letters, so that many strings are plain.
 			if r.IntN(3) > 0 {
 				b.WriteByte(alphabet[r.IntN(12)])
@@ -125,8 +128,9 @@ func FuzzAppendEntity(f *testing.F) {
 
 func TestCatalogInfoWritesWithoutYAMLv3(t *testing.T) {
 	// The example bundle's catalog-info.yaml is written by appendEntity,
-	// the same bytes as yaml.v3's (TestCatalogInfo).
-	s := mustParse(t, `{"description": "Orders API", "owner": "orders", "template": "node-service", "database": {"engine": "postgresql", "size": "small"}, "bucket": {}, "environments": ["staging", "production"]}`)
+	// the same bytes as yaml.v3's (TestCatalogInfo), its queue's long
+	// description too.
+	s := mustParse(t, `{"description": "Orders API", "owner": "orders", "template": "node-service", "database": {"engine": "postgresql", "size": "small"}, "bucket": {}, "queue": {}, "environments": ["staging", "production"]}`)
 	got, err := catalogInfo(s, testSettings("https://grafana.example.com"))
 	if err != nil {
 		t.Fatal(err)
