@@ -43,7 +43,11 @@ var (
 //
 // A cluster-scoped one names the Composition its XRD enforces
 // (composition; see databaseComposition).
-func nestedComposite(xr *compose.Composite, s *service, kind, nsKind, what, composition string, spec *structpb.Struct, known []string) *structpb.Struct {
+//
+// claimRef is owner(xr), made once for all of a bundle's nested composites
+// (nil for a namespaced bundle), and never modified, as the
+// compositionRef each shares with every bundle's (compositionRefs).
+func nestedComposite(xr *compose.Composite, s *service, kind, nsKind, what, composition string, spec *structpb.Struct, known []string, claimRef *structpb.Value) *structpb.Struct {
 	fields := make(pb.Fields, len(known)+3)
 	for _, k := range known {
 		if v, ok := spec.GetFields()[k]; ok {
@@ -59,8 +63,8 @@ func nestedComposite(xr *compose.Composite, s *service, kind, nsKind, what, comp
 			"name":      pb.Str(connectionSecret(s, what)),
 			"namespace": pb.Str(s.namespace),
 		})
-		fields["claimRef"] = owner(xr)
-		fields["compositionRef"] = pb.Obj(pb.Fields{"name": pb.Str(composition)})
+		fields["claimRef"] = claimRef
+		fields["compositionRef"] = compositionRefs[composition]
 	}
 	return &structpb.Struct{Fields: pb.Fields{
 		"apiVersion": pb.Const(apiVersion),
@@ -111,7 +115,7 @@ func owner(xr *compose.Composite) *structpb.Value {
 			"apiVersion": pb.Str(xr.APIVersion),
 			"kind":       pb.Str(xr.Kind),
 			"name":       pb.Str(xr.Name),
-			"namespace":  pb.Str(""), // a cluster-scoped composite
+			"namespace":  pb.Const(""), // a cluster-scoped composite
 		})
 	}
 	// A claim has its composite's group and version (crossplane-runtime
@@ -154,14 +158,32 @@ const (
 	queueComposition    = "xqueues.aws.platform.paved.dev"
 )
 
-func nestedDatabase(xr *compose.Composite, s *service) *structpb.Struct {
-	return nestedComposite(xr, s, database.Kind, database.NamespacedKind, Database, databaseComposition, s.database, databaseFields)
+// compositionRefs are the nested composites' spec.compositionRef, made
+// once and shared by every bundle's, never modified.
+var compositionRefs = map[string]*structpb.Value{
+	databaseComposition: pb.Obj(pb.Fields{"name": pb.Const(databaseComposition)}),
+	bucketComposition:   pb.Obj(pb.Fields{"name": pb.Const(bucketComposition)}),
+	queueComposition:    pb.Obj(pb.Fields{"name": pb.Const(queueComposition)}),
 }
 
-func nestedBucket(xr *compose.Composite, s *service) *structpb.Struct {
-	return nestedComposite(xr, s, bucket.Kind, bucket.NamespacedKind, Bucket, bucketComposition, s.bucket, bucketFields)
+// nestedClaimRef is the claimRef the bundle's nested composites share
+// (nestedComposite): owner(xr), or nil for a namespaced bundle, which has
+// no claim.
+func nestedClaimRef(xr *compose.Composite) *structpb.Value {
+	if xr.Namespaced() {
+		return nil
+	}
+	return owner(xr)
 }
 
-func nestedQueue(xr *compose.Composite, s *service) *structpb.Struct {
-	return nestedComposite(xr, s, queue.Kind, queue.NamespacedKind, Queue, queueComposition, s.queue, queueFields)
+func nestedDatabase(xr *compose.Composite, s *service, claimRef *structpb.Value) *structpb.Struct {
+	return nestedComposite(xr, s, database.Kind, database.NamespacedKind, Database, databaseComposition, s.database, databaseFields, claimRef)
+}
+
+func nestedBucket(xr *compose.Composite, s *service, claimRef *structpb.Value) *structpb.Struct {
+	return nestedComposite(xr, s, bucket.Kind, bucket.NamespacedKind, Bucket, bucketComposition, s.bucket, bucketFields, claimRef)
+}
+
+func nestedQueue(xr *compose.Composite, s *service, claimRef *structpb.Value) *structpb.Struct {
+	return nestedComposite(xr, s, queue.Kind, queue.NamespacedKind, Queue, queueComposition, s.queue, queueFields, claimRef)
 }

@@ -52,7 +52,7 @@ func TestNestedOwner(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			for what, o := range map[string]map[string]any{Database: nestedDatabase(tc.xr, s).AsMap(), Bucket: nestedBucket(tc.xr, s).AsMap()} {
+			for what, o := range map[string]map[string]any{Database: nestedDatabase(tc.xr, s, nestedClaimRef(tc.xr)).AsMap(), Bucket: nestedBucket(tc.xr, s, nestedClaimRef(tc.xr)).AsMap()} {
 				spec, _ := o["spec"].(map[string]any)
 				if diff := cmp.Diff(tc.want, spec["claimRef"]); diff != "" {
 					t.Errorf("%s\nnested %s spec.claimRef: -want, +got:\n%s", tc.reason, what, diff)

@@ -44,6 +44,6 @@ func releaseBranch(xr *compose.Composite, st *settings, obs observed) *structpb.
 		}),
 		"adoptExisting": pb.Boolean(false),
 	}))
-	b.GetFields()["spec"].GetStructValue().GetFields()["deletionPolicy"] = pb.Str(deletionOrphan)
+	b.GetFields()["spec"].GetStructValue().GetFields()["deletionPolicy"] = pb.Const(deletionOrphan)
 	return b
 }

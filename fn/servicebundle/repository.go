@@ -150,7 +150,7 @@ func catalogFile(xr *compose.Composite, s *service, st *settings, content []byte
 		// generated one replaces it.
 		"overwriteOnCreate": pb.Boolean(true),
 	}))
-	f.GetFields()["spec"].GetStructValue().GetFields()["deletionPolicy"] = pb.Str(deletionOrphan)
+	f.GetFields()["spec"].GetStructValue().GetFields()["deletionPolicy"] = pb.Const(deletionOrphan)
 	return f
 }
 

@@ -18,6 +18,8 @@ import (
 	"slices"
 	"strings"
 
+	"google.golang.org/protobuf/types/known/structpb"
+
 	"github.com/paved-dev/paved/fn/database"
 	"github.com/paved-dev/paved/fn/internal/compose"
 	"github.com/paved-dev/paved/fn/internal/env"
@@ -123,10 +125,6 @@ func (Composer) Compose(xr *compose.Composite, e *env.Environment, set *compose.
 	// nested composites report their own protection as it comes into
 	// force.
 	set.ProtectInStages()
-	content, err := catalogInfo(s, st)
-	if err != nil {
-		return err
-	}
 	repo := repository(s, st)
 	// The Usages of the bundle keep its Repository (below): it carries the
 	// label core's usage controller puts on what a Usage keeps (crossplane
@@ -136,12 +134,18 @@ func (Composer) Compose(xr *compose.Composite, e *env.Environment, set *compose.
 	// of the bundle fewer. Core removes it as the last Usage goes, when the
 	// bundle is deleted; before a Usage exists, the webhook finds none and
 	// lets a deletion through, as without it.
-	pb.Set(repo, pb.Str("true"), "metadata", "labels", inUseLabel)
+	pb.Set(repo, pb.Const("true"), "metadata", "labels", inUseLabel)
 	set.AddObject(Repository, repo, nil)
 	// What acts on the repository names it by reference, resolved: it is
 	// composed once the provider observed the Repository
 	// (composeOnRepository).
 	if obs.composeOnRepository(&set.ObservedState, CatalogFile) {
+		// Only the file holds catalog-info.yaml: it is written when the
+		// file is composed, not on every first reconcile.
+		content, err := catalogInfo(s, st)
+		if err != nil {
+			return err
+		}
 		set.AddObject(CatalogFile, catalogFile(xr, s, st, content, obs), nil)
 	}
 	if obs.composeOnRepository(&set.ObservedState, ReleaseBranch) {
@@ -169,16 +173,20 @@ func (Composer) Compose(xr *compose.Composite, e *env.Environment, set *compose.
 	// RDS instance and S3 bucket keep) are repeated on the bundle's: with
 	// the XRD's Foreground delete policy the bundle's claim stays until
 	// they are gone, and says why.
+	var claimRef *structpb.Value
+	if s.database != nil || s.bucket != nil || s.queue != nil {
+		claimRef = nestedClaimRef(xr)
+	}
 	if s.database != nil {
-		set.AddObject(Database, nestedDatabase(xr, s), nestedReady(ConditionDatabase))
+		set.AddObject(Database, nestedDatabase(xr, s, claimRef), nestedReady(ConditionDatabase))
 		set.ReportNested(Database)
 	}
 	if s.bucket != nil {
-		set.AddObject(Bucket, nestedBucket(xr, s), nestedReady(ConditionBucket))
+		set.AddObject(Bucket, nestedBucket(xr, s, claimRef), nestedReady(ConditionBucket))
 		set.ReportNested(Bucket)
 	}
 	if s.queue != nil {
-		set.AddObject(Queue, nestedQueue(xr, s), nestedReady(ConditionQueue))
+		set.AddObject(Queue, nestedQueue(xr, s, claimRef), nestedReady(ConditionQueue))
 		set.ReportNested(Queue)
 	}
 	for _, environment := range s.environments {
