@@ -92,16 +92,22 @@ func family(rdsEngine, version string) string {
 // majorVersion is "15" for PostgreSQL 15.7 and "8.0" for MySQL 8.0.39:
 // PostgreSQL's major version is its first number, MySQL's its first two
 // (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_UpgradeDBInstance.Upgrading.html).
+// It is the version up to its n-th dot (n numbers), or the whole version
+// when it has fewer: a part of the string, never a new one.
 func majorVersion(rdsEngine, version string) string {
-	parts := strings.Split(version, ".")
 	n := 1
 	if rdsEngine == "mysql" {
 		n = 2
 	}
-	if len(parts) < n {
-		return version
+	end := -1
+	for range n {
+		i := strings.IndexByte(version[end+1:], '.')
+		if i < 0 {
+			return version
+		}
+		end += 1 + i
 	}
-	return strings.Join(parts[:n], ".")
+	return version[:end]
 }
 
 // SSL modes that verify the server's certificate and host name.

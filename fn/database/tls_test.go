@@ -1,6 +1,9 @@
 package database
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestFamily(t *testing.T) {
 	cases := map[string]struct{ engine, version, want string }{
@@ -76,6 +79,43 @@ func TestOlderVersion(t *testing.T) {
 	for _, tc := range cases {
 		if got := olderVersion(tc.requested, tc.running); got != tc.want {
 			t.Errorf("olderVersion(%q, %q) = %v, want %v", tc.requested, tc.running, got, tc.want)
+		}
+	}
+}
+
+func TestMajorVersion(t *testing.T) {
+	// The major version is the version's first number (PostgreSQL) or
+	// first two (MySQL), joined by their dot, or the whole version when
+	// it has fewer: what strings.Split and Join made of it.
+	split := func(rdsEngine, version string) string {
+		parts := strings.Split(version, ".")
+		n := 1
+		if rdsEngine == "mysql" {
+			n = 2
+		}
+		if len(parts) < n {
+			return version
+		}
+		return strings.Join(parts[:n], ".")
+	}
+	for _, tc := range []struct{ engine, version, want string }{
+		{"postgres", "15.7", "15"},
+		{"postgres", "15", "15"},
+		{"postgres", "16.4.1", "16"},
+		{"mysql", "8.0.39", "8.0"},
+		{"mysql", "8.0", "8.0"},
+		{"mysql", "8", "8"},
+		{"mysql", "8.4.3.1", "8.4"},
+	} {
+		if got := majorVersion(tc.engine, tc.version); got != tc.want {
+			t.Errorf("majorVersion(%q, %q) = %q, want %q", tc.engine, tc.version, got, tc.want)
+		}
+	}
+	for _, engine := range []string{"postgres", "mysql"} {
+		for _, v := range []string{"", ".", "..", "1.", ".1", "1..2", "10.2.", "a.b.c.d", "15.7"} {
+			if got, want := majorVersion(engine, v), split(engine, v); got != want {
+				t.Errorf("majorVersion(%q, %q) = %q, want %q", engine, v, got, want)
+			}
 		}
 	}
 }

@@ -154,6 +154,24 @@ func (s *Set) KeepPlacement(e *env.Environment, setting, name, wanted string, pa
 	return got
 }
 
+// listIndex is the list index seg names: its decimal digits, as
+// strconv.Atoi reads them, without the error Atoi makes of every field
+// name (a path is mostly field names).
+func listIndex(seg string) (int, bool) {
+	if seg == "" || len(seg) > 9 {
+		// 9 digits fit any int; no list holds more entries.
+		return 0, false
+	}
+	i := 0
+	for _, c := range []byte(seg) {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		i = i*10 + int(c-'0')
+	}
+	return i, true
+}
+
 // lookup returns the string, or the strings of the list, at path.
 func lookup(obj *structpb.Struct, path []string) []string {
 	if len(path) == 0 {
@@ -161,7 +179,7 @@ func lookup(obj *structpb.Struct, path []string) []string {
 	}
 	v := obj.GetFields()[path[0]]
 	for _, seg := range path[1:] {
-		if i, err := strconv.Atoi(seg); err == nil {
+		if i, ok := listIndex(seg); ok {
 			l := v.GetListValue().GetValues()
 			if i < 0 || i >= len(l) {
 				return nil

@@ -1,6 +1,7 @@
 package compose
 
 import (
+	"strconv"
 	"testing"
 
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
@@ -128,5 +129,19 @@ func TestDescribeDrifts(t *testing.T) {
 	want := `environment changes not applied, existing resources cannot move: vpcId stays "vpc-1" as the existing security-group has it; EnvironmentConfig "e" data.paved.vpcId asks for "vpc-2"`
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("DescribeDrifts(...): -want, +got:\n%s", diff)
+	}
+}
+
+func TestListIndex(t *testing.T) {
+	// A path segment is a list index where strconv.Atoi reads a number
+	// lookup can use (not negative, within any list); every other
+	// segment is a field name.
+	for _, seg := range []string{"0", "1", "07", "42", "999999999", "", "forProvider", "1a", "a1", "-1", "+1", " 1", "1 ", "1.0", "1234567890"} {
+		got, ok := listIndex(seg)
+		want, err := strconv.Atoi(seg)
+		wantOK := err == nil && want >= 0 && len(seg) <= 9 && seg[0] != '+'
+		if ok != wantOK || ok && got != want {
+			t.Errorf("listIndex(%q) = %d, %t; want %d, %t", seg, got, ok, want, wantOK)
+		}
 	}
 }
