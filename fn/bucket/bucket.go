@@ -114,10 +114,10 @@ func (Composer) Compose(xr *compose.Composite, e *env.Environment, s *compose.Se
 	}, compose.WithExternalName(name))
 
 	s.Add(Versioning, "s3.aws.upbound.io/v1beta1", "BucketVersioning", names.Object(Versioning), sub(pb.Fields{
-		"versioningConfiguration": pb.List(pb.Obj(pb.Fields{"status": pb.Str("Enabled")})),
+		"versioningConfiguration": versioningEnabled,
 	}))
 
-	sse := pb.Fields{"sseAlgorithm": pb.Str("aws:kms")}
+	sse := pb.Fields{"sseAlgorithm": pb.Const("aws:kms")}
 	if e.KMSKeyID != "" {
 		sse["kmsMasterKeyId"] = pb.Str(e.KMSKeyID)
 	}
@@ -136,7 +136,7 @@ func (Composer) Compose(xr *compose.Composite, e *env.Environment, s *compose.Se
 	}))
 
 	s.Add(OwnershipControls, "s3.aws.upbound.io/v1beta1", "BucketOwnershipControls", names.Object(OwnershipControls), sub(pb.Fields{
-		"rule": pb.List(pb.Obj(pb.Fields{"objectOwnership": pb.Str("BucketOwnerEnforced")})),
+		"rule": ownerEnforced,
 	}))
 
 	s.Add(Policy, "s3.aws.upbound.io/v1beta1", "BucketPolicy", names.Object(Policy), sub(pb.Fields{
@@ -144,12 +144,10 @@ func (Composer) Compose(xr *compose.Composite, e *env.Environment, s *compose.Se
 	}))
 
 	rule := pb.Fields{
-		"id":     pb.Str("paved-defaults"),
-		"status": pb.Str("Enabled"),
-		"filter": pb.List(pb.Obj(pb.Fields{"prefix": pb.Str("")})),
-		"abortIncompleteMultipartUpload": pb.List(pb.Obj(pb.Fields{
-			"daysAfterInitiation": pb.Int(AbortIncompleteUploadDays),
-		})),
+		"id":                             pb.Const("paved-defaults"),
+		"status":                         pb.Const("Enabled"),
+		"filter":                         everyObject,
+		"abortIncompleteMultipartUpload": abortIncompleteUploads,
 	}
 	if c.noncurrentDays > 0 {
 		rule["noncurrentVersionExpiration"] = pb.List(pb.Obj(pb.Fields{"noncurrentDays": pb.Int(c.noncurrentDays)}))
@@ -162,6 +160,17 @@ func (Composer) Compose(xr *compose.Composite, e *env.Environment, s *compose.Se
 
 	return nil
 }
+
+// Parts of every bucket's configuration that never change, made once and
+// shared by every composed object, never modified (as pb.Const).
+var (
+	versioningEnabled = pb.List(pb.Obj(pb.Fields{"status": pb.Const("Enabled")}))
+	ownerEnforced     = pb.List(pb.Obj(pb.Fields{"objectOwnership": pb.Const("BucketOwnerEnforced")}))
+	everyObject       = pb.List(pb.Obj(pb.Fields{"prefix": pb.Const("")}))
+	// abortIncompleteUploads ends multipart uploads left incomplete after
+	// AbortIncompleteUploadDays.
+	abortIncompleteUploads = pb.List(pb.Obj(pb.Fields{"daysAfterInitiation": pb.Int(AbortIncompleteUploadDays)}))
+)
 
 // Placement says where an existing bucket records its region and KMS key,
 // so that an environment change never moves it (see compose.Set.Pin).
