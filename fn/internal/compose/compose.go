@@ -244,6 +244,9 @@ type Set struct {
 	// shared are the labels every composed resource has but its name
 	// (labels), made once: the objects share the values.
 	shared pb.Fields
+	// tags are Tags(), made once and shared by every composed resource
+	// that carries them.
+	tags *structpb.Value
 	// For a namespaced composite (dialect.go): its namespace, the
 	// providerConfigRef of its managed resources and the name of the
 	// Secret its connection details are composed as ("" for none), made
@@ -320,11 +323,20 @@ func (s *Set) partOf() string {
 // Tags returns the AWS tags that carry the composite's identity into the
 // cloud account, for cost reports and audits. Values obey AWS's tag rules:
 // one derived from a long claim (a 63-character namespace and a
-// 253-character name) is shortened with a digest of the whole.
+// 253-character name) is shortened with a digest of the whole. They are
+// made once per set and shared by every resource that carries them (never
+// modify them).
 func (s *Set) Tags() *structpb.Value {
+	if s.tags == nil {
+		s.tags = s.makeTags()
+	}
+	return s.tags
+}
+
+func (s *Set) makeTags() *structpb.Value {
 	t := pb.Fields{
-		"paved.dev/managed-by":    pb.Str(ManagedBy),
-		"paved.dev/component":     pb.Str(s.component),
+		"paved.dev/managed-by":    pb.Const(ManagedBy),
+		"paved.dev/component":     pb.Const(s.component),
 		"paved.dev/composite":     pb.Str(awsrules.TagValue.Text(s.xr.Name)),
 		"paved.dev/composite-uid": pb.Str(awsrules.TagValue.Text(s.xr.UID)),
 	}
