@@ -187,12 +187,16 @@ func (s *Set) WriteStatus(rsp *fnv1.RunFunctionResponse, st Status) {
 	}
 	pb.Set(dc.GetResource(), pb.Str(s.xr.APIVersion), "apiVersion")
 	pb.Set(dc.GetResource(), pb.Str(s.xr.Kind), "kind")
+	held := s.holdsOutputs(st)
 	keys := make([]string, 0, len(st.Fields))
 	for k := range st.Fields {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
+		if held {
+			break
+		}
 		pb.Set(dc.GetResource(), st.Fields[k], "status", k)
 	}
 	switch {
@@ -202,7 +206,7 @@ func (s *Set) WriteStatus(rsp *fnv1.RunFunctionResponse, st Status) {
 		if s.connectionSecret != "" {
 			s.writeConnectionSecret(rsp, st.ConnectionDetails)
 		}
-	case len(st.ConnectionDetails) > 0:
+	case len(st.ConnectionDetails) > 0 && !held:
 		if dc.ConnectionDetails == nil {
 			dc.ConnectionDetails = make(map[string][]byte, len(st.ConnectionDetails))
 		}
@@ -228,6 +232,40 @@ func (s *Set) WriteStatus(rsp *fnv1.RunFunctionResponse, st Status) {
 	if d := s.deletionCondition(); d != nil {
 		rsp.Conditions = append(rsp.Conditions, d)
 	}
+}
+
+// holdsOutputs reports whether WriteStatus leaves out a nested composite's
+// status fields and connection details (Composite.Nested): until it is
+// ready, and as long as it reported none of the fields. What it reports
+// (a bucket's name and ARN, a database's endpoint, the Secret they are
+// written to) is known a reconcile or more before the composite is ready,
+// and written then it is one more change of the composite's status, two
+// updates in fact: Crossplane core applies the function's status fields,
+// then updates the conditions and, when the connection details changed,
+// status.connectionDetails.lastPublishedTime (crossplane v2.4.0
+// internal/controller/apiextensions/composite/reconciler.go; the two
+// writes are crossplane/crossplane#7062). Each is a watch event that
+// core's circuit breaker counts against the composite that composed it
+// (100 events per composite, refilled at one a second, internal/circuit),
+// and the composing composite reads the fields too (a bundle's
+// database.endpoint, bucket.bucketName), so its status changed once more.
+// Held until ready, they come with the Ready condition. Nobody reads a
+// nested composite but through the composite that composed it, which
+// waits for its Ready condition. Once reported they are always written:
+// core applies the function's status with server-side apply, so a field
+// left out would be removed while the composite is not ready, e.g. during
+// an update. A namespaced composite's connection Secret is composed as
+// before: it is a composed resource, not its status.
+func (s *Set) holdsOutputs(st Status) bool {
+	if s.xr.Nested == "" || s.Ready() {
+		return false
+	}
+	for k := range st.Fields {
+		if pb.Has(s.xr.Object, "status", k) {
+			return false
+		}
+	}
+	return true
 }
 
 // Condition is a condition of type t about the composed resources called

@@ -173,6 +173,85 @@ func TestWriteStatusReadiness(t *testing.T) {
 	}
 }
 
+// TestWriteStatusNestedOutputs: a nested composite's status fields and
+// connection details come with its readiness, or once it has reported
+// them; a composite of its own reports them as soon as they are known.
+func TestWriteStatusNestedOutputs(t *testing.T) {
+	ready := `{"status": {"conditions": [{"type": "Ready", "status": "True", "reason": "Available"}]}}`
+	cases := map[string]struct {
+		reason   string
+		nested   bool
+		xrStatus string // the observed composite's status
+		observed map[string]string
+		wantHeld bool
+	}{
+		"OwnCompositeCreating": {
+			reason:   "A composite of its own (a claim's) reports what it knows while it is created.",
+			observed: map[string]string{"a": ready},
+		},
+		"NestedCreating": {
+			reason:   "A nested composite being created holds its fields and connection details until it is ready.",
+			nested:   true,
+			observed: map[string]string{"a": ready},
+			wantHeld: true,
+		},
+		"NestedReady": {
+			reason:   "A nested composite that is ready reports them.",
+			nested:   true,
+			observed: map[string]string{"a": ready, "b": ready},
+		},
+		"NestedReportedBefore": {
+			reason:   "A nested composite not ready (being updated) that reported them keeps writing them: core applies the function's status, a field left out would be removed.",
+			nested:   true,
+			xrStatus: `{"endpoint": "old.example.org"}`,
+			observed: map[string]string{"a": ready},
+		},
+		"NestedOtherStatus": {
+			reason:   "Status a composite has that the composer does not write (core's conditions) is not a reported field.",
+			nested:   true,
+			xrStatus: `{"conditions": [{"type": "Ready", "status": "False", "reason": "Creating"}]}`,
+			observed: map[string]string{"a": ready},
+			wantHeld: true,
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			o := map[string]*fnv1.Resource{}
+			for n, js := range tc.observed {
+				o[n] = &fnv1.Resource{Resource: resource.MustStructJSON(js)}
+			}
+			obj := `{}`
+			if tc.xrStatus != "" {
+				obj = `{"status": ` + tc.xrStatus + `}`
+			}
+			xr := &Composite{Object: resource.MustStructJSON(obj), APIVersion: "v", Kind: "XDatabase", Name: "x"}
+			if tc.nested {
+				xr.Nested = "XServiceBundle b (uid u)"
+			}
+			s := NewSet(&fnv1.RunFunctionRequest{Observed: &fnv1.State{Resources: o}}, xr, "database")
+			s.Add("a", "v1", "A", "x-a", pb.Fields{})
+			s.Add("b", "v1", "B", "x-b", pb.Fields{})
+			rsp := &fnv1.RunFunctionResponse{}
+			s.WriteStatus(rsp, Status{
+				Fields:            pb.Fields{"endpoint": pb.Str("db.example.org"), "secretName": pb.Str("x-conn")},
+				ConnectionDetails: map[string][]byte{"endpoint": []byte("db.example.org")},
+				ConditionType:     "DatabaseReady",
+			})
+			dc := rsp.GetDesired().GetComposite()
+			ep, _ := pb.String(dc.GetResource(), "status", "endpoint")
+			sn, _ := pb.String(dc.GetResource(), "status", "secretName")
+			held := ep == "" && sn == "" && len(dc.GetConnectionDetails()) == 0
+			written := ep == "db.example.org" && sn == "x-conn" && string(dc.GetConnectionDetails()["endpoint"]) == "db.example.org"
+			if held != tc.wantHeld || (!tc.wantHeld && !written) {
+				t.Errorf("%s\nWriteStatus(...): status endpoint %q, secretName %q, connection details %v; want held %v", tc.reason, ep, sn, dc.GetConnectionDetails(), tc.wantHeld)
+			}
+			if len(rsp.GetConditions()) != 1 || rsp.GetConditions()[0].GetType() != "DatabaseReady" {
+				t.Errorf("%s\nWriteStatus(...) conditions %v, want DatabaseReady whatever is held", tc.reason, rsp.GetConditions())
+			}
+		})
+	}
+}
+
 // A Report keeps, in the order they were recorded, the resources not ready
 // and those whose provider could not apply them, with what the provider
 // said; it is ready when nothing is pending, whatever is unsynced.
