@@ -1216,7 +1216,11 @@ func statusDetail(prev, cur *unstructured.Unstructured) string {
 	cs, _, _ := unstructured.NestedMap(cur.Object, "status")
 	for _, k := range slices.Sorted(maps.Keys(cs)) {
 		if k != "conditions" && fmt.Sprint(ps[k]) != fmt.Sprint(cs[k]) {
-			out = append(out, "status."+k)
+			v := fmt.Sprint(cs[k])
+			if len(v) > 160 {
+				v = v[:160] + "…"
+			}
+			out = append(out, "status."+k+"="+v)
 		}
 	}
 	managers := func(u *unstructured.Unstructured) string {
