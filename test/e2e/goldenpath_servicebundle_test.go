@@ -1240,6 +1240,31 @@ func statusDetail(prev, cur *unstructured.Unstructured) string {
 	if d := diffPaths(prev.Object, cur.Object, ""); len(d) > 0 {
 		out = append(out, "paths {"+strings.Join(d, " ")+"}")
 	}
+	if len(out) == 0 {
+		// What else changed: a condition's observedGeneration or
+		// lastTransitionTime, or which fields a manager owns.
+		full := func(u *unstructured.Unstructured) map[string]string {
+			m := map[string]string{}
+			cs, _, _ := unstructured.NestedSlice(u.Object, "status", "conditions")
+			for _, c := range cs {
+				c, _ := c.(map[string]any)
+				m["condition "+fmt.Sprint(c["type"])] = fmt.Sprint(c)
+			}
+			for _, f := range u.GetManagedFields() {
+				k := "fields of " + f.Manager + "/" + string(f.Operation) + "/" + f.Subresource
+				if f.FieldsV1 != nil {
+					m[k] = string(f.FieldsV1.Raw)
+				}
+			}
+			return m
+		}
+		a, b := full(prev), full(cur)
+		for _, k := range slices.Sorted(maps.Keys(merged2(a, b))) {
+			if a[k] != b[k] {
+				out = append(out, "{"+k+": "+a[k]+" -> "+b[k]+"}")
+			}
+		}
+	}
 	return strings.Join(out, " ")
 }
 
@@ -1265,6 +1290,15 @@ func diffPaths(a, b map[string]any, prefix string) []string {
 		}
 	}
 	return out
+}
+
+func merged2(a, b map[string]string) map[string]string {
+	m := maps.Clone(a)
+	if m == nil {
+		m = map[string]string{}
+	}
+	maps.Copy(m, b)
+	return m
 }
 
 func merged(a, b map[string]any) map[string]any {
