@@ -49,11 +49,16 @@ build() { # name version pkg [module-dir [ldflags]]
 }
 
 case "${1:-}" in
-  crossplane-cli)  build crossplane-cli  "$CLI_VERSION"  github.com/crossplane/cli/v2/cmd/crossplane ;;
+  # The CLI and core are two tools of one module (hack/tools/crossplane), so
+  # that the dependencies they share resolve to one version each and compile
+  # once: in two modules their versions differed by a patch here and there
+  # (protobuf, logr, k8s.io/apiserver, crossplane-runtime), which made every
+  # package above them compile twice on a cold machine.
+  crossplane-cli)  build crossplane-cli  "$CLI_VERSION"  github.com/crossplane/cli/v2/cmd/crossplane crossplane ;;
   crossplane-cli-v1)
     build crossplane-cli-v1 "$CLI_V1_VERSION" github.com/crossplane/crossplane/cmd/crank crossplane-cli-v1 \
       "-X github.com/crossplane/crossplane/internal/version.version=$CLI_V1_VERSION" ;;
-  crossplane-core) build crossplane-core "$CORE_VERSION" github.com/crossplane/crossplane/v2/cmd/crossplane ;;
+  crossplane-core) build crossplane-core "$CORE_VERSION" github.com/crossplane/crossplane/v2/cmd/crossplane crossplane ;;
   etcd) build etcd "$ETCD_VERSION" go.etcd.io/etcd/server/v3 ;;
   kube-apiserver|kube-controller-manager)
     # Without these the server reports v0.0.0-master and clients can't parse it.
@@ -100,9 +105,9 @@ case "${1:-}" in
     [ -f "$dir/manifests/crds/application-crd.yaml" ] || { echo "argo-cd $ARGOCD_VERSION: no manifests/crds/application-crd.yaml in $dir" >&2; exit 1; }
     echo "$dir/manifests/crds" ;;
   crossplane-crds)
-    # cluster/crds of the core module hack/tools/crossplane-core pins: what
+    # cluster/crds of the core module hack/tools/crossplane pins: what
     # `crossplane core init` installs.
-    dir=$(cd "$here/tools/crossplane-core" && go mod download -json github.com/crossplane/crossplane/v2 | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
+    dir=$(cd "$here/tools/crossplane" && go mod download -json github.com/crossplane/crossplane/v2 | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
     [ -d "$dir/cluster/crds" ] || { echo "crossplane core $CORE_VERSION: no cluster/crds in $dir" >&2; exit 1; }
     echo "$dir/cluster/crds" ;;
   *) echo "usage: $0 crossplane-cli|crossplane-cli-v1|crossplane-core|crossplane-crds|provider-aws-crds|argocd-crds|etcd|kube-apiserver|kube-controller-manager|controller-gen|angryjet" >&2; exit 2 ;;
