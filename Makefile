@@ -11,6 +11,19 @@ GO ?= go
 # the tag to push). Bump on release.
 VERSION ?= v0.1.0
 
+# Every Go build, vet and test here compiles as the shipped binaries do
+# (static, CGO_ENABLED=0, -trimpath: make function, provider, paved;
+# hack/xpkg.sh), so that one compiled copy of each dependency serves them
+# all: cgo and -trimpath are part of the Go build cache's key, and a default
+# `go test` or `go vet` compiled client-go, controller-runtime and the rest
+# a second time (about 400 CPU-seconds cold on two cores; docs/performance.md,
+# "CI"). Only the race detector needs cgo (go: -race requires cgo):
+# RACE sets it for the race-built tests. Set CGO_ENABLED or GOFLAGS to
+# override.
+export CGO_ENABLED ?= 0
+export GOFLAGS ?= -trimpath
+RACE := CGO_ENABLED=1 $(GO) test -race
+
 .PHONY: all build function provider paved discover-render generate generate-check github-openapi provider-test-deps provider-backstage-test test unit fuzz bench render render-check golden validate operation-render tools clean
 
 all: build
@@ -98,7 +111,7 @@ validate: function tools
 
 unit: provider-test-deps
 	$(GO) vet ./...
-	PAVED_GITHUB_OPENAPI=$$(hack/github-openapi.sh) $(GO) test -race -count=1 ./...
+	PAVED_GITHUB_OPENAPI=$$(hack/github-openapi.sh) $(RACE) -count=1 ./...
 
 fuzz:
 	hack/fuzz.sh

@@ -40,7 +40,10 @@ build() { # name version pkg [module-dir [ldflags]]
     flock "$lock"
     if [ ! -x "$out" ]; then
       echo "building $name $version (cached at $out) ..." >&2
-      (cd "$here/tools/$dir" && go build -trimpath -ldflags="$ldflags" -o "$out.tmp" "$pkg")
+      # Static, as their projects release them (Kubernetes, etcd, Crossplane
+      # and golangci-lint build with CGO_ENABLED=0), and the same whether
+      # make (which exports CGO_ENABLED=0) or .ci/run asks for it.
+      (cd "$here/tools/$dir" && CGO_ENABLED=0 go build -trimpath -ldflags="$ldflags" -o "$out.tmp" "$pkg")
       mv "$out.tmp" "$out"
     fi
     exec {lock}>&-
@@ -92,7 +95,7 @@ case "${1:-}" in
       fi
       cp "$here/tools/angryjet/go.mod" "$here/tools/angryjet/go.sum" "$tmp/"
       (cd "$tmp" && go mod edit -replace "github.com/crossplane/crossplane-tools=./src" && mkdir -p "$cache/bin" &&
-        go build -trimpath -o "$out.tmp" github.com/crossplane/crossplane-tools/cmd/angryjet)
+        CGO_ENABLED=0 go build -trimpath -o "$out.tmp" github.com/crossplane/crossplane-tools/cmd/angryjet)
       mv "$out.tmp" "$out"
     fi
     echo "$out" ;;
