@@ -193,10 +193,7 @@ func (Composer) Compose(xr *compose.Composite, e *env.Environment, s *compose.Se
 		// (SetQueueAttributes, RedriveAllowPolicy: "byQueue – Only queues
 		// specified by the sourceQueueArns parameter can specify this
 		// queue as the dead-letter queue").
-		dlq["redriveAllowPolicy"] = pb.Str(jsonString(map[string]any{
-			"redrivePermission": "byQueue",
-			"sourceQueueArns":   []string{mainARN},
-		}))
+		dlq["redriveAllowPolicy"] = pb.Str(redriveAllowPolicy(mainARN))
 	}
 	s.Add(DeadLetterQueue, apiVersion, "Queue", names.Object(DeadLetterQueue), orphan(dlq))
 	if !hasAccount {
@@ -208,10 +205,7 @@ func (Composer) Compose(xr *compose.Composite, e *env.Environment, s *compose.Se
 
 	dlqARN := ARN(e.Region, account, dlqName)
 	main := queueParameters(e, s, mainName, c.fifo, c.retentionSeconds, c.visibilityTimeout)
-	main["redrivePolicy"] = pb.Str(jsonString(map[string]any{
-		"deadLetterTargetArn": dlqARN,
-		"maxReceiveCount":     c.maxReceiveCount,
-	}))
+	main["redrivePolicy"] = pb.Str(redrivePolicy(dlqARN, c.maxReceiveCount))
 	s.Add(Queue, apiVersion, "Queue", names.Object(Queue), orphan(main))
 
 	for _, p := range []struct{ name, queue, arn string }{
@@ -294,8 +288,32 @@ func ARN(region, account, name string) string {
 	return "arn:" + p + ":sqs:" + region + ":" + account + ":" + name
 }
 
+// redriveAllowPolicy is a dead-letter queue's RedriveAllowPolicy that lets
+// only the queue sourceARN send its dead letters there: the JSON document
+// {"redrivePermission": "byQueue", "sourceQueueArns": [sourceARN]}, written
+// as encoding/json writes it (keys sorted; TestDocumentsAsEncodingJSON).
+// Written directly: json.Marshal's reflection over a map for every
+// reconcile was a tenth of a queue's CPU per request.
+func redriveAllowPolicy(sourceARN string) string {
+	return `{"redrivePermission":"byQueue","sourceQueueArns":[` + quote(sourceARN) + `]}`
+}
+
+// redrivePolicy is a queue's RedrivePolicy: {"deadLetterTargetArn":
+// dlqARN, "maxReceiveCount": n}, written as encoding/json writes it.
+func redrivePolicy(dlqARN string, maxReceiveCount int) string {
+	return `{"deadLetterTargetArn":` + quote(dlqARN) + `,"maxReceiveCount":` + strconv.Itoa(maxReceiveCount) + `}`
+}
+
 // Policy is a queue policy that denies every request to the queue arn not
-// made over TLS, and every request by a principal outside account.
+// made over TLS, and every request by a principal outside account:
+//
+//	{"Version": "2012-10-17", "Statement": [
+//	  {"Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "sqs:*",
+//	   "Resource": arn, "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
+//	  {"Sid": "DenyOtherAccounts", "Effect": "Deny", "Principal": "*", "Action": "sqs:*",
+//	   "Resource": arn, "Condition": {"StringNotEquals": {"aws:PrincipalAccount": account}}}]}
+//
+// written as encoding/json writes it (keys sorted, no spaces).
 //
 // aws:SecureTransport is false for a request not sent over TLS; AWS's SQS
 // guide denies those with it
@@ -309,30 +327,26 @@ func ARN(region, account, name string) string {
 // Deny wins over every Allow
 // (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html).
 func Policy(arn, account string) string {
-	deny := func(sid string, cond map[string]map[string]string) map[string]any {
-		return map[string]any{
-			"Sid":       sid,
-			"Effect":    "Deny",
-			"Principal": "*",
-			"Action":    "sqs:*",
-			"Resource":  arn,
-			"Condition": cond,
-		}
-	}
-	return jsonString(map[string]any{
-		"Version": "2012-10-17",
-		"Statement": []any{
-			deny("DenyInsecureTransport", map[string]map[string]string{"Bool": {"aws:SecureTransport": "false"}}),
-			deny("DenyOtherAccounts", map[string]map[string]string{"StringNotEquals": {"aws:PrincipalAccount": account}}),
-		},
-	})
+	a := quote(arn)
+	return `{"Statement":[` +
+		`{"Action":"sqs:*","Condition":{"Bool":{"aws:SecureTransport":"false"}},"Effect":"Deny","Principal":"*","Resource":` + a + `,"Sid":"DenyInsecureTransport"},` +
+		`{"Action":"sqs:*","Condition":{"StringNotEquals":{"aws:PrincipalAccount":` + quote(account) + `}},"Effect":"Deny","Principal":"*","Resource":` + a + `,"Sid":"DenyOtherAccounts"}` +
+		`],"Version":"2012-10-17"}`
 }
 
-// jsonString encodes a document of maps, lists, strings and numbers (keys
-// sorted).
-func jsonString(v any) string {
-	b, _ := json.Marshal(v) //nolint:errchkjson // Maps of strings, lists and ints always marshal.
-	return string(b)
+// quote is s as a JSON string, as encoding/json writes it: as it is between
+// quotes when every byte is printable ASCII that json.Marshal leaves alone
+// (not '"', '\\', nor the HTML characters '<', '>' and '&' it escapes), else
+// json.Marshal's own encoding. ARNs and account IDs always take the first
+// way.
+func quote(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			b, _ := json.Marshal(s) //nolint:errchkjson // A string always marshals.
+			return string(b)
+		}
+	}
+	return `"` + s + `"`
 }
 
 // Placement says where existing queues record their region and KMS key,
@@ -392,9 +406,9 @@ func (Composer) Status(_ *compose.Composite, s *compose.Set) compose.Status {
 	}
 	for _, q := range []struct{ name, prefix string }{{Queue, "queue"}, {DeadLetterQueue, "deadLetterQueue"}} {
 		obs := s.Observed(q.name)
-		for key, path := range map[string]string{"Name": "name", "Url": "url", "Arn": "arn"} {
-			v, _ := pb.String(obs, "status", "atProvider", path)
-			set(q.prefix+key, v)
+		for _, f := range observedFields {
+			v, _ := pb.String(obs, "status", "atProvider", f.path)
+			set(q.prefix+f.key, v)
 		}
 		if q.name == Queue {
 			v, _ := pb.String(obs, "spec", "forProvider", "region")
@@ -403,6 +417,10 @@ func (Composer) Status(_ *compose.Composite, s *compose.Set) compose.Status {
 	}
 	return st
 }
+
+// observedFields are what Status reads of each observed queue: the suffix
+// of its status and connection keys, and its field in status.atProvider.
+var observedFields = []struct{ key, path string }{{"Name", "name"}, {"Url", "url"}, {"Arn", "arn"}}
 
 // Validate checks a QueueClaim spec the way Compose does, so that a claim
 // embedding one (a ServiceBundle's spec.queue) refuses bad input before

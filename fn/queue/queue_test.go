@@ -1,6 +1,7 @@
 package queue
 
 import (
+	"encoding/json"
 	"testing"
 
 	"github.com/crossplane/function-sdk-go/resource"
@@ -39,5 +40,64 @@ func TestAccountOf(t *testing.T) {
 	}
 	if _, ok := accountOf(nil); ok {
 		t.Error("accountOf(nil) found an account")
+	}
+}
+
+// TestDocumentsAsEncodingJSON: the redrive policies and the queue policy
+// are written directly, byte for byte as json.Marshal writes the documents
+// they stand for (keys sorted, HTML characters escaped), whatever the ARN
+// and account hold.
+func TestDocumentsAsEncodingJSON(t *testing.T) {
+	marshal := func(v any) string {
+		b, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	values := []string{
+		"arn:aws:sqs:eu-west-1:111122223333:orders-dlq",
+		"arn:aws-us-gov:sqs:us-gov-east-1:111122223333:orders.fifo",
+		"111122223333",
+		"",
+		`quote" backslash\ slash/`,
+		"<html> & </html>",
+		"tab\tnewline\ncontrol\x01del\x7f",
+		"ünïcødé \u2028 \u2029",
+		"invalid \xff utf-8",
+	}
+	for _, v := range values {
+		if got, want := quote(v), marshal(v); got != want {
+			t.Errorf("quote(%q) = %s, want %s", v, got, want)
+		}
+		if got, want := redriveAllowPolicy(v), marshal(map[string]any{
+			"redrivePermission": "byQueue",
+			"sourceQueueArns":   []string{v},
+		}); got != want {
+			t.Errorf("redriveAllowPolicy(%q):\n got %s\nwant %s", v, got, want)
+		}
+		for _, n := range []int{MinMaxReceiveCount, DefaultMaxReceiveCount, MaxMaxReceiveCount, 0, -1} {
+			if got, want := redrivePolicy(v, n), marshal(map[string]any{
+				"deadLetterTargetArn": v,
+				"maxReceiveCount":     n,
+			}); got != want {
+				t.Errorf("redrivePolicy(%q, %d):\n got %s\nwant %s", v, n, got, want)
+			}
+		}
+		for _, account := range []string{"111122223333", v} {
+			deny := func(sid string, cond map[string]map[string]string) map[string]any {
+				return map[string]any{"Sid": sid, "Effect": "Deny", "Principal": "*", "Action": "sqs:*", "Resource": v, "Condition": cond}
+			}
+			want := marshal(map[string]any{
+				"Version": "2012-10-17",
+				"Statement": []any{
+					deny("DenyInsecureTransport", map[string]map[string]string{"Bool": {"aws:SecureTransport": "false"}}),
+					deny("DenyOtherAccounts", map[string]map[string]string{"StringNotEquals": {"aws:PrincipalAccount": account}}),
+				},
+			})
+			if got := Policy(v, account); got != want {
+				t.Errorf("Policy(%q, %q):\n got %s\nwant %s", v, account, got, want)
+			}
+		}
 	}
 }
