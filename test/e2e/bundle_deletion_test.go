@@ -429,6 +429,7 @@ func TestServiceBundleDeletionArgoCDBlocked(t *testing.T) {
 	notDeleting(ctx, t, repo, "while Application "+app+" exists")
 
 	// The operator's way out: remove Argo CD's finalizer.
+	released := time.Now()
 	releaseApplication(ctx, t, app)
 	select {
 	case r := <-archived:
@@ -439,15 +440,21 @@ func TestServiceBundleDeletionArgoCDBlocked(t *testing.T) {
 		t.Fatalf("%s never deleted after Application %s went", repo, app)
 	}
 	waitOrphans(t, orphans)
-	eventually(ctx, t, waitLimit, "claim, composite and Repository gone", func(ctx context.Context) error {
+	// Bounded as TestServiceBundleDeletionOrder's last wait, and for the
+	// same reason: the garbage collector's foreground deletion and core's
+	// usage controller back off, and in a cold .ci/run (tools compiling
+	// beside the suite) the claim was still there 3 minutes after the
+	// Application went. The figure reports how long it took.
+	eventually(ctx, t, 3*waitLimit, "claim, composite and Repository gone", func(ctx context.Context) error {
 		if err := absent(ctx, claimVersion, "ServiceBundle", ns, name); err != nil {
-			return err
+			return fmt.Errorf("%w; what the composite composed that still exists: %s", err, stillComposed(ctx, xr))
 		}
 		if err := absent(ctx, claimVersion, "XServiceBundle", "", xr.GetName()); err != nil {
-			return err
+			return fmt.Errorf("%w; what it composed that still exists: %s", err, stillComposed(ctx, xr))
 		}
 		return absent(ctx, repo.APIVersion, repo.Kind, "", repo.Name)
 	})
+	t.Logf("figure: ServiceBundle %s/%s: claim, composite and Repository gone %.2fs after Application %s went", ns, name, time.Since(released).Seconds(), app)
 }
 
 // playProviderOrphans plays the provider for the bundle's catalog file,
