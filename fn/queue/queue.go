@@ -343,7 +343,7 @@ func Policy(arn, account string) string {
 // json.Marshal's own encoding. ARNs and account IDs always take the first
 // way.
 func quote(s string) string {
-	for i := 0; i < len(s); i++ {
+	for i := range len(s) {
 		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
 			b, _ := json.Marshal(s) //nolint:errchkjson // A string always marshals.
 			return string(b)
