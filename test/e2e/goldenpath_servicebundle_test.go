@@ -1259,7 +1259,7 @@ func statusDetail(prev, cur *unstructured.Unstructured) string {
 			return m
 		}
 		a, b := full(prev), full(cur)
-		for _, k := range slices.Sorted(maps.Keys(merged2(a, b))) {
+		for _, k := range slices.Sorted(maps.Keys(merged(a, b))) {
 			if a[k] != b[k] {
 				out = append(out, "{"+k+": "+a[k]+" -> "+b[k]+"}")
 			}
@@ -1292,19 +1292,11 @@ func diffPaths(a, b map[string]any, prefix string) []string {
 	return out
 }
 
-func merged2(a, b map[string]string) map[string]string {
+// merged is a copy of a with b's entries added: the keys of both.
+func merged[V any](a, b map[string]V) map[string]V {
 	m := maps.Clone(a)
 	if m == nil {
-		m = map[string]string{}
-	}
-	maps.Copy(m, b)
-	return m
-}
-
-func merged(a, b map[string]any) map[string]any {
-	m := maps.Clone(a)
-	if m == nil {
-		m = map[string]any{}
+		m = map[string]V{}
 	}
 	maps.Copy(m, b)
 	return m
