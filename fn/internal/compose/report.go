@@ -188,16 +188,15 @@ func (s *Set) WriteStatus(rsp *fnv1.RunFunctionResponse, st Status) {
 	pb.Set(dc.GetResource(), pb.Str(s.xr.APIVersion), "apiVersion")
 	pb.Set(dc.GetResource(), pb.Str(s.xr.Kind), "kind")
 	held := s.holdsOutputs(st)
-	keys := make([]string, 0, len(st.Fields))
-	for k := range st.Fields {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		if held {
-			break
+	if !held {
+		keys := make([]string, 0, len(st.Fields))
+		for k := range st.Fields {
+			keys = append(keys, k)
 		}
-		pb.Set(dc.GetResource(), st.Fields[k], "status", k)
+		sort.Strings(keys)
+		for _, k := range keys {
+			pb.Set(dc.GetResource(), st.Fields[k], "status", k)
+		}
 	}
 	switch {
 	case s.xr.Namespaced():
