@@ -198,11 +198,11 @@ func ARN(region, bucket string) string {
 
 // TLSOnlyPolicy is a bucket policy that denies every request not made over
 // TLS 1.2 or later: tlsOnlyPolicy's document, with the ARN in place of the
-// placeholder (JSON-escaped as json.Marshal escapes it), without encoding
-// the document anew for every bucket.
+// placeholder (JSON-escaped as json.Marshal escapes it: compose.JSONString),
+// without encoding the document anew for every bucket.
 func TLSOnlyPolicy(arn string) string {
-	q, _ := json.Marshal(arn) //nolint:errchkjson // A string always marshals.
-	return strings.Join(tlsOnlyPolicyParts, string(q[1:len(q)-1]))
+	q := compose.JSONString(arn)
+	return strings.Join(tlsOnlyPolicyParts, q[1:len(q)-1])
 }
 
 // tlsOnlyPolicyParts is tlsOnlyPolicy's document split at its ARNs.

@@ -5,7 +5,6 @@
 package queue
 
 import (
-	"encoding/json"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -298,13 +297,13 @@ func ARN(region, account, name string) string {
 // 2026-12-05), where a queue's whole first reconcile takes about 24 µs in
 // process.
 func redriveAllowPolicy(sourceARN string) string {
-	return `{"redrivePermission":"byQueue","sourceQueueArns":[` + quote(sourceARN) + `]}`
+	return `{"redrivePermission":"byQueue","sourceQueueArns":[` + compose.JSONString(sourceARN) + `]}`
 }
 
 // redrivePolicy is a queue's RedrivePolicy: {"deadLetterTargetArn":
 // dlqARN, "maxReceiveCount": n}, written as encoding/json writes it.
 func redrivePolicy(dlqARN string, maxReceiveCount int) string {
-	return `{"deadLetterTargetArn":` + quote(dlqARN) + `,"maxReceiveCount":` + strconv.Itoa(maxReceiveCount) + `}`
+	return `{"deadLetterTargetArn":` + compose.JSONString(dlqARN) + `,"maxReceiveCount":` + strconv.Itoa(maxReceiveCount) + `}`
 }
 
 // Policy is a queue policy that denies every request to the queue arn not
@@ -330,26 +329,11 @@ func redrivePolicy(dlqARN string, maxReceiveCount int) string {
 // Deny wins over every Allow
 // (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html).
 func Policy(arn, account string) string {
-	a := quote(arn)
+	a := compose.JSONString(arn)
 	return `{"Statement":[` +
 		`{"Action":"sqs:*","Condition":{"Bool":{"aws:SecureTransport":"false"}},"Effect":"Deny","Principal":"*","Resource":` + a + `,"Sid":"DenyInsecureTransport"},` +
-		`{"Action":"sqs:*","Condition":{"StringNotEquals":{"aws:PrincipalAccount":` + quote(account) + `}},"Effect":"Deny","Principal":"*","Resource":` + a + `,"Sid":"DenyOtherAccounts"}` +
+		`{"Action":"sqs:*","Condition":{"StringNotEquals":{"aws:PrincipalAccount":` + compose.JSONString(account) + `}},"Effect":"Deny","Principal":"*","Resource":` + a + `,"Sid":"DenyOtherAccounts"}` +
 		`],"Version":"2012-10-17"}`
-}
-
-// quote is s as a JSON string, as encoding/json writes it: as it is between
-// quotes when every byte is printable ASCII that json.Marshal leaves alone
-// (not '"', '\\', nor the HTML characters '<', '>' and '&' it escapes), else
-// json.Marshal's own encoding. ARNs and account IDs always take the first
-// way.
-func quote(s string) string {
-	for i := range len(s) {
-		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
-			b, _ := json.Marshal(s) //nolint:errchkjson // A string always marshals.
-			return string(b)
-		}
-	}
-	return `"` + s + `"`
 }
 
 // Placement says where existing queues record their region and KMS key,

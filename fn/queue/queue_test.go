@@ -67,9 +67,6 @@ func TestDocumentsAsEncodingJSON(t *testing.T) {
 		"invalid \xff utf-8",
 	}
 	for _, v := range values {
-		if got, want := quote(v), marshal(v); got != want {
-			t.Errorf("quote(%q) = %s, want %s", v, got, want)
-		}
 		if got, want := redriveAllowPolicy(v), marshal(map[string]any{
 			"redrivePermission": "byQueue",
 			"sourceQueueArns":   []string{v},
