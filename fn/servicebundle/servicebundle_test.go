@@ -26,15 +26,18 @@ const (
 	readyFile     = `{"status": {"atProvider": {"commitSHA": "0123abcd"}, "conditions": [{"type": "Ready", "status": "True", "reason": "Available"}]}}`
 	registeredLoc = `{"status": {"atProvider": {"entityRefs": ["component:default/orders-api", "resource:default/orders-api-bucket", "resource:default/orders-api-database"]}, "conditions": [{"type": "Ready", "status": "True", "reason": "Available"}]}}`
 	waitingLoc    = `{"status": {"conditions": [{"type": "Synced", "status": "False", "reason": "ReconcileError", "message": "cannot resolve references: mg.Spec.ForProvider.RefreshKey: referenced field was empty (referenced resource may not yet be ready)"}]}}`
-	dryRunRefused = `{"status": {"conditions": [{"type": "Synced", "status": "False", "reason": "ReconcileError", "message": "cannot validate the location with the catalog's dry run: Backstage answered 503"}]}}`
-	fileInReview  = `{"status": {"atProvider": {"pullRequestURL": "https://github.com/acme/orders-api/pull/1", "pullRequestNumber": 1}, "conditions": [{"type": "Ready", "status": "False", "reason": "PullRequestOpen"}]}}`
-	brokenLoc     = `{"status": {"atProvider": {"processingErrors": [{"entityRef": "location:default/generated-1", "name": "InputError", "message": "Policy check failed"}]}, "conditions": [{"type": "Ready", "status": "True", "reason": "Available"}]}}`
-	readyDB       = `{"status": {"endpoint": "orders.abc.eu-west-1.rds.amazonaws.com", "conditions": [{"type": "Ready", "status": "True", "reason": "Available"}]}}`
-	readyBucket   = `{"status": {"bucketName": "orders-api-bucket-x7k2p", "conditions": [{"type": "Ready", "status": "True", "reason": "Available"}]}}`
-	stagingSynced = `{"spec": {"source": {"repoURL": "https://github.com/acme/orders-api.git"}}, "status": {"health": {"status": "Healthy"}, "sync": {"status": "Synced"}, "history": [{"id": 0}]}}`
-	stagingOut    = `{"spec": {"source": {"repoURL": "https://github.com/acme/orders-api.git"}}, "status": {"health": {"status": "Healthy"}, "sync": {"status": "OutOfSync"}, "history": [{"id": 0}]}}`
-	prodNever     = `{"spec": {"source": {"repoURL": "https://github.com/acme/orders-api.git"}}, "status": {"health": {"status": "Missing"}, "sync": {"status": "OutOfSync"}}}`
-	prodDegraded  = `{"spec": {"source": {"repoURL": "https://github.com/acme/orders-api.git"}}, "status": {"health": {"status": "Degraded"}, "sync": {"status": "Synced"}, "history": [{"id": 0}]}}`
+	// registeringLoc: Create registered it (the external name, persisted
+	// before the status) beside the Synced=False of its wait for the file.
+	registeringLoc = `{"metadata": {"annotations": {"crossplane.io/external-name": "2f3ae3f4-8472-4abd-9079-c846e7b7290e"}}, "status": {"atProvider": {}, "conditions": [{"type": "Synced", "status": "False", "reason": "ReconcileError", "message": "cannot resolve references: mg.Spec.ForProvider.RefreshKey: referenced field was empty (referenced resource may not yet be ready)"}]}}`
+	dryRunRefused  = `{"status": {"conditions": [{"type": "Synced", "status": "False", "reason": "ReconcileError", "message": "cannot validate the location with the catalog's dry run: Backstage answered 503"}]}}`
+	fileInReview   = `{"status": {"atProvider": {"pullRequestURL": "https://github.com/acme/orders-api/pull/1", "pullRequestNumber": 1}, "conditions": [{"type": "Ready", "status": "False", "reason": "PullRequestOpen"}]}}`
+	brokenLoc      = `{"status": {"atProvider": {"processingErrors": [{"entityRef": "location:default/generated-1", "name": "InputError", "message": "Policy check failed"}]}, "conditions": [{"type": "Ready", "status": "True", "reason": "Available"}]}}`
+	readyDB        = `{"status": {"endpoint": "orders.abc.eu-west-1.rds.amazonaws.com", "conditions": [{"type": "Ready", "status": "True", "reason": "Available"}]}}`
+	readyBucket    = `{"status": {"bucketName": "orders-api-bucket-x7k2p", "conditions": [{"type": "Ready", "status": "True", "reason": "Available"}]}}`
+	stagingSynced  = `{"spec": {"source": {"repoURL": "https://github.com/acme/orders-api.git"}}, "status": {"health": {"status": "Healthy"}, "sync": {"status": "Synced"}, "history": [{"id": 0}]}}`
+	stagingOut     = `{"spec": {"source": {"repoURL": "https://github.com/acme/orders-api.git"}}, "status": {"health": {"status": "Healthy"}, "sync": {"status": "OutOfSync"}, "history": [{"id": 0}]}}`
+	prodNever      = `{"spec": {"source": {"repoURL": "https://github.com/acme/orders-api.git"}}, "status": {"health": {"status": "Missing"}, "sync": {"status": "OutOfSync"}}}`
+	prodDegraded   = `{"spec": {"source": {"repoURL": "https://github.com/acme/orders-api.git"}}, "status": {"health": {"status": "Degraded"}, "sync": {"status": "Synced"}, "history": [{"id": 0}]}}`
 )
 
 // Observed states while GitHub or Backstage is unavailable, with the
@@ -192,6 +195,26 @@ func TestComposeLifecycle(t *testing.T) {
 		"FileCommittedLocationStillWaits": {
 			reason: "The file was just committed and the provider has not woken the registration yet, everything else ready: the registration is on its way, not failing.",
 			observed: map[string]string{Repository: readyRepo, ReleaseBranch: readyMR, teamAccess: readyMR, CatalogFile: readyFile, CatalogLocation: waitingLoc, usage: readyMR, Database: readyDB, Bucket: readyBucket,
+				"application-staging": stagingSynced, "application-production": prodNever, stagingUsage: readyMR, prodUsage: readyMR},
+			want: result{
+				Ready: map[string]bool{Repository: true, ReleaseBranch: true, teamAccess: true, CatalogFile: true, CatalogLocation: false, usage: true, Database: true, Bucket: true, "application-staging": true, "application-production": true, stagingUsage: true, prodUsage: true},
+				Fields: map[string]any{
+					"applications": apps, "repositoryURL": "https://github.com/acme/orders-api",
+					"database": map[string]any{"secretName": "orders-api-database", "endpoint": "orders.abc.eu-west-1.rds.amazonaws.com"},
+					"bucket":   map[string]any{"secretName": "orders-api-bucket", "bucketName": "orders-api-bucket-x7k2p"},
+				},
+				Conditions: []*fnv1.Condition{
+					cond(ConditionRepository, "True", "Available", "all 4 composed resources are ready"),
+					cond(ConditionCatalog, "False", "Creating", registering),
+					cond(ConditionDatabase, "True", "Available", "the composed resource is ready"),
+					cond(ConditionBucket, "True", "Available", "the composed resource is ready"),
+					cond(ConditionDelivery, "True", "Available", "all 2 composed resources are ready; team-orders--orders-api-production waits for its first manual sync"),
+				},
+			},
+		},
+		"LocationRegisteredStatusNotYetObserved": {
+			reason: "The provider registered the location (its external name is written) and has not written its status yet, which still says the file was not committed: the wait that just ended, not a failure.",
+			observed: map[string]string{Repository: readyRepo, ReleaseBranch: readyMR, teamAccess: readyMR, CatalogFile: readyFile, CatalogLocation: registeringLoc, usage: readyMR, Database: readyDB, Bucket: readyBucket,
 				"application-staging": stagingSynced, "application-production": prodNever, stagingUsage: readyMR, prodUsage: readyMR},
 			want: result{
 				Ready: map[string]bool{Repository: true, ReleaseBranch: true, teamAccess: true, CatalogFile: true, CatalogLocation: false, usage: true, Database: true, Bucket: true, "application-staging": true, "application-production": true, stagingUsage: true, prodUsage: true},

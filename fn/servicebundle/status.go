@@ -172,15 +172,24 @@ func waitsForFile(set *compose.Set) bool {
 		return true
 	}
 	obs := set.Observed(CatalogLocation)
-	if name, _ := pb.String(obs, "metadata", "annotations", awsrules.ExternalNameAnnotation); name != "" ||
-		len(pb.Get(obs, "status", "atProvider").GetStructValue().GetFields()) > 0 || set.IsReady(CatalogLocation) {
-		// Registered: the location's id is its external name, set by
-		// Create, and what the catalog read from it is observed
+	if len(pb.Get(obs, "status", "atProvider").GetStructValue().GetFields()) > 0 || set.IsReady(CatalogLocation) {
+		// Registered, and what the catalog read from it is observed
 		// (provider/internal/controller/cataloglocation).
 		return false
 	}
 	c, ok := pb.ConditionOf(obs, "Synced")
-	return !ok || c.Status != "False" || strings.HasPrefix(c.Message, "cannot resolve references: ")
+	unresolved := ok && c.Status == "False" && strings.HasPrefix(c.Message, "cannot resolve references: ")
+	if name, _ := pb.String(obs, "metadata", "annotations", awsrules.ExternalNameAnnotation); name != "" {
+		// Registered: the location's id is its external name, set by
+		// Create. crossplane-runtime persists it before it updates the
+		// status (pkg/reconciler/managed/reconciler.go: the
+		// external-create-succeeded annotations, then the conditions),
+		// so a reconcile between the two writes sees it beside the
+		// Synced=False that said the file was not committed yet: that
+		// one is the wait that just ended, not a failure.
+		return unresolved
+	}
+	return !ok || c.Status != "False" || unresolved
 }
 
 // creatingPart is the condition of type t of a part on its way, as
