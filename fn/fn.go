@@ -233,9 +233,13 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 	}
 	st := c.Status(xr, set)
 	st.ConditionType = c.ConditionType()
+	st.Now = f.clock()
 	set.Write(rsp)
 	set.WriteStatus(rsp, st)
-	withTTL(rsp, set.Ready(), circuitOpen(xr.Object))
+	// Ready as the response says it: a nested composite whose fields
+	// change says so a reconcile after everything is ready
+	// (compose.Set.WriteStatus).
+	withTTL(rsp, rsp.GetDesired().GetComposite().GetReady() == fnv1.Ready_READY_TRUE, circuitOpen(xr.Object))
 	log.Debug("Composed", "ready", set.Ready(), "pending", len(set.Pending()))
 	return rsp, nil
 }

@@ -10,6 +10,7 @@ import (
 	"maps"
 	"math"
 	"sync"
+	"time"
 
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 	"google.golang.org/protobuf/types/known/structpb"
@@ -41,6 +42,10 @@ type Composite struct {
 	Name       string
 	// UID is the composite's metadata.uid, assigned by the API server.
 	UID string
+	// Created is its metadata.creationTimestamp, also the API server's;
+	// zero when the request has none (an XR file given to `crossplane
+	// render`). See CreationWindow.
+	Created time.Time
 	// Namespace is the metadata.namespace of a namespaced composite
 	// (Crossplane v2, apiextensions.crossplane.io/v2 scope Namespaced), ""
 	// for a legacy cluster-scoped one. It decides the dialect of what is
@@ -189,6 +194,11 @@ func ObservedComposite(req *fnv1.RunFunctionRequest) (*Composite, error) {
 	// and what its spec or labels say of one is the author's word, never
 	// read (a claim label would put another namespace's claim on what it
 	// composes).
+	if ts, _ := pb.String(o, "metadata", "creationTimestamp"); ts != "" {
+		// RFC 3339 in whole seconds (metav1.Time); one that does not
+		// parse stays zero: never settling.
+		c.Created, _ = time.Parse(time.RFC3339, ts)
+	}
 	c.Namespace, _ = pb.String(o, "metadata", "namespace")
 	c.Nested, _ = Controller(o)
 	if c.Namespaced() {

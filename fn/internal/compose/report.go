@@ -6,8 +6,10 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/structpb"
 
 	"github.com/paved-dev/paved/fn/internal/pb"
@@ -157,6 +159,10 @@ type Status struct {
 	// Conditions are further conditions of the composer, e.g. one per part
 	// of what it composes (see Set.Condition).
 	Conditions []*fnv1.Condition
+	// Now is the function's clock, which tells whether the composite is
+	// being created (CreationWindow). Zero: every step is said as it
+	// happens.
+	Now time.Time
 }
 
 // WriteStatus writes status fields, connection details (for a namespaced
@@ -188,6 +194,8 @@ func (s *Set) WriteStatus(rsp *fnv1.RunFunctionResponse, st Status) {
 	pb.Set(dc.GetResource(), pb.Str(s.xr.APIVersion), "apiVersion")
 	pb.Set(dc.GetResource(), pb.Str(s.xr.Kind), "kind")
 	held := s.holdsOutputs(st)
+	settling := s.settling(st.Now)
+	fieldsChange := false
 	if !held {
 		keys := make([]string, 0, len(st.Fields))
 		for k := range st.Fields {
@@ -195,9 +203,21 @@ func (s *Set) WriteStatus(rsp *fnv1.RunFunctionResponse, st Status) {
 		}
 		sort.Strings(keys)
 		for _, k := range keys {
-			pb.Set(dc.GetResource(), st.Fields[k], "status", k)
+			v := st.Fields[k]
+			if settling {
+				if v = s.settledField(k); v == nil {
+					continue
+				}
+			}
+			if !fieldsChange && !proto.Equal(v, pb.Get(s.xr.Object, "status", k)) {
+				fieldsChange = true
+			}
+			pb.Set(dc.GetResource(), v, "status", k)
 		}
 	}
+	// A nested composite whose fields change once everything is ready
+	// says so a reconcile later (see publishesFirst).
+	first := s.publishesFirst(fieldsChange)
 	switch {
 	case s.xr.Namespaced():
 		// Crossplane ignores a namespaced composite's connection details:
@@ -205,7 +225,10 @@ func (s *Set) WriteStatus(rsp *fnv1.RunFunctionResponse, st Status) {
 		if s.connectionSecret != "" {
 			s.writeConnectionSecret(rsp, st.ConnectionDetails)
 		}
-	case len(st.ConnectionDetails) > 0 && !held:
+	case len(st.ConnectionDetails) > 0 && !held && !first:
+		// Published with Ready when its fields go first: core records
+		// the publication in status.connectionDetails.lastPublishedTime,
+		// with the conditions' update (see publishesFirst).
 		if dc.ConnectionDetails == nil {
 			dc.ConnectionDetails = make(map[string][]byte, len(st.ConnectionDetails))
 		}
@@ -221,15 +244,19 @@ func (s *Set) WriteStatus(rsp *fnv1.RunFunctionResponse, st Status) {
 	// changed each time one of them became ready; the composer's
 	// conditions say what it waits for.
 	dc.Ready = fnv1.Ready_READY_FALSE
-	if s.Ready() {
+	if s.Ready() && !first {
 		dc.Ready = fnv1.Ready_READY_TRUE
 	}
+	from := len(rsp.GetConditions())
 	if st.ConditionType != "" {
 		rsp.Conditions = append(rsp.Conditions, s.rollup(st.ConditionType, append(slices.Clip(s.objects.names), s.awaited...), true))
 	}
 	rsp.Conditions = append(rsp.Conditions, st.Conditions...)
 	if d := s.deletionCondition(); d != nil {
 		rsp.Conditions = append(rsp.Conditions, d)
+	}
+	if settling || first {
+		s.settle(rsp.GetConditions()[from:])
 	}
 }
 
@@ -265,6 +292,31 @@ func (s *Set) holdsOutputs(st Status) bool {
 		}
 	}
 	return true
+}
+
+// publishesFirst reports whether a nested composite (Composite.Nested)
+// that is ready writes its changed status fields (fieldsChange) without
+// saying so: Ready, and each condition that turns True with it (see
+// settle), wait for the next reconcile, which the fields' own write
+// starts. Written in one reconcile, the fields and the conditions are two
+// writes: Crossplane core applies the function's status fields, then
+// updates the conditions (crossplane v2.4.0
+// internal/controller/apiextensions/composite/reconciler.go,
+// crossplane/crossplane#7062). The first write's watch event queues the
+// composite again while the reconcile still runs; the next reconcile then
+// often starts from an informer copy without the second write, and core
+// applies the status with the conditions as read (composition_functions.go,
+// xr.SetConditions(cs...) before the apply, with ForceOwnership): the old
+// conditions came back (Ready False, DatabaseReady Creating) and that
+// reconcile's update set the new ones again, two more watch events the
+// composing composite's circuit breaker counts, two tokens each, in most
+// test/e2e runs of a ServiceBundle (docs/performance.md). Apart, each
+// reconcile writes once, and a reconcile that starts from its own write's
+// event sees that write. A nested composite's Ready is read by the
+// composite that composed it alone, which waits for it anyway; a
+// composite of its own says its fields and Ready in one step as before.
+func (s *Set) publishesFirst(fieldsChange bool) bool {
+	return fieldsChange && s.xr.Nested != "" && s.Ready()
 }
 
 // Condition is a condition of type t about the composed resources called

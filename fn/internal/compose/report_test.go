@@ -196,8 +196,9 @@ func TestWriteStatusNestedOutputs(t *testing.T) {
 			wantHeld: true,
 		},
 		"NestedReady": {
-			reason:   "A nested composite that is ready reports them.",
+			reason:   "A nested composite that is ready, its fields written a reconcile before (see TestWriteStatusPublishesFirst), reports them all.",
 			nested:   true,
+			xrStatus: `{"endpoint": "db.example.org", "secretName": "x-conn"}`,
 			observed: map[string]string{"a": ready, "b": ready},
 		},
 		"NestedReportedBefore": {
