@@ -217,7 +217,7 @@ func (s *Set) WriteStatus(rsp *fnv1.RunFunctionResponse, st Status) {
 	}
 	// A nested composite whose fields change once everything is ready
 	// says so a reconcile later (see publishesFirst).
-	first := s.publishesFirst(fieldsChange)
+	first := s.publishesFirst(fieldsChange, st.Now)
 	switch {
 	case s.xr.Namespaced():
 		// Crossplane ignores a namespaced composite's connection details:
@@ -294,13 +294,13 @@ func (s *Set) holdsOutputs(st Status) bool {
 	return true
 }
 
-// publishesFirst reports whether a nested composite (Composite.Nested)
-// that is ready writes its changed status fields (fieldsChange) without
-// saying so: Ready, and each condition that turns True with it (see
-// settle), wait for the next reconcile, which the fields' own write
-// starts. Written in one reconcile, the fields and the conditions are two
-// writes: Crossplane core applies the function's status fields, then
-// updates the conditions (crossplane v2.4.0
+// publishesFirst reports whether a composite that is ready writes its
+// changed status fields (fieldsChange) without saying so: Ready, and each
+// condition that turns True with it (see settle), wait for the next
+// reconcile, which the fields' own write starts. Written in one
+// reconcile, the fields and the conditions are two writes: Crossplane
+// core applies the function's status fields, then updates the conditions
+// (crossplane v2.4.0
 // internal/controller/apiextensions/composite/reconciler.go,
 // crossplane/crossplane#7062). The first write's watch event queues the
 // composite again while the reconcile still runs; the next reconcile then
@@ -312,11 +312,16 @@ func (s *Set) holdsOutputs(st Status) bool {
 // composing composite's circuit breaker counts, two tokens each, in most
 // test/e2e runs of a ServiceBundle (docs/performance.md). Apart, each
 // reconcile writes once, and a reconcile that starts from its own write's
-// event sees that write. A nested composite's Ready is read by the
-// composite that composed it alone, which waits for it anyway; a
-// composite of its own says its fields and Ready in one step as before.
-func (s *Set) publishesFirst(fieldsChange bool) bool {
-	return fieldsChange && s.xr.Nested != "" && s.Ready()
+// event sees that write.
+//
+// It applies to a nested composite (Composite.Nested), whose Ready only
+// the composite that composed it reads, and to a composite still young
+// (CreationWindow), which says its good news in this one step (settle):
+// the Ready a claim first shows comes with every condition as it is. A
+// composite of its own whose fields change later, and one rendered
+// without a clock, says fields and Ready at once as before.
+func (s *Set) publishesFirst(fieldsChange bool, now time.Time) bool {
+	return fieldsChange && s.Ready() && (s.xr.Nested != "" || s.young(now))
 }
 
 // Condition is a condition of type t about the composed resources called

@@ -62,9 +62,18 @@ func TestWriteStatusSettling(t *testing.T) {
 			want:       []*fnv1.Condition{heldA, waitB},
 			wantFields: kept,
 		},
-		"AllReadyWhileSettling": {
-			reason:     "Everything ready within the window: every condition and field at once.",
+		"AllReadyWhileYoung": {
+			reason:     "Everything ready within the window: every field now, and the conditions with Ready a reconcile later (publishesFirst).",
 			xr:         xrJSON("2026-12-05T06:00:00Z", waiting),
+			observed:   map[string]string{"a": obs(ready), "b": obs(ready)},
+			now:        created.Add(5 * time.Second),
+			want:       []*fnv1.Condition{heldA, waitB},
+			wantFields: written,
+		},
+		"AllReadyWhileYoungFieldsWritten": {
+			reason: "Everything ready within the window, the fields as observed: every condition at once.",
+			xr: `{"metadata": {"name": "x", "creationTimestamp": "2026-12-05T06:00:00Z"}, "status": {"secretName": "x-conn", "endpoint": "a.example", "conditions": [` +
+				waiting + `]}}`,
 			observed:   map[string]string{"a": obs(ready), "b": obs(ready)},
 			now:        created.Add(5 * time.Second),
 			want:       []*fnv1.Condition{trueA, trueB},
@@ -162,8 +171,8 @@ func TestWriteStatusSettling(t *testing.T) {
 }
 
 // TestWriteStatusSettlingDeletionProtected: DeletionProtected turning True
-// (every Usage in force) waits with the parts' good news; observed False
-// for another reason than UsagePending, it does not.
+// (every Usage in force) is said at once while the parts' good news waits:
+// a team deleting its claim right after Ready reads it.
 func TestWriteStatusSettlingDeletionProtected(t *testing.T) {
 	created := time.Date(2026, 12, 5, 6, 0, 0, 0, time.UTC)
 	inForce := `{"status": {"conditions": [{"type": "Ready", "status": "True", "reason": "Available"}]}}`
@@ -172,7 +181,7 @@ func TestWriteStatusSettlingDeletionProtected(t *testing.T) {
 		wantStatus     fnv1.Status
 		wantReason     string
 	}{
-		"Pending":   {observedReason: ReasonUsagePending, wantStatus: fnv1.Status_STATUS_CONDITION_FALSE, wantReason: ReasonUsagePending},
+		"Pending":   {observedReason: ReasonUsagePending, wantStatus: fnv1.Status_STATUS_CONDITION_TRUE, wantReason: ReasonInUse},
 		"OtherWise": {observedReason: "SomethingElse", wantStatus: fnv1.Status_STATUS_CONDITION_TRUE, wantReason: ReasonInUse},
 	} {
 		t.Run(name, func(t *testing.T) {
@@ -197,6 +206,9 @@ func TestWriteStatusSettlingDeletionProtected(t *testing.T) {
 				if c.GetType() == DeletionConditionType {
 					got = c
 				}
+			}
+			if !s.settling(created.Add(5 * time.Second)) {
+				t.Fatal("the composite is not settling: the case tests nothing")
 			}
 			if got.GetStatus() != tc.wantStatus || got.GetReason() != tc.wantReason {
 				t.Errorf("observed DeletionProtected False %s while settling: got %v %s, want %v %s", tc.observedReason, got.GetStatus(), got.GetReason(), tc.wantStatus, tc.wantReason)
