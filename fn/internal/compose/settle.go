@@ -75,18 +75,23 @@ func (s *Set) settledField(k string) *structpb.Value {
 // settle holds back the good news among conds while the composite is
 // settling: a condition that would turn True stays as observed while the
 // observed one only says the part is on its way (False with reason
-// Creating). Anything else a condition says, it says at once, and
-// DeletionProtected too: that its Usages are in force is what a team
-// deleting a claim right after it is Ready must read, and a reconcile
-// that races core's two writes (see publishesFirst) could leave the
-// claim saying they are not (test/e2e TestDatabaseClaim).
+// Creating). Anything else a condition says, it says at once, and a
+// composite of its own says DeletionProtected at once too: that its
+// Usages are in force is what a team deleting a claim right after it is
+// Ready must read, and a reconcile that races core's two writes (see
+// publishesFirst) could leave the claim saying they are not (test/e2e
+// TestDatabaseClaim). A nested composite's DeletionProtected (observed
+// UsagePending) waits with the rest: only the composite that composed it
+// reads it, and repeats it (ReportNested) in its own, which it says at
+// once; said apart, it made the reconcile that writes the nested
+// composite's fields write its conditions too.
 func (s *Set) settle(conds []*fnv1.Condition) {
 	for i, c := range conds {
 		if c.GetStatus() != fnv1.Status_STATUS_CONDITION_TRUE {
 			continue
 		}
 		o, ok := pb.ConditionOf(s.xr.Object, c.GetType())
-		if !ok || o.Status != "False" || o.Reason != reasonCreating {
+		if !ok || o.Status != "False" || (o.Reason != reasonCreating && (o.Reason != ReasonUsagePending || s.xr.Nested == "")) {
 			continue
 		}
 		held := &fnv1.Condition{

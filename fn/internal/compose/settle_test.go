@@ -172,17 +172,21 @@ func TestWriteStatusSettling(t *testing.T) {
 
 // TestWriteStatusSettlingDeletionProtected: DeletionProtected turning True
 // (every Usage in force) is said at once while the parts' good news waits:
-// a team deleting its claim right after Ready reads it.
+// a team deleting its claim right after Ready reads it. A nested
+// composite's waits with the rest: the composite that composed it repeats
+// it in its own.
 func TestWriteStatusSettlingDeletionProtected(t *testing.T) {
 	created := time.Date(2026, 12, 5, 6, 0, 0, 0, time.UTC)
 	inForce := `{"status": {"conditions": [{"type": "Ready", "status": "True", "reason": "Available"}]}}`
 	for name, tc := range map[string]struct {
 		observedReason string
+		nested         bool
 		wantStatus     fnv1.Status
 		wantReason     string
 	}{
-		"Pending":   {observedReason: ReasonUsagePending, wantStatus: fnv1.Status_STATUS_CONDITION_TRUE, wantReason: ReasonInUse},
-		"OtherWise": {observedReason: "SomethingElse", wantStatus: fnv1.Status_STATUS_CONDITION_TRUE, wantReason: ReasonInUse},
+		"Pending":       {observedReason: ReasonUsagePending, wantStatus: fnv1.Status_STATUS_CONDITION_TRUE, wantReason: ReasonInUse},
+		"OtherWise":     {observedReason: "SomethingElse", wantStatus: fnv1.Status_STATUS_CONDITION_TRUE, wantReason: ReasonInUse},
+		"NestedPending": {observedReason: ReasonUsagePending, nested: true, wantStatus: fnv1.Status_STATUS_CONDITION_FALSE, wantReason: ReasonUsagePending},
 	} {
 		t.Run(name, func(t *testing.T) {
 			x := resource.MustStructJSON(`{"metadata": {"name": "x", "creationTimestamp": "2026-12-05T06:00:00Z"}, "status": {"conditions": [` +
@@ -195,6 +199,9 @@ func TestWriteStatusSettlingDeletionProtected(t *testing.T) {
 				},
 			}}
 			xr := &Composite{Object: x, APIVersion: "v", Kind: "XDatabase", Name: "x", Created: created}
+			if tc.nested {
+				xr.Nested = "XServiceBundle b (uid u)"
+			}
 			s := NewSet(req, xr, "database")
 			s.Add("db", "v1", "Instance", "x-db", pb.Fields{})
 			s.Add("app", "v1", "App", "x-app", pb.Fields{})
