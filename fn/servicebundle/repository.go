@@ -109,7 +109,7 @@ func dropFalse(fields pb.Fields) {
 // same name, in another namespace, is refused by Crossplane because the
 // Repository belongs to the first.
 func repository(s *service, st *settings) *structpb.Struct {
-	return providerObject(githubAPIVersion, kindRepository, s.repository, st.GitHubProviderConfig, pb.Fields{
+	r := providerObject(githubAPIVersion, kindRepository, s.repository, st.GitHubProviderConfig, pb.Fields{
 		"owner":       pb.Str(st.GitHubOwner),
 		"description": pb.Str(s.description),
 		"visibility":  pb.Str(visibilityPrivate),
@@ -130,7 +130,28 @@ func repository(s *service, st *settings) *structpb.Struct {
 		// destroyed.
 		"archiveOnDelete": pb.Boolean(true),
 	})
+	// What the spec leaves unset (archived, merge options, deleting
+	// branches on merge) is the team's to change in GitHub: not
+	// late-initialised, it is not managed (provider-paved's
+	// lateInitialize, provider/internal/controller/repository/lateinit.go).
+	// Late-initialised, the provider wrote GitHub's values into the spec
+	// right after creation, an update of the Repository in the middle of
+	// the bundle's creation that Crossplane core's circuit breaker counts
+	// twice against the bundle (docs/performance.md), and it took them
+	// from the team for good. All the managed reconciler's actions but
+	// LateInitialize is one of the policy sets it supports (crossplane-runtime
+	// v2.4.0 pkg/reconciler/managed/policies.go,
+	// defaultSupportedManagementPolicies: "No LateInitialize filling in
+	// the spec.forProvider, allowing some external resource fields to be
+	// managed externally"); provider-paved enables management policies
+	// (provider/cmd/provider, EnableBetaManagementPolicies).
+	r.GetFields()["spec"].GetStructValue().GetFields()["managementPolicies"] = repositoryPolicies
+	return r
 }
+
+// repositoryPolicies are the Repository's management policies: all but
+// LateInitialize (see repository).
+var repositoryPolicies = pb.Strs([]string{"Observe", "Create", "Update", "Delete"})
 
 // catalogFile commits the generated catalog-info.yaml to the repository.
 // Deleting the bundle leaves the file in the repository: the repository is
