@@ -215,8 +215,8 @@ func (s *Set) WriteStatus(rsp *fnv1.RunFunctionResponse, st Status) {
 			pb.Set(dc.GetResource(), v, "status", k)
 		}
 	}
-	// A nested composite whose fields change once everything is ready
-	// says so a reconcile later (see publishesFirst).
+	// A nested or young composite whose fields change once everything
+	// is ready says so a reconcile later (see publishesFirst).
 	first := s.publishesFirst(fieldsChange, st.Now)
 	switch {
 	case s.xr.Namespaced():
@@ -319,7 +319,11 @@ func (s *Set) holdsOutputs(st Status) bool {
 // (CreationWindow), which says its good news in this one step (settle):
 // the Ready a claim first shows comes with every condition as it is. A
 // composite of its own whose fields change later, and one rendered
-// without a clock, says fields and Ready at once as before.
+// without a clock, says fields and Ready at once as before. A field its
+// XRD did not declare would be pruned by the API server, differ from the
+// observed status at every reconcile and hold Ready for good: make
+// validate checks every golden render's composite status, the ready ones
+// of each kind included, against the XRDs.
 func (s *Set) publishesFirst(fieldsChange bool, now time.Time) bool {
 	return fieldsChange && s.Ready() && (s.xr.Nested != "" || s.young(now))
 }
