@@ -123,6 +123,23 @@ func TestComposeLifecycle(t *testing.T) {
 	const teamAccess = TeamAccessPrefix + "orders"
 	apps := []any{"team-orders--orders-api-staging", "team-orders--orders-api-production"}
 	db := map[string]any{"secretName": "orders-api-database"}
+	// What a bundle reports while its registration is on its way, everything
+	// else ready.
+	onItsWay := result{
+		Ready: map[string]bool{Repository: true, ReleaseBranch: true, teamAccess: true, CatalogFile: true, CatalogLocation: false, usage: true, Database: true, Bucket: true, "application-staging": true, "application-production": true, stagingUsage: true, prodUsage: true},
+		Fields: map[string]any{
+			"applications": apps, "repositoryURL": "https://github.com/acme/orders-api",
+			"database": map[string]any{"secretName": "orders-api-database", "endpoint": "orders.abc.eu-west-1.rds.amazonaws.com"},
+			"bucket":   map[string]any{"secretName": "orders-api-bucket", "bucketName": "orders-api-bucket-x7k2p"},
+		},
+		Conditions: []*fnv1.Condition{
+			cond(ConditionRepository, "True", "Available", "all 4 composed resources are ready"),
+			cond(ConditionCatalog, "False", "Creating", registering),
+			cond(ConditionDatabase, "True", "Available", "the composed resource is ready"),
+			cond(ConditionBucket, "True", "Available", "the composed resource is ready"),
+			cond(ConditionDelivery, "True", "Available", "all 2 composed resources are ready; team-orders--orders-api-production waits for its first manual sync"),
+		},
+	}
 	bkt := map[string]any{"secretName": "orders-api-bucket"}
 	cases := map[string]struct {
 		reason   string
@@ -196,41 +213,13 @@ func TestComposeLifecycle(t *testing.T) {
 			reason: "The file was just committed and the provider has not woken the registration yet, everything else ready: the registration is on its way, not failing.",
 			observed: map[string]string{Repository: readyRepo, ReleaseBranch: readyMR, teamAccess: readyMR, CatalogFile: readyFile, CatalogLocation: waitingLoc, usage: readyMR, Database: readyDB, Bucket: readyBucket,
 				"application-staging": stagingSynced, "application-production": prodNever, stagingUsage: readyMR, prodUsage: readyMR},
-			want: result{
-				Ready: map[string]bool{Repository: true, ReleaseBranch: true, teamAccess: true, CatalogFile: true, CatalogLocation: false, usage: true, Database: true, Bucket: true, "application-staging": true, "application-production": true, stagingUsage: true, prodUsage: true},
-				Fields: map[string]any{
-					"applications": apps, "repositoryURL": "https://github.com/acme/orders-api",
-					"database": map[string]any{"secretName": "orders-api-database", "endpoint": "orders.abc.eu-west-1.rds.amazonaws.com"},
-					"bucket":   map[string]any{"secretName": "orders-api-bucket", "bucketName": "orders-api-bucket-x7k2p"},
-				},
-				Conditions: []*fnv1.Condition{
-					cond(ConditionRepository, "True", "Available", "all 4 composed resources are ready"),
-					cond(ConditionCatalog, "False", "Creating", registering),
-					cond(ConditionDatabase, "True", "Available", "the composed resource is ready"),
-					cond(ConditionBucket, "True", "Available", "the composed resource is ready"),
-					cond(ConditionDelivery, "True", "Available", "all 2 composed resources are ready; team-orders--orders-api-production waits for its first manual sync"),
-				},
-			},
+			want: onItsWay,
 		},
 		"LocationRegisteredStatusNotYetObserved": {
 			reason: "The provider registered the location (its external name is written) and has not written its status yet, which still says the file was not committed: the wait that just ended, not a failure.",
 			observed: map[string]string{Repository: readyRepo, ReleaseBranch: readyMR, teamAccess: readyMR, CatalogFile: readyFile, CatalogLocation: registeringLoc, usage: readyMR, Database: readyDB, Bucket: readyBucket,
 				"application-staging": stagingSynced, "application-production": prodNever, stagingUsage: readyMR, prodUsage: readyMR},
-			want: result{
-				Ready: map[string]bool{Repository: true, ReleaseBranch: true, teamAccess: true, CatalogFile: true, CatalogLocation: false, usage: true, Database: true, Bucket: true, "application-staging": true, "application-production": true, stagingUsage: true, prodUsage: true},
-				Fields: map[string]any{
-					"applications": apps, "repositoryURL": "https://github.com/acme/orders-api",
-					"database": map[string]any{"secretName": "orders-api-database", "endpoint": "orders.abc.eu-west-1.rds.amazonaws.com"},
-					"bucket":   map[string]any{"secretName": "orders-api-bucket", "bucketName": "orders-api-bucket-x7k2p"},
-				},
-				Conditions: []*fnv1.Condition{
-					cond(ConditionRepository, "True", "Available", "all 4 composed resources are ready"),
-					cond(ConditionCatalog, "False", "Creating", registering),
-					cond(ConditionDatabase, "True", "Available", "the composed resource is ready"),
-					cond(ConditionBucket, "True", "Available", "the composed resource is ready"),
-					cond(ConditionDelivery, "True", "Available", "all 2 composed resources are ready; team-orders--orders-api-production waits for its first manual sync"),
-				},
-			},
+			want: onItsWay,
 		},
 		"DryRunRefused": {
 			reason:   "Past its wait, the registration the catalog refuses says why in the provider's words.",

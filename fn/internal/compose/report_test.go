@@ -119,10 +119,7 @@ func TestWriteStatusCondition(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			o := map[string]*fnv1.Resource{}
-			for n, js := range tc.observed {
-				o[n] = &fnv1.Resource{Resource: resource.MustStructJSON(js)}
-			}
+			o := observedResources(tc.observed)
 			xr := &Composite{APIVersion: "v", Kind: "XDatabase", Name: "x"}
 			if tc.nested {
 				xr.Nested = "XServiceBundle b (uid u)"
@@ -157,10 +154,7 @@ func TestWriteStatusReadiness(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			o := map[string]*fnv1.Resource{}
-			for n, js := range tc.observed {
-				o[n] = &fnv1.Resource{Resource: resource.MustStructJSON(js)}
-			}
+			o := observedResources(tc.observed)
 			s := NewSet(&fnv1.RunFunctionRequest{Observed: &fnv1.State{Resources: o}}, &Composite{APIVersion: "v", Kind: "XDatabase", Name: "x"}, "database")
 			s.Add("a", "v1", "A", "x-a", pb.Fields{})
 			s.Add("b", "v1", "B", "x-b", pb.Fields{})
@@ -217,10 +211,7 @@ func TestWriteStatusNestedOutputs(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			o := map[string]*fnv1.Resource{}
-			for n, js := range tc.observed {
-				o[n] = &fnv1.Resource{Resource: resource.MustStructJSON(js)}
-			}
+			o := observedResources(tc.observed)
 			obj := `{}`
 			if tc.xrStatus != "" {
 				obj = `{"status": ` + tc.xrStatus + `}`

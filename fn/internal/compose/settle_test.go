@@ -131,10 +131,7 @@ func TestWriteStatusSettling(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			o := map[string]*fnv1.Resource{}
-			for n, js := range tc.observed {
-				o[n] = &fnv1.Resource{Resource: resource.MustStructJSON(js)}
-			}
+			o := observedResources(tc.observed)
 			x := resource.MustStructJSON(tc.xr)
 			req := &fnv1.RunFunctionRequest{Observed: &fnv1.State{
 				Composite: &fnv1.Resource{Resource: x}, Resources: o,
@@ -300,4 +297,14 @@ func TestWriteStatusPublishesFirst(t *testing.T) {
 			}
 		})
 	}
+}
+
+// observedResources are the composed resources as Crossplane sends them,
+// from their JSON by name.
+func observedResources(js map[string]string) map[string]*fnv1.Resource {
+	o := make(map[string]*fnv1.Resource, len(js))
+	for n, j := range js {
+		o[n] = &fnv1.Resource{Resource: resource.MustStructJSON(j)}
+	}
+	return o
 }
