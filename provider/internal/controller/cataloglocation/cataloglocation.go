@@ -182,9 +182,9 @@ func setup(mgr ctrl.Manager, o controller.Options, s scoped.Scope) error {
 	// A CatalogLocation waits for its Repository, then for its file, each
 	// at a gate of its own (refwait.go).
 	gate := &refwait.Gate[scoped.CatalogLocation]{
-		Kind: refKind, Kube: mgr.GetClient(), Record: rec, Poll: o.PollInterval,
+		Kind: refKind, Kube: mgr.GetClient(), Record: rec, Poll: o.PollInterval, Grace: refwait.Grace,
 		Next: &refwait.Gate[scoped.CatalogLocation]{
-			Kind: fileKind, Kube: mgr.GetClient(), Record: rec, Poll: o.PollInterval,
+			Kind: fileKind, Kube: mgr.GetClient(), Record: rec, Poll: o.PollInterval, Grace: refwait.Grace,
 			Next: ratelimiter.NewReconciler(name, r, o.GlobalRateLimiter),
 		},
 	}

@@ -171,6 +171,30 @@ type Gate[T Referencer] struct {
 	// Poll is how soon a waiting resource is looked at again should no
 	// event of the referenced object wake it.
 	Poll time.Duration
+	// Grace is how long after its creation a resource waits without
+	// reporting it (see Grace, the constant); zero reports at once.
+	Grace time.Duration
+	// Now is the clock Grace is measured with (nil: time.Now).
+	Now func() time.Time
+}
+
+// Grace is how long after its creation a resource whose reference does
+// not resolve yet waits before it reports so (Synced=False): a resource
+// composed beside what it references (a ServiceBundle's CatalogLocation
+// and its catalog-info.yaml RepositoryFile, composed together) resolves
+// within a second or two, and each report, written then overwritten, was
+// an update of the resource that Crossplane core's circuit breaker counts
+// twice against the composite that composed it (crossplane v2.4.0
+// internal/circuit, mapfunc.go; docs/performance.md). A reference still
+// unresolved after it is reported as before, in crossplane-runtime's
+// words.
+const Grace = 10 * time.Second
+
+func (g *Gate[T]) now() time.Time {
+	if g.Now != nil {
+		return g.Now()
+	}
+	return time.Now()
 }
 
 // Reconcile implements reconcile.Reconciler.
@@ -195,6 +219,13 @@ func (g *Gate[T]) Reconcile(ctx context.Context, req reconcile.Request) (reconci
 	err := cp.ResolveReferences(ctx, g.Kube)
 	if err == nil {
 		return g.Next.Reconcile(ctx, req)
+	}
+	if wait := g.Grace - g.now().Sub(cr.GetCreationTimestamp().Time); wait > 0 {
+		// Within its grace: the watch wakes it, or the grace's end.
+		if g.Poll > 0 && g.Poll < wait {
+			wait = g.Poll
+		}
+		return reconcile.Result{RequeueAfter: wait}, nil
 	}
 	err = errors.Wrap(err, errResolveReferences)
 	c := xpv2.ReconcileError(err)

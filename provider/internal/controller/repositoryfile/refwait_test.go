@@ -216,3 +216,46 @@ func TestFullNameChanged(t *testing.T) {
 		}
 	}
 }
+
+// Within refwait.Grace of its creation, a RepositoryFile whose Repository
+// does not exist yet waits without reporting it (no status write, the
+// watch or the grace's end wakes it); after it, it reports as before.
+func TestRefGateGrace(t *testing.T) {
+	created := time.Date(2026, 12, 5, 7, 0, 0, 0, time.UTC)
+	for name, tc := range map[string]struct {
+		age        time.Duration
+		wantSynced corev1.ConditionStatus
+		wantAfter  time.Duration
+	}{
+		"JustCreated": {age: 2 * time.Second, wantSynced: "", wantAfter: refwait.Grace - 2*time.Second},
+		"PastGrace":   {age: refwait.Grace, wantSynced: corev1.ConditionFalse, wantAfter: time.Minute},
+	} {
+		t.Run(name, func(t *testing.T) {
+			kube := refKube(t, refFile("f", "svc", func(f *v1alpha1.RepositoryFile) {
+				f.CreationTimestamp = metav1.NewTime(created)
+			}))
+			rec := &events{}
+			g := &refwait.Gate[scoped.RepositoryFile]{Kind: refKind, Kube: kube, Record: rec, Poll: time.Minute, Grace: refwait.Grace,
+				Now: func() time.Time { return created.Add(tc.age) },
+				Next: reconcile.Func(func(context.Context, reconcile.Request) (reconcile.Result, error) {
+					t.Error("passed on while its reference cannot resolve")
+					return reconcile.Result{}, nil
+				})}
+			req := reconcile.Request{NamespacedName: types.NamespacedName{Name: "f"}}
+			res, err := g.Reconcile(context.Background(), req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.RequeueAfter != tc.wantAfter {
+				t.Errorf("requeue after %v, want %v", res.RequeueAfter, tc.wantAfter)
+			}
+			f := &v1alpha1.RepositoryFile{}
+			if err := kube.Get(context.Background(), req.NamespacedName, f); err != nil {
+				t.Fatal(err)
+			}
+			if got := f.GetCondition(xpv2.TypeSynced).Status; got != tc.wantSynced && !(tc.wantSynced == "" && got == corev1.ConditionUnknown) {
+				t.Errorf("Synced = %q, want %q", got, tc.wantSynced)
+			}
+		})
+	}
+}

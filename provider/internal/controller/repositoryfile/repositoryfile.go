@@ -107,7 +107,7 @@ func setup(mgr ctrl.Manager, o controller.Options, pool *ghclient.Pool, s scoped
 		// A RepositoryFile whose GitHub identity cannot take its
 		// requests yet waits likewise (package ghbudget).
 		Next: ghbudget.New(ratelimiter.NewReconciler(name, r, o.GlobalRateLimiter)),
-		Poll: o.PollInterval,
+		Poll: o.PollInterval, Grace: refwait.Grace,
 	}
 	return ctrl.NewControllerManagedBy(mgr).
 		Named(name).

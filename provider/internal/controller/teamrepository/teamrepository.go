@@ -109,7 +109,7 @@ func setup(mgr ctrl.Manager, o controller.Options, pool *ghclient.Pool, s scoped
 		// Held back by its GitHub identity's limits: requeued for when
 		// they allow it (package ghbudget).
 		Next: ghbudget.New(ratelimiter.NewReconciler(name, r, o.GlobalRateLimiter)),
-		Poll: o.PollInterval,
+		Poll: o.PollInterval, Grace: refwait.Grace,
 	}
 	return ctrl.NewControllerManagedBy(mgr).
 		Named(name).
