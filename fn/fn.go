@@ -236,9 +236,9 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 	st.Now = f.clock()
 	set.Write(rsp)
 	set.WriteStatus(rsp, st)
-	// Ready as the response says it: a nested composite whose fields
-	// change says so a reconcile after everything is ready
-	// (compose.Set.WriteStatus).
+	// Ready as the response says it: a nested or young composite whose
+	// fields change says so a reconcile after everything is ready
+	// (compose.Set.WriteStatus, publishesFirst).
 	withTTL(rsp, rsp.GetDesired().GetComposite().GetReady() == fnv1.Ready_READY_TRUE, circuitOpen(xr.Object))
 	log.Debug("Composed", "ready", set.Ready(), "pending", len(set.Pending()))
 	return rsp, nil

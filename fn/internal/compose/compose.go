@@ -190,15 +190,15 @@ func ObservedComposite(req *fnv1.RunFunctionRequest) (*Composite, error) {
 	if c.UID == "" {
 		return nil, fmt.Errorf("observed composite resource %s %s has no metadata.uid: paved derives the names of cloud resources from it, so that nobody can choose them", c.Kind, c.Name)
 	}
-	// A namespaced composite is what its author created: it has no claim,
-	// and what its spec or labels say of one is the author's word, never
-	// read (a claim label would put another namespace's claim on what it
-	// composes).
 	if ts, _ := pb.String(o, "metadata", "creationTimestamp"); ts != "" {
 		// RFC 3339 in whole seconds (metav1.Time); one that does not
 		// parse stays zero: never settling.
 		c.Created, _ = time.Parse(time.RFC3339, ts)
 	}
+	// A namespaced composite is what its author created: it has no claim,
+	// and what its spec or labels say of one is the author's word, never
+	// read (a claim label would put another namespace's claim on what it
+	// composes).
 	c.Namespace, _ = pb.String(o, "metadata", "namespace")
 	c.Nested, _ = Controller(o)
 	if c.Namespaced() {
