@@ -185,7 +185,25 @@ doctor-apiserver:
 # The README's test command. render-check is not among its steps: validate
 # renders every example and compares it with examples/golden as render-check
 # does (hack/render.sh, "check|validate"), then validates the renders.
-test: generate-check lint unit fuzz validate operation-render rss provider-backstage-test xpkg-test ci-example discover-render doctor-apiserver
+#
+# The steps are independent of one another, so they run side by side,
+# TEST_JOBS at a time (a sub-make: `make test` alone does it, and each
+# step's output is printed whole when it ends, --output-sync): each writes
+# only its own _output/<dir> (generate-check works in a copy of the tree),
+# binds free loopback ports, and builds the pinned tools it needs under
+# hack/tools.sh's per-tool lock, so a tool another step or .ci/run is
+# building is waited for, not built twice. Several steps mostly wait (a
+# Backstage backend starting, envtest's apiserver, the fuzzers' fixed
+# time), and one after another they left a core idle for minutes
+# (docs/performance.md, "CI"). The longest, unit (the race build), comes
+# first. TEST_JOBS=1 runs them in turn.
+TEST_JOBS ?= 2
+TEST_STEPS := unit lint provider-backstage-test generate-check fuzz validate operation-render rss xpkg-test ci-example discover-render doctor-apiserver
+.PHONY: test-steps
+test:
+	$(MAKE) --no-print-directory -j$(TEST_JOBS) --output-sync=target test-steps
+
+test-steps: $(TEST_STEPS)
 
 # End-to-end tests on a real control plane on loopback (etcd, kube-apiserver,
 # kube-controller-manager, Crossplane core; see test/e2e), with function-paved,
