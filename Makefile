@@ -196,12 +196,15 @@ doctor-apiserver:
 # Backstage backend starting, envtest's apiserver, the fuzzers' fixed
 # time), and one after another they left a core idle for minutes
 # (docs/performance.md, "CI"). The longest, unit (the race build), comes
-# first. TEST_JOBS=1 runs them in turn.
+# first: its prerequisite is made before the sub-make (-o: not again in
+# it), because make -j starts a step whose prerequisite is still running
+# only after every step behind it has started (seen: the race build last,
+# alone, for minutes). TEST_JOBS=1 runs them in turn.
 TEST_JOBS ?= 2
 TEST_STEPS := unit lint provider-backstage-test generate-check fuzz validate operation-render rss xpkg-test ci-example discover-render doctor-apiserver
 .PHONY: test-steps
-test:
-	$(MAKE) --no-print-directory -j$(TEST_JOBS) --output-sync=target test-steps
+test: provider-test-deps
+	$(MAKE) --no-print-directory -j$(TEST_JOBS) --output-sync=target -o provider-test-deps test-steps
 
 test-steps: $(TEST_STEPS)
 

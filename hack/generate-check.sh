@@ -22,7 +22,10 @@ git ls-files -z --cached --others --exclude-standard |
 # The copy shares this tree's @octokit/openapi install (hack/github-openapi.sh).
 hack/github-openapi.sh >/dev/null
 ln -s "$root/test/github-openapi/node_modules" "$tmp/test/github-openapi/node_modules"
-make -C "$tmp" --no-print-directory generate github-openapi
+# A make of its own: make test's jobserver (make -j) does not reach a
+# script's make (it warned "jobserver unavailable"), and these two targets
+# run in turn.
+MAKEFLAGS= make -C "$tmp" --no-print-directory generate github-openapi
 
 # The copy compared with this tree's index; GIT_OPTIONAL_LOCKS=0 keeps git
 # from refreshing (writing) the index with the copy's file times.
