@@ -1441,7 +1441,8 @@ const (
 // counted as this one's). A margin the breaker's counters cannot show: 0
 // opens says nothing of whether two more updates would have opened it.
 // The watch events replayed the same way (breakerTokens each) take more
-// than core counts (113 against 87 in a run of 2026-12-05): core maps a
+// than core counts (113 against 87 in a run of 2026-12-05): core counts
+// the composite's own update once (docs/performance.md), and it maps a
 // composed resource's events to its composite through the dependencies
 // the composite's reconcile tracks after it applied what it composes
 // (crossplane v2.4.0 internal/controller/apiextensions/composite/
