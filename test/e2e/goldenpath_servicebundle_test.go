@@ -483,7 +483,7 @@ func (b *bundleRun) ready(ctx context.Context, t *testing.T) *unstructured.Unstr
 	for _, w := range []time.Duration{10 * time.Second, 30 * time.Second} {
 		n, tokens, by := b.events.summary(b.xr.GetName(), b.created, b.created.Add(w))
 		t.Logf("figure: ServiceBundle: %d watch events of its composite and what it composes in the first %s (%s); Crossplane's circuit breaker takes %d tokens for them (two for an update) and has %d in that time",
-			n, w, by, tokens, 100+int(w.Seconds()))
+			n, w, by, tokens, int(breakerBurst+breakerRefill*w.Seconds()))
 	}
 	n, composite, managedOnly := b.events.churn(b.xr.GetName(), b.created, b.created.Add(30*time.Second))
 	t.Logf("figure: servicebundle-events-30s %d (composite %d, of them %d that change nothing but managed fields)", n, composite, managedOnly)
