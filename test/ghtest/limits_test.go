@@ -52,6 +52,7 @@ func call(t *testing.T, s *Server, method, path, tok string, hdr map[string]stri
 // is not counted.
 func TestConditionalRequestsLikeGitHub(t *testing.T) {
 	s, _ := newServer(t)
+	clock := useStepClock(s)
 	s.AddToken("ghp_other", "octo")
 	s.CreateOutOfBand("acme", "svc")
 	a := call(t, s, http.MethodGet, "/repos/acme/svc", token, nil, "")
@@ -94,8 +95,8 @@ func TestConditionalRequestsLikeGitHub(t *testing.T) {
 	if got := s.Stats().Counted - counted; got != want200 {
 		t.Errorf("%d counted, want %d (304s are not counted)", got, want200)
 	}
-	// A change moves Last-Modified on.
-	time.Sleep(1100 * time.Millisecond)
+	// A change moves Last-Modified on (HTTP dates are whole seconds).
+	clock.advance(1100 * time.Millisecond)
 	s.Mutate("acme", "svc", func(r *RepoState) { r.Description = "changed" })
 	if rsp := call(t, s, http.MethodGet, "/repos/acme/svc", "ghp_other", map[string]string{"If-Modified-Since": lm}, ""); rsp.StatusCode != http.StatusOK {
 		t.Errorf("after a change, If-Modified-Since the old date: %d, want 200", rsp.StatusCode)
@@ -132,6 +133,7 @@ func TestSecondaryLimitOnContentCreation(t *testing.T) {
 	s, _ := newServer(t)
 	s.SetTimeScale(3600) // an hour in a second, a minute in 1/60 s
 	s.SetSecondaryLimits(2, 3)
+	clock := useStepClock(s)
 	s.CreateOutOfBand("acme", "svc")
 	put := func() *http.Response {
 		return call(t, s, http.MethodPut, "/repos/acme/svc/topics", token, nil, `{"names":["a"]}`)
@@ -148,7 +150,7 @@ func TestSecondaryLimitOnContentCreation(t *testing.T) {
 	if rsp := call(t, s, http.MethodGet, "/repos/acme/svc", token, nil, ""); rsp.StatusCode != http.StatusOK {
 		t.Errorf("a read during the secondary limit: %d", rsp.StatusCode)
 	}
-	time.Sleep(50 * time.Millisecond) // past the scaled minute
+	clock.advance(50 * time.Millisecond) // past the scaled minute
 	if rsp := put(); rsp.StatusCode != http.StatusOK {
 		t.Errorf("write after the minute: %d", rsp.StatusCode)
 	}
@@ -159,7 +161,7 @@ func TestSecondaryLimitOnContentCreation(t *testing.T) {
 	if st.SecondaryLimited != 2 || st.Writes != 3 || st.PeakWritesPerHour != 3 {
 		t.Errorf("SecondaryLimited %d, Writes %d, PeakWritesPerHour %d; want 2, 3, 3", st.SecondaryLimited, st.Writes, st.PeakWritesPerHour)
 	}
-	time.Sleep(time.Second) // past the scaled hour
+	clock.advance(time.Second) // past the scaled hour
 	if rsp := put(); rsp.StatusCode != http.StatusOK {
 		t.Errorf("write after the hour: %d", rsp.StatusCode)
 	}
@@ -242,6 +244,7 @@ func appJWT(t *testing.T, key *rsa.PrivateKey, appID int64) string {
 func TestInstallationTokensRotate(t *testing.T) {
 	s, _ := newServer(t)
 	s.SetTimeScale(3600)
+	clock := useStepClock(s)
 	s.SetRateLimit(2)
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
@@ -267,7 +270,7 @@ func TestInstallationTokensRotate(t *testing.T) {
 		return a.Token, a.ExpiresAt
 	}
 	t1, exp := issue()
-	if d := time.Until(exp); d > 2*time.Second {
+	if d := exp.Sub(clock.now()); d > 2*time.Second {
 		t.Errorf("token expires in %v, want the scaled hour (1 s, to the second)", d)
 	}
 	t2, _ := issue()
@@ -282,7 +285,7 @@ func TestInstallationTokensRotate(t *testing.T) {
 	if rsp := call(t, s, http.MethodGet, "/repos/acme/x", t1, nil, ""); rsp.StatusCode != http.StatusForbidden {
 		t.Errorf("3rd request of the installation: %d, want 403", rsp.StatusCode)
 	}
-	time.Sleep(time.Until(exp) + 50*time.Millisecond)
+	clock.advance(exp.Sub(clock.now()) + 50*time.Millisecond)
 	if rsp := call(t, s, http.MethodGet, "/repos/acme/x", t1, nil, ""); rsp.StatusCode != http.StatusUnauthorized {
 		t.Errorf("an expired token: %d, want 401", rsp.StatusCode)
 	}
