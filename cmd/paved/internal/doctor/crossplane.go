@@ -2,6 +2,7 @@ package doctor
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -215,22 +216,56 @@ func realtime(flags map[string]string, deployment string) Result {
 	return ok(whatRealtime, "on (core's default; Deployment %s does not turn it off)", deployment)
 }
 
-// breaker reports core's XR circuit breaker burst (crossplane v2.4.0
-// cmd/crossplane/core/core.go CircuitBreakerBurst, default 100): a
-// ServiceBundle's creation opens it and delays its Ready by up to a
-// minute (docs/design.md, "Crossplane's XR circuit breaker").
+// Core's XR circuit breaker defaults (crossplane v2.4.0
+// cmd/crossplane/core/core.go: CircuitBreakerBurst 100 tokens,
+// CircuitBreakerRefillRate 1 a second). A ServiceBundle's creation spends
+// up to about 90 of its composite's tokens in its first seconds (test/e2e,
+// figure servicebundle-breaker-headroom: 12 tokens left on a quiet control
+// plane, docs/performance.md), so paved needs no more than the defaults,
+// and less opens the breaker: the claim then waits up to a minute for its
+// Ready (docs/design.md, "Crossplane's XR circuit breaker").
+const (
+	defaultBreakerBurst  = 100.0
+	defaultBreakerRefill = 1.0
+)
+
+// breaker reports whether core's XR circuit breaker runs with at least its
+// default burst and refill rate.
 func breaker(flags map[string]string, deployment string) Result {
 	if flags == nil {
-		return warn(whatBreaker, "cannot be seen from the API (no Deployment of core with `core start` args to read flags from); platforms that create ServiceBundles should run core with --circuit-breaker-burst above its default 100 (docs/design.md)")
+		return warn(whatBreaker, "cannot be seen from the API (no Deployment of core with `core start` args to read flags from): check that core runs with --circuit-breaker-burst and --circuit-breaker-refill-rate at or above their defaults, 100 and 1 (docs/design.md)")
 	}
-	v, set := flags["circuit-breaker-burst"]
-	if !set {
-		return ok(whatBreaker, "burst 100 (core's default, Deployment %s); platforms that create many ServiceBundles raise --circuit-breaker-burst (docs/design.md)", deployment)
+	var below []string
+	shown := make([]string, 0, 2)
+	for _, f := range []struct {
+		flag, unit string
+		def        float64
+	}{
+		{"circuit-breaker-burst", "burst %s", defaultBreakerBurst},
+		{"circuit-breaker-refill-rate", "refill %s/s", defaultBreakerRefill},
+	} {
+		v, set := flags[f.flag]
+		if !set {
+			shown = append(shown, fmt.Sprintf(f.unit, strconv.FormatFloat(f.def, 'f', -1, 64))+" (default)")
+			continue
+		}
+		n, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			return fail(whatBreaker, "Deployment %s runs core with --%s=%q, not a number: core does not start; remove the flag (default %s)", deployment, f.flag, v, strconv.FormatFloat(f.def, 'f', -1, 64))
+		}
+		shown = append(shown, fmt.Sprintf(f.unit, v))
+		if n < f.def {
+			below = append(below, fmt.Sprintf("--%s=%s below its default %s", f.flag, v, strconv.FormatFloat(f.def, 'f', -1, 64)))
+		}
 	}
-	if _, err := strconv.ParseFloat(v, 64); err != nil {
-		return fail(whatBreaker, "Deployment %s runs core with --circuit-breaker-burst=%q, not a number: core does not start; give a number such as 1000", deployment, v)
+	if len(below) > 0 {
+		them := "the flag"
+		if len(below) > 1 {
+			them = "the flags"
+		}
+		return warn(whatBreaker, "Deployment %s runs core with %s: a ServiceBundle's creation spends up to about 90 of its composite's 100 default tokens within seconds, so its breaker opens and its claim waits up to a minute for Ready; remove %s (docs/design.md)", deployment, strings.Join(below, " and "), them)
 	}
-	return ok(whatBreaker, "burst %s (Deployment %s)", v, deployment)
+	return ok(whatBreaker, "%s (Deployment %s): enough for a ServiceBundle's creation", strings.Join(shown, ", "), deployment)
 }
 
 // truthy reads a boolean flag as kong does (strconv.ParseBool).
