@@ -64,6 +64,13 @@ GITHUB_OPENAPI_CUT := test/ghtest/testdata/api.github.com.json
 github-openapi:
 	full=$$(hack/github-openapi.sh); $(GO) run ./test/ghtest/cmd/github-openapi-cut -in "$$full" -out $(GITHUB_OPENAPI_CUT)
 
+# Fails when paved and the pinned tools in hack/tools select different
+# versions of a module they share: each package then compiles once on a
+# cold machine, not once per tool (hack/align-modules; -fix raises them).
+.PHONY: modules-check
+modules-check:
+	$(GO) run ./hack/align-modules
+
 # Fails when the committed generated files differ from what generate and
 # github-openapi write. Both run in a copy of the tree (hack/generate-check.sh),
 # so that make test never deletes and rewrites generated files under suites
@@ -201,7 +208,7 @@ doctor-apiserver:
 # only after every step behind it has started (seen: the race build last,
 # alone, for minutes). TEST_JOBS=1 runs them in turn.
 TEST_JOBS ?= 2
-TEST_STEPS := unit lint provider-backstage-test generate-check fuzz validate operation-render rss xpkg-test ci-example discover-render doctor-apiserver
+TEST_STEPS := unit lint provider-backstage-test generate-check modules-check fuzz validate operation-render rss xpkg-test ci-example discover-render doctor-apiserver
 .PHONY: test-steps
 test: provider-test-deps
 	$(MAKE) --no-print-directory -j$(TEST_JOBS) --output-sync=target -o provider-test-deps test-steps
