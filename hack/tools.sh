@@ -3,7 +3,7 @@
 # keyed by version. Prints the path of the binary it was asked for.
 #
 #   hack/tools.sh crossplane-cli    # the crossplane CLI (render, validate)
-#   hack/tools.sh crossplane-cli-v1 # the crossplane CLI v1.20.1 (beta render, make render-compat)
+#   hack/tools.sh crossplane-cli-v1 # the crossplane CLI v1.20.1's render (make render-compat)
 #   hack/tools.sh crossplane-core   # Crossplane core (render's reconciler, e2e)
 #   hack/tools.sh provider-aws-crds # dir with provider-aws's real CRDs
 #   hack/tools.sh argocd-crds       # dir with Argo CD's real CRDs (Application, ...)
@@ -65,7 +65,8 @@ case "${1:-}" in
   # package above them compile twice on a cold machine.
   crossplane-cli)  build crossplane-cli  "$CLI_VERSION"  github.com/crossplane/cli/v2/cmd/crossplane crossplane ;;
   crossplane-cli-v1)
-    build crossplane-cli-v1 "$CLI_V1_VERSION" github.com/crossplane/crossplane/cmd/crank crossplane-cli-v1 \
+    # Its render command only (hack/tools/crossplane-cli-v1/main.go).
+    build crossplane-cli-v1 "$CLI_V1_VERSION" . crossplane-cli-v1 \
       "-X github.com/crossplane/crossplane/internal/version.version=$CLI_V1_VERSION" ;;
   crossplane-core) build crossplane-core "$CORE_VERSION" github.com/crossplane/crossplane/v2/cmd/crossplane crossplane ;;
   etcd) build etcd "$ETCD_VERSION" go.etcd.io/etcd/server/v3 ;;

@@ -1,10 +1,17 @@
-// Pinned build of the crossplane CLI v1.20.1 (cmd/crank) for
-// `make render-compat`: `crossplane beta render`, the command paved's users
+// Pinned build of the crossplane CLI v1.20.1's render (main.go) for
+// `make render-compat`: `crossplane render`, the command paved's users
 // on Crossplane v1 run. Its own module so its dependencies never reach
 // paved's go.mod.
 module github.com/paved-dev/paved/hack/tools/crossplane-cli-v1
 
 go 1.24.0
+
+require (
+	github.com/alecthomas/kong v1.4.0
+	github.com/crossplane/crossplane v1.20.1
+	github.com/crossplane/crossplane-runtime v1.20.0
+	sigs.k8s.io/controller-runtime v0.19.0
+)
 
 require (
 	cloud.google.com/go/compute/metadata v0.6.0 // indirect
@@ -22,7 +29,6 @@ require (
 	github.com/Masterminds/semver v1.5.0 // indirect
 	github.com/Microsoft/go-winio v0.6.1 // indirect
 	github.com/ProtonMail/go-crypto v1.1.3 // indirect
-	github.com/alecthomas/kong v1.4.0 // indirect
 	github.com/antlr4-go/antlr/v4 v4.13.0 // indirect
 	github.com/asaskevich/govalidator v0.0.0-20230301143203-a9d515a09cc2 // indirect
 	github.com/aws/aws-sdk-go-v2 v1.30.0 // indirect
@@ -47,8 +53,6 @@ require (
 	github.com/chrismellard/docker-credential-acr-env v0.0.0-20230304212654-82a0ddb27589 // indirect
 	github.com/cloudflare/circl v1.6.1 // indirect
 	github.com/containerd/stargz-snapshotter/estargz v0.15.1 // indirect
-	github.com/crossplane/crossplane v1.20.1 // indirect
-	github.com/crossplane/crossplane-runtime v1.20.0 // indirect
 	github.com/cyphar/filepath-securejoin v0.2.5 // indirect
 	github.com/davecgh/go-spew v1.1.2-0.20180830191138-d8f796af33cc // indirect
 	github.com/dimchansky/utfbom v1.1.1 // indirect
@@ -171,7 +175,6 @@ require (
 	k8s.io/kube-openapi v0.0.0-20240808142205-8e686545bdb8 // indirect
 	k8s.io/metrics v0.29.1 // indirect
 	k8s.io/utils v0.0.0-20240711033017-18e509b52bc8 // indirect
-	sigs.k8s.io/controller-runtime v0.19.0 // indirect
 	sigs.k8s.io/controller-tools v0.16.5 // indirect
 	sigs.k8s.io/json v0.0.0-20221116044647-bc3834ca7abd // indirect
 	sigs.k8s.io/structured-merge-diff/v4 v4.4.1 // indirect
