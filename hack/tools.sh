@@ -29,11 +29,11 @@ CONTROLLER_GEN_VERSION=v0.20.0
 ANGRYJET_VERSION=v0.0.0-20250731192036-00d407d8b7ec
 GOLANGCI_LINT_VERSION=v2.15.0 # make lint
 
-# The pins of a tool's module (its go.mod and go.sum), hashed: part of the
+# A tool's module (its go.mod, go.sum and any source of its own), hashed: part of the
 # cached binary's path (its name stays: a controller's field manager is
 # its binary's name), so that a machine with the binary cached builds it
 # again when the pins move (hack/align-modules raises them together).
-pins() { cat "$here/tools/$1/go.mod" "$here/tools/$1/go.sum" | sha256sum | cut -c1-12; }
+pins() { find "$here/tools/$1" -maxdepth 1 -type f -print0 | sort -z | xargs -0 cat | sha256sum | cut -c1-12; }
 
 build() { # name version pkg [module-dir [ldflags]]
   local name=$1 version=$2 pkg=$3 dir=${4:-$1} ldflags=${5:-}
