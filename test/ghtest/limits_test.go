@@ -96,7 +96,7 @@ func TestConditionalRequestsLikeGitHub(t *testing.T) {
 		t.Errorf("%d counted, want %d (304s are not counted)", got, want200)
 	}
 	// A change moves Last-Modified on (HTTP dates are whole seconds).
-	clock.advance(1100 * time.Millisecond)
+	clock.Advance(1100 * time.Millisecond)
 	s.Mutate("acme", "svc", func(r *RepoState) { r.Description = "changed" })
 	if rsp := call(t, s, http.MethodGet, "/repos/acme/svc", "ghp_other", map[string]string{"If-Modified-Since": lm}, ""); rsp.StatusCode != http.StatusOK {
 		t.Errorf("after a change, If-Modified-Since the old date: %d, want 200", rsp.StatusCode)
@@ -150,7 +150,7 @@ func TestSecondaryLimitOnContentCreation(t *testing.T) {
 	if rsp := call(t, s, http.MethodGet, "/repos/acme/svc", token, nil, ""); rsp.StatusCode != http.StatusOK {
 		t.Errorf("a read during the secondary limit: %d", rsp.StatusCode)
 	}
-	clock.advance(50 * time.Millisecond) // past the scaled minute
+	clock.Advance(50 * time.Millisecond) // past the scaled minute
 	if rsp := put(); rsp.StatusCode != http.StatusOK {
 		t.Errorf("write after the minute: %d", rsp.StatusCode)
 	}
@@ -161,7 +161,7 @@ func TestSecondaryLimitOnContentCreation(t *testing.T) {
 	if st.SecondaryLimited != 2 || st.Writes != 3 || st.PeakWritesPerHour != 3 {
 		t.Errorf("SecondaryLimited %d, Writes %d, PeakWritesPerHour %d; want 2, 3, 3", st.SecondaryLimited, st.Writes, st.PeakWritesPerHour)
 	}
-	clock.advance(time.Second) // past the scaled hour
+	clock.Advance(time.Second) // past the scaled hour
 	if rsp := put(); rsp.StatusCode != http.StatusOK {
 		t.Errorf("write after the hour: %d", rsp.StatusCode)
 	}
@@ -270,7 +270,7 @@ func TestInstallationTokensRotate(t *testing.T) {
 		return a.Token, a.ExpiresAt
 	}
 	t1, exp := issue()
-	if d := exp.Sub(clock.now()); d > 2*time.Second {
+	if d := exp.Sub(clock.Now()); d > 2*time.Second {
 		t.Errorf("token expires in %v, want the scaled hour (1 s, to the second)", d)
 	}
 	t2, _ := issue()
@@ -285,7 +285,7 @@ func TestInstallationTokensRotate(t *testing.T) {
 	if rsp := call(t, s, http.MethodGet, "/repos/acme/x", t1, nil, ""); rsp.StatusCode != http.StatusForbidden {
 		t.Errorf("3rd request of the installation: %d, want 403", rsp.StatusCode)
 	}
-	clock.advance(exp.Sub(clock.now()) + 50*time.Millisecond)
+	clock.Advance(exp.Sub(clock.Now()) + 50*time.Millisecond)
 	if rsp := call(t, s, http.MethodGet, "/repos/acme/x", t1, nil, ""); rsp.StatusCode != http.StatusUnauthorized {
 		t.Errorf("an expired token: %d, want 401", rsp.StatusCode)
 	}

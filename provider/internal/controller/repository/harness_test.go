@@ -30,6 +30,7 @@ import (
 	pcv1alpha1 "github.com/paved-dev/paved/provider/apis/v1alpha1"
 	ghclient "github.com/paved-dev/paved/provider/internal/clients/github"
 	"github.com/paved-dev/paved/provider/internal/scoped/scopedtest"
+	"github.com/paved-dev/paved/test/clocktest"
 	"github.com/paved-dev/paved/test/ghtest"
 )
 
@@ -53,31 +54,13 @@ func (r *recorder) Event(_ runtime.Object, e event.Event) {
 
 func (r *recorder) WithAnnotations(...string) event.Recorder { return r }
 
-// clock is a settable clock for rate-limit waits.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 type env struct {
 	t     testing.TB
 	gh    *ghtest.Server
 	kube  client.Client
 	r     *managed.Reconciler
 	rec   *recorder
-	clock *clock
+	clock *clocktest.Clock
 	pool  *ghclient.Pool
 }
 
@@ -107,7 +90,8 @@ func newEnv(t testing.TB, opts ...envOption) *env {
 			providerConfig("default", "gh", "token", srv.URL),
 		).Build()
 
-	clk := &clock{t: time.Now()}
+	// The client's rate-limit waits advance this clock.
+	clk := clocktest.New(time.Now())
 	o := ghclient.Options{
 		AllowHTTPLoopback: true,
 		// The stand-in's URL is GitHub Enterprise Server's form; it plays
