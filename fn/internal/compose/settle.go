@@ -75,34 +75,23 @@ func (s *Set) settledField(k string) *structpb.Value {
 // settle holds back the good news among conds while the composite is
 // settling: a condition that would turn True stays as observed while the
 // observed one only says the part is on its way (False with reason
-// Creating), or that its protection is not in force yet (DeletionProtected
-// False with reason UsagePending). Anything else a condition says, it says
-// at once.
-//
-// DeletionProtected then turns True in the reconcile that says Ready, in
-// the same update of the composite's conditions, so that a claim never
-// reads Ready True beside DeletionProtected False: what a team deleting a
-// claim right after it is Ready must read. Said at once, a few seconds
-// before Ready, it was one more update of the composite's conditions, and
-// one more reconcile that could race it: a reconcile queued while that
-// update was in flight (by a nested composite's event) read the composite
-// from an informer copy without it, and core applies the status with the
-// conditions as read (crossplane v2.4.0
-// internal/controller/apiextensions/composite/composition_functions.go,
-// xr.SetConditions(cs...) before the apply, with ForceOwnership), so it
-// wrote DeletionProtected False again and its own update True a moment
-// later: four watch events of the composite in test/e2e's bundle (True,
-// False, True, and the field manager taking the fields back), each
-// counted by core's circuit breaker (docs/performance.md). A nested
-// composite's waits the same way; only the composite that composed it
-// reads it, and repeats it (ReportNested) in its own.
+// Creating). Anything else a condition says, it says at once, and a
+// composite of its own says DeletionProtected at once too: that its
+// Usages are in force is what a team deleting a claim right after it is
+// Ready must read, and a reconcile that races core's two writes (see
+// publishesFirst) could leave the claim saying they are not (test/e2e
+// TestDatabaseClaim). A nested composite's DeletionProtected (observed
+// UsagePending) waits with the rest: only the composite that composed it
+// reads it, and repeats it (ReportNested) in its own, which it says at
+// once; said apart, it made the reconcile that writes the nested
+// composite's fields write its conditions too.
 func (s *Set) settle(conds []*fnv1.Condition) {
 	for i, c := range conds {
 		if c.GetStatus() != fnv1.Status_STATUS_CONDITION_TRUE {
 			continue
 		}
 		o, ok := pb.ConditionOf(s.xr.Object, c.GetType())
-		if !ok || o.Status != "False" || (o.Reason != reasonCreating && o.Reason != ReasonUsagePending) {
+		if !ok || o.Status != "False" || (o.Reason != reasonCreating && (o.Reason != ReasonUsagePending || s.xr.Nested == "")) {
 			continue
 		}
 		held := &fnv1.Condition{
