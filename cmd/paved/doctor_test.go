@@ -337,7 +337,7 @@ func healthyLines(bs, gh string) []string {
 		"ok crossplane version — Crossplane v2.4.0 (xpkg.crossplane.io/crossplane/crossplane:v2.4.0), paved needs >=v2.0.0",
 		"ok crossplane usage webhook — ValidatingWebhookConfiguration crossplane-no-usages sends deletions of objects in use to core (nousages.protection.crossplane.io), so Usages protect what paved's resources use",
 		"ok crossplane realtime compositions — on (core's default; Deployment crossplane-system/crossplane does not turn it off)",
-		"ok crossplane circuit breaker — burst 1000, refill 1/s (default) (Deployment crossplane-system/crossplane): enough for a ServiceBundle's creation",
+		"ok crossplane circuit breaker — burst 1000, refill 1/s (default) (Deployment crossplane-system/crossplane): a margin above the nearly 100 tokens a ServiceBundle's creation spends",
 		"ok package function-paved — Function paved-dev-function-paved (xpkg.paved.dev/paved-dev/function-paved:v0.1.0) Installed and Healthy, v0.1.0 within >=v0.1.0",
 		"ok package provider-paved — Provider paved-dev-provider-paved (xpkg.paved.dev/paved-dev/provider-paved:v0.1.0) Installed and Healthy, v0.1.0 within >=v0.1.0",
 		"ok package provider-aws-rds — Provider upbound-provider-aws-rds (xpkg.upbound.io/upbound/provider-aws-rds:v2.6.0) Installed and Healthy, v2.6.0 within >=v2.6.0, <v3.0.0",
@@ -516,7 +516,7 @@ func TestDoctor(t *testing.T) {
 			want: replaceAll(healthyLines, map[string]string{
 				"crossplane usage webhook":         "fail crossplane usage webhook — Deployment crossplane-system/crossplane runs core with webhooks off, so Usages do not stop deleting what paved's resources use: run Crossplane core with webhooks enabled (the Helm chart's webhooks.enabled=true, the default; not --enable-webhooks=false) and Usages enabled (not --enable-usages=false)",
 				"crossplane realtime compositions": "warn crossplane realtime compositions — Deployment crossplane-system/crossplane runs core with --enable-realtime-compositions=false: claims see their resources' progress only at each poll; remove the flag (on by default)",
-				"crossplane circuit breaker":       "ok crossplane circuit breaker — burst 100 (default), refill 1/s (default) (Deployment crossplane-system/crossplane): enough for a ServiceBundle's creation",
+				"crossplane circuit breaker":       "ok crossplane circuit breaker — burst 100 (default), refill 1/s (default) (Deployment crossplane-system/crossplane): a ServiceBundle's creation spends nearly all of a composite's 100 default tokens; a higher --circuit-breaker-burst leaves a margin (docs/design.md)",
 			}),
 			code: 1,
 		},

@@ -22,19 +22,19 @@ func TestBreaker(t *testing.T) {
 		},
 		"Defaults": {
 			flags: map[string]string{},
-			want:  Result{Status: OK, What: whatBreaker, Why: "burst 100 (default), refill 1/s (default) (Deployment crossplane-system/crossplane): enough for a ServiceBundle's creation"},
+			want:  Result{Status: OK, What: whatBreaker, Why: "burst 100 (default), refill 1/s (default) (Deployment crossplane-system/crossplane): a ServiceBundle's creation spends nearly all of a composite's 100 default tokens; a higher --circuit-breaker-burst leaves a margin (docs/design.md)"},
 		},
 		"Raised": {
 			flags: map[string]string{"circuit-breaker-burst": "1000", "circuit-breaker-refill-rate": "1"},
-			want:  Result{Status: OK, What: whatBreaker, Why: "burst 1000, refill 1/s (Deployment crossplane-system/crossplane): enough for a ServiceBundle's creation"},
+			want:  Result{Status: OK, What: whatBreaker, Why: "burst 1000, refill 1/s (Deployment crossplane-system/crossplane): a margin above the nearly 100 tokens a ServiceBundle's creation spends"},
 		},
 		"BurstBelow": {
 			flags: map[string]string{"circuit-breaker-burst": "50"},
-			want:  Result{Status: Warn, What: whatBreaker, Why: "Deployment crossplane-system/crossplane runs core with --circuit-breaker-burst=50 below its default 100: a ServiceBundle's creation spends up to about 90 of its composite's 100 default tokens within seconds, so its breaker opens and its claim waits up to a minute for Ready; remove the flag (docs/design.md)"},
+			want:  Result{Status: Warn, What: whatBreaker, Why: "Deployment crossplane-system/crossplane runs core with --circuit-breaker-burst=50 below its default 100: a ServiceBundle's creation spends nearly all of its composite's 100 default tokens within seconds, so its breaker opens and its claim waits up to a minute for Ready; remove the flag (docs/design.md)"},
 		},
 		"BothBelow": {
 			flags: map[string]string{"circuit-breaker-burst": "99", "circuit-breaker-refill-rate": "0.5"},
-			want:  Result{Status: Warn, What: whatBreaker, Why: "Deployment crossplane-system/crossplane runs core with --circuit-breaker-burst=99 below its default 100 and --circuit-breaker-refill-rate=0.5 below its default 1: a ServiceBundle's creation spends up to about 90 of its composite's 100 default tokens within seconds, so its breaker opens and its claim waits up to a minute for Ready; remove the flags (docs/design.md)"},
+			want:  Result{Status: Warn, What: whatBreaker, Why: "Deployment crossplane-system/crossplane runs core with --circuit-breaker-burst=99 below its default 100 and --circuit-breaker-refill-rate=0.5 below its default 1: a ServiceBundle's creation spends nearly all of its composite's 100 default tokens within seconds, so its breaker opens and its claim waits up to a minute for Ready; remove the flags (docs/design.md)"},
 		},
 		"NotANumber": {
 			flags: map[string]string{"circuit-breaker-refill-rate": "fast"},
