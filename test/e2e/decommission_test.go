@@ -45,16 +45,29 @@ type deletionRefusal struct {
 // it is being deleted: while refusal.canDelete is false it keeps the
 // finalizer and sets Synced=False with AWS's message, as provider-aws does
 // when the delete call fails; then it removes the finalizer, as provider-aws
-// does once the external resource is gone. It returns when the finalizer is
-// removed or ctx ends.
+// does once the external resource is gone. It returns when the resource is
+// gone, or ctx ends.
+//
+// Like a provider, it lets go of the resource each time it finds it being
+// deleted with the finalizer, not only the first time: in a cold .ci/run
+// (TestServiceBundleDeletionArgoCDBlocked) a Branch and a RepositoryFile
+// were found, after this had let them go, being deleted with the finalizer
+// again, and stayed so until the next test started bin/provider, which let
+// them go at once. Core had composed the bundle once more at the moment
+// its claim was deleted.
 func playProviderDeletion(ctx context.Context, rf ref, refusal deletionRefusal) <-chan error {
 	done := make(chan error, 1)
 	go func() {
 		tick := time.NewTicker(250 * time.Millisecond)
 		defer tick.Stop()
+		released := false
 		for {
 			select {
 			case <-ctx.Done():
+				if released {
+					done <- fmt.Errorf("%s: let go, still there when the test gave up: %w", rf, ctx.Err())
+					return
+				}
 				done <- ctx.Err()
 				return
 			case <-tick.C:
@@ -62,6 +75,10 @@ func playProviderDeletion(ctx context.Context, rf ref, refusal deletionRefusal) 
 			u, err := get(ctx, rf.APIVersion, rf.Kind, "", rf.Name)
 			if err != nil {
 				if kerrors.IsNotFound(err) {
+					if released {
+						done <- nil
+						return
+					}
 					done <- fmt.Errorf("%s vanished while the provider still held it", rf)
 					return
 				}
@@ -77,6 +94,10 @@ func playProviderDeletion(ctx context.Context, rf ref, refusal deletionRefusal) 
 				}
 				continue
 			}
+			if !slices.Contains(u.GetFinalizers(), providerFinalizer) {
+				released = true // Going: the API server removes it once its other finalizers are gone.
+				continue
+			}
 			var keep []string
 			for _, f := range u.GetFinalizers() {
 				if f != providerFinalizer {
@@ -87,8 +108,7 @@ func playProviderDeletion(ctx context.Context, rf ref, refusal deletionRefusal) 
 			if err := cp.Client.Update(ctx, u); err != nil {
 				continue // Conflict: read again.
 			}
-			done <- nil
-			return
+			released = true
 		}
 	}()
 	return done
