@@ -45,42 +45,49 @@ type deletionRefusal struct {
 // it is being deleted: while refusal.canDelete is false it keeps the
 // finalizer and sets Synced=False with AWS's message, as provider-aws does
 // when the delete call fails; then it removes the finalizer, as provider-aws
-// does once the external resource is gone. It returns when the resource is
-// gone, or ctx ends.
+// does once the external resource is gone. The channel it returns receives
+// once: nil when the resource is gone, or an error.
 //
-// Like a provider, it lets go of the resource each time it finds it being
-// deleted with the finalizer, not only the first time: in a cold .ci/run
-// (TestServiceBundleDeletionArgoCDBlocked) a Branch and a RepositoryFile
-// were found, after this had let them go, being deleted with the finalizer
-// again, and stayed so until the next test started bin/provider, which let
-// them go at once. Core had composed the bundle once more at the moment
-// its claim was deleted.
+// Like a provider, it goes on until ctx ends, letting go of any object of
+// that name it finds being deleted with the finalizer: paved composes its
+// objects with their controller's finalizer (fn/internal/compose,
+// withControllerFinalizer), and a composite reconcile that began before
+// core saw the composite's deletion can apply a composed object once more,
+// re-creating one that was just deleted, finalizer included; the garbage
+// collector deletes it at once, and only its controller lets it go. Seen
+// in a cold .ci/run (TestServiceBundleDeletionArgoCDBlocked): a Branch and
+// a RepositoryFile let go once stayed, held, until the next test started
+// bin/provider.
 func playProviderDeletion(ctx context.Context, rf ref, refusal deletionRefusal) <-chan error {
 	done := make(chan error, 1)
 	go func() {
 		tick := time.NewTicker(250 * time.Millisecond)
 		defer tick.Stop()
-		released := false
+		released, reported := false, false
+		report := func(err error) {
+			if !reported {
+				done <- err
+				reported = true
+			}
+		}
 		for {
 			select {
 			case <-ctx.Done():
 				if released {
-					done <- fmt.Errorf("%s: let go, still there when the test gave up: %w", rf, ctx.Err())
-					return
+					report(fmt.Errorf("%s: let go, still there when the test gave up: %w", rf, ctx.Err()))
 				}
-				done <- ctx.Err()
+				report(ctx.Err())
 				return
 			case <-tick.C:
 			}
 			u, err := get(ctx, rf.APIVersion, rf.Kind, "", rf.Name)
 			if err != nil {
 				if kerrors.IsNotFound(err) {
-					if released {
-						done <- nil
+					if !released {
+						report(fmt.Errorf("%s vanished while the provider still held it", rf))
 						return
 					}
-					done <- fmt.Errorf("%s vanished while the provider still held it", rf)
-					return
+					report(nil)
 				}
 				continue
 			}

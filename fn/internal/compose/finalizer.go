@@ -106,7 +106,12 @@ var finalizerLists = func() map[string]*structpb.Value {
 //     returns once it removed its own finalizer), so nothing applies its
 //     composed objects while they go; an object deleted before its
 //     controller first saw it is finalized by that controller as any
-//     other.
+//     other. A reconcile that began before core saw the deletion can still
+//     apply them once (seen in a cold .ci/run, test/e2e
+//     TestServiceBundleDeletionArgoCDBlocked): an object deleted a moment
+//     before is created anew, with the finalizer, and the garbage
+//     collector deletes it at once; its controller then lets it go as
+//     such an object, with nothing outside left to delete.
 //   - The finalizer's owner in the object's managed fields is then the
 //     composite's field manager rather than the controller's. A later
 //     paved that stopped composing it would have the API server drop it
