@@ -14,7 +14,7 @@ import (
 const module = "github.com/paved-dev/paved/"
 
 // support are the folders of test support that every test suite imports.
-var support = []string{"ghtest", "backstagetest", "harness"}
+var support = []string{"ghtest", "backstagetest", "harness", "clocktest"}
 
 // TestSupportImportsOneWay: the test support packages import nothing of
 // paved but each other, so the provider's, the function's, paved's and the
