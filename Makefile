@@ -6,6 +6,15 @@
 
 SHELL := /usr/bin/env bash
 .SHELLFLAGS := -euo pipefail -c
+# While make test runs its steps (PAVED_STEP_LOG, set by the test target),
+# every recipe line runs through hack/step-shell.sh, which logs its
+# target's start, end and CPU; make test prints them when its steps are
+# done, passed or not (figure: test-step, hack/step-times.sh), so a run
+# shows which step held it up and what each cost.
+ifdef PAVED_STEP_LOG
+SHELL := $(CURDIR)/hack/step-shell.sh
+.SHELLFLAGS = $@ -euo pipefail -c
+endif
 GO ?= go
 # Version of the packages make xpkg builds (image label, binary --version,
 # the tag to push). Bump on release.
@@ -116,8 +125,10 @@ operation-render: tools
 validate: function tools
 	hack/render.sh validate
 
+# go vet is make lint's: golangci-lint's govet runs every analyzer go vet
+# runs and more (.golangci.yml: enable-all), over the test files and every
+# build tag, so a `go vet ./...` here analysed the same code a second time.
 unit: provider-test-deps
-	$(GO) vet ./...
 	PAVED_GITHUB_OPENAPI=$$(hack/github-openapi.sh) $(RACE) -count=1 ./...
 
 fuzz:
@@ -146,11 +157,8 @@ provider-backstage-test:
 	hack/backstage-backend.sh >/dev/null
 	hack/tools.sh etcd >/dev/null
 	hack/tools.sh kube-apiserver >/dev/null
-	$(GO) vet -tags backstage ./provider/...
 	$(GO) test -tags backstage -count=1 -timeout 20m -v ./provider/internal/controller/cataloglocation/ ./test/backstagetest/
-	$(GO) vet -tags backstage ./fn/servicebundle/
 	$(GO) test -tags backstage -count=1 -timeout 10m -run TestCatalogInfoAgainstBackstage -v ./fn/servicebundle/
-	$(GO) vet -tags backstage ./cmd/paved/
 	$(GO) test -tags backstage -count=1 -timeout 10m -run TestDoctorBackstageRules -v ./cmd/paved/
 
 # The function binary as it ships (make function) holds its resident-memory
@@ -211,7 +219,9 @@ TEST_JOBS ?= 2
 TEST_STEPS := unit lint provider-backstage-test generate-check modules-check fuzz validate operation-render rss xpkg-test ci-example discover-render doctor-apiserver
 .PHONY: test-steps
 test: provider-test-deps
-	$(MAKE) --no-print-directory -j$(TEST_JOBS) --output-sync=target -o provider-test-deps test-steps
+	mkdir -p _output && rm -f _output/test-steps.log
+	rc=0; PAVED_STEP_LOG=$(CURDIR)/_output/test-steps.log $(MAKE) --no-print-directory -j$(TEST_JOBS) --output-sync=target -o provider-test-deps test-steps || rc=$$?; \
+	hack/step-times.sh _output/test-steps.log; exit $$rc
 
 test-steps: $(TEST_STEPS)
 
