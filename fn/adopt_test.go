@@ -7,7 +7,6 @@ import (
 
 	"github.com/crossplane/function-sdk-go/logging"
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
-	"github.com/crossplane/function-sdk-go/resource"
 	"google.golang.org/protobuf/types/known/structpb"
 
 	"github.com/paved-dev/paved/fn/internal/pb"
@@ -30,7 +29,7 @@ func TestAdopt(t *testing.T) {
 		if ns != "" {
 			nsField = `"namespace": "` + ns + `", `
 		}
-		o := resource.MustStructJSON(`{"apiVersion": "` + apiVersion + `", "kind": "` + kind + `", "metadata": {` + nsField + `"name": "` + name + `", ` + meta + `}, "spec": ` + spec + `}`)
+		o := mustStructJSON(`{"apiVersion": "` + apiVersion + `", "kind": "` + kind + `", "metadata": {` + nsField + `"name": "` + name + `", ` + meta + `}, "spec": ` + spec + `}`)
 		return &fnv1.Resources{Items: []*fnv1.Resource{{Resource: o}}}
 	}
 	desired := func(t *testing.T, composite *fnv1.Resource, required map[string]*fnv1.Resources) map[string]*structpb.Struct {
@@ -125,7 +124,7 @@ func TestAdoptOnly(t *testing.T) {
 		t.Helper()
 		req := runReq(bundleInput, &fnv1.State{Composite: composite})
 		for name, kind := range adopted {
-			o := resource.MustStructJSON(`{"apiVersion": "s3.aws.m.upbound.io/v1beta1", "kind": "` + kind + `", "metadata": {"namespace": "team-orders", "name": "orders-` + name + `",
+			o := mustStructJSON(`{"apiVersion": "s3.aws.m.upbound.io/v1beta1", "kind": "` + kind + `", "metadata": {"namespace": "team-orders", "name": "orders-` + name + `",
 				"annotations": {"crossplane.io/external-name": "orders-legacy-0123456789ab"}, ` + own + `}, "spec": {"forProvider": {"region": "eu-west-1"}}}`)
 			req.RequiredResources[name] = &fnv1.Resources{Items: []*fnv1.Resource{{Resource: o}}}
 		}
@@ -189,12 +188,12 @@ func TestAdoptBundle(t *testing.T) {
 		return &fnv1.Resources{Items: []*fnv1.Resource{{Resource: o}}}
 	}
 	ready := func(apiVersion, kind, name string) *structpb.Struct {
-		return resource.MustStructJSON(`{"apiVersion": "` + apiVersion + `", "kind": "` + kind + `", "metadata": {"namespace": "team-orders", "name": "` + name + `",
+		return mustStructJSON(`{"apiVersion": "` + apiVersion + `", "kind": "` + kind + `", "metadata": {"namespace": "team-orders", "name": "` + name + `",
 			"annotations": {"crossplane.io/external-name": "` + name + `"}, ` + own + `}, "spec": {"forProvider": {}},
 			"status": {"atProvider": {"fullName": "acme/orders-api", "cloneURL": "https://github.com/acme/orders-api.git", "htmlURL": "https://github.com/acme/orders-api", "defaultBranch": "main", "commitSHA": "abc"},
 			"conditions": [{"type": "Ready", "status": "True"}]}}`)
 	}
-	app := resource.MustStructJSON(`{"apiVersion": "argoproj.io/v1alpha1", "kind": "Application", "metadata": {"namespace": "team-orders", "name": "team-orders--orders-api-staging", ` + own + `},
+	app := mustStructJSON(`{"apiVersion": "argoproj.io/v1alpha1", "kind": "Application", "metadata": {"namespace": "team-orders", "name": "team-orders--orders-api-staging", ` + own + `},
 		"spec": {"project": "team-orders-project", "source": {"repoURL": "https://github.com/acme/orders-api.git"}, "destination": {"server": "https://kubernetes.default.svc", "namespace": "orders-legacy"}}}`)
 	compose := func(t *testing.T, adoptOnly bool, required map[string]*fnv1.Resources) (map[string]*structpb.Struct, string) {
 		t.Helper()

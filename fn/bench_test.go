@@ -11,11 +11,10 @@ import (
 
 	"github.com/crossplane/function-sdk-go/logging"
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
-	"github.com/crossplane/function-sdk-go/resource"
-	"github.com/crossplane/function-sdk-go/response"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/durationpb"
 	"google.golang.org/protobuf/types/known/structpb"
 
 	"github.com/paved-dev/paved/fn/servicebundle"
@@ -31,13 +30,13 @@ import (
 func realistic(xr *fnv1.Resource, resources []string) *fnv1.Resource {
 	o := proto.Clone(xr.GetResource()).(*structpb.Struct)
 	md := o.GetFields()["metadata"].GetStructValue()
-	maps.Copy(md.Fields, resource.MustStructJSON(`{
+	maps.Copy(md.Fields, mustStructJSON(`{
 		"uid": "9b2f3c1e-6d7a-4e8b-9c0d-1e2f3a4b5c6d", "resourceVersion": "184467", "generation": 2,
 		"creationTimestamp": "2026-11-25T10:00:00Z", "finalizers": ["composite.apiextensions.crossplane.io"],
 		"labels": {"crossplane.io/claim-name": "orders-db", "crossplane.io/claim-namespace": "orders", "crossplane.io/composite": "orders-db-x7k2p"}
 	}`).GetFields())
 	spec := o.GetFields()["spec"].GetStructValue()
-	maps.Copy(spec.Fields, resource.MustStructJSON(`{
+	maps.Copy(spec.Fields, mustStructJSON(`{
 		"compositionRef": {"name": "xdatabases.aws.platform.paved.dev"},
 		"compositionRevisionRef": {"name": "xdatabases.aws.platform.paved.dev-5c1f2a9"},
 		"compositionUpdatePolicy": "Automatic",
@@ -45,10 +44,10 @@ func realistic(xr *fnv1.Resource, resources []string) *fnv1.Resource {
 	}`).GetFields())
 	refs := make([]*structpb.Value, 0, len(resources))
 	for _, r := range resources {
-		refs = append(refs, structpb.NewStructValue(resource.MustStructJSON(`{"apiVersion": "x.aws.upbound.io/v1beta1", "kind": "X", "name": "orders-db-x7k2p-`+r+`"}`)))
+		refs = append(refs, structpb.NewStructValue(mustStructJSON(`{"apiVersion": "x.aws.upbound.io/v1beta1", "kind": "X", "name": "orders-db-x7k2p-`+r+`"}`)))
 	}
 	spec.Fields["resourceRefs"] = structpb.NewListValue(&structpb.ListValue{Values: refs})
-	o.Fields["status"] = structpb.NewStructValue(resource.MustStructJSON(`{"conditions": [
+	o.Fields["status"] = structpb.NewStructValue(mustStructJSON(`{"conditions": [
 		{"type": "Synced", "status": "True", "reason": "ReconcileSuccess", "lastTransitionTime": "2026-11-25T10:00:00Z", "observedGeneration": 2},
 		{"type": "Ready", "status": "True", "reason": "Available", "lastTransitionTime": "2026-11-25T10:09:00Z", "observedGeneration": 2},
 		{"type": "DatabaseReady", "status": "True", "reason": "Available", "message": "all 4 composed resources are ready", "lastTransitionTime": "2026-11-25T10:09:00Z"}
@@ -68,7 +67,7 @@ func asObserved(desired map[string]*fnv1.Resource, atProvider map[string]string)
 		if v := md.GetFields()["annotations"].GetStructValue().GetFields()["crossplane.io/external-name"].GetStringValue(); v != "" {
 			extName = v
 		}
-		maps.Copy(md.Fields, resource.MustStructJSON(`{
+		maps.Copy(md.Fields, mustStructJSON(`{
 			"uid": "0d1e2f3a-4b5c-4d6e-8f7a-8b9c0d1e2f3a", "resourceVersion": "184470", "generation": 1,
 			"creationTimestamp": "2026-11-25T10:00:01Z", "finalizers": ["finalizer.managedresource.crossplane.io"],
 			"annotations": {"crossplane.io/composition-resource-name": "`+name+`", "crossplane.io/external-name": "`+extName+`",
@@ -80,21 +79,21 @@ func asObserved(desired map[string]*fnv1.Resource, atProvider map[string]string)
 		if spec.GetFields()["forProvider"] == nil {
 			// Not a managed resource (a ClusterUsage): its status is its
 			// conditions.
-			o.Fields["status"] = structpb.NewStructValue(resource.MustStructJSON(`{"conditions": [
+			o.Fields["status"] = structpb.NewStructValue(mustStructJSON(`{"conditions": [
 				{"type": "Ready", "status": "True", "reason": "Available", "lastTransitionTime": "2026-11-25T10:00:03Z"}]}`))
 			observed[name] = &fnv1.Resource{Resource: o}
 			continue
 		}
-		maps.Copy(spec.Fields, resource.MustStructJSON(`{"deletionPolicy": "Delete", "managementPolicies": ["*"], "providerConfigRef": {"name": "default"}, "initProvider": {}}`).GetFields())
+		maps.Copy(spec.Fields, mustStructJSON(`{"deletionPolicy": "Delete", "managementPolicies": ["*"], "providerConfigRef": {"name": "default"}, "initProvider": {}}`).GetFields())
 		at := proto.Clone(spec.GetFields()["forProvider"].GetStructValue()).(*structpb.Struct)
 		at.Fields["id"] = structpb.NewStringValue(objName)
-		maps.Copy(at.Fields, resource.MustStructJSON(atProvider[name]+"").GetFields())
+		maps.Copy(at.Fields, mustStructJSON(atProvider[name]+"").GetFields())
 		o.Fields["status"] = structpb.NewStructValue(&structpb.Struct{Fields: map[string]*structpb.Value{
 			"atProvider": structpb.NewStructValue(at),
 			"conditions": structpb.NewListValue(&structpb.ListValue{Values: []*structpb.Value{
-				structpb.NewStructValue(resource.MustStructJSON(`{"type": "Ready", "status": "True", "reason": "Available", "lastTransitionTime": "2026-11-25T10:09:00Z"}`)),
-				structpb.NewStructValue(resource.MustStructJSON(`{"type": "Synced", "status": "True", "reason": "ReconcileSuccess", "lastTransitionTime": "2026-11-25T10:00:03Z"}`)),
-				structpb.NewStructValue(resource.MustStructJSON(`{"type": "LastAsyncOperation", "status": "True", "reason": "Success", "lastTransitionTime": "2026-11-25T10:09:00Z"}`)),
+				structpb.NewStructValue(mustStructJSON(`{"type": "Ready", "status": "True", "reason": "Available", "lastTransitionTime": "2026-11-25T10:09:00Z"}`)),
+				structpb.NewStructValue(mustStructJSON(`{"type": "Synced", "status": "True", "reason": "ReconcileSuccess", "lastTransitionTime": "2026-11-25T10:00:03Z"}`)),
+				structpb.NewStructValue(mustStructJSON(`{"type": "LastAsyncOperation", "status": "True", "reason": "Success", "lastTransitionTime": "2026-11-25T10:09:00Z"}`)),
 			}}),
 		}})
 		observed[name] = &fnv1.Resource{Resource: o}
@@ -151,8 +150,17 @@ type noop struct {
 	fnv1.UnimplementedFunctionRunnerServiceServer
 }
 
+// Its answer is function-sdk-go's response.To(req, response.DefaultTTL)
+// (function-sdk-go response/response.go: the request's tag, a TTL of a
+// minute, its desired state and context), written here so that fn's
+// tests do not link the SDK's response package and the Kubernetes types
+// it imports (see mustStructJSON).
 func (noop) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) (*fnv1.RunFunctionResponse, error) {
-	return response.To(req, response.DefaultTTL), nil
+	return &fnv1.RunFunctionResponse{
+		Meta:    &fnv1.ResponseMeta{Tag: req.GetMeta().GetTag(), Ttl: durationpb.New(time.Minute)},
+		Desired: req.GetDesired(),
+		Context: req.GetContext(),
+	}, nil
 }
 
 // sameBytes answers each request with the response function-paved gave it,

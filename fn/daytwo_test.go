@@ -5,7 +5,6 @@ import (
 
 	"github.com/crossplane/function-sdk-go/logging"
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
-	"github.com/crossplane/function-sdk-go/resource"
 	"github.com/google/go-cmp/cmp"
 	"google.golang.org/protobuf/testing/protocmp"
 
@@ -15,7 +14,7 @@ import (
 // observedInstance is the instance provider-aws reports for an existing
 // database: its spec (late-initialised) and atProvider.
 func observedInstance(forProvider, atProvider string) map[string]*fnv1.Resource {
-	return map[string]*fnv1.Resource{"instance": {Resource: resource.MustStructJSON(`{
+	return map[string]*fnv1.Resource{"instance": {Resource: mustStructJSON(`{
 		"apiVersion": "rds.aws.upbound.io/v1beta2", "kind": "Instance",
 		"spec": {"forProvider": ` + forProvider + `},
 		"status": {"atProvider": ` + atProvider + `, "conditions": [{"type": "Ready", "status": "True", "reason": "Available"}]}
@@ -256,7 +255,7 @@ func TestRunFunctionStandardSupport(t *testing.T) {
 			t.Errorf("new database: -want rsp, +got rsp:\n%s", diff)
 		}
 
-		req.Observed.Resources = map[string]*fnv1.Resource{"database": {Resource: resource.MustStructJSON(`{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XDatabase", "metadata": {"name": "orders-api-x7k2p-database"}}`)}}
+		req.Observed.Resources = map[string]*fnv1.Resource{"database": {Resource: mustStructJSON(`{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XDatabase", "metadata": {"name": "orders-api-x7k2p-database"}}`)}}
 		rsp, err = run(New(logging.NewNopLogger()), req)
 		if err != nil {
 			t.Fatal(err)

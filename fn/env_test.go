@@ -7,7 +7,6 @@ import (
 
 	"github.com/crossplane/function-sdk-go/logging"
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
-	"github.com/crossplane/function-sdk-go/resource"
 	"github.com/google/go-cmp/cmp"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/testing/protocmp"
@@ -29,7 +28,7 @@ const inputWithEC = `{
 }`
 
 func ecResources(data string) *fnv1.Resources {
-	return &fnv1.Resources{Items: []*fnv1.Resource{{Resource: resource.MustStructJSON(`{
+	return &fnv1.Resources{Items: []*fnv1.Resource{{Resource: mustStructJSON(`{
 		"apiVersion": "apiextensions.crossplane.io/v1beta1",
 		"kind": "EnvironmentConfig",
 		"metadata": {"name": "paved-environment"},

@@ -10,7 +10,6 @@ import (
 
 	"github.com/crossplane/function-sdk-go/logging"
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
-	"github.com/crossplane/function-sdk-go/resource"
 	"github.com/google/go-cmp/cmp"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/testing/protocmp"
@@ -54,23 +53,23 @@ func nsbucket(spec string) *fnv1.Resource {
 // nsxr is a namespaced composite of kind in team-orders, as its team wrote
 // it with the uid the API server gave it.
 func nsxr(kind, name, spec string) *fnv1.Resource {
-	o := resource.MustStructJSON(`{
+	o := mustStructJSON(`{
 		"apiVersion": "paved.dev/v1alpha1",
 		"kind": "` + kind + `",
 		"metadata": {"name": "` + name + `", "namespace": "team-orders", "uid": "` + testUID + `"}
 	}`)
-	o.Fields["spec"] = structpb.NewStructValue(resource.MustStructJSON(spec))
+	o.Fields["spec"] = structpb.NewStructValue(mustStructJSON(spec))
 	return &fnv1.Resource{Resource: o}
 }
 
 func xr(kind, claimKind, claim, spec string) *fnv1.Resource {
-	o := resource.MustStructJSON(`{
+	o := mustStructJSON(`{
 		"apiVersion": "platform.paved.dev/v1alpha1",
 		"kind": "` + kind + `",
 		"metadata": {"name": "` + claim + `-x7k2p", "uid": "` + testUID + `"}
 	}`)
-	sp := resource.MustStructJSON(spec)
-	sp.Fields["claimRef"] = structpb.NewStructValue(resource.MustStructJSON(`{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "` + claimKind + `", "name": "` + claim + `", "namespace": "orders"}`))
+	sp := mustStructJSON(spec)
+	sp.Fields["claimRef"] = structpb.NewStructValue(mustStructJSON(`{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "` + claimKind + `", "name": "` + claim + `", "namespace": "orders"}`))
 	o.Fields["spec"] = structpb.NewStructValue(sp)
 	return &fnv1.Resource{Resource: o}
 }
@@ -81,7 +80,7 @@ func xr(kind, claimKind, claim, spec string) *fnv1.Resource {
 func runReq(in string, observed *fnv1.State) *fnv1.RunFunctionRequest {
 	return &fnv1.RunFunctionRequest{
 		Meta:              &fnv1.RequestMeta{Tag: "t", Capabilities: v2Capabilities},
-		Input:             resource.MustStructJSON(in),
+		Input:             mustStructJSON(in),
 		Observed:          observed,
 		RequiredResources: noApplications(),
 	}
@@ -139,7 +138,7 @@ func selector(name string) string {
 func desiredDatabase(ready fnv1.Ready) map[string]*fnv1.Resource {
 	l := func(n string) string { return labels(n, "database", "orders-db-x7k2p", "orders-db") }
 	return withUsages(map[string]*fnv1.Resource{
-		"subnet-group": {Ready: ready, Resource: resource.MustStructJSON(`{
+		"subnet-group": {Ready: ready, Resource: mustStructJSON(`{
 			"apiVersion": "rds.aws.upbound.io/v1beta1",
 			"kind": "SubnetGroup",
 			"metadata": {"name": "orders-db-x7k2p-subnet-group", "labels": ` + l("subnet-group") + `,
@@ -151,7 +150,7 @@ func desiredDatabase(ready fnv1.Ready) map[string]*fnv1.Resource {
 				"tags": ` + dbTags + `
 			}}
 		}`)},
-		"security-group": {Ready: ready, Resource: resource.MustStructJSON(`{
+		"security-group": {Ready: ready, Resource: mustStructJSON(`{
 			"apiVersion": "ec2.aws.upbound.io/v1beta1",
 			"kind": "SecurityGroup",
 			"metadata": {"name": "orders-db-x7k2p-security-group", "labels": ` + l("security-group") + `},
@@ -164,7 +163,7 @@ func desiredDatabase(ready fnv1.Ready) map[string]*fnv1.Resource {
 				"tags": ` + dbTags + `
 			}}
 		}`)},
-		"security-group-rule": {Ready: ready, Resource: resource.MustStructJSON(`{
+		"security-group-rule": {Ready: ready, Resource: mustStructJSON(`{
 			"apiVersion": "ec2.aws.upbound.io/v1beta1",
 			"kind": "SecurityGroupRule",
 			"metadata": {"name": "orders-db-x7k2p-security-group-rule", "labels": ` + l("security-group-rule") + `},
@@ -179,7 +178,7 @@ func desiredDatabase(ready fnv1.Ready) map[string]*fnv1.Resource {
 				"securityGroupIdSelector": ` + selector("security-group") + `
 			}}
 		}`)},
-		"parameter-group-postgres15": {Ready: ready, Resource: resource.MustStructJSON(`{
+		"parameter-group-postgres15": {Ready: ready, Resource: mustStructJSON(`{
 			"apiVersion": "rds.aws.upbound.io/v1beta1",
 			"kind": "ParameterGroup",
 			"metadata": {"name": "orders-db-x7k2p-parameter-group-postgres15", "labels": ` + l("parameter-group-postgres15") + `,
@@ -195,7 +194,7 @@ func desiredDatabase(ready fnv1.Ready) map[string]*fnv1.Resource {
 				"tags": ` + dbTags + `
 			}}
 		}`)},
-		"instance": {Ready: ready, Resource: resource.MustStructJSON(`{
+		"instance": {Ready: ready, Resource: mustStructJSON(`{
 			"apiVersion": "rds.aws.upbound.io/v1beta2",
 			"kind": "Instance",
 			"metadata": {"name": "orders-db-x7k2p-instance", "labels": ` + l("instance") + `},
@@ -238,9 +237,9 @@ func desiredDatabase(ready fnv1.Ready) map[string]*fnv1.Resource {
 }
 
 func observedReady(_, obj string, conn map[string][]byte) *fnv1.Resource {
-	o := resource.MustStructJSON(obj)
-	o.Fields["status"] = structpb.NewStructValue(resource.MustStructJSON(`{"conditions": [{"type": "Ready", "status": "True", "reason": "Available"}]}`))
-	if at := resource.MustStructJSON(obj).GetFields()["status"]; at != nil {
+	o := mustStructJSON(obj)
+	o.Fields["status"] = structpb.NewStructValue(mustStructJSON(`{"conditions": [{"type": "Ready", "status": "True", "reason": "Available"}]}`))
+	if at := mustStructJSON(obj).GetFields()["status"]; at != nil {
 		maps.Copy(o.Fields["status"].GetStructValue().Fields, at.GetStructValue().GetFields())
 	}
 	return &fnv1.Resource{Resource: o, ConnectionDetails: conn}
@@ -272,7 +271,7 @@ func TestRunFunction(t *testing.T) {
 			want: want{rsp: &fnv1.RunFunctionResponse{
 				Meta: pendingMeta(),
 				Desired: &fnv1.State{
-					Composite: &fnv1.Resource{Resource: resource.MustStructJSON(`{
+					Composite: &fnv1.Resource{Resource: mustStructJSON(`{
 						"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XDatabase",
 						"status": {"secretName": "orders-db-x7k2p-instance-connection-` + testID + `"}
 					}`), ConnectionDetails: map[string][]byte{}, Ready: fnv1.Ready_READY_FALSE},
@@ -296,7 +295,7 @@ func TestRunFunction(t *testing.T) {
 				Meta: meta(),
 				Desired: &fnv1.State{
 					Composite: &fnv1.Resource{
-						Resource: resource.MustStructJSON(`{
+						Resource: mustStructJSON(`{
 							"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XDatabase",
 							"status": {"endpoint": "orders-db-x7k2p.abc123.eu-west-1.rds.amazonaws.com", "port": 5432, "secretName": "orders-db-x7k2p-instance-connection-` + testID + `"}
 						}`),
@@ -350,7 +349,7 @@ const tlsOnly = `{"Statement":[{"Action":"s3:*","Condition":{"Bool":{"aws:Secure
 func desiredBucket(ready fnv1.Ready) map[string]*fnv1.Resource {
 	l := func(n string) string { return labels(n, "bucket", "orders-assets-x7k2p", "orders-assets") }
 	sub := func(name, kind, fp string) *fnv1.Resource {
-		return &fnv1.Resource{Ready: ready, Resource: resource.MustStructJSON(`{
+		return &fnv1.Resource{Ready: ready, Resource: mustStructJSON(`{
 			"apiVersion": "s3.aws.upbound.io/v1beta1",
 			"kind": "` + kind + `",
 			"metadata": {"name": "orders-assets-x7k2p-` + name + `", "labels": ` + l(name) + `},
@@ -358,7 +357,7 @@ func desiredBucket(ready fnv1.Ready) map[string]*fnv1.Resource {
 		}`)}
 	}
 	return withUsages(map[string]*fnv1.Resource{
-		"bucket": {Ready: ready, Resource: resource.MustStructJSON(`{
+		"bucket": {Ready: ready, Resource: mustStructJSON(`{
 			"apiVersion": "s3.aws.upbound.io/v1beta1",
 			"kind": "Bucket",
 			"metadata": {"name": "orders-assets-x7k2p-bucket", "labels": ` + l("bucket") + `,
@@ -389,10 +388,10 @@ func TestRunFunctionBucket(t *testing.T) {
 	usagesReady(observed, desiredBucket(fnv1.Ready_READY_TRUE))
 	notReady := map[string]*fnv1.Resource{}
 	maps.Copy(notReady, observed)
-	notReady["policy"] = &fnv1.Resource{Resource: resource.MustStructJSON(`{"status": {"conditions": [{"type": "Ready", "status": "False", "reason": "Creating"}]}}`)}
+	notReady["policy"] = &fnv1.Resource{Resource: mustStructJSON(`{"status": {"conditions": [{"type": "Ready", "status": "False", "reason": "Creating"}]}}`)}
 	notSynced := map[string]*fnv1.Resource{}
 	maps.Copy(notSynced, observed)
-	notSynced["lifecycle"] = &fnv1.Resource{Resource: resource.MustStructJSON(`{"status": {"conditions": [
+	notSynced["lifecycle"] = &fnv1.Resource{Resource: mustStructJSON(`{"status": {"conditions": [
 		{"type": "Ready", "status": "True", "reason": "Available"},
 		{"type": "Synced", "status": "False", "reason": "ReconcileError", "message": "update failed: async update failed: InvalidRequest: Found overlapping prefixes"}]}}`)}
 
@@ -407,7 +406,7 @@ func TestRunFunctionBucket(t *testing.T) {
 			want: &fnv1.RunFunctionResponse{
 				Meta: pendingMeta(),
 				Desired: &fnv1.State{
-					Composite: &fnv1.Resource{Resource: resource.MustStructJSON(`{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XBucket"}`), ConnectionDetails: map[string][]byte{}, Ready: fnv1.Ready_READY_FALSE},
+					Composite: &fnv1.Resource{Resource: mustStructJSON(`{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XBucket"}`), ConnectionDetails: map[string][]byte{}, Ready: fnv1.Ready_READY_FALSE},
 					Resources: desiredBucket(fnv1.Ready_READY_FALSE),
 				},
 				Conditions: []*fnv1.Condition{{
@@ -425,7 +424,7 @@ func TestRunFunctionBucket(t *testing.T) {
 				Meta: pendingMeta(),
 				Desired: &fnv1.State{
 					Composite: &fnv1.Resource{
-						Resource: resource.MustStructJSON(`{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XBucket",
+						Resource: mustStructJSON(`{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XBucket",
 							"status": {"bucketName": "` + bucketName + `", "arn": "arn:aws:s3:::` + bucketName + `", "region": "eu-west-1"}}`),
 						ConnectionDetails: map[string][]byte{"bucketName": []byte(bucketName), "arn": []byte("arn:aws:s3:::" + bucketName), "region": []byte("eu-west-1")},
 						Ready:             fnv1.Ready_READY_FALSE,
@@ -450,7 +449,7 @@ func TestRunFunctionBucket(t *testing.T) {
 				Meta: meta(),
 				Desired: &fnv1.State{
 					Composite: &fnv1.Resource{
-						Resource: resource.MustStructJSON(`{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XBucket",
+						Resource: mustStructJSON(`{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XBucket",
 							"status": {"bucketName": "` + bucketName + `", "arn": "arn:aws:s3:::` + bucketName + `", "region": "eu-west-1"}}`),
 						ConnectionDetails: map[string][]byte{"bucketName": []byte(bucketName), "arn": []byte("arn:aws:s3:::" + bucketName), "region": []byte("eu-west-1")},
 						Ready:             fnv1.Ready_READY_TRUE,
@@ -471,7 +470,7 @@ func TestRunFunctionBucket(t *testing.T) {
 				Meta: meta(),
 				Desired: &fnv1.State{
 					Composite: &fnv1.Resource{
-						Resource: resource.MustStructJSON(`{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XBucket",
+						Resource: mustStructJSON(`{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XBucket",
 							"status": {"bucketName": "` + bucketName + `", "arn": "arn:aws:s3:::` + bucketName + `", "region": "eu-west-1"}}`),
 						ConnectionDetails: map[string][]byte{"bucketName": []byte(bucketName), "arn": []byte("arn:aws:s3:::" + bucketName), "region": []byte("eu-west-1")},
 						Ready:             fnv1.Ready_READY_TRUE,
@@ -633,22 +632,22 @@ func TestRunFunctionRejectsBadInput(t *testing.T) {
 				`input environment.connectionSecretNamespace: invalid value "Not_A_Namespace": a Kubernetes namespace name`,
 		},
 		"UnknownKind": {
-			req: runReq(input, &fnv1.State{Composite: &fnv1.Resource{Resource: resource.MustStructJSON(
+			req: runReq(input, &fnv1.State{Composite: &fnv1.Resource{Resource: mustStructJSON(
 				`{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XWidget", "metadata": {"name": "q", "uid": "u"}, "spec": {}}`)}}),
 			want: "function-paved cannot compose platform.paved.dev/v1alpha1 XWidget: it composes platform.paved.dev/v1alpha1 XDatabase, XBucket, XQueue and XServiceBundle, and namespaced paved.dev/v1alpha1 Database, Bucket, Queue and ServiceBundle",
 		},
 		"LegacyKindInNamespacedGroup": {
-			req: runReq(input, &fnv1.State{Composite: &fnv1.Resource{Resource: resource.MustStructJSON(
+			req: runReq(input, &fnv1.State{Composite: &fnv1.Resource{Resource: mustStructJSON(
 				`{"apiVersion": "paved.dev/v1alpha1", "kind": "XBucket", "metadata": {"name": "q", "namespace": "team-orders", "uid": "u"}, "spec": {}}`)}}),
 			want: "function-paved cannot compose paved.dev/v1alpha1 XBucket: it composes platform.paved.dev/v1alpha1 XDatabase, XBucket, XQueue and XServiceBundle, and namespaced paved.dev/v1alpha1 Database, Bucket, Queue and ServiceBundle",
 		},
 		"NamespacedWithoutNamespace": {
-			req: runReq(input, &fnv1.State{Composite: &fnv1.Resource{Resource: resource.MustStructJSON(
+			req: runReq(input, &fnv1.State{Composite: &fnv1.Resource{Resource: mustStructJSON(
 				`{"apiVersion": "paved.dev/v1alpha1", "kind": "Bucket", "metadata": {"name": "q", "uid": "u"}, "spec": {}}`)}}),
 			want: "function-paved cannot compose paved.dev/v1alpha1 Bucket: a namespaced composite has a metadata.namespace",
 		},
 		"LegacyWithNamespace": {
-			req: runReq(input, &fnv1.State{Composite: &fnv1.Resource{Resource: resource.MustStructJSON(
+			req: runReq(input, &fnv1.State{Composite: &fnv1.Resource{Resource: mustStructJSON(
 				`{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XBucket", "metadata": {"name": "q", "namespace": "team-orders", "uid": "u"}, "spec": {}}`)}}),
 			want: "function-paved cannot compose platform.paved.dev/v1alpha1 XBucket: a legacy composite is cluster-scoped and has no metadata.namespace",
 		},
@@ -673,7 +672,7 @@ func TestRunFunctionRejectsBadInput(t *testing.T) {
 			want: "observed composite resource has no apiVersion, kind or metadata.name",
 		},
 		"CompositeWithoutClaim": {
-			req: runReq(input, &fnv1.State{Composite: &fnv1.Resource{Resource: resource.MustStructJSON(
+			req: runReq(input, &fnv1.State{Composite: &fnv1.Resource{Resource: mustStructJSON(
 				`{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XDatabase", "metadata": {"name": "direct", "uid": "u"}, "spec": {"engine": "db2", "size": "small",
 					"claimRef": {"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XDatabase", "name": "direct", "namespace": ""}}}`)}}),
 			want: `invalid XDatabase direct: spec.engine: invalid value "db2": allowed values are "postgresql", "mysql", "redis", "mongodb"`,
@@ -681,7 +680,7 @@ func TestRunFunctionRejectsBadInput(t *testing.T) {
 		// Any claim could bind it: it is refused whatever its spec, before
 		// the environment is required.
 		"CompositeWithoutClaimRef": {
-			req: runReq(input, &fnv1.State{Composite: &fnv1.Resource{Resource: resource.MustStructJSON(
+			req: runReq(input, &fnv1.State{Composite: &fnv1.Resource{Resource: mustStructJSON(
 				`{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XDatabase", "metadata": {"name": "direct", "uid": "u",
 					"labels": {"crossplane.io/claim-name": "orders-db", "crossplane.io/claim-namespace": "orders"}}, "spec": {"engine": "postgresql", "size": "small"}}`)}}),
 			want: `refused claim orders/orders-db, nothing was composed: XDatabase direct has no spec.claimRef, so any claim naming it in spec.resourceRef would bind it, ` +
@@ -689,7 +688,7 @@ func TestRunFunctionRejectsBadInput(t *testing.T) {
 				`{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XDatabase", "name": "direct", "namespace": ""} (docs/security.md)`,
 		},
 		"CompositeWithoutUID": {
-			req: runReq(input, &fnv1.State{Composite: &fnv1.Resource{Resource: resource.MustStructJSON(
+			req: runReq(input, &fnv1.State{Composite: &fnv1.Resource{Resource: mustStructJSON(
 				`{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XBucket", "metadata": {"name": "orders-assets"}, "spec": {}}`)}}),
 			want: "observed composite resource XBucket orders-assets has no metadata.uid: paved derives the names of cloud resources from it, so that nobody can choose them",
 		},

@@ -6,7 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/crossplane/function-sdk-go/resource"
 	"github.com/google/go-cmp/cmp"
 	kjson "sigs.k8s.io/json"
 
@@ -62,7 +61,7 @@ func TestInputMatchesV1alpha1(t *testing.T) {
 		"ConfigNameOfBadType": `{"environmentConfigName": 3}`,
 	} {
 		t.Run(name, func(t *testing.T) {
-			s := resource.MustStructJSON(in)
+			s := mustStructJSON(in)
 			got, err := decodeInput(s)
 			j, _ := s.MarshalJSON()
 			want := &v1alpha1.Input{}

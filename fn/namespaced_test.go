@@ -12,7 +12,6 @@ import (
 
 	"github.com/crossplane/function-sdk-go/logging"
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
-	"github.com/crossplane/function-sdk-go/resource"
 	"github.com/google/go-cmp/cmp"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
@@ -52,7 +51,7 @@ func desiredNamespacedBucket(ready fnv1.Ready, secret string) map[string]*fnv1.R
 		"ownership-controls": "BucketOwnershipControls", "policy": "BucketPolicy", "lifecycle": "BucketLifecycleConfiguration",
 	}
 	sub := func(name, fp string) *fnv1.Resource {
-		return &fnv1.Resource{Ready: ready, Resource: resource.MustStructJSON(`{
+		return &fnv1.Resource{Ready: ready, Resource: mustStructJSON(`{
 			"apiVersion": "s3.aws.m.upbound.io/v1beta1",
 			"kind": "` + kinds[name] + `",
 			"metadata": {"name": "orders-assets-` + name + `", "namespace": "team-orders", "labels": ` + l(name) + `},
@@ -60,7 +59,7 @@ func desiredNamespacedBucket(ready fnv1.Ready, secret string) map[string]*fnv1.R
 		}`)}
 	}
 	d := map[string]*fnv1.Resource{
-		"bucket": {Ready: ready, Resource: resource.MustStructJSON(`{
+		"bucket": {Ready: ready, Resource: mustStructJSON(`{
 			"apiVersion": "s3.aws.m.upbound.io/v1beta1",
 			"kind": "Bucket",
 			"metadata": {"name": "orders-assets-bucket", "namespace": "team-orders", "labels": ` + l("bucket") + `,
@@ -77,14 +76,14 @@ func desiredNamespacedBucket(ready fnv1.Ready, secret string) map[string]*fnv1.R
 		"policy":             sub("policy", `"policy": `+strconvQuote(nsTLSOnly)),
 		"lifecycle": sub("lifecycle",
 			`"rule": [{"id": "paved-defaults", "status": "Enabled", "filter": [{"prefix": ""}], "abortIncompleteMultipartUpload": [{"daysAfterInitiation": 7}]}]`),
-		"connection-secret": {Ready: ready, Resource: resource.MustStructJSON(`{
+		"connection-secret": {Ready: ready, Resource: mustStructJSON(`{
 			"apiVersion": "v1", "kind": "Secret", "type": "connection.crossplane.io/v1alpha1",
 			"metadata": {"name": "orders-assets-bucket-connection", "namespace": "team-orders", "labels": ` + l("connection-secret") + `},
 			"data": ` + secret + `
 		}`)},
 	}
 	for name, kind := range kinds {
-		d["protect-"+name] = &fnv1.Resource{Ready: ready, Resource: resource.MustStructJSON(`{
+		d["protect-"+name] = &fnv1.Resource{Ready: ready, Resource: mustStructJSON(`{
 			"apiVersion": "protection.crossplane.io/v1beta1", "kind": "Usage",
 			"metadata": {"name": "orders-assets-protect-` + name + `", "namespace": "team-orders", "finalizers": ["usage.apiextensions.crossplane.io"], "labels": ` + l("protect-"+name) + `,
 				"annotations": {"crossplane.io/usage-details": "Bucket/orders-assets-bucket uses ` + kind + `/orders-assets-` + name + ` in namespace team-orders"}},
@@ -127,7 +126,7 @@ func TestRunFunctionNamespacedBucket(t *testing.T) {
 			want: &fnv1.RunFunctionResponse{
 				Meta: pendingMeta(),
 				Desired: &fnv1.State{
-					Composite: &fnv1.Resource{Resource: resource.MustStructJSON(`{"apiVersion": "paved.dev/v1alpha1", "kind": "Bucket",
+					Composite: &fnv1.Resource{Resource: mustStructJSON(`{"apiVersion": "paved.dev/v1alpha1", "kind": "Bucket",
 						"status": {"secretName": "orders-assets-bucket-connection"}}`), Ready: fnv1.Ready_READY_FALSE},
 					Resources: desiredNamespacedBucket(fnv1.Ready_READY_FALSE, `{}`),
 				},
@@ -146,7 +145,7 @@ func TestRunFunctionNamespacedBucket(t *testing.T) {
 			want: &fnv1.RunFunctionResponse{
 				Meta: meta(),
 				Desired: &fnv1.State{
-					Composite: &fnv1.Resource{Resource: resource.MustStructJSON(`{"apiVersion": "paved.dev/v1alpha1", "kind": "Bucket",
+					Composite: &fnv1.Resource{Resource: mustStructJSON(`{"apiVersion": "paved.dev/v1alpha1", "kind": "Bucket",
 						"status": {"bucketName": "` + nsBucketName + `", "arn": "arn:aws:s3:::` + nsBucketName + `", "region": "eu-west-1", "secretName": "orders-assets-bucket-connection"}}`), Ready: fnv1.Ready_READY_TRUE},
 					Resources: desiredNamespacedBucket(fnv1.Ready_READY_TRUE, details),
 				},
@@ -187,7 +186,7 @@ func TestNamespacedSecretName(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			st := &fnv1.State{Composite: nsbucket(tc.spec)}
 			if tc.observed != "" {
-				st.Resources = map[string]*fnv1.Resource{"connection-secret": {Resource: resource.MustStructJSON(`{"metadata": {"name": "` + tc.observed + `", "namespace": "team-orders"}}`)}}
+				st.Resources = map[string]*fnv1.Resource{"connection-secret": {Resource: mustStructJSON(`{"metadata": {"name": "` + tc.observed + `", "namespace": "team-orders"}}`)}}
 			}
 			rsp, err := run(New(logging.NewNopLogger()), runReq(input, st))
 			if err != nil {
@@ -221,7 +220,7 @@ func TestNamespacedProviderConfig(t *testing.T) {
 			continue
 		}
 		n++
-		if diff := cmp.Diff(resource.MustStructJSON(`{"kind": "ProviderConfig", "name": "aws"}`), pb.Struct(o, "spec", "providerConfigRef"), protocmp.Transform()); diff != "" {
+		if diff := cmp.Diff(mustStructJSON(`{"kind": "ProviderConfig", "name": "aws"}`), pb.Struct(o, "spec", "providerConfigRef"), protocmp.Transform()); diff != "" {
 			t.Errorf("%s: providerConfigRef -want, +got:\n%s", name, diff)
 		}
 	}
@@ -254,9 +253,9 @@ func namespacedFirstReconciles(k Kind, n int) []*fnv1.RunFunctionRequest {
 func TestNamespacedBucketKeepsPlacement(t *testing.T) {
 	const key = "arn:aws:kms:eu-west-1:111122223333:key/0a1b2c3d-0a1b-4a1b-8a1b-0a1b2c3d4e5f"
 	observed := map[string]*fnv1.Resource{
-		"bucket": {Resource: resource.MustStructJSON(`{"apiVersion": "s3.aws.m.upbound.io/v1beta1", "kind": "Bucket",
+		"bucket": {Resource: mustStructJSON(`{"apiVersion": "s3.aws.m.upbound.io/v1beta1", "kind": "Bucket",
 			"metadata": {"name": "orders-assets-bucket", "namespace": "team-orders"}, "spec": {"forProvider": {"region": "eu-west-1"}}}`)},
-		"encryption": {Resource: resource.MustStructJSON(`{"apiVersion": "s3.aws.m.upbound.io/v1beta1", "kind": "BucketServerSideEncryptionConfiguration",
+		"encryption": {Resource: mustStructJSON(`{"apiVersion": "s3.aws.m.upbound.io/v1beta1", "kind": "BucketServerSideEncryptionConfiguration",
 			"metadata": {"name": "orders-assets-encryption", "namespace": "team-orders"},
 			"spec": {"forProvider": {"rule": [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "aws:kms", "kmsMasterKeyId": "` + key + `"}}]}}}`)},
 	}
@@ -413,7 +412,7 @@ func TestRunFunctionNamespacedDatabase(t *testing.T) {
 		t.Errorf("composed kinds: -want, +got:\n%s", diff)
 	}
 	instance := proto.Clone(rsp.GetDesired().GetResources()["instance"].GetResource()).(*structpb.Struct)
-	got := resource.MustStructJSON(`{}`)
+	got := mustStructJSON(`{}`)
 	for _, p := range [][]string{
 		{"metadata", "namespace"}, {"spec", "writeConnectionSecretToRef"}, {"spec", "providerConfigRef"},
 		{"spec", "forProvider", "passwordSecretRef"}, {"spec", "forProvider", "identifier"}, {"spec", "forProvider", "deletionProtection"},
@@ -421,7 +420,7 @@ func TestRunFunctionNamespacedDatabase(t *testing.T) {
 	} {
 		pb.Set(got, pb.Get(instance, p...), p...)
 	}
-	if diff := cmp.Diff(resource.MustStructJSON(`{
+	if diff := cmp.Diff(mustStructJSON(`{
 		"metadata": {"namespace": "team-orders"},
 		"spec": {
 			"writeConnectionSecretToRef": {"name": "orders-db-database-connection"},
@@ -462,7 +461,7 @@ func TestRunFunctionNamespacedDatabase(t *testing.T) {
 		t.Fatal(err)
 	}
 	st := pb.Struct(rsp.GetDesired().GetComposite().GetResource(), "status")
-	if diff := cmp.Diff(resource.MustStructJSON(`{"endpoint": "orders.abc.eu-west-1.rds.amazonaws.com", "port": 5432, "secretName": "orders-db-database-connection",
+	if diff := cmp.Diff(mustStructJSON(`{"endpoint": "orders.abc.eu-west-1.rds.amazonaws.com", "port": 5432, "secretName": "orders-db-database-connection",
 		"sslmode": "verify-full", "caCertIdentifier": "rds-ca-rsa2048-g1", "caBundleURL": "https://truststore.pki.rds.amazonaws.com/eu-west-1/eu-west-1-bundle.pem"}`), st, protocmp.Transform()); diff != "" {
 		t.Errorf("status: -want, +got:\n%s", diff)
 	}
@@ -497,13 +496,13 @@ func TestNamespacedDatabaseSecretName(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			spec := resource.MustStructJSON(tc.spec)
+			spec := mustStructJSON(tc.spec)
 			pb.Set(spec, pb.Str("postgresql"), "engine")
 			pb.Set(spec, pb.Str("small"), "size")
 			b, _ := protojson.Marshal(spec)
 			st := &fnv1.State{Composite: nsdatabase(string(b))}
 			if tc.observed != "" {
-				st.Resources = map[string]*fnv1.Resource{"instance": {Resource: resource.MustStructJSON(`{"apiVersion": "rds.aws.m.upbound.io/v1beta1", "kind": "Instance",
+				st.Resources = map[string]*fnv1.Resource{"instance": {Resource: mustStructJSON(`{"apiVersion": "rds.aws.m.upbound.io/v1beta1", "kind": "Instance",
 					"spec": {"forProvider": {"engine": "postgres", "engineVersion": "15", "allocatedStorage": 20}, "writeConnectionSecretToRef": {"name": "` + tc.observed + `"}}}`)}}
 			}
 			rsp, err := run(New(logging.NewNopLogger()), runReq(input, st))
@@ -526,7 +525,7 @@ func TestNamespacedDatabaseSecretName(t *testing.T) {
 				t.Fatal(msg)
 			}
 			ref := pb.Struct(rsp.GetDesired().GetResources()["instance"].GetResource(), "spec", "writeConnectionSecretToRef")
-			if diff := cmp.Diff(resource.MustStructJSON(`{"name": "`+tc.want+`"}`), ref, protocmp.Transform()); diff != "" {
+			if diff := cmp.Diff(mustStructJSON(`{"name": "`+tc.want+`"}`), ref, protocmp.Transform()); diff != "" {
 				t.Errorf("writeConnectionSecretToRef: -want, +got:\n%s", diff)
 			}
 		})

@@ -9,7 +9,6 @@ import (
 
 	"github.com/crossplane/function-sdk-go/logging"
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
-	"github.com/crossplane/function-sdk-go/resource"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/protobuf/proto"
@@ -29,7 +28,7 @@ var aug2 = time.Date(2024, 8, 2, 9, 30, 0, 0, time.UTC)
 // RDS Instance as provider-aws reports it, on rds-ca-2019 and MySQL 5.7;
 // and a healthy second database.
 func dayTwoObjects() (instances, composites, claims []*fnv1.Resource) {
-	r := func(j string) *fnv1.Resource { return &fnv1.Resource{Resource: resource.MustStructJSON(j)} }
+	r := func(j string) *fnv1.Resource { return &fnv1.Resource{Resource: mustStructJSON(j)} }
 	instances = []*fnv1.Resource{
 		r(`{"apiVersion": "rds.aws.upbound.io/v1beta2", "kind": "Instance",
 			"metadata": {"name": "legacy-db-x7k2p-instance", "uid": "i-1", "labels": {"crossplane.io/composite": "legacy-db-x7k2p", "app.kubernetes.io/managed-by": "paved", "app.kubernetes.io/component": "database"}},
@@ -66,7 +65,7 @@ func operationRequest(input string) *fnv1.RunFunctionRequest {
 		}},
 		Desired: &fnv1.State{},
 		Context: &structpb.Struct{Fields: map[string]*structpb.Value{}},
-		Input:   resource.MustStructJSON(input),
+		Input:   mustStructJSON(input),
 		RequiredResources: map[string]*fnv1.Resources{
 			RequirementInstances:  {Items: instances},
 			RequirementComposites: {Items: composites},
@@ -223,7 +222,7 @@ func TestDayTwoOperationInput(t *testing.T) {
 func TestDayTwoOperationNamespaced(t *testing.T) {
 	f := New(logging.NewNopLogger())
 	f.now = func() time.Time { return aug2 }
-	r := func(j string) *fnv1.Resource { return &fnv1.Resource{Resource: resource.MustStructJSON(j)} }
+	r := func(j string) *fnv1.Resource { return &fnv1.Resource{Resource: mustStructJSON(j)} }
 	req := operationRequest(`{"apiVersion": "fn.paved.dev/v1alpha1", "kind": "DayTwoChecks"}`)
 	req.RequiredResources = map[string]*fnv1.Resources{
 		RequirementInstances: {Items: []*fnv1.Resource{r(`{"apiVersion": "rds.aws.m.upbound.io/v1beta1", "kind": "Instance",

@@ -6,7 +6,6 @@ import (
 
 	"github.com/crossplane/function-sdk-go/logging"
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
-	"github.com/crossplane/function-sdk-go/resource"
 	"github.com/google/go-cmp/cmp"
 	"google.golang.org/protobuf/testing/protocmp"
 )
@@ -27,7 +26,7 @@ const movedEnvironment = `{
 }`
 
 func observed(name, apiVersion, kind, spec string) *fnv1.Resource {
-	return &fnv1.Resource{Resource: resource.MustStructJSON(`{
+	return &fnv1.Resource{Resource: mustStructJSON(`{
 		"apiVersion": "` + apiVersion + `", "kind": "` + kind + `",
 		"metadata": {"name": "` + name + `"},
 		"spec": ` + spec + `,

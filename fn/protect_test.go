@@ -4,7 +4,6 @@ import (
 	"strings"
 
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
-	"github.com/crossplane/function-sdk-go/resource"
 )
 
 // kept is a composed resource a ClusterUsage keeps, or the one that keeps it.
@@ -22,7 +21,7 @@ func withUsages(desired map[string]*fnv1.Resource, ready fnv1.Ready, component, 
 		if o.usage != "" {
 			name = "protect-" + o.usage
 		}
-		desired[name] = &fnv1.Resource{Ready: ready, Resource: resource.MustStructJSON(`{
+		desired[name] = &fnv1.Resource{Ready: ready, Resource: mustStructJSON(`{
 			"apiVersion": "protection.crossplane.io/v1beta1",
 			"kind": "ClusterUsage",
 			"metadata": {"name": "` + xr + `-` + name + `", "finalizers": ["usage.apiextensions.crossplane.io"], "labels": ` + labels(name, component, xr, claim) + `,

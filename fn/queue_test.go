@@ -7,7 +7,6 @@ import (
 
 	"github.com/crossplane/function-sdk-go/logging"
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
-	"github.com/crossplane/function-sdk-go/resource"
 
 	"github.com/paved-dev/paved/fn/internal/pb"
 	"github.com/paved-dev/paved/fn/queue"
@@ -16,7 +15,7 @@ import (
 // observedQueue is a queue provider-aws reports as existing, with the ARN
 // and URL SQS gave it in account 111122223333.
 func observedQueue(name string, fifo bool) *fnv1.Resource {
-	o := resource.MustStructJSON(`{
+	o := mustStructJSON(`{
 		"apiVersion": "sqs.aws.upbound.io/v1beta1", "kind": "Queue",
 		"spec": {"forProvider": {"region": "eu-west-1"}},
 		"status": {"atProvider": {}, "conditions": [{"type": "Ready", "status": "True", "reason": "Available"}, {"type": "Synced", "status": "True", "reason": "ReconcileSuccess"}]}
@@ -207,7 +206,7 @@ func TestServiceBundleQueue(t *testing.T) {
 	bundle := func(spec string) *fnv1.Resource { return xr("XServiceBundle", "ServiceBundle", "orders-api", spec) }
 	// The repository observed: catalog-info.yaml is composed once it is
 	// (servicebundle's composeOnRepository).
-	repo := map[string]*fnv1.Resource{"repository": {Resource: resource.MustStructJSON(
+	repo := map[string]*fnv1.Resource{"repository": {Resource: mustStructJSON(
 		`{"metadata": {"name": "orders-api"}, "status": {"atProvider": {"fullName": "acme/orders-api", "cloneURL": "https://github.com/acme/orders-api.git"}}}`)}}
 	rsp, err := run(f, runReq(bundleInput, &fnv1.State{Composite: bundle(`{"description": "Orders API", "template": "node-service", "queue": {"maxReceiveCount": 3}}`), Resources: repo}))
 	if err != nil {

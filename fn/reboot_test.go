@@ -5,7 +5,6 @@ import (
 
 	"github.com/crossplane/function-sdk-go/logging"
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
-	"github.com/crossplane/function-sdk-go/resource"
 	"github.com/google/go-cmp/cmp"
 	"google.golang.org/protobuf/testing/protocmp"
 
@@ -20,14 +19,14 @@ func TestRunFunctionTLSPendingReboot(t *testing.T) {
 	group15 := "orders-db-x7k2p-" + testID + "-postgres15"
 	observed := func(bound, annotations string) map[string]*fnv1.Resource {
 		return map[string]*fnv1.Resource{
-			"instance": {Resource: resource.MustStructJSON(`{
+			"instance": {Resource: mustStructJSON(`{
 				"apiVersion": "rds.aws.upbound.io/v1beta2", "kind": "Instance",
 				"metadata": {"name": "orders-db-x7k2p-instance", "annotations": ` + annotations + `},
 				"spec": {"forProvider": {"engine": "postgres", "engineVersion": "15", "allocatedStorage": 20, "identifier": "orders-db-x7k2p-` + testID + `"}},
 				"status": {"atProvider": {"engineVersionActual": "15.7", "parameterGroupName": "` + bound + `"},
 					"conditions": [{"type": "Ready", "status": "True", "reason": "Available"}]}
 			}`)},
-			"parameter-group-postgres15": {Resource: resource.MustStructJSON(`{
+			"parameter-group-postgres15": {Resource: mustStructJSON(`{
 				"apiVersion": "rds.aws.upbound.io/v1beta1", "kind": "ParameterGroup",
 				"metadata": {"name": "orders-db-x7k2p-parameter-group-postgres15", "annotations": {"crossplane.io/external-name": "` + group15 + `"}},
 				"spec": {"forProvider": {"family": "postgres15"}},

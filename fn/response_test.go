@@ -5,7 +5,6 @@ import (
 	"time"
 
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
-	"github.com/crossplane/function-sdk-go/resource"
 	"google.golang.org/protobuf/types/known/durationpb"
 )
 
@@ -33,7 +32,7 @@ func TestTTL(t *testing.T) {
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			rsp := &fnv1.RunFunctionResponse{Meta: &fnv1.ResponseMeta{Ttl: durationpb.New(responseTTL)}}
-			withTTL(rsp, tc.ready, circuitOpen(resource.MustStructJSON(tc.xr)))
+			withTTL(rsp, tc.ready, circuitOpen(mustStructJSON(tc.xr)))
 			if got := rsp.GetMeta().GetTtl().AsDuration(); got != tc.want {
 				t.Errorf("TTL: got %s, want %s", got, tc.want)
 			}

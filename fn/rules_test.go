@@ -8,7 +8,6 @@ import (
 
 	"github.com/crossplane/function-sdk-go/logging"
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
-	"github.com/crossplane/function-sdk-go/resource"
 	"google.golang.org/protobuf/types/known/structpb"
 	"k8s.io/apimachinery/pkg/util/validation"
 
@@ -151,13 +150,13 @@ func cloudNames(rsp *fnv1.RunFunctionResponse) map[*awsrules.Rule]string {
 // namespace they chose.
 func adversarialXR(kind, claimKind, spec, namespace, claim, uid string) *fnv1.Resource {
 	if claimKind == "" {
-		o := resource.MustStructJSON(`{"apiVersion": "paved.dev/v1alpha1", "kind": "` + kind + `", "spec": ` + spec + `}`)
+		o := mustStructJSON(`{"apiVersion": "paved.dev/v1alpha1", "kind": "` + kind + `", "spec": ` + spec + `}`)
 		pb.Set(o, pb.Str(claim), "metadata", "name")
 		pb.Set(o, pb.Str(namespace), "metadata", "namespace")
 		pb.Set(o, pb.Str(uid), "metadata", "uid")
 		return &fnv1.Resource{Resource: o}
 	}
-	o := resource.MustStructJSON(`{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "` + kind + `", "spec": ` + spec + `}`)
+	o := mustStructJSON(`{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "` + kind + `", "spec": ` + spec + `}`)
 	pb.Set(o, pb.Str(claim), "metadata", "name")
 	pb.Set(o, pb.Str(uid), "metadata", "uid")
 	pb.Set(o, pb.Obj(pb.Fields{
@@ -289,12 +288,12 @@ func TestAdversarialClaimsComposeValidNames(t *testing.T) {
 // it), unless AWS refused them, in which case nothing exists under them.
 func TestRunFunctionKeepsExistingNames(t *testing.T) {
 	observed := map[string]*fnv1.Resource{
-		"subnet-group": {Resource: resource.MustStructJSON(`{"apiVersion": "rds.aws.upbound.io/v1beta1", "kind": "SubnetGroup",
+		"subnet-group": {Resource: mustStructJSON(`{"apiVersion": "rds.aws.upbound.io/v1beta1", "kind": "SubnetGroup",
 			"metadata": {"name": "orders-db-x7k2p-subnet-group"}}`)},
-		"security-group": {Resource: resource.MustStructJSON(`{"apiVersion": "ec2.aws.upbound.io/v1beta1", "kind": "SecurityGroup",
+		"security-group": {Resource: mustStructJSON(`{"apiVersion": "ec2.aws.upbound.io/v1beta1", "kind": "SecurityGroup",
 			"metadata": {"name": "orders-db-x7k2p-security-group", "annotations": {"crossplane.io/external-name": "sg-0123456789abcdef0"}},
 			"spec": {"forProvider": {"name": "orders-db-x7k2p", "description": "paved database security group for orders/orders-db"}}}`)},
-		"instance": {Resource: resource.MustStructJSON(`{"apiVersion": "rds.aws.upbound.io/v1beta2", "kind": "Instance",
+		"instance": {Resource: mustStructJSON(`{"apiVersion": "rds.aws.upbound.io/v1beta2", "kind": "Instance",
 			"metadata": {"name": "orders-db-x7k2p-instance"},
 			"spec": {"forProvider": {"identifier": "orders-db-x7k2p", "finalSnapshotIdentifier": "Not--Valid",
 				"passwordSecretRef": {"name": "orders-db-x7k2p-instance-master", "namespace": "crossplane-system", "key": "password"}},
@@ -362,7 +361,7 @@ func TestRunFunctionMemoKeysOnUIDAndObservedNames(t *testing.T) {
 	if again := id(b, nil); again == first {
 		t.Errorf("a composite with another uid got the same bucket name %q", first)
 	}
-	old := map[string]*fnv1.Resource{"bucket": {Resource: resource.MustStructJSON(`{"metadata": {"name": "orders-assets-x7k2p", "annotations": {"crossplane.io/external-name": "orders-assets-x7k2p"}}}`)}}
+	old := map[string]*fnv1.Resource{"bucket": {Resource: mustStructJSON(`{"metadata": {"name": "orders-assets-x7k2p", "annotations": {"crossplane.io/external-name": "orders-assets-x7k2p"}}}`)}}
 	if kept := id(a, old); kept != "orders-assets-x7k2p" {
 		t.Errorf("existing bucket renamed to %q", kept)
 	}

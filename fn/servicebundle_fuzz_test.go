@@ -9,7 +9,6 @@ import (
 
 	"github.com/crossplane/function-sdk-go/logging"
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
-	"github.com/crossplane/function-sdk-go/resource"
 	"github.com/google/go-cmp/cmp"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
@@ -91,11 +90,11 @@ func FuzzServiceBundle(f *testing.F) {
 		xr := bundleXR(spec, "bundle-x7k2p", testUID, own)
 		observed := map[string]*fnv1.Resource{}
 		if observedReady {
-			repo := resource.MustStructJSON(
+			repo := mustStructJSON(
 				`{"status": {"atProvider": {"fullName": "acme/repo", "cloneURL": "https://github.com/acme/repo.git"}, "conditions": [{"type": "Ready", "status": "True"}]}}`)
 			pb.Set(repo, pb.Str(claim), "metadata", "name")
 			observed[servicebundle.Repository] = &fnv1.Resource{Resource: repo}
-			observed[servicebundle.CatalogFile] = &fnv1.Resource{Resource: resource.MustStructJSON(ready)}
+			observed[servicebundle.CatalogFile] = &fnv1.Resource{Resource: mustStructJSON(ready)}
 		}
 		run := func(xr *structpb.Struct, observed map[string]*fnv1.Resource) *fnv1.RunFunctionResponse {
 			rsp, err := run(fn, runReq(bundleInput, &fnv1.State{Composite: &fnv1.Resource{Resource: xr}, Resources: observed}))

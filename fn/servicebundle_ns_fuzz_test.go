@@ -6,7 +6,6 @@ import (
 
 	"github.com/crossplane/function-sdk-go/logging"
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
-	"github.com/crossplane/function-sdk-go/resource"
 	"github.com/google/go-cmp/cmp"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/testing/protocmp"
@@ -64,9 +63,9 @@ func FuzzNamespacedServiceBundle(f *testing.F) {
 			return nil
 		}
 		return map[string]*fnv1.Resource{
-			servicebundle.Repository: {Resource: resource.MustStructJSON(
+			servicebundle.Repository: {Resource: mustStructJSON(
 				`{"status": {"atProvider": {"fullName": "acme/repo", "cloneURL": "https://github.com/acme/repo.git"}, "conditions": [{"type": "Ready", "status": "True"}]}}`)},
-			servicebundle.CatalogFile: {Resource: resource.MustStructJSON(`{"status": {"conditions": [{"type": "Ready", "status": "True"}]}}`)},
+			servicebundle.CatalogFile: {Resource: mustStructJSON(`{"status": {"conditions": [{"type": "Ready", "status": "True"}]}}`)},
 		}
 	}
 	run := func(t testing.TB, spec *structpb.Struct, name, namespace string, observed map[string]*fnv1.Resource) *fnv1.RunFunctionResponse {
@@ -85,7 +84,7 @@ func FuzzNamespacedServiceBundle(f *testing.F) {
 	// The provider configs the platform's environment gives
 	// provider-paved's kinds, by kind: what the example composes.
 	platformConfigs := map[string]*structpb.Value{}
-	for _, r := range run(f, resource.MustStructJSON(example), "orders-api", "team-orders", observedReady(true)).GetDesired().GetResources() {
+	for _, r := range run(f, mustStructJSON(example), "orders-api", "team-orders", observedReady(true)).GetDesired().GetResources() {
 		o := r.GetResource()
 		if v := pb.Get(o, "spec", "providerConfigRef"); v != nil && providerPaved(o) {
 			kind, _ := pb.String(o, "kind")

@@ -5,7 +5,6 @@ import (
 
 	"github.com/crossplane/function-sdk-go/logging"
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
-	"github.com/crossplane/function-sdk-go/resource"
 	"github.com/google/go-cmp/cmp"
 	"google.golang.org/protobuf/testing/protocmp"
 	"google.golang.org/protobuf/types/known/structpb"
@@ -49,7 +48,7 @@ func TestServiceBundleRefusals(t *testing.T) {
 	// refused on a later change.
 	reported := xr("XServiceBundle", "ServiceBundle", "orders-api", `{"description": "Orders API", "owner": "orders", "template": "node-service"}`)
 	pb.Set(reported.GetResource(), structpb.NewListValue(&structpb.ListValue{Values: []*structpb.Value{
-		structpb.NewStructValue(resource.MustStructJSON(`{"type": "QueueReady", "status": "True", "reason": "Available"}`)),
+		structpb.NewStructValue(mustStructJSON(`{"type": "QueueReady", "status": "True", "reason": "Available"}`)),
 	}}), "status", "conditions")
 	const bad = `{"apiVersion": "fn.paved.dev/v1alpha1", "kind": "Input", "environment": {"region": "eu-west-1", "vpcId": "vpc-0a1b2c3d4e5f60718",
 		"subnetIds": ["subnet-0a1b2c3d4e5f60001", "subnet-0a1b2c3d4e5f60002"], "allowedCidrs": ["10.20.0.0/16"],
@@ -165,9 +164,9 @@ func TestKinds(t *testing.T) {
 				t.Errorf("example %s composed nothing", v.name)
 			}
 
-			bad := resource.MustStructJSON(`{` + v.bad + `, "spec": {"publicAccess": true, "publiclyAccessible": true}}`)
+			bad := mustStructJSON(`{` + v.bad + `, "spec": {"publicAccess": true, "publiclyAccessible": true}}`)
 			if v.claimRef != "" {
-				pb.Set(bad, structpb.NewStructValue(resource.MustStructJSON(v.claimRef)), "spec", "claimRef")
+				pb.Set(bad, structpb.NewStructValue(mustStructJSON(v.claimRef)), "spec", "claimRef")
 			}
 			rsp, err = run(f, runReq(bundleInput, &fnv1.State{Composite: &fnv1.Resource{Resource: bad}}))
 			if err != nil {
@@ -208,7 +207,7 @@ func TestServiceBundleObservedFacts(t *testing.T) {
 			example = k.Example
 		}
 	}
-	ready := resource.MustStructJSON(`{"metadata": {"name": "orders-api"}, "status": {"atProvider": {"fullName": "acme/orders-api", "cloneURL": "https://github.com/acme/orders-api.git", "htmlURL": "https://github.com/acme/orders-api", "defaultBranch": "main", "commitSHA": "abc"}, "conditions": [{"type": "Ready", "status": "True"}]}}`)
+	ready := mustStructJSON(`{"metadata": {"name": "orders-api"}, "status": {"atProvider": {"fullName": "acme/orders-api", "cloneURL": "https://github.com/acme/orders-api.git", "htmlURL": "https://github.com/acme/orders-api", "defaultBranch": "main", "commitSHA": "abc"}, "conditions": [{"type": "Ready", "status": "True"}]}}`)
 	for i, tc := range []struct {
 		observed map[string]*fnv1.Resource
 		want     bool
@@ -237,7 +236,7 @@ func TestServiceBundleApplicationTaken(t *testing.T) {
 	bundleConditions := []string{"RepositoryReady", "CatalogRegistered", "DeliveryReady"}
 	const spec = `{"description": "Orders API", "template": "node-service", "environments": ["staging", "production"]}`
 	app := func(name, owners string) *fnv1.Resources {
-		return &fnv1.Resources{Items: []*fnv1.Resource{{Resource: resource.MustStructJSON(`{"apiVersion": "argoproj.io/v1alpha1", "kind": "Application",
+		return &fnv1.Resources{Items: []*fnv1.Resource{{Resource: mustStructJSON(`{"apiVersion": "argoproj.io/v1alpha1", "kind": "Application",
 			"metadata": {"name": "` + name + `", "namespace": "argocd"` + owners + `}, "spec": {"project": "default"}}`)}}}
 	}
 	ours := `, "ownerReferences": [{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XServiceBundle", "name": "orders-api-x7k2p", "uid": "` + testUID + `", "controller": true}]`
@@ -310,11 +309,11 @@ func TestServiceBundleDeliveryChanges(t *testing.T) {
 	ours := `"ownerReferences": [{"apiVersion": "platform.paved.dev/v1alpha1", "kind": "XServiceBundle", "name": "orders-api-x7k2p", "uid": "` + testUID + `", "controller": true}]`
 	// The staging Application as paved composed it before each environment
 	// had its own namespace: it deploys into the claim's namespace.
-	staging := resource.MustStructJSON(`{"apiVersion": "argoproj.io/v1alpha1", "kind": "Application",
+	staging := mustStructJSON(`{"apiVersion": "argoproj.io/v1alpha1", "kind": "Application",
 		"metadata": {"name": "orders--orders-api-staging", "namespace": "argocd", ` + ours + `},
 		"spec": {"project": "orders-project", "source": {"repoURL": "https://github.com/acme/orders-api.git"}, "destination": {"namespace": "orders"}},
 		"status": {"health": {"status": "Healthy"}, "sync": {"status": "Synced"}, "history": [{"id": 0}]}}`)
-	repo := resource.MustStructJSON(`{"status": {"atProvider": {"cloneURL": "https://github.com/acme/orders-api.git"}, "conditions": [{"type": "Ready", "status": "True"}]}}`)
+	repo := mustStructJSON(`{"status": {"atProvider": {"cloneURL": "https://github.com/acme/orders-api.git"}, "conditions": [{"type": "Ready", "status": "True"}]}}`)
 	call := func(spec string) *fnv1.RunFunctionResponse {
 		t.Helper()
 		req := runReq(bundleInput, &fnv1.State{

@@ -7,7 +7,6 @@ import (
 
 	"github.com/crossplane/function-sdk-go/logging"
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
-	"github.com/crossplane/function-sdk-go/resource"
 	"github.com/google/go-cmp/cmp"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/testing/protocmp"
@@ -38,9 +37,9 @@ func TestTakeover(t *testing.T) {
 	// What a bundle's provider reports once its repository and catalog
 	// file exist (the legacy and namespaced kinds alike).
 	registered := map[string]*fnv1.Resource{
-		servicebundle.Repository: {Resource: resource.MustStructJSON(`{"status": {"atProvider": {"htmlURL": "https://github.com/acme/orders", "cloneURL": "https://github.com/acme/orders.git"},
+		servicebundle.Repository: {Resource: mustStructJSON(`{"status": {"atProvider": {"htmlURL": "https://github.com/acme/orders", "cloneURL": "https://github.com/acme/orders.git"},
 			"conditions": [{"type": "Ready", "status": "True", "reason": "Available"}]}}`)},
-		servicebundle.CatalogFile: {Resource: resource.MustStructJSON(`{"status": {"atProvider": {"commitSHA": "0123abcd"}, "conditions": [{"type": "Ready", "status": "True", "reason": "Available"}]}}`)},
+		servicebundle.CatalogFile: {Resource: mustStructJSON(`{"status": {"atProvider": {"commitSHA": "0123abcd"}, "conditions": [{"type": "Ready", "status": "True", "reason": "Available"}]}}`)},
 	}
 	var variants []variant
 	for _, k := range Kinds {
@@ -79,7 +78,7 @@ func TestTakeover(t *testing.T) {
 			// The existing object: the same kind and name, and whatever
 			// owner the case gives it.
 			existing := func(owners string) *fnv1.Resources {
-				obj := resource.MustStructJSON(`{"metadata": {` + owners + `}, "spec": {"forProvider": {"note": "made by someone else"}}}`)
+				obj := mustStructJSON(`{"metadata": {` + owners + `}, "spec": {"forProvider": {"note": "made by someone else"}}}`)
 				for _, f := range []string{"apiVersion", "kind"} {
 					pb.Set(obj, desired.GetFields()[f], f)
 				}

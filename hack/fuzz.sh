@@ -2,7 +2,11 @@
 # Runs every fuzz target of the module (each `func FuzzXxx(f *testing.F)` in
 # a _test.go file), one after the other (go test fuzzes one target at a
 # time), for FUZZTIME each (default 20s). A new fuzz target is run without
-# being listed anywhere.
+# being listed anywhere. go test -fuzz compiles every package the target's
+# test binary links with coverage instrumentation, so a fuzz target lives
+# in a package whose tests link no Kubernetes API types or client-go
+# (fn/cmd/function TestFuzzedPackagesLinkNoKubernetesTypes checks it):
+# on a cold machine they were most of this step's compiling.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 fuzztime=${FUZZTIME:-20s}

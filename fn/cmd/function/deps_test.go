@@ -1,7 +1,12 @@
 package main
 
 import (
+	"io/fs"
+	"os"
 	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -75,4 +80,87 @@ func importChain(imports map[string][]string, root, prefix string) []string {
 		}
 	}
 	return nil
+}
+
+// fuzzed returns the directories of the module's packages with a fuzz
+// target, found as
+// hack/fuzz.sh finds them (a `func FuzzXxx(f *testing.F)` in a _test.go
+// file; nested modules, _output and node_modules left out).
+func fuzzed(t *testing.T) []string {
+	t.Helper()
+	gomod, err := exec.Command("go", "env", "GOMOD").Output()
+	if err != nil {
+		t.Fatalf("go env GOMOD: %v", err)
+	}
+	root := filepath.Dir(strings.TrimSpace(string(gomod)))
+	target := regexp.MustCompile(`(?m)^func Fuzz[A-Za-z0-9_]*\(f \*testing\.F\)`)
+	var pkgs []string
+	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if _, err := os.Stat(filepath.Join(path, "go.mod")); path != root && err == nil ||
+				d.Name() == "_output" || d.Name() == "node_modules" || d.Name() == "testdata" || strings.HasPrefix(d.Name(), ".") && path != root {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !strings.HasSuffix(path, "_test.go") {
+			return nil
+		}
+		b, err := os.ReadFile(path) //nolint:gosec // a file of this module, found by walking it
+		if err != nil {
+			return err
+		}
+		if target.Match(b) {
+			pkgs = append(pkgs, filepath.Dir(path))
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(pkgs)
+	pkgs = slices.Compact(pkgs)
+	if len(pkgs) == 0 {
+		t.Fatal("no fuzz targets found")
+	}
+	return pkgs
+}
+
+// TestFuzzedPackagesLinkNoKubernetesTypes fails if a fuzz target's test
+// binary links Kubernetes' API types or client-go, and names the chain:
+// go test -fuzz compiles every package the binary links with coverage
+// instrumentation (cmd/go/internal/test: FuzzInstrument on every package
+// but a few of the runtime's), so on a cold machine make fuzz compiled
+// client-go and Kubernetes' API types a second time for nothing the
+// fuzzers exercise.
+func TestFuzzedPackagesLinkNoKubernetesTypes(t *testing.T) {
+	for _, dir := range fuzzed(t) {
+		p, err := exec.Command("go", "list", dir).Output()
+		if err != nil {
+			t.Fatalf("go list %s: %v", dir, err)
+		}
+		pkg := strings.TrimSpace(string(p))
+		// A test variant's path has a space ("p [p.test]"): the imports
+		// are joined by tabs.
+		out, err := exec.Command("go", "list", "-deps", "-test", "-f", "{{.ImportPath}}:{{join .Imports \"\\t\"}}", pkg).Output()
+		if err != nil {
+			t.Fatalf("go list -deps -test %s: %v", pkg, err)
+		}
+		imports := map[string][]string{}
+		for l := range strings.SplitSeq(strings.TrimSpace(string(out)), "\n") {
+			p, deps, _ := strings.Cut(l, ":")
+			imports[p] = strings.Split(deps, "\t")
+		}
+		if _, ok := imports[pkg+".test"]; !ok {
+			t.Fatalf("go list -deps -test %s: no test binary %s.test in its output", pkg, pkg)
+		}
+		for _, h := range []string{"k8s.io/api", "k8s.io/client-go"} {
+			if chain := importChain(imports, pkg+".test", h); chain != nil {
+				t.Errorf("%s's test binary, which go test -fuzz instruments whole, links %s: %s", pkg, h, strings.Join(chain, " -> "))
+			}
+		}
+	}
 }

@@ -1,35 +1,79 @@
-package servicebundle
+// Package catalogyaml writes a ServiceBundle's catalog-info.yaml entities
+// byte for byte as go.yaml.in/yaml/v3 encodes them, without linking
+// yaml.v3's reflection into the common case. It is a package of its own so
+// that its fuzz target (FuzzAppendEntity) is built, with the coverage
+// instrumentation go test -fuzz applies to every package in the test
+// binary, with this package's few imports alone rather than with
+// servicebundle's tests' Kubernetes API types (hack/fuzz.sh).
+package catalogyaml
 
 import (
 	"slices"
 	"strings"
 )
 
-// appendEntities appends the header and the entities as YAML documents
+// Entity is a Backstage catalog entity as a ServiceBundle's
+// catalog-info.yaml holds it
+// (https://backstage.io/docs/features/software-catalog/descriptor-format),
+// with the yaml tags yaml.v3 encodes it by when AppendEntity leaves it.
+type Entity struct {
+	APIVersion string   `yaml:"apiVersion"`
+	Kind       string   `yaml:"kind"`
+	Metadata   Metadata `yaml:"metadata"`
+	Spec       Spec     `yaml:"spec"`
+}
+
+// Metadata is an entity's metadata.
+type Metadata struct {
+	Name        string            `yaml:"name"`
+	Title       string            `yaml:"title,omitempty"`
+	Description string            `yaml:"description,omitempty"`
+	Annotations map[string]string `yaml:"annotations,omitempty"`
+	Tags        []string          `yaml:"tags,omitempty"`
+	Links       []Link            `yaml:"links,omitempty"`
+}
+
+// Link is one of an entity's links.
+type Link struct {
+	URL   string `yaml:"url"`
+	Title string `yaml:"title,omitempty"`
+	Icon  string `yaml:"icon,omitempty"`
+}
+
+// Spec is an entity's spec, the fields a Component and a Resource share.
+type Spec struct {
+	Type      string   `yaml:"type"`
+	Lifecycle string   `yaml:"lifecycle,omitempty"`
+	Owner     string   `yaml:"owner"`
+	System    string   `yaml:"system,omitempty"`
+	DependsOn []string `yaml:"dependsOn,omitempty"`
+}
+
+// AppendEntities appends the header and the entities as YAML documents
 // separated by "---", as yaml.v3's Encoder writes them, or returns false
-// (see appendEntity).
-func appendEntities(b []byte, header string, entities []entity) ([]byte, bool) {
+// (see AppendEntity).
+func AppendEntities(b []byte, header string, entities []Entity) ([]byte, bool) {
 	b = append(b, header...)
 	for i, e := range entities {
 		if i > 0 {
 			b = append(b, "---\n"...)
 		}
 		var ok bool
-		if b, ok = appendEntity(b, e); !ok {
+		if b, ok = AppendEntity(b, e); !ok {
 			return nil, false
 		}
 	}
 	return b, true
 }
 
-// appendEntity appends e as one YAML document to b, byte for byte as
+// AppendEntity appends e as one YAML document to b, byte for byte as
 // go.yaml.in/yaml/v3 encodes it with an indent of 2, when every string in
 // it is one yaml.v3 writes plain (see plain); otherwise it returns false
-// and catalogInfo has yaml.v3 encode the file. Writing the few fixed
+// and the caller has yaml.v3 encode the file (servicebundle's catalogInfo does). Writing the few fixed
 // fields of an entity directly costs a fraction of yaml.v3's reflection
 // and emitter, which took about a quarter of a bundle's composition;
 // TestAppendEntityIsYAMLv3 holds the two to the same bytes.
-func appendEntity(b []byte, e entity) ([]byte, bool) {
+func AppendEntity(b []byte, e Entity) ([]byte, bool) {
 	w := yamlWriter{b: b, ok: true}
 	w.field(0, "apiVersion", e.APIVersion)
 	w.field(0, "kind", e.Kind)
@@ -139,7 +183,7 @@ func (w *yamlWriter) indent(n int) {
 // value ends the line with value. yaml.v3's Encoder never folds a long
 // plain scalar: its emitter starts with best_width -1, which
 // yaml_emitter_emit_stream_start makes unlimited, and only SetWidth (which
-// catalogInfo does not call) sets another (go.yaml.in/yaml/v3 v3.0.4
+// servicebundle's catalogInfo does not call) sets another (go.yaml.in/yaml/v3 v3.0.4
 // apic.go yaml_emitter_initialize, emitterc.go
 // yaml_emitter_emit_stream_start and yaml_emitter_write_plain_scalar). So
 // a line of any length is written here, as the queue's description is.
