@@ -1,6 +1,6 @@
 // Package catalogyaml writes a ServiceBundle's catalog-info.yaml entities
-// byte for byte as go.yaml.in/yaml/v3 encodes them, without linking
-// yaml.v3's reflection into the common case. It is a package of its own so
+// byte for byte as go.yaml.in/yaml/v3 encodes them, without yaml.v3's
+// reflection and emitter in the common case. It is a package of its own so
 // that its fuzz target (FuzzAppendEntity) is built, with the coverage
 // instrumentation go test -fuzz applies to every package in the test
 // binary, with this package's few imports alone rather than with
@@ -8,8 +8,11 @@
 package catalogyaml
 
 import (
+	"bytes"
 	"slices"
 	"strings"
+
+	"go.yaml.in/yaml/v3"
 )
 
 // Entity is a Backstage catalog entity as a ServiceBundle's
@@ -49,6 +52,37 @@ type Spec struct {
 	DependsOn []string `yaml:"dependsOn,omitempty"`
 }
 
+// Encode is the catalog-info.yaml of the entities: the header, then each
+// entity as a YAML document, byte for byte as yaml.v3's Encoder with an
+// indent of 2 writes them. AppendEntities writes the common case; a string
+// yaml.v3 quotes, folds or escapes has yaml.v3 write the file
+// (EncodeYAMLv3).
+func Encode(header string, entities []Entity) ([]byte, error) {
+	if b, ok := AppendEntities(make([]byte, 0, 2048), header, entities); ok {
+		return b, nil
+	}
+	return EncodeYAMLv3(header, entities)
+}
+
+// EncodeYAMLv3 is the header and the entities as go.yaml.in/yaml/v3's
+// Encoder writes them with an indent of 2: what Encode writes, and what
+// the tests hold AppendEntities to.
+func EncodeYAMLv3(header string, entities []Entity) ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteString(header)
+	enc := yaml.NewEncoder(&b)
+	enc.SetIndent(2)
+	for _, e := range entities {
+		if err := enc.Encode(e); err != nil {
+			return nil, err
+		}
+	}
+	if err := enc.Close(); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
 // AppendEntities appends the header and the entities as YAML documents
 // separated by "---", as yaml.v3's Encoder writes them, or returns false
 // (see AppendEntity).
@@ -69,7 +103,7 @@ func AppendEntities(b []byte, header string, entities []Entity) ([]byte, bool) {
 // AppendEntity appends e as one YAML document to b, byte for byte as
 // go.yaml.in/yaml/v3 encodes it with an indent of 2, when every string in
 // it is one yaml.v3 writes plain (see plain); otherwise it returns false
-// and the caller has yaml.v3 encode the file (servicebundle's catalogInfo does). Writing the few fixed
+// and Encode has yaml.v3 encode the file. Writing the few fixed
 // fields of an entity directly costs a fraction of yaml.v3's reflection
 // and emitter, which took about a quarter of a bundle's composition;
 // TestAppendEntityIsYAMLv3 holds the two to the same bytes.
@@ -183,7 +217,7 @@ func (w *yamlWriter) indent(n int) {
 // value ends the line with value. yaml.v3's Encoder never folds a long
 // plain scalar: its emitter starts with best_width -1, which
 // yaml_emitter_emit_stream_start makes unlimited, and only SetWidth (which
-// servicebundle's catalogInfo does not call) sets another (go.yaml.in/yaml/v3 v3.0.4
+// EncodeYAMLv3 does not call) sets another (go.yaml.in/yaml/v3 v3.0.4
 // apic.go yaml_emitter_initialize, emitterc.go
 // yaml_emitter_emit_stream_start and yaml_emitter_write_plain_scalar). So
 // a line of any length is written here, as the queue's description is.

@@ -1,29 +1,21 @@
 package catalogyaml
 
 import (
-	"bytes"
 	"math/rand/v2"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	"go.yaml.in/yaml/v3"
 )
 
-// yamlV3 is what servicebundle's catalogInfo wrote before AppendEntity: yaml.v3's encoding
-// of the entity, with an indent of 2.
+// yamlV3 is yaml.v3's encoding of the entity, with an indent of 2.
 func yamlV3(t testing.TB, e Entity) string {
 	t.Helper()
-	var b bytes.Buffer
-	enc := yaml.NewEncoder(&b)
-	enc.SetIndent(2)
-	if err := enc.Encode(e); err != nil {
+	b, err := EncodeYAMLv3("", []Entity{e})
+	if err != nil {
 		t.Fatal(err)
 	}
-	if err := enc.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return b.String()
+	return string(b)
 }
 
 // withString puts s in every place of an entity a string goes.
