@@ -19,6 +19,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 cache=${PAVED_CACHE:-$HOME/.cache/paved}
 
 CLI_VERSION=v2.5.0
+# sha256 of the CLI's cmd/crossplane/main.go at CLI_VERSION, which
+# hack/tools/crossplane-cli/main.go.in replaces (crossplane-cli below).
+CLI_MAIN_SHA256=a61e15617d29da0de1b23315bfecfcf5d9a77107f5ab75157794789dc8e00bdf
 CLI_V1_VERSION=v1.20.1 # `crossplane beta render` for make render-compat
 CORE_VERSION=v2.4.0
 PROVIDER_AWS_VERSION=v1.23.0
@@ -33,11 +36,13 @@ GOLANGCI_LINT_VERSION=v2.15.0 # make lint
 # cached binary's path (its name stays: a controller's field manager is
 # its binary's name), so that a machine with the binary cached builds it
 # again when the pins move (hack/align-modules raises them together).
-pins() { find "$here/tools/$1" -maxdepth 1 -type f -print0 | sort -z | xargs -0 cat | sha256sum | cut -c1-12; }
+pins() { for d; do find "$here/tools/$d" -maxdepth 1 -type f -print0; done | sort -z | xargs -0 cat | sha256sum | cut -c1-12; }
 
-build() { # name version pkg [module-dir [ldflags]]
-  local name=$1 version=$2 pkg=$3 dir=${4:-$1} ldflags=${5:-}
-  local out="$cache/bin/$(pins "$dir")/$name-$version"
+build() { # name version pkg [module-dir [ldflags [prepare [dir-of-its-overlay]]]]
+  # prepare, if given, is a function run just before the build (not when
+  # the binary is cached) that prints one more go build flag.
+  local name=$1 version=$2 pkg=$3 dir=${4:-$1} ldflags=${5:-} prepare=${6:-} overlaid=${7:-} flag=""
+  local out="$cache/bin/$(pins "$dir" $overlaid)/$name-$version"
   if [ ! -x "$out" ]; then
     mkdir -p "${out%/*}"
     # One build per tool at a time: suites run side by side (and by hand)
@@ -46,15 +51,35 @@ build() { # name version pkg [module-dir [ldflags]]
     flock "$lock"
     if [ ! -x "$out" ]; then
       echo "building $name $version (cached at $out) ..." >&2
+      if [ -n "$prepare" ]; then flag=$("$prepare" "${out%/*}"); fi
       # Static, as their projects release them (Kubernetes, etcd, Crossplane
       # and golangci-lint build with CGO_ENABLED=0), and the same whether
       # make (which exports CGO_ENABLED=0) or .ci/run asks for it.
-      (cd "$here/tools/$dir" && CGO_ENABLED=0 go build -trimpath -ldflags="$ldflags" -o "$out.tmp" "$pkg")
+      (cd "$here/tools/$dir" && CGO_ENABLED=0 go build -trimpath -ldflags="$ldflags" ${flag:+"$flag"} -o "$out.tmp" "$pkg")
       mv "$out.tmp" "$out"
     fi
     exec {lock}>&-
   fi
   echo "$out"
+}
+
+# cli_source DIR: the crossplane CLI's module source, as hack/tools/crossplane
+# pins it, copied to DIR/cli-src with hack/tools/crossplane-cli/main.go.in as
+# its cmd/crossplane/main.go, and DIR/go.mod, hack/tools/crossplane's go.mod
+# replacing the CLI's module with that copy; prints the -modfile flag. It
+# refuses a CLI whose main.go is not the one main.go.in was derived from.
+cli_source() {
+  local dir=$1 src
+  src=$(cd "$here/tools/crossplane" && go mod download -json github.com/crossplane/cli/v2 | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
+  if [ "$(sha256sum <"$src/cmd/crossplane/main.go" | cut -c1-64)" != "$CLI_MAIN_SHA256" ]; then
+    echo "crossplane CLI: $src/cmd/crossplane/main.go is not the main.go hack/tools/crossplane-cli/main.go.in was derived from (sha256 $CLI_MAIN_SHA256): derive it again" >&2
+    return 1
+  fi
+  rm -rf "$dir/cli-src" && cp -r "$src" "$dir/cli-src" && chmod -R u+w "$dir/cli-src"
+  cp "$here/tools/crossplane-cli/main.go.in" "$dir/cli-src/cmd/crossplane/main.go"
+  cp "$here/tools/crossplane/go.mod" "$dir/go.mod" && cp "$here/tools/crossplane/go.sum" "$dir/go.sum"
+  (cd "$here/tools/crossplane" && go mod edit -modfile="$dir/go.mod" -replace "github.com/crossplane/cli/v2=$dir/cli-src")
+  echo "-modfile=$dir/go.mod"
 }
 
 case "${1:-}" in
@@ -63,7 +88,19 @@ case "${1:-}" in
   # once: in two modules their versions differed by a patch here and there
   # (protobuf, logr, k8s.io/apiserver, crossplane-runtime), which made every
   # package above them compile twice on a cold machine.
-  crossplane-cli)  build crossplane-cli  "$CLI_VERSION"  github.com/crossplane/cli/v2/cmd/crossplane crossplane ;;
+  crossplane-cli)
+    # Upstream's CLI with its own main replaced by the same main with only
+    # the commands paved runs (hack/tools/crossplane-cli/main.go.in, which
+    # says which and why): every command is still upstream's package. The
+    # main has to sit inside the CLI's module to import its internal
+    # packages, and go build -overlay refuses to replace a file in
+    # GOMODCACHE, so the CLI's source is copied with that main in its place
+    # and the build uses it through a replace in a copy of
+    # hack/tools/crossplane's go.mod (-modfile): every other module, core's
+    # shared dependencies included, resolves and compiles as before. The
+    # overlay's directory is part of the binary's pins (a changed main is
+    # built anew) and not of core's, which it does not change.
+    build crossplane-cli "$CLI_VERSION" github.com/crossplane/cli/v2/cmd/crossplane crossplane "" cli_source crossplane-cli ;;
   crossplane-cli-v1)
     # Its render command only (hack/tools/crossplane-cli-v1/main.go).
     build crossplane-cli-v1 "$CLI_V1_VERSION" . crossplane-cli-v1 \
