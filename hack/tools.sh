@@ -38,11 +38,12 @@ GOLANGCI_LINT_VERSION=v2.15.0 # make lint
 # again when the pins move (hack/align-modules raises them together).
 pins() { for d; do find "$here/tools/$d" -maxdepth 1 -type f -print0; done | sort -z | xargs -0 cat | sha256sum | cut -c1-12; }
 
-build() { # name version pkg [module-dir [ldflags [prepare [dir-of-its-overlay]]]]
+build() { # name version pkg [module-dir [ldflags [prepare [more-pins-dir]]]]
   # prepare, if given, is a function run just before the build (not when
-  # the binary is cached) that prints one more go build flag.
-  local name=$1 version=$2 pkg=$3 dir=${4:-$1} ldflags=${5:-} prepare=${6:-} overlaid=${7:-} flag=""
-  local out="$cache/bin/$(pins "$dir" $overlaid)/$name-$version"
+  # the binary is cached) that prints one more go build flag; the files of
+  # more-pins-dir, if given, are part of the binary's pins.
+  local name=$1 version=$2 pkg=$3 dir=${4:-$1} ldflags=${5:-} prepare=${6:-} more=${7:-} flag=""
+  local out="$cache/bin/$(pins "$dir" $more)/$name-$version"
   if [ ! -x "$out" ]; then
     mkdir -p "${out%/*}"
     # One build per tool at a time: suites run side by side (and by hand)
@@ -98,8 +99,8 @@ case "${1:-}" in
     # and the build uses it through a replace in a copy of
     # hack/tools/crossplane's go.mod (-modfile): every other module, core's
     # shared dependencies included, resolves and compiles as before. The
-    # overlay's directory is part of the binary's pins (a changed main is
-    # built anew) and not of core's, which it does not change.
+    # replacement main's directory is part of the binary's pins (a changed
+    # main is built anew) and not of core's, which it does not change.
     build crossplane-cli "$CLI_VERSION" github.com/crossplane/cli/v2/cmd/crossplane crossplane "" cli_source crossplane-cli ;;
   crossplane-cli-v1)
     # Its render command only (hack/tools/crossplane-cli-v1/main.go).
