@@ -64,6 +64,13 @@ build() { # name version pkg [module-dir [ldflags [prepare [more-pins-dir]]]]
   echo "$out"
 }
 
+# moddir TOOL MODULE[@VERSION]: the directory of MODULE in the module
+# cache, downloaded if need be; without a version, the one the tool module
+# hack/tools/TOOL pins ("" for a module given with its version).
+moddir() {
+  (cd "$here/tools/$1" && go mod download -json "$2") | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p'
+}
+
 # cli_source DIR: the crossplane CLI's module source, as hack/tools/crossplane
 # pins it, copied to DIR/cli-src with hack/tools/crossplane-cli/main.go.in as
 # its cmd/crossplane/main.go, and DIR/go.mod, hack/tools/crossplane's go.mod
@@ -71,7 +78,7 @@ build() { # name version pkg [module-dir [ldflags [prepare [more-pins-dir]]]]
 # refuses a CLI whose main.go is not the one main.go.in was derived from.
 cli_source() {
   local dir=$1 src
-  src=$(cd "$here/tools/crossplane" && go mod download -json github.com/crossplane/cli/v2 | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
+  src=$(moddir crossplane github.com/crossplane/cli/v2)
   if [ "$(sha256sum <"$src/cmd/crossplane/main.go" | cut -c1-64)" != "$CLI_MAIN_SHA256" ]; then
     echo "crossplane CLI: $src/cmd/crossplane/main.go is not the main.go hack/tools/crossplane-cli/main.go.in was derived from (sha256 $CLI_MAIN_SHA256): derive it again" >&2
     return 1
@@ -124,7 +131,7 @@ case "${1:-}" in
     # it from a patched copy of the pinned module source (nothing committed).
     out="$cache/bin/angryjet-$ANGRYJET_VERSION-corev2.1"
     if [ ! -x "$out" ]; then
-      src=$(cd "$here/tools/angryjet" && go mod download -json "github.com/crossplane/crossplane-tools@$ANGRYJET_VERSION" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
+      src=$(moddir angryjet "github.com/crossplane/crossplane-tools@$ANGRYJET_VERSION")
       tmp=$(mktemp -d); trap 'chmod -R u+w "$tmp"; rm -rf "$tmp"' EXIT
       cp -r "$src" "$tmp/src" && chmod -R u+w "$tmp/src"
       old=github.com/crossplane/crossplane-runtime/v2/apis/common new=github.com/crossplane/crossplane/apis/v2/core/v2
@@ -145,17 +152,17 @@ case "${1:-}" in
     fi
     echo "$out" ;;
   provider-aws-crds)
-    dir=$(go mod download -json "github.com/upbound/provider-aws@$PROVIDER_AWS_VERSION" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
+    dir=$(moddir "" "github.com/upbound/provider-aws@$PROVIDER_AWS_VERSION")
     [ -d "$dir/package/crds" ] || { echo "provider-aws $PROVIDER_AWS_VERSION: no package/crds in $dir" >&2; exit 1; }
     echo "$dir/package/crds" ;;
   argocd-crds)
-    dir=$(go mod download -json "github.com/argoproj/argo-cd/v3@$ARGOCD_VERSION" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
+    dir=$(moddir "" "github.com/argoproj/argo-cd/v3@$ARGOCD_VERSION")
     [ -f "$dir/manifests/crds/application-crd.yaml" ] || { echo "argo-cd $ARGOCD_VERSION: no manifests/crds/application-crd.yaml in $dir" >&2; exit 1; }
     echo "$dir/manifests/crds" ;;
   crossplane-crds)
     # cluster/crds of the core module hack/tools/crossplane pins: what
     # `crossplane core init` installs.
-    dir=$(cd "$here/tools/crossplane" && go mod download -json github.com/crossplane/crossplane/v2 | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
+    dir=$(moddir crossplane github.com/crossplane/crossplane/v2)
     [ -d "$dir/cluster/crds" ] || { echo "crossplane core $CORE_VERSION: no cluster/crds in $dir" >&2; exit 1; }
     echo "$dir/cluster/crds" ;;
   *) echo "usage: $0 crossplane-cli|crossplane-cli-v1|crossplane-core|crossplane-crds|provider-aws-crds|argocd-crds|etcd|kube-apiserver|kube-controller-manager|controller-gen|angryjet" >&2; exit 2 ;;
