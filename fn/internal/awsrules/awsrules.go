@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"net/netip"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -50,6 +51,39 @@ type Rule struct {
 	Suffix string
 }
 
+// charset is Allowed for every ASCII character, read from a table made
+// once per rule: almost every value paved checks is ASCII, and Allowed's
+// unicode tables cost a composed object's checks more than the rest of
+// them.
+type charset struct {
+	ascii   [2]uint64
+	allowed func(rune) bool
+}
+
+func (cs *charset) has(c rune) bool {
+	if c < utf8.RuneSelf {
+		return cs.ascii[c>>6]&(1<<(c&63)) != 0
+	}
+	return cs.allowed(c)
+}
+
+// charsets holds each rule's charset, by rule.
+var charsets sync.Map
+
+func (r *Rule) charset() *charset {
+	if cs, ok := charsets.Load(r); ok {
+		return cs.(*charset) //nolint:forcetypeassert // charsets holds only *charset
+	}
+	cs := &charset{allowed: r.Allowed}
+	for c := range rune(utf8.RuneSelf) {
+		if r.Allowed(c) {
+			cs.ascii[c>>6] |= 1 << (c & 63)
+		}
+	}
+	v, _ := charsets.LoadOrStore(r, cs)
+	return v.(*charset) //nolint:forcetypeassert // charsets holds only *charset
+}
+
 // Check returns why v breaks the rule, or "" if it does not.
 func (r *Rule) Check(v string) string {
 	if !utf8.ValidString(v) {
@@ -69,8 +103,9 @@ func (r *Rule) Check(v string) string {
 			return fmt.Sprintf("does not end with %q", r.Suffix)
 		}
 	}
+	cs := r.charset()
 	for _, c := range body {
-		if !r.Allowed(c) {
+		if !cs.has(c) {
 			return fmt.Sprintf("contains %q; allowed are %s", c, r.Charset)
 		}
 	}
@@ -482,8 +517,9 @@ const digestLen = 16
 // rule allows. Most texts are, and need no copy.
 func (r *Rule) isText(s string) bool {
 	n := 0
+	cs := r.charset()
 	for _, c := range s {
-		if c == utf8.RuneError || !r.Allowed(c) {
+		if c == utf8.RuneError || !cs.has(c) {
 			return false
 		}
 		n++
@@ -517,8 +553,9 @@ func (r *Rule) Text(s string) string {
 func (r *Rule) text(s string) string {
 	var b strings.Builder
 	b.Grow(len(s))
+	cs := r.charset()
 	for _, c := range strings.ToValidUTF8(s, " ") {
-		if !r.Allowed(c) {
+		if !cs.has(c) {
 			c = ' '
 		}
 		b.WriteRune(c)

@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/crossplane/function-sdk-go/resource"
+	"google.golang.org/protobuf/types/known/structpb"
 
 	"github.com/paved-dev/paved/fn/internal/pb"
 )
@@ -326,5 +327,52 @@ func checkComposed(t *testing.T, scope string) {
 		if tc.want == "" && len(errs) != 0 || tc.want != "" && (len(errs) != 1 || !strings.Contains(errs[0], tc.want)) {
 			t.Errorf("Queue %q (fifo %t): errors %q, want %q", tc.name, tc.fifo, errs, tc.want)
 		}
+	}
+}
+
+// TestCharsetIsAllowed: the ASCII table a rule checks characters with
+// answers what the rule's Allowed answers, for every rule and character.
+func TestCharsetIsAllowed(t *testing.T) {
+	rules := []*Rule{
+		SecurityGroupName, SecurityGroupDescription, SecurityGroupRuleDescription,
+		DBInstanceIdentifier, DBSnapshotIdentifier, DBSubnetGroupName, DBParameterGroupName, RDSDescription,
+		DocDBClusterIdentifier, DocDBInstanceIdentifier, DocDBSnapshotIdentifier, DocDBClusterParameterGroupName, DocDBSubnetGroupName,
+		ReplicationGroupID, CacheSubnetGroupName, ElastiCacheDescription,
+		S3BucketName, SQSQueueName, SQSFIFOQueueName, TagKey, TagValue,
+	}
+	for _, r := range rules {
+		cs := r.charset()
+		for c := range rune(0x3000) {
+			if got, want := cs.has(c), r.Allowed(c); got != want {
+				t.Errorf("%s: %q allowed by the table: %v, by Allowed: %v", r.What, c, got, want)
+			}
+		}
+	}
+}
+
+// TestCheckerSharedTags: a Checker checks a tags object that several
+// resources share once when it is valid, and reports an invalid one on
+// every resource that carries it.
+func TestCheckerSharedTags(t *testing.T) {
+	sg := func(name string, tags *structpb.Struct) *structpb.Struct {
+		o := resource.MustStructJSON(`{"apiVersion": "ec2.aws.upbound.io/v1beta1", "kind": "SecurityGroup",
+			"metadata": {"name": "` + name + `"}, "spec": {"forProvider": {"name": "` + name + `"}}}`)
+		o.Fields["spec"].GetStructValue().Fields["forProvider"].GetStructValue().Fields["tags"] = structpb.NewStructValue(tags)
+		return o
+	}
+	valid := resource.MustStructJSON(`{"paved.dev/composite": "orders"}`)
+	invalid := resource.MustStructJSON(`{"aws:k": "v"}`)
+	var c Checker
+	for _, name := range []string{"a", "b"} {
+		if errs := c.Check(sg(name, valid)); len(errs) != 0 {
+			t.Errorf("valid shared tags on %s: %v", name, errs)
+		}
+		errs := c.Check(sg(name, invalid))
+		if len(errs) != 1 || !strings.Contains(errs[0].Error(), "SecurityGroup "+name+": spec.forProvider.tags[aws:k] (key)") {
+			t.Errorf("invalid shared tags on %s: got %v, want the aws:k key refused", name, errs)
+		}
+	}
+	if len(c.validTags) != 1 || c.validTags[0] != valid {
+		t.Errorf("the Checker remembers %d tags objects as valid, want only the valid one", len(c.validTags))
 	}
 }

@@ -2,6 +2,7 @@ package awsrules
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -148,6 +149,19 @@ func ExternalName(o *structpb.Struct) string {
 // rules. Fields that are not set are left to AWS's defaults. The errors name
 // the composed resource.
 func CheckComposed(o *structpb.Struct) field.List {
+	var c Checker
+	return c.Check(o)
+}
+
+// A Checker checks the composed resources of one composition
+// (CheckComposed). The resources of a composition share one tags object
+// (compose.Set.Tags): a Checker checks each tags object once.
+type Checker struct {
+	validTags []*structpb.Struct
+}
+
+// Check is CheckComposed.
+func (c *Checker) Check(o *structpb.Struct) field.List {
 	var errs field.List
 	apiVersion, _ := pb.String(o, "apiVersion")
 	kind, _ := pb.String(o, "kind")
@@ -188,7 +202,11 @@ func CheckComposed(o *structpb.Struct) field.List {
 	if len(tags.GetFields()) > MaxTags {
 		errs.Add(field.Invalid(at("spec.forProvider.tags"), len(tags.GetFields()), fmt.Sprintf("at most %d tags", MaxTags)))
 	}
+	if slices.Contains(c.validTags, tags) {
+		return errs
+	}
 	if tagsValid(tags) {
+		c.validTags = append(c.validTags, tags)
 		return errs
 	}
 	// In key order, so that the errors come in a stable order.

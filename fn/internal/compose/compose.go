@@ -456,8 +456,9 @@ func (s *Set) Add(name, apiVersion, kind, objName string, spec pb.Fields, opts .
 // before anything AWS would refuse is applied.
 func (o Objects) CheckAWSRules() error {
 	var errs field.List
+	var c awsrules.Checker
 	for _, obj := range o.objs {
-		errs = append(errs, awsrules.CheckComposed(obj)...)
+		errs = append(errs, c.Check(obj)...)
 	}
 	return errs.Err()
 }
