@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"net"
-	"runtime"
+	"runtime/metrics"
 	"testing"
 	"time"
 
@@ -165,16 +165,16 @@ func (noop) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) (*fnv1.
 }
 
 // sameBytes answers each request with the response function-paved gave it,
-// computed once beforehand (found by the request's tag): what paved's own
-// answer costs in gRPC and proto alone, with no composition. It is the
-// floor of paved's cost for that answer.
+// computed beforehand (the benchmark sets response before each call): what
+// paved's own answer costs in gRPC and proto alone, with no composition.
+// It is the floor of paved's cost for that answer.
 type sameBytes struct {
 	fnv1.UnimplementedFunctionRunnerServiceServer
-	responses map[string]*fnv1.RunFunctionResponse
+	response *fnv1.RunFunctionResponse
 }
 
-func (s *sameBytes) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) (*fnv1.RunFunctionResponse, error) {
-	return s.responses[req.GetMeta().GetTag()], nil
+func (s *sameBytes) RunFunction(context.Context, *fnv1.RunFunctionRequest) (*fnv1.RunFunctionResponse, error) {
+	return s.response, nil
 }
 
 // newNameRounds is how many requests of each kind the first-reconcile
@@ -299,27 +299,32 @@ func BenchmarkRunFunctionFirstReconcile(b *testing.B) {
 // serves all Compositions.
 //
 // How it measures, and why (docs/performance.md, "Measuring the ratio"):
-//   - Interleaved. Each iteration is a round of grpcBlock calls to each
-//     function in turn, in an order that rotates every round; a
-//     function's CPU time is the sum over its blocks. Run one after the
-//     other, each function met the machine in another state, and every
-//     function now meets the same drift.
-//   - With the live heap of a function in production, a few MB. The
+//   - Interleaved. Each iteration is a round of a block of grpcBlock calls
+//     to each function, the same requests, in an order that rotates every
+//     round; a function's CPU time is the sum over its blocks. Run one
+//     after the other, each function met the machine in another state;
+//     interleaved, every function meets the same drift. Calls to one
+//     function come in blocks so that the collector's work on what a call
+//     allocated, which runs beside the calls after it, is mostly charged
+//     to the same function.
+//   - With the heap of a function in production: a few MB live. The
 //     requests and the floor's answers (tens of MB for a thousand
-//     composites) wait marshaled outside the Go heap (offHeap) and are
-//     decoded a block at a time, untimed. Held as objects, they made the
-//     collector run a long cycle (tens of ms) every ~60 MB allocated, so
-//     a run of a thousand calls saw a handful of cycles and its CPU time
-//     moved by a whole cycle more or less: ratios of the same code moved
-//     by ±0.2 between runs, and fell below 1.0, which paved cannot cost
-//     (it sends the floor's answer and composes it too). With a small
-//     heap a cycle is short and comes every few MB, many to a block, so
-//     each function pays the collector for what it allocates, as it
-//     would in production.
+//     composites) wait marshaled outside the Go heap (offHeap), and a
+//     block's are decoded before it, untimed, whichever function it
+//     calls, so that every block leaves the same garbage besides its
+//     own. Held as objects, they made the collector run a long cycle
+//     every ~60 MB allocated, a handful in a run of a thousand calls, so
+//     that a run's CPU time moved by a whole cycle more or less: ratios of
+//     the same code moved by ±0.2 between runs and fell below 1.0, which
+//     paved cannot cost (it sends the floor's answer and composes it
+//     too). And a live heap ten times a function's makes every cycle mark
+//     ten times as much: the collector's work per allocated byte depends
+//     on the heap it marks.
 //
 // Per request it reports each function's CPU time and allocations per
-// call (<fn>-cpu-ns/call, <fn>-allocs/call) and the ratios paved/floor
-// and paved/noop; ns/op is a round of 3 × grpcBlock calls.
+// call (<fn>-cpu-ns/call, <fn>-allocs/call, the untimed decoding left
+// out) and the ratios paved/floor and paved/noop; ns/op is a round of
+// 3 × grpcBlock calls, decoding included.
 func BenchmarkRunFunctionGRPC(b *testing.B) {
 	newNames(b)
 	floor := &sameBytes{}
@@ -350,29 +355,25 @@ func BenchmarkRunFunctionGRPC(b *testing.B) {
 				reqs, rsps = offHeapCase(b, c)
 			}
 			// A block's requests and the floor's answers to them, decoded
-			// anew for each round.
+			// before each block, untimed.
 			block := make([]*fnv1.RunFunctionRequest, grpcBlock)
-			floor.responses = make(map[string]*fnv1.RunFunctionResponse, grpcBlock)
+			answers := make([]*fnv1.RunFunctionResponse, grpcBlock)
 			var cpu [len(grpcFunctions)]time.Duration
 			var allocs [len(grpcFunctions)]uint64
 			ctx := context.Background()
 			round, next := 0, 0
 			for b.Loop() {
-				b.StopTimer()
-				clear(floor.responses)
-				for j := range block {
-					block[j] = &fnv1.RunFunctionRequest{}
-					reqs.unmarshal(b, next%reqs.len(), block[j])
-					rsp := &fnv1.RunFunctionResponse{}
-					rsps.unmarshal(b, next%rsps.len(), rsp)
-					floor.responses[block[j].GetMeta().GetTag()] = rsp
-					next++
-				}
-				b.StartTimer()
 				for k := range grpcFunctions {
 					fn := (k + round) % len(grpcFunctions)
+					for j := range block {
+						i := (next + j) % reqs.len()
+						block[j], answers[j] = &fnv1.RunFunctionRequest{}, &fnv1.RunFunctionResponse{}
+						reqs.unmarshal(b, i, block[j])
+						rsps.unmarshal(b, i, answers[j])
+					}
 					a, start := mallocs(), cpuTime(b)
-					for _, req := range block {
+					for j, req := range block {
+						floor.response = answers[j]
 						if _, err := clients[fn].RunFunction(ctx, req); err != nil {
 							b.Fatal(err)
 						}
@@ -384,6 +385,7 @@ func BenchmarkRunFunctionGRPC(b *testing.B) {
 					cpu[fn] += cpuTime(b) - start
 					allocs[fn] += mallocs() - a
 				}
+				next += grpcBlock
 				round++
 			}
 			calls := float64(round * grpcBlock)
@@ -486,16 +488,19 @@ const (
 )
 
 // grpcBlock is how many calls BenchmarkRunFunctionGRPC makes to one
-// function before it turns to the next: some 20-100 ms of CPU, next to a
-// collection cycle's few milliseconds.
-const grpcBlock = 100
+// function before it turns to the next: 5-30 ms of CPU, several times a
+// collection cycle's millisecond or two, and a MB or two of requests and
+// answers decoded at once.
+const grpcBlock = 25
 
-// mallocs is how many heap objects the process has allocated so far. It
-// stops the world: call it outside a measured interval.
+// mallocs is how many heap objects the process has allocated so far
+// (runtime/metrics, which, unlike runtime.ReadMemStats, does not stop the
+// world; tiny objects, which the allocator packs together, are counted
+// apart).
 func mallocs() uint64 {
-	var m runtime.MemStats
-	runtime.ReadMemStats(&m)
-	return m.Mallocs
+	sample := []metrics.Sample{{Name: "/gc/heap/allocs:objects"}, {Name: "/gc/heap/tiny/allocs:objects"}}
+	metrics.Read(sample)
+	return sample[0].Value.Uint64() + sample[1].Value.Uint64()
 }
 
 // cpuTime is the CPU time this process has used, all its threads,

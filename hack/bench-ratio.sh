@@ -22,9 +22,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 count=${1:-5}
 rounds=${2:-3000}
-# The benchmark's iteration is a block of 100 calls to each function
+# The benchmark's iteration is a block of 25 calls to each function
 # (grpcBlock in fn/bench_test.go).
-block=100
+block=25
 iterations=$(((rounds + block - 1) / block))
 mkdir -p _output
 uptime
