@@ -454,6 +454,7 @@ func newOffHeap(b *testing.B, msgs []proto.Message) *offHeap {
 // free unmaps o's memory; o must not be used again. A nil o (a case the
 // -bench pattern skipped) has nothing to free.
 func (o *offHeap) free(b *testing.B) {
+	b.Helper()
 	if o == nil {
 		return
 	}
