@@ -22,9 +22,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 count=${1:-5}
 rounds=${2:-3000}
-# The benchmark's iteration is a block of 25 calls to each function
-# (grpcBlock in fn/bench_test.go).
-block=25
+# The benchmark's iteration is a block of grpcBlock calls to each
+# function, read from fn/bench_test.go so that the two cannot disagree.
+block=$(sed -n 's/^const grpcBlock = \([0-9][0-9]*\)$/\1/p' fn/bench_test.go)
+[ -n "$block" ] || { echo "bench-ratio: no const grpcBlock in fn/bench_test.go" >&2; exit 1; }
 iterations=$(((rounds + block - 1) / block))
 mkdir -p _output
 uptime

@@ -21,13 +21,10 @@ while IFS=: read -r file _ line; do
   go test -run='^$' -fuzz="^${name}\$" -fuzztime="$fuzztime" "$pkg" 2>&1 | tee "$out" || rc=$?
   if [ "$rc" -ne 0 ]; then
     # Go 1.26's fuzzing coordinator can report its own -fuzztime deadline
-    # as the target's failure: when the deadline fires, a worker's stop
-    # may read the workers' context before its cancellation has reached
-    # it, and "context deadline exceeded" escapes the filter meant for it
-    # (https://go.dev/issue/75804, fixed for Go 1.27; Go 1.26.8's
-    # src/internal/fuzz/fuzz.go, CoordinateFuzzing: context closes the
-    # deadline's done channel before it cancels the workers' context, and
-    # stop suppresses only err == fuzzCtx.Err()). It
+    # as the target's failure (https://go.dev/issue/75804, fixed for Go
+    # 1.27): in Go 1.26.8's src/internal/fuzz/fuzz.go, CoordinateFuzzing,
+    # context closes the deadline's done channel before it cancels the
+    # workers' context, and stop suppresses only err == fuzzCtx.Err(). It
     # happens under load, as in .ci/run, with no input at fault. Only that
     # bare failure, with no failing input written, is replayed: every
     # seed and every input in testdata/fuzz run again, and the target
