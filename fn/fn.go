@@ -386,11 +386,11 @@ func addRequirement(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse,
 // the request that finds them fetched, the requirements are the same as on
 // the one before, so Crossplane's requirement loop has stabilised and
 // takes that response.
-func requireCreates(set *compose.Set, creates map[string]compose.Required, req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse) bool {
+func requireCreates(set *compose.Set, creates []compose.Creation, req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse) bool {
 	fetched := true
-	for name, r := range creates {
-		addRequirement(req, rsp, name, r.Selector())
-		if _, ok := set.Required(name); !ok {
+	for _, c := range creates {
+		addRequirement(req, rsp, c.Name, c.Selector())
+		if _, ok := set.Required(c.Name); !ok {
 			fetched = false
 		}
 	}

@@ -48,7 +48,15 @@ var (
 // (nil for a namespaced bundle), and never modified, as the
 // compositionRef each shares with every bundle's (compositionRefs).
 func nestedComposite(xr *compose.Composite, s *service, kind, nsKind, what, composition string, spec *structpb.Struct, known []string, claimRef *structpb.Value) *structpb.Struct {
-	fields := make(pb.Fields, len(known)+3)
+	// Sized for what the claim sets, not for every field it may: a map
+	// of up to 8 is one group of slots, and a claim sets a few.
+	n := 3
+	for _, k := range known {
+		if _, ok := spec.GetFields()[k]; ok {
+			n++
+		}
+	}
+	fields := make(pb.Fields, n)
 	for _, k := range known {
 		if v, ok := spec.GetFields()[k]; ok {
 			fields[k] = v

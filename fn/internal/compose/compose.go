@@ -287,35 +287,36 @@ func NewSet(req *fnv1.RunFunctionRequest, xr *Composite, component string) *Set 
 
 // composedHint is room for the resources a composite usually composes (a
 // BucketClaim 13 with its Usages), made at once rather than grown.
-const composedHint = 16
+const composedHint = 8
 
 // Labels returns the labels of a composed resource called name: the
 // Kubernetes recommended labels (instance is the composite) and the claim.
 func (s *Set) Labels(name string) map[string]string {
-	l := map[string]string{
-		LabelName:      name,
-		LabelInstance:  naming.LabelValue(s.xr.Name),
-		LabelComponent: s.component,
-		LabelPartOf:    naming.LabelValue(s.partOf()),
-		LabelManagedBy: ManagedBy,
-	}
-	if s.xr.ClaimName != "" {
-		l[LabelClaimName] = naming.LabelValue(s.xr.ClaimName)
-		l[LabelClaimNamespace] = s.xr.ClaimNamespace
-	}
+	l := map[string]string{LabelName: name}
+	s.sharedLabels(func(k string, v *structpb.Value) { l[k] = v.GetStringValue() })
 	return l
+}
+
+// sharedLabels calls add with each label of Labels but the name, which
+// every composed resource of the set has. The component and managed-by
+// values are constants of paved's code (pb.Const).
+func (s *Set) sharedLabels(add func(k string, v *structpb.Value)) {
+	add(LabelInstance, pb.Str(naming.LabelValue(s.xr.Name)))
+	add(LabelComponent, pb.Const(s.component))
+	add(LabelPartOf, pb.Str(naming.LabelValue(s.partOf())))
+	add(LabelManagedBy, pb.Const(ManagedBy))
+	if s.xr.ClaimName != "" {
+		add(LabelClaimName, pb.Str(naming.LabelValue(s.xr.ClaimName)))
+		add(LabelClaimNamespace, pb.Str(s.xr.ClaimNamespace))
+	}
 }
 
 // labels are Labels(name) as an object's labels. The values of all but
 // the name are shared by every object of the set (never modify them).
 func (s *Set) labels(name string) pb.Fields {
 	if s.shared == nil {
-		s.shared = pb.Fields{}
-		for k, v := range s.Labels(name) {
-			if k != LabelName {
-				s.shared[k] = pb.Str(v)
-			}
-		}
+		s.shared = make(pb.Fields, 6)
+		s.sharedLabels(func(k string, v *structpb.Value) { s.shared[k] = v })
 	}
 	l := make(pb.Fields, len(s.shared)+1)
 	maps.Copy(l, s.shared)
@@ -433,7 +434,9 @@ func WithExternalName(v string) Option {
 // pipeline, stable across reconciles) as object objName of the given
 // apiVersion and kind (constants of the composer: see pb.Const) with the
 // given spec. Its readiness follows its
-// observed Ready condition.
+// observed Ready condition. spec becomes the object's: pass a map made
+// for it alone (the namespaced dialect rewrites its top level in place,
+// never the values under it).
 func (s *Set) Add(name, apiVersion, kind, objName string, spec pb.Fields, opts ...Option) {
 	obj := &structpb.Struct{Fields: pb.Fields{
 		"apiVersion": pb.Const(apiVersion),

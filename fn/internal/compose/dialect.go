@@ -234,25 +234,37 @@ func (s *Set) namespaced(name string, obj *structpb.Struct) {
 	md.Fields["namespace"] = s.namespace
 	if managed || isPaved {
 		composed := pb.Struct(obj, "spec")
+		if composed == nil {
+			composed = &structpb.Struct{}
+			obj.Fields["spec"] = structpb.NewStructValue(composed)
+		}
 		ref := s.providerConfigRef()
 		if isPaved {
 			ref = s.pavedProviderConfigRef(composed)
 		}
-		spec, err := s.namespacedSpec(composed, ref, to.embedded)
-		if err != nil {
+		if err := namespacedSpec(composed, ref, to.embedded); err != nil {
 			s.objects.dialect = append(s.objects.dialect, fmt.Sprintf("%s (%s %s): %v", name, apiVersion, kind, err))
 		}
-		obj.Fields["spec"] = pb.Obj(spec)
 	}
 }
 
-// namespacedSpec is a managed resource's spec in the namespaced dialect: a
-// copy with the platform's providerConfigRef (ref), local secret
+// namespacedSpec rewrites a managed resource's spec into the namespaced
+// dialect: the platform's providerConfigRef (ref), local secret
 // references, management policies for deletionPolicy, and the parameters
 // of embedded as objects.
-func (s *Set) namespacedSpec(spec *structpb.Struct, ref *structpb.Value, embedded [][]string) (pb.Fields, error) {
-	out := make(pb.Fields, len(spec.GetFields())+1)
-	maps.Copy(out, spec.GetFields())
+//
+// It rewrites spec in place, as namespaced does the object's apiVersion
+// and namespace: a composed object is the set's from AddObject on, and
+// its top-level spec map is the composer's own, made for the object. The
+// values under it are never modified (they may be shared: constants,
+// Selector, the tags); what changes below the top level is replaced by a
+// copy (localSecretRefs, embed). Applied twice to one spec it changes
+// nothing more: every step finds its work done.
+func namespacedSpec(spec *structpb.Struct, ref *structpb.Value, embedded [][]string) error {
+	if spec.Fields == nil {
+		spec.Fields = pb.Fields{}
+	}
+	out := spec.Fields
 	// Namespaced managed resources name their provider config with its
 	// kind: a ProviderConfig in their namespace or a ClusterProviderConfig
 	// (crossplane/apis v2.4.0 core/v2/resource_namespace.go,
@@ -289,7 +301,7 @@ func (s *Set) namespacedSpec(spec *structpb.Struct, ref *structpb.Value, embedde
 			out[params] = v
 		}
 	}
-	return out, errors.Join(errs...)
+	return errors.Join(errs...)
 }
 
 // embed is a copy of v with the list of one object at path replaced by

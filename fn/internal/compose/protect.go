@@ -322,23 +322,44 @@ func (s *Set) deletionCondition() *fnv1.Condition {
 			pending = append(pending, d)
 		}
 	}
-	msg := strings.Join(held, "; ") + decommissionHint
 	c := &fnv1.Condition{
 		Type:   DeletionConditionType,
 		Status: fnv1.Status_STATUS_CONDITION_TRUE,
 		Reason: ReasonInUse,
 		Target: fnv1.Target_TARGET_COMPOSITE_AND_CLAIM.Enum(),
 	}
+	head, parts := "", held
 	if len(pending) > 0 {
 		c.Status = fnv1.Status_STATUS_CONDITION_FALSE
 		c.Reason = ReasonUsagePending
-		msg = notInForce + msg
+		head = notInForce
 		if s.objects.inStages {
 			// The same words whatever is composed and in force so far;
 			// what may keep a deletion from finishing is said at once.
-			msg = notInForce + strings.Join(append([]string{deleting + " waits for what its Usages keep, named here once they are all in force"}, blocked...), "; ") + decommissionHint
+			parts = append([]string{deleting + " waits for what its Usages keep, named here once they are all in force"}, blocked...)
 		}
 	}
+	msg := joinMessage(head, parts, decommissionHint)
 	c.Message = &msg
 	return c
+}
+
+// joinMessage is head + strings.Join(parts, "; ") + tail in one
+// allocation: a composite's every reconcile writes its messages.
+func joinMessage(head string, parts []string, tail string) string {
+	n := len(head) + len(tail)
+	for _, p := range parts {
+		n += len(p) + len("; ")
+	}
+	var b strings.Builder
+	b.Grow(n)
+	b.WriteString(head)
+	for i, p := range parts {
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		b.WriteString(p)
+	}
+	b.WriteString(tail)
+	return b.String()
 }

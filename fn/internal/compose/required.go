@@ -84,7 +84,7 @@ type ConflictError struct{ Err error }
 func (e *ConflictError) Error() string { return e.Err.Error() }
 func (e *ConflictError) Unwrap() error { return e.Err }
 
-// Creates are the objects this request would create, by their names in the
+// Creates are the objects this request would create, with their names in the
 // pipeline: every desired composed resource that is not observed yet (and
 // a namespaced composite's connection Secret, ComposeConnectionSecret), as
 // a requirement on the name it will have. Crossplane applies a composed
@@ -97,8 +97,8 @@ func (e *ConflictError) Unwrap() error { return e.Err }
 // each object it is about to create and refuses one this composite does
 // not control (Conflicts). An object that is observed is this composite's
 // already: Crossplane observes only what it composed.
-func (s *Set) Creates() map[string]Required {
-	out := make(map[string]Required, len(s.objects.names))
+func (s *Set) Creates() []Creation {
+	out := make([]Creation, 0, len(s.objects.names)+1)
 	for _, name := range s.objects.names {
 		if s.listed[name] != nil {
 			continue
@@ -114,38 +114,49 @@ func (s *Set) Creates() map[string]Required {
 			// (Crossplane v2 composes nothing cluster-scoped for it).
 			r.Namespace = s.xr.Namespace
 		}
-		out[name] = r
+		out = append(out, Creation{name, r})
 	}
 	if s.connectionSecret != "" && s.listed[ConnectionSecret] == nil {
-		out[ConnectionSecret] = Required{APIVersion: "v1", Kind: "Secret", Namespace: s.xr.Namespace, Name: s.connectionSecret}
+		out = append(out, Creation{ConnectionSecret, Required{APIVersion: "v1", Kind: "Secret", Namespace: s.xr.Namespace, Name: s.connectionSecret}})
 	}
 	return out
+}
+
+// A Creation is an object a request would create (Creates): the composed
+// resource called Name in the pipeline, required by its object's name.
+// Creates returns a slice, in the order the resources were added, rather
+// than a map by name: it is made on every request, and most requests
+// create a few objects or none.
+type Creation struct {
+	Name string
+	Required
 }
 
 // Conflicts refuses, as a *ConflictError naming each, the objects of
 // creates (Creates) that exist and that this composite does not control.
 // Objects Crossplane has not fetched yet are not judged.
-func (s *Set) Conflicts(creates map[string]Required) error {
-	names := make([]string, 0, len(creates))
-	for name := range creates {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	var errs []string
-	for _, name := range names {
-		obj, _ := s.Required(name)
-		if obj == nil || ControlledBy(obj, s.xr.UID) {
-			continue
+func (s *Set) Conflicts(creates []Creation) error {
+	var conflicts []Creation
+	for _, c := range creates {
+		if obj, _ := s.Required(c.Name); obj != nil && !ControlledBy(obj, s.xr.UID) {
+			conflicts = append(conflicts, c)
 		}
+	}
+	if len(conflicts) == 0 {
+		return nil
+	}
+	// Named in the order of their names in the pipeline, whatever order
+	// the composer added them in.
+	sort.Slice(conflicts, func(i, j int) bool { return conflicts[i].Name < conflicts[j].Name })
+	errs := make([]string, len(conflicts))
+	for i, c := range conflicts {
+		obj, _ := s.Required(c.Name)
 		controller, _ := Controller(obj)
 		if controller == "" {
 			controller = "none"
 		}
-		errs = append(errs, fmt.Sprintf("%s, the %s this %s composes, exists and was not created by it (its controller: %s): paved never takes over or rewrites an object it did not create; the platform team can delete or rename that %s",
-			creates[name].Subject(), name, s.xr.Kind, controller, creates[name].Kind))
-	}
-	if len(errs) == 0 {
-		return nil
+		errs[i] = fmt.Sprintf("%s, the %s this %s composes, exists and was not created by it (its controller: %s): paved never takes over or rewrites an object it did not create; the platform team can delete or rename that %s",
+			c.Subject(), c.Name, s.xr.Kind, controller, c.Kind)
 	}
 	return &ConflictError{Err: errors.New(strings.Join(errs, "; "))}
 }
@@ -246,14 +257,14 @@ const AnnotationAdoptOnly = "paved.dev/adopt-only"
 // that do not exist: for a composite
 // that may only adopt (Composite.AdoptOnly), each would be a new cloud
 // object. Objects Crossplane has not fetched yet count as not existing.
-func (s *Set) WouldCreateManaged(creates map[string]Required) []string {
+func (s *Set) WouldCreateManaged(creates []Creation) []string {
 	var out []string
-	for name, r := range creates {
+	for _, r := range creates {
 		group, _, _ := strings.Cut(r.APIVersion, "/")
 		if !strings.HasSuffix(group, namespacedManagedSuffix) && !pavedServed[r.APIVersion+" "+r.Kind] {
 			continue
 		}
-		if obj, _ := s.Required(name); obj == nil {
+		if obj, _ := s.Required(r.Name); obj == nil {
 			out = append(out, r.Subject())
 		}
 	}
