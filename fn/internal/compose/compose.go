@@ -115,6 +115,17 @@ func (c *Composite) Spec() *structpb.Struct {
 	return &structpb.Struct{}
 }
 
+// value is the observed composite's string value at field, which is v:
+// the request's own value, shared rather than copied (a request's values,
+// like a response's, are never modified), or a new one when the composite
+// was made without an object.
+func (c *Composite) value(field, v string) *structpb.Value {
+	if o := pb.Get(c.Object, field); o.GetStringValue() == v && v != "" {
+		return o
+	}
+	return pb.Str(v)
+}
+
 // Namespaced reports whether the composite is a namespaced one (Crossplane
 // v2): what it composes lives in its namespace, as provider-aws's
 // namespaced kinds (see dialect.go).

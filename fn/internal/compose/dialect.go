@@ -7,6 +7,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"sync"
 
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 	"google.golang.org/protobuf/types/known/structpb"
@@ -420,8 +421,36 @@ func (s *Set) providerConfigRef() *structpb.Value {
 }
 
 func (s *Set) useProviderConfig(r env.ProviderConfigRef) {
-	s.providerConfig = pb.Obj(pb.Fields{"kind": pb.Str(r.Kind), "name": pb.Str(r.Name)})
+	s.providerConfig = providerConfigValue(r.Kind, r.Name)
 }
+
+// providerConfigValue is the providerConfigRef {kind, name}: made once per
+// reference, as the platform's environment names a few, and shared by
+// every object that carries it (never modified). Past maxProviderConfigs
+// references, which no platform has, each is made anew.
+func providerConfigValue(kind, name string) *structpb.Value {
+	key := env.ProviderConfigRef{Kind: kind, Name: name}
+	providerConfigs.Lock()
+	defer providerConfigs.Unlock()
+	if v, ok := providerConfigs.m[key]; ok {
+		return v
+	}
+	v := pb.Obj(pb.Fields{"kind": pb.Str(kind), "name": pb.Str(name)})
+	if len(providerConfigs.m) < maxProviderConfigs {
+		if providerConfigs.m == nil {
+			providerConfigs.m = map[env.ProviderConfigRef]*structpb.Value{}
+		}
+		providerConfigs.m[key] = v
+	}
+	return v
+}
+
+var providerConfigs struct {
+	sync.Mutex
+	m map[env.ProviderConfigRef]*structpb.Value
+}
+
+const maxProviderConfigs = 64
 
 // pavedProviderConfigRef is the providerConfigRef of a namespaced
 // provider-paved managed resource whose spec the composer wrote: the
@@ -437,7 +466,7 @@ func (s *Set) pavedProviderConfigRef(spec *structpb.Struct) *structpb.Value {
 		kind = env.DefaultProviderConfigKind
 	}
 	name, _ := pb.String(spec, "providerConfigRef", "name")
-	return pb.Obj(pb.Fields{"kind": pb.Str(kind), "name": pb.Str(name)})
+	return providerConfigValue(kind, name)
 }
 
 // NamespacedPlacement are the pins of a namespaced composite's resources

@@ -79,7 +79,11 @@ func DescribeDrifts(ds []Drift) string {
 // them with the returned environment's.
 func (s *Set) Pin(e *env.Environment, pins []Pin) (*env.Environment, []Drift) {
 	if s.xr.Namespaced() {
-		pins = NamespacedPlacement(pins)
+		// With nothing observed (a new composite) no pin applies: the
+		// namespaced pins are not made.
+		if len(s.observed) > 0 {
+			pins = NamespacedPlacement(pins)
+		}
 		defer func() {
 			s.useProviderConfig(e.AWSProviderConfigRef)
 			s.pavedConfigKind = e.ServiceBundle.ProviderConfigKind

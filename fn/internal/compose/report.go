@@ -191,8 +191,8 @@ func (s *Set) WriteStatus(rsp *fnv1.RunFunctionResponse, st Status) {
 	if dc.GetResource() == nil {
 		dc.Resource = &structpb.Struct{Fields: pb.Fields{}}
 	}
-	pb.Set(dc.GetResource(), pb.Str(s.xr.APIVersion), "apiVersion")
-	pb.Set(dc.GetResource(), pb.Str(s.xr.Kind), "kind")
+	pb.Set(dc.GetResource(), s.xr.value("apiVersion", s.xr.APIVersion), "apiVersion")
+	pb.Set(dc.GetResource(), s.xr.value("kind", s.xr.Kind), "kind")
 	held := s.holdsOutputs(st)
 	settling := s.settling(st.Now)
 	fieldsChange := false
