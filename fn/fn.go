@@ -216,7 +216,7 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 		// refused if it exists without being this composite's
 		// (compose.Set.Creates).
 		creates := set.Creates()
-		if !requireCreates(set, creates, req, rsp) {
+		if !requireAll(set, creates, req, rsp) {
 			log.Debug("Requiring the objects the composite would create")
 			return rsp, nil
 		}
@@ -380,17 +380,17 @@ func addRequirement(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse,
 	r.Resources[name] = sel
 }
 
-// requireCreates asks Crossplane for the objects the composite would
-// create (compose.Set.Creates), under their names in the pipeline, and
-// reports whether Crossplane has fetched them all into this request. On
-// the request that finds them fetched, the requirements are the same as on
-// the one before, so Crossplane's requirement loop has stabilised and
-// takes that response.
-func requireCreates(set *compose.Set, creates []compose.Creation, req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse) bool {
+// requireAll asks Crossplane for each of reqs under its name in the
+// pipeline: the objects the composite would create (compose.Set.Creates)
+// or that its composer must see (require). It reports whether Crossplane
+// has fetched them all into this request. On the request that finds them
+// fetched, the requirements are the same as on the one before, so
+// Crossplane's requirement loop has stabilised and takes that response.
+func requireAll(set *compose.Set, reqs []compose.Requirement, req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse) bool {
 	fetched := true
-	for _, c := range creates {
-		addRequirement(req, rsp, c.Name, c.Selector())
-		if _, ok := set.Required(c.Name); !ok {
+	for _, r := range reqs {
+		addRequirement(req, rsp, r.Name, r.Selector())
+		if _, ok := set.Required(r.Name); !ok {
 			fetched = false
 		}
 	}
@@ -403,7 +403,7 @@ func requireCreates(set *compose.Set, creates []compose.Creation, req *fnv1.RunF
 // Crossplane has fetched all of them into this request.
 func require(c Composer, xr *compose.Composite, e *env.Environment, set *compose.Set, req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse) (bool, error) {
 	m, ok := c.(interface {
-		Requirements(*compose.Composite, *env.Environment, *compose.Set) (map[string]compose.Required, error)
+		Requirements(*compose.Composite, *env.Environment, *compose.Set) ([]compose.Requirement, error)
 	})
 	if !ok {
 		return true, nil
@@ -412,12 +412,5 @@ func require(c Composer, xr *compose.Composite, e *env.Environment, set *compose
 	if err != nil {
 		return false, err
 	}
-	fetched := true
-	for name, r := range reqs {
-		addRequirement(req, rsp, name, r.Selector())
-		if _, ok := set.Required(name); !ok {
-			fetched = false
-		}
-	}
-	return fetched, nil
+	return requireAll(set, reqs, req, rsp), nil
 }

@@ -258,17 +258,17 @@ func (Composer) Check(xr *compose.Composite, set *compose.Set) error {
 // this composite does not control. They are required from the first
 // request on, before the repository they wait for exists, so that a taken
 // name is refused before anything is created.
-func (Composer) Requirements(xr *compose.Composite, e *env.Environment, set *compose.Set) (map[string]compose.Required, error) {
+func (Composer) Requirements(xr *compose.Composite, e *env.Environment, set *compose.Set) ([]compose.Requirement, error) {
 	s, err := compose.Parsed(xr, parse)
 	if err != nil {
 		return nil, nil //nolint:nilerr // Compose reports it.
 	}
-	reqs := make(map[string]compose.Required, len(s.environments))
+	reqs := make([]compose.Requirement, 0, len(s.environments))
 	for _, environment := range s.environments {
-		reqs[ApplicationPrefix+environment] = compose.Required{
+		reqs = append(reqs, compose.Requirement{Name: ApplicationPrefix + environment, Required: compose.Required{
 			APIVersion: ApplicationAPIVersion, Kind: ApplicationKind,
 			Namespace: applicationNamespace(xr, settingsOf(e)), Name: appName(&set.ObservedState, s, environment),
-		}
+		}})
 	}
 	return reqs, nil
 }

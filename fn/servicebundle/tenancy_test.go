@@ -204,9 +204,9 @@ func TestRequirements(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]compose.Required{
-		ApplicationPrefix + "staging":    {APIVersion: ApplicationAPIVersion, Kind: ApplicationKind, Namespace: "argocd", Name: "team-orders--orders-api-staging"},
-		ApplicationPrefix + "production": {APIVersion: ApplicationAPIVersion, Kind: ApplicationKind, Namespace: "argocd", Name: "orders-api-production"},
+	want := []compose.Requirement{
+		{Name: ApplicationPrefix + "staging", Required: compose.Required{APIVersion: ApplicationAPIVersion, Kind: ApplicationKind, Namespace: "argocd", Name: "team-orders--orders-api-staging"}},
+		{Name: ApplicationPrefix + "production", Required: compose.Required{APIVersion: ApplicationAPIVersion, Kind: ApplicationKind, Namespace: "argocd", Name: "orders-api-production"}},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("Requirements: -want, +got:\n%s", diff)

@@ -418,37 +418,45 @@ func (s *Set) rollup(t string, names []string, withDrifts bool) *fnv1.Condition 
 			added++
 		}
 	}
-	c := &fnv1.Condition{
-		Type:   t,
-		Status: fnv1.Status_STATUS_CONDITION_TRUE,
-		Reason: "Available",
-		Target: fnv1.Target_TARGET_COMPOSITE_AND_CLAIM.Enum(),
-	}
-	var msg string
+	c, msg := newCondition(t)
 	drifts := withDrifts && len(s.drifts) > 0
 	switch {
 	case len(unsynced) > 0:
 		c.Status = fnv1.Status_STATUS_CONDITION_FALSE
 		c.Reason = "SyncFailed"
-		msg = "the provider cannot apply " + strings.Join(unsynced, "; ")
+		*msg = "the provider cannot apply " + strings.Join(unsynced, "; ")
 	case len(pending) > 0:
 		c.Status = fnv1.Status_STATUS_CONDITION_FALSE
 		c.Reason = "Creating"
-		msg = "waiting for " + strings.Join(s.reported(pending, names), ", ")
+		*msg = "waiting for " + strings.Join(s.reported(pending, names), ", ")
 	default:
 		if drifts {
 			c.Reason = ReasonEnvironmentChanged
 		}
-		msg = "all " + strconv.Itoa(added) + " composed resources are ready"
+		*msg = "all " + strconv.Itoa(added) + " composed resources are ready"
 		if added == 1 {
-			msg = "the composed resource is ready"
+			*msg = "the composed resource is ready"
 		}
 	}
 	if drifts {
-		msg += "; " + DescribeDrifts(s.drifts)
+		*msg += "; " + DescribeDrifts(s.drifts)
 	}
-	c.Message = &msg
 	return c
+}
+
+// newCondition is a condition of type t, True with reason Available, for
+// composite and claim, and its message, which it points to: the
+// condition, its message and its target in one allocation (see package
+// pb), as every request reports a condition per part.
+func newCondition(t string) (*fnv1.Condition, *string) {
+	x := &struct {
+		c      fnv1.Condition
+		msg    string
+		target fnv1.Target
+	}{target: fnv1.Target_TARGET_COMPOSITE_AND_CLAIM}
+	x.c.Type, x.c.Status, x.c.Reason = t, fnv1.Status_STATUS_CONDITION_TRUE, "Available"
+	x.c.Target, x.c.Message = &x.target, &x.msg
+	return &x.c, &x.msg
 }
 
 // reported is what a condition about the composed resources called names

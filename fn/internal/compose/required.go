@@ -35,14 +35,18 @@ type Required struct {
 	Name       string
 }
 
-// Selector is the requirement's selector in a function response.
+// Selector is the requirement's selector in a function response: the
+// selector, its match and its namespace in one allocation, as package pb
+// builds values, since every request makes one per required object.
 func (r Required) Selector() *fnv1.ResourceSelector {
-	return &fnv1.ResourceSelector{
-		ApiVersion: r.APIVersion,
-		Kind:       r.Kind,
-		Namespace:  &r.Namespace,
-		Match:      &fnv1.ResourceSelector_MatchName{MatchName: r.Name},
-	}
+	x := &struct {
+		s         fnv1.ResourceSelector
+		m         fnv1.ResourceSelector_MatchName
+		namespace string
+	}{}
+	x.namespace, x.m.MatchName = r.Namespace, r.Name
+	x.s.ApiVersion, x.s.Kind, x.s.Namespace, x.s.Match = r.APIVersion, r.Kind, &x.namespace, &x.m
+	return &x.s
 }
 
 // Subject names the required object in a message, e.g.
@@ -97,8 +101,8 @@ func (e *ConflictError) Unwrap() error { return e.Err }
 // each object it is about to create and refuses one this composite does
 // not control (Conflicts). An object that is observed is this composite's
 // already: Crossplane observes only what it composed.
-func (s *Set) Creates() []Creation {
-	out := make([]Creation, 0, len(s.objects.names)+1)
+func (s *Set) Creates() []Requirement {
+	out := make([]Requirement, 0, len(s.objects.names)+1)
 	for _, name := range s.objects.names {
 		if s.listed[name] != nil {
 			continue
@@ -114,20 +118,20 @@ func (s *Set) Creates() []Creation {
 			// (Crossplane v2 composes nothing cluster-scoped for it).
 			r.Namespace = s.xr.Namespace
 		}
-		out = append(out, Creation{name, r})
+		out = append(out, Requirement{name, r})
 	}
 	if s.connectionSecret != "" && s.listed[ConnectionSecret] == nil {
-		out = append(out, Creation{ConnectionSecret, Required{APIVersion: "v1", Kind: "Secret", Namespace: s.xr.Namespace, Name: s.connectionSecret}})
+		out = append(out, Requirement{ConnectionSecret, Required{APIVersion: "v1", Kind: "Secret", Namespace: s.xr.Namespace, Name: s.connectionSecret}})
 	}
 	return out
 }
 
-// A Creation is an object a request would create (Creates): the composed
-// resource called Name in the pipeline, required by its object's name.
-// Creates returns a slice, in the order the resources were added, rather
-// than a map by name: it is made on every request, and most requests
-// create a few objects or none.
-type Creation struct {
+// A Requirement is an object required under the name of a composed
+// resource in the pipeline (Name): one a request would create (Creates),
+// or one a composer must see (Requirements). They come as slices, in the
+// order they were added, rather than maps by name: they are made on every
+// request, and a request requires a few objects or none.
+type Requirement struct {
 	Name string
 	Required
 }
@@ -135,8 +139,8 @@ type Creation struct {
 // Conflicts refuses, as a *ConflictError naming each, the objects of
 // creates (Creates) that exist and that this composite does not control.
 // Objects Crossplane has not fetched yet are not judged.
-func (s *Set) Conflicts(creates []Creation) error {
-	var conflicts []Creation
+func (s *Set) Conflicts(creates []Requirement) error {
+	var conflicts []Requirement
 	for _, c := range creates {
 		if obj, _ := s.Required(c.Name); obj != nil && !ControlledBy(obj, s.xr.UID) {
 			conflicts = append(conflicts, c)
@@ -257,7 +261,7 @@ const AnnotationAdoptOnly = "paved.dev/adopt-only"
 // that do not exist: for a composite
 // that may only adopt (Composite.AdoptOnly), each would be a new cloud
 // object. Objects Crossplane has not fetched yet count as not existing.
-func (s *Set) WouldCreateManaged(creates []Creation) []string {
+func (s *Set) WouldCreateManaged(creates []Requirement) []string {
 	var out []string
 	for _, r := range creates {
 		group, _, _ := strings.Cut(r.APIVersion, "/")
