@@ -50,6 +50,11 @@ func (r *Report) Unsynced() []string { return r.unsynced }
 func (r *Report) Drifts() []Drift { return r.drifts }
 
 func (r *Report) addPending(name, desc string) {
+	if r.pending == nil {
+		// Room for what a composite usually composes, made at once: until
+		// it is ready most of it is pending.
+		r.pending, r.pendingOf = make([]string, 0, composedHint), make([]string, 0, composedHint)
+	}
 	r.pending = append(r.pending, desc)
 	r.pendingOf = append(r.pendingOf, name)
 }
