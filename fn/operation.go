@@ -271,15 +271,15 @@ func event(s subject, fd database.Finding, now time.Time) *structpb.Struct {
 		involved["uid"] = pb.Str(s.UID)
 	}
 	return pb.Obj(pb.Fields{
-		"apiVersion":         pb.Str("v1"),
-		"kind":               pb.Str("Event"),
+		"apiVersion":         pb.Const("v1"),
+		"kind":               pb.Const("Event"),
 		"metadata":           pb.Obj(pb.Fields{"name": pb.Str(name), "namespace": pb.Str(ns)}),
 		"involvedObject":     pb.Obj(involved),
 		"reason":             pb.Str(fd.Check),
 		"message":            pb.Str(fd.Message),
-		"type":               pb.Str("Warning"),
-		"source":             pb.Obj(pb.Fields{"component": pb.Str(eventSource)}),
-		"reportingComponent": pb.Str(eventSource),
+		"type":               pb.Const("Warning"),
+		"source":             pb.Obj(pb.Fields{"component": pb.Const(eventSource)}),
+		"reportingComponent": pb.Const(eventSource),
 		"firstTimestamp":     ts,
 		"lastTimestamp":      ts,
 		"count":              structpb.NewNumberValue(1),

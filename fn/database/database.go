@@ -184,9 +184,9 @@ func (b *build) securityGroup(engine string, port int) {
 
 	rule := pb.Fields{
 		"region":      b.region,
-		"type":        pb.Str("ingress"),
+		"type":        pb.Const("ingress"),
 		"description": pb.Str(awsrules.SecurityGroupRuleDescription.Text(engine + " from the private networks of the platform")),
-		"protocol":    pb.Str("tcp"),
+		"protocol":    pb.Const("tcp"),
 		"fromPort":    pb.Int(port),
 		"toPort":      pb.Int(port),
 		// The security group of this composite, and no other.
@@ -257,7 +257,7 @@ func groupSelector(name string) *structpb.Value {
 	return pb.Obj(pb.Fields{
 		"matchControllerRef": pb.Boolean(true),
 		"matchLabels":        pb.StrMap(map[string]string{compose.LabelName: name}),
-		"policy":             pb.Obj(pb.Fields{"resolve": pb.Str("Always")}),
+		"policy":             pb.Obj(pb.Fields{"resolve": pb.Const("Always")}),
 	})
 }
 

@@ -106,8 +106,8 @@ var (
 // As for RDS (tls.go, parameter), "pending-reboot" is accepted for static
 // and dynamic parameters alike, "immediate" for dynamic ones only.
 var docdbParameters = pb.List(
-	pb.Obj(pb.Fields{"name": pb.Str("tls"), "value": pb.Str("enabled"), "applyMethod": pb.Str("pending-reboot")}),
-	pb.Obj(pb.Fields{"name": pb.Str("audit_logs"), "value": pb.Str("enabled"), "applyMethod": pb.Str("immediate")}),
+	pb.Obj(pb.Fields{"name": pb.Const("tls"), "value": pb.Const("enabled"), "applyMethod": pb.Const("pending-reboot")}),
+	pb.Obj(pb.Fields{"name": pb.Const("audit_logs"), "value": pb.Const("enabled"), "applyMethod": pb.Const("immediate")}),
 )
 
 // docdbLogs are the logs the cluster exports to CloudWatch: the audit log
@@ -257,7 +257,7 @@ func (c *docdbClaim) compose(b *build) error {
 
 	fp := pb.Fields{
 		"region":                region,
-		"engine":                pb.Str("docdb"),
+		"engine":                pb.Const("docdb"),
 		"engineVersion":         pb.Str(docdbEngineVersion(c.version, c.running)),
 		"storageEncrypted":      pb.Boolean(true),
 		"deletionProtection":    pb.Boolean(true),
@@ -271,7 +271,7 @@ func (c *docdbClaim) compose(b *build) error {
 		"allowMajorVersionUpgrade": pb.Boolean(true),
 		"applyImmediately":         pb.Boolean(false),
 		"port":                     pb.Int(DocDBPort),
-		"masterUsername":           pb.Str(MasterUsername),
+		"masterUsername":           pb.Const(MasterUsername),
 		// provider-aws generates the password into this Secret when it
 		// holds none (config/docdb/config.go, common.PasswordGenerator):
 		// crossplane-runtime's generator draws from letters and digits
@@ -283,7 +283,7 @@ func (c *docdbClaim) compose(b *build) error {
 		"masterPasswordSecretRef": pb.Obj(pb.Fields{
 			"namespace": pb.Str(e.ConnectionSecretNamespace),
 			"name":      pb.Str(masterSecret),
-			"key":       pb.Str("password"),
+			"key":       pb.Const("password"),
 		}),
 		"enabledCloudwatchLogsExports": pb.Strs(docdbLogs),
 		// provider-aws has no reference to a subnet group for a cluster
@@ -321,10 +321,10 @@ func (c *docdbClaim) compose(b *build) error {
 		s.Add(name, "docdb.aws.upbound.io/v1beta1", "ClusterInstance", names.Object(name), pb.Fields{
 			"forProvider": pb.Obj(pb.Fields{
 				"region":                    region,
-				"engine":                    pb.Str("docdb"),
+				"engine":                    pb.Const("docdb"),
 				"instanceClass":             pb.Str(class),
 				"clusterIdentifierSelector": compose.Selector(Cluster),
-				"caCertIdentifier":          pb.Str(CACertIdentifier),
+				"caCertIdentifier":          pb.Const(CACertIdentifier),
 				"applyImmediately":          pb.Boolean(false),
 				"tags":                      tags,
 			}),

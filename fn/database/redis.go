@@ -177,12 +177,12 @@ func (c *redisClaim) compose(b *build) error {
 	fp := pb.Fields{
 		"region":        b.region,
 		"description":   pb.Str(awsrules.ElastiCacheDescription.Text("paved redis database for " + xr.Owner())),
-		"engine":        pb.Str(redisEngine),
+		"engine":        pb.Const(redisEngine),
 		"engineVersion": pb.Str(c.version),
 		"nodeType":      pb.Str(nodeType),
 		"port":          pb.Int(RedisPort),
 		// One shard, its primary endpoint the one address clients use.
-		"clusterMode":      pb.Str("disabled"),
+		"clusterMode":      pb.Const("disabled"),
 		"numCacheClusters": pb.Int(redisNodes),
 		// A replica in another availability zone takes over from a
 		// failed primary (multiAzEnabled needs automaticFailoverEnabled,
@@ -195,9 +195,9 @@ func (c *redisClaim) compose(b *build) error {
 		// (https://docs.aws.amazon.com/AmazonElastiCache/latest/APIReference/API_CreateReplicationGroup.html,
 		// TransitEncryptionMode). An AUTH token needs it.
 		"transitEncryptionEnabled": pb.Boolean(true),
-		"transitEncryptionMode":    pb.Str("required"),
+		"transitEncryptionMode":    pb.Const("required"),
 		// The v1beta2 CRD types it as a string.
-		"atRestEncryptionEnabled": pb.Str("true"),
+		"atRestEncryptionEnabled": pb.Const("true"),
 		// The provider generates the AUTH token into the Secret and sends
 		// it to AWS (provider-aws v1.23.0 config/elasticache/config.go,
 		// common.PasswordGenerator on authTokenSecretRef): it never passes
@@ -206,13 +206,13 @@ func (c *redisClaim) compose(b *build) error {
 		"authTokenSecretRef": pb.Obj(pb.Fields{
 			"namespace": pb.Str(e.ConnectionSecretNamespace),
 			"name":      pb.Str(tokenSecret),
-			"key":       pb.Str(authTokenKey),
+			"key":       pb.Const(authTokenKey),
 		}),
 		// Daily snapshots kept as long as RDS backups (7 to 35 days); 0
 		// would turn them off (package/crds, snapshotRetentionLimit).
 		"snapshotRetentionLimit":  pb.Int(int(e.BackupRetentionDays)),
 		"finalSnapshotIdentifier": pb.Str(finalSnapshot),
-		"autoMinorVersionUpgrade": pb.Str("true"),
+		"autoMinorVersionUpgrade": pb.Const("true"),
 		"applyImmediately":        pb.Boolean(false),
 		"subnetGroupNameSelector": compose.Selector(SubnetGroup),
 		"securityGroupIdSelector": compose.Selector(SecurityGroup),

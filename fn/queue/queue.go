@@ -260,7 +260,7 @@ func queueParameters(e *env.Environment, s *compose.Set, name string, fifo bool,
 // that what stays is as closed as it was.
 func orphan(forProvider pb.Fields) pb.Fields {
 	return pb.Fields{
-		"deletionPolicy": pb.Str("Orphan"),
+		"deletionPolicy": pb.Const("Orphan"),
 		"forProvider":    pb.Obj(forProvider),
 	}
 }

@@ -90,7 +90,7 @@ func application(xr *compose.Composite, s *service, st *settings, environment, n
 		// (https://argo-cd.readthedocs.io/en/stable/user-guide/diffing/#application-level-configuration,
 		// https://argo-cd.readthedocs.io/en/stable/user-guide/sync-options/#respect-ignore-differences-configs).
 		spec["ignoreDifferences"] = pb.List(pb.Obj(pb.Fields{
-			"group": pb.Str("apps"), "kind": pb.Str("Deployment"), "jsonPointers": pb.Strs([]string{"/spec/replicas"}),
+			"group": pb.Const("apps"), "kind": pb.Const("Deployment"), "jsonPointers": pb.Strs([]string{"/spec/replicas"}),
 		}))
 		syncOptions = append(syncOptions, "RespectIgnoreDifferences=true")
 	}
@@ -101,7 +101,7 @@ func application(xr *compose.Composite, s *service, st *settings, environment, n
 		"syncOptions": pb.Strs(syncOptions),
 		"retry": pb.Obj(pb.Fields{
 			"limit":   pb.Int(3),
-			"backoff": pb.Obj(pb.Fields{"duration": pb.Str("5s"), "factor": pb.Int(2), "maxDuration": pb.Str("3m0s")}),
+			"backoff": pb.Obj(pb.Fields{"duration": pb.Const("5s"), "factor": pb.Int(2), "maxDuration": pb.Const("3m0s")}),
 		}),
 	}
 	if environment == "staging" {
@@ -176,7 +176,7 @@ func applicationNamespace(xr *compose.Composite, st *settings) string {
 // "Patches").
 func replicaPatch(count int) *structpb.Value {
 	return pb.Obj(pb.Fields{
-		"target": pb.Obj(pb.Fields{"group": pb.Str("apps"), "version": pb.Str("v1"), "kind": pb.Str("Deployment")}),
+		"target": pb.Obj(pb.Fields{"group": pb.Const("apps"), "version": pb.Const("v1"), "kind": pb.Const("Deployment")}),
 		"patch":  pb.Str(fmt.Sprintf(`[{"op": "add", "path": "/spec/replicas", "value": %d}]`, count)),
 	})
 }

@@ -35,7 +35,7 @@ const (
 func releaseBranch(xr *compose.Composite, st *settings, obs observed) *structpb.Struct {
 	b := providerObject(githubAPIVersion, kindBranch, naming.Object(xr.Name, ReleaseBranch), st.GitHubProviderConfig, repositoryOf(obs, pb.Fields{
 		"branch":       pb.Str(releaseBranchName),
-		"sourceBranch": pb.Str(DefaultBranch),
+		"sourceBranch": pb.Const(DefaultBranch),
 		"protection": pb.Obj(pb.Fields{
 			"requiredApprovingReviewCount": pb.Int(releaseApprovals),
 			"dismissStaleReviews":          pb.Boolean(releaseDismissStale),

@@ -72,7 +72,7 @@ func providerObject(apiVersion, kind, name, providerConfig string, forProvider p
 		"metadata":   pb.Obj(pb.Fields{"name": pb.Str(name)}),
 		"spec": pb.Obj(pb.Fields{
 			"forProvider":       pb.Obj(forProvider),
-			"providerConfigRef": pb.Obj(pb.Fields{"name": pb.Str(providerConfig)}),
+			"providerConfigRef": compose.ProviderConfigRef(providerConfig),
 		}),
 	}}
 }
@@ -112,14 +112,14 @@ func repository(s *service, st *settings) *structpb.Struct {
 	r := providerObject(githubAPIVersion, kindRepository, s.repository, st.GitHubProviderConfig, pb.Fields{
 		"owner":       pb.Str(st.GitHubOwner),
 		"description": pb.Str(s.description),
-		"visibility":  pb.Str(visibilityPrivate),
+		"visibility":  pb.Const(visibilityPrivate),
 		"template": pb.Obj(pb.Fields{
 			"owner":              pb.Str(st.GitHubOwner),
 			"repository":         pb.Str(TemplatePrefix + s.template),
 			"includeAllBranches": pb.Boolean(false),
 		}),
 		"topics":        pb.Strs([]string{topicMicroservice, Templates[s.template], topicPlatformManaged}),
-		"defaultBranch": pb.Str(DefaultBranch),
+		"defaultBranch": pb.Const(DefaultBranch),
 		"branchProtection": pb.Obj(pb.Fields{
 			"requiredApprovingReviewCount": pb.Int(RequiredApprovals),
 			"dismissStaleReviews":          pb.Boolean(false),
@@ -162,7 +162,7 @@ var repositoryPolicies = pb.Strs([]string{"Observe", "Create", "Update", "Delete
 // the policy says Delete).
 func catalogFile(xr *compose.Composite, s *service, st *settings, content []byte, obs observed) *structpb.Struct {
 	f := providerObject(githubAPIVersion, kindRepositoryFile, naming.Object(xr.Name, CatalogFile), st.GitHubProviderConfig, repositoryOf(obs, pb.Fields{
-		"path":          pb.Str(CatalogPath),
+		"path":          pb.Const(CatalogPath),
 		"content":       pb.Str(string(content)),
 		"commitMessage": pb.Str(fmt.Sprintf(catalogCommitTemplate, s.name)),
 		// The repository is one this bundle created (a Repository never
@@ -209,7 +209,7 @@ func catalogLocation(xr *compose.Composite, st *settings, file, repository, blob
 	p := pb.Fields{
 		// Selected by controller reference, as the file's.
 		"repositorySelector": compose.Selector(Repository),
-		"path":               pb.Str(CatalogPath),
+		"path":               pb.Const(CatalogPath),
 		// Never take over a registration someone else made.
 		"adoptExisting": pb.Boolean(false),
 		// The file is this bundle's own: selected by controller

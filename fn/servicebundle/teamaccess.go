@@ -38,7 +38,7 @@ const (
 func teamAccess(xr *compose.Composite, s *service, st *settings, obs observed) *structpb.Struct {
 	return providerObject(githubAPIVersion, kindTeamRepository, naming.Object(xr.Name, TeamAccessPrefix+s.team), st.GitHubProviderConfig, repositoryOf(obs, pb.Fields{
 		"team":          pb.Str(s.team),
-		"permission":    pb.Str(teamPermission),
+		"permission":    pb.Const(teamPermission),
 		"adoptExisting": pb.Boolean(false),
 	}))
 }

@@ -424,10 +424,16 @@ func (s *Set) useProviderConfig(r env.ProviderConfigRef) {
 	s.providerConfig = providerConfigValue(r.Kind, r.Name)
 }
 
-// providerConfigValue is the providerConfigRef {kind, name}: made once per
-// reference, as the platform's environment names a few, and shared by
-// every object that carries it (never modified). Past maxProviderConfigs
-// references, which no platform has, each is made anew.
+// ProviderConfigRef is the providerConfigRef {name} of a cluster-scoped
+// managed resource (its provider config's kind is implied), shared as
+// providerConfigValue's.
+func ProviderConfigRef(name string) *structpb.Value { return providerConfigValue("", name) }
+
+// providerConfigValue is the providerConfigRef {kind, name}, or {name}
+// when kind is "": made once per reference, as the platform's environment
+// names a few, and shared by every object that carries it (never
+// modified). Past maxProviderConfigs references, which no platform has,
+// each is made anew.
 func providerConfigValue(kind, name string) *structpb.Value {
 	key := env.ProviderConfigRef{Kind: kind, Name: name}
 	providerConfigs.Lock()
@@ -435,7 +441,11 @@ func providerConfigValue(kind, name string) *structpb.Value {
 	if v, ok := providerConfigs.m[key]; ok {
 		return v
 	}
-	v := pb.Obj(pb.Fields{"kind": pb.Str(kind), "name": pb.Str(name)})
+	f := pb.Fields{"name": pb.Str(name)}
+	if kind != "" {
+		f["kind"] = pb.Str(kind)
+	}
+	v := pb.Obj(f)
 	if len(providerConfigs.m) < maxProviderConfigs {
 		if providerConfigs.m == nil {
 			providerConfigs.m = map[env.ProviderConfigRef]*structpb.Value{}
