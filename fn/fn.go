@@ -221,9 +221,11 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 			return rsp, nil
 		}
 		err = set.Conflicts(creates)
-		if l := set.WouldCreateManaged(creates); err == nil && xr.AdoptOnly && len(l) > 0 {
-			err = &compose.ConflictError{Err: fmt.Errorf("%s may only adopt existing managed resources (annotation %s, set by paved migrate), but would create %s: "+
-				"the claim's composite had no such resource, so it would be a new cloud object", xr.Subject(), compose.AnnotationAdoptOnly, strings.Join(l, ", "))}
+		if err == nil && xr.AdoptOnly {
+			if l := set.WouldCreateManaged(creates); len(l) > 0 {
+				err = &compose.ConflictError{Err: fmt.Errorf("%s may only adopt existing managed resources (annotation %s, set by paved migrate), but would create %s: "+
+					"the claim's composite had no such resource, so it would be a new cloud object", xr.Subject(), compose.AnnotationAdoptOnly, strings.Join(l, ", "))}
+			}
 		}
 	}
 	if err != nil {
