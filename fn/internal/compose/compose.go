@@ -522,13 +522,16 @@ func (s *Set) Desired(name string) *structpb.Struct {
 }
 
 // Write adds the desired composed resources to rsp, keeping any that earlier
-// pipeline steps desired.
+// pipeline steps desired. When there are none (paved is the first step)
+// the set's own map is the response's: what the set adds after Write (a
+// namespaced composite's connection Secret, WriteStatus) goes in both.
 func (s *Set) Write(rsp *fnv1.RunFunctionResponse) {
 	if rsp.GetDesired() == nil {
 		rsp.Desired = &fnv1.State{}
 	}
-	if rsp.Desired.Resources == nil {
-		rsp.Desired.Resources = make(map[string]*fnv1.Resource, len(s.desired))
+	if len(rsp.Desired.Resources) == 0 {
+		rsp.Desired.Resources = s.desired
+		return
 	}
 	maps.Copy(rsp.GetDesired().GetResources(), s.desired)
 }

@@ -400,9 +400,14 @@ func (s *Set) part(t, creating string, parts []string, withDrifts bool) *fnv1.Co
 // the composite is not ready: it waits for that one.
 func (s *Set) rollup(t string, names []string, withDrifts bool) *fnv1.Condition {
 	var pending, unsynced []string
-	for i, n := range s.pendingOf {
-		if slices.Contains(names, n) {
-			pending = append(pending, s.pending[i])
+	// Counted first, and made at once: a condition about many parts is
+	// written on every request.
+	if n := countIn(s.pendingOf, names); n > 0 {
+		pending = make([]string, 0, n)
+		for i, p := range s.pendingOf {
+			if slices.Contains(names, p) {
+				pending = append(pending, s.pending[i])
+			}
 		}
 	}
 	for i, n := range s.unsyncedOf {
@@ -447,6 +452,17 @@ func (s *Set) rollup(t string, names []string, withDrifts bool) *fnv1.Condition 
 		*msg += "; " + DescribeDrifts(s.drifts)
 	}
 	return c
+}
+
+// countIn is how many of ss are in names.
+func countIn(ss, names []string) int {
+	n := 0
+	for _, s := range ss {
+		if slices.Contains(names, s) {
+			n++
+		}
+	}
+	return n
 }
 
 // newCondition is a condition of type t, True with reason Available, for
