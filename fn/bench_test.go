@@ -177,6 +177,25 @@ func (s *sameBytes) RunFunction(context.Context, *fnv1.RunFunctionRequest) (*fnv
 	return s.response, nil
 }
 
+// decoded answers each request with paved's response to it, decoded in the
+// call from its wire bytes (the benchmark sets wire before each call): the
+// floor plus making the answer's objects on every call, as any function
+// that answers with objects it makes per request does. What paved costs
+// beyond it is composition's own work: deciding what to answer, and the
+// objects it makes besides the answer.
+type decoded struct {
+	fnv1.UnimplementedFunctionRunnerServiceServer
+	wire []byte
+}
+
+func (d *decoded) RunFunction(context.Context, *fnv1.RunFunctionRequest) (*fnv1.RunFunctionResponse, error) {
+	rsp := &fnv1.RunFunctionResponse{}
+	if err := proto.Unmarshal(d.wire, rsp); err != nil {
+		return nil, err
+	}
+	return rsp, nil
+}
+
 // newNameRounds is how many requests of each kind the first-reconcile
 // benchmarks cycle through, each for a composite with its own name and uid.
 // It is more than any of the function's memos holds (maxMemo entries), so
@@ -293,10 +312,13 @@ func BenchmarkRunFunctionFirstReconcile(b *testing.B) {
 
 // BenchmarkRunFunctionGRPC calls the no-op function, the same-bytes floor
 // and function-paved over real gRPC on loopback with the same requests
-// (benchCases). The ratio paved/floor per request is what composition costs
-// on top of sending paved's answer; paved/noop on top of the round trip
-// Crossplane pays anyway. One paved serves all cases, as one function
-// serves all Compositions.
+// (benchCases), and a fourth, decoded, that decodes paved's answer in the
+// call. The ratio paved/floor per request is what composition costs on
+// top of sending paved's answer; paved/decoded what it costs beyond
+// having the answer's objects made at all (decoded/floor is what making
+// them costs); paved/noop on top of the round trip Crossplane pays
+// anyway. One paved serves all cases, as one function serves all
+// Compositions.
 //
 // How it measures, and why (docs/performance.md, "Measuring the ratio"):
 //   - Interleaved. Each iteration is a round of a block of grpcBlock calls
@@ -312,7 +334,7 @@ func BenchmarkRunFunctionFirstReconcile(b *testing.B) {
 //     composites) wait marshaled outside the Go heap (offHeap), and a
 //     block's are decoded before it, untimed, whichever function it
 //     calls, so that every block leaves the same garbage besides its
-//     own (decoded once a round and shared by the three blocks, they made
+//     own (decoded once a round and shared by the blocks, they made
 //     the floor against itself read 0.88-0.97 for the small answers: the
 //     block after the decoding is not like the others). Held as objects,
 //     they made the collector run a long cycle every ~60 MB allocated, a
@@ -326,12 +348,13 @@ func BenchmarkRunFunctionFirstReconcile(b *testing.B) {
 //
 // Per request it reports each function's CPU time and allocations per
 // call (<fn>-cpu-ns/call, <fn>-allocs/call, the untimed decoding left
-// out) and the ratios paved/floor and paved/noop; ns/op is a round of
-// 3 × grpcBlock calls, decoding included.
+// out) and the ratios paved/floor, paved/noop, paved/decoded and
+// decoded/floor; ns/op is a round of a block of calls to each function,
+// decoding included.
 func BenchmarkRunFunctionGRPC(b *testing.B) {
 	newNames(b)
-	floor := &sameBytes{}
-	servers := [len(grpcFunctions)]fnv1.FunctionRunnerServiceServer{grpcNoop: noop{}, grpcFloor: floor, grpcPaved: New(logging.NewNopLogger())}
+	floor, dec := &sameBytes{}, &decoded{}
+	servers := [len(grpcFunctions)]fnv1.FunctionRunnerServiceServer{grpcNoop: noop{}, grpcFloor: floor, grpcDecoded: dec, grpcPaved: New(logging.NewNopLogger())}
 	var clients [len(grpcFunctions)]fnv1.FunctionRunnerServiceClient
 	for i, srv := range servers {
 		lis, err := net.Listen("tcp", "127.0.0.1:0")
@@ -376,7 +399,7 @@ func BenchmarkRunFunctionGRPC(b *testing.B) {
 					}
 					a, start := mallocs(), cpuTime(b)
 					for j, req := range block {
-						floor.response = answers[j]
+						floor.response, dec.wire = answers[j], rsps.wire((next+j)%rsps.len())
 						if _, err := clients[fn].RunFunction(ctx, req); err != nil {
 							b.Fatal(err)
 						}
@@ -398,6 +421,8 @@ func BenchmarkRunFunctionGRPC(b *testing.B) {
 			}
 			b.ReportMetric(float64(cpu[grpcPaved])/float64(cpu[grpcFloor]), "paved/floor")
 			b.ReportMetric(float64(cpu[grpcPaved])/float64(cpu[grpcNoop]), "paved/noop")
+			b.ReportMetric(float64(cpu[grpcPaved])/float64(cpu[grpcDecoded]), "paved/decoded")
+			b.ReportMetric(float64(cpu[grpcDecoded])/float64(cpu[grpcFloor]), "decoded/floor")
 		})
 		reqs.free(b)
 		rsps.free(b)
@@ -473,21 +498,27 @@ func (o *offHeap) len() int { return len(o.ends) }
 // bytes field out of the buffer.
 func (o *offHeap) unmarshal(b *testing.B, i int, m proto.Message) {
 	b.Helper()
-	from := 0
-	if i > 0 {
-		from = o.ends[i-1]
-	}
-	if err := proto.Unmarshal(o.buf[from:o.ends[i]], m); err != nil {
+	if err := proto.Unmarshal(o.wire(i), m); err != nil {
 		b.Fatal(err)
 	}
 }
 
+// wire is message i's bytes, in o's memory: valid until o is freed.
+func (o *offHeap) wire(i int) []byte {
+	from := 0
+	if i > 0 {
+		from = o.ends[i-1]
+	}
+	return o.buf[from:o.ends[i]]
+}
+
 // The functions BenchmarkRunFunctionGRPC compares, by index.
-var grpcFunctions = [...]string{grpcNoop: "noop", grpcFloor: "floor", grpcPaved: "paved"}
+var grpcFunctions = [...]string{grpcNoop: "noop", grpcFloor: "floor", grpcDecoded: "decoded", grpcPaved: "paved"}
 
 const (
 	grpcNoop = iota
 	grpcFloor
+	grpcDecoded
 	grpcPaved
 )
 

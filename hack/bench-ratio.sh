@@ -1,19 +1,21 @@
 #!/usr/bin/env bash
-# Runs the gRPC benchmarks of function-paved, a no-op function and the
+# Runs the gRPC benchmarks of function-paved, a no-op function, the
 # same-bytes floor (a function that answers each request with paved's own
-# response to it, computed beforehand: gRPC and proto alone), interleaved
-# in blocks (BenchmarkRunFunctionGRPC), and prints, per request, paved's
-# cost as a multiple of the floor's and of the no-op's in CPU time per call
-# (the median of COUNT runs of ROUNDS calls to each function; client and
-# server share the process, so this is the whole round trip) with
-# allocations per call.
+# response to it, computed beforehand: gRPC and proto alone) and the
+# decoded floor (the same answer decoded from its wire bytes in the call:
+# the floor plus making the answer's objects), interleaved in blocks
+# (BenchmarkRunFunctionGRPC), and prints, per request, paved's cost as a
+# multiple of the floor's, the no-op's and the decoded floor's in CPU time
+# per call (the median of COUNT runs of ROUNDS calls to each function;
+# client and server share the process, so this is the whole round trip)
+# with allocations per call.
 #
 # The headline is a first reconcile of every kind of fn/kinds.go with a new
 # composite name and uid each round (<Claim>/NewName), which paved composes
 # anew; <Claim>/Replayed repeats one composite and DatabaseClaimSteadyState
 # a DatabaseClaim whose resources all exist.
 # Each request's ratio is also printed as a line
-#   figure: runfunction-grpc <request> <paved/floor>x floor, <paved/noop>x noop
+#   figure: runfunction-grpc <request> <paved/floor>x floor, <paved/noop>x noop, <paved/decoded>x decoded
 # (figures only: a timing never fails a run). It then prints the binary's
 # resident memory after 10,000 mixed requests, unless PAVED_BENCH_RSS=0
 # (make bench in .ci/run: make test has run make rss).
@@ -44,11 +46,11 @@ awk '
     return a[int((k + 1) / 2)]
   }
   END {
-    printf "%-30s %11s %12s %12s %11s %10s %12s %12s\n", "request", "noop cpu-ns", "floor cpu-ns", "paved cpu-ns", "paved/floor", "paved/noop", "floor allocs", "paved allocs"
+    printf "%-26s %11s %12s %14s %12s %11s %10s %13s %13s %12s %12s\n", "request", "noop cpu-ns", "floor cpu-ns", "decoded cpu-ns", "paved cpu-ns", "paved/floor", "paved/noop", "paved/decoded", "decoded/floor", "floor allocs", "paved allocs"
     for (r = 1; r <= nreq; r++) {
-      q = order[r]; pf = median(q, "paved/floor"); pn = median(q, "paved/noop")
-      printf "%-30s %11d %12d %12d %10.2fx %9.2fx %12d %12d\n", q, median(q, "noop-cpu-ns/call"), median(q, "floor-cpu-ns/call"), median(q, "paved-cpu-ns/call"), pf, pn, median(q, "floor-allocs/call"), median(q, "paved-allocs/call")
-      figures = figures sprintf("figure: runfunction-grpc %s %.2fx floor, %.2fx noop\n", q, pf, pn)
+      q = order[r]; pf = median(q, "paved/floor"); pn = median(q, "paved/noop"); pd = median(q, "paved/decoded")
+      printf "%-26s %11d %12d %14d %12d %10.2fx %9.2fx %12.2fx %12.2fx %12d %12d\n", q, median(q, "noop-cpu-ns/call"), median(q, "floor-cpu-ns/call"), median(q, "decoded-cpu-ns/call"), median(q, "paved-cpu-ns/call"), pf, pn, pd, median(q, "decoded/floor"), median(q, "floor-allocs/call"), median(q, "paved-allocs/call")
+      figures = figures sprintf("figure: runfunction-grpc %s %.2fx floor, %.2fx noop, %.2fx decoded\n", q, pf, pn, pd)
     }
     printf "%s", figures
   }' _output/bench.txt
