@@ -296,8 +296,10 @@ func NewSet(req *fnv1.RunFunctionRequest, xr *Composite, component string) *Set 
 	return s
 }
 
-// composedHint is room for the resources a composite usually composes (a
-// BucketClaim 13 with its Usages), made at once rather than grown.
+// composedHint is room for the resources a composite's first reconciles
+// compose, made at once rather than grown: a map of up to 8 entries is
+// one group of slots, and 16 made a table, which a Queue or a bundle never
+// fills (a BucketClaim's 13 with their Usages grow it once).
 const composedHint = 8
 
 // Labels returns the labels of a composed resource called name: the
