@@ -531,7 +531,7 @@ func (s *Set) Write(rsp *fnv1.RunFunctionResponse) {
 	if rsp.GetDesired() == nil {
 		rsp.Desired = &fnv1.State{}
 	}
-	if len(rsp.Desired.Resources) == 0 {
+	if len(rsp.GetDesired().GetResources()) == 0 {
 		rsp.Desired.Resources = s.desired
 		return
 	}

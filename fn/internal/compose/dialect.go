@@ -265,7 +265,7 @@ func namespacedSpec(spec *structpb.Struct, ref *structpb.Value, embedded [][]str
 	if spec.Fields == nil {
 		spec.Fields = pb.Fields{}
 	}
-	out := spec.Fields
+	out := spec.GetFields()
 	// Namespaced managed resources name their provider config with its
 	// kind: a ProviderConfig in their namespace or a ClusterProviderConfig
 	// (crossplane/apis v2.4.0 core/v2/resource_namespace.go,
