@@ -134,7 +134,7 @@ unit: provider-test-deps
 fuzz:
 	hack/fuzz.sh
 
-# The function's CPU per gRPC round trip against the same-bytes floor, for
+# The function's CPU per gRPC round trip against the same-bytes and decoded floors, for
 # every kind (hack/bench-ratio.sh: figure lines, no assertion), and its
 # resident memory (make rss, which asserts the budget; PAVED_BENCH_RSS=0
 # leaves it out). .ci/run runs it with fewer rounds (BENCH_COUNT,

@@ -339,27 +339,7 @@ func (s *Set) deletionCondition() *fnv1.Condition {
 			parts = append([]string{deleting + " waits for what its Usages keep, named here once they are all in force"}, blocked...)
 		}
 	}
-	msg := joinMessage(head, parts, decommissionHint)
+	msg := head + strings.Join(parts, "; ") + decommissionHint
 	c.Message = &msg
 	return c
-}
-
-// joinMessage is head + strings.Join(parts, "; ") + tail in one
-// allocation: a composite's every reconcile writes its messages.
-func joinMessage(head string, parts []string, tail string) string {
-	n := len(head) + len(tail)
-	for _, p := range parts {
-		n += len(p) + len("; ")
-	}
-	var b strings.Builder
-	b.Grow(n)
-	b.WriteString(head)
-	for i, p := range parts {
-		if i > 0 {
-			b.WriteString("; ")
-		}
-		b.WriteString(p)
-	}
-	b.WriteString(tail)
-	return b.String()
 }
