@@ -19,6 +19,7 @@ import (
 	"google.golang.org/protobuf/types/known/durationpb"
 	"google.golang.org/protobuf/types/known/structpb"
 
+	"github.com/paved-dev/paved/fn/internal/wire"
 	"github.com/paved-dev/paved/fn/servicebundle"
 )
 
@@ -365,7 +366,13 @@ func BenchmarkRunFunctionGRPC(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		s := grpc.NewServer()
+		var opts []grpc.ServerOption
+		if i == grpcPaved {
+			// paved as it ships: its main registers package wire's codec
+			// (fn/cmd/function); the other functions use grpc-go's own.
+			opts = append(opts, grpc.ForceServerCodecV2(wire.NewCodec()))
+		}
+		s := grpc.NewServer(opts...)
 		fnv1.RegisterFunctionRunnerServiceServer(s, srv)
 		go s.Serve(lis)
 		b.Cleanup(s.Stop)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/paved-dev/paved/fn/database"
 	"github.com/paved-dev/paved/fn/internal/pb"
+	"github.com/paved-dev/paved/fn/internal/wire"
 )
 
 // aug2 is a day on which rds-ca-2019 expires in 20 days in us-east-1
@@ -74,15 +75,16 @@ func operationRequest(input string) *fnv1.RunFunctionRequest {
 	}
 }
 
-// serve serves f over gRPC on loopback, as function-sdk-go's Serve does with
-// --insecure, and returns its address.
+// serve serves f over gRPC on loopback, as the function's main does with
+// --insecure (function-sdk-go's Serve, package wire's codec), and returns
+// its address.
 func serve(t *testing.T, f *Function) string {
 	t.Helper()
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := grpc.NewServer()
+	s := grpc.NewServer(grpc.ForceServerCodecV2(wire.NewCodec()))
 	fnv1.RegisterFunctionRunnerServiceServer(s, f)
 	go func() { _ = s.Serve(lis) }()
 	t.Cleanup(s.Stop)

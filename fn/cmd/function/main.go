@@ -7,10 +7,12 @@ import (
 
 	"github.com/alecthomas/kong"
 	function "github.com/crossplane/function-sdk-go"
+	"google.golang.org/grpc/encoding"
 	"google.golang.org/grpc/health"
 	healthgrpc "google.golang.org/grpc/health/grpc_health_v1"
 
 	"github.com/paved-dev/paved/fn"
+	"github.com/paved-dev/paved/fn/internal/wire"
 	"github.com/paved-dev/paved/internal/version"
 )
 
@@ -54,6 +56,13 @@ func (c *CLI) Run() error {
 // an allocation: a larger request makes the collector work harder, it
 // does not fail.
 const defaultMemoryLimit = 20 << 20
+
+// init makes paved's writer of RunFunctionResponses (package wire) the
+// codec of every call: function.Serve takes no codec, so it is registered
+// under grpc-go's "proto" name, which a call naming no other uses, and at
+// init, as grpc-go's encoding.RegisterCodecV2 asks. It reads requests,
+// and writes any other message, as grpc-go's own codec.
+func init() { encoding.RegisterCodecV2(wire.NewCodec()) }
 
 func main() {
 	if _, ok := os.LookupEnv("GOMEMLIMIT"); !ok {

@@ -1,0 +1,91 @@
+package wire
+
+import (
+	"fmt"
+	"sync"
+
+	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
+	"google.golang.org/grpc/encoding"
+	grpcproto "google.golang.org/grpc/encoding/proto"
+	"google.golang.org/grpc/mem"
+)
+
+// Codec is grpc-go's proto codec, but for a RunFunctionResponse, which it
+// writes itself (package comment). It reads every message, and writes
+// every other one, with the codec it was made from.
+//
+// The function's server is function-sdk-go's (function.Serve), which
+// takes no codec: the function's main registers Codec under grpc-go's
+// "proto" name (encoding.RegisterCodecV2, at init as grpc-go asks), which
+// its server then uses for every call that names no other
+// (https://github.com/grpc/grpc-go/blob/master/Documentation/encoding.md).
+type Codec struct {
+	base encoding.CodecV2
+}
+
+// NewCodec returns a Codec over the codec now registered as "proto"
+// (grpc-go's own, unless a Codec was registered before).
+func NewCodec() *Codec { return over(encoding.GetCodecV2(grpcproto.Name)) }
+
+func over(base encoding.CodecV2) *Codec {
+	if c, ok := base.(*Codec); ok {
+		base = c.base
+	}
+	return &Codec{base: base}
+}
+
+// Name is grpc-go's proto codec's.
+func (c *Codec) Name() string { return grpcproto.Name }
+
+// Unmarshal reads v as the base codec does.
+func (c *Codec) Unmarshal(data mem.BufferSlice, v any) error { return c.base.Unmarshal(data, v) }
+
+// Marshal writes a RunFunctionResponse itself, any other message as the
+// base codec does. The bytes are in a buffer of grpc-go's pool, as the
+// base codec's are, which grpc-go frees once they are sent.
+func (c *Codec) Marshal(v any) (mem.BufferSlice, error) {
+	rsp, ok := v.(*fnv1.RunFunctionResponse)
+	if !ok || rsp == nil || !encodes {
+		return c.base.Marshal(v)
+	}
+	var out mem.BufferSlice
+	err := write(rsp, func(b []byte) {
+		if mem.IsBelowBufferPoolingThreshold(len(b)) {
+			out = mem.BufferSlice{mem.SliceBuffer(append([]byte(nil), b...))}
+			return
+		}
+		pool := mem.DefaultBufferPool()
+		buf := pool.Get(len(b))
+		copy(*buf, b)
+		out = mem.BufferSlice{mem.NewBuffer(buf, pool)}
+	})
+	return out, err
+}
+
+// write writes rsp and hands its bytes to use, which must not keep them.
+func write(rsp *fnv1.RunFunctionResponse, use func(b []byte)) error {
+	e, ok := encoders.Get().(*encoder)
+	if !ok {
+		e = &encoder{}
+	}
+	defer release(e)
+	e.reset()
+	if err := e.response(rsp); err != nil {
+		return fmt.Errorf("cannot marshal the RunFunctionResponse: %w", err)
+	}
+	use(e.bytes())
+	return nil
+}
+
+// encoders keep their buffers between answers; one that grew past
+// keptBuffer (an answer of hundreds of resources) is dropped instead.
+var encoders = sync.Pool{New: func() any { return &encoder{} }}
+
+const keptBuffer = 1 << 20
+
+func release(e *encoder) {
+	if cap(e.buf) > keptBuffer || cap(e.scratch) > keptBuffer {
+		return
+	}
+	encoders.Put(e)
+}
