@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Runs the gRPC benchmarks of function-paved, a no-op function, the
-# same-bytes floor (a function that answers each request with paved's own
-# response to it, computed beforehand: gRPC and proto alone) and the
+# Runs the gRPC benchmarks of function-paved (served as it ships, with its
+# own codec, fn/internal/wire), a no-op function, the same-bytes floor (a
+# function that answers each request with paved's own response to it,
+# computed beforehand: gRPC and grpc-go's proto codec alone) and the
 # decoded floor (the same answer decoded from its wire bytes in the call:
 # the floor plus making the answer's objects), interleaved in blocks
 # (BenchmarkRunFunctionGRPC), and prints, per request, paved's cost as a
