@@ -16,9 +16,12 @@ import (
 //
 // The function's server is function-sdk-go's (function.Serve), which
 // takes no codec: the function's main registers Codec under grpc-go's
-// "proto" name (encoding.RegisterCodecV2, at init as grpc-go asks), which
-// its server then uses for every call that names no other
-// (https://github.com/grpc/grpc-go/blob/master/Documentation/encoding.md).
+// "proto" name at init (grpc-go v1.82.1 encoding/encoding_v2.go,
+// RegisterCodecV2: "must only be called during initialization time", and
+// of codecs registered under one name "the one registered last will take
+// effect"); the server looks a call's codec up in that registry by the
+// call's content-subtype, "proto" when it names none
+// (Documentation/encoding.md).
 type Codec struct {
 	base encoding.CodecV2
 }
@@ -48,22 +51,6 @@ func (c *Codec) Marshal(v any) (mem.BufferSlice, error) {
 	if !ok || rsp == nil || !encodes {
 		return c.base.Marshal(v)
 	}
-	var out mem.BufferSlice
-	err := write(rsp, func(b []byte) {
-		if mem.IsBelowBufferPoolingThreshold(len(b)) {
-			out = mem.BufferSlice{mem.SliceBuffer(append([]byte(nil), b...))}
-			return
-		}
-		pool := mem.DefaultBufferPool()
-		buf := pool.Get(len(b))
-		copy(*buf, b)
-		out = mem.BufferSlice{mem.NewBuffer(buf, pool)}
-	})
-	return out, err
-}
-
-// write writes rsp and hands its bytes to use, which must not keep them.
-func write(rsp *fnv1.RunFunctionResponse, use func(b []byte)) error {
 	e, ok := encoders.Get().(*encoder)
 	if !ok {
 		e = &encoder{}
@@ -71,10 +58,16 @@ func write(rsp *fnv1.RunFunctionResponse, use func(b []byte)) error {
 	defer release(e)
 	e.reset()
 	if err := e.response(rsp); err != nil {
-		return fmt.Errorf("cannot marshal the RunFunctionResponse: %w", err)
+		return nil, fmt.Errorf("cannot marshal the RunFunctionResponse: %w", err)
 	}
-	use(e.bytes())
-	return nil
+	b := e.bytes()
+	if mem.IsBelowBufferPoolingThreshold(len(b)) {
+		return mem.BufferSlice{mem.SliceBuffer(append([]byte(nil), b...))}, nil
+	}
+	pool := mem.DefaultBufferPool()
+	buf := pool.Get(len(b))
+	copy(*buf, b)
+	return mem.BufferSlice{mem.NewBuffer(buf, pool)}, nil
 }
 
 // encoders keep their buffers between answers; one that grew past
