@@ -284,7 +284,9 @@ func FuzzStruct(f *testing.F) {
 	f.Fuzz(func(t *testing.T, j string) {
 		s := &structpb.Struct{}
 		if err := protojson.Unmarshal([]byte(j), s); err != nil {
-			t.Skip()
+			// Not a JSON object: there is no Struct to write. The fuzzer
+			// mutates the seeds, which are objects, so most inputs are.
+			return
 		}
 		rsp := answer(s)
 		rsp.Context = s
