@@ -12,17 +12,20 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/encoding"
 	grpcproto "google.golang.org/grpc/encoding/proto"
+	"google.golang.org/grpc/mem"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/testing/protocmp"
 
 	"github.com/paved-dev/paved/fn/internal/wire"
 )
 
-// TestAnswersOverTheWire: every kind's first answers (of claims and of
-// namespaced composites) and a DatabaseClaim's at steady state, as package
-// wire writes them, decode to the answers themselves, in as many bytes as
-// google.golang.org/protobuf writes; and over gRPC, through the codec the
-// function's main registers (serve), a client reads the same answers.
+// TestAnswersOverTheWire: every kind's first requests and answers (of
+// claims and of namespaced composites) and a DatabaseClaim's at steady
+// state: the requests, as package wire reads them, are the requests
+// themselves; the answers, as it writes them, decode to the answers
+// themselves, in as many bytes as google.golang.org/protobuf writes; and
+// over gRPC, through the codec the function's main registers (serve), a
+// client reads the same answers.
 func TestAnswersOverTheWire(t *testing.T) {
 	var reqs []*fnv1.RunFunctionRequest
 	for _, k := range Kinds {
@@ -41,6 +44,17 @@ func TestAnswersOverTheWire(t *testing.T) {
 	client := fnv1.NewFunctionRunnerServiceClient(conn)
 	codec := wire.NewCodec()
 	for _, req := range reqs {
+		b, err := proto.Marshal(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		read := &fnv1.RunFunctionRequest{}
+		if err := codec.Unmarshal(mem.BufferSlice{mem.SliceBuffer(b)}, read); err != nil {
+			t.Fatalf("%s: %v", req.GetMeta().GetTag(), err)
+		}
+		if diff := cmp.Diff(req, read, protocmp.Transform()); diff != "" {
+			t.Errorf("%s: -request, +read by package wire:\n%s", req.GetMeta().GetTag(), diff)
+		}
 		want, err := f.RunFunction(context.Background(), req)
 		if err != nil {
 			t.Fatal(err)
@@ -49,7 +63,7 @@ func TestAnswersOverTheWire(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		b := data.Materialize()
+		b = data.Materialize()
 		data.Free()
 		decoded := &fnv1.RunFunctionResponse{}
 		if err := proto.Unmarshal(b, decoded); err != nil {
@@ -67,6 +81,34 @@ func TestAnswersOverTheWire(t *testing.T) {
 		}
 		if diff := cmp.Diff(want, got, protocmp.Transform()); diff != "" {
 			t.Errorf("%s: -in process, +over gRPC:\n%s", req.GetMeta().GetTag(), diff)
+		}
+	}
+}
+
+// BenchmarkUnmarshalRequest reads each kind's first request as grpc-go's
+// proto codec does (grpc) and as package wire's codec does (wire).
+func BenchmarkUnmarshalRequest(b *testing.B) {
+	codecs := []struct {
+		name  string
+		codec encoding.CodecV2
+	}{{"grpc", encoding.GetCodecV2(grpcproto.Name)}, {"wire", wire.NewCodec()}}
+	for _, c := range benchCases() {
+		if !strings.HasSuffix(c.name, "/NewName") {
+			continue
+		}
+		data, err := proto.Marshal(c.reqs()[0])
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, codec := range codecs {
+			b.Run(strings.TrimSuffix(c.name, "/NewName")+"/"+codec.name, func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					if err := codec.codec.Unmarshal(mem.BufferSlice{mem.SliceBuffer(data)}, &fnv1.RunFunctionRequest{}); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
 		}
 	}
 }

@@ -8,11 +8,13 @@ import (
 	"google.golang.org/grpc/encoding"
 	grpcproto "google.golang.org/grpc/encoding/proto"
 	"google.golang.org/grpc/mem"
+	"google.golang.org/protobuf/encoding/protowire"
 )
 
-// Codec is grpc-go's proto codec, but for a RunFunctionResponse, which it
-// writes itself (package comment). It reads every message, and writes
-// every other one, with the codec it was made from.
+// Codec is grpc-go's proto codec, but for a RunFunctionRequest, which it
+// reads itself, and a RunFunctionResponse, which it writes itself (package
+// comment). It reads and writes every other message with the codec it was
+// made from.
 //
 // The function's server is function-sdk-go's (function.Serve), which
 // takes no codec: the function's main registers Codec under grpc-go's
@@ -40,8 +42,23 @@ func over(base encoding.CodecV2) *Codec {
 // Name is grpc-go's proto codec's.
 func (c *Codec) Name() string { return grpcproto.Name }
 
-// Unmarshal reads v as the base codec does.
-func (c *Codec) Unmarshal(data mem.BufferSlice, v any) error { return c.base.Unmarshal(data, v) }
+// Unmarshal reads a RunFunctionRequest itself (decode.go), any other
+// message as the base codec does. The bytes are copied into one buffer
+// of grpc-go's pool first and it is freed on return, as the base codec
+// does: every string and byte slice of the request is a copy.
+func (c *Codec) Unmarshal(data mem.BufferSlice, v any) error {
+	req, ok := v.(*fnv1.RunFunctionRequest)
+	if !ok || req == nil || !reads {
+		return c.base.Unmarshal(data, v)
+	}
+	buf := data.MaterializeToBuffer(mem.DefaultBufferPool())
+	defer buf.Free()
+	req.Reset()
+	if err := decodeRequest(buf.ReadOnlyData(), req, protowire.DefaultRecursionLimit); err != nil {
+		return fmt.Errorf("cannot unmarshal the RunFunctionRequest: %w", err)
+	}
+	return nil
+}
 
 // Marshal writes a RunFunctionResponse itself, any other message as the
 // base codec does. The bytes are in a buffer of grpc-go's pool, as the

@@ -1,4 +1,5 @@
-// Package wire writes the function's answers to gRPC's wire.
+// Package wire writes the function's answers to gRPC's wire, and reads its
+// requests from it (decode.go).
 //
 // grpc-go's proto codec marshals a RunFunctionResponse with
 // google.golang.org/protobuf, which sizes every message in one pass and
@@ -13,7 +14,7 @@
 // Structs and the answer's own messages by hand, the other messages in it
 // with google.golang.org/protobuf itself.
 //
-// The bytes decode to the same message (TestEncodeDecodes, FuzzStruct,
+// The bytes decode to the same message (TestEncodeDecodes, FuzzCodec,
 // fn's TestAnswersOverTheWire): the same fields in another order, which
 // protobuf parsers accept ("protocol buffer parsers must be able to parse
 // fields in any order",

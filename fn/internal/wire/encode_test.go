@@ -277,23 +277,6 @@ func countSet(m protoreflect.Message) int {
 	return n
 }
 
-func FuzzStruct(f *testing.F) {
-	for _, j := range []string{`{}`, `{"a": "b"}`, `{"a": [1, true, null, {"b": []}]}`, `{"": {"": [""]}}`} {
-		f.Add(j)
-	}
-	f.Fuzz(func(t *testing.T, j string) {
-		s := &structpb.Struct{}
-		if err := protojson.Unmarshal([]byte(j), s); err != nil {
-			// Not a JSON object: there is no Struct to write. The fuzzer
-			// mutates the seeds, which are objects, so most inputs are.
-			return
-		}
-		rsp := answer(s)
-		rsp.Context = s
-		decodes(t, rsp)
-	})
-}
-
 func TestCodec(t *testing.T) {
 	c := NewCodec()
 	if c.Name() != grpcproto.Name {
