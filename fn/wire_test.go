@@ -85,13 +85,16 @@ func TestAnswersOverTheWire(t *testing.T) {
 	}
 }
 
+// codecs are grpc-go's proto codec and package wire's, which the
+// function's main registers.
+var codecs = []struct {
+	name  string
+	codec encoding.CodecV2
+}{{"grpc", encoding.GetCodecV2(grpcproto.Name)}, {"wire", wire.NewCodec()}}
+
 // BenchmarkUnmarshalRequest reads each kind's first request as grpc-go's
 // proto codec does (grpc) and as package wire's codec does (wire).
 func BenchmarkUnmarshalRequest(b *testing.B) {
-	codecs := []struct {
-		name  string
-		codec encoding.CodecV2
-	}{{"grpc", encoding.GetCodecV2(grpcproto.Name)}, {"wire", wire.NewCodec()}}
 	for _, c := range benchCases() {
 		if !strings.HasSuffix(c.name, "/NewName") {
 			continue
@@ -117,10 +120,6 @@ func BenchmarkUnmarshalRequest(b *testing.B) {
 // proto codec does (grpc) and as package wire's codec does (wire), which
 // the function's main registers.
 func BenchmarkMarshalAnswer(b *testing.B) {
-	codecs := []struct {
-		name  string
-		codec encoding.CodecV2
-	}{{"grpc", encoding.GetCodecV2(grpcproto.Name)}, {"wire", wire.NewCodec()}}
 	for _, c := range benchCases() {
 		if !strings.HasSuffix(c.name, "/NewName") {
 			continue

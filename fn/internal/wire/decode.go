@@ -100,172 +100,168 @@ var (
 // decodeRequest reads b into req, which is empty, with a depth limit of
 // limit (protowire.DefaultRecursionLimit, as proto.Unmarshal's).
 func decodeRequest(b []byte, req *fnv1.RunFunctionRequest, limit int) error {
-	depth := limit
-	if depth--; depth < 0 {
-		return errDepth
-	}
-	var rest []byte
-	for len(b) > 0 {
-		num, typ, n, err := tag(b)
-		if err != nil {
-			return err
+	return message(b, req, limit, func(num protowire.Number, typ protowire.Type, b []byte, depth int) (int, error) {
+		if typ != protowire.BytesType {
+			return notRead, nil
 		}
-		field := b
-		b = b[n:]
-		if typ == protowire.BytesType {
-			switch num {
-			case reqObserved, reqDesired:
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return errDecode
-				}
-				s := &req.Observed
-				if num == reqDesired {
-					s = &req.Desired
-				}
-				if *s == nil {
-					*s = &fnv1.State{}
-				}
-				if err := decodeState(v, *s, depth); err != nil {
-					return err
-				}
-				b = b[n:]
-				continue
-			case reqInput, reqContext:
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return errDecode
-				}
-				s := &req.Input
-				if num == reqContext {
-					s = &req.Context
-				}
-				if *s == nil {
-					*s = &structpb.Struct{}
-				}
-				if err := decodeStruct(v, *s, depth); err != nil {
-					return err
-				}
-				b = b[n:]
-				continue
-			case reqExtraResources, reqRequiredResources:
-				// Crossplane answers each resource a function requires with
-				// an entry, empty when it found none: a map entry, as a
-				// State's resources.
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return errDecode
-				}
-				name, rs := "", &fnv1.Resources{}
-				if err := entries(v, &name, func(v []byte) error { return decodeResources(v, rs, depth-1) }); err != nil {
-					return err
-				}
-				m := &req.ExtraResources //nolint:staticcheck // deprecated, still sent by Crossplane v1
-				if num == reqRequiredResources {
-					m = &req.RequiredResources
-				}
-				if *m == nil {
-					*m = make(map[string]*fnv1.Resources)
-				}
-				(*m)[name] = rs
-				b = b[n:]
-				continue
+		switch num {
+		case reqObserved:
+			return sub(b, func(v []byte) error { return decodeState(v, ensure(&req.Observed), depth) })
+		case reqDesired:
+			return sub(b, func(v []byte) error { return decodeState(v, ensure(&req.Desired), depth) })
+		case reqInput:
+			return sub(b, func(v []byte) error { return decodeStruct(v, ensure(&req.Input), depth) })
+		case reqContext:
+			return sub(b, func(v []byte) error { return decodeStruct(v, ensure(&req.Context), depth) })
+		case reqExtraResources, reqRequiredResources:
+			// Crossplane answers each resource a function requires with
+			// an entry, empty when it found none: a map entry, as a
+			// State's resources, which counts against the depth (never
+			// reached this close to the request).
+			m := &req.ExtraResources //nolint:staticcheck // deprecated, still sent by Crossplane v1
+			if num == reqRequiredResources {
+				m = &req.RequiredResources
 			}
+			rs := &fnv1.Resources{}
+			return mapEntry(b, m, &rs, func(v []byte) error { return decodeResources(v, rs, depth-1) })
 		}
-		if rest, b, err = keep(rest, field, b, num, typ); err != nil {
-			return err
-		}
-	}
-	return merge(rest, req, limit)
+		return notRead, nil
+	})
 }
 
 func decodeResources(b []byte, rs *fnv1.Resources, depth int) error {
-	limit := depth
-	if depth--; depth < 0 {
-		return errDepth
-	}
-	var rest []byte
-	for len(b) > 0 {
-		num, typ, n, err := tag(b)
-		if err != nil {
-			return err
+	return message(b, rs, depth, func(num protowire.Number, typ protowire.Type, b []byte, depth int) (int, error) {
+		if num != resourcesItems || typ != protowire.BytesType {
+			return notRead, nil
 		}
-		field := b
-		b = b[n:]
-		if num == resourcesItems && typ == protowire.BytesType {
-			v, n := protowire.ConsumeBytes(b)
-			if n < 0 {
-				return errDecode
-			}
+		return sub(b, func(v []byte) error {
 			r := &fnv1.Resource{}
-			if err := decodeResource(v, r, depth); err != nil {
-				return err
-			}
 			rs.Items = append(rs.Items, r)
-			b = b[n:]
-			continue
-		}
-		if rest, b, err = keep(rest, field, b, num, typ); err != nil {
-			return err
-		}
-	}
-	return merge(rest, rs, limit)
+			return decodeResource(v, r, depth)
+		})
+	})
 }
 
 func decodeState(b []byte, s *fnv1.State, depth int) error {
-	limit := depth
-	if depth--; depth < 0 {
-		return errDepth
-	}
-	var rest []byte
-	for len(b) > 0 {
-		num, typ, n, err := tag(b)
-		if err != nil {
-			return err
-		}
-		field := b
-		b = b[n:]
+	return message(b, s, depth, func(num protowire.Number, typ protowire.Type, b []byte, depth int) (int, error) {
 		switch {
 		case num == stateComposite && typ == protowire.BytesType:
-			v, n := protowire.ConsumeBytes(b)
-			if n < 0 {
-				return errDecode
-			}
-			if s.GetComposite() == nil {
-				s.Composite = &fnv1.Resource{}
-			}
-			if err := decodeResource(v, s.GetComposite(), depth); err != nil {
-				return err
-			}
-			b = b[n:]
-			continue
+			return sub(b, func(v []byte) error { return decodeResource(v, ensure(&s.Composite), depth) })
 		case num == stateResources && typ == protowire.BytesType:
-			// The entry counts against the depth, as does the resource in
-			// it (consumeMapOfMessage). A State is never deep enough for
-			// the entry alone to reach the limit: only a Struct can be.
-			v, n := protowire.ConsumeBytes(b)
-			if n < 0 {
-				return errDecode
-			}
-			name, r := "", &fnv1.Resource{}
-			if err := entries(v, &name, func(v []byte) error { return decodeResource(v, r, depth-1) }); err != nil {
-				return err
-			}
-			if s.Resources == nil {
-				s.Resources = make(map[string]*fnv1.Resource)
-			}
-			s.Resources[name] = r
-			b = b[n:]
-			continue
+			r := &fnv1.Resource{}
+			return mapEntry(b, &s.Resources, &r, func(v []byte) error { return decodeResource(v, r, depth-1) })
 		}
-		if rest, b, err = keep(rest, field, b, num, typ); err != nil {
-			return err
-		}
-	}
-	return merge(rest, s, limit)
+		return notRead, nil
+	})
 }
 
 func decodeResource(b []byte, r *fnv1.Resource, depth int) error {
+	return message(b, r, depth, func(num protowire.Number, typ protowire.Type, b []byte, depth int) (int, error) {
+		switch {
+		case num == resourceResource && typ == protowire.BytesType:
+			return sub(b, func(v []byte) error { return decodeStruct(v, ensure(&r.Resource), depth) })
+		case num == resourceConnectionDetails && typ == protowire.BytesType:
+			var value []byte
+			return mapEntry(b, &r.ConnectionDetails, &value, func(v []byte) error {
+				value = append([]byte{}, v...)
+				return nil
+			})
+		case num == resourceReady && typ == protowire.VarintType:
+			v, n := protowire.ConsumeVarint(b)
+			r.Ready = fnv1.Ready(int32(v)) //nolint:gosec // an enum's varint is its int32, truncated as google.golang.org/protobuf does
+			return consumed(n)
+		}
+		return notRead, nil
+	})
+}
+
+func decodeStruct(b []byte, s *structpb.Struct, depth int) error {
+	return message(b, s, depth, func(num protowire.Number, typ protowire.Type, b []byte, depth int) (int, error) {
+		if num != structFields {
+			return notRead, nil
+		}
+		// A map entry counts against the depth before its wire type is
+		// looked at (consumeMapOfMessage). Only a Struct can be nested
+		// deep enough for it to matter.
+		if depth-1 < 0 {
+			return 0, errDepth
+		}
+		if typ != protowire.BytesType {
+			return notRead, nil
+		}
+		value := &structpb.Value{}
+		return mapEntry(b, &s.Fields, &value, func(v []byte) error { return decodeValue(v, value, depth-1) })
+	})
+}
+
+func decodeValue(b []byte, v *structpb.Value, depth int) error {
+	return message(b, v, depth, func(num protowire.Number, typ protowire.Type, b []byte, depth int) (int, error) {
+		switch {
+		case num == valueNull && typ == protowire.VarintType:
+			x, n := protowire.ConsumeVarint(b)
+			v.Kind = &structpb.Value_NullValue{NullValue: structpb.NullValue(int32(x))} //nolint:gosec // an enum, as a Resource's ready
+			return consumed(n)
+		case num == valueNumber && typ == protowire.Fixed64Type:
+			x, n := protowire.ConsumeFixed64(b)
+			v.Kind = &structpb.Value_NumberValue{NumberValue: math.Float64frombits(x)}
+			return consumed(n)
+		case num == valueString && typ == protowire.BytesType:
+			x, n := protowire.ConsumeBytes(b)
+			if n >= 0 && !utf8.Valid(x) {
+				return 0, errUTF8
+			}
+			v.Kind = &structpb.Value_StringValue{StringValue: string(x)}
+			return consumed(n)
+		case num == valueBool && typ == protowire.VarintType:
+			x, n := protowire.ConsumeVarint(b)
+			v.Kind = &structpb.Value_BoolValue{BoolValue: protowire.DecodeBool(x)}
+			return consumed(n)
+		case num == valueStruct && typ == protowire.BytesType:
+			// The same member again is merged into it; another member's
+			// value is replaced.
+			k, ok := v.GetKind().(*structpb.Value_StructValue)
+			if !ok {
+				k = &structpb.Value_StructValue{}
+				v.Kind = k
+			}
+			return sub(b, func(x []byte) error { return decodeStruct(x, ensure(&k.StructValue), depth) })
+		case num == valueList && typ == protowire.BytesType:
+			k, ok := v.GetKind().(*structpb.Value_ListValue)
+			if !ok {
+				k = &structpb.Value_ListValue{}
+				v.Kind = k
+			}
+			return sub(b, func(x []byte) error { return decodeList(x, ensure(&k.ListValue), depth) })
+		}
+		return notRead, nil
+	})
+}
+
+func decodeList(b []byte, l *structpb.ListValue, depth int) error {
+	return message(b, l, depth, func(num protowire.Number, typ protowire.Type, b []byte, depth int) (int, error) {
+		if num != listValuesNumber || typ != protowire.BytesType {
+			return notRead, nil
+		}
+		return sub(b, func(x []byte) error {
+			v := &structpb.Value{}
+			l.Values = append(l.Values, v)
+			return decodeValue(x, v, depth)
+		})
+	})
+}
+
+// notRead is what a message's read returns for a field it does not read.
+const notRead = -1
+
+// message reads the fields of m at b, at depth (what is left of the
+// limit before m, which counts against it): read reads a field it knows,
+// given its number, wire type, the bytes from its value on and the depth
+// left inside m, and returns how many bytes its value took, or notRead.
+// Every field it does not read is kept as it came, in order, and read into
+// m by google.golang.org/protobuf at the end (keep, merge): an unknown
+// field, a field of another wire type, a field of the SDK's not read by
+// hand.
+func message(b []byte, m proto.Message, depth int, read func(num protowire.Number, typ protowire.Type, b []byte, depth int) (int, error)) error {
 	limit := depth
 	if depth--; depth < 0 {
 		return errDepth
@@ -278,204 +274,62 @@ func decodeResource(b []byte, r *fnv1.Resource, depth int) error {
 		}
 		field := b
 		b = b[n:]
-		switch {
-		case num == resourceResource && typ == protowire.BytesType:
-			v, n := protowire.ConsumeBytes(b)
-			if n < 0 {
-				return errDecode
-			}
-			if r.GetResource() == nil {
-				r.Resource = &structpb.Struct{}
-			}
-			if err := decodeStruct(v, r.GetResource(), depth); err != nil {
-				return err
-			}
-			b = b[n:]
-			continue
-		case num == resourceConnectionDetails && typ == protowire.BytesType:
-			// The entry counts against the depth (consumeMap), as above.
-			v, n := protowire.ConsumeBytes(b)
-			if n < 0 {
-				return errDecode
-			}
-			var key string
-			var value []byte
-			if err := entries(v, &key, func(v []byte) error {
-				value = append([]byte{}, v...)
-				return nil
-			}); err != nil {
-				return err
-			}
-			if r.ConnectionDetails == nil {
-				r.ConnectionDetails = make(map[string][]byte)
-			}
-			r.ConnectionDetails[key] = value
-			b = b[n:]
-			continue
-		case num == resourceReady && typ == protowire.VarintType:
-			v, n := protowire.ConsumeVarint(b)
-			if n < 0 {
-				return errDecode
-			}
-			r.Ready = fnv1.Ready(int32(v)) //nolint:gosec // an enum's varint is its int32, truncated as google.golang.org/protobuf does
-			b = b[n:]
-			continue
-		}
-		if rest, b, err = keep(rest, field, b, num, typ); err != nil {
+		if n, err = read(num, typ, b, depth); err != nil {
 			return err
 		}
+		if n == notRead {
+			if rest, b, err = keep(rest, field, b, num, typ); err != nil {
+				return err
+			}
+			continue
+		}
+		b = b[n:]
 	}
-	return merge(rest, r, limit)
+	return merge(rest, m, limit)
 }
 
-func decodeStruct(b []byte, s *structpb.Struct, depth int) error {
-	if depth--; depth < 0 {
-		return errDepth
+// sub reads the length-delimited value at b with read, and returns how
+// many bytes it took with its length.
+func sub(b []byte, read func(v []byte) error) (int, error) {
+	v, n := protowire.ConsumeBytes(b)
+	if n < 0 {
+		return 0, errDecode
 	}
-	for len(b) > 0 {
-		num, typ, n, err := tag(b)
-		if err != nil {
-			return err
-		}
-		b = b[n:]
-		if num == structFields {
-			// A map entry counts against the depth before its wire type
-			// is looked at (consumeMapOfMessage).
-			if depth-1 < 0 {
-				return errDepth
-			}
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return errDecode
-				}
-				key, value := "", &structpb.Value{}
-				if err := entries(v, &key, func(v []byte) error { return decodeValue(v, value, depth-1) }); err != nil {
-					return err
-				}
-				if s.Fields == nil {
-					s.Fields = make(map[string]*structpb.Value)
-				}
-				s.Fields[key] = value
-				b = b[n:]
-				continue
-			}
-		}
-		if b, err = unknown(s, b, num, typ); err != nil {
-			return err
-		}
-	}
-	return nil
+	return n, read(v)
 }
 
-func decodeValue(b []byte, v *structpb.Value, depth int) error {
-	if depth--; depth < 0 {
-		return errDepth
-	}
-	for len(b) > 0 {
-		num, typ, n, err := tag(b)
-		if err != nil {
+// mapEntry reads the map entry at b into *m: its key, and its value as read
+// reads each value field into *value (merged, if it comes twice).
+func mapEntry[V any](b []byte, m *map[string]V, value *V, read func(v []byte) error) (int, error) {
+	return sub(b, func(v []byte) error {
+		var key string
+		if err := entries(v, &key, read); err != nil {
 			return err
 		}
-		b = b[n:]
-		switch {
-		case num == valueNull && typ == protowire.VarintType:
-			var x uint64
-			if x, n = protowire.ConsumeVarint(b); n >= 0 {
-				v.Kind = &structpb.Value_NullValue{NullValue: structpb.NullValue(int32(x))} //nolint:gosec // an enum, as resourceReady
-			}
-		case num == valueNumber && typ == protowire.Fixed64Type:
-			var x uint64
-			if x, n = protowire.ConsumeFixed64(b); n >= 0 {
-				v.Kind = &structpb.Value_NumberValue{NumberValue: math.Float64frombits(x)}
-			}
-		case num == valueString && typ == protowire.BytesType:
-			var x []byte
-			if x, n = protowire.ConsumeBytes(b); n >= 0 {
-				if !utf8.Valid(x) {
-					return errUTF8
-				}
-				v.Kind = &structpb.Value_StringValue{StringValue: string(x)}
-			}
-		case num == valueBool && typ == protowire.VarintType:
-			var x uint64
-			if x, n = protowire.ConsumeVarint(b); n >= 0 {
-				v.Kind = &structpb.Value_BoolValue{BoolValue: protowire.DecodeBool(x)}
-			}
-		case num == valueStruct && typ == protowire.BytesType:
-			var x []byte
-			if x, n = protowire.ConsumeBytes(b); n >= 0 {
-				// The same member again is merged into it; another
-				// member's value is replaced.
-				k, ok := v.GetKind().(*structpb.Value_StructValue)
-				if !ok {
-					k = &structpb.Value_StructValue{}
-				}
-				if k.StructValue == nil {
-					k.StructValue = &structpb.Struct{}
-				}
-				if err := decodeStruct(x, k.StructValue, depth); err != nil {
-					return err
-				}
-				v.Kind = k
-			}
-		case num == valueList && typ == protowire.BytesType:
-			var x []byte
-			if x, n = protowire.ConsumeBytes(b); n >= 0 {
-				k, ok := v.GetKind().(*structpb.Value_ListValue)
-				if !ok {
-					k = &structpb.Value_ListValue{}
-				}
-				if k.ListValue == nil {
-					k.ListValue = &structpb.ListValue{}
-				}
-				if err := decodeList(x, k.ListValue, depth); err != nil {
-					return err
-				}
-				v.Kind = k
-			}
-		default:
-			if b, err = unknown(v, b, num, typ); err != nil {
-				return err
-			}
-			continue
+		if *m == nil {
+			*m = make(map[string]V)
 		}
-		if n < 0 {
-			return errDecode
-		}
-		b = b[n:]
-	}
-	return nil
+		(*m)[key] = *value
+		return nil
+	})
 }
 
-func decodeList(b []byte, l *structpb.ListValue, depth int) error {
-	if depth--; depth < 0 {
-		return errDepth
+// ensure returns *p, made first if nil: a message field read is merged
+// into what an earlier one made.
+func ensure[T any](p **T) *T {
+	if *p == nil {
+		*p = new(T)
 	}
-	for len(b) > 0 {
-		num, typ, n, err := tag(b)
-		if err != nil {
-			return err
-		}
-		b = b[n:]
-		if num == listValuesNumber && typ == protowire.BytesType {
-			x, n := protowire.ConsumeBytes(b)
-			if n < 0 {
-				return errDecode
-			}
-			v := &structpb.Value{}
-			if err := decodeValue(x, v, depth); err != nil {
-				return err
-			}
-			l.Values = append(l.Values, v)
-			b = b[n:]
-			continue
-		}
-		if b, err = unknown(l, b, num, typ); err != nil {
-			return err
-		}
+	return *p
+}
+
+// consumed is n, the bytes a value took, or errDecode if it could not be
+// read.
+func consumed(n int) (int, error) {
+	if n < 0 {
+		return 0, errDecode
 	}
-	return nil
+	return n, nil
 }
 
 // tag reads a field's tag: a field number from 1 to
@@ -531,18 +385,6 @@ func entries(b []byte, key *string, value func([]byte) error) error {
 		}
 	}
 	return nil
-}
-
-// unknown keeps the field whose value starts b in m's unknown fields, its
-// tag written anew, and returns what follows it.
-func unknown(m proto.Message, b []byte, num protowire.Number, typ protowire.Type) ([]byte, error) {
-	n := protowire.ConsumeFieldValue(num, typ, b)
-	if n < 0 {
-		return nil, errDecode
-	}
-	r := m.ProtoReflect()
-	r.SetUnknown(append(protowire.AppendTag(r.GetUnknown(), num, typ), b[:n]...))
-	return b[n:], nil
 }
 
 // keep appends the field that starts at field, its value at b, to rest as
