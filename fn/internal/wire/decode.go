@@ -33,11 +33,11 @@ import (
 //     protowire.DefaultRecursionLimit (10,000); an entry is counted before
 //     its field's wire type is looked at.
 //
-// The fields of the request, a State, a Resources and a Resource it does
-// not read by hand (meta, credentials, required schemas, those a newer SDK
-// adds, unknown ones) are collected as they came, in order, and read by
+// The fields of a message it does not read by hand (meta, credentials,
+// required schemas, those a newer SDK adds, unknown ones, fields of
+// another wire type) are collected as they came, in order, and read by
 // google.golang.org/protobuf itself, merged into the message, with the
-// depth that was left. TestDecodeMatchesProto, TestDecodeDepth and FuzzCodec hold
+// depth that was left (message). TestDecodeMatchesProto, TestDecodeDepth and FuzzCodec hold
 // it to google.golang.org/protobuf, error for error and byte for byte.
 const (
 	reqObserved          protowire.Number = 2
