@@ -26,7 +26,7 @@ import (
 //   - a message field that comes again is merged into the first: a oneof
 //     member into the same member, a Struct's entries into its map;
 //   - a map entry replaces an entry of the same key; a missing key is "",
-//     a missing value an empty message;
+//     a missing value an empty message (or no bytes);
 //   - a string (a map key, a Value's string) that is not UTF-8 fails the
 //     request (proto3);
 //   - every message, and every entry of a map, counts against a depth of
@@ -65,11 +65,18 @@ var reads = isField(&fnv1.RunFunctionRequest{}, reqObserved, "observed", "apiext
 	isField(&fnv1.Resource{}, resourceConnectionDetails, "connection_details", "map<string, bytes>") &&
 	isField(&fnv1.Resource{}, resourceReady, "ready", "apiextensions.fn.proto.v1.Ready")
 
-// isField reports whether m's field num is called name and is of type typ,
-// as typeOf writes it.
+// isField reports whether m's field num is called name, is of type typ,
+// as typeOf writes it, and is in no oneof: the fields not read by hand are
+// merged after those read (message), which would reorder two members of
+// one oneof, whose last on the wire wins.
 func isField(m proto.Message, num protowire.Number, name protoreflect.Name, typ string) bool {
 	fd := m.ProtoReflect().Descriptor().Fields().ByNumber(num)
-	return fd != nil && fd.Name() == name && typeOf(fd) == typ
+	if fd == nil || fd.Name() != name || typeOf(fd) != typ {
+		return false
+	}
+	// proto3's optional is a oneof of that field alone (IsSynthetic).
+	o := fd.ContainingOneof()
+	return o == nil || o.IsSynthetic()
 }
 
 // typeOf writes fd's type as a .proto file does: a message's or enum's
@@ -98,9 +105,20 @@ var (
 )
 
 // decodeRequest reads b into req, which is empty, with a depth limit of
-// limit (protowire.DefaultRecursionLimit, as proto.Unmarshal's).
+// limit, as proto.UnmarshalOptions with that RecursionLimit reads it
+// (Codec: protowire.DefaultRecursionLimit, proto.Unmarshal's).
 func decodeRequest(b []byte, req *fnv1.RunFunctionRequest, limit int) error {
 	return message(b, req, limit, func(num protowire.Number, typ protowire.Type, b []byte, depth int) (int, error) {
+		if num == reqExtraResources || num == reqRequiredResources {
+			// Crossplane answers each resource a function requires with
+			// an entry, empty when it found none.
+			m := &req.ExtraResources //nolint:staticcheck // deprecated, still sent by Crossplane v1
+			if num == reqRequiredResources {
+				m = &req.RequiredResources
+			}
+			rs := &fnv1.Resources{}
+			return mapEntry(b, typ, depth, m, &rs, func(v []byte) error { return decodeResources(v, rs, depth-1) })
+		}
 		if typ != protowire.BytesType {
 			return notRead, nil
 		}
@@ -113,17 +131,6 @@ func decodeRequest(b []byte, req *fnv1.RunFunctionRequest, limit int) error {
 			return sub(b, func(v []byte) error { return decodeStruct(v, ensure(&req.Input), depth) })
 		case reqContext:
 			return sub(b, func(v []byte) error { return decodeStruct(v, ensure(&req.Context), depth) })
-		case reqExtraResources, reqRequiredResources:
-			// Crossplane answers each resource a function requires with
-			// an entry, empty when it found none: a map entry, as a
-			// State's resources, which counts against the depth (never
-			// reached this close to the request).
-			m := &req.ExtraResources //nolint:staticcheck // deprecated, still sent by Crossplane v1
-			if num == reqRequiredResources {
-				m = &req.RequiredResources
-			}
-			rs := &fnv1.Resources{}
-			return mapEntry(b, m, &rs, func(v []byte) error { return decodeResources(v, rs, depth-1) })
 		}
 		return notRead, nil
 	})
@@ -147,9 +154,9 @@ func decodeState(b []byte, s *fnv1.State, depth int) error {
 		switch {
 		case num == stateComposite && typ == protowire.BytesType:
 			return sub(b, func(v []byte) error { return decodeResource(v, ensure(&s.Composite), depth) })
-		case num == stateResources && typ == protowire.BytesType:
+		case num == stateResources:
 			r := &fnv1.Resource{}
-			return mapEntry(b, &s.Resources, &r, func(v []byte) error { return decodeResource(v, r, depth-1) })
+			return mapEntry(b, typ, depth, &s.Resources, &r, func(v []byte) error { return decodeResource(v, r, depth-1) })
 		}
 		return notRead, nil
 	})
@@ -160,9 +167,9 @@ func decodeResource(b []byte, r *fnv1.Resource, depth int) error {
 		switch {
 		case num == resourceResource && typ == protowire.BytesType:
 			return sub(b, func(v []byte) error { return decodeStruct(v, ensure(&r.Resource), depth) })
-		case num == resourceConnectionDetails && typ == protowire.BytesType:
+		case num == resourceConnectionDetails:
 			var value []byte
-			return mapEntry(b, &r.ConnectionDetails, &value, func(v []byte) error {
+			return mapEntry(b, typ, depth, &r.ConnectionDetails, &value, func(v []byte) error {
 				value = append([]byte{}, v...)
 				return nil
 			})
@@ -180,17 +187,8 @@ func decodeStruct(b []byte, s *structpb.Struct, depth int) error {
 		if num != structFields {
 			return notRead, nil
 		}
-		// A map entry counts against the depth before its wire type is
-		// looked at (consumeMapOfMessage). Only a Struct can be nested
-		// deep enough for it to matter.
-		if depth-1 < 0 {
-			return 0, errDepth
-		}
-		if typ != protowire.BytesType {
-			return notRead, nil
-		}
 		value := &structpb.Value{}
-		return mapEntry(b, &s.Fields, &value, func(v []byte) error { return decodeValue(v, value, depth-1) })
+		return mapEntry(b, typ, depth, &s.Fields, &value, func(v []byte) error { return decodeValue(v, value, depth-1) })
 	})
 }
 
@@ -298,9 +296,18 @@ func sub(b []byte, read func(v []byte) error) (int, error) {
 	return n, read(v)
 }
 
-// mapEntry reads the map entry at b into *m: its key, and its value as read
-// reads each value field into *value (merged, if it comes twice).
-func mapEntry[V any](b []byte, m *map[string]V, value *V, read func(v []byte) error) (int, error) {
+// mapEntry reads the map entry at b, of wire type typ, into *m: its key,
+// and its value as read reads each value field into *value (merged, if it
+// comes twice). The entry counts against depth, the depth left in the
+// map's message, before its wire type is looked at (consumeMap,
+// consumeMapOfMessage); of another wire type, it is not read.
+func mapEntry[V any](b []byte, typ protowire.Type, depth int, m *map[string]V, value *V, read func(v []byte) error) (int, error) {
+	if depth-1 < 0 {
+		return 0, errDepth
+	}
+	if typ != protowire.BytesType {
+		return notRead, nil
+	}
 	return sub(b, func(v []byte) error {
 		var key string
 		if err := entries(v, &key, read); err != nil {

@@ -149,6 +149,14 @@ func TestReadsSDKMessages(t *testing.T) {
 			t.Errorf("typeOf(%T field %d) = %q, want %q", c.m, c.num, got, c.want)
 		}
 	}
+	// A member of a oneof is refused; proto3's optional, a oneof of one
+	// field, is not.
+	if isField(&structpb.Value{}, valueBool, "bool_value", "bool") {
+		t.Error("isField took a member of Value's oneof kind")
+	}
+	if !isField(&fnv1.RunFunctionRequest{}, reqInput, "input", "google.protobuf.Struct") {
+		t.Error("isField refused the request's optional input")
+	}
 	if !reads {
 		t.Fatal("function-sdk-go's messages no longer have the fields decodeRequest reads by hand, by number, name and type")
 	}
@@ -318,6 +326,26 @@ func readsAsProtoAtLimit(t *testing.T, shape func(n int) []byte, limit int) {
 	}
 	readsAsProtoWithin(t, shape(lo-1), limit)
 	readsAsProtoWithin(t, shape(lo), limit)
+}
+
+// TestDecodeDepthMaps: every map's entry counts against the depth before
+// its value, or its wire type, is read; at limits small enough for an
+// entry near the request to reach them (a review found these four).
+func TestDecodeDepthMaps(t *testing.T) {
+	for _, b := range [][]byte{
+		entry(reqExtraResources, nil, nil),
+		entry(reqRequiredResources, str(entryKey, "r"), nil),
+		varintField(reqRequiredResources, 1),
+		field(reqObserved, entry(stateResources, str(entryKey, "r"), nil)),
+		field(reqObserved, varintField(stateResources, 1)),
+		field(reqObserved, field(stateComposite, entry(resourceConnectionDetails, str(entryKey, "k"), str(entryValue, "v")))),
+		field(reqObserved, field(stateComposite, varintField(resourceConnectionDetails, 1))),
+		field(reqInput, entry(structFields, nil, nil)),
+	} {
+		for limit := 1; limit <= 6; limit++ {
+			readsAsProtoWithin(t, b, limit)
+		}
+	}
 }
 
 // TestMergeDepth: what decodeRequest leaves to google.golang.org/protobuf is
