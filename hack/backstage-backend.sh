@@ -17,7 +17,26 @@ cache=${PAVED_CACHE:-$HOME/.cache/paved}/backstage
 hash=$(cat "$src/package.json" "$src/package-lock.json" | sha256sum | cut -c1-16)
 dir=$cache/$hash
 
+# better-sqlite3's prebuilt binary is on GitHub, which a build machine may
+# not reach; npm then compiles it with node-gyp, which needs the running
+# Node's headers and downloads them from nodejs.org unless npm's nodedir
+# names a directory that has them (https://github.com/nodejs/node-gyp#configuration,
+# --nodedir). A machine whose npm sets none (no ~/.npmrc) but whose Node
+# ships its headers beside it (Debian's nodejs: /usr/include/node) uses
+# those, when they are the running Node's version.
+node_headers() {
+  local prefix version
+  prefix=$(dirname "$(dirname "$(command -v node)")")
+  version=$(node -p 'process.versions.node')
+  [ -f "$prefix/include/node/node_version.h" ] || return 1
+  [ "$(awk '/define NODE_(MAJOR|MINOR|PATCH)_VERSION /{v = v (v == "" ? "" : ".") $3} END {print v}' "$prefix/include/node/node_version.h")" = "$version" ] || return 1
+  echo "$prefix"
+}
+
 if [ ! -f "$dir/.complete" ]; then
+  if [ -z "${npm_config_nodedir:-}" ] && [ "$(npm config get nodedir)" = undefined ] && prefix=$(node_headers); then
+    export npm_config_nodedir=$prefix
+  fi
   mkdir -p "$cache"
   tmp=$(mktemp -d "$cache/.install.XXXXXX")
   trap 'rm -rf "$tmp"' EXIT
@@ -25,7 +44,7 @@ if [ ! -f "$dir/.complete" ]; then
   echo "installing the Backstage test backend ($hash) into $dir ..." >&2
   start=$(date +%s)
   (cd "$tmp" && nice -n 10 npm ci --no-audit --no-fund --loglevel=error >&2) || {
-    echo "npm ci failed: where better-sqlite3's prebuilt binary cannot be downloaded, npm compiles it (node-gyp), which needs python3, make and g++" >&2
+    echo "npm ci failed: where better-sqlite3's prebuilt binary cannot be downloaded, npm compiles it (node-gyp), which needs python3, make, g++ and the running Node's headers (npm's nodedir)" >&2
     exit 1
   }
   touch "$tmp/.complete"
