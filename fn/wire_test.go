@@ -95,16 +95,13 @@ var codecs = []struct {
 // BenchmarkUnmarshalRequest reads each kind's first request as grpc-go's
 // proto codec does (grpc) and as package wire's codec does (wire).
 func BenchmarkUnmarshalRequest(b *testing.B) {
-	for _, c := range benchCases() {
-		if !strings.HasSuffix(c.name, "/NewName") {
-			continue
-		}
-		data, err := proto.Marshal(c.reqs()[0])
+	firstRequests(func(name string, req *fnv1.RunFunctionRequest) {
+		data, err := proto.Marshal(req)
 		if err != nil {
 			b.Fatal(err)
 		}
 		for _, codec := range codecs {
-			b.Run(strings.TrimSuffix(c.name, "/NewName")+"/"+codec.name, func(b *testing.B) {
+			b.Run(name+"/"+codec.name, func(b *testing.B) {
 				b.ReportAllocs()
 				for b.Loop() {
 					if err := codec.codec.Unmarshal(mem.BufferSlice{mem.SliceBuffer(data)}, &fnv1.RunFunctionRequest{}); err != nil {
@@ -113,23 +110,20 @@ func BenchmarkUnmarshalRequest(b *testing.B) {
 				}
 			})
 		}
-	}
+	})
 }
 
 // BenchmarkMarshalAnswer writes each kind's first answer as grpc-go's
 // proto codec does (grpc) and as package wire's codec does (wire), which
 // the function's main registers.
 func BenchmarkMarshalAnswer(b *testing.B) {
-	for _, c := range benchCases() {
-		if !strings.HasSuffix(c.name, "/NewName") {
-			continue
-		}
-		rsp, err := New(logging.NewNopLogger()).RunFunction(context.Background(), c.reqs()[0])
+	firstRequests(func(name string, req *fnv1.RunFunctionRequest) {
+		rsp, err := New(logging.NewNopLogger()).RunFunction(context.Background(), req)
 		if err != nil {
 			b.Fatal(err)
 		}
 		for _, codec := range codecs {
-			b.Run(strings.TrimSuffix(c.name, "/NewName")+"/"+codec.name, func(b *testing.B) {
+			b.Run(name+"/"+codec.name, func(b *testing.B) {
 				b.ReportAllocs()
 				for b.Loop() {
 					data, err := codec.codec.Marshal(rsp)
@@ -139,6 +133,16 @@ func BenchmarkMarshalAnswer(b *testing.B) {
 					data.Free()
 				}
 			})
+		}
+	})
+}
+
+// firstRequests calls f with each kind's first request (the NewName
+// benchmark cases'), named by its case without "/NewName".
+func firstRequests(f func(name string, req *fnv1.RunFunctionRequest)) {
+	for _, c := range benchCases() {
+		if name, ok := strings.CutSuffix(c.name, "/NewName"); ok {
+			f(name, c.reqs()[0])
 		}
 	}
 }
