@@ -37,8 +37,9 @@ import (
 // required schemas, those a newer SDK adds, unknown ones, fields of
 // another wire type) are collected as they came, in order, and read by
 // google.golang.org/protobuf itself, merged into the message, with the
-// depth that was left (message). TestDecodeMatchesProto, TestDecodeDepth and FuzzCodec hold
-// it to google.golang.org/protobuf, error for error and byte for byte.
+// depth that was left (message). TestDecodeMatchesProto, TestDecodeDepth,
+// TestDecodeDepthMaps and FuzzCodec hold it to google.golang.org/protobuf,
+// error for error and byte for byte.
 const (
 	reqObserved          protowire.Number = 2
 	reqDesired           protowire.Number = 3
