@@ -320,11 +320,11 @@ func BenchmarkRunFunctionFirstReconcile(b *testing.B) {
 // having the answer's objects made at all (decoded/floor is what making
 // them costs); paved/noop on top of the round trip Crossplane pays
 // anyway. One paved serves all cases, as one function serves all
-// Compositions. paved is served as it ships, writing its answers with
-// package wire's codec (fn/cmd/function); the other three write theirs
-// with grpc-go's, so paved/floor counts what paved's codec saves on
-// writing the same answer (docs/performance.md, "The answer written by
-// paved itself").
+// Compositions. paved is served as it ships, reading its requests and
+// writing its answers with package wire's codec (fn/cmd/function); the
+// other three use grpc-go's, so paved/floor counts what paved's codec
+// saves on the same bytes (docs/performance.md, "The answer written by
+// paved itself", "The request read by paved itself").
 //
 // How it measures, and why (docs/performance.md, "Measuring the ratio"):
 //   - Interleaved. Each iteration is a round of a block of grpcBlock calls

@@ -57,11 +57,12 @@ func (c *CLI) Run() error {
 // does not fail.
 const defaultMemoryLimit = 20 << 20
 
-// init makes paved's writer of RunFunctionResponses (package wire) the
-// codec of every call: function.Serve takes no codec, so it is registered
-// under grpc-go's "proto" name, which a call naming no other uses, and at
-// init, as grpc-go's encoding.RegisterCodecV2 asks. It reads requests,
-// and writes any other message, as grpc-go's own codec.
+// init makes paved's reader of RunFunctionRequests and writer of
+// RunFunctionResponses (package wire) the codec of every call:
+// function.Serve takes no codec, so it is registered under grpc-go's
+// "proto" name, which a call naming no other uses, and at init, as
+// grpc-go's encoding.RegisterCodecV2 asks. It reads and writes any other
+// message as grpc-go's own codec.
 func init() { encoding.RegisterCodecV2(wire.NewCodec()) }
 
 func main() {
